@@ -1,0 +1,35 @@
+# Two commands do everything on a fresh machine with Python 3.11:
+#   make demo   create .venv, install metanum with its extras, run the tour
+#   make test   same set-up, then the default test suite
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-slow bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m ipykernel install --user --name metanum >/dev/null 2>&1 || true
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) examples/tour.py
+
+test: $(STAMP)
+	$(PY) -m pytest -q -n 2
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -n 2 -m slow
+
+$(VENV)/.bench-installed: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]' || echo "some benchmark peers failed to install; their rows will say so"
+	@touch $@
+
+bench: $(VENV)/.bench-installed
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,21 @@
+"""metanum's number types and differentiation.
+
+``import numeric as nm`` gives the protocol helpers (``nm.value``,
+``nm.zero``, ``nm.one``, ``nm.eps``, ``nm.norm``, ``nm.promote``), the
+elementary functions (``nm.exp``, ``nm.arctan2``, ...), the number types
+(``nm.Dual``, ``nm.DualArray``) and the differentiation API
+(``nm.derivative``, ``nm.gradient``, ``nm.jacobian``, ``nm.hessian``,
+``nm.jvp``). See ``numeric/protocol.py`` for the protocol in one place.
+"""
+
+from numeric.functions import (  # noqa: F401
+    FUNCTIONS, abs, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, clip,
+    cos, cosh, digamma, erf, erfc, exp, expm1, gamma, hypot, lgamma, log, log1p, log2, log10,
+    maximum, minimum, polygamma, power, sign, sin, sinh, sqrt, tan, tanh, where,
+)
+from numeric.protocol import eps, norm, one, promote, value, zero  # noqa: F401
+from numeric.dual import Dual  # noqa: F401
+from numeric.dualarray import DualArray  # noqa: F401
+from numeric.api import derivative, gradient, hessian, jacobian, jvp  # noqa: F401
+
+__version__ = "0.1.0"

@@ -1,0 +1,325 @@
+"""The differentiation API: derivative, gradient, jacobian, hessian, jvp.
+
+Forward mode throughout (``mode="forward"``; reverse mode arrives with the
+tape). Each call creates a new tag, so calls nest without perturbation
+confusion, and ``hessian`` is simply ``jacobian`` of ``gradient``.
+
+Chunking (as ForwardDiff): an n-input function is evaluated once per chunk
+of at most ``chunk`` partials, each pass a vectorised ``DualArray``
+evaluation. The default chunk carries all n partials when ``n * n`` is at
+most 2**22 entries, and otherwise as many as keep ``n * chunk`` within that.
+
+Results keep the input's precision when ``f`` is written generically:
+float32 in, float32 out; ``mpf`` in, ``mpf`` out.
+
+Examples
+--------
+>>> import numpy as np, numeric as nm
+>>> round(nm.derivative(lambda x: nm.exp(x) * nm.sin(x), 0.5), 12)
+2.237328727872
+>>> nm.gradient(lambda x: np.sum(x**2), np.array([1.0, 2.0]))
+array([2., 4.])
+>>> nm.derivative(lambda x: x * nm.derivative(lambda y: x + y, 1.0), 1.0)
+1.0
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import mpmath
+import numpy as np
+
+from numeric.backend import is_array, namespace
+from numeric.dual import Dual
+from numeric.dualarray import DualArray, _wrap
+from numeric.protocol import innermost, new_order
+
+__all__ = ["derivative", "gradient", "jacobian", "hessian", "jvp"]
+
+_MAX_ENTRIES = 2**22
+
+
+def _check_mode(mode: str) -> None:
+    if mode != "forward":
+        raise NotImplementedError(
+            f"mode={mode!r} is not available yet: only mode='forward' is implemented "
+            "(reverse mode comes with the tape)"
+        )
+
+
+def _seed_one(x: Any) -> Any:
+    inner = innermost(x)
+    if isinstance(inner, (mpmath.mpf, mpmath.mpc)):
+        return mpmath.mpf(1)
+    if isinstance(inner, np.generic):
+        return inner.dtype.type(1)
+    if is_array(inner) and inner.dtype != object:
+        return inner.dtype.type(1)
+    return 1.0
+
+
+def _as_input_array(x: Any) -> Any:
+    if isinstance(x, DualArray) or is_array(x):
+        if not isinstance(x, DualArray) and x.dtype.kind in "iub":
+            return x.astype(float)
+        return x
+    if isinstance(x, (list, tuple)):
+        arr = np.asarray(x)
+        if arr.dtype == object:
+            return arr
+        return arr.astype(float) if arr.dtype.kind in "iub" else arr
+    raise TypeError(f"expected an array of inputs, got {type(x).__name__}; "
+                    "use nm.derivative for a scalar input")
+
+
+def _check_scalar_input(x: Any, who: str) -> Any:
+    if isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{who}: cannot differentiate with respect to a bool")
+    if isinstance(x, int):
+        return float(x)
+    if isinstance(x, np.integer):
+        return float(x)
+    if is_array(x) or isinstance(x, (list, tuple, DualArray)):
+        raise TypeError(f"{who} takes a scalar input, got an array of shape {np.shape(x)}; "
+                        "use nm.gradient or nm.jacobian for array inputs")
+    return x
+
+
+def _default_chunk(n: int, chunk: int | None) -> int:
+    if chunk is not None:
+        if int(chunk) < 1:
+            raise ValueError(f"chunk must be a positive integer, got {chunk}")
+        return min(int(chunk), max(n, 1))
+    return max(1, min(n, _MAX_ENTRIES // max(n, 1)))
+
+
+def _describe(y: Any) -> str:
+    return f"{type(y).__name__} ({y!r:.60})"
+
+
+def _extract(y: Any, tag: int, k: int, like: Any):
+    """Value and partials (shape ``shape(y) + (k,)``) of *y* with respect to *tag*."""
+    if isinstance(y, (list, tuple)):
+        y = np.asarray(y, dtype=object) if any(
+            hasattr(type(e), "_nm_apply") for e in np.asarray(y, dtype=object).flat) else np.asarray(y)
+    order = getattr(y, "_nm_order", None)
+    if order is not None and order > tag:
+        raise TypeError("the function returned a dual of a different differentiation call "
+                        "(a leaked perturbation); return plain numbers or arrays")
+    if isinstance(y, Dual) and order == tag:
+        p = y._p
+        return y.value, (p if hasattr(p, "shape") and p.shape else _vector([p]))
+    if isinstance(y, DualArray) and order == tag:
+        return y.value, y.partials
+    if isinstance(y, np.ndarray) and y.dtype == object:
+        parts = [_extract(e, tag, k, like) for e in y.flat]
+        vals = _obj(
+            [v for v, _ in parts], y.shape)
+        ps = np.empty(y.shape + (k,), dtype=object)
+        for i, (_, p) in enumerate(parts):
+            ps.reshape(-1, k)[i] = list(p) if not isinstance(p, DualArray) else list(p)
+        return _numeric_if_possible(vals), _numeric_if_possible(ps)
+    if _is_number(y):
+        zero = _zero_partials(np.shape(innermost(y)) if not isinstance(y, (Dual, DualArray)) else
+                              np.shape(y), k, like)
+        return y, zero
+    raise TypeError(
+        "the function must return a number or an array of numbers, but it returned "
+        f"{_describe(y)}"
+    )
+
+
+def _vector(items):
+    if all(isinstance(e, (float, int, np.floating)) for e in items):
+        return np.asarray(items)
+    if any(isinstance(e, (Dual, DualArray)) for e in items):
+        from numeric.dualarray import _stack_any
+
+        return _stack_any(items)
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def _obj(items, shape):
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out.reshape(shape)
+
+
+def _numeric_if_possible(a):
+    if a.size and all(isinstance(e, (float, int, np.floating)) for e in a.flat):
+        return np.asarray(a.tolist(), dtype=np.result_type(*[type(e) for e in a.flat[:1]], float))
+    return a
+
+
+def _is_number(y: Any) -> bool:
+    return isinstance(y, (int, float, complex, np.generic, mpmath.mpf, mpmath.mpc, Dual,
+                          DualArray)) or (is_array(y) and y.dtype.kind in "fciub")
+
+
+def _zero_partials(shape, k, like):
+    one = _seed_one(like)
+    if isinstance(one, mpmath.mpf):
+        out = np.empty(tuple(shape) + (k,), dtype=object)
+        out.fill(mpmath.mpf(0))
+        return out
+    xp = namespace(innermost(like)) if is_array(innermost(like)) else np
+    return xp.zeros(tuple(shape) + (k,), dtype=type(one) if not isinstance(one, float) else float)
+
+
+def _seed_partials(x: Any, start: int, stop: int):
+    """Partials of shape ``x.shape + (stop - start,)``: identity columns start..stop."""
+    inner = innermost(x)
+    n = int(np.prod(x.shape))
+    c = stop - start
+    one = _seed_one(x)
+    if isinstance(one, mpmath.mpf):
+        P = np.empty((n, c), dtype=object)
+        P.fill(mpmath.mpf(0))
+    else:
+        xp = namespace(inner)
+        P = xp.zeros((n, c), dtype=type(one) if not isinstance(one, float) else float)
+    for j in range(c):
+        P[start + j, j] = one
+    return P.reshape(tuple(x.shape) + (c,))
+
+
+def derivative(f: Callable, x: Any, *, mode: str = "forward") -> Any:
+    """Derivative of a function of one scalar at *x*.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x)`` returning a number or an array (then the result is the array
+        of derivatives).
+    x : float, float32, mpf, complex or a dual of an outer call
+    mode : {"forward"}
+
+    Examples
+    --------
+    >>> import numeric as nm
+    >>> nm.derivative(lambda x: x**3, 2.0)
+    12.0
+    """
+    _check_mode(mode)
+    x = _check_scalar_input(x, "nm.derivative")
+    tag = new_order()
+    y = f(Dual._new(x, _seed_one(x), tag))
+    if type(y) is Dual and y._nm_order == tag and not hasattr(y._p, "shape"):
+        return y._p
+    _, p = _extract(y, tag, 1, x)
+    return _squeeze_last(p)
+
+
+def _squeeze_last(p):
+    out = p[..., 0]
+    if isinstance(out, np.ndarray) and out.ndim == 0:
+        return out[()]
+    return out
+
+
+def _chunked(f: Callable, x: Any, chunk: int | None, who: str):
+    """Yield (start, stop, value, partials) of f over chunks of seeded inputs."""
+    n = int(np.prod(x.shape))
+    c = _default_chunk(n, chunk)
+    for start in range(0, max(n, 1), c):
+        stop = min(start + c, n)
+        tag = new_order()
+        xd = DualArray._new(x, _seed_partials(x, start, stop), tag)
+        y = f(xd)
+        v, p = _extract(y, tag, stop - start, x)
+        yield start, stop, v, p
+
+
+def _concat_last(pieces):
+    if len(pieces) == 1:
+        return pieces[0]
+    return np.concatenate(pieces, axis=-1)
+
+
+def gradient(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forward") -> Any:
+    """Gradient of a scalar function of an array, shaped like *x*.
+
+    Examples
+    --------
+    >>> import numpy as np, numeric as nm
+    >>> nm.gradient(lambda x: np.sum(x**2 * np.sin(x)), np.zeros(3))
+    array([0., 0., 0.])
+    """
+    _check_mode(mode)
+    if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
+        return derivative(f, x)
+    x = _as_input_array(x)
+    pieces = []
+    for _, _, v, p in _chunked(f, x, chunk, "nm.gradient"):
+        if np.ndim(v) != 0:
+            raise TypeError(f"nm.gradient needs a scalar-valued function, but it returned shape "
+                            f"{np.shape(v)}; use nm.jacobian for array outputs")
+        pieces.append(p)
+    g = _concat_last(pieces) if pieces else np.zeros(0)
+    return g.reshape(x.shape) if not isinstance(g, DualArray) else g.reshape(x.shape)
+
+
+def jacobian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forward") -> Any:
+    """Jacobian ``J[i..., j...] = d f(x)[i...] / d x[j...]`` (shape ``out + in``).
+
+    Examples
+    --------
+    >>> import numpy as np, numeric as nm
+    >>> nm.jacobian(lambda x: x**2, np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    _check_mode(mode)
+    if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
+        return derivative(f, x)
+    x = _as_input_array(x)
+    pieces, out_shape = [], None
+    for _, _, v, p in _chunked(f, x, chunk, "nm.jacobian"):
+        out_shape = tuple(np.shape(v))
+        pieces.append(p)
+    J = _concat_last(pieces)
+    return J.reshape(out_shape + tuple(x.shape))
+
+
+def hessian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forward") -> Any:
+    """Hessian of a scalar function: ``jacobian(gradient(f))`` by nested forward mode.
+
+    Examples
+    --------
+    >>> import numpy as np, numeric as nm
+    >>> nm.hessian(lambda x: x[0] ** 2 * x[1], np.array([1.0, 3.0]))
+    array([[6., 2.],
+           [2., 0.]])
+    """
+    _check_mode(mode)
+    if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
+        return derivative(lambda z: derivative(f, z), x)
+    return jacobian(lambda z: gradient(f, z, chunk=chunk), x, chunk=chunk)
+
+
+def jvp(f: Callable, x: Any, v: Any, *, mode: str = "forward") -> Any:
+    """Jacobian-vector product ``J(x) @ v`` in one forward pass.
+
+    Examples
+    --------
+    >>> import numpy as np, numeric as nm
+    >>> nm.jvp(lambda x: x**2, np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+    array([2., 4.])
+    """
+    _check_mode(mode)
+    if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
+        return derivative(f, x) * v
+    x = _as_input_array(x)
+    v = namespace(x).asarray(v) if not isinstance(v, DualArray) else v
+    if tuple(np.shape(v)) != tuple(x.shape):
+        raise ValueError(f"jvp: v must have the shape of x {tuple(x.shape)}, got {np.shape(v)}")
+    tag = new_order()
+    y = f(DualArray._new(x, v[..., None], tag))
+    _, p = _extract(y, tag, 1, x)
+    return _squeeze_last(p)
+
+
+_ = _wrap

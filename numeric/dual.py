@@ -1,0 +1,333 @@
+"""Forward-mode dual numbers: ``Dual(value, partials, tag)``.
+
+A dual carries a primal value and a vector of partial derivatives with
+respect to the seeds of one differentiation call. Every operation comes from
+:mod:`numeric.rules`: for f(x1, ..., xn) the result is
+
+    Dual(f(v1, ..., vn), sum_i df/dxi(v) * partials_i, tag).
+
+Tags and nesting
+----------------
+Each differentiation call creates a new tag, ordered by creation
+(:func:`numeric.protocol.new_order`). When duals of different tags meet, the
+newer tag is the outer one and the older dual is a constant inside it, so
+the value (and partials) of an outer dual may themselves be duals of older
+tags. That is how ``derivative(lambda x: x * derivative(lambda y: x + y, 1.0), 1.0)``
+gives 1 (no perturbation confusion) and how duals of duals give second
+derivatives.
+
+Storage: with one partial, ``partials`` is stored as a scalar; with several,
+as a 1-D NumPy array (object dtype when the partials are mpf or duals). The
+accessor :attr:`Dual.partials` always returns a 1-D array.
+
+Equality and hashing (documented policy)
+----------------------------------------
+``==``, ``<`` and friends compare primal values only, exactly like the
+branches of a program run on floats (ForwardDiff does the same). Because two
+duals that compare equal may carry different partials, a ``Dual`` is not
+hashable: use ``nm.value(d)`` as a dictionary key on purpose.
+
+Examples
+--------
+>>> import numeric as nm
+>>> x = nm.Dual(0.5, 1.0)
+>>> y = nm.exp(x) * nm.sin(x)
+>>> round(y.partials[0], 12)      # e^x (sin x + cos x) at 0.5
+2.237328727872
+"""
+
+from __future__ import annotations
+
+import numbers
+import operator
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from numeric import functions as F
+from numeric.backend import is_array
+from numeric.protocol import new_order
+from numeric.rules import ARITHMETIC, RULES
+
+__all__ = ["Dual"]
+
+_SCALARS = (int, float, complex, bool, np.generic, mpmath.mpf, mpmath.mpc)
+
+_LOSS = (
+    "{what}() of a Dual would drop its derivative. Use nm.value(x) to take the primal "
+    "value on purpose, or keep the computation in metanum functions (nm.exp, ...)"
+)
+
+
+def _dualarray():
+    from numeric.dualarray import DualArray
+
+    return DualArray
+
+
+def _lifted_order(x: Any) -> int:
+    return getattr(x, "_nm_order", -1)
+
+
+class Dual:
+    """A forward-mode dual number.
+
+    Parameters
+    ----------
+    value : number
+        The primal value (a float, float32, mpf, complex, or an older dual).
+    partials : number or sequence, default 1.0
+        The partial derivatives; a scalar means one partial.
+    tag : int, optional
+        The perturbation this dual belongs to; a fresh one if omitted.
+
+    Examples
+    --------
+    >>> import numeric as nm
+    >>> x = nm.Dual(2.0, [1.0, 0.0]); y = nm.Dual(3.0, [0.0, 1.0], tag=x.tag)
+    >>> (x * y).partials
+    array([3., 2.])
+    """
+
+    __slots__ = ("value", "_p", "_nm_order")
+
+    def __init__(self, value: Any, partials: Any = 1.0, tag: int | None = None):
+        if isinstance(value, Dual) and tag is not None and value._nm_order >= tag:
+            raise ValueError("the value of a dual must have an older tag than the dual itself")
+        if isinstance(partials, (list, tuple)) or is_array(partials):
+            arr = np.asarray(partials) if not is_array(partials) else partials
+            partials = arr.reshape(-1)
+            if partials.shape[0] == 1:
+                partials = partials[0]
+        self.value = value
+        self._p = partials
+        self._nm_order = new_order() if tag is None else tag
+
+    @classmethod
+    def _new(cls, value, partials, tag):
+        d = object.__new__(cls)
+        d.value = value
+        d._p = partials
+        d._nm_order = tag
+        return d
+
+    # -- accessors -----------------------------------------------------------
+    @property
+    def tag(self) -> int:
+        """The perturbation tag (an integer; greater means newer/outer)."""
+        return self._nm_order
+
+    @property
+    def partials(self) -> np.ndarray:
+        """The partial derivatives as a 1-D array."""
+        p = self._p
+        if is_array(p) or isinstance(p, _dualarray()):
+            return p
+        out = np.empty(1, dtype=object if not isinstance(p, (float, int, np.generic)) else
+                       np.asarray(p).dtype)
+        out[0] = p
+        return out
+
+    @property
+    def npartials(self) -> int:
+        """Number of partial derivatives carried."""
+        p = self._p
+        return p.shape[-1] if hasattr(p, "shape") and p.shape else 1
+
+    # -- protocol hooks --------------------------------------------------------
+    def _nm_primal(self):
+        return self.value
+
+    def _nm_zero(self):
+        return Dual._new(self.value * 0, self._p * 0, self._nm_order)
+
+    def _nm_scalar_zero(self):
+        return self._nm_zero()
+
+    def _nm_one(self):
+        return Dual._new(self.value * 0 + 1, self._p * 0, self._nm_order)
+
+    def _nm_norm(self):
+        from numeric.protocol import norm
+
+        total = norm(self.value) ** 2
+        p = self._p
+        if hasattr(p, "shape") and p.shape:
+            for e in p.flat if is_array(p) else p:
+                total = total + norm(e) ** 2
+        else:
+            total = total + norm(p) ** 2
+        return total**0.5 if not isinstance(total, mpmath.mpf) else mpmath.sqrt(total)
+
+    def _nm_apply(self, name: str, args: tuple) -> Any:
+        rule = RULES.get(name) or ARITHMETIC[name]
+        return _apply_rule(rule, args)
+
+    # -- conversions that would lose information ---------------------------------
+    def __float__(self):
+        raise TypeError(_LOSS.format(what="float"))
+
+    def __int__(self):
+        raise TypeError(_LOSS.format(what="int"))
+
+    def __complex__(self):
+        raise TypeError(_LOSS.format(what="complex"))
+
+    def __index__(self):
+        raise TypeError(_LOSS.format(what="index"))
+
+    def __bool__(self):
+        return bool(self.value)
+
+    __hash__ = None  # documented: duals compare by primal value, so they are unhashable
+
+    def __repr__(self):
+        p = self.partials
+        ps = ", ".join(repr(e) for e in (p.tolist() if hasattr(p, "tolist") else list(p)))
+        return f"Dual({self.value!r}, [{ps}], tag={self._nm_order})"
+
+    __str__ = __repr__
+
+    # -- comparisons on the primal value ---------------------------------------
+    def __eq__(self, o):
+        return self.value == _primal(o)
+
+    def __ne__(self, o):
+        return self.value != _primal(o)
+
+    def __lt__(self, o):
+        return self.value < _primal(o)
+
+    def __le__(self, o):
+        return self.value <= _primal(o)
+
+    def __gt__(self, o):
+        return self.value > _primal(o)
+
+    def __ge__(self, o):
+        return self.value >= _primal(o)
+
+    # -- NumPy interoperability -------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method != "__call__" or kwargs.get("out") is not None:
+            return NotImplemented
+        name = _UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__)
+        if any(isinstance(a, np.ndarray) and a.dtype == object for a in inputs):
+            f = F.FUNCTIONS.get(name) or getattr(operator, name)
+            return np.frompyfunc(f, len(inputs), 1)(*inputs)
+        if any(is_array(a) for a in inputs):
+            DA = _dualarray()
+            inputs = tuple(DA._from_scalar(a) if isinstance(a, Dual) else a for a in inputs)
+            return getattr(np, ufunc.__name__)(*inputs)
+        return _dispatch(name, inputs)
+
+
+def _primal(o):
+    return o.value if isinstance(o, Dual) else o
+
+
+_UFUNC_NAMES = {
+    "add": "add", "subtract": "sub", "multiply": "mul", "true_divide": "truediv",
+    "divide": "truediv", "negative": "neg", "absolute": "abs", "fabs": "abs",
+    "power": "power", "float_power": "power",
+}  # fmt: skip
+
+
+def _dispatch(name: str, args: tuple) -> Any:
+    """Send an operation to the outermost metanum argument."""
+    best = None
+    for a in args:
+        if hasattr(type(a), "_nm_apply") and (best is None or a._nm_order > best._nm_order):
+            best = a
+    return best._nm_apply(name, args)
+
+
+def _apply_rule(rule, args: tuple) -> Any:
+    """Apply *rule* to *args*, of which the outermost is a ``Dual``: the chain rule."""
+    tag = max(_lifted_order(a) for a in args)
+    for a in args:
+        if is_array(a) or isinstance(a, _dualarray()):
+            DA = _dualarray()
+            return DA._apply_rule(rule, tuple(DA._from_scalar(b) if isinstance(b, Dual) else b
+                                              for b in args))
+    vals = tuple(a.value if (type(a) is Dual and a._nm_order == tag) else a for a in args)
+    ans = rule.function(*vals)
+    p = None
+    for i, a in enumerate(args):
+        if type(a) is Dual and a._nm_order == tag:
+            term = rule.partials[i](ans, *vals) * a._p
+            p = term if p is None else p + term
+    return Dual._new(ans, p, tag)
+
+
+def _make_unary(rule):
+    f = rule.function
+    d = rule.partials[0]
+
+    def method(self):
+        v = self.value
+        ans = f(v)
+        return Dual._new(ans, d(ans, v) * self._p, self._nm_order)
+
+    method.__name__ = rule.name
+    method.__doc__ = f"{rule.name} of the dual (NumPy object arrays call this)."
+    return method
+
+
+def _supported(o) -> bool:
+    return isinstance(o, _SCALARS) or hasattr(type(o), "_nm_apply")
+
+
+def _make_binary(rule, reflected: bool):
+    f = rule.function
+    d0, d1 = rule.partials
+
+    def op(self, o):
+        to = type(o)
+        if to is Dual:
+            if o._nm_order == self._nm_order:
+                x, y = (o, self) if reflected else (self, o)
+                xv, yv = x.value, y.value
+                ans = f(xv, yv)
+                return Dual._new(ans, d0(ans, xv, yv) * x._p + d1(ans, xv, yv) * y._p,
+                                 self._nm_order)
+        elif to is float or to is int or (isinstance(o, numbers.Number) and not is_array(o)):
+            v = self.value
+            if reflected:
+                ans = f(o, v)
+                return Dual._new(ans, d1(ans, o, v) * self._p, self._nm_order)
+            ans = f(v, o)
+            return Dual._new(ans, d0(ans, v, o) * self._p, self._nm_order)
+        if isinstance(o, np.ndarray) and o.dtype == object:
+            return NotImplemented if not reflected else np.frompyfunc(f, 2, 1)(o, self)
+        if not (_supported(o) or is_array(o) or isinstance(o, (list, tuple))):
+            return NotImplemented
+        if isinstance(o, (list, tuple)):
+            o = np.asarray(o)
+        args = (o, self) if reflected else (self, o)
+        return _dispatch(rule.name, args)
+
+    return op
+
+
+def _install():
+    for name, rule in RULES.items():
+        if rule.nargs == 1:
+            setattr(Dual, name, _make_unary(rule))
+    for pyname, rname in [("add", "add"), ("sub", "sub"), ("mul", "mul"),
+                          ("truediv", "truediv"), ("pow", "power")]:
+        rule = ARITHMETIC.get(rname) or RULES[rname]
+        setattr(Dual, f"__{pyname}__", _make_binary(rule, reflected=False))
+        setattr(Dual, f"__r{pyname}__", _make_binary(rule, reflected=True))
+    Dual.__neg__ = _make_unary(ARITHMETIC["neg"])
+    Dual.__pos__ = lambda self: self
+    Dual.__abs__ = Dual.abs
+    # NumPy object arrays look for these method names
+    Dual.absolute = Dual.abs
+    Dual.arctan2 = lambda self, o: _dispatch("arctan2", (self, o))
+    Dual.hypot = lambda self, o: _dispatch("hypot", (self, o))
+    Dual.conjugate = lambda self: self
+
+
+_install()

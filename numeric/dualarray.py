@@ -1,0 +1,887 @@
+"""Forward mode on arrays: ``DualArray(value, partials, tag)``.
+
+A ``DualArray`` is a struct of two arrays in the input's namespace (NumPy or
+CuPy): ``value`` with shape ``S`` and ``partials`` with shape ``S + (k,)``.
+An elementwise rule f applied to it costs two or three vectorised array
+operations, whatever k is:
+
+    value    = f(v)
+    partials = f'(v)[..., None] * partials
+
+so the Jacobian of an n-vector function is one vectorised evaluation per
+chunk of k partials. Values and partials may themselves be ``DualArray`` s
+of an older tag (nesting, for Hessians), or object arrays of ``mpf``.
+
+NumPy functions work through ``__array_ufunc__`` (every rule of
+:mod:`numeric.rules`, the arithmetic and comparison ufuncs) and
+``__array_function__`` (``sum``, ``prod``, ``mean``, ``dot``/``matmul``,
+``concatenate``, ``stack``, ``reshape``, ``transpose``, ``where``, ``clip``,
+``cumsum``, ``diff``, ``broadcast_to``, ``linalg.solve``, ... : see
+``_FUNCTIONS``). Indexing and slicing work for get and set; a scalar result
+is a :class:`~numeric.dual.Dual`.
+
+Examples
+--------
+>>> import numpy as np, numeric as nm
+>>> x = nm.DualArray(np.array([1.0, 2.0]), np.eye(2))
+>>> y = np.sum(x ** 2 * np.sin(x))
+>>> np.allclose(y.partials, 2 * x.value * np.sin(x.value) + x.value**2 * np.cos(x.value))
+True
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from numeric import functions as F
+from numeric.backend import is_array, namespace
+from numeric.dual import _LOSS, _UFUNC_NAMES, Dual, _dispatch
+from numeric.protocol import new_order
+from numeric.rules import ARITHMETIC, RULES
+
+__all__ = ["DualArray"]
+
+_HANDLED: dict = {}
+
+
+def _col(d: Any) -> Any:
+    """Append a length-1 axis to an array partial so it broadcasts over k."""
+    if getattr(d, "ndim", 0):
+        return d[..., None]
+    return d
+
+
+def _wrap(value: Any, partials: Any, tag: int) -> Any:
+    """A ``Dual`` for a scalar result, a ``DualArray`` otherwise."""
+    if getattr(value, "ndim", 0) == 0 and not is_array(value) and not isinstance(value, DualArray):
+        k = partials.shape[-1]
+        return Dual._new(value, partials[..., 0] if k == 1 else partials, tag)
+    if getattr(value, "ndim", 0) == 0:
+        k = partials.shape[-1]
+        v = value[()]
+        return Dual._new(v, partials[..., 0] if k == 1 else partials, tag)
+    return DualArray._new(value, partials, tag)
+
+
+def _to_array(x: Any, xp=np) -> Any:
+    if isinstance(x, Dual):
+        return DualArray._from_scalar(x)
+    if isinstance(x, DualArray) or is_array(x):
+        return x
+    return xp.asarray(x)
+
+
+class DualArray:
+    """An array of duals stored as a value array and a partials array.
+
+    Parameters
+    ----------
+    value : array, shape S
+    partials : array, shape S + (k,)
+    tag : int, optional
+        The perturbation; a fresh one if omitted.
+
+    Examples
+    --------
+    >>> import numpy as np, numeric as nm
+    >>> x = nm.DualArray(np.array([0.0, 1.0]), np.eye(2))
+    >>> nm.exp(x).partials
+    array([[1.        , 0.        ],
+           [0.        , 2.71828183]])
+    """
+
+    __slots__ = ("value", "partials", "_nm_order")
+    __array_priority__ = 100
+
+    def __init__(self, value: Any, partials: Any, tag: int | None = None):
+        value = _to_array(value)
+        partials = _to_array(partials, namespace(value))
+        if tuple(partials.shape[:-1]) != tuple(value.shape) or partials.ndim != value.ndim + 1:
+            raise ValueError(
+                f"partials must have shape value.shape + (k,) = {tuple(value.shape)} + (k,), "
+                f"got {tuple(partials.shape)}"
+            )
+        self.value = value
+        self.partials = partials
+        self._nm_order = new_order() if tag is None else tag
+
+    @classmethod
+    def _new(cls, value, partials, tag):
+        d = object.__new__(cls)
+        d.value = value
+        d.partials = partials
+        d._nm_order = tag
+        return d
+
+    @classmethod
+    def _from_scalar(cls, d: Dual) -> "DualArray":
+        v = _to_array(d.value)
+        p = d._p
+        if isinstance(p, Dual):
+            p = cls._from_scalar(p).reshape((1,))
+        elif not (is_array(p) or isinstance(p, DualArray)):
+            p = namespace(v).asarray([p]) if not isinstance(v, DualArray) else _stack_any([p])
+        return cls._new(v, p, d._nm_order)
+
+    # -- array attributes ----------------------------------------------------
+    @property
+    def tag(self) -> int:
+        return self._nm_order
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self.value.shape)
+
+    @property
+    def ndim(self) -> int:
+        return self.value.ndim
+
+    @property
+    def size(self) -> int:
+        return self.value.size
+
+    @property
+    def dtype(self):
+        return self.value.dtype
+
+    @property
+    def npartials(self) -> int:
+        return self.partials.shape[-1]
+
+    @property
+    def _nm_namespace(self):
+        return namespace(self.value)
+
+    def __len__(self):
+        return len(self.value)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def __repr__(self):
+        return f"DualArray(value={self.value!r}, partials shape {tuple(self.partials.shape)}, tag={self._nm_order})"
+
+    # -- protocol hooks --------------------------------------------------------
+    def _nm_primal(self):
+        return self.value
+
+    def _nm_zero(self):
+        return DualArray._new(self.value * 0, self.partials * 0, self._nm_order)
+
+    def _nm_one(self):
+        return DualArray._new(self.value * 0 + 1, self.partials * 0, self._nm_order)
+
+    def _nm_scalar_zero(self):
+        return Dual._new(self.value.sum() * 0, self.partials[(0,) * self.ndim] * 0
+                         if self.npartials > 1 else self.partials.sum() * 0, self._nm_order)
+
+    def _nm_norm(self):
+        from numeric.protocol import norm
+
+        n = self.value.size
+        if n == 0:
+            return 0.0
+        v = norm(self.value) ** 2
+        p = norm(self.partials) ** 2 * self.npartials
+        return (v + p) ** 0.5
+
+    def _nm_apply(self, name: str, args: tuple) -> Any:
+        rule = RULES.get(name) or ARITHMETIC[name]
+        return DualArray._apply_rule(rule, args)
+
+    @staticmethod
+    def _apply_rule(rule, args: tuple) -> Any:
+        tag = max(getattr(a, "_nm_order", -1) for a in args)
+        vals = []
+        for a in args:
+            if isinstance(a, Dual) and a._nm_order == tag:
+                a = DualArray._from_scalar(a)
+            vals.append(a.value if isinstance(a, DualArray) and a._nm_order == tag else a)
+        ans = rule.function(*vals)
+        p = None
+        for i, a in enumerate(args):
+            if getattr(a, "_nm_order", None) == tag:
+                pa = a.partials if isinstance(a, DualArray) else DualArray._from_scalar(a).partials
+                term = _col(rule.partials[i](ans, *vals)) * pa
+                p = term if p is None else p + term
+        if getattr(ans, "ndim", 0) and p.ndim != ans.ndim + 1:
+            p = _broadcast(p, tuple(ans.shape) + (p.shape[-1],))
+        return _wrap(ans, p, tag)
+
+    # -- conversions that would lose information ---------------------------------
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(_LOSS.format(what="np.asarray") + " (this is a DualArray)")
+
+    def __float__(self):
+        raise TypeError(_LOSS.format(what="float"))
+
+    def __int__(self):
+        raise TypeError(_LOSS.format(what="int"))
+
+    def __complex__(self):
+        raise TypeError(_LOSS.format(what="complex"))
+
+    def __bool__(self):
+        return bool(self.value)
+
+    __hash__ = None
+
+    def tolist(self):
+        return [e.tolist() if isinstance(e, DualArray) else e for e in self]
+
+    def astype(self, dtype, copy=True):
+        """Cast value and partials to another *floating* dtype (float32 <-> float64)."""
+        if dtype is object or not np.issubdtype(np.dtype(dtype), np.inexact):
+            raise TypeError(f"cannot cast a DualArray to {dtype}: it would drop the derivatives; "
+                            "use nm.value(x) for the primal")
+        return DualArray._new(self.value.astype(dtype), self.partials.astype(dtype), self._nm_order)
+
+    def copy(self):
+        return DualArray._new(self.value.copy(), self.partials.copy(), self._nm_order)
+
+    # -- comparisons on primal values ----------------------------------------------
+    def __eq__(self, o):
+        return self.value == _primal(o)
+
+    def __ne__(self, o):
+        return self.value != _primal(o)
+
+    def __lt__(self, o):
+        return self.value < _primal(o)
+
+    def __le__(self, o):
+        return self.value <= _primal(o)
+
+    def __gt__(self, o):
+        return self.value > _primal(o)
+
+    def __ge__(self, o):
+        return self.value >= _primal(o)
+
+    # -- indexing -------------------------------------------------------------------
+    def __getitem__(self, idx):
+        pidx = _partials_index(idx)
+        return _wrap(self.value[idx], self.partials[pidx], self._nm_order)
+
+    def __setitem__(self, idx, val):
+        pidx = _partials_index(idx)
+        if getattr(val, "_nm_order", -1) > self._nm_order:
+            raise TypeError("cannot store a dual of a newer tag in a DualArray of an older one; "
+                            "build the array from the newer dual instead")
+        if getattr(val, "_nm_order", None) == self._nm_order:
+            val = _to_array(val)
+            self.value[idx] = val.value
+            self.partials[pidx] = val.partials
+        else:
+            self.value[idx] = val
+            self.partials[pidx] = 0
+
+    # -- methods NumPy users expect ----------------------------------------------------
+    def sum(self, axis=None, keepdims=False):
+        return _sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return _mean(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis=None, keepdims=False):
+        return _prod(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape):
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return _reshape(self, shape)
+
+    def ravel(self):
+        return _reshape(self, (-1,))
+
+    flatten = ravel
+
+    def transpose(self, *axes):
+        axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+        return _transpose(self, axes or None)
+
+    def cumsum(self, axis=None):
+        return _cumsum(self, axis)
+
+    def dot(self, o):
+        return _matmul(self, o)
+
+    # -- NumPy protocols --------------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method != "__call__" or kwargs.get("out") is not None:
+            return NotImplemented
+        name = ufunc.__name__
+        if name in _PRIMAL_UFUNCS:
+            return ufunc(*[_primal(a) for a in inputs])
+        if name in _ZERO_DERIVATIVE_UFUNCS:
+            return _constant_like(self, ufunc(*[_primal(a) for a in inputs]))
+        if name == "square":
+            return inputs[0] * inputs[0]
+        if name == "reciprocal":
+            return 1 / inputs[0]
+        if name == "positive":
+            return inputs[0]
+        if name == "conjugate":
+            return inputs[0]
+        if name == "matmul":
+            return _matmul(*inputs)
+        rname = _UFUNC_NAMES.get(name, name)
+        if rname not in RULES and rname not in ARITHMETIC:
+            return NotImplemented
+        if any(isinstance(a, np.ndarray) and a.dtype == object for a in inputs):
+            return NotImplemented
+        return _dispatch(rname, tuple(_to_array(a) if isinstance(a, (list, tuple)) else a
+                                      for a in inputs))
+
+    def __array_function__(self, func, types, args, kwargs):
+        impl = _HANDLED.get(func)
+        if impl is None:
+            return NotImplemented
+        return impl(*args, **kwargs)
+
+
+def _primal(o):
+    return o.value if isinstance(o, (Dual, DualArray)) else o
+
+
+def _partials_index(idx):
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    return idx + (slice(None),)
+
+
+def _broadcast(p, shape):
+    if isinstance(p, DualArray):
+        return _broadcast_to(p, shape)
+    return namespace(p).broadcast_to(p, shape)
+
+
+def _constant_like(x: DualArray, value):
+    xp = namespace(x.value)
+    p = xp.zeros(tuple(np.shape(value)) + (x.npartials,), dtype=x.partials.dtype) if not isinstance(
+        x.partials, DualArray) else x.partials.sum() * 0 + xp.zeros(tuple(np.shape(value)) + (x.npartials,))
+    return _wrap(value, p, x._nm_order)
+
+
+_PRIMAL_UFUNCS = {
+    "greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
+    "isfinite", "isnan", "isinf", "signbit", "logical_and", "logical_or", "logical_not",
+}  # fmt: skip
+_ZERO_DERIVATIVE_UFUNCS = {"floor", "ceil", "rint", "trunc"}
+
+_BINARY_OPS = [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "truediv"),
+               ("pow", "power")]
+
+
+def _make_op(rname: str, reflected: bool):
+    def op(self, o):
+        if isinstance(o, (list, tuple)):
+            o = np.asarray(o)
+        if isinstance(o, np.ndarray) and o.dtype == object:
+            return NotImplemented
+        if not (isinstance(o, (numbers.Number, np.generic, Dual, DualArray)) or is_array(o)
+                or hasattr(type(o), "_nm_apply")):
+            return NotImplemented
+        return _dispatch(rname, (o, self) if reflected else (self, o))
+
+    return op
+
+
+for _py, _r in _BINARY_OPS:
+    setattr(DualArray, f"__{_py}__", _make_op(_r, False))
+    setattr(DualArray, f"__r{_py}__", _make_op(_r, True))
+DualArray.__neg__ = lambda self: _dispatch("neg", (self,))
+DualArray.__pos__ = lambda self: self
+DualArray.__abs__ = lambda self: _dispatch("abs", (self,))
+DualArray.__matmul__ = lambda self, o: _matmul(self, o)
+DualArray.__rmatmul__ = lambda self, o: _matmul(o, self)
+for _name in RULES:
+    if RULES[_name].nargs == 1:
+        setattr(DualArray, _name, (lambda n: lambda self: _dispatch(n, (self,)))(_name))
+
+
+# ---------------------------------------------------------------------------------
+# __array_function__ implementations. Each acts on value and partials alike; axis
+# arguments are normalised so the trailing partials axis is never touched.
+# ---------------------------------------------------------------------------------
+
+
+def implements(*funcs):
+    def deco(f):
+        for func in funcs:
+            _HANDLED[func] = f
+        return f
+
+    return deco
+
+
+def _axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(a % ndim for a in axis)
+    return (axis % ndim,)
+
+
+def _xp(x):
+    return namespace(x.value)
+
+
+def _parts(x, tag):
+    """(value, partials or None) of *x* with respect to *tag*."""
+    if isinstance(x, Dual) and x._nm_order == tag:
+        x = DualArray._from_scalar(x)
+    if isinstance(x, DualArray) and x._nm_order == tag:
+        return x.value, x.partials
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x)
+    return x, None
+
+
+def _tag(*xs):
+    return max(getattr(x, "_nm_order", -1) for x in xs)
+
+
+def _k_of(xs, tag):
+    for x in xs:
+        v, p = _parts(x, tag)
+        if p is not None:
+            return p
+    raise TypeError("no DualArray among the arguments")
+
+
+def _zeros_partials(v, like_p):
+    xp = namespace(like_p) if not isinstance(like_p, DualArray) else namespace(like_p.value)
+    shape = tuple(np.shape(v)) + (like_p.shape[-1],)
+    if isinstance(like_p, DualArray):
+        return _broadcast_to(like_p.sum(axis=tuple(range(like_p.ndim))) * 0, shape)
+    return xp.zeros(shape, dtype=like_p.dtype)
+
+
+@implements(np.sum)
+def _sum(x, axis=None, keepdims=False, **kw):
+    axes = _axes(axis, x.ndim)
+    return _wrap(x.value.sum(axis=axes, keepdims=keepdims), x.partials.sum(axis=axes, keepdims=keepdims),
+                 x._nm_order)
+
+
+@implements(np.mean)
+def _mean(x, axis=None, keepdims=False, **kw):
+    axes = _axes(axis, x.ndim)
+    n = 1
+    for a in axes:
+        n *= x.shape[a]
+    return _sum(x, axis=axes, keepdims=keepdims) / n
+
+
+@implements(np.prod)
+def _prod(x, axis=None, keepdims=False, **kw):
+    if axis is None:
+        x = _reshape(x, (-1,))
+        axis = 0
+    axis = axis % x.ndim
+    xp = _xp(x)
+    v = xp.moveaxis(x.value, axis, -1) if not isinstance(x.value, DualArray) else _moveaxis(x.value, axis, -1)
+    ones = v[..., :1] * 0 + 1
+    left = _cat_last(ones, _cumprod_last(v[..., :-1]))
+    right = _flip_last(_cat_last(ones, _cumprod_last(_flip_last(v)[..., :-1])))
+    d = left * right  # d prod / d x_i = prod_{j != i} x_j, without dividing by x_i
+    d = _moveaxis_any(d, -1, axis)
+    val = (d * 0 + x.value).prod(axis=axis, keepdims=keepdims) if not isinstance(
+        x.value, DualArray) else _prod(x.value, axis=axis, keepdims=keepdims)
+    p = (_col(d) * x.partials).sum(axis=axis, keepdims=keepdims)
+    return _wrap(val, p, x._nm_order)
+
+
+def _cumprod_last(v):
+    if isinstance(v, DualArray):
+        out = v[..., :1]
+        parts = [out]
+        for i in range(1, v.shape[-1]):
+            out = out * v[..., i : i + 1]
+            parts.append(out)
+        return _concatenate(parts, axis=-1) if parts else v
+    return namespace(v).cumprod(v, axis=-1)
+
+
+def _cat_last(a, b):
+    if isinstance(a, DualArray) or isinstance(b, DualArray):
+        return _concatenate([a, b], axis=-1)
+    return namespace(a).concatenate([a, b], axis=-1)
+
+
+def _flip_last(v):
+    return v[..., ::-1]
+
+
+def _moveaxis_any(v, src, dst):
+    return _moveaxis(v, src, dst) if isinstance(v, DualArray) else namespace(v).moveaxis(v, src, dst)
+
+
+@implements(np.max, np.amax)
+def _max(x, axis=None, keepdims=False, **kw):
+    return _select_extreme(x, axis, keepdims, "argmax")
+
+
+@implements(np.min, np.amin)
+def _min(x, axis=None, keepdims=False, **kw):
+    return _select_extreme(x, axis, keepdims, "argmin")
+
+
+def _select_extreme(x, axis, keepdims, which):
+    if axis is None:
+        x = _reshape(x, (-1,))
+        axis = 0
+    axis = axis % x.ndim
+    xp = _xp(x)
+    idx = getattr(xp, which)(F_value(x), axis=axis)
+    idx = xp.expand_dims(idx, axis)
+    v = _take_along(x, idx, axis)
+    return v if keepdims else _squeeze(v, axis)
+
+
+def F_value(x):
+    from numeric.protocol import value
+
+    return value(x)
+
+
+def _take_along(x, idx, axis):
+    xp = _xp(x)
+    val = xp.take_along_axis(x.value, idx, axis=axis) if not isinstance(x.value, DualArray) else \
+        _take_along(x.value, idx, axis)
+    p = xp.take_along_axis(x.partials, idx[..., None], axis=axis) if not isinstance(
+        x.partials, DualArray) else _take_along(x.partials, idx[..., None], axis)
+    return DualArray._new(val, p, x._nm_order)
+
+
+@implements(np.cumsum)
+def _cumsum(x, axis=None, **kw):
+    if axis is None:
+        x = _reshape(x, (-1,))
+        axis = 0
+    axis = axis % x.ndim
+    return DualArray._new(_np_or_da("cumsum", x.value, axis=axis),
+                          _np_or_da("cumsum", x.partials, axis=axis), x._nm_order)
+
+
+def _np_or_da(fname, a, **kw):
+    f = getattr(np, fname)
+    return f(a, **kw)
+
+
+@implements(np.diff)
+def _diff(x, n=1, axis=-1, **kw):
+    axis = axis % x.ndim
+    return DualArray._new(np.diff(x.value, n=n, axis=axis), np.diff(x.partials, n=n, axis=axis),
+                          x._nm_order)
+
+
+@implements(np.reshape)
+def _reshape(x, shape, *a, **kw):
+    if isinstance(shape, int):
+        shape = (shape,)
+    shape = tuple(shape)
+    v = x.value.reshape(shape)
+    return DualArray._new(v, x.partials.reshape(tuple(v.shape) + (x.npartials,)), x._nm_order)
+
+
+@implements(np.ravel)
+def _ravel(x, *a, **kw):
+    return _reshape(x, (-1,))
+
+
+@implements(np.transpose)
+def _transpose(x, axes=None):
+    axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(a % x.ndim for a in axes)
+    return DualArray._new(_transpose_any(x.value, axes), _transpose_any(x.partials, axes + (x.ndim,)),
+                          x._nm_order)
+
+
+def _transpose_any(a, axes):
+    return _transpose(a, axes) if isinstance(a, DualArray) else a.transpose(axes)
+
+
+@implements(np.moveaxis)
+def _moveaxis(x, source, destination):
+    order = [a for a in range(x.ndim)]
+    s, d = source % x.ndim, destination % x.ndim
+    order.remove(s)
+    order.insert(d, s)
+    return _transpose(x, tuple(order))
+
+
+@implements(np.swapaxes)
+def _swapaxes(x, a, b):
+    order = list(range(x.ndim))
+    a, b = a % x.ndim, b % x.ndim
+    order[a], order[b] = order[b], order[a]
+    return _transpose(x, tuple(order))
+
+
+@implements(np.squeeze)
+def _squeeze(x, axis=None):
+    if axis is None:
+        axis = tuple(i for i, s in enumerate(x.shape) if s == 1)
+    axes = _axes(axis, x.ndim)
+    shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
+    return _reshape(x, shape) if shape else x[(0,) * x.ndim]
+
+
+@implements(np.expand_dims)
+def _expand_dims(x, axis):
+    idx = [slice(None)] * x.ndim
+    axis = axis % (x.ndim + 1)
+    idx.insert(axis, None)
+    return x[tuple(idx)]
+
+
+@implements(np.broadcast_to)
+def _broadcast_to(x, shape, **kw):
+    shape = tuple(shape) if not isinstance(shape, int) else (shape,)
+    if isinstance(x, Dual):
+        x = DualArray._from_scalar(x)
+    xp = _xp(x)
+    v = xp.broadcast_to(x.value, shape) if not isinstance(x.value, DualArray) else _broadcast_to(
+        x.value, shape)
+    pshape = shape + (x.npartials,)
+    p = xp.broadcast_to(x.partials, pshape) if not isinstance(x.partials, DualArray) else \
+        _broadcast_to(x.partials, pshape)
+    return DualArray._new(v, p, x._nm_order)
+
+
+@implements(np.flip)
+def _flip(x, axis=None):
+    axes = _axes(axis, x.ndim)
+    idx = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))
+    return x[idx]
+
+
+@implements(np.roll)
+def _roll(x, shift, axis=None):
+    if axis is None:
+        return _reshape(_roll(_reshape(x, (-1,)), shift, 0), x.shape)
+    axis = axis % x.ndim
+    return DualArray._new(np.roll(x.value, shift, axis=axis), np.roll(x.partials, shift, axis=axis),
+                          x._nm_order)
+
+
+def _join(arrays, axis, stack: bool):
+    arrays = list(arrays)
+    tag = _tag(*arrays)
+    pieces = [_parts(a, tag) for a in arrays]
+    like = next(p for _, p in pieces if p is not None)
+    vals = [np.asarray(v) if isinstance(v, (numbers.Number, np.generic)) else v for v, _ in pieces]
+    parts = [p if p is not None else _zeros_partials(v, like) for v, p in pieces]
+    nd = vals[0].ndim + (1 if stack else 0)
+    ax = axis % nd
+    f = np.stack if stack else np.concatenate
+    return DualArray._new(f(vals, axis=ax), f(parts, axis=ax), tag)
+
+
+@implements(np.concatenate)
+def _concatenate(arrays, axis=0, **kw):
+    if axis is None:
+        return _join([np.ravel(a) for a in arrays], 0, False)
+    return _join(arrays, axis, False)
+
+
+@implements(np.stack)
+def _stack(arrays, axis=0, **kw):
+    return _join(arrays, axis, True)
+
+
+def _stack_any(items):
+    """np.stack for a list that may hold duals (used to build partial vectors)."""
+    if any(isinstance(e, (Dual, DualArray)) for e in items):
+        return _stack([e for e in items], 0)
+    return np.stack(items)
+
+
+@implements(np.hstack)
+def _hstack(arrays, **kw):
+    arrays = list(arrays)
+    return _concatenate(arrays, axis=0 if np.ndim(_primal(arrays[0])) == 1 else 1)
+
+
+@implements(np.vstack)
+def _vstack(arrays, **kw):
+    arrays = [a if np.ndim(_primal(a)) >= 2 else _expand_any(a) for a in arrays]
+    return _concatenate(arrays, axis=0)
+
+
+def _expand_any(a):
+    return _expand_dims(a, 0) if isinstance(a, DualArray) else np.asarray(a)[None]
+
+
+@implements(np.where)
+def _where(cond, x, y):
+    tag = _tag(x, y)
+    xv, xp_ = _parts(x, tag)
+    yv, yp = _parts(y, tag)
+    cond = _primal(cond)
+    val = np.where(cond, xv, yv)
+    like = xp_ if xp_ is not None else yp
+    shape = tuple(np.shape(val)) + (like.shape[-1],)
+    xp_ = xp_ if xp_ is not None else _zeros_partials(xv, like)
+    yp = yp if yp is not None else _zeros_partials(yv, like)
+    c = np.asarray(cond)[..., None] if np.ndim(cond) else cond
+    p = np.where(c, _broadcast(xp_, shape) if np.ndim(xv) < len(shape) - 1 else xp_, yp)
+    return _wrap(val, p, tag)
+
+
+@implements(np.clip)
+def _clip(x, a_min=None, a_max=None, **kw):
+    if a_min is None:
+        return F.minimum(x, a_max)
+    if a_max is None:
+        return F.maximum(x, a_min)
+    return _dispatch("clip", (x, a_min, a_max))
+
+
+@implements(np.maximum)
+def _maximum(x, y):
+    return _dispatch("maximum", (x, y))
+
+
+@implements(np.matmul, np.dot)
+def _matmul(a, b):
+    tag = _tag(a, b)
+    av, ap = _parts(a, tag)
+    bv, bp = _parts(b, tag)
+    val = av @ bv
+    p = None
+    if ap is not None:
+        # move the partials axis in front: (k, ..., n, m) @ b
+        t = _moveaxis_any(ap, -1, 0) @ bv
+        p = _moveaxis_any(t, 0, -1)
+    if bp is not None:
+        if np.ndim(bv) == 1:
+            t = av @ bp
+        else:
+            t = _moveaxis_any(av @ _moveaxis_any(bp, -1, 0), 0, -1)
+        p = t if p is None else p + t
+    return _wrap(val, p, tag)
+
+
+@implements(np.inner)
+def _inner(a, b):
+    return _sum(_to_array(a) * b, axis=-1) if isinstance(a, DualArray) else _sum(a * _to_array(b), axis=-1)
+
+
+@implements(np.outer)
+def _outer(a, b):
+    return _reshape_any(a, (-1, 1)) * _reshape_any(b, (1, -1))
+
+
+def _reshape_any(a, shape):
+    return _reshape(a, shape) if isinstance(a, DualArray) else np.reshape(a, shape)
+
+
+@implements(np.linalg.solve)
+def _solve(A, b):
+    """x = A^-1 b with dx = A^-1 (db - dA x): one factorisation for all partials."""
+    tag = _tag(A, b)
+    Av, Ap = _parts(A, tag)
+    bv, bp = _parts(b, tag)
+    if isinstance(Av, DualArray) or isinstance(bv, DualArray):
+        raise NotImplementedError("np.linalg.solve with nested DualArrays: use solvers.linalg.solve")
+    x = np.linalg.solve(Av, bv)
+    k = (Ap if Ap is not None else bp).shape[-1]
+    vec = np.ndim(bv) == Av.ndim - 1
+    rhs = bp if bp is not None else 0
+    if Ap is not None:
+        # dA x for each partial: (n, n, k) contracted with x
+        dAx = np.einsum("...ijk,...j->...ik", Ap, x) if vec else np.einsum("...ijk,...jl->...ilk", Ap, x)
+        rhs = rhs - dAx
+    rhs = np.broadcast_to(rhs, tuple(np.shape(x)) + (k,))
+    if vec:
+        dx = np.linalg.solve(Av, rhs)
+    else:
+        n, m = x.shape[-2], x.shape[-1]
+        dx = np.linalg.solve(Av, rhs.reshape(rhs.shape[:-2] + (m * k,))).reshape(x.shape + (k,))
+    return DualArray._new(x, dx, tag)
+
+
+@implements(np.zeros_like)
+def _zeros_like(x, dtype=None, **kw):
+    return np.zeros_like(x.value, dtype=dtype)
+
+
+@implements(np.ones_like)
+def _ones_like(x, dtype=None, **kw):
+    return np.ones_like(x.value, dtype=dtype)
+
+
+@implements(np.copy)
+def _copy(x, **kw):
+    return x.copy()
+
+
+@implements(np.shape)
+def _shape(x):
+    return x.shape
+
+
+@implements(np.ndim)
+def _ndim(x):
+    return x.ndim
+
+
+@implements(np.size)
+def _size(x, axis=None):
+    return x.size if axis is None else x.shape[axis]
+
+
+@implements(np.isfinite)
+def _isfinite(x):
+    return np.isfinite(x.value)
+
+
+@implements(np.allclose)
+def _allclose(a, b, *args, **kw):
+    raise TypeError("np.allclose on a DualArray compares primal values only; use "
+                    "np.allclose(nm.value(a), nm.value(b)) to say so on purpose")
+
+
+@implements(np.linalg.norm)
+def _linalg_norm(x, ord=None, axis=None, keepdims=False):
+    if ord not in (None, 2, "fro") or (axis is not None and not isinstance(axis, int)):
+        raise NotImplementedError("np.linalg.norm of a DualArray supports the 2-norm / Frobenius norm")
+    return F.sqrt(_sum(x * x, axis=axis, keepdims=keepdims))
+
+
+@implements(np.trace)
+def _trace(x, offset=0, axis1=0, axis2=1, **kw):
+    return DualArray._new(np.trace(x.value, offset, axis1, axis2),
+                          np.trace(x.partials, offset, axis1 % x.ndim, axis2 % x.ndim), x._nm_order) \
+        if x.ndim > 2 else _wrap(np.trace(x.value, offset), np.trace(x.partials, offset, 0, 1), x._nm_order)
+
+
+@implements(np.einsum)
+def _einsum(subscripts, *operands, **kw):
+    if "->" not in subscripts or "." in subscripts:
+        raise NotImplementedError("np.einsum on DualArrays needs explicit output subscripts, no '...'")
+    ins, out = subscripts.split("->")
+    ins = ins.split(",")
+    tag = _tag(*operands)
+    letters = set("".join(ins))
+    k = next(c for c in "zyxwvutsrqponmlkjihgfedcba" if c not in letters)
+    parts = [_parts(o, tag) for o in operands]
+    val = np.einsum(subscripts, *[v for v, _ in parts])
+    p = None
+    for i, (v, pi) in enumerate(parts):
+        if pi is None:
+            continue
+        subs = ",".join(s + (k if j == i else "") for j, s in enumerate(ins)) + "->" + out + k
+        ops = [pp if j == i else vv for j, (vv, pp) in enumerate(parts)]
+        t = np.einsum(subs, *ops)
+        p = t if p is None else p + t
+    return _wrap(val, p, tag)

@@ -1,0 +1,336 @@
+"""Elementary functions that work on every number metanum knows.
+
+``nm.exp(x)`` and friends dispatch on the type of their arguments:
+
+==========================  ===============================================
+argument                    implementation
+==========================  ===============================================
+``int``, ``float``, bool    :mod:`math` (a float result; a domain error
+                            gives ``nan`` and an overflow ``inf``, as NumPy
+                            float64 does)
+``complex``                 :mod:`cmath` (mpmath for erf/gamma/...)
+NumPy scalars and arrays    NumPy ufuncs (float32 stays float32) and the
+                            compiled ufuncs of ``numeric._special``
+CuPy arrays                 CuPy ufuncs and ``cupyx.scipy.special``
+NumPy object arrays         the function applied element by element
+``mpmath.mpf``/``mpc``      mpmath at the current precision
+metanum number types        the type's ``_nm_apply(name, args)`` hook
+==========================  ===============================================
+
+A metanum type (``Dual``, ``DualArray``, ``Measurement``, ``Fun``, ...)
+takes part by defining ``_nm_apply(self, name, args)`` and an integer
+``_nm_order``. When several metanum arguments meet, the one with the greatest
+order handles the call (for duals, the newest tag: the outermost perturbation).
+
+Examples
+--------
+>>> import numpy as np, mpmath, numeric as nm
+>>> nm.exp(0.0)
+1.0
+>>> nm.sin(np.float32(0.5)).dtype
+dtype('float32')
+>>> str(nm.sqrt(mpmath.mpf(2)))[:10]
+'1.41421356'
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+from typing import Any, Callable
+
+import mpmath
+import numpy as np
+
+from numeric.backend import namespace, special
+
+__all__ = [
+    "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "cbrt",
+    "sin", "cos", "tan", "arcsin", "arccos", "arctan", "arctan2",
+    "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh",
+    "abs", "sign", "hypot", "power", "erf", "erfc", "gamma", "lgamma",
+    "digamma", "polygamma", "maximum", "minimum", "clip", "where",
+    "FUNCTIONS",
+]  # fmt: skip
+
+_MP_TYPES = (mpmath.mpf, mpmath.mpc)
+
+
+def _real_sign(x):
+    return (x > 0) - (x < 0) if x == x else math.nan
+
+
+def _real_max(x, y):
+    return x if (x >= y or x != x) else y
+
+
+def _real_min(x, y):
+    return x if (x <= y or x != x) else y
+
+
+def _real_clip(x, lo, hi):
+    return _real_min(_real_max(x, lo), hi)
+
+
+def _complex_cbrt(z):
+    # The real cube root continued analytically off the real axis, so that
+    # complex-step differentiation of cbrt works at negative reals too.
+    return -((-z) ** (1 / 3)) if z.real < 0 else z ** (1 / 3)
+
+
+def _mp_cbrt(x):
+    if isinstance(x, mpmath.mpf) and x < 0:
+        return -mpmath.cbrt(-x)
+    return mpmath.cbrt(x)
+
+
+def _mp_lgamma(x):
+    return mpmath.log(abs(mpmath.gamma(x)))
+
+
+def _mp_complex(f):
+    """A complex function through mpmath, for what cmath lacks."""
+
+    def g(*args):
+        return complex(f(*[mpmath.mpc(a) for a in args]))
+
+    return g
+
+
+# name: (nargs, real scalar impl, complex impl, numpy ufunc or special name, mpmath impl)
+_IMPLS: dict[str, tuple] = {
+    "exp": (1, math.exp, cmath.exp, np.exp, mpmath.exp),
+    "expm1": (1, math.expm1, _mp_complex(mpmath.expm1), np.expm1, mpmath.expm1),
+    "log": (1, math.log, cmath.log, np.log, mpmath.log),
+    "log1p": (1, math.log1p, _mp_complex(mpmath.log1p), np.log1p, mpmath.log1p),
+    "log2": (1, math.log2, lambda z: cmath.log(z) / math.log(2), np.log2, lambda x: mpmath.log(x, 2)),
+    "log10": (1, math.log10, cmath.log10, np.log10, mpmath.log10),
+    "sqrt": (1, math.sqrt, cmath.sqrt, np.sqrt, mpmath.sqrt),
+    "cbrt": (1, math.cbrt, _complex_cbrt, np.cbrt, _mp_cbrt),
+    "sin": (1, math.sin, cmath.sin, np.sin, mpmath.sin),
+    "cos": (1, math.cos, cmath.cos, np.cos, mpmath.cos),
+    "tan": (1, math.tan, cmath.tan, np.tan, mpmath.tan),
+    "arcsin": (1, math.asin, cmath.asin, np.arcsin, mpmath.asin),
+    "arccos": (1, math.acos, cmath.acos, np.arccos, mpmath.acos),
+    "arctan": (1, math.atan, cmath.atan, np.arctan, mpmath.atan),
+    "sinh": (1, math.sinh, cmath.sinh, np.sinh, mpmath.sinh),
+    "cosh": (1, math.cosh, cmath.cosh, np.cosh, mpmath.cosh),
+    "tanh": (1, math.tanh, cmath.tanh, np.tanh, mpmath.tanh),
+    "arcsinh": (1, math.asinh, cmath.asinh, np.arcsinh, mpmath.asinh),
+    "arccosh": (1, math.acosh, cmath.acosh, np.arccosh, mpmath.acosh),
+    "arctanh": (1, math.atanh, cmath.atanh, np.arctanh, mpmath.atanh),
+    "abs": (1, abs, abs, np.abs, abs),
+    "sign": (1, _real_sign, lambda z: z / abs(z) if z else 0j, np.sign, mpmath.sign),
+    "erf": (1, math.erf, _mp_complex(mpmath.erf), "erf", mpmath.erf),
+    "erfc": (1, math.erfc, _mp_complex(mpmath.erfc), "erfc", mpmath.erfc),
+    "gamma": (1, math.gamma, _mp_complex(mpmath.gamma), "gamma", mpmath.gamma),
+    "lgamma": (1, math.lgamma, _mp_complex(mpmath.loggamma), "lgamma", _mp_lgamma),
+    "digamma": (1, None, _mp_complex(mpmath.digamma), "digamma", mpmath.digamma),
+    "arctan2": (2, math.atan2, None, np.arctan2, mpmath.atan2),
+    "hypot": (2, math.hypot, None, np.hypot, mpmath.hypot),
+    "power": (2, math.pow, lambda a, b: a**b, np.power, mpmath.power),
+    "maximum": (2, _real_max, None, np.maximum, _real_max),
+    "minimum": (2, _real_min, None, np.minimum, _real_min),
+    "clip": (3, _real_clip, None, np.clip, _real_clip),
+}
+
+
+def _polygamma_real(n, x):
+    from numeric._special import polygamma_scalar
+
+    return float(polygamma_scalar(int(n), float(x)))
+
+
+_IMPLS["digamma"] = (1, lambda x: _polygamma_real(0, x), *_IMPLS["digamma"][2:])
+
+
+def _numpy_fallback(name: str, args: tuple) -> float:
+    """math raised (domain or overflow): answer as NumPy float64 would."""
+    impl = _IMPLS[name][3]
+    f = special(np, impl) if isinstance(impl, str) else impl
+    return float(f(*[np.float64(a) for a in args]))
+
+
+def _object_array_op(name: str, args: tuple):
+    f = FUNCTIONS[name]
+    return np.frompyfunc(f, len(args), 1)(*args)
+
+
+def _is_metanum(x: Any) -> bool:
+    return hasattr(type(x), "_nm_apply")
+
+
+_REAL_TYPES = (bool, int, float)
+
+
+def apply(name: str, *args: Any) -> Any:
+    """Apply elementary function *name* to *args*, dispatching on their types.
+
+    This is the one dispatch point; ``nm.exp`` and friends call it.
+    """
+    # 1. metanum types: the outermost one handles the call.
+    best = None
+    for a in args:
+        if _is_metanum(a) and (best is None or a._nm_order > best._nm_order):
+            best = a
+    if best is not None:
+        return best._nm_apply(name, args)
+    nargs, real_f, complex_f, np_f, mp_f = _IMPLS[name]
+    types = {type(a) for a in args}
+    # 2. plain Python reals.
+    if types <= {bool, int, float}:
+        try:
+            return real_f(*[float(a) for a in args])
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return _numpy_fallback(name, args)
+    # 3. arrays and NumPy scalars.
+    if any(isinstance(a, (np.ndarray, np.generic)) or hasattr(a, "__array_namespace__") for a in args):
+        if any(isinstance(a, np.ndarray) and a.dtype == object for a in args):
+            return _object_array_op(name, args)
+        if any(isinstance(a, _MP_TYPES) for a in args):
+            return _object_array_op(name, tuple(np.asarray(a, dtype=object) for a in args))
+        xp = namespace(*args)
+        f = special(xp, np_f) if isinstance(np_f, str) else np_f
+        return f(*args)
+    # 4. mpmath.
+    if any(isinstance(a, _MP_TYPES) for a in args):
+        return mp_f(*args)
+    # 5. Python complex.
+    if complex in types and types <= {bool, int, float, complex}:
+        if complex_f is None:
+            raise TypeError(f"nm.{name} is not defined for complex arguments")
+        return complex_f(*[complex(a) for a in args])
+    # 6. lists and tuples behave like NumPy arrays.
+    if any(isinstance(a, (list, tuple)) for a in args):
+        return apply(name, *[np.asarray(a) if isinstance(a, (list, tuple)) else a for a in args])
+    bad = ", ".join(type(a).__name__ for a in args)
+    raise TypeError(
+        f"nm.{name} got arguments of type ({bad}); it accepts numbers (int, float, complex, "
+        "NumPy scalars and arrays, mpmath mpf/mpc) and metanum number types"
+    )
+
+
+def _make(name: str, nargs: int, doc: str) -> Callable:
+    real_f = _IMPLS[name][1]
+    if nargs == 1:
+
+        def f(x):
+            if type(x) is float:
+                try:
+                    return real_f(x)
+                except (ValueError, OverflowError, ZeroDivisionError):
+                    return _numpy_fallback(name, (x,))
+            return apply(name, x)
+
+    elif nargs == 2:
+
+        def f(x, y):
+            return apply(name, x, y)
+
+    else:
+
+        def f(x, lo, hi):
+            return apply(name, x, lo, hi)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = doc
+    return f
+
+
+_DOCS = {
+    "exp": "Exponential e**x.",
+    "expm1": "exp(x) - 1, accurate for small x.",
+    "log": "Natural logarithm.",
+    "log1p": "log(1 + x), accurate for small x.",
+    "log2": "Base-2 logarithm.",
+    "log10": "Base-10 logarithm.",
+    "sqrt": "Square root.",
+    "cbrt": "Real cube root (negative for negative x).",
+    "sin": "Sine.", "cos": "Cosine.", "tan": "Tangent.",
+    "arcsin": "Inverse sine.", "arccos": "Inverse cosine.", "arctan": "Inverse tangent.",
+    "sinh": "Hyperbolic sine.", "cosh": "Hyperbolic cosine.", "tanh": "Hyperbolic tangent.",
+    "arcsinh": "Inverse hyperbolic sine.", "arccosh": "Inverse hyperbolic cosine.",
+    "arctanh": "Inverse hyperbolic tangent.",
+    "abs": "Absolute value. Derivative convention: sign(x), so 0 at x = 0.",
+    "sign": "Sign of x (-1, 0 or 1); its derivative is 0 everywhere.",
+    "erf": "Error function.", "erfc": "Complementary error function 1 - erf(x).",
+    "gamma": "Gamma function.", "lgamma": "log|Gamma(x)|.",
+    "digamma": "Digamma function psi(x) = Gamma'(x) / Gamma(x).",
+    "arctan2": "arctan2(y, x): the angle of the point (x, y).",
+    "hypot": "sqrt(x**2 + y**2) without overflow.",
+    "power": "x ** y.",
+    "maximum": "Elementwise maximum. Derivative convention at ties: half to each argument.",
+    "minimum": "Elementwise minimum. Derivative convention at ties: half to each argument.",
+    "clip": "clip(x, lo, hi) = minimum(maximum(x, lo), hi); derivative 1 inside [lo, hi].",
+}  # fmt: skip
+
+FUNCTIONS: dict[str, Callable] = {}
+for _name, _spec in _IMPLS.items():
+    FUNCTIONS[_name] = globals()[_name] = _make(_name, _spec[0], _DOCS[_name])
+
+
+def polygamma(n: int, x: Any) -> Any:
+    """Polygamma function psi^(n)(x), the (n+1)-th derivative of log Gamma.
+
+    The order *n* is a non-negative integer and is not differentiated.
+
+    Examples
+    --------
+    >>> import numeric as nm
+    >>> round(nm.polygamma(1, 1.0), 12)   # pi**2 / 6
+    1.644934066848
+    """
+    n = int(n)
+    if n < 0:
+        raise ValueError(f"polygamma order must be a non-negative integer, got {n}")
+    if n == 0:
+        return digamma(x)
+    if _is_metanum(x):
+        return x._nm_apply("polygamma", (n, x))
+    if type(x) in _REAL_TYPES:
+        return _polygamma_real(n, x)
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return np.frompyfunc(lambda e: polygamma(n, e), 1, 1)(x)
+    if isinstance(x, (np.ndarray, np.generic)) or hasattr(x, "__array_namespace__"):
+        xp = namespace(x)
+        if xp is np:
+            return special(np, "polygamma")(n, x)
+        return special(xp, "polygamma")(n, x)
+    if isinstance(x, _MP_TYPES):
+        return mpmath.psi(n, x)
+    if isinstance(x, complex):
+        return complex(mpmath.psi(n, mpmath.mpc(x)))
+    raise TypeError(f"nm.polygamma got an argument of type {type(x).__name__}")
+
+
+FUNCTIONS["polygamma"] = polygamma
+
+
+def where(cond: Any, x: Any, y: Any) -> Any:
+    """``x`` where *cond* holds, else ``y``; for scalars a plain conditional.
+
+    *cond* is a comparison of primal values (a bool or a bool array), so
+    ``where`` never needs derivatives of *cond*.
+    """
+    if isinstance(cond, (bool, np.bool_)):
+        return x if cond else y
+    return np.where(cond, x, y)
+
+
+def real_constant(like: Any, name: str) -> Any:
+    """The constant *name* (``"pi"``, ``"ln2"``, ``"ln10"``) at the precision of *like*.
+
+    For mpmath numbers (or duals of them) this is the mpmath constant at the
+    current precision; otherwise a Python float, which NumPy treats as a weak
+    scalar so float32 computations stay float32.
+    """
+    from numeric.protocol import innermost
+
+    inner = innermost(like)
+    if isinstance(inner, _MP_TYPES) or (
+        isinstance(inner, np.ndarray) and inner.dtype == object and inner.size
+        and isinstance(inner.flat[0], _MP_TYPES)
+    ):
+        return +getattr(mpmath, name)
+    return {"pi": math.pi, "ln2": math.log(2.0), "ln10": math.log(10.0)}[name]
+

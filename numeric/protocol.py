@@ -1,0 +1,254 @@
+"""The number protocol: everything a generic solver may rely on.
+
+A generic algorithm in ``solvers/`` is written against this page and nothing
+else. It never names a number type; the number types honour the protocol.
+
+What a number supports
+----------------------
+1. Arithmetic ``+ - * / **``, unary ``-`` and ``abs``, mixed with ``int``,
+   ``float`` and the real type underneath (float32, float64, ``mpf``).
+2. Comparisons ``< <= > >= == !=`` on the *primal* value, so a branch in a
+   program takes the same path it would take on plain floats (as ForwardDiff
+   does). A branch is never differentiated.
+3. The elementary functions of :mod:`numeric.functions` (``nm.exp(x)``,
+   ``nm.arctan2(y, x)``, ...), and the same names as methods (``x.exp()``)
+   so NumPy object arrays of the number work with ``np.exp``.
+4. Array types implement ``__array_ufunc__`` and the ``__array_function__``
+   entries solvers need (``np.sum``, ``@``, ``np.concatenate``, indexing).
+5. The helpers below, which solvers use instead of ``float()``.
+6. No silent loss of information: ``float(x)``, ``int(x)``, ``complex(x)``
+   and conversion to a float array raise ``TypeError`` naming ``nm.value``
+   for every type that carries more than its primal value.
+
+Hooks a number type provides
+----------------------------
+``_nm_apply(name, args)``
+    Evaluate elementary function *name* on *args* (at least one is self).
+``_nm_order``
+    An integer; when several metanum numbers meet, the greatest order is the
+    outermost and handles the operation (a newer dual tag wraps an older one).
+``_nm_primal()``
+    The value one level down (a dual's value, a measurement's nominal value).
+``_nm_zero()``, ``_nm_one()``
+    Additive and multiplicative identities of the same type and shape.
+``_nm_norm()``
+    The non-negative real an adaptive solver compares to its tolerance.
+
+Examples
+--------
+>>> import numpy as np, mpmath, numeric as nm
+>>> nm.value(3.0), nm.eps(np.float32(1.0)) == np.finfo(np.float32).eps
+(3.0, True)
+>>> nm.norm(np.array([3.0, 4.0]))   # root mean square, as DifferentialEquations.jl
+3.5355339059327378
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from numeric.backend import is_array, namespace
+
+__all__ = ["value", "innermost", "zero", "one", "eps", "norm", "promote", "new_order"]
+
+_ORDER = [0]
+
+
+def new_order() -> int:
+    """A fresh, strictly increasing order for a new perturbation (a dual tag)."""
+    _ORDER[0] += 1
+    return _ORDER[0]
+
+
+def _is_object_array(x: Any) -> bool:
+    return isinstance(x, np.ndarray) and x.dtype == object
+
+
+def _primal_once(x: Any) -> Any:
+    hook = getattr(type(x), "_nm_primal", None)
+    return x if hook is None else hook(x)
+
+
+def innermost(x: Any) -> Any:
+    """Peel every metanum layer: the underlying float, float array, mpf, ...
+
+    Unlike :func:`value` this does not convert object arrays.
+    """
+    while hasattr(type(x), "_nm_primal"):
+        x = x._nm_primal()
+    return x
+
+
+def value(x: Any) -> Any:
+    """The primal value of *x*, with every derivative/uncertainty layer peeled.
+
+    This is the deliberate way to drop derivative information. Arrays keep
+    their shape; an object array whose elements peel to floats becomes a
+    float array, one whose elements peel to ``mpf`` stays an object array.
+
+    Examples
+    --------
+    >>> import numeric as nm
+    >>> nm.value(nm.Dual(2.0, 1.0))
+    2.0
+    """
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x, dtype=object) if any(_has_layers(e) for e in x) else np.asarray(x)
+    if _is_object_array(x):
+        flat = [value(e) for e in x.flat]
+        if all(isinstance(e, (float, int, np.floating, np.integer)) for e in flat):
+            return np.array(flat, dtype=np.result_type(*flat) if flat else float).reshape(x.shape)
+        out = np.empty(x.shape, dtype=object)
+        out.flat[:] = flat
+        return out
+    return innermost(x)
+
+
+def _has_layers(x: Any) -> bool:
+    return hasattr(type(x), "_nm_primal")
+
+
+def zero(x: Any) -> Any:
+    """The additive identity of *x*'s type and shape (a dual zero keeps its tag)."""
+    hook = getattr(type(x), "_nm_zero", None)
+    if hook is not None:
+        return hook(x)
+    if is_array(x):
+        return namespace(x).zeros_like(x)
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        return type(x)(0)
+    if isinstance(x, np.generic):
+        return type(x)(0)
+    if isinstance(x, (bool, int)):
+        return 0
+    return x * 0
+
+
+def one(x: Any) -> Any:
+    """The multiplicative identity of *x*'s type and shape."""
+    hook = getattr(type(x), "_nm_one", None)
+    if hook is not None:
+        return hook(x)
+    if is_array(x):
+        return namespace(x).ones_like(x)
+    if isinstance(x, (mpmath.mpf, mpmath.mpc, np.generic)):
+        return type(x)(1)
+    if isinstance(x, (bool, int)):
+        return 1
+    return x * 0 + 1
+
+
+def eps(x: Any) -> Any:
+    """Machine epsilon of the real type underneath *x*.
+
+    float64 -> 2.2e-16, float32 -> 1.2e-7, ``mpf`` -> 2**(1 - mp.prec) at the
+    current mpmath precision (returned as an ``mpf``).
+    """
+    inner = innermost(x)
+    if _is_object_array(inner):
+        inner = value(inner.flat[0]) if inner.size else 0.0
+    if isinstance(inner, (mpmath.mpf, mpmath.mpc)):
+        return mpmath.eps
+    dtype = getattr(inner, "dtype", None)
+    if dtype is not None and np.issubdtype(dtype, np.inexact):
+        return np.finfo(dtype).eps
+    return float(np.finfo(np.float64).eps)
+
+
+def _scalar_norm(x: Any) -> Any:
+    hook = getattr(type(x), "_nm_norm", None)
+    if hook is not None:
+        return hook(x)
+    return abs(x)
+
+
+def norm(x: Any) -> Any:
+    """The non-negative real number an adaptive solver compares to its tolerance.
+
+    Scalars: the magnitude (for a dual, ``sqrt(|value|**2 + sum |partials|**2)``
+    so step control also controls the error of the derivatives). Arrays: the
+    root mean square of the elementwise norms, as DifferentialEquations.jl.
+    The result is a float (or ``mpf`` for mpmath numbers), never a metanum type.
+    """
+    hook = getattr(type(x), "_nm_norm", None)
+    if hook is not None:
+        return hook(x)
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x, dtype=object)
+    if _is_object_array(x):
+        if x.size == 0:
+            return 0.0
+        sq = [_scalar_norm(e) ** 2 for e in x.flat]
+        total = sum(sq[1:], sq[0])
+        return (total / len(sq)) ** 0.5 if not isinstance(total, mpmath.mpf) else mpmath.sqrt(
+            total / len(sq)
+        )
+    if is_array(x):
+        if x.size == 0:
+            return 0.0
+        xp = namespace(x)
+        a = xp.abs(x)
+        scale = xp.max(a)
+        if not bool(scale > 0) or not bool(xp.isfinite(scale)):
+            return scale.item() if hasattr(scale, "item") else scale
+        return (scale * xp.sqrt(xp.mean((a / scale) ** 2))).item()
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        return abs(x)
+    if isinstance(x, np.generic):
+        return abs(x)
+    return math.fabs(x) if not isinstance(x, complex) else abs(x)
+
+
+def promote(*xs: Any) -> tuple:
+    """Lift every argument to the common number type of all of them.
+
+    Each argument becomes ``x + z`` where ``z`` is the sum of the zeros of all
+    arguments, so a float state meeting a dual parameter becomes a dual (with
+    zero partials and the same tag), float32 meeting float64 becomes float64,
+    and a float meeting an ``mpf`` becomes an ``mpf``. Shapes are kept.
+
+    Examples
+    --------
+    >>> import numeric as nm, mpmath
+    >>> u, p = nm.promote(1.0, mpmath.mpf(2))
+    >>> type(u).__name__
+    'mpf'
+    """
+    zs = [_scalar_zero(x) for x in xs]
+    z = zs[0]
+    for w in zs[1:]:
+        z = z + w
+    return tuple(_lift(x, z) for x in xs)
+
+
+def _scalar_zero(x: Any) -> Any:
+    if _is_object_array(x):
+        z = 0
+        for e in x.flat:
+            z = z + _scalar_zero(e)
+        return z
+    if is_array(x):
+        return namespace(x).zeros((), dtype=x.dtype)[()]
+    if hasattr(type(x), "_nm_scalar_zero"):
+        return x._nm_scalar_zero()
+    if isinstance(x, (bool, int)):
+        return 0.0
+    return zero(x)
+
+
+def _lift(x: Any, z: Any) -> Any:
+    if isinstance(x, (bool, int)):
+        x = float(x)
+    if _is_object_array(x):
+        return x + z
+    if is_array(x) and not hasattr(type(z), "_nm_primal") and not isinstance(z, (mpmath.mpf,)):
+        return x.astype(np.result_type(x.dtype, getattr(z, "dtype", type(z))), copy=False)
+    if is_array(x) and isinstance(z, mpmath.mpf):
+        out = np.empty(x.shape, dtype=object)
+        out.flat[:] = [mpmath.mpf(float(e)) for e in x.flat]
+        return out
+    return x + z

@@ -1,0 +1,174 @@
+"""The one table of elementary functions and their derivatives.
+
+Every propagating number type (``Dual``, ``DualArray``, and later the
+reverse-mode tape, ``Measurement`` and the sparsity tracer) is generated
+from this table; none of them has its own copy of ``d/dx sin = cos``.
+
+Each :class:`Rule` gives, for every argument, the partial derivative as a
+function ``partial(ans, *args)`` of the result ``ans = f(*args)`` and the
+arguments. The partials are written with the generic functions of
+:mod:`numeric.functions`, so applying them to duals differentiates them
+again: second and higher derivatives come from nesting, never from a second
+table.
+
+Conventions at non-differentiable points (documented, as JAX and PyTorch do):
+
+* ``abs``: derivative ``sign(x)``, so 0 at x = 0 (the minimum-norm subgradient).
+* ``sign``: derivative 0 everywhere (also at 0).
+* ``maximum``/``minimum`` at a tie: half of the derivative to each argument.
+* ``clip(x, lo, hi)``: derivative 1 with respect to x on the closed interval
+  [lo, hi], with respect to lo where x < lo, to hi where x > hi.
+* ``power(x, y)``: the partial in y is 0 where x == 0 (the limit for y > 0).
+
+``domain`` gives, per argument, intervals on which the function is smooth,
+used by the hypothesis strategies of :mod:`numeric.testing`; ``holomorphic``
+says the complex-step check applies (the function is the restriction of an
+analytic function on the domain).
+
+Examples
+--------
+>>> from numeric.rules import RULES
+>>> RULES["sin"].partials[0](0.0, 0.0)    # cos(0)
+1.0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from numeric import functions as F
+from numeric.protocol import innermost, one, zero
+
+__all__ = ["Rule", "RULES", "ARITHMETIC", "indicator"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One elementary function: its arity, partial derivatives and domain."""
+
+    name: str
+    nargs: int
+    partials: tuple[Callable[..., Any] | None, ...]
+    domain: tuple[tuple[tuple[float, float], ...], ...] = ((-3.0, 3.0),)
+    holomorphic: bool = True
+    function: Callable[..., Any] = field(default=None, compare=False)
+
+    def __post_init__(self):
+        if len(self.partials) != self.nargs:
+            raise ValueError(f"rule {self.name}: {self.nargs} arguments but "
+                             f"{len(self.partials)} partials")
+
+
+def indicator(cond: Any, like: Any) -> Any:
+    """1 where *cond* holds, 0 elsewhere, in the real type of *like*.
+
+    *cond* compares primal values (bool or bool array), so the indicator
+    is a constant: it has no derivative, as a step function should.
+    """
+    if isinstance(cond, (bool, np.bool_)):
+        return 1.0 if cond else 0.0
+    inner = innermost(like)
+    dtype = getattr(inner, "dtype", None)
+    if dtype is None or dtype == object or not np.issubdtype(dtype, np.floating):
+        return cond.astype(float) if dtype != object else cond.astype(object) * 1.0
+    return cond.astype(dtype)
+
+
+def _and(a, b):
+    if isinstance(a, (bool, np.bool_)) and isinstance(b, (bool, np.bool_)):
+        return a and b
+    return a & b
+
+
+def _pow_partial_exponent(ans, x, y):
+    # d/dy x**y = x**y log x, taken as 0 where x == 0 (its limit for y > 0).
+    if isinstance(x == 0, (bool, np.bool_)):
+        return zero(ans) if x == 0 else ans * F.log(x)
+    at_zero = x == 0
+    safe = F.where(at_zero, one(x), x)
+    return F.where(at_zero, zero(ans), ans * F.log(safe))
+
+
+def _tie_split(x, y):
+    return indicator(x > y, x) + 0.5 * indicator(x == y, x)
+
+
+_POS = ((0.1, 5.0),)
+_UNIT = ((-0.95, 0.95),)
+_NONZERO = ((-3.0, -0.1), (0.1, 3.0))
+_GAMMA = ((-2.8, -2.2), (-1.8, -1.2), (0.1, 6.0))
+
+_TABLE = [
+    # name, nargs, partials(ans, *args), domain per argument, holomorphic
+    ("exp", 1, (lambda a, x: a,), None, True),
+    ("expm1", 1, (lambda a, x: a + 1,), None, True),
+    ("log", 1, (lambda a, x: 1 / x,), (_POS,), True),
+    ("log1p", 1, (lambda a, x: 1 / (1 + x),), (((-0.9, 5.0),),), True),
+    ("log2", 1, (lambda a, x: 1 / (x * F.real_constant(x, "ln2")),), (_POS,), True),
+    ("log10", 1, (lambda a, x: 1 / (x * F.real_constant(x, "ln10")),), (_POS,), True),
+    ("sqrt", 1, (lambda a, x: 0.5 / a,), (_POS,), True),
+    ("cbrt", 1, (lambda a, x: 1 / (3 * a * a),), (_NONZERO,), True),
+    ("sin", 1, (lambda a, x: F.cos(x),), None, True),
+    ("cos", 1, (lambda a, x: -F.sin(x),), None, True),
+    ("tan", 1, (lambda a, x: 1 + a * a,), (((-1.4, 1.4),),), True),
+    ("arcsin", 1, (lambda a, x: 1 / F.sqrt(1 - x * x),), (_UNIT,), True),
+    ("arccos", 1, (lambda a, x: -1 / F.sqrt(1 - x * x),), (_UNIT,), True),
+    ("arctan", 1, (lambda a, x: 1 / (1 + x * x),), None, True),
+    ("sinh", 1, (lambda a, x: F.cosh(x),), None, True),
+    ("cosh", 1, (lambda a, x: F.sinh(x),), None, True),
+    ("tanh", 1, (lambda a, x: 1 - a * a,), None, True),
+    ("arcsinh", 1, (lambda a, x: 1 / F.sqrt(x * x + 1),), None, True),
+    ("arccosh", 1, (lambda a, x: 1 / F.sqrt(x * x - 1),), (((1.1, 5.0),),), True),
+    ("arctanh", 1, (lambda a, x: 1 / (1 - x * x),), (_UNIT,), True),
+    ("abs", 1, (lambda a, x: F.sign(x),), (_NONZERO,), False),
+    ("sign", 1, (lambda a, x: zero(x),), (_NONZERO,), False),
+    ("erf", 1, (lambda a, x: 2 / F.sqrt(F.real_constant(x, "pi")) * F.exp(-x * x),), None, True),
+    ("erfc", 1, (lambda a, x: -2 / F.sqrt(F.real_constant(x, "pi")) * F.exp(-x * x),), None, True),
+    ("gamma", 1, (lambda a, x: a * F.digamma(x),), (_GAMMA,), True),
+    ("lgamma", 1, (lambda a, x: F.digamma(x),), (((0.1, 6.0),),), True),
+    ("digamma", 1, (lambda a, x: F.polygamma(1, x),), (_GAMMA,), True),
+    ("polygamma", 2, (None, lambda a, n, x: F.polygamma(n + 1, x)), ((), ((0.2, 6.0),)), True),
+    ("arctan2", 2, (lambda a, y, x: x / (x * x + y * y), lambda a, y, x: -y / (x * x + y * y)),
+     (_NONZERO, _NONZERO), False),
+    ("hypot", 2, (lambda a, x, y: x / a, lambda a, x, y: y / a), (_NONZERO, _NONZERO), False),
+    ("power", 2, (lambda a, x, y: y * x ** (y - 1), _pow_partial_exponent),
+     (((0.2, 3.0),), ((-2.0, 2.0),)), True),
+    ("maximum", 2, (lambda a, x, y: _tie_split(x, y), lambda a, x, y: _tie_split(y, x)),
+     (((-3.0, 3.0),), ((-3.0, 3.0),)), False),
+    ("minimum", 2, (lambda a, x, y: _tie_split(y, x), lambda a, x, y: _tie_split(x, y)),
+     (((-3.0, 3.0),), ((-3.0, 3.0),)), False),
+    ("clip", 3, (lambda a, x, lo, hi: indicator(_and(x >= lo, x <= hi), x),
+                 lambda a, x, lo, hi: indicator(x < lo, x),
+                 lambda a, x, lo, hi: indicator(x > hi, x)),
+     (((-3.0, 3.0),), ((-2.0, -0.5),), ((0.5, 2.0),)), False),
+]
+
+_ARITHMETIC = [
+    # The arithmetic operators are rules like any other; number types that
+    # hand-optimise them must agree with these (the test suite checks).
+    ("add", 2, (lambda a, x, y: 1, lambda a, x, y: 1)),
+    ("sub", 2, (lambda a, x, y: 1, lambda a, x, y: -1)),
+    ("mul", 2, (lambda a, x, y: y, lambda a, x, y: x)),
+    ("truediv", 2, (lambda a, x, y: 1 / y, lambda a, x, y: -a / y)),
+    ("neg", 1, (lambda a, x: -1,)),
+]
+
+
+def _build() -> tuple[dict[str, Rule], dict[str, Rule]]:
+    rules = {}
+    for name, nargs, partials, domain, holo in _TABLE:
+        rules[name] = Rule(name, nargs, partials, domain or (((-3.0, 3.0),),) * nargs, holo,
+                           F.FUNCTIONS[name])
+    import operator
+
+    arith = {}
+    for name, nargs, partials in _ARITHMETIC:
+        arith[name] = Rule(name, nargs, partials, (((-3.0, 3.0),),) * nargs, True,
+                           getattr(operator, name))
+    return rules, arith
+
+
+RULES, ARITHMETIC = _build()

@@ -1,0 +1,60 @@
+"""The slice of the number protocol that ``solvers/`` uses, in one place.
+
+Every algorithm in ``solvers/`` imports the protocol from here as ``nm``
+(``from solvers._nm import nm``). Nothing here names a number type; it only
+re-exports :mod:`numeric`'s helpers (``value``, ``zero``, ``one``, ``eps``,
+``norm``, ``promote``) and elementary functions, and reaches the
+differentiation API (``nm.derivative``) lazily, so that ``solvers`` imports
+even while a number type is missing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import SimpleNamespace
+from typing import Any
+
+from numeric import functions as _functions
+from numeric import protocol as _protocol
+
+__all__ = ["nm", "real_eps", "is_finite_real"]
+
+
+def _lazy(name: str):
+    def call(*args: Any, **kwargs: Any) -> Any:
+        numeric = importlib.import_module("numeric")
+        f = getattr(numeric, name, None)
+        if f is None:  # pragma: no cover - only while numeric/api.py is being written
+            f = getattr(importlib.import_module("numeric.api"), name)
+        return f(*args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+nm = SimpleNamespace(
+    value=_protocol.value,
+    zero=_protocol.zero,
+    one=_protocol.one,
+    eps=_protocol.eps,
+    norm=_protocol.norm,
+    promote=_protocol.promote,
+    derivative=_lazy("derivative"),
+    **{name: getattr(_functions, name) for name in ("exp", "sin", "cos", "sqrt", "abs", "maximum", "minimum", "log")},
+)
+
+
+def real_eps(x: Any) -> Any:
+    """Machine epsilon of *x*'s real type as a plain real (float, float32 or mpf).
+
+    ``nm.eps`` may return an mpmath *constant*; ``* 1`` turns it into a number.
+    """
+    return nm.eps(x) * 1
+
+
+_INF = float("inf")
+
+
+def is_finite_real(x: Any) -> bool:
+    """True when the plain real *x* (float, float32, mpf) is neither nan nor inf."""
+    return bool(-_INF < x < _INF)
