@@ -12,7 +12,6 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
-	$(PY) -m ipykernel install --user --name metanum >/dev/null 2>&1 || true
 	@touch $(STAMP)
 
 demo: $(STAMP)

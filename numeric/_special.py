@@ -35,8 +35,12 @@ def polygamma_scalar(n: int, x: float) -> float:
         return math.nan
     if x <= 0.0 and x == math.floor(x):
         return math.nan
+    # Reflection psi(x) = psi(1 - x) - pi cot(pi x), done in place: numba's
+    # on-disk cache segfaults when it reloads a self-recursive function.
+    reflection = 0.0
     if n == 0 and x < 0.0:
-        return polygamma_scalar(0, 1.0 - x) - math.pi / math.tan(math.pi * x)
+        reflection = -math.pi / math.tan(math.pi * x)
+        x = 1.0 - x
     nfact = math.gamma(n + 1.0)
     sign_n = 1.0 if n % 2 == 0 else -1.0
     acc = 0.0
@@ -50,7 +54,7 @@ def polygamma_scalar(n: int, x: float) -> float:
         for k in range(1, 9):
             x2k *= x * x
             s -= _BERNOULLI_2K[k - 1] / (2.0 * k * x2k)
-        return acc + s
+        return reflection + acc + s
     s = math.gamma(float(n)) / x**n + nfact / (2.0 * x ** (n + 1))
     for k in range(1, 9):
         coef = math.exp(math.lgamma(2.0 * k + n) - math.lgamma(2.0 * k + 1.0))

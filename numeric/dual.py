@@ -52,6 +52,8 @@ from numeric.rules import ARITHMETIC, RULES
 
 __all__ = ["Dual"]
 
+_object_new = object.__new__
+
 _SCALARS = (int, float, complex, bool, np.generic, mpmath.mpf, mpmath.mpc)
 
 _LOSS = (
@@ -161,6 +163,8 @@ class Dual:
         return total**0.5 if not isinstance(total, mpmath.mpf) else mpmath.sqrt(total)
 
     def _nm_apply(self, name: str, args: tuple) -> Any:
+        if len(args) == 1 and name in _UNARY:
+            return _UNARY[name](self)
         rule = RULES.get(name) or ARITHMETIC[name]
         return _apply_rule(rule, args)
 
@@ -261,14 +265,34 @@ def _apply_rule(rule, args: tuple) -> Any:
     return Dual._new(ans, p, tag)
 
 
+def _mk(value, partials, tag):
+    d = _object_new(Dual)
+    d.value = value
+    d._p = partials
+    d._nm_order = tag
+    return d
+
+
 def _make_unary(rule):
     f = rule.function
     d = rule.partials[0]
+    # Fast path for a Python-float value: call the math function directly.
+    real_f = F.real_implementation(rule.name) or f
 
     def method(self):
         v = self.value
-        ans = f(v)
-        return Dual._new(ans, d(ans, v) * self._p, self._nm_order)
+        if type(v) is float:
+            try:
+                ans = real_f(v)
+            except (ValueError, OverflowError, ZeroDivisionError):
+                ans = f(v)
+        else:
+            ans = f(v)
+        r = _object_new(Dual)
+        r.value = ans
+        r._p = d(ans, v) * self._p
+        r._nm_order = self._nm_order
+        return r
 
     method.__name__ = rule.name
     method.__doc__ = f"{rule.name} of the dual (NumPy object arrays call this)."
@@ -290,15 +314,24 @@ def _make_binary(rule, reflected: bool):
                 x, y = (o, self) if reflected else (self, o)
                 xv, yv = x.value, y.value
                 ans = f(xv, yv)
-                return Dual._new(ans, d0(ans, xv, yv) * x._p + d1(ans, xv, yv) * y._p,
-                                 self._nm_order)
+                r = _object_new(Dual)
+                r.value = ans
+                r._p = d0(ans, xv, yv) * x._p + d1(ans, xv, yv) * y._p
+                r._nm_order = self._nm_order
+                return r
         elif to is float or to is int or (isinstance(o, numbers.Number) and not is_array(o)):
             v = self.value
             if reflected:
                 ans = f(o, v)
-                return Dual._new(ans, d1(ans, o, v) * self._p, self._nm_order)
-            ans = f(v, o)
-            return Dual._new(ans, d0(ans, v, o) * self._p, self._nm_order)
+                p = d1(ans, o, v) * self._p
+            else:
+                ans = f(v, o)
+                p = d0(ans, v, o) * self._p
+            r = _object_new(Dual)
+            r.value = ans
+            r._p = p
+            r._nm_order = self._nm_order
+            return r
         if isinstance(o, np.ndarray) and o.dtype == object:
             return NotImplemented if not reflected else np.frompyfunc(f, 2, 1)(o, self)
         if not (_supported(o) or is_array(o) or isinstance(o, (list, tuple))):
@@ -311,10 +344,14 @@ def _make_binary(rule, reflected: bool):
     return op
 
 
+_UNARY: dict = {}
+
+
 def _install():
     for name, rule in RULES.items():
         if rule.nargs == 1:
-            setattr(Dual, name, _make_unary(rule))
+            _UNARY[name] = _make_unary(rule)
+            setattr(Dual, name, _UNARY[name])
     for pyname, rname in [("add", "add"), ("sub", "sub"), ("mul", "mul"),
                           ("truediv", "truediv"), ("pow", "power")]:
         rule = ARITHMETIC.get(rname) or RULES[rname]

@@ -210,6 +210,12 @@ def apply(name: str, *args: Any) -> Any:
     )
 
 
+def real_implementation(name: str) -> Callable | None:
+    """The plain-float implementation of *name* (may raise on a domain error), or None."""
+    spec = _IMPLS.get(name)
+    return spec[1] if spec is not None else None
+
+
 def _make(name: str, nargs: int, doc: str) -> Callable:
     real_f = _IMPLS[name][1]
     if nargs == 1:
@@ -220,6 +226,10 @@ def _make(name: str, nargs: int, doc: str) -> Callable:
                     return real_f(x)
                 except (ValueError, OverflowError, ZeroDivisionError):
                     return _numpy_fallback(name, (x,))
+            t = type(x)
+            if hasattr(t, "_nm_apply"):  # protocol: methods named after the functions
+                method = getattr(t, name, None)
+                return method(x) if method is not None else x._nm_apply(name, (x,))
             return apply(name, x)
 
     elif nargs == 2:

@@ -1,0 +1,277 @@
+"""The result of a solve: saved points, dense output, return code, statistics."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import numpy as np
+
+from solvers._nm import nm
+
+__all__ = ["ReturnCode", "Stats", "ODESolution"]
+
+
+class ReturnCode(str, Enum):
+    """How a solve ended. ``bool(code)`` is True only for successful ends."""
+
+    Success = "Success"
+    Terminated = "Terminated"  # a callback called integrator.terminate()
+    MaxIters = "MaxIters"  # maxiters steps were taken before the end
+    DtLessThanMin = "DtLessThanMin"  # the step size fell below dtmin
+    Unstable = "Unstable"  # non-finite state or derivative
+    InitialFailure = "InitialFailure"  # f(u0, p, t0) is not finite
+    Failure = "Failure"
+
+    def __bool__(self) -> bool:
+        return self in (ReturnCode.Success, ReturnCode.Terminated)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass
+class Stats:
+    """Work counters of a solve."""
+
+    nf: int = 0  # right-hand side evaluations (including dense-output stages)
+    naccept: int = 0
+    nreject: int = 0
+    nevents: int = 0  # continuous and discrete callback firings
+
+    @property
+    def nsteps(self) -> int:
+        return self.naccept + self.nreject
+
+    def __repr__(self) -> str:
+        return (
+            f"Stats(nf={self.nf}, naccept={self.naccept}, nreject={self.nreject}, "
+            f"nevents={self.nevents})"
+        )
+
+
+def lincomb(pairs: list, ks: list) -> Any:
+    """``sum(c * ks[j] for j, c in pairs)`` for any state type (``k * c`` order)."""
+    j, c = pairs[0]
+    acc = ks[j] * c
+    for j, c in pairs[1:]:
+        acc = acc + ks[j] * c
+    return acc
+
+
+class Segment:
+    """One step's interpolant ``u(t0 + theta h) = u0 + h sum_i b_i(theta) k_i``.
+
+    Extra stages needed by the interpolant (Verner's methods) are evaluated
+    the first time the segment is evaluated.
+    """
+
+    __slots__ = ("t0", "h", "u0", "u1", "ks", "K", "co", "f", "p", "stats", "_extra")
+
+    def __init__(self, t0, h, u0, u1, ks, K, co, f, p, stats):
+        self.t0, self.h, self.u0, self.u1 = t0, h, u0, u1
+        self.ks, self.K, self.co = ks, K, co
+        self.f, self.p, self.stats = f, p, stats
+        self._extra = not co.extra_a
+
+    def _ensure_extra(self) -> None:
+        if self._extra:
+            return
+        co, h, u0 = self.co, self.h, self.u0
+        ks = list(self.ks) if self.K is None else [self.K[i].reshape(u0.shape) for i in range(len(self.K))]
+        s = len(ks)
+        for i, row in enumerate(co.extra_a):
+            ui = u0 + h * lincomb(row, ks)
+            ks.append(self.f(ui, self.p, self.t0 + co.extra_c[i] * h))
+            self.stats.nf += 1
+            del s
+            s = None
+        if self.K is None:
+            self.ks = ks
+        else:
+            self.K = np.stack([np.asarray(k, dtype=self.K.dtype).reshape(-1) for k in ks])
+        self._extra = True
+
+    def theta(self, t: Any) -> Any:
+        return (t - self.t0) / self.h
+
+    def __call__(self, theta: Any) -> Any:
+        """The interpolated state at ``t0 + theta * h``."""
+        self._ensure_extra()
+        co = self.co
+        if self.K is not None and co.float_dtype is not None and not _has_layers(theta):
+            th = co.float_dtype.type(theta) if hasattr(co.float_dtype, "type") else float(theta)
+            powers = th ** np.arange(1, co.dense_np.shape[1] + 1, dtype=co.dense_np.dtype)
+            w = co.dense_np[: len(self.K)] @ powers
+            return self.u0 + (self.h * (w @ self.K)).reshape(self.u0.shape)
+        ks = self.ks if self.K is None else [self.K[i].reshape(self.u0.shape) for i in range(len(self.K))]
+        acc = None
+        for i, poly in enumerate(co.dense):
+            if all(q == 0 for q in poly):
+                continue
+            w = poly[-1]
+            for q in reversed(poly[:-1]):
+                w = w * theta + q
+            w = w * theta
+            term = ks[i] * w
+            acc = term if acc is None else acc + term
+        return self.u0 + self.h * acc
+
+    def derivative(self, theta: Any) -> Any:
+        """d/dt of the interpolant at ``t0 + theta * h``."""
+        self._ensure_extra()
+        co = self.co
+        ks = self.ks if self.K is None else [self.K[i].reshape(self.u0.shape) for i in range(len(self.K))]
+        acc = None
+        for i, poly in enumerate(co.dense):
+            if all(q == 0 for q in poly):
+                continue
+            n = len(poly)
+            w = poly[-1] * n
+            for k in range(n - 2, -1, -1):
+                w = w * theta + poly[k] * (k + 1)
+            term = ks[i] * w
+            acc = term if acc is None else acc + term
+        return acc
+
+
+def _has_layers(x: Any) -> bool:
+    return nm.value(x) is not x and not isinstance(x, (float, int))
+
+
+class ODESolution:
+    """The solution of an :class:`ODEProblem`.
+
+    Attributes
+    ----------
+    t : ndarray
+        Saved times (float64, or object dtype for mpf/dual times).
+    u : list
+        Saved states, one per entry of ``t`` (same kind as ``u0``).
+    retcode : ReturnCode
+        ``Success``, ``Terminated``, ``MaxIters``, ``DtLessThanMin``, ``Unstable`` ...
+    message : str
+        Human-readable explanation of the return code.
+    stats : Stats
+        Work counters.
+    alg : algorithm object
+    prob : ODEProblem
+
+    Calling the solution, ``sol(t)``, evaluates the dense output (when the
+    solve kept it, ``dense=True``, the default without ``saveat``) at a time
+    or at an array of times.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import ODEProblem, solve, Tsit5
+    >>> sol = solve(ODEProblem(lambda u, p, t: -u, np.array([1.0]), (0.0, 2.0)), Tsit5(), rtol=1e-9)
+    >>> bool(sol.retcode), abs(sol(1.0)[0] - np.exp(-1.0)) < 1e-8
+    (True, True)
+    >>> sol(np.array([0.5, 1.5])).shape
+    (2, 1)
+    """
+
+    def __init__(self, prob, alg, t, u, retcode, message, stats, segments, dense, tdir):
+        self.prob = prob
+        self.alg = alg
+        self.t = _time_array(t)
+        self.u = u
+        self.retcode = retcode
+        self.message = message
+        self.stats = stats
+        self.dense = dense
+        self._segments = segments
+        self._tdir = tdir
+        self._keys = [tdir * nm.value(s[0]) for s in segments]
+
+    @property
+    def success(self) -> bool:
+        return bool(self.retcode)
+
+    def __len__(self) -> int:
+        return len(self.u)
+
+    def __getitem__(self, i: int) -> Any:
+        return self.u[i]
+
+    def __iter__(self):
+        return iter(self.u)
+
+    def __call__(self, t: Any) -> Any:
+        """Dense output at time *t* (a number) or at each time of a sequence/array."""
+        if isinstance(t, (list, tuple)) or (isinstance(t, np.ndarray) and t.ndim > 0):
+            vals = [self._eval(x) for x in (t.tolist() if isinstance(t, np.ndarray) and t.dtype != object else t)]
+            if vals and all(
+                (isinstance(v, np.ndarray) and v.dtype != object) or isinstance(v, (float, np.floating))
+                for v in vals
+            ):
+                return np.stack([np.asarray(v) for v in vals])
+            return vals
+        return self._eval(t)
+
+    def _eval(self, t: Any) -> Any:
+        if not self.dense or not self._segments:
+            tv = nm.value(t)
+            for ti, ui in zip(self.t, self.u):
+                if nm.value(ti) == tv:
+                    return ui
+            raise ValueError(
+                "this solution has no dense output (it was solved with saveat= or dense=False); "
+                "solve with dense=True to evaluate sol(t) between saved points"
+            )
+        tv = nm.value(t)
+        key = self._tdir * tv
+        lo = self._keys[0]
+        hi = self._tdir * nm.value(self._segments[-1][1])
+        span = abs(hi - lo)
+        if key < lo - 1e-12 * span or key > hi + 1e-12 * span:
+            raise ValueError(
+                f"t = {tv} is outside the solved interval [{nm.value(self._segments[0][0])}, "
+                f"{nm.value(self._segments[-1][1])}]"
+            )
+        i = bisect.bisect_right(self._keys, key) - 1
+        i = min(max(i, 0), len(self._segments) - 1)
+        seg = self._segments[i][2]
+        return seg(seg.theta(t))
+
+    def derivative(self, t: Any) -> Any:
+        """du/dt of the dense output at time *t*."""
+        if not self.dense or not self._segments:
+            raise ValueError("this solution has no dense output")
+        key = self._tdir * nm.value(t)
+        i = min(max(bisect.bisect_right(self._keys, key) - 1, 0), len(self._segments) - 1)
+        seg = self._segments[i][2]
+        return seg.derivative(seg.theta(t))
+
+    def __repr__(self) -> str:
+        n = len(self.t)
+        if n:
+            span = f"[{_short(self.t[0])} .. {_short(self.t[-1])}] ({n} points)"
+        else:
+            span = "[] (0 points)"
+        lines = [
+            f"ODESolution({self.alg!r}, retcode={self.retcode.value})",
+            f"  t: {span}",
+            f"  u[-1]: {_short(self.u[-1]) if self.u else None}",
+            f"  stats: {self.stats!r}",
+            f"  dense: {self.dense}",
+        ]
+        if self.message and self.retcode is not ReturnCode.Success:
+            lines.append(f"  message: {self.message}")
+        return "\n".join(lines)
+
+
+def _short(x: Any) -> str:
+    r = repr(x)
+    return r if len(r) <= 80 else r[:77] + "..."
+
+
+def _time_array(ts: list) -> np.ndarray:
+    if all(isinstance(x, (float, int, np.floating)) for x in ts):
+        return np.array(ts, dtype=float)
+    out = np.empty(len(ts), dtype=object)
+    out[:] = ts
+    return out
