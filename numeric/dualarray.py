@@ -206,12 +206,22 @@ class DualArray:
                 a = DualArray._from_scalar(a)
             vals.append(a.value if isinstance(a, DualArray) and a._nm_order == tag else a)
         ans = rule.function(*vals)
-        p = None
+        p, fresh = None, False
         for i, a in enumerate(args):
             if getattr(a, "_nm_order", None) == tag:
                 pa = a.partials if isinstance(a, DualArray) else DualArray._from_scalar(a).partials
-                term = _col(rule.partials[i](ans, *vals)) * pa
-                p = term if p is None else p + term
+                d = rule.partials[i](ans, *vals)
+                if type(d) is int and d in (1, -1):  # add / sub: no multiplication needed
+                    term, new = (pa, False) if d == 1 else (-pa, True)
+                else:
+                    term, new = _col(d) * pa, True
+                if p is None:
+                    p, fresh = term, new
+                elif fresh and not isinstance(p, DualArray) and p.shape == term.shape \
+                        and p.dtype == np.result_type(p, term):
+                    p += term
+                else:
+                    p, fresh = p + term, True
         if getattr(ans, "ndim", 0) and p.ndim != ans.ndim + 1:
             p = _broadcast(p, tuple(ans.shape) + (p.shape[-1],))
         return _wrap(ans, p, tag)

@@ -81,13 +81,10 @@ class Segment:
             return
         co, h, u0 = self.co, self.h, self.u0
         ks = list(self.ks) if self.K is None else [self.K[i].reshape(u0.shape) for i in range(len(self.K))]
-        s = len(ks)
         for i, row in enumerate(co.extra_a):
             ui = u0 + h * lincomb(row, ks)
             ks.append(self.f(ui, self.p, self.t0 + co.extra_c[i] * h))
             self.stats.nf += 1
-            del s
-            s = None
         if self.K is None:
             self.ks = ks
         else:
@@ -102,7 +99,7 @@ class Segment:
         self._ensure_extra()
         co = self.co
         if self.K is not None and co.float_dtype is not None and not _has_layers(theta):
-            th = co.float_dtype.type(theta) if hasattr(co.float_dtype, "type") else float(theta)
+            th = co.float_dtype.type(theta)
             powers = th ** np.arange(1, co.dense_np.shape[1] + 1, dtype=co.dense_np.dtype)
             w = co.dense_np[: len(self.K)] @ powers
             return self.u0 + (self.h * (w @ self.K)).reshape(self.u0.shape)
@@ -138,7 +135,7 @@ class Segment:
 
 
 def _has_layers(x: Any) -> bool:
-    return nm.value(x) is not x and not isinstance(x, (float, int))
+    return nm.value(x) is not x
 
 
 class ODESolution:

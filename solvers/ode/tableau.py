@@ -210,8 +210,10 @@ class Coefficients:
         self.one = conv(Fraction(1))
         self.zero = conv(Fraction(0))
         dt = None
-        if conv.key[0] in ("float", "numpy"):
-            dt = np.float64 if conv.key[0] == "float" else np.dtype(conv.key[1])
+        if conv.key[0] == "float":
+            dt = np.dtype(np.float64)
+        elif conv.key[0] == "numpy":
+            dt = np.dtype(conv.key[1])
         self.float_dtype = dt
         if dt is not None:
             self.a_np = [np.array([float(q) for q in row], dtype=dt) for row in tab.a]
@@ -219,6 +221,11 @@ class Coefficients:
             self.btilde_np = (
                 None if tab.btilde is None else np.array([float(q) for q in tab.btilde], dtype=dt)
             )
+            if tab.dense is not None:
+                deg = max(len(p) for p in tab.dense)
+                self.dense_np = np.zeros((len(tab.dense), deg), dtype=dt)
+                for i, p in enumerate(tab.dense):
+                    self.dense_np[i, : len(p)] = [float(q) for q in p]
 
 
 # --------------------------------------------------------------------------
