@@ -96,7 +96,8 @@ _BUILT: dict = {}
 
 def _build(name: str):
     if name == "polygamma":
-        sigs = ["float64(int64, float64)", "float32(int64, float32)"]
+        # float32 loops first: NumPy takes the first loop the inputs cast to safely.
+        sigs = ["float32(int64, float32)", "float64(int64, float64)"]
         return numba.vectorize(sigs, cache=True)(_polygamma)
     body = numba.njit(cache=True)(_UNARY[name])
 
@@ -104,7 +105,7 @@ def _build(name: str):
         return body(x)
 
     kernel.__name__ = name
-    return numba.vectorize(["float64(float64)", "float32(float32)"], cache=True)(kernel)
+    return numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)(kernel)
 
 
 def __getattr__(name: str):

@@ -48,6 +48,26 @@ def _check_mode(mode: str) -> None:
         )
 
 
+_MODES = ("forward", "reverse", "auto", "reverse-over-forward")
+
+
+def _routed(who: str, mode: str, f: Callable, x: Any) -> Any:
+    """Send a call with ``mode != "forward"`` to reverse mode (:mod:`numeric.reverse`)."""
+    if mode not in _MODES:
+        raise ValueError(f"nm.{who}: mode must be one of {_MODES}, got {mode!r}")
+    from numeric.reverse import api as rv
+
+    if who == "hessian":
+        return rv.hessian(f, x)                       # reverse over forward for all three
+    if mode == "reverse-over-forward":
+        raise ValueError(f"nm.{who}: mode='reverse-over-forward' is for nm.hessian and nm.hvp")
+    if who == "jvp":
+        raise ValueError("nm.jvp is forward mode; use nm.vjp for the reverse-mode product w @ J")
+    if who in ("derivative", "gradient"):
+        return rv.gradient(f, x)
+    return rv.jacobian_auto(f, x) if mode == "auto" else rv.jacobian_rows(f, x)
+
+
 def _seed_one(x: Any) -> Any:
     inner = innermost(x)
     if isinstance(inner, (mpmath.mpf, mpmath.mpc)):
@@ -56,6 +76,8 @@ def _seed_one(x: Any) -> Any:
         return inner.dtype.type(1)
     if is_array(inner) and inner.dtype != object:
         return inner.dtype.type(1)
+    if is_array(inner) and inner.size and isinstance(inner.flat[0], (mpmath.mpf, mpmath.mpc)):
+        return mpmath.mpf(1)  # mpf seeds, so that even constant partials come out as mpf
     return 1.0
 
 
@@ -203,6 +225,8 @@ def derivative(f: Callable, x: Any, *, mode: str = "forward") -> Any:
     >>> nm.derivative(lambda x: x**3, 2.0)
     12.0
     """
+    if mode != "forward":
+        return _routed("derivative", mode, f, x)
     _check_mode(mode)
     x = _check_scalar_input(x, "nm.derivative")
     tag = new_order()
@@ -248,6 +272,8 @@ def gradient(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forw
     >>> nm.gradient(lambda x: np.sum(x**2 * np.sin(x)), np.zeros(3))
     array([0., 0., 0.])
     """
+    if mode != "forward":
+        return _routed("gradient", mode, f, x)
     _check_mode(mode)
     if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
         return derivative(f, x)
@@ -272,6 +298,8 @@ def jacobian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forw
     array([[2., 0.],
            [0., 4.]])
     """
+    if mode != "forward":
+        return _routed("jacobian", mode, f, x)
     _check_mode(mode)
     if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
         return derivative(f, x)
@@ -294,6 +322,8 @@ def hessian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forwa
     array([[6., 2.],
            [2., 0.]])
     """
+    if mode != "forward":
+        return _routed("hessian", mode, f, x)
     _check_mode(mode)
     if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
         return derivative(lambda z: derivative(f, z), x)
@@ -309,6 +339,8 @@ def jvp(f: Callable, x: Any, v: Any, *, mode: str = "forward") -> Any:
     >>> nm.jvp(lambda x: x**2, np.array([1.0, 2.0]), np.array([1.0, 1.0]))
     array([2., 4.])
     """
+    if mode != "forward":
+        return _routed("jvp", mode, f, x)
     _check_mode(mode)
     if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
         return derivative(f, x) * v

@@ -48,7 +48,7 @@ import numpy as np
 from numeric import functions as F
 from numeric.backend import is_array
 from numeric.protocol import new_order
-from numeric.rules import ARITHMETIC, RULES
+from numeric.rules import ARITHMETIC, RULES, lookup
 
 __all__ = ["Dual"]
 
@@ -57,7 +57,7 @@ _object_new = object.__new__
 _SCALARS = (int, float, complex, bool, np.generic, mpmath.mpf, mpmath.mpc)
 
 _LOSS = (
-    "{what}() of a Dual would drop its derivative. Use nm.value(x) to take the primal "
+    "{what}() of a {kind} would drop its derivative. Use nm.value(x) to take the primal "
     "value on purpose, or keep the computation in metanum functions (nm.exp, ...)"
 )
 
@@ -165,26 +165,29 @@ class Dual:
     def _nm_apply(self, name: str, args: tuple) -> Any:
         if len(args) == 1 and name in _UNARY:
             return _UNARY[name](self)
-        rule = RULES.get(name) or ARITHMETIC[name]
+        rule = lookup(name)
         return _apply_rule(rule, args)
 
     # -- conversions that would lose information ---------------------------------
     def __float__(self):
-        raise TypeError(_LOSS.format(what="float"))
+        raise TypeError(_LOSS.format(what="float", kind="Dual"))
 
     def __int__(self):
-        raise TypeError(_LOSS.format(what="int"))
+        raise TypeError(_LOSS.format(what="int", kind="Dual"))
 
     def __complex__(self):
-        raise TypeError(_LOSS.format(what="complex"))
+        raise TypeError(_LOSS.format(what="complex", kind="Dual"))
 
     def __index__(self):
-        raise TypeError(_LOSS.format(what="index"))
+        raise TypeError(_LOSS.format(what="index", kind="Dual"))
 
     def __bool__(self):
         return bool(self.value)
 
-    __hash__ = None  # documented: duals compare by primal value, so they are unhashable
+    def __hash__(self):
+        # documented policy: duals compare by primal value, so they are unhashable
+        raise TypeError("a Dual is unhashable (== compares primal values only); "
+                        "use nm.value(x) as the key on purpose")
 
     def __repr__(self):
         p = self.partials
@@ -218,7 +221,10 @@ class Dual:
             return NotImplemented
         name = _UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__)
         if any(isinstance(a, np.ndarray) and a.dtype == object for a in inputs):
-            f = F.FUNCTIONS.get(name) or getattr(operator, name)
+            f = F.FUNCTIONS.get(name) or getattr(operator, name, None)
+            if f is None:  # e.g. a np.frompyfunc ufunc: box the dual so it runs elementwise
+                inputs = tuple(_boxed(a) if isinstance(a, Dual) else a for a in inputs)
+                return ufunc(*inputs)
             return np.frompyfunc(f, len(inputs), 1)(*inputs)
         if any(is_array(a) for a in inputs):
             DA = _dualarray()
@@ -229,6 +235,12 @@ class Dual:
 
 def _primal(o):
     return o.value if isinstance(o, Dual) else o
+
+
+def _boxed(d):
+    out = np.empty((), dtype=object)
+    out[()] = d
+    return out
 
 
 _UFUNC_NAMES = {

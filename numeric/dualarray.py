@@ -40,7 +40,7 @@ from numeric import functions as F
 from numeric.backend import is_array, namespace
 from numeric.dual import _LOSS, _UFUNC_NAMES, Dual, _dispatch
 from numeric.protocol import new_order
-from numeric.rules import ARITHMETIC, RULES
+from numeric.rules import ARITHMETIC, RULES, lookup
 
 __all__ = ["DualArray"]
 
@@ -194,7 +194,7 @@ class DualArray:
         return (v + p) ** 0.5
 
     def _nm_apply(self, name: str, args: tuple) -> Any:
-        rule = RULES.get(name) or ARITHMETIC[name]
+        rule = lookup(name)
         return DualArray._apply_rule(rule, args)
 
     @staticmethod
@@ -228,16 +228,16 @@ class DualArray:
 
     # -- conversions that would lose information ---------------------------------
     def __array__(self, dtype=None, copy=None):
-        raise TypeError(_LOSS.format(what="np.asarray") + " (this is a DualArray)")
+        raise TypeError(_LOSS.format(what="np.asarray", kind="DualArray"))
 
     def __float__(self):
-        raise TypeError(_LOSS.format(what="float"))
+        raise TypeError(_LOSS.format(what="float", kind="DualArray"))
 
     def __int__(self):
-        raise TypeError(_LOSS.format(what="int"))
+        raise TypeError(_LOSS.format(what="int", kind="DualArray"))
 
     def __complex__(self):
-        raise TypeError(_LOSS.format(what="complex"))
+        raise TypeError(_LOSS.format(what="complex", kind="DualArray"))
 
     def __bool__(self):
         return bool(self.value)
@@ -345,8 +345,8 @@ class DualArray:
         rname = _UFUNC_NAMES.get(name, name)
         if rname not in RULES and rname not in ARITHMETIC:
             return NotImplemented
-        if any(isinstance(a, np.ndarray) and a.dtype == object for a in inputs):
-            return NotImplemented
+        inputs = tuple(_from_object_array(a) if isinstance(a, np.ndarray) and a.dtype == object
+                       else a for a in inputs)
         return _dispatch(rname, tuple(_to_array(a) if isinstance(a, (list, tuple)) else a
                                       for a in inputs))
 
@@ -390,12 +390,43 @@ _BINARY_OPS = [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "true
                ("pow", "power")]
 
 
+def _from_object_array(a: np.ndarray) -> Any:
+    """An object array holding duals (``np.array([dual0, dual1])``) as a DualArray.
+
+    Elements that are not duals of the newest tag get zero partials. An object
+    array without duals (mpf, say) is returned unchanged: it is a constant.
+    """
+    flat = list(a.flat)
+    duals = [e for e in flat if isinstance(e, (Dual, DualArray))]
+    if not duals:
+        return a
+    if any(isinstance(e, DualArray) for e in duals):
+        raise TypeError("an object array holding DualArrays is ambiguous; use np.stack or "
+                        "np.concatenate on the DualArrays instead")
+    tag = max(e._nm_order for e in duals)
+    k = next(e.npartials for e in duals if e._nm_order == tag)
+    vals, parts = [], []
+    for e in flat:
+        if isinstance(e, Dual) and e._nm_order == tag:
+            vals.append(e.value)
+            p = e._p
+            parts.append(list(p) if getattr(p, "ndim", 0) else [p])
+        else:
+            vals.append(e)
+            parts.append([0 * e] * k if isinstance(e, Dual) else [0.0] * k)
+    value = np.array(vals)
+    partials = np.array(parts, dtype=object if value.dtype == object else None)
+    if partials.dtype == object and value.dtype != object:
+        value = value.astype(object)
+    return DualArray._new(value.reshape(a.shape), partials.reshape(a.shape + (k,)), tag)
+
+
 def _make_op(rname: str, reflected: bool):
     def op(self, o):
         if isinstance(o, (list, tuple)):
             o = np.asarray(o)
         if isinstance(o, np.ndarray) and o.dtype == object:
-            return NotImplemented
+            o = _from_object_array(o)
         if not (isinstance(o, (numbers.Number, np.generic, Dual, DualArray)) or is_array(o)
                 or hasattr(type(o), "_nm_apply")):
             return NotImplemented

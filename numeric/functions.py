@@ -57,7 +57,7 @@ _MP_TYPES = (mpmath.mpf, mpmath.mpc)
 
 
 def _real_sign(x):
-    return (x > 0) - (x < 0) if x == x else math.nan
+    return float((x > 0) - (x < 0)) if x == x else math.nan
 
 
 def _real_max(x, y):

@@ -42,7 +42,7 @@ import numpy as np
 from numeric import functions as F
 from numeric.protocol import innermost, one, zero
 
-__all__ = ["Rule", "RULES", "ARITHMETIC", "indicator"]
+__all__ = ["Rule", "RULES", "ARITHMETIC", "indicator", "register", "unregister", "lookup"]
 
 
 @dataclass(frozen=True)
@@ -172,3 +172,35 @@ def _build() -> tuple[dict[str, Rule], dict[str, Rule]]:
 
 
 RULES, ARITHMETIC = _build()
+
+# -- user rules ------------------------------------------------------------------------
+# A user declares the derivative of their own function once (numeric.custom_rule);
+# every mode finds it by name through `lookup`, exactly like a built-in rule.
+CUSTOM: dict[str, Rule] = {}
+
+
+def register(name: str, function: Callable[..., Any], partials: tuple,
+             *, holomorphic: bool = False) -> Rule:
+    """Add a user rule (``partials[i](ans, *args)`` as in the table); return it.
+
+    Built-in names cannot be replaced; registering a user name again replaces it.
+    """
+    if name in RULES or name in ARITHMETIC:
+        raise ValueError(f"{name!r} is a built-in rule; choose another name for a custom rule")
+    rule = Rule(name, len(partials), tuple(partials), (((-3.0, 3.0),),) * len(partials),
+                holomorphic, function)
+    CUSTOM[name] = rule
+    return rule
+
+
+def unregister(name: str) -> None:
+    """Remove a user rule added by :func:`register`."""
+    CUSTOM.pop(name, None)
+
+
+def lookup(name: str) -> Rule:
+    """The rule called *name*: built-in function, arithmetic operator or user rule."""
+    rule = RULES.get(name) or ARITHMETIC.get(name) or CUSTOM.get(name)
+    if rule is None:
+        raise KeyError(f"no derivative rule named {name!r}")
+    return rule

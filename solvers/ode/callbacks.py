@@ -60,12 +60,12 @@ class ContinuousCallback:
 
     Examples
     --------
-    >>> from solvers import ODEProblem, solve, Tsit5, ContinuousCallback
-    >>> f = lambda u, p, t: [u[1], -9.81] if False else __import__("numpy").array([u[1], -9.81])
-    >>> hit = ContinuousCallback(lambda u, t, i: u[0], lambda i: i.terminate(), direction="down")
     >>> import numpy as np
+    >>> from solvers import ODEProblem, solve, Tsit5, ContinuousCallback
+    >>> f = lambda u, p, t: np.array([u[1], -9.81])          # height, velocity
+    >>> hit = ContinuousCallback(lambda u, t, i: u[0], lambda i: i.terminate(), direction="down")
     >>> sol = solve(ODEProblem(f, np.array([10.0, 0.0]), (0.0, 5.0)), Tsit5(), callback=hit)
-    >>> sol.retcode.value, round(sol.t[-1], 6)   # sqrt(2 * 10 / 9.81)
+    >>> sol.retcode.value, round(float(sol.t[-1]), 6)   # sqrt(2 * 10 / 9.81)
     ('Terminated', 1.427843)
     """
 

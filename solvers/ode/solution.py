@@ -165,7 +165,7 @@ class ODESolution:
     >>> import numpy as np
     >>> from solvers import ODEProblem, solve, Tsit5
     >>> sol = solve(ODEProblem(lambda u, p, t: -u, np.array([1.0]), (0.0, 2.0)), Tsit5(), rtol=1e-9)
-    >>> bool(sol.retcode), abs(sol(1.0)[0] - np.exp(-1.0)) < 1e-8
+    >>> bool(sol.retcode), bool(abs(sol(1.0)[0] - np.exp(-1.0)) < 1e-8)
     (True, True)
     >>> sol(np.array([0.5, 1.5])).shape
     (2, 1)
@@ -262,7 +262,7 @@ class ODESolution:
 
 
 def _short(x: Any) -> str:
-    r = repr(x)
+    r = str(x) if isinstance(x, (np.generic, float)) else repr(x)
     return r if len(r) <= 80 else r[:77] + "..."
 
 

@@ -1,0 +1,159 @@
+"""Coefficient arrays of any protocol number type, handled generically.
+
+A Fun's coefficients are a 1-D array of one of
+
+* a NumPy float64, float32 or complex array,
+* a NumPy object array of ``mpmath.mpf`` (higher precision),
+* a :class:`~numeric.dualarray.DualArray` (derivatives of the whole
+  function with respect to parameters), possibly nested.
+
+Every transform a Fun needs (values <-> coefficients, differentiation,
+integration, evaluation, padding) is *linear* in the coefficients. So each
+is written once for plain arrays whose axis 0 is the coefficient axis (with
+any trailing axes), and :func:`linear_map` applies it to a ``DualArray`` by
+applying it to the value and to the partials alike — the derivative of a
+linear map is the map itself. Nothing else in :mod:`numeric.fun` needs to
+know about duals.
+
+Examples
+--------
+>>> import numpy as np, numeric as nm
+>>> from numeric.fun.coeffs import linear_map
+>>> c = nm.DualArray(np.array([1.0, 2.0]), np.array([[1.0], [0.0]]))
+>>> linear_map(lambda a: 3 * a, c).partials[:, 0]
+array([3., 0.])
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import mpmath
+import numpy as np
+
+from numeric.dualarray import DualArray, _wrap
+from numeric.protocol import innermost
+
+__all__ = [
+    "linear_map", "magnitudes", "tolerance", "is_mp", "all_finite", "pad", "innermost_array",
+    "component_arrays", "as_coefficient_array",
+]  # fmt: skip
+
+
+def innermost_array(c: Any) -> np.ndarray:
+    """The plain array under every DualArray layer of *c*."""
+    while isinstance(c, DualArray):
+        c = c.value
+    return c
+
+
+def is_mp(c: Any) -> bool:
+    """True when the coefficients are mpmath numbers (an object array)."""
+    a = innermost_array(c)
+    return isinstance(a, np.ndarray) and a.dtype == object
+
+
+def linear_map(fn: Callable[[np.ndarray], Any], c: Any) -> Any:
+    """Apply the linear map *fn* (acting on axis 0 of a plain array) to *c*.
+
+    For a ``DualArray`` the map acts on value and partials alike; a result
+    of shape ``()`` becomes a :class:`~numeric.dual.Dual`.
+    """
+    if isinstance(c, DualArray):
+        return _wrap(linear_map(fn, c.value), linear_map(fn, c.partials), c._nm_order)
+    return fn(c)
+
+
+def component_arrays(c: Any) -> list:
+    """The plain arrays that make up *c* (value, then partials, recursively)."""
+    if isinstance(c, DualArray):
+        return component_arrays(c.value) + component_arrays(c.partials)
+    return [c]
+
+
+def _squares(a: np.ndarray) -> np.ndarray:
+    """Per-coefficient sum of squared magnitudes over trailing axes, as float64."""
+    if a.dtype == object:
+        m = np.array([float(abs(e)) for e in a.flat], dtype=float).reshape(a.shape)
+    else:
+        m = np.abs(a).astype(float)
+    m = m * m
+    return m.reshape(m.shape[0], -1).sum(axis=1) if m.ndim > 1 else m
+
+
+def magnitudes(c: Any) -> np.ndarray:
+    """The size of each coefficient as a float64 array: ``sqrt(|value|^2 + sum |partials|^2)``.
+
+    Chopping on this keeps a Fun long enough for its derivatives too, as
+    ``nm.norm`` of a dual includes its partials.
+    """
+    return np.sqrt(sum(_squares(a) for a in component_arrays(c)))
+
+
+def tolerance(c: Any) -> float:
+    """Machine epsilon of the real type of the coefficients, as a float."""
+    a = innermost_array(c)
+    if a.dtype == object:
+        return float(mpmath.eps)
+    if np.issubdtype(a.dtype, np.inexact):
+        return float(np.finfo(a.dtype).eps)
+    return float(np.finfo(np.float64).eps)
+
+
+def all_finite(c: Any) -> bool:
+    """True when every value and partial is finite."""
+    for a in component_arrays(c):
+        if a.dtype == object:
+            if not all(mpmath.isfinite(e) for e in a.flat):
+                return False
+        elif not np.all(np.isfinite(a)):
+            return False
+    return True
+
+
+def _zeros(shape: tuple, like: np.ndarray) -> np.ndarray:
+    if like.dtype == object:
+        out = np.empty(shape, dtype=object)
+        zero = like.flat[0] * 0 if like.size else mpmath.mpf(0)
+        out.fill(zero)
+        return out
+    return np.zeros(shape, dtype=like.dtype)
+
+
+def pad(c: Any, n: int) -> Any:
+    """*c* padded with zeros (or truncated) to length *n* along axis 0."""
+    def fn(a):
+        m = a.shape[0]
+        if m >= n:
+            return a[:n]
+        return np.concatenate([a, _zeros((n - m,) + a.shape[1:], a)], axis=0)
+
+    return linear_map(fn, c)
+
+
+def as_coefficient_array(c: Any) -> Any:
+    """Turn user input (list, tuple, array, DualArray) into a 1-D coefficient array."""
+    if isinstance(c, DualArray):
+        arr = c
+    else:
+        arr = np.asarray(c)
+        if arr.dtype == object:
+            if arr.size and not all(isinstance(e, (mpmath.mpf, mpmath.mpc, int, float))
+                                    for e in arr.flat):
+                raise TypeError("object coefficient arrays must hold mpmath numbers; "
+                                "use a DualArray for coefficients with derivatives")
+            arr = np.array([mpmath.mpf(e) if isinstance(e, (int, float)) else e
+                            for e in arr.flat], dtype=object).reshape(arr.shape)
+        elif arr.dtype.kind in "iub":
+            arr = arr.astype(float)
+        elif arr.dtype.kind not in "fc":
+            raise TypeError(f"coefficients must be numbers, got dtype {arr.dtype}")
+    if arr.ndim != 1:
+        raise ValueError(f"coefficients must be a 1-D array, got shape {tuple(arr.shape)}")
+    if arr.shape[0] == 0:
+        raise ValueError("a Fun needs at least one coefficient")
+    return arr
+
+
+def scalar_type_name(x: Any) -> str:
+    return type(innermost(x)).__name__

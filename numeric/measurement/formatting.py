@@ -1,0 +1,140 @@
+"""Printing and parsing measurements.
+
+Printing rounds the error to two significant digits by default and the value
+to the same decimal place (the convention of the Particle Data Group and of
+Measurements.jl), e.g. ``1.023 ± 0.012``. A format spec chooses otherwise:
+
+======================  =====================================================
+``format(x, "")``       ``1.023 ± 0.012``   (two significant digits in the error)
+``format(x, ".1")``     ``1.02 ± 0.01``     (one significant digit)
+``format(x, ".3S")``    ``1.0230(123)``     (short "parenthesis" form)
+``format(x, "L")``      ``1.023 \\pm 0.012`` (LaTeX)
+======================  =====================================================
+
+Very large or small numbers share one power of ten: ``(6.022 ± 0.011)e+23``.
+Parsing accepts ``"9.79 ± 0.02"``, ``"9.79 +/- 0.02"``, ``"9.79+-0.02"``,
+``"9.79(2)"`` (the digits in parentheses are the error in units of the last
+digit), ``"(9.79 ± 0.02)e3"`` and ``"9.79(2)e3"``.
+
+Examples
+--------
+>>> import numeric as nm
+>>> x = nm.Measurement("9.79(2)")
+>>> print(x, format(x, ".1"), format(x, "S"), format(x, "L"))
+9.790 ± 0.020 9.79 ± 0.02 9.790(20) 9.790 \\pm 0.020
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import mpmath
+
+__all__ = ["format_spec", "format_measurement", "parse_measurement"]
+
+_SPEC = re.compile(r"^(?:\.(?P<digits>\d+))?(?P<style>[SLP]?)$")
+
+
+def format_spec(val: Any, err: Any, spec: str) -> str:
+    """Format a value and error by a spec ``[.digits][S|L|P]`` (see the module doc)."""
+    m = _SPEC.match(spec)
+    if m is None:
+        raise ValueError(f"bad format spec {spec!r} for a Measurement: use '[.digits][S|L|P]', "
+                         "e.g. '.2', '.3S' (parenthesis form) or 'L' (LaTeX)")
+    digits = int(m.group("digits") or 2)
+    if digits < 1:
+        raise ValueError("a Measurement needs at least one significant digit in its error")
+    style = {"": "pm", "P": "pm", "S": "paren", "L": "latex"}[m.group("style")]
+    return format_measurement(val, err, digits, style)
+
+
+def _float(x: Any) -> float:
+    return float(x) if not isinstance(x, mpmath.mpf) else float(x)
+
+
+def format_measurement(val: Any, err: Any, digits: int = 2, style: str = "pm") -> str:
+    """``val ± err`` with the error rounded to *digits* significant digits.
+
+    *style* is ``"pm"`` (``1.023 ± 0.012``), ``"paren"`` (``1.023(12)``) or
+    ``"latex"`` (``1.023 \\pm 0.012``).
+    """
+    pm = {"pm": " ± ", "latex": " \\pm ", "paren": None}[style]
+    v, e = _float(val), _float(err)
+    if not (math.isfinite(v) and math.isfinite(e)) or e == 0:
+        vs = repr(v) if not isinstance(val, mpmath.mpf) else mpmath.nstr(val, mpmath.mp.dps)
+        es = repr(e) if e != 0 else "0.0"
+        return f"{vs}({es})" if pm is None else f"{vs}{pm}{es}"
+    k = math.floor(math.log10(e))
+    decimals = digits - 1 - k
+    e_r = round(e, decimals)
+    if e_r >= 10 ** (k + 1):  # rounding carried into a new digit: 0.0996 -> 0.10
+        decimals -= 1
+        e_r = round(e, decimals)
+    top = max(abs(v), e_r)
+    exp10 = math.floor(math.log10(top)) if top > 0 else 0
+    scale = 0
+    if exp10 >= 6 or exp10 <= -5:
+        scale = exp10
+    d = decimals + scale  # decimals shown after scaling by 10**-scale
+    vs = _fixed(val, scale, d)
+    es = _fixed(e_r, scale, d)
+    if pm is None:
+        units = round(e_r * 10.0 ** d) if d >= 0 else round(e_r)
+        body = f"{vs}({int(units)})"
+    else:
+        body = f"{vs}{pm}{es}"
+    if scale:
+        body = f"({body})" if pm is not None else body
+        body += f"e{scale:+03d}" if style != "latex" else f" \\times 10^{{{scale}}}"
+    return body
+
+
+def _fixed(x: Any, scale: int, d: int) -> str:
+    """*x* / 10**scale rounded to *d* decimals (d < 0 rounds to tens, hundreds...)."""
+    if isinstance(x, mpmath.mpf):  # exact decimal rounding at the working precision
+        n = int(mpmath.nint(x * mpmath.mpf(10) ** (d - scale)))
+        if d <= 0:
+            return str(n * 10 ** (-d))
+        digits = str(abs(n)).rjust(d + 1, "0")
+        return ("-" if n < 0 else "") + digits[:-d] + "." + digits[-d:]
+    y = float(x) / 10.0 ** scale
+    if d >= 0:
+        return f"{y:.{d}f}"
+    return f"{round(y, d):.0f}"
+
+
+_NUM = r"[+-]?(?:\d+\.?\d*|\.\d+)"
+_PM = re.compile(rf"^\(?\s*(?P<v>{_NUM})\s*(?:±|\+/-|\+-|\\pm)\s*(?P<e>{_NUM})\s*\)?"
+                 rf"(?:[eE](?P<x>[+-]?\d+))?$")
+_PAREN = re.compile(rf"^(?P<v>{_NUM})\((?P<e>\d+\.?\d*)\)(?:[eE](?P<x>[+-]?\d+))?$")
+
+
+def parse_measurement(text: str):
+    """A :class:`Measurement` from ``"9.79 ± 0.02"``, ``"9.79(2)"``, ``"(1.2 ± 0.1)e3"``...
+
+    Examples
+    --------
+    >>> from numeric.measurement.formatting import parse_measurement
+    >>> x = parse_measurement("1.2345(67)e-3")
+    >>> (x.val, round(x.err, 10))
+    (0.0012345, 6.7e-06)
+    """
+    from numeric.measurement.scalar import Measurement
+
+    s = text.strip().replace("−", "-")
+    m = _PM.match(s)
+    if m is not None:
+        scale = 10.0 ** int(m.group("x")) if m.group("x") else 1.0
+        return Measurement(float(m.group("v")) * scale, float(m.group("e")) * scale)
+    m = _PAREN.match(s)
+    if m is not None:
+        v = m.group("v")
+        decimals = len(v.split(".")[1]) if "." in v else 0
+        e = m.group("e")
+        err = float(e) if "." in e else int(e) * 10.0 ** (-decimals)
+        scale = 10.0 ** int(m.group("x")) if m.group("x") else 1.0
+        return Measurement(float(v) * scale, err * scale)
+    raise ValueError(f"cannot read a measurement from {text!r}: write it as '9.79 ± 0.02', "
+                     "'9.79 +/- 0.02' or '9.79(2)'")

@@ -1,0 +1,600 @@
+"""The array operations of reverse mode: forward functions and their VJPs.
+
+Each :class:`ArrayOp` is a forward function ``forward(*values, **params)``
+and vector-Jacobian products ``vjp(g, ans, i, *values, **params)`` giving
+the contribution of the output adjoint *g* to argument *i*. The VJPs are
+written with NumPy functions, which tracked arrays of an older tape and
+``DualArray`` s also implement, so the backward pass can itself be
+differentiated (reverse over reverse, forward over reverse).
+
+Elementwise functions are not here: they come from the rules table
+(:mod:`numeric.rules`) through :func:`numeric.reverse.tracked.apply_rule`.
+
+The NumPy functions that tracked arrays support (through
+``__array_function__``) are the keys of ``HANDLED``: ``sum``, ``mean``,
+``prod``, ``max``/``min``, ``dot``/``matmul``, ``inner``, ``outer``,
+``reshape``, ``ravel``, ``transpose``, ``swapaxes``, ``moveaxis``,
+``squeeze``, ``expand_dims``, ``broadcast_to``, ``concatenate``, ``stack``,
+``hstack``, ``vstack``, ``where``, ``clip``, ``cumsum``, ``diff``, ``flip``,
+``roll``, ``trace``, ``linalg.norm``, ``linalg.solve``, ``shape``, ...
+
+Examples
+--------
+>>> import numpy as np, numeric.reverse as rv
+>>> rv.gradient(lambda x: np.sum(np.cumsum(x) ** 2), np.array([1.0, 2.0]))
+array([8., 6.])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from numeric.backend import is_array
+from numeric.protocol import value as primal_value
+from numeric.reverse.tape import _ScatterAdd
+from numeric.reverse.tracked import (HANDLED, OPS, Tracked, TrackedArray, apply_op, is_tracked,
+                                     shape_of, unbroadcast)
+
+__all__ = ["ArrayOp", "OPS", "HANDLED"]
+
+
+@dataclass(frozen=True)
+class ArrayOp:
+    """An array operation: its forward function and per-argument VJPs."""
+
+    name: str
+    forward: Callable[..., Any]
+    vjps: tuple
+
+
+def _def(name, forward, *vjps):
+    OPS[name] = ArrayOp(name, forward, tuple(vjps))
+
+
+def _implements(*funcs):
+    def deco(f):
+        for func in funcs:
+            HANDLED[func] = f
+        return f
+
+    return deco
+
+
+def _axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(int(a) % ndim for a in axis)
+    return (int(axis) % ndim,)
+
+
+def _plain(g) -> bool:
+    return (is_array(g) and g.dtype != object) or isinstance(g, (float, int, np.generic))
+
+
+def _arrayish(g) -> bool:
+    return is_array(g) or hasattr(type(g), "_nm_array") or type(g).__name__ == "DualArray"
+
+
+# -- generic helpers used inside VJPs (they work on any adjoint type) ----------------------
+
+def _reshape(g, shape):
+    shape = tuple(shape)
+    if shape_of(g) == shape:
+        return g
+    if is_tracked(g):
+        return apply_op("reshape", (g,), {"shape": shape})
+    if not _arrayish(g):
+        return _bcast(g, shape)
+    return np.reshape(g, shape)
+
+
+def _bcast(g, shape):
+    shape = tuple(shape)
+    if shape_of(g) == shape:
+        return g
+    if is_tracked(g):
+        return apply_op("broadcast_to", (g,), {"shape": shape})
+    if _arrayish(g) or isinstance(g, (float, int, np.generic)):
+        return np.broadcast_to(g, shape)
+    return g * np.ones(shape)      # a dual or mpf scalar
+
+
+def _getitem(g, index):
+    if is_tracked(g):
+        return apply_op("getitem", (g,), {"index": index})
+    return g[index]
+
+
+def _transpose(g, axes):
+    if is_tracked(g):
+        return apply_op("transpose", (g,), {"axes": axes})
+    return np.transpose(g, axes)
+
+
+def _where(cond, a, b):
+    if is_tracked(a) or is_tracked(b):
+        return apply_op("where", (cond, a, b), {})
+    return np.where(cond, a, b)
+
+
+def _swap_last(x):
+    nd = len(shape_of(x))
+    axes = tuple(range(nd - 2)) + (nd - 1, nd - 2)
+    return _transpose(x, axes)
+
+
+def _scatter(g, ans, index, shape, dtype):
+    """Adjoint of ``x[index]``: *g* placed at *index* of a zero array of *shape*."""
+    if is_tracked(g):
+        return apply_op("scatter", (g,), {"index": index, "shape": shape, "dtype": dtype})
+    if _plain(g) and dtype != object:
+        if not _arrayish(ans):
+            return _ScatterAdd(index, g, shape, np.result_type(dtype, np.asarray(g).dtype))
+        z = np.zeros(shape, dtype=np.result_type(dtype, g.dtype))
+        np.add.at(z, index, g)
+        return z
+    # duals, mpf and other number types: a selection matrix keeps it generic
+    size = int(np.prod(shape))
+    pos = np.arange(size).reshape(shape)[index]
+    if not _arrayish(g):
+        onehot = np.zeros(shape)
+        onehot[index] = 1.0
+        return g * onehot
+    E = np.zeros((size, pos.size))
+    E[pos.ravel(), np.arange(pos.size)] = 1.0
+    return np.reshape(E @ np.reshape(g, (-1,)), shape)
+
+
+def _scatter_forward(g, index, shape, dtype):
+    if _plain(g):
+        z = np.zeros(shape, dtype=np.result_type(dtype, np.asarray(g).dtype))
+        np.add.at(z, index, g)
+        return z
+    return _scatter(g, g, index, shape, dtype)
+
+
+# -- the table -------------------------------------------------------------------------------
+
+def _sum_fwd(x, axis=None, keepdims=False):
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def _expand_reduced(g, x_shape, axis, keepdims):
+    if not _arrayish(g) and not (is_tracked(g) and isinstance(g, TrackedArray)):
+        return _bcast(g, x_shape)
+    if axis is not None and not keepdims:
+        axes = _axes(axis, len(x_shape))
+        g = _reshape(g, tuple(1 if d in axes else s for d, s in enumerate(x_shape)))
+    return _bcast(g, x_shape)
+
+
+_def("sum", _sum_fwd,
+     lambda g, ans, i, x, axis=None, keepdims=False: _expand_reduced(g, shape_of(x), axis, keepdims))
+_def("reshape", lambda x, shape: np.reshape(x, shape),
+     lambda g, ans, i, x, shape: _reshape(g, shape_of(x)))
+
+
+def _inverse_axes(axes, nd):
+    if axes is None:
+        return None
+    return tuple(int(a) for a in np.argsort([a % nd for a in axes]))
+
+
+_def("transpose", lambda x, axes: np.transpose(x, axes),
+     lambda g, ans, i, x, axes: _transpose(g, _inverse_axes(axes, len(shape_of(x)))))
+_def("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+     lambda g, ans, i, x, shape: unbroadcast(g, shape_of(x)))
+_def("getitem", lambda x, index: x[index],
+     lambda g, ans, i, x, index: _scatter(g, ans, index, shape_of(x), getattr(x, "dtype", float)))
+_def("scatter", _scatter_forward,
+     lambda g, ans, i, x, index, shape, dtype: _getitem(g, index))
+_def("astype", lambda x, dtype: x.astype(dtype),
+     lambda g, ans, i, x, dtype: g.astype(x.dtype) if _plain(g) and _arrayish(g) else g)
+
+
+def _setitem_fwd(x, v, index):
+    out = x.copy()
+    out[index] = v
+    return out
+
+
+def _setitem_vjp(g, ans, i, x, v, index):
+    if i == 0:
+        if _plain(g):
+            out = np.array(g, copy=True)
+            out[index] = 0
+            return out
+        mask = np.ones(shape_of(x))
+        mask[index] = 0.0
+        return g * mask
+    return unbroadcast(_getitem(g, index), shape_of(v))
+
+
+_def("setitem", _setitem_fwd, _setitem_vjp)
+
+
+def _matmul_vjp(g, ans, i, a, b):
+    sa, sb = shape_of(a), shape_of(b)
+    if len(sa) == 1 and len(sb) == 1:
+        return g * b if i == 0 else g * a
+    A = a if len(sa) > 1 else _reshape(a, (1,) + sa)
+    B = b if len(sb) > 1 else _reshape(b, sb + (1,))
+    G = g
+    gs = shape_of(G)
+    if len(sa) == 1:
+        G = _reshape(G, gs[:-1] + (1,) + gs[-1:])
+    if len(sb) == 1:
+        G = _reshape(G, shape_of(G) + (1,))
+    if i == 0:
+        dA = G @ _swap_last(B)
+        if len(sa) == 1:
+            ds = shape_of(dA)
+            dA = _reshape(dA, ds[:-2] + ds[-1:])
+        return unbroadcast(dA, sa)
+    dB = _swap_last(A) @ G
+    if len(sb) == 1:
+        dB = _reshape(dB, shape_of(dB)[:-1])
+    return unbroadcast(dB, sb)
+
+
+_def("matmul", lambda a, b: a @ b, _matmul_vjp)
+
+
+def _concat_vjp(g, ans, i, *arrays, axis=0):
+    ax = axis % len(shape_of(ans))
+    start = sum(shape_of(a)[ax] for a in arrays[:i])
+    stop = start + shape_of(arrays[i])[ax]
+    return _getitem(g, (slice(None),) * ax + (slice(start, stop),))
+
+
+def _stack_vjp(g, ans, i, *arrays, axis=0):
+    ax = axis % len(shape_of(ans))
+    return _getitem(g, (slice(None),) * ax + (i,))
+
+
+_def("concatenate", lambda *arrays, axis=0: np.concatenate(list(arrays), axis=axis), _concat_vjp)
+_def("stack", lambda *arrays, axis=0: np.stack(list(arrays), axis=axis), _stack_vjp)
+
+
+def _where_vjp(g, ans, i, cond, x, y):
+    if i == 1:
+        return unbroadcast(_where(cond, g, 0.0), shape_of(x))
+    return unbroadcast(_where(cond, 0.0, g), shape_of(y))
+
+
+_def("where", lambda cond, x, y: np.where(cond, x, y), _where_vjp)
+
+
+def _flip(g, axis):
+    return _getitem(g, (slice(None),) * axis + (slice(None, None, -1),))
+
+
+def _cumsum_any(g, axis):
+    if is_tracked(g):
+        return apply_op("cumsum", (g,), {"axis": axis})
+    return np.cumsum(g, axis=axis)
+
+
+_def("cumsum", lambda x, axis: np.cumsum(x, axis=axis),
+     lambda g, ans, i, x, axis: _flip(_cumsum_any(_flip(g, axis), axis), axis))
+
+
+def _prod_others(x, axis):
+    """prod_{j != i} x_j along *axis* (exclusive products, no division by x_i)."""
+    if _plain(x):
+        v = np.moveaxis(x, axis, -1)
+        ones = np.ones(v.shape[:-1] + (1,), dtype=v.dtype)
+        left = np.concatenate([ones, np.cumprod(v[..., :-1], axis=-1)], axis=-1)
+        right = np.concatenate([ones, np.cumprod(v[..., :0:-1], axis=-1)], axis=-1)[..., ::-1]
+        return np.moveaxis(left * right, -1, axis)
+    return np.prod(x, axis=axis, keepdims=True) / x   # documented: needs x != 0 when nested
+
+
+def _prod_vjp(g, ans, i, x, axis=None, keepdims=False):
+    shape = shape_of(x)
+    if axis is None:
+        others = np.reshape(_prod_others(np.reshape(x, (-1,)), 0), shape) if _plain(x) else \
+            np.prod(x) / x
+    else:
+        others = _prod_others(x, axis % len(shape))
+    return _expand_reduced(g, shape, axis, keepdims) * others
+
+
+_def("prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
+     _prod_vjp)
+
+
+def _extreme_vjp(g, ans, i, x, axis=None, keepdims=False):
+    shape = shape_of(x)
+    xv = primal_value(x)
+    best = np.max(xv, axis=axis, keepdims=True) if _which_max(ans, xv, axis) else \
+        np.min(xv, axis=axis, keepdims=True)
+    mask = (xv == best).astype(float)
+    mask = mask / np.sum(mask, axis=axis, keepdims=True)    # ties share the adjoint
+    return _expand_reduced(g, shape, axis, keepdims) * mask
+
+
+def _which_max(ans, xv, axis):
+    return bool(np.all(primal_value(ans) == np.max(xv, axis=axis)))
+
+
+_def("max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
+     _extreme_vjp)
+_def("min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
+     _extreme_vjp)
+
+
+def _solve_vjp(g, ans, i, A, b):
+    gb = np.linalg.solve(_swap_last(A), g)
+    if i == 1:
+        return gb
+    if len(shape_of(ans)) == len(shape_of(A)) - 1:
+        return -(_reshape(gb, shape_of(gb) + (1,)) @ _reshape(ans, shape_of(ans)[:-1] + (1,) +
+                                                                 shape_of(ans)[-1:]))
+    return -(gb @ _swap_last(ans))
+
+
+_def("solve", lambda A, b: np.linalg.solve(A, b), _solve_vjp)
+
+
+# -- NumPy functions ---------------------------------------------------------------------
+
+def _norm_axis(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+@_implements(np.sum)
+def _np_sum(x, axis=None, keepdims=False, **kw):
+    return apply_op("sum", (x,), {"axis": _norm_axis(axis), "keepdims": bool(keepdims)})
+
+
+@_implements(np.mean)
+def _np_mean(x, axis=None, keepdims=False, **kw):
+    shape = shape_of(x)
+    n = 1
+    for a in _axes(axis, len(shape)):
+        n *= shape[a]
+    return _np_sum(x, axis=axis, keepdims=keepdims) / n
+
+
+@_implements(np.prod)
+def _np_prod(x, axis=None, keepdims=False, **kw):
+    return apply_op("prod", (x,), {"axis": axis, "keepdims": bool(keepdims)})
+
+
+@_implements(np.max, np.amax)
+def _np_max(x, axis=None, keepdims=False, **kw):
+    return apply_op("max", (x,), {"axis": axis, "keepdims": bool(keepdims)})
+
+
+@_implements(np.min, np.amin)
+def _np_min(x, axis=None, keepdims=False, **kw):
+    return apply_op("min", (x,), {"axis": axis, "keepdims": bool(keepdims)})
+
+
+@_implements(np.reshape)
+def _np_reshape(x, shape=None, *a, **kw):
+    shape = kw.get("newshape", shape)
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if -1 in shape:
+        shape = np.empty(shape_of(x), dtype=bool).reshape(shape).shape
+    return apply_op("reshape", (x,), {"shape": tuple(shape)})
+
+
+@_implements(np.ravel)
+def _np_ravel(x, *a, **kw):
+    return _np_reshape(x, (-1,))
+
+
+@_implements(np.transpose)
+def _np_transpose(x, axes=None):
+    return apply_op("transpose", (x,), {"axes": None if axes is None else tuple(axes)})
+
+
+@_implements(np.swapaxes)
+def _np_swapaxes(x, a, b):
+    order = list(range(len(shape_of(x))))
+    order[a], order[b] = order[b], order[a]
+    return _np_transpose(x, order)
+
+
+@_implements(np.moveaxis)
+def _np_moveaxis(x, source, destination):
+    nd = len(shape_of(x))
+    order = list(range(nd))
+    s = source % nd
+    order.remove(s)
+    order.insert(destination % nd, s)
+    return _np_transpose(x, order)
+
+
+@_implements(np.squeeze)
+def _np_squeeze(x, axis=None):
+    shape = shape_of(x)
+    axes = tuple(i for i, s in enumerate(shape) if s == 1) if axis is None else _axes(axis, len(shape))
+    return _np_reshape(x, tuple(s for i, s in enumerate(shape) if i not in axes))
+
+
+@_implements(np.expand_dims)
+def _np_expand_dims(x, axis):
+    shape = list(shape_of(x))
+    shape.insert(axis % (len(shape) + 1), 1)
+    return _np_reshape(x, tuple(shape))
+
+
+@_implements(np.atleast_1d)
+def _np_atleast_1d(x):
+    return _np_reshape(x, (1,)) if shape_of(x) == () else x
+
+
+@_implements(np.broadcast_to)
+def _np_broadcast_to(x, shape, **kw):
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return apply_op("broadcast_to", (x,), {"shape": shape})
+
+
+@_implements(np.concatenate)
+def _np_concatenate(arrays, axis=0, **kw):
+    arrays = list(arrays)
+    if axis is None:
+        return _np_concatenate([np.ravel(a) for a in arrays], 0)
+    return apply_op("concatenate", tuple(arrays), {"axis": axis})
+
+
+@_implements(np.stack)
+def _np_stack(arrays, axis=0, **kw):
+    return apply_op("stack", tuple(arrays), {"axis": axis})
+
+
+@_implements(np.hstack)
+def _np_hstack(arrays, **kw):
+    arrays = list(arrays)
+    return _np_concatenate(arrays, axis=0 if len(shape_of(arrays[0])) <= 1 else 1)
+
+
+@_implements(np.vstack)
+def _np_vstack(arrays, **kw):
+    arrays = [a if len(shape_of(a)) >= 2 else np.reshape(a, (1, -1)) for a in arrays]
+    return _np_concatenate(arrays, axis=0)
+
+
+@_implements(np.where)
+def _np_where(cond, x, y):
+    return apply_op("where", (cond, x, y), {})
+
+
+@_implements(np.clip)
+def _np_clip(x, a_min=None, a_max=None, **kw):
+    from numeric import functions as F
+
+    if a_min is None:
+        return F.minimum(x, a_max)
+    if a_max is None:
+        return F.maximum(x, a_min)
+    return F.clip(x, a_min, a_max)
+
+
+@_implements(np.cumsum)
+def _np_cumsum(x, axis=None, **kw):
+    if axis is None:
+        x = _np_reshape(x, (-1,))
+        axis = 0
+    return apply_op("cumsum", (x,), {"axis": axis % len(shape_of(x))})
+
+
+@_implements(np.dot)
+def _np_dot(a, b):
+    if shape_of(a) == () or shape_of(b) == ():
+        return a * b
+    return apply_op("matmul", (a, b), {})
+
+
+@_implements(np.inner)
+def _np_inner(a, b):
+    return np.sum(a * b, axis=-1)
+
+
+@_implements(np.outer)
+def _np_outer(a, b):
+    return np.reshape(a, (-1, 1)) * np.reshape(b, (1, -1))
+
+
+@_implements(np.diff)
+def _np_diff(x, n=1, axis=-1, **kw):
+    nd = len(shape_of(x))
+    ax = axis % nd
+    for _ in range(n):
+        hi = (slice(None),) * ax + (slice(1, None),)
+        lo = (slice(None),) * ax + (slice(None, -1),)
+        x = x[hi] - x[lo]
+    return x
+
+
+@_implements(np.flip)
+def _np_flip(x, axis=None):
+    axes = _axes(axis, len(shape_of(x)))
+    return x[tuple(slice(None, None, -1) if i in axes else slice(None)
+                   for i in range(len(shape_of(x))))]
+
+
+@_implements(np.roll)
+def _np_roll(x, shift, axis=None):
+    if axis is None:
+        return np.reshape(_np_roll(np.ravel(x), shift, 0), shape_of(x))
+    ax = axis % len(shape_of(x))
+    n = shape_of(x)[ax]
+    s = shift % n
+    if s == 0:
+        return x
+    pre = (slice(None),) * ax
+    return _np_concatenate([x[pre + (slice(n - s, None),)], x[pre + (slice(0, n - s),)]], axis=ax)
+
+
+@_implements(np.trace)
+def _np_trace(x, offset=0, axis1=0, axis2=1, **kw):
+    if len(shape_of(x)) != 2 or offset:
+        raise NotImplementedError("np.trace of a TrackedArray: 2-D, offset 0 only")
+    n = min(shape_of(x))
+    return np.sum(x[np.arange(n), np.arange(n)])
+
+
+@_implements(np.linalg.norm)
+def _np_norm(x, ord=None, axis=None, keepdims=False):
+    if ord not in (None, 2, "fro") or (axis is not None and not isinstance(axis, int)):
+        raise NotImplementedError("np.linalg.norm of a TrackedArray: the 2-norm / Frobenius norm")
+    from numeric import functions as F
+
+    return F.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+
+
+@_implements(np.linalg.solve)
+def _np_solve(A, b):
+    return apply_op("solve", (A, b), {})
+
+
+@_implements(np.shape)
+def _np_shape(x):
+    return shape_of(x)
+
+
+@_implements(np.ndim)
+def _np_ndim(x):
+    return len(shape_of(x))
+
+
+@_implements(np.size)
+def _np_size(x, axis=None):
+    return int(np.prod(shape_of(x))) if axis is None else shape_of(x)[axis]
+
+
+@_implements(np.zeros_like)
+def _np_zeros_like(x, dtype=None, **kw):
+    return np.zeros_like(primal_value(x), dtype=dtype)
+
+
+@_implements(np.ones_like)
+def _np_ones_like(x, dtype=None, **kw):
+    return np.ones_like(primal_value(x), dtype=dtype)
+
+
+@_implements(np.copy)
+def _np_copy(x, **kw):
+    return x
+
+
+@_implements(np.isfinite)
+def _np_isfinite(x):
+    return np.isfinite(x.value)
+
+
+@_implements(np.allclose, np.isclose, np.array_equal)
+def _np_allclose(*a, **kw):
+    raise TypeError("comparing tracked arrays with np.allclose/isclose would compare primal "
+                    "values only; use np.allclose(nm.value(a), nm.value(b)) to say so on purpose")
+
+
+_ = (Tracked, Any)

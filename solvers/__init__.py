@@ -1,0 +1,31 @@
+"""Generic algorithms written once against the number protocol of :mod:`numeric`.
+
+Nothing in this package names a number type: the same ODE solve, root find
+or linear solve runs on floats, float32, mpmath ``mpf``, duals and any other
+type that honours the protocol.
+"""
+
+from solvers.common import solve
+from solvers.ode import (
+    BS3,
+    DP5,
+    RK4,
+    CallbackSet,
+    ContinuousCallback,
+    DiscreteCallback,
+    Euler,
+    ExplicitRK,
+    Midpoint,
+    ODEIntegrator,
+    ODEProblem,
+    ODESolution,
+    ReturnCode,
+    Stats,
+    Tsit5,
+)
+
+__all__ = [
+    "solve", "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
+    "ExplicitRK", "Euler", "Midpoint", "RK4", "BS3", "DP5", "Tsit5",
+    "ContinuousCallback", "DiscreteCallback", "CallbackSet",
+]  # fmt: skip

@@ -1,0 +1,76 @@
+"""``solve``: the one entry point for every problem type.
+
+A problem type takes part by defining ``_solve(algorithm, **options)``;
+:func:`solve` forwards to it. ODE problems (:class:`solvers.ode.ODEProblem`)
+are the first; SDE, jump and ensemble problems plug in the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["solve"]
+
+
+def solve(problem: Any, algorithm: Any = None, **options: Any) -> Any:
+    """Solve *problem* with *algorithm*.
+
+    Parameters
+    ----------
+    problem : ODEProblem (or another problem type)
+    algorithm : algorithm object, optional
+        For ODEs an explicit Runge–Kutta method (``Tsit5()`` by default):
+        ``Euler(), Midpoint(), RK4()`` (fixed step, need ``dt``),
+        ``BS3(), DP5(), Tsit5(), Vern7(), Vern9()`` (adaptive).
+    **options
+        For ODEs:
+
+        ``rtol=1e-3, atol=1e-6``
+            Relative and absolute tolerances (scalars or arrays like ``u0``).
+        ``dt``
+            Fixed step (fixed-step methods) or the first step (adaptive).
+        ``adaptive``
+            False forces fixed steps of size ``dt`` with an adaptive method.
+        ``dtmin, dtmax``
+            Bounds on the step size; below ``dtmin`` the solve stops with
+            ``DtLessThanMin``.
+        ``maxiters=100_000``
+            Maximum number of steps (accepted + rejected); then ``MaxIters``.
+        ``tstops``
+            Times the integrator must step on exactly.
+        ``saveat``
+            Save only at these times (a sequence), or every ``saveat`` time
+            units (a number, endpoints included).
+        ``save_everystep``
+            Save every step (default when ``saveat`` is not given).
+        ``save_start=True, save_end=True``
+            Without ``saveat``, save the first and the last point (also when
+            ``save_everystep=False``).
+        ``dense``
+            Keep the interpolant of every step for ``sol(t)`` (default when
+            saving every step and no ``saveat``).
+        ``callback``
+            A callback, a :class:`CallbackSet` or a list of callbacks.
+
+    Returns
+    -------
+    solution
+        For ODEs an :class:`~solvers.ode.solution.ODESolution`. Failures are
+        reported in ``solution.retcode`` and ``solution.message``, never raised.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import ODEProblem, solve, Tsit5
+    >>> def lotka(u, p, t):
+    ...     a, b, c, d = p
+    ...     return np.array([a * u[0] - b * u[0] * u[1], -c * u[1] + d * u[0] * u[1]])
+    >>> sol = solve(ODEProblem(lotka, np.array([1.0, 1.0]), (0.0, 10.0), (1.5, 1.0, 3.0, 1.0)),
+    ...             Tsit5(), rtol=1e-8, atol=1e-10)
+    >>> sol.retcode.value, np.round(sol.u[-1], 6)
+    ('Success', array([1.026345, 0.909691]))
+    """
+    hook = getattr(problem, "_solve", None)
+    if hook is None:
+        raise TypeError(f"solve() does not know how to solve a {type(problem).__name__}")
+    return hook(algorithm, **options)

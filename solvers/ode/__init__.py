@@ -1,0 +1,17 @@
+"""Generic ODE solvers: explicit Runge–Kutta methods for any number type.
+
+See :func:`solvers.solve` for the options and :mod:`solvers.ode.integrator`
+for how types flow through a solve.
+"""
+
+from solvers.ode.algorithms import BS3, DP5, RK4, Euler, ExplicitRK, Midpoint, Tsit5
+from solvers.ode.callbacks import CallbackSet, ContinuousCallback, DiscreteCallback
+from solvers.ode.integrator import ODEIntegrator
+from solvers.ode.problem import ODEProblem
+from solvers.ode.solution import ODESolution, ReturnCode, Stats
+
+__all__ = [
+    "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
+    "ExplicitRK", "Euler", "Midpoint", "RK4", "BS3", "DP5", "Tsit5",
+    "ContinuousCallback", "DiscreteCallback", "CallbackSet",
+]  # fmt: skip

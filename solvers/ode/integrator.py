@@ -1,0 +1,661 @@
+"""The step loop shared by every explicit Runge–Kutta method.
+
+Types
+-----
+The state ``u``, the time ``t`` and the parameters ``p`` keep the number
+types the user gave. Before anything is allocated, ``u0`` is promoted
+(``nm.promote``) with ``t0``, ``tf`` and every number found in ``p``, so a
+dual parameter or a dual final time makes the state dual. The time keeps its
+own type, except that it is raised to the state's real type when that is more
+precise (a float ``tspan`` with an mpf state becomes mpf).
+
+Step sizes are plain reals of the time's real type (``nm.value`` of the time:
+float or mpf); the controller works on them. A step that ends on a stop
+(``tf`` or a ``tstops`` entry) uses ``h = stop - t`` computed with the user's
+numbers, so a dual ``tf`` passes its derivative into the last step and
+``d u(tf) / d tf = f(u(tf), tf)`` comes out.
+
+Tableau coefficients are converted once to the state's real type
+(:meth:`ButcherTableau.coefficients`). For float NumPy states the stages are
+combined with one matrix product per stage; every other state goes through
+``+`` and ``*`` only, skipping zero coefficients.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Sequence
+
+import numpy as np
+
+from solvers._nm import is_finite_real, nm, real_eps
+from solvers.ode.callbacks import split_callbacks
+from solvers.ode.solution import ODESolution, ReturnCode, Segment, Stats, lincomb
+
+__all__ = ["solve_ode", "ODEIntegrator"]
+
+_STIFF_HINT = (
+    "; the problem may be stiff (explicit methods need tiny steps there): try a stiff "
+    "(implicit or Rosenbrock) method, or raise maxiters"
+)
+
+
+class ODEIntegrator:
+    """The state of a running solve, as seen by callbacks.
+
+    Attributes a callback may read: ``t``, ``u``, ``p``, ``dt`` (the step size
+    the controller proposes next), ``tprev``, ``uprev``, ``stats``, ``sol``
+    (the problem and options are on ``prob``/``opts``). A callback may assign
+    ``u`` and ``p`` and call :meth:`terminate`.
+    """
+
+    def __init__(self) -> None:
+        self.terminated = False
+        self.u_modified = False
+
+    def terminate(self) -> None:
+        """Stop the solve after the current callback (retcode ``Terminated``)."""
+        self.terminated = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("u", "p") and "u" in self.__dict__:
+            self.__dict__["u_modified"] = True
+        object.__setattr__(self, name, value)
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+
+
+def _numeric_leaves(p: Any, depth: int = 0) -> list:
+    """Numbers (scalars, arrays, number types) inside parameters *p*."""
+    if depth > 20 or p is None or isinstance(p, (str, bytes, bool)):
+        return []
+    if isinstance(p, (tuple, list)):
+        return [x for e in p for x in _numeric_leaves(e, depth + 1)]
+    if isinstance(p, dict):
+        return [x for e in p.values() for x in _numeric_leaves(e, depth + 1)]
+    if isinstance(p, np.ndarray):
+        return [p] if p.dtype.kind in "fcO" else []
+    if isinstance(p, numbers.Number) and not isinstance(p, numbers.Integral):
+        return [p]
+    if nm.value(p) is not p:  # a number type with derivative/uncertainty layers
+        return [p]
+    return []
+
+
+def _promote_state(u0: Any, t0: Any, tf: Any, p: Any) -> Any:
+    others = [x for x in (t0, tf) if nm.value(x) is not x] + _numeric_leaves(p)
+    # only number types with layers (duals, measurements) and higher-precision
+    # reals lift the state; a float64 parameter does not turn float32 into float64
+    e_u = real_eps(u0)
+    lifting = [x for x in others if nm.value(x) is not x or real_eps(x) < e_u]
+    if not lifting:
+        if isinstance(u0, (int, np.integer)) and not isinstance(u0, bool):
+            return float(u0)
+        if isinstance(u0, np.ndarray) and u0.dtype.kind in "iub":
+            return u0.astype(float)
+        if isinstance(u0, (list, tuple)):
+            return np.asarray(u0, dtype=float)
+        return u0
+    if isinstance(u0, (list, tuple)):
+        u0 = np.asarray(u0, dtype=float)
+    return nm.promote(u0, *lifting)[0]
+
+
+def _needs_lift(u: Any, k: Any) -> bool:
+    """Does ``f(u)`` carry more than *u* (derivative layers, objects, more digits)?"""
+    if nm.value(k) is not k and nm.value(u) is u:
+        return True
+    if isinstance(k, np.ndarray) and k.dtype == object and not (
+        isinstance(u, np.ndarray) and u.dtype == object
+    ):
+        return True
+    return bool(real_eps(k) < real_eps(u))
+
+
+def _as_object_array(u: Any) -> np.ndarray:
+    out = np.empty(u.shape, dtype=object)
+    for idx in np.ndindex(*u.shape):
+        out[idx] = u[idx]
+    return out
+
+
+def _harmonize(u: Any, f: Any, p: Any, t0: Any, stats: Stats) -> tuple:
+    """Evaluate ``k1 = f(u, p, t0)`` and make the state a type that can hold ``u + h k``.
+
+    A dual captured by *f* from a closure (not visible in ``p``) lifts the
+    state here. When the state's array type and the one *f* returns do not
+    mix (an array-of-numbers type against an object array of scalars), the
+    state becomes an object array of scalars.
+    """
+    for attempt in range(3):
+        k1 = f(u, p, t0)
+        stats.nf += 1
+        try:
+            if _needs_lift(u, k1):
+                lifted = u + k1 * 0
+                if lifted is not None:
+                    u = lifted
+                    continue
+            u + k1 * 0.5
+            return u, k1
+        except TypeError:
+            if attempt == 2 or not hasattr(u, "shape") or isinstance(u, np.ndarray) and u.dtype == object:
+                raise TypeError(
+                    f"the state ({type(u).__name__}) and f(u, p, t) ({type(k1).__name__}) cannot be "
+                    "added: return the same kind of object from f as u0"
+                ) from None
+            u = _as_object_array(u)
+    return u, k1
+
+
+def _elevate_time(t: Any, e_state: Any) -> Any:
+    if isinstance(t, (int, np.integer, np.float64)):
+        t = float(t)
+    if real_eps(t) > e_state:
+        return t + e_state * 0
+    return t
+
+
+def treal(x: Any, one: Any) -> Any:
+    """The plain real *x* (float, float32, mpf) in the real type of *one* (the time's)."""
+    return float(x) if isinstance(one, float) else one * x
+
+
+def _is_float_array(u: Any) -> bool:
+    return isinstance(u, np.ndarray) and u.dtype.kind == "f"
+
+
+class _Norm:
+    """The scaled error norm ``nm.norm(e / (atol + rtol max(|u0|, |u1|)))``."""
+
+    def __init__(self, atol: Any, rtol: Any):
+        self.atol, self.rtol = atol, rtol
+
+    def __call__(self, e: Any, u0: Any, u1: Any) -> Any:
+        v0 = nm.value(u0)
+        if isinstance(v0, np.ndarray):
+            v1 = nm.value(u1)
+            if v0.dtype.kind == "f" and isinstance(e, np.ndarray) and e.dtype.kind == "f":
+                sc = self.atol + self.rtol * np.maximum(np.abs(v0), np.abs(v1))
+                r = (e / sc).ravel()
+                if r.size == 0:
+                    return 0.0
+                val = math.sqrt(float(np.dot(r, r)) / r.size)
+                return val if math.isfinite(val) else nm.norm(e / sc)
+            sc = self.atol + self.rtol * np.maximum(np.abs(v0), np.abs(v1))
+            return nm.norm(e / sc)
+        n0 = nm.norm(v0)
+        n1 = nm.norm(nm.value(u1)) if u1 is not None else n0
+        return nm.norm(e) / (self.atol + self.rtol * (n0 if n0 >= n1 else n1))
+
+
+def _initial_dt(f, u0, p, t0, f0, order, norm, tdir, span, dtmax, stats) -> Any:
+    """Hairer's starting step (HNW I, §II.4, p. 169), on primal values."""
+    pu0, pf0 = nm.value(u0), nm.value(f0)
+    tv0 = nm.value(t0)
+    one = real_eps(tv0) * 0 + 1
+    d0 = treal(norm(pu0, pu0, pu0), one)
+    d1 = treal(norm(pf0, pu0, pu0), one)
+    if not (d0 >= 1e-5 and d1 >= 1e-5):
+        h0 = one * 1e-6
+    else:
+        h0 = 0.01 * d0 / d1
+    h0 = min(h0, span)
+    u1 = pu0 + pf0 * (h0 * tdir)
+    f1 = nm.value(f(u1, p, tv0 + h0 * tdir))
+    stats.nf += 1
+    d2 = treal(norm(f1 - pf0, pu0, pu0), one) / h0
+    m = d1 if d1 >= d2 else d2
+    if not is_finite_real(m):
+        return h0 * 1e-3
+    if m <= 1e-15:
+        h1 = max(h0 * 1e-3, one * 1e-6)
+    else:
+        h1 = (0.01 / m) ** (one / (order + 1))
+    h = min(100 * h0, h1, span)
+    if dtmax is not None:
+        h = min(h, abs(dtmax))
+    return h
+
+
+# ---------------------------------------------------------------------------
+# The solve
+
+
+def solve_ode(
+    prob: Any,
+    alg: Any = None,
+    *,
+    dt: Any = None,
+    rtol: Any = 1e-3,
+    atol: Any = 1e-6,
+    adaptive: bool | None = None,
+    dtmin: Any = None,
+    dtmax: Any = None,
+    maxiters: int = 100_000,
+    tstops: Sequence | None = None,
+    saveat: Any = None,
+    save_everystep: bool | None = None,
+    save_start: bool = True,
+    save_end: bool = True,
+    dense: bool | None = None,
+    callback: Any = None,
+) -> ODESolution:
+    """Solve an :class:`~solvers.ode.problem.ODEProblem` with an explicit RK method.
+
+    Use :func:`solvers.solve`; the options are documented there.
+    """
+    if alg is None:
+        from solvers.ode.algorithms import Tsit5
+
+        alg = Tsit5()
+    tab = alg.tableau
+    adaptive = tab.adaptive if adaptive is None else adaptive
+    if adaptive and not tab.adaptive:
+        raise ValueError(f"{alg.name} has no error estimate: solve it with adaptive=False and dt=...")
+    if not adaptive and dt is None:
+        raise ValueError(f"{alg.name} takes fixed steps: pass dt=... (or use an adaptive method)")
+
+    f, p = prob.f, prob.p
+    t0, tf = prob.tspan
+    u = _promote_state(prob.u0, t0, tf, p)
+    e_state = real_eps(u)
+    t0 = _elevate_time(t0, e_state)
+    tf = _elevate_time(tf, e_state)
+    tv0, tvf = nm.value(t0), nm.value(tf)
+    tdir = 1 if tvf >= tv0 else -1
+    span = abs(tvf - tv0)
+    norm = _Norm(atol, rtol)
+    stats = Stats()
+    u, k1 = _harmonize(u, f, p, t0, stats)
+    co = tab.coefficients(u, tv0)
+    float_path = _is_float_array(u) and co.float_dtype is not None
+
+    integ = ODEIntegrator()
+    integ.prob, integ.alg, integ.stats = prob, alg, stats
+    integ.p = p
+    integ.t = t0
+    integ.u = u
+    integ.u_modified = False
+
+    cont, disc = split_callbacks(prob.callback, callback)
+    if saveat is not None:
+        if isinstance(saveat, (list, tuple, np.ndarray)):
+            save_times = sorted((x for x in saveat), key=lambda x: tdir * nm.value(x))
+        else:
+            step = abs(nm.value(saveat))
+            n = int(math.floor(float(span / step) * (1 + 1e-12))) if step > 0 else 0
+            save_times = [tv0 + tdir * step * k for k in range(n + 1)]
+            if save_times and abs(save_times[-1] - tvf) > 1e-12 * span:
+                save_times.append(tf)
+            elif save_times:
+                save_times[-1] = tf
+            save_times[0] = t0
+    else:
+        save_times = []
+    if save_everystep is None:
+        save_everystep = saveat is None
+    if dense is None:
+        dense = save_everystep and saveat is None
+    stops = sorted((x for x in (tstops or ()) if 0 < tdir * (nm.value(x) - tv0) < span), key=lambda x: tdir * nm.value(x))
+    stops.append(tf)
+
+    ts: list = []
+    us: list = []
+    segments: list = []
+    si = 0  # next index into save_times
+    if saveat is None and save_start:
+        ts.append(t0)
+        us.append(u)
+    while si < len(save_times) and tdir * (nm.value(save_times[si]) - tv0) <= 0:
+        if tdir * (nm.value(save_times[si]) - tv0) == 0:
+            ts.append(save_times[si])
+            us.append(u)
+        si += 1
+
+    def finish(code: ReturnCode, msg: str) -> ODESolution:
+        if saveat is None and save_end and not save_everystep and (not ts or ts[-1] is not integ.t):
+            ts.append(integ.t)
+            us.append(integ.u)
+        return ODESolution(prob, alg, ts, us, code, msg, stats, segments, dense, tdir)
+
+    if not is_finite_real(nm.norm(nm.value(k1))) or not is_finite_real(nm.norm(nm.value(u))):
+        return finish(ReturnCode.InitialFailure, "u0 or f(u0, p, t0) is not finite")
+
+    one_t = real_eps(tv0) * 0 + 1  # 1 in the time's real type
+    if adaptive:
+        if dt is None:
+            dtr = _initial_dt(f, u, p, t0, k1, tab.order, norm, tdir, span, dtmax, stats)
+        else:
+            dtr = abs(nm.value(dt)) * one_t
+    else:
+        dtr = abs(nm.value(dt)) * one_t
+    if not dtr > 0:
+        return finish(ReturnCode.Failure, f"the step size must be positive, got {dtr}")
+    dtmax_v = span if dtmax is None else abs(nm.value(dtmax))
+    dtmin_v = 0 if dtmin is None else abs(nm.value(dtmin))
+    eps_t = real_eps(tv0)
+
+    beta1, beta2 = alg.beta1, alg.beta2
+    safety, qmin, qmax = alg.safety, alg.qmin, alg.qmax
+    qold = 1e-4
+    last_rejected = False
+    s = tab.stages
+    c_state = co.c
+    stop_i = 0
+    cb_state = {id(cb): None for cb in cont}  # t of the callback's last event
+    K = None
+    iters = 0
+
+    while True:
+        t = integ.t
+        u = integ.u
+        tv = nm.value(t)
+        stop = stops[stop_i]
+        remaining = tdir * (nm.value(stop) - tv)
+        if remaining <= 0:
+            if stop_i == len(stops) - 1:
+                return finish(ReturnCode.Success, "")
+            stop_i += 1
+            continue
+        if iters >= maxiters:
+            return finish(
+                ReturnCode.MaxIters,
+                f"maxiters = {maxiters} steps taken at t = {tv} before reaching t = {tvf}"
+                + (_STIFF_HINT if adaptive else ""),
+            )
+        iters += 1
+        dtr = min(dtr, dtmax_v)
+        if adaptive:
+            landing = dtr * 1.01 >= remaining
+        else:
+            landing = dtr * (1 + 1e-9) >= remaining
+        if landing:
+            h = stop - t
+            t_new = stop
+            h_real = remaining
+        else:
+            h = dtr * tdir
+            t_new = t + h
+            h_real = dtr
+        if adaptive and (h_real < dtmin_v or h_real <= 4 * eps_t * abs(tv)):
+            return finish(
+                ReturnCode.DtLessThanMin,
+                f"step size {h_real} fell below dtmin ({dtmin_v}) or the resolution of t at t = {tv}"
+                + ("; the state or its derivative may have become non-finite" if last_rejected else ""),
+            )
+
+        # ---- stages
+        if float_path:
+            if K is None or K.shape[1] != u.size or K.dtype != u.dtype:
+                K = np.empty((s, u.size), dtype=u.dtype)
+            K[0] = np.ravel(k1)
+            ui = u
+            hs = co.float_dtype.type(h)
+            for i in range(1, s):
+                ui = u + (hs * (co.a_np[i][:i] @ K[:i])).reshape(u.shape)
+                ti = t_new if c_state[i] == 1 else t + c_state[i] * h
+                K[i] = np.ravel(f(ui, p, ti))
+            stats.nf += s - 1
+            if tab.fsal:
+                u_new = ui
+            else:
+                u_new = u + (hs * (co.b_np @ K)).reshape(u.shape)
+            err_vec = (hs * (co.btilde_np @ K)).reshape(u.shape) if adaptive else None
+            ks = None
+        else:
+            ks = [k1]
+            ui = u
+            for i in range(1, s):
+                ui = u + h * lincomb(co.a[i], ks)
+                ti = t_new if c_state[i] == 1 else t + c_state[i] * h
+                ks.append(f(ui, p, ti))
+            stats.nf += s - 1
+            u_new = ui if tab.fsal else u + h * lincomb(co.b, ks)
+            err_vec = h * lincomb(co.btilde, ks) if adaptive else None
+
+        # ---- error control
+        if adaptive:
+            E = treal(norm(err_vec, u, u_new), one_t)
+            if not is_finite_real(E):
+                stats.nreject += 1
+                last_rejected = True
+                dtr = h_real * qmin
+                continue
+            if E > 1:
+                stats.nreject += 1
+                last_rejected = True
+                q11 = E**beta1
+                dtr = h_real / min(1 / qmin, q11 / safety)
+                continue
+            q11 = E**beta1
+            q = q11 / qold**beta2
+            q = min(1 / qmin, max(1 / qmax, q / safety))
+            dt_next = h_real / q
+            if last_rejected and dt_next > h_real:
+                dt_next = h_real
+            qold = E if E > 1e-4 else 1e-4
+            last_rejected = False
+        else:
+            if not is_finite_real(nm.norm(nm.value(u_new))):
+                stats.naccept += 1
+                return finish(ReturnCode.Unstable, f"the state became non-finite at t = {nm.value(t_new)}")
+            dt_next = dtr
+        stats.naccept += 1
+        if float_path:
+            seg = Segment(t, h, u, u_new, None, K[:s].copy(), co, f, p, stats)
+            k_last = K[s - 1].reshape(u.shape).copy()
+        else:
+            seg = Segment(t, h, u, u_new, ks, None, co, f, p, stats)
+            k_last = ks[-1]
+
+        # ---- continuous callbacks
+        event = None
+        if cont:
+            event = _find_event(cont, cb_state, seg, integ, t, u, t_new, u_new, tdir)
+        if event is not None:
+            cb, tau, up = event
+            u_tau = seg(seg.theta(tau))
+            if dense:
+                segments.append((t, tau, seg))
+            si = _save_until(save_times, si, tau, tdir, seg, ts, us, inclusive=True)
+            integ.tprev, integ.uprev = t, u
+            integ.__dict__["t"] = tau
+            integ.__dict__["u"] = u_tau
+            integ.dt = dt_next
+            if save_everystep and cb.save_positions[0]:
+                ts.append(tau)
+                us.append(u_tau)
+            stats.nevents += 1
+            cb_state[id(cb)] = nm.value(tau)
+            integ.u_modified = False
+            aff = cb.affect if up else cb.affect_neg
+            if aff is not None:
+                aff(integ)
+            if save_everystep and cb.save_positions[1]:
+                ts.append(integ.t)
+                us.append(integ.u)
+            if integ.u_modified and integ.u is not u_tau:
+                integ.__dict__["u"] = _promote_state(integ.u, integ.t, tf, integ.p)
+            k1 = f(integ.u, integ.p, integ.t)
+            stats.nf += 1
+            p = integ.p
+            dtr = dt_next
+            if integ.terminated:
+                return finish(ReturnCode.Terminated, f"terminated by a callback at t = {nm.value(integ.t)}")
+            continue
+
+        # ---- accept
+        if dense:
+            segments.append((t, t_new, seg))
+        si = _save_until(save_times, si, t_new, tdir, seg, ts, us, inclusive=True, u_end=u_new)
+        integ.tprev, integ.uprev = t, u
+        integ.__dict__["t"] = t_new
+        integ.__dict__["u"] = u_new
+        integ.dt = dt_next
+        if save_everystep:
+            ts.append(t_new)
+            us.append(u_new)
+        k1 = k_last if tab.fsal else None
+        for cb in cont:
+            if cb_state[id(cb)] is not None:
+                cb_state[id(cb)] = None
+        if disc:
+            integ.u_modified = False
+            for cb in disc:
+                if cb.condition(integ.u, integ.t, integ):
+                    stats.nevents += 1
+                    cb.affect(integ)
+                    if save_everystep and cb.save_positions[1]:
+                        ts.append(integ.t)
+                        us.append(integ.u)
+                    if integ.terminated:
+                        break
+            if integ.u_modified:
+                integ.__dict__["u"] = _promote_state(integ.u, integ.t, tf, integ.p)
+                p = integ.p
+                k1 = None
+            if integ.terminated:
+                return finish(ReturnCode.Terminated, f"terminated by a callback at t = {nm.value(integ.t)}")
+        if k1 is None:
+            k1 = f(integ.u, p, integ.t)
+            stats.nf += 1
+        dtr = dt_next
+        if landing:
+            stop_i += 1
+            if stop_i == len(stops):
+                return finish(ReturnCode.Success, "")
+
+
+def _save_until(save_times, si, t_end, tdir, seg, ts, us, inclusive=True, u_end=None) -> int:
+    te = tdir * nm.value(t_end)
+    while si < len(save_times):
+        ts_i = save_times[si]
+        k = tdir * nm.value(ts_i)
+        if k > te:
+            break
+        if k == te and u_end is not None:
+            val = u_end
+        else:
+            val = seg(seg.theta(ts_i))
+        ts.append(ts_i)
+        us.append(val)
+        si += 1
+    return si
+
+
+# ---------------------------------------------------------------------------
+# Events
+
+
+def _cond_value(cb, seg, integ, theta_or_t, *, is_time: bool) -> Any:
+    t = theta_or_t if is_time else seg.t0 + theta_or_t * seg.h
+    th = seg.theta(t) if is_time else theta_or_t
+    return cb.condition(seg(th), t, integ)
+
+
+def _find_event(cont, cb_state, seg, integ, t, u, t_new, u_new, tdir):
+    """Earliest event of the continuous callbacks in the step ``t -> t_new``.
+
+    Returns ``(callback, tau, upcrossing)`` or None. ``tau`` is generic (a dual
+    when the solve carries derivatives).
+    """
+    tv, tv_new = nm.value(t), nm.value(t_new)
+    hv = tv_new - tv
+    best = None
+    eps_t = real_eps(tv)
+    for cb in cont:
+        n = cb.interp_points
+        last = cb_state[id(cb)]
+        if last is not None and last == tv:
+            delta = 1e4 * eps_t * max(abs(tv), abs(hv))
+            if abs(delta) >= abs(hv):
+                continue
+            ta = tv + tdir * delta
+            ga = nm.value(cb.condition(seg(seg.theta(ta)), ta, integ))
+        else:
+            ta = tv
+            ga = nm.value(cb.condition(u, t, integ))
+        found = None
+        for j in range(1, n + 1):
+            tb = tv_new if j == n else tv + hv * j / n
+            if tdir * (tb - ta) <= 0:
+                continue
+            if best is not None and tdir * (ta - best[3]) >= 0:
+                break
+            gb = nm.value(cb.condition(u_new, t_new, integ) if j == n else cb.condition(seg(seg.theta(tb)), tb, integ))
+            if ga == 0:
+                ta, ga = tb, gb
+                continue
+            if (ga < 0 < gb) or (ga > 0 > gb) or gb == 0:
+                up = ga < 0
+                if cb.direction == 0 or (cb.direction == 1) == up:
+                    found = (ta, ga, tb, gb, up)
+                    break
+            ta, ga = tb, gb
+        if found is None:
+            continue
+        ta, ga, tb, gb, up = found
+        tau_v = _illinois_time(cb, seg, integ, ta, ga, tb, gb, eps_t)
+        if best is None or tdir * (tau_v - best[3]) < 0:
+            best = (cb, up, None, tau_v)
+    if best is None:
+        return None
+    cb, up, _, tau_v = best
+    tau = _newton_polish(cb, seg, integ, tau_v, hv, eps_t)
+    return cb, tau, up
+
+
+def _illinois_time(cb, seg, integ, a, fa, b, fb, eps_t):
+    """Illinois false position on primal values of the condition along the step."""
+    if fb == 0:
+        return b
+    tol = 4 * eps_t * (max(abs(a), abs(b)) + abs(b - a))
+
+    def g(x):
+        return nm.value(cb.condition(seg(seg.theta(x)), x, integ))
+
+    side = 0
+    for _ in range(200):
+        if abs(b - a) <= tol:
+            break
+        c = (a * fb - b * fa) / (fb - fa)
+        lo, hi = (a, b) if a < b else (b, a)
+        if not (lo < c < hi):
+            c = (a + b) / 2
+        fc = g(c)
+        if fc == 0:
+            return c
+        if (fc > 0) == (fb > 0):
+            b, fb = c, fc
+            if side == -1:
+                fa = fa / 2
+            side = -1
+        else:
+            a, fa = c, fc
+            if side == 1:
+                fb = fb / 2
+            side = 1
+    # The end past the crossing (where the condition already has its new sign).
+    return b
+
+
+def _newton_polish(cb, seg, integ, tau_v, hv, eps_t):
+    """One Newton step on the generic condition: carries the implicit derivative."""
+    delta = abs(hv) * eps_t ** (1 / 3) if abs(hv) > 0 else eps_t
+    gp = nm.value(cb.condition(seg(seg.theta(tau_v + delta)), tau_v + delta, integ))
+    gm = nm.value(cb.condition(seg(seg.theta(tau_v - delta)), tau_v - delta, integ))
+    slope = (gp - gm) / (2 * delta)
+    if not slope or not is_finite_real(slope):
+        return tau_v
+    g_full = cb.condition(seg(seg.theta(tau_v)), tau_v, integ)
+    corr = g_full / slope
+    if abs(nm.value(corr)) > abs(hv):
+        return tau_v
+    tau = tau_v - corr
+    if nm.value(tau) is tau:  # a plain real: keep the time's real type (not np.float64)
+        tau = treal(tau, real_eps(tau_v) * 0 + 1)
+    return tau

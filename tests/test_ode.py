@@ -1,0 +1,255 @@
+"""The generic ODE solver, run once per number type where it applies."""
+
+from __future__ import annotations
+
+import math
+import pathlib
+import re
+
+import mpmath
+import numpy as np
+import pytest
+
+import numeric as nm
+from solvers import (
+    BS3,
+    DP5,
+    RK4,
+    Euler,
+    ODEProblem,
+    ReturnCode,
+    Tsit5,
+    solve,
+)
+
+HAS_DUAL = hasattr(nm, "Dual") and hasattr(nm, "derivative")
+needs_dual = pytest.mark.skipif(not HAS_DUAL, reason="numeric.Dual not available yet")
+
+
+def _obj_times_dual_works() -> bool:
+    if not HAS_DUAL:
+        return False
+    try:
+        np.array([1.0, 2.0], dtype=object) * nm.Dual(1.0, 1.0)
+        return True
+    except Exception:
+        return False
+
+
+# ---------------------------------------------------------------- number types
+
+
+class Kind:
+    """How to build a state of one number type, and what a solve must keep."""
+
+    def __init__(self, name, make, check_type, tol, rtol, atol):
+        self.name, self.make, self.check_type = name, make, check_type
+        self.tol, self.rtol, self.atol = tol, rtol, atol
+
+    def __repr__(self):
+        return self.name
+
+
+def _mpf_array(xs):
+    out = np.empty(len(xs), dtype=object)
+    out[:] = [mpmath.mpf(x) for x in xs]
+    return out
+
+
+KINDS = [
+    Kind("float64", lambda xs: np.array(xs, dtype=np.float64),
+         lambda u: u.dtype == np.float64, 1e-8, 1e-10, 1e-12),
+    Kind("float32", lambda xs: np.array(xs, dtype=np.float32),
+         lambda u: u.dtype == np.float32, 1e-5, 1e-5, 1e-6),
+    Kind("mpf", _mpf_array,
+         lambda u: u.dtype == object and all(isinstance(e, mpmath.mpf) for e in u), 1e-12, 1e-14, 1e-16),
+    Kind("pyfloat", lambda xs: float(xs[0]), lambda u: isinstance(u, float), 1e-8, 1e-10, 1e-12),
+]  # fmt: skip
+if HAS_DUAL:
+    KINDS.append(
+        Kind("dual", lambda xs: nm.Dual(float(xs[0]), 1.0), lambda u: nm.value(u) is not u, 1e-8, 1e-10, 1e-12)
+    )
+
+
+@pytest.fixture(params=KINDS, ids=repr)
+def kind(request):
+    return request.param
+
+
+def _first(u):
+    return u[0] if hasattr(u, "__getitem__") and not isinstance(u, float) else u
+
+
+@pytest.mark.parametrize("alg", [BS3, DP5, Tsit5], ids=lambda a: a.__name__)
+def test_decay_every_type(kind, alg):
+    u0 = kind.make([1.0])
+    rtol = max(kind.rtol, 1e-7) if alg is BS3 else kind.rtol
+    sol = solve(ODEProblem(lambda u, p, t: -u, u0, (0.0, 1.0)), alg(), rtol=rtol, atol=kind.atol)
+    assert sol.retcode is ReturnCode.Success
+    u1 = sol.u[-1]
+    assert kind.check_type(u1), f"state type changed: {type(u1)} {getattr(u1, 'dtype', '')}"
+    tol = max(kind.tol, 1e-5) if alg is BS3 else kind.tol
+    assert abs(float(nm.value(_first(u1))) - math.exp(-1.0)) < tol
+    # dense output keeps the type too
+    mid = sol(0.5)
+    assert kind.check_type(mid)
+    assert abs(float(nm.value(_first(mid))) - math.exp(-0.5)) < 10 * tol
+    if kind.name == "dual":  # u(1) = x e^{-1}: derivative e^{-1}
+        assert abs(u1.partials[0] - math.exp(-1.0)) < 1e-7
+
+
+def test_float32_stays_float32_everywhere():
+    u0 = np.array([1.0, 0.5], dtype=np.float32)
+    sol = solve(ODEProblem(lambda u, p, t: -u * np.float32(2), u0, (0.0, 1.0)), Tsit5(), rtol=1e-4, atol=1e-6)
+    assert all(u.dtype == np.float32 for u in sol.u)
+    assert sol(np.array([0.25, 0.75])).dtype == np.float32
+    assert abs(float(sol.u[-1][0]) - math.exp(-2.0)) < 1e-4
+
+
+def test_scalar_python_float_and_backward_in_time():
+    sol = solve(ODEProblem(lambda u, p, t: p * u, 1.0, (1.0, 0.0), 2.0), Tsit5(), rtol=1e-10, atol=1e-12)
+    assert sol.retcode is ReturnCode.Success
+    assert abs(sol.u[-1] - math.exp(-2.0)) < 1e-9
+    assert abs(sol(0.5) - math.exp(-1.0)) < 1e-8
+    assert sol.t[0] == 1.0 and sol.t[-1] == 0.0
+
+
+# ---------------------------------------------------------------- Lotka–Volterra
+
+
+def lotka(u, p, t):
+    a, b, c, d = p
+    return np.array([a * u[0] - b * u[0] * u[1], -c * u[1] + d * u[0] * u[1]])
+
+
+LV_P = (1.5, 1.0, 3.0, 1.0)
+
+
+@pytest.fixture(scope="module")
+def lv_reference():
+    scipy_integrate = pytest.importorskip("scipy.integrate")
+    ref = scipy_integrate.solve_ivp(
+        lambda t, u: lotka(u, LV_P, t), (0.0, 10.0), [1.0, 1.0], method="DOP853",
+        rtol=1e-13, atol=1e-14, dense_output=True,
+    )  # fmt: skip
+    return ref
+
+
+@pytest.mark.parametrize("alg,rtol,tol", [(BS3, 1e-7, 1e-4), (DP5, 1e-8, 1e-6), (Tsit5, 1e-8, 1e-6)],
+                         ids=["BS3", "DP5", "Tsit5"])  # fmt: skip
+def test_lotka_volterra_against_reference(lv_reference, alg, rtol, tol):
+    prob = ODEProblem(lotka, np.array([1.0, 1.0]), (0.0, 10.0), LV_P)
+    sol = solve(prob, alg(), rtol=rtol, atol=rtol * 1e-2)
+    assert sol.retcode is ReturnCode.Success
+    assert np.abs(sol.u[-1] - lv_reference.y[:, -1]).max() < tol
+    ts = np.linspace(0.0, 10.0, 57)
+    assert np.abs(sol(ts) - lv_reference.sol(ts).T).max() < 10 * tol
+    assert sol.stats.nf > 0 and sol.stats.naccept == len(sol.t) - 1
+
+
+def test_saveat_tstops_and_dense_flags(lv_reference):
+    prob = ODEProblem(lotka, np.array([1.0, 1.0]), (0.0, 10.0), LV_P)
+    sol = solve(prob, Tsit5(), rtol=1e-8, atol=1e-10, saveat=[0.0, 2.5, 5.0, 10.0])
+    assert list(sol.t) == [0.0, 2.5, 5.0, 10.0]
+    assert np.abs(np.array(sol.u) - lv_reference.sol(sol.t).T).max() < 1e-6
+    assert not sol.dense
+    with pytest.raises(ValueError, match="dense"):
+        sol(1.0)
+    assert np.allclose(sol(2.5), sol.u[1])  # saved points are still available
+    sol = solve(prob, Tsit5(), saveat=0.5)
+    assert len(sol.t) == 21 and sol.t[-1] == 10.0
+    sol = solve(prob, Tsit5(), tstops=[np.pi, 7.0])
+    assert np.pi in list(sol.t) and 7.0 in list(sol.t)
+    sol = solve(prob, RK4(), dt=0.1, save_everystep=False)
+    assert list(sol.t) == [0.0, 10.0]
+
+
+def test_fixed_step_needs_dt():
+    prob = ODEProblem(lambda u, p, t: -u, 1.0, (0.0, 1.0))
+    with pytest.raises(ValueError, match="dt"):
+        solve(prob, RK4())
+    sol = solve(prob, RK4(), dt=0.3)  # last step shortened to land on t = 1
+    assert sol.t[-1] == 1.0 and len(sol.t) == 5
+    sol = solve(prob, Tsit5(), dt=0.1, adaptive=False)
+    assert len(sol.t) == 11
+
+
+def test_mpf_precision_is_real():
+    """At 30 digits the solve is much more accurate than a float64 one can be."""
+    with mpmath.workdps(30):
+        u0 = mpmath.mpf(1)
+        sol = solve(ODEProblem(lambda u, p, t: -u, u0, (0, 1)), RK4(), dt=mpmath.mpf(1) / 400)
+        err = abs(sol.u[-1] - mpmath.exp(-1))
+        assert isinstance(sol.u[-1], mpmath.mpf) and isinstance(sol.t[-1], mpmath.mpf)
+        # RK4 error constant ~ h^4 / 120: ~1e-13, but far below float64 round-off per step sums
+        assert err < 1e-12
+        sol2 = solve(ODEProblem(lambda u, p, t: -u, u0, (0, 1)), RK4(), dt=mpmath.mpf(1) / 800)
+        err2 = abs(sol2.u[-1] - mpmath.exp(-1))
+        assert 14 < err / err2 < 18  # clean fourth order, no float64 floor
+
+
+# ---------------------------------------------------------------- failure modes
+
+
+def test_stiff_problem_hits_maxiters_with_hint():
+    prob = ODEProblem(lambda u, p, t: -1e6 * (u - np.cos(t)), np.array([0.0]), (0.0, 100.0))
+    sol = solve(prob, Tsit5(), maxiters=300)
+    assert sol.retcode is ReturnCode.MaxIters
+    assert not sol.success
+    assert "stiff" in sol.message and "MaxIters" in repr(sol)
+
+
+def test_blow_up_is_reported():
+    prob = ODEProblem(lambda u, p, t: u * u, 1.0, (0.0, 2.0))  # u = 1 / (1 - t)
+    sol = solve(prob, Tsit5())
+    assert sol.retcode in (ReturnCode.DtLessThanMin, ReturnCode.MaxIters, ReturnCode.Unstable)
+    assert sol.message
+    assert 0.99 < sol.t[-1] <= 1.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        sol = solve(ODEProblem(lambda u, p, t: u**3, np.array([1.0]), (0.0, 10.0)), Euler(), dt=0.5)
+    assert sol.retcode is ReturnCode.Unstable and "non-finite" in sol.message
+    sol = solve(prob, Tsit5(), dtmin=1e-3)
+    assert sol.retcode is ReturnCode.DtLessThanMin
+
+
+def test_non_finite_initial_derivative():
+    sol = solve(ODEProblem(lambda u, p, t: u * np.nan, 1.0, (0.0, 1.0)), Tsit5())
+    assert sol.retcode is ReturnCode.InitialFailure and not sol.retcode
+
+
+def test_dtmax_is_respected():
+    sol = solve(ODEProblem(lambda u, p, t: 0.0 * u, 1.0, (0.0, 1.0)), Tsit5(), dtmax=0.1)
+    assert np.diff(sol.t).max() <= 0.1 + 1e-15
+
+
+# ---------------------------------------------------------------- derivatives through solve
+
+
+@needs_dual
+def test_lotka_volterra_parameter_derivative_matches_finite_differences():
+    def x_final(a):
+        prob = ODEProblem(lotka, np.array([1.0, 1.0]), (0.0, 10.0), (a, 1.0, 3.0, 1.0))
+        return solve(prob, Tsit5(), rtol=1e-10, atol=1e-12).u[-1][0]
+
+    d = nm.derivative(x_final, 1.5)
+    h = 1e-5
+    fd = (x_final(1.5 + h) - x_final(1.5 - h)) / (2 * h)
+    assert abs(nm.value(d) - fd) < 1e-5 * max(1.0, abs(fd))
+
+
+@needs_dual
+def test_derivative_wrt_final_time_and_closure_parameter():
+    # d/dT u(T) for u' = -u is -exp(-T); the final time is a dual
+    g = lambda T: solve(ODEProblem(lambda u, p, t: -u, 1.0, (0.0, T)), Tsit5(), rtol=1e-11, atol=1e-13).u[-1]  # noqa: E731
+    assert abs(nm.derivative(g, 2.0) + math.exp(-2.0)) < 1e-9
+    # a parameter captured by a closure, not passed as p: d/da exp(-a) = -exp(-a)
+    h = lambda a: solve(ODEProblem(lambda u, p, t: -a * u, np.array([1.0]), (0.0, 1.0)), Tsit5(),  # noqa: E731
+                        rtol=1e-11, atol=1e-13).u[-1][0]  # fmt: skip
+    assert abs(nm.derivative(h, 2.0) + math.exp(-2.0)) < 1e-9
+
+
+def test_solvers_never_name_a_number_type():
+    root = pathlib.Path(__file__).resolve().parents[1] / "solvers"
+    bad = re.compile(r"isinstance\([^)]*\b(Dual|DualArray|Measurement|Fun)\b|numeric\.(dual|dualarray|measurement)|from numeric\.(dual|dualarray)")
+    offenders = [str(p) for p in root.rglob("*.py") if bad.search(p.read_text())]
+    assert not offenders, offenders
