@@ -297,4 +297,7 @@ def header(distributions: Sequence[str]) -> str:
         f"python: {platform.python_version()} ({sys.executable})",
         "packages: " + ", ".join(f"{d} {_version(d)}" for d in distributions),
     ]
+    if hasattr(os, "getloadavg"):   # shared machines: say how busy it was
+        lines.append("load average (1, 5, 15 min) at start: "
+                     + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     return "\n".join(lines)

@@ -58,11 +58,11 @@ def _wrap(value: Any, partials: Any, tag: int) -> Any:
     """A ``Dual`` for a scalar result, a ``DualArray`` otherwise."""
     if getattr(value, "ndim", 0) == 0 and not is_array(value) and not isinstance(value, DualArray):
         k = partials.shape[-1]
-        return Dual._new(value, partials[..., 0] if k == 1 else partials, tag)
+        return Dual._new(value, partials[0] if k == 1 else partials, tag)
     if getattr(value, "ndim", 0) == 0:
         k = partials.shape[-1]
         v = value[()]
-        return Dual._new(v, partials[..., 0] if k == 1 else partials, tag)
+        return Dual._new(v, partials[0] if k == 1 else partials, tag)
     return DualArray._new(value, partials, tag)
 
 

@@ -76,10 +76,15 @@ def _primal_once(x: Any) -> Any:
 def innermost(x: Any) -> Any:
     """Peel every metanum layer: the underlying float, float array, mpf, ...
 
-    Unlike :func:`value` this does not convert object arrays.
+    Unlike :func:`value` this does not convert object arrays. A ``_nm_primal``
+    hook that returns its argument itself means "no layer below" (a Fun with
+    plain coefficients is its own primal).
     """
     while hasattr(type(x), "_nm_primal"):
-        x = x._nm_primal()
+        y = x._nm_primal()
+        if y is x:
+            break
+        x = y
     return x
 
 

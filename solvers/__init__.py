@@ -22,10 +22,12 @@ from solvers.ode import (
     ReturnCode,
     Stats,
     Tsit5,
+    Vern7,
+    Vern9,
 )
 
 __all__ = [
     "solve", "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
-    "ExplicitRK", "Euler", "Midpoint", "RK4", "BS3", "DP5", "Tsit5",
+    "ExplicitRK", "Euler", "Midpoint", "RK4", "BS3", "DP5", "Tsit5", "Vern7", "Vern9",
     "ContinuousCallback", "DiscreteCallback", "CallbackSet",
 ]  # fmt: skip

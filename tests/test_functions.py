@@ -79,7 +79,7 @@ def test_reference_table_is_complete():
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=15)
+@settings(max_examples=8)
 @given(data=st.data())
 def test_python_float_and_int(name, data):
     args = data.draw(points(name), label="args")
@@ -97,7 +97,7 @@ def test_python_float_and_int(name, data):
         assert type(iout) is float
         try:
             iref = _reference(name, ints)
-        except ValueError:  # a pole (gamma at a non-positive integer): nan or inf, no exception
+        except (ValueError, ZeroDivisionError):  # a pole (gamma at a non-positive integer): nan or inf, no exception
             assert not math.isfinite(iout)
             return
         if mpmath.isfinite(iref) and math.isfinite(iout):
@@ -105,7 +105,7 @@ def test_python_float_and_int(name, data):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=10)
+@settings(max_examples=3)
 @given(data=st.data())
 def test_numpy_scalars_and_arrays_keep_their_dtype(name, data):
     args = data.draw(points(name), label="args")
@@ -126,7 +126,7 @@ def test_numpy_scalars_and_arrays_keep_their_dtype(name, data):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@settings(max_examples=5)
+@settings(max_examples=3)
 @given(data=st.data())
 def test_mpf_and_object_arrays(name, data):
     args = data.draw(points(name), label="args")

@@ -68,7 +68,7 @@ def test_arithmetic_rules_cover_the_operators():
 
 
 @pytest.mark.parametrize("name", RULE_NAMES)
-@settings(max_examples=20)
+@settings(max_examples=12)
 @given(data=st.data())
 def test_rule_derivatives_float64(name, data):
     rule = RULES[name]
@@ -81,7 +81,7 @@ def test_rule_derivatives_float64(name, data):
 
 
 @pytest.mark.parametrize("name", RULE_NAMES)
-@settings(max_examples=15)
+@settings(max_examples=6)
 @given(data=st.data())
 def test_rule_derivatives_float32(name, data):
     rule = RULES[name]
@@ -105,7 +105,7 @@ def test_rule_derivatives_float32(name, data):
 
 
 @pytest.mark.parametrize("name", RULE_NAMES)
-@settings(max_examples=8)
+@settings(max_examples=4)
 @given(data=st.data())
 def test_rule_derivatives_mpf_against_mpmath_diff(name, data):
     rule = RULES[name]

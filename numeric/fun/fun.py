@@ -61,6 +61,7 @@ from numeric.fun import chebyshev as cheb
 from numeric.fun.coeffs import all_finite, as_coefficient_array, innermost_array, is_mp, tolerance
 from numeric.fun.construct import FunConstructionError, adaptive_coefficients
 from numeric.fun.spaces import Chebyshev, Fourier, Space
+from numeric.protocol import value as nm_value
 from numeric.rules import ARITHMETIC, RULES
 
 __all__ = ["Fun"]
@@ -594,8 +595,8 @@ def _abs_or_sign(name: str, f: Fun) -> Fun:
     """|f| and sign(f) are smooth only where f keeps one sign."""
     r = f.primal().roots()
     a, b = f.space.a, f.space.b
-    inner = [x for x in np.asarray(r, dtype=float)
-             if not f.space.periodic and float(a) < x < float(b) or f.space.periodic]
+    inner = [round(float(x), 12) for x in np.asarray(nm_value(r), dtype=float)
+             if f.space.periodic or float(a) < x < float(b)]
     if inner:
         raise FunConstructionError(
             f"nm.{name}(f): f changes sign at x = {inner[:5]} in [{a}, {b}], so the result has a "

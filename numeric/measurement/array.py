@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import numbers
 from functools import reduce
 from typing import Any
@@ -744,8 +745,8 @@ def apply_rule(rule, args: tuple) -> Any:
             for i in live:
                 t = _times(_partial(rule, i)(ans, *vals), parts[i][2])
                 J = t if J is None else J + t
-            if np.ndim(src) and bool((src < 0).any()):
-                J = np.where(src < 0, 0, J)
+            if len(live) > 1 and np.ndim(src) and bool((src < 0).any()):
+                J = np.where(src < 0, 0, J)      # exact elements keep a zero component
             return _wrap_diag(ans, J, src)
     if len(live) == 1 and parts[live[0]][0] == _DENSE:
         i = live[0]
@@ -852,6 +853,11 @@ def _via_dualarray(func, args, kwargs):
     return _unproxy(impl(*a2, **k2), union)
 
 
+def _full(a, shape):
+    """*a* broadcast to *shape* (no call when it already has it)."""
+    return a if a.shape == shape else np.broadcast_to(a, shape)
+
+
 def _structural(func):
     """A function that moves elements around: apply it to val, J and src alike."""
 
@@ -859,8 +865,8 @@ def _structural(func):
         if not isinstance(x, MeasurementArray) or not x.diag:
             return _via_dualarray(func, (x,) + args, kwargs)
         val = func(x.val, *args, **kwargs)
-        J = func(np.broadcast_to(x.J, x.shape), *args, **kwargs)
-        src = func(np.broadcast_to(x.src, x.shape), *args, **kwargs)
+        J = func(_full(x.J, x.val.shape), *args, **kwargs)
+        src = func(_full(x.src, x.val.shape), *args, **kwargs)
         return _wrap_diag(val, J, src)
 
     return impl
@@ -874,6 +880,9 @@ for _f in (np.reshape, np.ravel, np.transpose, np.moveaxis, np.swapaxes, np.sque
 def _join(func):
     def impl(arrays, *args, **kwargs):
         arrays = list(arrays)
+        if func is np.stack and not args and kwargs.get("axis", 0) in (0, -1) and all(
+                type(a) is Measurement or isinstance(a, (float, int)) for a in arrays):
+            return pack(arrays)            # np.stack([x, y]) of scalars: the common case
         parts = [_classify(a) for a in arrays]
         if all(p[0] != _DENSE for p in parts) and any(p[0] == _DIAG for p in parts):
             vals = [np.asarray(p[1]) for p in parts]
@@ -913,11 +922,16 @@ def _sum(x, axis=None, keepdims=False, **kw):
         return _wrap_dense(val, J.sum(axis=axes, keepdims=keepdims), src)
     # one-source form: add the components of each output element by source (bincount)
     shape = x.shape
+    if len(axes) == x.ndim and x.src.shape == shape and x.J.shape == shape:
+        srcf = x.src.reshape(-1)
+        if srcf.size > 1 and srcf[0] >= 0 and bool((srcf[1:] > srcf[:-1]).all()):
+            # the usual case: distinct sorted sources, so the components are J itself
+            return _wrap_dense(val, x.J.reshape(tuple(np.shape(val)) + (-1,)).copy(), srcf)
     out_shape = tuple(1 if i in axes else n for i, n in enumerate(shape))
-    nout = int(np.prod(out_shape))
-    srcf = np.broadcast_to(x.src, shape).reshape(-1)
-    Jf = np.broadcast_to(x.J, shape).reshape(-1)
-    outf = np.broadcast_to(np.arange(nout).reshape(out_shape), shape).reshape(-1)
+    nout = math.prod(out_shape)
+    srcf = _full(x.src, shape).reshape(-1)
+    Jf = _full(x.J, shape).reshape(-1)
+    outf = _full(np.arange(nout).reshape(out_shape), shape).reshape(-1)
     if srcf.size > 1 and bool((srcf[1:] > srcf[:-1]).all()) and srcf[0] >= 0:
         ids, inv = srcf, np.arange(srcf.size)      # sorted distinct sources: the usual case
     else:

@@ -13,7 +13,7 @@ Examples
 --------
 >>> from numeric.measurement.sources import new_sources
 >>> a = new_sources(3)
->>> (a[1] - a[0], a[2] - a[1], a.dtype.name)
+>>> (int(a[1] - a[0]), int(a[2] - a[1]), a.dtype.name)
 (1, 1, 'int64')
 """
 

@@ -23,9 +23,9 @@ Examples
 >>> import numpy as np, numeric as nm
 >>> x = nm.Measurement(1.0, 0.1); g = nm.Measurement(9.79, 0.02)
 >>> np.round(nm.cov([x + g, x - g]), 4)
-array([[ 0.0104,  0.0096],
-       [ 0.0096,  0.0104]])
->>> np.round(nm.cor([x + g, x - g])[0, 1], 4)
+array([[0.0104, 0.0096],
+       [0.0096, 0.0104]])
+>>> round(float(nm.cor([x + g, x - g])[0, 1]), 4)
 0.9231
 """
 
@@ -259,7 +259,7 @@ def correlated_values(mean: Any, covariance: Any) -> MeasurementArray:
     >>> import numpy as np, numeric as nm
     >>> C = np.array([[0.04, 0.01], [0.01, 0.09]])
     >>> x = nm.correlated_values([1.0, 2.0], C)
-    >>> np.allclose(nm.cov(x), C), np.round(nm.uncertainty(x[0] + x[1]), 4)
+    >>> np.allclose(nm.cov(x), C), round(float(nm.uncertainty(x[0] + x[1])), 4)
     (True, 0.3873)
     """
     mean = np.asarray(mean, dtype=float)

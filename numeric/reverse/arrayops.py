@@ -135,7 +135,10 @@ def _scatter(g, ans, index, shape, dtype):
         if not _arrayish(ans):
             return _ScatterAdd(index, g, shape, np.result_type(dtype, np.asarray(g).dtype))
         z = np.zeros(shape, dtype=np.result_type(dtype, g.dtype))
-        np.add.at(z, index, g)
+        if _basic(index):
+            z[index] = g              # basic indices select each element once
+        else:
+            np.add.at(z, index, g)
         return z
     # duals, mpf and other number types: a selection matrix keeps it generic
     size = int(np.prod(shape))
@@ -147,6 +150,11 @@ def _scatter(g, ans, index, shape, dtype):
     E = np.zeros((size, pos.size))
     E[pos.ravel(), np.arange(pos.size)] = 1.0
     return np.reshape(E @ np.reshape(g, (-1,)), shape)
+
+
+def _basic(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is Ellipsis for p in parts)
 
 
 def _scatter_forward(g, index, shape, dtype):

@@ -210,9 +210,10 @@ def apply_op(name: str, args: tuple, params: dict) -> Any:
 
 
 def _guard(name: str, a: Any, b: Any, result: Any) -> None:
+    done = None
     for x in (a, b):
-        if is_tracked(x) and x.tape.program is not None:
-            tape = x.tape
+        if is_tracked(x) and x.tape.program is not None and x.tape is not done:
+            tape = done = x.tape
             _record(tape, ("guard", len(tape), name, _refs((a, b), tape), bool(result)))
 
 
@@ -560,7 +561,7 @@ def _make_binary(rule, reflected: bool):
 
     def op(self, o):
         to = type(o)
-        if to is Tracked and o.tape is self.tape:
+        if to is Tracked and type(self) is Tracked and o.tape is self.tape:
             x, y = (o, self) if reflected else (self, o)
             xv, yv = x.value, y.value
             ans = f(xv, yv)

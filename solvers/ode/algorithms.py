@@ -24,9 +24,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from solvers.ode import tableaus as _tab
+from solvers.ode import tableaus_verner as _vern
 from solvers.ode.tableau import ButcherTableau
 
-__all__ = ["ExplicitRK", "Euler", "Midpoint", "RK4", "BS3", "DP5", "Tsit5"]
+__all__ = ["ExplicitRK", "Euler", "Midpoint", "RK4", "BS3", "DP5", "Tsit5", "Vern7", "Vern9"]
 
 
 class ExplicitRK:
@@ -114,3 +115,24 @@ class Tsit5(ExplicitRK):
     """Tsitouras 5(4), FSAL, adaptive, order-4 dense output; the default choice."""
 
     tableau = _tab.TSIT5
+
+
+class Vern7(ExplicitRK):
+    """Verner's "most efficient" 7(6) pair, 10 stages, with a lazy 16-stage interpolant.
+
+    For tight tolerances (rtol around 1e-9 to 1e-13) and mpmath solves at
+    20-30 digits. The six extra interpolation stages are evaluated only for
+    steps where ``sol(t)``, ``saveat`` or an event asks for a value inside the step.
+    """
+
+    tableau = _vern.VERN7
+
+
+class Vern9(ExplicitRK):
+    """Verner's "most efficient" 9(8) pair, 16 stages, with a lazy 26-stage order-9 interpolant.
+
+    For very tight tolerances and mpmath solves at 30-38 digits (the published
+    coefficients have 40 digits).
+    """
+
+    tableau = _vern.VERN9

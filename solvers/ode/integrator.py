@@ -97,11 +97,19 @@ def _promote_state(u0: Any, t0: Any, tf: Any, p: Any) -> Any:
         if isinstance(u0, np.ndarray) and u0.dtype.kind in "iub":
             return u0.astype(float)
         if isinstance(u0, (list, tuple)):
-            return np.asarray(u0, dtype=float)
+            return _sequence_state(u0)
         return u0
     if isinstance(u0, (list, tuple)):
-        u0 = np.asarray(u0, dtype=float)
+        u0 = _sequence_state(u0)
     return nm.promote(u0, *lifting)[0]
+
+
+def _sequence_state(u0: Any) -> np.ndarray:
+    """A list/tuple state as an array: float, or object when an element carries layers."""
+    arr = np.asarray(u0)
+    if arr.dtype.kind in "iub":
+        return arr.astype(float)
+    return arr
 
 
 def _needs_lift(u: Any, k: Any) -> bool:

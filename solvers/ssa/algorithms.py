@@ -76,28 +76,23 @@ def _numba():
     return numba
 
 
-def _jit(fn):
-    return _numba().njit(nogil=True)(fn)
+def _jit(fn, cache: bool = False):
+    return _numba().njit(nogil=True, cache=cache)(fn)
 
 
 def _jit_inline(fn):
     # helpers called once per event: inlined, a plain call costs ~50 ns each
-    return _numba().njit(nogil=True)(fn)
+    return _numba().njit(nogil=True, inline="always")(fn)
 
 
 def _mass_action_kernels(compiled: bool) -> dict:
     key = ("mass_action", compiled)
     if key not in _CACHE:
-        one, grow, row = kernels.mass_action_one, kernels._grow, kernels.copy_row
-        if compiled:
-            one, grow, row = _jit_inline(one), _jit(grow), _jit_inline(row)
-        fill = kernels.make_mass_action_fill(one)
-        if compiled:
-            fill = _jit_inline(fill)
-        wrap = _jit if compiled else (lambda f: f)
-        _CACHE[key] = {"direct": wrap(kernels.make_direct(fill, grow, row)),
-                       "sorting": wrap(kernels.make_sorting_direct(one, grow, row)),
-                       "tau": wrap(kernels.make_tau_leap(fill, grow, row))}
+        # closures over register_jitable module functions only: numba caches them on disk
+        wrap = (lambda f: _jit(f, cache=True)) if compiled else (lambda f: f)
+        _CACHE[key] = {"direct": wrap(kernels.make_direct(kernels.mass_action_fill)),
+                       "sorting": wrap(kernels.make_sorting_direct()),
+                       "tau": wrap(kernels.make_tau_leap(kernels.mass_action_fill))}
     return _CACHE[key]
 
 
@@ -105,10 +100,9 @@ def _user_kernels(propensity: Any, compiled: bool) -> dict:
     key = ("user", propensity, compiled)
     if key not in _CACHE:
         if compiled:
-            grow, row = _jit(kernels._grow), _jit_inline(kernels.copy_row)
             fill = _jit_inline(kernels.make_user_fill(_jit(propensity)))
-            _CACHE[key] = {"direct": _jit(kernels.make_direct(fill, grow, row)),
-                           "tau": _jit(kernels.make_tau_leap(fill, grow, row))}
+            _CACHE[key] = {"direct": _jit(kernels.make_direct(fill)),
+                           "tau": _jit(kernels.make_tau_leap(fill))}
         else:
             fill = kernels.make_user_fill(propensity)
             _CACHE[key] = {"direct": kernels.make_direct(fill), "tau": kernels.make_tau_leap(fill)}

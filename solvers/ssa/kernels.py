@@ -3,7 +3,10 @@
 Each loop is built by a factory that closes over the propensity routine
 ``fill(a, x, t, data)`` (writes the ``n_reactions`` propensities of state
 ``x`` into ``a``). The *same* function object runs either as it is (the
-pure-Python path) or after ``numba.njit`` (the compiled path). Both draw from
+pure-Python path) or after ``numba.njit`` (the compiled path). The helpers
+are ``register_jitable``: plain Python functions that numba compiles into
+the loop, so the mass-action loops close over module-level functions only
+and numba can cache them on disk (``cache=True``). Both draw from
 the same NumPy ``Generator`` (numba compiles ``rng.random()`` and
 ``rng.poisson()`` to the very algorithms NumPy runs, on the same PCG64
 state) and do the same floating-point operations in the same order, so the
@@ -38,13 +41,26 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba.extending import overload
 
-__all__ = ["make_mass_action_fill", "mass_action_one", "make_direct", "make_sorting_direct",
+
+def register_jitable(fn):
+    """Make plain Python *fn* callable (inlined) from numba-compiled code; it stays plain Python.
+
+    As ``numba.extending.register_jitable`` but inlined at the numba IR
+    level: a call per event would otherwise cost tens of nanoseconds
+    (reference counting of the array arguments).
+    """
+    overload(fn, inline="always", strict=False)(lambda *args, **kwargs: fn)
+    return fn
+
+__all__ = ["mass_action_fill", "mass_action_one", "make_direct", "make_sorting_direct",
            "make_tau_leap", "make_user_fill"]
 
 _INF = math.inf
 
 
+@register_jitable
 def mass_action_one(j, x, rates, ptr, species, order):
     """Propensity of reaction ``j``: ``k_j prod C(x_s, m_s)`` (Gillespie's combinatorial law)."""
     r = rates[j]
@@ -61,15 +77,12 @@ def mass_action_one(j, x, rates, ptr, species, order):
     return r
 
 
-def make_mass_action_fill(one):
-    """All mass-action propensities from ``one``; ``data = (rates, ptr, species, order)``."""
-
-    def mass_action_fill(a, x, t, data):
-        rates, ptr, species, order = data
-        for j in range(a.shape[0]):
-            a[j] = one(j, x, rates, ptr, species, order)
-
-    return mass_action_fill
+@register_jitable
+def mass_action_fill(a, x, t, data):
+    """All mass-action propensities; ``data = (rates, ptr, species, order)``."""
+    rates, ptr, species, order = data
+    for j in range(a.shape[0]):
+        a[j] = mass_action_one(j, x, rates, ptr, species, order)
 
 
 def make_user_fill(propensity):
@@ -83,12 +96,14 @@ def make_user_fill(propensity):
     return fill
 
 
+@register_jitable
 def copy_row(xs, n, x):
     """``xs[n, :] = x`` as a loop (a slice assignment costs tens of ns in numba)."""
     for s in range(x.shape[0]):
         xs[n, s] = x[s]
 
 
+@register_jitable
 def _grow(ts, xs):
     n = ts.shape[0]
     ts2 = np.empty(2 * n)
@@ -189,7 +204,7 @@ def make_direct(fill, grow=_grow, copy_row=copy_row):
     return direct
 
 
-def make_sorting_direct(one, grow=_grow, copy_row=copy_row):
+def make_sorting_direct(one=mass_action_one, grow=_grow, copy_row=copy_row):
     """The sorting direct method over a single-reaction propensity ``one(j, x, *data)``.
 
     ``data = (rates, ptr, species, order)`` and ``dep = (dptr, depends)``.

@@ -1,0 +1,307 @@
+"""PB-REV: reverse mode against autograd, torch eager and JAX (see shared BENCHMARKS.md).
+
+R1 extended Rosenbrock: time(gradient) / time(f) at n = 10 .. 10^5.
+R2 MLP 2-32-32-1 (tanh, batch 256, MSE): loss + gradient.
+R3 gradient of x(T) of a 1,000-step RK4 Lotka-Volterra solve written as a
+   scalar Python loop: eager tape, replayed tape, compiled tape.
+
+``--quick``: small sizes, no peers, and our gradients checked against
+forward mode (nm.gradient).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from _harness import (attempt, format_ratio, format_time, header, load_peer, measure,  # noqa: E402
+                      parse_args, print_table)
+
+import numeric as nm  # noqa: E402
+import numeric.reverse as rv  # noqa: E402
+
+
+def rosenbrock(x, np_=np):
+    return np_.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def mlp_loss(params, X, Y, tanh=np.tanh, mean=np.mean):
+    W1, b1, W2, b2, W3, b3 = params
+    h = tanh(X @ W1 + b1)
+    h = tanh(h @ W2 + b2)
+    return mean((h @ W3 + b3 - Y) ** 2)
+
+
+def lotka_volterra(p, steps=1000, h=0.01):
+    a, b, c, d = p[0], p[1], p[2], p[3]
+    x, y = 1.0, 1.0
+    for _ in range(steps):
+        k1x, k1y = a * x - b * x * y, -c * y + d * x * y
+        x2, y2 = x + h / 2 * k1x, y + h / 2 * k1y
+        k2x, k2y = a * x2 - b * x2 * y2, -c * y2 + d * x2 * y2
+        x3, y3 = x + h / 2 * k2x, y + h / 2 * k2y
+        k3x, k3y = a * x3 - b * x3 * y3, -c * y3 + d * x3 * y3
+        x4, y4 = x + h * k3x, y + h * k3y
+        k4x, k4y = a * x4 - b * x4 * y4, -c * y4 + d * x4 * y4
+        x = x + h / 6 * (k1x + 2 * k2x + 2 * k3x + k4x)
+        y = y + h / 6 * (k1y + 2 * k2y + 2 * k3y + k4y)
+    return x
+
+
+def _peers(quick):
+    if quick:
+        return {}
+
+    def load_jax():
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        return jax
+
+    return {"autograd": load_peer("autograd"), "torch": load_peer("torch"),
+            "jax": load_peer("jax", load_jax)}
+
+
+def _t(fn, s):
+    r = attempt(lambda: measure(fn, min_time=s.min_time, repeat=s.repeat, budget=s.budget))
+    return r
+
+
+def _cell(t, base=None):
+    if not hasattr(t, "best"):
+        return str(t)
+    return format_time(t.best) if base is None else f"{format_time(t.best)} ({format_ratio(t.best / base)})"
+
+
+def r1(s, peers):
+    sizes = [10, 100] if s.quick else [10, 100, 1000, 10_000, 100_000]
+    rows = []
+    for n in sizes:
+        x = np.linspace(-1, 1, n)
+        g = rv.gradient(rosenbrock, x)
+        if s.quick:
+            np.testing.assert_allclose(g, nm.gradient(rosenbrock, x), rtol=1e-12)
+        tf = measure(lambda: rosenbrock(x), min_time=s.min_time, repeat=s.repeat, budget=s.budget)
+        tg = measure(lambda: rv.gradient(rosenbrock, x), min_time=s.min_time, repeat=s.repeat,
+                     budget=s.budget)
+        row = [n, format_time(tf.best), format_time(tg.best), format_ratio(tg.best / tf.best)]
+        if not s.quick:
+            ag, torch, jax = peers["autograd"], peers["torch"], peers["jax"]
+            if ag.available:
+                import autograd.numpy as anp
+
+                fa = ag.module.grad(lambda z: rosenbrock(z, anp))
+                row.append(_ratio(_t(lambda: fa(x), s), tf, g, lambda: fa(x)))
+            else:
+                row.append(ag.error)
+            if torch.available:
+                T = torch.module
+
+                def tgrad():
+                    z = T.tensor(x, requires_grad=True)
+                    rosenbrock(z, T).backward()
+                    return z.grad.numpy()
+                row.append(_ratio(_t(tgrad, s), tf, g, tgrad))
+            else:
+                row.append(torch.error)
+            if jax.available:
+                import jax.numpy as jnp
+
+                J = jax.module
+                fe = J.grad(lambda z: rosenbrock(z, jnp))
+                xj = jnp.asarray(x)
+                row.append(_ratio(_t(lambda: fe(xj).block_until_ready(), s), tf, g,
+                                  lambda: np.asarray(fe(xj))))
+                fj = J.jit(J.grad(lambda z: rosenbrock(z, jnp)))
+                t0 = time.perf_counter()
+                fj(xj).block_until_ready()
+                compile_s = time.perf_counter() - t0
+                row.append(_ratio(_t(lambda: fj(xj).block_until_ready(), s), tf, g,
+                                  lambda: np.asarray(fj(xj))) + f", compile {format_time(compile_s)}")
+            else:
+                row += [jax.error, jax.error]
+        rows.append(row)
+    cols = ["n", "f (numpy)", "metanum grad", "metanum ratio"]
+    if not s.quick:
+        cols += ["autograd ratio", "torch eager ratio", "JAX eager ratio", "JAX jit warm ratio"]
+    print_table("R1 extended Rosenbrock: time(gradient) / time(f)", cols, rows)
+
+
+def _ratio(t, tf, g_ref, get):
+    if not hasattr(t, "best"):
+        return str(t)
+    err = np.max(np.abs(np.asarray(get()) - g_ref)) / max(1.0, np.max(np.abs(g_ref)))
+    flag = "" if err < 1e-8 else f" (MISMATCH {err:.1e})"
+    return f"{format_ratio(t.best / tf.best)}{flag}"
+
+
+def r2(s, peers):
+    rng = np.random.default_rng(0)
+    sizes = [(2, 32), (32, 32), (32, 1)]
+    params = []
+    for a, b in sizes:
+        params += [rng.normal(size=(a, b)) / np.sqrt(a), np.zeros(b)]
+    batch = 32 if s.quick else 256
+    X = rng.normal(size=(batch, 2))
+    Y = np.sin(X[:, :1]) * X[:, 1:]
+    flat_shapes = [p.shape for p in params]
+    theta = np.concatenate([p.ravel() for p in params])
+
+    def unflatten(t):
+        out, i = [], 0
+        for sh in flat_shapes:
+            k = int(np.prod(sh))
+            out.append(t[i:i + k].reshape(sh))
+            i += k
+        return out
+
+    def ours():
+        return rv.value_and_gradient(lambda t: mlp_loss(unflatten(t), X, Y), theta)
+
+    if s.quick:
+        np.testing.assert_allclose(ours()[1], nm.gradient(lambda t: mlp_loss(unflatten(t), X, Y),
+                                                          theta), rtol=1e-10, atol=1e-12)
+    t_fwd = measure(lambda: mlp_loss(params, X, Y), min_time=s.min_time, repeat=s.repeat,
+                    budget=s.budget)
+    t_ours = measure(ours, min_time=s.min_time, repeat=s.repeat, budget=s.budget)
+    rows = [["numpy forward only", format_time(t_fwd.best), "1x"],
+            ["metanum reverse (loss + grad)", format_time(t_ours.best),
+             format_ratio(t_ours.best / t_fwd.best)]]
+    if not s.quick:
+        ag, torch, jax = peers["autograd"], peers["torch"], peers["jax"]
+        if ag.available:
+            import autograd.numpy as anp
+
+            fa = ag.module.value_and_grad(lambda t: mlp_loss(unflatten(t), X, Y, anp.tanh, anp.mean))
+            rows.append(["autograd", _cell(_t(lambda: fa(theta), s), None), ""])
+        if torch.available:
+            T = torch.module
+            tp = [T.tensor(p, requires_grad=True) for p in params]
+            tX, tY = T.tensor(X), T.tensor(Y)
+
+            def tstep():
+                for p in tp:
+                    p.grad = None
+                loss = mlp_loss(tp, tX, tY, T.tanh, T.mean)
+                loss.backward()
+                return loss
+            rows.append(["torch eager", _cell(_t(tstep, s)), ""])
+        if jax.available:
+            import jax.numpy as jnp
+
+            J = jax.module
+            jp = [jnp.asarray(p) for p in params]
+            f = J.jit(J.value_and_grad(lambda ps: mlp_loss(ps, X, Y, jnp.tanh, jnp.mean)))
+            t0 = time.perf_counter()
+            J.block_until_ready(f(jp))
+            c = time.perf_counter() - t0
+            rows.append(["JAX jit warm", _cell(_t(lambda: J.block_until_ready(f(jp)), s)),
+                         f"compile {format_time(c)}"])
+        for r in rows[2:]:
+            r[2] = r[2] or ""
+    print_table(f"R2 MLP 2-32-32-1, batch {batch}: loss + gradient", ["", "time", "note"], rows)
+
+
+def r3(s, peers):
+    steps = 30 if s.quick else 1000
+    p = np.array([1.5, 1.0, 3.0, 1.0])
+    f = lambda q: lotka_volterra(q, steps)   # noqa: E731
+    g_ref = nm.gradient(f, p)
+    t_float = measure(lambda: f(p), min_time=s.min_time, repeat=s.repeat, budget=s.budget)
+    rows = [["plain-float forward", format_time(t_float.best), ""]]
+    g = rv.gradient(f, p)
+    np.testing.assert_allclose(g, g_ref, rtol=1e-10)
+    rows.append(["metanum eager tape", format_time(measure(lambda: rv.gradient(f, p),
+                                                           min_time=s.min_time, repeat=s.repeat,
+                                                           budget=s.budget).best), ""])
+    t0 = time.perf_counter()
+    tape = rv.record(f, p)
+    rec_s = time.perf_counter() - t0
+    np.testing.assert_allclose(tape.gradient(p), g_ref, rtol=1e-10)
+    rows.append(["metanum replayed tape", format_time(measure(lambda: tape.gradient(p),
+                                                              min_time=s.min_time,
+                                                              repeat=s.repeat,
+                                                              budget=s.budget).best),
+                 f"record {format_time(rec_s)}, {len(tape)} nodes"])
+    t0 = time.perf_counter()
+    fast = tape.compile("loop")
+    fast.gradient(p)
+    comp_s = time.perf_counter() - t0
+    np.testing.assert_allclose(fast.gradient(p), g_ref, rtol=1e-10)
+    rows.append(["metanum compiled tape (loop)",
+                 format_time(measure(lambda: fast.gradient(p), min_time=s.min_time,
+                                     repeat=s.repeat, budget=s.budget).best),
+                 f"compile {format_time(comp_s)} (numba code cached on disk per op set)"])
+    if not s.quick:
+        ag, torch, jax = peers["autograd"], peers["torch"], peers["jax"]
+        quick1 = type(s)(quick=False, min_time=0.0, repeat=1, budget=0.0)
+        if ag.available:
+            fa = ag.module.grad(f)
+            rows.append(["autograd", _cell(_t(lambda: fa(p), quick1)), ""])
+        if torch.available:
+            T = torch.module
+
+            def tg():
+                z = T.tensor(p, requires_grad=True)
+                f(z).backward()
+                return z.grad
+            rows.append(["torch scalar tensors", _cell(_t(tg, quick1)), ""])
+        if jax.available:
+            import jax.numpy as jnp
+
+            J = jax.module
+
+            def lv_fori(q):
+                a, b, c, d = q[0], q[1], q[2], q[3]
+                h = 0.01
+
+                def rhs(u):
+                    x, y = u[0], u[1]
+                    return jnp.stack([a * x - b * x * y, -c * y + d * x * y])
+
+                def step(i, u):
+                    k1 = rhs(u)
+                    k2 = rhs(u + h / 2 * k1)
+                    k3 = rhs(u + h / 2 * k2)
+                    k4 = rhs(u + h * k3)
+                    return u + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+                return J.lax.fori_loop(0, steps, step, jnp.array([1.0, 1.0]))[0]
+            fj = J.jit(J.grad(lv_fori))
+            pj = jnp.asarray(p)
+            t0 = time.perf_counter()
+            fj(pj).block_until_ready()
+            c = time.perf_counter() - t0
+            rows.append(["JAX jit(grad) fori_loop, warm", _cell(_t(lambda: fj(pj).block_until_ready(),
+                                                                  s)), f"compile {format_time(c)}"])
+            fe = J.grad(f)
+            rows.append(["JAX grad eager (Python loop)", attempt_time(lambda: fe(pj), 60), ""])
+    print_table(f"R3 RK4 Lotka-Volterra, {steps} steps: gradient wrt (a, b, c, d)",
+                ["", "time", "note"], rows)
+
+
+def attempt_time(fn, limit):
+    t0 = time.perf_counter()
+    r = attempt(fn)
+    dt = time.perf_counter() - t0
+    return str(r) if not hasattr(r, "__array__") and r.__class__.__name__ == "Failed" else \
+        format_time(dt) + " (one run)"
+
+
+def main(argv=None):
+    s = parse_args(__doc__, argv)
+    print(header(["numpy", "numba", "autograd", "torch", "jax"]))
+    print()
+    peers = _peers(s.quick)
+    r1(s, peers)
+    r2(s, peers)
+    r3(s, peers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""Fixed-step SDE methods (Itô) and the integration loop.
+
+Methods (coefficients are data on the class):
+
+* :class:`EulerMaruyama` -- ``u + f h + g dW``; strong order 1/2, weak 1;
+  diagonal and general noise.
+* :class:`Milstein` -- adds ``(1/2) g g' (dW^2 - h)``; strong order 1 for
+  diagonal noise in which ``g_i`` depends on ``u_i`` only (Kloeden & Platen,
+  *Numerical Solution of SDEs*, 1992, §10.3). ``g'`` is taken by forward-mode
+  differentiation (``nm.derivative``), so it stays exact for any number type.
+* :class:`SRA1` -- Rößler's stochastic Runge–Kutta method for additive noise
+  (``g`` independent of ``u``), strong order 3/2 (A. Rößler, SIAM J. Numer.
+  Anal. 48 (2010) 922, table SRA1). It uses ``I_(1,0) = int (W - W_n) ds``,
+  drawn jointly with ``dW`` or read from a :class:`BrownianPath`.
+
+The loop draws, per step, ``dW ~ N(0, h)`` (and, for SRA1, the space-time
+Lévy area ``H ~ N(0, h/12)``) from a NumPy ``Generator``, or reads both from a
+given :class:`~solvers.sde.brownian.BrownianPath` -- then refining the path
+and halving ``dt`` solves again on the same Brownian motion.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction as Fr
+from typing import Any
+
+import numpy as np
+
+from solvers._nm import nm
+from solvers.sde.brownian import BrownianPath
+from solvers.sde.solution import SDESolution
+from solvers.ssa.streams import as_generator
+
+__all__ = ["EulerMaruyama", "Milstein", "SRA1", "integrate"]
+
+
+def _noise(gval: Any, dw: Any, general: bool) -> Any:
+    """``g dW``: elementwise for diagonal noise, ``g @ dW`` for general noise."""
+    if not general:
+        return gval * dw
+    return np.sum(gval * dw[..., None, :], axis=-1)
+
+
+@dataclass(frozen=True)
+class EulerMaruyama:
+    """Euler–Maruyama: strong order 1/2, weak order 1."""
+
+    strong_order = 0.5
+    weak_order = 1.0
+    needs_area = False
+
+    def step(self, prob, u, t, h, dw, area, general):
+        p = prob.p
+        return u + prob.f(u, p, t) * h + _noise(prob.g(u, p, t), dw, general)
+
+
+@dataclass(frozen=True)
+class Milstein:
+    """Milstein for diagonal noise (``g_i`` a function of ``u_i``): strong order 1."""
+
+    strong_order = 1.0
+    weak_order = 1.0
+    needs_area = False
+
+    def step(self, prob, u, t, h, dw, area, general):
+        if general:
+            raise ValueError("Milstein here is for diagonal noise; for general (matrix) noise "
+                             "use EulerMaruyama(), or SRA1() when the noise is additive")
+        p = prob.p
+        gval = prob.g(u, p, t)
+        dg = nm.derivative(lambda s: prob.g(u + s, p, t), 0.0)
+        return u + prob.f(u, p, t) * h + gval * dw + 0.5 * gval * dg * (dw * dw - h)
+
+
+@dataclass(frozen=True)
+class SRA1:
+    """Rößler's SRA1 for additive noise: strong order 3/2, weak order 2.
+
+    Tableau (Rößler 2010, SRA1): ``c0 = (0, 3/4)``, ``c1 = (1, 0)``,
+    ``A0[1,0] = 3/4``, ``B0[1,0] = 3/2``, ``alpha = (1/3, 2/3)``,
+    ``beta1 = (1, 0)``, ``beta2 = (-1, 1)``.
+    """
+
+    c0 = (Fr(0), Fr(3, 4))
+    c1 = (Fr(1), Fr(0))
+    a0 = ((Fr(0), Fr(0)), (Fr(3, 4), Fr(0)))
+    b0 = ((Fr(0), Fr(0)), (Fr(3, 2), Fr(0)))
+    alpha = (Fr(1, 3), Fr(2, 3))
+    beta1 = (Fr(1), Fr(0))
+    beta2 = (Fr(-1), Fr(1))
+    strong_order = 1.5
+    weak_order = 2.0
+    needs_area = True
+
+    def step(self, prob, u, t, h, dw, area, general):
+        p, f, g = prob.p, prob.f, prob.g
+        i10_h = area + 0.5 * dw                   # I_(1,0) / h = H + dW / 2
+        c0 = [float(c) for c in self.c0]
+        c1 = [float(c) for c in self.c1]
+        gs = [g(u, p, t + c * h) for c in c1]     # additive noise: g does not depend on u
+        stages, fs = [], []
+        for i in range(2):
+            hi = u
+            for j in range(i):
+                if self.a0[i][j]:
+                    hi = hi + float(self.a0[i][j]) * h * fs[j]
+                if self.b0[i][j]:
+                    hi = hi + float(self.b0[i][j]) * _noise(gs[j], i10_h, general)
+            stages.append(hi)
+            fs.append(f(hi, p, t + c0[i] * h))
+        out = u
+        for i in range(2):
+            out = out + float(self.alpha[i]) * h * fs[i]
+            weight = float(self.beta1[i]) * dw + float(self.beta2[i]) * i10_h
+            if self.beta1[i] or self.beta2[i]:
+                out = out + _noise(gs[i], weight, general)
+        return out
+
+
+def _initial_state(u0: Any, batch: int | None) -> Any:
+    if isinstance(u0, (list, tuple)):
+        u0 = np.asarray(u0)
+    if batch is None:
+        return u0 * 1 if np.ndim(u0) else u0
+    if int(batch) != batch or batch < 1:
+        raise ValueError(f"batch must be a positive integer number of paths, got {batch!r}")
+    primal = np.asarray(nm.value(u0))
+    dtype = primal.dtype if primal.dtype.kind == "f" else (float if primal.dtype.kind in "iub"
+                                                           else object)
+    zeros = np.zeros((int(batch),) + tuple(np.shape(u0)), dtype=dtype)
+    if dtype == object:
+        zeros[...] = 0.0 * nm.value(u0 if np.ndim(u0) == 0 else primal.flat[0])
+    return zeros + u0
+
+
+def _check_shapes(prob, alg, u, general: bool) -> None:
+    shape = tuple(np.shape(u))
+    fshape = tuple(np.shape(prob.f(u, prob.p, prob.tspan[0])))
+    if fshape != shape:
+        raise ValueError(f"f(u, p, t) returned shape {fshape}, but the state has shape {shape}")
+    gshape = tuple(np.shape(prob.g(u, prob.p, prob.tspan[0])))
+    want = shape + (int(prob.noise_dim),) if general else shape
+    if gshape != want:
+        kind = (f"general noise with noise_dim={prob.noise_dim}: g must return shape "
+                f"u.shape + (noise_dim,) = {want}") if general else (
+            f"diagonal noise: g must return the shape of u, {want} (for matrix noise give "
+            f"SDEProblem(..., noise_dim=m) and return shape u.shape + (m,))")
+        raise ValueError(f"g(u, p, t) returned shape {gshape}; {kind}")
+
+
+def _save_indices(save: str, saveat: Any, t0: float, h: float, n: int) -> np.ndarray:
+    if saveat is not None:
+        times = np.atleast_1d(np.asarray(saveat, dtype=float))
+        k = (times - t0) / h
+        idx = np.rint(k).astype(int)
+        if np.any(np.abs(k - idx) > 1e-7) or np.any(idx < 0) or np.any(idx > n):
+            raise ValueError(f"saveat times must lie on the step grid t0 + k h (h = {h}) inside "
+                             "tspan; choose dt so that they do")
+        return idx
+    if save == "steps":
+        return np.arange(n + 1)
+    if save == "final":
+        return np.array([n])
+    raise ValueError(f"save must be 'steps' or 'final', got {save!r}")
+
+
+def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = None,
+              batch: int | None = None, path: BrownianPath | None = None, save: str = "steps",
+              saveat: Any = None) -> SDESolution:
+    """Integrate ``prob`` with a fixed step.
+
+    Parameters
+    ----------
+    prob : SDEProblem
+    alg : EulerMaruyama, Milstein or SRA1
+    dt : float
+        Step; the number of steps is ``ceil((tf - t0) / dt)`` with the step
+        shortened uniformly to fit ``tspan`` exactly. With a ``path``, ``dt``
+        may be omitted (the path's current grid is used).
+    seed : int, SeedSequence, Generator or None
+    batch : int, optional
+        Integrate this many independent paths as one array (leading axis).
+    path : BrownianPath, optional
+        Noise to use (its shape must be the noise shape, with the batch axis).
+    save : {"steps", "final"}; saveat : times on the step grid
+
+    Examples
+    --------
+    >>> from solvers.sde import SDEProblem
+    >>> prob = SDEProblem(lambda u, p, t: -u, lambda u, p, t: 0.1 + 0 * u, 1.0, (0.0, 1.0))
+    >>> sol = integrate(prob, EulerMaruyama(), dt=0.01, seed=1)
+    >>> len(sol.t), float(sol.t[-1])
+    (101, 1.0)
+    """
+    alg = EulerMaruyama() if alg is None else alg
+    if not hasattr(alg, "step"):
+        raise TypeError(f"an SDEProblem is solved with EulerMaruyama(), Milstein() or SRA1(), "
+                        f"got {alg!r}")
+    t0, tf = prob.tspan
+    general = prob.noise_dim is not None
+    if path is not None:
+        if dt is None:
+            n = path.steps
+        else:
+            n = int(round((tf - t0) / dt))
+        if (path.t0, path.t1) != (t0, tf):
+            raise ValueError(f"the BrownianPath covers [{path.t0}, {path.t1}] but tspan is "
+                             f"{prob.tspan}")
+        if tuple(path.shape) != prob.noise_shape(batch):
+            raise ValueError(f"the BrownianPath has shape {path.shape}, the noise needs "
+                             f"{prob.noise_shape(batch)}")
+        dws, areas = path.increments(n)
+    else:
+        if dt is None or not float(dt) > 0:
+            raise ValueError(f"give a step dt > 0 (or a BrownianPath), got dt={dt!r}")
+        n = max(1, math.ceil((tf - t0) / float(dt) - 1e-9))
+        rng = as_generator(seed)
+    h = (tf - t0) / n
+    save_idx = _save_indices(save, saveat, t0, h, n)
+    u = _initial_state(prob.u0, batch)
+    _check_shapes(prob, alg, u, general)
+    shape = prob.noise_shape(batch)
+    sqrt_h, sqrt_area = math.sqrt(h), math.sqrt(h / 12)
+    ts, us = [], []
+    want = np.zeros(n + 1, dtype=bool)
+    want[save_idx] = True
+    if want[0]:
+        ts.append(t0)
+        us.append(u)
+    for k in range(n):
+        t = t0 + k * h
+        if path is not None:
+            dw, area = dws[k], areas[k]
+        else:
+            dw = rng.standard_normal(shape) * sqrt_h
+            area = rng.standard_normal(shape) * sqrt_area if alg.needs_area else None
+        u = alg.step(prob, u, t, h, dw, area, general)
+        if want[k + 1]:
+            ts.append(t0 + (k + 1) * h)
+            us.append(u)
+    return SDESolution(np.asarray(ts), us, "Success", {"steps": n, "dt": h}, alg)
