@@ -525,8 +525,8 @@ def _mean(x, axis=None, keepdims=False, **kw):
 @implements(np.prod)
 def _prod(x, axis=None, keepdims=False, **kw):
     if axis is None:
-        x = _reshape(x, (-1,))
-        axis = 0
+        out = _prod(_reshape(x, (-1,)), 0, False)
+        return _reshape(DualArray._from_scalar(out), (1,) * x.ndim) if keepdims else out
     axis = axis % x.ndim
     xp = _xp(x)
     v = xp.moveaxis(x.value, axis, -1) if not isinstance(x.value, DualArray) else _moveaxis(x.value, axis, -1)
@@ -578,8 +578,8 @@ def _min(x, axis=None, keepdims=False, **kw):
 
 def _select_extreme(x, axis, keepdims, which):
     if axis is None:
-        x = _reshape(x, (-1,))
-        axis = 0
+        out = _select_extreme(_reshape(x, (-1,)), 0, False, which)
+        return _reshape(DualArray._from_scalar(out), (1,) * x.ndim) if keepdims else out
     axis = axis % x.ndim
     xp = _xp(x)
     idx = getattr(xp, which)(F_value(x), axis=axis)
@@ -799,17 +799,35 @@ def _matmul(a, b):
     bv, bp = _parts(b, tag)
     val = av @ bv
     p = None
+    # The partials axis k is placed as a batch axis just before the matrix axes
+    # (the other operand gets a matching length-1 axis), so that batch axes of
+    # either operand broadcast as in matmul; vectors are handled separately.
+    a_vec, b_vec = np.ndim(av) == 1, np.ndim(bv) == 1
     if ap is not None:
-        # move the partials axis in front: (k, ..., n, m) @ b
-        t = _moveaxis_any(ap, -1, 0) @ bv
-        p = _moveaxis_any(t, 0, -1)
-    if bp is not None:
-        if np.ndim(bv) == 1:
-            t = av @ bp
+        if a_vec:
+            t = bv @ ap if b_vec else _swap_last2(bv) @ ap
+        elif b_vec:
+            t = _swap_last2(ap) @ bv
         else:
-            t = _moveaxis_any(av @ _moveaxis_any(bp, -1, 0), 0, -1)
+            t = _moveaxis_any(_moveaxis_any(ap, -1, -3) @ _batch_axis(bv), -3, -1)
+        p = t
+    if bp is not None:
+        if b_vec:
+            t = av @ bp
+        elif a_vec:
+            t = _moveaxis_any(av @ _moveaxis_any(bp, -1, -3), -2, -1)
+        else:
+            t = _moveaxis_any(_batch_axis(av) @ _moveaxis_any(bp, -1, -3), -3, -1)
         p = t if p is None else p + t
     return _wrap(val, p, tag)
+
+
+def _swap_last2(x):
+    return _swapaxes(x, -1, -2) if isinstance(x, DualArray) else namespace(x).swapaxes(x, -1, -2)
+
+
+def _batch_axis(x):
+    return x[..., None, :, :]
 
 
 @implements(np.inner)

@@ -45,6 +45,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -55,13 +56,12 @@ from numeric.backend import is_array, namespace
 
 __all__ = ["value", "innermost", "zero", "one", "eps", "norm", "promote", "new_order"]
 
-_ORDER = [0]
+_ORDER = itertools.count(1)  # next() on a count is atomic under the GIL: thread-safe
 
 
 def new_order() -> int:
     """A fresh, strictly increasing order for a new perturbation (a dual tag)."""
-    _ORDER[0] += 1
-    return _ORDER[0]
+    return next(_ORDER)
 
 
 def _is_object_array(x: Any) -> bool:

@@ -51,6 +51,11 @@ def solve(problem: Any, algorithm: Any = None, **options: Any) -> Any:
             saving every step and no ``saveat``).
         ``callback``
             A callback, a :class:`CallbackSet` or a list of callbacks.
+        ``compile``
+            The numba fast path for float64 states (:mod:`solvers.ode.compiled`):
+            True compiles ``f`` with ``numba.njit``, None (default) uses it when
+            ``f`` already is a numba function, False never. ``sol.compiled``
+            says which path ran.
 
     Returns
     -------

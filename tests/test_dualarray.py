@@ -206,6 +206,7 @@ u = RNG.normal(size=3)
 @pytest.mark.parametrize("case", [
     "vec@vec", "mat@vec", "vec@mat", "mat@mat", "const_mat@vec", "vec@const_mat",
     "dot_vec", "dot_mat", "method_dot", "batch", "inner", "outer", "einsum", "trace",
+    "mat@batch", "batch@mat", "vec@batch", "batch@vec", "batch@batch",
 ])
 def test_dot_matmul_combinations(case):
     x = np.concatenate([u, A.ravel()])
@@ -228,6 +229,12 @@ def test_dot_matmul_combinations(case):
         "outer": lambda v: np.outer(split(v)[0], u[:2]),
         "einsum": lambda v: np.einsum("ij,j->i", split(v)[1], split(v)[0]),
         "trace": lambda v: np.trace(split(v)[1] @ split(v)[1]),
+        # batch axes on one side only (matmul broadcasting)
+        "mat@batch": lambda v: split(v)[1] @ np.stack([split(v)[1], split(v)[1] ** 2]),
+        "batch@mat": lambda v: np.stack([split(v)[1], nm.sin(split(v)[1])]) @ split(v)[1],
+        "vec@batch": lambda v: split(v)[0] @ np.stack([split(v)[1], split(v)[1].T]),
+        "batch@vec": lambda v: np.stack([split(v)[1], 2 * split(v)[1]]) @ (split(v)[0] ** 2),
+        "batch@batch": lambda v: np.stack([split(v)[1]] * 2) @ np.stack([split(v)[1].T, B @ B.T]),
     }[case]
     both_ways(f, x, scalar_duals=case not in ("batch",))
 

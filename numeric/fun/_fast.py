@@ -15,8 +15,10 @@ from numba import njit, prange
 __all__ = ["clenshaw_float", "trig_horner_float"]
 
 
-@njit(parallel=True, cache=True)
-def _clenshaw_kernel(c, x, out):  # pragma: no cover - compiled
+_PARALLEL_MIN = 50_000  # below this many points threads cost more than they save
+
+
+def _clenshaw_body(c, x, out):  # pragma: no cover - compiled
     n = c.shape[0]
     for i in prange(x.shape[0]):
         t = x[i]
@@ -30,8 +32,7 @@ def _clenshaw_kernel(c, x, out):  # pragma: no cover - compiled
         out[i] = c[0] + t * b1 - b2
 
 
-@njit(parallel=True, cache=True)
-def _trig_kernel(c, theta, out):  # pragma: no cover - compiled
+def _trig_body(c, theta, out):  # pragma: no cover - compiled
     # f = a0 + sum_k a_k cos(k t) + b_k sin(k t) = Re sum_k (a_k - i b_k) z^k, z = e^{i t};
     # Horner's rule in z (|z| = 1, so it is stable).
     m = (c.shape[0] - 1) // 2
@@ -43,12 +44,19 @@ def _trig_kernel(c, theta, out):  # pragma: no cover - compiled
         out[i] = c[0] + p.real
 
 
+_clenshaw_serial = njit(cache=True)(_clenshaw_body)
+_clenshaw_parallel = njit(parallel=True, cache=True)(_clenshaw_body)
+_trig_serial = njit(cache=True)(_trig_body)
+_trig_parallel = njit(parallel=True, cache=True)(_trig_body)
+
+
 def clenshaw_float(c: np.ndarray, x: np.ndarray) -> np.ndarray:
     """sum_k c_k T_k(x) for float coefficients and float points (any shape)."""
     dtype = np.result_type(c.dtype, x.dtype)
     xf = np.ascontiguousarray(x, dtype=np.float64).reshape(-1)
     out = np.empty(xf.shape[0], dtype=np.float64)
-    _clenshaw_kernel(np.ascontiguousarray(c, dtype=np.float64), xf, out)
+    kernel = _clenshaw_parallel if xf.shape[0] >= _PARALLEL_MIN else _clenshaw_serial
+    kernel(np.ascontiguousarray(c, dtype=np.float64), xf, out)
     return out.reshape(x.shape).astype(dtype, copy=False)
 
 
@@ -57,5 +65,6 @@ def trig_horner_float(c: np.ndarray, theta: np.ndarray) -> np.ndarray:
     dtype = np.result_type(c.dtype, theta.dtype)
     tf = np.ascontiguousarray(theta, dtype=np.float64).reshape(-1)
     out = np.empty(tf.shape[0], dtype=np.float64)
-    _trig_kernel(np.ascontiguousarray(c, dtype=np.float64), tf, out)
+    kernel = _trig_parallel if tf.shape[0] >= _PARALLEL_MIN else _trig_serial
+    kernel(np.ascontiguousarray(c, dtype=np.float64), tf, out)
     return out.reshape(theta.shape).astype(dtype, copy=False)

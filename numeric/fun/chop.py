@@ -14,7 +14,7 @@ envelope* of the magnitudes, normalised by its first entry:
    ``log10 envelope[k] + ramp(k)``, a line of slope ``-(1/3) log10 tol``
    that tilts the choice towards shorter series.
 
-Here the plateau search is vectorised instead of looping over j.
+The kernel is compiled with numba (a Python loop over j would cost more than\nthe FFTs around it).
 
 Examples
 --------
@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
 __all__ = ["standard_chop", "simplify_length"]
 
@@ -53,45 +54,67 @@ def standard_chop(magnitudes: np.ndarray, tol: float) -> int:
     tol = float(tol)
     if not 0.0 < tol < 1.0:
         raise ValueError(f"standard_chop needs 0 < tol < 1, got {tol}")
-    b = np.abs(np.asarray(magnitudes, dtype=float))
-    n = b.size
-    if n < 17:
-        return n
-    envelope = np.maximum.accumulate(b[::-1])[::-1]
+    b = np.ascontiguousarray(np.abs(np.asarray(magnitudes, dtype=np.float64)))
+    if b.size < 17:
+        return int(b.size)
+    return int(_chop_kernel(b, tol))
+
+
+@njit(cache=True)
+def _chop_kernel(b, tol):  # pragma: no cover - compiled
+    n = b.shape[0]
+    envelope = np.empty(n)
+    m = 0.0
+    for k in range(n - 1, -1, -1):
+        if b[k] > m:
+            m = b[k]
+        envelope[k] = m
     if envelope[0] == 0.0:
         return 1
-    envelope = envelope / envelope[0]
-    # Step 1: the plateau. j is 1-based as in the paper; j2 = round(1.25 j + 5).
-    j = np.arange(2, n + 1)
-    j2 = np.floor(1.25 * j + 5.0 + 0.5).astype(int)
-    valid = j2 <= n
-    j, j2 = j[valid], j2[valid]
-    if j.size == 0:
+    top = envelope[0]
+    for k in range(n):
+        envelope[k] /= top
+    # Step 1: the plateau. j is 1-based as in the paper; j2 = round(1.25 j + 5),
+    # rounding halves up as MATLAB does.
+    log_tol = math.log(tol)
+    plateau_point = -1
+    j2 = 0
+    for j in range(2, n + 1):
+        j2 = int(math.floor(1.25 * j + 5.0 + 0.5))
+        if j2 > n:
+            return n
+        e1 = envelope[j - 1]
+        e2 = envelope[j2 - 1]
+        if e1 == 0.0:
+            plateau_point = j - 1
+            break
+        r = 3.0 * (1.0 - math.log(e1) / log_tol)
+        if e2 / e1 > r:
+            plateau_point = j - 1
+            break
+    if plateau_point < 0:
         return n
-    e1 = envelope[j - 1]
-    e2 = envelope[j2 - 1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = 3.0 * (1.0 - np.log(e1) / math.log(tol))
-        plateau = (e1 == 0.0) | (e2 / e1 > r)
-    hits = np.flatnonzero(plateau)
-    if hits.size == 0:
-        return n
-    first = hits[0]
-    plateau_point = int(j[first]) - 1
-    j2_end = int(j2[first])
     # Step 2: the lowest point of the tilted envelope.
     if envelope[plateau_point - 1] == 0.0:
         return plateau_point
     floor = tol ** (7.0 / 6.0)
-    j3 = int(np.count_nonzero(envelope >= floor))
-    env = envelope[:j2_end].copy()
-    if j3 < j2_end:
-        j2_end = j3 + 1
-        env = envelope[:j2_end].copy()
-        env[-1] = floor
-    with np.errstate(divide="ignore"):
-        cc = np.log10(env) + np.linspace(0.0, (-1.0 / 3.0) * math.log10(tol), j2_end)
-    d = int(np.argmin(cc)) + 1
+    j3 = 0
+    for k in range(n):
+        if envelope[k] >= floor:
+            j3 += 1
+    if j3 < j2:
+        j2 = j3 + 1
+        envelope[j2 - 1] = floor
+    slope = (-1.0 / 3.0) * math.log10(tol)
+    best = math.inf
+    d = 1
+    for k in range(j2):
+        ramp = slope * k / (j2 - 1) if j2 > 1 else 0.0
+        e = envelope[k]
+        cc = (math.log10(e) if e > 0.0 else -math.inf) + ramp
+        if cc < best:
+            best = cc
+            d = k + 1
     return max(d - 1, 1)
 
 

@@ -31,10 +31,12 @@ import numpy as np
 
 from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.callbacks import split_callbacks
-from solvers.ode.solution import ODESolution, ReturnCode, Segment, Stats, lincomb
+from solvers.ode.solution import ODESolution, ReturnCode, Segment, Stats
+from solvers.ode.steppers import FloatArrayStepper, GenericStepper, ScaledNorm
 
 __all__ = ["solve_ode", "ODEIntegrator"]
 
+_INF = float("inf")
 _STIFF_HINT = (
     "; the problem may be stiff (explicit methods need tiny steps there): try a stiff "
     "(implicit or Rosenbrock) method, or raise maxiters"
@@ -176,30 +178,6 @@ def _is_float_array(u: Any) -> bool:
     return isinstance(u, np.ndarray) and u.dtype.kind == "f"
 
 
-class _Norm:
-    """The scaled error norm ``nm.norm(e / (atol + rtol max(|u0|, |u1|)))``."""
-
-    def __init__(self, atol: Any, rtol: Any):
-        self.atol, self.rtol = atol, rtol
-
-    def __call__(self, e: Any, u0: Any, u1: Any) -> Any:
-        v0 = nm.value(u0)
-        if isinstance(v0, np.ndarray):
-            v1 = nm.value(u1)
-            if v0.dtype.kind == "f" and isinstance(e, np.ndarray) and e.dtype.kind == "f":
-                sc = self.atol + self.rtol * np.maximum(np.abs(v0), np.abs(v1))
-                r = (e / sc).ravel()
-                if r.size == 0:
-                    return 0.0
-                val = math.sqrt(float(np.dot(r, r)) / r.size)
-                return val if math.isfinite(val) else nm.norm(e / sc)
-            sc = self.atol + self.rtol * np.maximum(np.abs(v0), np.abs(v1))
-            return nm.norm(e / sc)
-        n0 = nm.norm(v0)
-        n1 = nm.norm(nm.value(u1)) if u1 is not None else n0
-        return nm.norm(e) / (self.atol + self.rtol * (n0 if n0 >= n1 else n1))
-
-
 def _initial_dt(f, u0, p, t0, f0, order, norm, tdir, span, dtmax, stats) -> Any:
     """Hairer's starting step (HNW I, §II.4, p. 169), on primal values."""
     pu0, pf0 = nm.value(u0), nm.value(f0)
@@ -251,6 +229,7 @@ def solve_ode(
     save_end: bool = True,
     dense: bool | None = None,
     callback: Any = None,
+    compile: bool | None = None,
 ) -> ODESolution:
     """Solve an :class:`~solvers.ode.problem.ODEProblem` with an explicit RK method.
 
@@ -276,11 +255,16 @@ def solve_ode(
     tv0, tvf = nm.value(t0), nm.value(tf)
     tdir = 1 if tvf >= tv0 else -1
     span = abs(tvf - tv0)
-    norm = _Norm(atol, rtol)
+    norm = ScaledNorm(atol, rtol)
     stats = Stats()
     u, k1 = _harmonize(u, f, p, t0, stats)
     co = tab.coefficients(u, tv0)
-    float_path = _is_float_array(u) and co.float_dtype is not None
+    if _is_float_array(u) and co.float_dtype == u.dtype:
+        stepper = FloatArrayStepper(co, f, p, u, atol, rtol, adaptive)
+    else:
+        stepper = GenericStepper(co, f, p, norm, adaptive)
+    float_path = isinstance(stepper, FloatArrayStepper)
+    plain_time = tv0 is t0 and tvf is tf and isinstance(tv0, float)
 
     integ = ODEIntegrator()
     integ.prob, integ.alg, integ.stats = prob, alg, stats
@@ -324,11 +308,15 @@ def solve_ode(
             us.append(u)
         si += 1
 
+    compiled = [False, "the state is not a 1-D float64 array"]
+
     def finish(code: ReturnCode, msg: str) -> ODESolution:
         if saveat is None and save_end and not save_everystep and (not ts or ts[-1] is not integ.t):
             ts.append(integ.t)
             us.append(integ.u)
-        return ODESolution(prob, alg, ts, us, code, msg, stats, segments, dense, tdir)
+        sol = ODESolution(prob, alg, ts, us, code, msg, stats, segments, dense, tdir)
+        sol.compiled, sol.compile_message = compiled
+        return sol
 
     if not is_finite_real(nm.norm(nm.value(k1))) or not is_finite_real(nm.norm(nm.value(u))):
         return finish(ReturnCode.InitialFailure, "u0 or f(u0, p, t0) is not finite")
@@ -347,27 +335,52 @@ def solve_ode(
     dtmin_v = 0 if dtmin is None else abs(nm.value(dtmin))
     eps_t = real_eps(tv0)
 
+    want = alg.compile if compile is None else compile
+    if want is not False and float_path and plain_time and u.dtype == np.float64 and u.ndim == 1:
+        if cont or disc:
+            if want:
+                raise ValueError("compile=True: the compiled loop has no callbacks; use compile=None or False")
+            compiled[1] = "callbacks need the generic loop"
+        else:
+            from solvers.ode.compiled import compile_rhs
+
+            fj, why = compile_rhs(f, u, p, t0, force=bool(want))
+            if fj is None and want:
+                raise ValueError(f"compile=True: {why}")
+            compiled[1] = why
+            if fj is not None:
+                compiled[0] = True
+                return _finish_compiled(
+                    fj, prob, alg, co, u, k1, t0, stops, dtr, tdir, adaptive, rtol, atol, dtmin_v, dtmax_v,
+                    maxiters, eps_t, save_times, save_everystep, saveat, save_end, dense, ts, us, segments,
+                    stats, f, p, finish, integ,
+                )  # fmt: skip
+
     beta1, beta2 = alg.beta1, alg.beta2
     safety, qmin, qmax = alg.safety, alg.qmin, alg.qmax
+    inv_qmin, inv_qmax = 1.0 / qmin, 1.0 / qmax
     qold = 1e-4
     last_rejected = False
-    s = tab.stages
-    c_state = co.c
     stop_i = 0
     cb_state = {id(cb): None for cb in cont}  # t of the callback's last event
-    K = None
     iters = 0
+    step = stepper.step
+    landing_factor = 1.01 if adaptive else 1 + 1e-9
+    n_new = tab.stages - 1
+    next_stop = stops[0]
+    next_stop_v = next_stop if plain_time else nm.value(next_stop)
 
     while True:
         t = integ.t
         u = integ.u
-        tv = nm.value(t)
-        stop = stops[stop_i]
-        remaining = tdir * (nm.value(stop) - tv)
+        tv = t if plain_time else nm.value(t)
+        remaining = tdir * (next_stop_v - tv)
         if remaining <= 0:
             if stop_i == len(stops) - 1:
                 return finish(ReturnCode.Success, "")
             stop_i += 1
+            next_stop = stops[stop_i]
+            next_stop_v = next_stop if plain_time else nm.value(next_stop)
             continue
         if iters >= maxiters:
             return finish(
@@ -376,14 +389,12 @@ def solve_ode(
                 + (_STIFF_HINT if adaptive else ""),
             )
         iters += 1
-        dtr = min(dtr, dtmax_v)
-        if adaptive:
-            landing = dtr * 1.01 >= remaining
-        else:
-            landing = dtr * (1 + 1e-9) >= remaining
+        if dtr > dtmax_v:
+            dtr = dtmax_v
+        landing = dtr * landing_factor >= remaining
         if landing:
-            h = stop - t
-            t_new = stop
+            h = next_stop - t
+            t_new = next_stop
             h_real = remaining
         else:
             h = dtr * tdir
@@ -397,55 +408,28 @@ def solve_ode(
             )
 
         # ---- stages
-        if float_path:
-            if K is None or K.shape[1] != u.size or K.dtype != u.dtype:
-                K = np.empty((s, u.size), dtype=u.dtype)
-            K[0] = np.ravel(k1)
-            ui = u
-            hs = co.float_dtype.type(h)
-            for i in range(1, s):
-                ui = u + (hs * (co.a_np[i][:i] @ K[:i])).reshape(u.shape)
-                ti = t_new if c_state[i] == 1 else t + c_state[i] * h
-                K[i] = np.ravel(f(ui, p, ti))
-            stats.nf += s - 1
-            if tab.fsal:
-                u_new = ui
-            else:
-                u_new = u + (hs * (co.b_np @ K)).reshape(u.shape)
-            err_vec = (hs * (co.btilde_np @ K)).reshape(u.shape) if adaptive else None
-            ks = None
-        else:
-            ks = [k1]
-            ui = u
-            for i in range(1, s):
-                ui = u + h * lincomb(co.a[i], ks)
-                ti = t_new if c_state[i] == 1 else t + c_state[i] * h
-                ks.append(f(ui, p, ti))
-            stats.nf += s - 1
-            u_new = ui if tab.fsal else u + h * lincomb(co.b, ks)
-            err_vec = h * lincomb(co.btilde, ks) if adaptive else None
+        u_new, E, K = step(t, u, k1, h, t_new)
+        stats.nf += n_new
 
-        # ---- error control
+        # ---- error control (the controller runs in float: step sizes need no extra digits)
         if adaptive:
-            E = treal(norm(err_vec, u, u_new), one_t)
-            if not is_finite_real(E):
+            Ef = float(E)
+            if not (Ef < _INF):  # nan or inf
                 stats.nreject += 1
                 last_rejected = True
                 dtr = h_real * qmin
                 continue
-            if E > 1:
+            if Ef > 1:
                 stats.nreject += 1
                 last_rejected = True
-                q11 = E**beta1
-                dtr = h_real / min(1 / qmin, q11 / safety)
+                dtr = h_real / min(inv_qmin, Ef**beta1 / safety)
                 continue
-            q11 = E**beta1
-            q = q11 / qold**beta2
-            q = min(1 / qmin, max(1 / qmax, q / safety))
+            q = Ef**beta1 / qold**beta2 / safety
+            q = inv_qmin if q > inv_qmin else (inv_qmax if q < inv_qmax else q)
             dt_next = h_real / q
             if last_rejected and dt_next > h_real:
                 dt_next = h_real
-            qold = E if E > 1e-4 else 1e-4
+            qold = Ef if Ef > 1e-4 else 1e-4
             last_rejected = False
         else:
             if not is_finite_real(nm.norm(nm.value(u_new))):
@@ -453,12 +437,11 @@ def solve_ode(
                 return finish(ReturnCode.Unstable, f"the state became non-finite at t = {nm.value(t_new)}")
             dt_next = dtr
         stats.naccept += 1
+        k_last = stepper.last_stage(K)
         if float_path:
-            seg = Segment(t, h, u, u_new, None, K[:s].copy(), co, f, p, stats)
-            k_last = K[s - 1].reshape(u.shape).copy()
+            seg = Segment(t, h, u, u_new, None, K, co, f, p, stats)
         else:
-            seg = Segment(t, h, u, u_new, ks, None, co, f, p, stats)
-            k_last = ks[-1]
+            seg = Segment(t, h, u, u_new, K, None, co, f, p, stats)
 
         # ---- continuous callbacks
         event = None
@@ -490,7 +473,7 @@ def solve_ode(
                 integ.__dict__["u"] = _promote_state(integ.u, integ.t, tf, integ.p)
             k1 = f(integ.u, integ.p, integ.t)
             stats.nf += 1
-            p = integ.p
+            p = stepper.p = integ.p
             dtr = dt_next
             if integ.terminated:
                 return finish(ReturnCode.Terminated, f"terminated by a callback at t = {nm.value(integ.t)}")
@@ -499,11 +482,10 @@ def solve_ode(
         # ---- accept
         if dense:
             segments.append((t, t_new, seg))
-        si = _save_until(save_times, si, t_new, tdir, seg, ts, us, inclusive=True, u_end=u_new)
-        integ.tprev, integ.uprev = t, u
-        integ.__dict__["t"] = t_new
-        integ.__dict__["u"] = u_new
-        integ.dt = dt_next
+        if save_times:
+            si = _save_until(save_times, si, t_new, tdir, seg, ts, us, inclusive=True, u_end=u_new)
+        d = integ.__dict__
+        d["tprev"], d["uprev"], d["t"], d["u"], d["dt"] = t, u, t_new, u_new, dt_next
         if save_everystep:
             ts.append(t_new)
             us.append(u_new)
@@ -524,7 +506,7 @@ def solve_ode(
                         break
             if integ.u_modified:
                 integ.__dict__["u"] = _promote_state(integ.u, integ.t, tf, integ.p)
-                p = integ.p
+                p = stepper.p = integ.p
                 k1 = None
             if integ.terminated:
                 return finish(ReturnCode.Terminated, f"terminated by a callback at t = {nm.value(integ.t)}")
@@ -536,6 +518,52 @@ def solve_ode(
             stop_i += 1
             if stop_i == len(stops):
                 return finish(ReturnCode.Success, "")
+            next_stop = stops[stop_i]
+            next_stop_v = next_stop if plain_time else nm.value(next_stop)
+
+
+_CODES = {0: ReturnCode.Success, 1: ReturnCode.MaxIters, 2: ReturnCode.DtLessThanMin, 3: ReturnCode.Unstable}
+
+
+def _finish_compiled(fj, prob, alg, co, u, k1, t0, stops, dtr, tdir, adaptive, rtol, atol, dtmin_v, dtmax_v,
+                     maxiters, eps_t, save_times, save_everystep, saveat, save_end, dense, ts, us, segments,
+                     stats, f, p, finish, integ):  # fmt: skip
+    """Run the compiled loop and turn its arrays into the usual solution."""
+    from solvers.ode.compiled import run_compiled
+
+    tt, uu, KK, nf, nacc, nrej, code, t_end = run_compiled(
+        fj, p, u, np.asarray(k1, dtype=np.float64), t0, [float(x) for x in stops], dtr, tdir, co, adaptive,
+        rtol, atol, dtmin_v, dtmax_v, maxiters, alg, eps_t,
+    )  # fmt: skip
+    stats.nf += nf
+    stats.naccept += nacc
+    stats.nreject += nrej
+    nsteps = len(KK)
+    want_segs = dense or bool(save_times)
+    si = 0
+    for j in range(nsteps):
+        t, t_new = float(tt[j]), float(tt[j + 1])
+        if want_segs:
+            seg = Segment(t, t_new - t, uu[j], uu[j + 1], None, KK[j], co, f, p, stats)
+            if dense:
+                segments.append((t, t_new, seg))
+            if save_times:
+                si = _save_until(save_times, si, t_new, tdir, seg, ts, us, inclusive=True, u_end=uu[j + 1])
+        if save_everystep:
+            ts.append(t_new)
+            us.append(uu[j + 1])
+    integ.__dict__["t"] = float(tt[-1])
+    integ.__dict__["u"] = uu[-1]
+    rc = _CODES[code]
+    msg = ""
+    if rc is ReturnCode.MaxIters:
+        msg = f"maxiters = {maxiters} steps taken at t = {integ.t} before reaching t = {stops[-1]}" + (
+            _STIFF_HINT if adaptive else "")
+    elif rc is ReturnCode.DtLessThanMin:
+        msg = f"step size fell below dtmin ({dtmin_v}) or the resolution of t at t = {integ.t}"
+    elif rc is ReturnCode.Unstable:
+        msg = f"the state became non-finite at t = {integ.t}"
+    return finish(rc, msg)
 
 
 def _save_until(save_times, si, t_end, tdir, seg, ts, us, inclusive=True, u_end=None) -> int:

@@ -203,14 +203,21 @@ def run(prob, alg: Any = None, *, seed: Any = None, saveat: Any = None, save: st
     use_jit = compiled is not False
     out = None
     if use_jit:
+        failure = None
         try:
             fns = (_mass_action_kernels(True) if prob.propensity is None
                    else _user_kernels(prob.propensity, True))
-            out = _call(prob, alg, fns, prob.x0.copy(), rng, mode, saveat_arr, max_events)
-        except _numba().core.errors.TypingError as exc:
+        except TypeError as exc:            # numba.njit refuses the object (not a function)
+            failure = exc
+        else:
+            try:
+                out = _call(prob, alg, fns, prob.x0.copy(), rng, mode, saveat_arr, max_events)
+            except _numba().core.errors.NumbaError as exc:   # typing/lowering failed
+                failure = exc
+        if failure is not None:
             if compiled is True:
                 raise TypeError(f"numba could not compile the propensity function: "
-                                f"{str(exc).splitlines()[0]}") from exc
+                                f"{str(failure).splitlines()[0]}") from failure
             _CACHE[("user", prob.propensity, True)] = _user_kernels(prob.propensity, False)
             warnings.warn("numba could not compile the propensity function; running the "
                           "pure-Python SSA loop (same trajectories, much slower). Write it with "
