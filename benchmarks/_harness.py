@@ -9,6 +9,9 @@ same run (see ``BENCHMARKS.md`` of the project). This module gives each
   seconds (as ``timeit.Timer.autorange`` does), takes ``repeat`` samples and
   reports the best and the median time per call. Slow callables get fewer
   samples so that one measurement stays within ``budget`` seconds.
+  :func:`measure_interleaved` does the same for several callables in
+  alternating rounds, so that the load drifting on a shared machine hits
+  all of them alike and their ratios hold.
 * :func:`load_peer` imports a peer library and, when the import fails, keeps
   the error so that the table says ``not installed: <error>`` instead of
   silently dropping the row; :func:`attempt` does the same for a peer that
@@ -44,7 +47,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 __all__ = [
-    "Timing", "measure", "Peer", "load_peer", "Failed", "attempt",
+    "Timing", "measure", "measure_interleaved", "Peer", "load_peer", "Failed", "attempt",
     "format_time", "format_ratio", "print_table", "header", "parse_args", "Settings",
 ]
 
@@ -84,6 +87,34 @@ def parse_args(description: str, argv: Sequence[str] | None = None) -> Settings:
     return Settings(quick=False, min_time=0.2, repeat=7, budget=4.0)
 
 
+def _calibrate(fn: Callable[[], Any], min_time: float) -> tuple[int, float]:
+    """Loops per sample so that one sample lasts >= min_time, and the seconds per call."""
+    clock = time.perf_counter
+    start = clock()
+    fn()                                    # warm-up; also a first estimate
+    single = clock() - start
+    loops = 1
+    if single < min_time:                   # calibrate like timeit.autorange
+        while True:
+            start = clock()
+            for _ in range(loops):
+                fn()
+            elapsed = clock() - start
+            if elapsed >= min_time or loops >= 10**7:
+                break
+            loops = max(loops * 2, int(loops * min_time / max(elapsed, 1e-9) * 1.1))
+        single = elapsed / loops
+    return loops, single
+
+
+def _sample(fn: Callable[[], Any], loops: int) -> float:
+    clock = time.perf_counter
+    start = clock()
+    for _ in range(loops):
+        fn()
+    return (clock() - start) / loops
+
+
 def measure(fn: Callable[[], Any], *, min_time: float = 0.2, repeat: int = 7,
             budget: float = 4.0) -> Timing:
     """Time ``fn()``: best and median seconds per call over adaptive repeats.
@@ -109,32 +140,40 @@ def measure(fn: Callable[[], Any], *, min_time: float = 0.2, repeat: int = 7,
     >>> t.repeats
     2
     """
+    return measure_interleaved({"fn": fn}, min_time=min_time, repeat=repeat, budget=budget)["fn"]
+
+
+def measure_interleaved(fns: dict[str, Callable[[], Any]], *, min_time: float = 0.2,
+                        repeat: int = 7, budget: float = 4.0) -> dict[str, Timing]:
+    """Time several callables in alternating rounds; a :class:`Timing` for each.
+
+    On a shared machine the load drifts during a run; taking the samples of
+    the callables in turn (round 1: a, b, c; round 2: a, b, c; ...) exposes
+    them to the same drift, so the ratios of their times hold better than
+    when each is measured in one block. Loop counts and sample counts are
+    chosen per callable as in :func:`measure`.
+
+    Examples
+    --------
+    >>> t = measure_interleaved({"a": lambda: None, "b": lambda: sum(range(50))},
+    ...                         min_time=0.001, repeat=3)
+    >>> sorted(t), t["a"].repeats
+    (['a', 'b'], 3)
+    """
     if repeat < 1:
         raise ValueError(f"repeat must be at least 1, got {repeat}")
-    clock = time.perf_counter
-    start = clock()
-    fn()                                    # warm-up; also a first estimate
-    single = clock() - start
-    loops = 1
-    if single < min_time:                   # calibrate like timeit.autorange
-        while True:
-            start = clock()
-            for _ in range(loops):
-                fn()
-            elapsed = clock() - start
-            if elapsed >= min_time or loops >= 10**7:
-                break
-            loops = max(loops * 2, int(loops * min_time / max(elapsed, 1e-9) * 1.1))
-        single = elapsed / loops
-    repeats = max(1, min(repeat, int(budget / max(single * loops, 1e-12))))
-    samples = []
-    for _ in range(repeats):
-        start = clock()
-        for _ in range(loops):
-            fn()
-        samples.append((clock() - start) / loops)
-    return Timing(best=min(samples), median=statistics.median(samples), loops=loops,
-                  repeats=repeats)
+    plan = {}
+    for name, fn in fns.items():
+        loops, single = _calibrate(fn, min_time)
+        plan[name] = (loops, max(1, min(repeat, int(budget / max(single * loops, 1e-12)))))
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for round_ in range(max(r for _, r in plan.values()) if plan else 0):
+        for name, fn in fns.items():
+            loops, repeats = plan[name]
+            if round_ < repeats:
+                samples[name].append(_sample(fn, loops))
+    return {name: Timing(best=min(s), median=statistics.median(s), loops=plan[name][0],
+                         repeats=len(s)) for name, s in samples.items()}
 
 
 @dataclass(frozen=True)

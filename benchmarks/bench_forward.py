@@ -48,7 +48,7 @@ import numpy as np
 
 import numeric as nm
 from _harness import (Failed, Settings, attempt, format_ratio, format_time, header, load_peer,
-                      measure, parse_args, print_table)
+                      measure_interleaved, parse_args, print_table)
 
 PACKAGES = ["metanum", "numpy", "scipy", "mpmath", "autograd", "jax", "jaxlib", "torch"]
 
@@ -279,8 +279,16 @@ def _rel_err(a: float, ref: float) -> float:
     return abs(a - ref) / abs(ref)
 
 
+def _settings_kw(settings: Settings) -> dict:
+    return dict(min_time=settings.min_time, repeat=settings.repeat, budget=settings.budget)
+
+
+def _time_cells(t) -> list[str]:
+    return [format_time(t.best), format_time(t.median)]
+
+
 def run_f1(settings: Settings, peers: dict | None) -> None:
-    kw = dict(min_time=settings.min_time, repeat=settings.repeat, budget=settings.budget)
+    """F1 tables: check every derivative against mpmath, then time all rows interleaved."""
     for iterations in (F1_QUICK_ITERATIONS if settings.quick else F1_ITERATIONS):
         ops = iterations * F1_OPS_PER_ITERATION
         ref = f1_reference(iterations)
@@ -289,42 +297,45 @@ def run_f1(settings: Settings, peers: dict | None) -> None:
         assert err < 1e-12, (
             f"F1: nm.derivative = {ours_value!r} differs from mpmath's {ref!r} (rel. {err:.2e})")
 
-        plain = measure(lambda: f1_with(math.sin, math.exp, F1_X0, iterations), **kw)
-        generic = measure(lambda: f1_generic(F1_X0, iterations), **kw)
-        ours = measure(lambda: nm.derivative(lambda x: f1_generic(x, iterations), F1_X0), **kw)
-        rows = [
-            ["plain float (math.sin/exp), baseline", format_time(plain.best),
-             format_time(plain.median), "-", "-", "1x", "-"],
-            ["same f with nm.sin/exp on float", format_time(generic.best),
-             format_time(generic.median), "-", "-", format_ratio(generic.best / plain.best), "-"],
-            ["metanum nm.derivative (ours)", format_time(ours.best), format_time(ours.median),
-             f"{ours_value:.6e}", f"{err:.1e}", format_ratio(ours.best / plain.best), "1x"],
-        ]
+        timed = {
+            "plain float (math.sin/exp), baseline":
+                lambda: f1_with(math.sin, math.exp, F1_X0, iterations),
+            "same f with nm.sin/exp on float": lambda: f1_generic(F1_X0, iterations),
+            "metanum nm.derivative (ours)":
+                lambda: nm.derivative(lambda x: f1_generic(x, iterations), F1_X0),
+        }
+        values = {"metanum nm.derivative (ours)": ours_value}
+        untimed = []                      # peers that failed or disagree, with the reason
         for label, thunk in (f1_peer_thunks(peers, iterations) if peers else {}).items():
-            rows.append(_f1_peer_row(label, thunk, ref, ours.best, plain.best, kw))
+            value = thunk if isinstance(thunk, Failed) else attempt(lambda: float(thunk()))
+            if isinstance(value, Failed):
+                untimed.append([label, str(value), "", "", "", "", ""])
+            elif _rel_err(value, ref) > AD_TOLERANCE:
+                untimed.append([label, "not timed: derivative disagrees", "", f"{value:.6e}",
+                                f"{_rel_err(value, ref):.1e}", "", ""])
+            else:
+                timed[label], values[label] = thunk, value
+        t = measure_interleaved(timed, **_settings_kw(settings))
+        plain = t["plain float (math.sin/exp), baseline"].best
+        ours = t["metanum nm.derivative (ours)"].best
+        rows = []
+        for label, timing in t.items():
+            is_peer = label not in ("plain float (math.sin/exp), baseline",
+                                    "same f with nm.sin/exp on float")
+            value = values.get(label)
+            rows.append([label, *_time_cells(timing),
+                         "-" if value is None else f"{value:.6e}",
+                         "-" if value is None else f"{_rel_err(value, ref):.1e}",
+                         format_ratio(timing.best / plain),
+                         format_ratio(timing.best / ours) if is_peer else "-"])
         print_table(f"F1 scalar cost: {iterations} iterations = {ops} operations, "
                     f"d f/dx at x = {F1_X0} (mpmath reference {ref:.6e})",
                     ["method", "best", "median", "d f/dx", "rel. err vs mpmath",
-                     "time / plain float", "peer / ours"], rows)
-
-
-def _f1_peer_row(label, thunk, ref, ours_best, plain_best, kw):
-    if isinstance(thunk, Failed):
-        return [label, str(thunk), "", "", "", "", ""]
-    value = attempt(lambda: float(thunk()))
-    if isinstance(value, Failed):
-        return [label, str(value), "", "", "", "", ""]
-    err = _rel_err(value, ref)
-    if err > AD_TOLERANCE:
-        return [label, f"not timed: derivative disagrees (rel. err {err:.1e})", "", f"{value:.6e}",
-                f"{err:.1e}", "", ""]
-    t = measure(thunk, **kw)
-    return [label, format_time(t.best), format_time(t.median), f"{value:.6e}", f"{err:.1e}",
-            format_ratio(t.best / plain_best), format_ratio(t.best / ours_best)]
+                     "time / plain float", "peer / ours"], rows + untimed)
 
 
 def run_f2(settings: Settings, peers: dict | None) -> None:
-    kw = dict(min_time=settings.min_time, repeat=settings.repeat, budget=settings.budget)
+    """F2 tables: check every Jacobian against ours and the complex step, then time."""
     for n in (F2_QUICK_SIZES if settings.quick else F2_SIZES):
         y0 = brusselator_state(n)
         J_ref = complex_step_jacobian(brusselator_rhs, y0)
@@ -339,49 +350,50 @@ def run_f2(settings: Settings, peers: dict | None) -> None:
         assert err_cd <= 1e-7 * scale, (
             f"F2 N={n}: nm.jacobian differs from central differences by {err_cd:.2e}")
 
-        base = measure(lambda: brusselator_rhs(y0), **kw)
-        ours = measure(lambda: nm.jacobian(brusselator_rhs, y0), **kw)
-        rows = [
-            ["RHS on float arrays, baseline", format_time(base.best), format_time(base.median),
-             "-", "-", "1x", "-"],
-            ["metanum nm.jacobian (ours)", format_time(ours.best), format_time(ours.median),
-             "0", f"{err_ours:.1e}", format_ratio(ours.best / base.best), "1x"],
-        ]
+        timed = {
+            "RHS on float arrays, baseline": lambda: brusselator_rhs(y0),
+            "metanum nm.jacobian (ours)": lambda: nm.jacobian(brusselator_rhs, y0),
+        }
+        errors = {"metanum nm.jacobian (ours)": (0.0, err_ours)}
+        untimed = []
+        for label, thunk in (f2_peer_thunks(peers, n) if peers else {}).items():
+            tol = FD_TOLERANCE if label.startswith("finite") else AD_TOLERANCE
+            J = thunk if isinstance(thunk, Failed) else attempt(
+                lambda: np.asarray(thunk(), dtype=float))
+            if isinstance(J, Failed):
+                untimed.append([label, str(J), "", "", "", "", ""])
+            elif J.shape != J_ours.shape:
+                untimed.append([label, f"not timed: Jacobian shape {J.shape}", "", "", "", "", ""])
+            elif np.max(np.abs(J - J_ours)) > tol * scale:
+                untimed.append([label, "not timed: Jacobian disagrees", "",
+                                f"{np.max(np.abs(J - J_ours)):.1e}",
+                                f"{np.max(np.abs(J - J_ref)):.1e}", "", ""])
+            else:
+                timed[label] = thunk
+                errors[label] = (np.max(np.abs(J - J_ours)), np.max(np.abs(J - J_ref)))
+        t = measure_interleaved(timed, **_settings_kw(settings))
+        base = t["RHS on float arrays, baseline"].best
+        ours = t["metanum nm.jacobian (ours)"].best
+        rows = []
+        for label, timing in t.items():
+            err = errors.get(label)
+            rows.append([label, *_time_cells(timing),
+                         "-" if err is None else f"{err[0]:.1e}",
+                         "-" if err is None else f"{err[1]:.1e}",
+                         format_ratio(timing.best / base),
+                         "-" if err is None else format_ratio(timing.best / ours)])
         if peers:
-            for label, thunk in f2_peer_thunks(peers, n).items():
-                tol = FD_TOLERANCE if label.startswith("finite") else AD_TOLERANCE
-                rows.append(_f2_peer_row(label, thunk, J_ours, J_ref, scale, tol, ours.best,
-                                         base.best, kw))
             first = jax_first_call_time(peers, n)
             label = "jax.jit(jax.jacfwd) first call (trace + compile + run)"
             if isinstance(first, Failed):
-                rows.append([label, str(first), "", "", "", "", ""])
+                untimed.append([label, str(first), "", "", "", "", ""])
             else:
                 rows.append([label, format_time(first), "-", "-", "-",
-                             format_ratio(first / base.best), format_ratio(first / ours.best)])
+                             format_ratio(first / base), format_ratio(first / ours)])
         print_table(f"F2 dense Jacobian: Brusselator N = {n} ({2 * n} states), "
                     f"max |J| = {scale:.3g}",
                     ["method", "best", "median", "max abs diff vs ours",
-                     "max abs err vs complex step", "time / RHS", "peer / ours"], rows)
-
-
-def _f2_peer_row(label, thunk, J_ours, J_ref, scale, tol, ours_best, base_best, kw):
-    if isinstance(thunk, Failed):
-        return [label, str(thunk), "", "", "", "", ""]
-    J = attempt(lambda: np.asarray(thunk(), dtype=float))
-    if isinstance(J, Failed):
-        return [label, str(J), "", "", "", "", ""]
-    if J.shape != J_ours.shape:
-        return [label, f"not timed: Jacobian shape {J.shape}, expected {J_ours.shape}",
-                "", "", "", "", ""]
-    diff = np.max(np.abs(J - J_ours))
-    err = np.max(np.abs(J - J_ref))
-    if diff > tol * scale:
-        return [label, f"not timed: Jacobian disagrees (max diff {diff:.1e})", "",
-                f"{diff:.1e}", f"{err:.1e}", "", ""]
-    t = measure(thunk, **kw)
-    return [label, format_time(t.best), format_time(t.median), f"{diff:.1e}", f"{err:.1e}",
-            format_ratio(t.best / base_best), format_ratio(t.best / ours_best)]
+                     "max abs err vs complex step", "time / RHS", "peer / ours"], rows + untimed)
 
 
 def main(argv=None) -> int:
@@ -402,7 +414,8 @@ def main(argv=None) -> int:
         if notes:
             print("; ".join(notes))
     print(f"timing: best and median of up to {settings.repeat} samples, each >= "
-          f"{settings.min_time} s of repeated calls (time.perf_counter)")
+          f"{settings.min_time} s of repeated calls (time.perf_counter); the rows of a "
+          "table are sampled in alternating rounds")
     print("ratios use the best times; 'peer / ours' above 1x means ours is faster")
     print()
     run_f1(settings, peers)

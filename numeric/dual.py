@@ -32,8 +32,8 @@ Examples
 >>> import numeric as nm
 >>> x = nm.Dual(0.5, 1.0)
 >>> y = nm.exp(x) * nm.sin(x)
->>> round(y.partials[0], 12)      # e^x (sin x + cos x) at 0.5
-2.237328727872
+>>> round(float(y.partials[0]), 12)      # e^x (sin x + cos x) at 0.5
+2.237328119798
 """
 
 from __future__ import annotations

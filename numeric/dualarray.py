@@ -421,8 +421,47 @@ def _from_object_array(a: np.ndarray) -> Any:
     return DualArray._new(value.reshape(a.shape), partials.reshape(a.shape + (k,)), tag)
 
 
+_SCALARS = (float, int, np.floating)
+
+
+def _fast_op(rname: str, reflected: bool, self, o):
+    """``self (op) o`` without rule dispatch for the cases a solver's stage loop makes.
+
+    Same-tag DualArray +/- DualArray of the same shape, and DualArray with a
+    plain real scalar (+ - * /), on plain ndarray parts (no nesting). None
+    when the case is not one of these (the general path handles it).
+    """
+    v, pa = self.value, self.partials
+    if type(v) is not np.ndarray or type(pa) is not np.ndarray:
+        return None
+    if isinstance(o, DualArray):
+        if (rname in ("add", "sub") and o._nm_order == self._nm_order and type(o.value) is np.ndarray
+                and type(o.partials) is np.ndarray and o.value.shape == v.shape
+                and o.partials.shape == pa.shape):
+            if rname == "add":
+                return DualArray._new(v + o.value, pa + o.partials, self._nm_order)
+            if reflected:
+                return DualArray._new(o.value - v, o.partials - pa, self._nm_order)
+            return DualArray._new(v - o.value, pa - o.partials, self._nm_order)
+        return None
+    if not isinstance(o, _SCALARS) or isinstance(o, bool):
+        return None
+    if rname == "mul":
+        return DualArray._new(v * o, pa * o, self._nm_order)
+    if rname == "add":
+        return DualArray._new(v + o, pa, self._nm_order)
+    if rname == "sub":
+        return DualArray._new(o - v, -pa, self._nm_order) if reflected else DualArray._new(v - o, pa, self._nm_order)
+    if rname == "truediv" and not reflected:
+        return DualArray._new(v / o, pa / o, self._nm_order)
+    return None
+
+
 def _make_op(rname: str, reflected: bool):
     def op(self, o):
+        fast = _fast_op(rname, reflected, self, o)
+        if fast is not None:
+            return fast
         if isinstance(o, (list, tuple)):
             o = np.asarray(o)
         if isinstance(o, np.ndarray) and o.dtype == object:

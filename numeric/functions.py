@@ -79,12 +79,15 @@ def _complex_cbrt(z):
 
 
 def _mp_cbrt(x):
-    if isinstance(x, mpmath.mpf) and x < 0:
+    # the real cube root, continued analytically off the real axis (as _complex_cbrt)
+    if (x < 0) if isinstance(x, mpmath.mpf) else (isinstance(x, mpmath.mpc) and x.real < 0):
         return -mpmath.cbrt(-x)
     return mpmath.cbrt(x)
 
 
 def _mp_lgamma(x):
+    if isinstance(x, mpmath.mpc):  # the analytic log-gamma, as for Python complex
+        return mpmath.loggamma(x)
     return mpmath.log(abs(mpmath.gamma(x)))
 
 

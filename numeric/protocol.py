@@ -37,7 +37,7 @@ Hooks a number type provides
 Examples
 --------
 >>> import numpy as np, mpmath, numeric as nm
->>> nm.value(3.0), nm.eps(np.float32(1.0)) == np.finfo(np.float32).eps
+>>> nm.value(3.0), bool(nm.eps(np.float32(1.0)) == np.finfo(np.float32).eps)
 (3.0, True)
 >>> nm.norm(np.array([3.0, 4.0]))   # root mean square, as DifferentialEquations.jl
 3.5355339059327378
@@ -157,7 +157,7 @@ def eps(x: Any) -> Any:
     if _is_object_array(inner):
         inner = value(inner.flat[0]) if inner.size else 0.0
     if isinstance(inner, (mpmath.mpf, mpmath.mpc)):
-        return mpmath.eps
+        return +mpmath.eps  # an mpf now, not the lazy constant (which follows mp.prec)
     dtype = getattr(inner, "dtype", None)
     if dtype is not None and np.issubdtype(dtype, np.inexact):
         return np.finfo(dtype).eps

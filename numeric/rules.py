@@ -85,11 +85,29 @@ def _and(a, b):
 
 def _pow_partial_exponent(ans, x, y):
     # d/dy x**y = x**y log x, taken as 0 where x == 0 (its limit for y > 0).
+    if isinstance(x, (int, float)) and not isinstance(ans, (int, float)):
+        x = x + zero(ans)  # a Python constant base: its log at the precision of the result
     if isinstance(x == 0, (bool, np.bool_)):
         return zero(ans) if x == 0 else ans * F.log(x)
     at_zero = x == 0
     safe = F.where(at_zero, one(x), x)
     return F.where(at_zero, zero(ans), ans * F.log(safe))
+
+
+def _reciprocal(y, like):
+    # 1 / y; a Python-number y meeting an mpf result is divided at mpf
+    # precision (1 / 1.5 as a float would cap the derivative at 16 digits)
+    if isinstance(y, (int, float)) and _is_mpf(innermost(like)):
+        import mpmath
+
+        return 1 / mpmath.mpf(y)
+    return 1 / y
+
+
+def _is_mpf(v):
+    if isinstance(v, np.ndarray):
+        return v.dtype == object and v.size > 0 and _is_mpf(innermost(v.flat[0]))
+    return type(v).__module__.startswith("mpmath")
 
 
 def _tie_split(x, y):
@@ -152,7 +170,7 @@ _ARITHMETIC = [
     ("add", 2, (lambda a, x, y: 1, lambda a, x, y: 1)),
     ("sub", 2, (lambda a, x, y: 1, lambda a, x, y: -1)),
     ("mul", 2, (lambda a, x, y: y, lambda a, x, y: x)),
-    ("truediv", 2, (lambda a, x, y: 1 / y, lambda a, x, y: -a / y)),
+    ("truediv", 2, (lambda a, x, y: _reciprocal(y, a), lambda a, x, y: -a / y)),
     ("neg", 1, (lambda a, x: -1,)),
 ]
 

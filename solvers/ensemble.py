@@ -38,6 +38,7 @@ True
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import pickle
@@ -343,7 +344,8 @@ def _run_dask(ens, alg, seed, options, batches, workers, client, cluster_kwargs,
                           "'metanum[ensemble]' (or 'dask[distributed]')") from exc
     own_client = own_cluster = None
     if client is None:
-        kwargs = {"n_workers": workers, "threads_per_worker": 1, "dashboard_address": None}
+        kwargs = {"n_workers": workers, "threads_per_worker": 1, "dashboard_address": None,
+                  "silence_logs": logging.ERROR}
         kwargs.update(cluster_kwargs or {})
         own_cluster = LocalCluster(**kwargs)
         client = own_client = Client(own_cluster)

@@ -19,6 +19,8 @@ from solvers import (
     ODEProblem,
     ReturnCode,
     Tsit5,
+    Vern7,
+    Vern9,
     solve,
 )
 
@@ -80,7 +82,7 @@ def _first(u):
     return u[0] if hasattr(u, "__getitem__") and not isinstance(u, float) else u
 
 
-@pytest.mark.parametrize("alg", [BS3, DP5, Tsit5], ids=lambda a: a.__name__)
+@pytest.mark.parametrize("alg", [BS3, DP5, Tsit5, Vern9], ids=lambda a: a.__name__)
 def test_decay_every_type(kind, alg):
     u0 = kind.make([1.0])
     rtol = max(kind.rtol, 1e-7) if alg is BS3 else kind.rtol
@@ -135,8 +137,9 @@ def lv_reference():
     return ref
 
 
-@pytest.mark.parametrize("alg,rtol,tol", [(BS3, 1e-7, 1e-4), (DP5, 1e-8, 1e-6), (Tsit5, 1e-8, 1e-6)],
-                         ids=["BS3", "DP5", "Tsit5"])  # fmt: skip
+@pytest.mark.parametrize("alg,rtol,tol", [(BS3, 1e-7, 1e-4), (DP5, 1e-8, 1e-6), (Tsit5, 1e-8, 1e-6),
+                                          (Vern7, 1e-10, 1e-8), (Vern9, 1e-12, 1e-10)],
+                         ids=["BS3", "DP5", "Tsit5", "Vern7", "Vern9"])  # fmt: skip
 def test_lotka_volterra_against_reference(lv_reference, alg, rtol, tol):
     prob = ODEProblem(lotka, np.array([1.0, 1.0]), (0.0, 10.0), LV_P)
     sol = solve(prob, alg(), rtol=rtol, atol=rtol * 1e-2)
@@ -186,6 +189,34 @@ def test_mpf_precision_is_real():
         sol2 = solve(ODEProblem(lambda u, p, t: -u, u0, (0, 1)), RK4(), dt=mpmath.mpf(1) / 800)
         err2 = abs(sol2.u[-1] - mpmath.exp(-1))
         assert 14 < err / err2 < 18  # clean fourth order, no float64 floor
+
+
+def test_vern9_forty_digits():
+    """u' = -u to t = 1 at 40 digits: error below 1e-35 against mpmath.exp(-1), in a few seconds."""
+    import time
+
+    with mpmath.workdps(40):
+        start = time.perf_counter()
+        prob = ODEProblem(lambda u, p, t: -u, mpmath.mpf(1), (mpmath.mpf(0), mpmath.mpf(1)))
+        sol = solve(prob, Vern9(), rtol=mpmath.mpf("1e-32"), atol=mpmath.mpf("1e-34"), save_everystep=False)
+        elapsed = time.perf_counter() - start
+        assert sol.retcode is ReturnCode.Success
+        assert isinstance(sol.u[-1], mpmath.mpf)
+        err = abs(sol.u[-1] - mpmath.exp(-1))
+        assert err < mpmath.mpf("1e-35"), mpmath.nstr(err, 5)
+        # a float64 solve cannot do better than ~1e-17: the digits are real
+        assert err < mpmath.mpf("1e-30")
+    assert elapsed < 15.0  # ~1 s on an idle 2-core machine; generous for a loaded one
+
+
+def test_verner_dense_output_between_steps(lv_reference):
+    prob = ODEProblem(lotka, np.array([1.0, 1.0]), (0.0, 10.0), LV_P)
+    for alg in (Vern7, Vern9):
+        sol = solve(prob, alg(), rtol=1e-12, atol=1e-14)
+        ts = np.linspace(0.05, 9.95, 41)
+        assert np.abs(sol(ts) - lv_reference.sol(ts).T).max() < 1e-9, alg.__name__
+        # the lazily computed extra stages are counted
+        assert sol.stats.nf > (alg.tableau.stages - 1) * sol.stats.naccept
 
 
 # ---------------------------------------------------------------- failure modes

@@ -162,3 +162,21 @@ def test_clear_errors():
         solve(gbm(), EulerMaruyama(), path=BrownianPath((0.0, 1.0), (3,), seed=1), batch=2)
     with pytest.raises(ValueError, match="give a step dt"):
         solve(gbm(), EulerMaruyama(), seed=1)
+
+
+def test_other_number_types_run_unchanged():
+    import mpmath
+    path = BrownianPath((0.0, 1.0), shape=(), seed=4, n=32)
+    ref = solve(gbm(), Milstein(), path=path, save="final").u[-1]
+    f32 = solve(gbm(u0=np.float32(1.0)), Milstein(), path=path, save="final").u[-1]
+    assert f32.dtype == np.float32 and abs(f32 - ref) < 1e-5 * abs(ref)
+    with mpmath.workdps(30):
+        mp = solve(gbm(u0=mpmath.mpf(1)), Milstein(), path=path, save="final").u[-1]
+        assert isinstance(mp, mpmath.mpf) and abs(mp - ref) < 1e-12 * abs(ref)
+
+
+def test_solvers_solve_delegates_to_the_problem():
+    from solvers import solve as generic_solve
+    a = generic_solve(gbm(), EulerMaruyama(), dt=0.1, seed=3, save="final").u[-1]
+    b = solve(gbm(), EulerMaruyama(), dt=0.1, seed=3, save="final").u[-1]
+    assert a == b

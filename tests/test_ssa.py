@@ -49,6 +49,21 @@ def test_birth_death_stationary_law_is_poisson(alg):
     assert stats.chisquare(observed, n * probs).pvalue > 1e-6
 
 
+@pytest.mark.parametrize("alg", [Direct(), SortingDirect()], ids=["direct", "sorting"])
+def test_many_reactions_independent_birth_death_species(alg):
+    # 35 species, 70 reactions (above codegen.MAX_REACTIONS: the generic compiled loop runs):
+    # species i is born at rate k_i and dies at rate x_i, stationary law Poisson(k_i)
+    m, n = 35, 600
+    k = 1.0 + np.arange(m) / 7.0
+    names = [f"X{i}" for i in range(m)]
+    reactions = [r for i in range(m) for r in (({}, {names[i]: 1}, k[i]), ({names[i]: 1}, {}, 1.0))]
+    prob = JumpProblem.mass_action([0] * m, reactions, names, (0.0, 12.0))
+    ens = EnsembleProblem(prob, output_func=lambda sol, i: sol.u[-1].copy())
+    x = np.array(solve_ensemble(ens, alg, trajectories=n, seed=17, save="final").u)
+    # mean at t = 12 is k (1 - e^-12) ~ k; 5-sigma bound per species (35 checks)
+    assert np.all(np.abs(x.mean(axis=0) - k) < 5 * np.sqrt(k / n))
+
+
 def sir_final_size_law(n, i0, beta, gamma):
     """Exact law of the final number of susceptibles (embedded jump chain, dynamic programming)."""
     prob = np.zeros((n + 1, n + 1))                # prob[s, i] of visiting state (s, i)
@@ -150,6 +165,11 @@ def test_propensity_function_compiled_and_pure_python_agree_with_mass_action():
     assert b.stats["compiled"]
     for sol in (b, c):
         assert np.array_equal(a.t, sol.t) and np.array_equal(a.u, sol.u)
+    # the same compiled loop reports a negative propensity (recovery rate < 0) clearly
+    bad = JumpProblem.from_propensity(sir_propensity, ma.stoich, ma.x0, ma.tspan,
+                                      p=(beta, -gamma))
+    with pytest.raises(ValueError, match="propensity of reaction 1 is negative at t = 0.0"):
+        run(bad, Direct(), seed=1)
 
 
 class NotCompilable:
@@ -225,10 +245,10 @@ def test_clear_errors():
         JumpProblem.mass_action([1], [({"Y": 1}, {}, 1.0)], ["X"], (0, 1))
     with pytest.raises(ValueError, match="rate constant of reaction 0"):
         JumpProblem.mass_action([1], [({"X": 1}, {}, -1.0)], ["X"], (0, 1))
-    bad = JumpProblem.from_propensity(lambda x, p, t: np.array([1.0, -0.5 * x[0]]),
-                                      [[1], [-1]], [3], (0.0, 1.0))
+    bad = JumpProblem.from_propensity(sir_propensity, [[-1, 1, 0], [0, -1, 1]], [9, 1, 0],
+                                      (0.0, 1.0), p=(5e-4, -0.05))
     with pytest.raises(ValueError, match="propensity of reaction 1 is negative"):
-        run(bad, Direct(), seed=1)
+        run(bad, Direct(), seed=1, compiled=False)   # compiled: see the propensity test
     wrong_len = JumpProblem.from_propensity(lambda x, p, t: np.array([1.0]), [[1], [-1]], [3],
                                             (0.0, 1.0))
     with pytest.raises(ValueError, match="one rate per reaction"):

@@ -19,17 +19,34 @@ _PARALLEL_MIN = 50_000  # below this many points threads cost more than they sav
 
 
 def _clenshaw_body(c, x, out):  # pragma: no cover - compiled
+    # Four points per pass: four independent recurrences keep the floating-point
+    # pipeline full (one recurrence is a chain of dependent multiply-adds).
     n = c.shape[0]
-    for i in prange(x.shape[0]):
-        t = x[i]
-        two_t = 2.0 * t
-        b1 = 0.0
-        b2 = 0.0
+    m = x.shape[0]
+    blocks = m // 4
+    for blk in prange(blocks):
+        i = 4 * blk
+        t0, t1, t2, t3 = x[i], x[i + 1], x[i + 2], x[i + 3]
+        u0, u1, u2, u3 = 2.0 * t0, 2.0 * t1, 2.0 * t2, 2.0 * t3
+        a0 = a1 = a2 = a3 = 0.0
+        b0 = b1 = b2 = b3 = 0.0
         for k in range(n - 1, 0, -1):
-            b0 = c[k] + two_t * b1 - b2
-            b2 = b1
-            b1 = b0
-        out[i] = c[0] + t * b1 - b2
+            ck = c[k]
+            a0, b0 = ck + u0 * a0 - b0, a0
+            a1, b1 = ck + u1 * a1 - b1, a1
+            a2, b2 = ck + u2 * a2 - b2, a2
+            a3, b3 = ck + u3 * a3 - b3, a3
+        out[i] = c[0] + t0 * a0 - b0
+        out[i + 1] = c[0] + t1 * a1 - b1
+        out[i + 2] = c[0] + t2 * a2 - b2
+        out[i + 3] = c[0] + t3 * a3 - b3
+    for i in range(4 * blocks, m):
+        t = x[i]
+        a = 0.0
+        b = 0.0
+        for k in range(n - 1, 0, -1):
+            a, b = c[k] + 2.0 * t * a - b, a
+        out[i] = c[0] + t * a - b
 
 
 def _trig_body(c, theta, out):  # pragma: no cover - compiled

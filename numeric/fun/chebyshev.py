@@ -36,7 +36,7 @@ Examples
 >>> c = ch.vals2coeffs(x**2)           # x^2 = (T_0 + T_2) / 2
 >>> np.round(c, 12) + 0.0
 array([0.5, 0. , 0.5, 0. , 0. ])
->>> float(ch.clenshaw(c, np.array(0.3)))
+>>> round(float(ch.clenshaw(c, np.array(0.3))), 14)
 0.09
 """
 

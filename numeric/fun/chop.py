@@ -20,9 +20,9 @@ Examples
 --------
 >>> import numpy as np
 >>> from numeric.fun.chop import standard_chop
->>> c = 10.0 ** -np.arange(40)      # decays to 1e-39: keeps about 16
+>>> c = 10.0 ** -np.arange(40.0)    # decays to 1e-39: keep down to about eps
 >>> standard_chop(c, 2.0**-52)
-16
+18
 """
 
 from __future__ import annotations

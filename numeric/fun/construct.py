@@ -50,6 +50,7 @@ def adaptive_coefficients(
     start: int = 0,
     on_unresolved: str = "error",
     what: str = "the function",
+    sample_test: Callable[[Any], bool] | None = None,
 ) -> Any:
     """Coefficients of *sample* resolved to *tol* on *space*.
 
@@ -70,6 +71,10 @@ def adaptive_coefficients(
         :class:`FunConstructionError`, or warn and return the unchopped series.
     what : str
         Name of the function in messages.
+    sample_test : callable, optional
+        ``sample_test(c)`` is False when the chopped series disagrees with the
+        function off the grid (a grid that aliases a high frequency onto a low
+        one looks resolved); the construction then goes on refining.
     """
     from numeric.fun.spaces import DEFAULT_MAXLENGTH, DEFAULT_MAXLENGTH_MP
 
@@ -91,7 +96,7 @@ def adaptive_coefficients(
         t = tolerance(c) if tol is None else tol
         mags = magnitudes(c)
         keep = space.cutoff(mags, t)
-        if keep < n:
+        if keep < n and (sample_test is None or sample_test(c[:keep])):
             return c[:keep]
         scale = float(np.max(mags))
         if previous_scale is not None and scale > 1e8 * max(previous_scale, 1e-300):

@@ -152,7 +152,7 @@ class Chebyshev(Space):
     >>> import numpy as np, numeric as nm
     >>> f = nm.Fun(np.exp, nm.Chebyshev(0, 1))
     >>> len(f), round(float(f.sum()), 14)      # e - 1
-    (15, 1.71828182845905)
+    (13, 1.71828182845905)
     """
 
     periodic = False

@@ -66,16 +66,87 @@ def compile_rhs(f: Any, u: np.ndarray, p: Any, t: float, force: bool) -> tuple:
 
 
 def _build_loop():
+    """Compile the loop's pieces; only ``loop`` itself depends on ``f`` (and is recompiled per f).
+
+    Everything that does not call ``f`` lives in small helpers cached on disk
+    (``cache=True``), which keeps the per-f compilation short.
+    """
     import numba
 
-    @numba.njit(cache=False)
+    @numba.njit(cache=True)
+    def combine(u, hM, r, K, m):
+        """u + sum_{l<m} hM[r, l] K[l] (zero coefficients skipped)."""
+        out = u.copy()
+        for l in range(m):
+            a = hM[r, l]
+            if a != 0.0:
+                for j in range(u.size):
+                    out[j] += a * K[l, j]
+        return out
+
+    @numba.njit(cache=True)
+    def error_norm(u, u_new, hM, K, rtol, atol):
+        r = hM.shape[0] - 1
+        acc = 0.0
+        n = u.size
+        for j in range(n):
+            e = 0.0
+            for l in range(K.shape[0]):
+                e += hM[r, l] * K[l, j]
+            e = e / (atol[j] + rtol[j] * max(abs(u[j]), abs(u_new[j])))
+            acc += e * e
+        return math.sqrt(acc / n) if n > 0 else 0.0
+
+    @numba.njit(cache=True)
+    def control(E, h_real, dtr, qold, last_rejected, beta1, beta2, safety, qmin, qmax):
+        """PI controller: (accepted, next dt, qold, last_rejected); as in the generic loop."""
+        if not (E < np.inf):
+            return False, h_real * qmin, qold, True
+        if E > 1.0:
+            return False, h_real / min(1.0 / qmin, E**beta1 / safety), qold, True
+        q = E**beta1 / qold**beta2 / safety
+        q = min(1.0 / qmin, max(1.0 / qmax, q))
+        dt_next = h_real / q
+        if last_rejected and dt_next > h_real:
+            dt_next = h_real
+        return True, dt_next, (E if E > 1e-4 else 1e-4), False
+
+    @numba.njit(cache=True)
+    def all_finite(u):
+        for j in range(u.size):
+            if not np.isfinite(u[j]):
+                return False
+        return True
+
+    @numba.njit(cache=True)
+    def store(ts, us, Ks, nsave, t_new, u_new, K):
+        if nsave == ts.size:
+            cap = 2 * ts.size
+            ts2 = np.empty(cap)
+            us2 = np.empty((cap, us.shape[1]))
+            Ks2 = np.empty((cap, Ks.shape[1], Ks.shape[2]))
+            ts2[:nsave] = ts[:nsave]
+            us2[:nsave] = us[:nsave]
+            Ks2[: nsave - 1] = Ks[: nsave - 1]
+            ts, us, Ks = ts2, us2, Ks2
+        Ks[nsave - 1] = K
+        ts[nsave] = t_new
+        us[nsave] = u_new
+        return ts, us, Ks
+
+    @numba.njit(cache=True)
+    def scale(M, h, hM):
+        for r in range(M.shape[0]):
+            for j in range(M.shape[1]):
+                hM[r, j] = M[r, j] * h
+
+    @numba.njit
     def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol,
              dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t):  # fmt: skip
         n = u0.size
-        cap = 64
-        ts = np.empty(cap)
-        us = np.empty((cap, n))
-        Ks = np.empty((cap, s, n))
+        ts = np.empty(64)
+        us = np.empty((64, n))
+        Ks = np.empty((64, s, n))
         ts[0] = t0
         us[0] = u0
         nsave = 1
@@ -91,12 +162,12 @@ def _build_loop():
         last_rejected = False
         iters = 0
         stop_i = 0
-        nstops = stops.size
         hM = np.empty_like(M)
+        factor = 1.01 if adaptive else 1.0 + 1e-9
         while True:
             remaining = tdir * (stops[stop_i] - t)
             if remaining <= 0.0:
-                if stop_i == nstops - 1:
+                if stop_i == stops.size - 1:
                     break
                 stop_i += 1
                 continue
@@ -104,9 +175,8 @@ def _build_loop():
                 code = 1
                 break
             iters += 1
-            if dtr > dtmax:
-                dtr = dtmax
-            landing = dtr * (1.01 if adaptive else 1.0 + 1e-9) >= remaining
+            dtr = min(dtr, dtmax)
+            landing = dtr * factor >= remaining
             if landing:
                 t_new = stops[stop_i]
                 h = t_new - t
@@ -118,69 +188,27 @@ def _build_loop():
             if adaptive and (h_real < dtmin or h_real <= 4.0 * eps_t * abs(t)):
                 code = 2
                 break
-            for r in range(M.shape[0]):
-                for j in range(s):
-                    hM[r, j] = M[r, j] * h
-            K = np.zeros((s, n))
+            scale(M, h, hM)
+            K = np.empty((s, n))
             K[0] = k
             ui = u
             for i in range(1, s):
-                ui = u + hM[i] @ K
-                ti = t_new if c[i] == 1.0 else t + c[i] * h
-                K[i] = f(ui, p, ti)
+                ui = combine(u, hM, i, K, i)
+                K[i] = f(ui, p, t_new if c[i] == 1.0 else t + c[i] * h)
             nf += s - 1
-            if fsal:
-                u_new = ui
-            else:
-                u_new = u + hM[s] @ K
+            u_new = ui if fsal else combine(u, hM, s, K, s)
             if adaptive:
-                err = hM[M.shape[0] - 1] @ K
-                acc = 0.0
-                for j in range(n):
-                    sc = atol[j] + rtol[j] * max(abs(u[j]), abs(u_new[j]))
-                    e = err[j] / sc
-                    acc += e * e
-                E = math.sqrt(acc / n) if n > 0 else 0.0
-                if not (E < np.inf):
+                ok, dtr, qold, last_rejected = control(error_norm(u, u_new, hM, K, rtol, atol), h_real, dtr,
+                                                       qold, last_rejected, beta1, beta2, safety, qmin, qmax)
+                if not ok:
                     nrej += 1
-                    last_rejected = True
-                    dtr = h_real * qmin
                     continue
-                if E > 1.0:
-                    nrej += 1
-                    last_rejected = True
-                    dtr = h_real / min(1.0 / qmin, E**beta1 / safety)
-                    continue
-                q = E**beta1 / qold**beta2 / safety
-                q = min(1.0 / qmin, max(1.0 / qmax, q))
-                dt_next = h_real / q
-                if last_rejected and dt_next > h_real:
-                    dt_next = h_real
-                qold = E if E > 1e-4 else 1e-4
-                last_rejected = False
-            else:
-                finite = True
-                for j in range(n):
-                    if not np.isfinite(u_new[j]):
-                        finite = False
-                if not finite:
-                    code = 3
-                    nacc += 1
-                    break
-                dt_next = dtr
+            elif not all_finite(u_new):
+                code = 3
+                nacc += 1
+                break
             nacc += 1
-            if nsave == cap:
-                cap *= 2
-                ts2 = np.empty(cap)
-                us2 = np.empty((cap, n))
-                Ks2 = np.empty((cap, s, n))
-                ts2[:nsave] = ts[:nsave]
-                us2[:nsave] = us[:nsave]
-                Ks2[: nsave - 1] = Ks[: nsave - 1]
-                ts, us, Ks = ts2, us2, Ks2
-            Ks[nsave - 1] = K
-            ts[nsave] = t_new
-            us[nsave] = u_new
+            ts, us, Ks = store(ts, us, Ks, nsave, t_new, u_new, K)
             nsave += 1
             t = t_new
             u = u_new
@@ -189,10 +217,9 @@ def _build_loop():
             else:
                 k = f(u, p, t)
                 nf += 1
-            dtr = dt_next
             if landing:
                 stop_i += 1
-                if stop_i == nstops:
+                if stop_i == stops.size:
                     break
         return ts[:nsave], us[:nsave], Ks[: nsave - 1], nf, nacc, nrej, code, t
 

@@ -263,6 +263,7 @@ def solve_ode(
         stepper = FloatArrayStepper(co, f, p, u, atol, rtol, adaptive)
     else:
         stepper = GenericStepper(co, f, p, norm, adaptive)
+        stepper.coerce_like(u, k1)
     float_path = isinstance(stepper, FloatArrayStepper)
     plain_time = tv0 is t0 and tvf is tf and isinstance(tv0, float)
 

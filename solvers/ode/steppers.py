@@ -142,14 +142,35 @@ class GenericStepper:
         self.c_one = [ci == 1 for ci in tab.c]
         self.fsal = tab.fsal
         self.norm = norm
+        self.zero = None
+
+    def coerce_like(self, u: Any, k: Any) -> None:
+        """Convert every ``f`` result to the state's type once, when they differ.
+
+        An ``f`` written with scalar operations returns, for a DualArray state,
+        an object array of duals; adding it to a zero state once per
+        evaluation (instead of in every stage combination) keeps the stage
+        arithmetic vectorised.
+        """
+        if type(k) is not type(u) and hasattr(u, "shape"):
+            try:
+                z = nm.zero(u)
+                if type(z + k) is type(u):
+                    self.zero = z
+            except TypeError:
+                self.zero = None
 
     def step(self, t: Any, u: Any, k1: Any, h: Any, t_new: Any) -> tuple:
         f, p, a, c, c_one = self.f, self.p, self.a, self.c, self.c_one
+        z = self.zero
+        if z is not None and type(k1) is not type(z):
+            k1 = z + k1
         ks = [k1]
         ui = u
         for i in range(1, self.s):
             ui = u + h * lincomb(a[i], ks)
-            ks.append(f(ui, p, t_new if c_one[i] else t + c[i] * h))
+            k = f(ui, p, t_new if c_one[i] else t + c[i] * h)
+            ks.append(k if z is None else z + k)
         u_new = ui if self.fsal else u + h * lincomb(self.b, ks)
         E = None
         if self.bt is not None:

@@ -223,6 +223,10 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
     _check_shapes(prob, alg, u, general)
     shape = prob.noise_shape(batch)
     sqrt_h, sqrt_area = math.sqrt(h), math.sqrt(h / 12)
+    primal = np.asarray(nm.value(u))
+    noise_dtype = primal.dtype if primal.dtype == np.float32 else None   # float32 stays float32
+    if noise_dtype is not None and path is not None:
+        dws, areas = dws.astype(noise_dtype), areas.astype(noise_dtype)
     ts, us = [], []
     want = np.zeros(n + 1, dtype=bool)
     want[save_idx] = True
@@ -236,6 +240,9 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
         else:
             dw = rng.standard_normal(shape) * sqrt_h
             area = rng.standard_normal(shape) * sqrt_area if alg.needs_area else None
+            if noise_dtype is not None:
+                dw = dw.astype(noise_dtype)
+                area = None if area is None else area.astype(noise_dtype)
         u = alg.step(prob, u, t, h, dw, area, general)
         if want[k + 1]:
             ts.append(t0 + (k + 1) * h)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from solvers.ssa import kernels
+from solvers.ssa import codegen, kernels
 from solvers.ssa.solution import JumpSolution
 from solvers.ssa.streams import as_generator
 
@@ -69,6 +69,7 @@ class TauLeaping:
 
 # ----------------------------------------------------------------- kernel cache
 _CACHE: dict = {}
+_UNCOMPILABLE: set = set()          # propensity functions numba could not compile
 
 
 def _numba():
@@ -85,7 +86,14 @@ def _jit_inline(fn):
     return _numba().njit(nogil=True, inline="always")(fn)
 
 
-def _mass_action_kernels(compiled: bool) -> dict:
+def _mass_action_kernels(compiled: bool, ma: Any = None, stoich: Any = None) -> dict:
+    """Kernels for mass-action problems.
+
+    Compiled: the direct and tau-leaping loops over a propensity routine
+    generated for this network's structure (:mod:`solvers.ssa.codegen`) when
+    *ma* is given and generation works, else over the generic routine.
+    Pure Python: always the generic routine.
+    """
     key = ("mass_action", compiled)
     if key not in _CACHE:
         # closures over register_jitable module functions only: numba caches them on disk
@@ -93,7 +101,16 @@ def _mass_action_kernels(compiled: bool) -> dict:
         _CACHE[key] = {"direct": wrap(kernels.make_direct(kernels.mass_action_fill)),
                        "sorting": wrap(kernels.make_sorting_direct()),
                        "tau": wrap(kernels.make_tau_leap(kernels.mass_action_fill))}
-    return _CACHE[key]
+    if not compiled or ma is None:
+        return _CACHE[key]
+    skey = ("specialised", ma.ptr.tobytes(), ma.species.tobytes(), ma.order.tobytes(),
+            stoich.shape, stoich.tobytes())
+    if skey not in _CACHE:
+        module = codegen.specialised_module(ma.ptr, ma.species, ma.order, stoich)
+        _CACHE[skey] = _CACHE[key] if module is None else {
+            "direct": _jit(module.direct, cache=True), "tau": _jit(module.tau, cache=True),
+            "sorting": _CACHE[key]["sorting"]}
+    return _CACHE[skey]
 
 
 def _user_kernels(propensity: Any, compiled: bool) -> dict:
@@ -133,13 +150,21 @@ def _save_mode(save: str, saveat: Any, t0: float, tf: float) -> tuple[int, np.nd
     return modes[save], np.empty(0)
 
 
+def _sparse_stoich(prob) -> tuple:
+    """The net stoichiometry in CSR form (row pointers, species, changes), made once per problem."""
+    cached = getattr(prob, "_sparse_stoich", None)
+    if cached is None or cached[0] is not prob.stoich:
+        v = prob.stoich
+        nz_rows, nz_cols = np.nonzero(v)
+        vptr = np.searchsorted(nz_rows, np.arange(v.shape[0] + 1)).astype(np.int64)
+        cached = (v, (vptr, nz_cols.astype(np.int64), v[nz_rows, nz_cols].astype(np.int64)))
+        prob._sparse_stoich = cached
+    return cached[1]
+
+
 def _call(prob, alg, fns: dict, x, rng, mode, saveat, max_events):
     t0, tf = prob.tspan
-    v = prob.stoich
-    nz_rows, nz_cols = np.nonzero(v)
-    vptr = np.searchsorted(nz_rows, np.arange(v.shape[0] + 1)).astype(np.int64)
-    vspecies = nz_cols.astype(np.int64)
-    vchange = v[nz_rows, nz_cols].astype(np.int64)
+    vptr, vspecies, vchange = _sparse_stoich(prob)
     ma = prob.mass_action_data
     if prob.propensity is None:
         data = (ma.rates, ma.ptr, ma.species, ma.order)
@@ -201,11 +226,13 @@ def run(prob, alg: Any = None, *, seed: Any = None, saveat: Any = None, save: st
         _check_user_propensity(prob)
         prob._checked = True
     use_jit = compiled is not False
+    if compiled == "auto" and prob.propensity is not None and prob.propensity in _UNCOMPILABLE:
+        use_jit = False                     # numba failed on it before: warned then
     out = None
     if use_jit:
         failure = None
         try:
-            fns = (_mass_action_kernels(True) if prob.propensity is None
+            fns = (_mass_action_kernels(True, prob.mass_action_data, prob.stoich) if prob.propensity is None
                    else _user_kernels(prob.propensity, True))
         except TypeError as exc:            # numba.njit refuses the object (not a function)
             failure = exc
@@ -218,7 +245,8 @@ def run(prob, alg: Any = None, *, seed: Any = None, saveat: Any = None, save: st
             if compiled is True:
                 raise TypeError(f"numba could not compile the propensity function: "
                                 f"{str(failure).splitlines()[0]}") from failure
-            _CACHE[("user", prob.propensity, True)] = _user_kernels(prob.propensity, False)
+            _CACHE.pop(("user", prob.propensity, True), None)
+            _UNCOMPILABLE.add(prob.propensity)
             warnings.warn("numba could not compile the propensity function; running the "
                           "pure-Python SSA loop (same trajectories, much slower). Write it with "
                           "plain arithmetic/NumPy on x and numeric p to get the compiled loop.",

@@ -1,0 +1,296 @@
+"""PB-ODE benchmarks: O1 Lotka–Volterra, O2 parameter gradient, O3 40 digits.
+
+Run ``python benchmarks/bench_ode.py`` for the full tables (peers included)
+or ``python benchmarks/bench_ode.py --quick`` for the smoke mode the test
+suite runs: few repeats, no peers, and assertions that our answers are right.
+
+O1 Lotka–Volterra
+    ``u' = [a x - b x y, -c y + d x y]``, a = 1.5, b = 1, c = 3, d = 1,
+    u0 = [1, 1], t in [0, 10], rtol = 1e-8, atol = 1e-10. The error is the
+    max-norm distance of u(10) to a reference from scipy DOP853 at
+    rtol = 1e-13, atol = 1e-14. Ours: the generic float64 path (Tsit5, DP5,
+    Vern7, Vern9) and the numba fast path (``compile=True``; warm time, and
+    the first call's compilation beside it). Peers: scipy ``solve_ivp``
+    RK45 and DOP853 at the same tolerances and, to match errors, RK45 at the
+    loosest tolerance whose error is no larger than our Tsit5's; scipy
+    ``odeint`` (LSODA); numbalsoda and diffrax when installed (rows say why
+    not otherwise).
+O2 sensitivities
+    Gradient of L = sum over t = 0, 1, ..., 10 of u1(t) + u2(t) with respect
+    to (a, b, c, d). Ours: ``nm.gradient`` pushes a DualArray parameter
+    through the unchanged solver (Tsit5, rtol 1e-8). Baseline: our own float
+    solve with the same saveat. Peers: central differences around scipy
+    DOP853 (8 solves, rtol 1e-10); diffrax + JAX when installed. Reference
+    gradient: central differences around DOP853 at rtol 1e-13 (h = 1e-5).
+O3 high precision
+    u' = -u, u(0) = 1 to t = 1 at mpmath dps = 40: Vern9 against
+    ``mpmath.odefun`` (Taylor series), error against ``mpmath.exp(-1)``.
+"""
+
+from __future__ import annotations
+
+import math
+import pathlib
+import sys
+import time
+from typing import Any
+
+import mpmath
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+from _harness import (Failed, attempt, format_ratio, format_time, header, load_peer,  # noqa: E402
+                      measure, parse_args, print_table)
+import numeric as nm  # noqa: E402
+from solvers import DP5, ODEProblem, Tsit5, Vern7, Vern9, solve  # noqa: E402
+
+PACKAGES = ["numpy", "scipy", "numba", "mpmath", "jax", "diffrax", "numbalsoda"]
+P0 = (1.5, 1.0, 3.0, 1.0)
+U0 = np.array([1.0, 1.0])
+T_END = 10.0
+RTOL, ATOL = 1e-8, 1e-10
+SAVE = np.arange(0.0, 11.0)
+
+
+def lotka(u, p, t):
+    a, b, c, d = p
+    x, y = u[0], u[1]
+    return np.array([a * x - b * x * y, -c * y + d * x * y])
+
+
+def lotka_scipy(t, u, a=1.5, b=1.0, c=3.0, d=1.0):
+    x, y = u
+    return [a * x - b * x * y, -c * y + d * x * y]
+
+
+def reference_end() -> np.ndarray:
+    from scipy.integrate import solve_ivp
+
+    return solve_ivp(lotka_scipy, (0.0, T_END), U0, method="DOP853", rtol=1e-13, atol=1e-14).y[:, -1]
+
+
+def loss_scipy(p, rtol) -> float:
+    from scipy.integrate import solve_ivp
+
+    sol = solve_ivp(lotka_scipy, (0.0, T_END), U0, method="DOP853", rtol=rtol, atol=rtol * 1e-2,
+                    t_eval=SAVE, args=tuple(p))  # fmt: skip
+    return float(sol.y.sum())
+
+
+def central_gradient(p, rtol, h=1e-5) -> np.ndarray:
+    g = np.empty(4)
+    for i in range(4):
+        e = np.zeros(4)
+        e[i] = h
+        g[i] = (loss_scipy(np.add(p, e), rtol) - loss_scipy(np.subtract(p, e), rtol)) / (2 * h)
+    return g
+
+
+def loss_ours(p) -> Any:
+    sol = solve(ODEProblem(lotka, U0, (0.0, T_END), p), Tsit5(), rtol=RTOL, atol=ATOL, saveat=SAVE)
+    total = sol.u[0].sum()
+    for u in sol.u[1:]:
+        total = total + u.sum()
+    return total
+
+
+def _err(u, ref) -> float:
+    return float(np.abs(np.asarray(u, dtype=float) - ref).max())
+
+
+def _row(name: str, timing, err, note: str = "", base=None) -> list:
+    if isinstance(timing, Failed):
+        return [name, str(timing), "-", "-", note]
+    t = timing.best
+    return [name, format_time(t), f"{err:.1e}" if err is not None else "-",
+            format_ratio(t / base) if base else "-", note]  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------- O1
+
+
+def bench_o1(settings, kw) -> list:
+    ref = reference_end()
+    prob = ODEProblem(lotka, U0, (0.0, T_END), P0)
+    rows = []
+    ours = {}
+    for alg in (Tsit5, DP5, Vern7, Vern9):
+        sol = solve(prob, alg(), rtol=RTOL, atol=ATOL)
+        err = _err(sol.u[-1], ref)
+        assert sol.retcode.value == "Success" and err < 1e-6, (alg.__name__, err)
+        ours[alg.__name__] = (measure(lambda a=alg: solve(prob, a(), rtol=RTOL, atol=ATOL), **kw), err)
+    base = ours["Tsit5"][0].best
+    for name, (t, err) in ours.items():
+        rows.append(_row(f"ours {name} (generic float64)", t, err, "", base))
+
+    if settings.quick:  # the numba path has its own test (tests/test_ode_compiled.py)
+        return rows
+    # numba fast path: first call compiles f and specialises the loop on it
+    import numba
+
+    fj = numba.njit(lotka)
+    start = time.perf_counter()
+    s = solve(prob.remake(f=fj), Tsit5(), rtol=RTOL, atol=ATOL)
+    compile_s = time.perf_counter() - start
+    assert s.compiled, s.compile_message
+    for alg in (Tsit5, Vern9):
+        s = solve(prob.remake(f=fj), alg(), rtol=RTOL, atol=ATOL)
+        err = _err(s.u[-1], ref)
+        assert err < 1e-6
+        t = measure(lambda a=alg: solve(prob.remake(f=fj), a(), rtol=RTOL, atol=ATOL), **kw)
+        rows.append(_row(f"ours {alg.__name__} numba fast path", t, err,
+                         f"first call {compile_s:.1f} s (compile)" if alg is Tsit5 else "", base))  # fmt: skip
+
+    from scipy.integrate import odeint, solve_ivp
+
+    for method in ("RK45", "DOP853"):
+        s = solve_ivp(lotka_scipy, (0.0, T_END), U0, method=method, rtol=RTOL, atol=ATOL)
+        t = measure(lambda m=method: solve_ivp(lotka_scipy, (0.0, T_END), U0, method=m, rtol=RTOL, atol=ATOL), **kw)
+        rows.append(_row(f"scipy solve_ivp {method}", t, _err(s.y[:, -1], ref), f"nfev {s.nfev}", base))
+    target = ours["Tsit5"][1]
+    for rt in (1e-8, 5e-9, 2e-9, 1e-9, 5e-10, 2e-10, 1e-10, 5e-11, 2e-11, 1e-11):
+        s = solve_ivp(lotka_scipy, (0.0, T_END), U0, method="RK45", rtol=rt, atol=rt * 1e-2)
+        if _err(s.y[:, -1], ref) <= target:
+            t = measure(lambda r=rt: solve_ivp(lotka_scipy, (0.0, T_END), U0, method="RK45", rtol=r,
+                                               atol=r * 1e-2), **kw)  # fmt: skip
+            rows.append(_row(f"scipy RK45 at matched error (rtol {rt:g})", t, _err(s.y[:, -1], ref),
+                             "error <= ours Tsit5", base))  # fmt: skip
+            break
+    y = odeint(lambda u, t: lotka_scipy(t, u), U0, [0.0, T_END], rtol=RTOL, atol=ATOL)
+    t = measure(lambda: odeint(lambda u, t: lotka_scipy(t, u), U0, [0.0, T_END], rtol=RTOL, atol=ATOL), **kw)
+    rows.append(_row("scipy odeint (LSODA)", t, _err(y[-1], ref), "", base))
+
+    nb = load_peer("numbalsoda")
+    if not nb.available:
+        rows.append(["numbalsoda lsoda / dop853", nb.error + " (needs gfortran to build)", "-", "-", ""])
+    else:  # pragma: no cover - not installable here
+        rows.extend(_numbalsoda_rows(nb.module, ref, kw, base))
+    dfx = load_peer("diffrax")
+    if not dfx.available:
+        rows.append(["diffrax Tsit5 (jit)", dfx.error, "-", "-", ""])
+    else:  # pragma: no cover - not installable here
+        rows.extend(_diffrax_o1_rows(dfx.module, ref, kw, base))
+    return rows
+
+
+def _numbalsoda_rows(numbalsoda, ref, kw, base):  # pragma: no cover - peer not installed here
+    import numba
+    from numba import cfunc
+
+    @cfunc(numbalsoda.lsoda_sig)
+    def rhs(t, u, du, p):
+        du[0] = 1.5 * u[0] - u[0] * u[1]
+        du[1] = -3.0 * u[1] + u[0] * u[1]
+
+    addr = rhs.address
+    rows = []
+    teval = np.array([0.0, T_END])
+    for name, fn in (("lsoda", numbalsoda.lsoda), ("dop853", numbalsoda.dop853)):
+        usol, ok = fn(addr, U0, teval, rtol=RTOL, atol=ATOL)
+        t = measure(lambda f=fn: f(addr, U0, teval, rtol=RTOL, atol=ATOL), **kw)
+        rows.append(_row(f"numbalsoda {name}", t, _err(usol[-1], ref), "", base))
+    del numba
+    return rows
+
+
+def _diffrax_o1_rows(diffrax, ref, kw, base):  # pragma: no cover - peer not installed here
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+
+    def vf(t, y, args):
+        a, b, c, d = args
+        return jnp.stack([a * y[0] - b * y[0] * y[1], -c * y[1] + d * y[0] * y[1]])
+
+    @jax.jit
+    def run(args):
+        sol = diffrax.diffeqsolve(diffrax.ODETerm(vf), diffrax.Tsit5(), 0.0, T_END, None, jnp.array(U0), args,
+                                  stepsize_controller=diffrax.PIDController(rtol=RTOL, atol=ATOL),
+                                  max_steps=100_000)  # fmt: skip
+        return sol.ys[-1]
+
+    args = jnp.array(P0)
+    start = time.perf_counter()
+    y = run(args).block_until_ready()
+    first = time.perf_counter() - start
+    t = measure(lambda: run(args).block_until_ready(), **kw)
+    return [_row("diffrax Tsit5 (jit warm)", t, _err(np.asarray(y), ref), f"compile {first:.2f} s", base)]
+
+
+# ------------------------------------------------------------------------------------------- O2
+
+
+def bench_o2(settings, kw) -> list:
+    ref_grad = central_gradient(P0, 1e-13)
+    ours = nm.gradient(loss_ours, np.array(P0))
+    ours_v = np.asarray(nm.value(ours), dtype=float)
+    err = float(np.abs(ours_v - ref_grad).max())
+    assert err < 1e-4 * max(1.0, np.abs(ref_grad).max()), (ours_v, ref_grad)
+    float_t = measure(lambda: loss_ours(P0), **kw)
+    grad_t = measure(lambda: nm.gradient(loss_ours, np.array(P0)), **kw)
+    base = float_t.best
+    rows = [_row("ours float solve (baseline)", float_t, None, "L only", base),
+            _row("ours nm.gradient (DualArray through Tsit5)", grad_t, err, "target <= 2.5x", base)]  # fmt: skip
+    if settings.quick:
+        return rows
+    cd = central_gradient(P0, 1e-10)
+    t = measure(lambda: central_gradient(P0, 1e-10), **kw)
+    rows.append(_row("central differences, scipy DOP853 (8 solves)", t, float(np.abs(cd - ref_grad).max()), "",
+                     base))  # fmt: skip
+    dfx = load_peer("diffrax")
+    if not dfx.available:
+        rows.append(["diffrax + jax.grad / jacfwd", dfx.error, "-", "-", ""])
+    return rows
+
+
+# ------------------------------------------------------------------------------------------- O3
+
+
+def bench_o3(settings, kw) -> list:
+    dps = 40
+    rows = []
+    with mpmath.workdps(dps):
+        exact = mpmath.exp(-1)
+
+        def ours():
+            prob = ODEProblem(lambda u, p, t: -u, mpmath.mpf(1), (mpmath.mpf(0), mpmath.mpf(1)))
+            return solve(prob, Vern9(), rtol=mpmath.mpf("1e-32"), atol=mpmath.mpf("1e-34"), save_everystep=False)
+
+        sol = ours()
+        err = abs(sol.u[-1] - exact)
+        assert err < mpmath.mpf("1e-35"), err
+        one = dict(kw, repeat=min(kw["repeat"], 3))
+        t = measure(ours, **one)
+        rows.append(_row(f"ours Vern9, mpf dps={dps} ({sol.stats.naccept} steps)", t, float(err), "", None))
+        if not settings.quick:
+            def peer():
+                return mpmath.odefun(lambda x, y: -y, 0, 1)(1)
+
+            v = peer()
+            tp = measure(peer, **one)
+            rows.append(_row("mpmath.odefun (Taylor)", tp, float(abs(v - exact)),
+                             f"ours / odefun = {format_ratio(t.best / tp.best)}", None))  # fmt: skip
+    return rows
+
+
+def main(argv=None) -> int:
+    settings = parse_args(__doc__.splitlines()[0], argv)
+    kw = dict(min_time=settings.min_time, repeat=settings.repeat, budget=settings.budget)
+    print(header(PACKAGES))
+    print()
+    cols = ["method", "time", "error", "vs first row", "note"]
+    print_table("O1 Lotka-Volterra, rtol 1e-8, atol 1e-10, error of u(10)", cols, bench_o1(settings, kw))
+    print_table("O2 gradient of sum u(t), t = 0..10, wrt (a, b, c, d); error vs central differences at rtol 1e-13",
+                cols, bench_o2(settings, kw))  # fmt: skip
+    print_table("O3 u' = -u to t = 1 at 40 digits", cols, bench_o3(settings, kw))
+    return 0
+
+
+if __name__ == "__main__":
+    start = time.perf_counter()
+    code = main()
+    print(f"total {time.perf_counter() - start:.1f} s")
+    sys.exit(code)
