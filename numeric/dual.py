@@ -48,7 +48,7 @@ import numpy as np
 from numeric import functions as F
 from numeric.backend import is_array
 from numeric.protocol import new_order
-from numeric.rules import ARITHMETIC, RULES, lookup
+from numeric.rules import ARITHMETIC, RULES, lift_constants, lookup
 
 __all__ = ["Dual"]
 
@@ -268,6 +268,7 @@ def _apply_rule(rule, args: tuple) -> Any:
             return DA._apply_rule(rule, tuple(DA._from_scalar(b) if isinstance(b, Dual) else b
                                               for b in args))
     vals = tuple(a.value if (type(a) is Dual and a._nm_order == tag) else a for a in args)
+    vals = lift_constants(vals)
     ans = rule.function(*vals)
     p = None
     for i, a in enumerate(args):
@@ -333,6 +334,8 @@ def _make_binary(rule, reflected: bool):
                 return r
         elif to is float or to is int or (isinstance(o, numbers.Number) and not is_array(o)):
             v = self.value
+            if type(v) is not float and (to is float or to is int):
+                v, o = lift_constants((v, o))
             if reflected:
                 ans = f(o, v)
                 p = d1(ans, o, v) * self._p

@@ -40,7 +40,7 @@ from numeric import functions as F
 from numeric.backend import is_array, namespace
 from numeric.dual import _LOSS, _UFUNC_NAMES, Dual, _dispatch
 from numeric.protocol import new_order
-from numeric.rules import ARITHMETIC, RULES, lookup
+from numeric.rules import ARITHMETIC, RULES, lift_constants, lookup
 
 __all__ = ["DualArray"]
 
@@ -205,6 +205,7 @@ class DualArray:
             if isinstance(a, Dual) and a._nm_order == tag:
                 a = DualArray._from_scalar(a)
             vals.append(a.value if isinstance(a, DualArray) and a._nm_order == tag else a)
+        vals = lift_constants(tuple(vals))
         ans = rule.function(*vals)
         p, fresh = None, False
         for i, a in enumerate(args):

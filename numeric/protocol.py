@@ -33,6 +33,9 @@ Hooks a number type provides
     Additive and multiplicative identities of the same type and shape.
 ``_nm_norm()``
     The non-negative real an adaptive solver compares to its tolerance.
+``_nm_eps()`` (optional)
+    Machine epsilon of the real type underneath, for containers whose
+    primal is not a plain number or array (a ``Fun``'s coefficients).
 
 Examples
 --------
@@ -153,6 +156,9 @@ def eps(x: Any) -> Any:
     float64 -> 2.2e-16, float32 -> 1.2e-7, ``mpf`` -> 2**(1 - mp.prec) at the
     current mpmath precision (returned as an ``mpf``).
     """
+    hook = getattr(type(x), "_nm_eps", None)
+    if hook is not None:
+        return hook(x)
     inner = innermost(x)
     if _is_object_array(inner):
         inner = value(inner.flat[0]) if inner.size else 0.0

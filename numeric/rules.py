@@ -94,14 +94,21 @@ def _pow_partial_exponent(ans, x, y):
     return F.where(at_zero, zero(ans), ans * F.log(safe))
 
 
-def _reciprocal(y, like):
-    # 1 / y; a Python-number y meeting an mpf result is divided at mpf
-    # precision (1 / 1.5 as a float would cap the derivative at 16 digits)
-    if isinstance(y, (int, float)) and _is_mpf(innermost(like)):
-        import mpmath
+def lift_constants(args: tuple) -> tuple:
+    """Python ints and floats among *args* become mpf when another argument is mpf-based.
 
-        return 1 / mpmath.mpf(y)
-    return 1 / y
+    A rule's partials combine its arguments (arctan2's ``x*x + y*y``, truediv's
+    ``1 / y``): two Python constants meeting there would be rounded to double
+    precision and cap the derivative of an mpf computation at 16 digits. Every
+    propagating type calls this on the primal arguments before applying a rule.
+    """
+    if not any(type(a) is float or type(a) is int for a in args):
+        return args
+    if not any(_is_mpf(innermost(a)) for a in args):
+        return args
+    import mpmath
+
+    return tuple(mpmath.mpf(a) if (type(a) is float or type(a) is int) else a for a in args)
 
 
 def _is_mpf(v):
@@ -170,7 +177,7 @@ _ARITHMETIC = [
     ("add", 2, (lambda a, x, y: 1, lambda a, x, y: 1)),
     ("sub", 2, (lambda a, x, y: 1, lambda a, x, y: -1)),
     ("mul", 2, (lambda a, x, y: y, lambda a, x, y: x)),
-    ("truediv", 2, (lambda a, x, y: _reciprocal(y, a), lambda a, x, y: -a / y)),
+    ("truediv", 2, (lambda a, x, y: 1 / y, lambda a, x, y: -a / y)),
     ("neg", 1, (lambda a, x: -1,)),
 ]
 

@@ -118,3 +118,11 @@ def test_clear_errors():
         solve_ensemble(ens, EulerMaruyama(), trajectories=0, dt=0.1)
     with pytest.raises(TypeError, match="_solve hook"):
         EnsembleProblem(object())
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import solvers.ensemble as mod
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -180,3 +180,12 @@ def test_solvers_solve_delegates_to_the_problem():
     a = generic_solve(gbm(), EulerMaruyama(), dt=0.1, seed=3, save="final").u[-1]
     b = solve(gbm(), EulerMaruyama(), dt=0.1, seed=3, save="final").u[-1]
     assert a == b
+
+
+@pytest.mark.parametrize("module", ["problem", "algorithms", "solution", "brownian", "__init__"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+    mod = importlib.import_module("solvers.sde" if module == "__init__" else f"solvers.sde.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -259,3 +259,13 @@ def test_clear_errors():
         run(birth_death(), Direct(), seed=1, saveat=[30.0])
     with pytest.raises(ValueError, match="tau > 0"):
         TauLeaping(0.0)
+
+
+@pytest.mark.parametrize("module", ["problem", "algorithms", "solution", "streams", "codegen",
+                                    "__init__"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+    mod = importlib.import_module("solvers.ssa" if module == "__init__" else f"solvers.ssa.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

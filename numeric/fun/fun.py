@@ -438,6 +438,12 @@ class Fun:
         z = self.coeffs[0] * 0
         return z[()] if isinstance(z, np.ndarray) else z
 
+    def _nm_eps(self) -> Any:
+        from numeric.protocol import eps, value
+
+        c = value(self.coeffs)
+        return eps(c.flat[0] if isinstance(c, np.ndarray) and c.dtype == object else c)
+
     def _nm_norm(self) -> Any:
         ms = self.space.mean_square(self.coeffs)
         return mpmath.sqrt(ms) if isinstance(ms, mpmath.mpf) else float(np.sqrt(ms))

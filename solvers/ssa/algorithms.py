@@ -204,7 +204,7 @@ def run(prob, alg: Any = None, *, seed: Any = None, saveat: Any = None, save: st
     >>> bd = JumpProblem.mass_action([0], [({}, {"X": 1}, 10.0), ({"X": 1}, {}, 1.0)], ["X"],
     ...                              (0.0, 2.0))
     >>> sol = run(bd, Direct(), seed=1)
-    >>> sol.retcode, sol.t[0], sol.t[-1]
+    >>> sol.retcode, float(sol.t[0]), float(sol.t[-1])
     ('Success', 0.0, 2.0)
     """
     alg = Direct() if alg is None else alg
