@@ -428,6 +428,11 @@ _SCALARS = (float, int, np.floating)
 def _fast_op(rname: str, reflected: bool, self, o):
     """``self (op) o`` without rule dispatch for the cases a solver's stage loop makes.
 
+    These are the *linear* cases of the ARITHMETIC rules (partials 1, -1 or the
+    constant c of ``x * c``, ``x / c``), where the partials transform exactly as
+    the values do; ``tests/test_dualarray.py`` checks them against the generic
+    rule path.
+
     Same-tag DualArray +/- DualArray of the same shape, and DualArray with a
     plain real scalar (+ - * /), on plain ndarray parts (no nesting). None
     when the case is not one of these (the general path handles it).

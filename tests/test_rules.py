@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import numeric as nm
 from numeric.functions import FUNCTIONS
 from numeric.rules import ARITHMETIC, RULES
-from numeric.strategies import points
+from numeric.strategies import expressions, points
 from numeric.testing import check_derivatives
 
 RULE_NAMES = sorted(RULES)
@@ -206,19 +206,18 @@ def test_maximum_tie_with_scalar_duals():
 
 
 @pytest.mark.parametrize("x, expected", [
-    (-1.0, [0.0, 1.0, 0.0]),   # at lo: x is inside the closed interval
-    (2.0, [0.0, 0.0, 1.0]),    # at hi
+    (-1.0, [1.0, 0.0, 0.0]),   # at lo: x is inside the closed interval [lo, hi]
+    (2.0, [1.0, 0.0, 0.0]),    # at hi: likewise
     (-1.0 + 1e-9, [1.0, 0.0, 0.0]),
-    (-1.5, [0.0, 1.0, 0.0]),   # below lo: derivative goes to lo
+    (-1.5, [0.0, 1.0, 0.0]),   # below lo: the derivative goes to lo
     (3.0, [0.0, 0.0, 1.0]),    # above hi: to hi
     (0.5, [1.0, 0.0, 0.0]),
 ])
 def test_clip_partials(x, expected):
     g = nm.gradient(lambda v: nm.clip(v[0], v[1], v[2]), np.array([x, -1.0, 2.0]))
-    if x in (-1.0, 2.0):
-        # documented: derivative 1 with respect to x on the closed interval [lo, hi]
-        expected = [1.0, 0.0, 0.0]
     np.testing.assert_array_equal(g, expected)
+    d = nm.derivative(lambda t: nm.clip(t, -1.0, 2.0), x)
+    assert d == expected[0]
 
 
 def test_clip_derivative_on_boundary_for_arrays():
@@ -238,3 +237,36 @@ def test_power_partial_in_exponent_at_zero_base():
     assert nm.derivative(lambda y: nm.power(np.array([0.0, 2.0]), y), 2.0)[0] == 0.0
     assert math.isclose(nm.derivative(lambda y: nm.power(np.array([0.0, 2.0]), y), 2.0)[1],
                         4 * math.log(2.0), rel_tol=1e-15)
+
+
+# -- random compositions of the rules at the three precisions ------------------------------------------
+
+
+@settings(max_examples=25)
+@given(e=expressions(nvars=2, max_depth=4))
+def test_random_expressions_float64(e):
+    f = lambda v: e(*v)  # noqa: E731
+    x = np.array(e.point)
+    check_derivatives(f, x, order=1, complex_step=e.holomorphic or False)
+    check_derivatives(f, x, order=2, rtol=1e-7, complex_step=e.holomorphic or False)
+
+
+@settings(max_examples=15)
+@given(e=expressions(nvars=2, max_depth=4))
+def test_random_expressions_float32(e):
+    f = lambda v: e(*v)  # noqa: E731
+    x = np.array(e.point, dtype=np.float32)
+    assert nm.jacobian(f, x).dtype == np.float32
+    check_derivatives(f, x, order=1, rtol=2e-3, complex_step=False)
+    check_derivatives(f, x, order=2, rtol=5e-3, complex_step=False)
+
+
+@settings(max_examples=8)
+@given(e=expressions(nvars=2, max_depth=3))
+def test_random_expressions_mpf(e):
+    f = lambda v: e(*v)  # noqa: E731
+    with mpmath.workdps(30):
+        x = np.array([mpmath.mpf(p) for p in e.point], dtype=object)
+        r = check_derivatives(f, x, order=1, complex_step=e.holomorphic or False)
+        assert all(isinstance(v, mpmath.mpf) for v in np.ravel(r.forward))
+        check_derivatives(f, x, order=2, complex_step=e.holomorphic or False)
