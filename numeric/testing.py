@@ -8,11 +8,12 @@ the entry and the three numbers when they disagree:
 * **complex step** (Squire & Trapp 1998): for a function that is the
   restriction of a complex-analytic function, ``f'(x) = Im f(x + ih) / h``
   with no subtractive cancellation, so a tiny ``h`` (``1e-12``) gives the
-  derivative to the working precision (for mpf inputs, mpc at ``dps`` digits with
-  ``h = 10**(-dps/3)``, because mpmath's complex special functions are
-  accurate normwise rather than in a tiny imaginary part). Second derivatives apply the complex step to the
-  forward-mode first derivative. Functions that are not analytic (``abs``,
-  ``maximum``, ``sign``, ...) must pass ``complex_step=False``.
+  derivative to the working precision (for mpf inputs: mpc at ``dps`` digits
+  with ``h = 10**(-dps/3)``, because mpmath's complex special functions are
+  accurate normwise rather than in a tiny imaginary part). Second
+  derivatives apply the complex step to the forward-mode first derivative.
+  Functions that are not analytic (``abs``, ``maximum``, ``sign``, ...) must
+  pass ``complex_step=False``.
 * **mpmath central differences**: ``f`` is evaluated on ``mpf`` inputs at
   ``dps`` (default 40) significant digits with the fourth-order central
   stencil ``(f(x-2h) - 8 f(x-h) + 8 f(x+h) - f(x+2h)) / (12 h)`` (Fornberg
@@ -21,8 +22,9 @@ the entry and the three numbers when they disagree:
   ``10**(-4 dps / 5)`` relative (1e-32 at 40 digits), far below float64
   precision. Second derivatives difference the difference quotient at
   ``dps + 10`` digits with ``h = 10**(-digits/6)`` (error about
-  ``10**(-2 digits / 3)``), so mixed partials come out as well. ``f`` must then be written with ``nm.*``
-  functions (NumPy ufuncs do not accept ``mpf`` object arrays).
+  ``10**(-2 digits / 3)``), so mixed partials come out as well. ``f`` must
+  then be written with ``nm.*`` functions (NumPy ufuncs do not accept
+  ``mpf`` object arrays).
 
 Comparison is normwise: entry ``e`` passes when
 ``|forward_e - ref_e| <= atol + rtol * |ref_e|`` with ``atol`` defaulting to
@@ -337,7 +339,11 @@ class _NotAnalytic(Exception):
 
 
 def _complex_step(f, x, order, dps, required):
-    g = f if order == 1 else (lambda z: nm.derivative(f, z) if not is_array(z) else nm.jacobian(f, z))
+    if order == 1:
+        g = f
+    else:
+        def g(z):
+            return nm.jacobian(f, z) if is_array(z) else nm.derivative(f, z)
     mp_input = _is_mp(x)
     scalar = not is_array(x)
     if mp_input:
@@ -362,7 +368,8 @@ def _complex_columns(g, xc, h, scalar, mpc, required):
                 zo = np.empty(z.shape, dtype=object)
                 zo.flat[:] = [complex(e) for e in z.flat]
                 return evaluate(zo)
-            raise _NotAnalytic(f"f does not accept complex input ({type(e).__name__}: {e})") from None
+            raise _NotAnalytic(f"f does not accept complex input ({type(e).__name__}: {e})") \
+                from None
         arr = np.asarray(y, dtype=object) if not isinstance(y, np.ndarray) else y
         if not np.iscomplexobj(arr) and not any(
                 isinstance(e, (complex, np.complexfloating, mpmath.mpc)) for e in arr.flat):

@@ -147,7 +147,7 @@ class EnsembleSolution:
 
 @dataclass
 class EnsembleSummary:
-    """Statistics over trajectories; ``quantiles[q]`` is the q-quantile (arrays shaped like mean)."""
+    """Statistics over trajectories; ``quantiles[q]`` is the q-quantile (shaped like ``mean``)."""
 
     t: Any
     mean: np.ndarray
@@ -241,7 +241,8 @@ def _default_workers() -> int:
 
 def solve_ensemble(ens: EnsembleProblem, alg: Any = None, *, trajectories: int, seed: Any = None,
                    backend: str = "serial", batch_size: int | None = None,
-                   workers: int | None = None, client: Any = None, cluster_kwargs: dict | None = None,
+                   workers: int | None = None, client: Any = None,
+                   cluster_kwargs: dict | None = None,
                    mp_context: str | None = None, progress: bool = False,
                    **options: Any) -> EnsembleSolution:
     """Solve *trajectories* members of *ens* with *alg* on *backend*.

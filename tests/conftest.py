@@ -1,4 +1,4 @@
-"""Shared test configuration: hypothesis profiles and precision fixtures.
+"""Shared test configuration: hypothesis profiles and mpmath precision fixtures.
 
 Profiles (choose with ``HYPOTHESIS_PROFILE=name``):
 

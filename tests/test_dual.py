@@ -154,7 +154,7 @@ def test_duals_are_unhashable():
     assert {nm.value(nm.Dual(1.0)): 1} == {1.0: 1}
 
 
-# -- nesting: tags ordered, no perturbation confusion ------------------------------------------------
+# -- nesting: tags ordered, no perturbation confusion ----------------------------------------------
 
 
 def test_siskind_pearlmutter_perturbation_confusion():
@@ -168,7 +168,8 @@ def test_nested_product_example():
 
 
 def test_triple_nesting_of_closures():
-    # d/dx d/dy d/dz (x y z) = 1 and d/dx [x d/dy (y d/dz (x y z))] = d/dx [x * 2 x y z]|_{y=z=1} = 4 x
+    # d/dx d/dy d/dz (x y z) = 1, and
+    # d/dx [x d/dy (y d/dz (x y z))] = d/dx [x * 2 x y z] at y = z = 1, which is 4 x
     f = nm.derivative(lambda x: nm.derivative(lambda y: nm.derivative(
         lambda z: x * y * z, 1.0), 1.0), 1.0)
     assert f == 1.0
@@ -221,7 +222,7 @@ def test_mixing_an_older_dual_as_constant():
     assert y.partials[0].partials[0] == 1.0
 
 
-# -- NumPy object arrays of duals ---------------------------------------------------------------------
+# -- NumPy object arrays of duals ------------------------------------------------------------------
 
 
 def test_numpy_object_arrays_of_duals_use_the_methods():
@@ -258,7 +259,7 @@ def test_dual_meets_float_array_gives_dualarray():
     np.testing.assert_allclose(out.partials[:, 0], [2.0 / 2.5, 1.0])
 
 
-# -- random expressions on Dual against mpmath --------------------------------------------------------
+# -- random expressions on Dual against mpmath -----------------------------------------------------
 
 
 @given(expressions(nvars=1, max_depth=4))

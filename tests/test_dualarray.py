@@ -108,8 +108,8 @@ def test_numpy_ufuncs_dispatch_to_the_rules(name):
     z = nm.FUNCTIONS[name](d)
     np.testing.assert_array_equal(y.value, z.value)
     np.testing.assert_array_equal(y.partials, z.partials)
-    np.testing.assert_allclose(np.diag(y.partials), [nm.derivative(nm.FUNCTIONS[name], e) for e in x],
-                               rtol=1e-15)
+    scalar = [nm.derivative(nm.FUNCTIONS[name], e) for e in x]
+    np.testing.assert_allclose(np.diag(y.partials), scalar, rtol=1e-15)
 
 
 def test_binary_and_helper_ufuncs():
@@ -147,7 +147,7 @@ def test_comparisons_and_constant_ufuncs():
     assert (d == d.value).all()
 
 
-# -- reductions ---------------------------------------------------------------------------------------
+# -- reductions ------------------------------------------------------------------------------------
 
 
 X2 = RNG.uniform(0.5, 2.0, (3, 4))
@@ -200,7 +200,7 @@ def test_cumsum_and_diff():
         both_ways(f, x)
 
 
-# -- products -------------------------------------------------------------------------------------------
+# -- products --------------------------------------------------------------------------------------
 
 
 A = RNG.normal(size=(3, 3))
@@ -251,7 +251,7 @@ def test_matmul_with_float32_keeps_float32():
     np.testing.assert_allclose(J, A, rtol=1e-6)
 
 
-# -- shape manipulation ------------------------------------------------------------------------------------
+# -- shape manipulation ----------------------------------------------------------------------------
 
 
 def test_concatenate_stack_hstack_vstack():
@@ -272,7 +272,8 @@ def test_reshape_transpose_and_friends():
               lambda v: v.transpose(1, 0)[0], lambda v: np.ravel(v) ** 3, lambda v: v.ravel(),
               lambda v: np.moveaxis(v[None], 0, -1), lambda v: np.swapaxes(v, 0, 1),
               lambda v: np.squeeze(v[:1]), lambda v: np.expand_dims(v, 1) * 2,
-              lambda v: np.flip(v, axis=1), lambda v: np.roll(v, 2), lambda v: np.roll(v, 1, axis=0)):
+              lambda v: np.flip(v, axis=1), lambda v: np.roll(v, 2),
+              lambda v: np.roll(v, 1, axis=0)):
         both_ways(f, x, order=1)
 
 
@@ -338,7 +339,7 @@ def test_copy_and_astype():
     assert f.dtype == np.float32 and f.partials.dtype == np.float32
 
 
-# -- linear algebra -----------------------------------------------------------------------------------------
+# -- linear algebra --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("rhs", ["vector", "matrix"])
@@ -376,7 +377,7 @@ def test_linalg_norm():
               scalar_duals=False)
 
 
-# -- nested DualArrays and mpf partials ----------------------------------------------------------------------
+# -- nested DualArrays and mpf partials ------------------------------------------------------------
 
 
 def test_object_array_of_mpf_through_array_functions():

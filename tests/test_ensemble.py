@@ -18,8 +18,10 @@ def final_state(sol, i):
 
 
 def ssa_ensemble():
-    return EnsembleProblem(SIR, prob_func=lambda prob, i: prob.remake(rates=[5e-4, 0.04 + 0.001 * (i % 3)]),
-                           output_func=final_state)
+    def vary_recovery(prob, i):
+        return prob.remake(rates=[5e-4, 0.04 + 0.001 * (i % 3)])
+
+    return EnsembleProblem(SIR, prob_func=vary_recovery, output_func=final_state)
 
 
 def sde_ensemble():

@@ -56,7 +56,8 @@ def test_dualarray_scalar_conversions_and_casts(dualarray):
     with pytest.raises(TypeError, match=r"cannot cast a DualArray to .*int.*drop the derivatives; "
                                         r"use nm\.value\(x\)"):
         dualarray.astype(int)
-    with pytest.raises(TypeError, match=r"compares primal values only; use np\.allclose\(nm\.value"):
+    with pytest.raises(TypeError,
+                       match=r"compares primal values only; use np\.allclose\(nm\.value"):
         np.allclose(dualarray, 1.0)
 
 
@@ -72,7 +73,7 @@ def test_float_inside_a_differentiated_function():
         nm.gradient(lambda x: np.asarray(x, dtype=float).sum(), np.ones(2))
 
 
-# -- hashing policy ---------------------------------------------------------------------------------------
+# -- hashing policy --------------------------------------------------------------------------------
 
 
 def test_dual_and_dualarray_are_unhashable(dual, dualarray):
@@ -83,11 +84,12 @@ def test_dual_and_dualarray_are_unhashable(dual, dualarray):
         {dualarray}
 
 
-# -- what f returns ------------------------------------------------------------------------------------------
+# -- what f returns --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("returned, shown", [("abc", r"str \('abc'\)"), (None, r"NoneType \(None\)"),
-                                             ({"a": 1}, r"dict \(\{'a': 1\}\)")])
+@pytest.mark.parametrize("returned, shown", [
+    ("abc", r"str \('abc'\)"), (None, r"NoneType \(None\)"), ({"a": 1}, r"dict \(\{'a': 1\}\)"),
+])
 @pytest.mark.parametrize("api", ["derivative", "gradient", "jacobian", "hessian"])
 def test_function_returning_a_non_number(api, returned, shown):
     x = 1.0 if api == "derivative" else np.ones(2)
@@ -108,7 +110,7 @@ def test_leaked_perturbation_is_reported():
         nm.derivative(lambda x: nm.Dual(2.0, 1.0) * x, 1.0)
 
 
-# -- what x is ------------------------------------------------------------------------------------------------------
+# -- what x is -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("x", [np.ones(2), [1.0], (1.0, 2.0), np.float64(1.0) * np.ones(1)])
@@ -131,7 +133,8 @@ def test_derivative_with_respect_to_a_bool():
 
 
 def test_gradient_given_an_array_of_strings():
-    with pytest.raises(TypeError, match=r"expected an array of numbers .* got an array of dtype <U1"):
+    with pytest.raises(TypeError,
+                       match=r"expected an array of numbers .* got an array of dtype <U1"):
         nm.gradient(lambda v: v, np.array(["a", "b"]))
 
 
@@ -154,7 +157,7 @@ def test_jvp_with_a_wrong_direction_shape():
         nm.jvp(lambda v: v, np.ones(2), np.ones(3))
 
 
-# -- DualArray construction and storage -------------------------------------------------------------------------
+# -- DualArray construction and storage ------------------------------------------------------------
 
 
 def test_dualarray_with_wrong_partials_shape():
@@ -175,7 +178,7 @@ def test_dual_value_with_a_newer_tag():
         nm.Dual(inner, 1.0, tag=inner.tag - 1)
 
 
-# -- the user-facing checker ----------------------------------------------------------------------------------------
+# -- the user-facing checker -----------------------------------------------------------------------
 
 
 def test_check_derivatives_reports_the_entry_and_the_three_numbers():
@@ -186,7 +189,8 @@ def test_check_derivatives_reports_the_entry_and_the_three_numbers():
     with pytest.raises(AssertionError) as info:
         check_derivatives(wrong, np.array([0.3, 0.2]))
     text = str(info.value)
-    assert text.startswith("check_derivatives: first derivatives of wrong at x = [0.3 0.2] disagree")
+    assert text.startswith(
+        "check_derivatives: first derivatives of wrong at x = [0.3 0.2] disagree")
     lines = text.splitlines()
     row = next(line for line in lines if line.strip().startswith("[1, 1]"))
     forward, cs, mp = row.split()[2:5]
@@ -209,7 +213,8 @@ def test_check_derivatives_second_order_report():
 def test_check_derivatives_bad_order_and_non_analytic_complex_step():
     with pytest.raises(ValueError, match="order must be 1 or 2, got 3"):
         check_derivatives(nm.sin, 0.5, order=3)
-    with pytest.raises(AssertionError, match="complex step requested but f does not accept complex"):
+    with pytest.raises(AssertionError,
+                       match="complex step requested but f does not accept complex"):
         check_derivatives(lambda x: nm.maximum(x, 0.0), 0.5, complex_step=True)
     with pytest.raises(AssertionError, match="no reference ran"):
         check_derivatives(lambda x: nm.maximum(x, 0.0), 0.5, mpmath_reference=False)
@@ -217,7 +222,8 @@ def test_check_derivatives_bad_order_and_non_analytic_complex_step():
 
 def test_check_derivatives_needs_mpf_capable_functions():
     with pytest.raises(TypeError, match=r"evaluating f on mpmath mpf inputs failed \(TypeError: "
-                                        r".*\): write f with nm\.\* functions.*mpmath_reference=False"):
+                                        r".*\): write f with nm\.\* functions"
+                                        r".*mpmath_reference=False"):
         # np.exp does not accept object arrays of mpf ("loop of ufunc does not support ...")
         check_derivatives(lambda v: np.sum(np.exp(v)), np.ones(2), complex_step=False)
     with pytest.raises(TypeError, match=r"on mpf input, f returned an element of type str"):

@@ -31,7 +31,8 @@ _MP = {
     "arccos": mpmath.acos, "arctan": mpmath.atan, "sinh": mpmath.sinh, "cosh": mpmath.cosh,
     "tanh": mpmath.tanh, "arcsinh": mpmath.asinh, "arccosh": mpmath.acosh,
     "arctanh": mpmath.atanh, "abs": mpmath.fabs, "sign": mpmath.sign, "erf": mpmath.erf,
-    "erfc": mpmath.erfc, "gamma": mpmath.gamma, "lgamma": lambda x: mpmath.log(abs(mpmath.gamma(x))),
+    "erfc": mpmath.erfc, "gamma": mpmath.gamma,
+    "lgamma": lambda x: mpmath.log(abs(mpmath.gamma(x))),
     "digamma": lambda x: mpmath.psi(0, x), "polygamma": lambda n, x: mpmath.psi(int(n), x),
     "arctan2": mpmath.atan2, "hypot": mpmath.hypot, "power": mpmath.power,
     "maximum": max, "minimum": min, "clip": lambda x, lo, hi: min(max(x, lo), hi),
@@ -97,7 +98,8 @@ def test_python_float_and_int(name, data):
         assert type(iout) is float
         try:
             iref = _reference(name, ints)
-        except (ValueError, ZeroDivisionError):  # a pole (gamma at a non-positive integer): nan or inf, no exception
+        except (ValueError, ZeroDivisionError):
+            # a pole (gamma at a non-positive integer): nan or inf, no exception
             assert not math.isfinite(iout)
             return
         if mpmath.isfinite(iref) and math.isfinite(iout):
@@ -131,7 +133,8 @@ def test_numpy_scalars_and_arrays_keep_their_dtype(name, data):
 def test_mpf_and_object_arrays(name, data):
     args = data.draw(points(name), label="args")
     with mpmath.workdps(30):
-        margs = tuple(a if isinstance(a, int) and name == "polygamma" else mpmath.mpf(a) for a in args)
+        margs = tuple(a if isinstance(a, int) and name == "polygamma" else mpmath.mpf(a)
+                      for a in args)
         out = _call(name, margs)
         assert isinstance(out, mpmath.mpf)
         ref = _reference(name, args)

@@ -54,7 +54,7 @@ def test_value_of_object_arrays():
     assert nm.value([nm.Dual(1.0, 1.0, tag=tag), 2.0]).tolist() == [1.0, 2.0]
 
 
-# -- zero / one ----------------------------------------------------------------------------------------
+# -- zero / one ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("x", [2.5, 3, np.float32(1.5), np.float64(1.5), mpmath.mpf("0.3"),
@@ -81,11 +81,12 @@ def test_zero_and_one_of_duals_keep_the_tag():
     np.testing.assert_array_equal(o.partials, [0.0, 0.0])
     da = nm.DualArray(np.array([1.0, 2.0]), np.ones((2, 3)))
     zz, oo = nm.zero(da), nm.one(da)
-    assert zz.tag == da.tag and zz.shape == (2,) and (zz.value == 0).all() and (zz.partials == 0).all()
+    assert zz.tag == da.tag and zz.shape == (2,)
+    assert (zz.value == 0).all() and (zz.partials == 0).all()
     assert (oo.value == 1).all() and (oo.partials == 0).all()
 
 
-# -- eps -------------------------------------------------------------------------------------------------
+# -- eps -------------------------------------------------------------------------------------------
 
 
 def test_eps_of_the_real_type_underneath():
@@ -102,7 +103,7 @@ def test_eps_of_the_real_type_underneath():
         assert nm.eps(obj) == mpmath.eps
 
 
-# -- norm ------------------------------------------------------------------------------------------------
+# -- norm ------------------------------------------------------------------------------------------
 
 
 def test_norm_of_scalars_and_arrays():
@@ -135,7 +136,7 @@ def test_norm_of_object_array_of_duals_is_a_real_number():
     assert float(n) == pytest.approx(math.sqrt(12.5), rel=1e-15)
 
 
-# -- promote ------------------------------------------------------------------------------------------------
+# -- promote ---------------------------------------------------------------------------------------
 
 
 def test_promote_float_and_mpf():
@@ -166,7 +167,7 @@ def test_promote_int_becomes_float():
     assert type(x) is float and x == 3.0
 
 
-# -- the runnable examples in the docstrings of the foundation modules ---------------------------------
+# -- the runnable examples in the docstrings of the foundation modules -----------------------------
 
 
 @pytest.mark.parametrize("module", ["protocol", "functions", "rules", "dual", "dualarray", "api",

@@ -160,8 +160,8 @@ def test_operator_partials_match_the_table(name, x, y):
     out = op(dx, dy)
     ans = op(x, y)
     assert out.value == ans
-    np.testing.assert_allclose(out.partials, [rule.partials[0](ans, x, y), rule.partials[1](ans, x, y)],
-                               rtol=1e-15)
+    table = [rule.partials[0](ans, x, y), rule.partials[1](ans, x, y)]
+    np.testing.assert_allclose(out.partials, table, rtol=1e-15)
     check_derivatives(lambda v: op(v[0], v[1]), np.array([x, y]), order=2, complex_step=True)
 
 
@@ -239,7 +239,7 @@ def test_power_partial_in_exponent_at_zero_base():
                         4 * math.log(2.0), rel_tol=1e-15)
 
 
-# -- random compositions of the rules at the three precisions ------------------------------------------
+# -- random compositions of the rules at the three precisions --------------------------------------
 
 
 @settings(max_examples=25)
@@ -270,3 +270,10 @@ def test_random_expressions_mpf(e):
         r = check_derivatives(f, x, order=1, complex_step=e.holomorphic or False)
         assert all(isinstance(v, mpmath.mpf) for v in np.ravel(r.forward))
         check_derivatives(f, x, order=2, complex_step=e.holomorphic or False)
+
+
+def test_strategies_are_reachable_from_numeric_testing():
+    from numeric import strategies
+    from numeric.testing import strategies as via_testing
+
+    assert via_testing is strategies and via_testing.expressions is expressions

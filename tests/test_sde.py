@@ -186,6 +186,7 @@ def test_solvers_solve_delegates_to_the_problem():
 def test_docstring_examples_run(module):
     import doctest
     import importlib
-    mod = importlib.import_module("solvers.sde" if module == "__init__" else f"solvers.sde.{module}")
+    name = "solvers.sde" if module == "__init__" else f"solvers.sde.{module}"
+    mod = importlib.import_module(name)
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

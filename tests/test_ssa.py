@@ -6,7 +6,6 @@ not bad luck (about one false alarm in 10^6 runs per check).
 """
 
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -130,7 +129,7 @@ def test_sir_mean_follows_the_ode_for_a_large_population():
 
 
 def test_tau_leaping_keeps_the_exact_stationary_mean_of_a_linear_system():
-    # for linear propensities the tau-leap mean obeys m <- m + (k - gamma m) tau: fixed point k/gamma
+    # linear propensities: the tau-leap mean obeys m <- m + (k - gamma m) tau, fixed point k/gamma
     n, lam = 3000, 10.0
     x = final_counts(birth_death(), TauLeaping(0.05), n, seed=99)
     assert abs(x.mean() - lam) < 5 * math.sqrt(1.2 * lam / n)
@@ -266,6 +265,7 @@ def test_clear_errors():
 def test_docstring_examples_run(module):
     import doctest
     import importlib
-    mod = importlib.import_module("solvers.ssa" if module == "__init__" else f"solvers.ssa.{module}")
+    name = "solvers.ssa" if module == "__init__" else f"solvers.ssa.{module}"
+    mod = importlib.import_module(name)
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

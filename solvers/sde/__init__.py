@@ -2,7 +2,8 @@
 
 >>> import numpy as np
 >>> from solvers.sde import SDEProblem, EulerMaruyama, solve
->>> gbm = SDEProblem(lambda u, p, t: p[0] * u, lambda u, p, t: p[1] * u, 1.0, (0.0, 1.0), (0.5, 0.2))
+>>> gbm = SDEProblem(lambda u, p, t: p[0] * u, lambda u, p, t: p[1] * u, 1.0, (0.0, 1.0),
+...                  (0.5, 0.2))
 >>> sol = solve(gbm, EulerMaruyama(), dt=1e-3, seed=7, batch=1000, save="final")
 >>> sol.u[-1].shape
 (1000,)

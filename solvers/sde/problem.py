@@ -23,7 +23,8 @@ derivatives ``d u(T) / d p`` along the same Brownian path.
 Examples
 --------
 >>> import numpy as np
->>> gbm = SDEProblem(lambda u, p, t: p[0] * u, lambda u, p, t: p[1] * u, 1.0, (0.0, 1.0), (0.5, 0.2))
+>>> gbm = SDEProblem(lambda u, p, t: p[0] * u, lambda u, p, t: p[1] * u, 1.0, (0.0, 1.0),
+...                  (0.5, 0.2))
 >>> gbm.noise_shape(None)
 ()
 """

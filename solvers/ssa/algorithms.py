@@ -232,8 +232,8 @@ def run(prob, alg: Any = None, *, seed: Any = None, saveat: Any = None, save: st
     if use_jit:
         failure = None
         try:
-            fns = (_mass_action_kernels(True, prob.mass_action_data, prob.stoich) if prob.propensity is None
-                   else _user_kernels(prob.propensity, True))
+            fns = (_mass_action_kernels(True, prob.mass_action_data, prob.stoich)
+                   if prob.propensity is None else _user_kernels(prob.propensity, True))
         except TypeError as exc:            # numba.njit refuses the object (not a function)
             failure = exc
         else:
@@ -266,6 +266,7 @@ def run(prob, alg: Any = None, *, seed: Any = None, saveat: Any = None, save: st
         raise ValueError(f"tau-leaping could not avoid negative counts at t = {t_end} even after "
                          f"halving the leap 60 times; use a smaller tau or Direct()")
     retcode = _RETCODES[int(status)]
-    message = "" if status == 0 else f"stopped after max_events = {max_events} events at t = {t_end}"
+    message = ("" if status == 0
+               else f"stopped after max_events = {max_events} events at t = {t_end}")
     return JumpSolution(np.asarray(ts), np.asarray(xs), prob.species, retcode, message,
                         {"events": int(events), "compiled": use_jit}, alg)

@@ -42,6 +42,7 @@ import math
 
 import numpy as np
 from numba.extending import overload
+from numba.extending import register_jitable as numba_register_jitable
 
 
 def register_jitable(fn):
@@ -75,6 +76,19 @@ def mass_action_one(j, x, rates, ptr, species, order):
                 c *= (n - i) / (i + 1)
             r *= c
     return r
+
+
+def _mass_action_one_call(j, x, rates, ptr, species, order):
+    """:func:`mass_action_one` as an ordinary (not IR-inlined) call, for the sorting loop.
+
+    numba's IR inliner trips its own pedantic SSA check ("variable ... is not
+    in scope") when this function is inlined at the two call sites of the
+    sorting loop; LLVM inlines the plain call anyway.
+    """
+    return mass_action_one(j, x, rates, ptr, species, order)
+
+
+numba_register_jitable(_mass_action_one_call)
 
 
 @register_jitable
@@ -204,7 +218,7 @@ def make_direct(fill, grow=_grow, copy_row=copy_row):
     return direct
 
 
-def make_sorting_direct(one=mass_action_one, grow=_grow, copy_row=copy_row):
+def make_sorting_direct(one=_mass_action_one_call, grow=_grow, copy_row=copy_row):
     """The sorting direct method over a single-reaction propensity ``one(j, x, *data)``.
 
     ``data = (rates, ptr, species, order)`` and ``dep = (dptr, depends)``.

@@ -238,7 +238,8 @@ class JumpProblem:
         rates = np.empty(len(reactions))
         for j, reaction in enumerate(reactions):
             if len(reaction) != 3:
-                raise ValueError(f"reaction {j} must be (reactants, products, rate), got {reaction!r}")
+                raise ValueError(f"reaction {j} must be (reactants, products, rate), "
+                                 f"got {reaction!r}")
             left, right, rate = reaction
             for side, table in ((left, reactants), (right, products)):
                 if not isinstance(side, Mapping):
@@ -266,7 +267,8 @@ class JumpProblem:
         Examples
         --------
         >>> import numpy as np
-        >>> JumpProblem.from_propensity(lambda x, p, t: np.array([1.0]), [[1]], [0], (0, 1)).n_reactions
+        >>> prob = JumpProblem.from_propensity(lambda x, p, t: np.array([1.0]), [[1]], [0], (0, 1))
+        >>> prob.n_reactions
         1
         """
         return cls(x0=x0, stoich=stoich, tspan=tspan, propensity=propensity, p=p, species=species)

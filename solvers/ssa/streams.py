@@ -67,7 +67,8 @@ def trajectory_seed(seed: Seed, i: int) -> np.random.SeedSequence:
     Examples
     --------
     >>> ss = np.random.SeedSequence(3)
-    >>> trajectory_seed(3, 2).generate_state(2).tolist() == ss.spawn(3)[2].generate_state(2).tolist()
+    >>> child = ss.spawn(3)[2]
+    >>> trajectory_seed(3, 2).generate_state(2).tolist() == child.generate_state(2).tolist()
     True
     """
     base = _entropy(seed)
