@@ -13,7 +13,7 @@ from numeric.functions import (  # noqa: F401
     cos, cosh, digamma, erf, erfc, exp, expm1, gamma, hypot, lgamma, log, log1p, log2, log10,
     maximum, minimum, polygamma, power, sign, sin, sinh, sqrt, tan, tanh, where,
 )
-from numeric.protocol import eps, norm, one, promote, value, zero  # noqa: F401
+from numeric.protocol import eps, lincomb, norm, one, promote, value, zero  # noqa: F401
 from numeric.dual import Dual  # noqa: F401
 from numeric.dualarray import DualArray  # noqa: F401
 from numeric.api import derivative, gradient, hessian, jacobian, jvp  # noqa: F401

@@ -159,6 +159,18 @@ class DualArray:
         return len(self.value)
 
     def __iter__(self):
+        v, p = self.value, self.partials
+        if self.ndim == 1 and type(v) is np.ndarray and type(p) is np.ndarray:
+            # fast path: ``a, b, c = p`` in a right-hand side written on scalars
+            vals = v.tolist() if v.dtype == np.float64 else list(v)
+            tag = self._nm_order
+            if p.shape[-1] == 1:
+                parts = p[:, 0].tolist() if p.dtype == np.float64 else list(p[:, 0])
+            else:
+                parts = list(p)
+            for vi, pi in zip(vals, parts):
+                yield Dual._new(vi, pi, tag)
+            return
         for i in range(len(self)):
             yield self[i]
 
@@ -170,6 +182,28 @@ class DualArray:
         return f"DualArray(value={self.value!r}, partials shape {tuple(self.partials.shape)}, tag={self._nm_order})"
 
     # -- protocol hooks --------------------------------------------------------
+    @staticmethod
+    def _nm_lincomb(coeffs, items):
+        """Fused ``sum(c * x)`` over same-tag DualArrays with plain real coefficients.
+
+        Linear in value and partials alike, so both are accumulated in place.
+        """
+        tag = items[0]._nm_order
+        shape = items[0].value.shape
+        for x in items:
+            if (type(x) is not DualArray or x._nm_order != tag or type(x.value) is not np.ndarray
+                    or type(x.partials) is not np.ndarray or x.value.shape != shape):
+                return NotImplemented
+        if not all(type(c) in (float, int) for c in coeffs):
+            return NotImplemented
+        v = items[0].value * coeffs[0]
+        p = items[0].partials * coeffs[0]
+        for c, x in zip(coeffs[1:], items[1:]):
+            if c:
+                v += x.value * c
+                p += x.partials * c
+        return DualArray._new(v, p, tag)
+
     def _nm_primal(self):
         return self.value
 
@@ -279,6 +313,17 @@ class DualArray:
 
     # -- indexing -------------------------------------------------------------------
     def __getitem__(self, idx):
+        v = self.value
+        if type(idx) is int and type(v) is np.ndarray and v.ndim == 1:
+            # fast path: ``u[0]`` in a right-hand side written on scalars
+            p = self.partials[idx]
+            x = v[idx]
+            if v.dtype == np.float64:
+                x = float(x)
+                p = float(p[0]) if p.shape[0] == 1 else p
+            elif p.shape[0] == 1:
+                p = p[0]
+            return Dual._new(x, p, self._nm_order)
         pidx = _partials_index(idx)
         return _wrap(self.value[idx], self.partials[pidx], self._nm_order)
 
@@ -397,7 +442,15 @@ def _from_object_array(a: np.ndarray) -> Any:
     Elements that are not duals of the newest tag get zero partials. An object
     array without duals (mpf, say) is returned unchanged: it is a constant.
     """
-    flat = list(a.flat)
+    flat = a.ravel().tolist()
+    if all(type(e) is Dual for e in flat):
+        # fast path: every element a dual of one tag with float values
+        tag = flat[0]._nm_order
+        if all(e._nm_order == tag and type(e.value) is float for e in flat):
+            ps = [e._p for e in flat]
+            if all(type(q) is np.ndarray and q.dtype == np.float64 for q in ps):
+                return DualArray._new(np.array([e.value for e in flat]).reshape(a.shape),
+                                      np.stack(ps).reshape(a.shape + (ps[0].shape[0],)), tag)
     duals = [e for e in flat if isinstance(e, (Dual, DualArray))]
     if not duals:
         return a

@@ -33,6 +33,10 @@ Hooks a number type provides
     Additive and multiplicative identities of the same type and shape.
 ``_nm_norm()``
     The non-negative real an adaptive solver compares to its tolerance.
+``_nm_lincomb(coeffs, items)`` (optional, a classmethod)
+    ``sum(c * x for c, x in zip(coeffs, items))`` computed in one go, or
+    ``NotImplemented``; array types use it to skip per-term dispatch in the
+    stage sums of Runge–Kutta methods.
 ``_nm_eps()`` (optional)
     Machine epsilon of the real type underneath, for containers whose
     primal is not a plain number or array (a ``Fun``'s coefficients).
@@ -57,7 +61,7 @@ import numpy as np
 
 from numeric.backend import is_array, namespace
 
-__all__ = ["value", "innermost", "zero", "one", "eps", "norm", "promote", "new_order"]
+__all__ = ["value", "innermost", "zero", "one", "eps", "norm", "promote", "lincomb", "new_order"]
 
 _ORDER = itertools.count(1)  # next() on a count is atomic under the GIL: thread-safe
 
@@ -263,3 +267,29 @@ def _lift(x: Any, z: Any) -> Any:
         out.flat[:] = [mpmath.mpf(float(e)) for e in x.flat]
         return out
     return x + z
+
+
+def lincomb(coeffs: Any, items: Any) -> Any:
+    """The linear combination ``sum(c * x for c, x in zip(coeffs, items))``.
+
+    *coeffs* are real scalars; *items* are numbers of one type. A type may
+    compute this in one go through the ``_nm_lincomb`` hook (a ``DualArray``
+    accumulates into its value and partials arrays in place); otherwise it is
+    the plain sum, so every number type works.
+
+    Examples
+    --------
+    >>> import numpy as np, numeric as nm
+    >>> nm.lincomb([2.0, -1.0], [np.ones(2), np.arange(2.0)])
+    array([2., 1.])
+    """
+    first = items[0]
+    hook = getattr(type(first), "_nm_lincomb", None)
+    if hook is not None:
+        out = hook(coeffs, items)
+        if out is not NotImplemented:
+            return out
+    acc = first * coeffs[0]
+    for c, x in zip(coeffs[1:], items[1:]):
+        acc = acc + x * c
+    return acc

@@ -39,6 +39,7 @@ nm = SimpleNamespace(
     eps=_protocol.eps,
     norm=_protocol.norm,
     promote=_protocol.promote,
+    lincomb=_protocol.lincomb,
     derivative=_lazy("derivative"),
     **{name: getattr(_functions, name) for name in ("exp", "sin", "cos", "sqrt", "abs", "maximum", "minimum", "log")},
 )

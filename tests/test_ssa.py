@@ -269,3 +269,26 @@ def test_docstring_examples_run(module):
     mod = importlib.import_module(name)
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_library_trajectory_equals_an_independent_hand_written_direct_method():
+    # Gillespie's direct method for SIR written out by hand, drawing u1, u2 from the same stream
+    beta, gamma, (s, i, r) = 5e-4, 0.05, (290, 10, 0)
+    rng = np.random.default_rng(2718)
+    t, ts, xs = 0.0, [0.0], [(s, i, r)]
+    while True:
+        a1, a2 = beta * s * i, gamma * i
+        a0 = a1 + a2
+        if a0 <= 0:
+            break
+        t -= math.log1p(-rng.random()) / a0
+        if t > 100.0:
+            break
+        if rng.random() * a0 < a1:
+            s, i = s - 1, i + 1
+        else:
+            i, r = i - 1, r + 1
+        ts.append(t)
+        xs.append((s, i, r))
+    sol = solve(sir(300, 10, beta, gamma, 100.0), Direct(), seed=2718)
+    assert np.array_equal(sol.t[:-1], ts) and np.array_equal(sol.u[:-1], xs)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+
 from solvers._nm import nm
 
 __all__ = ["ReturnCode", "Stats", "ODESolution"]
@@ -53,12 +54,11 @@ class Stats:
 
 
 def lincomb(pairs: list, ks: list) -> Any:
-    """``sum(c * ks[j] for j, c in pairs)`` for any state type (``k * c`` order)."""
-    j, c = pairs[0]
-    acc = ks[j] * c
-    for j, c in pairs[1:]:
-        acc = acc + ks[j] * c
-    return acc
+    """``sum(c * ks[j] for j, c in pairs)`` for any state type (``k * c`` order).
+
+    Goes through ``nm.lincomb`` so that array number types can fuse the sum.
+    """
+    return nm.lincomb([c for _, c in pairs], [ks[j] for j, _ in pairs])
 
 
 class Segment:
