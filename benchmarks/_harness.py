@@ -316,6 +316,23 @@ def _version(distribution: str) -> str:
         return "not installed"
 
 
+def _revision() -> str:
+    """The git commit of the working tree, and whether it has uncommitted changes."""
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, text=True,
+                                capture_output=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, text=True, capture_output=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (git not available)"
+    if not commit:
+        return "unknown (not a git checkout)"
+    return commit + (" with uncommitted changes" if dirty else "")
+
+
 def header(distributions: Sequence[str]) -> str:
     """Date, machine and package versions, one ``key: value`` per line.
 
@@ -334,6 +351,7 @@ def header(distributions: Sequence[str]) -> str:
         f"machine: {_cpu_model()}, {usable} usable cores ({cores} present), "
         f"{platform.system()} {platform.release()}",
         f"python: {platform.python_version()} ({sys.executable})",
+        f"source: metanum commit {_revision()}",
         "packages: " + ", ".join(f"{d} {_version(d)}" for d in distributions),
     ]
     if hasattr(os, "getloadavg"):   # shared machines: say how busy it was

@@ -161,6 +161,11 @@ def _load_torch():
     import torch
     import torch.func
 
+    # One intra-op thread, like ours and like the plain-numpy baseline. On these
+    # shared 2-core machines torch's 2-thread OpenMP pool is oversubscribed: it
+    # measured 10x slower (torch.func.jacfwd, N = 256: 129 ms against 13 ms), and
+    # its spinning worker slowed the rows timed after it.
+    torch.set_num_threads(1)
     return torch
 
 
@@ -406,7 +411,7 @@ def main(argv=None) -> int:
         peers = load_peers()
         notes = []
         if peers["torch"].available:
-            notes.append(f"torch threads: {peers['torch'].module.get_num_threads()}")
+            notes.append(f"torch intra-op threads: {peers['torch'].module.get_num_threads()}")
         if peers["jax"].available:
             notes.append(f"jax backend: {peers['jax'].module[0].default_backend()}, float64")
         print("peers: " + ", ".join(f"{k}: {'ok' if p.available else p.error}"

@@ -48,7 +48,7 @@ import numpy as np
 from numeric import functions as F
 from numeric.backend import is_array
 from numeric.protocol import new_order
-from numeric.rules import ARITHMETIC, RULES, lift_constants, lookup
+from numeric.rules import ARITHMETIC, RULES, constant_partial, lift_constants, lookup
 
 __all__ = ["Dual"]
 
@@ -292,6 +292,8 @@ def _make_unary(rule):
     # Fast path for a Python-float value: call the math function directly.
     real_f = F.real_implementation(rule.name) or f
 
+    c = constant_partial(d, 1)
+
     def method(self):
         v = self.value
         if type(v) is float:
@@ -303,7 +305,7 @@ def _make_unary(rule):
             ans = f(v)
         r = _object_new(Dual)
         r.value = ans
-        r._p = d(ans, v) * self._p
+        r._p = d(ans, v) * self._p if c is None else (self._p if c == 1 else -self._p)
         r._nm_order = self._nm_order
         return r
 
@@ -319,6 +321,7 @@ def _supported(o) -> bool:
 def _make_binary(rule, reflected: bool):
     f = rule.function
     d0, d1 = rule.partials
+    c0, c1 = constant_partial(d0, 2), constant_partial(d1, 2)
 
     def op(self, o):
         to = type(o)
@@ -329,7 +332,10 @@ def _make_binary(rule, reflected: bool):
                 ans = f(xv, yv)
                 r = _object_new(Dual)
                 r.value = ans
-                r._p = d0(ans, xv, yv) * x._p + d1(ans, xv, yv) * y._p
+                if c0 is None:
+                    r._p = d0(ans, xv, yv) * x._p + d1(ans, xv, yv) * y._p
+                else:  # add, sub: partials +-1, no multiplication
+                    r._p = x._p + y._p if c1 == 1 else x._p - y._p
                 r._nm_order = self._nm_order
                 return r
         elif to is float or to is int or (isinstance(o, numbers.Number) and not is_array(o)):
@@ -338,10 +344,10 @@ def _make_binary(rule, reflected: bool):
                 v, o = lift_constants((v, o))
             if reflected:
                 ans = f(o, v)
-                p = d1(ans, o, v) * self._p
+                p = d1(ans, o, v) * self._p if c1 is None else (self._p if c1 == 1 else -self._p)
             else:
                 ans = f(v, o)
-                p = d0(ans, v, o) * self._p
+                p = d0(ans, v, o) * self._p if c0 is None else (self._p if c0 == 1 else -self._p)
             r = _object_new(Dual)
             r.value = ans
             r._p = p

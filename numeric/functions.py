@@ -223,16 +223,24 @@ def _make(name: str, nargs: int, doc: str) -> Callable:
     real_f = _IMPLS[name][1]
     if nargs == 1:
 
+        methods: dict = {}  # type -> its method named after this function (or None)
+
         def f(x):
-            if type(x) is float:
+            t = type(x)
+            if t is float:
                 try:
                     return real_f(x)
                 except (ValueError, OverflowError, ZeroDivisionError):
                     return _numpy_fallback(name, (x,))
-            t = type(x)
-            if hasattr(t, "_nm_apply"):  # protocol: methods named after the functions
-                method = getattr(t, name, None)
-                return method(x) if method is not None else x._nm_apply(name, (x,))
+            method = methods.get(t, False)
+            if method is False:
+                # protocol: metanum types have methods named after the functions
+                method = getattr(t, name, None) if hasattr(t, "_nm_apply") else None
+                methods[t] = method
+            if method is not None:
+                return method(x)
+            if hasattr(t, "_nm_apply"):
+                return x._nm_apply(name, (x,))
             return apply(name, x)
 
     elif nargs == 2:

@@ -229,3 +229,18 @@ def lookup(name: str) -> Rule:
     if rule is None:
         raise KeyError(f"no derivative rule named {name!r}")
     return rule
+
+
+def constant_partial(partial: Callable[..., Any] | None, nargs: int) -> int | None:
+    """The partial derivative as an int when it is the constant 1 or -1 (add, sub, neg).
+
+    Number types use this to skip multiplying partials by +-1; it is read off
+    the table (the partial is called on placeholders), not restated per type.
+    """
+    if partial is None:
+        return None
+    try:
+        out = partial(*([object()] * (nargs + 1)))
+    except Exception:
+        return None
+    return out if type(out) is int and out in (1, -1) else None
