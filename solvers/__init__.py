@@ -14,6 +14,7 @@ from solvers.ode import (
     ContinuousCallback,
     DiscreteCallback,
     Euler,
+    GBS,
     ExplicitRK,
     Midpoint,
     ODEIntegrator,
@@ -28,6 +29,6 @@ from solvers.ode import (
 
 __all__ = [
     "solve", "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
-    "ExplicitRK", "Euler", "Midpoint", "RK4", "BS3", "DP5", "Tsit5", "Vern7", "Vern9",
+    "ExplicitRK", "Euler", "Midpoint", "RK4", "BS3", "DP5", "Tsit5", "Vern7", "Vern9", "GBS",
     "ContinuousCallback", "DiscreteCallback", "CallbackSet",
 ]  # fmt: skip

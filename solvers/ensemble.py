@@ -353,7 +353,9 @@ def _run_dask(ens, alg, seed, options, batches, workers, client, cluster_kwargs,
     elif isinstance(client, str):
         client = own_client = Client(client)
     try:
-        [job] = client.scatter([(ens, alg, seed, options)], broadcast=True)
+        # hash=False: a fresh key per call; with content hashing a repeated identical job
+        # reuses the key of data the scheduler may be releasing ("Could not find data")
+        [job] = client.scatter([(ens, alg, seed, options)], broadcast=True, hash=False)
         futures = [client.submit(_dask_range, job, lo, hi, pure=False) for lo, hi in batches]
         index = {f.key: b for b, f in enumerate(futures)}
         for future, result in as_completed(futures, with_results=True):

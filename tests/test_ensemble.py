@@ -128,3 +128,16 @@ def test_docstring_examples_run():
     import solvers.ensemble as mod
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_an_existing_dask_client_serves_repeated_identical_jobs(reference):
+    distributed = pytest.importorskip("dask.distributed", reason="dask[distributed] (the "
+                                      "ensemble extra) is not installed")
+    import logging
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+            distributed.Client(cluster) as client:
+        for _ in range(2):             # the same job twice: scattered data must not collide
+            out = run(ssa_ensemble(), Direct(), "dask", client=client, batch_size=4)
+            assert np.array_equal(np.array(out.u), reference["ssa"])
+        assert client.status == "running"          # solve_ensemble leaves a given client open

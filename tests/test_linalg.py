@@ -58,7 +58,6 @@ def test_factor_once_solve_many():
         assert np.allclose(lu_solve(lu, b.astype(object)).astype(float), np.linalg.solve(A, b))
 
 
-@pytest.mark.skipif(not hasattr(nm, "Dual"), reason="numeric.Dual not available yet")
 def test_dual_entries_give_the_derivative_of_the_solution():
     # d/dp of A(p)^-1 b = -A^-1 (dA/dp) A^-1 b
     A0, b = _random(4, seed=3)

@@ -24,19 +24,6 @@ from solvers import (
     solve,
 )
 
-HAS_DUAL = hasattr(nm, "Dual") and hasattr(nm, "derivative")
-needs_dual = pytest.mark.skipif(not HAS_DUAL, reason="numeric.Dual not available yet")
-
-
-def _obj_times_dual_works() -> bool:
-    if not HAS_DUAL:
-        return False
-    try:
-        np.array([1.0, 2.0], dtype=object) * nm.Dual(1.0, 1.0)
-        return True
-    except Exception:
-        return False
-
 
 # ---------------------------------------------------------------- number types
 
@@ -67,10 +54,9 @@ KINDS = [
          lambda u: u.dtype == object and all(isinstance(e, mpmath.mpf) for e in u), 1e-12, 1e-14, 1e-16),
     Kind("pyfloat", lambda xs: float(xs[0]), lambda u: isinstance(u, float), 1e-8, 1e-10, 1e-12),
 ]  # fmt: skip
-if HAS_DUAL:
-    KINDS.append(
-        Kind("dual", lambda xs: nm.Dual(float(xs[0]), 1.0), lambda u: nm.value(u) is not u, 1e-8, 1e-10, 1e-12)
-    )
+KINDS.append(
+    Kind("dual", lambda xs: nm.Dual(float(xs[0]), 1.0), lambda u: nm.value(u) is not u, 1e-8, 1e-10, 1e-12)
+)
 
 
 @pytest.fixture(params=KINDS, ids=repr)
@@ -256,7 +242,6 @@ def test_dtmax_is_respected():
 # ---------------------------------------------------------------- derivatives through solve
 
 
-@needs_dual
 def test_lotka_volterra_parameter_derivative_matches_finite_differences():
     def x_final(a):
         prob = ODEProblem(lotka, np.array([1.0, 1.0]), (0.0, 10.0), (a, 1.0, 3.0, 1.0))
@@ -268,7 +253,6 @@ def test_lotka_volterra_parameter_derivative_matches_finite_differences():
     assert abs(nm.value(d) - fd) < 1e-5 * max(1.0, abs(fd))
 
 
-@needs_dual
 def test_derivative_wrt_final_time_and_closure_parameter():
     # d/dT u(T) for u' = -u is -exp(-T); the final time is a dual
     g = lambda T: solve(ODEProblem(lambda u, p, t: -u, 1.0, (0.0, T)), Tsit5(), rtol=1e-11, atol=1e-13).u[-1]  # noqa: E731

@@ -83,15 +83,6 @@ def test_terminate_from_discrete_callback():
     assert sol.retcode is ReturnCode.Terminated and sol.u[-1] < 0.5
 
 
-def _object_times_dual_ok():
-    try:
-        np.array([1.0], dtype=object) * nm.Dual(1.0, 1.0)
-        return True
-    except Exception:
-        return False
-
-
-@pytest.mark.skipif(not hasattr(nm, "Dual"), reason="numeric.Dual not available yet")
 def test_event_time_carries_dual_derivative_scalar():
     # u' = -k u from 1: hits 1/2 at tau = ln 2 / k, dtau/dk = -ln 2 / k^2
     def tau(k):
@@ -103,8 +94,6 @@ def test_event_time_carries_dual_derivative_scalar():
     assert abs(nm.derivative(tau, 2.0) + math.log(2) / 4) < 1e-8
 
 
-@pytest.mark.skipif(not hasattr(nm, "Dual") or not _object_times_dual_ok(),
-                    reason="numeric: object array * Dual not supported yet")  # fmt: skip
 def test_projectile_range_derivative_through_ground_hit():
     v = 20.0
 

@@ -11,7 +11,6 @@ import numeric as nm
 from solvers.roots import RootError, find_root, newton
 
 METHODS = ["illinois", "bisection", "brent"]
-needs_dual = pytest.mark.skipif(not hasattr(nm, "Dual"), reason="numeric.Dual not available yet")
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -55,7 +54,6 @@ def test_newton_with_and_without_derivative():
     assert abs(newton(lambda x: x**3 - 2 * x - 5, 2.0, fprime=lambda x: 3 * x * x - 2) - 2.0945514815423265) < 1e-14
 
 
-@needs_dual
 @pytest.mark.parametrize("method", METHODS + ["newton"])
 def test_root_carries_implicit_derivative(method):
     # x(p) = sqrt(p) solves x^2 - p = 0; dx/dp = 1 / (2 sqrt p)

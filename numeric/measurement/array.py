@@ -44,6 +44,7 @@ from __future__ import annotations
 import math
 import numbers
 from functools import reduce
+from operator import itemgetter
 from typing import Any
 
 import mpmath
@@ -54,13 +55,17 @@ from numeric.backend import is_array, namespace
 from numeric.dual import Dual, _UFUNC_NAMES, _dispatch
 from numeric.dualarray import _HANDLED as _DUAL_HANDLED
 from numeric.dualarray import DualArray
-from numeric.measurement.scalar import LOSS, Measurement, root_sum_squares
+from numeric.measurement.scalar import LOSS, Measurement, _fresh, root_sum_squares
 from numeric.measurement.sources import new_sources
 from numeric.rules import ARITHMETIC, RULES
 
 __all__ = ["MeasurementArray", "measurements", "as_measurement_array", "apply_rule"]
 
 _HANDLED: dict = {}
+
+# scalar measurements taken out of an array with at most this many sources use the
+# dictionary form of their components (cheap scalar arithmetic); more keep the array form
+_DICT_FORM_MAX = 64
 
 # kinds of arguments of an operation
 _CONST, _DIAG, _DENSE = 0, 1, 2
@@ -163,6 +168,15 @@ class MeasurementArray:
         return len(self.val)
 
     def __iter__(self):
+        val, J = self.val, self.J
+        if (not self.diag and val.ndim == 1 and type(val) is np.ndarray
+                and val.dtype == np.float64 and J.dtype == np.float64
+                and J.shape[-1] <= _DICT_FORM_MAX):
+            # fast path: ``x, y = u`` in a right-hand side written on scalars
+            keys = self.src.tolist()
+            for v, row in zip(val.tolist(), J.tolist()):
+                yield _fresh(v, dict(zip(keys, row)))
+            return
         for i in range(len(self)):
             yield self[i]
 
@@ -224,13 +238,59 @@ class MeasurementArray:
         return Measurement._new(_scalar(self.val.sum() * 0), {})
 
     def _nm_norm(self):
+        """The norm of the nominal values only (step control of an ODE solve takes the
+        steps of the float solve; the uncertainties follow linearly)."""
+        v = self.val
+        if type(v) is np.ndarray and v.dtype == np.float64 and v.size:
+            r = v.ravel()
+            s = math.sqrt(float(r @ r) / r.size)
+            if 1e-150 < s < 1e150:      # no overflow or underflow in the squares
+                return s
         from numeric.protocol import norm
 
-        return norm(self.val)
+        return norm(v)
 
     def _nm_apply(self, name: str, args: tuple) -> Any:
         rule = RULES.get(name) or ARITHMETIC[name]
         return apply_rule(rule, args)
+
+    @staticmethod
+    def _nm_lincomb(coeffs, items):
+        """Fused ``sum(c * x)`` (the stage sums of Runge–Kutta methods).
+
+        Linear in values and components alike, so both are accumulated in
+        place, after aligning the arrays on the union of their sources (a
+        no-op when they share them, as the stages of one step do).
+        """
+        first = items[0]
+        shape, dtype = first.val.shape, first.val.dtype
+        if dtype.kind != "f":
+            return NotImplemented
+        for x in items:
+            if (type(x) is not MeasurementArray or x.diag or type(x.val) is not np.ndarray
+                    or x.val.shape != shape or x.val.dtype != dtype or x.J.dtype != dtype):
+                return NotImplemented
+        for c in coeffs:
+            if type(c) is not float and type(c) is not int:
+                return NotImplemented
+        src = first.src
+        if all(x.src is src for x in items):
+            Js = [x.J for x in items]
+        else:
+            Js, src = _align([(x.val, x.J, x.src) for x in items])
+        live = [i for i, c in enumerate(coeffs) if c]     # zero terms are skipped, not 0 * x
+        if not live:
+            return MeasurementArray._dense(first.val * 0, Js[0] * 0, src)
+        if len(live) == 1:
+            i = live[0]
+            c = coeffs[i]
+            return MeasurementArray._dense(items[i].val * c, Js[i] * c, src)
+        # one matrix product each for values and components, whatever the number of terms
+        cv = np.array([coeffs[i] for i in live], dtype=dtype)
+        v = cv @ np.array([items[i].val for i in live])
+        J = Js[live[0]]
+        Jout = (cv @ np.array([Js[i] for i in live]).reshape(len(live), -1)).reshape(J.shape)
+        return MeasurementArray._dense(v, Jout, src)
 
     # -- conversions that would lose information ---------------------------------------
     def __array__(self, dtype=None, copy=None):
@@ -290,6 +350,13 @@ class MeasurementArray:
             raise TypeError("cannot index with measurements; use nm.value(...) for indices")
         if self.diag:
             return _wrap_diag(self.val[idx], self.J[idx], self.src[idx])
+        val = self.val
+        if (type(idx) is int and val.ndim == 1 and type(val) is np.ndarray
+                and val.dtype == np.float64 and self.J.dtype == np.float64
+                and self.J.shape[-1] <= _DICT_FORM_MAX):
+            # fast path: ``u[0]`` in a right-hand side written on scalars gives a
+            # measurement in the dictionary form its arithmetic uses
+            return _fresh(val.item(idx), dict(zip(self.src.tolist(), self.J[idx].tolist())))
         pidx = (idx if isinstance(idx, tuple) else (idx,)) + (slice(None),)
         return _wrap_dense(self.val[idx], self.J[pidx], self.src)
 
@@ -421,7 +488,8 @@ def _make_op(rname: str, reflected: bool):
         t = type(o)
         # fast paths of solver inner loops: dense array with a float, or two dense arrays
         # on the same sources; everything else goes through apply_rule
-        if (t is float or t is int) and not self.diag:
+        if (t is float or t is int or (t is np.ndarray and o.dtype.kind == "f")) \
+                and not self.diag:
             v = self.val
             if reflected:
                 ans = f(o, v)
@@ -529,8 +597,87 @@ def measurements(values: Any, errors: Any = None) -> MeasurementArray:
     return MeasurementArray._diag(val, err, src)
 
 
+_SOURCE_ARRAYS: dict = {}
+
+
+def source_array(keys: tuple) -> np.ndarray:
+    """The sorted source ids *keys* as a read-only int64 array, one object per key tuple.
+
+    Arrays packed from scalars on the same sources (every stage of an ODE solve)
+    then share one ``src`` object, and the operations between them see at once
+    (by identity) that no alignment is needed.
+    """
+    src = _SOURCE_ARRAYS.get(keys)
+    if src is None:
+        if len(_SOURCE_ARRAYS) >= 256:
+            _SOURCE_ARRAYS.clear()
+        src = np.array(keys, dtype=np.int64)
+        src.flags.writeable = False
+        _SOURCE_ARRAYS[keys] = src
+    return src
+
+
+def _pack_flat(items: Any) -> Any:
+    """The 1-d float64 array of a flat sequence of scalar measurements and floats, or None.
+
+    The fast path of ``np.stack([x, y])`` and of object arrays returned by a
+    right-hand side written on scalars: one pass over the components'
+    dictionaries, no object arrays.
+    """
+    vals, dicts = [], []
+    for e in items:
+        t = type(e)
+        if t is Measurement:
+            v = e.val
+            if type(v) is not float:
+                return None
+            d = e._d
+            if d is None:
+                if e._ca.dtype != np.float64:
+                    return None
+                d = e._comps()
+            vals.append(v)
+            dicts.append(d)
+        elif t is float:
+            vals.append(e)
+            dicts.append(_NO_COMPONENTS)
+        elif t is int:
+            vals.append(float(e))
+            dicts.append(_NO_COMPONENTS)
+        else:
+            return None
+    if not dicts:
+        return None
+    first = dicts[0].keys()
+    union = None
+    for d in dicts:
+        if d.keys() != first:
+            union = set(first)
+            for d2 in dicts:
+                union.update(d2)
+            break
+    keys = tuple(sorted(first if union is None else union))
+    if union is None and len(keys) > 1:
+        get = itemgetter(*keys)
+        rows = [get(d) for d in dicts]
+    else:
+        rows = [[d.get(k, 0.0) for k in keys] for d in dicts]
+    J = np.array(rows, dtype=np.float64).reshape(len(dicts), len(keys))
+    if J.dtype != np.float64:
+        return None
+    return MeasurementArray._dense(np.array(vals, dtype=np.float64), J, source_array(keys))
+
+
+_NO_COMPONENTS: dict = {}
+
+
 def pack(items: Any) -> MeasurementArray:
     """One dense array from a (nested) sequence of measurements and numbers."""
+    if (type(items) is list or type(items) is tuple or (
+            type(items) is np.ndarray and items.ndim == 1 and items.dtype == object)):
+        out = _pack_flat(items)
+        if out is not None:
+            return out
     obj = np.empty(np.shape(np.asarray(items, dtype=object)), dtype=object)
     obj[...] = np.asarray(items, dtype=object) if not isinstance(items, np.ndarray) else items
     flat = obj.reshape(-1)

@@ -61,7 +61,7 @@ from numeric import functions as F
 from numeric.backend import is_array
 from numeric.dual import _UFUNC_NAMES, _dispatch
 from numeric.measurement.sources import new_source
-from numeric.rules import ARITHMETIC, RULES
+from numeric.rules import ARITHMETIC, RULES, constant_partial
 
 __all__ = ["Measurement"]
 
@@ -117,11 +117,35 @@ def root_sum_squares(values: Any, like: Any) -> Any:
     return F.sqrt(total)
 
 
+def _scaled(g: Any, d: dict) -> dict:
+    """The components g * d; g may be the constant 1 or -1 of + and - (no products then)."""
+    if type(g) is int:
+        if g == 1:
+            return d.copy()
+        if g == -1:
+            return {k: -c for k, c in d.items()}
+    return {k: g * c for k, c in d.items()}
+
+
 def _combine(a: Any, da: dict, b: Any, db: dict) -> dict:
-    """The components a * da + b * db of a binary operation."""
-    if not da:
-        return {k: b * c for k, c in db.items()}
-    out = {k: a * c for k, c in da.items()}
+    """The components a * da + b * db of a binary operation.
+
+    The larger dictionary is scaled first and the smaller one merged into it,
+    so the result keeps the larger one's (usually sorted) key order and the
+    merge loop is short: a parameter with one source meeting a state element
+    with a few is one pass over the state element's components.
+    """
+    if len(da) < len(db):
+        a, da, b, db = b, db, a, da
+    out = _scaled(a, da)
+    if type(b) is int and (b == 1 or b == -1):
+        if b == 1:
+            for k, c in db.items():
+                out[k] = out[k] + c if k in out else c
+        else:
+            for k, c in db.items():
+                out[k] = out[k] - c if k in out else -c
+        return out
     for k, c in db.items():
         out[k] = out[k] + b * c if k in out else b * c
     return out
@@ -437,18 +461,33 @@ def apply_scalar_rule(rule, args: tuple) -> Measurement:
     return Measurement._new(ans, d)
 
 
+def _fresh(val: Any, d: dict) -> Measurement:
+    """``Measurement._new`` without the classmethod call (the hot path of scalar code)."""
+    m = _alloc(Measurement)
+    m.val = val
+    m._d = d
+    m._sa = None
+    m._ca = None
+    return m
+
+
+_alloc = object.__new__
+
+
 def _make_unary(rule):
     f = rule.function
     d = rule.partials[0]
+    const = constant_partial(d, 1)     # -1 for neg: no products
 
     def method(self):
         v = self.val
         ans = f(v)
-        comps = self._comps()
+        comps = self._d
+        if comps is None:
+            comps = self._comps()
         if not comps:
-            return Measurement._new(ans, {})
-        g = d(ans, v)
-        return Measurement._new(ans, {k: g * c for k, c in comps.items()})
+            return _fresh(ans, {})
+        return _fresh(ans, _scaled(const if const is not None else d(ans, v), comps))
 
     method.__name__ = rule.name
     method.__doc__ = f"{rule.name} of the measurement (NumPy object arrays call this)."
@@ -458,6 +497,7 @@ def _make_unary(rule):
 def _make_binary(rule, reflected: bool):
     f = rule.function
     d0, d1 = rule.partials
+    c0, c1 = constant_partial(d0, 2), constant_partial(d1, 2)   # +-1 for add and sub
     name = rule.name
 
     def op(self, o):
@@ -466,23 +506,35 @@ def _make_binary(rule, reflected: bool):
             x, y = (o, self) if reflected else (self, o)
             xv, yv = x.val, y.val
             ans = f(xv, yv)
-            dx, dy = x._comps(), y._comps()
-            return Measurement._new(ans, _combine(d0(ans, xv, yv) if dx else 0, dx,
-                                                  d1(ans, xv, yv) if dy else 0, dy))
+            dx, dy = x._d, y._d
+            if dx is None:
+                dx = x._comps()
+            if dy is None:
+                dy = y._comps()
+            if not dy:
+                if not dx:
+                    return _fresh(ans, {})
+                return _fresh(ans, _scaled(c0 if c0 is not None else d0(ans, xv, yv), dx))
+            if not dx:
+                return _fresh(ans, _scaled(c1 if c1 is not None else d1(ans, xv, yv), dy))
+            return _fresh(ans, _combine(c0 if c0 is not None else d0(ans, xv, yv), dx,
+                                        c1 if c1 is not None else d1(ans, xv, yv), dy))
         if to is float or to is int or isinstance(o, _PLAIN):
             v = self.val
-            comps = self._comps()
+            comps = self._d
+            if comps is None:
+                comps = self._comps()
             if reflected:
                 ans = f(o, v)
                 if not comps:
-                    return Measurement._new(ans, {})
-                g = d1(ans, o, v)
+                    return _fresh(ans, {})
+                g = c1 if c1 is not None else d1(ans, o, v)
             else:
                 ans = f(v, o)
                 if not comps:
-                    return Measurement._new(ans, {})
-                g = d0(ans, v, o)
-            return Measurement._new(ans, {k: g * c for k, c in comps.items()})
+                    return _fresh(ans, {})
+                g = c0 if c0 is not None else d0(ans, v, o)
+            return _fresh(ans, _scaled(g, comps))
         if isinstance(o, np.ndarray) and o.dtype == object:
             args = (o, _boxed(self)) if reflected else (_boxed(self), o)
             return np.frompyfunc(f, 2, 1)(*args)

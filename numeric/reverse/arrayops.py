@@ -132,7 +132,7 @@ def _scatter(g, ans, index, shape, dtype):
     if is_tracked(g):
         return apply_op("scatter", (g,), {"index": index, "shape": shape, "dtype": dtype})
     if _plain(g) and dtype != object:
-        if not _arrayish(ans):
+        if not _arrayish(ans) or _basic(index):   # each element selected at most once
             return _ScatterAdd(index, g, shape, np.result_type(dtype, np.asarray(g).dtype))
         z = np.zeros(shape, dtype=np.result_type(dtype, g.dtype))
         if _basic(index):

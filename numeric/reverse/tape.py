@@ -1,22 +1,37 @@
 """The tape: a flat record of a program's operations, and the backward pass.
 
-Each operation on a tracked number appends one *node*. A node with at most
-two parents (every scalar rule of :mod:`numeric.rules` but ``clip``) is
-stored in four flat columns
+Each operation on a tracked number appends one *node* to four flat columns
 
-    p1[k], p2[k]   indices of the parents (-1: none)
-    d1[k], d2[k]   local partial derivatives d node_k / d parent
+    p1[k], p2[k]   the parents (-1: none) or a negative code for the node kind
+    d1[k], d2[k]   local partial derivatives d node_k / d parent, or the
+                   node's record
 
-so a 10^6-node scalar tape costs a few tens of bytes per node. Any other node
-(array operations, three-argument rules, custom rules) has ``p1[k] == GENERAL``
-and keeps ``(parents, vjp)`` in ``d1[k]``, where ``vjp(g)`` returns one
-contribution per parent (``None`` for none).
+Kinds (read off ``p1[k]``):
+
+``p1[k] >= 0``  a scalar rule with at most two parents (every scalar rule of
+    :mod:`numeric.rules` but ``clip``): the backward pass adds ``g * d1[k]``
+    to the adjoint of ``p1[k]`` and ``g * d2[k]`` to that of ``p2[k]``, so a
+    10^6-node scalar tape costs a few tens of bytes per node;
+``ELEMENTWISE``  an elementwise rule on arrays with at most two parents:
+    ``d1[k] = (pa, da, sa, pb, db, sb)`` with parent, partial and the
+    parent's shape when broadcasting changed it (``None`` otherwise). A
+    partial ``ONE`` / ``MINUS_ONE`` (add, sub, neg: read off the rules table
+    by :func:`numeric.rules.constant_partial`) skips the multiplication;
+``GENERAL``  any other node (array operations, three-argument rules,
+    custom rules): ``d1[k] = (parents, vjp)``, where ``vjp(g)`` returns one
+    contribution per parent (``None`` for none);
+``LEAF``  an input or a constant.
 
 The backward pass is a loop from the last node to the first, never a
 recursion, so its depth is not bounded by Python's recursion limit. It only
-uses ``+`` and ``*`` on the adjoints, so when the local partials are
+uses ``+``, ``-`` and ``*`` on the adjoints, so when the local partials are
 themselves tracked numbers of an older tape (reverse over reverse) or duals
 (forward over reverse) the backward pass is itself differentiated.
+
+Adjoint arrays that the pass created itself (products, sums, scatter
+accumulators) are *owned*: they are updated in place (``+=``, ``*=``)
+instead of allocating a new array per contribution. An adjoint shared with
+another node (``g`` passed on unchanged by an addition) is never written to.
 
 Tapes are created per differentiation call; a tracked number holds its own
 tape, so two threads (or two nested calls) never write to the same tape.
@@ -32,15 +47,33 @@ Examples
 
 from __future__ import annotations
 
-from array import array
 from typing import Any, Callable, Iterable
+
+import numpy as np
 
 from numeric.protocol import new_order
 
-__all__ = ["Tape", "GENERAL", "LEAF"]
+__all__ = ["Tape", "GENERAL", "ELEMENTWISE", "LEAF", "ONE", "MINUS_ONE", "backward"]
 
 LEAF = -1
 GENERAL = -2
+ELEMENTWISE = -3
+
+
+class _Sign:
+    """A constant partial derivative +1 or -1 of an elementwise node."""
+
+    __slots__ = ("sign",)
+
+    def __init__(self, sign: int):
+        self.sign = sign
+
+    def __repr__(self):
+        return "ONE" if self.sign > 0 else "MINUS_ONE"
+
+
+ONE = _Sign(1)
+MINUS_ONE = _Sign(-1)
 
 
 class Tape:
@@ -57,8 +90,8 @@ class Tape:
 
     def __init__(self, record: bool = False):
         self.order = new_order()
-        self.p1 = array("q")
-        self.p2 = array("q")
+        self.p1: list = []
+        self.p2: list = []
         self.d1: list = []
         self.d2: list = []
         self.program: list | None = [] if record else None
@@ -96,6 +129,15 @@ class Tape:
         self.d2.append(db)
         return k
 
+    def push_elementwise(self, record: tuple) -> int:
+        """An elementwise array node; *record* is ``(pa, da, sa, pb, db, sb)``."""
+        k = len(self.d1)
+        self.p1.append(ELEMENTWISE)
+        self.p2.append(LEAF)
+        self.d1.append(record)
+        self.d2.append(None)
+        return k
+
     def push_general(self, parents: tuple, vjp: Callable[[Any], Iterable]) -> int:
         k = len(self.d1)
         self.p1.append(GENERAL)
@@ -117,51 +159,127 @@ class Tape:
         -------
         list
             ``adj[k]`` for every leaf k (``None`` where the outputs do not
-            depend on it). Adjoints of inner nodes are dropped as soon as
+            depend on it; an owned accumulator is unwrapped with
+            :func:`finish`). Adjoints of inner nodes are dropped as soon as
             they have been propagated.
         """
-        n = len(self.d1)
-        adj: list = [None] * n
-        top = -1
-        for i, g in seeds:
-            adj[i] = g if adj[i] is None else adj[i] + g
-            top = max(top, i)
-        p1, p2, d1, d2 = self.p1, self.p2, self.d1, self.d2
-        for k in range(top, -1, -1):
-            g = adj[k]
-            if g is None:
-                continue
-            a = p1[k]
-            if a >= 0:
-                adj[k] = None
-                c = g * d1[k]
-                adj[a] = c if adj[a] is None else adj[a] + c
-                b = p2[k]
-                if b >= 0:
-                    c = g * d2[k]
-                    adj[b] = c if adj[b] is None else adj[b] + c
-            elif a == GENERAL:
-                adj[k] = None
-                if type(g) is _OwnedArray:
-                    g = g.data
-                parents, vjp = d1[k]
-                for p, c in zip(parents, vjp(g)):
-                    if c is None:
-                        continue
-                    if isinstance(c, _ScatterAdd):
-                        adj[p] = c.into(adj[p])
-                    else:
-                        adj[p] = c if adj[p] is None else adj[p] + c
-        return adj
+        return backward(self.p1, self.p2, self.d1, self.d2, seeds)
+
+
+def backward(p1: list, p2: list, d1: list, d2: list, seeds: Iterable[tuple[int, Any]]) -> list:
+    """The backward sweep over tape columns (see the module docstring); a loop, no recursion."""
+    n = len(d1)
+    adj: list = [None] * n
+    top = -1
+    for i, g in seeds:
+        adj[i] = g if adj[i] is None else adj[i] + g
+        top = max(top, i)
+    for k in range(top, -1, -1):
+        g = adj[k]
+        if g is None:
+            continue
+        a = p1[k]
+        if a >= 0:
+            adj[k] = None
+            c = g * d1[k]
+            adj[a] = c if adj[a] is None else adj[a] + c
+            b = p2[k]
+            if b >= 0:
+                c = g * d2[k]
+                adj[b] = c if adj[b] is None else adj[b] + c
+        elif a == ELEMENTWISE:
+            adj[k] = None
+            _elementwise_back(adj, g, d1[k])
+        elif a == GENERAL:
+            adj[k] = None
+            if type(g) is _OwnedArray:
+                g = g.data
+            parents, vjp = d1[k]
+            for p, c in zip(parents, vjp(g)):
+                if c is None:
+                    continue
+                if type(c) is _ScatterAdd:
+                    adj[p] = c.into(adj[p])
+                else:
+                    _accumulate(adj, p, c, False)
+    return adj
+
+
+def _fresh(c: Any, g: Any) -> bool:
+    """*c* is a NumPy array that this pass just created (no other reference to its memory)."""
+    return type(c) is np.ndarray and c is not g and c.base is None
+
+
+def _contribution(g: Any, d: Any, shape: Any, reuse: bool) -> tuple:
+    """``(unbroadcast(g * d, shape), owned)``; *reuse*: g is owned and may be overwritten."""
+    if d is ONE:
+        c = g
+    elif d is MINUS_ONE:
+        if reuse:
+            c = np.negative(g, out=g)
+        else:
+            c = -g
+    elif reuse and (type(d) is float or type(d) is int or (
+            type(d) is np.ndarray and d.dtype == g.dtype and d.shape == g.shape)):
+        c = np.multiply(g, d, out=g)
+    else:
+        c = g * d
+    if shape is not None:
+        from numeric.reverse.tracked import unbroadcast
+
+        c2 = unbroadcast(c, shape)
+        if c2 is not c:
+            return c2, _fresh(c2, g)
+    return c, (reuse if c is g else _fresh(c, g))
+
+
+def _elementwise_back(adj: list, g: Any, rec: tuple) -> None:
+    pa, da, sa, pb, db, sb = rec
+    owned = type(g) is _OwnedArray
+    if owned:
+        g = g.data
+    if pb >= 0:
+        cb, ob = _contribution(g, db, sb, False)
+        # g may be overwritten for the first parent only if the second does not alias it
+        owned = owned and cb is not g and (type(cb) is not np.ndarray or cb.base is None)
+        ca, oa = _contribution(g, da, sa, owned)
+        _accumulate(adj, pb, cb, ob)
+        _accumulate(adj, pa, ca, oa)
+    else:
+        ca, oa = _contribution(g, da, sa, owned)
+        _accumulate(adj, pa, ca, oa)
+
+
+def _accumulate(adj: list, p: int, c: Any, owned: bool) -> None:
+    """``adj[p] += c``, in place when the accumulator (or *c*) is owned by this pass."""
+    cur = adj[p]
+    if cur is None:
+        adj[p] = _OwnedArray(c) if owned else c
+        return
+    tc = type(c)
+    if tc is _OwnedArray:
+        c, owned, tc = c.data, True, np.ndarray
+    if type(cur) is _OwnedArray:
+        acc = cur.data
+        if tc is np.ndarray and c.shape == acc.shape and c.dtype == acc.dtype:
+            acc += c
+            return
+        cur = acc
+    elif owned and type(cur) is np.ndarray and cur.shape == c.shape and cur.dtype == c.dtype:
+        c += cur
+        adj[p] = _OwnedArray(c)
+        return
+    new = cur + c
+    adj[p] = _OwnedArray(new) if type(new) is np.ndarray else new
 
 
 class _ScatterAdd:
     """A sparse contribution: *g* added at *index* of an array of *shape*.
 
-    Used by indexing with a scalar result, so that reading n single elements
-    of an array costs O(n) in the backward pass, not O(n * size). The
-    accumulator array is created by the pass itself and so may be updated
-    in place.
+    Used by indexing, so that reading n single elements (or slices) of an
+    array costs O(n) (the slice sizes) in the backward pass, not O(n *
+    size). The accumulator array is created by the pass itself and so may
+    be updated in place.
     """
 
     __slots__ = ("index", "g", "shape", "dtype")
@@ -170,12 +288,19 @@ class _ScatterAdd:
         self.index, self.g, self.shape, self.dtype = index, g, shape, dtype
 
     def into(self, acc):
-        import numpy as np
-
+        shape = tuple(self.shape)
         if acc is None:
-            acc = _OwnedArray(np.zeros(self.shape, dtype=self.dtype))
-        elif not isinstance(acc, _OwnedArray):
-            acc = _OwnedArray(np.array(acc, dtype=self.dtype, copy=True))
+            acc = _OwnedArray(np.zeros(shape, dtype=self.dtype))
+        elif type(acc) is not _OwnedArray or acc.data.dtype != self.dtype or \
+                acc.data.shape != shape:
+            base = finish(acc)
+            if not (type(base) is np.ndarray or isinstance(base, (float, int, np.generic))):
+                dense = np.zeros(shape, dtype=self.dtype)    # a tracked or dual accumulator
+                dense[self.index] += self.g
+                return base + dense
+            new = np.zeros(shape, dtype=np.result_type(self.dtype, base))
+            new += base
+            acc = _OwnedArray(new)
         acc.data[self.index] += self.g
         return acc
 
@@ -189,14 +314,22 @@ class _OwnedArray:
         self.data = data
 
     def __add__(self, other):
-        if isinstance(other, _OwnedArray):
+        if type(other) is _OwnedArray:
             other = other.data
-        self.data += other
-        return self
+        data = self.data
+        if type(other) is np.ndarray and other.shape == data.shape and other.dtype == data.dtype:
+            data += other
+            return self
+        if isinstance(other, (float, int)) or (isinstance(other, np.generic) and np.result_type(
+                data.dtype, other) == data.dtype):
+            data += other
+            return self
+        new = data + other
+        return _OwnedArray(new) if type(new) is np.ndarray else new
 
     __radd__ = __add__
 
 
 def finish(adjoint: Any) -> Any:
     """The plain adjoint (an owned accumulator unwrapped)."""
-    return adjoint.data if isinstance(adjoint, _OwnedArray) else adjoint
+    return adjoint.data if type(adjoint) is _OwnedArray else adjoint

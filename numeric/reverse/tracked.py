@@ -47,8 +47,8 @@ from numeric import functions as F
 from numeric.backend import is_array
 from numeric.dual import _UFUNC_NAMES, _dispatch
 from numeric.protocol import norm, one, zero
-from numeric.reverse.tape import Tape
-from numeric.rules import ARITHMETIC, RULES, lookup
+from numeric.reverse.tape import MINUS_ONE, ONE, Tape
+from numeric.rules import ARITHMETIC, RULES, constant_partial, lookup
 
 __all__ = ["Tracked", "TrackedArray", "Ref", "apply_rule", "apply_op", "is_tracked",
            "unbroadcast", "GuardError"]
@@ -161,8 +161,88 @@ def _const_ref(a: Any, tape: Tape) -> Any:
     return a
 
 
+# NumPy ufuncs that evaluate a rule on plain float arrays (what nm.<name> calls for them)
+_UFUNC_OF = {name: getattr(np, name) for name in RULES if isinstance(getattr(np, name, None), np.ufunc)}
+_PLAIN_CONSTANTS = (float, int, np.float64, np.float32)
+_MARKS: dict = {}
+
+
+def _marks(rule) -> tuple:
+    """Per argument: ONE / MINUS_ONE where the rule's partial is that constant, else None."""
+    hit = _MARKS.get(id(rule))
+    if hit is not None and hit[0] is rule:
+        return hit[1]
+    m = tuple({1: ONE, -1: MINUS_ONE}.get(constant_partial(p, rule.nargs)) for p in rule.partials)
+    _MARKS[id(rule)] = (rule, m)
+    return m
+
+
+def _elementwise(rule, args: tuple) -> Any:
+    """*rule* on tracked arrays holding plain float arrays: one ELEMENTWISE node, or None.
+
+    The fast path of :func:`apply_rule`: all tracked arguments are
+    ``TrackedArray`` s of one tape whose values are float ``ndarray`` s, the
+    others plain float constants. The node keeps ``rule.partials[i](ans,
+    *args)`` per tracked argument (a constant +-1 is kept as ONE/MINUS_ONE so
+    the backward pass skips the product) and the argument's shape only when
+    broadcasting changed it.
+    """
+    tape = None
+    for a in args:
+        ta = type(a)
+        if ta is TrackedArray:
+            v = a.value
+            if type(v) is not np.ndarray or v.dtype.kind != "f":
+                return None
+            if tape is None:
+                tape = a.tape
+            elif a.tape is not tape:
+                return None
+        elif not (ta in _PLAIN_CONSTANTS or (ta is np.ndarray and a.dtype.kind == "f")):
+            return None
+    if tape is None or len(args) > 2:
+        return None
+    vals = [a.value if type(a) is TrackedArray else a for a in args]
+    ans = _UFUNC_OF.get(rule.name, rule.function)(*vals)
+    marks = _marks(rule)
+    rec = [-1, None, None, -1, None, None]
+    j = 0
+    for i, a in enumerate(args):
+        if type(a) is TrackedArray:
+            d = marks[i]
+            if d is None:
+                p = rule.partials[i]
+                if p is None:
+                    raise TypeError(f"{rule.name} is not differentiable with respect to argument "
+                                    f"{i}; pass it as a plain number")
+                d = p(ans, *vals)
+            s = vals[i].shape
+            rec[j] = a.index
+            rec[j + 1] = d
+            rec[j + 2] = None if s == ans.shape else s
+            j += 3
+    k = tape.push_elementwise(tuple(rec))
+    if tape.program is not None:
+        _record(tape, ("rule", k, rule.name, _refs(args, tape)))
+    if type(ans) is np.ndarray and ans.ndim:
+        t = _object_new(TrackedArray)
+        t.value = ans
+        t.tape = tape
+        t.index = k
+        t._nm_order = tape.order
+        return t
+    return Tracked._new(ans[()] if type(ans) is np.ndarray else ans, tape, k)
+
+
+_object_new = object.__new__
+
+
 def apply_rule(rule, args: tuple) -> Any:
     """Apply the rule (of :mod:`numeric.rules`) to *args*, the newest of which is tracked."""
+    if len(args) <= 2:
+        out = _elementwise(rule, args)
+        if out is not None:
+            return out
     tape, vals, pos = _split(args)
     ans = rule.function(*vals)
     partials = rule.partials
@@ -194,9 +274,12 @@ def apply_rule(rule, args: tuple) -> Any:
 def apply_op(name: str, args: tuple, params: dict) -> Any:
     """Apply array operation *name* of :mod:`numeric.reverse.arrayops` to *args*."""
     op = OPS[name]
-    tape, vals, pos = _split(args)
-    if tape is None:
-        return op.forward(*vals, **params)
+    if len(args) == 1 and type(args[0]) is TrackedArray:     # the common case, quickly
+        tape, vals, pos = args[0].tape, (args[0].value,), (0,)
+    else:
+        tape, vals, pos = _split(args)
+        if tape is None:
+            return op.forward(*vals, **params)
     ans = op.forward(*vals, **params)
     vjps = op.vjps
 
@@ -436,6 +519,8 @@ class TrackedArray(_Common):
         return [e.tolist() if isinstance(e, TrackedArray) else e for e in self]
 
     def __getitem__(self, index):
+        if type(index) is slice or type(index) is int:
+            return apply_op("getitem", (self,), {"index": index})
         index = _freeze_index(index)
         if _is_view_index(index):
             return apply_op("reshape", (self,), {"shape": tuple(self.value[index].shape)})
@@ -543,6 +628,11 @@ def _ufunc(ufunc, inputs):
     rname = _UFUNC_NAMES.get(name, name)
     if rname not in RULES and rname not in ARITHMETIC:
         return NotImplemented
+    rule = RULES.get(rname) or ARITHMETIC[rname]
+    if len(inputs) <= 2:
+        out = _elementwise(rule, inputs)
+        if out is not None:
+            return out
     if any(isinstance(a, np.ndarray) and a.dtype == object for a in inputs):
         return NotImplemented
     return _dispatch(rname, tuple(np.asarray(a) if isinstance(a, (list, tuple)) else a
@@ -561,7 +651,11 @@ def _make_binary(rule, reflected: bool):
 
     def op(self, o):
         to = type(o)
-        if to is Tracked and type(self) is Tracked and o.tape is self.tape:
+        if type(self) is TrackedArray:
+            out = _elementwise(rule, (o, self) if reflected else (self, o))
+            if out is not None:
+                return out
+        elif to is Tracked and o.tape is self.tape:
             x, y = (o, self) if reflected else (self, o)
             xv, yv = x.value, y.value
             ans = f(xv, yv)
@@ -605,7 +699,11 @@ def _make_unary(rule):
     d = rule.partials[0]
 
     def method(self):
-        if type(self) is Tracked:
+        if type(self) is TrackedArray:
+            out = _elementwise(rule, (self,))
+            if out is not None:
+                return out
+        elif type(self) is Tracked:
             v = self.value
             ans = f(v)
             t = self.tape

@@ -6,12 +6,13 @@ for how types flow through a solve.
 
 from solvers.ode.algorithms import BS3, DP5, RK4, Euler, ExplicitRK, Midpoint, Tsit5, Vern7, Vern9
 from solvers.ode.callbacks import CallbackSet, ContinuousCallback, DiscreteCallback
+from solvers.ode.extrapolation import GBS
 from solvers.ode.integrator import ODEIntegrator
 from solvers.ode.problem import ODEProblem
 from solvers.ode.solution import ODESolution, ReturnCode, Stats
 
 __all__ = [
     "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
-    "ExplicitRK", "Euler", "Midpoint", "RK4", "BS3", "DP5", "Tsit5", "Vern7", "Vern9",
+    "ExplicitRK", "Euler", "Midpoint", "RK4", "BS3", "DP5", "Tsit5", "Vern7", "Vern9", "GBS",
     "ContinuousCallback", "DiscreteCallback", "CallbackSet",
 ]  # fmt: skip

@@ -239,9 +239,10 @@ def solve_ode(
         from solvers.ode.algorithms import Tsit5
 
         alg = Tsit5()
-    tab = alg.tableau
-    adaptive = tab.adaptive if adaptive is None else adaptive
-    if adaptive and not tab.adaptive:
+    own = getattr(alg, "make_stepper", None)  # a method with its own step and controller (GBS)
+    tab = None if own is not None else alg.tableau
+    adaptive = (alg.adaptive if own is not None else tab.adaptive) if adaptive is None else adaptive
+    if own is None and adaptive and not tab.adaptive:
         raise ValueError(f"{alg.name} has no error estimate: solve it with adaptive=False and dt=...")
     if not adaptive and dt is None:
         raise ValueError(f"{alg.name} takes fixed steps: pass dt=... (or use an adaptive method)")
@@ -258,8 +259,10 @@ def solve_ode(
     norm = ScaledNorm(atol, rtol)
     stats = Stats()
     u, k1 = _harmonize(u, f, p, t0, stats)
-    co = tab.coefficients(u, tv0)
-    if _is_float_array(u) and co.float_dtype == u.dtype:
+    co = None if own is not None else tab.coefficients(u, tv0)
+    if own is not None:
+        stepper = own(f, p, u, k1, norm, stats, rtol, adaptive)
+    elif _is_float_array(u) and co.float_dtype == u.dtype:
         stepper = FloatArrayStepper(co, f, p, u, atol, rtol, adaptive)
     else:
         stepper = GenericStepper(co, f, p, norm, adaptive)
@@ -296,6 +299,8 @@ def solve_ode(
     stops = sorted((x for x in (tstops or ()) if 0 < tdir * (nm.value(x) - tv0) < span), key=lambda x: tdir * nm.value(x))
     stops.append(tf)
 
+    if own is not None:  # e.g. GBS picks a step-number sequence that has midpoint data
+        stepper.prepare(dense_output=bool(dense or save_times or cont))
     ts: list = []
     us: list = []
     segments: list = []
@@ -325,7 +330,8 @@ def solve_ode(
     one_t = real_eps(tv0) * 0 + 1  # 1 in the time's real type
     if adaptive:
         if dt is None:
-            dtr = _initial_dt(f, u, p, t0, k1, tab.order, norm, tdir, span, dtmax, stats)
+            order = stepper.order if own is not None else tab.order
+            dtr = _initial_dt(f, u, p, t0, k1, order, norm, tdir, span, dtmax, stats)
         else:
             dtr = abs(nm.value(dt)) * one_t
     else:
@@ -337,7 +343,11 @@ def solve_ode(
     eps_t = real_eps(tv0)
 
     want = alg.compile if compile is None else compile
-    if want is not False and float_path and plain_time and u.dtype == np.float64 and u.ndim == 1:
+    if own is not None:
+        if want:
+            raise ValueError(f"compile=True: {alg.name} has no compiled loop; use compile=None or False")
+        compiled[1] = f"{alg.name} has no compiled loop"
+    elif want is not False and float_path and plain_time and u.dtype == np.float64 and u.ndim == 1:
         if cont or disc:
             if want:
                 raise ValueError("compile=True: the compiled loop has no callbacks; use compile=None or False")
@@ -357,8 +367,11 @@ def solve_ode(
                     stats, f, p, finish, integ,
                 )  # fmt: skip
 
-    beta1, beta2 = alg.beta1, alg.beta2
-    safety, qmin, qmax = alg.safety, alg.qmin, alg.qmax
+    if own is None:
+        beta1, beta2 = alg.beta1, alg.beta2
+        safety, qmin, qmax = alg.safety, alg.qmin, alg.qmax
+    else:
+        beta1 = beta2 = safety = qmin = qmax = 1.0
     inv_qmin, inv_qmax = 1.0 / qmin, 1.0 / qmax
     qold = 1e-4
     last_rejected = False
@@ -367,7 +380,8 @@ def solve_ode(
     iters = 0
     step = stepper.step
     landing_factor = 1.01 if adaptive else 1 + 1e-9
-    n_new = tab.stages - 1
+    n_new = 0 if own is not None else tab.stages - 1  # a stepper of its own counts its evaluations
+    fsal = True if own is not None else tab.fsal
     next_stop = stops[0]
     next_stop_v = next_stop if plain_time else nm.value(next_stop)
 
@@ -413,7 +427,15 @@ def solve_ode(
         stats.nf += n_new
 
         # ---- error control (the controller runs in float: step sizes need no extra digits)
-        if adaptive:
+        if adaptive and own is not None:  # the stepper chose acceptance and the next step itself
+            dt_next = h_real * stepper.ratio
+            if not float(E) <= 1:
+                stats.nreject += 1
+                last_rejected = True
+                dtr = dt_next
+                continue
+            last_rejected = False
+        elif adaptive:
             Ef = float(E)
             if not (Ef < _INF):  # nan or inf
                 stats.nreject += 1
@@ -439,7 +461,9 @@ def solve_ode(
             dt_next = dtr
         stats.naccept += 1
         k_last = stepper.last_stage(K)
-        if float_path:
+        if own is not None:
+            seg = stepper.segment(t, h, u, u_new, k1, K)
+        elif float_path:
             seg = Segment(t, h, u, u_new, None, K, co, f, p, stats)
         else:
             seg = Segment(t, h, u, u_new, K, None, co, f, p, stats)
@@ -490,7 +514,7 @@ def solve_ode(
         if save_everystep:
             ts.append(t_new)
             us.append(u_new)
-        k1 = k_last if tab.fsal else None
+        k1 = k_last if fsal else None
         for cb in cont:
             if cb_state[id(cb)] is not None:
                 cb_state[id(cb)] = None
