@@ -23,8 +23,12 @@ O2 sensitivities
     DOP853 (8 solves, rtol 1e-10); diffrax + JAX when installed. Reference
     gradient: central differences around DOP853 at rtol 1e-13 (h = 1e-5).
 O3 high precision
-    u' = -u, u(0) = 1 to t = 1 at mpmath dps = 40: Vern9 against
+    u' = -u, u(0) = 1 to t = 1 at mpmath dps = 40: Vern9 and GBS
+    extrapolation (``GBS()``, order chosen from the precision) against
     ``mpmath.odefun`` (Taylor series), error against ``mpmath.exp(-1)``.
+    GBS runs at rtol 1e-35 (the target error) and at 1e-38 (error near the
+    working precision, matching odefun's); the ratio is measured in the same
+    run, interleaved with the peer.
 """
 
 from __future__ import annotations
@@ -42,9 +46,9 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from _harness import (Failed, attempt, format_ratio, format_time, header, load_peer,  # noqa: E402
-                      measure, parse_args, print_table)
+                      measure, measure_interleaved, parse_args, print_table)
 import numeric as nm  # noqa: E402
-from solvers import DP5, ODEProblem, Tsit5, Vern7, Vern9, solve  # noqa: E402
+from solvers import DP5, GBS, ODEProblem, Tsit5, Vern7, Vern9, solve  # noqa: E402
 
 PACKAGES = ["numpy", "scipy", "numba", "mpmath", "jax", "diffrax", "numbalsoda"]
 P0 = (1.5, 1.0, 3.0, 1.0)
@@ -254,25 +258,46 @@ def bench_o3(settings, kw) -> list:
     rows = []
     with mpmath.workdps(dps):
         exact = mpmath.exp(-1)
+        prob = ODEProblem(lambda u, p, t: -u, mpmath.mpf(1), (mpmath.mpf(0), mpmath.mpf(1)))
 
-        def ours():
-            prob = ODEProblem(lambda u, p, t: -u, mpmath.mpf(1), (mpmath.mpf(0), mpmath.mpf(1)))
+        def vern9():
             return solve(prob, Vern9(), rtol=mpmath.mpf("1e-32"), atol=mpmath.mpf("1e-34"), save_everystep=False)
 
-        sol = ours()
+        def gbs(rtol):
+            return lambda: solve(prob, GBS(), rtol=mpmath.mpf(rtol), atol=mpmath.mpf(rtol) / 100,
+                                 save_everystep=False)  # fmt: skip
+
+        def peer():
+            return mpmath.odefun(lambda x, y: -y, 0, 1)(1)
+
+        one = dict(kw, repeat=min(kw["repeat"], 3))
+        sol = vern9()
         err = abs(sol.u[-1] - exact)
         assert err < mpmath.mpf("1e-35"), err
-        one = dict(kw, repeat=min(kw["repeat"], 3))
-        t = measure(ours, **one)
+        t = measure(vern9, **one)
         rows.append(_row(f"ours Vern9, mpf dps={dps} ({sol.stats.naccept} steps)", t, float(err), "", None))
-        if not settings.quick:
-            def peer():
-                return mpmath.odefun(lambda x, y: -y, 0, 1)(1)
-
-            v = peer()
-            tp = measure(peer, **one)
-            rows.append(_row("mpmath.odefun (Taylor)", tp, float(abs(v - exact)),
-                             f"ours / odefun = {format_ratio(t.best / tp.best)}", None))  # fmt: skip
+        cases = {}
+        for rtol in ("1e-35", "1e-38"):
+            s = gbs(rtol)()
+            e = abs(s.u[-1] - exact)
+            assert s.retcode.value == "Success" and e < mpmath.mpf("1e-35"), (rtol, e)
+            cases[rtol] = (gbs(rtol), s, e)
+        if settings.quick:
+            for rtol, (fn, s, e) in cases.items():
+                rows.append(_row(f"ours GBS rtol {rtol} ({s.stats.naccept} steps, nf {s.stats.nf})",
+                                 measure(fn, **one), float(e), "", None))  # fmt: skip
+            return rows
+        v = peer()
+        fns = {rtol: fn for rtol, (fn, _, _) in cases.items()}
+        fns["peer"] = peer
+        timings = measure_interleaved(fns, **kw)
+        tp = timings["peer"]
+        for rtol, (fn, s, e) in cases.items():
+            tg = timings[rtol]
+            rows.append(_row(f"ours GBS rtol {rtol} ({s.stats.naccept} steps, nf {s.stats.nf})", tg, float(e),
+                             f"ours / odefun = {format_ratio(tg.best / tp.best)}", None))  # fmt: skip
+        rows.append(_row("mpmath.odefun (Taylor)", tp, float(abs(v - exact)),
+                         f"Vern9 / odefun = {format_ratio(t.best / tp.best)}", None))  # fmt: skip
     return rows
 
 

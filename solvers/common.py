@@ -21,7 +21,9 @@ def solve(problem: Any, algorithm: Any = None, **options: Any) -> Any:
     algorithm : algorithm object, optional
         For ODEs an explicit Runge–Kutta method (``Tsit5()`` by default):
         ``Euler(), Midpoint(), RK4()`` (fixed step, need ``dt``),
-        ``BS3(), DP5(), Tsit5(), Vern7(), Vern9()`` (adaptive).
+        ``BS3(), DP5(), Tsit5(), Vern7(), Vern9()`` (adaptive), ``GBS()``
+        (Gragg–Bulirsch–Stoer extrapolation, adaptive order and step; order
+        chosen from the precision, for tight tolerances and ``mpf``).
     **options
         For ODEs:
 

@@ -110,7 +110,10 @@ class MeasurementArray:
     array([0.1   , 0.5437])
     """
 
-    __slots__ = ("val", "J", "src", "diag")
+    # _vj: None, or one array holding [val | J] (shape S + (1 + K,)) of which val and J are
+    # views; stage derivatives packed from scalars carry it, so the linear operations of a
+    # Runge–Kutta step (stage sums, h * k, u + ...) are one array operation instead of two
+    __slots__ = ("val", "J", "src", "diag", "_vj")
     _nm_order = 0
     __array_priority__ = 100
 
@@ -129,18 +132,25 @@ class MeasurementArray:
             raise ValueError("sources must be distinct ids")
         if src.size and src[0] < 0:
             raise ValueError("source ids are non-negative integers")
-        self.val, self.J, self.src, self.diag = val, J[..., order], src, False
+        self.val, self.J, self.src, self.diag, self._vj = val, J[..., order], src, False, None
 
     @classmethod
     def _dense(cls, val, J, src) -> "MeasurementArray":
         m = object.__new__(cls)
-        m.val, m.J, m.src, m.diag = val, J, src, False
+        m.val, m.J, m.src, m.diag, m._vj = val, J, src, False, None
         return m
 
     @classmethod
     def _diag(cls, val, J, src) -> "MeasurementArray":
         m = object.__new__(cls)
-        m.val, m.J, m.src, m.diag = val, J, src, True
+        m.val, m.J, m.src, m.diag, m._vj = val, J, src, True, None
+        return m
+
+    @classmethod
+    def _joint(cls, vj, src) -> "MeasurementArray":
+        """The dense array whose values and components are the columns of *vj* = [val | J]."""
+        m = object.__new__(cls)
+        m.val, m.J, m.src, m.diag, m._vj = vj[..., 0], vj[..., 1:], src, False, vj
         return m
 
     # -- array attributes ----------------------------------------------------------
@@ -258,11 +268,31 @@ class MeasurementArray:
     def _nm_lincomb(coeffs, items):
         """Fused ``sum(c * x)`` (the stage sums of Runge–Kutta methods).
 
-        Linear in values and components alike, so both are accumulated in
-        place, after aligning the arrays on the union of their sources (a
+        Linear in values and components alike, so both are accumulated at
+        once, after aligning the arrays on the union of their sources (a
         no-op when they share them, as the stages of one step do).
         """
+        for c in coeffs:
+            if type(c) is not float and type(c) is not int:
+                return NotImplemented
         first = items[0]
+        if type(first) is not MeasurementArray:
+            return NotImplemented
+        src, vj = first.src, first._vj
+        if vj is not None:
+            shape, dtype = vj.shape, vj.dtype
+            for x in items:
+                if type(x) is not MeasurementArray or x.src is not src or x._vj is None or \
+                        x._vj.shape != shape or x._vj.dtype != dtype:
+                    break
+            else:
+                # stage derivatives packed from scalars: one product for values and components
+                live = [i for i, c in enumerate(coeffs) if c]     # zero terms skipped, not 0 * x
+                if live:
+                    cv = np.array([coeffs[i] for i in live], dtype=dtype)
+                    vjs = np.array([items[i]._vj for i in live])
+                    return MeasurementArray._joint((cv @ vjs.reshape(len(live), -1)).reshape(shape),
+                                                   src)
         shape, dtype = first.val.shape, first.val.dtype
         if dtype.kind != "f":
             return NotImplemented
@@ -270,10 +300,6 @@ class MeasurementArray:
             if (type(x) is not MeasurementArray or x.diag or type(x.val) is not np.ndarray
                     or x.val.shape != shape or x.val.dtype != dtype or x.J.dtype != dtype):
                 return NotImplemented
-        for c in coeffs:
-            if type(c) is not float and type(c) is not int:
-                return NotImplemented
-        src = first.src
         if all(x.src is src for x in items):
             Js = [x.J for x in items]
         else:
@@ -362,6 +388,7 @@ class MeasurementArray:
 
     def __setitem__(self, idx, value):
         kind, v, Jv, sv = _classify(value)
+        self._vj = None          # J may be replaced below: the joint array would be stale
         if not self.val.flags.writeable:
             self.val = self.val.copy()
         if self.diag and kind != _DENSE:
@@ -483,9 +510,21 @@ def _make_op(rname: str, reflected: bool):
     rule = ARITHMETIC.get(rname) or RULES[rname]
     f = rule.function
     d0, d1 = rule.partials
+    scales = rname == "mul" or (rname == "truediv" and not reflected)   # x * c, x / c
+    shifts = rname in ("add", "sub")                                    # x + y, x - y
 
     def op(self, o):
         t = type(o)
+        vj = self._vj
+        if vj is not None:
+            # values and components in one array (see MeasurementArray._vj): the operations
+            # that are linear in both, h * k, k / 2, u + v on the same sources, are one product
+            if scales and (t is float or t is int):
+                return MeasurementArray._joint(f(o, vj) if reflected else f(vj, o), self.src)
+            if shifts and t is MeasurementArray and o._vj is not None and o.src is self.src \
+                    and o._vj.shape == vj.shape:
+                return MeasurementArray._joint(f(o._vj, vj) if reflected else f(vj, o._vj),
+                                               self.src)
         # fast paths of solver inner loops: dense array with a float, or two dense arrays
         # on the same sources; everything else goes through apply_rule
         if (t is float or t is int or (t is np.ndarray and o.dtype.kind == "f")) \
@@ -659,13 +698,11 @@ def _pack_flat(items: Any) -> Any:
     keys = tuple(sorted(first if union is None else union))
     if union is None and len(keys) > 1:
         get = itemgetter(*keys)
-        rows = [get(d) for d in dicts]
+        rows = [(v,) + get(d) for v, d in zip(vals, dicts)]
     else:
-        rows = [[d.get(k, 0.0) for k in keys] for d in dicts]
-    J = np.array(rows, dtype=np.float64).reshape(len(dicts), len(keys))
-    if J.dtype != np.float64:
-        return None
-    return MeasurementArray._dense(np.array(vals, dtype=np.float64), J, source_array(keys))
+        rows = [[v] + [d.get(k, 0.0) for k in keys] for v, d in zip(vals, dicts)]
+    vj = np.array(rows, dtype=np.float64).reshape(len(dicts), 1 + len(keys))
+    return MeasurementArray._joint(vj, source_array(keys))
 
 
 _NO_COMPONENTS: dict = {}

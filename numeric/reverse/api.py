@@ -33,7 +33,7 @@ import numpy as np
 from numeric.backend import is_array
 from numeric.dual import Dual
 from numeric.dualarray import DualArray
-from numeric.protocol import new_order, zero
+from numeric.protocol import innermost, new_order, zero
 from numeric.reverse.tape import Tape, finish
 from numeric.reverse.tracked import Tracked, TrackedArray, is_tracked
 
@@ -46,6 +46,9 @@ def _is_array_input(x: Any) -> bool:
 
 
 def _as_input(x: Any, who: str) -> Any:
+    t = type(x)
+    if t is float or (t is np.ndarray and x.dtype.kind == "f"):
+        return x
     if isinstance(x, (bool, np.bool_)):
         raise TypeError(f"{who}: cannot differentiate with respect to a bool")
     if isinstance(x, (int, np.integer)):
@@ -59,14 +62,12 @@ def _as_input(x: Any, who: str) -> Any:
 
 def lift(x: Any, tape: Tape) -> Any:
     """The input *x* as a leaf of *tape* (a ``Tracked`` or a ``TrackedArray``)."""
-    if _is_array_input(x):
+    if type(x) is np.ndarray or _is_array_input(x):
         return TrackedArray(x, tape)
     return Tracked(x, tape)
 
 
 def _seed_one(v: Any) -> Any:
-    from numeric.protocol import innermost
-
     inner = innermost(v)
     if isinstance(inner, (mpmath.mpf, mpmath.mpc)):
         return mpmath.mpf(1)
@@ -95,6 +96,9 @@ def output_nodes(y: Any, tape: Tape, who: str) -> list:
 
 def _leaf_adjoint(adj: list, xt: Any, x: Any) -> Any:
     a = finish(adj[xt.index])
+    if type(a) is np.ndarray and a.base is None and a.flags.writeable and \
+            type(xt) is TrackedArray and a.shape == xt.value.shape:
+        return a
     if a is None:
         if _is_array_input(x):
             v = xt.value
@@ -154,6 +158,10 @@ def value_and_gradient(f: Callable, x: Any) -> tuple:
     tape = Tape()
     xt = lift(x, tape)
     y = f(xt)
+    if type(y) is Tracked and y.tape is tape:       # the common case: a scalar on this tape
+        v = y.value
+        seed = 1.0 if type(v) is float or type(v) is np.float64 else _seed_one(v)
+        return v, _leaf_adjoint(tape.backward([(y.index, seed)]), xt, x)
     g = _backward_scalar(y, tape, xt, x, "gradient")
     return _primal_of(y, tape), g
 

@@ -129,6 +129,9 @@ def _swap_last(x):
 
 def _scatter(g, ans, index, shape, dtype):
     """Adjoint of ``x[index]``: *g* placed at *index* of a zero array of *shape*."""
+    if type(g) is np.ndarray and g.dtype != object and dtype != object:
+        if not _arrayish(ans) or _basic(index):   # each element selected at most once
+            return _ScatterAdd(index, g, shape, np.result_type(dtype, g.dtype))
     if is_tracked(g):
         return apply_op("scatter", (g,), {"index": index, "shape": shape, "dtype": dtype})
     if _plain(g) and dtype != object:
@@ -153,6 +156,8 @@ def _scatter(g, ans, index, shape, dtype):
 
 
 def _basic(index) -> bool:
+    if type(index) is slice or type(index) is int:
+        return True
     parts = index if isinstance(index, tuple) else (index,)
     return all(isinstance(p, (int, np.integer, slice)) or p is Ellipsis for p in parts)
 
@@ -168,10 +173,14 @@ def _scatter_forward(g, index, shape, dtype):
 # -- the table -------------------------------------------------------------------------------
 
 def _sum_fwd(x, axis=None, keepdims=False):
+    if type(x) is np.ndarray:
+        return x.sum(axis=axis, keepdims=keepdims)    # the method skips np.sum's dispatch
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
 def _expand_reduced(g, x_shape, axis, keepdims):
+    if axis is None and (type(g) is float or type(g) is np.float64 or type(g) is np.float32):
+        return np.broadcast_to(g, x_shape)
     if not _arrayish(g) and not (is_tracked(g) and isinstance(g, TrackedArray)):
         return _bcast(g, x_shape)
     if axis is not None and not keepdims:

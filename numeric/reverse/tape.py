@@ -189,7 +189,21 @@ def backward(p1: list, p2: list, d1: list, d2: list, seeds: Iterable[tuple[int, 
                 adj[b] = c if adj[b] is None else adj[b] + c
         elif a == ELEMENTWISE:
             adj[k] = None
-            _elementwise_back(adj, g, d1[k])
+            pa, da, sa, pb, db, sb = d1[k]
+            owned = type(g) is _OwnedArray
+            if owned:
+                g = g.data
+            if pb >= 0:
+                cb, ob = _contribution(g, db, sb, False)
+                # g may be overwritten for the first parent only if the second does not alias it
+                if owned and (cb is g or (type(cb) is np.ndarray and cb.base is not None)):
+                    owned = False
+                _accumulate(adj, pb, cb, ob)
+            if sa is None and da is ONE:
+                _accumulate(adj, pa, g, owned)
+            else:
+                ca, oa = _contribution(g, da, sa, owned)
+                _accumulate(adj, pa, ca, oa)
         elif a == GENERAL:
             adj[k] = None
             if type(g) is _OwnedArray:
@@ -231,23 +245,6 @@ def _contribution(g: Any, d: Any, shape: Any, reuse: bool) -> tuple:
         if c2 is not c:
             return c2, _fresh(c2, g)
     return c, (reuse if c is g else _fresh(c, g))
-
-
-def _elementwise_back(adj: list, g: Any, rec: tuple) -> None:
-    pa, da, sa, pb, db, sb = rec
-    owned = type(g) is _OwnedArray
-    if owned:
-        g = g.data
-    if pb >= 0:
-        cb, ob = _contribution(g, db, sb, False)
-        # g may be overwritten for the first parent only if the second does not alias it
-        owned = owned and cb is not g and (type(cb) is not np.ndarray or cb.base is None)
-        ca, oa = _contribution(g, da, sa, owned)
-        _accumulate(adj, pb, cb, ob)
-        _accumulate(adj, pa, ca, oa)
-    else:
-        ca, oa = _contribution(g, da, sa, owned)
-        _accumulate(adj, pa, ca, oa)
 
 
 def _accumulate(adj: list, p: int, c: Any, owned: bool) -> None:

@@ -38,6 +38,7 @@ True
 from __future__ import annotations
 
 import numbers
+import operator
 from typing import Any
 
 import mpmath
@@ -93,6 +94,11 @@ def shape_of(v: Any) -> tuple:
 
 
 def _wrap(ans: Any, tape: Tape, k: int) -> Any:
+    t = type(ans)
+    if t is np.ndarray:
+        return _result(ans, tape, k)
+    if t is np.float64 or t is float or t is np.float32:
+        return Tracked._new(ans, tape, k)
     if _is_arrayish(ans):
         if getattr(ans, "ndim", 1) == 0 and is_array(ans):
             return Tracked._new(ans[()], tape, k)
@@ -161,10 +167,15 @@ def _const_ref(a: Any, tape: Tape) -> Any:
     return a
 
 
-# NumPy ufuncs that evaluate a rule on plain float arrays (what nm.<name> calls for them)
-_UFUNC_OF = {name: getattr(np, name) for name in RULES if isinstance(getattr(np, name, None), np.ufunc)}
+# How a rule is evaluated on plain float arrays (what nm.<name> computes for them):
+# the operator for arithmetic (so ``x ** 2`` takes NumPy's fast square), else the ufunc.
+_ARRAY_FUNCTION = {name: getattr(np, name) for name in RULES
+                   if isinstance(getattr(np, name, None), np.ufunc)}
+_ARRAY_FUNCTION.update({"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+                        "truediv": operator.truediv, "neg": operator.neg, "power": operator.pow})
 _PLAIN_CONSTANTS = (float, int, np.float64, np.float32)
 _MARKS: dict = {}
+_object_new = object.__new__
 
 
 def _marks(rule) -> tuple:
@@ -177,53 +188,16 @@ def _marks(rule) -> tuple:
     return m
 
 
-def _elementwise(rule, args: tuple) -> Any:
-    """*rule* on tracked arrays holding plain float arrays: one ELEMENTWISE node, or None.
+def _plain_float(v: Any) -> bool:
+    return type(v) is np.ndarray and v.dtype.kind == "f"
 
-    The fast path of :func:`apply_rule`: all tracked arguments are
-    ``TrackedArray`` s of one tape whose values are float ``ndarray`` s, the
-    others plain float constants. The node keeps ``rule.partials[i](ans,
-    *args)`` per tracked argument (a constant +-1 is kept as ONE/MINUS_ONE so
-    the backward pass skips the product) and the argument's shape only when
-    broadcasting changed it.
-    """
-    tape = None
-    for a in args:
-        ta = type(a)
-        if ta is TrackedArray:
-            v = a.value
-            if type(v) is not np.ndarray or v.dtype.kind != "f":
-                return None
-            if tape is None:
-                tape = a.tape
-            elif a.tape is not tape:
-                return None
-        elif not (ta in _PLAIN_CONSTANTS or (ta is np.ndarray and a.dtype.kind == "f")):
-            return None
-    if tape is None or len(args) > 2:
-        return None
-    vals = [a.value if type(a) is TrackedArray else a for a in args]
-    ans = _UFUNC_OF.get(rule.name, rule.function)(*vals)
-    marks = _marks(rule)
-    rec = [-1, None, None, -1, None, None]
-    j = 0
-    for i, a in enumerate(args):
-        if type(a) is TrackedArray:
-            d = marks[i]
-            if d is None:
-                p = rule.partials[i]
-                if p is None:
-                    raise TypeError(f"{rule.name} is not differentiable with respect to argument "
-                                    f"{i}; pass it as a plain number")
-                d = p(ans, *vals)
-            s = vals[i].shape
-            rec[j] = a.index
-            rec[j + 1] = d
-            rec[j + 2] = None if s == ans.shape else s
-            j += 3
-    k = tape.push_elementwise(tuple(rec))
-    if tape.program is not None:
-        _record(tape, ("rule", k, rule.name, _refs(args, tape)))
+
+def _not_differentiable(rule, i):
+    return TypeError(f"{rule.name} is not differentiable with respect to argument {i}; "
+                     "pass it as a plain number")
+
+
+def _result(ans: Any, tape: Tape, k: int) -> Any:
     if type(ans) is np.ndarray and ans.ndim:
         t = _object_new(TrackedArray)
         t.value = ans
@@ -234,7 +208,104 @@ def _elementwise(rule, args: tuple) -> Any:
     return Tracked._new(ans[()] if type(ans) is np.ndarray else ans, tape, k)
 
 
-_object_new = object.__new__
+def _ew_unary(rule, fn, mark, x: "TrackedArray") -> Any:
+    """ELEMENTWISE node of a one-argument rule on a tracked plain float array."""
+    tape = x.tape
+    v = x.value
+    ans = fn(v)
+    d = mark
+    if d is None:
+        d = rule.partials[0](ans, v)
+    k = tape.push_elementwise((x.index, d, None, -1, None, None))
+    if tape.program is not None:
+        _record(tape, ("rule", k, rule.name, (Ref(x.index),)))
+    return _result(ans, tape, k)
+
+
+def _ew_binary(rule, fn, marks, tape, a, b, av, bv, ia, ib) -> Any:
+    """ELEMENTWISE node of a two-argument rule; ia / ib: node of a tracked argument or -1.
+
+    The node keeps ``rule.partials[i](ans, a, b)`` per tracked argument (a
+    constant +-1 is kept as ONE / MINUS_ONE, so the backward pass skips the
+    product) and the argument's shape only where broadcasting changed it.
+    """
+    ans = fn(av, bv)
+    shape = ans.shape
+    if ia >= 0:
+        da = marks[0]
+        if da is None:
+            p = rule.partials[0]
+            if p is None:
+                raise _not_differentiable(rule, 0)
+            da = p(ans, av, bv)
+        s = av.shape
+        sa = None if s == shape else s
+        if ib >= 0:
+            db = marks[1]
+            if db is None:
+                p = rule.partials[1]
+                if p is None:
+                    raise _not_differentiable(rule, 1)
+                db = p(ans, av, bv)
+            s = bv.shape
+            rec = (ia, da, sa, ib, db, None if s == shape else s)
+        else:
+            rec = (ia, da, sa, -1, None, None)
+    else:
+        db = marks[1]
+        if db is None:
+            p = rule.partials[1]
+            if p is None:
+                raise _not_differentiable(rule, 1)
+            db = p(ans, av, bv)
+        s = bv.shape
+        rec = (ib, db, None if s == shape else s, -1, None, None)
+    k = tape.push_elementwise(rec)
+    if tape.program is not None:
+        _record(tape, ("rule", k, rule.name, _refs((a, b), tape)))
+    return _result(ans, tape, k)
+
+
+def _elementwise(rule, args: tuple) -> Any:
+    """*rule* on tracked arrays holding plain float arrays: one ELEMENTWISE node, or None.
+
+    The fast path of :func:`apply_rule`: all tracked arguments are
+    ``TrackedArray`` s of one tape whose values are float ``ndarray`` s, the
+    others plain float constants; at most two arguments.
+    """
+    n = len(args)
+    if n == 1:
+        x = args[0]
+        if type(x) is TrackedArray and _plain_float(x.value):
+            return _ew_unary(rule, _ARRAY_FUNCTION.get(rule.name, rule.function),
+                             _marks(rule)[0], x)
+        return None
+    if n != 2:
+        return None
+    a, b = args
+    tape = None
+    if type(a) is TrackedArray:
+        av = a.value
+        if not _plain_float(av):
+            return None
+        tape, ia = a.tape, a.index
+    elif type(a) in _PLAIN_CONSTANTS or _plain_float(a):
+        av, ia = a, -1
+    else:
+        return None
+    if type(b) is TrackedArray:
+        bv = b.value
+        if not _plain_float(bv) or (tape is not None and b.tape is not tape):
+            return None
+        tape, ib = b.tape, b.index
+    elif type(b) in _PLAIN_CONSTANTS or _plain_float(b):
+        bv, ib = b, -1
+    else:
+        return None
+    if tape is None:
+        return None
+    return _ew_binary(rule, _ARRAY_FUNCTION.get(rule.name, rule.function), _marks(rule), tape,
+                      a, b, av, bv, ia, ib)
 
 
 def apply_rule(rule, args: tuple) -> Any:
@@ -275,21 +346,34 @@ def apply_op(name: str, args: tuple, params: dict) -> Any:
     """Apply array operation *name* of :mod:`numeric.reverse.arrayops` to *args*."""
     op = OPS[name]
     if len(args) == 1 and type(args[0]) is TrackedArray:     # the common case, quickly
-        tape, vals, pos = args[0].tape, (args[0].value,), (0,)
+        x = args[0]
+        tape, vals, pos, parents = x.tape, (x.value,), (0,), (x.index,)
     else:
         tape, vals, pos = _split(args)
         if tape is None:
             return op.forward(*vals, **params)
+        parents = tuple([args[i].index for i in pos])
     ans = op.forward(*vals, **params)
-    vjps = op.vjps
-
-    def vjp(g):
-        return tuple(vjps[min(i, len(vjps) - 1)](g, ans, i, *vals, **params) for i in pos)
-
-    k = tape.push_general(tuple(args[i].index for i in pos), vjp)
+    k = tape.push_general(parents, op_vjp(op, ans, vals, pos, params))
     if tape.program is not None:
         _record(tape, ("op", k, name, _refs(args, tape), params))
     return _wrap(ans, tape, k)
+
+
+def op_vjp(op, ans: Any, vals: tuple, pos: tuple, params: dict):
+    """The VJP closure of array operation *op* at values *vals* (arguments *pos* tracked)."""
+    vjps = op.vjps
+    if len(pos) == 1:
+        i = pos[0]
+        rule_i = vjps[min(i, len(vjps) - 1)]
+
+        def vjp(g):
+            return (rule_i(g, ans, i, *vals, **params),)
+        return vjp
+
+    def vjp_n(g):
+        return tuple([vjps[min(i, len(vjps) - 1)](g, ans, i, *vals, **params) for i in pos])
+    return vjp_n
 
 
 def _guard(name: str, a: Any, b: Any, result: Any) -> None:
@@ -649,12 +733,27 @@ def _make_binary(rule, reflected: bool):
     d0, d1 = rule.partials
     name = rule.name
 
+    array_fn = _ARRAY_FUNCTION.get(name, f)
+    marks = _marks(rule)
+
     def op(self, o):
         to = type(o)
         if type(self) is TrackedArray:
-            out = _elementwise(rule, (o, self) if reflected else (self, o))
-            if out is not None:
-                return out
+            v = self.value
+            if type(v) is np.ndarray and v.dtype.kind == "f":
+                t = self.tape
+                if to is TrackedArray:
+                    w = o.value
+                    if o.tape is t and type(w) is np.ndarray and w.dtype.kind == "f":
+                        if reflected:
+                            return _ew_binary(rule, array_fn, marks, t, o, self, w, v, o.index,
+                                              self.index)
+                        return _ew_binary(rule, array_fn, marks, t, self, o, v, w, self.index,
+                                          o.index)
+                elif to is float or to is int or (to is np.ndarray and o.dtype.kind == "f"):
+                    if reflected:
+                        return _ew_binary(rule, array_fn, marks, t, o, self, o, v, -1, self.index)
+                    return _ew_binary(rule, array_fn, marks, t, self, o, v, o, self.index, -1)
         elif to is Tracked and o.tape is self.tape:
             x, y = (o, self) if reflected else (self, o)
             xv, yv = x.value, y.value
@@ -698,11 +797,14 @@ def _make_unary(rule):
     f = rule.function
     d = rule.partials[0]
 
+    array_fn = _ARRAY_FUNCTION.get(name, f)
+    mark = _marks(rule)[0]
+
     def method(self):
         if type(self) is TrackedArray:
-            out = _elementwise(rule, (self,))
-            if out is not None:
-                return out
+            v = self.value
+            if type(v) is np.ndarray and v.dtype.kind == "f":
+                return _ew_unary(rule, array_fn, mark, self)
         elif type(self) is Tracked:
             v = self.value
             ans = f(v)

@@ -283,9 +283,12 @@ class ExtrapolationStepper:
     def prepare(self, dense_output: bool) -> None:
         """Fix the step-number sequence: ``4j - 2`` when values between steps are wanted."""
         seq = self._fixed_sequence or ("odex-dense" if dense_output else "harmonic")
+        if seq == getattr(self, "sequence", None):
+            return
         self.sequence = seq
         self.ns = step_numbers(seq, self.km + 1)
-        self.factors = [[self.conv(q) for q in row] for row in _factor_fractions(self.ns)]
+        self._fractions = _factor_fractions(self.ns)
+        self._factors: dict = {}  # row -> extrapolation factors in the real type, converted when first used
         work = [self.ns[0] + 1]
         for n in self.ns[1:]:
             work.append(work[-1] + n)
@@ -304,8 +307,10 @@ class ExtrapolationStepper:
         keep = mid % 2 == 1  # the midpoint is a grid point of odd index: dense-output data
         ym = None
         fs = [f0] if keep else None
+        ti = t
         for i in range(1, n):
-            fi = f(y, p, t + hs * i)
+            ti = ti + hs
+            fi = f(y, p, ti)
             if keep:
                 fs.append(fi)
                 if i == mid:
@@ -335,7 +340,10 @@ class ExtrapolationStepper:
             mids.append((self.ns[j], ym, fs))
         row = [T1]
         if j > 0:
-            aitken_neville_row(row, rows[-1], self.factors[j])
+            facs = self._factors.get(j)
+            if facs is None:
+                facs = self._factors[j] = [self.conv(q) for q in self._fractions[j]]
+            aitken_neville_row(row, rows[-1], facs)
         rows.append(row)
         return row
 
