@@ -292,7 +292,7 @@ def bench_s2(settings, rows_out):
             logging.getLogger("distributed").setLevel(logging.ERROR)
             start = time.perf_counter()
             cluster = dask.module.LocalCluster(n_workers=cores, threads_per_worker=1,
-                                               dashboard_address=None,
+                                               dashboard_address=":0",
                                                silence_logs=logging.ERROR)
             client = dask.module.Client(cluster)
             client.run(_warm_worker)                  # every worker loads the compiled loop

@@ -27,8 +27,15 @@ from solvers.ode import (
     Vern9,
 )
 
+from solvers.ssa import Direct, JumpProblem, JumpSolution, SortingDirect, TauLeaping
+from solvers.sde import SRA1, BrownianPath, EulerMaruyama, Milstein, SDEProblem, SDESolution
+from solvers.ensemble import EnsembleProblem, EnsembleSolution, ensemble_summary
+
 __all__ = [
     "solve", "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
     "ExplicitRK", "Euler", "Midpoint", "RK4", "BS3", "DP5", "Tsit5", "Vern7", "Vern9", "GBS",
     "ContinuousCallback", "DiscreteCallback", "CallbackSet",
+    "JumpProblem", "JumpSolution", "Direct", "SortingDirect", "TauLeaping",
+    "SDEProblem", "SDESolution", "EulerMaruyama", "Milstein", "SRA1", "BrownianPath",
+    "EnsembleProblem", "EnsembleSolution", "ensemble_summary",
 ]  # fmt: skip

@@ -137,6 +137,12 @@ class EnsembleSolution:
     def __getitem__(self, i: int) -> Any:
         return self.u[i]
 
+    def __repr__(self) -> str:
+        what = f"{len(self)} trajectories" if self.u is not None else f"reduced={self.reduced!r:.60}"
+        st = self.stats
+        return (f"EnsembleSolution({what}, seed={self.seed!r}, backend={st.get('backend')!r}, "
+                f"workers={st.get('workers')}, seconds={st.get('seconds', float('nan')):.3g})")
+
     def summary(self, t: Any = None, quantiles: Sequence[float] = (0.05, 0.5, 0.95)
                 ) -> "EnsembleSummary":
         """Mean, variance and quantiles over trajectories (at times *t* for solutions)."""
@@ -345,7 +351,7 @@ def _run_dask(ens, alg, seed, options, batches, workers, client, cluster_kwargs,
                           "'metanum[ensemble]' (or 'dask[distributed]')") from exc
     own_client = own_cluster = None
     if client is None:
-        kwargs = {"n_workers": workers, "threads_per_worker": 1, "dashboard_address": None,
+        kwargs = {"n_workers": workers, "threads_per_worker": 1, "dashboard_address": ":0",
                   "silence_logs": logging.ERROR}
         kwargs.update(cluster_kwargs or {})
         own_cluster = LocalCluster(**kwargs)

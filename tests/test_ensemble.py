@@ -135,7 +135,7 @@ def test_an_existing_dask_client_serves_repeated_identical_jobs(reference):
                                       "ensemble extra) is not installed")
     import logging
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                                  dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
             distributed.Client(cluster) as client:
         for _ in range(2):             # the same job twice: scattered data must not collide
             out = run(ssa_ensemble(), Direct(), "dask", client=client, batch_size=4)

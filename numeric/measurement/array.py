@@ -251,11 +251,9 @@ class MeasurementArray:
         """The norm of the nominal values only (step control of an ODE solve takes the
         steps of the float solve; the uncertainties follow linearly)."""
         v = self.val
-        if type(v) is np.ndarray and v.dtype == np.float64 and v.size:
-            r = v.ravel()
-            s = math.sqrt(float(r @ r) / r.size)
-            if 1e-150 < s < 1e150:      # no overflow or underflow in the squares
-                return s
+        if type(v) is np.ndarray and v.dtype == np.float64 and 0 < v.size <= 64:
+            # small states (an ODE's): math.hypot scales against overflow and underflow
+            return math.hypot(*v.ravel().tolist()) / math.sqrt(v.size)
         from numeric.protocol import norm
 
         return norm(v)

@@ -95,19 +95,23 @@ def output_nodes(y: Any, tape: Tape, who: str) -> list:
 
 
 def _leaf_adjoint(adj: list, xt: Any, x: Any) -> Any:
-    a = finish(adj[xt.index])
+    return leaf_gradient(adj[xt.index], xt.value, x)
+
+
+def leaf_gradient(a: Any, v: Any, x: Any) -> Any:
+    """The gradient for input *x* (value *v* on the tape) from its adjoint *a* (None: zero)."""
+    a = finish(a)
     if type(a) is np.ndarray and a.base is None and a.flags.writeable and \
-            type(xt) is TrackedArray and a.shape == xt.value.shape:
+            type(v) is np.ndarray and a.shape == v.shape:
         return a
     if a is None:
         if _is_array_input(x):
-            v = xt.value
             return zero(v) if not is_array(v) else np.zeros_like(v)
-        return zero(xt.value)
+        return zero(v)
     if is_array(a):
         a = np.array(a, copy=True) if not a.flags.writeable or a.base is not None else a
-        if _is_array_input(x) and tuple(a.shape) != tuple(np.shape(xt.value)):
-            a = np.broadcast_to(a, np.shape(xt.value)).copy()
+        if _is_array_input(x) and tuple(a.shape) != tuple(np.shape(v)):
+            a = np.broadcast_to(a, np.shape(v)).copy()
     return a
 
 
@@ -124,7 +128,7 @@ def _backward_scalar(y: Any, tape: Tape, xt: Any, x: Any, who: str, seed: Any = 
     if not (is_tracked(y) and y.tape is tape):
         return _leaf_adjoint([None] * len(tape), xt, x)
     g = _seed_one(y.value) if seed is None else seed
-    return _leaf_adjoint(tape.backward([(y.index, g)]), xt, x)
+    return _leaf_adjoint(tape.sweep([(y.index, g)]), xt, x)
 
 
 def gradient(f: Callable, x: Any) -> Any:
@@ -161,7 +165,7 @@ def value_and_gradient(f: Callable, x: Any) -> tuple:
     if type(y) is Tracked and y.tape is tape:       # the common case: a scalar on this tape
         v = y.value
         seed = 1.0 if type(v) is float or type(v) is np.float64 else _seed_one(v)
-        return v, _leaf_adjoint(tape.backward([(y.index, seed)]), xt, x)
+        return v, _leaf_adjoint(tape.sweep([(y.index, seed)]), xt, x)
     g = _backward_scalar(y, tape, xt, x, "gradient")
     return _primal_of(y, tape), g
 
@@ -208,7 +212,7 @@ def vjp(f: Callable, x: Any, w: Any) -> Any:
     y = f(xt)
     w = np.asarray(w) if isinstance(w, (list, tuple)) else w
     seeds = _output_seeds(y, tape, w, "vjp")
-    return _leaf_adjoint(tape.backward(seeds) if seeds else [None] * len(tape), xt, x)
+    return _leaf_adjoint(tape.sweep(seeds) if seeds else [None] * len(tape), xt, x)
 
 
 def jacobian_rows(f: Callable, x: Any) -> Any:
@@ -259,19 +263,19 @@ def _rows(y, tape, xt, x):
     if is_tracked(y) and y.tape is tape:
         out_shape = tuple(np.shape(y.value))
         if out_shape == ():
-            return _leaf_adjoint(tape.backward([(y.index, _seed_one(y.value))]), xt, x)
+            return _leaf_adjoint(tape.sweep([(y.index, _seed_one(y.value))]), xt, x)
         rows = []
         one = _seed_one(y.value)
         for i in range(int(np.prod(out_shape))):
             w = np.zeros(out_shape, dtype=np.result_type(float, type(one)))
             w.flat[i] = one
-            rows.append(_leaf_adjoint(tape.backward([(y.index, w)]), xt, x))
+            rows.append(_leaf_adjoint(tape.sweep([(y.index, w)]), xt, x))
         return _stack_rows(rows, out_shape + in_shape)
     if isinstance(y, np.ndarray) and y.dtype == object:
         rows = []
         for e in y.flat:
             if is_tracked(e) and e.tape is tape:
-                rows.append(_leaf_adjoint(tape.backward([(e.index, _seed_one(e.value))]), xt, x))
+                rows.append(_leaf_adjoint(tape.sweep([(e.index, _seed_one(e.value))]), xt, x))
             else:
                 rows.append(_leaf_adjoint([None] * len(tape), xt, x))
         return _stack_rows(rows, y.shape + in_shape)

@@ -35,22 +35,20 @@ guard
 
 from __future__ import annotations
 
-import operator
 from typing import Any, Callable
 
 import numpy as np
 
 from numeric.protocol import value as primal
-from numeric.reverse.api import _as_input, _is_array_input, _leaf_adjoint, _seed_one, lift, \
-    output_nodes
+from numeric.reverse.api import _as_input, _is_array_input, _leaf_adjoint, _seed_one, \
+    leaf_gradient, lift, output_nodes
+from numeric.reverse.replay import COMPARE, NotPlain, Replay
 from numeric.reverse.tape import Tape
 from numeric.reverse.tracked import GuardError, Ref, apply_op, is_tracked
 from numeric.rules import lookup
 
 __all__ = ["record", "RecordedTape"]
 
-COMPARE = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
-           "eq": operator.eq, "ne": operator.ne, "truth": lambda a, b: bool(a)}
 _SYMBOL = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
 
 
@@ -75,7 +73,7 @@ def record(f: Callable, x0: Any) -> "RecordedTape":
         out = Ref(y.index)
     else:
         out = y
-    return RecordedTape(tape.program, xt.index, out, x0, len(tape))
+    return RecordedTape(tape.program, xt.index, out, x0, len(tape), tape.p1, tape.p2)
 
 
 class RecordedTape:
@@ -89,13 +87,39 @@ class RecordedTape:
         and per guard (``("guard", at, name, args, outcome)``).
     """
 
-    def __init__(self, program: list, input_index: int, output: Any, x0: Any, nnodes: int):
+    def __init__(self, program: list, input_index: int, output: Any, x0: Any, nnodes: int,
+                 p1: list | None = None, p2: list | None = None):
         self.program = program
         self.input_index = input_index
         self.output = output
         self.nnodes = nnodes
         self._input_shape = tuple(np.shape(x0)) if _is_array_input(x0) else None
         self._input_dtype = getattr(x0, "dtype", None)
+        self._columns = (p1, p2)
+        self._replay: Any = None       # the plain-value replay, built on first use
+
+    def _plain_replay(self, x: Any):
+        """The :class:`~numeric.reverse.replay.Replay` for input *x*, or None (tracked replay)."""
+        t = type(x)
+        if not (t is float or isinstance(x, np.floating) or (t is np.ndarray and x.dtype.kind == "f")):
+            return None
+        if self._replay is None:
+            p1, p2 = self._columns
+            try:
+                self._replay = Replay(self.program, p1, p2, self.input_index) if p1 is not None \
+                    else False
+            except NotPlain:
+                self._replay = False
+        return self._replay or None
+
+    def _output_node(self):
+        """(node index or None, constant output) of the recorded output."""
+        out = self.output
+        if isinstance(out, np.ndarray) and out.dtype == object and out.size == 1:
+            out = out.reshape(-1)[0]
+        if type(out) is Ref:
+            return out.k, None
+        return None, out
 
     def __len__(self) -> int:
         return self.nnodes
@@ -159,12 +183,41 @@ class RecordedTape:
     def value(self, x: Any) -> Any:
         """f(x) from the recorded program (no call of f)."""
         x = self._check_input(x)
+        rep = self._plain_replay(x)
+        if rep is not None:
+            vals = rep.run(x)[0]
+            out = self.output
+            if type(out) is Ref:
+                return vals[out.k]
+            if isinstance(out, np.ndarray) and out.dtype == object:
+                y = [vals[r.k] if type(r) is Ref else r for r in out.flat]
+                return np.asarray(y).reshape(out.shape) if all(
+                    isinstance(e, (float, int, np.generic)) for e in y) else np.asarray(
+                    y, dtype=object).reshape(out.shape)
+            return out
         _, y = self._run(x, Tape())
         return primal(y)
 
     def value_and_gradient(self, x: Any) -> tuple:
-        """``(f(x), gradient)`` by replay and one backward sweep."""
+        """``(f(x), gradient)`` by replay and one backward sweep.
+
+        For a float or float-array input the recorded program runs on plain
+        values straight from the tape (:mod:`numeric.reverse.replay`); other
+        inputs replay on tracked numbers.
+        """
         x = self._check_input(x)
+        rep = self._plain_replay(x)
+        if rep is not None:
+            node, const = self._output_node()
+            vals, p1, d1, d2 = rep.run(x)
+            v = vals[self.input_index]
+            if node is None:
+                return primal(const), leaf_gradient(None, v, x)
+            y = vals[node]
+            if np.ndim(y) != 0:
+                raise TypeError("gradient needs a scalar-valued function; this tape has shape "
+                                f"{np.shape(y)} outputs")
+            return y, leaf_gradient(rep.gradient_sweep(p1, d1, d2, node, _seed_one(y)), v, x)
         tape = Tape()
         xt, y = self._run(x, tape)
         if isinstance(y, np.ndarray) and y.dtype == object and y.size == 1:
@@ -174,7 +227,7 @@ class RecordedTape:
         if np.ndim(y.value) != 0:
             raise TypeError("gradient needs a scalar-valued function; this tape has shape "
                             f"{np.shape(y.value)} outputs")
-        return y.value, _leaf_adjoint(tape.backward([(y.index, _seed_one(y.value))]), xt, x)
+        return y.value, _leaf_adjoint(tape.sweep([(y.index, _seed_one(y.value))]), xt, x)
 
     def gradient(self, x: Any) -> Any:
         """The gradient at *x* by replay and one backward sweep."""

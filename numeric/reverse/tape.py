@@ -159,15 +159,21 @@ class Tape:
         -------
         list
             ``adj[k]`` for every leaf k (``None`` where the outputs do not
-            depend on it; an owned accumulator is unwrapped with
-            :func:`finish`). Adjoints of inner nodes are dropped as soon as
+            depend on it). Adjoints of inner nodes are dropped as soon as
             they have been propagated.
         """
+        return [a.data if type(a) is _OwnedArray else a for a in self.sweep(seeds)]
+
+    def sweep(self, seeds: Iterable[tuple[int, Any]]) -> list:
+        """:meth:`backward` without unwrapping: read an entry with :func:`finish`."""
         return backward(self.p1, self.p2, self.d1, self.d2, seeds)
 
 
 def backward(p1: list, p2: list, d1: list, d2: list, seeds: Iterable[tuple[int, Any]]) -> list:
-    """The backward sweep over tape columns (see the module docstring); a loop, no recursion."""
+    """The backward sweep over tape columns (see the module docstring); a loop, no recursion.
+
+    Entries of the result may be owned accumulators: read them with :func:`finish`.
+    """
     n = len(d1)
     adj: list = [None] * n
     top = -1
@@ -306,6 +312,7 @@ class _OwnedArray:
     """An adjoint accumulator owned by one backward pass (safe to update in place)."""
 
     __slots__ = ("data",)
+    __array_ufunc__ = None     # ndarray + owned defers to __radd__
 
     def __init__(self, data):
         self.data = data

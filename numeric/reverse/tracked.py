@@ -48,7 +48,7 @@ from numeric import functions as F
 from numeric.backend import is_array
 from numeric.dual import _UFUNC_NAMES, _dispatch
 from numeric.protocol import norm, one, zero
-from numeric.reverse.tape import MINUS_ONE, ONE, Tape
+from numeric.reverse.tape import ELEMENTWISE, GENERAL, MINUS_ONE, ONE, Tape
 from numeric.rules import ARITHMETIC, RULES, constant_partial, lookup
 
 __all__ = ["Tracked", "TrackedArray", "Ref", "apply_rule", "apply_op", "is_tracked",
@@ -176,6 +176,44 @@ _ARRAY_FUNCTION.update({"add": operator.add, "sub": operator.sub, "mul": operato
 _PLAIN_CONSTANTS = (float, int, np.float64, np.float32)
 _MARKS: dict = {}
 _object_new = object.__new__
+
+
+def elementwise_record(rule, ans: Any, vals: list, pos: tuple, parents: list) -> tuple:
+    """``(kind, record)`` of the node of *rule* at plain values (used by replay).
+
+    An ELEMENTWISE record when the rule has at most two arguments and works
+    on arrays, else a GENERAL record ``(parents, vjp)``; partials come from
+    ``rule.partials`` (constants +-1 read off by ``constant_partial``).
+    """
+    marks = _marks(rule)
+    ds = []
+    for i in pos:
+        d = marks[i]
+        if d is None:
+            p = rule.partials[i]
+            if p is None:
+                raise _not_differentiable(rule, i)
+            d = p(ans, *vals)
+        ds.append(d)
+    arrays = _is_arrayish(ans) or any(_is_arrayish(v) for v in vals)
+    if arrays and len(vals) <= 2:
+        shape = shape_of(ans)
+        rec = []
+        for parent, d, i in zip(parents, ds, pos):
+            s = shape_of(vals[i])
+            rec += [parent, d, None if s == shape else s]
+        rec += [-1, None, None] * (2 - len(pos))
+        return ELEMENTWISE, tuple(rec)
+    ds = [1 if d is ONE else -1 if d is MINUS_ONE else d for d in ds]
+    if arrays:
+        shapes = [shape_of(vals[i]) for i in pos]
+
+        def vjp(g):
+            return tuple(unbroadcast(g * d, s) for d, s in zip(ds, shapes))
+    else:
+        def vjp(g):
+            return tuple(g * d for d in ds)
+    return GENERAL, (tuple(parents), vjp)
 
 
 def _marks(rule) -> tuple:

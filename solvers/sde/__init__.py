@@ -19,7 +19,7 @@ from solvers.sde.problem import SDEProblem
 from solvers.sde.solution import SDESolution
 
 __all__ = ["SDEProblem", "SDESolution", "EulerMaruyama", "Milstein", "SRA1", "BrownianPath",
-           "solve"]
+           "integrate", "solve"]
 
 
 def solve(problem, algorithm=None, **options):

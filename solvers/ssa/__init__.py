@@ -18,7 +18,7 @@ from solvers.ssa.algorithms import Direct, SortingDirect, TauLeaping, run
 from solvers.ssa.problem import JumpProblem
 from solvers.ssa.solution import JumpSolution
 
-__all__ = ["JumpProblem", "JumpSolution", "Direct", "SortingDirect", "TauLeaping", "solve"]
+__all__ = ["JumpProblem", "JumpSolution", "Direct", "SortingDirect", "TauLeaping", "run", "solve"]
 
 
 def solve(problem, algorithm=None, **options):
