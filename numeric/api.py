@@ -212,8 +212,11 @@ def _seed_partials(x: Any, start: int, stop: int):
     else:
         xp = namespace(inner)
         P = xp.zeros((n, c), dtype=type(one) if not isinstance(one, float) else float)
-    for j in range(c):
-        P[start + j, j] = one
+    if isinstance(P, np.ndarray):
+        P[np.arange(start, stop), np.arange(c)] = one
+    else:  # other namespaces (CuPy): one column at a time keeps it generic
+        for j in range(c):
+            P[start + j, j] = one
     return P.reshape(tuple(x.shape) + (c,))
 
 

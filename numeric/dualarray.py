@@ -805,6 +805,8 @@ def _flip(x, axis=None):
 
 @implements(np.roll)
 def _roll(x, shift, axis=None):
+    if axis is None and x.ndim == 1:
+        axis = 0
     if axis is None:
         return _reshape(_roll(_reshape(x, (-1,)), shift, 0), x.shape)
     axis = axis % x.ndim

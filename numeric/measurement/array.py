@@ -57,7 +57,7 @@ from numeric.dualarray import _HANDLED as _DUAL_HANDLED
 from numeric.dualarray import DualArray
 from numeric.measurement.scalar import LOSS, Measurement, _fresh, root_sum_squares
 from numeric.measurement.sources import new_sources
-from numeric.rules import ARITHMETIC, RULES
+from numeric.rules import ARITHMETIC, RULES, constant_partial
 
 __all__ = ["MeasurementArray", "measurements", "as_measurement_array", "apply_rule"]
 
@@ -508,6 +508,7 @@ def _make_op(rname: str, reflected: bool):
     rule = ARITHMETIC.get(rname) or RULES[rname]
     f = rule.function
     d0, d1 = rule.partials
+    c0, c1 = constant_partial(d0, 2), constant_partial(d1, 2)             # +-1 of + and -
     scales = rname == "mul" or (rname == "truediv" and not reflected)   # x * c, x / c
     shifts = rname in ("add", "sub")                                    # x + y, x - y
 
@@ -523,6 +524,27 @@ def _make_op(rname: str, reflected: bool):
                     and o._vj.shape == vj.shape:
                 return MeasurementArray._joint(f(o._vj, vj) if reflected else f(vj, o._vj),
                                                self.src)
+        if self.diag and type(self.val) is np.ndarray and self.val.ndim:
+            # one-source form (independent inputs, elementwise code): with a float, or with
+            # an array on the same sources object
+            v = self.val
+            if t is float or t is int:
+                if reflected:
+                    ans = f(o, v)
+                    g = c1 if c1 is not None else d1(ans, o, v)
+                else:
+                    ans = f(v, o)
+                    g = c0 if c0 is not None else d0(ans, v, o)
+                return _wrap_diag(ans, _times(g, self.J), self.src)
+            if t is MeasurementArray and o.diag and o.src is self.src and o.val.shape == v.shape:
+                x, y = (o, self) if reflected else (self, o)
+                xv, yv = x.val, y.val
+                ans = f(xv, yv)
+                J = _times(c0 if c0 is not None else d0(ans, xv, yv), x.J) + \
+                    _times(c1 if c1 is not None else d1(ans, xv, yv), y.J)
+                if bool((self.src < 0).any()):
+                    J = np.where(self.src < 0, 0, J)    # exact elements keep a zero component
+                return _wrap_diag(ans, J, self.src)
         # fast paths of solver inner loops: dense array with a float, or two dense arrays
         # on the same sources; everything else goes through apply_rule
         if (t is float or t is int or (t is np.ndarray and o.dtype.kind == "f")) \
@@ -914,6 +936,14 @@ def _times(g: Any, J: Any) -> Any:
 
 def apply_rule(rule, args: tuple) -> Any:
     """Elementwise chain rule for arguments that include measurement arrays."""
+    if len(args) == 1 and type(args[0]) is MeasurementArray and type(args[0].val) is np.ndarray \
+            and args[0].val.ndim and (args[0].diag or args[0].J.shape[-1]):
+        x = args[0]          # f(array): the common unary case, no classification needed
+        ans = rule.function(x.val)
+        g = _partial(rule, 0)(ans, x.val)
+        if x.diag:
+            return _wrap_diag(ans, _times(g, x.J), x.src)
+        return _wrap_dense(ans, _times(_col(g), x.J), x.src)
     parts = [_classify(a) for a in args]
     vals = [p[1] for p in parts]
     ans = rule.function(*vals)

@@ -44,7 +44,7 @@ from numeric.reverse.api import _as_input, _is_array_input, _leaf_adjoint, _seed
     leaf_gradient, lift, output_nodes
 from numeric.reverse.replay import COMPARE, NotPlain, Replay
 from numeric.reverse.tape import Tape
-from numeric.reverse.tracked import GuardError, Ref, apply_op, is_tracked
+from numeric.reverse.tracked import GuardError, Ref, apply_op, is_tracked, resolve_params
 from numeric.rules import lookup
 
 __all__ = ["record", "RecordedTape"]
@@ -160,7 +160,7 @@ class RecordedTape:
                 else:
                     env[e[1]] = f(*[arg(r) for r in refs])
             elif kind == "op":
-                env[e[1]] = apply_op(e[2], tuple(arg(r) for r in e[3]), e[4])
+                env[e[1]] = apply_op(e[2], tuple(arg(r) for r in e[3]), resolve_params(e[4], env))
             elif kind == "const":
                 env[e[1]] = e[2]
             elif kind == "compare":

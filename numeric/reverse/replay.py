@@ -40,7 +40,8 @@ from typing import Any
 import numpy as np
 
 from numeric.reverse.tape import ELEMENTWISE, GENERAL, LEAF, backward
-from numeric.reverse.tracked import GuardError, OPS, Ref, elementwise_record, op_vjp
+from numeric.reverse.tracked import (GuardError, OPS, Ref, elementwise_record, op_vjp,
+                                     params_have_refs, resolve_params)
 from numeric.rules import constant_partial, lookup
 
 __all__ = ["Replay", "COMPARE"]
@@ -116,7 +117,8 @@ class Replay:
                 parents = tuple(e[3][i].k for i in pos)
                 for v in e[4].values():
                     _constant(v)
-                steps.append((_OP, e[1], OPS[e[2]], args, pos, parents, e[4]))
+                steps.append((_OP, e[1], OPS[e[2]], args, pos, parents, e[4],
+                              params_have_refs(e[4])))
             elif kind == "const":
                 steps.append((_CONST, e[1], _constant(e[2])))
             elif kind == "compare":
@@ -185,7 +187,9 @@ class Replay:
                     p1[k] = kind
                 d1[k] = rec
             elif code == _OP:
-                _, k, op, args, pos, parents, params = st
+                _, k, op, args, pos, parents, params, refs = st
+                if refs:
+                    params = resolve_params(params, vals)
                 v = tuple([vals[j] if j >= 0 else c for j, c in args])
                 ans = vals[k] = op.forward(*v, **params)
                 d1[k] = (parents, op_vjp(op, ans, v, pos, params))

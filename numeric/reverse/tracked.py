@@ -394,8 +394,37 @@ def apply_op(name: str, args: tuple, params: dict) -> Any:
     ans = op.forward(*vals, **params)
     k = tape.push_general(parents, op_vjp(op, ans, vals, pos, params))
     if tape.program is not None:
-        _record(tape, ("op", k, name, _refs(args, tape), params))
+        _record(tape, ("op", k, name, _refs(args, tape), _param_refs(params, tape)))
     return _wrap(ans, tape, k)
+
+
+def _param_refs(params: dict, tape: Tape) -> dict:
+    """Parameters as recorded: an index array derived from tracked values (a mask) is a node."""
+    out = {}
+    for key, v in params.items():
+        if isinstance(v, tuple):
+            v = tuple(_const_ref(e, tape) if isinstance(e, np.ndarray) else e for e in v)
+        elif isinstance(v, np.ndarray):
+            v = _const_ref(v, tape)
+        out[key] = v
+    return out
+
+
+def resolve_params(params: dict, vals: list) -> dict:
+    """The parameters of a recorded operation with their node references read from *vals*."""
+    out = {}
+    for key, v in params.items():
+        if isinstance(v, tuple):
+            v = tuple(vals[e.k] if type(e) is Ref else e for e in v)
+        elif type(v) is Ref:
+            v = vals[v.k]
+        out[key] = v
+    return out
+
+
+def params_have_refs(params: dict) -> bool:
+    return any(type(v) is Ref or (isinstance(v, tuple) and any(type(e) is Ref for e in v))
+               for v in params.values())
 
 
 def op_vjp(op, ans: Any, vals: tuple, pos: tuple, params: dict):
