@@ -24,7 +24,9 @@ test-slow: $(STAMP)
 	$(PY) -m pytest -q -n 2 -m slow
 
 $(VENV)/.bench-installed: $(STAMP)
-	$(PY) -m pip install --quiet -e '.[test,bench]' || echo "some benchmark peers failed to install; their rows will say so"
+	$(PY) -m pip install --quiet -e '.[test,bench]' || echo "the bench extra failed to install; peer rows will say 'not installed'"
+	# numbalsoda builds from source and needs gfortran (Debian: apt-get install gfortran)
+	$(PY) -m pip install --quiet 'numbalsoda>=0.3.4' || echo "numbalsoda not installed (needs gfortran); its rows will say so"
 	@touch $@
 
 bench: $(VENV)/.bench-installed

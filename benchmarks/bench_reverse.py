@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from _harness import (attempt, format_ratio, format_time, header, load_peer, measure,  # noqa: E402
-                      parse_args, print_table)
+                      measure_interleaved, parse_args, print_table)
 
 import numeric as nm  # noqa: E402
 import numeric.reverse as rv  # noqa: E402
@@ -80,6 +80,7 @@ def _cell(t, base=None):
 
 
 def r1(s, peers):
+    """Per n: f, our gradient and every peer timed in alternating rounds (one drift for all)."""
     sizes = [10, 100] if s.quick else [10, 100, 1000, 10_000, 100_000]
     rows = []
     for n in sizes:
@@ -87,19 +88,17 @@ def r1(s, peers):
         g = rv.gradient(rosenbrock, x)
         if s.quick:
             np.testing.assert_allclose(g, nm.gradient(rosenbrock, x), rtol=1e-12)
-        tf = measure(lambda: rosenbrock(x), min_time=s.min_time, repeat=s.repeat, budget=s.budget)
-        tg = measure(lambda: rv.gradient(rosenbrock, x), min_time=s.min_time, repeat=s.repeat,
-                     budget=s.budget)
-        row = [n, format_time(tf.best), format_time(tg.best), format_ratio(tg.best / tf.best)]
+        fns = {"f": lambda: rosenbrock(x), "ours": lambda: rv.gradient(rosenbrock, x)}
+        checks, notes, missing = {}, {}, {}
         if not s.quick:
             ag, torch, jax = peers["autograd"], peers["torch"], peers["jax"]
             if ag.available:
                 import autograd.numpy as anp
 
                 fa = ag.module.grad(lambda z: rosenbrock(z, anp))
-                row.append(_ratio(_t(lambda: fa(x), s), tf, g, lambda: fa(x)))
+                fns["autograd"] = checks["autograd"] = lambda: fa(x)
             else:
-                row.append(ag.error)
+                missing["autograd"] = ag.error
             if torch.available:
                 T = torch.module
 
@@ -107,30 +106,44 @@ def r1(s, peers):
                     z = T.tensor(x, requires_grad=True)
                     rosenbrock(z, T).backward()
                     return z.grad.numpy()
-                row.append(_ratio(_t(tgrad, s), tf, g, tgrad))
+                fns["torch"] = checks["torch"] = tgrad
             else:
-                row.append(torch.error)
+                missing["torch"] = torch.error
             if jax.available:
                 import jax.numpy as jnp
 
                 J = jax.module
                 fe = J.grad(lambda z: rosenbrock(z, jnp))
                 xj = jnp.asarray(x)
-                row.append(_ratio(_t(lambda: fe(xj).block_until_ready(), s), tf, g,
-                                  lambda: np.asarray(fe(xj))))
+                fns["jax eager"] = lambda: fe(xj).block_until_ready()
+                checks["jax eager"] = lambda: np.asarray(fe(xj))
                 fj = J.jit(J.grad(lambda z: rosenbrock(z, jnp)))
                 t0 = time.perf_counter()
                 fj(xj).block_until_ready()
-                compile_s = time.perf_counter() - t0
-                row.append(_ratio(_t(lambda: fj(xj).block_until_ready(), s), tf, g,
-                                  lambda: np.asarray(fj(xj))) + f", compile {format_time(compile_s)}")
+                notes["jax jit"] = f", compile {format_time(time.perf_counter() - t0)}"
+                fns["jax jit"] = lambda: fj(xj).block_until_ready()
+                checks["jax jit"] = lambda: np.asarray(fj(xj))
             else:
-                row += [jax.error, jax.error]
+                missing["jax eager"] = missing["jax jit"] = jax.error
+        t = attempt(lambda: measure_interleaved(fns, min_time=s.min_time, repeat=s.repeat,
+                                                budget=s.budget))
+        if not isinstance(t, dict):
+            rows.append([n, str(t)])
+            continue
+        tf = t["f"]
+        row = [n, format_time(tf.best), format_time(t["ours"].best),
+               format_ratio(t["ours"].best / tf.best)]
+        if not s.quick:
+            for name in ("autograd", "torch", "jax eager", "jax jit"):
+                if name in missing:
+                    row.append(missing[name])
+                else:
+                    row.append(_ratio(t[name], tf, g, checks[name]) + notes.get(name, ""))
         rows.append(row)
     cols = ["n", "f (numpy)", "metanum grad", "metanum ratio"]
     if not s.quick:
         cols += ["autograd ratio", "torch eager ratio", "JAX eager ratio", "JAX jit warm ratio"]
-    print_table("R1 extended Rosenbrock: time(gradient) / time(f)", cols, rows)
+    print_table("R1 extended Rosenbrock: time(gradient) / time(f), interleaved rounds", cols, rows)
 
 
 def _ratio(t, tf, g_ref, get):
@@ -213,37 +226,44 @@ def r3(s, peers):
     p = np.array([1.5, 1.0, 3.0, 1.0])
     f = lambda q: lotka_volterra(q, steps)   # noqa: E731
     g_ref = nm.gradient(f, p)
-    t_float = measure(lambda: f(p), min_time=s.min_time, repeat=s.repeat, budget=s.budget)
-    rows = [["plain-float forward", format_time(t_float.best), ""]]
     g = rv.gradient(f, p)
     np.testing.assert_allclose(g, g_ref, rtol=1e-10)
-    rows.append(["metanum eager tape", format_time(measure(lambda: rv.gradient(f, p),
-                                                           min_time=s.min_time, repeat=s.repeat,
-                                                           budget=s.budget).best), ""])
     t0 = time.perf_counter()
     tape = rv.record(f, p)
     rec_s = time.perf_counter() - t0
     np.testing.assert_allclose(tape.gradient(p), g_ref, rtol=1e-10)
-    rows.append(["metanum replayed tape", format_time(measure(lambda: tape.gradient(p),
-                                                              min_time=s.min_time,
-                                                              repeat=s.repeat,
-                                                              budget=s.budget).best),
-                 f"record {format_time(rec_s)}, {len(tape)} nodes"])
+    p_new = p * 1.01                      # replay at another input: checked against tracing
+    np.testing.assert_allclose(tape.gradient(p_new), nm.gradient(f, p_new), rtol=1e-10)
     t0 = time.perf_counter()
     fast = tape.compile("loop")
     fast.gradient(p)
     comp_s = time.perf_counter() - t0
     np.testing.assert_allclose(fast.gradient(p), g_ref, rtol=1e-10)
-    rows.append(["metanum compiled tape (loop)",
-                 format_time(measure(lambda: fast.gradient(p), min_time=s.min_time,
-                                     repeat=s.repeat, budget=s.budget).best),
-                 f"compile {format_time(comp_s)} (numba code cached on disk per op set)"])
+    t = measure_interleaved({"float": lambda: f(p), "eager": lambda: rv.gradient(f, p),
+                             "replay": lambda: tape.gradient(p),
+                             "compiled": lambda: fast.gradient(p)},
+                            min_time=s.min_time, repeat=s.repeat, budget=s.budget)
+    tf = t["float"].best
+    rows = [["plain-float forward", format_time(tf), "1x"],
+            ["metanum eager tape", format_time(t["eager"].best),
+             format_ratio(t["eager"].best / tf)],
+            ["metanum replayed tape", format_time(t["replay"].best),
+             f"{format_ratio(t['replay'].best / tf)}; {format_ratio(t['eager'].best / t['replay'].best)}"
+             f" faster than the eager tape; record {format_time(rec_s)}, {len(tape)} nodes"],
+            ["metanum compiled tape (loop)", format_time(t["compiled"].best),
+             f"{format_ratio(t['compiled'].best / tf)}; compile {format_time(comp_s)} "
+             "(numba code cached on disk per op set)"]]
     if not s.quick:
         ag, torch, jax = peers["autograd"], peers["torch"], peers["jax"]
         quick1 = type(s)(quick=False, min_time=0.0, repeat=1, budget=0.0)
+        replay = t["replay"].best
+
+        def versus(r):     # a slow peer, timed alone: its time over our replay's
+            return f"{format_ratio(r.best / replay)} the replayed tape" if hasattr(r, "best") else ""
         if ag.available:
             fa = ag.module.grad(f)
-            rows.append(["autograd", _cell(_t(lambda: fa(p), quick1)), ""])
+            r = _t(lambda: fa(p), quick1)
+            rows.append(["autograd", _cell(r), versus(r)])
         if torch.available:
             T = torch.module
 
@@ -251,7 +271,8 @@ def r3(s, peers):
                 z = T.tensor(p, requires_grad=True)
                 f(z).backward()
                 return z.grad
-            rows.append(["torch scalar tensors", _cell(_t(tg, quick1)), ""])
+            r = _t(tg, quick1)
+            rows.append(["torch scalar tensors", _cell(r), versus(r)])
         if jax.available:
             import jax.numpy as jnp
 

@@ -645,6 +645,9 @@ def measurements(values: Any, errors: Any = None) -> MeasurementArray:
         err[...] = np.broadcast_to(np.asarray(errors, dtype=object), val.shape)
         err = np.frompyfunc(lambda e, v: v * 0 + e, 2, 1)(err, val)
         bad = [e for e in err.flat if not (e >= 0) or e == mpmath.inf]
+    elif type(errors) is float and xp is np:
+        bad = [] if 0.0 <= errors < math.inf else [errors]      # one check for a common error
+        err = np.full(val.shape, errors, dtype=val.dtype)
     else:
         err = xp.broadcast_to(xp.asarray(errors, dtype=val.dtype), val.shape).copy()
         bad = [] if bool(xp.all((err >= 0) & xp.isfinite(err))) else [err]
@@ -1145,7 +1148,11 @@ def _sum(x, axis=None, keepdims=False, **kw):
     Jf = _full(x.J, shape).reshape(-1)
     outf = _full(np.arange(nout).reshape(out_shape), shape).reshape(-1)
     if srcf.size > 1 and bool((srcf[1:] > srcf[:-1]).all()) and srcf[0] >= 0:
-        ids, inv = srcf, np.arange(srcf.size)      # sorted distinct sources: the usual case
+        # sorted distinct sources, the usual case: each component lands in its own cell
+        K = srcf.size
+        Jout = np.zeros(nout * K, dtype=x.J.dtype)
+        Jout[outf * K + np.arange(K)] = Jf
+        return _wrap_dense(val, Jout.reshape(tuple(np.shape(val)) + (K,)), srcf)
     else:
         keep = srcf >= 0
         srcf, Jf, outf = srcf[keep], Jf[keep], outf[keep]

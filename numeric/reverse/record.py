@@ -5,7 +5,11 @@ every operation (rule or array operation) with references to the nodes it
 read, every constant, and every comparison the program made on a tracked
 value. Replaying runs that program at a new input without calling *f*
 (no Python of the user's function runs again), and a backward sweep gives
-the gradient.
+the gradient. For a float or float-array input the replay runs on plain
+values straight from the tape's columns, with no tracked numbers
+(:mod:`numeric.reverse.replay`): a scalar-heavy program replays several
+times faster than it traces. Other inputs (mpf, duals, tracked numbers of
+an outer call) replay by re-running the program on tracked numbers.
 
 Guards. A recorded program is only valid for inputs that take the same
 branches. Every comparison of a tracked scalar (``x > 0``, ``bool(x)``)
@@ -14,8 +18,8 @@ is stored with its outcome; replay re-evaluates it and raises
 instead of silently returning the derivative of the other branch (the
 known failure of ReverseDiff's compiled tapes and ``jax.jit`` traces made
 with concrete values). Array comparisons (``x > 0`` on a tracked array
-feeding ``np.where``) are recorded as nodes and recomputed on replay, so
-they need no guard. Values taken out on purpose with ``nm.value`` are
+feeding ``np.where``, or a mask ``x[x > 0]``) are recorded as nodes and
+recomputed on replay, so they need no guard. Values taken out on purpose with ``nm.value`` are
 constants of the recording.
 
 Examples

@@ -207,6 +207,9 @@ def backward(p1: list, p2: list, d1: list, d2: list, seeds: Iterable[tuple[int, 
                 _accumulate(adj, pb, cb, ob)
             if sa is None and da is ONE:
                 _accumulate(adj, pa, g, owned)
+            elif sa is None and not owned and type(da) is np.ndarray and type(g) is np.ndarray:
+                c = g * da                  # the common product: a fresh array
+                _accumulate(adj, pa, c, type(c) is np.ndarray)
             else:
                 ca, oa = _contribution(g, da, sa, owned)
                 _accumulate(adj, pa, ca, oa)

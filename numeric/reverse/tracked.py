@@ -9,7 +9,12 @@ values and appends a node with the local derivatives:
   ``rule.partials[i](y, x1, ..., xn)`` for every tracked argument, so the
   backward pass computes the vector-Jacobian product ``g * partial_i``;
 * elementwise rules on arrays keep the partial arrays and reduce ``g *
-  partial_i`` back to the argument's shape (undoing broadcasting);
+  partial_i`` back to the argument's shape (undoing broadcasting). When the
+  arrays are plain float ``ndarray`` s (the common case) the operation takes
+  a short path: the NumPy function is called directly and one ELEMENTWISE
+  node is appended (see :mod:`numeric.reverse.tape`), with no generic
+  dispatch; constant partials (+-1 of add, sub, neg, read off the table by
+  :func:`numeric.rules.constant_partial`) are not multiplied at all;
 * array operations (matmul, sum, indexing, ...) come from the small table
   of :mod:`numeric.reverse.arrayops`.
 
@@ -230,6 +235,11 @@ def _plain_float(v: Any) -> bool:
     return type(v) is np.ndarray and v.dtype.kind == "f"
 
 
+def _plain_constant(c: Any) -> bool:
+    """A constant argument of the fast path: a Python/NumPy real or a real/int/bool array."""
+    return type(c) in _PLAIN_CONSTANTS or (type(c) is np.ndarray and c.dtype.kind in "fiub")
+
+
 def _not_differentiable(rule, i):
     return TypeError(f"{rule.name} is not differentiable with respect to argument {i}; "
                      "pass it as a plain number")
@@ -253,7 +263,10 @@ def _ew_unary(rule, fn, mark, x: "TrackedArray") -> Any:
     ans = fn(v)
     d = mark
     if d is None:
-        d = rule.partials[0](ans, v)
+        p = rule.partials[0]
+        if p is None:
+            raise _not_differentiable(rule, 0)
+        d = p(ans, v)
     k = tape.push_elementwise((x.index, d, None, -1, None, None))
     if tape.program is not None:
         _record(tape, ("rule", k, rule.name, (Ref(x.index),)))
@@ -301,6 +314,13 @@ def _ew_binary(rule, fn, marks, tape, a, b, av, bv, ia, ib) -> Any:
     k = tape.push_elementwise(rec)
     if tape.program is not None:
         _record(tape, ("rule", k, rule.name, _refs((a, b), tape)))
+    if type(ans) is np.ndarray and ans.ndim:
+        t = _object_new(TrackedArray)
+        t.value = ans
+        t.tape = tape
+        t.index = k
+        t._nm_order = tape.order
+        return t
     return _result(ans, tape, k)
 
 
@@ -327,7 +347,7 @@ def _elementwise(rule, args: tuple) -> Any:
         if not _plain_float(av):
             return None
         tape, ia = a.tape, a.index
-    elif type(a) in _PLAIN_CONSTANTS or _plain_float(a):
+    elif _plain_constant(a):
         av, ia = a, -1
     else:
         return None
@@ -336,7 +356,7 @@ def _elementwise(rule, args: tuple) -> Any:
         if not _plain_float(bv) or (tape is not None and b.tape is not tape):
             return None
         tape, ib = b.tape, b.index
-    elif type(b) in _PLAIN_CONSTANTS or _plain_float(b):
+    elif _plain_constant(b):
         bv, ib = b, -1
     else:
         return None
@@ -817,7 +837,7 @@ def _make_binary(rule, reflected: bool):
                                               self.index)
                         return _ew_binary(rule, array_fn, marks, t, self, o, v, w, self.index,
                                           o.index)
-                elif to is float or to is int or (to is np.ndarray and o.dtype.kind == "f"):
+                elif to is float or to is int or (to is np.ndarray and o.dtype.kind in "fiub"):
                     if reflected:
                         return _ew_binary(rule, array_fn, marks, t, o, self, o, v, -1, self.index)
                     return _ew_binary(rule, array_fn, marks, t, self, o, v, o, self.index, -1)
