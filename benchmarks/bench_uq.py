@@ -170,6 +170,15 @@ def u2_ours_solver(T):
     return sol.u[-1][0]
 
 
+def u2_float_solver(T):
+    from solvers import ODEProblem, Tsit5, solve
+
+    p = (LV["a"], LV["b"], LV["c"], LV["d"])
+    sol = solve(ODEProblem(lv_rhs, np.array([1.0, 1.0]), (0.0, T), p), Tsit5(),
+                rtol=1e-8, atol=1e-10, save_everystep=False)
+    return sol.u[-1][0]
+
+
 def rk4(f, u, p, T, steps):
     """The classical RK4 loop on any state type (the peer runs the same loop)."""
     h = T / steps
@@ -252,6 +261,10 @@ def run_u2(settings: Settings, unc) -> None:
         rows.append([label, format_time(t.best), format_time(t.median), f"{x.err:.6g}",
                      f"{rel:.1e}", t.best])
     ours_best = rows[0][-1]
+    # the baseline: the same solve on plain floats (no uncertainty), the same steps
+    t = measure(lambda: u2_float_solver(T), **kw)
+    rows.append(["baseline: the same ODE solve on floats (no uncertainty)", format_time(t.best),
+                 format_time(t.median), "", "", t.best])
     if unc is not None:
         thunk = lambda: u2_uncertainties_rk4(T, unc.ufloat)  # noqa: E731
         x = attempt(thunk)

@@ -128,7 +128,7 @@ def _backward_scalar(y: Any, tape: Tape, xt: Any, x: Any, who: str, seed: Any = 
     if not (is_tracked(y) and y.tape is tape):
         return _leaf_adjoint([None] * len(tape), xt, x)
     g = _seed_one(y.value) if seed is None else seed
-    return _leaf_adjoint(tape.sweep([(y.index, g)]), xt, x)
+    return _leaf_adjoint(tape.sweep([(y.index, g)], last=True), xt, x)
 
 
 def gradient(f: Callable, x: Any) -> Any:
@@ -165,7 +165,7 @@ def value_and_gradient(f: Callable, x: Any) -> tuple:
     if type(y) is Tracked and y.tape is tape:       # the common case: a scalar on this tape
         v = y.value
         seed = 1.0 if type(v) is float or type(v) is np.float64 else _seed_one(v)
-        return v, _leaf_adjoint(tape.sweep([(y.index, seed)]), xt, x)
+        return v, _leaf_adjoint(tape.sweep([(y.index, seed)], last=True), xt, x)
     g = _backward_scalar(y, tape, xt, x, "gradient")
     return _primal_of(y, tape), g
 
@@ -212,7 +212,7 @@ def vjp(f: Callable, x: Any, w: Any) -> Any:
     y = f(xt)
     w = np.asarray(w) if isinstance(w, (list, tuple)) else w
     seeds = _output_seeds(y, tape, w, "vjp")
-    return _leaf_adjoint(tape.sweep(seeds) if seeds else [None] * len(tape), xt, x)
+    return _leaf_adjoint(tape.sweep(seeds, last=True) if seeds else [None] * len(tape), xt, x)
 
 
 def jacobian_rows(f: Callable, x: Any) -> Any:

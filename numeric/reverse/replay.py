@@ -209,7 +209,7 @@ class Replay:
 
     def gradient_sweep(self, p1: list, d1: list, d2: list, out: int, seed: Any) -> Any:
         """The adjoint of the input for output node *out* seeded with *seed*."""
-        adj = backward(p1, self.p2, d1, d2, [(out, seed)])
+        adj = backward(p1, self.p2, d1, d2, [(out, seed)], last=True)
         return adj[self.input_index]
 
 

@@ -164,15 +164,22 @@ class Tape:
         """
         return [a.data if type(a) is _OwnedArray else a for a in self.sweep(seeds)]
 
-    def sweep(self, seeds: Iterable[tuple[int, Any]]) -> list:
-        """:meth:`backward` without unwrapping: read an entry with :func:`finish`."""
-        return backward(self.p1, self.p2, self.d1, self.d2, seeds)
+    def sweep(self, seeds: Iterable[tuple[int, Any]], last: bool = False) -> list:
+        """:meth:`backward` without unwrapping: read an entry with :func:`finish`.
+
+        ``last=True``: this is the tape's last sweep, so the records of array
+        nodes are dropped as soon as they are used (their memory is reused by
+        the rest of the sweep instead of fresh pages).
+        """
+        return backward(self.p1, self.p2, self.d1, self.d2, seeds, last)
 
 
-def backward(p1: list, p2: list, d1: list, d2: list, seeds: Iterable[tuple[int, Any]]) -> list:
+def backward(p1: list, p2: list, d1: list, d2: list, seeds: Iterable[tuple[int, Any]],
+             last: bool = False) -> list:
     """The backward sweep over tape columns (see the module docstring); a loop, no recursion.
 
     Entries of the result may be owned accumulators: read them with :func:`finish`.
+    ``last``: drop each array node's record once used (the columns are not swept again).
     """
     n = len(d1)
     adj: list = [None] * n
@@ -196,6 +203,8 @@ def backward(p1: list, p2: list, d1: list, d2: list, seeds: Iterable[tuple[int, 
         elif a == ELEMENTWISE:
             adj[k] = None
             pa, da, sa, pb, db, sb = d1[k]
+            if last:
+                d1[k] = None
             owned = type(g) is _OwnedArray
             if owned:
                 g = g.data
@@ -218,6 +227,8 @@ def backward(p1: list, p2: list, d1: list, d2: list, seeds: Iterable[tuple[int, 
             if type(g) is _OwnedArray:
                 g = g.data
             parents, vjp = d1[k]
+            if last:
+                d1[k] = None
             for p, c in zip(parents, vjp(g)):
                 if c is None:
                     continue
