@@ -48,7 +48,8 @@ import numpy as np
 from numeric import functions as F
 from numeric.backend import is_array
 from numeric.protocol import new_order
-from numeric.rules import ARITHMETIC, RULES, constant_partial, lift_constants, lookup
+from numeric.rules import (RULES, constant_partial, install_operators, lift_constants,
+                           lookup)
 
 __all__ = ["Dual"]
 
@@ -368,24 +369,5 @@ def _make_binary(rule, reflected: bool):
 _UNARY: dict = {}
 
 
-def _install():
-    for name, rule in RULES.items():
-        if rule.nargs == 1:
-            _UNARY[name] = _make_unary(rule)
-            setattr(Dual, name, _UNARY[name])
-    for pyname, rname in [("add", "add"), ("sub", "sub"), ("mul", "mul"),
-                          ("truediv", "truediv"), ("pow", "power")]:
-        rule = ARITHMETIC.get(rname) or RULES[rname]
-        setattr(Dual, f"__{pyname}__", _make_binary(rule, reflected=False))
-        setattr(Dual, f"__r{pyname}__", _make_binary(rule, reflected=True))
-    Dual.__neg__ = _make_unary(ARITHMETIC["neg"])
-    Dual.__pos__ = lambda self: self
-    Dual.__abs__ = Dual.abs
-    # NumPy object arrays look for these method names
-    Dual.absolute = Dual.abs
-    Dual.arctan2 = lambda self, o: _dispatch("arctan2", (self, o))
-    Dual.hypot = lambda self, o: _dispatch("hypot", (self, o))
-    Dual.conjugate = lambda self: self
-
-
-_install()
+install_operators(Dual, _make_unary, _make_binary)
+_UNARY.update({name: getattr(Dual, name) for name, rule in RULES.items() if rule.nargs == 1})

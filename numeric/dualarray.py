@@ -40,7 +40,7 @@ from numeric import functions as F
 from numeric.backend import is_array, namespace
 from numeric.dual import _LOSS, _UFUNC_NAMES, Dual, _dispatch
 from numeric.protocol import new_order
-from numeric.rules import ARITHMETIC, RULES, lift_constants, lookup
+from numeric.rules import ARITHMETIC, RULES, install_operators, lift_constants, lookup
 
 __all__ = ["DualArray"]
 
@@ -432,9 +432,6 @@ _PRIMAL_UFUNCS = {
 }  # fmt: skip
 _ZERO_DERIVATIVE_UFUNCS = {"floor", "ceil", "rint", "trunc"}
 
-_BINARY_OPS = [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "truediv"),
-               ("pow", "power")]
-
 
 def _from_object_array(a: np.ndarray) -> Any:
     """An object array holding duals (``np.array([dual0, dual1])``) as a DualArray.
@@ -533,17 +530,13 @@ def _make_op(rname: str, reflected: bool):
     return op
 
 
-for _py, _r in _BINARY_OPS:
-    setattr(DualArray, f"__{_py}__", _make_op(_r, False))
-    setattr(DualArray, f"__r{_py}__", _make_op(_r, True))
-DualArray.__neg__ = lambda self: _dispatch("neg", (self,))
-DualArray.__pos__ = lambda self: self
-DualArray.__abs__ = lambda self: _dispatch("abs", (self,))
+def _dispatching_unary(rule):
+    return lambda self: _dispatch(rule.name, (self,))
+
+
+install_operators(DualArray, _dispatching_unary, lambda rule, reflected: _make_op(rule.name, reflected))
 DualArray.__matmul__ = lambda self, o: _matmul(self, o)
 DualArray.__rmatmul__ = lambda self, o: _matmul(o, self)
-for _name in RULES:
-    if RULES[_name].nargs == 1:
-        setattr(DualArray, _name, (lambda n: lambda self: _dispatch(n, (self,)))(_name))
 
 
 # ---------------------------------------------------------------------------------

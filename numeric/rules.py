@@ -244,3 +244,41 @@ def constant_partial(partial: Callable[..., Any] | None, nargs: int) -> int | No
     except Exception:
         return None
     return out if type(out) is int and out in (1, -1) else None
+
+
+# Python operator name -> rule name, for every number type's dunder methods.
+OPERATORS = (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "truediv"),
+             ("pow", "power"))
+
+
+def install_operators(cls: type, make_unary: Callable[[Rule], Callable],
+                      make_binary: Callable[[Rule, bool], Callable]) -> None:
+    """Generate a number type's operators and methods from the table.
+
+    *cls* gets ``__add__``/``__radd__`` ... ``__pow__``/``__rpow__`` from
+    ``make_binary(rule, reflected)``, ``__neg__`` and one method per
+    one-argument rule (``x.exp()``, which NumPy object arrays call) from
+    ``make_unary(rule)``, and the fixed helpers ``__pos__``, ``__abs__``,
+    ``absolute``, ``conjugate``, ``arctan2``, ``hypot``. Methods the class
+    defines itself are kept. Every propagating type is built by this one
+    loop, so none restates the list of operations.
+    """
+
+    def put(name: str, method: Callable) -> None:
+        if name not in cls.__dict__:
+            setattr(cls, name, method)
+
+    for rule in RULES.values():
+        if rule.nargs == 1:
+            put(rule.name, make_unary(rule))
+    for pyname, rname in OPERATORS:
+        rule = lookup(rname)
+        put(f"__{pyname}__", make_binary(rule, False))
+        put(f"__r{pyname}__", make_binary(rule, True))
+    put("__neg__", make_unary(ARITHMETIC["neg"]))
+    put("__pos__", lambda self: self)
+    put("__abs__", getattr(cls, "abs"))
+    put("absolute", getattr(cls, "abs"))
+    put("conjugate", lambda self: self)
+    put("arctan2", lambda self, o: F.arctan2(self, o))
+    put("hypot", lambda self, o: F.hypot(self, o))

@@ -63,7 +63,7 @@ from numeric.fun.coeffs import all_finite, as_coefficient_array, innermost_array
 from numeric.fun.construct import FunConstructionError, adaptive_coefficients
 from numeric.fun.spaces import Chebyshev, Space
 from numeric.protocol import value as nm_value
-from numeric.rules import ARITHMETIC, RULES
+from numeric.rules import ARITHMETIC, RULES, install_operators
 
 __all__ = ["Fun"]
 
@@ -650,17 +650,8 @@ def _install() -> None:
 
         return op
 
-    for py, rname in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "truediv"),
-                      ("pow", "power")):
-        setattr(Fun, f"__{py}__", binary(rname, False))
-        setattr(Fun, f"__r{py}__", binary(rname, True))
-    Fun.__neg__ = lambda self: self._nm_apply("neg", (self,))
-    Fun.__pos__ = lambda self: self
-    Fun.__abs__ = lambda self: self._nm_apply("abs", (self,))
-    for name, rule in RULES.items():
-        if rule.nargs == 1 and not hasattr(Fun, name):
-            setattr(Fun, name, (lambda n: lambda self: self._nm_apply(n, (self,)))(name))
-    Fun.absolute = Fun.__abs__
+    install_operators(Fun, lambda rule: lambda self: self._nm_apply(rule.name, (self,)),
+                      lambda rule, reflected: binary(rule.name, reflected))
 
 
 _install()

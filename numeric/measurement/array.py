@@ -57,7 +57,7 @@ from numeric.dualarray import _HANDLED as _DUAL_HANDLED
 from numeric.dualarray import DualArray
 from numeric.measurement.scalar import LOSS, Measurement, _fresh, root_sum_squares
 from numeric.measurement.sources import new_sources
-from numeric.rules import ARITHMETIC, RULES, constant_partial
+from numeric.rules import ARITHMETIC, RULES, constant_partial, install_operators
 
 __all__ = ["MeasurementArray", "measurements", "as_measurement_array", "apply_rule"]
 
@@ -577,16 +577,8 @@ def _make_op(rname: str, reflected: bool):
     return op
 
 
-for _py, _r in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "truediv"),
-                ("pow", "power")]:
-    setattr(MeasurementArray, f"__{_py}__", _make_op(_r, False))
-    setattr(MeasurementArray, f"__r{_py}__", _make_op(_r, True))
-MeasurementArray.__neg__ = lambda self: _dispatch("neg", (self,))
-MeasurementArray.__pos__ = lambda self: self
-MeasurementArray.__abs__ = lambda self: _dispatch("abs", (self,))
-for _name in RULES:
-    if RULES[_name].nargs == 1:
-        setattr(MeasurementArray, _name, (lambda n: lambda self: _dispatch(n, (self,)))(_name))
+install_operators(MeasurementArray, lambda rule: lambda self: _dispatch(rule.name, (self,)),
+                  lambda rule, reflected: _make_op(rule.name, reflected))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ from numeric import functions as F
 from numeric.backend import is_array
 from numeric.dual import _UFUNC_NAMES, _dispatch
 from numeric.measurement.sources import new_source
-from numeric.rules import ARITHMETIC, RULES, constant_partial
+from numeric.rules import ARITHMETIC, RULES, constant_partial, install_operators
 
 __all__ = ["Measurement"]
 
@@ -572,25 +572,7 @@ _COMPARISONS = {
 }
 
 
-def _install() -> None:
-    for name, rule in RULES.items():
-        if rule.nargs == 1:
-            setattr(Measurement, name, _make_unary(rule))
-    for pyname, rname in [("add", "add"), ("sub", "sub"), ("mul", "mul"),
-                          ("truediv", "truediv"), ("pow", "power")]:
-        rule = ARITHMETIC.get(rname) or RULES[rname]
-        setattr(Measurement, f"__{pyname}__", _make_binary(rule, reflected=False))
-        setattr(Measurement, f"__r{pyname}__", _make_binary(rule, reflected=True))
-    Measurement.__neg__ = _make_unary(ARITHMETIC["neg"])
-    Measurement.__pos__ = lambda self: self
-    Measurement.__abs__ = Measurement.abs
-    Measurement.absolute = Measurement.abs
-    Measurement.arctan2 = lambda self, o: _dispatch("arctan2", (self, o))
-    Measurement.hypot = lambda self, o: _dispatch("hypot", (self, o))
-    Measurement.conjugate = lambda self: self
-
-
-_install()
+install_operators(Measurement, _make_unary, _make_binary)
 
 # numbers.Real is not registered on purpose: a Measurement is not a plain real.
 del numbers
