@@ -33,7 +33,6 @@ O3 high precision
 
 from __future__ import annotations
 
-import math
 import pathlib
 import sys
 import time
@@ -45,7 +44,7 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from _harness import (Failed, attempt, format_ratio, format_time, header, load_peer,  # noqa: E402
+from _harness import (Failed, format_ratio, format_time, header, load_peer,  # noqa: E402
                       measure, measure_interleaved, parse_args, print_table)
 import numeric as nm  # noqa: E402
 from solvers import DP5, GBS, ODEProblem, Tsit5, Vern7, Vern9, solve  # noqa: E402

@@ -957,7 +957,7 @@ def _solve(A, b):
     if vec:
         dx = np.linalg.solve(Av, rhs)
     else:
-        n, m = x.shape[-2], x.shape[-1]
+        m = x.shape[-1]
         dx = np.linalg.solve(Av, rhs.reshape(rhs.shape[:-2] + (m * k,))).reshape(x.shape + (k,))
     return DualArray._new(x, dx, tag)
 
