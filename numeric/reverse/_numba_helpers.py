@@ -1,6 +1,5 @@
 """Scalar helpers that compiled tapes call (numba, cached on disk)."""
 
-import math
 
 import numba
 

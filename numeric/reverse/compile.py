@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from numeric.reverse.tracked import GuardError, Ref
-from numeric.rules import ARITHMETIC, RULES, lookup
+from numeric.rules import lookup
 
 __all__ = ["compile_tape", "CompiledTape", "Sym"]
 

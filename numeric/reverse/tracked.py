@@ -42,7 +42,6 @@ True
 
 from __future__ import annotations
 
-import numbers
 import operator
 from typing import Any
 
