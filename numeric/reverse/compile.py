@@ -494,7 +494,7 @@ def _lower_loop_rows(p: _Program):
         elif kind == "const":
             slot_map[it[1]] = add((2, None, (), it[2]))
         else:
-            args, pattern = [], []
+            args = []
             for a in it[3]:
                 if isinstance(a, _SlotRef):
                     args.append(slot_map[a.s])
