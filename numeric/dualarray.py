@@ -447,7 +447,7 @@ def _from_object_array(a: np.ndarray) -> Any:
             ps = [e._p for e in flat]
             if all(type(q) is np.ndarray and q.dtype == np.float64 for q in ps):
                 return DualArray._new(np.array([e.value for e in flat]).reshape(a.shape),
-                                      np.stack(ps).reshape(a.shape + (ps[0].shape[0],)), tag)
+                                      np.array(ps).reshape(a.shape + (ps[0].shape[0],)), tag)
     duals = [e for e in flat if isinstance(e, (Dual, DualArray))]
     if not duals:
         return a
@@ -515,13 +515,13 @@ def _fast_op(rname: str, reflected: bool, self, o):
 
 def _make_op(rname: str, reflected: bool):
     def op(self, o):
-        fast = _fast_op(rname, reflected, self, o)
-        if fast is not None:
-            return fast
         if isinstance(o, (list, tuple)):
             o = np.asarray(o)
         if isinstance(o, np.ndarray) and o.dtype == object:
             o = _from_object_array(o)
+        fast = _fast_op(rname, reflected, self, o)
+        if fast is not None:
+            return fast
         if not (isinstance(o, (numbers.Number, np.generic, Dual, DualArray)) or is_array(o)
                 or hasattr(type(o), "_nm_apply")):
             return NotImplemented

@@ -202,6 +202,11 @@ def norm(x: Any) -> Any:
         return (total / len(sq)) ** 0.5 if not isinstance(total, mpmath.mpf) else mpmath.sqrt(
             total / len(sq)
         )
+    if type(x) is np.ndarray and x.dtype.kind == "f" and x.size:
+        flat = x.ravel()
+        s = float(flat @ flat)
+        if 0.0 < s < math.inf:  # no overflow or underflow: the plain formula is exact enough
+            return math.sqrt(s / x.size)
     if is_array(x):
         if x.size == 0:
             return 0.0
