@@ -108,6 +108,8 @@ def value(x: Any) -> Any:
     >>> nm.value(nm.Dual(2.0, 1.0))
     2.0
     """
+    if type(x) is float:
+        return x
     if isinstance(x, (list, tuple)):
         x = np.asarray(x, dtype=object) if any(_has_layers(e) for e in x) else np.asarray(x)
     if _is_object_array(x):
