@@ -53,7 +53,7 @@ from numeric.backend import is_array
 from numeric.dual import _UFUNC_NAMES, _dispatch
 from numeric.protocol import norm, one, zero
 from numeric.reverse.tape import ELEMENTWISE, GENERAL, MINUS_ONE, ONE, Tape
-from numeric.rules import ARITHMETIC, RULES, constant_partial, lookup
+from numeric.rules import ARITHMETIC, RULES, constant_partial, install_operators, lookup
 
 __all__ = ["Tracked", "TrackedArray", "Ref", "apply_rule", "apply_op", "is_tracked",
            "unbroadcast", "GuardError"]
@@ -905,31 +905,11 @@ def _make_unary(rule):
     return method
 
 
-def install_rule(rule) -> None:
-    """Give both tracked types the method *rule.name* (NumPy object arrays call it)."""
-    if rule.nargs == 1:
-        m = _make_unary(rule)
-        setattr(Tracked, rule.name, m)
-        setattr(TrackedArray, rule.name, m)
-
-
 def _install() -> None:
     import operator
 
-    for rule in RULES.values():
-        install_rule(rule)
     for cls in (Tracked, TrackedArray):
-        for pyname, rname in [("add", "add"), ("sub", "sub"), ("mul", "mul"),
-                              ("truediv", "truediv"), ("pow", "power")]:
-            rule = ARITHMETIC.get(rname) or RULES[rname]
-            setattr(cls, f"__{pyname}__", _make_binary(rule, reflected=False))
-            setattr(cls, f"__r{pyname}__", _make_binary(rule, reflected=True))
-        cls.__neg__ = _make_unary(ARITHMETIC["neg"])
-        cls.__pos__ = lambda self: self
-        cls.__abs__ = cls.abs
-        cls.absolute = cls.abs
-        cls.arctan2 = lambda self, o: _dispatch("arctan2", (self, o))
-        cls.hypot = lambda self, o: _dispatch("hypot", (self, o))
+        install_operators(cls, _make_unary, _make_binary)
         for name, pyop in [("lt", operator.lt), ("le", operator.le), ("gt", operator.gt),
                            ("ge", operator.ge), ("eq", operator.eq), ("ne", operator.ne)]:
             setattr(cls, f"__{name}__", _make_compare(name, pyop))
