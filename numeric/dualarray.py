@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from numeric import functions as F
+from numeric.arraybase import ArrayAttributes
 from numeric.backend import is_array, namespace
 from numeric.dual import _LOSS, _UFUNC_NAMES, Dual, _dispatch
 from numeric.protocol import new_order
@@ -74,7 +75,7 @@ def _to_array(x: Any, xp=np) -> Any:
     return xp.asarray(x)
 
 
-class DualArray:
+class DualArray(ArrayAttributes):
     """An array of duals stored as a value array and a partials array.
 
     Parameters
@@ -132,31 +133,8 @@ class DualArray:
         return self._nm_order
 
     @property
-    def shape(self) -> tuple:
-        return tuple(self.value.shape)
-
-    @property
-    def ndim(self) -> int:
-        return self.value.ndim
-
-    @property
-    def size(self) -> int:
-        return self.value.size
-
-    @property
-    def dtype(self):
-        return self.value.dtype
-
-    @property
     def npartials(self) -> int:
         return self.partials.shape[-1]
-
-    @property
-    def _nm_namespace(self):
-        return namespace(self.value)
-
-    def __len__(self):
-        return len(self.value)
 
     def __iter__(self):
         v, p = self.value, self.partials

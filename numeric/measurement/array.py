@@ -50,6 +50,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from numeric.arraybase import ArrayAttributes
 from numeric import functions as F
 from numeric.backend import is_array, namespace
 from numeric.dual import Dual, _UFUNC_NAMES, _dispatch
@@ -87,7 +88,7 @@ def _zeros(shape: tuple, like: np.ndarray) -> np.ndarray:
     return namespace(like).zeros(shape, dtype=like.dtype)
 
 
-class MeasurementArray:
+class MeasurementArray(ArrayAttributes):
     """An array of measurements: values and components with respect to sources.
 
     Parameters
@@ -114,6 +115,7 @@ class MeasurementArray:
     # views; stage derivatives packed from scalars carry it, so the linear operations of a
     # Runge–Kutta step (stage sums, h * k, u + ...) are one array operation instead of two
     __slots__ = ("val", "J", "src", "diag", "_vj")
+    _primal_field = "val"
     _nm_order = 0
     __array_priority__ = 100
 
@@ -153,30 +155,7 @@ class MeasurementArray:
         m.val, m.J, m.src, m.diag, m._vj = vj[..., 0], vj[..., 1:], src, False, vj
         return m
 
-    # -- array attributes ----------------------------------------------------------
-    @property
-    def shape(self) -> tuple:
-        return tuple(self.val.shape)
-
-    @property
-    def ndim(self) -> int:
-        return self.val.ndim
-
-    @property
-    def size(self) -> int:
-        return self.val.size
-
-    @property
-    def dtype(self):
-        return self.val.dtype
-
-    @property
-    def _nm_namespace(self):
-        return namespace(self.val)
-
-    def __len__(self):
-        return len(self.val)
-
+    # -- array attributes (shape, ndim, size, dtype, len: numeric/arraybase.py) ------
     def __iter__(self):
         val, J = self.val, self.J
         if (not self.diag and val.ndim == 1 and type(val) is np.ndarray

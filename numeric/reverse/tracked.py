@@ -48,6 +48,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from numeric.arraybase import ArrayAttributes
 from numeric import functions as F
 from numeric.backend import is_array
 from numeric.dual import _UFUNC_NAMES, _dispatch
@@ -609,7 +610,7 @@ class Tracked(_Common):
         return _ufunc(ufunc, inputs)
 
 
-class TrackedArray(_Common):
+class TrackedArray(ArrayAttributes, _Common):
     """An array on a reverse-mode tape: one node per array operation.
 
     The value is an array of the input's namespace (NumPy, CuPy, an object
@@ -650,33 +651,8 @@ class TrackedArray(_Common):
 
     # -- array attributes ------------------------------------------------------
     @property
-    def shape(self) -> tuple:
-        return tuple(self.value.shape)
-
-    @property
-    def ndim(self) -> int:
-        return self.value.ndim
-
-    @property
-    def size(self) -> int:
-        return self.value.size
-
-    @property
-    def dtype(self):
-        return self.value.dtype
-
-    @property
-    def _nm_namespace(self):
-        from numeric.backend import namespace
-
-        return namespace(self.value)
-
-    @property
     def T(self):
         return apply_op("transpose", (self,), {"axes": None})
-
-    def __len__(self):
-        return len(self.value)
 
     def __iter__(self):
         for i in range(len(self)):

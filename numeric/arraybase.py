@@ -1,0 +1,57 @@
+"""Array attributes shared by every array number type.
+
+``DualArray``, ``MeasurementArray`` and ``TrackedArray`` each keep their
+primal values in a NumPy (or CuPy) array; ``shape``, ``ndim``, ``size``,
+``dtype``, ``len()`` and the array namespace are those of that array. This
+mixin reads them off the attribute named by ``_primal_field`` so the three
+types do not restate them.
+
+Examples
+--------
+>>> import numpy as np, numeric as nm
+>>> x = nm.DualArray(np.zeros((2, 3)), np.zeros((2, 3, 1)))
+>>> x.shape, x.ndim, x.size, len(x)
+((2, 3), 2, 6, 2)
+"""
+
+from __future__ import annotations
+
+from operator import attrgetter
+
+from numeric.backend import namespace
+
+__all__ = ["ArrayAttributes"]
+
+
+class ArrayAttributes:
+    """Mixin: array attributes of the primal array ``getattr(self, _primal_field)``."""
+
+    __slots__ = ()
+    _primal_field = "value"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._primal_array = property(attrgetter(cls._primal_field))
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self._primal_array.shape)
+
+    @property
+    def ndim(self) -> int:
+        return self._primal_array.ndim
+
+    @property
+    def size(self) -> int:
+        return self._primal_array.size
+
+    @property
+    def dtype(self):
+        return self._primal_array.dtype
+
+    @property
+    def _nm_namespace(self):
+        return namespace(self._primal_array)
+
+    def __len__(self) -> int:
+        return len(self._primal_array)
