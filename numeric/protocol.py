@@ -206,7 +206,8 @@ def norm(x: Any) -> Any:
         )
     if type(x) is np.ndarray and x.dtype.kind == "f" and x.size:
         flat = x.ravel()
-        s = float(flat @ flat)
+        with np.errstate(over="ignore", under="ignore"):  # such cases take the scaled path
+            s = float(flat @ flat)
         if 0.0 < s < math.inf:  # no overflow or underflow: the plain formula is exact enough
             return math.sqrt(s / x.size)
     if is_array(x):
