@@ -1,8 +1,12 @@
 """The differentiation API: derivative, gradient, jacobian, hessian, jvp.
 
-Forward mode throughout (``mode="forward"``; reverse mode arrives with the
-tape). Each call creates a new tag, so calls nest without perturbation
-confusion, and ``hessian`` is simply ``jacobian`` of ``gradient``.
+Forward mode by default (``mode="forward"``). ``mode="reverse"`` sends
+``derivative``/``gradient``/``jacobian`` to the tape of
+:mod:`numeric.reverse`; ``mode="auto"`` lets ``jacobian`` pick forward or
+reverse by input and output size; ``hessian`` with a non-forward mode is
+reverse over forward. Each call creates a new tag, so calls nest without
+perturbation confusion, and the forward ``hessian`` is simply ``jacobian``
+of ``gradient``.
 
 Chunking (as ForwardDiff): an n-input function is evaluated once per chunk
 of at most ``chunk`` partials, each pass a vectorised ``DualArray``
@@ -38,14 +42,6 @@ from numeric.protocol import innermost, new_order
 __all__ = ["derivative", "gradient", "jacobian", "hessian", "jvp"]
 
 _MAX_ENTRIES = 2**22
-
-
-def _check_mode(mode: str) -> None:
-    if mode != "forward":
-        raise NotImplementedError(
-            f"mode={mode!r} is not available yet: only mode='forward' is implemented "
-            "(reverse mode comes with the tape)"
-        )
 
 
 _MODES = ("forward", "reverse", "auto", "reverse-over-forward")
@@ -239,10 +235,10 @@ def derivative(f: Callable, x: Any, *, mode: str = "forward") -> Any:
     """
     if mode != "forward":
         return _routed("derivative", mode, f, x)
-    _check_mode(mode)
-    x = _check_scalar_input(x, "nm.derivative")
+    if type(x) is not float:  # (a Python float needs no checks: the common, fast case)
+        x = _check_scalar_input(x, "nm.derivative")
     tag = new_order()
-    y = f(Dual._new(x, _seed_one(x), tag))
+    y = f(Dual._new(x, 1.0 if type(x) is float else _seed_one(x), tag))
     if type(y) is Dual and y._nm_order == tag and not hasattr(y._p, "shape"):
         return y._p
     _, p = _extract(y, tag, 1, x)
@@ -286,7 +282,6 @@ def gradient(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forw
     """
     if mode != "forward":
         return _routed("gradient", mode, f, x)
-    _check_mode(mode)
     if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
         return derivative(f, x)
     x = _as_input_array(x)
@@ -312,7 +307,6 @@ def jacobian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forw
     """
     if mode != "forward":
         return _routed("jacobian", mode, f, x)
-    _check_mode(mode)
     if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
         return derivative(f, x)
     x = _as_input_array(x)
@@ -336,7 +330,6 @@ def hessian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forwa
     """
     if mode != "forward":
         return _routed("hessian", mode, f, x)
-    _check_mode(mode)
     if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
         return derivative(lambda z: derivative(f, z), x)
     return jacobian(lambda z: gradient(f, z, chunk=chunk), x, chunk=chunk)
@@ -353,7 +346,6 @@ def jvp(f: Callable, x: Any, v: Any, *, mode: str = "forward") -> Any:
     """
     if mode != "forward":
         return _routed("jvp", mode, f, x)
-    _check_mode(mode)
     if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
         return derivative(f, x) * v
     x = _as_input_array(x)
