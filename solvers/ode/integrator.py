@@ -31,7 +31,7 @@ import numpy as np
 
 from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.callbacks import split_callbacks
-from solvers.ode.solution import ODESolution, ReturnCode, Segment, Stats
+from solvers.ode.solution import LazySegments, ODESolution, ReturnCode, Segment, Stats
 from solvers.ode.steppers import FloatArrayStepper, GenericStepper, ScaledNorm
 
 __all__ = ["solve_ode", "ODEIntegrator"]
@@ -316,11 +316,12 @@ def solve_ode(
 
     compiled = [False, "the state is not a 1-D float64 array"]
 
-    def finish(code: ReturnCode, msg: str) -> ODESolution:
+    def finish(code: ReturnCode, msg: str, steps: Any = None) -> ODESolution:
         if saveat is None and save_end and not save_everystep and (not ts or ts[-1] is not integ.t):
             ts.append(integ.t)
             us.append(integ.u)
-        sol = ODESolution(prob, alg, ts, us, code, msg, stats, segments, dense, tdir)
+        sol = ODESolution(prob, alg, ts, us, code, msg, stats, segments if steps is None else steps,
+                          dense, tdir)
         sol.compiled, sol.compile_message = compiled
         return sol
 
@@ -563,20 +564,18 @@ def _finish_compiled(fj, prob, alg, co, u, k1, t0, stops, dtr, tdir, adaptive, r
     stats.nf += nf
     stats.naccept += nacc
     stats.nreject += nrej
-    nsteps = len(KK)
-    want_segs = dense or bool(save_times)
-    si = 0
-    for j in range(nsteps):
-        t, t_new = float(tt[j]), float(tt[j + 1])
-        if want_segs:
-            seg = Segment(t, t_new - t, uu[j], uu[j + 1], None, KK[j], co, f, p, stats)
-            if dense:
-                segments.append((t, t_new, seg))
-            if save_times:
-                si = _save_until(save_times, si, t_new, tdir, seg, ts, us, inclusive=True, u_end=uu[j + 1])
-        if save_everystep:
-            ts.append(t_new)
-            us.append(uu[j + 1])
+    steps = LazySegments(tt, uu, KK, co, f, p, stats)  # segment objects only where used
+    if save_times:
+        si = 0
+        for j in range(len(KK)):
+            if si == len(save_times):
+                break
+            if tdir * nm.value(save_times[si]) <= tdir * tt[j + 1]:  # a save time in this step
+                si = _save_until(save_times, si, float(tt[j + 1]), tdir, steps[j][2], ts, us,
+                                 inclusive=True, u_end=uu[j + 1])
+    if save_everystep:
+        ts.extend(tt[1:].tolist())
+        us.extend(uu[1:])
     integ.__dict__["t"] = float(tt[-1])
     integ.__dict__["u"] = uu[-1]
     rc = _CODES[code]
@@ -588,7 +587,7 @@ def _finish_compiled(fj, prob, alg, co, u, k1, t0, stops, dtr, tdir, adaptive, r
         msg = f"step size fell below dtmin ({dtmin_v}) or the resolution of t at t = {integ.t}"
     elif rc is ReturnCode.Unstable:
         msg = f"the state became non-finite at t = {integ.t}"
-    return finish(rc, msg)
+    return finish(rc, msg, steps if dense else None)
 
 
 def _save_until(save_times, si, t_end, tdir, seg, ts, us, inclusive=True, u_end=None) -> int:

@@ -61,6 +61,35 @@ def lincomb(pairs: list, ks: list) -> Any:
     return nm.lincomb([c for _, c in pairs], [ks[j] for j, _ in pairs])
 
 
+class LazySegments:
+    """The steps of a compiled solve as ``(t, t_new, Segment)``, each built when first used.
+
+    A compiled loop returns every step's times, states and stages as arrays;
+    ``sol(t)`` touches only the steps it evaluates, so building thousands of
+    segment objects up front would cost more than the loop itself.
+    """
+
+    def __init__(self, ts, us, Ks, co, f, p, stats):
+        self.ts, self.us, self.Ks = ts, us, Ks
+        self.co, self.f, self.p, self.stats = co, f, p, stats
+        self._built: dict = {}
+
+    def __len__(self) -> int:
+        return len(self.Ks)
+
+    def __getitem__(self, j: int) -> tuple:
+        j = range(len(self))[j]
+        seg = self._built.get(j)
+        if seg is None:
+            t, t_new = float(self.ts[j]), float(self.ts[j + 1])
+            seg = self._built[j] = (t, t_new, Segment(t, t_new - t, self.us[j], self.us[j + 1], None,
+                                                      self.Ks[j], self.co, self.f, self.p, self.stats))
+        return seg
+
+    def keys(self, tdir: float) -> list:
+        return (tdir * self.ts[:-1]).tolist()
+
+
 class Segment:
     """One step's interpolant ``u(t0 + theta h) = u0 + h sum_i b_i(theta) k_i``.
 
@@ -182,7 +211,8 @@ class ODESolution:
         self.dense = dense
         self._segments = segments
         self._tdir = tdir
-        self._keys = [tdir * nm.value(s[0]) for s in segments]
+        keys = getattr(segments, "keys", None)
+        self._keys = keys(tdir) if keys is not None else [tdir * nm.value(s[0]) for s in segments]
 
     @property
     def success(self) -> bool:
