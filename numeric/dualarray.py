@@ -230,8 +230,8 @@ class DualArray(ArrayAttributes):
                     term, new = _col(d) * pa, True
                 if p is None:
                     p, fresh = term, new
-                elif fresh and not isinstance(p, DualArray) and p.shape == term.shape \
-                        and p.dtype == np.result_type(p, term):
+                elif fresh and type(p) is np.ndarray and type(term) is np.ndarray \
+                        and p.shape == term.shape and p.dtype == np.result_type(p, term):
                     p += term
                 else:
                     p, fresh = p + term, True

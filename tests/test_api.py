@@ -206,3 +206,15 @@ def test_unknown_mode_is_an_error():
                  lambda: nm.jacobian(vector_field, X4, mode="sideways")):
         with pytest.raises(ValueError, match="mode must be one of"):
             call()
+
+
+def test_reverse_over_forward_hessian_matches_forward_over_forward():
+    # products of DualArrays whose partials are tracked arrays (reverse over forward)
+    f = lambda x: np.sum(x**2 * np.sin(x)) + x[0] * x[1]  # noqa: E731
+    x = np.array([0.3, 0.7, 1.1])
+    H_fwd = nm.hessian(f, x)
+    H_rev = nm.hessian(f, x, mode="reverse")
+    exact = np.diag(2 * np.sin(x) + 4 * x * np.cos(x) - x**2 * np.sin(x))
+    exact[0, 1] = exact[1, 0] = 1.0
+    np.testing.assert_allclose(H_fwd, exact, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(H_rev, exact, rtol=1e-13, atol=1e-14)
