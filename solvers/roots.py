@@ -145,14 +145,23 @@ def find_root(
     return _polish(f, x, width0 * e**0.5) if polish else x
 
 
-def _illinois(g, a, fa, b, fb, xt, rt, maxiter):
-    # Safeguard (for multiple roots, where false position crawls): after two
-    # steps that together did not halve the bracket, take a bisection step.
+def illinois_bracket(g: Any, a: Any, fa: Any, b: Any, fb: Any, xt: Any, rt: Any,
+                     maxiter: int) -> tuple:
+    """Shrink the sign-change bracket ``[a, b]`` of *g* by Illinois false position.
+
+    Returns ``(a, fa, b, fb, converged)``. ``b`` stays on the side of the
+    initial ``fb``'s sign (an ODE event uses it as the point just past the
+    crossing); a point where ``g`` is exactly 0 collapses the bracket onto
+    itself. Stops when ``|b - a| <= xt + rt max(|a|, |b|)``.
+
+    Safeguard (for multiple roots, where false position crawls): after two
+    steps that together did not halve the bracket, a bisection step.
+    """
     side = 0
     widths = [abs(b - a)] * 3
     for _ in range(maxiter):
         if abs(b - a) <= xt + rt * max(abs(a), abs(b)):
-            return a if abs(fa) < abs(fb) else b
+            return a, fa, b, fb, True
         if abs(b - a) > widths[-3] / 2:
             c = a + (b - a) / 2
             side = 0
@@ -163,7 +172,7 @@ def _illinois(g, a, fa, b, fb, xt, rt, maxiter):
                 c = a + (b - a) / 2
         fc = g(c)
         if fc == 0:
-            return c
+            return c, fc, c, fc, True
         if (fc > 0) == (fb > 0):
             b, fb = c, fc
             if side == -1:
@@ -175,7 +184,14 @@ def _illinois(g, a, fa, b, fb, xt, rt, maxiter):
                 fb = fb / 2
             side = 1
         widths.append(abs(b - a))
-    raise RootError(f"illinois: no convergence in {maxiter} iterations (bracket [{a!r}, {b!r}])")
+    return a, fa, b, fb, False
+
+
+def _illinois(g, a, fa, b, fb, xt, rt, maxiter):
+    a, fa, b, fb, converged = illinois_bracket(g, a, fa, b, fb, xt, rt, maxiter)
+    if not converged:
+        raise RootError(f"illinois: no convergence in {maxiter} iterations (bracket [{a!r}, {b!r}])")
+    return a if abs(fa) < abs(fb) else b
 
 
 def _bisection(g, a, fa, b, fb, xt, rt, maxiter):

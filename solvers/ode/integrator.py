@@ -31,6 +31,7 @@ import numpy as np
 
 from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.callbacks import split_callbacks
+from solvers.roots import illinois_bracket
 from solvers.ode.solution import LazySegments, ODESolution, ReturnCode, Segment, Stats
 from solvers.ode.steppers import FloatArrayStepper, GenericStepper, ScaledNorm
 
@@ -670,7 +671,11 @@ def _find_event(cont, cb_state, seg, integ, t, u, t_new, u_new, tdir):
 
 
 def _illinois_time(cb, seg, integ, a, fa, b, fb, eps_t):
-    """Illinois false position on primal values of the condition along the step."""
+    """Illinois false position on primal values of the condition along the step.
+
+    Returns the end of the final bracket past the crossing (where the
+    condition already has its new sign), from :func:`solvers.roots.illinois_bracket`.
+    """
     if fb == 0:
         return b
     tol = 4 * eps_t * (max(abs(a), abs(b)) + abs(b - a))
@@ -678,29 +683,7 @@ def _illinois_time(cb, seg, integ, a, fa, b, fb, eps_t):
     def g(x):
         return nm.value(cb.condition(seg(seg.theta(x)), x, integ))
 
-    side = 0
-    for _ in range(200):
-        if abs(b - a) <= tol:
-            break
-        c = (a * fb - b * fa) / (fb - fa)
-        lo, hi = (a, b) if a < b else (b, a)
-        if not (lo < c < hi):
-            c = (a + b) / 2
-        fc = g(c)
-        if fc == 0:
-            return c
-        if (fc > 0) == (fb > 0):
-            b, fb = c, fc
-            if side == -1:
-                fa = fa / 2
-            side = -1
-        else:
-            a, fa = c, fc
-            if side == 1:
-                fb = fb / 2
-            side = 1
-    # The end past the crossing (where the condition already has its new sign).
-    return b
+    return illinois_bracket(g, a, fa, b, fb, tol, 0, 200)[2]
 
 
 def _newton_polish(cb, seg, integ, tau_v, hv, eps_t):
