@@ -2,7 +2,7 @@
 
 ``DualArray``, ``MeasurementArray`` and ``TrackedArray`` each keep their
 primal values in a NumPy (or CuPy) array; ``shape``, ``ndim``, ``size``,
-``dtype``, ``len()`` and the array namespace are those of that array. This
+``dtype``, ``len()``, truth value, ``tolist`` and the array namespace are those of that array. This
 mixin reads them off the attribute named by ``_primal_field`` so the three
 types do not restate them.
 
@@ -55,3 +55,11 @@ class ArrayAttributes:
 
     def __len__(self) -> int:
         return len(self._primal_array)
+
+    def __bool__(self) -> bool:
+        return bool(self._primal_array)
+
+    __hash__ = None  # compared by primal value (or identity of the linear form): unhashable
+
+    def tolist(self) -> list:
+        return [e.tolist() if isinstance(e, type(self)) else e for e in self]

@@ -252,14 +252,6 @@ class DualArray(ArrayAttributes):
     def __complex__(self):
         raise TypeError(_LOSS.format(what="complex", kind="DualArray"))
 
-    def __bool__(self):
-        return bool(self.value)
-
-    __hash__ = None
-
-    def tolist(self):
-        return [e.tolist() if isinstance(e, DualArray) else e for e in self]
-
     def astype(self, dtype, copy=True):
         """Cast value and partials to another *floating* dtype (float32 <-> float64)."""
         if dtype is object or not np.issubdtype(np.dtype(dtype), np.inexact):

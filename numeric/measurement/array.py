@@ -308,14 +308,6 @@ class MeasurementArray(ArrayAttributes):
     def __complex__(self):
         raise TypeError(LOSS.format(what="complex"))
 
-    def __bool__(self):
-        return bool(self.val)
-
-    __hash__ = None
-
-    def tolist(self):
-        return [e.tolist() if isinstance(e, MeasurementArray) else e for e in self]
-
     def astype(self, dtype, copy=True):
         """Cast values and components to another floating dtype (float32 <-> float64)."""
         if dtype is object or not np.issubdtype(np.dtype(dtype), np.floating):

@@ -484,6 +484,21 @@ class _Common:
 
     __slots__ = ()
 
+    def __init__(self, value: Any, tape: Tape):
+        self.value = value
+        self.tape = tape
+        self.index = tape.leaf()
+        self._nm_order = tape.order
+
+    @classmethod
+    def _new(cls, value, tape, index):
+        t = object.__new__(cls)
+        t.value = value
+        t.tape = tape
+        t.index = index
+        t._nm_order = tape.order
+        return t
+
     @property
     def tag(self) -> int:
         return self._nm_order
@@ -581,21 +596,6 @@ class Tracked(_Common):
 
     __slots__ = ("value", "index", "tape", "_nm_order")
 
-    def __init__(self, value: Any, tape: Tape):
-        self.value = value
-        self.tape = tape
-        self.index = tape.leaf()
-        self._nm_order = tape.order
-
-    @classmethod
-    def _new(cls, value, tape, index):
-        t = object.__new__(cls)
-        t.value = value
-        t.tape = tape
-        t.index = index
-        t._nm_order = tape.order
-        return t
-
     def __repr__(self):
         return f"Tracked({self.value!r}, node {self.index} of tape {self.tape.order})"
 
@@ -610,7 +610,7 @@ class Tracked(_Common):
         return _ufunc(ufunc, inputs)
 
 
-class TrackedArray(ArrayAttributes, _Common):
+class TrackedArray(_Common, ArrayAttributes):
     """An array on a reverse-mode tape: one node per array operation.
 
     The value is an array of the input's namespace (NumPy, CuPy, an object
@@ -631,21 +631,6 @@ class TrackedArray(ArrayAttributes, _Common):
     __array_priority__ = 200
     _nm_array = True
 
-    def __init__(self, value: Any, tape: Tape):
-        self.value = value
-        self.tape = tape
-        self.index = tape.leaf()
-        self._nm_order = tape.order
-
-    @classmethod
-    def _new(cls, value, tape, index):
-        t = object.__new__(cls)
-        t.value = value
-        t.tape = tape
-        t.index = index
-        t._nm_order = tape.order
-        return t
-
     def __repr__(self):
         return f"TrackedArray({self.value!r}, node {self.index} of tape {self.tape.order})"
 
@@ -660,9 +645,6 @@ class TrackedArray(ArrayAttributes, _Common):
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError(_LOSS.format(what="np.asarray", kind="TrackedArray"))
-
-    def tolist(self):
-        return [e.tolist() if isinstance(e, TrackedArray) else e for e in self]
 
     def __getitem__(self, index):
         if type(index) is slice or type(index) is int:
