@@ -259,7 +259,9 @@ def _chunked(f: Callable, x: Any, chunk: int | None, who: str):
     for start in range(0, max(n, 1), c):
         stop = min(start + c, n)
         tag = new_order()
-        xd = DualArray._new(x, _seed_partials(x, start, stop), tag)
+        # A copy per pass: f may write into its input (x[0] = ...), which must
+        # neither reach the caller's array nor shift the point of later chunks.
+        xd = DualArray._new(x.copy(), _seed_partials(x, start, stop), tag)
         y = f(xd)
         v, p = _extract(y, tag, stop - start, x)
         yield start, stop, v, p

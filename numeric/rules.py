@@ -94,6 +94,35 @@ def _pow_partial_exponent(ans, x, y):
     return F.where(at_zero, zero(ans), ans * F.log(safe))
 
 
+def _tanh_partial(ans, x):
+    # sech(x)**2, not 1 - tanh(x)**2: the latter is 0 for |x| > 19 (true 1.7e-17 at 20).
+    # 1/cosh first, then the square, so that cosh**2 never overflows before sech**2 underflows.
+    s = 1 / F.cosh(x)
+    return s * s
+
+
+def _pow_partial_base(ans, x, y):
+    # d/dx x**y = y * x**(y - 1), with x**0 -> 0 and x**1 -> 1 exactly (no 0 * inf at x = 0),
+    # and a real nan (not a complex number) for a negative float base and a non-integer y.
+    if isinstance(y, (int, float, np.integer, np.floating)) and not isinstance(y, bool):
+        if y == 0:
+            return zero(x) * 0
+        if y == 1:
+            return one(x) + zero(x)
+        if isinstance(x, (int, float)) and x < 0 and y != int(y):
+            return float("nan")
+        if isinstance(x, (int, float)) and x == 0 and y < 1:
+            return _pow_at_zero(y)
+        return y * x ** (y - 1)
+    return y * x ** (y - 1)
+
+
+def _pow_at_zero(y):
+    # 0**(y-1) for y < 1, y != 0: IEEE (as NumPy) rather than Python's ZeroDivisionError.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(y * np.power(0.0, y - 1))
+
+
 def lift_constants(args: tuple) -> tuple:
     """Python ints and floats among *args* become mpf when another argument is mpf-based.
 
@@ -129,7 +158,7 @@ _GAMMA = ((-2.8, -2.2), (-1.8, -1.2), (0.1, 6.0))
 _TABLE = [
     # name, nargs, partials(ans, *args), domain per argument, holomorphic
     ("exp", 1, (lambda a, x: a,), None, True),
-    ("expm1", 1, (lambda a, x: a + 1,), None, True),
+    ("expm1", 1, (lambda a, x: F.exp(x),), None, True),
     ("log", 1, (lambda a, x: 1 / x,), (_POS,), True),
     ("log1p", 1, (lambda a, x: 1 / (1 + x),), (((-0.9, 5.0),),), True),
     ("log2", 1, (lambda a, x: 1 / (x * F.real_constant(x, "ln2")),), (_POS,), True),
@@ -139,15 +168,15 @@ _TABLE = [
     ("sin", 1, (lambda a, x: F.cos(x),), None, True),
     ("cos", 1, (lambda a, x: -F.sin(x),), None, True),
     ("tan", 1, (lambda a, x: 1 + a * a,), (((-1.4, 1.4),),), True),
-    ("arcsin", 1, (lambda a, x: 1 / F.sqrt(1 - x * x),), (_UNIT,), True),
-    ("arccos", 1, (lambda a, x: -1 / F.sqrt(1 - x * x),), (_UNIT,), True),
+    ("arcsin", 1, (lambda a, x: 1 / F.sqrt((1 - x) * (1 + x)),), (_UNIT,), True),
+    ("arccos", 1, (lambda a, x: -1 / F.sqrt((1 - x) * (1 + x)),), (_UNIT,), True),
     ("arctan", 1, (lambda a, x: 1 / (1 + x * x),), None, True),
     ("sinh", 1, (lambda a, x: F.cosh(x),), None, True),
     ("cosh", 1, (lambda a, x: F.sinh(x),), None, True),
-    ("tanh", 1, (lambda a, x: 1 - a * a,), None, True),
+    ("tanh", 1, (_tanh_partial,), None, True),
     ("arcsinh", 1, (lambda a, x: 1 / F.sqrt(x * x + 1),), None, True),
-    ("arccosh", 1, (lambda a, x: 1 / F.sqrt(x * x - 1),), (((1.1, 5.0),),), True),
-    ("arctanh", 1, (lambda a, x: 1 / (1 - x * x),), (_UNIT,), True),
+    ("arccosh", 1, (lambda a, x: 1 / F.sqrt((x - 1) * (x + 1)),), (((1.1, 5.0),),), True),
+    ("arctanh", 1, (lambda a, x: 1 / ((1 - x) * (1 + x)),), (_UNIT,), True),
     ("abs", 1, (lambda a, x: F.sign(x),), (_NONZERO,), False),
     ("sign", 1, (lambda a, x: zero(x),), (_NONZERO,), False),
     ("erf", 1, (lambda a, x: 2 / F.sqrt(F.real_constant(x, "pi")) * F.exp(-x * x),), None, True),
@@ -159,7 +188,7 @@ _TABLE = [
     ("arctan2", 2, (lambda a, y, x: x / (x * x + y * y), lambda a, y, x: -y / (x * x + y * y)),
      (_NONZERO, _NONZERO), False),
     ("hypot", 2, (lambda a, x, y: x / a, lambda a, x, y: y / a), (_NONZERO, _NONZERO), False),
-    ("power", 2, (lambda a, x, y: y * x ** (y - 1), _pow_partial_exponent),
+    ("power", 2, (_pow_partial_base, _pow_partial_exponent),
      (((0.2, 3.0),), ((-2.0, 2.0),)), True),
     ("maximum", 2, (lambda a, x, y: _tie_split(x, y), lambda a, x, y: _tie_split(y, x)),
      (((-3.0, 3.0),), ((-3.0, 3.0),)), False),
