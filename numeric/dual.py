@@ -270,6 +270,13 @@ def _apply_rule(rule, args: tuple) -> Any:
                                               for b in args))
     vals = tuple(a.value if (type(a) is Dual and a._nm_order == tag) else a for a in args)
     vals = lift_constants(vals)
+    try:
+        return _chain(rule, args, vals, tag)
+    except (ZeroDivisionError, OverflowError):  # singular point: IEEE inf/nan, as NumPy
+        return _ieee(lambda *v: _chain(rule, args, v, tag), *vals)
+
+
+def _chain(rule, args, vals, tag):
     ans = rule.function(*vals)
     p = None
     for i, a in enumerate(args):
@@ -277,6 +284,37 @@ def _apply_rule(rule, args: tuple) -> Any:
             term = rule.partials[i](ans, *vals) * a._p
             p = term if p is None else p + term
     return Dual._new(ans, p, tag)
+
+
+def _ieee(fn, *args):
+    """``fn(*args)`` in NumPy float semantics: 1/0 -> inf, 0/0 -> nan, no exception.
+
+    Python floats raise ZeroDivisionError where NumPy arrays give IEEE values; a Dual
+    follows the arrays (docs/decisions.md, "Singular points"), so a Dual computation
+    ends where the float one does, with inf/nan in the same places.
+    """
+    with np.errstate(all="ignore"):
+        out = fn(*(_to64(a) for a in args))
+    return _from64(out)
+
+
+def _to64(a):
+    if type(a) is float or type(a) is int:
+        return np.float64(a)
+    if type(a) is Dual and (type(a.value) is float or type(a.value) is int):
+        return _mk(np.float64(a.value), a._p, a._nm_order)
+    return a
+
+
+def _from64(a):
+    if isinstance(a, np.floating) and type(a) is np.float64:
+        return float(a)
+    if type(a) is Dual:
+        if type(a.value) is np.float64:
+            a.value = float(a.value)
+        if type(a._p) is np.float64:
+            a._p = float(a._p)
+    return a
 
 
 def _mk(value, partials, tag):
@@ -306,7 +344,10 @@ def _make_unary(rule):
             ans = f(v)
         r = _object_new(Dual)
         r.value = ans
-        r._p = d(ans, v) * self._p if c is None else (self._p if c == 1 else -self._p)
+        try:
+            r._p = d(ans, v) * self._p if c is None else (self._p if c == 1 else -self._p)
+        except (ZeroDivisionError, OverflowError):  # singular point: IEEE inf/nan, as NumPy
+            r._p = _ieee(lambda a, x, p: d(a, x) * p, ans, v, self._p)
         r._nm_order = self._nm_order
         return r
 
@@ -325,6 +366,12 @@ def _make_binary(rule, reflected: bool):
     c0, c1 = constant_partial(d0, 2), constant_partial(d1, 2)
 
     def op(self, o):
+        try:
+            return _op(self, o)
+        except (ZeroDivisionError, OverflowError):  # singular point: IEEE inf/nan, as NumPy
+            return _ieee(_op, self, o)
+
+    def _op(self, o):
         to = type(o)
         if to is Dual:
             if o._nm_order == self._nm_order:

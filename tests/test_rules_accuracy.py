@@ -105,3 +105,26 @@ def test_gradient_of_function_that_writes_into_input(chunk):
     g = nm.gradient(_writes_into_input, x, chunk=chunk)
     np.testing.assert_array_equal(x, [1.0, 2.0, 5.0])
     np.testing.assert_allclose(g, [0.0, 3.0 + 5.0, 2.0])
+
+
+# -- singular points: IEEE values in every type (docs/decisions.md) ---------------------
+
+SINGULAR = [
+    (nm.sqrt, 0.0, math.inf, -math.inf),
+    (nm.log, 0.0, math.inf, -math.inf),
+    (lambda x: 1 / x, 0.0, -math.inf, math.inf),
+    (nm.arccos, 1.0, -math.inf, -math.inf),
+    (lambda x: x**0.5, 0.0, math.inf, -math.inf),
+]
+
+
+@pytest.mark.parametrize("f, x, d1, d2", SINGULAR)
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_singular_points_give_ieee_values_in_every_type(f, x, d1, d2):
+    # Was a bare ZeroDivisionError on Dual scalars while DualArray gave inf.
+    scalar = nm.derivative(f, x)
+    array = nm.gradient(lambda z: np.sum(f(z)), np.array([x]))[0]
+    nested = nm.derivative(lambda y: nm.derivative(f, y), x)
+    assert type(scalar) is float
+    assert scalar == array == d1
+    assert nested == d2
