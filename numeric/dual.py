@@ -48,8 +48,8 @@ import numpy as np
 from numeric import functions as F
 from numeric.backend import is_array
 from numeric.protocol import new_order
-from numeric.rules import (RULES, constant_partial, install_operators, lift_constants,
-                           lookup)
+from numeric.rules import (ARITHMETIC, CUSTOM, RULES, constant_partial, install_operators,
+                           lift_constants, lookup)
 
 __all__ = ["Dual"]
 
@@ -218,9 +218,19 @@ class Dual:
 
     # -- NumPy interoperability -------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method != "__call__" or kwargs.get("out") is not None:
+        if kwargs.get("out") is not None:
+            return NotImplemented
+        if method == "reduce":  # np.sum / np.prod / np.max of a scalar: the scalar itself
+            if len(inputs) == 1 and ufunc.__name__ in _SCALAR_REDUCE \
+                    and kwargs.get("axis", None) in (None, 0, ()):
+                return inputs[0]
+            return NotImplemented
+        if method != "__call__":
             return NotImplemented
         name = _UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__)
+        if not (name in RULES or name in ARITHMETIC or name in CUSTOM) \
+                and not any(isinstance(a, np.ndarray) and a.dtype == object for a in inputs):
+            return _via_dualarray(ufunc, inputs, kwargs)
         if any(isinstance(a, np.ndarray) and a.dtype == object for a in inputs):
             f = F.FUNCTIONS.get(name) or getattr(operator, name, None)
             if f is None:  # e.g. a np.frompyfunc ufunc: box the dual so it runs elementwise
@@ -232,6 +242,32 @@ class Dual:
             inputs = tuple(DA._from_scalar(a) if isinstance(a, Dual) else a for a in inputs)
             return getattr(np, ufunc.__name__)(*inputs)
         return _dispatch(name, inputs)
+
+
+_SCALAR_REDUCE = frozenset({"add", "multiply", "maximum", "minimum", "logical_and",
+                            "logical_or"})
+
+
+def _via_dualarray(ufunc, inputs, kwargs):
+    """A ufunc without a scalar rule (isnan, floor, square, ...): DualArray's, on 0-d.
+
+    The scalar Dual supports the same ufuncs as DualArray from the same code; the
+    0-d result comes back as a Dual (or a plain bool/float where it has no partials).
+    """
+    DA = _dualarray()
+    args = tuple(DA._from_scalar(a) if isinstance(a, Dual) else a for a in inputs)
+    out = ufunc(*args, **kwargs)
+    if type(out) is not Dual:
+        if getattr(out, "ndim", None) != 0:
+            return out
+        out = out[()]
+    if type(out) is Dual:
+        scalar_p = all(not is_array(a._p) for a in inputs if isinstance(a, Dual))
+        p = out._p
+        if scalar_p and type(p) is np.ndarray and p.shape == (1,) and p.dtype == np.float64:
+            out._p = float(p[0])
+        return _from64(out)
+    return bool(out) if isinstance(out, np.bool_) else _from64(out)
 
 
 def _primal(o):
