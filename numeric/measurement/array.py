@@ -56,7 +56,7 @@ from numeric.backend import is_array, namespace
 from numeric.dual import Dual, _UFUNC_NAMES, _dispatch
 from numeric.dualarray import _HANDLED as _DUAL_HANDLED
 from numeric.dualarray import DualArray
-from numeric.measurement.scalar import LOSS, Measurement, _fresh, root_sum_squares
+from numeric.measurement.scalar import LOSS, Measurement, _fresh, measurement_rule, root_sum_squares
 from numeric.measurement.sources import new_sources
 from numeric.rules import ARITHMETIC, RULES, constant_partial, install_operators
 
@@ -238,8 +238,7 @@ class MeasurementArray(ArrayAttributes):
         return norm(v)
 
     def _nm_apply(self, name: str, args: tuple) -> Any:
-        rule = RULES.get(name) or ARITHMETIC[name]
-        return apply_rule(rule, args)
+        return apply_rule(measurement_rule(name), args)
 
     @staticmethod
     def _nm_lincomb(coeffs, items):
@@ -897,7 +896,12 @@ def _times(g: Any, J: Any) -> Any:
             return J
         if g == -1:
             return -J
-    return g * J
+    out = g * J
+    if type(g) is np.ndarray and g.dtype.kind == "f" and not np.isfinite(g).all():
+        # a singular local derivative times an exactly zero component contributes 0
+        # (sqrt(x - x) is 0 ± 0), as for scalars
+        out = np.where(J == 0, 0.0, out)
+    return out
 
 
 def apply_rule(rule, args: tuple) -> Any:
