@@ -345,9 +345,12 @@ class Measurement:
         return Measurement._new(self.val * 0 + 1, {})
 
     def _nm_norm(self):
+        """sqrt(value**2 + err**2): step control covers the uncertainty (as a dual's partials)."""
         from numeric.protocol import norm
 
-        return norm(self.val)
+        e = self.err
+        v = norm(self.val)
+        return (v * v + e * e) ** 0.5 if e != 0 else v
 
     def _nm_apply(self, name: str, args: tuple) -> Any:
         r = measurement_rule(name)
@@ -581,11 +584,14 @@ def _make_binary(rule, reflected: bool):
             if not dy:
                 if not dx:
                     return _fresh(ans, {})
-                return _fresh(ans, _scaled(c0 if c0 is not None else d0(ans, xv, yv), dx))
+                return _fresh(ans, _scaled(c0 if c0 is not None else
+                                           _local_derivative(d0, ans, (xv, yv), dx), dx))
             if not dx:
-                return _fresh(ans, _scaled(c1 if c1 is not None else d1(ans, xv, yv), dy))
-            return _fresh(ans, _combine(c0 if c0 is not None else d0(ans, xv, yv), dx,
-                                        c1 if c1 is not None else d1(ans, xv, yv), dy))
+                return _fresh(ans, _scaled(c1 if c1 is not None else
+                                           _local_derivative(d1, ans, (xv, yv), dy), dy))
+            return _fresh(ans, _combine(
+                c0 if c0 is not None else _local_derivative(d0, ans, (xv, yv), dx), dx,
+                c1 if c1 is not None else _local_derivative(d1, ans, (xv, yv), dy), dy))
         if to is float or to is int or isinstance(o, _PLAIN):
             v = self.val
             comps = self._d
@@ -595,12 +601,12 @@ def _make_binary(rule, reflected: bool):
                 ans = f(o, v)
                 if not comps:
                     return _fresh(ans, {})
-                g = c1 if c1 is not None else d1(ans, o, v)
+                g = c1 if c1 is not None else _local_derivative(d1, ans, (o, v), comps)
             else:
                 ans = f(v, o)
                 if not comps:
                     return _fresh(ans, {})
-                g = c0 if c0 is not None else d0(ans, v, o)
+                g = c0 if c0 is not None else _local_derivative(d0, ans, (v, o), comps)
             return _fresh(ans, _scaled(g, comps))
         if isinstance(o, np.ndarray) and o.dtype == object:
             args = (o, _boxed(self)) if reflected else (_boxed(self), o)
