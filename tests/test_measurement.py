@@ -304,7 +304,7 @@ def test_bad_input_errors():
 
 def test_protocol_helpers():
     x = M(-3.0, 0.5)
-    assert nm.value(x) == -3.0 and nm.norm(x) == 3.0     # step control uses the value
+    assert nm.value(x) == -3.0 and nm.norm(x) == math.hypot(3.0, 0.5)   # value and error
     assert nm.zero(x).val == 0.0 and nm.zero(x).err == 0.0 and nm.one(x).val == 1.0
     u, p = nm.promote(1.0, x)
     assert isinstance(u, M) and u.err == 0.0 and p is x or p == x

@@ -142,13 +142,13 @@ def test_packing_and_equality_policy():
     np.testing.assert_array_equal(u < 2.5, [False, True, False])
 
 
-def test_float_conversion_raises_and_norm_uses_values():
+def test_float_conversion_raises_and_norm_includes_the_uncertainty():
     x = nm.measurements([3.0, 4.0], 1.0)
     with pytest.raises(TypeError, match="nm.value"):
         np.asarray(x, dtype=float)
     with pytest.raises(TypeError, match="nm.value"):
         float(x[0])
-    assert nm.norm(x) == pytest.approx(np.sqrt(12.5))
+    assert nm.norm(x) == pytest.approx(np.sqrt((9 + 1 + 16 + 1) / 2))   # RMS of hypot(v, err)
     with pytest.raises(TypeError, match="uncertaint"):
         np.allclose(x, x)
 

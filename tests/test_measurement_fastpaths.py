@@ -12,6 +12,8 @@ gradient from ``Dual`` numbers through the same solver.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -102,10 +104,11 @@ def test_linear_operations_on_a_joint_array_and_setitem():
     assert k[np.int64(0)] == a and (2.0 * k)[np.int64(0)] == 2.0 * a
 
 
-def test_norm_of_a_measurement_array_uses_the_values_only():
+def test_norm_of_a_measurement_array_includes_the_components():
+    # values and linear components together, as DualArray's norm includes partials
     v = np.array([3.0, -4.0])
     x = nm.measurements(v, [1e3, 1e3]) * 1.0
-    assert nm.norm(x) == pytest.approx(nm.norm(v), rel=1e-15)
+    assert nm.norm(x) == pytest.approx(math.sqrt((9 + 16 + 2e6) / 2), rel=1e-15)
     big = nm.measurements(v * 1e200, 1.0) * 1.0   # squares overflow: the scaled fallback
     assert nm.norm(big) == pytest.approx(nm.norm(v) * 1e200, rel=1e-14)
 
@@ -116,16 +119,15 @@ def _lotka_volterra(u, p, t):
     return np.stack([a * x - b * x * y, -c * y + d * x * y])
 
 
-def test_uncertain_ode_takes_the_float_steps_and_matches_the_dual_gradient():
+def test_uncertain_ode_matches_the_float_solve_and_the_dual_gradient():
     T, sa, sb = 3.0, 0.01, 0.02
     opts = dict(rtol=1e-9, atol=1e-12, save_everystep=False)
     p = (M(1.5, sa), M(1.0, sb), 3.0, 1.0)
     sol = solve(ODEProblem(_lotka_volterra, np.array([1.0, 1.0]), (0.0, T), p), Tsit5(), **opts)
     flo = solve(ODEProblem(_lotka_volterra, np.array([1.0, 1.0]), (0.0, T),
                            (1.5, 1.0, 3.0, 1.0)), Tsit5(), **opts)
-    # step control sees the values only: the same steps as the float solve
-    assert (sol.stats.nf, sol.stats.naccept, sol.stats.nreject) == (
-        flo.stats.nf, flo.stats.naccept, flo.stats.nreject)
+    # step control also controls the uncertainty components: at least the float steps
+    assert sol.stats.naccept >= flo.stats.naccept
     x = sol.u[-1][0]
     assert x.val == pytest.approx(flo.u[-1][0], rel=1e-13)   # stage sums in another order
 

@@ -56,7 +56,7 @@ from numeric.backend import is_array, namespace
 from numeric.dual import Dual, _UFUNC_NAMES, _dispatch
 from numeric.dualarray import _HANDLED as _DUAL_HANDLED
 from numeric.dualarray import DualArray
-from numeric.measurement.scalar import LOSS, Measurement, _fresh, root_sum_squares
+from numeric.measurement.scalar import LOSS, Measurement, _fresh, measurement_rule, root_sum_squares
 from numeric.measurement.sources import new_sources
 from numeric.rules import ARITHMETIC, RULES, constant_partial, install_operators
 
@@ -227,19 +227,30 @@ class MeasurementArray(ArrayAttributes):
         return Measurement._new(_scalar(self.val.sum() * 0), {})
 
     def _nm_norm(self):
-        """The norm of the nominal values only (step control of an ODE solve takes the
-        steps of the float solve; the uncertainties follow linearly)."""
-        v = self.val
-        if type(v) is np.ndarray and v.dtype == np.float64 and 0 < v.size <= 64:
-            # small states (an ODE's): math.hypot scales against overflow and underflow
-            return math.hypot(*v.ravel().tolist()) / math.sqrt(v.size)
+        """RMS over elements of sqrt(value**2 + sum of squared components).
+
+        The linear components are part of the state, as a dual's partials are
+        (DualArray's norm): adaptive step control then bounds the error of the
+        propagated uncertainty too, not only of the nominal values.
+        """
         from numeric.protocol import norm
 
-        return norm(v)
+        n = self.val.size
+        if n == 0:
+            return 0.0
+        vj = self._vj
+        if vj is not None:                       # [val | J] in one array: one norm
+            return norm(vj) * math.sqrt(vj.shape[-1])
+        J = self.J
+        if self.diag:
+            J = _abs_masked(J, self.src, self.val)
+        k = J.size // n if J.size else 0
+        v = norm(self.val) ** 2
+        p = norm(J) ** 2 * k if k else 0.0
+        return (v + p) ** 0.5
 
     def _nm_apply(self, name: str, args: tuple) -> Any:
-        rule = RULES.get(name) or ARITHMETIC[name]
-        return apply_rule(rule, args)
+        return apply_rule(measurement_rule(name), args)
 
     @staticmethod
     def _nm_lincomb(coeffs, items):
@@ -897,7 +908,12 @@ def _times(g: Any, J: Any) -> Any:
             return J
         if g == -1:
             return -J
-    return g * J
+    out = g * J
+    if type(g) is np.ndarray and g.dtype.kind == "f" and not np.isfinite(g).all():
+        # a singular local derivative times an exactly zero component contributes 0
+        # (sqrt(x - x) is 0 ± 0), as for scalars
+        out = np.where(J == 0, 0.0, out)
+    return out
 
 
 def apply_rule(rule, args: tuple) -> Any:

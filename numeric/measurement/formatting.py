@@ -26,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 from typing import Any
@@ -34,6 +35,7 @@ import mpmath
 
 __all__ = ["format_spec", "format_measurement", "parse_measurement"]
 
+_DECIMAL = decimal.Context(prec=1200, Emax=10**6, Emin=-10**6)   # every float exactly
 _SPEC = re.compile(r"^(?:\.(?P<digits>\d+))?(?P<style>[SLP]?)$")
 
 
@@ -74,14 +76,23 @@ def format_measurement(val: Any, err: Any, digits: int = 2, style: str = "pm") -
         e_r = round(e, decimals)
     top = max(abs(v), e_r)
     exp10 = math.floor(math.log10(top)) if top > 0 else 0
+    if top > 0 and 10.0 ** exp10 > top:       # log10 rounded up (999999999995 -> 12.0)
+        exp10 -= 1
     scale = 0
     if exp10 >= 6 or exp10 <= -5:
         scale = exp10
     d = decimals + scale  # decimals shown after scaling by 10**-scale
     vs = _fixed(val, scale, d)
+    if scale and abs(float(vs)) >= 10:
+        # rounding carried into a new digit: 999999999995 ± 100 is 1.00000000000(10)e+12,
+        # not 10.0000000000(10)e+11
+        scale += 1
+        d += 1
+        vs = _fixed(val, scale, d)
     es = _fixed(e_r, scale, d)
     if pm is None:
-        units = round(e_r * 10.0 ** d) if d >= 0 else round(e_r)
+        # the error in units of the last printed digit of the scaled value
+        units = round(e_r * 10.0 ** (d - scale)) if d >= 0 else round(e_r)
         body = f"{vs}({int(units)})"
     else:
         body = f"{vs}{pm}{es}"
@@ -99,16 +110,28 @@ def _fixed(x: Any, scale: int, d: int) -> str:
             return str(n * 10 ** (-d))
         digits = str(abs(n)).rjust(d + 1, "0")
         return ("-" if n < 0 else "") + digits[:-d] + "." + digits[-d:]
-    y = float(x) / 10.0 ** scale
-    if d >= 0:
-        return f"{y:.{d}f}"
-    return f"{round(y, d):.0f}"
+    # exact decimal arithmetic: one rounding, the same at every scale (a float division
+    # by 10**scale first would round twice and could disagree between two scales)
+    y = decimal.Decimal(float(x)).scaleb(-scale)
+    q = y.quantize(decimal.Decimal(1).scaleb(-d), rounding=decimal.ROUND_HALF_EVEN,
+                   context=_DECIMAL)
+    return f"{q:.{max(d, 0)}f}"
 
 
 _NUM = r"[+-]?(?:\d+\.?\d*|\.\d+)"
-_PM = re.compile(rf"^\(?\s*(?P<v>{_NUM})\s*(?:±|\+/-|\+-|\\pm)\s*(?P<e>{_NUM})\s*\)?"
-                 rf"(?:[eE](?P<x>[+-]?\d+))?$")
+_FLOAT = rf"{_NUM}(?:[eE][+-]?\d+)?"          # a number with its own exponent: 1e-4
+_SIGN = r"\s*(?:±|\+/-|\+-|\\pm)\s*"
+# "v ± e" (each may carry an exponent) or "(v ± e)" with an optional shared exponent;
+# the parentheses must come as a pair
+_PM = re.compile(rf"^(?P<v>{_FLOAT}){_SIGN}(?P<e>{_FLOAT})$")
+_PM_GROUPED = re.compile(rf"^\(\s*(?P<v>{_NUM}){_SIGN}(?P<e>{_NUM})\s*\)"
+                         rf"(?:[eE](?P<x>[+-]?\d+))?$")
 _PAREN = re.compile(rf"^(?P<v>{_NUM})\((?P<e>\d+\.?\d*)\)(?:[eE](?P<x>[+-]?\d+))?$")
+
+
+def _scaled_float(digits: str, exponent: str | None) -> float:
+    """float of *digits* times 10**exponent, rounded once (exactly as the text reads)."""
+    return float(f"{digits}e{exponent}") if exponent else float(digits)
 
 
 def parse_measurement(text: str):
@@ -126,15 +149,21 @@ def parse_measurement(text: str):
     s = text.strip().replace("−", "-")
     m = _PM.match(s)
     if m is not None:
-        scale = 10.0 ** int(m.group("x")) if m.group("x") else 1.0
-        return Measurement(float(m.group("v")) * scale, float(m.group("e")) * scale)
+        return Measurement(float(m.group("v")), float(m.group("e")))
+    m = _PM_GROUPED.match(s)
+    if m is not None:
+        x = m.group("x")
+        return Measurement(_scaled_float(m.group("v"), x), _scaled_float(m.group("e"), x))
     m = _PAREN.match(s)
     if m is not None:
         v = m.group("v")
         decimals = len(v.split(".")[1]) if "." in v else 0
         e = m.group("e")
-        err = float(e) if "." in e else int(e) * 10.0 ** (-decimals)
-        scale = 10.0 ** int(m.group("x")) if m.group("x") else 1.0
-        return Measurement(float(v) * scale, err * scale)
+        x = int(m.group("x") or 0)
+        err = _scaled_float(e, str(x)) if "." in e else _scaled_float(e, str(x - decimals))
+        return Measurement(_scaled_float(v, str(x)), err)
+    if s.count("(") != s.count(")"):
+        raise ValueError(f"cannot read a measurement from {text!r}: unbalanced parentheses; "
+                         "write '(9.79 ± 0.02)e3' or '9.79 ± 0.02'")
     raise ValueError(f"cannot read a measurement from {text!r}: write it as '9.79 ± 0.02', "
                      "'9.79 +/- 0.02' or '9.79(2)'")

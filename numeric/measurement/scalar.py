@@ -50,6 +50,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from typing import Any
@@ -61,11 +62,30 @@ from numeric import functions as F
 from numeric.backend import is_array
 from numeric.dual import _UFUNC_NAMES, _dispatch
 from numeric.measurement.sources import new_source
-from numeric.rules import ARITHMETIC, RULES, constant_partial, install_operators
+from numeric.rules import ARITHMETIC, RULES, constant_partial, indicator, install_operators
 
 __all__ = ["Measurement"]
 
 _PLAIN = (int, float, np.integer, np.floating, mpmath.mpf)
+
+
+def _abs_partial(ans: Any, x: Any) -> Any:
+    """d|x|/dx for a measurement: copysign(1, x), so +1 at x = 0 (and -1 at -0.0).
+
+    A measurement 0 ± s is a distribution, not a point: |0 ± s| keeps the spread
+    s to first order, as in the ``uncertainties`` package and Measurements.jl.
+    The AD types keep the table's sign(x) (0 at 0), see docs/decisions.md.
+    """
+    return 2 * indicator(np.signbit(x) == False, x) - 1  # noqa: E712 (works on arrays)
+
+
+# Measurement's deliberate departures from the rules table (see docs/decisions.md).
+OVERRIDES = {"abs": dataclasses.replace(RULES["abs"], partials=(_abs_partial,))}
+
+
+def measurement_rule(name: str):
+    """The rule a measurement uses for *name*: the table's, except :data:`OVERRIDES`."""
+    return OVERRIDES.get(name) or RULES.get(name) or ARITHMETIC[name]
 
 LOSS = (
     "{what}() of a Measurement would drop its uncertainty. Use nm.value(x) for the nominal "
@@ -243,6 +263,19 @@ class Measurement:
         m._ca = comps
         return m
 
+    # -- pickling and copying ------------------------------------------------------
+    def __reduce__(self):
+        # the source ids travel with the value, so x and an unpickled copy of x stay
+        # fully correlated (x - loads(dumps(x)) is 0 ± 0); ids are unique across
+        # processes (see numeric.measurement.sources), so no false correlation arises
+        return (_restore, (self.val, self._comps()))
+
+    def __copy__(self):
+        return self                      # immutable
+
+    def __deepcopy__(self, memo):
+        return self
+
     # -- components ------------------------------------------------------------
     def _comps(self) -> dict:
         d = self._d
@@ -312,15 +345,18 @@ class Measurement:
         return Measurement._new(self.val * 0 + 1, {})
 
     def _nm_norm(self):
+        """sqrt(value**2 + err**2): step control covers the uncertainty (as a dual's partials)."""
         from numeric.protocol import norm
 
-        return norm(self.val)
+        e = self.err
+        v = norm(self.val)
+        return (v * v + e * e) ** 0.5 if e != 0 else v
 
     def _nm_apply(self, name: str, args: tuple) -> Any:
-        rule = RULES.get(name) or ARITHMETIC[name]
+        r = measurement_rule(name)
         if any(_needs_array(a) for a in args):
-            return _array_module().apply_rule(rule, args)
-        return apply_scalar_rule(rule, args)
+            return _array_module().apply_rule(r, args)
+        return apply_scalar_rule(r, args)
 
     # -- conversions that would lose information ------------------------------------
     def __float__(self):
@@ -411,6 +447,11 @@ class Measurement:
         return _dispatch(rname, inputs)
 
 
+def _restore(val: Any, d: dict) -> Measurement:
+    """Unpickle a measurement (its original source ids and components)."""
+    return Measurement._new(val, dict(d))
+
+
 def _array_function(self, func, types, args, kwargs):
     """NumPy functions of scalar measurements (``np.stack([x, y])``) give arrays."""
     arr = _array_module()
@@ -465,9 +506,27 @@ def apply_scalar_rule(rule, args: tuple) -> Measurement:
             if partial is None:
                 raise TypeError(f"nm.{rule.name}: argument {i} cannot carry an uncertainty "
                                 "(it must be an exact number)")
-            g = partial(ans, *vals)
+            g = _local_derivative(partial, ans, vals, da)
             d = _combine(0, {}, g, da) if not d else _combine(1, d, g, da)
     return Measurement._new(ans, d)
+
+
+def _local_derivative(partial, ans: Any, vals: tuple, comps: dict) -> Any:
+    """partial(ans, *vals); 0 where it is singular but the linear part is exactly zero.
+
+    ``sqrt(x - x)`` is ``0 ± 0``: a zero linear part times an infinite local
+    derivative contributes nothing (the linear map is the zero map). A singular
+    derivative meeting a non-zero component still raises or gives inf as before.
+    """
+    try:
+        g = partial(ans, *vals)
+    except ZeroDivisionError:
+        if all(c == 0 for c in comps.values()):
+            return 0.0
+        raise
+    if type(g) is float and g - g != 0 and all(c == 0 for c in comps.values()):
+        return 0.0
+    return g
 
 
 def _fresh(val: Any, d: dict) -> Measurement:
@@ -496,7 +555,9 @@ def _make_unary(rule):
             comps = self._comps()
         if not comps:
             return _fresh(ans, {})
-        return _fresh(ans, _scaled(const if const is not None else d(ans, v), comps))
+        if const is not None:
+            return _fresh(ans, _scaled(const, comps))
+        return _fresh(ans, _scaled(_local_derivative(d, ans, (v,), comps), comps))
 
     method.__name__ = rule.name
     method.__doc__ = f"{rule.name} of the measurement (NumPy object arrays call this)."
@@ -523,11 +584,14 @@ def _make_binary(rule, reflected: bool):
             if not dy:
                 if not dx:
                     return _fresh(ans, {})
-                return _fresh(ans, _scaled(c0 if c0 is not None else d0(ans, xv, yv), dx))
+                return _fresh(ans, _scaled(c0 if c0 is not None else
+                                           _local_derivative(d0, ans, (xv, yv), dx), dx))
             if not dx:
-                return _fresh(ans, _scaled(c1 if c1 is not None else d1(ans, xv, yv), dy))
-            return _fresh(ans, _combine(c0 if c0 is not None else d0(ans, xv, yv), dx,
-                                        c1 if c1 is not None else d1(ans, xv, yv), dy))
+                return _fresh(ans, _scaled(c1 if c1 is not None else
+                                           _local_derivative(d1, ans, (xv, yv), dy), dy))
+            return _fresh(ans, _combine(
+                c0 if c0 is not None else _local_derivative(d0, ans, (xv, yv), dx), dx,
+                c1 if c1 is not None else _local_derivative(d1, ans, (xv, yv), dy), dy))
         if to is float or to is int or isinstance(o, _PLAIN):
             v = self.val
             comps = self._d
@@ -537,12 +601,12 @@ def _make_binary(rule, reflected: bool):
                 ans = f(o, v)
                 if not comps:
                     return _fresh(ans, {})
-                g = c1 if c1 is not None else d1(ans, o, v)
+                g = c1 if c1 is not None else _local_derivative(d1, ans, (o, v), comps)
             else:
                 ans = f(v, o)
                 if not comps:
                     return _fresh(ans, {})
-                g = c0 if c0 is not None else d0(ans, v, o)
+                g = c0 if c0 is not None else _local_derivative(d0, ans, (v, o), comps)
             return _fresh(ans, _scaled(g, comps))
         if isinstance(o, np.ndarray) and o.dtype == object:
             args = (o, _boxed(self)) if reflected else (_boxed(self), o)
@@ -572,6 +636,8 @@ _COMPARISONS = {
 }
 
 
+for _name, _rule in OVERRIDES.items():       # before the table's generic methods
+    setattr(Measurement, _name, _make_unary(_rule))
 install_operators(Measurement, _make_unary, _make_binary)
 
 # numbers.Real is not registered on purpose: a Measurement is not a plain real.

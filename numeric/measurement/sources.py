@@ -9,6 +9,14 @@ A source is known only by its integer id; ids are handed out by a single
 increasing counter, so ids created together (``nm.measurements`` of an
 array, ``nm.correlated_values``) are consecutive and sorted.
 
+Ids are unique across processes: each process (and each child after a
+``fork``) starts its counter at a random point of [0, 2**62) drawn from the
+operating system's entropy, so two processes that each create N sources
+collide with probability below 2 N / 2**62 (about 4e-10 for N = 10**9).
+A pickled measurement keeps its ids, so ``x`` and an unpickled copy of
+``x`` are the same random variable, while sources created independently in
+another process are never mistaken for it.
+
 Examples
 --------
 >>> from numeric.measurement.sources import new_sources
@@ -19,11 +27,24 @@ Examples
 
 from __future__ import annotations
 
+import os
+import secrets
+
 import numpy as np
 
 __all__ = ["new_source", "new_sources"]
 
 _NEXT = [0]
+
+
+def _reseed() -> None:
+    """Start this process's counter at a fresh random point (ids unique across processes)."""
+    _NEXT[0] = secrets.randbits(62)
+
+
+_reseed()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reseed)
 
 
 def new_source() -> int:

@@ -248,6 +248,39 @@ def uncertainty_components(y: Any, inputs: Any = None) -> Any:
     return out
 
 
+def _covariance_factor(C: np.ndarray) -> np.ndarray:
+    """J with J @ J.T == C for a symmetric positive semi-definite C, scaled first.
+
+    C = S R S with S = diag(sqrt(diag C)) and R the correlation matrix; R is
+    factored (eigen-decomposition, so a semi-definite R keeps only its rank),
+    then J = S V sqrt(w). Factoring R instead of C keeps the relative accuracy
+    of every variance when they differ by many orders of magnitude
+    (diag(1e-70, 1e-70, 1e10) is exact), which an unscaled eigen-decomposition
+    loses to the largest eigenvalue's rounding.
+    """
+    n = C.shape[0]
+    d = np.diag(C).copy()
+    if (d < 0).any():
+        raise ValueError(f"correlated_values: the covariance matrix has a negative variance "
+                         f"({d.min():.3g}); it is not positive semi-definite")
+    s = np.sqrt(d)
+    live = s > 0
+    if np.any(C[~live] != 0):
+        raise ValueError("correlated_values: a variable with variance 0 has non-zero "
+                         "covariances; the matrix is not positive semi-definite")
+    sl = s[live]
+    R = C[np.ix_(live, live)] / np.outer(sl, sl)
+    w, V = np.linalg.eigh(R)
+    tol = max(n, 1) * np.finfo(float).eps * max(np.abs(w).max(initial=0.0), 1.0)
+    if (w < -tol * 100).any():
+        raise ValueError(f"correlated_values: the covariance matrix is not positive "
+                         f"semi-definite (eigenvalue {w.min():.3g} of its correlation matrix)")
+    keep = w > tol
+    J = np.zeros((n, int(keep.sum())))
+    J[live] = sl[:, None] * (V[:, keep] * np.sqrt(w[keep]))
+    return J
+
+
 def correlated_values(mean: Any, covariance: Any) -> MeasurementArray:
     """Measurements with the given means and covariance matrix.
 
@@ -270,14 +303,8 @@ def correlated_values(mean: Any, covariance: Any) -> MeasurementArray:
                          f"{mean.shape} and {C.shape}")
     if not np.allclose(C, C.T, rtol=1e-12, atol=0):
         raise ValueError("correlated_values: the covariance matrix must be symmetric")
-    w, V = np.linalg.eigh(C)
-    tol = max(n, 1) * np.finfo(float).eps * max(np.abs(w).max(initial=0.0), 0.0)
-    if (w < -tol * 100).any():
-        raise ValueError(f"correlated_values: the covariance matrix is not positive "
-                         f"semi-definite (eigenvalue {w.min():.3g})")
-    keep = w > tol
-    J = V[:, keep] * np.sqrt(w[keep])
-    src = new_sources(int(keep.sum()))
+    J = _covariance_factor(C)
+    src = new_sources(J.shape[1])
     return MeasurementArray._dense(mean.copy(), J, src)
 
 
