@@ -44,7 +44,7 @@ from typing import Any, Callable
 import numpy as np
 
 from numeric.protocol import value as primal
-from numeric.reverse.api import _as_input, _is_array_input, _leaf_adjoint, _seed_one, \
+from numeric.reverse.api import _as_input, _is_array_input, _leaf_adjoint, _seed_one, argument, \
     leaf_gradient, lift, output_nodes
 from numeric.reverse.replay import COMPARE, NotPlain, Replay
 from numeric.reverse.tape import Tape
@@ -69,7 +69,7 @@ def record(f: Callable, x0: Any) -> "RecordedTape":
     x0 = _as_input(x0, "record")
     tape = Tape(record=True)
     xt = lift(x0, tape)
-    y = output_nodes(f(xt), tape, "record")
+    y = output_nodes(f(argument(xt)), tape, "record")
     if isinstance(y, np.ndarray) and y.dtype == object:
         out = np.asarray([Ref(e.index) if is_tracked(e) and e.tape is tape else e
                           for e in y.flat], dtype=object).reshape(y.shape)

@@ -43,6 +43,7 @@ True
 from __future__ import annotations
 
 import operator
+import weakref
 from typing import Any
 
 import mpmath
@@ -479,6 +480,10 @@ def _supported(o: Any) -> bool:
     return isinstance(o, _SCALARS) or hasattr(type(o), "_nm_apply") or is_array(o)
 
 
+_NO_PICKLE = ("a tracked (reverse-mode) number cannot be pickled: its tape lives in this "
+              "process only; take nm.value(x) first to send the primal value")
+
+
 class _Common:
     """Comparisons, conversions and protocol hooks shared by both tracked types."""
 
@@ -539,6 +544,15 @@ class _Common:
         raise TypeError(_LOSS.format(what="index", kind=type(self).__name__))
 
     __hash__ = None  # compares by primal value, like Dual
+
+    def __deepcopy__(self, memo):
+        return self          # a scalar node is immutable: the same node keeps the tape link
+
+    def __copy__(self):
+        return self
+
+    def __reduce__(self):
+        raise TypeError(_NO_PICKLE)
 
     def __bool__(self):
         r = bool(self.value)
@@ -627,7 +641,7 @@ class TrackedArray(_Common, ArrayAttributes):
     array([2., 4.])
     """
 
-    __slots__ = ("value", "index", "tape", "_nm_order")
+    __slots__ = ("value", "index", "tape", "_nm_order", "_view_of", "_views", "__weakref__")
     __array_priority__ = 200
     _nm_array = True
 
@@ -637,7 +651,7 @@ class TrackedArray(_Common, ArrayAttributes):
     # -- array attributes ------------------------------------------------------
     @property
     def T(self):
-        return apply_op("transpose", (self,), {"axes": None})
+        return _as_view(self, apply_op("transpose", (self,), {"axes": None}))
 
     def __iter__(self):
         for i in range(len(self)):
@@ -648,14 +662,22 @@ class TrackedArray(_Common, ArrayAttributes):
 
     def __getitem__(self, index):
         if type(index) is slice or type(index) is int:
-            return apply_op("getitem", (self,), {"index": index})
+            return _as_view(self, apply_op("getitem", (self,), {"index": index}))
         index = _freeze_index(index)
         if _is_view_index(index):
-            return apply_op("reshape", (self,), {"shape": tuple(self.value[index].shape)})
-        return apply_op("getitem", (self,), {"index": index})
+            return _as_view(self, apply_op("reshape", (self,), {"shape": tuple(self.value[index].shape)}))
+        out = apply_op("getitem", (self,), {"index": index})
+        return _as_view(self, out) if _is_basic_index(index) else out
 
     def __setitem__(self, index, v):
-        """Functional update recorded on the tape; this object then refers to the new node."""
+        """Functional update recorded on the tape; this object then refers to the new node.
+
+        NumPy's view semantics are not reproduced: writing through a view
+        (``y = x[:]; y[0] = 0``) or into an array that a live view still
+        shares (``y = x[1:]; x[1] = 0``) raises instead of silently giving
+        an answer that differs from NumPy and forward mode.
+        """
+        _check_write(self)
         new = apply_op("setitem", (self, v), {"index": _freeze_index(index)})
         if not isinstance(new, TrackedArray):
             raise TypeError("setitem on a TrackedArray must keep it on the tape")
@@ -687,28 +709,70 @@ class TrackedArray(_Common, ArrayAttributes):
 
     def reshape(self, *shape):
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return np.reshape(self, shape)
+        return _as_view(self, np.reshape(self, shape))
 
     def ravel(self):
-        return np.reshape(self, (-1,))
+        return _as_view(self, np.reshape(self, (-1,)))
 
     flatten = ravel
 
     def transpose(self, *axes):
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        return np.transpose(self, axes or None)
+        return _as_view(self, np.transpose(self, axes or None))
 
     def dot(self, o):
         return np.dot(self, o)
 
     def copy(self):
-        return self
+        """A new node with the same value (identity VJP), so writes to the copy never reach self."""
+        return apply_op("reshape", (self,), {"shape": tuple(self.value.shape)})
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    __copy__ = copy
 
     def astype(self, dtype, copy=True):
         if dtype is object or not np.issubdtype(np.dtype(dtype), np.inexact):
             raise TypeError(f"cannot cast a TrackedArray to {dtype}: it would drop the "
                             "derivatives; use nm.value(x) for the primal")
         return apply_op("astype", (self,), {"dtype": np.dtype(dtype)})
+
+
+_VIEW_WRITE = ("writing into a TrackedArray {what}: NumPy would propagate the write through the "
+               "shared memory, which reverse mode does not reproduce; take a copy first "
+               "(y = x[...].copy()) or write into the original array before slicing it")
+
+
+def _as_view(base: "TrackedArray", out: Any) -> Any:
+    """Mark *out* as a NumPy view of *base*, so a later write through either one is refused."""
+    if type(out) is not TrackedArray:
+        return out
+    root = getattr(base, "_view_of", None)
+    root = base if root is None else root
+    out._view_of = root
+    views = getattr(root, "_views", None)
+    if views is None:
+        views = root._views = []
+    elif len(views) > 8:                     # drop views that have died (slices in a loop)
+        views[:] = [r for r in views if r() is not None]
+    views.append(weakref.ref(out))
+    return out
+
+
+def _check_write(x: "TrackedArray") -> None:
+    if getattr(x, "_view_of", None) is not None:
+        raise ValueError(_VIEW_WRITE.format(what="that is a view of another (basic slice, "
+                                            "reshape or transpose)"))
+    views = getattr(x, "_views", None)
+    if views and any(r() is not None for r in views):
+        raise ValueError(_VIEW_WRITE.format(what="while a view of it (basic slice, reshape "
+                                            "or transpose) is alive"))
+
+
+def _is_basic_index(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)
 
 
 def _freeze_index(index):
