@@ -54,7 +54,7 @@ from numeric import functions as F
 from numeric.backend import is_array
 from numeric.dual import _UFUNC_NAMES, _dispatch
 from numeric.protocol import norm, one, zero
-from numeric.reverse.tape import ELEMENTWISE, GENERAL, MINUS_ONE, ONE, Tape
+from numeric.reverse.tape import ELEMENTWISE, GENERAL, MINUS_ONE, ONE, Tape, nan_safe
 from numeric.rules import ARITHMETIC, RULES, constant_partial, install_operators, lookup
 
 __all__ = ["Tracked", "TrackedArray", "Ref", "apply_rule", "apply_op", "is_tracked",
@@ -151,6 +151,8 @@ def _split(args: tuple):
         else:
             if isinstance(a, (list, tuple)):
                 a = np.asarray(a)
+            elif type(a) is _Mask:               # a recorded mask: a node, read on replay
+                a = a.view(np.ndarray)
             vals.append(a)
     return tape, vals, pos
 
@@ -207,12 +209,14 @@ def elementwise_record(rule, ans: Any, vals: list, pos: tuple, parents: list) ->
         rec = []
         for parent, d, i in zip(parents, ds, pos):
             s = shape_of(vals[i])
-            rec += [parent, d, None if s == shape else s]
+            rec += [parent, nan_safe(d), None if s == shape else s]
         rec += [-1, None, None] * (2 - len(pos))
         return ELEMENTWISE, tuple(rec)
     ds = [1 if d is ONE else -1 if d is MINUS_ONE else d for d in ds]
     if arrays:
         shapes = [shape_of(vals[i]) for i in pos]
+
+        ds = [nan_safe(d) for d in ds]
 
         def vjp(g):
             return tuple(unbroadcast(g * d, s) for d, s in zip(ds, shapes))
@@ -509,6 +513,9 @@ class _Common:
         return self._nm_order
 
     def _nm_primal(self):
+        tape = self.tape
+        if tape.program is not None and tape.unguarded is None:
+            tape.unguarded = "nm.value of a tracked number (its primal value left the tape)"
         return self.value
 
     def _nm_norm(self):
@@ -584,8 +591,84 @@ def _derived(name, a, b, r):
     tape = a.tape if is_tracked(a) and a.tape.program is not None else b.tape
     k = tape.leaf()
     _record(tape, ("compare", k, name, _refs((a, b), tape)))
+    if type(r) is np.ndarray:
+        r = r.view(_Mask)
+        r._nm_tape = tape
     tape.derived[id(r)] = (r, k)
     return r
+
+
+def _taint(tape: Tape, what: str) -> None:
+    if tape.unguarded is None:
+        tape.unguarded = what
+
+
+def _has_tracked(args) -> bool:
+    for a in args:
+        if is_tracked(a) or (isinstance(a, (tuple, list)) and _has_tracked(a)):
+            return True
+    return False
+
+
+class _Mask(np.ndarray):
+    """A comparison of tracked arrays made while recording.
+
+    Handed to ``np.where`` or used as an index of a tracked array, it is a
+    node that replay recomputes. Anything else that reads its values
+    (``bool``, ``np.all``, ``.any()``, ``mask[0]``, ``np.count_nonzero``,
+    ``.item()``, arithmetic on the mask) marks the recording as unguarded:
+    it then refuses to replay at another input instead of silently taking
+    the recorded branch.
+    """
+
+    def _read(self, what):
+        tape = getattr(self, "_nm_tape", None)
+        if tape is not None:
+            _taint(tape, f"{what} of an array comparison")
+        return self.view(np.ndarray)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if _has_tracked(inputs):
+            return NotImplemented
+        for a in inputs:
+            if type(a) is _Mask:
+                a._read(f"np.{ufunc.__name__}")
+        plain = [a.view(np.ndarray) if type(a) is _Mask else a for a in inputs]
+        out = kwargs.get("out")
+        if out is not None:
+            kwargs["out"] = tuple(o.view(np.ndarray) if type(o) is _Mask else o for o in out)
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if _has_tracked(args) or _has_tracked(tuple(kwargs.values())):
+            return NotImplemented
+        self._read(f"np.{func.__name__}")
+        args = tuple(a.view(np.ndarray) if type(a) is _Mask else a for a in args)
+        return func(*args, **kwargs)
+
+    def __bool__(self):
+        return bool(self._read("bool"))
+
+    def __getitem__(self, i):
+        return self._read("indexing")[i]
+
+    def __iter__(self):
+        return iter(self._read("iteration"))
+
+    def item(self, *a):
+        return self._read(".item()").item(*a)
+
+    def tolist(self):
+        return self._read(".tolist()").tolist()
+
+    def __int__(self):
+        return int(self._read("int"))
+
+    def __float__(self):
+        return float(self._read("float"))
+
+    def __index__(self):
+        return self._read("index").__index__()
 
 
 class Tracked(_Common):
@@ -641,7 +724,8 @@ class TrackedArray(_Common, ArrayAttributes):
     array([2., 4.])
     """
 
-    __slots__ = ("value", "index", "tape", "_nm_order", "_view_of", "_views", "__weakref__")
+    __slots__ = ("value", "index", "tape", "_nm_order", "_view_of", "_views", "_ragged",
+                 "__weakref__")
     __array_priority__ = 200
     _nm_array = True
 
@@ -667,7 +751,16 @@ class TrackedArray(_Common, ArrayAttributes):
         if _is_view_index(index):
             return _as_view(self, apply_op("reshape", (self,), {"shape": tuple(self.value[index].shape)}))
         out = apply_op("getitem", (self,), {"index": index})
-        return _as_view(self, out) if _is_basic_index(index) else out
+        if _is_basic_index(index):
+            return _as_view(self, out)
+        if type(out) is TrackedArray and _has_mask(index):
+            out._ragged = True                  # its length depends on the values
+        return out
+
+    def __len__(self) -> int:
+        if getattr(self, "_ragged", False):
+            _taint(self.tape, "len() of an array selected by a comparison mask")
+        return len(self.value)
 
     def __setitem__(self, index, v):
         """Functional update recorded on the tape; this object then refers to the new node.
@@ -768,6 +861,11 @@ def _check_write(x: "TrackedArray") -> None:
     if views and any(r() is not None for r in views):
         raise ValueError(_VIEW_WRITE.format(what="while a view of it (basic slice, reshape "
                                             "or transpose) is alive"))
+
+
+def _has_mask(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(type(p) is _Mask for p in parts)
 
 
 def _is_basic_index(index) -> bool:
