@@ -47,6 +47,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -138,10 +139,16 @@ class Tape:
         A local derivative with a non-finite entry is wrapped in
         :class:`NaNSafe`, so a zero cotangent times it contributes exactly 0.
         """
-        da, db = record[1], record[4]
-        if (type(da) is np.ndarray and not _finite(da)) or (
-                type(db) is np.ndarray and not _finite(db)):
-            record = (record[0], nan_safe(da), record[2], record[3], nan_safe(db), record[5])
+        da = record[1]
+        if type(da) is np.ndarray:
+            if not (da.dtype.kind == "f" and da.size < 4096 and _isfinite(_add_reduce(da, None))) \
+                    and not _finite(da):
+                record = (record[0], NaNSafe(da)) + record[2:]
+        db = record[4]
+        if type(db) is np.ndarray:
+            if not (db.dtype.kind == "f" and db.size < 4096 and _isfinite(_add_reduce(db, None))) \
+                    and not _finite(db):
+                record = record[:4] + (NaNSafe(db), record[5])
         k = len(self.d1)
         self.p1.append(ELEMENTWISE)
         self.p2.append(LEAF)
@@ -254,8 +261,16 @@ def backward(p1: list, p2: list, d1: list, d2: list, seeds: Iterable[tuple[int, 
     return adj
 
 
+_add_reduce = np.add.reduce
+_isfinite = math.isfinite
+
+
 def _finite(d: np.ndarray) -> bool:
-    return d.dtype.kind not in "fc" or bool(np.isfinite(d).all())
+    """No inf/nan in *d* (a false alarm from an overflowing sum only costs a wrapper)."""
+    kind = d.dtype.kind
+    if kind == "f" and d.size < 4096:
+        return math.isfinite(_add_reduce(d, None))   # one pass, no temporary
+    return kind not in "fc" or bool(np.isfinite(d).all())
 
 
 class NaNSafe:
