@@ -262,6 +262,8 @@ class DualArray(ArrayAttributes):
     def copy(self):
         return DualArray._new(self.value.copy(), self.partials.copy(), self._nm_order)
 
+    __copy__ = copy     # like ndarray: copy.copy copies the data (a write must not reach self)
+
     # -- comparisons on primal values ----------------------------------------------
     def __eq__(self, o):
         return self.value == _primal(o)

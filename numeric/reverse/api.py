@@ -67,6 +67,18 @@ def lift(x: Any, tape: Tape) -> Any:
     return Tracked(x, tape)
 
 
+def argument(xt: Any) -> Any:
+    """A separate handle on the leaf *xt* for the user's function.
+
+    ``x[i] = v`` inside the function rebinds that handle to a new node (a
+    functional update on the tape); the leaf itself stays put, so its
+    adjoint is the gradient with respect to the original input.
+    """
+    if type(xt) is TrackedArray:
+        return TrackedArray._new(xt.value, xt.tape, xt.index)
+    return xt
+
+
 def _seed_one(v: Any) -> Any:
     inner = innermost(v)
     if isinstance(inner, (mpmath.mpf, mpmath.mpc)):
@@ -161,7 +173,7 @@ def value_and_gradient(f: Callable, x: Any) -> tuple:
     x = _as_input(x, "gradient")
     tape = Tape()
     xt = lift(x, tape)
-    y = f(xt)
+    y = f(argument(xt))
     if type(y) is Tracked and y.tape is tape:       # the common case: a scalar on this tape
         v = y.value
         seed = 1.0 if type(v) is float or type(v) is np.float64 else _seed_one(v)
@@ -209,7 +221,7 @@ def vjp(f: Callable, x: Any, w: Any) -> Any:
     x = _as_input(x, "vjp")
     tape = Tape()
     xt = lift(x, tape)
-    y = f(xt)
+    y = f(argument(xt))
     w = np.asarray(w) if isinstance(w, (list, tuple)) else w
     seeds = _output_seeds(y, tape, w, "vjp")
     return _leaf_adjoint(tape.sweep(seeds, last=True) if seeds else [None] * len(tape), xt, x)
@@ -228,7 +240,7 @@ def jacobian_rows(f: Callable, x: Any) -> Any:
     x = _as_input(x, "jacobian")
     tape = Tape()
     xt = lift(x, tape)
-    y = output_nodes(f(xt), tape, "jacobian")
+    y = output_nodes(f(argument(xt)), tape, "jacobian")
     return _rows(y, tape, xt, x)
 
 
@@ -248,7 +260,7 @@ def jacobian_auto(f: Callable, x: Any) -> Any:
     x = _as_input(x, "jacobian")
     tape = Tape()
     xt = lift(x, tape)
-    y = output_nodes(f(xt), tape, "jacobian")
+    y = output_nodes(f(argument(xt)), tape, "jacobian")
     n_in = int(np.prod(np.shape(xt.value)))
     n_out = int(np.prod(np.shape(y.value) if is_tracked(y) else np.shape(y)))
     if n_out <= n_in:
@@ -330,7 +342,7 @@ def hvp(f: Callable, x: Any, v: Any) -> Any:
         v = np.asarray(v, dtype=np.result_type(float, getattr(xt.value, "dtype", float)))
         if v.shape != tuple(np.shape(xt.value)):
             raise ValueError(f"hvp: v must have the shape of x {np.shape(xt.value)}, got {v.shape}")
-        xd = DualArray._new(xt, v[..., None], tag)
+        xd = DualArray._new(argument(xt), v[..., None], tag)
     else:
         xd = Dual._new(xt, v, tag)
     d = _directional(f(xd), tag)
@@ -363,7 +375,7 @@ def hessian(f: Callable, x: Any) -> Any:
     n = int(np.prod(shape))
     dtype = np.result_type(float, getattr(xt.value, "dtype", float))
     seeds = np.eye(n, dtype=dtype).reshape(shape + (n,))
-    y = f(DualArray._new(xt, seeds, tag))
+    y = f(DualArray._new(argument(xt), seeds, tag))
     if isinstance(y, Dual) and y.tag == tag:
         grad = y._p
     elif isinstance(y, DualArray):

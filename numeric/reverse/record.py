@@ -44,7 +44,7 @@ from typing import Any, Callable
 import numpy as np
 
 from numeric.protocol import value as primal
-from numeric.reverse.api import _as_input, _is_array_input, _leaf_adjoint, _seed_one, \
+from numeric.reverse.api import _as_input, _is_array_input, _leaf_adjoint, _seed_one, argument, \
     leaf_gradient, lift, output_nodes
 from numeric.reverse.replay import COMPARE, NotPlain, Replay
 from numeric.reverse.tape import Tape
@@ -69,7 +69,7 @@ def record(f: Callable, x0: Any) -> "RecordedTape":
     x0 = _as_input(x0, "record")
     tape = Tape(record=True)
     xt = lift(x0, tape)
-    y = output_nodes(f(xt), tape, "record")
+    y = output_nodes(f(argument(xt)), tape, "record")
     if isinstance(y, np.ndarray) and y.dtype == object:
         out = np.asarray([Ref(e.index) if is_tracked(e) and e.tape is tape else e
                           for e in y.flat], dtype=object).reshape(y.shape)
@@ -77,7 +77,9 @@ def record(f: Callable, x0: Any) -> "RecordedTape":
         out = Ref(y.index)
     else:
         out = y
-    return RecordedTape(tape.program, xt.index, out, x0, len(tape), tape.p1, tape.p2)
+    rec = RecordedTape(tape.program, xt.index, out, x0, len(tape), tape.p1, tape.p2)
+    rec.unguarded = tape.unguarded
+    return rec
 
 
 class RecordedTape:
@@ -101,6 +103,9 @@ class RecordedTape:
         self._input_dtype = getattr(x0, "dtype", None)
         self._columns = (p1, p2)
         self._replay: Any = None       # the plain-value replay, built on first use
+        self._x0 = np.array(x0, copy=True) if _is_array_input(x0) else x0
+        # why this recording may replay only at x0 (a value read without a guard), or None
+        self.unguarded: str | None = None
 
     def _plain_replay(self, x: Any):
         """The :class:`~numeric.reverse.replay.Replay` for input *x*, or None (tracked replay)."""
@@ -143,6 +148,8 @@ class RecordedTape:
         if shape != self._input_shape:
             raise ValueError(f"this tape was recorded for input shape {self._input_shape} "
                              f"(None: a scalar), got {shape}; record a new tape")
+        if self.unguarded is not None and not _same_input(x, self._x0):
+            raise GuardError(_unguarded_message(self.unguarded))
         return x
 
     def _run(self, x: Any, tape: Tape):
@@ -241,6 +248,8 @@ class RecordedTape:
         """Compile the recorded program with numba (scalar programs); see :mod:`.compile`."""
         from numeric.reverse.compile import compile_tape
 
+        if self.unguarded is not None:
+            raise GuardError(_unguarded_message(self.unguarded))
         return compile_tape(self, method=method)
 
     def table(self, limit: int = 30) -> str:
@@ -265,6 +274,20 @@ class RecordedTape:
 def _short(v: Any) -> str:
     s = repr(v)
     return s if len(s) <= 40 else s[:37] + "..."
+
+
+def _same_input(x: Any, x0: Any) -> bool:
+    try:
+        return bool(np.array_equal(x, x0))
+    except (TypeError, ValueError):
+        return False
+
+
+def _unguarded_message(why: str) -> str:
+    return (f"this recording cannot be replayed at another input: while recording, the function "
+            f"read a value without a guard ({why}), so a branch or step choice taken at the "
+            f"recording input would be replayed silently; call the function directly (or "
+            f"nm.gradient(..., mode='reverse')) at each input, or record again at this input")
 
 
 def _guard_message(e, got) -> str:

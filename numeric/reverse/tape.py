@@ -47,6 +47,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -86,7 +87,7 @@ class Tape:
         that the tape can be replayed at new inputs (:mod:`numeric.reverse.record`).
     """
 
-    __slots__ = ("order", "p1", "p2", "d1", "d2", "program", "derived")
+    __slots__ = ("order", "p1", "p2", "d1", "d2", "program", "derived", "unguarded")
 
     def __init__(self, record: bool = False):
         self.order = new_order()
@@ -96,6 +97,9 @@ class Tape:
         self.d2: list = []
         self.program: list | None = [] if record else None
         self.derived: dict | None = {} if record else None
+        # the first value taken out of a tracked number without a guard while recording
+        # (nm.value, a test of a comparison mask): such a recording replays only at its input
+        self.unguarded: str | None = None
 
     def __len__(self) -> int:
         return len(self.d1)
@@ -130,7 +134,21 @@ class Tape:
         return k
 
     def push_elementwise(self, record: tuple) -> int:
-        """An elementwise array node; *record* is ``(pa, da, sa, pb, db, sb)``."""
+        """An elementwise array node; *record* is ``(pa, da, sa, pb, db, sb)``.
+
+        A local derivative with a non-finite entry is wrapped in
+        :class:`NaNSafe`, so a zero cotangent times it contributes exactly 0.
+        """
+        da = record[1]
+        if type(da) is np.ndarray:
+            if not (da.dtype.kind == "f" and da.size < 4096 and _isfinite(_add_reduce(da, None))) \
+                    and not _finite(da):
+                record = (record[0], NaNSafe(da)) + record[2:]
+        db = record[4]
+        if type(db) is np.ndarray:
+            if not (db.dtype.kind == "f" and db.size < 4096 and _isfinite(_add_reduce(db, None))) \
+                    and not _finite(db):
+                record = record[:4] + (NaNSafe(db), record[5])
         k = len(self.d1)
         self.p1.append(ELEMENTWISE)
         self.p2.append(LEAF)
@@ -195,10 +213,14 @@ def backward(p1: list, p2: list, d1: list, d2: list, seeds: Iterable[tuple[int, 
         if a >= 0:
             adj[k] = None
             c = g * d1[k]
+            if type(c) is float and c != c and g == 0.0:
+                c = 0.0                     # zero cotangent x inf/nan partial: exactly zero
             adj[a] = c if adj[a] is None else adj[a] + c
             b = p2[k]
             if b >= 0:
                 c = g * d2[k]
+                if type(c) is float and c != c and g == 0.0:
+                    c = 0.0
                 adj[b] = c if adj[b] is None else adj[b] + c
         elif a == ELEMENTWISE:
             adj[k] = None
@@ -237,6 +259,49 @@ def backward(p1: list, p2: list, d1: list, d2: list, seeds: Iterable[tuple[int, 
                 else:
                     _accumulate(adj, p, c, False)
     return adj
+
+
+_add_reduce = np.add.reduce
+_isfinite = math.isfinite
+
+
+def _finite(d: np.ndarray) -> bool:
+    """No inf/nan in *d* (a false alarm from an overflowing sum only costs a wrapper)."""
+    kind = d.dtype.kind
+    if kind == "f" and d.size < 4096:
+        return math.isfinite(_add_reduce(d, None))   # one pass, no temporary
+    return kind not in "fc" or bool(np.isfinite(d).all())
+
+
+class NaNSafe:
+    """A local derivative with non-finite entries: ``g * d`` is 0 wherever ``g == 0``.
+
+    ForwardDiff's NaN-safe convention in reverse mode: a structurally zero
+    cotangent (``np.where`` masking a singular branch, say) contributes
+    exactly zero instead of ``0 * inf = nan``.
+    """
+
+    __slots__ = ("d",)
+    __array_ufunc__ = None          # ndarray * NaNSafe -> NaNSafe.__rmul__
+
+    def __init__(self, d):
+        self.d = d
+
+    def __rmul__(self, g):
+        c = g * self.d
+        zero = g == 0
+        if np.any(zero):
+            c = np.where(zero, np.zeros((), dtype=np.result_type(c)), c)
+        return c
+
+    __mul__ = __rmul__
+
+
+def nan_safe(d: Any) -> Any:
+    """*d* wrapped in :class:`NaNSafe` when it is a float array with a non-finite entry."""
+    if type(d) is np.ndarray and not _finite(d):
+        return NaNSafe(d)
+    return d
 
 
 def _fresh(c: Any, g: Any) -> bool:

@@ -43,6 +43,7 @@ True
 from __future__ import annotations
 
 import operator
+import weakref
 from typing import Any
 
 import mpmath
@@ -53,7 +54,7 @@ from numeric import functions as F
 from numeric.backend import is_array
 from numeric.dual import _UFUNC_NAMES, _dispatch
 from numeric.protocol import norm, one, zero
-from numeric.reverse.tape import ELEMENTWISE, GENERAL, MINUS_ONE, ONE, Tape
+from numeric.reverse.tape import ELEMENTWISE, GENERAL, MINUS_ONE, ONE, Tape, nan_safe
 from numeric.rules import ARITHMETIC, RULES, constant_partial, install_operators, lookup
 
 __all__ = ["Tracked", "TrackedArray", "Ref", "apply_rule", "apply_op", "is_tracked",
@@ -150,6 +151,8 @@ def _split(args: tuple):
         else:
             if isinstance(a, (list, tuple)):
                 a = np.asarray(a)
+            elif type(a) is _Mask:               # a recorded mask: a node, read on replay
+                a = a.view(np.ndarray)
             vals.append(a)
     return tape, vals, pos
 
@@ -206,12 +209,14 @@ def elementwise_record(rule, ans: Any, vals: list, pos: tuple, parents: list) ->
         rec = []
         for parent, d, i in zip(parents, ds, pos):
             s = shape_of(vals[i])
-            rec += [parent, d, None if s == shape else s]
+            rec += [parent, nan_safe(d), None if s == shape else s]
         rec += [-1, None, None] * (2 - len(pos))
         return ELEMENTWISE, tuple(rec)
     ds = [1 if d is ONE else -1 if d is MINUS_ONE else d for d in ds]
     if arrays:
         shapes = [shape_of(vals[i]) for i in pos]
+
+        ds = [nan_safe(d) for d in ds]
 
         def vjp(g):
             return tuple(unbroadcast(g * d, s) for d, s in zip(ds, shapes))
@@ -479,6 +484,10 @@ def _supported(o: Any) -> bool:
     return isinstance(o, _SCALARS) or hasattr(type(o), "_nm_apply") or is_array(o)
 
 
+_NO_PICKLE = ("a tracked (reverse-mode) number cannot be pickled: its tape lives in this "
+              "process only; take nm.value(x) first to send the primal value")
+
+
 class _Common:
     """Comparisons, conversions and protocol hooks shared by both tracked types."""
 
@@ -504,6 +513,9 @@ class _Common:
         return self._nm_order
 
     def _nm_primal(self):
+        tape = self.tape
+        if tape.program is not None and tape.unguarded is None:
+            tape.unguarded = "nm.value of a tracked number (its primal value left the tape)"
         return self.value
 
     def _nm_norm(self):
@@ -540,6 +552,15 @@ class _Common:
 
     __hash__ = None  # compares by primal value, like Dual
 
+    def __deepcopy__(self, memo):
+        return self          # a scalar node is immutable: the same node keeps the tape link
+
+    def __copy__(self):
+        return self
+
+    def __reduce__(self):
+        raise TypeError(_NO_PICKLE)
+
     def __bool__(self):
         r = bool(self.value)
         _guard("truth", self, True, r)
@@ -570,8 +591,84 @@ def _derived(name, a, b, r):
     tape = a.tape if is_tracked(a) and a.tape.program is not None else b.tape
     k = tape.leaf()
     _record(tape, ("compare", k, name, _refs((a, b), tape)))
+    if type(r) is np.ndarray:
+        r = r.view(_Mask)
+        r._nm_tape = tape
     tape.derived[id(r)] = (r, k)
     return r
+
+
+def _taint(tape: Tape, what: str) -> None:
+    if tape.unguarded is None:
+        tape.unguarded = what
+
+
+def _has_tracked(args) -> bool:
+    for a in args:
+        if is_tracked(a) or (isinstance(a, (tuple, list)) and _has_tracked(a)):
+            return True
+    return False
+
+
+class _Mask(np.ndarray):
+    """A comparison of tracked arrays made while recording.
+
+    Handed to ``np.where`` or used as an index of a tracked array, it is a
+    node that replay recomputes. Anything else that reads its values
+    (``bool``, ``np.all``, ``.any()``, ``mask[0]``, ``np.count_nonzero``,
+    ``.item()``, arithmetic on the mask) marks the recording as unguarded:
+    it then refuses to replay at another input instead of silently taking
+    the recorded branch.
+    """
+
+    def _read(self, what):
+        tape = getattr(self, "_nm_tape", None)
+        if tape is not None:
+            _taint(tape, f"{what} of an array comparison")
+        return self.view(np.ndarray)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if _has_tracked(inputs):
+            return NotImplemented
+        for a in inputs:
+            if type(a) is _Mask:
+                a._read(f"np.{ufunc.__name__}")
+        plain = [a.view(np.ndarray) if type(a) is _Mask else a for a in inputs]
+        out = kwargs.get("out")
+        if out is not None:
+            kwargs["out"] = tuple(o.view(np.ndarray) if type(o) is _Mask else o for o in out)
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if _has_tracked(args) or _has_tracked(tuple(kwargs.values())):
+            return NotImplemented
+        self._read(f"np.{func.__name__}")
+        args = tuple(a.view(np.ndarray) if type(a) is _Mask else a for a in args)
+        return func(*args, **kwargs)
+
+    def __bool__(self):
+        return bool(self._read("bool"))
+
+    def __getitem__(self, i):
+        return self._read("indexing")[i]
+
+    def __iter__(self):
+        return iter(self._read("iteration"))
+
+    def item(self, *a):
+        return self._read(".item()").item(*a)
+
+    def tolist(self):
+        return self._read(".tolist()").tolist()
+
+    def __int__(self):
+        return int(self._read("int"))
+
+    def __float__(self):
+        return float(self._read("float"))
+
+    def __index__(self):
+        return self._read("index").__index__()
 
 
 class Tracked(_Common):
@@ -627,7 +724,8 @@ class TrackedArray(_Common, ArrayAttributes):
     array([2., 4.])
     """
 
-    __slots__ = ("value", "index", "tape", "_nm_order")
+    __slots__ = ("value", "index", "tape", "_nm_order", "_view_of", "_views", "_ragged",
+                 "__weakref__")
     __array_priority__ = 200
     _nm_array = True
 
@@ -637,7 +735,7 @@ class TrackedArray(_Common, ArrayAttributes):
     # -- array attributes ------------------------------------------------------
     @property
     def T(self):
-        return apply_op("transpose", (self,), {"axes": None})
+        return _as_view(self, apply_op("transpose", (self,), {"axes": None}))
 
     def __iter__(self):
         for i in range(len(self)):
@@ -648,14 +746,31 @@ class TrackedArray(_Common, ArrayAttributes):
 
     def __getitem__(self, index):
         if type(index) is slice or type(index) is int:
-            return apply_op("getitem", (self,), {"index": index})
+            return _as_view(self, apply_op("getitem", (self,), {"index": index}))
         index = _freeze_index(index)
         if _is_view_index(index):
-            return apply_op("reshape", (self,), {"shape": tuple(self.value[index].shape)})
-        return apply_op("getitem", (self,), {"index": index})
+            return _as_view(self, apply_op("reshape", (self,), {"shape": tuple(self.value[index].shape)}))
+        out = apply_op("getitem", (self,), {"index": index})
+        if _is_basic_index(index):
+            return _as_view(self, out)
+        if type(out) is TrackedArray and _has_mask(index):
+            out._ragged = True                  # its length depends on the values
+        return out
+
+    def __len__(self) -> int:
+        if getattr(self, "_ragged", False):
+            _taint(self.tape, "len() of an array selected by a comparison mask")
+        return len(self.value)
 
     def __setitem__(self, index, v):
-        """Functional update recorded on the tape; this object then refers to the new node."""
+        """Functional update recorded on the tape; this object then refers to the new node.
+
+        NumPy's view semantics are not reproduced: writing through a view
+        (``y = x[:]; y[0] = 0``) or into an array that a live view still
+        shares (``y = x[1:]; x[1] = 0``) raises instead of silently giving
+        an answer that differs from NumPy and forward mode.
+        """
+        _check_write(self)
         new = apply_op("setitem", (self, v), {"index": _freeze_index(index)})
         if not isinstance(new, TrackedArray):
             raise TypeError("setitem on a TrackedArray must keep it on the tape")
@@ -687,28 +802,75 @@ class TrackedArray(_Common, ArrayAttributes):
 
     def reshape(self, *shape):
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return np.reshape(self, shape)
+        return _as_view(self, np.reshape(self, shape))
 
     def ravel(self):
-        return np.reshape(self, (-1,))
+        return _as_view(self, np.reshape(self, (-1,)))
 
     flatten = ravel
 
     def transpose(self, *axes):
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        return np.transpose(self, axes or None)
+        return _as_view(self, np.transpose(self, axes or None))
 
     def dot(self, o):
         return np.dot(self, o)
 
     def copy(self):
-        return self
+        """A new node with the same value (identity VJP), so writes to the copy never reach self."""
+        return apply_op("reshape", (self,), {"shape": tuple(self.value.shape)})
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    __copy__ = copy
 
     def astype(self, dtype, copy=True):
         if dtype is object or not np.issubdtype(np.dtype(dtype), np.inexact):
             raise TypeError(f"cannot cast a TrackedArray to {dtype}: it would drop the "
                             "derivatives; use nm.value(x) for the primal")
         return apply_op("astype", (self,), {"dtype": np.dtype(dtype)})
+
+
+_VIEW_WRITE = ("writing into a TrackedArray {what}: NumPy would propagate the write through the "
+               "shared memory, which reverse mode does not reproduce; take a copy first "
+               "(y = x[...].copy()) or write into the original array before slicing it")
+
+
+def _as_view(base: "TrackedArray", out: Any) -> Any:
+    """Mark *out* as a NumPy view of *base*, so a later write through either one is refused."""
+    if type(out) is not TrackedArray:
+        return out
+    root = getattr(base, "_view_of", None)
+    root = base if root is None else root
+    out._view_of = root
+    views = getattr(root, "_views", None)
+    if views is None:
+        views = root._views = []
+    elif len(views) > 8:                     # drop views that have died (slices in a loop)
+        views[:] = [r for r in views if r() is not None]
+    views.append(weakref.ref(out))
+    return out
+
+
+def _check_write(x: "TrackedArray") -> None:
+    if getattr(x, "_view_of", None) is not None:
+        raise ValueError(_VIEW_WRITE.format(what="that is a view of another (basic slice, "
+                                            "reshape or transpose)"))
+    views = getattr(x, "_views", None)
+    if views and any(r() is not None for r in views):
+        raise ValueError(_VIEW_WRITE.format(what="while a view of it (basic slice, reshape "
+                                            "or transpose) is alive"))
+
+
+def _has_mask(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(type(p) is _Mask for p in parts)
+
+
+def _is_basic_index(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer)) for p in parts)
 
 
 def _freeze_index(index):
