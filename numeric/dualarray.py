@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from numeric import functions as F
+from numeric import arrayrules
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import is_array, namespace
 from numeric.dual import _LOSS, _UFUNC_NAMES, Dual, _dispatch
@@ -605,13 +606,15 @@ def _prod(x, axis=None, keepdims=False, **kw):
 
 
 def _cumprod_last(v):
-    if isinstance(v, DualArray):
+    if not is_array(v):        # nested number types (DualArray, TrackedArray): by products
         out = v[..., :1]
         parts = [out]
         for i in range(1, v.shape[-1]):
             out = out * v[..., i : i + 1]
             parts.append(out)
-        return _concatenate(parts, axis=-1) if parts else v
+        if len(parts) == 1:
+            return out
+        return _concatenate(parts, axis=-1) if isinstance(v, DualArray) else np.concatenate(parts, axis=-1)
     return namespace(v).cumprod(v, axis=-1)
 
 
@@ -723,11 +726,8 @@ def _moveaxis(x, source, destination):
 
 
 @implements(np.swapaxes)
-def _swapaxes(x, a, b):
-    order = list(range(x.ndim))
-    a, b = a % x.ndim, b % x.ndim
-    order[a], order[b] = order[b], order[a]
-    return _transpose(x, tuple(order))
+def _swapaxes(x, axis1, axis2):
+    return _transpose(x, arrayrules.swapaxes_args(x.ndim, axis1, axis2))
 
 
 @implements(np.squeeze)
@@ -857,7 +857,12 @@ def _maximum(x, y):
     return _dispatch("maximum", (x, y))
 
 
-@implements(np.matmul, np.dot)
+@implements(np.dot)
+def _dot(a, b):
+    return arrayrules.dot(a, b)
+
+
+@implements(np.matmul)
 def _matmul(a, b):
     tag = _tag(a, b)
     av, ap = _parts(a, tag)
@@ -897,7 +902,7 @@ def _batch_axis(x):
 
 @implements(np.inner)
 def _inner(a, b):
-    return _sum(_to_array(a) * b, axis=-1) if isinstance(a, DualArray) else _sum(a * _to_array(b), axis=-1)
+    return arrayrules.inner(a, b)
 
 
 @implements(np.outer)

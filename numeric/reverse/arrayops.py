@@ -32,6 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from numeric import arrayrules
 from numeric.backend import is_array
 from numeric.protocol import value as primal_value
 from numeric.reverse.tape import _ScatterAdd
@@ -328,15 +329,15 @@ _def("prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims
 def _extreme_vjp(g, ans, i, x, axis=None, keepdims=False):
     shape = shape_of(x)
     xv = primal_value(x)
-    best = np.max(xv, axis=axis, keepdims=True) if _which_max(ans, xv, axis) else \
+    best = np.max(xv, axis=axis, keepdims=True) if _which_max(ans, xv, axis, keepdims) else \
         np.min(xv, axis=axis, keepdims=True)
     mask = (xv == best).astype(float)
     mask = mask / np.sum(mask, axis=axis, keepdims=True)    # ties share the adjoint
     return _expand_reduced(g, shape, axis, keepdims) * mask
 
 
-def _which_max(ans, xv, axis):
-    return bool(np.all(primal_value(ans) == np.max(xv, axis=axis)))
+def _which_max(ans, xv, axis, keepdims):
+    return bool(np.all(primal_value(ans) == np.max(xv, axis=axis, keepdims=keepdims)))
 
 
 _def("max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
@@ -413,10 +414,8 @@ def _np_transpose(x, axes=None):
 
 
 @_implements(np.swapaxes)
-def _np_swapaxes(x, a, b):
-    order = list(range(len(shape_of(x))))
-    order[a], order[b] = order[b], order[a]
-    return _np_transpose(x, order)
+def _np_swapaxes(x, axis1, axis2):
+    return _np_transpose(x, arrayrules.swapaxes_args(len(shape_of(x)), axis1, axis2))
 
 
 @_implements(np.moveaxis)
@@ -505,14 +504,12 @@ def _np_cumsum(x, axis=None, **kw):
 
 @_implements(np.dot)
 def _np_dot(a, b):
-    if shape_of(a) == () or shape_of(b) == ():
-        return a * b
-    return apply_op("matmul", (a, b), {})
+    return arrayrules.dot(a, b)
 
 
 @_implements(np.inner)
 def _np_inner(a, b):
-    return np.sum(a * b, axis=-1)
+    return arrayrules.inner(a, b)
 
 
 @_implements(np.outer)
