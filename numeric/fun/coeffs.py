@@ -71,12 +71,15 @@ def component_arrays(c: Any) -> list:
     return [c]
 
 
-def _squares(a: np.ndarray) -> np.ndarray:
-    """Per-coefficient sum of squared magnitudes over trailing axes, as float64."""
+def _abs_float(a: np.ndarray) -> np.ndarray:
+    """``|a|`` as float64 (mpmath entries converted), same shape."""
     if a.dtype == object:
-        m = np.array([float(abs(e)) for e in a.flat], dtype=float).reshape(a.shape)
-    else:
-        m = np.abs(a).astype(float)
+        return np.array([float(abs(e)) for e in a.flat], dtype=float).reshape(a.shape)
+    return np.abs(a).astype(float)
+
+
+def _squares(m: np.ndarray) -> np.ndarray:
+    """Per-coefficient sum of squares over trailing axes of the float array *m*."""
     m = m * m
     return m.reshape(m.shape[0], -1).sum(axis=1) if m.ndim > 1 else m
 
@@ -85,9 +88,16 @@ def magnitudes(c: Any) -> np.ndarray:
     """The size of each coefficient as a float64 array: ``sqrt(|value|^2 + sum |partials|^2)``.
 
     Chopping on this keeps a Fun long enough for its derivatives too, as
-    ``nm.norm`` of a dual includes its partials.
+    ``nm.norm`` of a dual includes its partials. The sizes are divided by
+    the largest one before squaring and multiplied back after (Chebfun's
+    vscale-relative sizes), so a series of size 1e200 does not overflow and
+    one of size 1e-155 or 1e-310 does not underflow to subnormals or zero.
     """
-    return np.sqrt(sum(_squares(a) for a in component_arrays(c)))
+    parts = [_abs_float(a) for a in component_arrays(c)]
+    scale = max((float(np.max(p)) if p.size else 0.0) for p in parts)
+    if not (0.0 < scale < np.inf):
+        return np.sqrt(sum(_squares(p) for p in parts))
+    return scale * np.sqrt(sum(_squares(p / scale) for p in parts))
 
 
 def tolerance(c: Any) -> float:
