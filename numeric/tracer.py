@@ -40,7 +40,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric.rules import ARITHMETIC, RULES, install_operators
+from numeric.rules import ARITHMETIC, RULES, install_operators, lookup
 
 __all__ = ["Tracer", "TracerArray", "STRUCTURAL", "trace_pattern"]
 
@@ -102,7 +102,7 @@ class Tracer:
     """A scalar with a primal value (or None in global mode) and a set of input indices."""
 
     __slots__ = ("value", "deps")
-    __array_ufunc__ = None  # ndarray (op) Tracer defers to the Tracer's reflected operator
+    _nm_order = 0  # below every differentiation tag: tracers are traced, not nested
 
     def __init__(self, value: Any = None, deps: frozenset = frozenset()):
         self.value = value
@@ -156,7 +156,22 @@ class Tracer:
         raise TypeError("int(tracer) would drop the dependency set; use nm.value(t)")
 
     def _nm_apply(self, rule, args):
-        return _apply_scalar(rule, args)
+        return _apply_scalar(_rule(rule), args)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        lifted = [TracerArray.lift(a) if isinstance(a, Tracer) else a for a in inputs]
+        out = TracerArray.__array_ufunc__(lifted[0] if isinstance(lifted[0], TracerArray)
+                                          else TracerArray.lift(np.asarray(0.0)),
+                                          ufunc, method, *lifted, **kwargs)
+        return _wrap_out(out) if isinstance(out, TracerArray) else out
+
+
+def _rule(rule):
+    if isinstance(rule, str):
+        rule = lookup(rule)
+        if rule.name not in STRUCTURAL:  # a user rule (numeric.custom_rule): read it once
+            STRUCTURAL[rule.name] = _structural(rule)
+    return rule
 
 
 def _primal(a):
@@ -206,6 +221,7 @@ class TracerArray:
     """Primal array (or None) plus a boolean CSR pattern of shape (size, n_inputs)."""
 
     __array_priority__ = 100
+    _nm_order = 0
 
     def __init__(self, value, pattern, shape, n_inputs):
         self.value = value
@@ -261,7 +277,7 @@ class TracerArray:
         return self.value
 
     def _nm_apply(self, rule, args):
-        return _apply_array(rule, args)
+        return _apply_array(_rule(rule), args)
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError("np.asarray(tracer_array) would drop the dependency sets; use "
@@ -598,8 +614,8 @@ def _where(cond, x, y):
     cb = np.broadcast_to(c, shape).ravel()
     Px = _widen(xs.pattern, n)[np.broadcast_to(xs._index_map(), shape).ravel()]
     Py = _widen(ys.pattern, n)[np.broadcast_to(ys._index_map(), shape).ravel()]
-    D = _sp().diags(cb.astype(bool), format="csr")
-    E = _sp().diags(~cb.astype(bool), format="csr")
+    D = _sp().diags(cb.astype(float), format="csr")
+    E = _sp().diags((~cb.astype(bool)).astype(float), format="csr")
     value = None if xs.value is None or ys.value is None else np.where(c, xs.value, ys.value)
     return TracerArray(value, _bool(D @ Px + E @ Py), shape, n)
 
