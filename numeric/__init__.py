@@ -24,4 +24,6 @@ from numeric.measurement import (  # noqa: F401
     uncertainty_components, weighted_mean,
 )
 
+from numeric.sparsity import color_columns, jacobian_sparsity, sparse_jacobian  # noqa: F401
+
 __version__ = "0.1.0"
