@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -32,12 +33,15 @@ import numpy as np
 from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.callbacks import split_callbacks
 from solvers.roots import illinois_bracket
-from solvers.ode.solution import LazySegments, ODESolution, ReturnCode, Segment, Stats
+from solvers.ode.solution import LazySegments, ODESolution, ReturnCode, Segment, SolverWarning, Stats
 from solvers.ode.steppers import FloatArrayStepper, GenericStepper, ScaledNorm
+from solvers.ode.validate import check_mass_matrix, check_rhs_output, check_saveat, check_tolerances, check_tspan
 
 __all__ = ["solve_ode", "ODEIntegrator"]
 
 _INF = float("inf")
+# options solve() passes on to the method (ctx.options); explicit methods ignore them
+METHOD_OPTIONS = frozenset({"jac", "jac_prototype", "sparse", "linsolve", "autodiff", "mass_matrix"})
 _STIFF_HINT = (
     "; the problem may be stiff (explicit methods need tiny steps there): try a stiff "
     "(implicit or Rosenbrock) method, or raise maxiters"
@@ -144,6 +148,9 @@ def _harmonize(u: Any, f: Any, p: Any, t0: Any, stats: Stats) -> tuple:
     for attempt in range(3):
         k1 = f(u, p, t0)
         stats.nf += 1
+        if isinstance(k1, (list, tuple)):
+            raise TypeError(f"f(u, p, t) returned a {type(k1).__name__}: return an array "
+                            "(e.g. np.array([...])) or the state's own kind, so that u + h*f(u) is defined")
         try:
             if _needs_lift(u, k1):
                 lifted = u + k1 * 0
@@ -231,11 +238,37 @@ def solve_ode(
     dense: bool | None = None,
     callback: Any = None,
     compile: bool | None = None,
+    verbose: bool = True,
+    **method_options: Any,
 ) -> ODESolution:
     """Solve an :class:`~solvers.ode.problem.ODEProblem` with an explicit RK method.
 
     Use :func:`solvers.solve`; the options are documented there.
     """
+    unknown = sorted(set(method_options) - METHOD_OPTIONS)
+    if unknown:
+        raise TypeError(f"solve: unknown option(s) {', '.join(unknown)}; the method options are "
+                        f"{', '.join(sorted(METHOD_OPTIONS))}")
+    sol = _solve_ode(prob, alg, dt=dt, rtol=rtol, atol=atol, adaptive=adaptive, dtmin=dtmin, dtmax=dtmax,
+                     maxiters=maxiters, tstops=tstops, saveat=saveat, save_everystep=save_everystep,
+                     save_start=save_start, save_end=save_end, dense=dense, callback=callback,
+                     compile=compile, options=method_options)
+    if verbose and not sol.retcode:
+        warnings.warn(f"solve ended with retcode {sol.retcode.value}: {sol.message} "
+                      "(pass verbose=False to silence this warning)", SolverWarning, stacklevel=4)
+    return sol
+
+
+def method_options(prob: Any, options: dict) -> dict:
+    """``ctx.options``: the problem's mass_matrix/jac/jac_prototype, overridden by solve's method options."""
+    out = {"mass_matrix": getattr(prob, "mass_matrix", None), "jac": getattr(prob, "jac", None),
+           "jac_prototype": getattr(prob, "jac_prototype", None)}
+    out.update({k: v for k, v in options.items() if v is not None or k not in out})
+    return out
+
+
+def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, tstops, saveat,
+               save_everystep, save_start, save_end, dense, callback, compile, options) -> ODESolution:
     if alg is None:
         from solvers.ode.algorithms import Tsit5
 
@@ -248,9 +281,12 @@ def solve_ode(
     if not adaptive and dt is None:
         raise ValueError(f"{alg.name} takes fixed steps: pass dt=... (or use an adaptive method)")
 
+    check_mass_matrix(prob, alg)
     f, p = prob.f, prob.p
     t0, tf = prob.tspan
+    check_tspan(nm.value(t0), nm.value(tf))
     u = _promote_state(prob.u0, t0, tf, p)
+    check_tolerances(rtol, atol, u)
     e_state = real_eps(u)
     t0 = _elevate_time(t0, e_state)
     tf = _elevate_time(tf, e_state)
@@ -260,6 +296,10 @@ def solve_ode(
     norm = ScaledNorm(atol, rtol)
     stats = Stats()
     u, k1 = _harmonize(u, f, p, t0, stats)
+    k1 = check_rhs_output(u, k1)
+    if span == 0:
+        return ODESolution(prob, alg, [t0], [u], ReturnCode.Success, "tspan has zero length", stats,
+                           [], False, tdir)
     co = None if own is not None else tab.coefficients(u, tv0)
     if own is not None:
         stepper = own(f, p, u, k1, norm, stats, rtol, adaptive)
@@ -277,6 +317,7 @@ def solve_ode(
     integ.t = t0
     integ.u = u
     integ.u_modified = False
+    integ.options = method_options(prob, options)
 
     cont, disc = split_callbacks(prob.callback, callback)
     if saveat is not None:
@@ -293,6 +334,7 @@ def solve_ode(
             save_times[0] = t0
     else:
         save_times = []
+    check_saveat(save_times, tv0, tvf, tdir)
     if save_everystep is None:
         save_everystep = saveat is None
     if dense is None:

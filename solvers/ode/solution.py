@@ -12,7 +12,11 @@ import numpy as np
 
 from solvers._nm import nm
 
-__all__ = ["ReturnCode", "Stats", "ODESolution"]
+__all__ = ["ReturnCode", "Stats", "ODESolution", "SolverWarning"]
+
+
+class SolverWarning(RuntimeWarning):
+    """A solve ended without success (``solve(..., verbose=False)`` silences it)."""
 
 
 class ReturnCode(str, Enum):
