@@ -45,6 +45,10 @@ class Stats:
     naccept: int = 0
     nreject: int = 0
     nevents: int = 0  # continuous and discrete callback firings
+    njac: int = 0  # Jacobian evaluations (implicit and Rosenbrock methods)
+    nfactor: int = 0  # LU (or other) factorisations
+    nsolve: int = 0  # linear solves
+    nnewton: int = 0  # Newton iterations
 
     @property
     def nsteps(self) -> int:
