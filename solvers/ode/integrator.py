@@ -32,6 +32,7 @@ import numpy as np
 
 from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.callbacks import split_callbacks
+from solvers.ode.controllers import default_controller
 from solvers.roots import illinois_bracket
 from solvers.ode.solution import LazySegments, ODESolution, ReturnCode, Segment, SolverWarning, Stats
 from solvers.ode.steppers import FloatArrayStepper, GenericStepper, ScaledNorm
@@ -238,6 +239,7 @@ def solve_ode(
     dense: bool | None = None,
     callback: Any = None,
     compile: bool | None = None,
+    controller: Any = None,
     verbose: bool = True,
     **method_options: Any,
 ) -> ODESolution:
@@ -252,7 +254,7 @@ def solve_ode(
     sol = _solve_ode(prob, alg, dt=dt, rtol=rtol, atol=atol, adaptive=adaptive, dtmin=dtmin, dtmax=dtmax,
                      maxiters=maxiters, tstops=tstops, saveat=saveat, save_everystep=save_everystep,
                      save_start=save_start, save_end=save_end, dense=dense, callback=callback,
-                     compile=compile, options=method_options)
+                     compile=compile, controller=controller, options=method_options)
     if verbose and not sol.retcode:
         warnings.warn(f"solve ended with retcode {sol.retcode.value}: {sol.message} "
                       "(pass verbose=False to silence this warning)", SolverWarning, stacklevel=4)
@@ -268,7 +270,8 @@ def method_options(prob: Any, options: dict) -> dict:
 
 
 def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, tstops, saveat,
-               save_everystep, save_start, save_end, dense, callback, compile, options) -> ODESolution:
+               save_everystep, save_start, save_end, dense, callback, compile, controller,
+               options) -> ODESolution:
     if alg is None:
         from solvers.ode.algorithms import Tsit5
 
@@ -282,6 +285,14 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
         raise ValueError(f"{alg.name} takes fixed steps: pass dt=... (or use an adaptive method)")
 
     check_mass_matrix(prob, alg)
+    if controller is not None and own is not None:
+        raise ValueError(f"{alg.name} chooses its own step sizes: drop controller=")
+    if controller is not None and compile:
+        raise ValueError("compile=True: the compiled loop uses the default PI controller; drop controller=")
+    custom_controller = controller is not None
+    if own is None:
+        controller = (default_controller(alg) if controller is None else controller).bind(
+            getattr(alg, "error_order", alg.order))
     f, p = prob.f, prob.p
     t0, tf = prob.tspan
     check_tspan(nm.value(t0), nm.value(tf))
@@ -392,7 +403,9 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
             raise ValueError(f"compile=True: {alg.name} has no compiled loop; use compile=None or False")
         compiled[1] = f"{alg.name} has no compiled loop"
     elif want is not False and float_path and plain_time and u.dtype == np.float64 and u.ndim == 1:
-        if cont or disc:
+        if custom_controller:
+            compiled[1] = "a custom controller needs the generic loop"
+        elif cont or disc:
             if want:
                 raise ValueError("compile=True: the compiled loop has no callbacks; use compile=None or False")
             compiled[1] = "callbacks need the generic loop"
@@ -411,13 +424,7 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
                     stats, f, p, finish, integ,
                 )  # fmt: skip
 
-    if own is None:
-        beta1, beta2 = alg.beta1, alg.beta2
-        safety, qmin, qmax = alg.safety, alg.qmin, alg.qmax
-    else:
-        beta1 = beta2 = safety = qmin = qmax = 1.0
-    inv_qmin, inv_qmax = 1.0 / qmin, 1.0 / qmax
-    qold = 1e-4
+    propose = None if own is not None else controller.propose
     last_rejected = False
     stop_i = 0
     cb_state = {id(cb): None for cb in cont}  # t of the callback's last event
@@ -480,23 +487,12 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
                 continue
             last_rejected = False
         elif adaptive:
-            Ef = float(E)
-            if not (Ef < _INF):  # nan or inf
+            ok, dt_next = propose(h_real, E)
+            if not ok:
                 stats.nreject += 1
                 last_rejected = True
-                dtr = h_real * qmin
+                dtr = dt_next
                 continue
-            if Ef > 1:
-                stats.nreject += 1
-                last_rejected = True
-                dtr = h_real / min(inv_qmin, Ef**beta1 / safety)
-                continue
-            q = Ef**beta1 / qold**beta2 / safety
-            q = inv_qmin if q > inv_qmin else (inv_qmax if q < inv_qmax else q)
-            dt_next = h_real / q
-            if last_rejected and dt_next > h_real:
-                dt_next = h_real
-            qold = Ef if Ef > 1e-4 else 1e-4
             last_rejected = False
         else:
             if not is_finite_real(nm.norm(nm.value(u_new))):
