@@ -33,6 +33,7 @@ import numpy as np
 from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.callbacks import split_callbacks
 from solvers.ode.controllers import default_controller
+from solvers.ode.loop import is_protocol_method
 from solvers.roots import illinois_bracket
 from solvers.ode.solution import LazySegments, ODESolution, ReturnCode, Segment, SolverWarning, Stats
 from solvers.ode.steppers import FloatArrayStepper, GenericStepper, ScaledNorm
@@ -285,12 +286,13 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
         raise ValueError(f"{alg.name} takes fixed steps: pass dt=... (or use an adaptive method)")
 
     check_mass_matrix(prob, alg)
-    if controller is not None and own is not None:
+    proto_ctrl = is_protocol_method(alg) and not getattr(alg, "own_controller", False)
+    if controller is not None and own is not None and not proto_ctrl:
         raise ValueError(f"{alg.name} chooses its own step sizes: drop controller=")
     if controller is not None and compile:
         raise ValueError("compile=True: the compiled loop uses the default PI controller; drop controller=")
     custom_controller = controller is not None
-    if own is None:
+    if own is None or proto_ctrl:
         controller = (default_controller(alg) if controller is None else controller).bind(
             getattr(alg, "error_order", alg.order))
     f, p = prob.f, prob.p
@@ -312,7 +314,10 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
         return ODESolution(prob, alg, [t0], [u], ReturnCode.Success, "tspan has zero length", stats,
                            [], False, tdir)
     co = None if own is not None else tab.coefficients(u, tv0)
-    if own is not None:
+    proto = is_protocol_method(alg)
+    if proto:
+        stepper = None
+    elif own is not None:
         stepper = own(f, p, u, k1, norm, stats, rtol, adaptive)
     elif _is_float_array(u) and co.float_dtype == u.dtype:
         stepper = FloatArrayStepper(co, f, p, u, atol, rtol, adaptive)
@@ -353,7 +358,7 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
     stops = sorted((x for x in (tstops or ()) if 0 < tdir * (nm.value(x) - tv0) < span), key=lambda x: tdir * nm.value(x))
     stops.append(tf)
 
-    if own is not None:  # e.g. GBS picks a step-number sequence that has midpoint data
+    if own is not None and not proto:  # e.g. GBS picks a step-number sequence that has midpoint data
         stepper.prepare(dense_output=bool(dense or save_times or cont))
     ts: list = []
     us: list = []
@@ -385,7 +390,7 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
     one_t = real_eps(tv0) * 0 + 1  # 1 in the time's real type
     if adaptive:
         if dt is None:
-            order = stepper.order if own is not None else tab.order
+            order = alg.order if proto else stepper.order if own is not None else tab.order
             dtr = _initial_dt(f, u, p, t0, k1, order, norm, tdir, span, dtmax, stats)
         else:
             dtr = abs(nm.value(dt)) * one_t
@@ -397,6 +402,11 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
     dtmin_v = 0 if dtmin is None else abs(nm.value(dtmin))
     eps_t = real_eps(tv0)
 
+    if proto:
+        if compile:
+            raise ValueError(f"compile=True: {alg.name} has no compiled loop; use compile=None or False")
+        compiled[1] = f"{alg.name} has no compiled loop"
+        return _run_protocol_method(locals(), dtr, dtmin_v, dtmax_v, integ, finish)
     want = alg.compile if compile is None else compile
     if own is not None:
         if want:
@@ -588,6 +598,27 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
 
 
 _CODES = {0: ReturnCode.Success, 1: ReturnCode.MaxIters, 2: ReturnCode.DtLessThanMin, 3: ReturnCode.Unstable}
+
+
+def _run_protocol_method(env: dict, dtr, dtmin_v, dtmax_v, integ, finish) -> ODESolution:
+    """Hand the prepared solve to :func:`solvers.ode.loop.run_protocol`."""
+    from types import SimpleNamespace
+
+    from solvers.ode.loop import run_protocol
+
+    if env["cont"] or env["disc"]:
+        raise ValueError(f"{env['alg'].name}: callbacks are not yet supported for this method")
+
+    def done(code, msg, t, u):
+        integ.__dict__["t"], integ.__dict__["u"] = t, u
+        return finish(code, msg)
+
+    keys = ("f", "p", "t0", "u", "k1", "norm", "atol", "rtol", "stats", "adaptive", "dense", "save_times",
+            "alg", "controller", "maxiters", "stops", "tdir", "eps_t", "save_everystep", "ts", "us",
+            "segments", "si")
+    s = SimpleNamespace(**{k: env[k] for k in keys})
+    s.options, s.dtmin, s.dtmax, s.finish, s.save_until = integ.options, dtmin_v, dtmax_v, done, _save_until
+    return run_protocol(s, dtr)
 
 
 def _finish_compiled(fj, prob, alg, co, u, k1, t0, stops, dtr, tdir, adaptive, rtol, atol, dtmin_v, dtmax_v,
