@@ -58,6 +58,18 @@ def solve(problem: Any, algorithm: Any = None, **options: Any) -> Any:
             True compiles ``f`` with ``numba.njit``, None (default) uses it when
             ``f`` already is a numba function, False never. ``sol.compiled``
             says which path ran.
+        ``controller``
+            A step-size controller (:mod:`solvers.ode.controllers`):
+            ``IController()``, ``PIController()`` (the default, with the
+            method's parameters) or ``PIDController()``.
+        ``verbose=True``
+            Warn (:class:`~solvers.ode.solution.SolverWarning`) when the
+            solve ends without success; False silences it.
+        ``jac, jac_prototype, sparse, linsolve, autodiff``
+            Method options, passed to the method (``ctx.options`` of
+            :mod:`solvers.ode.stepper`) together with the problem's
+            ``mass_matrix``, ``jac`` and ``jac_prototype``; explicit methods
+            ignore them (and refuse a non-identity mass matrix).
 
     Returns
     -------

@@ -25,19 +25,25 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
 
 from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.callbacks import split_callbacks
+from solvers.ode.controllers import default_controller
+from solvers.ode.loop import is_protocol_method
 from solvers.roots import illinois_bracket
-from solvers.ode.solution import LazySegments, ODESolution, ReturnCode, Segment, Stats
+from solvers.ode.solution import LazySegments, ODESolution, ReturnCode, Segment, SolverWarning, Stats
 from solvers.ode.steppers import FloatArrayStepper, GenericStepper, ScaledNorm
+from solvers.ode.validate import check_mass_matrix, check_rhs_output, check_saveat, check_tolerances, check_tspan
 
 __all__ = ["solve_ode", "ODEIntegrator"]
 
 _INF = float("inf")
+# options solve() passes on to the method (ctx.options); explicit methods ignore them
+METHOD_OPTIONS = frozenset({"jac", "jac_prototype", "sparse", "linsolve", "autodiff", "mass_matrix"})
 _STIFF_HINT = (
     "; the problem may be stiff (explicit methods need tiny steps there): try a stiff "
     "(implicit or Rosenbrock) method, or raise maxiters"
@@ -144,6 +150,9 @@ def _harmonize(u: Any, f: Any, p: Any, t0: Any, stats: Stats) -> tuple:
     for attempt in range(3):
         k1 = f(u, p, t0)
         stats.nf += 1
+        if isinstance(k1, (list, tuple)):
+            raise TypeError(f"f(u, p, t) returned a {type(k1).__name__}: return an array "
+                            "(e.g. np.array([...])) or the state's own kind, so that u + h*f(u) is defined")
         try:
             if _needs_lift(u, k1):
                 lifted = u + k1 * 0
@@ -231,11 +240,39 @@ def solve_ode(
     dense: bool | None = None,
     callback: Any = None,
     compile: bool | None = None,
+    controller: Any = None,
+    verbose: bool = True,
+    **method_options: Any,
 ) -> ODESolution:
     """Solve an :class:`~solvers.ode.problem.ODEProblem` with an explicit RK method.
 
     Use :func:`solvers.solve`; the options are documented there.
     """
+    unknown = sorted(set(method_options) - METHOD_OPTIONS)
+    if unknown:
+        raise TypeError(f"solve: unknown option(s) {', '.join(unknown)}; the method options are "
+                        f"{', '.join(sorted(METHOD_OPTIONS))}")
+    sol = _solve_ode(prob, alg, dt=dt, rtol=rtol, atol=atol, adaptive=adaptive, dtmin=dtmin, dtmax=dtmax,
+                     maxiters=maxiters, tstops=tstops, saveat=saveat, save_everystep=save_everystep,
+                     save_start=save_start, save_end=save_end, dense=dense, callback=callback,
+                     compile=compile, controller=controller, options=method_options)
+    if verbose and not sol.retcode:
+        warnings.warn(f"solve ended with retcode {sol.retcode.value}: {sol.message} "
+                      "(pass verbose=False to silence this warning)", SolverWarning, stacklevel=4)
+    return sol
+
+
+def method_options(prob: Any, options: dict) -> dict:
+    """``ctx.options``: the problem's mass_matrix/jac/jac_prototype, overridden by solve's method options."""
+    out = {"mass_matrix": getattr(prob, "mass_matrix", None), "jac": getattr(prob, "jac", None),
+           "jac_prototype": getattr(prob, "jac_prototype", None)}
+    out.update({k: v for k, v in options.items() if v is not None or k not in out})
+    return out
+
+
+def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, tstops, saveat,
+               save_everystep, save_start, save_end, dense, callback, compile, controller,
+               options) -> ODESolution:
     if alg is None:
         from solvers.ode.algorithms import Tsit5
 
@@ -248,9 +285,21 @@ def solve_ode(
     if not adaptive and dt is None:
         raise ValueError(f"{alg.name} takes fixed steps: pass dt=... (or use an adaptive method)")
 
+    check_mass_matrix(prob, alg)
+    proto_ctrl = is_protocol_method(alg) and not getattr(alg, "own_controller", False)
+    if controller is not None and own is not None and not proto_ctrl:
+        raise ValueError(f"{alg.name} chooses its own step sizes: drop controller=")
+    if controller is not None and compile:
+        raise ValueError("compile=True: the compiled loop uses the default PI controller; drop controller=")
+    custom_controller = controller is not None
+    if own is None or proto_ctrl:
+        controller = (default_controller(alg) if controller is None else controller).bind(
+            getattr(alg, "error_order", alg.order))
     f, p = prob.f, prob.p
     t0, tf = prob.tspan
+    check_tspan(nm.value(t0), nm.value(tf))
     u = _promote_state(prob.u0, t0, tf, p)
+    check_tolerances(rtol, atol, u)
     e_state = real_eps(u)
     t0 = _elevate_time(t0, e_state)
     tf = _elevate_time(tf, e_state)
@@ -260,8 +309,15 @@ def solve_ode(
     norm = ScaledNorm(atol, rtol)
     stats = Stats()
     u, k1 = _harmonize(u, f, p, t0, stats)
+    k1 = check_rhs_output(u, k1)
+    if span == 0:
+        return ODESolution(prob, alg, [t0], [u], ReturnCode.Success, "tspan has zero length", stats,
+                           [], False, tdir)
     co = None if own is not None else tab.coefficients(u, tv0)
-    if own is not None:
+    proto = is_protocol_method(alg)
+    if proto:
+        stepper = None
+    elif own is not None:
         stepper = own(f, p, u, k1, norm, stats, rtol, adaptive)
     elif _is_float_array(u) and co.float_dtype == u.dtype:
         stepper = FloatArrayStepper(co, f, p, u, atol, rtol, adaptive)
@@ -277,6 +333,7 @@ def solve_ode(
     integ.t = t0
     integ.u = u
     integ.u_modified = False
+    integ.options = method_options(prob, options)
 
     cont, disc = split_callbacks(prob.callback, callback)
     if saveat is not None:
@@ -293,6 +350,7 @@ def solve_ode(
             save_times[0] = t0
     else:
         save_times = []
+    check_saveat(save_times, tv0, tvf, tdir)
     if save_everystep is None:
         save_everystep = saveat is None
     if dense is None:
@@ -300,7 +358,7 @@ def solve_ode(
     stops = sorted((x for x in (tstops or ()) if 0 < tdir * (nm.value(x) - tv0) < span), key=lambda x: tdir * nm.value(x))
     stops.append(tf)
 
-    if own is not None:  # e.g. GBS picks a step-number sequence that has midpoint data
+    if own is not None and not proto:  # e.g. GBS picks a step-number sequence that has midpoint data
         stepper.prepare(dense_output=bool(dense or save_times or cont))
     ts: list = []
     us: list = []
@@ -332,7 +390,7 @@ def solve_ode(
     one_t = real_eps(tv0) * 0 + 1  # 1 in the time's real type
     if adaptive:
         if dt is None:
-            order = stepper.order if own is not None else tab.order
+            order = alg.order if proto else stepper.order if own is not None else tab.order
             dtr = _initial_dt(f, u, p, t0, k1, order, norm, tdir, span, dtmax, stats)
         else:
             dtr = abs(nm.value(dt)) * one_t
@@ -344,13 +402,20 @@ def solve_ode(
     dtmin_v = 0 if dtmin is None else abs(nm.value(dtmin))
     eps_t = real_eps(tv0)
 
+    if proto:
+        if compile:
+            raise ValueError(f"compile=True: {alg.name} has no compiled loop; use compile=None or False")
+        compiled[1] = f"{alg.name} has no compiled loop"
+        return _run_protocol_method(locals(), dtr, dtmin_v, dtmax_v, integ, finish)
     want = alg.compile if compile is None else compile
     if own is not None:
         if want:
             raise ValueError(f"compile=True: {alg.name} has no compiled loop; use compile=None or False")
         compiled[1] = f"{alg.name} has no compiled loop"
     elif want is not False and float_path and plain_time and u.dtype == np.float64 and u.ndim == 1:
-        if cont or disc:
+        if custom_controller:
+            compiled[1] = "a custom controller needs the generic loop"
+        elif cont or disc:
             if want:
                 raise ValueError("compile=True: the compiled loop has no callbacks; use compile=None or False")
             compiled[1] = "callbacks need the generic loop"
@@ -369,13 +434,7 @@ def solve_ode(
                     stats, f, p, finish, integ,
                 )  # fmt: skip
 
-    if own is None:
-        beta1, beta2 = alg.beta1, alg.beta2
-        safety, qmin, qmax = alg.safety, alg.qmin, alg.qmax
-    else:
-        beta1 = beta2 = safety = qmin = qmax = 1.0
-    inv_qmin, inv_qmax = 1.0 / qmin, 1.0 / qmax
-    qold = 1e-4
+    propose = None if own is not None else controller.propose
     last_rejected = False
     stop_i = 0
     cb_state = {id(cb): None for cb in cont}  # t of the callback's last event
@@ -438,23 +497,12 @@ def solve_ode(
                 continue
             last_rejected = False
         elif adaptive:
-            Ef = float(E)
-            if not (Ef < _INF):  # nan or inf
+            ok, dt_next = propose(h_real, E)
+            if not ok:
                 stats.nreject += 1
                 last_rejected = True
-                dtr = h_real * qmin
+                dtr = dt_next
                 continue
-            if Ef > 1:
-                stats.nreject += 1
-                last_rejected = True
-                dtr = h_real / min(inv_qmin, Ef**beta1 / safety)
-                continue
-            q = Ef**beta1 / qold**beta2 / safety
-            q = inv_qmin if q > inv_qmin else (inv_qmax if q < inv_qmax else q)
-            dt_next = h_real / q
-            if last_rejected and dt_next > h_real:
-                dt_next = h_real
-            qold = Ef if Ef > 1e-4 else 1e-4
             last_rejected = False
         else:
             if not is_finite_real(nm.norm(nm.value(u_new))):
@@ -550,6 +598,27 @@ def solve_ode(
 
 
 _CODES = {0: ReturnCode.Success, 1: ReturnCode.MaxIters, 2: ReturnCode.DtLessThanMin, 3: ReturnCode.Unstable}
+
+
+def _run_protocol_method(env: dict, dtr, dtmin_v, dtmax_v, integ, finish) -> ODESolution:
+    """Hand the prepared solve to :func:`solvers.ode.loop.run_protocol`."""
+    from types import SimpleNamespace
+
+    from solvers.ode.loop import run_protocol
+
+    if env["cont"] or env["disc"]:
+        raise ValueError(f"{env['alg'].name}: callbacks are not yet supported for this method")
+
+    def done(code, msg, t, u):
+        integ.__dict__["t"], integ.__dict__["u"] = t, u
+        return finish(code, msg)
+
+    keys = ("f", "p", "t0", "u", "k1", "norm", "atol", "rtol", "stats", "adaptive", "dense", "save_times",
+            "alg", "controller", "maxiters", "stops", "tdir", "eps_t", "save_everystep", "ts", "us",
+            "segments", "si")
+    s = SimpleNamespace(**{k: env[k] for k in keys})
+    s.options, s.dtmin, s.dtmax, s.finish, s.save_until = integ.options, dtmin_v, dtmax_v, done, _save_until
+    return run_protocol(s, dtr)
 
 
 def _finish_compiled(fj, prob, alg, co, u, k1, t0, stops, dtr, tdir, adaptive, rtol, atol, dtmin_v, dtmax_v,

@@ -27,6 +27,15 @@ class ODEProblem:
         Numbers found in *p* (also inside tuples, lists and dicts) are
         promoted together with ``u0`` and ``tspan`` before the solve, so a
         dual parameter makes the whole state a dual.
+    mass_matrix : matrix, optional
+        ``M`` of ``M u' = f(u, p, t)`` (``None``: the identity). Only methods that
+        handle mass matrices (stiff methods) accept a non-identity ``M``; explicit
+        methods refuse it.
+    jac : callable, optional
+        The Jacobian ``jac(u, p, t) -> df/du``, passed to methods that use one
+        (``ctx.options['jac']``).
+    jac_prototype : matrix, optional
+        A matrix with the Jacobian's sparsity pattern (dense or ``scipy.sparse``).
     callback : callback or sequence of callbacks, optional
         Callbacks that belong to the problem; ``solve(..., callback=...)`` adds more.
 
@@ -39,7 +48,8 @@ class ODEProblem:
     0.135335283
     """
 
-    def __init__(self, f: Callable, u0: Any, tspan: tuple, p: Any = None, callback: Any = None):
+    def __init__(self, f: Callable, u0: Any, tspan: tuple, p: Any = None, callback: Any = None, *,
+                 mass_matrix: Any = None, jac: Callable | None = None, jac_prototype: Any = None):
         if not callable(f):
             raise TypeError("ODEProblem: f must be callable as f(u, p, t)")
         try:
@@ -51,16 +61,23 @@ class ODEProblem:
         self.tspan = (t0, tf)
         self.p = p
         self.callback = callback
+        if jac is not None and not callable(jac):
+            raise TypeError("ODEProblem: jac must be callable as jac(u, p, t) -> df/du")
+        self.mass_matrix = mass_matrix
+        self.jac = jac
+        self.jac_prototype = jac_prototype
 
     def remake(self, **changes: Any) -> "ODEProblem":
-        """A copy with some of ``f, u0, tspan, p, callback`` replaced."""
-        kw = dict(f=self.f, u0=self.u0, tspan=self.tspan, p=self.p, callback=self.callback)
+        """A copy with some of ``f, u0, tspan, p, callback, mass_matrix, jac, jac_prototype`` replaced."""
+        kw = dict(f=self.f, u0=self.u0, tspan=self.tspan, p=self.p, callback=self.callback,
+                  mass_matrix=self.mass_matrix, jac=self.jac, jac_prototype=self.jac_prototype)
         kw.update(changes)
         return ODEProblem(**kw)
 
     def _solve(self, algorithm: Any, **options: Any):
         from solvers.ode.integrator import solve_ode
 
+        options.pop("seed", None)  # ensembles pass a seed to every problem; an ODE has no noise
         return solve_ode(self, algorithm, **options)
 
     def __repr__(self) -> str:

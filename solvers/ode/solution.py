@@ -12,7 +12,11 @@ import numpy as np
 
 from solvers._nm import nm
 
-__all__ = ["ReturnCode", "Stats", "ODESolution"]
+__all__ = ["ReturnCode", "Stats", "ODESolution", "SolverWarning"]
+
+
+class SolverWarning(RuntimeWarning):
+    """A solve ended without success (``solve(..., verbose=False)`` silences it)."""
 
 
 class ReturnCode(str, Enum):
@@ -41,6 +45,10 @@ class Stats:
     naccept: int = 0
     nreject: int = 0
     nevents: int = 0  # continuous and discrete callback firings
+    njac: int = 0  # Jacobian evaluations (implicit and Rosenbrock methods)
+    nfactor: int = 0  # LU (or other) factorisations
+    nsolve: int = 0  # linear solves
+    nnewton: int = 0  # Newton iterations
 
     @property
     def nsteps(self) -> int:

@@ -244,7 +244,20 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
                 dw = dw.astype(noise_dtype)
                 area = None if area is None else area.astype(noise_dtype)
         u = alg.step(prob, u, t, h, dw, area, general)
-        if want[k + 1]:
+        finite = _is_finite_state(u)
+        if want[k + 1] or not finite:
             ts.append(t0 + (k + 1) * h)
             us.append(u)
+        if not finite:
+            return SDESolution(np.asarray(ts), us, "Unstable", {"steps": k + 1, "dt": h, "message":
+                               f"the state became non-finite at t = {t0 + (k + 1) * h}"}, alg)
     return SDESolution(np.asarray(ts), us, "Success", {"steps": n, "dt": h}, alg)
+
+
+def _is_finite_state(u) -> bool:
+    """Every component of the state's primal value is finite."""
+    v = nm.value(u)
+    if isinstance(v, (np.ndarray, float, np.floating)) and np.asarray(v).dtype.kind in "fc":
+        return bool(np.isfinite(v).all())
+    n = nm.norm(v)
+    return bool(-math.inf < n < math.inf)
