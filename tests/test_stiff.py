@@ -1,0 +1,145 @@
+"""Stiff methods: Rosenbrock23 through a private step loop (tests/_stiff_driver.py)."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import scipy.integrate
+
+import numeric as nm
+from solvers.ode.stiff import Rosenbrock23
+from tests._stiff_driver import drive
+
+
+def rober(u, p, t):
+    k1, k2, k3 = (0.04, 3e7, 1e4) if p is None else p
+    y1, y2, y3 = u[0], u[1], u[2]
+    return np.array([-k1 * y1 + k3 * y2 * y3, k1 * y1 - k2 * y2 * y2 - k3 * y2 * y3, k2 * y2 * y2]) \
+        if isinstance(u, np.ndarray) and u.dtype != object and not hasattr(k1, "partials") else _stack(
+        [-k1 * y1 + k3 * y2 * y3, k1 * y1 - k2 * y2 * y2 - k3 * y2 * y3, k2 * y2 * y2])
+
+
+def _stack(xs):
+    return np.stack(xs) if hasattr(xs[0], "__array_ufunc__") and not isinstance(xs[0], np.ndarray) else np.array(xs, dtype=object)
+
+
+@pytest.fixture(scope="module")
+def rober_ref40():
+    s = scipy.integrate.solve_ivp(lambda t, y: rober(y, None, t), (0, 40), [1.0, 0, 0], method="Radau",
+                                  rtol=1e-12, atol=1e-16)
+    return s.y[:, -1]
+
+
+def test_rober_reference_matches_hairer_wanner(rober_ref40):
+    # Hairer & Wanner, Solving ODEs II, section IV.10 (ROBER at t = 40)
+    hw = np.array([0.7158270687193148, 9.185534764557128e-6, 0.2841637457458775])
+    assert np.allclose(rober_ref40, hw, rtol=1e-7)
+
+
+@pytest.mark.parametrize("autodiff", ["forward", "finite"])
+def test_rosenbrock23_rober_t40(rober_ref40, autodiff):
+    sol = drive(Rosenbrock23(autodiff=autodiff), rober, np.array([1.0, 0.0, 0.0]), (0.0, 40.0),
+                rtol=1e-6, atol=1e-10)
+    rel = np.abs(sol.u - rober_ref40) / np.maximum(np.abs(rober_ref40), 1e-10)
+    assert rel.max() < 2e-4
+    assert sol.stats.naccept < 2000
+    assert sol.stats.nfactor == sol.stats.naccept + sol.stats.nreject
+
+
+def test_rosenbrock23_user_jacobian_same_as_forward():
+    def jac(u, p, t):
+        y1, y2, y3 = u
+        return np.array([[-0.04, 1e4 * y3, 1e4 * y2], [0.04, -6e7 * y2 - 1e4 * y3, -1e4 * y2], [0, 6e7 * y2, 0]])
+
+    u0 = np.array([1.0, 0.0, 0.0])
+    a = drive(Rosenbrock23(), rober, u0, (0.0, 1.0), rtol=1e-5, jac=jac)
+    b = drive(Rosenbrock23(), rober, u0, (0.0, 1.0), rtol=1e-5)
+    assert a.stats.naccept == b.stats.naccept
+    assert np.allclose(a.u, b.u, rtol=1e-10, atol=1e-14)
+
+
+def _linear(lam):
+    A = np.array([[-1.0, 1.0], [0.0, lam]])
+    return A, (lambda u, p, t: A @ u)
+
+
+def test_rosenbrock23_order_two_on_smooth_problem():
+    def f(u, p, t):
+        return np.array([-u[1] + np.cos(t) * 0.0, u[0]]) * 1.0 + np.array([0.0, -u[1] * 0.5])
+
+    u0 = np.array([1.0, 0.0])
+    A = np.array([[0.0, -1.0], [1.0, -0.5]])
+    import scipy.linalg as sl
+    exact = sl.expm(A * 2.0) @ u0
+    errs = []
+    for n in (20, 40, 80, 160):
+        s = drive(Rosenbrock23(), f, u0, (0.0, 2.0), dt=2.0 / n, adaptive=False)
+        errs.append(np.abs(s.u - exact).max())
+    orders = [math.log2(errs[i] / errs[i + 1]) for i in range(3)]
+    assert all(1.85 < o < 2.3 for o in orders), orders
+
+
+def test_rosenbrock23_non_autonomous_order_two():
+    # u' = -50 (u - cos t): stiff, the time derivative T enters the method
+    def f(u, p, t):
+        return (u - np.cos(t)) * -50.0
+
+    def exact(t):
+        c = 50.0 / (1 + 2500.0)
+        return np.cos(t) * 2500 / 2501 + np.sin(t) * c + (1.0 - 2500 / 2501) * np.exp(-50 * t)
+
+    errs = []
+    for n in (40, 80, 160, 320):
+        s = drive(Rosenbrock23(), f, np.array([1.0]), (0.0, 1.0), dt=1.0 / n, adaptive=False)
+        errs.append(abs(s.u[0] - exact(1.0)))
+    orders = [math.log2(errs[i] / errs[i + 1]) for i in range(3)]
+    assert all(1.8 < o < 2.4 for o in orders), orders
+
+
+def test_rosenbrock23_stable_far_beyond_explicit_limit():
+    A, f = _linear(-1e6)
+    s = drive(Rosenbrock23(), f, np.array([1.0, 1.0]), (0.0, 1.0), rtol=1e-5, atol=1e-8)
+    import scipy.linalg as sl
+    exact = sl.expm(A) @ np.array([1.0, 1.0])
+    assert np.allclose(s.u, exact, rtol=1e-3, atol=1e-7)
+    assert s.stats.naccept < 300  # an explicit method needs > 1e6 steps
+
+
+def test_rosenbrock23_dual_parameter_sensitivity_matches_finite_differences():
+    u0 = np.array([1.0, 0.0, 0.0])
+
+    def final(k1):
+        return drive(Rosenbrock23(), rober, u0, (0.0, 1.0), p=(k1, 3e7, 1e4), rtol=1e-8, atol=1e-12, dt=1e-6).u
+
+    d = nm.derivative(lambda k: final(k), 0.04)
+    dv = np.asarray(nm.value(d), dtype=float) if not isinstance(d, np.ndarray) else d.astype(float)
+    hstep = 1e-6
+    fd = (final(0.04 + hstep) - final(0.04 - hstep)) / (2 * hstep)
+    assert np.allclose(dv, fd, rtol=2e-3, atol=1e-8)
+
+
+def test_rosenbrock23_mpf_runs_at_full_precision():
+    mpmath.mp.dps = 30
+    try:
+        lam = mpmath.mpf(-1000)
+
+        def f(u, p, t):
+            return np.array([lam * u[0]], dtype=object)
+
+        u0 = np.array([mpmath.mpf(1)], dtype=object)
+        n = 400
+        s = drive(Rosenbrock23(), f, u0, (mpmath.mpf(0), mpmath.mpf("0.01")), dt=mpmath.mpf("0.01") / n,
+                  adaptive=False)
+        # exact one-step amplification of the W-method on the linear problem, at 30 digits
+        z = lam * mpmath.mpf("0.01") / n
+        d = 1 / (2 + mpmath.sqrt(2))
+        k1 = 1 / (1 - z * d)
+        k2 = (1 + z / 2 * k1 - k1) / (1 - z * d) + k1
+        R = 1 + z * k2
+        assert isinstance(s.u[0], mpmath.mpf)
+        assert abs(s.u[0] - R ** n) < mpmath.mpf(10) ** -27 * abs(R ** n) + mpmath.mpf(10) ** -40
+    finally:
+        mpmath.mp.dps = 15
