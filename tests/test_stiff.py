@@ -143,3 +143,25 @@ def test_rosenbrock23_mpf_runs_at_full_precision():
         assert abs(s.u[0] - R ** n) < mpmath.mpf(10) ** -27 * abs(R ** n) + mpmath.mpf(10) ** -40
     finally:
         mpmath.mp.dps = 15
+
+
+def rober_dae(u, p, t):
+    y1, y2, y3 = u
+    return np.array([-0.04 * y1 + 1e4 * y2 * y3, 0.04 * y1 - 3e7 * y2 * y2 - 1e4 * y2 * y3, y1 + y2 + y3 - 1.0])
+
+
+def test_rosenbrock23_rober_as_dae_with_singular_mass_matrix(rober_ref40):
+    M = np.diag([1.0, 1.0, 0.0])
+    sol = drive(Rosenbrock23(), rober_dae, np.array([1.0, 0.0, 0.0]), (0.0, 40.0), rtol=1e-6, atol=1e-10,
+                mass_matrix=M)
+    rel = np.abs(sol.u - rober_ref40) / np.maximum(np.abs(rober_ref40), 1e-10)
+    assert rel.max() < 2e-4
+    assert abs(sol.u.sum() - 1.0) < 1e-12  # the algebraic equation holds to rounding
+
+
+def test_rosenbrock23_refuses_the_old_loop_clearly():
+    import solvers
+
+    prob = solvers.ODEProblem(lambda u, p, t: -u, np.array([1.0]), (0.0, 1.0))
+    with pytest.raises(TypeError, match="stepper protocol"):
+        solvers.solve(prob, Rosenbrock23())

@@ -14,6 +14,11 @@ and dense output). With ``d = 1 / (2 + sqrt 2)``, ``e32 = 6 + sqrt 2`` and
     k3 = W \\ (F2 - e32 (k2 - F1) - 2 (k1 - F0) + h d T)
     err = h/6 (k1 - 2 k2 + k3)
 
+With a mass matrix ``M`` (``M u' = f``, ``M`` may be singular: index-1 DAEs)
+``W = M - h d J`` and ``k1, k2`` are multiplied by ``M`` where they enter the
+right-hand sides (Hairer & Wanner, *Solving ODEs II*, section VI.4), as in
+OrdinaryDiffEq.jl's Rosenbrock23. The initial state must then be consistent.
+
 and the dense output ``u(t + s h) = u + h (s(1-s) k1 + s(s-2d) k2) / (1 - 2d)``.
 The propagated solution is second order (L-stable W-method), the error
 estimate third order; F2 is f at the new point (FSAL). The coefficients hold
@@ -46,12 +51,16 @@ def _eye_like(J: Any) -> Any:
     return np.eye(n)
 
 
+def _times(M: Any, x: Any) -> Any:
+    return x if M is None else M @ x
+
+
 @dataclass
 class Rosenbrock23:
     """L-stable Rosenbrock method of order 2 (3rd-order error estimate), ode23s.
 
     Options read from the stepper context: ``jac`` (user Jacobian ``jac(u, p, t)``),
-    ``autodiff`` (``"forward"`` or ``"finite"``), ``mass_matrix`` (not yet supported).
+    ``autodiff`` (``"forward"`` or ``"finite"``), ``mass_matrix`` (``M u' = f``; the initial state must satisfy the algebraic equations).
 
     Examples
     --------
@@ -69,7 +78,12 @@ class Rosenbrock23:
     needs_jacobian: bool = field(default=True, init=False)
     own_controller: bool = field(default=False, init=False)
 
-    def make_stepper(self, ctx: Any) -> "Rosenbrock23Stepper":
+    def make_stepper(self, ctx: Any, *legacy: Any) -> "Rosenbrock23Stepper":
+        if legacy:
+            raise TypeError(
+                "Rosenbrock23 needs the step loop of the integrator object (stepper protocol, "
+                "solvers/ode/stepper.py); this build's solve() predates it and cannot run stiff methods yet"
+            )
         return Rosenbrock23Stepper(self, ctx)
 
 
@@ -101,8 +115,8 @@ class Rosenbrock23Stepper:
         self.f, self.p, self.norm, self.stats = ctx.f, ctx.p, ctx.norm, ctx.stats
         opts = dict(getattr(ctx, "options", None) or {})
         opts.setdefault("autodiff", alg.autodiff)
-        if opts.get("mass_matrix") is not None:
-            raise NotImplementedError("Rosenbrock23: mass matrices are not supported yet")
+        M = opts.get("mass_matrix")
+        self.M = None if M is None else np.asarray(M)
         self.jac = make_jacobian(self.f, opts)
         u0 = ctx.u0
         one = nm.one(nm.value(u0).flat[0] if isinstance(nm.value(u0), np.ndarray) else nm.value(u0))
@@ -122,16 +136,17 @@ class Rosenbrock23Stepper:
         self._count("nf")
         hd = h * d
         try:
-            W = factorize(_eye_like(J) - J * hd, self.stats)
+            W = factorize((_eye_like(J) if self.M is None else self.M) - J * hd, self.stats)
         except np.linalg.LinAlgError:
             return u, float("inf"), None, None
         k1 = W.solve(f0 + T * hd)
         f1 = f(u + k1 * (h / 2), p, t + h / 2)
-        k2 = W.solve(f1 - k1) + k1
+        M = self.M
+        k2 = W.solve(f1 - _times(M, k1)) + k1
         u1 = u + k2 * h
         f2 = f(u1, p, t + h)
         self._count("nf", 2)
-        k3 = W.solve(f2 - (k2 - f1) * e32 - (k1 - f0) * 2 + T * hd)
+        k3 = W.solve(f2 - (_times(M, k2) - f1) * e32 - (_times(M, k1) - f0) * 2 + T * hd)
         err = (k1 - k2 * 2 + k3) * (h / 6)
         E = self.norm(err, u, u1)
         if not is_finite_real(nm.value(E)):
