@@ -20,11 +20,14 @@ def drive(alg, f, u0, tspan, p=None, *, rtol=1e-6, atol=1e-8, dt=None, adaptive=
     ctx = SimpleNamespace(f=f, p=p, t0=t0, u0=u0, f0=f0, norm=ScaledNorm(atol, rtol), atol=atol, rtol=rtol,
                           stats=stats, adaptive=adaptive, dense=False, options=options)
     st = alg.make_stepper(ctx)
+    if hasattr(st, "initialize"):
+        u0 = st.initialize(t0, u0)
+        f0 = f(u0, p, t0)
     t, u, h = t0, u0, (dt if dt is not None else (tf - t0) * 1e-6)
     q = alg.error_order
     for _ in range(maxiters):
         if t >= tf:
-            return SimpleNamespace(t=t, u=u, stats=stats)
+            return SimpleNamespace(t=t, u=u, stats=stats, u0=u0)
         h = min(h, tf - t)
         u1, E, f1, seg = st.step(t, u, f0, h)
         if not adaptive or E <= 1:

@@ -17,7 +17,7 @@ and dense output). With ``d = 1 / (2 + sqrt 2)``, ``e32 = 6 + sqrt 2`` and
 With a mass matrix ``M`` (``M u' = f``, ``M`` may be singular: index-1 DAEs)
 ``W = M - h d J`` and ``k1, k2`` are multiplied by ``M`` where they enter the
 right-hand sides (Hairer & Wanner, *Solving ODEs II*, section VI.4), as in
-OrdinaryDiffEq.jl's Rosenbrock23. The initial state must then be consistent.
+OrdinaryDiffEq.jl's Rosenbrock23. ``initialize(t0, u0)`` makes the initial state consistent (solvers/ode/stiff/dae.py).
 
 and the dense output ``u(t + s h) = u + h (s(1-s) k1 + s(s-2d) k2) / (1 - 2d)``.
 The propagated solution is second order (L-stable W-method), the error
@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from solvers._nm import is_finite_real, nm
+from solvers.ode.stiff.dae import consistent_initial_state
 from solvers.ode.stiff.jacobian import make_jacobian, time_derivative
 from solvers.ode.stiff.linsolve import factorize
 
@@ -121,6 +122,12 @@ class Rosenbrock23Stepper:
         u0 = ctx.u0
         one = nm.one(nm.value(u0).flat[0] if isinstance(nm.value(u0), np.ndarray) else nm.value(u0))
         self.d, self.e32 = _coefficients(one)
+
+    def initialize(self, t0: Any, u0: Any) -> Any:
+        """A consistent initial state for a singular mass matrix (algebraic variables solved by Newton)."""
+        if self.M is None:
+            return u0
+        return consistent_initial_state(self.f, self.jac, u0, self.p, t0, self.M)
 
     def _count(self, name: str, k: int = 1) -> None:
         setattr(self.stats, name, getattr(self.stats, name, 0) + k)
