@@ -182,3 +182,81 @@ def test_consistent_init_refuses_non_semi_explicit_mass_matrix():
     M = np.array([[1.0, 0.0], [1.0, 0.0]])  # no zero row, one zero column
     with pytest.raises(ValueError, match="semi-explicit"):
         consistent_initial_state(lambda u, p, t: u, lambda u, p, t: np.eye(2), np.zeros(2), None, 0.0, M)
+
+
+# ---------------------------------------------------------------- Rodas4
+
+def _orders(errs):
+    return [math.log2(errs[i] / errs[i + 1]) for i in range(len(errs) - 1)]
+
+
+def test_rodas4_order_four_autonomous_and_non_autonomous():
+    import scipy.linalg as sl
+
+    from solvers.ode.stiff import Rodas4
+
+    A = np.array([[0.0, -1.0], [1.0, -0.5]])
+    u0 = np.array([1.0, 0.0])
+    ex = sl.expm(2 * A) @ u0
+    errs = [np.abs(drive(Rodas4(), lambda u, p, t: A @ u, u0, (0.0, 2.0), dt=2.0 / n, adaptive=False).u - ex).max()
+            for n in (10, 20, 40, 80)]
+    assert all(3.8 < o < 4.3 for o in _orders(errs)), errs
+
+    def g(u, p, t):  # u' = -2 (u - sin t): exercises the time derivative T
+        return (u - np.sin(t)) * -2.0
+
+    def exact(t):
+        return (4 * np.sin(t) - 2 * np.cos(t)) / 5 + 1.4 * np.exp(-2 * t)
+
+    errs = [abs(drive(Rodas4(), g, np.array([1.0]), (0.0, 1.0), dt=1.0 / n, adaptive=False).u[0] - exact(1.0))
+            for n in (5, 10, 20, 40)]
+    assert all(3.6 < o < 4.5 for o in _orders(errs)), errs
+
+
+@pytest.mark.parametrize("dae", [False, True])
+def test_rodas4_rober_t40(rober_ref40, dae):
+    from solvers.ode.stiff import Rodas4
+
+    opts = {"mass_matrix": np.diag([1.0, 1.0, 0.0])} if dae else {}
+    sol = drive(Rodas4(), rober_dae if dae else rober, np.array([1.0, 0.0, 0.0]), (0.0, 40.0), rtol=1e-8,
+                atol=1e-12, **opts)
+    rel = np.abs(sol.u - rober_ref40) / np.maximum(np.abs(rober_ref40), 1e-10)
+    assert rel.max() < 1e-5
+    assert sol.stats.naccept < 600
+
+
+def test_rodas4_dense_output_third_order_inside_the_step():
+    from solvers.ode.stiff import Rodas4
+    from solvers.ode.stiff.rodas import RosenbrockStepper
+    from solvers.ode.steppers import ScaledNorm
+    from solvers.ode.solution import Stats
+    from types import SimpleNamespace
+
+    A = np.array([[0.0, -1.0], [1.0, -0.5]])
+    import scipy.linalg as sl
+
+    errs = []
+    for h in (0.2, 0.1, 0.05):
+        ctx = SimpleNamespace(f=lambda u, p, t: A @ u, p=None, u0=np.array([1.0, 0.0]), norm=ScaledNorm(1e-8, 1e-8),
+                              stats=Stats(), options={})
+        st = RosenbrockStepper(Rodas4(), ctx)
+        _, _, _, seg = st.step(0.0, ctx.u0, None, h)
+        errs.append(np.abs(seg(0.5) - sl.expm(0.5 * h * A) @ ctx.u0).max())
+        d_err = np.abs(seg.derivative(0.5) - A @ (sl.expm(0.5 * h * A) @ ctx.u0)).max()
+        assert d_err < 10 * h ** 3
+    assert all(o > 3.5 for o in _orders(errs)), errs  # local error O(h^4) of a 3rd-order interpolant
+
+
+def test_rodas4_dual_parameter_sensitivity_matches_finite_differences():
+    from solvers.ode.stiff import Rodas4
+
+    u0 = np.array([1.0, 0.0, 0.0])
+
+    def final(k3):
+        return drive(Rodas4(), rober, u0, (0.0, 1.0), p=(0.04, 3e7, k3), rtol=1e-9, atol=1e-13, dt=1e-6).u
+
+    d = nm.derivative(final, 1e4)
+    dv = np.asarray(d, dtype=float)
+    step = 1.0
+    fd = (final(1e4 + step) - final(1e4 - step)) / (2 * step)
+    assert np.allclose(dv, fd, rtol=1e-3, atol=1e-12)
