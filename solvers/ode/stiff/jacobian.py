@@ -6,6 +6,8 @@
 * ``autodiff="forward"`` (default): ``nm.jacobian`` on the state, chunked
   forward mode; nested differentiation (a Dual parameter outside) works because
   ``nm.jacobian`` creates a fresh, ordered tag per call;
+  a state type forward mode cannot seed (a ``MeasurementArray``) is
+  differentiated at its primal value (see ``_forward``);
 * ``autodiff="finite"``: forward differences with step ``sqrt(eps) max(1, |u_j|)``
   (plain float states only).
 """
@@ -25,7 +27,18 @@ def _forward(f: Callable) -> Callable:
     import numeric
 
     def jac(u: Any, p: Any, t: Any) -> Any:
-        return numeric.jacobian(lambda x: f(x, p, t), u)
+        try:
+            return numeric.jacobian(lambda x: f(x, p, t), u)
+        except TypeError:
+            # a state type forward mode cannot seed (a MeasurementArray): the Jacobian at
+            # the primal state. The iteration matrix then omits dJ/du terms of the
+            # state's own perturbations -- exact for linear f; for nonlinear f an
+            # O(h^2)-per-step difference in the propagated perturbation (W-methods
+            # such as Rosenbrock23 keep their order for any J).
+            v = nm.value(u)
+            if v is u:
+                raise
+            return numeric.jacobian(lambda x: f(x, p, t), v)
 
     return jac
 
@@ -64,5 +77,12 @@ def make_jacobian(f: Callable, options: dict) -> Callable:
 
 
 def time_derivative(f: Callable, u: Any, p: Any, t: Any) -> Any:
-    """``d f(u, p, t) / dt`` by forward mode on the time."""
-    return nm.derivative(lambda s: f(u, p, s), t)
+    """``d f(u, p, t) / dt`` by forward mode on the time (at the primal state when the
+    state's type cannot carry the time's dual, as for the Jacobian)."""
+    try:
+        return nm.derivative(lambda s: f(u, p, s), t)
+    except TypeError:
+        v = nm.value(u)
+        if v is u:
+            raise
+        return nm.derivative(lambda s: f(v, p, s), t)

@@ -26,6 +26,7 @@ class Factorization:
         if isinstance(W, np.ndarray) and W.dtype.kind in "fc":
             self.kind = "lapack"
             self.lu = scipy.linalg.lu_factor(W, check_finite=False)
+            self.W = W
         elif isinstance(W, np.ndarray):
             self.kind = "generic"
             self.lu = linalg.lu_factor(W)
@@ -37,10 +38,13 @@ class Factorization:
     def solve(self, b: Any) -> Any:
         _count(self.stats, "nsolve")
         if self.kind == "lapack":
-            b = np.asarray(b)
-            if b.dtype.kind in "fc":
-                return scipy.linalg.lu_solve(self.lu, b, check_finite=False)
-            return linalg.lu_solve((self.lu[0].astype(object), self.lu[1]), b)
+            if isinstance(b, np.ndarray):
+                if b.dtype.kind in "fc":
+                    return scipy.linalg.lu_solve(self.lu, b, check_finite=False)
+                return linalg.lu_solve((self.lu[0].astype(object), self.lu[1]), b)
+            # another array type (DualArray, MeasurementArray) on a float matrix: its own
+            # np.linalg.solve (through __array_function__) keeps its derivative/uncertainty part
+            return np.linalg.solve(self.W, b)
         if self.kind == "generic":
             return linalg.lu_solve(self.lu, b)
         return np.linalg.solve(self.lu, b)
