@@ -277,3 +277,32 @@ def test_measurement_array_state_through_a_stiff_solve_matches_linear_propagatio
     assert type(s.u).__name__ == "MeasurementArray"
     assert np.allclose(nm.value(s.u), E @ [1.0, 2.0], rtol=tol)
     assert np.allclose(nm.cov(s.u), E @ np.diag([0.01, 0.04]) @ E.T, rtol=2 * tol, atol=1e-12)
+
+
+# ------------------------------------------------ standard stiff test problems
+
+def vdp_scaled(u, p, t):
+    # Van der Pol in Hairer-Wanner's scaled form, eps = 1/mu^2 = 1e-6 (mu = 1e3 in that scaling)
+    return np.array([u[1], ((1 - u[0] ** 2) * u[1] - u[0]) / 1e-6])
+
+
+# IVP test set (Mazzia & Magherini, Bari), problem "vdpol", eps = 1e-6, y(0) = (2, 0), t = 2
+VDP_REF = np.array([0.1706167732170483e1, -0.8928097010247975e0])
+
+
+@pytest.mark.parametrize("name,tol,bound", [("Rodas4", 1e-7, 1e-5), ("Rosenbrock23", 1e-5, 3e-3)])
+def test_van_der_pol_stiff_against_the_test_set_reference(name, tol, bound):
+    import solvers.ode.stiff as stiff
+
+    s = drive(getattr(stiff, name)(), vdp_scaled, np.array([2.0, 0.0]), (0.0, 2.0), rtol=tol, atol=tol)
+    assert np.abs(s.u - VDP_REF).max() / np.abs(VDP_REF).max() < bound
+
+
+@pytest.mark.slow
+def test_rodas4_rober_t1e5_against_tight_radau():
+    from solvers.ode.stiff import Rodas4
+
+    ref = scipy.integrate.solve_ivp(lambda t, y: rober(y, None, t), (0, 1e5), [1.0, 0, 0], method="Radau",
+                                    rtol=1e-12, atol=1e-16).y[:, -1]
+    s = drive(Rodas4(), rober, np.array([1.0, 0.0, 0.0]), (0.0, 1e5), rtol=1e-8, atol=1e-14)
+    assert np.all(np.abs(s.u - ref) <= 1e-6 * np.abs(ref))
