@@ -306,3 +306,32 @@ def test_rodas4_rober_t1e5_against_tight_radau():
                                     rtol=1e-12, atol=1e-16).y[:, -1]
     s = drive(Rodas4(), rober, np.array([1.0, 0.0, 0.0]), (0.0, 1e5), rtol=1e-8, atol=1e-14)
     assert np.all(np.abs(s.u - ref) <= 1e-6 * np.abs(ref))
+
+
+def hires(y, p, t):
+    # HIRES (Schaefer 1975), as in the IVP test set (Mazzia & Magherini, release 2.4, problem "hires")
+    return np.array([
+        -1.71 * y[0] + 0.43 * y[1] + 8.32 * y[2] + 0.0007,
+        1.71 * y[0] - 8.75 * y[1],
+        -10.03 * y[2] + 0.43 * y[3] + 0.035 * y[4],
+        8.32 * y[1] + 1.71 * y[2] - 1.12 * y[3],
+        -1.745 * y[4] + 0.43 * y[5] + 0.43 * y[6],
+        -280 * y[5] * y[7] + 0.69 * y[3] + 1.71 * y[4] - 0.43 * y[5] + 0.69 * y[6],
+        280 * y[5] * y[7] - 1.81 * y[6],
+        -280 * y[5] * y[7] + 1.81 * y[6],
+    ])  # fmt: skip
+
+
+# IVP test set reference at t = 321.8122 (RADAU5 at rtol = atol = 1.1e-18, quadruple precision)
+HIRES_REF = np.array([0.7371312573325668e-3, 0.1442485726316185e-3, 0.5888729740967575e-4, 0.1175651343283149e-2,
+                      0.2386356198831331e-2, 0.6238968252742796e-2, 0.2849998395185769e-2, 0.2850001604814231e-2])
+
+
+@pytest.mark.parametrize("name,tol,bound", [("Rodas4", 1e-8, 1e-5), ("Rosenbrock23", 1e-6, 1e-3)])
+def test_hires_against_the_test_set_reference(name, tol, bound):
+    import solvers.ode.stiff as stiff
+
+    y0 = np.array([1.0, 0, 0, 0, 0, 0, 0, 0.0057])
+    s = drive(getattr(stiff, name)(), hires, y0, (0.0, 321.8122), rtol=tol, atol=tol * 1e-2)
+    rel = np.abs(s.u - HIRES_REF) / np.abs(HIRES_REF)
+    assert rel.max() < bound, rel
