@@ -30,6 +30,7 @@ from solvers.ode import (
 from solvers.ssa import Direct, JumpProblem, JumpSolution, SortingDirect, TauLeaping
 from solvers.sde import SRA1, BrownianPath, EulerMaruyama, Milstein, SDEProblem, SDESolution
 from solvers.ensemble import EnsembleProblem, EnsembleSolution, ensemble_summary
+from solvers.ode.stiff import Rodas4, Rosenbrock23
 
 __all__ = [
     "solve", "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
@@ -39,3 +40,4 @@ __all__ = [
     "SDEProblem", "SDESolution", "EulerMaruyama", "Milstein", "SRA1", "BrownianPath",
     "EnsembleProblem", "EnsembleSolution", "ensemble_summary",
 ]  # fmt: skip
+__all__ += ["Rosenbrock23", "Rodas4"]

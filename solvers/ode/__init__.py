@@ -10,9 +10,11 @@ from solvers.ode.extrapolation import GBS
 from solvers.ode.integrator import ODEIntegrator
 from solvers.ode.problem import ODEProblem
 from solvers.ode.solution import ODESolution, ReturnCode, Stats
+from solvers.ode.stiff import Rodas4, Rosenbrock23
 
 __all__ = [
     "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
     "ExplicitRK", "Euler", "Midpoint", "RK4", "BS3", "DP5", "Tsit5", "Vern7", "Vern9", "GBS",
     "ContinuousCallback", "DiscreteCallback", "CallbackSet",
 ]  # fmt: skip
+__all__ += ["Rosenbrock23", "Rodas4"]

@@ -1,0 +1,6 @@
+"""Stiff ODE methods (Rosenbrock, later SDIRK/BDF) and their Jacobian and linear-algebra helpers."""
+
+from solvers.ode.stiff.rodas import Rodas4
+from solvers.ode.stiff.rosenbrock import Rosenbrock23
+
+__all__ = ["Rosenbrock23", "Rodas4"]
