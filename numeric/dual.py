@@ -49,7 +49,7 @@ from numeric import functions as F
 from numeric.backend import is_array
 from numeric.protocol import new_order
 from numeric.rules import (ARITHMETIC, CUSTOM, RULES, constant_partial, install_operators,
-                           lift_constants, lookup)
+                           lift_constants, lookup, nan_safe_scale)
 
 __all__ = ["Dual"]
 
@@ -317,7 +317,7 @@ def _chain(rule, args, vals, tag):
     p = None
     for i, a in enumerate(args):
         if type(a) is Dual and a._nm_order == tag:
-            term = rule.partials[i](ans, *vals) * a._p
+            term = nan_safe_scale(rule.partials[i](ans, *vals), a._p)
             p = term if p is None else p + term
     return Dual._new(ans, p, tag)
 
@@ -381,9 +381,9 @@ def _make_unary(rule):
         r = _object_new(Dual)
         r.value = ans
         try:
-            r._p = d(ans, v) * self._p if c is None else (self._p if c == 1 else -self._p)
+            r._p = nan_safe_scale(d(ans, v), self._p) if c is None else (self._p if c == 1 else -self._p)
         except (ZeroDivisionError, OverflowError):  # singular point: IEEE inf/nan, as NumPy
-            r._p = _ieee(lambda a, x, p: d(a, x) * p, ans, v, self._p)
+            r._p = _ieee(lambda a, x, p: nan_safe_scale(d(a, x), p), ans, v, self._p)
         r._nm_order = self._nm_order
         return r
 
@@ -417,7 +417,8 @@ def _make_binary(rule, reflected: bool):
                 r = _object_new(Dual)
                 r.value = ans
                 if c0 is None:
-                    r._p = d0(ans, xv, yv) * x._p + d1(ans, xv, yv) * y._p
+                    r._p = (nan_safe_scale(d0(ans, xv, yv), x._p)
+                            + nan_safe_scale(d1(ans, xv, yv), y._p))
                 else:  # add, sub: partials +-1, no multiplication
                     r._p = x._p + y._p if c1 == 1 else x._p - y._p
                 r._nm_order = self._nm_order
@@ -428,10 +429,12 @@ def _make_binary(rule, reflected: bool):
                 v, o = lift_constants((v, o))
             if reflected:
                 ans = f(o, v)
-                p = d1(ans, o, v) * self._p if c1 is None else (self._p if c1 == 1 else -self._p)
+                p = (nan_safe_scale(d1(ans, o, v), self._p) if c1 is None
+                     else (self._p if c1 == 1 else -self._p))
             else:
                 ans = f(v, o)
-                p = d0(ans, v, o) * self._p if c0 is None else (self._p if c0 == 1 else -self._p)
+                p = (nan_safe_scale(d0(ans, v, o), self._p) if c0 is None
+                     else (self._p if c0 == 1 else -self._p))
             r = _object_new(Dual)
             r.value = ans
             r._p = p

@@ -42,7 +42,8 @@ from numeric.arraybase import ArrayAttributes
 from numeric.backend import is_array, namespace
 from numeric.dual import _LOSS, _UFUNC_NAMES, Dual, _dispatch
 from numeric.protocol import new_order
-from numeric.rules import ARITHMETIC, RULES, install_operators, lift_constants, lookup
+from numeric.rules import (ARITHMETIC, RULES, install_operators, lift_constants, lookup,
+                           nan_safe_scale)
 
 __all__ = ["DualArray"]
 
@@ -228,7 +229,7 @@ class DualArray(ArrayAttributes):
                 if type(d) is int and d in (1, -1):  # add / sub: no multiplication needed
                     term, new = (pa, False) if d == 1 else (-pa, True)
                 else:
-                    term, new = _col(d) * pa, True
+                    term, new = nan_safe_scale(_col(d), pa), True
                 if p is None:
                     p, fresh = term, new
                 elif fresh and type(p) is np.ndarray and type(term) is np.ndarray \

@@ -42,7 +42,8 @@ import numpy as np
 from numeric import functions as F
 from numeric.protocol import innermost, one, zero
 
-__all__ = ["Rule", "RULES", "ARITHMETIC", "indicator", "register", "unregister", "lookup"]
+__all__ = ["Rule", "RULES", "ARITHMETIC", "indicator", "register", "unregister", "lookup",
+           "nan_safe_scale"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,32 @@ def _pow_at_zero(y):
     # 0**(y-1) for y < 1, y != 0: IEEE (as NumPy) rather than Python's ZeroDivisionError.
     with np.errstate(divide="ignore", invalid="ignore"):
         return float(y * np.power(0.0, y - 1))
+
+
+def nan_safe_scale(d: Any, p: Any) -> Any:
+    """``d * p`` where a structurally zero partial stays exactly 0 even if *d* is inf/nan.
+
+    ForwardDiff's NaN-safe mode, as the default (docs/decisions.md): the local
+    derivative *d* of one operand must not poison the partials of seeds that never
+    reached it (``x[0]*x[0] + x[1]*x[1]`` at ``[nan, 1]`` has gradient ``[nan, 2]``).
+    The finite case, the common one, costs one check on *d* (not on the partials).
+    """
+    t = d * p
+    td = type(d)
+    if td is float or td is np.float64:
+        if d - d == 0:
+            return t
+    elif td is np.ndarray and d.dtype.kind == "f":
+        if np.isfinite(d).all():
+            return t
+    else:
+        return t
+    tp = type(p)
+    if tp is float or tp is int or tp is np.float64:
+        return 0.0 if p == 0 else t
+    if tp is np.ndarray and type(t) is np.ndarray:
+        return np.where(p == 0, np.zeros((), t.dtype), t)
+    return t
 
 
 def lift_constants(args: tuple) -> tuple:

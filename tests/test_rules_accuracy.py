@@ -181,3 +181,31 @@ def test_brentq_with_a_dual_parameter_is_honest():
     # On purpose through nm.value: the root is right (a float, no derivative claimed).
     root = so.brentq(lambda x: np.square(x) - 2.0 if np.isfinite(x) else np.nan, 0.0, 10.0)
     assert root == pytest.approx(math.sqrt(2.0), rel=1e-12)
+
+
+# -- NaN-safe forward mode: structurally zero seeds contribute exactly zero ----------------
+
+NAN_SAFE = [
+    (lambda x: x[0] * x[0] + x[1] * x[1], [np.nan, 1.0], [np.nan, 2.0]),
+    (lambda x: np.sum(x * x), [np.nan, 1.0], [np.nan, 2.0]),
+    (lambda x: np.sqrt(x[0]) + x[1] * x[1], [0.0, 1.0], [np.inf, 2.0]),
+    (lambda x: np.sum(np.sqrt(x)), [0.0, 1.0], [np.inf, 0.5]),
+    (lambda x: np.log(x[0]) + 3 * x[1], [0.0, 2.0], [np.inf, 3.0]),
+]
+
+
+@pytest.mark.parametrize("f, x, want", NAN_SAFE)
+@pytest.mark.parametrize("chunk", [None, 1])
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_forward_mode_is_nan_safe(f, x, want, chunk):
+    # Was [nan, nan] (a nan/inf local derivative times a zero seed).
+    g = nm.gradient(f, np.array(x), chunk=chunk)
+    np.testing.assert_array_equal(g, want)
+
+
+@pytest.mark.parametrize("f, x, want", NAN_SAFE[:3])
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_forward_and_reverse_agree_when_nan_safe(f, x, want):
+    fwd = nm.gradient(f, np.array(x))
+    rev = nm.gradient(f, np.array(x), mode="reverse")
+    np.testing.assert_array_equal(fwd, rev)
