@@ -245,9 +245,11 @@ class MeasurementArray(ArrayAttributes):
         if self.diag:
             J = _abs_masked(J, self.src, self.val)
         k = J.size // n if J.size else 0
-        v = norm(self.val) ** 2
-        p = norm(J) ** 2 * k if k else 0.0
-        return (v + p) ** 0.5
+        v = norm(self.val)
+        p = norm(J) * math.sqrt(k) if k else 0.0
+        if type(v) is float and type(p) is float:
+            return math.hypot(v, p)              # no overflow of the squares
+        return (v * v + p * p) ** 0.5
 
     def _nm_apply(self, name: str, args: tuple) -> Any:
         return apply_rule(measurement_rule(name), args)
@@ -908,12 +910,12 @@ def _times(g: Any, J: Any) -> Any:
             return J
         if g == -1:
             return -J
-    out = g * J
     if type(g) is np.ndarray and g.dtype.kind == "f" and not np.isfinite(g).all():
         # a singular local derivative times an exactly zero component contributes 0
         # (sqrt(x - x) is 0 ± 0), as for scalars
-        out = np.where(J == 0, 0.0, out)
-    return out
+        with np.errstate(invalid="ignore"):
+            return np.where(J == 0, 0.0, g * J)
+    return g * J
 
 
 def apply_rule(rule, args: tuple) -> Any:

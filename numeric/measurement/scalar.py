@@ -350,7 +350,9 @@ class Measurement:
 
         e = self.err
         v = norm(self.val)
-        return (v * v + e * e) ** 0.5 if e != 0 else v
+        if e == 0:
+            return v
+        return math.hypot(v, e) if type(v) is float and type(e) is float else (v * v + e * e) ** 0.5
 
     def _nm_apply(self, name: str, args: tuple) -> Any:
         r = measurement_rule(name)
