@@ -108,3 +108,35 @@ def swapaxes_args(ndim: int, axis1: int, axis2: int) -> tuple:
     a, b = axis1 % ndim, axis2 % ndim
     order[a], order[b] = order[b], order[a]
     return tuple(order)
+
+
+class UnsupportedArrayFunction(TypeError):
+    """A NumPy function that no array rule covers for a metanum number type.
+
+    A ``TypeError`` (what NumPy raises when no ``__array_function__`` handles a
+    call), with a message naming the function and how to proceed.
+    """
+
+
+def refuse(func: Any, cls: type, types: Any) -> Any:
+    """``NotImplemented`` when another type in *types* may handle *func*, else raise.
+
+    Array types call this from ``__array_function__`` for a function without a
+    rule: mixed calls keep NumPy's protocol (the other type gets its turn), and
+    a call on metanum's type alone raises :class:`UnsupportedArrayFunction`
+    instead of NumPy's anonymous "no implementation found".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> refuse(np.unwrap, object, [int]) is NotImplemented
+    True
+    """
+    if not all(issubclass(t, cls) for t in types):
+        return NotImplemented
+    name = getattr(func, "__module__", "numpy") + "." + getattr(func, "__name__", str(func))
+    name = name.replace("numpy.core.", "numpy.").replace("numpy._core.", "numpy.")
+    raise UnsupportedArrayFunction(
+        f"{name} has no derivative rule for {next(iter(types)).__name__}: metanum will not guess one. "
+        f"Write the computation with supported NumPy functions, call it on nm.value(x) if no "
+        f"derivative or uncertainty is needed, or declare its derivative with nm.custom_rule.")

@@ -373,7 +373,7 @@ class DualArray(ArrayAttributes):
     def __array_function__(self, func, types, args, kwargs):
         impl = _HANDLED.get(func)
         if impl is None:
-            return NotImplemented
+            return arrayrules.refuse(func, DualArray, types)
         return impl(*args, **kwargs)
 
 

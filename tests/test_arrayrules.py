@@ -118,3 +118,14 @@ def test_prod_hessian(mode):
     x0 = np.array([0.0, 2.0, 3.0])
     H0 = nm.hessian(lambda z: np.prod(z), x0, mode=mode)
     np.testing.assert_allclose(H0, [[0, 3, 2], [3, 0, 0], [2, 0, 0]], atol=1e-14)
+
+
+def test_function_without_rule_refuses_naming_it_and_custom_rule():
+    from numeric.arrayrules import UnsupportedArrayFunction
+    x = np.array([0.1, 3.0, 6.5])
+    with pytest.raises(UnsupportedArrayFunction, match=r"numpy\.unwrap.*nm\.custom_rule"):
+        nm.gradient(lambda z: np.sum(np.unwrap(z)), x, mode="forward")
+    with pytest.raises(UnsupportedArrayFunction, match=r"numpy\.unwrap.*nm\.custom_rule"):
+        nm.gradient(lambda z: np.sum(np.unwrap(z)), x, mode="reverse")
+    with pytest.raises(UnsupportedArrayFunction, match=r"unwrap.*MeasurementArray"):
+        np.unwrap(measurements(x, 0.1 * np.ones(3)))

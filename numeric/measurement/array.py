@@ -50,6 +50,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from numeric import arrayrules
 from numeric.arraybase import ArrayAttributes
 from numeric import functions as F
 from numeric.backend import is_array, namespace
@@ -464,7 +465,7 @@ class MeasurementArray(ArrayAttributes):
             return impl(*args, **kwargs)
         if func in _DUAL_HANDLED:
             return _via_dualarray(func, args, kwargs)
-        return NotImplemented
+        return arrayrules.refuse(func, MeasurementArray, types)
 
 
 _PRIMAL_UFUNCS = {

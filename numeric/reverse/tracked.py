@@ -49,6 +49,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from numeric import arrayrules
 from numeric.arraybase import ArrayAttributes
 from numeric import functions as F
 from numeric.backend import is_array
@@ -569,7 +570,7 @@ class _Common:
     def __array_function__(self, func, types, args, kwargs):
         impl = HANDLED.get(func)
         if impl is None:
-            return NotImplemented
+            return arrayrules.refuse(func, _Common, types)
         return impl(*args, **kwargs)
 
 
