@@ -292,3 +292,20 @@ def test_library_trajectory_equals_an_independent_hand_written_direct_method():
         xs.append((s, i, r))
     sol = solve(sir(300, 10, beta, gamma, 100.0), Direct(), seed=2718)
     assert np.array_equal(sol.t[:-1], ts) and np.array_equal(sol.u[:-1], xs)
+
+
+@pytest.mark.parametrize("alg", [Direct(), SortingDirect(), TauLeaping(0.5)],
+                         ids=["direct", "sorting", "tau"])
+@pytest.mark.parametrize("compiled", [True, False], ids=["numba", "python"])
+def test_counts_beyond_int64_stop_with_a_return_code_not_a_wrapped_count(alg, compiled):
+    if compiled and isinstance(alg, Direct) and not isinstance(alg, SortingDirect):
+        pytest.xfail("issue 10: the generated mass-action Direct kernel (solvers/ssa/codegen.py) "
+                     "has no int64 overflow check yet")
+    # issue 10: each event adds 2**62 copies; before the fix the third event wrapped the
+    # count to a negative number and the run reported Success.
+    prob = JumpProblem.mass_action(x0=[0], reactions=[({}, {"X": 2**62}, 1.0)],
+                                   species=["X"], tspan=(0.0, 100.0))
+    sol = solve(prob, alg, seed=3, compiled=compiled)
+    assert sol.retcode == "Overflow" and not sol.success
+    assert "int64" in sol.message and "'X'" in sol.message
+    assert np.all(sol.u >= 0) and np.all(sol.u % 2**62 == 0)

@@ -31,7 +31,7 @@ from solvers.ssa.streams import as_generator
 
 __all__ = ["Direct", "SortingDirect", "TauLeaping", "run"]
 
-_RETCODES = {0: "Success", 1: "MaxIters"}
+_RETCODES = {0: "Success", 1: "MaxIters", 5: "Overflow"}
 _DEFAULT_MAX_EVENTS = 10**9
 
 
@@ -268,5 +268,11 @@ def run(prob, alg: Any = None, *, seed: Any = None, saveat: Any = None, save: st
     retcode = _RETCODES[int(status)]
     message = ("" if status == 0
                else f"stopped after max_events = {max_events} events at t = {t_end}")
+    if status == 5:
+        name = prob.species[bad] if 0 <= bad < len(prob.species) else f"#{bad}"
+        message = (f"the count of species {name!r} would leave the int64 range (about 9.2e18) "
+                   f"after t = {t_end}; the run stopped before that event, so the saved counts "
+                   "are exact. Rescale the model (counts in larger units) or use an ODE/SDE "
+                   "model at such copy numbers")
     return JumpSolution(np.asarray(ts), np.asarray(xs), prob.species, retcode, message,
                         {"events": int(events), "compiled": use_jit}, alg)

@@ -19,7 +19,8 @@ times of ``saveat`` (right-continuous: the state after every event at times
 
 Status codes (turned into return codes by :mod:`solvers.ssa.algorithms`):
 0 success, 1 event limit reached, 2 negative propensity, 3 non-finite
-propensity, 4 tau-leaping could not avoid negative counts.
+propensity, 4 tau-leaping could not avoid negative counts, 5 a species count
+would leave the int64 range (the event is not applied: never a wrapped count).
 
 Algorithms
 ----------
@@ -59,6 +60,20 @@ __all__ = ["mass_action_fill", "mass_action_one", "make_direct", "make_sorting_d
            "make_tau_leap", "make_user_fill"]
 
 _INF = math.inf
+_COUNT_MAX = 9223372036854775807          # int64 range: a count never wraps around
+_COUNT_MIN = -9223372036854775807 - 1
+_FLOAT_COUNT_LIMIT = 9.2e18               # tau-leap sums checked in float first
+
+
+@register_jitable
+def overflowing_species(x, vptr, vspecies, vchange, j):
+    """The first species whose count reaction *j* would push out of int64, or -1."""
+    for q in range(vptr[j], vptr[j + 1]):
+        v = x[vspecies[q]]
+        c = vchange[q]
+        if (c > 0 and v > _COUNT_MAX - c) or (c < 0 and v < _COUNT_MIN - c):
+            return vspecies[q]
+    return -1
 
 
 @register_jitable
@@ -182,6 +197,11 @@ def make_direct(fill, grow=_grow, copy_row=copy_row):
                 acc += a[j]
             while a[j] == 0.0:      # rounding at the end of the sum: last reaction that can fire
                 j -= 1
+            over = overflowing_species(x, vptr, vspecies, vchange, j)
+            if over >= 0:
+                bad = over
+                status = 5
+                break
             for q in range(vptr[j], vptr[j + 1]):
                 x[vspecies[q]] += vchange[q]
             t = tnew
@@ -247,6 +267,7 @@ def make_sorting_direct(one=_mass_action_one_call, grow=_grow, copy_row=copy_row
             copy_row(xs, 0, x)
             n = 1
         status = 0
+        bad = -1
         events = 0
         while True:
             if events % 1024 == 0 or a0 <= 0.0:     # bound the drift of the running sum
@@ -284,6 +305,11 @@ def make_sorting_direct(one=_mass_action_one_call, grow=_grow, copy_row=copy_row
                     copy_row(xs, k, x)
                     k += 1
             j = perm[pos]
+            over = overflowing_species(x, vptr, vspecies, vchange, j)
+            if over >= 0:
+                bad = over
+                status = 5
+                break
             for q in range(vptr[j], vptr[j + 1]):
                 x[vspecies[q]] += vchange[q]
             for q in range(dptr[j], dptr[j + 1]):
@@ -323,7 +349,7 @@ def make_sorting_direct(one=_mass_action_one_call, grow=_grow, copy_row=copy_row
             ts[0] = t
             copy_row(xs, 0, x)
             n = 1
-        return ts[:n], xs[:n], t, events, status, -1
+        return ts[:n], xs[:n], t, events, status, bad
 
     return sorting_direct
 
@@ -368,11 +394,20 @@ def make_tau_leap(fill, grow=_grow, copy_row=copy_row):
                 ok = True
                 for s in range(ns):
                     v = x[s]
+                    vf = float(v)
+                    for j in range(nr):
+                        vf += float(fires[j]) * float(stoich[j, s])
+                    if not abs(vf) < _FLOAT_COUNT_LIMIT:
+                        bad = s
+                        status = 5
+                        break
                     for j in range(nr):
                         v += fires[j] * stoich[j, s]
                     xn[s] = v
                     if v < 0:
                         ok = False
+                if status != 0:
+                    break
                 if ok:
                     break
                 h *= 0.5
