@@ -298,9 +298,6 @@ def test_library_trajectory_equals_an_independent_hand_written_direct_method():
                          ids=["direct", "sorting", "tau"])
 @pytest.mark.parametrize("compiled", [True, False], ids=["numba", "python"])
 def test_counts_beyond_int64_stop_with_a_return_code_not_a_wrapped_count(alg, compiled):
-    if compiled and isinstance(alg, Direct) and not isinstance(alg, SortingDirect):
-        pytest.xfail("issue 10: the generated mass-action Direct kernel (solvers/ssa/codegen.py) "
-                     "has no int64 overflow check yet")
     # issue 10: each event adds 2**62 copies; before the fix the third event wrapped the
     # count to a negative number and the run reported Success.
     prob = JumpProblem.mass_action(x0=[0], reactions=[({}, {"X": 2**62}, 1.0)],

@@ -30,6 +30,7 @@ import pathlib
 import sys
 import tempfile
 from types import ModuleType
+from solvers.ssa.kernels import _COUNT_MAX, _COUNT_MIN
 
 __all__ = ["fill_source", "direct_source", "specialised_module", "MAX_REACTIONS"]
 
@@ -89,7 +90,16 @@ def direct_source(ptr, species, order, stoich) -> str:
     row = lambda ind, dst: [f"{ind}xs[{dst}, {s}] = x{s}" for s in range(ns)]  # noqa: E731
 
     def update(j, ind):
-        return [f"{ind}x{s} += {int(stoich[j][s])}" for s in range(ns) if stoich[j][s]]
+        # every count of reaction j is checked against the int64 range before any changes
+        # (status 5, as the generic kernels' overflowing_species), then the counts change
+        checks = []
+        for s in range(ns):
+            c = int(stoich[j][s])
+            if c:
+                bound = f"x{s} > {_COUNT_MAX - c}" if c > 0 else f"x{s} < {_COUNT_MIN - c}"
+                checks += [f"{ind}if {bound}:", f"{ind}    status = 5", f"{ind}    bad = {s}",
+                           f"{ind}    break"]
+        return checks + [f"{ind}x{s} += {int(stoich[j][s])}" for s in range(ns) if stoich[j][s]]
 
     L = ["def direct(x, t, tf, data, vptr, vspecies, vchange, rng, save_mode, saveat, max_events):",
          "    rates = data[0]"]
@@ -101,7 +111,7 @@ def direct_source(ptr, species, order, stoich) -> str:
           f"    xs = np.empty((cap, {ns}), dtype=x.dtype)",
           "    n = 0", "    k = 0",
           "    if save_mode == 0:", "        ts[0] = t"] + row("        ", 0) + ["        n = 1"]
-    L += ["    status = 0", "    events = 0", "    while True:"]
+    L += ["    status = 0", "    bad = -1", "    events = 0", "    while True:"]
     L += _propensity_lines(ptr, species, order, "        ")
     L += ["        atot = 0.0"] + [f"        atot += q{j}" for j in range(nr)]
     L += ["        if atot == _INF or atot != atot:", "            status = 3", "            break",
@@ -142,7 +152,7 @@ def direct_source(ptr, species, order, stoich) -> str:
           "            ts[k] = saveat[k]"] + row("            ", "k") + [
           "            k += 1", "        n = k",
           "    if save_mode == 2:", "        ts[0] = t"] + row("        ", 0) + ["        n = 1",
-          "    return ts[:n], xs[:n], t, events, status, -1"]
+          "    return ts[:n], xs[:n], t, events, status, bad"]
     return "\n".join(L) + "\n"
 
 
