@@ -10,7 +10,7 @@ import pytest
 import scipy.integrate
 
 import numeric as nm
-from solvers.ode.stiff import Rosenbrock23
+from solvers.ode.stiff import Rodas4, Rosenbrock23
 from tests._stiff_driver import drive
 
 
@@ -159,12 +159,23 @@ def test_rosenbrock23_rober_as_dae_with_singular_mass_matrix(rober_ref40):
     assert abs(sol.u.sum() - 1.0) < 1e-12  # the algebraic equation holds to rounding
 
 
-def test_rosenbrock23_refuses_the_old_loop_clearly():
+@pytest.mark.parametrize("alg", [Rosenbrock23(), Rodas4()], ids=["Rosenbrock23", "Rodas4"])
+def test_solve_runs_the_stiff_methods_through_the_protocol_loop(alg, rober_ref40):
     import solvers
 
-    prob = solvers.ODEProblem(lambda u, p, t: -u, np.array([1.0]), (0.0, 1.0))
-    with pytest.raises(TypeError, match="stepper protocol"):
-        solvers.solve(prob, Rosenbrock23())
+    prob = solvers.ODEProblem(rober, np.array([1.0, 0.0, 0.0]), (0.0, 40.0))
+    sol = solvers.solve(prob, alg, rtol=1e-6, atol=1e-10)
+    assert sol.retcode == solvers.ReturnCode.Success
+    rel = np.abs(sol.u[-1] - rober_ref40) / np.abs(rober_ref40)
+    assert rel.max() < 2e-4
+    # the same problem as a DAE, with an inconsistent y3(0): solve makes it consistent first
+    dae = solvers.ODEProblem(rober_dae, np.array([1.0, 0.0, 0.5]), (0.0, 40.0),
+                             mass_matrix=np.diag([1.0, 1.0, 0.0]))
+    sol = solvers.solve(dae, alg, rtol=1e-6, atol=1e-10)
+    assert sol.retcode == solvers.ReturnCode.Success
+    assert abs(sol.u[0][2]) < 1e-14
+    rel = np.abs(sol.u[-1] - rober_ref40) / np.maximum(np.abs(rober_ref40), 1e-10)
+    assert rel.max() < 2e-4
 
 
 def test_rosenbrock23_dae_inconsistent_start_is_made_consistent(rober_ref40):

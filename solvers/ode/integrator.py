@@ -46,7 +46,7 @@ _INF = float("inf")
 METHOD_OPTIONS = frozenset({"jac", "jac_prototype", "sparse", "linsolve", "autodiff", "mass_matrix"})
 _STIFF_HINT = (
     "; the problem may be stiff (explicit methods need tiny steps there): try a stiff "
-    "(implicit or Rosenbrock) method, or raise maxiters"
+    "method (solvers.Rodas4() or solvers.Rosenbrock23()), or raise maxiters"
 )
 
 

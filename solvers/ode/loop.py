@@ -42,6 +42,15 @@ def run_protocol(s: Any, dtr: Any) -> Any:
     own = bool(getattr(s.alg, "own_controller", False))
     accept_hook, reject_hook = getattr(stepper, "accept", None), getattr(stepper, "reject", None)
     t, u, k1 = s.t0, s.u, s.k1
+    initialize = getattr(stepper, "initialize", None)  # e.g. consistent algebraic variables (DAEs)
+    if initialize is not None:
+        u0 = initialize(t, u)
+        if u0 is not u:
+            u, k1 = u0, s.f(u0, s.p, t)
+            s.stats.nf += 1
+            for i, x in enumerate(s.us):  # the saved initial point is the consistent state
+                if x is s.u:
+                    s.us[i] = u0
     stop_i, last_rejected = 0, False
     for _ in range(s.maxiters):
         tv = nm.value(t)

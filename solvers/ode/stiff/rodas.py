@@ -97,6 +97,7 @@ class Rodas4:
     adaptive: bool = field(default=True, init=False)
     needs_jacobian: bool = field(default=True, init=False)
     own_controller: bool = field(default=False, init=False)
+    supports_mass_matrix: bool = field(default=True, init=False)
     tableau = RODAS4
 
     def make_stepper(self, ctx: Any, *legacy: Any) -> "RosenbrockStepper":

@@ -78,6 +78,7 @@ class Rosenbrock23:
     adaptive: bool = field(default=True, init=False)
     needs_jacobian: bool = field(default=True, init=False)
     own_controller: bool = field(default=False, init=False)
+    supports_mass_matrix: bool = field(default=True, init=False)
 
     def make_stepper(self, ctx: Any, *legacy: Any) -> "Rosenbrock23Stepper":
         if legacy:
