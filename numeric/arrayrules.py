@@ -130,7 +130,7 @@ def refuse(func: Any, cls: type, types: Any) -> Any:
     Examples
     --------
     >>> import numpy as np
-    >>> refuse(np.unwrap, object, [int]) is NotImplemented
+    >>> refuse(np.unwrap, float, [int]) is NotImplemented
     True
     """
     if not all(issubclass(t, cls) for t in types):
@@ -207,6 +207,11 @@ def _repeat_t(ct, shape, repeats, axis=None):
 @_linear(np.diagonal, [((3, 3), {}), ((2, 4, 3), {"offset": 1, "axis1": 2, "axis2": 0})])
 def _diagonal_t(ct, shape, offset=0, axis1=0, axis2=1):
     return _scatter_back(np.diagonal, ct, shape, {"offset": offset, "axis1": axis1, "axis2": axis2})
+
+
+@_linear(np.diag, [((3,), {}), ((3,), {"k": -1}), ((3, 4), {"k": 1})])
+def _diag_t(ct, shape, k=0):
+    return _scatter_back(np.diag, ct, shape, {"k": k})
 
 
 def _pad_check(kwargs):
