@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["dot", "inner", "swapaxes_args"]
+__all__ = ["dot", "inner", "swapaxes_args", "LINEAR", "LinearRule", "dual_impl", "tape_ops",
+           "supported_table"]
 
 
 def _shape(x: Any) -> tuple:
@@ -129,7 +130,7 @@ def refuse(func: Any, cls: type, types: Any) -> Any:
     Examples
     --------
     >>> import numpy as np
-    >>> refuse(np.unwrap, object, [int]) is NotImplemented
+    >>> refuse(np.unwrap, float, [int]) is NotImplemented
     True
     """
     if not all(issubclass(t, cls) for t in types):
@@ -140,3 +141,206 @@ def refuse(func: Any, cls: type, types: Any) -> Any:
         f"{name} has no derivative rule for {next(iter(types)).__name__}: metanum will not guess one. "
         f"Write the computation with supported NumPy functions, call it on nm.value(x) if no "
         f"derivative or uncertainty is needed, or declare its derivative with nm.custom_rule.")
+
+
+# ---------------------------------------------------------------------------------
+# The table of linear primitives (issue 10, "One table for array functions").
+# Each entry: the NumPy function (also its application to a plain array) and its
+# TRANSPOSE, a function of the cotangent, the primal shape and the kwargs.  From
+# one entry, ``dual_impl`` gives the JVP of every "value + linear part with a
+# trailing axis" type and ``tape_ops`` the VJP recorded on a reverse-mode tape.
+# ---------------------------------------------------------------------------------
+
+import inspect  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from typing import Callable  # noqa: E402
+
+
+@dataclass(frozen=True)
+class LinearRule:
+    """A NumPy function linear in its first argument, and its transpose.
+
+    ``transpose(ct, shape, **kwargs)`` returns the cotangent of the operand
+    (shape *shape*) for the output cotangent *ct*.  ``samples`` are
+    ``(shape, kwargs)`` pairs the generic test runs the entry on.
+    """
+
+    func: Callable
+    transpose: Callable
+    samples: tuple = field(default=())
+    check: Callable | None = None     # raises for kwargs where the function is not linear
+
+
+LINEAR: dict = {}
+
+
+def _linear(func, samples, check=None):
+    def deco(transpose):
+        LINEAR[func] = LinearRule(func, transpose, tuple(samples), check)
+        return transpose
+    return deco
+
+
+def _scatter_back(func, ct, shape, kwargs):
+    """Transpose of a function that only copies elements: apply it to an index array."""
+    n = _size(shape)
+    idx = func(np.arange(1, n + 1).reshape(shape), **kwargs)   # 0 marks inserted constants
+    flat, c = np.ravel(idx), np.ravel(np.asarray(ct))
+    keep = flat > 0
+    out = np.bincount(flat[keep] - 1, weights=np.real(c[keep]), minlength=n)
+    if np.iscomplexobj(c):
+        out = out + 1j * np.bincount(flat[keep] - 1, weights=np.imag(c[keep]), minlength=n)
+    return out.reshape(shape)
+
+
+@_linear(np.tile, [((3,), {"reps": 2}), ((2, 3), {"reps": (2, 1, 2)})])
+def _tile_t(ct, shape, reps):
+    return _scatter_back(np.tile, ct, shape, {"reps": reps})
+
+
+@_linear(np.repeat, [((3,), {"repeats": 2}), ((2, 3), {"repeats": 3, "axis": 1}),
+                     ((2, 2), {"repeats": [1, 2], "axis": 0})])
+def _repeat_t(ct, shape, repeats, axis=None):
+    return _scatter_back(np.repeat, ct, shape, {"repeats": repeats, "axis": axis})
+
+
+@_linear(np.diagonal, [((3, 3), {}), ((2, 4, 3), {"offset": 1, "axis1": 2, "axis2": 0})])
+def _diagonal_t(ct, shape, offset=0, axis1=0, axis2=1):
+    return _scatter_back(np.diagonal, ct, shape, {"offset": offset, "axis1": axis1, "axis2": axis2})
+
+
+@_linear(np.diag, [((3,), {}), ((3,), {"k": -1}), ((3, 4), {"k": 1})])
+def _diag_t(ct, shape, k=0):
+    return _scatter_back(np.diag, ct, shape, {"k": k})
+
+
+def _pad_check(kwargs):
+    if kwargs.get("mode", "constant") != "constant" or np.any(np.asarray(
+            kwargs.get("constant_values", 0)) != 0):
+        raise UnsupportedArrayFunction(
+            "numpy.pad has a derivative rule for mode='constant' with constant_values=0 only; "
+            "pad with zeros and add the constant afterwards")
+
+
+@_linear(np.pad, [((3,), {"pad_width": 2}), ((2, 3), {"pad_width": ((1, 0), (0, 2))})],
+         check=_pad_check)
+def _pad_t(ct, shape, pad_width, mode="constant", **kwargs):
+    return _scatter_back(np.pad, ct, shape, {"pad_width": pad_width})
+
+
+@_linear(np.trapezoid, [((5,), {}), ((3, 4), {"dx": 0.5, "axis": 0}),
+                        ((4,), {"x": np.array([0.0, 0.3, 1.0, 1.1])})])
+def _trapezoid_t(ct, shape, x=None, dx=1.0, axis=-1):
+    n = shape[axis]
+    steps = np.diff(np.asarray(x, dtype=float)) if x is not None else np.full(max(n - 1, 0), dx)
+    w = np.zeros(n)
+    w[:-1] += steps / 2
+    w[1:] += steps / 2
+    g = np.expand_dims(np.asarray(ct), axis % len(shape))
+    wshape = [1] * len(shape)
+    wshape[axis] = n
+    return np.broadcast_to(g * w.reshape(wshape), shape)
+
+
+def _bind(rule: LinearRule, args: tuple, kwargs: dict) -> tuple:
+    """The operand and the remaining arguments of *rule*'s function, by name."""
+    b = inspect.signature(rule.func).bind(*args, **kwargs)
+    items = list(b.arguments.items())
+    kw = dict(items[1:])
+    kw.update(kw.pop("kwargs", {}))                                 # np.pad's **kwargs
+    if rule.check is not None:
+        rule.check(kw)
+    return items[0][1], kw
+
+
+def _tracked_arg(v: Any) -> bool:
+    return hasattr(v, "partials") or hasattr(v, "tape") or hasattr(v, "_nm_order")
+
+
+def dual_impl(rule: LinearRule, wrap: Callable, to_array: Callable) -> Callable:
+    """The JVP of *rule* for a type with ``value`` and ``partials`` (trailing axis).
+
+    The function is applied to the value and to each column of the partials
+    (linearity); ``wrap(value, partials, tag)`` builds the result.
+    """
+    def impl(*args, **kwargs):
+        x, kw = _bind(rule, args, kwargs)
+        if any(_tracked_arg(v) for v in kw.values()):
+            raise UnsupportedArrayFunction(
+                f"{rule.func.__name__}: only the first argument may carry derivatives")
+        if not _tracked_arg(x):
+            return rule.func(x, **kw)
+        x = to_array(x)
+        val = rule.func(x.value, **kw)
+        P = x.partials
+        cols = [rule.func(P[..., j], **kw) for j in range(P.shape[-1])]
+        return wrap(val, np.stack([np.asarray(c) for c in cols], axis=-1), x._nm_order)
+    return impl
+
+
+def tape_ops(apply_op: Callable) -> list:
+    """``(func, key, forward, vjp, key_T, forward_T, vjp_T, impl)`` for a tape.
+
+    The VJP of ``key`` applies the transpose as op ``key_T`` (whose own VJP is
+    the function again), so higher-order reverse mode works on the same table.
+    """
+    out = []
+    for func, rule in LINEAR.items():
+        key = "table." + func.__name__
+        fwd = (lambda r: lambda v, /, **kw: r.func(v, **kw))(rule)
+        tfwd = (lambda r: lambda g, /, shape, **kw: r.transpose(g, shape, **kw))(rule)
+        vjp = (lambda k: lambda g, ans, i, v, /, **kw:
+               apply_op(k + "^T", (g,), {"shape": tuple(np.shape(v)), **kw}))(key)
+        tvjp = (lambda k: lambda g, ans, i, ct, /, shape, **kw: apply_op(k, (g,), kw))(key)
+
+        def impl(*args, _r=rule, _k=key, **kwargs):
+            x, kw = _bind(_r, args, kwargs)
+            if any(_tracked_arg(v) for v in kw.values()):
+                raise UnsupportedArrayFunction(
+                    f"{_r.func.__name__}: only the first argument may carry derivatives")
+            return apply_op(_k, (x,), kw)
+        out.append((func, key, fwd, vjp, key + "^T", tfwd, tvjp, impl))
+    return out
+
+
+def _public_name(func: Any) -> str:
+    mod = getattr(func, "__module__", None) or "numpy"
+    mod = mod.replace("numpy._core", "numpy").replace("numpy.core", "numpy")
+    for m in ("numpy.fromnumeric", "numpy.numeric", "numpy.shape_base", "numpy.multiarray",
+              "numpy.function_base", "numpy.lib"):
+        if mod.startswith(m):
+            mod = "numpy"
+    if mod.startswith("numpy.linalg"):
+        mod = "numpy.linalg"
+    if mod.startswith("numpy.fft"):
+        mod = "numpy.fft"
+    return ("np" + mod[5:] if mod.startswith("numpy") else mod) + "." + func.__name__
+
+
+def supported_table() -> str:
+    """Markdown table: per NumPy function, which array types have a rule for it.
+
+    Read from the types' registries (``supported_functions``); the committed
+    ``docs/supported_numpy.md`` is this text (a test checks it is current).
+
+    Examples
+    --------
+    >>> "| np.tile | yes | yes | yes | linear table |" in supported_table()
+    True
+    """
+    from numeric import dualarray
+    from numeric.measurement import array as marray
+    from numeric.reverse import arrayops
+    regs = [dualarray.supported_functions(), arrayops.supported_functions(),
+            marray.supported_functions()]
+    funcs = sorted(set().union(*regs), key=_public_name)
+    lines = ["# NumPy functions with derivative / uncertainty rules", "",
+             "Generated by `numeric.arrayrules.supported_table()`; do not edit by hand "
+             "(`tests/test_arrayrules_table.py` checks it is current).", "",
+             "| function | DualArray | TrackedArray | MeasurementArray | source |",
+             "|---|---|---|---|---|"]
+    for f in funcs:
+        cells = ["yes" if f in r else "no" for r in regs]
+        src = "linear table" if f in LINEAR else "type's own rule"
+        lines.append(f"| {_public_name(f)} | " + " | ".join(cells) + f" | {src} |")
+    return "\n".join(lines) + "\n"

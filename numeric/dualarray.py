@@ -1015,3 +1015,17 @@ def _einsum(subscripts, *operands, **kw):
         t = np.einsum(subs, *ops)
         p = t if p is None else p + t
     return _wrap(val, p, tag)
+
+
+def register_array_function(func: Any, impl: Any) -> None:
+    """Public hook: *impl* handles NumPy function *func* for DualArray."""
+    _HANDLED[func] = impl
+
+
+for _func, _rule in arrayrules.LINEAR.items():               # the shared linear table
+    _HANDLED.setdefault(_func, arrayrules.dual_impl(_rule, _wrap, _to_array))
+
+
+def supported_functions() -> frozenset:
+    """The NumPy functions DualArray's ``__array_function__`` handles."""
+    return frozenset(_HANDLED)

@@ -1214,3 +1214,17 @@ def _linalg_norm(x, ord=None, axis=None, keepdims=False):
         raise NotImplementedError("np.linalg.norm of a MeasurementArray supports the "
                                   "2-norm / Frobenius norm")
     return F.sqrt(_sum(x * x, axis=axis, keepdims=keepdims))
+
+
+def register_array_function(func, impl) -> None:
+    """Public hook: *impl* handles NumPy function *func* for MeasurementArray.
+
+    Functions registered for DualArray (the shared linear table included) are
+    handled without registration, through their Jacobian (sources axis).
+    """
+    _HANDLED[func] = impl
+
+
+def supported_functions() -> frozenset:
+    """The NumPy functions MeasurementArray handles (its own and DualArray's)."""
+    return frozenset(_HANDLED) | frozenset(_DUAL_HANDLED)

@@ -612,3 +612,19 @@ def _np_allclose(*a, **kw):
 
 
 _ = (Tracked, Any)
+
+
+def register_array_function(func, impl) -> None:
+    """Public hook: *impl* handles NumPy function *func* for tracked arrays."""
+    HANDLED[func] = impl
+
+
+for (_func, _key, _fwd, _vjp, _keyT, _fwdT, _vjpT, _impl) in arrayrules.tape_ops(apply_op):
+    _def(_key, _fwd, _vjp)
+    _def(_keyT, _fwdT, _vjpT)
+    HANDLED.setdefault(_func, _impl)
+
+
+def supported_functions() -> frozenset:
+    """The NumPy functions tracked arrays' ``__array_function__`` handles."""
+    return frozenset(HANDLED)

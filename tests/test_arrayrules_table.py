@@ -1,0 +1,100 @@
+"""The shared table of linear array primitives (numeric.arrayrules.LINEAR).
+
+Every entry is tested from its declared samples, so adding an entry adds its
+tests: forward and reverse Jacobians and MeasurementArray uncertainties
+against central differences, and the transpose against the adjoint identity.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import numeric as nm
+from numeric import arrayrules
+
+CASES = [pytest.param(rule, shape, kw, id=f"{func.__name__}-{k}")
+         for func, rule in arrayrules.LINEAR.items()
+         for k, (shape, kw) in enumerate(rule.samples)]
+
+
+def _x(shape):
+    return np.random.default_rng(sum(shape) + len(shape)).normal(size=shape)
+
+
+def _central_jacobian(f, x, h=1e-3):
+    cols = []
+    for j in range(x.size):
+        e = np.zeros(x.size)
+        e[j] = h
+        cols.append((np.asarray(f(x + e.reshape(x.shape)))
+                     - np.asarray(f(x - e.reshape(x.shape)))).ravel() / (2 * h))
+    return np.stack(cols, axis=-1)          # (out size, in size)
+
+
+@pytest.mark.parametrize("rule, shape, kw", CASES)
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_jacobian_matches_central_differences(rule, shape, kw, mode):
+    x = _x(shape)
+    f = lambda y: rule.func(y, **kw)  # noqa: E731
+    J = np.asarray(nm.jacobian(f, x, mode=mode) if mode == "reverse" else nm.jacobian(f, x))
+    ref = _central_jacobian(f, x)
+    assert J.shape == np.shape(f(x)) + shape
+    np.testing.assert_allclose(J.reshape(ref.shape), ref, rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(nm.value(f(x)), f(x))
+
+
+@pytest.mark.parametrize("rule, shape, kw", CASES)
+def test_measurement_uncertainty_is_linear_propagation(rule, shape, kw):
+    x = _x(shape)
+    sig = 0.1 + np.abs(_x(shape)) / 10
+    f = lambda y: rule.func(y, **kw)  # noqa: E731
+    out = f(nm.measurements(x, sig))
+    ref = _central_jacobian(f, x)
+    expected = np.sqrt((ref ** 2) @ (sig.ravel() ** 2)).reshape(np.shape(f(x)))
+    np.testing.assert_allclose(nm.uncertainty(out), expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(nm.value(out), f(x), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("rule, shape, kw", CASES)
+def test_transpose_satisfies_adjoint_identity(rule, shape, kw):
+    rng = np.random.default_rng(7)
+    v = rng.normal(size=shape)
+    Jv = np.asarray(rule.func(v, **kw))
+    u = rng.normal(size=Jv.shape)
+    JTu = np.asarray(rule.transpose(u, shape, **kw))
+    assert JTu.shape == shape
+    assert np.vdot(u, Jv) == pytest.approx(np.vdot(JTu, v), rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("rule, shape, kw", CASES[:4] + CASES[-2:])
+def test_second_order_reverse_uses_the_transposed_op(rule, shape, kw):
+    # f(x) = sum(g(x)**2) with g linear: Hessian 2 J^T J; the reverse-over-reverse
+    # path applies the transpose as a tape op whose own VJP is the function again.
+    x = _x(shape)
+    J = _central_jacobian(lambda y: rule.func(y, **kw), x)
+    H = nm.hessian(lambda y: np.sum(rule.func(y, **kw) ** 2), x, mode="reverse")
+    np.testing.assert_allclose(np.asarray(H).reshape(J.shape[1], J.shape[1]), 2 * J.T @ J,
+                               rtol=1e-8, atol=1e-8)
+
+
+def test_pad_refuses_nonzero_constants_and_other_modes():
+    x = nm.DualArray(np.ones(3), np.eye(3))
+    with pytest.raises(arrayrules.UnsupportedArrayFunction, match="constant_values=0"):
+        np.pad(x, 1, constant_values=2.0)
+    with pytest.raises(arrayrules.UnsupportedArrayFunction, match="mode='constant'"):
+        np.pad(x, 1, mode="edge")
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_derivative_in_a_parameter_is_refused_not_dropped(mode):
+    # the grid x of np.trapezoid is not a linear argument: refuse, never drop its derivative
+    with pytest.raises(arrayrules.UnsupportedArrayFunction, match="first argument"):
+        nm.jacobian(lambda t: np.trapezoid(np.ones(4) * t[0], x=t), np.arange(4.0), mode=mode)
+
+
+def test_supported_numpy_doc_is_current():
+    doc = Path(__file__).resolve().parents[1] / "docs" / "supported_numpy.md"
+    assert doc.read_text() == arrayrules.supported_table(), (
+        "regenerate: python -c \"from numeric import arrayrules; "
+        "open('docs/supported_numpy.md','w').write(arrayrules.supported_table())\"")
