@@ -152,6 +152,8 @@ class ProtocolIntegrator:
         """Make the integrator land exactly on *t* (which must lie ahead and inside the span)."""
         s = self.s
         ahead = [nm.value(x) for x in self.stops[self.stop_i:]]
+        if not ahead or self.retcode is not None:
+            raise ValueError("add_tstop: the integration has ended; call reinit(u0, t0) first")
         tv = s.tdir * nm.value(t)
         if not s.tdir * nm.value(self.t) < tv <= s.tdir * ahead[-1]:
             raise ValueError(f"add_tstop: t = {nm.value(t)} must lie after the current t = {nm.value(self.t)} "

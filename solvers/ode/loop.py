@@ -10,11 +10,12 @@ stepper's ``propose_dt``. Callbacks are not yet supported here.
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 from typing import Any
 
 
-__all__ = ["is_protocol_method", "run_protocol"]
+__all__ = ["init", "is_protocol_method", "run_protocol"]
 
 
 def is_protocol_method(alg: Any) -> bool:
@@ -34,4 +35,52 @@ def run_protocol(s: Any, dtr: Any) -> Any:
     """Run the loop over the solve state *s* (a namespace built by the integrator) from step *dtr*."""
     from solvers.ode.integrator_object import ProtocolIntegrator
 
-    return ProtocolIntegrator(s, dtr).solve()
+    integ = ProtocolIntegrator(s, dtr)
+    if _CAPTURE.get():  # init(): hand the integrator back unsolved, past solve's post-processing
+        raise _Captured(integ)
+    return integ.solve()
+
+
+_CAPTURE = contextvars.ContextVar("_protocol_capture", default=False)
+
+
+class _Captured(Exception):
+    """Carries the unsolved integrator from run_protocol back to init."""
+
+    def __init__(self, integ: Any) -> None:
+        super().__init__("internal: integrator captured by init")
+        self.integ = integ
+
+
+def init(prob: Any, alg: Any, **options: Any) -> Any:
+    """Build a :class:`~solvers.ode.integrator_object.ProtocolIntegrator` for *prob* without solving.
+
+    Takes the same options as :func:`solvers.solve`. Only methods on the stepper protocol are
+    supported for now (explicit Runge-Kutta, GBS and callbacks run through ``solve``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import ODEProblem, Tsit5, init
+    >>> try:
+    ...     init(ODEProblem(lambda u, p, t: -u, np.array([1.0]), (0.0, 1.0)), Tsit5())
+    ... except NotImplementedError as e:
+    ...     print("solve(prob, alg) supports it" in str(e))
+    True
+    """
+    from solvers import solve
+
+    if not is_protocol_method(alg):
+        raise NotImplementedError(f"init: {getattr(alg, 'name', type(alg).__name__)} is not a stepper-protocol "
+                                  "method; solve(prob, alg) supports it, init does not yet")
+    if options.get("callback") is not None:
+        raise NotImplementedError("init: callbacks are not supported by the step-by-step integrator yet; "
+                                  "use solve(prob, alg, callback=...)")
+    token = _CAPTURE.set(True)
+    try:
+        sol = solve(prob, alg, **options)
+    except _Captured as c:
+        return c.integ
+    finally:
+        _CAPTURE.reset(token)
+    raise ValueError(f"init: the solve could not start ({sol.retcode.name}: {getattr(sol, 'message', '')})")
