@@ -25,6 +25,7 @@ from solvers.ode import (
     Tsit5,
     Vern7,
     Vern9,
+    init,
 )
 
 from solvers.ssa import Direct, JumpProblem, JumpSolution, SortingDirect, TauLeaping
@@ -33,7 +34,7 @@ from solvers.ensemble import EnsembleProblem, EnsembleSolution, ensemble_summary
 from solvers.ode.stiff import Rodas4, Rosenbrock23
 
 __all__ = [
-    "solve", "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
+    "solve", "init", "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
     "ExplicitRK", "Euler", "Midpoint", "RK4", "BS3", "DP5", "Tsit5", "Vern7", "Vern9", "GBS",
     "ContinuousCallback", "DiscreteCallback", "CallbackSet",
     "JumpProblem", "JumpSolution", "Direct", "SortingDirect", "TauLeaping",

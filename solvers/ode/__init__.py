@@ -8,6 +8,7 @@ from solvers.ode.algorithms import BS3, DP5, RK4, Euler, ExplicitRK, Midpoint, T
 from solvers.ode.callbacks import CallbackSet, ContinuousCallback, DiscreteCallback
 from solvers.ode.extrapolation import GBS
 from solvers.ode.integrator import ODEIntegrator
+from solvers.ode.loop import init
 from solvers.ode.problem import ODEProblem
 from solvers.ode.solution import ODESolution, ReturnCode, Stats
 from solvers.ode.stiff import Rodas4, Rosenbrock23
@@ -17,4 +18,4 @@ __all__ = [
     "ExplicitRK", "Euler", "Midpoint", "RK4", "BS3", "DP5", "Tsit5", "Vern7", "Vern9", "GBS",
     "ContinuousCallback", "DiscreteCallback", "CallbackSet",
 ]  # fmt: skip
-__all__ += ["Rosenbrock23", "Rodas4"]
+__all__ += ["Rosenbrock23", "Rodas4", "init"]

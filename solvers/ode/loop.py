@@ -10,14 +10,12 @@ stepper's ``propose_dt``. Callbacks are not yet supported here.
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 from typing import Any
 
-from solvers._nm import is_finite_real, nm
-from solvers.ode.solution import ReturnCode
-from solvers.ode.stepper import StepperContext
 
-__all__ = ["is_protocol_method", "run_protocol"]
+__all__ = ["init", "is_protocol_method", "run_protocol"]
 
 
 def is_protocol_method(alg: Any) -> bool:
@@ -35,72 +33,54 @@ def is_protocol_method(alg: Any) -> bool:
 
 def run_protocol(s: Any, dtr: Any) -> Any:
     """Run the loop over the solve state *s* (a namespace built by the integrator) from step *dtr*."""
-    ctx = StepperContext(f=s.f, p=s.p, t0=s.t0, u0=s.u, f0=s.k1, norm=s.norm, atol=s.atol, rtol=s.rtol,
-                         stats=s.stats, adaptive=s.adaptive, dense=bool(s.dense or s.save_times),
-                         options=s.options)
-    stepper = s.alg.make_stepper(ctx)
-    own = bool(getattr(s.alg, "own_controller", False))
-    accept_hook, reject_hook = getattr(stepper, "accept", None), getattr(stepper, "reject", None)
-    t, u, k1 = s.t0, s.u, s.k1
-    initialize = getattr(stepper, "initialize", None)  # e.g. consistent algebraic variables (DAEs)
-    if initialize is not None:
-        u0 = initialize(t, u)
-        if u0 is not u:
-            u, k1 = u0, s.f(u0, s.p, t)
-            s.stats.nf += 1
-            for i, x in enumerate(s.us):  # the saved initial point is the consistent state
-                if x is s.u:
-                    s.us[i] = u0
-    stop_i, last_rejected = 0, False
-    for _ in range(s.maxiters):
-        tv = nm.value(t)
-        next_stop = s.stops[stop_i]
-        remaining = s.tdir * (nm.value(next_stop) - tv)
-        if dtr > s.dtmax:
-            dtr = s.dtmax
-        if dtr * 1.0001 >= remaining:
-            h, t_new, h_real = next_stop - t, next_stop, remaining
-        else:
-            h, t_new, h_real = dtr * s.tdir, t + dtr * s.tdir, dtr
-        if s.adaptive and (h_real < s.dtmin or h_real <= 4 * s.eps_t * abs(tv)):
-            return s.finish(ReturnCode.DtLessThanMin, f"step size {h_real} fell below dtmin ({s.dtmin}) or "
-                            f"the resolution of t at t = {tv}", t, u)
-        u_new, E, f_new, seg = stepper.step(t, u, k1, h)
-        if s.adaptive:
-            if own:
-                ok = E is not None and float(E) <= 1
-                dt_next = stepper.propose_dt(h_real, E, ok)
-            else:
-                ok, dt_next = s.controller.propose(h_real, E)
-            if not ok:
-                s.stats.nreject += 1
-                last_rejected = True
-                if reject_hook is not None:
-                    reject_hook(h_real, E)
-                dtr = dt_next
-                continue
-        else:
-            dt_next = dtr
-            if not is_finite_real(nm.norm(nm.value(u_new))):
-                return s.finish(ReturnCode.Unstable, f"the state became non-finite at t = {nm.value(t_new)}",
-                                t_new, u_new)
-        last_rejected = False
-        s.stats.naccept += 1
-        if accept_hook is not None:
-            accept_hook(t_new, u_new, h_real)
-        if s.dense:
-            s.segments.append((t, t_new, seg))
-        if s.save_times:
-            s.si = s.save_until(s.save_times, s.si, t_new, s.tdir, seg, s.ts, s.us, inclusive=True,
-                                u_end=u_new)
-        if s.save_everystep:
-            s.ts.append(t_new)
-            s.us.append(u_new)
-        t, u, dtr = t_new, u_new, dt_next
-        k1 = f_new if getattr(stepper, "fsal", False) and f_new is not None else None
-        if t_new is next_stop:
-            stop_i += 1
-            if stop_i == len(s.stops):
-                return s.finish(ReturnCode.Success, "", t, u)
-    del last_rejected
-    return s.finish(ReturnCode.MaxIters, f"maxiters = {s.maxiters} steps taken at t = {nm.value(t)}", t, u)
+    from solvers.ode.integrator_object import ProtocolIntegrator
+
+    integ = ProtocolIntegrator(s, dtr)
+    if _CAPTURE.get():  # init(): hand the integrator back unsolved, past solve's post-processing
+        raise _Captured(integ)
+    return integ.solve()
+
+
+_CAPTURE = contextvars.ContextVar("_protocol_capture", default=False)
+
+
+class _Captured(Exception):
+    """Carries the unsolved integrator from run_protocol back to init."""
+
+    def __init__(self, integ: Any) -> None:
+        super().__init__("internal: integrator captured by init")
+        self.integ = integ
+
+
+def init(prob: Any, alg: Any, **options: Any) -> Any:
+    """Build a :class:`~solvers.ode.integrator_object.ProtocolIntegrator` for *prob* without solving.
+
+    Takes the same options as :func:`solvers.solve`. Only methods on the stepper protocol are
+    supported for now (explicit Runge-Kutta, GBS and callbacks run through ``solve``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import ODEProblem, Tsit5, init
+    >>> try:
+    ...     init(ODEProblem(lambda u, p, t: -u, np.array([1.0]), (0.0, 1.0)), Tsit5())
+    ... except NotImplementedError as e:
+    ...     print("solve(prob, alg) supports it" in str(e))
+    True
+    """
+    from solvers import solve
+
+    if not is_protocol_method(alg):
+        raise NotImplementedError(f"init: {getattr(alg, 'name', type(alg).__name__)} is not a stepper-protocol "
+                                  "method; solve(prob, alg) supports it, init does not yet")
+    if options.get("callback") is not None:
+        raise NotImplementedError("init: callbacks are not supported by the step-by-step integrator yet; "
+                                  "use solve(prob, alg, callback=...)")
+    token = _CAPTURE.set(True)
+    try:
+        sol = solve(prob, alg, **options)
+    except _Captured as c:
+        return c.integ
+    finally:
+        _CAPTURE.reset(token)
+    raise ValueError(f"init: the solve could not start ({sol.retcode.name}: {getattr(sol, 'message', '')})")
