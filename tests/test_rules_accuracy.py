@@ -209,3 +209,23 @@ def test_forward_and_reverse_agree_when_nan_safe(f, x, want):
     fwd = nm.gradient(f, np.array(x))
     rev = nm.gradient(f, np.array(x), mode="reverse")
     np.testing.assert_array_equal(fwd, rev)
+
+
+# Singular cases where forward and reverse must give the same Jacobian: structurally
+# zero seeds (forward) and cotangents (reverse) contribute exactly zero.
+SINGULAR_JACOBIANS = [
+    # Row 1 of d(log(x) * x1): [0, 1]; was [0, nan] in reverse (an array rule's
+    # general VJP multiplied the zero cotangent of row 0 by log(0) = -inf).
+    (lambda x: np.log(x) * x[1], [0.0, 1.0], [[np.inf, -np.inf], [0.0, 1.0]]),
+    (lambda x: np.sqrt(x) * x[1], [0.0, 1.0], [[np.inf, 0.0], [0.0, 1.5]]),
+    (lambda x: np.log(x) + x[1], [0.0, 2.0], [[np.inf, 1.0], [0.0, 1.5]]),
+]
+
+
+@pytest.mark.parametrize("f, x, want", SINGULAR_JACOBIANS)
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_forward_and_reverse_jacobians_agree_at_singular_points(f, x, want):
+    fwd = nm.jacobian(f, np.array(x))
+    rev = nm.jacobian(f, np.array(x), mode="reverse")
+    np.testing.assert_array_equal(fwd, want)
+    np.testing.assert_array_equal(rev, want)
