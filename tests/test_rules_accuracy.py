@@ -31,6 +31,10 @@ CASES = {
     "arccos": (np.arccos, lambda x: -1 / mpmath.sqrt(1 - x * x), (-0.999999999, 0.999999999), 4),
     "arccosh": (np.arccosh, lambda x: 1 / mpmath.sqrt(x * x - 1), (1.000000001, 1e150), 4),
     "arctan": (np.arctan, lambda x: 1 / (1 + x * x), (-1e150, 1e150), 4),
+    # exp(-x*x) with x = hi + lo split (was ~100 ulps off at |x| ~ 20).
+    "erf": (nm.erf, lambda x: 2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-x * x), (-26.0, 26.0), 4),
+    "erfc": (nm.erfc, lambda x: -2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-x * x),
+             (-26.0, 26.0), 4),
 }
 
 
@@ -209,3 +213,30 @@ def test_forward_and_reverse_agree_when_nan_safe(f, x, want):
     fwd = nm.gradient(f, np.array(x))
     rev = nm.gradient(f, np.array(x), mode="reverse")
     np.testing.assert_array_equal(fwd, rev)
+
+
+# Singular cases where forward and reverse must give the same Jacobian: structurally
+# zero seeds (forward) and cotangents (reverse) contribute exactly zero.
+SINGULAR_JACOBIANS = [
+    # Row 1 of d(log(x) * x1): [0, 1]; was [0, nan] in reverse (an array rule's
+    # general VJP multiplied the zero cotangent of row 0 by log(0) = -inf).
+    (lambda x: np.log(x) * x[1], [0.0, 1.0], [[np.inf, -np.inf], [0.0, 1.0]]),
+    (lambda x: np.sqrt(x) * x[1], [0.0, 1.0], [[np.inf, 0.0], [0.0, 1.5]]),
+    (lambda x: np.log(x) + x[1], [0.0, 2.0], [[np.inf, 1.0], [0.0, 1.5]]),
+]
+
+
+@pytest.mark.parametrize("f, x, want", SINGULAR_JACOBIANS)
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_forward_and_reverse_jacobians_agree_at_singular_points(f, x, want):
+    fwd = nm.jacobian(f, np.array(x))
+    rev = nm.jacobian(f, np.array(x), mode="reverse")
+    np.testing.assert_array_equal(fwd, want)
+    np.testing.assert_array_equal(rev, want)
+
+
+@pytest.mark.parametrize("x", [20.0, -25.0, 26.5])
+def test_erf_partial_at_large_x(x):
+    # Regression: 2/sqrt(pi)*exp(-x*x) was ~100 ulps off (x*x rounded before exp).
+    want = 2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-mpmath.mpf(x) ** 2)
+    assert ulps(nm.derivative(nm.erf, x), want) <= 4

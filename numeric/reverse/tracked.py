@@ -390,6 +390,7 @@ def apply_rule(rule, args: tuple) -> Any:
     parents = tuple(args[i].index for i in pos)
     if _is_arrayish(ans) or any(_is_arrayish(v) for v in vals):
         shapes = [shape_of(vals[i]) for i in pos]
+        ds = [nan_safe(d) for d in ds]      # zero cotangent x inf/nan partial: exactly 0
 
         def vjp(g, ds=ds, shapes=shapes):
             return tuple(unbroadcast(g * d, s) for d, s in zip(ds, shapes))
