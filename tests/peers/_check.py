@@ -5,7 +5,7 @@ import numpy as np
 import numeric as nm
 
 
-def central(f, x, h=1e-3):
+def central(f, x, h=1e-4):
     """Five-point central difference of f at x (scalar or flat array x); truncation O(h^4)."""
     x = np.asarray(x, dtype=float)
     fx = np.asarray(f(x.copy() if x.ndim else float(x)), dtype=float)

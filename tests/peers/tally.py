@@ -21,7 +21,15 @@ def _diffests():
         yield p.id, classify(lambda: T.check(f, kind, x, mode)), False
 
 
-PEERS = {"DiffTests.jl": _diffests}
+def _autograd():
+    from tests.peers import test_autograd as T
+    from tests.peers._check import classify
+    for p in T._params():
+        f, x, mode = p.values
+        yield p.id, classify(lambda: T.check(f, x, mode)), False
+
+
+PEERS = {"DiffTests.jl": _diffests, "autograd": _autograd}
 
 
 def main(verbose: bool = "-v" in sys.argv) -> None:
