@@ -70,6 +70,7 @@ def cases():
                 out.append((f"stat-{name}-axis{axis}-keepdims{kd}",
                             lambda v, f=f, axis=axis, kd=kd: f(v, axis=axis, keepdims=kd), x))
     out += _misc()
+    out += numpy_cases()
     return out
 
 
@@ -126,3 +127,92 @@ def _misc():
                                                             [R(4, 4, 3)], [R(4, 4, 3)]])
     out += _combo("trace", np.trace, [0], [[R(5, 5), R(4, 5), R(5, 4)]], offset=[-1, 0, 1])
     return out
+
+
+# HIPS/autograd tests/test_numpy.py (commit 027429f): the single-argument check_grads cases
+# (and two-argument ones, differentiated in each argument), same functions and shapes.
+SRC_NUMPY = "HIPS/autograd tests/test_numpy.py"
+_r = np.random.default_rng(1).standard_normal
+_C45 = _r((4, 5)) > 0
+_CAT = _r((5, 6, 4))
+_V11 = _r(11)
+_B45 = _r((4, 5))
+NUMPY = [  # (test name, function, input)
+    ("dot-mat-vec", lambda x: np.dot(x, _V11), _r((10, 11))),
+    ("dot-vec-vec", lambda x: np.dot(x, _V11), _r(11)),
+    ("dot_with_floats", lambda x: np.dot(x, 0.7), _r((10, 11))),
+    ("outer", lambda x: np.outer(x, _V11), _r(11)),
+    ("max", np.max, _r((10, 11))),
+    ("max_axis", lambda x: np.max(x, axis=1), _r((3, 4, 5))),
+    ("max_axis_keepdims", lambda x: np.max(x, axis=1, keepdims=True), _r((3, 4, 5))),
+    ("min", np.min, _r((10, 11))),
+    ("min_axis", lambda x: np.min(x, axis=1), _r((3, 4, 5))),
+    ("min_axis_keepdims", lambda x: np.min(x, axis=1, keepdims=True), _r((3, 4, 5))),
+    ("sum_1", np.sum, _r((10, 11))),
+    ("sum_2", lambda x: np.sum(x, axis=0), _r((10, 11))),
+    ("sum_3", lambda x: np.sum(x, axis=0, keepdims=True), _r((10, 11))),
+    ("sum_with_axis_tuple", lambda x: np.sum(x, axis=(1, 2)), _r((10, 11, 7))),
+    ("flipud", np.flipud, _r((10, 11))),
+    ("fliplr", np.fliplr, _r((10, 11))),
+    ("rot90", np.rot90, _r((10, 11))),
+    ("cumsum_axis0", lambda x: np.cumsum(x, axis=0), _r((10, 11))),
+    ("cumsum_axis1", lambda x: np.cumsum(x, axis=1), _r((10, 11))),
+    ("cumsum_1d", np.cumsum, _r(10)),
+    ("cumsum_no_axis", np.cumsum, _r((10, 11))),
+    ("mean_1", np.mean, _r((10, 11))),
+    ("mean_2", lambda x: np.mean(x, axis=0), _r((10, 11))),
+    ("mean_3", lambda x: np.mean(x, axis=0, keepdims=True), _r((10, 11))),
+    ("index_ints", lambda x: x[3, 0, 1], _r((5, 6, 4))),
+    ("index_slice", lambda x: x[::-1, 2:4, :], _r((5, 6, 4))),
+    ("index_lists", lambda x: x[[0, 1, 2], :, :], _r((5, 6, 4))),
+    ("index_mixed", lambda x: x[3, 2:, [1, 3]], _r((5, 6, 4))),
+    ("vector_slice", lambda x: x[2:4], _r(5)),
+    ("index_slice_fanout", lambda x: x[::-1, 2:4, :] + x[::-1, 3:5, :], _r((5, 6, 4))),
+    ("index_multiple_slices", lambda x: x[2:6][1:3], _r(7)),
+    ("reshape_method", lambda x: x.reshape((20, 6)), _r((5, 6, 4))),
+    ("reshape_call", lambda x: np.reshape(x, (20, 6)), _r((5, 6, 4))),
+    ("reshape_method_nolist", lambda x: x.reshape(20, 6), _r((5, 6, 4))),
+    ("ravel_method", lambda x: x.ravel(), _r((5, 6, 4))),
+    ("ravel_call", np.ravel, _r((5, 6, 4))),
+    ("flatten_method", lambda x: x.flatten(), _r((5, 6, 4))),
+    ("simple_concatenate", lambda x: np.concatenate((_CAT, x)), _r((4, 6, 4))),
+    ("concatenate_axis_0", lambda x: np.concatenate((_CAT, x, _CAT)), _r((5, 6, 4))),
+    ("concatenate_axis_1", lambda x: np.concatenate((_CAT, x, _CAT), axis=1), _r((5, 6, 4))),
+    ("concatenate_axis_1_unnamed", lambda x: np.concatenate((_CAT, x, _CAT), 1), _r((5, 6, 4))),
+    ("trace-offset3", lambda x: np.trace(x, offset=3), _r((10, 11))),
+    ("trace2-offset-4", lambda x: np.trace(x, offset=-4), _r((11, 10))),
+    ("split", lambda x: np.split(x, 2)[0], _r(10)),
+    ("trace_extradims", lambda x: np.trace(x, offset=1), _r((5, 6, 4, 3))),
+    ("diag", np.diag, _r((10, 10))),
+    ("transpose", lambda x: x.T, _r((8, 8))),
+    ("roll", lambda x: np.roll(x, 2, axis=1), _r((4, 5))),
+    ("triu", lambda x: np.triu(x, k=2), _r((5, 5))),
+    ("tril", lambda x: np.tril(x, k=2), _r((5, 5))),
+    ("clip", lambda x: np.clip(x, a_min=0.1, a_max=1.1), _r((5, 5))),
+    ("prod_1", np.prod, _r((2, 3)) ** 2 / 10.0 + 0.1),
+    ("prod_2", lambda x: np.prod(x, axis=0), _r((2, 3)) ** 2 + 0.1),
+    ("prod_3", lambda x: np.prod(x, axis=0, keepdims=True), _r((2, 3)) ** 2 + 0.1),
+    ("prod_4", np.prod, _r(7) ** 2 + 0.1),
+    ("array_from_arrays", lambda x: np.array([x, x]), _r((3, 2))),
+    ("array_from_arrays_2", lambda x: np.array([[2 * x, x + 1], [x, x]]), _r((3, 2))),
+    ("r_double", lambda x: np.r_[x, x], _r((3, 2))),
+    ("c_", lambda x: np.c_[x, _CAT[0, :3, :2], x], _r((3, 2))),
+    ("var_ddof1", lambda x: np.var(x, ddof=1), _r((3, 4))),
+    ("std_ddof1", lambda x: np.std(x, ddof=1), _r((3, 4))),
+    ("where", lambda x: np.where(_C45, x, _B45), _r((4, 5))),
+    ("squeeze_func", np.squeeze, _r((5, 1, 4))),
+    ("squeeze_method", lambda x: x.squeeze(), _r((5, 1, 4))),
+    ("repeat", lambda x: np.repeat(x, 2, axis=1), _r((5, 3, 4))),
+    ("repeat_axis0", lambda x: np.repeat(x, 2, axis=0), _r((5, 3))),
+    ("expand_dims", lambda x: np.expand_dims(x, 2), _r((5, 1, 4))),
+    ("multi_index", lambda x: np.sum(x[[0, 0]]), _r(3)),
+    ("multi_index2", lambda x: np.sum(x[[0, 1, 0]]), _r(3)),
+    ("index_dot_slices", lambda x: np.dot(x[:2], x[2:]), _r(4)),
+    ("diagonal", lambda x: np.diagonal(x, axis1=-1, axis2=-2), _r((3, 4, 4))),
+    ("1d_array", lambda x: np.array([x, x * 1.0, x + 2.5]), 3.0),
+    ("2d_array", lambda x: np.array([[x, x * 1.0, x + 2.5], [x**2, x, x / 2.0]]), 3.0),
+]
+
+
+def numpy_cases():
+    return [(f"numpy-{name}", f, x) for name, f, x in NUMPY]

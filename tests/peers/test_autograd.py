@@ -1,4 +1,4 @@
-"""autograd's test_systematic.py cases (HIPS/autograd tests/test_systematic.py) in forward and reverse mode.
+"""autograd's cases (HIPS/autograd tests/test_systematic.py; ids "numpy-*": tests/test_numpy.py), forward and reverse.
 
 Each case f(x) is scalarised as sum(w * f(x)) with fixed random weights w and its gradient, from
 nm.gradient in forward and in reverse mode, is compared with a five-point central difference.
@@ -53,6 +53,24 @@ KNOWN = {
     ("einsum_ellipses", "reverse"): (TypeError, _NF + "np.einsum on TrackedArray"),
     ("einsum_ellipses", "forward"): (NotImplementedError, "np.einsum on DualArray refuses '...' "
                                                           "subscripts (and not with a metanum error)"),
+    # HIPS/autograd tests/test_numpy.py
+    ("numpy-flipud", None): (_U, "no rule for np.flipud"),
+    ("numpy-fliplr", None): (_U, "no rule for np.fliplr"),
+    ("numpy-rot90", None): (_U, "no rule for np.rot90"),
+    ("numpy-trace", "reverse"): (NotImplementedError, "np.trace of a TrackedArray: 2-D, offset 0 only"),
+    ("numpy-split", None): (_U, "no rule for np.split"),
+    ("numpy-diag", None): (_U, "no rule for np.diag"),
+    ("numpy-triu", None): (_U, "no rule for np.triu"),
+    ("numpy-tril", None): (_U, "no rule for np.tril"),
+    ("numpy-array_from_arrays", None): (TypeError, "np.array([x, x]) of AD arrays refuses (asarray "
+                                                   "would drop the derivative); needs a stack rule"),
+    ("numpy-r_double", None): (TypeError, "np.r_[x, x] of AD arrays refuses (asarray)"),
+    ("numpy-c_", None): (TypeError, "np.c_[x, c, x] of AD arrays refuses (asarray)"),
+    ("numpy-var_ddof1", None): (_U, "no rule for np.var"),
+    ("numpy-std_ddof1", None): (_U, "no rule for np.std"),
+    ("numpy-squeeze_method", None): (AttributeError, "DualArray/TrackedArray have no .squeeze() method"),
+    ("numpy-repeat", None): (_U, "no rule for np.repeat"),
+    ("numpy-diagonal", None): (_U, "no rule for np.diagonal"),
 }
 # Array-argument forms only (the Python-float argument, id "-()-", works):
 KNOWN_ARRAY_ONLY = {
