@@ -1,7 +1,9 @@
-"""autograd's cases (HIPS/autograd tests/test_systematic.py; ids "numpy-*": tests/test_numpy.py), forward and reverse.
+"""autograd's cases (HIPS/autograd tests/test_systematic.py; ids "numpy-*": tests/test_numpy.py), forward, reverse, MeasurementArray.
 
 Each case f(x) is scalarised as sum(w * f(x)) with fixed random weights w and its gradient, from
-nm.gradient in forward and in reverse mode, is compared with a five-point central difference.
+nm.gradient in forward and in reverse mode, is compared with a five-point central difference;
+in MeasurementArray form (unit independent errors) the propagated uncertainty must equal the
+norm of the central-difference gradient.
 """
 
 import numpy as np
@@ -94,11 +96,19 @@ def scalarised(f, x):
 
 def check(f, x, mode):
     g, v = scalarised(f, x)
+    if mode == "measurement":  # unit independent errors: linear propagation gives |grad g|
+        y = g(nm.measurements(v, 1.0))
+        np.testing.assert_allclose(nm.value(y), g(v), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(nm.uncertainty(y), np.linalg.norm(central(g, v)), rtol=1e-7,
+                                   atol=1e-8)
+        return
     got = np.asarray(nm.gradient(g, v, mode=mode), dtype=float)
     np.testing.assert_allclose(got, central(g, v), rtol=1e-7, atol=1e-8, equal_nan=False)
 
 
 def _known(cid, mode):
+    if mode == "measurement":
+        return _known_measurement(cid)
     for (prefix, m), spec in KNOWN.items():
         if (cid + "-").startswith(prefix) and m in (None, mode):
             return spec
@@ -110,10 +120,22 @@ def _known(cid, mode):
     return None
 
 
+def _known_measurement(cid):
+    """MeasurementArray fails where DualArray does (it borrows DualArray's rules), except atleast_*."""
+    if cid.startswith("atleast_"):
+        if "-()-" not in cid:
+            return None if cid.startswith("atleast_1d") else _known(cid, "forward")
+        if cid.startswith("atleast_1d"):
+            return _U, "np.atleast_1d of a scalar Measurement: no rule"
+        return TypeError, _NF + "np.atleast_2d/3d of a scalar Measurement"
+    spec = _known(cid, "forward")
+    return None if spec is None else (spec[0], spec[1] + " (MeasurementArray: same gap)")
+
+
 def _params():
     out = []
     for cid, f, x in C.cases():
-        for mode in ("forward", "reverse"):
+        for mode in ("forward", "reverse", "measurement"):
             spec = _known(cid, mode)
             marks = [] if spec is None else [
                 pytest.mark.xfail(strict=True, raises=spec[0], reason="issue 10: " + spec[1])]
