@@ -55,3 +55,13 @@ def check(f, kind, x, mode):
 def test_difftests(f, kind, x, mode):
     """Source: JuliaDiff/DiffTests.jl src/DiffTests.jl, the list named in the test id."""
     check(f, kind, x, mode)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="issue 10: " + _F)
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_reshape_order_f(mode):
+    """The root cause of the mat2num_4/arr2arr_2 failures, alone (DiffTests reshapes column-major)."""
+    import numeric as nm
+    x = np.arange(9.0)
+    got = nm.jacobian(lambda v: np.reshape(v, (3, 3), order="F")[0, :], x, mode=mode)
+    np.testing.assert_array_equal(got, np.eye(9)[[0, 3, 6]])
