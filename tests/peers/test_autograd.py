@@ -1,0 +1,150 @@
+"""autograd's cases (HIPS/autograd tests/test_systematic.py; ids "numpy-*": tests/test_numpy.py), forward, reverse, MeasurementArray.
+
+Each case f(x) is scalarised as sum(w * f(x)) with fixed random weights w and its gradient, from
+nm.gradient in forward and in reverse mode, is compared with a five-point central difference;
+in MeasurementArray form (unit independent errors) the propagated uncertainty must equal the
+norm of the central-difference gradient.
+"""
+
+import numpy as np
+import pytest
+
+from numeric.arrayrules import UnsupportedArrayFunction
+from tests.peers import _autograd_cases as C
+from tests.peers._check import central
+
+import numeric as nm
+
+_U = UnsupportedArrayFunction
+_NI = "NumPy TypeError 'operand type(s) all returned NotImplemented': no rule for ufunc "
+_NF = "NumPy TypeError 'no implementation found': the array type returns NotImplemented for "
+# Cases that fail today: (case id prefix, mode or None for both) -> (exception type, reason).
+# An id containing "-()-" has a Python-float differentiated argument.
+KNOWN = {
+    ("unary-ceil", "reverse"): (TypeError, _NI + "ceil on TrackedArray (DualArray has it)"),
+    ("unary-floor", "reverse"): (TypeError, _NI + "floor on TrackedArray (DualArray has it)"),
+    ("unary-exp2", None): (TypeError, _NI + "exp2"),
+    ("unary-deg2rad", None): (TypeError, _NI + "deg2rad"),
+    ("unary-degrees", None): (TypeError, _NI + "degrees"),
+    ("unary-rad2deg", None): (TypeError, _NI + "rad2deg"),
+    ("unary-radians", None): (TypeError, _NI + "radians"),
+    ("unary-real-", None): (_U, "no rule for np.real"),
+    ("unary-real_if_close", None): (_U, "no rule for np.real_if_close"),
+    ("unary-imag", None): (_U, "no rule for np.imag"),
+    ("unary-angle", None): (_U, "no rule for np.angle"),
+    ("binary-logaddexp-", None): (TypeError, _NI + "logaddexp"),
+    ("binary-logaddexp2", None): (TypeError, _NI + "logaddexp2"),
+    ("binary-remainder", None): (TypeError, _NI + "remainder (zero derivative in the divisor's "
+                                             "quotient, d/da = 1)"),
+    ("binary-mod", None): (TypeError, _NI + "remainder (np.mod)"),
+    ("binary-op_mod", None): (TypeError, _NI + "remainder (operator %)"),
+    ("stat-all", None): (_U, "no rule for np.all (a boolean result: zero derivative)"),
+    ("stat-any", None): (_U, "no rule for np.any (a boolean result: zero derivative)"),
+    ("stat-var", None): (_U, "no rule for np.var"),
+    ("stat-std", None): (_U, "no rule for np.std"),
+    ("tensordot", None): (TypeError, _NF + "np.tensordot"),
+    ("sort", None): (_U, "no rule for np.sort"),
+    ("msort", None): (_U, "no rule for np.sort(axis=0)"),
+    ("partition", None): (_U, "no rule for np.partition"),
+    ("atleast_2d", "reverse"): (_U, "no rule for np.atleast_2d (TrackedArray and scalar Tracked)"),
+    ("atleast_3d", "reverse"): (_U, "no rule for np.atleast_3d (TrackedArray and scalar Tracked)"),
+    ("einsum_transpose", "reverse"): (_U, "no rule for one-operand np.einsum on TrackedArray"),
+    ("einsum_matmult", "reverse"): (TypeError, _NF + "np.einsum on TrackedArray"),
+    ("einsum_covsum", "reverse"): (TypeError, _NF + "np.einsum on TrackedArray"),
+    ("einsum_three_args", "reverse"): (TypeError, _NF + "np.einsum on TrackedArray"),
+    ("einsum_ellipses", "reverse"): (TypeError, _NF + "np.einsum on TrackedArray"),
+    ("einsum_ellipses", "forward"): (NotImplementedError, "np.einsum on DualArray refuses '...' "
+                                                          "subscripts (and not with a metanum error)"),
+    # HIPS/autograd tests/test_numpy.py
+    ("numpy-flipud", None): (_U, "no rule for np.flipud"),
+    ("numpy-fliplr", None): (_U, "no rule for np.fliplr"),
+    ("numpy-rot90", None): (_U, "no rule for np.rot90"),
+    ("numpy-trace", "reverse"): (NotImplementedError, "np.trace of a TrackedArray: 2-D, offset 0 only"),
+    ("numpy-split", None): (_U, "no rule for np.split"),
+    ("numpy-diag", None): (_U, "no rule for np.diag"),
+    ("numpy-triu", None): (_U, "no rule for np.triu"),
+    ("numpy-tril", None): (_U, "no rule for np.tril"),
+    ("numpy-array_from_arrays", None): (TypeError, "np.array([x, x]) of AD arrays refuses (asarray "
+                                                   "would drop the derivative); needs a stack rule"),
+    ("numpy-r_double", None): (TypeError, "np.r_[x, x] of AD arrays refuses (asarray)"),
+    ("numpy-c_", None): (TypeError, "np.c_[x, c, x] of AD arrays refuses (asarray)"),
+    ("numpy-var_ddof1", None): (_U, "no rule for np.var"),
+    ("numpy-std_ddof1", None): (_U, "no rule for np.std"),
+    ("numpy-squeeze_method", None): (AttributeError, "DualArray/TrackedArray have no .squeeze() method"),
+    ("numpy-repeat", None): (_U, "no rule for np.repeat"),
+    ("numpy-diagonal", None): (_U, "no rule for np.diagonal"),
+}
+# Array-argument forms only (the Python-float argument, id "-()-", works):
+KNOWN_ARRAY_ONLY = {
+    ("atleast_1d", "forward"): (_U, "no rule for np.atleast_1d on DualArray"),
+    ("atleast_2d", "forward"): (_U, "no rule for np.atleast_2d on DualArray"),
+    ("atleast_3d", "forward"): (_U, "no rule for np.atleast_3d on DualArray"),
+}
+
+
+def scalarised(f, x):
+    """(g, v): g(v) = sum(w * f(x(v))) on the flat float vector v."""
+    x = np.asarray(x, dtype=float)
+    shape = x.shape
+    w = np.random.default_rng(1).standard_normal(np.shape(f(x.copy() if shape else float(x))))
+
+    def g(v):
+        xv = v[0] if shape == () else v.reshape(shape)
+        return np.sum(w * f(xv))
+    return g, x.ravel().copy()
+
+
+def check(f, x, mode):
+    g, v = scalarised(f, x)
+    if mode == "measurement":  # unit independent errors: linear propagation gives |grad g|
+        y = g(nm.measurements(v, 1.0))
+        np.testing.assert_allclose(nm.value(y), g(v), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(nm.uncertainty(y), np.linalg.norm(central(g, v)), rtol=1e-7,
+                                   atol=1e-8)
+        return
+    got = np.asarray(nm.gradient(g, v, mode=mode), dtype=float)
+    np.testing.assert_allclose(got, central(g, v), rtol=1e-7, atol=1e-8, equal_nan=False)
+
+
+def _known(cid, mode):
+    if mode == "measurement":
+        return _known_measurement(cid)
+    for (prefix, m), spec in KNOWN.items():
+        if (cid + "-").startswith(prefix) and m in (None, mode):
+            return spec
+    for (prefix, m), spec in KNOWN_ARRAY_ONLY.items():
+        if cid.startswith(prefix) and m == mode and "-()-" not in cid:
+            return spec
+    if cid.startswith("trace") and mode == "reverse" and "offset=0" not in cid:
+        return NotImplementedError, "np.trace of a TrackedArray: 2-D, offset 0 only"
+    return None
+
+
+def _known_measurement(cid):
+    """MeasurementArray fails where DualArray does (it borrows DualArray's rules), except atleast_*."""
+    if cid.startswith("atleast_"):
+        if "-()-" not in cid:
+            return None if cid.startswith("atleast_1d") else _known(cid, "forward")
+        if cid.startswith("atleast_1d"):
+            return _U, "np.atleast_1d of a scalar Measurement: no rule"
+        return TypeError, _NF + "np.atleast_2d/3d of a scalar Measurement"
+    spec = _known(cid, "forward")
+    return None if spec is None else (spec[0], spec[1] + " (MeasurementArray: same gap)")
+
+
+def _params():
+    out = []
+    for cid, f, x in C.cases():
+        for mode in ("forward", "reverse", "measurement"):
+            spec = _known(cid, mode)
+            marks = [] if spec is None else [
+                pytest.mark.xfail(strict=True, raises=spec[0], reason="issue 10: " + spec[1])]
+            out.append(pytest.param(f, x, mode, marks=marks, id=f"{cid}-{mode}"))
+    return out
+
+
+@pytest.mark.parametrize("f, x, mode", _params())
+def test_autograd_systematic(f, x, mode):
+    """Source: HIPS/autograd tests/test_systematic.py, the test named in the id."""
+    check(f, x, mode)
+
