@@ -61,7 +61,6 @@ KNOWN = {
     ("numpy-rot90", None): (_U, "no rule for np.rot90"),
     ("numpy-trace", "reverse"): (NotImplementedError, "np.trace of a TrackedArray: 2-D, offset 0 only"),
     ("numpy-split", None): (_U, "no rule for np.split"),
-    ("numpy-diag", None): (_U, "no rule for np.diag"),
     ("numpy-triu", None): (_U, "no rule for np.triu"),
     ("numpy-tril", None): (_U, "no rule for np.tril"),
     ("numpy-array_from_arrays", None): (TypeError, "np.array([x, x]) of AD arrays refuses (asarray "
@@ -71,8 +70,6 @@ KNOWN = {
     ("numpy-var_ddof1", None): (_U, "no rule for np.var"),
     ("numpy-std_ddof1", None): (_U, "no rule for np.std"),
     ("numpy-squeeze_method", None): (AttributeError, "DualArray/TrackedArray have no .squeeze() method"),
-    ("numpy-repeat", None): (_U, "no rule for np.repeat"),
-    ("numpy-diagonal", None): (_U, "no rule for np.diagonal"),
 }
 # Array-argument forms only (the Python-float argument, id "-()-", works):
 KNOWN_ARRAY_ONLY = {
