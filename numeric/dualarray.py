@@ -324,9 +324,9 @@ class DualArray(ArrayAttributes):
     def prod(self, axis=None, keepdims=False):
         return _prod(self, axis=axis, keepdims=keepdims)
 
-    def reshape(self, *shape):
+    def reshape(self, *shape, order="C"):
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return _reshape(self, shape)
+        return _reshape(self, shape, order)
 
     def ravel(self):
         return _reshape(self, (-1,))
@@ -693,10 +693,16 @@ def _diff(x, n=1, axis=-1, **kw):
 
 
 @implements(np.reshape)
-def _reshape(x, shape, *a, **kw):
+def _reshape(x, shape=None, order="C", **kw):
+    shape = kw.get("newshape", shape)
     if isinstance(shape, int):
         shape = (shape,)
     shape = tuple(shape)
+    if order == "F":  # reshape(x, s, "F") = reshape(x.T, reversed s).T, in C order throughout
+        shape = np.empty(x.shape, dtype=bool).reshape(shape).shape
+        return np.transpose(_reshape(np.transpose(x), shape[::-1]))
+    if order != "C":
+        raise ValueError(f"reshape of a DualArray takes order='C' or 'F', got order={order!r}")
     v = x.value.reshape(shape)
     return DualArray._new(v, x.partials.reshape(tuple(v.shape) + (x.npartials,)), x._nm_order)
 

@@ -395,11 +395,15 @@ def _np_min(x, axis=None, keepdims=False, **kw):
 
 
 @_implements(np.reshape)
-def _np_reshape(x, shape=None, *a, **kw):
+def _np_reshape(x, shape=None, order="C", **kw):
     shape = kw.get("newshape", shape)
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if -1 in shape:
         shape = np.empty(shape_of(x), dtype=bool).reshape(shape).shape
+    if order == "F":  # reshape(x, s, "F") = reshape(x.T, reversed s).T, in C order throughout
+        return np.transpose(_np_reshape(np.transpose(x), tuple(shape)[::-1]))
+    if order != "C":
+        raise ValueError(f"reshape of a tracked array takes order='C' or 'F', got order={order!r}")
     return apply_op("reshape", (x,), {"shape": tuple(shape)})
 
 

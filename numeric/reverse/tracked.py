@@ -802,9 +802,9 @@ class TrackedArray(_Common, ArrayAttributes):
     def cumsum(self, axis=None):
         return np.cumsum(self, axis=axis)
 
-    def reshape(self, *shape):
+    def reshape(self, *shape, order="C"):
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        return _as_view(self, np.reshape(self, shape))
+        return _as_view(self, np.reshape(self, shape, order=order))
 
     def ravel(self):
         return _as_view(self, np.reshape(self, (-1,)))

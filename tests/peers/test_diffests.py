@@ -13,8 +13,6 @@ from tests.peers import _diffests_cases as C
 from tests.peers._check import ad, central
 
 # Cases that fail today: (function name, mode) -> (exception type or None, reason).
-_F = ("np.reshape(x, shape, order='F') on a DualArray/TrackedArray ignores order='F' (silent wrong "
-      "answer: the result is the C-order reshape); ndarray.reshape(order='F') raises TypeError")
 _U = UnsupportedArrayFunction
 KNOWN = {
     ("num2arr_1", "reverse"): (TypeError, "nm.derivative(f, x, mode='reverse') refuses an array-valued f "
@@ -25,10 +23,6 @@ KNOWN = {
     ("mat2num_1", "reverse"): (_U, "no rule for np.linalg.det / np.linalg.inv (TrackedArray)"),
     ("inv", "forward"): (_U, "no rule for np.linalg.inv (DualArray)"),
     ("inv", "reverse"): (_U, "no rule for np.linalg.inv (TrackedArray)"),
-    ("mat2num_4", "forward"): (AssertionError, _F),
-    ("mat2num_4", "reverse"): (AssertionError, _F),
-    ("arr2arr_2", "forward"): (AssertionError, _F),
-    ("arr2arr_2", "reverse"): (AssertionError, _F),
 }
 
 
@@ -57,11 +51,15 @@ def test_difftests(f, kind, x, mode):
     check(f, kind, x, mode)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="issue 10: " + _F)
 @pytest.mark.parametrize("mode", ["forward", "reverse"])
 def test_reshape_order_f(mode):
-    """The root cause of the mat2num_4/arr2arr_2 failures, alone (DiffTests reshapes column-major)."""
+    """Regression: order='F' was ignored (the C-order result, silently). DiffTests reshapes
+    column-major (mat2num_4, arr2arr_2); the function and the method forms are checked."""
     import numeric as nm
     x = np.arange(9.0)
     got = nm.jacobian(lambda v: np.reshape(v, (3, 3), order="F")[0, :], x, mode=mode)
     np.testing.assert_array_equal(got, np.eye(9)[[0, 3, 6]])
+    got = nm.jacobian(lambda v: v.reshape((3, -1), order="F")[:, 1], x, mode=mode)
+    np.testing.assert_array_equal(got, np.eye(9)[[3, 4, 5]])
+    with pytest.raises(ValueError, match="order='C' or 'F'"):
+        nm.jacobian(lambda v: np.reshape(v, (3, 3), order="A")[0], x, mode=mode)
