@@ -27,6 +27,7 @@ import numpy as np
 
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.dae import consistent_initial_state
+from solvers.ode.stiff.method import StiffMethod
 from solvers.ode.stiff.jacobian import make_jacobian, time_derivative
 from solvers.ode.stiff.linsolve import factorize
 
@@ -80,7 +81,7 @@ def _conv(one: Any):
 
 
 @dataclass
-class Rodas4:
+class Rodas4(StiffMethod):
     """Hairer–Wanner's Rodas4 (L-stable, stiffly accurate, order 4, 3rd-order dense output).
 
     Examples
@@ -90,22 +91,12 @@ class Rodas4:
     4
     """
 
-    autodiff: str = "forward"
     name: str = field(default="Rodas4", init=False)
     order: int = field(default=4, init=False)
     error_order: int = field(default=4, init=False)
-    adaptive: bool = field(default=True, init=False)
-    needs_jacobian: bool = field(default=True, init=False)
-    own_controller: bool = field(default=False, init=False)
-    supports_mass_matrix: bool = field(default=True, init=False)
     tableau = RODAS4
 
-    def make_stepper(self, ctx: Any, *legacy: Any) -> "RosenbrockStepper":
-        if legacy:
-            raise TypeError(
-                f"{self.name} needs the step loop of the integrator object (stepper protocol, "
-                "solvers/ode/stepper.py); this build's solve() predates it and cannot run stiff methods yet"
-            )
+    def make_stepper(self, ctx: Any) -> "RosenbrockStepper":
         return RosenbrockStepper(self, ctx)
 
 

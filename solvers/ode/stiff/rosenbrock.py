@@ -35,6 +35,7 @@ import numpy as np
 
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.dae import consistent_initial_state
+from solvers.ode.stiff.method import StiffMethod
 from solvers.ode.stiff.jacobian import make_jacobian, time_derivative
 from solvers.ode.stiff.linsolve import factorize
 
@@ -57,7 +58,7 @@ def _times(M: Any, x: Any) -> Any:
 
 
 @dataclass
-class Rosenbrock23:
+class Rosenbrock23(StiffMethod):
     """L-stable Rosenbrock method of order 2 (3rd-order error estimate), ode23s.
 
     Options read from the stepper context: ``jac`` (user Jacobian ``jac(u, p, t)``),
@@ -71,21 +72,11 @@ class Rosenbrock23:
     2
     """
 
-    autodiff: str = "forward"
     name: str = field(default="Rosenbrock23", init=False)
     order: int = field(default=2, init=False)
     error_order: int = field(default=3, init=False)
-    adaptive: bool = field(default=True, init=False)
-    needs_jacobian: bool = field(default=True, init=False)
-    own_controller: bool = field(default=False, init=False)
-    supports_mass_matrix: bool = field(default=True, init=False)
 
-    def make_stepper(self, ctx: Any, *legacy: Any) -> "Rosenbrock23Stepper":
-        if legacy:
-            raise TypeError(
-                "Rosenbrock23 needs the step loop of the integrator object (stepper protocol, "
-                "solvers/ode/stepper.py); this build's solve() predates it and cannot run stiff methods yet"
-            )
+    def make_stepper(self, ctx: Any) -> "Rosenbrock23Stepper":
         return Rosenbrock23Stepper(self, ctx)
 
 
