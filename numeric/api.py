@@ -273,6 +273,17 @@ def _concat_last(pieces):
     return np.concatenate(pieces, axis=-1)
 
 
+def _array_number(x: Any) -> bool:
+    """An array of a number type other than DualArray (a MeasurementArray, a TrackedArray):
+    differentiating with respect to it as if it were one scalar would be a silent directional
+    derivative, so the array path refuses it clearly (see ``_as_input_array``)."""
+    if getattr(x, "ndim", 0) == 0:
+        return False
+    raise TypeError(f"cannot differentiate with respect to a {type(x).__name__}: its elements carry "
+                    "their own linear parts; differentiate with respect to nm.value(x) (a float array) "
+                    "or with respect to the parameters it came from")
+
+
 def gradient(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forward") -> Any:
     """Gradient of a scalar function of an array, shaped like *x*.
 
@@ -284,7 +295,7 @@ def gradient(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forw
     """
     if mode != "forward":
         return _routed("gradient", mode, f, x)
-    if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
+    if not (is_array(x) or isinstance(x, (list, tuple, DualArray)) or _array_number(x)):
         return derivative(f, x)
     x = _as_input_array(x)
     pieces = []
@@ -309,7 +320,7 @@ def jacobian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forw
     """
     if mode != "forward":
         return _routed("jacobian", mode, f, x)
-    if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
+    if not (is_array(x) or isinstance(x, (list, tuple, DualArray)) or _array_number(x)):
         return derivative(f, x)
     x = _as_input_array(x)
     pieces, out_shape = [], None
@@ -332,7 +343,7 @@ def hessian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forwa
     """
     if mode != "forward":
         return _routed("hessian", mode, f, x)
-    if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
+    if not (is_array(x) or isinstance(x, (list, tuple, DualArray)) or _array_number(x)):
         return derivative(lambda z: derivative(f, z), x)
     return jacobian(lambda z: gradient(f, z, chunk=chunk), x, chunk=chunk)
 
@@ -348,7 +359,7 @@ def jvp(f: Callable, x: Any, v: Any, *, mode: str = "forward") -> Any:
     """
     if mode != "forward":
         return _routed("jvp", mode, f, x)
-    if not (is_array(x) or isinstance(x, (list, tuple, DualArray))):
+    if not (is_array(x) or isinstance(x, (list, tuple, DualArray)) or _array_number(x)):
         return derivative(f, x) * v
     x = _as_input_array(x)
     v = namespace(x).asarray(v) if not isinstance(v, DualArray) else v

@@ -239,3 +239,14 @@ def test_sqrt_of_an_exact_zero_measurement():
         r = nm.sqrt(a - a)
     np.testing.assert_array_equal(nm.uncertainty(r), 0.0)
     assert (nm.sqrt(x) - x ** 0.5).err == pytest.approx(0, abs=1e-15)   # rules agree
+
+
+def test_jacobian_with_respect_to_a_measurement_array_is_refused_not_a_scalar():
+    # regression: nm.jacobian treated a MeasurementArray input as one scalar and returned the
+    # directional derivative -0.7 (found by tests/test_solver_generic.py through the stiff methods)
+    import numeric as nm
+
+    u = nm.measurements(np.array([1.3, 2.6]), np.array([0.01, 0.01]))
+    for fn in (nm.jacobian, nm.gradient, nm.hessian):
+        with pytest.raises(TypeError, match="nm.value"):
+            fn(lambda x: -0.7 * x, u)

@@ -35,10 +35,12 @@ def _forward(f: Callable) -> Callable:
             # state's own perturbations -- exact for linear f; for nonlinear f an
             # O(h^2)-per-step difference in the propagated perturbation (W-methods
             # such as Rosenbrock23 keep their order for any J).
-            v = nm.value(u)
-            if v is u:
+            # The same holds for a parameter forward mode cannot carry through (a Measurement
+            # p makes J Measurement-valued): J at the primal state and parameters.
+            v, q = nm.value(u), _primal_parameters(p)
+            if v is u and q is p:
                 raise
-            return numeric.jacobian(lambda x: f(x, p, t), v)
+            return numeric.jacobian(lambda x: f(x, q, t), v)
 
     return jac
 
@@ -82,7 +84,19 @@ def time_derivative(f: Callable, u: Any, p: Any, t: Any) -> Any:
     try:
         return nm.derivative(lambda s: f(u, p, s), t)
     except TypeError:
-        v = nm.value(u)
-        if v is u:
+        v, q = nm.value(u), _primal_parameters(p)
+        if v is u and q is p:
             raise
-        return nm.derivative(lambda s: f(v, p, s), t)
+        return nm.derivative(lambda s: f(v, q, s), t)
+
+
+def _primal_parameters(p: Any) -> Any:
+    """*p* with its numbers replaced by primal values (tuples, lists and arrays kept); *p* itself
+    when that changes nothing, so callers can tell whether a fallback exists."""
+    if isinstance(p, (tuple, list)):
+        q = type(p)(_primal_parameters(x) for x in p)
+        return p if all(a is b for a, b in zip(q, p)) else q
+    if p is None or callable(p):
+        return p
+    v = nm.value(p)
+    return p if v is p else v

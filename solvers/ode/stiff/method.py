@@ -7,6 +7,9 @@ names itself and its orders, and builds its stepper.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 __all__ = ["StiffMethod"]
 
@@ -20,3 +23,9 @@ class StiffMethod:
     needs_jacobian: bool = field(default=True, init=False)
     own_controller: bool = field(default=False, init=False)
     supports_mass_matrix: bool = field(default=True, init=False)
+
+    def check_state(self, u0: Any) -> None:
+        """Refuse a scalar state clearly (the iteration matrix needs a state vector)."""
+        if np.ndim(u0) == 0:
+            raise TypeError(f"{self.name} needs an array state (the Jacobian is a matrix): pass "
+                            f"u0 as np.array([u0]) and index the solution with [0]")

@@ -97,6 +97,7 @@ class Rodas4(StiffMethod):
     tableau = RODAS4
 
     def make_stepper(self, ctx: Any) -> "RosenbrockStepper":
+        self.check_state(ctx.u0)
         return RosenbrockStepper(self, ctx)
 
 

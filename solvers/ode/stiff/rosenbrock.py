@@ -77,6 +77,7 @@ class Rosenbrock23(StiffMethod):
     error_order: int = field(default=3, init=False)
 
     def make_stepper(self, ctx: Any) -> "Rosenbrock23Stepper":
+        self.check_state(ctx.u0)
         return Rosenbrock23Stepper(self, ctx)
 
 
