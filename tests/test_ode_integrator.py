@@ -11,44 +11,7 @@ from solvers import ODEProblem, ReturnCode, Tsit5, init, solve
 from solvers.ode.extrapolation import GBS
 
 
-class _Seg:
-    """Cubic Hermite interpolant over [t, t + h]."""
-
-    def __init__(self, h, u0, u1, f0, f1):
-        self.h, self.u0, self.u1, self.f0, self.f1 = h, u0, u1, f0, f1
-
-    def __call__(self, th):
-        h00, h10 = (1 + 2 * th) * (1 - th) ** 2, th * (1 - th) ** 2
-        h01, h11 = th * th * (3 - 2 * th), th * th * (th - 1)
-        return h00 * self.u0 + h10 * self.h * self.f0 + h01 * self.u1 + h11 * self.h * self.f1
-
-
-class Heun:
-    """Heun (order 2) with an Euler error estimate, written against the stepper protocol."""
-
-    name, order, adaptive, needs_jacobian, own_controller = "Heun", 2, True, False, False
-
-    def make_stepper(self, ctx):
-        return _HeunStepper(ctx)
-
-
-class _HeunStepper:
-    fsal = True
-
-    def __init__(self, ctx):
-        self.f, self.p, self.norm = ctx.f, ctx.p, ctx.norm
-        self.reinits = []
-
-    def step(self, t, u, f0, h):
-        k1 = self.f(u, self.p, t) if f0 is None else f0
-        k2 = self.f(u + h * k1, self.p, t + h)
-        u_new = u + h / 2 * (k1 + k2)
-        E = self.norm(h / 2 * (k2 - k1), u, u_new)
-        f_new = self.f(u_new, self.p, t + h)
-        return u_new, E, f_new, _Seg(h, u, u_new, k1, f_new)
-
-    def reinit(self, t, u):
-        self.reinits.append((t, u))
+from tests._protocol_heun import HeunEuler as Heun
 
 
 def decay(u, p, t):

@@ -23,24 +23,26 @@ from solvers._nm import nm
 __all__ = ["make_jacobian", "time_derivative"]
 
 
+def _at_primal(diff: Callable, u: Any, p: Any) -> Any:
+    """``diff(u, p)``; when forward mode cannot seed through *u* or *p* (a MeasurementArray
+    state, a Measurement parameter: ``TypeError``), the same at their primal values. The
+    iteration matrix then omits the dJ/du and dJ/dp terms of their own perturbations -- exact
+    for linear f; for nonlinear f an O(h^2)-per-step difference in the propagated perturbation
+    (W-methods such as Rosenbrock23 keep their order for any J)."""
+    try:
+        return diff(u, p)
+    except TypeError:
+        v, q = nm.value(u), _primal_parameters(p)
+        if v is u and q is p:
+            raise
+        return diff(v, q)
+
+
 def _forward(f: Callable) -> Callable:
     import numeric
 
     def jac(u: Any, p: Any, t: Any) -> Any:
-        try:
-            return numeric.jacobian(lambda x: f(x, p, t), u)
-        except TypeError:
-            # a state type forward mode cannot seed (a MeasurementArray): the Jacobian at
-            # the primal state. The iteration matrix then omits dJ/du terms of the
-            # state's own perturbations -- exact for linear f; for nonlinear f an
-            # O(h^2)-per-step difference in the propagated perturbation (W-methods
-            # such as Rosenbrock23 keep their order for any J).
-            # The same holds for a parameter forward mode cannot carry through (a Measurement
-            # p makes J Measurement-valued): J at the primal state and parameters.
-            v, q = nm.value(u), _primal_parameters(p)
-            if v is u and q is p:
-                raise
-            return numeric.jacobian(lambda x: f(x, q, t), v)
+        return _at_primal(lambda x, q: numeric.jacobian(lambda y: f(y, q, t), x), u, p)
 
     return jac
 
@@ -79,15 +81,9 @@ def make_jacobian(f: Callable, options: dict) -> Callable:
 
 
 def time_derivative(f: Callable, u: Any, p: Any, t: Any) -> Any:
-    """``d f(u, p, t) / dt`` by forward mode on the time (at the primal state when the
-    state's type cannot carry the time's dual, as for the Jacobian)."""
-    try:
-        return nm.derivative(lambda s: f(u, p, s), t)
-    except TypeError:
-        v, q = nm.value(u), _primal_parameters(p)
-        if v is u and q is p:
-            raise
-        return nm.derivative(lambda s: f(v, q, s), t)
+    """``d f(u, p, t) / dt`` by forward mode on the time (at the primal state and parameters
+    when the state's type cannot carry the time's dual, as for the Jacobian)."""
+    return _at_primal(lambda x, q: nm.derivative(lambda s: f(x, q, s), t), u, p)
 
 
 def _primal_parameters(p: Any) -> Any:

@@ -1,7 +1,9 @@
 """What every stiff method declares to the step loop (the ``Method`` side of
 :mod:`solvers.ode.stepper`): adaptive, Jacobian-based, controlled by the loop's
 controller, able to solve ``M u' = f(u, p, t)``. A method subclasses it,
-names itself and its orders, and builds its stepper.
+names itself and its orders, and builds its stepper; steppers subclass
+:class:`StiffStepper`, which reads the options, the mass matrix and the
+Jacobian provider from the context and makes a DAE's start consistent.
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["StiffMethod"]
+from solvers._nm import nm
+from solvers.ode.stiff.dae import consistent_initial_state
+from solvers.ode.stiff.jacobian import make_jacobian
+
+__all__ = ["StiffMethod", "StiffStepper"]
 
 
 @dataclass
@@ -29,3 +35,25 @@ class StiffMethod:
         if np.ndim(u0) == 0:
             raise TypeError(f"{self.name} needs an array state (the Jacobian is a matrix): pass "
                             f"u0 as np.array([u0]) and index the solution with [0]")
+
+
+class StiffStepper:
+    """What every stiff stepper sets up from the context: f, p, norm, stats, the mass matrix
+    (``None`` for the identity), the Jacobian provider and ``one`` in the state's real type."""
+
+    def __init__(self, alg: StiffMethod, ctx: Any):
+        self.f, self.p, self.norm, self.stats = ctx.f, ctx.p, ctx.norm, ctx.stats
+        opts = dict(getattr(ctx, "options", None) or {})
+        opts.setdefault("autodiff", alg.autodiff)
+        M = opts.get("mass_matrix")
+        self.M = None if M is None else np.asarray(M)
+        self.jac = make_jacobian(self.f, opts)
+        v = nm.value(ctx.u0)
+        self.one = nm.one(v.flat[0] if isinstance(v, np.ndarray) else v)
+
+    def initialize(self, t0: Any, u0: Any) -> Any:
+        """A consistent initial state for a singular mass matrix (algebraic variables by Newton)."""
+        return u0 if self.M is None else consistent_initial_state(self.f, self.jac, u0, self.p, t0, self.M)
+
+    def _count(self, name: str, k: int = 1) -> None:
+        setattr(self.stats, name, getattr(self.stats, name, 0) + k)

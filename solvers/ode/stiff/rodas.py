@@ -26,9 +26,8 @@ from typing import Any
 import numpy as np
 
 from solvers._nm import is_finite_real, nm
-from solvers.ode.stiff.dae import consistent_initial_state
-from solvers.ode.stiff.method import StiffMethod
-from solvers.ode.stiff.jacobian import make_jacobian, time_derivative
+from solvers.ode.stiff.method import StiffMethod, StiffStepper
+from solvers.ode.stiff.jacobian import time_derivative
 from solvers.ode.stiff.linsolve import factorize
 
 __all__ = ["Rodas4", "RosenbrockTableau", "RODAS4"]
@@ -117,20 +116,14 @@ class _Segment:
         return ds / self.h
 
 
-class RosenbrockStepper:
+class RosenbrockStepper(StiffStepper):
     """Stepper for a W-transformed Rosenbrock tableau (stepper protocol)."""
 
     fsal = False
 
     def __init__(self, alg: Any, ctx: Any):
-        self.f, self.p, self.norm, self.stats = ctx.f, ctx.p, ctx.norm, ctx.stats
-        opts = dict(getattr(ctx, "options", None) or {})
-        opts.setdefault("autodiff", alg.autodiff)
-        M = opts.get("mass_matrix")
-        self.M = None if M is None else np.asarray(M)
-        self.jac = make_jacobian(self.f, opts)
-        v = nm.value(ctx.u0)
-        one = nm.one(v.flat[0] if isinstance(v, np.ndarray) else v)
+        super().__init__(alg, ctx)
+        one = self.one
         cv = _conv(one * 1.0 if isinstance(one, int) else one)
         tab = alg.tableau
         self.gamma = cv(tab.gamma)
@@ -139,13 +132,6 @@ class RosenbrockStepper:
         self.c = [cv(q) for q in tab.c]
         self.d = [cv(q) for q in tab.d]
         self.H = [[cv(q) for q in row] for row in tab.H]
-
-    def initialize(self, t0: Any, u0: Any) -> Any:
-        """A consistent initial state for a singular mass matrix."""
-        return u0 if self.M is None else consistent_initial_state(self.f, self.jac, u0, self.p, t0, self.M)
-
-    def _count(self, name: str, k: int = 1) -> None:
-        setattr(self.stats, name, getattr(self.stats, name, 0) + k)
 
     def step(self, t: Any, u: Any, f0: Any, h: Any) -> tuple:
         f, p, M = self.f, self.p, self.M

@@ -34,9 +34,8 @@ from typing import Any
 import numpy as np
 
 from solvers._nm import is_finite_real, nm
-from solvers.ode.stiff.dae import consistent_initial_state
-from solvers.ode.stiff.method import StiffMethod
-from solvers.ode.stiff.jacobian import make_jacobian, time_derivative
+from solvers.ode.stiff.method import StiffMethod, StiffStepper
+from solvers.ode.stiff.jacobian import time_derivative
 from solvers.ode.stiff.linsolve import factorize
 
 __all__ = ["Rosenbrock23", "Rosenbrock23Stepper"]
@@ -100,30 +99,14 @@ class _Segment:
         return self.k1 * ((1 - 2 * s) * c) + self.k2 * ((2 * s - 2 * self.d) * c)
 
 
-class Rosenbrock23Stepper:
+class Rosenbrock23Stepper(StiffStepper):
     """One Rosenbrock23 step at a time (the stepper protocol of solvers/ode/stepper.py)."""
 
     fsal = True
 
     def __init__(self, alg: Rosenbrock23, ctx: Any):
-        self.f, self.p, self.norm, self.stats = ctx.f, ctx.p, ctx.norm, ctx.stats
-        opts = dict(getattr(ctx, "options", None) or {})
-        opts.setdefault("autodiff", alg.autodiff)
-        M = opts.get("mass_matrix")
-        self.M = None if M is None else np.asarray(M)
-        self.jac = make_jacobian(self.f, opts)
-        u0 = ctx.u0
-        one = nm.one(nm.value(u0).flat[0] if isinstance(nm.value(u0), np.ndarray) else nm.value(u0))
-        self.d, self.e32 = _coefficients(one)
-
-    def initialize(self, t0: Any, u0: Any) -> Any:
-        """A consistent initial state for a singular mass matrix (algebraic variables solved by Newton)."""
-        if self.M is None:
-            return u0
-        return consistent_initial_state(self.f, self.jac, u0, self.p, t0, self.M)
-
-    def _count(self, name: str, k: int = 1) -> None:
-        setattr(self.stats, name, getattr(self.stats, name, 0) + k)
+        super().__init__(alg, ctx)
+        self.d, self.e32 = _coefficients(self.one)
 
     def step(self, t: Any, u: Any, f0: Any, h: Any) -> tuple:
         f, p, d, e32 = self.f, self.p, self.d, self.e32
