@@ -12,6 +12,9 @@ from numeric.functions import (  # noqa: F401
     FUNCTIONS, abs, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cbrt, clip,
     cos, cosh, digamma, erf, erfc, exp, expm1, gamma, hypot, lgamma, log, log1p, log2, log10,
     maximum, minimum, polygamma, power, sign, sin, sinh, sqrt, tan, tanh, where,
+    ceil, copysign, deg2rad, degrees, exp2, floor, floor_divide, fmod, heaviside, logaddexp,
+    logaddexp2, nextafter, positive, rad2deg, radians, reciprocal, remainder, rint, sinc, square,
+    trunc,
 )
 from numeric.protocol import eps, lincomb, norm, one, promote, value, zero  # noqa: F401
 from numeric.dual import Dual  # noqa: F401

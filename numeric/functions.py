@@ -50,6 +50,9 @@ __all__ = [
     "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh",
     "abs", "sign", "hypot", "power", "erf", "erfc", "gamma", "lgamma",
     "digamma", "polygamma", "maximum", "minimum", "clip", "where",
+    "exp2", "logaddexp", "logaddexp2", "sinc", "heaviside", "deg2rad", "rad2deg", "radians",
+    "degrees", "remainder", "fmod", "floor_divide", "floor", "ceil", "trunc", "rint",
+    "copysign", "nextafter", "square", "reciprocal", "positive",
     "FUNCTIONS",
 ]  # fmt: skip
 
@@ -89,6 +92,100 @@ def _mp_lgamma(x):
     if isinstance(x, mpmath.mpc):  # the analytic log-gamma, as for Python complex
         return mpmath.loggamma(x)
     return mpmath.log(abs(mpmath.gamma(x)))
+
+
+def _real_logaddexp(x, y):
+    # log(e**x + e**y) = max + log1p(e**-|x - y|) (no overflow); equal infinities: that infinity
+    if x == y:
+        return x + math.log(2.0)
+    m = x if x > y else y
+    return m + math.log1p(math.exp(-abs(x - y))) if m - m == 0 else m
+
+
+def _real_logaddexp2(x, y):
+    if x == y:
+        return x + 1.0
+    m = x if x > y else y
+    return m + math.log1p(2.0 ** -abs(x - y)) / math.log(2.0) if m - m == 0 else m
+
+
+def _mp_logaddexp(x, y):
+    return mpmath.log(mpmath.exp(x) + mpmath.exp(y))
+
+
+def _mp_logaddexp2(x, y):
+    return mpmath.log(mpmath.power(2, x) + mpmath.power(2, y), 2)
+
+
+def _real_sinc(x):
+    # NumPy's normalised sinc: sin(pi x) / (pi x), 1 at 0
+    if x == 0:
+        return 1.0
+    y = math.pi * x
+    return math.sin(y) / y
+
+
+def _complex_sinc(z):
+    if abs(z) < 0.25:  # Taylor series: sin(w)/w loses the small imaginary part of a complex step
+        w2, acc = (math.pi * z) ** 2, 0j
+        for k in range(13, 0, -1):
+            acc = 1 - acc * w2 / ((2 * k) * (2 * k + 1))
+        return acc
+    return cmath.sin(math.pi * z) / (math.pi * z)
+
+
+def _real_heaviside(x, h):
+    # NumPy's heaviside: 0 for x < 0, h at x == 0, 1 for x > 0 (nan stays nan)
+    if x != x:
+        return x
+    return 0.0 if x < 0 else (1.0 if x > 0 else float(h))
+
+
+def _real_remainder(x, y):
+    # x - y * floor(x / y), the sign of y (NumPy's remainder / np.mod, Python's %)
+    return math.fmod(x, y) if y == 0 else x % y
+
+
+def _real_floor_divide(x, y):
+    return float(x // y)
+
+
+def _mp_remainder(x, y):
+    return x - y * mpmath.floor(x / y)
+
+
+def _mp_fmod(x, y):
+    # C fmod (the sign of x); mpmath.fmod follows Python's % instead
+    q = x / y
+    return x - y * (mpmath.floor(q) if q >= 0 else mpmath.ceil(q))
+
+
+def _mp_copysign(x, y):
+    return mpmath.fabs(x) if y >= 0 else -mpmath.fabs(x)
+
+
+def _mp_nextafter(x, y):
+    # one unit in the last place of the current mpmath precision, towards y
+    if x == y:
+        return y
+    step = mpmath.ldexp(1, int(mpmath.mag(x)) - mpmath.mp.prec) if x != 0 else mpmath.ldexp(1, -mpmath.mp.prec)
+    return x + step if y > x else x - step
+
+
+def _mp_radians(x):
+    return x * mpmath.pi / 180
+
+
+def _mp_degrees(x):
+    return x * 180 / mpmath.pi
+
+
+def _as_float(f):
+    # math.floor and friends return int: metanum's reals stay float (inf/nan -> NumPy fallback)
+    def g(x):
+        return float(f(x))
+
+    return g
 
 
 def _mp_complex(f):
@@ -135,6 +232,32 @@ _IMPLS: dict[str, tuple] = {
     "maximum": (2, _real_max, None, np.maximum, _real_max),
     "minimum": (2, _real_min, None, np.minimum, _real_min),
     "clip": (3, _real_clip, None, np.clip, _real_clip),
+    "exp2": (1, lambda x: math.pow(2.0, x), lambda z: 2.0**z, np.exp2, lambda x: mpmath.power(2, x)),
+    "logaddexp": (2, _real_logaddexp, lambda a, b: cmath.log(cmath.exp(a) + cmath.exp(b)),
+                  np.logaddexp, _mp_logaddexp),
+    "logaddexp2": (2, _real_logaddexp2, lambda a, b: cmath.log(2**a + 2**b) / math.log(2.0),
+                   np.logaddexp2, _mp_logaddexp2),
+    "sinc": (1, _real_sinc, _complex_sinc, np.sinc, mpmath.sincpi),
+    "heaviside": (2, _real_heaviside, None, np.heaviside,
+                  lambda x, h: mpmath.mpf(0) if x < 0 else (mpmath.mpf(1) if x > 0 else h)),
+    "deg2rad": (1, math.radians, lambda z: z * (math.pi / 180), np.deg2rad, _mp_radians),
+    "radians": (1, math.radians, lambda z: z * (math.pi / 180), np.radians, _mp_radians),
+    "rad2deg": (1, math.degrees, lambda z: z * (180 / math.pi), np.rad2deg, _mp_degrees),
+    "degrees": (1, math.degrees, lambda z: z * (180 / math.pi), np.degrees, _mp_degrees),
+    "remainder": (2, _real_remainder, None, np.remainder, _mp_remainder),
+    "fmod": (2, math.fmod, None, np.fmod, _mp_fmod),
+    "floor_divide": (2, _real_floor_divide, None, np.floor_divide,
+                     lambda x, y: mpmath.floor(x / y)),
+    "floor": (1, _as_float(math.floor), None, np.floor, mpmath.floor),
+    "ceil": (1, _as_float(math.ceil), None, np.ceil, mpmath.ceil),
+    "trunc": (1, _as_float(math.trunc), None, np.trunc,
+              lambda x: mpmath.floor(x) if x >= 0 else mpmath.ceil(x)),
+    "rint": (1, _as_float(round), None, np.rint, mpmath.nint),
+    "copysign": (2, math.copysign, None, np.copysign, _mp_copysign),
+    "nextafter": (2, math.nextafter, None, np.nextafter, _mp_nextafter),
+    "square": (1, lambda x: x * x, lambda z: z * z, np.square, lambda x: x * x),
+    "reciprocal": (1, lambda x: 1.0 / x, lambda z: 1 / z, np.reciprocal, lambda x: 1 / x),
+    "positive": (1, lambda x: +x, lambda z: +z, np.positive, lambda x: +x),
 }
 
 
@@ -283,6 +406,26 @@ _DOCS = {
     "maximum": "Elementwise maximum. Derivative convention at ties: half to each argument.",
     "minimum": "Elementwise minimum. Derivative convention at ties: half to each argument.",
     "clip": "clip(x, lo, hi) = minimum(maximum(x, lo), hi); derivative 1 inside [lo, hi].",
+    "exp2": "2 ** x.",
+    "logaddexp": "log(exp(x) + exp(y)) without overflow.",
+    "logaddexp2": "log2(2**x + 2**y) without overflow.",
+    "sinc": "Normalised sinc sin(pi x) / (pi x), 1 at x = 0 (as np.sinc).",
+    "heaviside": ("Step function: 0 for x < 0, h at x == 0, 1 for x > 0. Derivative: 0 in x "
+                  "(also at x = 0, the step is not differentiated); in h, 1 where x == 0."),
+    "deg2rad": "Degrees to radians.", "radians": "Degrees to radians.",
+    "rad2deg": "Radians to degrees.", "degrees": "Radians to degrees.",
+    "remainder": ("x - y * floor(x / y) (np.mod, Python %). Derivative: 1 in x, "
+                  "-floor(x / y) in y (the jumps are not differentiated)."),
+    "fmod": "C fmod: x - y * trunc(x / y). Derivative: 1 in x, -trunc(x / y) in y.",
+    "floor_divide": "floor(x / y); piecewise constant, derivative 0.",
+    "floor": "Floor; piecewise constant, derivative 0.",
+    "ceil": "Ceiling; piecewise constant, derivative 0.",
+    "trunc": "Round towards zero; piecewise constant, derivative 0.",
+    "rint": "Round to the nearest integer (ties to even); derivative 0.",
+    "copysign": "|x| with the sign of y. Derivative: +-1 in x (sign of x times sign of y), 0 in y.",
+    "nextafter": ("The next float after x towards y: x plus a piecewise constant offset, so "
+                  "derivative 1 in x and 0 in y."),
+    "square": "x * x.", "reciprocal": "1 / x.", "positive": "+x (the identity).",
 }  # fmt: skip
 
 FUNCTIONS: dict[str, Callable] = {}

