@@ -267,7 +267,15 @@ def _polygamma_real(n, x):
     return float(polygamma_scalar(int(n), float(x)))
 
 
+def _lgamma_real(x):
+    from numeric._special import lgamma_scalar
+
+    return float(lgamma_scalar(float(x)))
+
+
 _IMPLS["digamma"] = (1, lambda x: _polygamma_real(0, x), *_IMPLS["digamma"][2:])
+# CPython's math.lgamma is 66 ulps off near its zero at 2 (x = 2.0316): the compiled kernel
+_IMPLS["lgamma"] = (1, _lgamma_real, *_IMPLS["lgamma"][2:])
 
 
 def _numpy_fallback(name: str, args: tuple) -> float:

@@ -121,6 +121,31 @@ def _tanh_partial(ans, x):
     return s * s
 
 
+def _cbrt_partial(ans, x):
+    # (cbrt(x) / x) / 3: ~2 ulps (1 / (3 a a) was ~7), no overflow of 3x; inf at x = 0
+    if isinstance(x == 0, (bool, np.bool_)):
+        return 1 / (3 * ans * ans) if x == 0 else ans / x / 3
+    at_zero = x == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return F.where(at_zero, 1 / (3 * ans * ans), ans / F.where(at_zero, one(x), x) / 3)
+
+
+def _pow_base_float(ans, x, y):
+    """y * x**y / x where x**y is a normal float: the exponent y - 1 of y * x**(y - 1) is
+    rounded (|y| ~ 15: 2e-15 absolute, times |log x| in the result: ~50 ulps). Else None."""
+    if type(x) is float and type(ans) is float:
+        if x != 0 and 2.3e-308 < abs(ans) < 1.7e308:
+            return y * (ans / x)
+        return None
+    if type(ans) is np.ndarray and ans.dtype == np.float64 and (
+            type(x) is np.ndarray or type(x) is float):
+        with np.errstate(all="ignore"):
+            ok = (x != 0) & (np.abs(ans) > 2.3e-308) & (np.abs(ans) < 1.7e308)
+            quotient = ans / np.where(ok, x, 1.0)
+            return np.where(ok, y * quotient, y * np.power(x, y - 1))
+    return None
+
+
 def _pow_partial_base(ans, x, y):
     # d/dx x**y = y * x**(y - 1), with x**0 -> 0 and x**1 -> 1 exactly (no 0 * inf at x = 0),
     # and a real nan (not a complex number) for a negative float base and a non-integer y.
@@ -133,7 +158,9 @@ def _pow_partial_base(ans, x, y):
             return float("nan")
         if isinstance(x, (int, float)) and x == 0 and y < 1:
             return _pow_at_zero(y)
-        return y * x ** (y - 1)
+    quick = _pow_base_float(ans, x, y)
+    if quick is not None:
+        return quick
     return y * x ** (y - 1)
 
 
@@ -150,7 +177,7 @@ def _two_diff(u, v):
     return s, e
 
 
-def _logistic_of_difference(u, v, base_log):
+def _logistic_of_difference(u, v, base_log, power):
     """1 / (1 + b**(v - u)) for b = e (base_log = 1) or 2 (base_log = ln 2), to ~2 ulps.
 
     The partials of logaddexp/logaddexp2 in u. The difference v - u is carried exactly
@@ -163,7 +190,8 @@ def _logistic_of_difference(u, v, base_log):
         s, e = _two_diff(v, u)  # v - u = s + e
         t = -np.abs(s)
         ee = np.where(s > 0, -e, e)  # t + ee is -|v - u| exactly
-        w = np.exp(t * base_log) * (1 + ee * base_log)  # b**(-|v - u|) in (0, 1]
+        # b**(-|v - u|) in (0, 1]: exp2(t), not exp(t ln 2), so t (exact) is not rounded again
+        w = power(t) * (1 + ee * base_log)
         r = np.where(s > 0, w / (1 + w), 1 / (1 + w))
         r = np.where(np.isnan(s), np.where(u == v, 0.5, np.nan), r)  # inf - inf
     return float(r) if type(u) is float and type(v) is float else r
@@ -172,7 +200,9 @@ def _logistic_of_difference(u, v, base_log):
 def _logaddexp_partial(base_log_name):
     def partial(ans, u, v):
         if _is_float64(u) and _is_float64(v):
-            return _logistic_of_difference(u, v, 1.0 if base_log_name is None else np.log(2.0))
+            if base_log_name is None:
+                return _logistic_of_difference(u, v, 1.0, np.exp)
+            return _logistic_of_difference(u, v, np.log(2.0), np.exp2)
         if base_log_name is None:
             return F.exp(u - ans)
         return F.exp2(u - ans)
@@ -327,7 +357,7 @@ _TABLE = [
     ("log2", 1, (lambda a, x: 1 / (x * F.real_constant(x, "ln2")),), (_POS,), True),
     ("log10", 1, (lambda a, x: 1 / (x * F.real_constant(x, "ln10")),), (_POS,), True),
     ("sqrt", 1, (lambda a, x: 0.5 / a,), (_POS,), True),
-    ("cbrt", 1, (lambda a, x: 1 / (3 * a * a),), (_NONZERO,), True),
+    ("cbrt", 1, (_cbrt_partial,), (_NONZERO,), True),
     ("sin", 1, (lambda a, x: F.cos(x),), None, True),
     ("cos", 1, (lambda a, x: -F.sin(x),), None, True),
     ("tan", 1, (lambda a, x: 1 + a * a,), (((-1.4, 1.4),),), True),
