@@ -142,7 +142,7 @@ def test_numpy_scalars_and_arrays_keep_their_dtype(name, data):
         arrays = tuple(a if isinstance(a, int) else np.full(3, a, dtype=dtype) for a in cast)
         arr = _call(name, arrays)
         assert isinstance(arr, np.ndarray) and arr.dtype == dtype and arr.shape == (3,)
-        assert all(_close(e, ref_t, rtol, scale) for e in arr)
+        assert all(_close(e, ref_t, rtol, scale, subnormal) for e in arr)
     assert ref is not None
 
 
