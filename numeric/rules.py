@@ -498,7 +498,7 @@ def constant_partial(partial: Callable[..., Any] | None, nargs: int) -> int | No
 
 # Python operator name -> rule name, for every number type's dunder methods.
 OPERATORS = (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "truediv"),
-             ("pow", "power"))
+             ("pow", "power"), ("mod", "remainder"), ("floordiv", "floor_divide"))
 
 
 def install_operators(cls: type, make_unary: Callable[[Rule], Callable],
