@@ -34,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -258,6 +259,18 @@ def _arctan2_partials():
     return dy, dx
 
 
+def _hypot_partial(i):
+    # x / hypot(x, y) (resp. y / ...); at the origin the direction is undefined: nan (IEEE 0/0,
+    # as uncertainties), not Python's ZeroDivisionError
+    def partial(a, x, y):
+        u = x if i == 0 else y
+        if type(a) is float and a == 0:
+            return math.nan
+        return u / a
+
+    return partial
+
+
 def _signbit(v):
     inner = innermost(v)
     if isinstance(inner, (float, np.floating)) or (
@@ -379,7 +392,7 @@ _TABLE = [
     ("digamma", 1, (lambda a, x: F.polygamma(1, x),), (_GAMMA,), True),
     ("polygamma", 2, (None, lambda a, n, x: F.polygamma(n + 1, x)), ((), ((0.2, 6.0),)), True),
     ("arctan2", 2, _arctan2_partials(), (_NONZERO, _NONZERO), False),
-    ("hypot", 2, (lambda a, x, y: x / a, lambda a, x, y: y / a), (_NONZERO, _NONZERO), False),
+    ("hypot", 2, (_hypot_partial(0), _hypot_partial(1)), (_NONZERO, _NONZERO), False),
     ("power", 2, (_pow_partial_base, _pow_partial_exponent),
      (((0.2, 3.0),), ((-2.0, 2.0),)), True),
     ("maximum", 2, (lambda a, x, y: _tie_split(x, y), lambda a, x, y: _tie_split(y, x)),

@@ -109,3 +109,10 @@ def test_sinc_derivative_at_zero_and_nested():
     assert nm.derivative(lambda t: nm.derivative(nm.sinc, t), 0.0) == pytest.approx(
         -math.pi**2 / 3, rel=1e-14)
     assert nm.derivative(nm.sinc, 0.5) == pytest.approx(central(np.sinc, 0.5), rel=1e-9)
+
+
+def test_hypot_at_the_origin_is_nan_not_an_error():
+    # Was a bare ZeroDivisionError for a scalar Measurement (0 ± 1, 0 ± 2); uncertainties gives
+    # nan derivatives there (the direction is undefined).
+    r = nm.hypot(Measurement(0.0, 1.0), Measurement(0.0, 2.0))
+    assert r.val == 0.0 and math.isnan(r.err)
