@@ -29,7 +29,33 @@ def _autograd():
         yield p.id, classify(lambda: T.check(f, x, mode)), False
 
 
-PEERS = {"DiffTests.jl": _diffests, "autograd": _autograd}
+def _uncertainties():
+    from tests.peers import test_uncertainties as T
+    from tests.peers._check import classify
+    for cid, (run, *args) in T.CASES.items():
+        yield cid, classify(lambda: run(*args)), cid in T.CONVENTIONS
+
+
+def _measurements_jl():
+    from tests.peers import test_measurements_jl as T
+    from tests.peers._check import classify
+    for cid in T.CASES:
+        yield cid, classify(lambda: T.check(cid)), False
+
+
+def _chebpy():
+    from tests.peers import test_chebpy as T
+    from tests.peers._check import classify
+    for kind, (run, cases) in T.CHECKS.items():
+        for i in range(len(cases)):
+            cid = f"{kind}-{i}"
+            spec = T.KNOWN.get(cid)
+            conv = spec is not None and spec[1].startswith("convention")
+            yield cid, classify(lambda: run(i)), conv
+
+
+PEERS = {"DiffTests.jl": _diffests, "autograd": _autograd, "uncertainties": _uncertainties,
+         "Measurements.jl": _measurements_jl, "chebpy": _chebpy}
 
 
 def main(verbose: bool = "-v" in sys.argv) -> None:
