@@ -14,7 +14,7 @@ from numeric.functions import (  # noqa: F401
     maximum, minimum, polygamma, power, sign, sin, sinh, sqrt, tan, tanh, where,
     ceil, copysign, deg2rad, degrees, exp2, floor, floor_divide, fmod, heaviside, logaddexp,
     logaddexp2, nextafter, positive, rad2deg, radians, reciprocal, remainder, rint, sinc, square,
-    trunc,
+    trunc, expit, softplus,
 )
 from numeric.protocol import eps, lincomb, norm, one, promote, value, zero  # noqa: F401
 from numeric.dual import Dual  # noqa: F401

@@ -52,7 +52,7 @@ __all__ = [
     "digamma", "polygamma", "maximum", "minimum", "clip", "where",
     "exp2", "logaddexp", "logaddexp2", "sinc", "heaviside", "deg2rad", "rad2deg", "radians",
     "degrees", "remainder", "fmod", "floor_divide", "floor", "ceil", "trunc", "rint",
-    "copysign", "nextafter", "square", "reciprocal", "positive",
+    "copysign", "nextafter", "square", "reciprocal", "positive", "expit", "softplus",
     "FUNCTIONS",
 ]  # fmt: skip
 
@@ -180,6 +180,30 @@ def _mp_degrees(x):
     return x * 180 / mpmath.pi
 
 
+def _real_expit(x):
+    # the logistic function 1 / (1 + e**-x), without overflow for either sign
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _np_expit(x):
+    with np.errstate(over="ignore"):
+        e = np.exp(-np.abs(x))
+        r = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return r[()] if r.ndim == 0 else r  # a NumPy scalar in, a NumPy scalar out
+
+
+def _real_softplus(x):
+    # log(1 + e**x) = max(x, 0) + log1p(e**-|x|)
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _np_softplus(x):
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
 def _as_float(f):
     # math.floor and friends return int: metanum's reals stay float (inf/nan -> NumPy fallback)
     def g(x):
@@ -258,6 +282,10 @@ _IMPLS: dict[str, tuple] = {
     "square": (1, lambda x: x * x, lambda z: z * z, np.square, lambda x: x * x),
     "reciprocal": (1, lambda x: 1.0 / x, lambda z: 1 / z, np.reciprocal, lambda x: 1 / x),
     "positive": (1, lambda x: +x, lambda z: +z, np.positive, lambda x: +x),
+    "expit": (1, _real_expit, lambda z: 1 / (1 + cmath.exp(-z)), _np_expit,
+              lambda x: 1 / (1 + mpmath.exp(-x))),
+    "softplus": (1, _real_softplus, lambda z: cmath.log(1 + cmath.exp(z)), _np_softplus,
+                 lambda x: mpmath.log1p(mpmath.exp(x))),
 }
 
 
@@ -434,6 +462,8 @@ _DOCS = {
     "nextafter": ("The next float after x towards y: x plus a piecewise constant offset, so "
                   "derivative 1 in x and 0 in y."),
     "square": "x * x.", "reciprocal": "1 / x.", "positive": "+x (the identity).",
+    "expit": "The logistic sigmoid 1 / (1 + exp(-x)) (scipy.special.expit), no overflow.",
+    "softplus": "log(1 + exp(x)) without overflow; its derivative is expit(x).",
 }  # fmt: skip
 
 FUNCTIONS: dict[str, Callable] = {}

@@ -429,6 +429,9 @@ _TABLE = [
     ("square", 1, (lambda a, x: 2 * x,), None, True),
     ("reciprocal", 1, (lambda a, x: -a / x,), (_NONZERO,), True),  # as truediv: -(1/x)/x
     ("positive", 1, (lambda a, x: one(x),), None, True),
+    # expit' = expit(x) expit(-x), not a (1 - a): 1 - a cancels for large x (0 for x > 37)
+    ("expit", 1, (lambda a, x: a * F.expit(-x),), None, True),
+    ("softplus", 1, (lambda a, x: F.expit(x),), None, True),
 ]
 
 _ARITHMETIC = [

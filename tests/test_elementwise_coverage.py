@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+import scipy.special
 
 import numeric as nm
 from numeric.measurement import Measurement
@@ -46,6 +47,7 @@ CASES = {
     "float_power-y": (lambda y: np.float_power(1.3, y), 2.5),
     "square": (np.square, -1.3), "reciprocal": (np.reciprocal, -1.3), "cbrt": (np.cbrt, -2.0),
     "positive": (np.positive, 0.4), "negative": (np.negative, 0.4),
+    "expit (scipy ufunc)": (scipy.special.expit, -0.8), "softplus": (nm.softplus, 0.8),
     "clip": (lambda x: np.clip(x, -1.0, 1.0), 0.4), "clip-out": (lambda x: np.clip(x, -1.0, 1.0), 1.4),
 }
 
@@ -116,3 +118,9 @@ def test_hypot_at_the_origin_is_nan_not_an_error():
     # nan derivatives there (the direction is undefined).
     r = nm.hypot(Measurement(0.0, 1.0), Measurement(0.0, 2.0))
     assert r.val == 0.0 and math.isnan(r.err)
+
+
+def test_expit_partial_far_right():
+    # a * (1 - a) would be exactly 0 for x > 37; expit(x) expit(-x) keeps e**-x
+    assert nm.derivative(scipy.special.expit, 40.0) == pytest.approx(math.exp(-40.0), rel=1e-14)
+    assert nm.derivative(nm.softplus, -800.0) == 0.0 and nm.softplus(800.0) == 800.0

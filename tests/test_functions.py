@@ -52,6 +52,7 @@ _MP = {
     # for mpf: one ulp of the working precision towards y, below every tolerance here
     "nextafter": lambda x, y: x,
     "square": lambda x: x * x, "reciprocal": lambda x: 1 / x, "positive": lambda x: +x,
+    "expit": lambda x: 1 / (1 + mpmath.exp(-x)), "softplus": lambda x: mpmath.log(1 + mpmath.exp(x)),
 }  # fmt: skip
 
 
