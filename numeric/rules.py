@@ -307,16 +307,17 @@ def nan_safe_scale(d: Any, p: Any) -> Any:
     reached it (``x[0]*x[0] + x[1]*x[1]`` at ``[nan, 1]`` has gradient ``[nan, 2]``).
     The finite case, the common one, costs one check on *d* (not on the partials).
     """
-    t = d * p
     td = type(d)
     if td is float or td is np.float64:
         if d - d == 0:
-            return t
+            return d * p
     elif td is np.ndarray and d.dtype.kind == "f":
         if np.isfinite(d).all():
-            return t
+            return d * p
     else:
-        return t
+        return d * p
+    with np.errstate(invalid="ignore"):  # inf * 0 here is replaced by 0 just below
+        t = d * p
     tp = type(p)
     if tp is float or tp is int or tp is np.float64:
         return 0.0 if p == 0 else t
