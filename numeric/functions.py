@@ -189,6 +189,8 @@ def _real_expit(x):
 
 
 def _np_expit(x):
+    if np.iscomplexobj(x):  # analytic continuation (complex step): no |x| split
+        return 1 / (1 + np.exp(-x))
     with np.errstate(over="ignore"):
         e = np.exp(-np.abs(x))
         r = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
@@ -201,6 +203,8 @@ def _real_softplus(x):
 
 
 def _np_softplus(x):
+    if np.iscomplexobj(x):
+        return np.log1p(np.exp(x))
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
