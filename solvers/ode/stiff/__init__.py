@@ -1,7 +1,8 @@
 """Stiff ODE methods (Rosenbrock, later SDIRK/BDF) and their Jacobian and linear-algebra helpers."""
 
 from solvers.ode.stiff.bdf import FBDF
+from solvers.ode.stiff.radau import RadauIIA5
 from solvers.ode.stiff.rodas import Rodas4
 from solvers.ode.stiff.rosenbrock import Rosenbrock23
 
-__all__ = ["Rosenbrock23", "Rodas4", "FBDF"]
+__all__ = ["Rosenbrock23", "Rodas4", "FBDF", "RadauIIA5"]
