@@ -27,7 +27,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import math
+
 import numpy as np
+import scipy.linalg
 
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.linsolve import factorize
@@ -80,10 +83,14 @@ def _r_matrix(order: int, factor: Any, one: Any) -> list:
     return R
 
 
-def change_d(D: list, order: int, factor: Any, one: Any) -> list:
-    """The differences for step ``factor * h`` from those for ``h``: ``D <- (R U)^T D``."""
+def change_d(D: list, order: int, factor: Any, one: Any, plain: bool = False) -> list:
+    """The differences for step ``factor * h`` from those for ``h``: ``D <- (R U)^T D``
+    (``plain``: float arrays, done as one NumPy product)."""
     R, U = _r_matrix(order, factor, one), _r_matrix(order, one, one)
     n = order + 1
+    if plain:
+        RU = np.array(R, dtype=float) @ np.array(U, dtype=float)
+        return list(RU.T @ np.array(D[:n])) + D[n:]
     RU = [[sum(R[i][k] * U[k][j] for k in range(n)) for j in range(n)] for i in range(n)]
     new = []
     for i in range(n):
@@ -143,6 +150,8 @@ class FBDFStepper(StiffStepper):
         rt = float(np.max(nm.value(np.asarray(ctx.rtol, dtype=object)).astype(float)))
         eps = float(np.finfo(float).eps) if self.plain else float(nm.eps(v.flat[0]))
         self.newton_tol = max(10 * eps / rt, min(0.03, rt ** 0.5))
+        self.atol, self.rtol = ctx.atol, ctx.rtol
+        self.fast_lu = None
         self.reinit(ctx.t0, ctx.u0)
 
     # -- protocol hooks -----------------------------------------------------------------------
@@ -161,7 +170,7 @@ class FBDFStepper(StiffStepper):
             self.D = [u, f0 * h] + [z] * (MAX_ORDER + 1)
             self.hD, self.n_equal = h, 0
         elif h != self.hD:
-            self.D = change_d(self.D, self.order, h / self.hD, self.one_r)
+            self.D = change_d(self.D, self.order, h / self.hD, self.one_r, self.plain)
             self.hD, self.n_equal = h, 0
         k, D = self.order, self.D
         t_new = t + h
@@ -244,6 +253,9 @@ class FBDFStepper(StiffStepper):
             M = np.eye(n) if self.M is None else self.M
             self.W = factorize(M - self.J * c, self.stats)
             self.c_W = c
+            # float LAPACK factors: call getrs directly (the generic solve costs ~10 us per call)
+            lapack = self.plain and getattr(self.W, "kind", None) == "lapack"
+            self.fast_lu = scipy.linalg.lapack.dgetrs if lapack and self.W.lu[0].dtype == float else None
 
     def _newton(self, t_new: Any, y_pred: Any, psi: Any, c: Any):
         """``(y, d, iterations)``, or None when the iteration did not converge."""
@@ -252,11 +264,16 @@ class FBDFStepper(StiffStepper):
         except (np.linalg.LinAlgError, ZeroDivisionError):
             return None
         d, y, old = y_pred * 0, y_pred, None
+        scale = self.atol + self.rtol * np.abs(y_pred) if self.plain else None
         for it in range(NEWTON_MAXITER):
             dy = self._correction(t_new, y, psi, d, c)
             if dy is None:
                 return None
-            nrm = float(nm.value(self.norm(dy, y, y)))
+            if scale is not None:
+                r = dy / scale
+                nrm = math.sqrt(float(np.dot(r, r)) / r.size)
+            else:
+                nrm = float(nm.value(self.norm(dy, y, y)))
             if not np.isfinite(nrm):
                 return None
             rate = None if old is None else nrm / old
@@ -278,7 +295,12 @@ class FBDFStepper(StiffStepper):
         self._count("nf")
         self._count("nnewton")
         r = psi + d
+        b = fy * c - (r if self.M is None else self.M @ r)
         try:
-            return self.W.solve(fy * c - (r if self.M is None else self.M @ r))
+            if self.fast_lu is not None and isinstance(b, np.ndarray) and b.dtype == float:
+                self._count("nsolve")
+                x, info = self.fast_lu(self.W.lu[0], self.W.lu[1], b)
+                return x
+            return self.W.solve(b)
         except (np.linalg.LinAlgError, ZeroDivisionError):
             return None
