@@ -90,3 +90,12 @@ def test_mpf_state_fixed_steps_beyond_double_precision():
         err = abs(s.u[-1][0] - mpmath.exp(-1))
         assert isinstance(s.u[-1][0], mpmath.mpf)
         assert mpmath.mpf("1e-19") < err < mpmath.mpf("2e-17")
+
+
+def test_rober_t1e5_against_tight_independent_radau():
+    import scipy.integrate
+
+    ref = scipy.integrate.solve_ivp(lambda t, y: rober(y, None, t), (0, 1e5), U0, method="Radau",
+                                    rtol=1e-12, atol=1e-16).y[:, -1]
+    s = solve(ODEProblem(rober, U0, (0.0, 1e5)), RadauIIA5(), rtol=1e-7, atol=1e-13)
+    assert relerr(s.u[-1], ref) < 1e-7

@@ -233,6 +233,7 @@ class AutoSwitchStepper:
                 return dt * alg.dtfac
         else:
             J = np.asarray(nm.value(self.jac(nm.value(u), self._p, t)), dtype=float)
+            self.stats.njac += 1
             rho = float(np.max(np.sum(np.abs(J), axis=1)))
             nonstiff_now = rho * hv < alg.nonstifftol * alg.stability_size
             self.count = self.count + 1 if nonstiff_now else 0

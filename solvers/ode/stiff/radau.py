@@ -100,6 +100,16 @@ class RadauStepper(StiffStepper):
 
     fsal = False
 
+    @property
+    def p(self) -> Any:
+        return self._p
+
+    @p.setter
+    def p(self, v: Any) -> None:
+        """New parameters (a callback): the Jacobian and the iteration matrix are stale."""
+        self._p = v
+        self.J, self.W = None, None
+
     def __init__(self, alg: RadauIIA5, ctx: Any):
         super().__init__(alg, ctx)
         one = self.one * 1.0 if isinstance(self.one, int) else self.one
