@@ -143,3 +143,15 @@ def test_bad_input_is_refused_clearly():
         FBDF(max_order=7)
     with pytest.raises(TypeError, match="array state"):
         solve(ODEProblem(lambda u, p, t: -u, 1.0, (0.0, 1.0)), FBDF())
+
+
+@pytest.mark.parametrize("name,tol,bound", [("FBDF", 1e-8, 1e-5), ("RadauIIA5", 1e-8, 1e-7)])
+def test_hires_and_van_der_pol_against_the_test_set(name, tol, bound):
+    from tests.test_stiff import HIRES_REF, VDP_REF, hires, vdp_scaled
+
+    alg = getattr(solvers, name)()
+    y0 = np.array([1.0, 0, 0, 0, 0, 0, 0, 0.0057])
+    s = solve(ODEProblem(hires, y0, (0.0, 321.8122)), alg, rtol=tol, atol=tol * 1e-2)
+    assert relerr(s.u[-1], HIRES_REF) < bound
+    s = solve(ODEProblem(vdp_scaled, np.array([2.0, 0.0]), (0.0, 2.0)), alg, rtol=tol, atol=tol)
+    assert np.max(np.abs(s.u[-1] - VDP_REF)) < 10 * bound
