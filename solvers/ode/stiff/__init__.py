@@ -1,4 +1,5 @@
-"""Stiff ODE methods (Rosenbrock, later SDIRK/BDF) and their Jacobian and linear-algebra helpers."""
+"""Stiff ODE methods (Rosenbrock, FBDF, RadauIIA5; the AutoSwitch composite lives in auto.py) and their
+Jacobian and linear-algebra helpers."""
 
 from solvers.ode.stiff.bdf import FBDF
 from solvers.ode.stiff.radau import RadauIIA5

@@ -48,6 +48,9 @@ REFACTOR = 0.3  # refactorise W when |c / c_factored - 1| exceeds this
 class FBDF(StiffMethod):
     """Variable-order (1 to ``max_order``), variable-step BDF with its own step/order control.
 
+    With ``adaptive=False`` (fixed ``dt``) there are no error estimates to choose the order from,
+    and every step is backward Euler (order 1).
+
     Examples
     --------
     >>> import numpy as np
