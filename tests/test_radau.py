@@ -99,3 +99,39 @@ def test_rober_t1e5_against_tight_independent_radau():
                                     rtol=1e-12, atol=1e-16).y[:, -1]
     s = solve(ODEProblem(rober, U0, (0.0, 1e5)), RadauIIA5(), rtol=1e-7, atol=1e-13)
     assert relerr(s.u[-1], ref) < 1e-7
+
+
+def test_eigen_decomposed_newton_equals_the_3n_system():
+    # the float path's real/complex split (HW IV.8) against the plain 3n x 3n simplified-Newton sweep
+    from solvers import init
+
+    rng = np.random.default_rng(3)
+    Q = np.linalg.qr(rng.standard_normal((12, 12)))[0]
+    A = Q @ np.diag(-np.logspace(0, 4, 12)) @ Q.T
+    M = np.eye(12) + np.diag(rng.uniform(0, 0.5, 12))
+    prob = ODEProblem(lambda u, p, t: A @ u + np.sin(t), rng.standard_normal(12), (0.0, 1.0), mass_matrix=M)
+    st = init(prob, RadauIIA5()).stepper
+    u, h = prob.u0, 0.01
+    Z = [rng.standard_normal(12) * 1e-3 for _ in range(3)]
+    st._matrices(0.0, u, h)
+    assert st.eig
+    fast = st._sweep(0.0, u, h, Z)
+    st.W, st.plain = None, False
+    st._matrices(0.0, u, h)
+    assert not st.eig
+    full = st._sweep(0.0, u, h, Z)
+    for a, b in zip(fast, full):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_stiff_linear_system_with_a_complex_spectrum_against_expm():
+    import scipy.linalg
+
+    rng = np.random.default_rng(5)
+    Q = np.linalg.qr(rng.standard_normal((20, 20)))[0]
+    B = np.kron(np.eye(10), np.array([[-1.0, 30.0], [-30.0, -1.0]]))  # eigenvalues -1 +- 30i
+    A = Q @ (B - np.diag(np.logspace(0, 3, 20))) @ Q.T
+    u0 = rng.standard_normal(20)
+    s = solve(ODEProblem(lambda u, p, t: A @ u, u0, (0.0, 2.0)), RadauIIA5(), rtol=1e-9, atol=1e-11)
+    exact = scipy.linalg.expm(2.0 * A) @ u0
+    assert np.max(np.abs(s.u[-1] - exact)) < 1e-7

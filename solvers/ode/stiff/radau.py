@@ -7,8 +7,9 @@ rejected or first step, the dense output from the collocation polynomial (``CONT
 starting values of the stage iteration extrapolated from the previous step's polynomial.
 
 The stage system ``M z_i = h sum_j a_ij f(t + c_j h, u + z_j)`` is solved by simplified
-Newton with the ``3n x 3n`` matrix ``I_3 (x) M - h A (x) J`` (the straightforward form; HW's
-complex/real eigen-decomposition is not used). ``J`` is kept across steps while Newton
+Newton with the matrix ``I_3 (x) M - h A (x) J``: for float states through HW's real/complex
+eigen-decomposition of ``A^-1`` (one real and one complex ``n x n`` LU; ``T`` computed by NumPy's
+eig, not copied), for other number types as the straightforward ``3n x 3n`` system. ``J`` is kept across steps while Newton
 converges fast (contraction < 1e-3) and the matrix is refactorised when ``h`` moved by more
 than 20 % since the last factorisation. The coefficients are evaluated in the state's real type
 (``mpf`` runs at its precision). The stepper picks its steps (``own_controller``): HW's
@@ -123,6 +124,7 @@ class RadauStepper(StiffStepper):
         eps = float(np.finfo(float).eps) if self.plain else float(nm.eps(v.flat[0]))
         self.newton_tol = max(10 * eps / rt, min(0.03, rt ** 0.5))
         self.atol, self.rtol, self.fast_lu = ctx.atol, ctx.rtol, None
+        self.eig, self.eig_T = None, None
         self.reinit(ctx.t0, ctx.u0)
 
     def reinit(self, t: Any, u: Any) -> None:
@@ -189,6 +191,9 @@ class RadauStepper(StiffStepper):
         if self.W is None or abs(float(nm.value(h / self.hW)) - 1) > 0.2:
             J, n = self.J, np.shape(self.J)[0]
             M = np.eye(n) if self.M is None else self.M
+            if self.plain and J.dtype == float and M.dtype == float:
+                return self._eig_matrices(J, M, h)
+            self.eig = None
             obj = J.dtype == object or M.dtype == object
             Af = np.array(self.A, dtype=object) if obj else self.Af
             hv = h if obj else float(nm.value(h))
@@ -199,6 +204,30 @@ class RadauStepper(StiffStepper):
             # float LAPACK factors: call getrs directly (the generic solve costs ~10 us per call)
             lapack = self.plain and getattr(self.W, "kind", None) == "lapack"
             self.fast_lu = scipy.linalg.lapack.dgetrs if lapack and self.W.lu[0].dtype == float else None
+
+    def _eig_matrices(self, J: np.ndarray, M: np.ndarray, h: Any) -> None:
+        """Float path (HW IV.8): with ``A^-1 = T diag(gamma, lam, conj lam) T^-1`` the 3n system
+        splits into one real ``(gamma/h M - J)`` and one complex ``(lam/h M - J)`` n x n system."""
+        if self.eig_T is None:
+            lam, V = np.linalg.eig(np.linalg.inv(self.Af))
+            kr, kc = int(np.argmin(np.abs(lam.imag))), int(np.argmax(lam.imag))
+            self.eig_lam = (lam[kr].real, lam[kc])
+            T = np.column_stack([V[:, kr].real, V[:, kc], V[:, kc].conj()])
+            self.eig_T, self.eig_LTi = T, np.diag([lam[kr], lam[kc], lam[kc].conj()]) @ np.linalg.inv(T)
+        hv = float(nm.value(h))
+        self.E1 = factorize(M * (self.gam / hv) - J, self.stats)
+        self.E2 = scipy.linalg.lu_factor(M * (self.eig_lam[1] / hv) - J, check_finite=False)
+        self._count("nfactor")
+        self.W, self.hW, self.fast_lu = "eig", h, None
+        self.eig = True
+
+    def _eig_solve(self, G: list) -> list:
+        H = (self.eig_LTi @ np.array(G)) / float(nm.value(self.hW))
+        w1 = scipy.linalg.lu_solve(self.E1.lu, H[0].real, check_finite=False)
+        w2 = scipy.linalg.lu_solve(self.E2, H[1], check_finite=False)
+        self._count("nsolve", 2)
+        dZ = (self.eig_T @ np.array([w1, w2, w2.conj()])).real
+        return [dZ[0], dZ[1], dZ[2]]
 
     def _start(self, t: Any, u: Any, h: Any) -> list:
         seg = self.prev
@@ -216,6 +245,8 @@ class RadauStepper(StiffStepper):
         self._count("nnewton")
         G = [sum((F[j] * (self.A[i][j] * h) for j in range(1, 3)), F[0] * (self.A[i][0] * h))
              - (Z[i] if self.M is None else self.M @ Z[i]) for i in range(3)]
+        if self.eig and isinstance(G[0], np.ndarray) and G[0].dtype == float:
+            return self._eig_solve(G)
         b = np.concatenate(G)
         if self.fast_lu is not None and isinstance(b, np.ndarray) and b.dtype == float:
             self._count("nsolve")
