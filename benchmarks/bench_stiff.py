@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import format_ratio, format_time, header, measure_interleaved, parse_args, print_table  # noqa: E402
 
-from solvers import ODEProblem, Rodas4, Rosenbrock23, solve  # noqa: E402
+from solvers import FBDF, ODEProblem, RadauIIA5, Rodas4, Rosenbrock23, solve  # noqa: E402
 
 PACKAGES = ["numpy", "scipy", "numba", "metanum"]
 U0 = np.array([1.0, 0.0, 0.0])
@@ -67,7 +67,9 @@ def scipy_row(method, T, rtol, atol):
 def rows_for(T, rtol, atol, with_peers):
     rows = {"Rodas4 (forward-mode J)": ours(Rodas4(), T, rtol, atol),
             "Rodas4 (jac=)": ours(Rodas4(), T, rtol, atol, jac=rober_jac),
-            "Rosenbrock23 (jac=)": ours(Rosenbrock23(), T, rtol, atol, jac=rober_jac)}
+            "Rosenbrock23 (jac=)": ours(Rosenbrock23(), T, rtol, atol, jac=rober_jac),
+            "FBDF (jac=)": ours(FBDF(), T, rtol, atol, jac=rober_jac),
+            "RadauIIA5 (jac=)": ours(RadauIIA5(), T, rtol, atol, jac=rober_jac)}
     if with_peers:
         rows.update({f"scipy {m} (jac)": scipy_row(m, T, rtol, atol) for m in ("BDF", "Radau", "LSODA")})
     return rows

@@ -32,6 +32,7 @@ from solvers.ssa import Direct, JumpProblem, JumpSolution, SortingDirect, TauLea
 from solvers.sde import SRA1, BrownianPath, EulerMaruyama, Milstein, SDEProblem, SDESolution
 from solvers.ensemble import EnsembleProblem, EnsembleSolution, ensemble_summary
 from solvers.ode.stiff import Rodas4, Rosenbrock23
+from solvers.ode.stiff import FBDF, RadauIIA5
 
 __all__ = [
     "solve", "init", "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
@@ -42,3 +43,4 @@ __all__ = [
     "EnsembleProblem", "EnsembleSolution", "ensemble_summary",
 ]  # fmt: skip
 __all__ += ["Rosenbrock23", "Rodas4"]
+__all__ += ["FBDF", "RadauIIA5"]

@@ -18,7 +18,8 @@ import pytest
 
 import numeric as nm
 import solvers
-from solvers import GBS, RK4, ODEProblem, Rodas4, Rosenbrock23, solve
+from solvers import FBDF, GBS, RK4, ODEProblem, RadauIIA5, Rodas4, Rosenbrock23, solve
+from solvers.ode.stiff.auto import AutoTsit5
 from solvers import BS3, DP5, Tsit5, Vern7, Vern9
 
 K, U0, SIGMA = 0.7, 1.3, 0.01
@@ -93,24 +94,30 @@ TYPES = {"float64": check_float64, "float32": check_float32, "mpf": check_mpf, "
          "DualArray": check_dualarray, "Measurement": check_measurement,
          "MeasurementArray": check_measurementarray, "Tracked": check_tracked}
 METHODS = {"RK4": RK4(), "BS3": BS3(), "DP5": DP5(), "Tsit5": Tsit5(), "Vern7": Vern7(), "Vern9": Vern9(),
-           "GBS": GBS(), "Rosenbrock23": Rosenbrock23(), "Rodas4": Rodas4()}
+           "GBS": GBS(), "Rosenbrock23": Rosenbrock23(), "Rodas4": Rodas4(), "FBDF": FBDF(),
+           "RadauIIA5": RadauIIA5(), "AutoTsit5(Rodas4)": AutoTsit5(Rodas4())}
 # the default run keeps one method per type (and every method with float64); the rest is slow
 DEFAULT = {("float64", m) for m in METHODS} | {(t, "Tsit5") for t in TYPES} | {
-    ("mpf", "GBS"), ("Dual", "Rodas4"), ("MeasurementArray", "Rodas4")}
+    ("mpf", "GBS"), ("Dual", "Rodas4"), ("MeasurementArray", "Rodas4"), ("DualArray", "FBDF"),
+    ("MeasurementArray", "RadauIIA5"), ("DualArray", "AutoTsit5(Rodas4)")}
+
+
+STIFF = ("Rosenbrock23", "Rodas4", "FBDF", "RadauIIA5", "AutoTsit5(Rodas4)")
 
 
 def applies(type_name: str, method_name: str) -> str | None:
     """None when the combination runs; otherwise the reason it does not."""
+    if type_name == "mpf" and method_name in ("FBDF", "RadauIIA5", "AutoTsit5(Rodas4)"):
+        return "the mpf case here is a scalar state, which stiff methods refuse (mpf arrays: test_bdf, test_radau)"
     if type_name == "mpf" and method_name in ("RK4", "BS3", "DP5", "Tsit5", "Vern7", "Rosenbrock23", "Rodas4"):
         return "30 digits need a high-order method (Vern9, GBS); Rodas4's tableau is 16-digit decimals"
     if type_name == "float32" and method_name == "GBS":
         return "GBS picks its order from the precision; float32 tolerances are below what it targets"
     if type_name in ("Measurement", "MeasurementArray", "Tracked") and method_name == "GBS":
         return "GBS's own step control compares the error estimate as a float; not checked for this type"
-    if type_name in ("float64", "float32", "Dual", "Measurement", "Tracked") and method_name in (
-            "Rosenbrock23", "Rodas4"):
+    if type_name in ("float64", "float32", "Dual", "Measurement", "Tracked") and method_name in STIFF:
         return "the stiff methods need an array state (a scalar u0 is refused clearly: see below)"
-    if type_name == "Tracked" and method_name in ("Rosenbrock23", "Rodas4"):
+    if type_name == "Tracked" and method_name in STIFF:
         return "the stiff methods take the state's Jacobian by forward mode; reverse over it is untested"
     return None
 
@@ -137,13 +144,15 @@ def test_every_method_and_type_is_named_once():
     assert len(excluded) < len(TYPES) * len(METHODS) // 2
 
 
-@pytest.mark.parametrize("alg", [Rosenbrock23(), Rodas4()], ids=["Rosenbrock23", "Rodas4"])
+@pytest.mark.parametrize("alg", [Rosenbrock23(), Rodas4(), FBDF(), RadauIIA5(), AutoTsit5(Rodas4())],
+                         ids=["Rosenbrock23", "Rodas4", "FBDF", "RadauIIA5", "AutoTsit5"])
 def test_stiff_methods_refuse_a_scalar_state_clearly(alg):
     with pytest.raises(TypeError, match="needs an array state"):
         solve(ODEProblem(decay, U0, (0.0, 1.0), K), alg)
 
 
-@pytest.mark.parametrize("alg", [Rosenbrock23(), Rodas4()], ids=["Rosenbrock23", "Rodas4"])
+@pytest.mark.parametrize("alg", [Rosenbrock23(), Rodas4(), FBDF(), RadauIIA5(), AutoTsit5(Rodas4())],
+                         ids=["Rosenbrock23", "Rodas4", "FBDF", "RadauIIA5", "AutoTsit5"])
 def test_stiff_methods_with_an_array_state_and_number_parameters(alg):
     # the array-state forms of the scalar checks above: Dual and Measurement parameters
     run = lambda k: solve(ODEProblem(decay, np.array([U0]), (0.0, 1.0), k), alg,  # noqa: E731

@@ -1,6 +1,9 @@
-"""Stiff ODE methods (Rosenbrock, later SDIRK/BDF) and their Jacobian and linear-algebra helpers."""
+"""Stiff ODE methods (Rosenbrock, FBDF, RadauIIA5; the AutoSwitch composite lives in auto.py) and their
+Jacobian and linear-algebra helpers."""
 
+from solvers.ode.stiff.bdf import FBDF
+from solvers.ode.stiff.radau import RadauIIA5
 from solvers.ode.stiff.rodas import Rodas4
 from solvers.ode.stiff.rosenbrock import Rosenbrock23
 
-__all__ = ["Rosenbrock23", "Rodas4"]
+__all__ = ["Rosenbrock23", "Rodas4", "FBDF", "RadauIIA5"]

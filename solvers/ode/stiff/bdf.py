@@ -1,0 +1,320 @@
+"""FBDF: variable-order (1-5), variable-step BDF in quasi-constant-step (difference array) form.
+
+Algorithm: L. F. Shampine and M. W. Reichelt, "The MATLAB ODE Suite", SIAM J. Sci.
+Comput. 18 (1997), section 2 (the quasi-constant step size BDF with backward differences
+``D[j] = nabla^j u`` and the interpolation-based step change ``D <- (R U)^T D``); the same
+scheme as scipy's ``BDF`` with ``kappa = 0`` (plain BDF). With ``gamma_k = sum_{j<=k} 1/j``
+and ``c = h / gamma_k`` the corrector solves, for ``d = u_new - u_pred``::
+
+    M (psi + d) = c f(t + h, u_pred + d),   psi = sum_{j=1..k} gamma_j D[j] / gamma_k
+
+by simplified Newton with ``W = M - c J``. ``W`` is refactorised only when ``c`` moved by
+more than 30 % since the last factorisation (CVODE's rule), ``J`` is recomputed only when
+Newton fails with an old ``J``. Error estimate ``d / (k + 1)``; the order is raised or lowered
+after ``k + 1`` steps of equal size by comparing the estimates of orders ``k - 1, k, k + 1``.
+Dense output is the interpolating polynomial through the last ``k + 1`` points.
+
+The stepper picks the next step and order itself (``own_controller``): the loop passes the
+step it proposed (clipped to stops), and a different ``h`` is absorbed by rescaling ``D``.
+Nothing here names a number type: float arrays, object arrays of mpf, DualArray and
+MeasurementArray states run through the same arithmetic; the iteration matrix is built from the
+Jacobian's primal value (exact Newton for the tangents/perturbations once the primal converged,
+and one extra iteration is taken for non-float states so those parts converge too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import math
+
+import numpy as np
+import scipy.linalg
+
+from solvers._nm import is_finite_real, nm
+from solvers.ode.stiff.linsolve import factorize
+from solvers.ode.stiff.method import StiffMethod, StiffStepper
+
+__all__ = ["FBDF", "FBDFStepper"]
+
+MAX_ORDER = 5
+NEWTON_MAXITER = 4
+MIN_FACTOR, MAX_FACTOR = 0.2, 10.0
+REFACTOR = 0.3  # refactorise W when |c / c_factored - 1| exceeds this
+
+
+@dataclass
+class FBDF(StiffMethod):
+    """Variable-order (1 to ``max_order``), variable-step BDF with its own step/order control.
+
+    With ``adaptive=False`` (fixed ``dt``) there are no error estimates to choose the order from,
+    and every step is backward Euler (order 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import ODEProblem, solve
+    >>> from solvers.ode.stiff import FBDF
+    >>> sol = solve(ODEProblem(lambda u, p, t: -50 * (u - np.cos(t)), np.array([0.0]), (0.0, 1.0)),
+    ...             FBDF(), rtol=1e-6, atol=1e-9)
+    >>> exact = 2500 / 2501 * (np.cos(1) + np.sin(1) / 50 - np.exp(-50))
+    >>> bool(abs(sol.u[-1][0] - exact) < 1e-5)
+    True
+    """
+
+    max_order: int = MAX_ORDER
+    name: str = field(default="FBDF", init=False)
+    order: int = field(default=1, init=False)  # the starting order (initial step guess)
+    own_controller: bool = field(default=True, init=False)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.max_order, int) and 1 <= self.max_order <= MAX_ORDER):
+            raise ValueError(f"FBDF: max_order must be an integer 1..{MAX_ORDER}, got {self.max_order!r}")
+
+    def make_stepper(self, ctx: Any) -> "FBDFStepper":
+        self.check_state(ctx.u0)
+        return FBDFStepper(self, ctx)
+
+
+def _r_matrix(order: int, factor: Any, one: Any) -> list:
+    """Shampine–Reichelt's R(factor) (``(order + 1)^2``, as nested lists)."""
+    M = [[one] * (order + 1)] + [[0 * one] + [(i - 1 - factor * j) / i for j in range(1, order + 1)]
+                                 for i in range(1, order + 1)]
+    R = [M[0][:]]
+    for i in range(1, order + 1):
+        R.append([R[-1][j] * M[i][j] for j in range(order + 1)])
+    return R
+
+
+def change_d(D: list, order: int, factor: Any, one: Any, plain: bool = False) -> list:
+    """The differences for step ``factor * h`` from those for ``h``: ``D <- (R U)^T D``
+    (``plain``: float arrays, done as one NumPy product)."""
+    R, U = _r_matrix(order, factor, one), _r_matrix(order, one, one)
+    n = order + 1
+    if plain:
+        RU = np.array(R, dtype=float) @ np.array(U, dtype=float)
+        return list(RU.T @ np.array(D[:n])) + D[n:]
+    RU = [[sum(R[i][k] * U[k][j] for k in range(n)) for j in range(n)] for i in range(n)]
+    new = []
+    for i in range(n):
+        acc = D[0] * RU[0][i]
+        for k in range(1, n):
+            acc = acc + D[k] * RU[k][i]
+        new.append(acc)
+    return new + D[n:]
+
+
+class _Segment:
+    """``u(t + theta h) = D0 + sum_j D[j+1] prod_{i<=j} (theta - 1 + i) / (i + 1)``."""
+
+    def __init__(self, t, h, D, order):
+        self.t, self.h, self.D, self.order = t, h, D, order
+
+    def theta(self, t_abs: Any) -> Any:
+        return (t_abs - self.t) / self.h
+
+    def _terms(self, s):
+        p, dp, out = 1, 0, []
+        for j in range(self.order):
+            x = (s - 1 + j) / (j + 1)
+            p, dp = p * x, dp * x + p / (j + 1)
+            out.append((p, dp))
+        return out
+
+    def __call__(self, s: Any) -> Any:
+        y = self.D[0]
+        for j, (p, _) in enumerate(self._terms(s)):
+            y = y + self.D[j + 1] * p
+        return y
+
+    def derivative(self, s: Any) -> Any:
+        y = self.D[1] * 0
+        for j, (_, dp) in enumerate(self._terms(s)):
+            y = y + self.D[j + 1] * dp
+        return y / self.h
+
+
+class FBDFStepper(StiffStepper):
+    """Stepper for :class:`FBDF` (stepper protocol with ``propose_dt``/``accept``/``reinit``)."""
+
+    fsal = False
+
+    @property
+    def p(self) -> Any:
+        return self._p
+
+    @p.setter
+    def p(self, v: Any) -> None:
+        """New parameters (a callback): the Jacobian and the iteration matrix are stale."""
+        self._p = v
+        self.J, self.W = None, None
+
+    def __init__(self, alg: FBDF, ctx: Any):
+        super().__init__(alg, ctx)
+        one = self.one * 1.0 if isinstance(self.one, int) else self.one
+        self.one_r = one
+        self.max_order = alg.max_order
+        self.gamma = [0 * one]
+        for k in range(1, MAX_ORDER + 2):
+            self.gamma.append(self.gamma[-1] + one / k)
+        self.err_const = [one / (k + 1) for k in range(MAX_ORDER + 2)]
+        v = nm.value(ctx.u0)
+        self.plain = isinstance(v, np.ndarray) and v.dtype.kind == "f" and isinstance(ctx.u0, np.ndarray)
+        rt = float(np.max(nm.value(np.asarray(ctx.rtol, dtype=object)).astype(float)))
+        eps = float(np.finfo(float).eps) if self.plain else float(nm.eps(v.flat[0]))
+        self.newton_tol = max(10 * eps / rt, min(0.03, rt ** 0.5))
+        self.atol, self.rtol = ctx.atol, ctx.rtol
+        self.fast_lu = None
+        self.reinit(ctx.t0, ctx.u0)
+
+    # -- protocol hooks -----------------------------------------------------------------------
+    def reinit(self, t: Any, u: Any) -> None:
+        """Restart at order 1 from (t, u): history, Jacobian and factorisation are dropped."""
+        self.D, self.hD, self.order, self.n_equal = None, None, 1, 0
+        self.J, self.J_current, self.W, self.c_W = None, False, None, None
+        self.pending = None
+
+    def step(self, t: Any, u: Any, f0: Any, h: Any) -> tuple:
+        if self.D is None:
+            if f0 is None:
+                f0 = self.f(u, self.p, t)
+                self._count("nf")
+            z = u * 0
+            self.D = [u, f0 * h] + [z] * (MAX_ORDER + 1)
+            self.hD, self.n_equal = h, 0
+        elif h != self.hD:
+            self.D = change_d(self.D, self.order, h / self.hD, self.one_r, self.plain)
+            self.hD, self.n_equal = h, 0
+        k, D = self.order, self.D
+        t_new = t + h
+        y_pred = D[0]
+        for j in range(1, k + 1):
+            y_pred = y_pred + D[j]
+        psi = D[1] * (self.gamma[1] / self.gamma[k])
+        for j in range(2, k + 1):
+            psi = psi + D[j] * (self.gamma[j] / self.gamma[k])
+        c = h / self.gamma[k]
+        while True:
+            res = self._newton(t_new, y_pred, psi, c)
+            if res is not None:
+                break
+            if self.J_current:
+                self.pending = ("fail",)
+                return u, float("inf"), None, None
+            self.J, self.W = None, None  # recompute J at the start of the step and retry
+        y, d, n_iter = res
+        E = self.norm(d * self.err_const[k], u, y)
+        E = float(nm.value(E)) if is_finite_real(nm.value(E)) else float("inf")
+        Dn = list(D)
+        Dn[k + 2] = d - D[k + 1]
+        Dn[k + 1] = d
+        for i in reversed(range(k + 1)):
+            Dn[i] = Dn[i] + Dn[i + 1]
+        self.pending = ("ok", Dn, n_iter, E, y)
+        return y, E, None, _Segment(t, h, Dn[:k + 1], k)
+
+    def propose_dt(self, h: Any, E: Any, accepted: bool) -> Any:
+        """The next step size (and order): Shampine–Reichelt's rules, with the Newton safety."""
+        pend, self.pending = self.pending, None
+        if pend is None or pend[0] == "fail":
+            self.W = None
+            return h * 0.5
+        _, Dn, n_iter, E, _y = pend
+        k = self.order
+        safety = 0.9 * (2 * NEWTON_MAXITER + 1) / (2 * NEWTON_MAXITER + n_iter)
+        if not accepted:
+            return h * max(MIN_FACTOR, safety * max(E, 1e-10) ** (-1 / (k + 1)))
+        self._commit(Dn)
+        if self.n_equal < k + 1:
+            return h
+        scale_u = Dn[0]
+        em = float(nm.value(self.norm(Dn[k] * self.err_const[k - 1], scale_u, scale_u))) if k > 1 else np.inf
+        ep = (float(nm.value(self.norm(Dn[k + 2] * self.err_const[k + 1], scale_u, scale_u)))
+              if k < self.max_order else np.inf)
+        norms = [em, E, ep]
+        with np.errstate(divide="ignore"):
+            factors = [(x if x > 0 else 1e-300) ** (-1 / (k + i)) if np.isfinite(x) else 0.0
+                       for i, x in enumerate(norms)]
+        best = int(np.argmax(factors))
+        self.order = k + best - 1
+        self.n_equal = 0
+        return h * min(MAX_FACTOR, safety * factors[best])
+
+    def accept(self, t_new: Any, u_new: Any, h: Any) -> None:
+        """Commit the history when the loop accepted without asking (fixed steps)."""
+        if self.pending is not None and self.pending[0] == "ok":
+            self._commit(self.pending[1])
+            self.pending = None
+
+    def reject(self, h: Any, E: Any) -> None:
+        self.pending = None
+
+    # -- internals ----------------------------------------------------------------------------
+    def _commit(self, Dn: list) -> None:
+        self.D = Dn
+        self.n_equal += 1
+        self.J_current = False
+
+    def _matrix(self, t: Any, y: Any, c: Any) -> None:
+        if self.J is None:
+            self.J = nm.value(self.jac(y, self.p, t))
+            self.J_current = True
+            self._count("njac")
+            self.W = None
+        if self.W is None or abs(float(nm.value(c / self.c_W)) - 1) > REFACTOR:
+            n = np.shape(self.J)[0]
+            M = np.eye(n) if self.M is None else self.M
+            self.W = factorize(M - self.J * c, self.stats)
+            self.c_W = c
+            # float LAPACK factors: call getrs directly (the generic solve costs ~10 us per call)
+            lapack = self.plain and getattr(self.W, "kind", None) == "lapack"
+            self.fast_lu = scipy.linalg.lapack.dgetrs if lapack and self.W.lu[0].dtype == float else None
+
+    def _newton(self, t_new: Any, y_pred: Any, psi: Any, c: Any):
+        """``(y, d, iterations)``, or None when the iteration did not converge."""
+        try:
+            self._matrix(t_new, y_pred, c)
+        except (np.linalg.LinAlgError, ZeroDivisionError):
+            return None
+        d, y, old = y_pred * 0, y_pred, None
+        scale = self.atol + self.rtol * np.abs(y_pred) if self.plain else None
+        for it in range(NEWTON_MAXITER):
+            dy = self._correction(t_new, y, psi, d, c)
+            if dy is None:
+                return None
+            if scale is not None:
+                r = dy / scale
+                nrm = math.sqrt(float(np.dot(r, r)) / r.size)
+            else:
+                nrm = float(nm.value(self.norm(dy, y, y)))
+            if not np.isfinite(nrm):
+                return None
+            rate = None if old is None else nrm / old
+            if rate is not None and (rate >= 1 or rate ** (NEWTON_MAXITER - it) / (1 - rate) * nrm > self.newton_tol):
+                return None
+            y, d = y + dy, d + dy
+            if nrm == 0 or (rate is not None and rate / (1 - rate) * nrm < self.newton_tol):
+                if not self.plain:  # one more iteration: the tangent/perturbation parts converge too
+                    dy = self._correction(t_new, y, psi, d, c)
+                    if dy is None:
+                        return None
+                    y, d = y + dy, d + dy
+                return y, d, it + 1
+            old = nrm
+        return None
+
+    def _correction(self, t_new: Any, y: Any, psi: Any, d: Any, c: Any) -> Any:
+        fy = self.f(y, self.p, t_new)
+        self._count("nf")
+        self._count("nnewton")
+        r = psi + d
+        b = fy * c - (r if self.M is None else self.M @ r)
+        try:
+            if self.fast_lu is not None and isinstance(b, np.ndarray) and b.dtype == float:
+                self._count("nsolve")
+                x, info = self.fast_lu(self.W.lu[0], self.W.lu[1], b)
+                return x
+            return self.W.solve(b)
+        except (np.linalg.LinAlgError, ZeroDivisionError):
+            return None

@@ -1,0 +1,307 @@
+"""RadauIIA5: the 3-stage Radau IIA collocation method of order 5 (Hairer–Wanner's RADAU5).
+
+Source: E. Hairer and G. Wanner, *Solving Ordinary Differential Equations II*, 2nd ed.,
+section IV.8 and their code ``radau5.f``: the coefficients (exact ``sqrt 6`` expressions),
+the embedded error estimate (8.19)-(8.20) with its second, "filtered" evaluation after a
+rejected or first step, the dense output from the collocation polynomial (``CONT``) and the
+starting values of the stage iteration extrapolated from the previous step's polynomial.
+
+The stage system ``M z_i = h sum_j a_ij f(t + c_j h, u + z_j)`` is solved by simplified
+Newton with the matrix ``I_3 (x) M - h A (x) J``: for float states through HW's real/complex
+eigen-decomposition of ``A^-1`` (one real and one complex ``n x n`` LU; ``T`` computed by NumPy's
+eig, not copied), for other number types as the straightforward ``3n x 3n`` system. ``J`` is kept across steps while Newton
+converges fast (contraction < 1e-3) and the matrix is refactorised when ``h`` moved by more
+than 20 % since the last factorisation. The coefficients are evaluated in the state's real type
+(``mpf`` runs at its precision). The stepper picks its steps (``own_controller``): HW's
+controller on the ``O(h^4)`` estimate with the Newton-iteration safety factor, Gustafsson's
+predictive step on accepted steps, and ``h`` held when it would grow by less than 20 %.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import math
+
+import numpy as np
+import scipy.linalg
+
+from solvers._nm import is_finite_real, nm
+from solvers.ode.stiff.linsolve import factorize
+from solvers.ode.stiff.method import StiffMethod, StiffStepper
+
+__all__ = ["RadauIIA5", "radau_coefficients"]
+
+NEWTON_MAXITER = 7
+
+
+def radau_coefficients(one: Any) -> dict:
+    """Nodes ``c``, matrix ``A``, error weights ``dd`` and ``gamma`` (real eigenvalue of A^-1)."""
+    s6 = nm.sqrt(6 * one)
+    c = [(4 - s6) / 10, (4 + s6) / 10, one]
+    A = [[(88 - 7 * s6) / 360, (296 - 169 * s6) / 1800, (-2 + 3 * s6) / 225],
+         [(296 + 169 * s6) / 1800, (88 + 7 * s6) / 360, (-2 - 3 * s6) / 225],
+         [(16 - s6) / 36, (16 + s6) / 36, one / 9]]
+    dd = [-(13 + 7 * s6) / 3, (-13 + 7 * s6) / 3, -one / 3]
+    third = one / 3
+    u1 = (6 + (81 * one) ** third - (9 * one) ** third) / 30
+    return {"c": c, "A": A, "dd": dd, "gamma": 1 / u1}
+
+
+@dataclass
+class RadauIIA5(StiffMethod):
+    """Fifth-order L-stable implicit Runge–Kutta (Radau IIA, 3 stages), HW's RADAU5.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers import ODEProblem, solve
+    >>> from solvers.ode.stiff import RadauIIA5
+    >>> sol = solve(ODEProblem(lambda u, p, t: -50 * (u - np.cos(t)), np.array([0.0]), (0.0, 1.0)),
+    ...             RadauIIA5(), rtol=1e-8, atol=1e-10)
+    >>> exact = 2500 / 2501 * (np.cos(1) + np.sin(1) / 50 - np.exp(-50))
+    >>> bool(abs(sol.u[-1][0] - exact) < 1e-7)
+    True
+    """
+
+    name: str = field(default="RadauIIA5", init=False)
+    order: int = field(default=5, init=False)
+    error_order: int = field(default=3, init=False)
+    own_controller: bool = field(default=True, init=False)
+
+    def make_stepper(self, ctx: Any) -> "RadauStepper":
+        self.check_state(ctx.u0)
+        if np.ndim(ctx.u0) != 1:
+            raise TypeError("RadauIIA5 needs a 1-D state vector: pass u0.ravel() and reshape in f")
+        return RadauStepper(self, ctx)
+
+
+class _Segment:
+    """The collocation polynomial through ``u`` and ``u + z_i`` at ``c_i`` (HW's CONT)."""
+
+    def __init__(self, t, h, u1, c1, c2, c3, q1, q2):
+        self.t, self.h, self.u1, self.c1, self.c2, self.c3, self.q1, self.q2 = t, h, u1, c1, c2, c3, q1, q2
+
+    def theta(self, t_abs: Any) -> Any:
+        return (t_abs - self.t) / self.h
+
+    def __call__(self, theta: Any) -> Any:
+        s = theta - 1
+        return self.u1 + (self.c1 + (self.c2 + self.c3 * (s - self.q1)) * (s - self.q2)) * s
+
+    def derivative(self, theta: Any) -> Any:
+        s = theta - 1
+        inner = self.c2 + self.c3 * (s - self.q1)
+        d = self.c1 + inner * (s - self.q2) + (inner + self.c3 * (s - self.q2)) * s
+        return d / self.h
+
+
+class RadauStepper(StiffStepper):
+    """Stepper for :class:`RadauIIA5` (stepper protocol; the loop's controller picks h)."""
+
+    fsal = False
+
+    @property
+    def p(self) -> Any:
+        return self._p
+
+    @p.setter
+    def p(self, v: Any) -> None:
+        """New parameters (a callback): the Jacobian and the iteration matrix are stale."""
+        self._p = v
+        self.J, self.W = None, None
+
+    def __init__(self, alg: RadauIIA5, ctx: Any):
+        super().__init__(alg, ctx)
+        one = self.one * 1.0 if isinstance(self.one, int) else self.one
+        co = radau_coefficients(one)
+        self.c, self.A, self.dd, self.gam = co["c"], co["A"], co["dd"], co["gamma"]
+        self.Af = np.array([[float(nm.value(x)) for x in row] for row in self.A])
+        v = nm.value(ctx.u0)
+        self.plain = isinstance(ctx.u0, np.ndarray) and v.dtype.kind == "f"
+        rt = float(np.max(nm.value(np.asarray(ctx.rtol, dtype=object)).astype(float)))
+        eps = float(np.finfo(float).eps) if self.plain else float(nm.eps(v.flat[0]))
+        self.newton_tol = max(10 * eps / rt, min(0.03, rt ** 0.5))
+        self.atol, self.rtol, self.fast_lu = ctx.atol, ctx.rtol, None
+        self.eig, self.eig_T = None, None
+        self.reinit(ctx.t0, ctx.u0)
+
+    def reinit(self, t: Any, u: Any) -> None:
+        """Forget the Jacobian, the factorisations and the previous polynomial."""
+        self.J, self.W, self.E1, self.hW, self.prev, self.first = None, None, None, None, None, True
+        self.faccon, self.theta_last = 1.0, 1.0
+        self.nit, self.hacc, self.erracc = 1, None, 1e-2
+
+    def reject(self, h: Any, E: Any) -> None:
+        self.first = True  # HW: the filtered estimate is also used right after a rejection
+
+    def propose_dt(self, h: Any, E: Any, accepted: bool) -> Any:
+        """HW's RADAU5 step control: Newton-aware safety, Gustafsson's predictive controller on
+        accepted steps, and the step held when the change would be under 20 % (no refactorisation)."""
+        if E is None or not np.isfinite(float(E)):
+            return h * 0.5
+        err = max(float(E), 1e-10)
+        fac = min(0.9, 0.9 * (1 + 2 * NEWTON_MAXITER) / (self.nit + 2 * NEWTON_MAXITER))
+        quot = max(1 / 8, min(5.0, err ** 0.25 / fac))  # h_new = h / quot, in [h / 5, 8 h]
+        if not accepted:
+            return h / quot
+        if self.hacc is not None:
+            gus = (self.hacc / h) * (err * err / self.erracc) ** 0.25 / 0.9
+            quot = max(quot, max(1 / 8, min(5.0, gus)))
+        self.hacc, self.erracc = h, max(1e-2, err)
+        hnew = h / quot
+        if self.theta_last <= 1e-3 and 1.0 <= hnew / h <= 1.2:
+            return h
+        return hnew
+
+    def step(self, t: Any, u: Any, f0: Any, h: Any) -> tuple:
+        if f0 is None:
+            f0 = self.f(u, self.p, t)
+            self._count("nf")
+        try:
+            self._matrices(t, u, h)
+        except (np.linalg.LinAlgError, ZeroDivisionError):
+            return u, float("inf"), None, None
+        Z = self._newton(t, u, h)
+        if Z is None and not self.J_fresh:
+            self.J = None
+            self._matrices(t, u, h)
+            Z = self._newton(t, u, h)
+        if Z is None:
+            return u, float("inf"), None, None
+        u1 = u + Z[2]
+        E = self._error(t, u, u1, f0, Z, h)
+        seg = self._segment(t, h, u1, Z)
+        self.prev = seg
+        return u1, E, None, seg
+
+    def accept(self, t_new: Any, u_new: Any, h: Any) -> None:
+        self.first = False
+        if self.theta_last > 1e-3:  # slow Newton: a fresh Jacobian for the next step
+            self.J = None
+
+    # -- internals ----------------------------------------------------------------------------
+    def _matrices(self, t: Any, u: Any, h: Any) -> None:
+        self.J_fresh = False
+        if self.J is None:
+            self.J = np.asarray(nm.value(self.jac(u, self.p, t)))
+            self._count("njac")
+            self.J_fresh, self.W = True, None
+        if self.W is None or abs(float(nm.value(h / self.hW)) - 1) > 0.2:
+            J, n = self.J, np.shape(self.J)[0]
+            M = np.eye(n) if self.M is None else self.M
+            if self.plain and J.dtype == float and M.dtype == float:
+                return self._eig_matrices(J, M, h)
+            self.eig = None
+            obj = J.dtype == object or M.dtype == object
+            Af = np.array(self.A, dtype=object) if obj else self.Af
+            hv = h if obj else float(nm.value(h))
+            big = np.kron(np.eye(3, dtype=Af.dtype), M) - np.kron(Af * hv, J)
+            self.W = factorize(big, self.stats)
+            self.E1 = factorize(M * (self.gam / hv) - J, self.stats)
+            self.hW = h
+            # float LAPACK factors: call getrs directly (the generic solve costs ~10 us per call)
+            lapack = self.plain and getattr(self.W, "kind", None) == "lapack"
+            self.fast_lu = scipy.linalg.lapack.dgetrs if lapack and self.W.lu[0].dtype == float else None
+
+    def _eig_matrices(self, J: np.ndarray, M: np.ndarray, h: Any) -> None:
+        """Float path (HW IV.8): with ``A^-1 = T diag(gamma, lam, conj lam) T^-1`` the 3n system
+        splits into one real ``(gamma/h M - J)`` and one complex ``(lam/h M - J)`` n x n system."""
+        if self.eig_T is None:
+            lam, V = np.linalg.eig(np.linalg.inv(self.Af))
+            kr, kc = int(np.argmin(np.abs(lam.imag))), int(np.argmax(lam.imag))
+            self.eig_lam = (lam[kr].real, lam[kc])
+            T = np.column_stack([V[:, kr].real, V[:, kc], V[:, kc].conj()])
+            self.eig_T, self.eig_LTi = T, np.diag([lam[kr], lam[kc], lam[kc].conj()]) @ np.linalg.inv(T)
+        hv = float(nm.value(h))
+        self.E1 = factorize(M * (self.gam / hv) - J, self.stats)
+        self.E2 = scipy.linalg.lu_factor(M * (self.eig_lam[1] / hv) - J, check_finite=False)
+        self._count("nfactor")
+        self.W, self.hW, self.fast_lu = "eig", h, None
+        self.eig = True
+
+    def _eig_solve(self, G: list) -> list:
+        H = (self.eig_LTi @ np.array(G)) / float(nm.value(self.hW))
+        w1 = scipy.linalg.lu_solve(self.E1.lu, H[0].real, check_finite=False)
+        w2 = scipy.linalg.lu_solve(self.E2, H[1], check_finite=False)
+        self._count("nsolve", 2)
+        dZ = (self.eig_T @ np.array([w1, w2, w2.conj()])).real
+        return [dZ[0], dZ[1], dZ[2]]
+
+    def _start(self, t: Any, u: Any, h: Any) -> list:
+        seg = self.prev
+        if seg is None or self.first:
+            z = u * 0
+            return [z, z, z]
+        r = h / seg.h
+        return [seg(1 + ci * r) - u for ci in self.c]
+
+    def _sweep(self, t: Any, u: Any, h: Any, Z: list) -> list:
+        """One simplified-Newton correction of the stages."""
+        n = np.shape(u)[0]
+        F = [self.f(u + Z[j], self.p, t + self.c[j] * h) for j in range(3)]
+        self._count("nf", 3)
+        self._count("nnewton")
+        G = [sum((F[j] * (self.A[i][j] * h) for j in range(1, 3)), F[0] * (self.A[i][0] * h))
+             - (Z[i] if self.M is None else self.M @ Z[i]) for i in range(3)]
+        if self.eig and isinstance(G[0], np.ndarray) and G[0].dtype == float:
+            return self._eig_solve(G)
+        b = np.concatenate(G)
+        if self.fast_lu is not None and isinstance(b, np.ndarray) and b.dtype == float:
+            self._count("nsolve")
+            dZ = self.fast_lu(self.W.lu[0], self.W.lu[1], b)[0]
+        else:
+            dZ = self.W.solve(b)
+        return [dZ[i * n:(i + 1) * n] for i in range(3)]
+
+    def _newton(self, t: Any, u: Any, h: Any):
+        Z, old = self._start(t, u, h), None
+        scale = self.atol + self.rtol * np.abs(u) if self.plain else None
+        faccon = max(self.faccon, 1e-16) ** 0.8
+        for it in range(NEWTON_MAXITER):
+            self.nit = it + 1
+            dZ = self._sweep(t, u, h, Z)
+            if scale is not None:
+                r = np.concatenate(dZ) / np.tile(scale, 3)
+                nrm = math.sqrt(float(np.dot(r, r)) / r.size)
+            else:
+                nrm = float(nm.value(sum(self.norm(dz, u, u) ** 2 for dz in dZ) / 3)) ** 0.5
+            if not np.isfinite(nrm):
+                return None
+            Z = [Z[i] + dZ[i] for i in range(3)]
+            if old is not None:
+                theta = nrm / old
+                if theta >= 0.99:
+                    return None
+                faccon = theta / (1 - theta)
+                self.theta_last = theta
+            if faccon * nrm <= self.newton_tol or nrm == 0:
+                self.faccon = faccon
+                if not self.plain:  # one more sweep: the tangent / perturbation parts converge too
+                    dZ = self._sweep(t, u, h, Z)
+                    Z = [Z[i] + dZ[i] for i in range(3)]
+                return Z
+            old = nrm
+        return None
+
+    def _error(self, t: Any, u: Any, u1: Any, f0: Any, Z: list, h: Any) -> Any:
+        hz = sum((Z[j] * (self.dd[j] / h) for j in range(1, 3)), Z[0] * (self.dd[0] / h))
+        F2 = hz if self.M is None else self.M @ hz
+        err = self.E1.solve(F2 + f0) * (self.hW / h)
+        E = float(nm.value(self.norm(err, u, u1)))
+        if E >= 1 and self.first:
+            g = self.f(u + err, self.p, t)
+            self._count("nf")
+            err = self.E1.solve(F2 + g) * (self.hW / h)
+            E = float(nm.value(self.norm(err, u, u1)))
+        return E if is_finite_real(E) else float("inf")
+
+    def _segment(self, t: Any, h: Any, u1: Any, Z: list) -> _Segment:
+        c1, c2 = self.c[0], self.c[1]
+        q1, q2 = c1 - 1, c2 - 1
+        a = (Z[1] - Z[2]) / q2
+        ak = (Z[0] - Z[1]) / (c1 - c2)
+        a3 = (ak - Z[0] / c1) / c2
+        b = (ak - a) / q1
+        return _Segment(t, h, u1, a, b, b - a3, q1, q2)
