@@ -613,6 +613,8 @@ def tape_nonlinear_ops(apply_op: Callable) -> list:
             vals = tuple(np.asarray(v) if isinstance(v, (list, tuple)) else v for v in ops_)
             if not any(_tracked_arg(v) for v in vals):
                 return _r.call(vals, kw)
+            if _r.nout == 1:
+                return apply_op(_b + ".0", vals, kw)
             probe = _r.call(tuple(_primal(v) for v in vals), kw)
             n = _components(_r, probe)
             if n == 1:
