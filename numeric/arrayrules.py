@@ -330,6 +330,7 @@ def supported_table() -> str:
     """
     from numeric import dualarray
     from numeric.measurement import array as marray
+    from numeric import arrayrules_nonlinear as nonlinear
     from numeric.reverse import arrayops
     regs = [dualarray.supported_functions(), arrayops.supported_functions(),
             marray.supported_functions()]
@@ -341,6 +342,7 @@ def supported_table() -> str:
              "|---|---|---|---|---|"]
     for f in funcs:
         cells = ["yes" if f in r else "no" for r in regs]
-        src = "linear table" if f in LINEAR else "type's own rule"
+        src = ("linear table" if f in LINEAR else "nonlinear table" if f in nonlinear.NONLINEAR
+               else "bilinear table" if f in nonlinear.BILINEAR else "type's own rule")
         lines.append(f"| {_public_name(f)} | " + " | ".join(cells) + f" | {src} |")
     return "\n".join(lines) + "\n"

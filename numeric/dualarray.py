@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from numeric import functions as F
-from numeric import arrayrules
+from numeric import arrayrules, arrayrules_nonlinear
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import is_array, namespace
 from numeric.dual import _LOSS, _UFUNC_NAMES, Dual, _dispatch
@@ -1030,6 +1030,13 @@ def register_array_function(func: Any, impl: Any) -> None:
 
 for _func, _rule in arrayrules.LINEAR.items():               # the shared linear table
     _HANDLED.setdefault(_func, arrayrules.dual_impl(_rule, _wrap, _to_array))
+for _func, _rule in arrayrules_nonlinear.NONLINEAR.items():   # nonlinear table: JVP = lin
+    if _func in arrayrules_nonlinear.REPLACES or _func not in _HANDLED:
+        _HANDLED[_func] = arrayrules_nonlinear.dual_nonlinear_impl(_rule, _wrap, _parts, _tag)
+for _func, _rule in arrayrules_nonlinear.BILINEAR.items():    # bilinear: compositions
+    _HANDLED.setdefault(_func, _rule.linearize)
+for _func in arrayrules_nonlinear.INDEX:
+    _HANDLED.setdefault(_func, (lambda f: lambda a, *r, **k: f(_primal(a), *r, **k))(_func))
 
 
 def supported_functions() -> frozenset:

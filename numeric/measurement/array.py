@@ -50,7 +50,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from numeric import arrayrules
+from numeric import arrayrules, arrayrules_nonlinear
 from numeric.arraybase import ArrayAttributes
 from numeric import functions as F
 from numeric.backend import is_array, namespace
@@ -1034,7 +1034,8 @@ def _unproxy(r, union):
         p = p if getattr(p, "ndim", 0) else np.atleast_1d(np.asarray(p))
         return Measurement._from_arrays(_scalar(r.value), union, p)
     if isinstance(r, (list, tuple)):
-        return type(r)(_unproxy(e, union) for e in r)
+        parts = [_unproxy(e, union) for e in r]
+        return type(r)(*parts) if hasattr(r, "_fields") else type(r)(parts)  # namedtuple results
     return r
 
 
@@ -1223,6 +1224,10 @@ def register_array_function(func, impl) -> None:
     handled without registration, through their Jacobian (sources axis).
     """
     _HANDLED[func] = impl
+
+
+for _f in arrayrules_nonlinear.REPLACES:      # the nonlinear table's rule, through DualArray
+    _HANDLED.pop(_f, None)
 
 
 def supported_functions() -> frozenset:

@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric import arrayrules
+from numeric import arrayrules, arrayrules_nonlinear
 from numeric.backend import is_array
 from numeric.protocol import value as primal_value
 from numeric.reverse.tape import _ScatterAdd
@@ -627,6 +627,18 @@ for (_func, _key, _fwd, _vjp, _keyT, _fwdT, _vjpT, _impl) in arrayrules.tape_ops
     _def(_key, _fwd, _vjp)
     _def(_keyT, _fwdT, _vjpT)
     HANDLED.setdefault(_func, _impl)
+for (_func, _impl, _ops) in arrayrules_nonlinear.tape_nonlinear_ops(apply_op):
+    for (_key, _fwd, _vjp) in _ops:          # VJP = transpose of the entry's linearisation
+        _def(_key, _fwd, _vjp)
+    if _func in arrayrules_nonlinear.REPLACES or _func not in HANDLED:
+        HANDLED[_func] = _impl
+for _func, _rule in arrayrules_nonlinear.BILINEAR.items():
+    HANDLED.setdefault(_func, _rule.linearize)
+for _func in arrayrules_nonlinear.INDEX:
+    HANDLED.setdefault(_func, (lambda f: lambda a, *r, **k: f(primal_value(a), *r, **k))(_func))
+_einsum_impl, _einsum_fwd, _einsum_vjp = arrayrules_nonlinear.einsum_tape(apply_op)
+_def("einsum", _einsum_fwd, _einsum_vjp)
+HANDLED.setdefault(np.einsum, _einsum_impl)
 
 
 def supported_functions() -> frozenset:

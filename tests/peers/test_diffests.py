@@ -17,12 +17,6 @@ _U = UnsupportedArrayFunction
 KNOWN = {
     ("num2arr_1", "reverse"): (TypeError, "nm.derivative(f, x, mode='reverse') refuses an array-valued f "
                                           "(forward mode returns the array of derivatives)"),
-    ("det", "forward"): (_U, "no rule for np.linalg.det (DualArray)"),
-    ("det", "reverse"): (_U, "no rule for np.linalg.det (TrackedArray)"),
-    ("mat2num_1", "forward"): (_U, "no rule for np.linalg.det / np.linalg.inv (DualArray)"),
-    ("mat2num_1", "reverse"): (_U, "no rule for np.linalg.det / np.linalg.inv (TrackedArray)"),
-    ("inv", "forward"): (_U, "no rule for np.linalg.inv (DualArray)"),
-    ("inv", "reverse"): (_U, "no rule for np.linalg.inv (TrackedArray)"),
 }
 
 

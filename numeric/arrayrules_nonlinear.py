@@ -1,0 +1,646 @@
+"""Nonlinear and bilinear array functions, written once for every array number type.
+
+The second half of the array-rule table (issue 10).  A NONLINEAR entry gives
+the NumPy function and its *linearisation*: ``linearize(out, *primals, **kw)``
+returns the linear map ``lin(*tangents)`` (a tangent is ``None`` for an operand
+without derivative), written with NumPy operations that are linear in the
+tangents (JAX's model).  From that one entry
+
+* the JVP of ``DualArray`` (and of ``MeasurementArray``, which borrows it) is
+  ``lin`` applied to each column of the partials;
+* the VJP on the reverse tape is the TRANSPOSE of ``lin``, obtained by running
+  ``lin`` on a reverse-mode tangent and pulling the cotangent back (reverse mode
+  of a linear map is its transpose) -- no second hand-written rule.
+
+A BILINEAR entry (two operands, linear in each) is a composition of primitives
+that every type already differentiates (reshape, moveaxis, multiplication,
+matmul, indexing), so its JVP and VJP both come from those.  ``np.einsum``
+with one or two variable operands is bilinear too; its reverse-mode transpose
+is another einsum (:func:`einsum_transpose`).
+
+``INDEX`` functions (argsort, argmax, argmin) return integers: they act on the
+primal value, so ``x[np.argsort(x)]`` differentiates through the indexing.
+
+Examples
+--------
+>>> import numpy as np, numeric as nm
+>>> A = np.array([[2.0, 1.0], [1.0, 3.0]])
+>>> g = nm.gradient(lambda a: np.linalg.det(a), A)
+>>> bool(np.allclose(g, np.linalg.det(A) * np.linalg.inv(A).T))
+True
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from numeric.arrayrules import UnsupportedArrayFunction
+
+__all__ = ["NonlinearRule", "NONLINEAR", "BILINEAR", "INDEX", "dual_nonlinear_impl",
+           "tape_nonlinear_ops", "einsum_transpose"]
+
+
+@dataclass(frozen=True)
+class NonlinearRule:
+    """A NumPy function, its differentiable operands and its linearisation.
+
+    ``operands`` names the differentiable arguments (by NumPy's parameter
+    names); every other argument must be a constant.  ``nout`` > 1 means the
+    function returns a tuple (``eigh``, ``qr``, ...); ``lin`` then returns a
+    tuple with ``None`` for an output with zero tangent.  ``samples`` are
+    ``(shapes, kwargs)`` the generic test runs the entry on; ``make`` turns
+    random arrays into valid operands (symmetric positive definite, sorted grid).
+    """
+
+    func: Callable
+    operands: tuple
+    linearize: Callable
+    samples: tuple = field(default=())
+    nout: int = 1
+    make: Callable | None = None
+
+    def bind(self, args: tuple, kwargs: dict) -> tuple:
+        """(operands in declared order, remaining keyword arguments)."""
+        b = inspect.signature(self.func).bind(*args, **kwargs).arguments
+        ops = tuple(b.pop(n, None) for n in self.operands)
+        b.update(b.pop("kwargs", {}))
+        return ops, b
+
+    def call(self, ops: tuple, kw: dict) -> Any:
+        named = {**dict(zip(self.operands, ops)), **kw}
+        pos = []                      # positionally while possible: types' own rules differ in names
+        for p in inspect.signature(self.func).parameters.values():
+            if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) or p.name not in named:
+                break
+            pos.append(named.pop(p.name))
+        return self.func(*pos, **named)
+
+
+NONLINEAR: dict = {}
+BILINEAR: dict = {}
+INDEX = (np.argsort, np.argmax, np.argmin)
+# entries that replace a type's own, narrower rule (DualArray's norm had the 2-norm only)
+REPLACES = (np.linalg.norm, np.linalg.solve)
+# (DualArray's solve refused nested duals, so no Hessian through solve)
+
+
+def _nonlinear(func, operands=("a",), samples=(), nout=1, make=None):
+    def deco(linearize):
+        NONLINEAR[func] = NonlinearRule(func, tuple(operands), linearize, tuple(samples), nout, make)
+        return linearize
+    return deco
+
+
+def _refuse(name: str, what: str) -> None:
+    raise UnsupportedArrayFunction(f"{name}: {what} has no derivative rule; metanum will not guess "
+                                   f"one (call it on nm.value(x) or declare nm.custom_rule)")
+
+
+def _no_extras(name: str, rest: dict) -> None:
+    for k, v in rest.items():
+        if v is not None and k not in ("dtype",):
+            _refuse(name, f"argument {k}={v!r}")
+
+
+def _T(x):
+    return np.swapaxes(x, -1, -2)
+
+
+# ------------------------------------------------------------------ statistics
+
+def _var_lin(a, axis, ddof, keepdims):
+    a = np.asarray(a) if not hasattr(a, "shape") else a
+    n = a.size if axis is None else int(np.prod([a.shape[i] for i in np.atleast_1d(axis)]))
+    c = a - np.mean(a, axis=axis, keepdims=True)
+    return lambda da: 2.0 * np.sum(c * da, axis=axis, keepdims=keepdims) / (n - ddof)
+
+
+@_nonlinear(np.var, samples=[((5,), {}), ((3, 4), {"axis": 1, "ddof": 1}),
+                             ((2, 3, 2), {"axis": (0, 2), "keepdims": True})])
+def _var(out, a, axis=None, ddof=0, keepdims=False, **rest):
+    _no_extras("numpy.var", rest)
+    return _var_lin(a, axis, ddof, keepdims)
+
+
+@_nonlinear(np.std, samples=[((5,), {}), ((3, 4), {"axis": 0, "ddof": 1}),
+                             ((2, 3), {"axis": -1, "keepdims": True})])
+def _std(out, a, axis=None, ddof=0, keepdims=False, **rest):
+    _no_extras("numpy.std", rest)
+    lv = _var_lin(a, axis, ddof, keepdims)
+    return lambda da: lv(da) / (2.0 * out)
+
+
+@_nonlinear(np.sort, samples=[((6,), {}), ((3, 4), {"axis": 0}), ((2, 3), {"axis": None})])
+def _sort(out, a, axis=-1, kind=None, order=None):
+    if order is not None:
+        _refuse("numpy.sort", "order= (structured arrays)")
+    av = np.asarray(_primal(a))
+    if axis is None:
+        perm = np.argsort(av, axis=None, kind="stable")
+        return lambda da: np.reshape(da, (-1,))[perm]
+    perm = np.argsort(av, axis=axis, kind="stable")
+    idx = list(np.indices(av.shape, sparse=True))
+    idx[axis % av.ndim] = perm
+    return lambda da: da[tuple(idx)]
+
+
+def _primal(x):
+    while hasattr(x, "value") and not isinstance(x, np.ndarray):
+        x = x.value
+    return x
+
+
+# ---------------------------------------------------------------- linear algebra
+
+def _spd(xs):
+    a = xs[0]
+    return (a @ _T(a) + a.shape[-1] * np.eye(a.shape[-1]),) + tuple(xs[1:])
+
+
+def _sym(xs):
+    a = xs[0]
+    return ((a + _T(a)) / 2,) + tuple(xs[1:])
+
+
+def _well(xs):
+    a = xs[0]
+    return (a + 3 * np.eye(a.shape[-1]),) + tuple(xs[1:])
+
+
+@_nonlinear(np.linalg.inv, samples=[(((3, 3),), {}), (((2, 2, 2),), {})], make=_well)
+def _inv(out, a):
+    return lambda da: -(out @ da @ out)
+
+
+@_nonlinear(np.linalg.det, samples=[(((3, 3),), {}), (((2, 2, 2),), {})], make=_well)
+def _det(out, a):
+    w = _T(np.linalg.inv(a)) * np.reshape(out, np.shape(out) + (1, 1))
+    return lambda da: np.sum(w * da, axis=(-2, -1))
+
+
+@_nonlinear(np.linalg.slogdet, samples=[(((3, 3),), {}), (((2, 2, 2),), {})], nout=2, make=_well)
+def _slogdet(out, a):
+    w = _T(np.linalg.inv(a))
+    return lambda da: (None, np.sum(w * da, axis=(-2, -1)))
+
+
+@_nonlinear(np.linalg.solve, operands=("a", "b"), make=_well,
+            samples=[(((3, 3), (3,)), {}), (((3, 3), (3, 2)), {})])
+def _solve(out, a, b):
+    ainv = np.linalg.inv(a)          # not solve(a, .): the transpose would recurse into this entry
+
+    def lin(da, db):
+        r = 0.0 if db is None else db
+        if da is not None:
+            r = r - (da @ out)
+        return ainv @ r
+    return lin
+
+
+def _lower_part(da, upper=False):
+    """The symmetric matrix LAPACK sees when it reads only one triangle of *da*."""
+    n = np.shape(da)[-1]
+    strict = np.tril(np.ones((n, n)), -1)
+    if upper:
+        strict = strict.T
+    return da * (strict + np.eye(n)) + _T(da * strict)
+
+
+@_nonlinear(np.linalg.cholesky, samples=[(((3, 3),), {})], make=_spd)
+def _cholesky(out, a, upper=False):
+    n = np.shape(out)[-1]
+    phi = np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n)
+    if upper:                       # A = U^T U with U = L^T
+        lin_l = _cholesky(_T(out), a)
+        return lambda da: _T(lin_l(_T(da)))
+    linv = np.linalg.inv(out)
+
+    def lin(da):
+        s = _lower_part(da)
+        return out @ (phi * (linv @ s @ _T(linv)))
+    return lin
+
+
+@_nonlinear(np.linalg.eigh, samples=[(((3, 3),), {}), (((4, 4),), {"UPLO": "U"})], nout=2,
+            make=_sym)
+def _eigh(out, a, UPLO="L"):
+    w, v = out
+    n = np.shape(w)[-1]
+    gap = w[..., None, :] - w[..., :, None]
+    off = 1.0 - np.eye(n)
+    f = off / (gap + np.eye(n))                 # 1 / (w_j - w_i) off the diagonal
+
+    def lin(da):
+        p = _T(v) @ _lower_part(da, UPLO == "U") @ v
+        return np.sum(p * np.eye(n), axis=-1), v @ (f * p)
+    return lin
+
+
+@_nonlinear(np.linalg.qr, samples=[(((3, 3),), {}), (((4, 2),), {})], nout=2)
+def _qr(out, a, mode="reduced"):
+    if mode != "reduced":
+        _refuse("numpy.linalg.qr", f"mode={mode!r} (only 'reduced')")
+    q, r = out
+    if np.shape(a)[-2] < np.shape(a)[-1]:
+        _refuse("numpy.linalg.qr", "a wide matrix (more columns than rows)")
+    rinv = np.linalg.inv(r)
+    n = np.shape(r)[-1]
+    low = np.tril(np.ones((n, n)), -1)
+
+    def lin(da):
+        dar = da @ rinv
+        x = _T(q) @ dar
+        om = x * low - _T(x * low)
+        return dar - q @ (x - om), (x - om) @ r
+    return lin
+
+
+@_nonlinear(np.linalg.svd, samples=[(((3, 3),), {"full_matrices": False}),
+                                    (((4, 2),), {"full_matrices": False}),
+                                    (((3, 2),), {"compute_uv": False}),
+                                    (((2, 4),), {"full_matrices": False}),
+                                    (((2, 3),), {"compute_uv": False})], nout=3)
+def _svd(out, a, full_matrices=True, compute_uv=True, hermitian=False):
+    m, n = np.shape(a)[-2:]
+    if m < n and not hermitian and not (compute_uv and full_matrices):   # A^T = V S U^T
+        t = (_T(out[2]), out[1], _T(out[0])) if compute_uv else out
+        lin_t = _svd(t, _T(a), full_matrices=False, compute_uv=compute_uv)
+        if not compute_uv:
+            return lambda da: lin_t(_T(da))
+        return lambda da: (lambda r: (_T(r[2]), r[1], _T(r[0])))(lin_t(_T(da)))
+    if hermitian or m < n or (compute_uv and full_matrices and m != n):
+        _refuse("numpy.linalg.svd", "hermitian=True, a wide matrix or full_matrices=True for a "
+                "non-square one (use full_matrices=False)")
+    if not compute_uv:
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        return lambda da: np.sum((_T(u) @ da @ _T(vh)) * np.eye(n), axis=-1)
+    u, s, vh = out
+    v = _T(vh)
+    s2 = s * s
+    off = 1.0 - np.eye(n)
+    f = off / (s2[..., None, :] - s2[..., :, None] + np.eye(n))
+    sm, si = s[..., None, :] * np.eye(n), (1.0 / s)[..., None, :] * np.eye(n)
+
+    def lin(da):
+        p = _T(u) @ da @ v
+        du = u @ (f * (p @ sm + sm @ _T(p))) + (da @ v - u @ p) @ si
+        dv = v @ (f * (sm @ p + _T(p) @ sm))
+        return du, np.sum(p * np.eye(n), axis=-1), _T(dv)
+    return lin
+
+
+def _svd_nout(out):
+    return 3 if isinstance(out, tuple) else 1
+
+
+# ----------------------------------------------------------------------- norms
+
+def _onehot(score, axis):
+    """1 at the first maximum of *score* along *axis*, 0 elsewhere."""
+    m = np.zeros(score.shape)
+    np.put_along_axis(m, np.expand_dims(np.argmax(score, axis=axis), axis), 1.0, axis)
+    return m
+
+
+def _vector_norm_weights(x, ordv, axis, out):
+    """w with d||x|| = sum(w * dx, axis) for a vector norm along *axis*."""
+    ob = np.expand_dims(out, axis)
+    ax = np.abs(x)
+    if ordv is None or ordv == 2:
+        return x / ob
+    if ordv == 1:
+        return np.sign(x)
+    if ordv == np.inf:
+        return np.sign(x) * _onehot(ax, axis)
+    if ordv == -np.inf:
+        return np.sign(x) * _onehot(-ax, axis)
+    if ordv == 0:
+        return np.zeros(x.shape)
+    return np.sign(x) * (ax / ob) ** (ordv - 1)
+
+
+def _matrix_norm_weights(x, ordv, out):
+    """w with d||x|| = sum(w * dx, (-2, -1)) for a matrix norm of the last two axes."""
+    ax = np.abs(x)
+    ob = np.reshape(out, np.shape(out) + (1, 1))
+    if ordv in (None, "fro"):
+        return x / ob
+    if ordv in (2, -2, "nuc"):
+        u, s, vh = np.linalg.svd(x, full_matrices=False)
+        if ordv == "nuc":
+            return u @ vh
+        k = 0 if ordv == 2 else -1
+        return u[..., :, k:k + 1 if k == 0 else None] @ vh[..., k:k + 1 if k == 0 else None, :]
+    if ordv in (1, -1):             # max/min column sum
+        cols = np.sum(ax, axis=-2, keepdims=True)
+        return np.sign(x) * _onehot(cols if ordv == 1 else -cols, -1)
+    if ordv in (np.inf, -np.inf):   # max/min row sum
+        rows = np.sum(ax, axis=-1, keepdims=True)
+        return np.sign(x) * _onehot(rows if ordv == np.inf else -rows, -2)
+    _refuse("numpy.linalg.norm", f"matrix ord={ordv!r}")
+
+
+@_nonlinear(np.linalg.norm, operands=("x",),
+            samples=[((5,), {}), ((5,), {"ord": 1}), ((5,), {"ord": np.inf}),
+                     ((5,), {"ord": -np.inf}), ((5,), {"ord": 3}), ((5,), {"ord": 0.5}),
+                     ((3, 4), {"axis": 1, "keepdims": True}), ((3, 4), {"ord": 1, "axis": 0}),
+                     ((3, 4), {}), ((3, 4), {"ord": "fro"}), ((3, 4), {"ord": "nuc"}),
+                     ((3, 4), {"ord": 1}), ((3, 4), {"ord": -1}), ((3, 4), {"ord": 2}),
+                     ((3, 4), {"ord": -2}), ((3, 4), {"ord": np.inf}),
+                     ((2, 3, 4), {"ord": -np.inf, "axis": (2, 1), "keepdims": True}),
+                     ((2, 3, 2), {})])
+def _norm(out, x, ord=None, axis=None, keepdims=False):
+    xv = x
+    nd = np.ndim(x)
+    if axis is None and (nd == 1 or (ord is None and nd != 2)):
+        flat = np.reshape(xv, (-1,))
+        w = np.reshape(_vector_norm_weights(flat, ord, 0, np.reshape(out, ())), np.shape(x))
+        return lambda dx: np.reshape(np.sum(w * dx), np.shape(out))
+    axes = (nd - 2, nd - 1) if axis is None else axis
+    if isinstance(axes, (int, np.integer)) or len(axes) == 1:
+        a = int(np.atleast_1d(axes)[0]) % nd
+        o = np.sum(np.zeros(np.shape(x)), axis=a) + np.reshape(out, np.shape(np.sum(
+            np.zeros(np.shape(x)), axis=a)))
+        w = _vector_norm_weights(xv, ord, a, o)
+        return lambda dx: np.reshape(np.sum(w * dx, axis=a), np.shape(out))
+    src = tuple(int(i) % nd for i in axes)
+    perm = [i for i in range(nd) if i not in src] + list(src)
+    xm = np.transpose(xv, perm)
+    om = np.linalg.norm(xm, ord=ord, axis=(-2, -1))
+    w = _matrix_norm_weights(xm, ord, om)
+    return lambda dx: np.reshape(np.sum(w * np.transpose(dx, perm), axis=(-2, -1)),
+                                 np.shape(out))
+
+
+# --------------------------------------------------------------------- interp
+
+def _grid(xs):
+    x, fp = xs
+    xp = np.linspace(-1.5, 1.5, np.shape(fp)[0])
+    return np.clip(x, -1.45, 1.45), fp, {"xp": xp}
+
+
+@_nonlinear(np.interp, operands=("x", "fp"), samples=[(((4,), (6,)), {})], make=_grid)
+def _interp(out, x, fp, xp, left=None, right=None, period=None):
+    if period is not None:
+        _refuse("numpy.interp", "period=")
+    if hasattr(xp, "partials") or hasattr(xp, "tape") or hasattr(xp, "_nm_order"):
+        _refuse("numpy.interp", "a derivative with respect to xp (the grid)")
+    xv = np.asarray(_primal(x))
+    xpv = np.asarray(xp, dtype=float)
+    n = xpv.shape[0]
+    eye = np.eye(n)
+    cols = [np.interp(xv, xpv, eye[k], left=None if left is None else 0.0,
+                      right=None if right is None else 0.0) for k in range(n)]
+    w = np.stack(cols, axis=-1)                       # out = w @ fp
+    j = np.clip(np.searchsorted(xpv, xv, side="right") - 1, 0, n - 2)
+    inside = (xv >= xpv[0]) & (xv <= xpv[-1])
+    slope = (fp[j + 1] - fp[j]) / (xpv[j + 1] - xpv[j]) * inside
+
+    def lin(dx, dfp):
+        r = 0.0
+        if dfp is not None:
+            r = w @ dfp
+        if dx is not None:
+            r = r + slope * dx
+        return r
+    return lin
+
+
+# ------------------------------------------------------------- bilinear (compositions)
+
+def _bilinear(func, samples):
+    def deco(impl):
+        BILINEAR[func] = NonlinearRule(func, ("a", "b"), impl, tuple(samples))
+        return impl
+    return deco
+
+
+@_bilinear(np.outer, [(((3,), (4,)), {}), (((2, 2), (3,)), {})])
+def outer(a, b, out=None):
+    """``np.outer``: ``ravel(a)[:, None] * ravel(b)[None, :]``."""
+    return np.reshape(a, (-1, 1)) * np.reshape(b, (1, -1))
+
+
+@_bilinear(np.kron, [(((2,), (3,)), {}), (((2, 2), (3, 2)), {}), (((2,), (2, 3)), {})])
+def kron(a, b):
+    """``np.kron``: an interleaved broadcast product, reshaped."""
+    sa, sb = np.shape(a), np.shape(b)
+    nd = max(len(sa), len(sb))
+    sa, sb = (1,) * (nd - len(sa)) + sa, (1,) * (nd - len(sb)) + sb
+    ea = np.reshape(a, tuple(d for s in sa for d in (s, 1)))
+    eb = np.reshape(b, tuple(d for s in sb for d in (1, s)))
+    return np.reshape(ea * eb, tuple(x * y for x, y in zip(sa, sb)))
+
+
+@_bilinear(np.cross, [(((3,), (3,)), {}), (((4, 3), (4, 3)), {}), (((2,), (2,)), {}),
+                      (((3, 2), (2, 3)), {"axisa": 0, "axisc": 0})])
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """``np.cross`` of 2- or 3-vectors along the given axes."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = np.moveaxis(a, axisa, -1), np.moveaxis(b, axisb, -1)
+    na, nb = np.shape(a)[-1], np.shape(b)[-1]
+    if {na, nb} - {2, 3}:
+        raise ValueError("incompatible dimensions for cross product (dimension must be 2 or 3)")
+    def e(x, i):                     # component i, kept as an array (never a scalar Dual)
+        return x[..., i:i + 1]
+    if na == 2 and nb == 2:
+        return np.sum(e(a, 0) * e(b, 1) - e(a, 1) * e(b, 0), axis=-1)
+    if na == 2 or nb == 2:
+        _refuse("numpy.cross", "a 2-vector crossed with a 3-vector")
+    c = np.concatenate([e(a, 1) * e(b, 2) - e(a, 2) * e(b, 1),
+                        e(a, 2) * e(b, 0) - e(a, 0) * e(b, 2),
+                        e(a, 0) * e(b, 1) - e(a, 1) * e(b, 0)], axis=-1)
+    return np.moveaxis(c, -1, axisc)
+
+
+@_bilinear(np.tensordot, [(((2, 3, 4), (3, 4, 2)), {"axes": 2}),
+                          (((2, 3), (3, 4)), {"axes": 1}), (((2, 3), (4, 2)), {"axes": ([0], [1])}),
+                          (((2,), (3,)), {"axes": 0})])
+def tensordot(a, b, axes=2):
+    """``np.tensordot``: move the contracted axes together and ``matmul``."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if isinstance(axes, (int, np.integer)):
+        ax_a, ax_b = list(range(na - axes, na)), list(range(axes))
+    else:
+        ax_a, ax_b = [list(np.atleast_1d(t)) for t in axes]
+    ax_a, ax_b = [int(i) % na for i in ax_a], [int(i) % nb for i in ax_b]
+    free_a = [i for i in range(na) if i not in ax_a]
+    free_b = [i for i in range(nb) if i not in ax_b]
+    sa, sb = np.shape(a), np.shape(b)
+    k = int(np.prod([sa[i] for i in ax_a]))
+    a2 = np.reshape(np.transpose(a, free_a + ax_a), (-1, k))
+    b2 = np.reshape(np.transpose(b, ax_b + free_b), (k, -1))
+    return np.reshape(a2 @ b2, tuple(sa[i] for i in free_a) + tuple(sb[i] for i in free_b))
+
+
+# ---------------------------------------------------------------- einsum transpose
+
+def _einsum_parse(subscripts: str, nops: int) -> tuple:
+    if "." in subscripts:
+        raise UnsupportedArrayFunction("np.einsum with '...' has no derivative rule; write the "
+                                       "axes out explicitly")
+    if "->" not in subscripts:
+        ins = subscripts.replace(" ", "")
+        letters = ins.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    else:
+        ins, out = subscripts.replace(" ", "").split("->")
+    ins = ins.split(",")
+    if len(ins) != nops:
+        raise ValueError(f"np.einsum: {len(ins)} subscripts for {nops} operands")
+    return ins, out
+
+
+def einsum_transpose(subscripts: str, g: Any, operands: tuple, i: int, shape: tuple) -> Any:
+    """The cotangent of operand *i* of ``np.einsum(subscripts, *operands)`` for output cotangent *g*.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, b = np.ones((2, 3)), np.arange(3.0)
+    >>> einsum_transpose("ij,j->i", np.array([1.0, 2.0]), (a, b), 0, (2, 3)).tolist()
+    [[0.0, 1.0, 2.0], [0.0, 2.0, 4.0]]
+    """
+    ins, out = _einsum_parse(subscripts, len(operands))
+    mine = ins[i]
+    if len(set(mine)) != len(mine):
+        raise UnsupportedArrayFunction(f"np.einsum: reverse mode of a repeated index in one "
+                                       f"operand ({mine!r}) is not supported; take np.diagonal first")
+    have = set(out) | {c for j, s in enumerate(ins) if j != i for c in s}
+    kept = "".join(c for c in mine if c in have)
+    others = [(s, o) for j, (s, o) in enumerate(zip(ins, operands)) if j != i]
+    subs = ",".join([out] + [s for s, _ in others]) + "->" + kept
+    r = np.einsum(subs, g, *[o for _, o in others])
+    if kept != mine:                         # indices summed inside operand i only: broadcast
+        r = _expand_to(r, kept, mine, shape)
+    return r
+
+
+def _expand_to(r, kept, mine, shape):
+    r = np.reshape(r, tuple(shape[k] if c in kept else 1 for k, c in enumerate(mine)))
+    return r + np.zeros(shape)
+
+
+# ----------------------------------------------------------------- adapters for the types
+
+def _tracked_arg(v: Any) -> bool:
+    return hasattr(v, "partials") or hasattr(v, "tape") or hasattr(v, "_nm_order")
+
+
+def _check_constants(rule: NonlinearRule, kw: dict) -> None:
+    for k, v in kw.items():
+        if _tracked_arg(v) or (isinstance(v, (list, tuple)) and any(_tracked_arg(e) for e in v)):
+            _refuse(getattr(rule.func, "__name__", "?"), f"a derivative with respect to {k}=")
+
+
+def _components(rule: NonlinearRule, out: Any) -> int:
+    if rule.func is np.linalg.svd:
+        return _svd_nout(out)
+    return rule.nout
+
+
+def dual_nonlinear_impl(rule: NonlinearRule, wrap: Callable, parts: Callable, tagof: Callable
+                        ) -> Callable:
+    """The JVP of *rule* for a "value + partials with a trailing axis" type.
+
+    ``parts(x, tag)`` gives ``(value, partials or None)``, ``tagof(*xs)`` the
+    outermost tag, ``wrap(value, partials, tag)`` builds the result.
+    """
+    def impl(*args, **kwargs):
+        ops, kw = rule.bind(args, kwargs)
+        _check_constants(rule, kw)
+        tag = tagof(*ops)
+        if tag < 0:
+            return rule.call(ops, kw)
+        vp = [parts(o, tag) for o in ops]
+        vals = tuple(np.asarray(v) if isinstance(v, (list, tuple)) else v for v, _ in vp)
+        out = rule.call(vals, kw)
+        lin = rule.linearize(out, *vals, **kw)
+        k = next(p.shape[-1] for _, p in vp if p is not None)
+        cols = [lin(*[None if p is None else p[..., j] for _, p in vp]) for j in range(k)]
+        if _components(rule, out) == 1:
+            return _wrap_one(wrap, out, cols, tag)
+        res = [out[c] if cols[0][c] is None else _wrap_one(wrap, out[c], [t[c] for t in cols], tag)
+               for c in range(len(out))]
+        return type(out)(*res) if hasattr(out, "_fields") else tuple(res)
+    return impl
+
+
+def _wrap_one(wrap, out, cols, tag):
+    shape = np.shape(out)
+    cols = [np.broadcast_to(c, shape) if isinstance(c, (np.ndarray, float, int)) else c
+            for c in cols]
+    return wrap(out, np.stack(cols, axis=-1), tag)
+
+
+def _transpose_of(rule: NonlinearRule, comp: int, i: int, g: Any, vals: tuple, kw: dict) -> Any:
+    """Operand *i*'s cotangent: the linearised map at *vals*, transposed by reverse mode."""
+    from numeric.reverse.api import vjp
+    out = rule.call(vals, kw)
+    lin = rule.linearize(out, *vals, **kw)
+    single = _components(rule, out) == 1
+
+    def f(t):
+        ts = [None] * len(vals)
+        ts[i] = t
+        r = lin(*ts)
+        return r if single else r[comp]
+    return vjp(f, np.zeros(np.shape(vals[i])), g)
+
+
+def tape_nonlinear_ops(apply_op: Callable) -> list:
+    """``(func, impl, [(key, forward, vjp), ...])`` for the reverse tape, one key per output."""
+    res = []
+    for func, rule in NONLINEAR.items():
+        base = "nonlinear." + func.__name__
+        ops = []
+        for comp in range(rule.nout):
+            fwd = (lambda r, c: lambda *v, **kw: (r.call(v, kw) if _components(r, r.call(v, kw)) == 1
+                                                   else r.call(v, kw)[c]))(rule, comp)
+            vjp = (lambda r, c: lambda g, ans, i, *v, **kw: _transpose_of(r, c, i, g, v, kw))(
+                rule, comp)
+            ops.append((f"{base}.{comp}", fwd, vjp))
+
+        def impl(*args, _r=rule, _b=base, **kwargs):
+            ops_, kw = _r.bind(args, kwargs)
+            _check_constants(_r, kw)
+            vals = tuple(np.asarray(v) if isinstance(v, (list, tuple)) else v for v in ops_)
+            if not any(_tracked_arg(v) for v in vals):
+                return _r.call(vals, kw)
+            if _r.nout == 1:
+                return apply_op(_b + ".0", vals, kw)
+            probe = _r.call(tuple(_primal(v) for v in vals), kw)
+            n = _components(_r, probe)
+            if n == 1:
+                return apply_op(_b + ".0", vals, kw)
+            lin0 = _r.linearize(probe, *[_primal(v) for v in vals], **kw)
+            zero = lin0(*[np.zeros(np.shape(v)) for v in vals])
+            res_ = [probe[c] if zero[c] is None else apply_op(f"{_b}.{c}", vals, kw)
+                    for c in range(n)]
+            return type(probe)(*res_) if hasattr(probe, "_fields") else tuple(res_)
+        res.append((func, impl, ops))
+    return res
+
+
+def einsum_tape(apply_op: Callable) -> tuple:
+    """``(impl, forward, vjp)`` of ``np.einsum`` on a reverse tape (transpose = einsum)."""
+    def fwd(*ops, subscripts):
+        return np.einsum(subscripts, *ops)
+
+    def vjp(g, ans, i, *ops, subscripts):
+        return einsum_transpose(subscripts, g, ops, i, tuple(np.shape(ops[i])))
+
+    def impl(subscripts, *operands, **kw):
+        if not isinstance(subscripts, str):
+            _refuse("numpy.einsum", "the interleaved (operand, sublist) form")
+        if kw:
+            _refuse("numpy.einsum", f"keyword arguments {sorted(kw)}")
+        _einsum_parse(subscripts, len(operands))
+        return apply_op("einsum", operands, {"subscripts": subscripts})
+    return impl, fwd, vjp
