@@ -1,50 +1,92 @@
-"""PB-ODE O4 stiff: ROBER with our Rosenbrock methods against scipy's stiff solvers.
+"""PB-ODE O4-O6 stiff: work-precision of our stiff methods against scipy, diffrax and numbalsoda.
 
-Run ``python benchmarks/bench_stiff.py`` for the full table (ROBER on
-[0, 1e5] at rtol 1e-6, atol 1e-10 as BENCHMARKS.md O4 asks, plus a small
-work-precision sweep on [0, 40]) or ``python benchmarks/bench_stiff.py
---quick`` for the smoke mode the test suite runs: a short span, no peer
-timings, and a check of our answers against a tight scipy Radau reference.
+Run ``python benchmarks/bench_stiff.py`` for the full run (ROBER on [0, 1e5]
+at several tolerances; the 2-D Brusselator, N = 32, 2,048 states, on [0, 1.5]
+with an automatically detected sparse Jacobian) or ``--quick`` for the smoke
+mode the test suite runs (short spans, a small Brusselator, no peers, answers
+checked against tight scipy references).
 
-Every row reports its relative error against the reference, so the times
-compare work at a stated accuracy: a faster row with a larger error is not a
-win. Rows are timed in interleaved rounds (``measure_interleaved``); the
-table gives the best and the median over the repeats.
-Peers: scipy ``solve_ivp`` BDF, Radau and LSODA, given the analytic Jacobian
-as their documentation advises for stiff problems. diffrax and numbalsoda
-rows are not measured here yet (say so rather than omit them silently).
+Work-precision: for each problem, one curve per solver (a row per
+tolerance), error against a tight reference (ROBER: scipy Radau rtol 1e-12;
+Brusselator: the cached Radau rtol 1e-10 solve of tests/data/brusselator_ref.npz)
+versus time, with min / median / max over the repeats. Repeats are
+interleaved (round 1 runs every row once, round 2 again, ...) so load drift
+on a shared machine hits every row alike. Our methods are taken from
+``METHODS`` by name with ``getattr(solvers, name, None)``: methods merged
+later appear automatically. Peers: scipy ``solve_ivp`` BDF, Radau, LSODA
+(analytic Jacobian on ROBER, ``jac_sparsity`` on the Brusselator), diffrax
+Kvaerno5 (jit-compiled; "warm" rows time a compiled solve, the "with compile"
+row times a first call including tracing and XLA compilation), numbalsoda
+lsoda (a numba cfunc right-hand side, ``data=`` unused); a peer that cannot
+be imported gives a "not installed" row.
 """
 
 from __future__ import annotations
 
+import statistics
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import format_ratio, format_time, header, measure_interleaved, parse_args, print_table  # noqa: E402
+from _harness import format_time, header, load_peer, parse_args, print_table  # noqa: E402
 
-from solvers import FBDF, ODEProblem, RadauIIA5, Rodas4, Rosenbrock23, solve  # noqa: E402
+import solvers  # noqa: E402
+from solvers import ODEProblem, solve  # noqa: E402
+from solvers.ode.stiff.problems import brusselator_2d, rober, rober_jac  # noqa: E402
 
-PACKAGES = ["numpy", "scipy", "numba", "metanum"]
+METHODS = ["Rodas4", "Rosenbrock23", "Rodas5P", "TRBDF2", "KenCarp4", "ESDIRK", "FBDF", "RadauIIA5",
+           "AutoTsit5Rosenbrock23"]
+PACKAGES = ["numpy", "scipy", "metanum", "jax", "diffrax", "numbalsoda"]
 U0 = np.array([1.0, 0.0, 0.0])
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def rober(u, p, t):
-    """Robertson's chemical kinetics (Hairer & Wanner II, IV.1)."""
-    y1, y2, y3 = u
-    return np.array([-0.04 * y1 + 1e4 * y2 * y3, 0.04 * y1 - 1e4 * y2 * y3 - 3e7 * y2 * y2, 3e7 * y2 * y2])
+def our_methods():
+    return [(n, getattr(solvers, n)) for n in METHODS if getattr(solvers, n, None) is not None]
 
 
-def rober_jac(u, p, t):
-    y1, y2, y3 = u
-    return np.array([[-0.04, 1e4 * y3, 1e4 * y2],
-                     [0.04, -1e4 * y3 - 6e7 * y2, -1e4 * y2],
-                     [0.0, 6e7 * y2, 0.0]])
+def sample(fns: dict, repeat: int, budget: float) -> dict:
+    """``{name: [seconds, ...]}``: single calls, interleaved rounds, each row capped by *budget*."""
+    out = {k: [] for k in fns}
+    spent = dict.fromkeys(fns, 0.0)
+    for _ in range(repeat):
+        for k, fn in fns.items():
+            if out[k] and spent[k] > budget:
+                continue
+            t = time.perf_counter()
+            fn()
+            out[k].append(time.perf_counter() - t)
+            spent[k] += out[k][-1]
+    return out
 
 
-def reference(T: float) -> np.ndarray:
+def table(title, rows, errs, times, extra=None):
+    body = []
+    for k in rows:
+        if k in errs and isinstance(errs[k], str):
+            body.append([k, errs[k], "", "", "", ""])
+            continue
+        s = times[k]
+        body.append([k, format_time(min(s)), format_time(statistics.median(s)), format_time(max(s)),
+                     str(len(s)), f"{errs[k]:.1e}"])
+    for k, v in (extra or {}).items():
+        body.append([k] + v)
+    print_table(title, ["solver @ rtol", "min", "median", "max", "n", "max rel. error"], body)
+
+
+def err_of(fn, ref):
+    try:
+        y = np.asarray(fn())
+    except Exception as exc:  # a method that cannot solve this problem is reported, not hidden
+        return f"failed: {type(exc).__name__}: {str(exc)[:80]}"
+    return float(np.max(np.abs(y - ref)) / np.max(np.abs(ref)))
+
+
+# ---------------------------------------------------------------- ROBER
+def rober_reference(T):
     import scipy.integrate as si
 
     s = si.solve_ivp(lambda t, y: rober(y, None, t), (0.0, T), U0, method="Radau", rtol=1e-12,
@@ -52,60 +94,140 @@ def reference(T: float) -> np.ndarray:
     return s.y[:, -1]
 
 
-def ours(alg, T, rtol, atol, jac=None):
-    prob = ODEProblem(rober, U0.copy(), (0.0, T), jac=jac)
-    return lambda: solve(prob, alg, rtol=rtol, atol=atol, save_everystep=False).u[-1]
+def rober_rows(T, tols, peers):
+    rows = {}
+    for rtol in tols:
+        atol = rtol * 1e-4
+        for name, cls in our_methods():
+            prob = ODEProblem(rober, U0.copy(), (0.0, T))
+            rows[f"{name} @ {rtol:g}"] = (lambda c=cls, pr=prob, r=rtol, a=atol:
+                                          solve(pr, c(), rtol=r, atol=a, save_everystep=False).u[-1])
+        prob = ODEProblem(rober, U0.copy(), (0.0, T), jac=rober_jac)
+        rows[f"Rodas4 (jac=) @ {rtol:g}"] = (lambda pr=prob, r=rtol, a=atol:
+                                             solve(pr, solvers.Rodas4(), rtol=r, atol=a,
+                                                   save_everystep=False).u[-1])
+        if peers:
+            import scipy.integrate as si
 
-
-def scipy_row(method, T, rtol, atol):
-    import scipy.integrate as si
-
-    return lambda: si.solve_ivp(lambda t, y: rober(y, None, t), (0.0, T), U0, method=method, rtol=rtol,
-                                atol=atol, jac=lambda t, y: rober_jac(y, None, t)).y[:, -1]
-
-
-def rows_for(T, rtol, atol, with_peers):
-    rows = {"Rodas4 (forward-mode J)": ours(Rodas4(), T, rtol, atol),
-            "Rodas4 (jac=)": ours(Rodas4(), T, rtol, atol, jac=rober_jac),
-            "Rosenbrock23 (jac=)": ours(Rosenbrock23(), T, rtol, atol, jac=rober_jac),
-            "FBDF (jac=)": ours(FBDF(), T, rtol, atol, jac=rober_jac),
-            "RadauIIA5 (jac=)": ours(RadauIIA5(), T, rtol, atol, jac=rober_jac)}
-    if with_peers:
-        rows.update({f"scipy {m} (jac)": scipy_row(m, T, rtol, atol) for m in ("BDF", "Radau", "LSODA")})
+            for m in ("BDF", "Radau", "LSODA"):
+                rows[f"scipy {m} @ {rtol:g}"] = (lambda m=m, r=rtol, a=atol: si.solve_ivp(
+                    lambda t, y: rober(y, None, t), (0.0, T), U0, method=m, rtol=r, atol=a,
+                    jac=lambda t, y: rober_jac(y, None, t)).y[:, -1])
+            rows.update(diffrax_rows(T, rtol, atol))
+            rows.update(numbalsoda_rows(T, rtol, atol))
     return rows
 
 
-def run(settings, T, rtol, atol, with_peers, title):
-    ref = reference(T)
-    fns = rows_for(T, rtol, atol, with_peers)
-    errs = {k: float(np.max(np.abs(fn() - ref) / np.abs(ref))) for k, fn in fns.items()}
-    times = measure_interleaved(fns, min_time=settings.min_time, repeat=settings.repeat,
-                                budget=settings.budget)
-    base = times["Rodas4 (jac=)"].best
-    table = [[k, format_time(t.best), format_time(t.median), f"{errs[k]:.1e}", format_ratio(t.best / base)]
-             for k, t in times.items()]
-    print_table(title, ["method", "best", "median", "max rel. error", "time / Rodas4 (jac=)"], table)
+def diffrax_rows(T, rtol, atol):
+    peer = load_peer("diffrax")
+    if not peer.available:
+        return {f"diffrax Kvaerno5 @ {rtol:g}": peer.error}
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import diffrax
+    import jax.numpy as jnp
+
+    def vf(t, y, args):
+        y1, y2, y3 = y[0], y[1], y[2]
+        return jnp.stack([-0.04 * y1 + 1e4 * y2 * y3, 0.04 * y1 - 1e4 * y2 * y3 - 3e7 * y2 * y2, 3e7 * y2 * y2])
+
+    def make():
+        @jax.jit
+        def run(y0):
+            sol = diffrax.diffeqsolve(diffrax.ODETerm(vf), diffrax.Kvaerno5(), 0.0, T, 1e-6, y0,
+                                      stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol),
+                                      saveat=diffrax.SaveAt(t1=True), max_steps=200000)
+            return sol.ys[-1]
+        return run
+
+    warm = make()
+    y0 = jnp.asarray(U0)
+    warm(y0).block_until_ready()
+    cold = {"n": 0}
+
+    def with_compile():
+        cold["n"] += 1
+        return np.asarray(make()(y0 + 0.0 * cold["n"]).block_until_ready())
+
+    return {f"diffrax Kvaerno5 warm @ {rtol:g}": lambda: np.asarray(warm(y0).block_until_ready()),
+            f"diffrax Kvaerno5 with compile @ {rtol:g}": with_compile}
+
+
+def numbalsoda_rows(T, rtol, atol):
+    peer = load_peer("numbalsoda")
+    if not peer.available:
+        return {f"numbalsoda lsoda @ {rtol:g}": peer.error}
+    import numba as nb
+    from numbalsoda import lsoda, lsoda_sig
+
+    @nb.cfunc(lsoda_sig)
+    def rhs(t, u, du, p):
+        du[0] = -0.04 * u[0] + 1e4 * u[1] * u[2]
+        du[1] = 0.04 * u[0] - 1e4 * u[1] * u[2] - 3e7 * u[1] * u[1]
+        du[2] = 3e7 * u[1] * u[1]
+
+    addr, data = rhs.address, np.zeros(1)
+    return {f"numbalsoda lsoda @ {rtol:g}": lambda: lsoda(addr, U0.copy(), np.array([0.0, T]), data=data,
+                                                          rtol=rtol, atol=atol)[0][-1]}
+
+
+# ---------------------------------------------------------- Brusselator
+def bruss_rows(N, T, tols, peers, sparse_opt):
+    import scipy.integrate as si
+
+    import numeric as nm
+
+    f, u0, _, p = brusselator_2d(N)
+    P = nm.jacobian_sparsity(lambda y: f(y, p, 0.0), u0, mode="global")
+    rows = {}
+    for rtol in tols:
+        atol = rtol * 1e-2
+        for name, cls in our_methods()[:4]:
+            prob = ODEProblem(f, u0, (0.0, T), p)
+            rows[f"{name} (sparse J) @ {rtol:g}"] = (
+                lambda c=cls, pr=prob, r=rtol, a=atol: solve(pr, c(), rtol=r, atol=a, save_everystep=False,
+                                                            **sparse_opt).u[-1])
+        if peers:
+            rows[f"scipy BDF (jac_sparsity) @ {rtol:g}"] = (lambda r=rtol, a=atol: si.solve_ivp(
+                lambda t, y: f(y, p, t), (0.0, T), u0, method="BDF", rtol=r, atol=a, jac_sparsity=P).y[:, -1])
+    return rows, f, u0, p, P
+
+
+def run_rows(title, rows, ref, settings, repeat):
+    errs = {k: (v if isinstance(v, str) else err_of(v, ref)) for k, v in rows.items()}
+    fns = {k: v for k, v in rows.items() if not isinstance(errs[k], str)}
+    times = sample(fns, repeat, settings.budget)
+    table(title, rows, errs, times)
     return errs
 
 
 def main(argv=None) -> int:
     settings = parse_args(__doc__.splitlines()[0], argv)
-    print("# PB-ODE O4 stiff" + (" (--quick: short span, no peers)" if settings.quick else ""))
+    print("# PB-ODE O4-O6 stiff" + (" (--quick: short spans, no peers)" if settings.quick else ""))
     print()
     print(header(PACKAGES))
-    print("ratios use the best times; 'time / Rodas4 (jac=)' below 1x means that row is faster")
-    print("not measured here: diffrax Kvaerno5 and numbalsoda lsoda (not installed by this script)")
+    print("our methods found: " + ", ".join(n for n, _ in our_methods()))
     print()
     if settings.quick:
-        errs = run(settings, 40.0, 1e-6, 1e-10, False, "ROBER on [0, 40], rtol 1e-6, atol 1e-10")
-        bad = {k: e for k, e in errs.items() if not e < 1e-3}
+        errs = run_rows("ROBER on [0, 40]", rober_rows(40.0, (1e-6,), False), rober_reference(40.0),
+                        settings, 2)
+        rows, f, u0, p, P = bruss_rows(8, 1.5, (1e-6,), False, {"sparse": True})
+        import scipy.integrate as si
+
+        ref = si.solve_ivp(lambda t, y: f(y, p, t), (0.0, 1.5), u0, method="Radau", rtol=1e-10, atol=1e-12,
+                           jac_sparsity=P).y[:, -1]
+        errs.update(run_rows("Brusselator N = 8 on [0, 1.5], sparse=True", rows, ref, settings, 2))
+        bad = {k: e for k, e in errs.items() if isinstance(e, str) or not e < 1e-3}
         if bad:
-            raise SystemExit(f"stiff solves disagree with the Radau reference: {bad}")
+            raise SystemExit(f"stiff solves disagree with the Radau references: {bad}")
         return 0
-    run(settings, 1e5, 1e-6, 1e-10, True, "O4: ROBER on [0, 1e5], rtol 1e-6, atol 1e-10")
-    for rtol in (1e-4, 1e-6, 1e-8):
-        run(settings, 40.0, rtol, rtol * 1e-4, True, f"work-precision: ROBER on [0, 40], rtol {rtol:g}, "
-            f"atol {rtol * 1e-4:g}")
+    run_rows("O4 work-precision: ROBER on [0, 1e5], atol = rtol * 1e-4",
+             rober_rows(1e5, (1e-4, 1e-6, 1e-8), True), rober_reference(1e5), settings, settings.repeat)
+    ref = np.load(ROOT / "tests" / "data" / "brusselator_ref.npz")
+    rows, *_ = bruss_rows(32, float(ref["t"]), (1e-4, 1e-6), True, {})
+    run_rows("O6 work-precision: 2-D Brusselator N = 32 (2,048 states) on [0, 1.5], atol = rtol * 1e-2",
+             rows, ref["u"], settings, 3)
     return 0
 
 

@@ -43,7 +43,8 @@ __all__ = ["solve_ode", "ODEIntegrator"]
 
 _INF = float("inf")
 # options solve() passes on to the method (ctx.options); explicit methods ignore them
-METHOD_OPTIONS = frozenset({"jac", "jac_prototype", "sparse", "linsolve", "autodiff", "mass_matrix"})
+METHOD_OPTIONS = frozenset({"jac", "jac_prototype", "sparse", "linsolve", "autodiff", "mass_matrix",
+                            "precond", "krylov_rtol"})
 _STIFF_HINT = (
     "; the problem may be stiff (explicit methods need tiny steps there): try a stiff "
     "method (solvers.Rodas4() or solvers.Rosenbrock23()), or raise maxiters"

@@ -10,6 +10,25 @@
   differentiated at its primal value (see ``_forward``);
 * ``autodiff="finite"``: forward differences with step ``sqrt(eps) max(1, |u_j|)``
   (plain float states only).
+
+Sparse Jacobians (forward mode): with ``sparse=True``, ``linsolve="sparse"``, a
+``jac_prototype`` (a pattern, dense or ``scipy.sparse``), or automatically when the state
+has ``n >= SPARSE_THRESHOLD`` (500) float entries and the traced pattern fills at most
+``SPARSE_MAX_DENSITY`` (10 %) of the matrix, the pattern is traced once per solve
+(``nm.jacobian_sparsity``, global mode, local mode when ``f`` branches on the state),
+coloured once (``nm.color_columns``), and each Jacobian is one compressed forward pass
+(``nm.sparse_jacobian``) returned as CSR, which :mod:`solvers.ode.stiff.linsolve`
+factorises by sparse LU. The threshold: below ~500 states a dense LAPACK LU of the
+iteration matrix costs less than the tracing and the sparse assembly. States that are not
+float arrays (``mpf``, Dual, Measurement) and parameters that carry derivatives take the dense
+path (sparse LU needs float entries); ``sparse=False`` or ``linsolve="dense"`` forces it.
+
+Jacobian-free (``linsolve="gmres"``): the provider returns a :class:`JacobianOperator` whose
+``J @ v`` is one forward-mode directional derivative (``nm.jvp``); the methods then solve
+with GMRES. Options: ``precond`` (``None``, ``"ilu"`` -- an incomplete LU of the sparse
+``W``, its pattern traced as above -- or a callable ``v -> P^-1 v``), ``krylov_rtol``
+(default ``1e-2 * rtol`` of the solve, clipped to [1e-12, 1e-3]), ``krylov_restart`` (30),
+``krylov_maxiter`` (``None``: 10 restarts).
 """
 
 from __future__ import annotations
@@ -20,7 +39,12 @@ import numpy as np
 
 from solvers._nm import nm
 
-__all__ = ["make_jacobian", "time_derivative"]
+__all__ = ["make_jacobian", "time_derivative", "JacobianOperator", "SparseForward", "dense_jacobian",
+           "SPARSE_THRESHOLD", "SPARSE_MAX_DENSITY"]
+
+SPARSE_THRESHOLD = 500  # states from which the automatic sparse path is tried
+SPARSE_MAX_DENSITY = 0.1  # the automatic path keeps a dense J when the pattern is fuller than this
+LINSOLVES = (None, "lu", "dense", "sparse", "gmres")
 
 
 def _at_primal(diff: Callable, u: Any, p: Any) -> Any:
@@ -65,19 +89,195 @@ def _finite(f: Callable) -> Callable:
     return jac
 
 
+def _sparse_request(options: dict) -> bool | None:
+    """True (sparse asked for), False (dense asked for) or None (automatic)."""
+    lin, flag = options.get("linsolve"), options.get("sparse")
+    if lin not in LINSOLVES:
+        raise ValueError(f"linsolve must be one of 'lu', 'dense', 'sparse', 'gmres', got {lin!r}")
+    if flag is not None and not isinstance(flag, (bool, np.bool_)):
+        raise TypeError(f"sparse must be True, False or None, got {flag!r}")
+    if lin == "dense" or flag is False:
+        if options.get("jac_prototype") is not None and flag is False:
+            return False
+        return False
+    if lin == "sparse" or flag or options.get("jac_prototype") is not None:
+        return True
+    return None
+
+
 def make_jacobian(f: Callable, options: dict) -> Callable:
-    """The Jacobian function chosen by *options* (``jac``, ``autodiff``)."""
+    """The Jacobian function chosen by *options* (``jac``, ``autodiff``, ``sparse``,
+    ``jac_prototype``, ``linsolve``; see the module docstring)."""
     user = options.get("jac")
-    if user is not None:
-        if not callable(user):
-            raise TypeError(f"jac must be callable jac(u, p, t) -> matrix, got {type(user).__name__}")
-        return user
+    request = _sparse_request(options)
+    if user is not None and not callable(user):
+        raise TypeError(f"jac must be callable jac(u, p, t) -> matrix, got {type(user).__name__}")
     mode = options.get("autodiff", "forward")
-    if mode == "forward":
-        return _forward(f)
+    if mode not in ("forward", "finite"):
+        raise ValueError(f"autodiff must be 'forward' or 'finite', got {mode!r}")
+    if options.get("linsolve") == "gmres":
+        pattern = SparseForward(f, options.get("jac_prototype"), forced=True)
+        return _operator_provider(f, user, pattern, options)
+    if user is not None:
+        return user
     if mode == "finite":
+        if request:
+            raise ValueError("sparse Jacobians use forward mode: pass autodiff='forward' with "
+                             "sparse=True / jac_prototype, or sparse=False with autodiff='finite'")
         return _finite(f)
-    raise ValueError(f"autodiff must be 'forward' or 'finite', got {mode!r}")
+    if request is False:
+        return _forward(f)
+    return SparseForward(f, options.get("jac_prototype"), forced=bool(request))
+
+
+class SparseForward:
+    """Forward-mode Jacobian provider that traces, colours and compresses (see the module
+    docstring); ``jac(u, p, t)`` returns CSR on the sparse path, a dense matrix otherwise.
+
+    Attributes after the first call: ``pattern`` (CSR bool or ``None`` on the dense path),
+    ``colors`` and ``ncolors``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jac = SparseForward(lambda u, p, t: np.roll(u, 1) - 2 * u, forced=True)
+    >>> J = jac(np.ones(6), None, 0.0)
+    >>> J.format, jac.ncolors
+    ('csr', 2)
+    """
+
+    def __init__(self, f: Callable, prototype: Any = None, *, forced: bool = False):
+        self.f, self.forced, self.decided = f, forced, False
+        self.pattern = None if prototype is None else _as_pattern(prototype)
+        self.colors, self.ncolors, self.dense = None, 0, _forward(f)
+
+    def eligible(self, u: Any, p: Any) -> bool:
+        """Float array state and parameters without derivative parts (sparse LU needs floats)."""
+        return (isinstance(u, np.ndarray) and u.dtype.kind == "f" and u.ndim >= 1
+                and _primal_parameters(p) is p)
+
+    def _decide(self, u: Any, p: Any, t: Any) -> None:
+        self.decided = True
+        if not self.forced and u.size < SPARSE_THRESHOLD:
+            return
+        if self.pattern is None:
+            self.pattern = _trace(self.f, u, p, t)
+        if self.pattern.shape != (u.size, u.size):
+            raise ValueError(f"jac_prototype has shape {self.pattern.shape}, but the state has "
+                             f"{u.size} entries; pass an ({u.size}, {u.size}) pattern")
+        if not self.forced and self.pattern.nnz > SPARSE_MAX_DENSITY * u.size ** 2:
+            self.pattern = None
+            return
+        self.colors = nm_sparsity().color_columns(self.pattern)
+        self.ncolors = int(self.colors.max()) + 1 if u.size else 0
+
+    def __call__(self, u: Any, p: Any, t: Any) -> Any:
+        if not self.eligible(u, p):
+            return self.dense(u, p, t)
+        if not self.decided:
+            self._decide(u, p, t)
+        if self.pattern is None:
+            return self.dense(u, p, t)
+        return nm_sparsity().sparse_jacobian(lambda y: self.f(y, p, t), u, self.pattern, self.colors)
+
+    def sparse(self, u: Any, p: Any, t: Any) -> Any:
+        """The CSR Jacobian whatever the size (for an ILU preconditioner)."""
+        if self.pattern is None:
+            self.forced = True
+            self._decide(u, p, t)
+        return nm_sparsity().sparse_jacobian(lambda y: self.f(y, p, t), u, self.pattern, self.colors)
+
+
+def nm_sparsity() -> Any:
+    import numeric
+
+    return numeric
+
+
+def _as_pattern(prototype: Any) -> Any:
+    import scipy.sparse as sp
+
+    P = sp.csr_matrix(prototype)
+    P.eliminate_zeros()
+    return sp.csr_matrix(P, dtype=bool)
+
+
+def _trace(f: Callable, u: Any, p: Any, t: Any) -> Any:
+    """The Jacobian pattern of ``f(., p, t)`` (global mode; local mode at *u* if f branches)."""
+    numeric = nm_sparsity()
+    try:
+        return numeric.jacobian_sparsity(lambda y: f(y, p, t), u, mode="global")
+    except TypeError:
+        return numeric.jacobian_sparsity(lambda y: f(y, p, t), u, mode="local")
+
+
+class JacobianOperator:
+    """``J @ v`` without forming J: a forward-mode directional derivative of ``f(., p, t)`` at
+    *u* (or the user's matrix times *v*). Carries the GMRES settings for
+    :class:`solvers.ode.stiff.linsolve.KrylovSolver`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> op = JacobianOperator(lambda u, p, t: u ** 2, np.array([1.0, 3.0]), None, 0.0)
+    >>> (op @ np.array([1.0, 1.0])).tolist()
+    [2.0, 6.0]
+    """
+
+    is_jacobian_operator = True
+
+    def __init__(self, f: Callable, u: Any, p: Any, t: Any, *, matrix: Any = None,
+                 pattern: SparseForward | None = None, rtol: float = 1e-6, restart: int = 30,
+                 maxiter: int | None = None, precond: Any = None):
+        self.f, self.u, self.p, self.t, self.matrix = f, u, p, t, matrix
+        self.pattern, self.rtol, self.restart, self.maxiter = pattern, rtol, restart, maxiter
+        self.precond = precond
+        self.shape = (np.size(u), np.size(u))
+
+    def __matmul__(self, v: Any) -> Any:
+        if self.matrix is not None:
+            return self.matrix @ v
+        import numeric
+
+        return numeric.jvp(lambda y: self.f(y, self.p, self.t), self.u, v)
+
+    def sparse(self) -> Any:
+        """J as a sparse matrix (for ``precond="ilu"``)."""
+        if self.matrix is not None:
+            import scipy.sparse as sp
+
+            return sp.csr_matrix(self.matrix)
+        return self.pattern.sparse(self.u, self.p, self.t)
+
+
+def _operator_provider(f: Callable, user: Callable | None, pattern: SparseForward,
+                       options: dict) -> Callable:
+    rtol = options.get("krylov_rtol")
+    if rtol is None:
+        base = options.get("rtol")
+        base = 1e-6 if base is None else float(np.max(nm.value(base)))
+        rtol = min(1e-3, max(1e-12, 1e-2 * base))
+    kw = dict(rtol=rtol, restart=int(options.get("krylov_restart", 30)),
+              maxiter=options.get("krylov_maxiter"), precond=options.get("precond"))
+
+    def jac(u: Any, p: Any, t: Any) -> JacobianOperator:
+        return JacobianOperator(f, u, p, t, matrix=None if user is None else user(u, p, t),
+                                pattern=pattern, **kw)
+
+    return jac
+
+
+def dense_jacobian(jac: Callable) -> Callable:
+    """*jac* with sparse results made dense and operators refused (for the DAE start)."""
+    def dense(u: Any, p: Any, t: Any) -> Any:
+        J = jac(u, p, t)
+        if getattr(J, "is_jacobian_operator", False):
+            import numeric
+
+            return numeric.jacobian(lambda y: J.f(y, p, t), u)
+        return J.toarray() if hasattr(J, "toarray") else J
+
+    return dense
 
 
 def time_derivative(f: Callable, u: Any, p: Any, t: Any) -> Any:

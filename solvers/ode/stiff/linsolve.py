@@ -1,21 +1,41 @@
-"""Factorise ``W = M - gamma h J`` once per step and solve with it many times.
+"""Form and factorise the iteration matrix ``W = a M - b J`` once per step; solve with it many times.
 
-Float arrays go through LAPACK (``scipy.linalg.lu_factor``); object arrays
-(``mpf``, ...) through the generic LU of :mod:`solvers.linalg`; any other
-array type (a ``DualArray`` Jacobian) through ``np.linalg.solve``, which the
-array type implements (it factorises once per call).
+``iteration_matrix(M, J, a, b, stats)`` is what the stiff methods call (``M = None`` is the
+identity). The path follows the type of the Jacobian:
+
+* a dense float array: LAPACK (``scipy.linalg.lu_factor``);
+* a ``scipy.sparse`` matrix (from the sparse Jacobian providers of
+  :mod:`solvers.ode.stiff.jacobian`, or a user ``jac`` returning one): ``W`` is
+  assembled in CSC and factorised by SuperLU (``scipy.sparse.linalg.splu``);
+  right-hand sides of another array type (a DualArray carrying a parameter
+  sensitivity) are solved by ``np.linalg.solve`` on the dense ``W``;
+* a :class:`~solvers.ode.stiff.jacobian.JacobianOperator` (``linsolve="gmres"``): nothing is
+  factorised; each solve runs GMRES (:func:`solvers.krylov.gmres`) on ``v -> a M v - b J v``
+  with ``J v`` a forward-mode directional derivative, an optional preconditioner, and a
+  tolerance tied to the step's tolerance;
+* object arrays (``mpf``, ...): the generic LU of :mod:`solvers.linalg`;
+* any other array type (a ``DualArray`` Jacobian): ``np.linalg.solve``, which the array
+  type implements (it factorises once per call).
+
+``factorize(W)`` factorises an already formed matrix by the same rules.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import scipy.linalg
 
 from solvers import linalg
 
-__all__ = ["Factorization", "factorize"]
+__all__ = ["Factorization", "factorize", "iteration_matrix", "KrylovSolver"]
+
+
+def _is_sparse(A: Any) -> bool:
+    import scipy.sparse as sp
+
+    return sp.issparse(A)
 
 
 class Factorization:
@@ -23,10 +43,13 @@ class Factorization:
 
     def __init__(self, W: Any, stats: Any = None):
         self.stats = stats
-        if isinstance(W, np.ndarray) and W.dtype.kind in "fc":
+        self.W = W
+        if _is_sparse(W):
+            self.kind = "sparse"
+            self.lu = _splu(W)
+        elif isinstance(W, np.ndarray) and W.dtype.kind in "fc":
             self.kind = "lapack"
             self.lu = scipy.linalg.lu_factor(W, check_finite=False)
-            self.W = W
         elif isinstance(W, np.ndarray):
             self.kind = "generic"
             self.lu = linalg.lu_factor(W)
@@ -37,17 +60,34 @@ class Factorization:
 
     def solve(self, b: Any) -> Any:
         _count(self.stats, "nsolve")
-        if self.kind == "lapack":
+        if self.kind in ("lapack", "sparse"):
             if isinstance(b, np.ndarray):
                 if b.dtype.kind in "fc":
+                    if self.kind == "sparse":
+                        return self.lu.solve(b)
                     return scipy.linalg.lu_solve(self.lu, b, check_finite=False)
-                return linalg.lu_solve((self.lu[0].astype(object), self.lu[1]), b)
+                if self.kind == "lapack":
+                    return linalg.lu_solve((self.lu[0].astype(object), self.lu[1]), b)
             # another array type (DualArray, MeasurementArray) on a float matrix: its own
             # np.linalg.solve (through __array_function__) keeps its derivative/uncertainty part
-            return np.linalg.solve(self.W, b)
+            W = self.W.toarray() if self.kind == "sparse" else self.W
+            return np.linalg.solve(W, b)
         if self.kind == "generic":
             return linalg.lu_solve(self.lu, b)
         return np.linalg.solve(self.lu, b)
+
+
+def _splu(W: Any) -> Any:
+    import scipy.sparse.linalg as spla
+
+    W = W.tocsc()
+    if W.dtype.kind not in "fc":
+        raise TypeError(f"the sparse iteration matrix has dtype {W.dtype}; sparse LU needs float "
+                        "entries (use a float state, or sparse=False for other number types)")
+    try:
+        return spla.splu(W)
+    except RuntimeError as exc:  # "Factor is exactly singular"
+        raise np.linalg.LinAlgError(str(exc)) from exc
 
 
 def _count(stats: Any, name: str) -> None:
@@ -58,3 +98,76 @@ def _count(stats: Any, name: str) -> None:
 def factorize(W: Any, stats: Any = None) -> Factorization:
     """Factorise *W* by the path its type allows (see the module docstring)."""
     return Factorization(W, stats)
+
+
+class KrylovSolver:
+    """``solve(rhs)`` by preconditioned GMRES on ``v -> a M v - b (J v)`` (no matrix formed).
+
+    The GMRES relative tolerance is ``op.rtol`` (from the solve's ``rtol``, see
+    :func:`solvers.ode.stiff.jacobian.make_jacobian`). A GMRES solve that does not converge
+    returns NaNs (counted in ``stats.nlinear_fail``): the step's error estimate is then not
+    finite and the step loop rejects the step and shrinks ``h``.
+    """
+
+    def __init__(self, M: Any, op: Any, a: Any, b: Any, stats: Any = None):
+        self.M, self.op, self.a, self.b, self.stats = M, op, a, b, stats
+        self.precond = _preconditioner(op.precond, M, op, a, b)
+        _count(stats, "nfactor")
+
+    def apply(self, v: Any) -> Any:
+        Mv = v if self.M is None else self.M @ v
+        return Mv * self.a - self.op @ v * self.b
+
+    def solve(self, rhs: Any) -> Any:
+        from solvers.krylov import gmres
+
+        _count(self.stats, "nsolve")
+        x, info = gmres(self.apply, rhs, rtol=self.op.rtol, restart=self.op.restart,
+                        maxiter=self.op.maxiter, M=self.precond)
+        if self.stats is not None:
+            self.stats.nlinear = getattr(self.stats, "nlinear", 0) + info.iterations
+        if not info.converged:  # a NaN stage makes the step's error estimate non-finite: rejected
+            _count(self.stats, "nlinear_fail")
+            return x * float("nan")
+        return x
+
+
+def _preconditioner(pre: Any, M: Any, op: Any, a: Any, b: Any) -> Callable | None:
+    """``None``, a user callable ``pre(v)`` / factory ``pre(M, J, a, b) -> callable``, or "ilu"."""
+    if pre is None:
+        return None
+    if pre == "ilu":
+        import scipy.sparse as sp
+        import scipy.sparse.linalg as spla
+
+        J = op.sparse()
+        n = J.shape[0]
+        A = (sp.identity(n, format="csc") if M is None else sp.csc_matrix(M)) * a - J * b
+        ilu = spla.spilu(A.tocsc(), drop_tol=1e-5, fill_factor=20)
+        return ilu.solve
+    if callable(pre):
+        return pre
+    raise ValueError(f"precond must be None, 'ilu' or a callable v -> P^-1 v, got {pre!r}")
+
+
+def iteration_matrix(M: Any, J: Any, a: Any, b: Any, stats: Any = None) -> Any:
+    """Factorised ``W = a M - b J`` (``M = None``: the identity), by the path J's type selects.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> J = sp.csr_matrix(np.array([[-2.0, 1.0], [1.0, -2.0]]))
+    >>> W = iteration_matrix(None, J, 1.0, 0.5)
+    >>> W.kind, np.round(W.solve(np.array([1.5, 1.5])), 12).tolist()
+    ('sparse', [1.0, 1.0])
+    """
+    if getattr(J, "is_jacobian_operator", False):
+        return KrylovSolver(M, J, a, b, stats)
+    if _is_sparse(J):
+        import scipy.sparse as sp
+
+        n = J.shape[0]
+        I = sp.identity(n, format="csc", dtype=J.dtype) if M is None else sp.csc_matrix(M)
+        return factorize((I * a - J * b).tocsc(), stats)
+    n = np.shape(J)[0]
+    return factorize((np.eye(n) if M is None else M) * a - J * b, stats)

@@ -15,7 +15,7 @@ import numpy as np
 
 from solvers._nm import nm
 from solvers.ode.stiff.dae import consistent_initial_state
-from solvers.ode.stiff.jacobian import make_jacobian
+from solvers.ode.stiff.jacobian import dense_jacobian, make_jacobian
 
 __all__ = ["StiffMethod", "StiffStepper"]
 
@@ -45,6 +45,7 @@ class StiffStepper:
         self.f, self.p, self.norm, self.stats = ctx.f, ctx.p, ctx.norm, ctx.stats
         opts = dict(getattr(ctx, "options", None) or {})
         opts.setdefault("autodiff", alg.autodiff)
+        opts.setdefault("rtol", getattr(ctx, "rtol", None))  # ties a Krylov tolerance to the step's
         M = opts.get("mass_matrix")
         self.M = None if M is None else np.asarray(M)
         self.jac = make_jacobian(self.f, opts)
@@ -53,7 +54,7 @@ class StiffStepper:
 
     def initialize(self, t0: Any, u0: Any) -> Any:
         """A consistent initial state for a singular mass matrix (algebraic variables by Newton)."""
-        return u0 if self.M is None else consistent_initial_state(self.f, self.jac, u0, self.p, t0, self.M)
+        return u0 if self.M is None else consistent_initial_state(self.f, dense_jacobian(self.jac), u0, self.p, t0, self.M)
 
     def _count(self, name: str, k: int = 1) -> None:
         setattr(self.stats, name, getattr(self.stats, name, 0) + k)

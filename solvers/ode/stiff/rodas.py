@@ -28,7 +28,7 @@ import numpy as np
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.method import StiffMethod, StiffStepper
 from solvers.ode.stiff.jacobian import time_derivative
-from solvers.ode.stiff.linsolve import factorize
+from solvers.ode.stiff.linsolve import iteration_matrix
 
 __all__ = ["Rodas4", "RosenbrockTableau", "RODAS4"]
 
@@ -139,9 +139,8 @@ class RosenbrockStepper(StiffStepper):
         T = time_derivative(f, u, p, t)
         self._count("njac")
         self._count("nf", 1 + (f0 is None) + len(self.c) - 1)
-        n = np.shape(J)[0]
         try:
-            W = factorize((np.eye(n) if M is None else M) * (1 / (self.gamma * h)) - J, self.stats)
+            W = iteration_matrix(M, J, 1 / (self.gamma * h), 1, self.stats)
         except np.linalg.LinAlgError:
             return u, float("inf"), None, None
         ks: list = []

@@ -36,7 +36,7 @@ import numpy as np
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.method import StiffMethod, StiffStepper
 from solvers.ode.stiff.jacobian import time_derivative
-from solvers.ode.stiff.linsolve import factorize
+from solvers.ode.stiff.linsolve import iteration_matrix
 
 __all__ = ["Rosenbrock23", "Rosenbrock23Stepper"]
 
@@ -45,11 +45,6 @@ def _coefficients(one: Any) -> tuple:
     s2 = nm.sqrt(2 * one)
     d = one / (2 * one + s2)
     return d, 6 * one + s2
-
-
-def _eye_like(J: Any) -> Any:
-    n = np.shape(J)[0]
-    return np.eye(n)
 
 
 def _times(M: Any, x: Any) -> Any:
@@ -119,7 +114,7 @@ class Rosenbrock23Stepper(StiffStepper):
         self._count("nf")
         hd = h * d
         try:
-            W = factorize((_eye_like(J) if self.M is None else self.M) - J * hd, self.stats)
+            W = iteration_matrix(self.M, J, 1, hd, self.stats)
         except np.linalg.LinAlgError:
             return u, float("inf"), None, None
         k1 = W.solve(f0 + T * hd)
