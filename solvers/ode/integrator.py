@@ -34,7 +34,7 @@ from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.callbacks import split_callbacks
 from solvers.ode.controllers import default_controller
 from solvers.ode.loop import is_protocol_method
-from solvers.roots import illinois_bracket
+from solvers.ode.events import CallbackRunner, find_event
 from solvers.ode.solution import LazySegments, ODESolution, ReturnCode, Segment, SolverWarning, Stats
 from solvers.ode.steppers import FloatArrayStepper, GenericStepper, ScaledNorm
 from solvers.ode.validate import check_mass_matrix, check_rhs_output, check_saveat, check_tolerances, check_tspan
@@ -522,7 +522,7 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
         # ---- continuous callbacks
         event = None
         if cont:
-            event = _find_event(cont, cb_state, seg, integ, t, u, t_new, u_new, tdir)
+            event = find_event(cont, cb_state, seg, integ, t, u, t_new, u_new, tdir)
         if event is not None:
             cb, tau, up = event
             u_tau = seg(seg.theta(tau))
@@ -607,8 +607,6 @@ def _run_protocol_method(env: dict, dtr, dtmin_v, dtmax_v, integ, finish) -> ODE
 
     from solvers.ode.loop import run_protocol
 
-    if env["cont"] or env["disc"]:
-        raise ValueError(f"{env['alg'].name}: callbacks are not yet supported for this method")
 
     def done(code, msg, t, u):
         integ.__dict__["t"], integ.__dict__["u"] = t, u
@@ -619,6 +617,8 @@ def _run_protocol_method(env: dict, dtr, dtmin_v, dtmax_v, integ, finish) -> ODE
             "segments", "si")
     s = SimpleNamespace(**{k: env[k] for k in keys})
     s.options, s.dtmin, s.dtmax, s.finish, s.save_until = integ.options, dtmin_v, dtmax_v, done, _save_until
+    tf = env["tf"]
+    s.callbacks = CallbackRunner(env["cont"], env["disc"], integ, lambda u, t, p: _promote_state(u, t, tf, p))
     return run_protocol(s, dtr)
 
 
@@ -676,99 +676,3 @@ def _save_until(save_times, si, t_end, tdir, seg, ts, us, inclusive=True, u_end=
         us.append(val)
         si += 1
     return si
-
-
-# ---------------------------------------------------------------------------
-# Events
-
-
-def _cond_value(cb, seg, integ, theta_or_t, *, is_time: bool) -> Any:
-    t = theta_or_t if is_time else seg.t0 + theta_or_t * seg.h
-    th = seg.theta(t) if is_time else theta_or_t
-    return cb.condition(seg(th), t, integ)
-
-
-def _find_event(cont, cb_state, seg, integ, t, u, t_new, u_new, tdir):
-    """Earliest event of the continuous callbacks in the step ``t -> t_new``.
-
-    Returns ``(callback, tau, upcrossing)`` or None. ``tau`` is generic (a dual
-    when the solve carries derivatives).
-    """
-    tv, tv_new = nm.value(t), nm.value(t_new)
-    hv = tv_new - tv
-    best = None
-    eps_t = real_eps(tv)
-    for cb in cont:
-        n = cb.interp_points
-        last = cb_state[id(cb)]
-        if last is not None and last == tv:
-            delta = 1e4 * eps_t * max(abs(tv), abs(hv))
-            if abs(delta) >= abs(hv):
-                continue
-            ta = tv + tdir * delta
-            ga = nm.value(cb.condition(seg(seg.theta(ta)), ta, integ))
-        else:
-            ta = tv
-            ga = nm.value(cb.condition(u, t, integ))
-        found = None
-        for j in range(1, n + 1):
-            tb = tv_new if j == n else tv + hv * j / n
-            if tdir * (tb - ta) <= 0:
-                continue
-            if best is not None and tdir * (ta - best[3]) >= 0:
-                break
-            gb = nm.value(cb.condition(u_new, t_new, integ) if j == n else cb.condition(seg(seg.theta(tb)), tb, integ))
-            if ga == 0:
-                ta, ga = tb, gb
-                continue
-            if (ga < 0 < gb) or (ga > 0 > gb) or gb == 0:
-                up = ga < 0
-                if cb.direction == 0 or (cb.direction == 1) == up:
-                    found = (ta, ga, tb, gb, up)
-                    break
-            ta, ga = tb, gb
-        if found is None:
-            continue
-        ta, ga, tb, gb, up = found
-        tau_v = _illinois_time(cb, seg, integ, ta, ga, tb, gb, eps_t)
-        if best is None or tdir * (tau_v - best[3]) < 0:
-            best = (cb, up, None, tau_v)
-    if best is None:
-        return None
-    cb, up, _, tau_v = best
-    tau = _newton_polish(cb, seg, integ, tau_v, hv, eps_t)
-    return cb, tau, up
-
-
-def _illinois_time(cb, seg, integ, a, fa, b, fb, eps_t):
-    """Illinois false position on primal values of the condition along the step.
-
-    Returns the end of the final bracket past the crossing (where the
-    condition already has its new sign), from :func:`solvers.roots.illinois_bracket`.
-    """
-    if fb == 0:
-        return b
-    tol = 4 * eps_t * (max(abs(a), abs(b)) + abs(b - a))
-
-    def g(x):
-        return nm.value(cb.condition(seg(seg.theta(x)), x, integ))
-
-    return illinois_bracket(g, a, fa, b, fb, tol, 0, 200)[2]
-
-
-def _newton_polish(cb, seg, integ, tau_v, hv, eps_t):
-    """One Newton step on the generic condition: carries the implicit derivative."""
-    delta = abs(hv) * eps_t ** (1 / 3) if abs(hv) > 0 else eps_t
-    gp = nm.value(cb.condition(seg(seg.theta(tau_v + delta)), tau_v + delta, integ))
-    gm = nm.value(cb.condition(seg(seg.theta(tau_v - delta)), tau_v - delta, integ))
-    slope = (gp - gm) / (2 * delta)
-    if not slope or not is_finite_real(slope):
-        return tau_v
-    g_full = cb.condition(seg(seg.theta(tau_v)), tau_v, integ)
-    corr = g_full / slope
-    if abs(nm.value(corr)) > abs(hv):
-        return tau_v
-    tau = tau_v - corr
-    if nm.value(tau) is tau:  # a plain real: keep the time's real type (not np.float64)
-        tau = treal(tau, real_eps(tau_v) * 0 + 1)
-    return tau

@@ -19,6 +19,16 @@ from solvers.ode.stepper import StepperContext
 __all__ = ["ProtocolIntegrator"]
 
 
+class _NoCallbacks:
+    """Stands in for :class:`solvers.ode.events.CallbackRunner` when a solve has no callbacks."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+_NO_CALLBACKS = _NoCallbacks()
+
+
 class ProtocolIntegrator:
     """Step-by-step driver over a prepared solve state *s* (built by the integrator), first step *dtr*."""
 
@@ -46,6 +56,7 @@ class ProtocolIntegrator:
         self.retcode: ReturnCode | None = None
         self.sol: Any = None
         self._terminate = False
+        self.callbacks = getattr(s, "callbacks", None) or _NO_CALLBACKS
 
     # -- driving -------------------------------------------------------------------------------
     def _end(self, code: ReturnCode, msg: str, t: Any, u: Any) -> "ProtocolIntegrator":
@@ -83,6 +94,9 @@ class ProtocolIntegrator:
         """One try; True when accepted (or the run ended)."""
         s, stepper, t, u = self.s, self.stepper, self.t, self.u
         h, t_new, h_real, next_stop, tv = self._plan()
+        if h_real <= 0:  # an event landed exactly on a stop
+            self._next_stop()
+            return self.retcode is not None
         if s.adaptive and (h_real < s.dtmin or h_real <= 4 * s.eps_t * abs(tv)):
             self._end(ReturnCode.DtLessThanMin, f"step size {h_real} fell below dtmin ({s.dtmin}) or "
                       f"the resolution of t at t = {tv}", t, u)
@@ -110,8 +124,14 @@ class ProtocolIntegrator:
         return True
 
     def _accept(self, t_new, u_new, h_real, seg, dt_next, f_new, next_stop) -> None:
-        s, stepper = self.s, self.stepper
+        s, stepper, cbs = self.s, self.stepper, self.callbacks
         s.stats.naccept += 1
+        event = cbs.find(seg, self.t, self.u, t_new, u_new, s.tdir) if cbs else None
+        if event is not None:
+            tau, u_tau, _ = cbs.apply_event(event, s, seg, self.t, self.u, dt_next)
+            self._moved(tau, u_tau, seg, dt_next)
+            self._after_callbacks(True)
+            return
         if getattr(stepper, "accept", None) is not None:
             stepper.accept(t_new, u_new, h_real)
         if s.dense:
@@ -122,13 +142,38 @@ class ProtocolIntegrator:
         if s.save_everystep:
             s.ts.append(t_new)
             s.us.append(u_new)
+        self._moved(t_new, u_new, seg, dt_next)
+        self.k1 = f_new if getattr(stepper, "fsal", False) and f_new is not None else None
+        if cbs:
+            cbs.move(self.tprev, self.uprev, t_new, u_new, dt_next)
+            self.u, changed = cbs.after_step(s, t_new, u_new)
+            if self._after_callbacks(changed):
+                return
+        if t_new is next_stop:
+            self._next_stop()
+
+    def _moved(self, t_new, u_new, seg, dt_next) -> None:
         self.tprev, self.uprev, self.segment = self.t, self.u, seg
         self.t, self.u, self.dt = t_new, u_new, dt_next
-        self.k1 = f_new if getattr(stepper, "fsal", False) and f_new is not None else None
-        if t_new is next_stop:
-            self.stop_i += 1
-            if self.stop_i == len(self.stops):
-                self._end(ReturnCode.Success, "", t_new, u_new)
+
+    def _next_stop(self) -> None:
+        self.stop_i += 1
+        if self.stop_i == len(self.stops):
+            self._end(ReturnCode.Success, "", self.t, self.u)
+
+    def _after_callbacks(self, changed: bool) -> bool:
+        """After callbacks ran: restart the stepper on a changed u/p; True when one terminated."""
+        view = self.callbacks.view
+        if changed:
+            self.u, self.k1 = view.u, None
+            self.stepper.p = view.p
+            hook = getattr(self.stepper, "reinit", None)
+            if hook is not None:
+                hook(self.t, self.u)
+        if view.terminated:
+            self._end(ReturnCode.Terminated, f"terminated by a callback at t = {nm.value(self.t)}", self.t, self.u)
+            return True
+        return False
 
     def __iter__(self):
         while self.retcode is None:

@@ -5,7 +5,8 @@
 ``tf`` exactly, saves (``saveat``, ``save_everystep``, ``dense``) through the
 steps' segments, and leaves step-size control to a controller object
 (:mod:`solvers.ode.controllers`) or, for ``own_controller`` methods, to the
-stepper's ``propose_dt``. Callbacks are not yet supported here.
+stepper's ``propose_dt``. Callbacks (continuous and discrete) run through
+:class:`solvers.ode.events.CallbackRunner` after each accepted step.
 """
 
 from __future__ import annotations
@@ -73,9 +74,6 @@ def init(prob: Any, alg: Any, **options: Any) -> Any:
     if not is_protocol_method(alg):
         raise NotImplementedError(f"init: {getattr(alg, 'name', type(alg).__name__)} is not a stepper-protocol "
                                   "method; solve(prob, alg) supports it, init does not yet")
-    if options.get("callback") is not None:
-        raise NotImplementedError("init: callbacks are not supported by the step-by-step integrator yet; "
-                                  "use solve(prob, alg, callback=...)")
     token = _CAPTURE.set(True)
     try:
         sol = solve(prob, alg, **options)
