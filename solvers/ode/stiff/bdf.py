@@ -33,7 +33,7 @@ import numpy as np
 import scipy.linalg
 
 from solvers._nm import is_finite_real, nm
-from solvers.ode.stiff.linsolve import factorize
+from solvers.ode.stiff.linsolve import iteration_matrix
 from solvers.ode.stiff.method import StiffMethod, StiffStepper
 
 __all__ = ["FBDF", "FBDFStepper"]
@@ -263,9 +263,7 @@ class FBDFStepper(StiffStepper):
             self._count("njac")
             self.W = None
         if self.W is None or abs(float(nm.value(c / self.c_W)) - 1) > REFACTOR:
-            n = np.shape(self.J)[0]
-            M = np.eye(n) if self.M is None else self.M
-            self.W = factorize(M - self.J * c, self.stats)
+            self.W = iteration_matrix(self.M, self.J, 1, c, self.stats)
             self.c_W = c
             # float LAPACK factors: call getrs directly (the generic solve costs ~10 us per call)
             lapack = self.plain and getattr(self.W, "kind", None) == "lapack"

@@ -29,10 +29,11 @@ import scipy.linalg
 
 from solvers import linalg
 
-__all__ = ["Factorization", "factorize", "iteration_matrix", "KrylovSolver"]
+__all__ = ["Factorization", "factorize", "is_sparse", "iteration_matrix", "KrylovSolver"]
 
 
-def _is_sparse(A: Any) -> bool:
+def is_sparse(A: Any) -> bool:
+    """Whether *A* is a ``scipy.sparse`` matrix."""
     import scipy.sparse as sp
 
     return sp.issparse(A)
@@ -44,7 +45,7 @@ class Factorization:
     def __init__(self, W: Any, stats: Any = None):
         self.stats = stats
         self.W = W
-        if _is_sparse(W):
+        if is_sparse(W):
             self.kind = "sparse"
             self.lu = _splu(W)
         elif isinstance(W, np.ndarray) and W.dtype.kind in "fc":
@@ -163,7 +164,7 @@ def iteration_matrix(M: Any, J: Any, a: Any, b: Any, stats: Any = None) -> Any:
     """
     if getattr(J, "is_jacobian_operator", False):
         return KrylovSolver(M, J, a, b, stats)
-    if _is_sparse(J):
+    if is_sparse(J):
         import scipy.sparse as sp
 
         n = J.shape[0]

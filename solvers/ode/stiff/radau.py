@@ -28,7 +28,7 @@ import numpy as np
 import scipy.linalg
 
 from solvers._nm import is_finite_real, nm
-from solvers.ode.stiff.linsolve import factorize
+from solvers.ode.stiff.linsolve import factorize, is_sparse, iteration_matrix
 from solvers.ode.stiff.method import StiffMethod, StiffStepper
 
 __all__ = ["RadauIIA5", "radau_coefficients"]
@@ -47,6 +47,14 @@ def radau_coefficients(one: Any) -> dict:
     third = one / 3
     u1 = (6 + (81 * one) ** third - (9 * one) ** third) / 30
     return {"c": c, "A": A, "dd": dd, "gamma": 1 / u1}
+
+
+def _dense_or_sparse(J: Any) -> Any:
+    """The Jacobian as a dense array or a ``scipy.sparse`` matrix (both are factorised)."""
+    if getattr(J, "is_jacobian_operator", False):
+        raise ValueError("RadauIIA5 factorises its iteration matrices, so linsolve='gmres' does not "
+                         "apply to it; use FBDF, Rodas4 or Rosenbrock23 for Jacobian-free Newton-Krylov")
+    return J if is_sparse(J) else np.asarray(J)
 
 
 @dataclass
@@ -185,14 +193,15 @@ class RadauStepper(StiffStepper):
     def _matrices(self, t: Any, u: Any, h: Any) -> None:
         self.J_fresh = False
         if self.J is None:
-            self.J = np.asarray(nm.value(self.jac(u, self.p, t)))
+            self.J = _dense_or_sparse(nm.value(self.jac(u, self.p, t)))
             self._count("njac")
             self.J_fresh, self.W = True, None
         if self.W is None or abs(float(nm.value(h / self.hW)) - 1) > 0.2:
             J, n = self.J, np.shape(self.J)[0]
+            if self.plain and J.dtype == float and (self.M is None or self.M.dtype == float):
+                return self._eig_matrices(J, h)
+            J = J.toarray() if is_sparse(J) else J  # the 3n system of other number types is dense
             M = np.eye(n) if self.M is None else self.M
-            if self.plain and J.dtype == float and M.dtype == float:
-                return self._eig_matrices(J, M, h)
             self.eig = None
             obj = J.dtype == object or M.dtype == object
             Af = np.array(self.A, dtype=object) if obj else self.Af
@@ -205,7 +214,7 @@ class RadauStepper(StiffStepper):
             lapack = self.plain and getattr(self.W, "kind", None) == "lapack"
             self.fast_lu = scipy.linalg.lapack.dgetrs if lapack and self.W.lu[0].dtype == float else None
 
-    def _eig_matrices(self, J: np.ndarray, M: np.ndarray, h: Any) -> None:
+    def _eig_matrices(self, J: Any, h: Any) -> None:
         """Float path (HW IV.8): with ``A^-1 = T diag(gamma, lam, conj lam) T^-1`` the 3n system
         splits into one real ``(gamma/h M - J)`` and one complex ``(lam/h M - J)`` n x n system."""
         if self.eig_T is None:
@@ -215,17 +224,14 @@ class RadauStepper(StiffStepper):
             T = np.column_stack([V[:, kr].real, V[:, kc], V[:, kc].conj()])
             self.eig_T, self.eig_LTi = T, np.diag([lam[kr], lam[kc], lam[kc].conj()]) @ np.linalg.inv(T)
         hv = float(nm.value(h))
-        self.E1 = factorize(M * (self.gam / hv) - J, self.stats)
-        self.E2 = scipy.linalg.lu_factor(M * (self.eig_lam[1] / hv) - J, check_finite=False)
-        self._count("nfactor")
+        self.E1 = iteration_matrix(self.M, J, self.gam / hv, 1, self.stats)
+        self.E2 = iteration_matrix(self.M, J, self.eig_lam[1] / hv, 1, self.stats)
         self.W, self.hW, self.fast_lu = "eig", h, None
         self.eig = True
 
     def _eig_solve(self, G: list) -> list:
         H = (self.eig_LTi @ np.array(G)) / float(nm.value(self.hW))
-        w1 = scipy.linalg.lu_solve(self.E1.lu, H[0].real, check_finite=False)
-        w2 = scipy.linalg.lu_solve(self.E2, H[1], check_finite=False)
-        self._count("nsolve", 2)
+        w1, w2 = self.E1.solve(H[0].real), self.E2.solve(H[1])
         dZ = (self.eig_T @ np.array([w1, w2, w2.conj()])).real
         return [dZ[0], dZ[1], dZ[2]]
 
