@@ -278,7 +278,35 @@ def roots(c: np.ndarray, tol: float | None = None) -> np.ndarray:
         return np.zeros(0)
     r = np.sort(np.asarray(found, dtype=float))
     keep = np.concatenate([[True], np.diff(r) > 1e3 * eps])
-    return r[keep]
+    return polish_roots(c / scale, r[keep])
+
+
+def polish_roots(c: np.ndarray, r: np.ndarray, steps: int = 3) -> np.ndarray:
+    """Newton steps on the full series *c* at each root estimate *r*, kept in [-1, 1].
+
+    The colleague-matrix eigenvalues (of restricted, chopped pieces) are only
+    backward stable: a few ulps off for well-conditioned roots. Newton on the
+    series itself brings a simple root to the accuracy of the series; a step
+    is taken only while it shrinks ``|f|`` (double roots, where ``f'`` is
+    about zero, keep their eigenvalue estimate).
+    """
+    if r.size == 0 or c.shape[0] < 2 or np.iscomplexobj(c):
+        return r
+    d = diff(c)
+    x = r.copy()
+    fx = clenshaw(c, x)
+    for _ in range(steps):
+        slope = clenshaw(d, x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(slope != 0, fx / slope, 0.0)
+        trial = np.clip(x - step, -1.0, 1.0)
+        ft = clenshaw(c, trial)
+        better = np.isfinite(ft) & (np.abs(ft) < np.abs(fx)) & (np.abs(step) < 1e-6)
+        if not np.any(better):
+            break
+        x = np.where(better, trial, x)
+        fx = np.where(better, ft, fx)
+    return np.sort(x)
 
 
 def _trim(c: np.ndarray, eps: float) -> np.ndarray:

@@ -68,9 +68,6 @@ XX = np.linspace(-1, 1, 1000)
 KNOWN = {
     "roots-1": (AssertionError, "convention: a double root (x**2) is reported once, chebpy "
                                 "reports it twice"),
-    **{f"roots-{i}": (AssertionError, "gap: roots accurate to ~6 eps (1.3e-15 for cos(2 pi x) at "
-                                      "0.75), chebpy's recursive subdivision reaches eps")
-       for i in (4, 5, 6)},
 }
 
 
