@@ -192,6 +192,11 @@ class Tape:
         return backward(self.p1, self.p2, self.d1, self.d2, seeds, last)
 
 
+# scalar cotangent products checked for the NaN-safe rule: Python floats and the NumPy
+# scalars an index into a float array gives (np.float64 * inf is an np.float64, not a float)
+_FLOATS = frozenset((float, np.float64, np.float32, np.float16, np.longdouble))
+
+
 def backward(p1: list, p2: list, d1: list, d2: list, seeds: Iterable[tuple[int, Any]],
              last: bool = False) -> list:
     """The backward sweep over tape columns (see the module docstring); a loop, no recursion.
@@ -213,13 +218,13 @@ def backward(p1: list, p2: list, d1: list, d2: list, seeds: Iterable[tuple[int, 
         if a >= 0:
             adj[k] = None
             c = g * d1[k]
-            if type(c) is float and c != c and g == 0.0:
+            if type(c) in _FLOATS and c != c and g == 0.0:
                 c = 0.0                     # zero cotangent x inf/nan partial: exactly zero
             adj[a] = c if adj[a] is None else adj[a] + c
             b = p2[k]
             if b >= 0:
                 c = g * d2[k]
-                if type(c) is float and c != c and g == 0.0:
+                if type(c) in _FLOATS and c != c and g == 0.0:
                     c = 0.0
                 adj[b] = c if adj[b] is None else adj[b] + c
         elif a == ELEMENTWISE:
