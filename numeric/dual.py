@@ -47,7 +47,7 @@ import numpy as np
 
 from numeric import functions as F
 from numeric.backend import is_array
-from numeric.protocol import new_order
+from numeric.protocol import UFUNC_RULE_NAMES, dispatch, new_order, ufunc_rule_name
 from numeric.rules import (ARITHMETIC, CUSTOM, RULES, constant_partial, install_operators,
                            lift_constants, lookup, nan_safe_scale)
 
@@ -227,7 +227,7 @@ class Dual:
             return NotImplemented
         if method != "__call__":
             return NotImplemented
-        name = _UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__)
+        name = ufunc_rule_name(ufunc.__name__)
         if not (name in RULES or name in ARITHMETIC or name in CUSTOM) \
                 and not any(isinstance(a, np.ndarray) and a.dtype == object for a in inputs):
             return _via_dualarray(ufunc, inputs, kwargs)
@@ -241,7 +241,7 @@ class Dual:
             DA = _dualarray()
             inputs = tuple(DA._from_scalar(a) if isinstance(a, Dual) else a for a in inputs)
             return getattr(np, ufunc.__name__)(*inputs)
-        return _dispatch(name, inputs)
+        return dispatch(name, inputs)
 
 
 _SCALAR_REDUCE = frozenset({"add", "multiply", "maximum", "minimum", "logical_and",
@@ -280,20 +280,8 @@ def _boxed(d):
     return out
 
 
-_UFUNC_NAMES = {
-    "add": "add", "subtract": "sub", "multiply": "mul", "true_divide": "truediv",
-    "divide": "truediv", "negative": "neg", "absolute": "abs", "fabs": "abs",
-    "power": "power", "float_power": "power",
-}  # fmt: skip
-
-
-def _dispatch(name: str, args: tuple) -> Any:
-    """Send an operation to the outermost metanum argument."""
-    best = None
-    for a in args:
-        if hasattr(type(a), "_nm_apply") and (best is None or a._nm_order > best._nm_order):
-            best = a
-    return best._nm_apply(name, args)
+_UFUNC_NAMES = UFUNC_RULE_NAMES  # old private names, kept for code not yet moved to protocol
+_dispatch = dispatch
 
 
 def _apply_rule(rule, args: tuple) -> Any:
@@ -447,7 +435,7 @@ def _make_binary(rule, reflected: bool):
         if isinstance(o, (list, tuple)):
             o = np.asarray(o)
         args = (o, self) if reflected else (self, o)
-        return _dispatch(rule.name, args)
+        return dispatch(rule.name, args)
 
     return op
 

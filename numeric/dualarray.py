@@ -40,7 +40,9 @@ from numeric import functions as F
 from numeric import arrayrules, arrayrules_nonlinear
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import is_array, namespace
-from numeric.dual import _LOSS, _UFUNC_NAMES, Dual, _dispatch
+from numeric.dual import _LOSS, Dual
+from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
+from numeric.protocol import dispatch as _dispatch
 from numeric.protocol import new_order
 from numeric.rules import (ARITHMETIC, RULES, install_operators, lift_constants, lookup,
                            nan_safe_scale)
@@ -48,6 +50,8 @@ from numeric.rules import (ARITHMETIC, RULES, install_operators, lift_constants,
 __all__ = ["DualArray"]
 
 _HANDLED: dict = {}
+# the NumPy functions DualArray implements, public: MeasurementArray runs them on its sources
+HANDLED = _HANDLED
 
 
 def _col(d: Any) -> Any:
@@ -186,6 +190,11 @@ class DualArray(ArrayAttributes):
 
     def _nm_primal(self):
         return self.value
+
+    def _nm_linear(self):
+        """(value, partials, rebuild): the protocol's "value + linear part" view."""
+        tag = self._nm_order
+        return self.value, self.partials, lambda v, p: _wrap(v, p, tag)
 
     def _nm_zero(self):
         return DualArray._new(self.value * 0, self.partials * 0, self._nm_order)

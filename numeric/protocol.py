@@ -40,6 +40,20 @@ Hooks a number type provides
 ``_nm_eps()`` (optional)
     Machine epsilon of the real type underneath, for containers whose
     primal is not a plain number or array (a ``Fun``'s coefficients).
+``_nm_linear()`` (optional, array types that are "value + linear part")
+    ``(value, parts, rebuild)``: the value (shape S), the linear components
+    (shape S + (K,): a dual's partials, a measurement's components with
+    respect to its sources) and a function ``rebuild(value, parts)`` giving
+    the same kind of number (a scalar one for shape ``()``). A linear map
+    acting on leading axes is applied to both arrays (:func:`linear_parts`);
+    this is how a ``Fun`` takes coefficients of any such type.
+
+How the types meet
+------------------
+:func:`dispatch` sends an operation to the outermost argument (greatest
+``_nm_order``), and :func:`ufunc_rule_name` maps a NumPy ufunc's name to the
+rule name of :mod:`numeric.rules`; every number type's ``__array_ufunc__``
+uses both, so no type imports another's internals.
 
 Examples
 --------
@@ -61,7 +75,8 @@ import numpy as np
 
 from numeric.backend import is_array, namespace
 
-__all__ = ["value", "innermost", "zero", "one", "eps", "norm", "promote", "lincomb", "new_order"]
+__all__ = ["value", "innermost", "zero", "one", "eps", "norm", "promote", "lincomb", "new_order",
+           "dispatch", "ufunc_rule_name", "UFUNC_RULE_NAMES", "linear_parts"]
 
 _ORDER = itertools.count(1)  # next() on a count is atomic under the GIL: thread-safe
 
@@ -69,6 +84,56 @@ _ORDER = itertools.count(1)  # next() on a count is atomic under the GIL: thread
 def new_order() -> int:
     """A fresh, strictly increasing order for a new perturbation (a dual tag)."""
     return next(_ORDER)
+
+
+# NumPy ufunc names whose rule in numeric.rules has another name (ARITHMETIC's operators)
+UFUNC_RULE_NAMES = {
+    "add": "add", "subtract": "sub", "multiply": "mul", "true_divide": "truediv",
+    "divide": "truediv", "negative": "neg", "absolute": "abs", "fabs": "abs",
+    "power": "power", "float_power": "power",
+}  # fmt: skip
+
+
+def ufunc_rule_name(name: str) -> str:
+    """The rule name (:mod:`numeric.rules`) of the NumPy ufunc called *name*.
+
+    >>> ufunc_rule_name("true_divide"), ufunc_rule_name("exp")
+    ('truediv', 'exp')
+    """
+    return UFUNC_RULE_NAMES.get(name, name)
+
+
+def dispatch(name: str, args: tuple) -> Any:
+    """Send operation *name* to the outermost metanum argument (greatest ``_nm_order``).
+
+    >>> import numeric as nm
+    >>> dispatch("mul", (2.0, nm.Dual(3.0, 1.0))).partials
+    array([2.])
+    """
+    best = None
+    for a in args:
+        if hasattr(type(a), "_nm_apply") and (best is None or a._nm_order > best._nm_order):
+            best = a
+    if best is None:
+        raise TypeError(f"dispatch({name!r}): no metanum number among the arguments "
+                        f"({', '.join(type(a).__name__ for a in args)})")
+    return best._nm_apply(name, args)
+
+
+def linear_parts(x: Any) -> Any:
+    """``(value, parts, rebuild)`` of a "value + linear part" array number, else ``None``.
+
+    See the ``_nm_linear`` hook above. A linear map ``L`` acting on leading
+    axes satisfies ``L(x) = rebuild(L(value), L(parts))``.
+
+    >>> import numpy as np, numeric as nm
+    >>> v, p, rebuild = linear_parts(nm.DualArray(np.array([1.0, 2.0]), np.eye(2)))
+    >>> rebuild(3 * v, 3 * p).partials
+    array([[3., 0.],
+           [0., 3.]])
+    """
+    hook = getattr(type(x), "_nm_linear", None)
+    return None if hook is None else hook(x)
 
 
 def _is_object_array(x: Any) -> bool:

@@ -4,16 +4,19 @@ A Fun's coefficients are a 1-D array of one of
 
 * a NumPy float64, float32 or complex array,
 * a NumPy object array of ``mpmath.mpf`` (higher precision),
-* a :class:`~numeric.dualarray.DualArray` (derivatives of the whole
-  function with respect to parameters), possibly nested.
+* any array number that is "value + linear part" (the protocol's
+  ``_nm_linear`` hook, :func:`numeric.protocol.linear_parts`): a
+  :class:`~numeric.dualarray.DualArray` (derivatives of the whole function
+  with respect to parameters, possibly nested) or a
+  :class:`~numeric.measurement.MeasurementArray` (its uncertainty).
 
 Every transform a Fun needs (values <-> coefficients, differentiation,
 integration, evaluation, padding) is *linear* in the coefficients. So each
 is written once for plain arrays whose axis 0 is the coefficient axis (with
-any trailing axes), and :func:`linear_map` applies it to a ``DualArray`` by
-applying it to the value and to the partials alike — the derivative of a
-linear map is the map itself. Nothing else in :mod:`numeric.fun` needs to
-know about duals.
+any trailing axes), and :func:`linear_map` applies it to such a number by
+applying it to the value and to the linear part alike — the derivative of a
+linear map is the map itself, and so is its propagation of uncertainty.
+Nothing in :mod:`numeric.fun` names a number type.
 
 Examples
 --------
@@ -31,19 +34,23 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from numeric.dualarray import DualArray, _wrap
-from numeric.protocol import innermost
+from numeric.protocol import innermost, linear_parts
 
 __all__ = [
     "linear_map", "magnitudes", "tolerance", "is_mp", "all_finite", "pad", "innermost_array",
-    "component_arrays", "as_coefficient_array",
+    "component_arrays", "as_coefficient_array", "is_linear",
 ]  # fmt: skip
 
 
+def is_linear(c: Any) -> bool:
+    """True when *c* is a "value + linear part" number (dual or measurement coefficients)."""
+    return hasattr(type(c), "_nm_linear")
+
+
 def innermost_array(c: Any) -> np.ndarray:
-    """The plain array under every DualArray layer of *c*."""
-    while isinstance(c, DualArray):
-        c = c.value
+    """The plain array under every "value + linear part" layer of *c*."""
+    while is_linear(c):
+        c = linear_parts(c)[0]
     return c
 
 
@@ -56,19 +63,23 @@ def is_mp(c: Any) -> bool:
 def linear_map(fn: Callable[[np.ndarray], Any], c: Any) -> Any:
     """Apply the linear map *fn* (acting on axis 0 of a plain array) to *c*.
 
-    For a ``DualArray`` the map acts on value and partials alike; a result
-    of shape ``()`` becomes a :class:`~numeric.dual.Dual`.
+    For a "value + linear part" number (DualArray, MeasurementArray) the map
+    acts on the value and the linear part alike; a result of shape ``()`` is
+    the scalar kind (a :class:`~numeric.dual.Dual`, a ``Measurement``).
     """
-    if isinstance(c, DualArray):
-        return _wrap(linear_map(fn, c.value), linear_map(fn, c.partials), c._nm_order)
-    return fn(c)
+    split = linear_parts(c)
+    if split is None:
+        return fn(c)
+    v, parts, rebuild = split
+    return rebuild(linear_map(fn, v), linear_map(fn, parts))
 
 
 def component_arrays(c: Any) -> list:
     """The plain arrays that make up *c* (value, then partials, recursively)."""
-    if isinstance(c, DualArray):
-        return component_arrays(c.value) + component_arrays(c.partials)
-    return [c]
+    split = linear_parts(c)
+    if split is None:
+        return [c]
+    return component_arrays(split[0]) + component_arrays(split[1])
 
 
 def _abs_float(a: np.ndarray) -> np.ndarray:
@@ -142,8 +153,8 @@ def pad(c: Any, n: int) -> Any:
 
 
 def as_coefficient_array(c: Any) -> Any:
-    """Turn user input (list, tuple, array, DualArray) into a 1-D coefficient array."""
-    if isinstance(c, DualArray):
+    """Turn user input (list, tuple, array, DualArray, MeasurementArray) into a 1-D array."""
+    if is_linear(c):
         arr = c
     else:
         arr = np.asarray(c)
@@ -151,7 +162,8 @@ def as_coefficient_array(c: Any) -> Any:
             if arr.size and not all(isinstance(e, (mpmath.mpf, mpmath.mpc, int, float))
                                     for e in arr.flat):
                 raise TypeError("object coefficient arrays must hold mpmath numbers; "
-                                "use a DualArray for coefficients with derivatives")
+                                "use a DualArray (MeasurementArray) for coefficients with "
+                                "derivatives (uncertainties)")
             arr = np.array([mpmath.mpf(e) if isinstance(e, (int, float)) else e
                             for e in arr.flat], dtype=object).reshape(arr.shape)
         elif arr.dtype.kind in "iub":

@@ -57,22 +57,18 @@ import mpmath
 import numpy as np
 
 from numeric.backend import is_array
-from numeric.dualarray import DualArray
 from numeric.fun import chebyshev as cheb
-from numeric.fun.coeffs import all_finite, as_coefficient_array, innermost_array, is_mp, tolerance
+from numeric.fun.coeffs import (all_finite, as_coefficient_array, innermost_array, is_linear, is_mp,
+                                tolerance)
 from numeric.fun.construct import FunConstructionError, adaptive_coefficients
 from numeric.fun.spaces import Chebyshev, Space
+from numeric.protocol import linear_parts, ufunc_rule_name
 from numeric.protocol import value as nm_value
 from numeric.rules import ARITHMETIC, RULES, install_operators
 
 __all__ = ["Fun"]
 
 _SCALARS = (numbers.Number, np.generic, mpmath.mpf, mpmath.mpc)
-_UFUNC_NAMES = {
-    "add": "add", "subtract": "sub", "multiply": "mul", "true_divide": "truediv",
-    "divide": "truediv", "negative": "neg", "absolute": "abs", "fabs": "abs",
-    "power": "power", "float_power": "power",
-}  # fmt: skip
 
 
 def _dtype_of(dtype: Any, space: Space) -> Any:
@@ -89,8 +85,8 @@ def _dtype_of(dtype: Any, space: Space) -> Any:
 def _is_scalar(x: Any) -> bool:
     if isinstance(x, _SCALARS):
         return True
-    return hasattr(type(x), "_nm_apply") and not is_array(x) and not isinstance(
-        x, (DualArray, Fun)) and getattr(x, "shape", ()) == ()
+    return hasattr(type(x), "_nm_apply") and not is_array(x) and not is_linear(x) and not \
+        isinstance(x, Fun) and getattr(x, "shape", ()) == ()
 
 
 def _broadcast_values(v: Any, x: np.ndarray) -> Any:
@@ -206,7 +202,7 @@ class Fun:
         >>> nm.Fun.from_values(s.points(3) ** 2, s).coeffs.round(12) + 0.0
         array([0.5, 0. , 0.5])
         """
-        v = values if isinstance(values, DualArray) else as_coefficient_array(values)
+        v = values if is_linear(values) else as_coefficient_array(values)
         return cls._new(space.vals2coeffs(v), space)
 
     # -- basic attributes ---------------------------------------------------------------
@@ -324,7 +320,7 @@ class Fun:
         return self._refine_points(r, newton=True)
 
     def _refine_points(self, r: np.ndarray, newton: bool) -> Any:
-        if is_mp(self.coeffs) and not isinstance(self.coeffs, DualArray):
+        if is_mp(self.coeffs) and not is_linear(self.coeffs):
             out = np.empty(r.shape, dtype=object)
             d = self.diff()
             for i, x in enumerate(r):
@@ -336,15 +332,13 @@ class Fun:
                     x = min(max(x - self(x) / slope, self.space.a), self.space.b)
                 out[i] = x
             return out
-        if isinstance(self.coeffs, DualArray) and newton:
-            prim = self.primal()
-            slopes = prim.diff()(r) if r.size else r
-            items = [x - self(float(x)) / float(s) for x, s in zip(r, slopes)]
-            if not items:
+        if is_linear(self.coeffs) and newton:
+            # implicit function theorem: one Newton step in the coefficients' arithmetic
+            # (dual partials or measurement components), r' = -f_p(r) / f'(r)
+            if not r.size:
                 return np.zeros(0)
-            from numeric.dualarray import _stack_any
-
-            return _stack_any(items)
+            slopes = np.asarray(self.primal().diff()(r), dtype=float)
+            return r - self(r) / slopes
         return r
 
     def _extremum(self, which: str) -> tuple:
@@ -356,7 +350,7 @@ class Fun:
         vals = np.real(np.asarray([_primal_float(prim(x)) for x in cand]))
         i = int(np.argmax(vals) if which == "max" else np.argmin(vals))
         x = cand[i]
-        if is_mp(self.coeffs) and not isinstance(self.coeffs, DualArray):
+        if is_mp(self.coeffs) and not is_linear(self.coeffs):
             x = mpmath.mpf(x) if i < 2 else self.diff()._refine_points(np.array([x]), True)[0]
         # envelope theorem: d/dp max_x f(x, p) = f_p(x*, p), so evaluating the
         # full (possibly dual) Fun at the primal maximiser gives the right derivative
@@ -405,7 +399,7 @@ class Fun:
     def primal(self) -> "Fun":
         """The Fun of the primal coefficients (drops dual layers on purpose)."""
         c = self.coeffs
-        if not isinstance(c, DualArray):
+        if not is_linear(c):
             return self
         return Fun._new(innermost_array(c), self.space)
 
@@ -494,7 +488,7 @@ class Fun:
         if ufunc.__name__ == "isfinite":
             return all(all_finite(a.coeffs) if isinstance(a, Fun) else bool(np.isfinite(a))
                        for a in inputs)
-        name = _UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__)
+        name = ufunc_rule_name(ufunc.__name__)
         if name == "square":
             return inputs[0] * inputs[0]
         if name not in RULES and name not in ARITHMETIC:
@@ -724,8 +718,10 @@ def _check_inside(x: Any, space: Space) -> None:
 
 
 def _coeff_description(c: Any) -> str:
-    if isinstance(c, DualArray):
-        return f"dual coefficients ({c.npartials} partials) of {innermost_array(c).dtype}"
+    split = linear_parts(c)
+    if split is not None:
+        return (f"{type(c).__name__} coefficients ({split[1].shape[-1]} linear components) of "
+                f"{innermost_array(c).dtype}")
     if c.dtype == object:
         return f"mpf coefficients ({mpmath.mp.dps} digits)"
     return f"{c.dtype} coefficients"

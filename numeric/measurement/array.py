@@ -54,8 +54,10 @@ from numeric import arrayrules, arrayrules_nonlinear
 from numeric.arraybase import ArrayAttributes
 from numeric import functions as F
 from numeric.backend import is_array, namespace
-from numeric.dual import Dual, _UFUNC_NAMES, _dispatch
-from numeric.dualarray import _HANDLED as _DUAL_HANDLED
+from numeric.dual import Dual
+from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
+from numeric.protocol import dispatch as _dispatch
+from numeric.dualarray import HANDLED as _DUAL_HANDLED
 from numeric.dualarray import DualArray
 from numeric.measurement.scalar import LOSS, Measurement, _fresh, measurement_rule, root_sum_squares
 from numeric.measurement.sources import new_sources
@@ -217,6 +219,15 @@ class MeasurementArray(ArrayAttributes):
     # -- protocol hooks ------------------------------------------------------------------
     def _nm_primal(self):
         return self.val
+
+    def _nm_linear(self):
+        """(values, components, rebuild): the protocol's "value + linear part" view.
+
+        The components are the dense Jacobian with respect to the sources;
+        ``rebuild`` keeps the sources, so correlations survive a linear map.
+        """
+        val, J, src = dense_parts(self)
+        return val, J, lambda v, p: _wrap_dense(v, p, src)
 
     def _nm_zero(self):
         return _const(self.val * 0)

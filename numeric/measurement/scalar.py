@@ -60,7 +60,8 @@ import numpy as np
 
 from numeric import functions as F
 from numeric.backend import is_array
-from numeric.dual import _UFUNC_NAMES, _dispatch
+from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
+from numeric.protocol import dispatch as _dispatch
 from numeric.measurement.sources import new_source
 from numeric.rules import ARITHMETIC, RULES, constant_partial, indicator, install_operators
 

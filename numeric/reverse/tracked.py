@@ -53,7 +53,8 @@ from numeric import arrayrules
 from numeric.arraybase import ArrayAttributes
 from numeric import functions as F
 from numeric.backend import is_array
-from numeric.dual import _UFUNC_NAMES, _dispatch
+from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
+from numeric.protocol import dispatch as _dispatch
 from numeric.protocol import norm, one, zero
 from numeric.reverse.tape import ELEMENTWISE, GENERAL, MINUS_ONE, ONE, Tape, nan_safe
 from numeric.rules import ARITHMETIC, RULES, constant_partial, install_operators, lookup
