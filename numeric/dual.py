@@ -115,6 +115,21 @@ class Dual:
         d._nm_order = tag
         return d
 
+    @classmethod
+    def from_parts(cls, value: Any, partials: Any, tag: int) -> "Dual":
+        """The dual with these parts, unchecked (for other number types and AD drivers).
+
+        *partials* is stored as given: a scalar for one partial (what
+        :attr:`raw_partials` returns), a 1-D array (or array number) for several.
+        """
+        return cls._new(value, partials, tag)
+
+    @property
+    def raw_partials(self) -> Any:
+        """The partials as stored: a scalar (possibly a number of an older tag) for one
+        partial, an array for several; :attr:`partials` always gives a 1-D array."""
+        return self._p
+
     # -- accessors -----------------------------------------------------------
     @property
     def tag(self) -> int:

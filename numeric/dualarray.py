@@ -124,6 +124,11 @@ class DualArray(ArrayAttributes):
         return d
 
     @classmethod
+    def from_parts(cls, value: Any, partials: Any, tag: int) -> "DualArray":
+        """The DualArray with these parts, unchecked (partials: shape value.shape + (k,))."""
+        return cls._new(value, partials, tag)
+
+    @classmethod
     def _from_scalar(cls, d: Dual) -> "DualArray":
         v = _to_array(d.value)
         p = d._p

@@ -9,7 +9,10 @@ inside functions) of those modules with ast and fails on
 * ``from <another family's module> import _private`` (the imported name, not the alias);
 * an import of another family's number class (Dual, DualArray, Measurement,
   MeasurementArray, Tracked, TrackedArray, Fun, Tracer) unless it is listed in
-  ``JUSTIFIED`` below with the reason the protocol does not do.
+  ``JUSTIFIED`` below with the reason the protocol does not do;
+* a private attribute of such an imported class (``DualArray._new``; the protocol's
+  ``_nm_*`` hooks are public by definition) and the private slots of a type listed in
+  ``PRIVATE_SLOTS`` (``x._p`` of a Dual) used outside its family.
 """
 
 import ast
@@ -48,6 +51,10 @@ JUSTIFIED = {
     ("reverse", "numeric.dualarray", "DualArray"):
         "forward-over-reverse: the array form of the Dual seeds above",
 }
+
+
+# private instance attributes of a family's number types, never read outside the family
+PRIVATE_SLOTS = {"forward": {"_p"}}
 
 
 def _family(path: pathlib.Path):
@@ -104,6 +111,32 @@ def cross_family_imports(path: pathlib.Path) -> list:
     return found
 
 
+def private_attribute_uses(path: pathlib.Path) -> list:
+    """``Name._attr`` on a class imported from another family, and other families' slots."""
+    fam = _family(path)
+    tree = ast.parse(path.read_text(), str(path))
+    foreign = {a.asname or a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+               and _module_family(_resolve(node, path)) not in (None, fam) for a in node.names}
+    slots = set().union(*(v for k, v in PRIVATE_SLOTS.items() if k != fam))
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or not node.attr.startswith("_"):
+            continue
+        if node.attr.startswith("_nm_") or node.attr.startswith("__"):
+            continue
+        if node.attr in slots:
+            found.append(f"line {node.lineno}: .{node.attr} is private to another number type")
+        elif isinstance(node.value, ast.Name) and node.value.id in foreign:
+            found.append(f"line {node.lineno}: {node.value.id}.{node.attr} is private")
+    return found
+
+
+@pytest.mark.parametrize("path", _files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_private_attributes_of_other_number_types(path):
+    bad = private_attribute_uses(path)
+    assert not bad, "\n".join(bad) + "\n(use the public from_parts / raw_partials / protocol)"
+
+
 @pytest.mark.parametrize("path", _files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_private_or_class_imports_across_number_types(path):
     bad = []
@@ -134,3 +167,6 @@ def test_checker_catches_a_private_import(tmp_path, monkeypatch):
     assert sorted(cross_family_imports(f)) == [("fun", "numeric.dual", "_dispatch"),
                                                ("fun", "numeric.dualarray", "DualArray"),
                                                ("fun", "numeric.dualarray", "_wrap")]
+    f.write_text("from numeric.dualarray import DualArray\n"
+                 "def g(x, d):\n    return DualArray._new(x, x, 0), d._p, d._nm_order\n")
+    assert [m.split(":")[0] for m in private_attribute_uses(f)] == ["line 3", "line 3"]

@@ -1019,7 +1019,7 @@ def _proxy_parts(args, kwargs):
     proxies = {id(a): _classify_const(parts[id(a)]) for a in found}
     for a, (v, _, _), J in zip(live, triples, Js):
         v = v if is_array(v) else np.asarray(v)
-        proxies[id(a)] = DualArray._new(v, J, 0)
+        proxies[id(a)] = DualArray.from_parts(v, J, 0)
     return union, proxies
 
 
@@ -1041,7 +1041,7 @@ def _unproxy(r, union):
     if isinstance(r, DualArray) and r._nm_order == 0:
         return _wrap_dense(r.value, r.partials, union)
     if isinstance(r, Dual) and r._nm_order == 0:
-        p = r._p
+        p = r.raw_partials
         p = p if getattr(p, "ndim", 0) else np.atleast_1d(np.asarray(p))
         return Measurement._from_arrays(_scalar(r.value), union, p)
     if isinstance(r, (list, tuple)):

@@ -90,7 +90,7 @@ def _comps(x: Any) -> dict:
 def _dual_split(x: Any, tag: int) -> tuple:
     """(value, list of partials) of *x* with respect to dual tag *tag*."""
     if isinstance(x, Dual) and x._nm_order == tag:
-        p = x._p
+        p = x.raw_partials
         ps = list(p) if hasattr(p, "__len__") or getattr(p, "ndim", 0) else [p]
         return x.value, ps
     return x, None
@@ -122,7 +122,7 @@ def _cov2(a: Any, b: Any) -> Any:
             t = t + _cov2(ap[j], bv)
         parts.append(t)
     p = parts[0] if n == 1 else _vector(parts)
-    return Dual._new(v, p, tag)
+    return Dual.from_parts(v, p, tag)
 
 
 def _vector(items):

@@ -313,7 +313,7 @@ def _stack_rows(rows, shape):
 def _directional(y: Any, tag: int) -> Any:
     """The derivative part of a dual output of tag *tag* (zero if f did not depend on it)."""
     if isinstance(y, Dual) and y.tag == tag:
-        p = y._p
+        p = y.raw_partials
         return p
     if isinstance(y, DualArray) and y.tag == tag:
         return y.partials
@@ -342,9 +342,9 @@ def hvp(f: Callable, x: Any, v: Any) -> Any:
         v = np.asarray(v, dtype=np.result_type(float, getattr(xt.value, "dtype", float)))
         if v.shape != tuple(np.shape(xt.value)):
             raise ValueError(f"hvp: v must have the shape of x {np.shape(xt.value)}, got {v.shape}")
-        xd = DualArray._new(argument(xt), v[..., None], tag)
+        xd = DualArray.from_parts(argument(xt), v[..., None], tag)
     else:
-        xd = Dual._new(xt, v, tag)
+        xd = Dual.from_parts(xt, v, tag)
     d = _directional(f(xd), tag)
     if isinstance(d, DualArray) or (is_array(d) and d.size != 1):
         raise TypeError("hvp needs a scalar-valued function")
@@ -375,9 +375,9 @@ def hessian(f: Callable, x: Any) -> Any:
     n = int(np.prod(shape))
     dtype = np.result_type(float, getattr(xt.value, "dtype", float))
     seeds = np.eye(n, dtype=dtype).reshape(shape + (n,))
-    y = f(DualArray._new(argument(xt), seeds, tag))
+    y = f(DualArray.from_parts(argument(xt), seeds, tag))
     if isinstance(y, Dual) and y.tag == tag:
-        grad = y._p
+        grad = y.raw_partials
     elif isinstance(y, DualArray):
         raise TypeError("hessian needs a scalar-valued function")
     else:
