@@ -128,3 +128,19 @@ def test_dirichlet_heat_equation_with_uncertain_initial_data():
     y = sol.u[-1](0.0)
     assert float(nm.value(y)) == pytest.approx(0.5 * np.exp(-np.pi**2 * T / 4), rel=1e-6)
     assert float(nm.uncertainty(y)) == pytest.approx(0.02 * np.exp(-np.pi**2 * T / 4), rel=1e-6)
+
+
+def test_a_measurement_added_to_its_own_fun_stays_correlated():
+    # (f + p)(x) with f = exp(p x): d/dp = x exp(p x) + 1, one source, so the parts add
+    p = nm.Measurement(P0, SIG)
+    y = (Fun(lambda x: np.exp(p * x), S01) + p)(0.4)
+    assert float(nm.value(y)) == pytest.approx(np.exp(P0 * 0.4) + P0, rel=1e-14)
+    assert float(nm.uncertainty(y)) == pytest.approx((0.4 * np.exp(P0 * 0.4) + 1) * SIG, rel=1e-12)
+
+
+def test_object_array_of_measurements_is_refused_with_a_clear_error():
+    # a Dual of a Measurement times a float array is an object array of Measurements, which
+    # is not a coefficient type: a TypeError naming the array types, not an mpmath error
+    p = nm.Measurement(P0, SIG)
+    with pytest.raises(TypeError, match="MeasurementArray"):
+        nm.derivative(lambda a: Fun(lambda x: np.exp(a * p * x), S01).sum(), 1.0)

@@ -8,11 +8,13 @@ built from ``u.diff(2)`` is an adaptive spectral PDE solver.
 
 Choices (see :mod:`numeric.fun.fun` for details):
 
-* a Fun is always the outermost number (``_nm_order = 2**62``): a Dual or
-  mpf meeting a Fun goes into its coefficients (a ``DualArray`` of
-  coefficients), so derivatives of function-valued computations are Funs;
-* ``nm.norm(f)`` is the RMS over the interval (with the partials' RMS
-  added for dual coefficients), the quantity the ODE solver's error control
+* a Fun is always the outermost number (``_nm_order = 2**62``): a Dual,
+  Measurement or mpf meeting a Fun goes into its coefficients (a
+  ``DualArray`` or ``MeasurementArray`` of coefficients, any array number
+  with the protocol's ``_nm_linear`` hook), so derivatives and uncertainties
+  of function-valued computations are Funs;
+* ``nm.norm(f)`` is the RMS over the interval (with the RMS of the linear
+  parts added for dual or measurement coefficients), the quantity the ODE solver's error control
   compares to ``atol + rtol * norm(u)``; it does not depend on the length;
 * Dirichlet conditions on a Chebyshev space are imposed in the right-hand
   side with :func:`~numeric.fun.fun.dirichlet_projection` (collocation with

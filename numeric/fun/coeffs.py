@@ -121,10 +121,22 @@ def tolerance(c: Any) -> float:
     return float(np.finfo(np.float64).eps)
 
 
+def _check_object_entries(a: np.ndarray) -> None:
+    """An object array of coefficients must hold mpmath numbers (or ints/floats)."""
+    for e in a.flat:
+        if not isinstance(e, (mpmath.mpf, mpmath.mpc, int, float, np.floating)):
+            raise TypeError(
+                f"a Fun's values hold {type(e).__name__} objects in an object array (e.g. a Dual "
+                "of a Measurement times a float array); an object array of coefficients must "
+                "hold mpmath numbers. Use one array number type for the whole layer: a "
+                "DualArray or a MeasurementArray (nm.measurements, nm.correlated_values)")
+
+
 def all_finite(c: Any) -> bool:
     """True when every value and partial is finite."""
     for a in component_arrays(c):
         if a.dtype == object:
+            _check_object_entries(a)
             if not all(mpmath.isfinite(e) for e in a.flat):
                 return False
         elif not np.all(np.isfinite(a)):

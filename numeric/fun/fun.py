@@ -22,15 +22,17 @@
   coefficients; otherwise f itself (a Fun is already a primal value).
 
 Order among number types: a Fun is always the outermost container
-(``_nm_order = 2**62``). A Dual scalar or mpf meeting a Fun becomes part of
-the coefficients — ``a * f`` with a Dual ``a`` is a Fun whose coefficients
-are a ``DualArray`` — so ``nm.derivative`` of a functional of a Fun works,
+(``_nm_order = 2**62``). A Dual or Measurement scalar or mpf meeting a Fun
+becomes part of the coefficients — ``a * f`` with a Dual ``a`` is a Fun whose
+coefficients are a ``DualArray``, with a Measurement ``a`` a ``MeasurementArray``
+— so ``nm.derivative`` of a functional of a Fun works,
 and the derivative of a function-valued quantity is again a function. The
 reverse (a Dual whose value is a Fun) is never built.
 
 The coefficients may be float64, float32, complex, object arrays of mpf
-(construction and arithmetic at the current mpmath precision) or a
-DualArray (see :mod:`numeric.fun.coeffs`).
+(construction and arithmetic at the current mpmath precision) or any
+"value + linear part" array number, DualArray or MeasurementArray (see
+:mod:`numeric.fun.coeffs`); nothing here names those types.
 
 Examples
 --------
