@@ -285,17 +285,19 @@ def _straight_source(p: _Program) -> str:
             continue
         s = it[1]
         for a, d in partial_of[s]:
+            # NaN-safe, as the interpreted tape: a zero cotangent contributes exactly 0
+            term = f"(a{s} * {d} if a{s} != 0.0 else 0.0)"
             if a in assigned:
-                bwd.append(f"    a{a} += a{s} * {d}")
+                bwd.append(f"    a{a} += {term}")
             else:
-                bwd.append(f"    a{a} = a{s} * {d}")
+                bwd.append(f"    a{a} = {term}")
                 assigned.add(a)
     for it in p.items:
         if it[0] == "input":
             s = it[1]
             bwd.append(f"    grad[{it[2]}] += a{s}" if s in assigned else "")
     body = "\n".join(line for line in fwd + bwd if line)
-    return (_HELPERS + "\n\n@numba.njit(cache=False)\n"
+    return (_HELPERS + "\n\n@numba.njit(cache=False, error_model='numpy')\n"
             "def run(x, grad):\n" + body + f"\n    return v{p.out}, 0\n")
 
 
@@ -317,7 +319,7 @@ def _loop_source(names: list[tuple[str, int]]) -> str:
             fwd.append(f"            d{i}[k] = {d if d is not None else '0.0'}")
     src = _HELPERS + '''
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model='numpy')
 def run(x, ops, a0, a1, a2, nargs, kind, cvals, vals, d0, d1, d2, adj, out, grad):
     n = ops.shape[0]
     for k in range(n):
