@@ -59,7 +59,9 @@ def _routed(who: str, mode: str, f: Callable, x: Any) -> Any:
         raise ValueError(f"nm.{who}: mode='reverse-over-forward' is for nm.hessian and nm.hvp")
     if who == "jvp":
         raise ValueError("nm.jvp is forward mode; use nm.vjp for the reverse-mode product w @ J")
-    if who in ("derivative", "gradient"):
+    if who == "derivative":
+        return rv.derivative(f, x)                    # scalar x; array outputs allowed
+    if who == "gradient":
         return rv.gradient(f, x)
     return rv.jacobian_auto(f, x) if mode == "auto" else rv.jacobian_rows(f, x)
 
@@ -225,7 +227,8 @@ def derivative(f: Callable, x: Any, *, mode: str = "forward") -> Any:
         ``f(x)`` returning a number or an array (then the result is the array
         of derivatives).
     x : float, float32, mpf, complex or a dual of an outer call
-    mode : {"forward"}
+    mode : {"forward", "reverse"}
+        "reverse": one reverse sweep per output element (array outputs too).
 
     Examples
     --------

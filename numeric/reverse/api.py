@@ -161,6 +161,26 @@ def gradient(f: Callable, x: Any) -> Any:
     return value_and_gradient(f, x)[1]
 
 
+def derivative(f: Callable, x: Any) -> Any:
+    """Derivative of a function of one scalar by reverse sweeps: one for a scalar output,
+    one per element for an array output (the array of derivatives, as forward mode).
+
+    Examples
+    --------
+    >>> import numpy as np, numeric.reverse as rv
+    >>> rv.derivative(lambda t: np.array([t, t * t]), 3.0)
+    array([1., 6.])
+    """
+    x = _as_input(x, "derivative")
+    if _is_array_input(x):
+        raise TypeError(f"nm.derivative takes a scalar x, got an array of shape {np.shape(x)}; "
+                        "use nm.gradient or nm.jacobian for array inputs")
+    tape = Tape()
+    xt = lift(x, tape)
+    y = output_nodes(f(argument(xt)), tape, "derivative")
+    return _rows(y, tape, xt, x)
+
+
 def value_and_gradient(f: Callable, x: Any) -> tuple:
     """``(f(x), gradient)`` from one forward and one backward sweep.
 
