@@ -18,7 +18,7 @@ from numeric.reverse.tape import Tape  # noqa: F401
 from numeric.reverse.tracked import GuardError, Tracked, TrackedArray  # noqa: F401
 from numeric.reverse import arrayops  # noqa: F401  (fills the array-operation table)
 from numeric.reverse.api import (  # noqa: F401
-    gradient, hessian, hvp, jacobian_auto, jacobian_rows, value_and_gradient, vjp,
+    derivative, gradient, hessian, hvp, jacobian_auto, jacobian_rows, value_and_gradient, vjp,
 )
 from numeric.reverse.record import RecordedTape, record  # noqa: F401
 from numeric.reverse.custom import custom_rule  # noqa: F401

@@ -37,7 +37,7 @@ from numeric.protocol import innermost, new_order, zero
 from numeric.reverse.tape import Tape, finish
 from numeric.reverse.tracked import Tracked, TrackedArray, is_tracked
 
-__all__ = ["gradient", "vjp", "jacobian_rows", "jacobian_auto", "hvp", "hessian",
+__all__ = ["derivative", "gradient", "vjp", "jacobian_rows", "jacobian_auto", "hvp", "hessian",
            "value_and_gradient"]
 
 
