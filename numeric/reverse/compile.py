@@ -79,7 +79,7 @@ class Sym:
     --------
     >>> from numeric.rules import RULES
     >>> RULES["tanh"].partials[0](Sym("a"), Sym("x")).code
-    '(1 - (a * a))'
+    '((1 / math.cosh(x)) * (1 / math.cosh(x)))'
     """
 
     __slots__ = ("code",)
