@@ -523,13 +523,29 @@ def _local_derivative(partial, ans: Any, vals: tuple, comps: dict) -> Any:
     """
     try:
         g = partial(ans, *vals)
-    except ZeroDivisionError:
+    except (ZeroDivisionError, OverflowError):
         if all(c == 0 for c in comps.values()):
             return 0.0
-        raise
+        return _ieee_partial(partial, ans, vals)
     if type(g) is float and g - g != 0 and all(c == 0 for c in comps.values()):
         return 0.0
     return g
+
+
+def _ieee_partial(partial, ans: Any, vals: tuple) -> Any:
+    """The local derivative in NumPy float semantics (1/0 -> inf), as Dual and the arrays.
+
+    A Python float raises ZeroDivisionError at a singular point where a float array gives
+    inf; every type follows the arrays (docs/decisions.md, "Singular points"), so
+    ``sqrt(x)`` at a nominal 0 with a non-zero uncertainty is ``0 ± inf`` for a scalar as
+    for a MeasurementArray. Other real types (mpf) keep their own exception.
+    """
+    args = [np.float64(v) if type(v) in (float, int) else v for v in (ans,) + tuple(vals)]
+    if any(type(v) is not np.float64 for v in args):
+        return partial(ans, *vals)
+    with np.errstate(all="ignore"):
+        g = partial(*args)
+    return float(g) if type(g) is np.float64 else g
 
 
 def _fresh(val: Any, d: dict) -> Measurement:
