@@ -214,6 +214,31 @@ def _diag_t(ct, shape, k=0):
     return _scatter_back(np.diag, ct, shape, {"k": k})
 
 
+@_linear(np.flipud, [((3,), {}), ((3, 2), {})])
+def _flipud_t(ct, shape):
+    return np.flipud(np.asarray(ct))
+
+
+@_linear(np.fliplr, [((2, 3), {}), ((2, 3, 2), {})])
+def _fliplr_t(ct, shape):
+    return np.fliplr(np.asarray(ct))
+
+
+@_linear(np.rot90, [((2, 3), {}), ((2, 3), {"k": 3}), ((2, 3, 4), {"k": 2, "axes": (2, 0)})])
+def _rot90_t(ct, shape, k=1, axes=(0, 1)):
+    return np.rot90(np.asarray(ct), -k, axes)      # a rotation's transpose is its inverse
+
+
+@_linear(np.triu, [((3, 3), {}), ((3, 4), {"k": -1}), ((2, 3, 3), {"k": 1})])
+def _triu_t(ct, shape, k=0):
+    return np.triu(np.asarray(ct), k)              # a mask: self-transpose
+
+
+@_linear(np.tril, [((3, 3), {}), ((4, 3), {"k": 1}), ((2, 3, 3), {"k": -1})])
+def _tril_t(ct, shape, k=0):
+    return np.tril(np.asarray(ct), k)
+
+
 def _pad_check(kwargs):
     if kwargs.get("mode", "constant") != "constant" or np.any(np.asarray(
             kwargs.get("constant_values", 0)) != 0):

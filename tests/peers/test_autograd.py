@@ -34,13 +34,8 @@ KNOWN = {
     ("einsum_ellipses", "forward"): (NotImplementedError, "np.einsum on DualArray refuses '...' "
                                                           "subscripts (and not with a metanum error)"),
     # HIPS/autograd tests/test_numpy.py
-    ("numpy-flipud", None): (_U, "no rule for np.flipud"),
-    ("numpy-fliplr", None): (_U, "no rule for np.fliplr"),
-    ("numpy-rot90", None): (_U, "no rule for np.rot90"),
     ("numpy-trace", "reverse"): (NotImplementedError, "np.trace of a TrackedArray: 2-D, offset 0 only"),
     ("numpy-split", None): (_U, "no rule for np.split"),
-    ("numpy-triu", None): (_U, "no rule for np.triu"),
-    ("numpy-tril", None): (_U, "no rule for np.tril"),
     ("numpy-array_from_arrays", None): (TypeError, "np.array([x, x]) of AD arrays refuses (asarray "
                                                    "would drop the derivative); needs a stack rule"),
     ("numpy-r_double", None): (TypeError, "np.r_[x, x] of AD arrays refuses (asarray)"),
