@@ -239,6 +239,21 @@ def _tril_t(ct, shape, k=0):
     return np.tril(np.asarray(ct), k)
 
 
+def _trace_check(kwargs):
+    if kwargs.get("out") is not None:
+        raise UnsupportedArrayFunction("numpy.trace with out= has no derivative rule; "
+                                       "assign the result instead")
+
+
+@_linear(np.trace, [((3, 3), {}), ((4, 5), {"offset": -2}), ((2, 3, 4), {"offset": 1}),
+                    ((3, 2, 4), {"offset": -1, "axis1": 2, "axis2": 0})], check=_trace_check)
+def _trace_t(ct, shape, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    # trace = sum of the diagonal: its transpose spreads ct along the diagonal
+    m = np.diagonal(np.empty(shape), offset, axis1, axis2).shape[-1]
+    g = np.asarray(ct)
+    return _diagonal_t(np.broadcast_to(g[..., None], g.shape + (m,)), shape, offset, axis1, axis2)
+
+
 def _pad_check(kwargs):
     if kwargs.get("mode", "constant") != "constant" or np.any(np.asarray(
             kwargs.get("constant_values", 0)) != 0):

@@ -552,14 +552,6 @@ def _np_roll(x, shift, axis=None):
     return _np_concatenate([x[pre + (slice(n - s, None),)], x[pre + (slice(0, n - s),)]], axis=ax)
 
 
-@_implements(np.trace)
-def _np_trace(x, offset=0, axis1=0, axis2=1, **kw):
-    if len(shape_of(x)) != 2 or offset:
-        raise NotImplementedError("np.trace of a TrackedArray: 2-D, offset 0 only")
-    n = min(shape_of(x))
-    return np.sum(x[np.arange(n), np.arange(n)])
-
-
 @_implements(np.linalg.norm)
 def _np_norm(x, ord=None, axis=None, keepdims=False):
     if ord not in (None, 2, "fro") or (axis is not None and not isinstance(axis, int)):

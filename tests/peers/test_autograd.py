@@ -34,7 +34,6 @@ KNOWN = {
     ("einsum_ellipses", "forward"): (NotImplementedError, "np.einsum on DualArray refuses '...' "
                                                           "subscripts (and not with a metanum error)"),
     # HIPS/autograd tests/test_numpy.py
-    ("numpy-trace", "reverse"): (NotImplementedError, "np.trace of a TrackedArray: 2-D, offset 0 only"),
     ("numpy-split", None): (_U, "no rule for np.split"),
     ("numpy-array_from_arrays", None): (TypeError, "np.array([x, x]) of AD arrays refuses (asarray "
                                                    "would drop the derivative); needs a stack rule"),
@@ -83,8 +82,6 @@ def _known(cid, mode):
     for (prefix, m), spec in KNOWN_ARRAY_ONLY.items():
         if cid.startswith(prefix) and m == mode and "-()-" not in cid:
             return spec
-    if cid.startswith("trace") and mode == "reverse" and "offset=0" not in cid:
-        return NotImplementedError, "np.trace of a TrackedArray: 2-D, offset 0 only"
     return None
 
 
