@@ -151,6 +151,7 @@ def refuse(func: Any, cls: type, types: Any) -> Any:
 # trailing axis" type and ``tape_ops`` the VJP recorded on a reverse-mode tape.
 # ---------------------------------------------------------------------------------
 
+import functools  # noqa: E402
 import inspect  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from typing import Callable  # noqa: E402
@@ -169,16 +170,27 @@ class LinearRule:
     transpose: Callable
     samples: tuple = field(default=())
     check: Callable | None = None     # raises for kwargs where the function is not linear
+    batched: Callable | None = None   # batched(P, ndim, **kw): func on each P[..., j] at once
 
 
 LINEAR: dict = {}
 
 
-def _linear(func, samples, check=None):
+def _linear(func, samples, check=None, batched=None):
     def deco(transpose):
-        LINEAR[func] = LinearRule(func, transpose, tuple(samples), check)
+        LINEAR[func] = LinearRule(func, transpose, tuple(samples), check, batched)
         return transpose
     return deco
+
+
+def _leading_axes(func):
+    """``batched`` for a function whose axes are counted from the front (trailing batch axis)."""
+    return lambda P, ndim, **kw: func(P, **kw)
+
+
+def _on_front(func):
+    """``batched`` for a function acting on the last axes: the batch axis moves to the front."""
+    return lambda P, ndim, **kw: np.moveaxis(func(np.moveaxis(P, -1, 0), **kw), 0, -1)
 
 
 def _scatter_back(func, ct, shape, kwargs):
@@ -214,29 +226,40 @@ def _diag_t(ct, shape, k=0):
     return _scatter_back(np.diag, ct, shape, {"k": k})
 
 
-@_linear(np.flipud, [((3,), {}), ((3, 2), {})])
+@_linear(np.flipud, [((3,), {}), ((3, 2), {})], batched=_leading_axes(np.flipud))
 def _flipud_t(ct, shape):
     return np.flipud(np.asarray(ct))
 
 
-@_linear(np.fliplr, [((2, 3), {}), ((2, 3, 2), {})])
+@_linear(np.fliplr, [((2, 3), {}), ((2, 3, 2), {})], batched=_leading_axes(np.fliplr))
 def _fliplr_t(ct, shape):
     return np.fliplr(np.asarray(ct))
 
 
-@_linear(np.rot90, [((2, 3), {}), ((2, 3), {"k": 3}), ((2, 3, 4), {"k": 2, "axes": (2, 0)})])
+def _rot90_batched(P, ndim, k=1, axes=(0, 1)):
+    return np.rot90(P, k, tuple(a % ndim for a in axes))
+
+
+@_linear(np.rot90, [((2, 3), {}), ((2, 3), {"k": 3}), ((2, 3, 4), {"k": 2, "axes": (2, 0)})],
+         batched=_rot90_batched)
 def _rot90_t(ct, shape, k=1, axes=(0, 1)):
     return np.rot90(np.asarray(ct), -k, axes)      # a rotation's transpose is its inverse
 
 
-@_linear(np.triu, [((3, 3), {}), ((3, 4), {"k": -1}), ((2, 3, 3), {"k": 1})])
+@_linear(np.triu, [((3, 3), {}), ((3, 4), {"k": -1}), ((2, 3, 3), {"k": 1})],
+         batched=_on_front(np.triu))
 def _triu_t(ct, shape, k=0):
     return np.triu(np.asarray(ct), k)              # a mask: self-transpose
 
 
-@_linear(np.tril, [((3, 3), {}), ((4, 3), {"k": 1}), ((2, 3, 3), {"k": -1})])
+@_linear(np.tril, [((3, 3), {}), ((4, 3), {"k": 1}), ((2, 3, 3), {"k": -1})],
+         batched=_on_front(np.tril))
 def _tril_t(ct, shape, k=0):
     return np.tril(np.asarray(ct), k)
+
+
+def _trace_batched(P, ndim, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return np.trace(P, offset, axis1 % ndim, axis2 % ndim)
 
 
 def _trace_check(kwargs):
@@ -246,7 +269,8 @@ def _trace_check(kwargs):
 
 
 @_linear(np.trace, [((3, 3), {}), ((4, 5), {"offset": -2}), ((2, 3, 4), {"offset": 1}),
-                    ((3, 2, 4), {"offset": -1, "axis1": 2, "axis2": 0})], check=_trace_check)
+                    ((3, 2, 4), {"offset": -1, "axis1": 2, "axis2": 0})], check=_trace_check,
+         batched=_trace_batched)
 def _trace_t(ct, shape, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     # trace = sum of the diagonal: its transpose spreads ct along the diagonal
     m = np.diagonal(np.empty(shape), offset, axis1, axis2).shape[-1]
@@ -282,9 +306,18 @@ def _trapezoid_t(ct, shape, x=None, dx=1.0, axis=-1):
     return np.broadcast_to(g * w.reshape(wshape), shape)
 
 
+@functools.lru_cache(maxsize=None)
+def _signature(func: Callable) -> inspect.Signature:
+    return inspect.signature(func)          # cached: signature() costs ~10 us a call
+
+
 def _bind(rule: LinearRule, args: tuple, kwargs: dict) -> tuple:
     """The operand and the remaining arguments of *rule*'s function, by name."""
-    b = inspect.signature(rule.func).bind(*args, **kwargs)
+    if len(args) == 1 and not kwargs:               # fast path: np.f(x) (no binding needed)
+        if rule.check is not None:
+            rule.check({})
+        return args[0], {}
+    b = _signature(rule.func).bind(*args, **kwargs)
     items = list(b.arguments.items())
     kw = dict(items[1:])
     kw.update(kw.pop("kwargs", {}))                                 # np.pad's **kwargs
@@ -313,8 +346,10 @@ def dual_impl(rule: LinearRule, wrap: Callable, to_array: Callable) -> Callable:
         x = to_array(x)
         val = rule.func(x.value, **kw)
         P = x.partials
+        if rule.batched is not None:             # all columns in one call (fast path)
+            return wrap(val, rule.batched(P, P.ndim - 1, **kw), x._nm_order)   # P may be nested
         cols = [rule.func(P[..., j], **kw) for j in range(P.shape[-1])]
-        return wrap(val, np.stack([np.asarray(c) for c in cols], axis=-1), x._nm_order)
+        return wrap(val, np.stack(cols, axis=-1), x._nm_order)
     return impl
 
 

@@ -98,3 +98,11 @@ def test_supported_numpy_doc_is_current():
     assert doc.read_text() == arrayrules.supported_table(), (
         "regenerate: python -c \"from numeric import arrayrules; "
         "open('docs/supported_numpy.md','w').write(arrayrules.supported_table())\"")
+
+
+@pytest.mark.parametrize("rule, shape, kw", [c for c in CASES if c.values[0].batched is not None])
+def test_batched_fast_path_equals_the_function_on_each_column(rule, shape, kw):
+    # the JVP fast path applies the function to all partial columns at once
+    P = np.random.default_rng(3).normal(size=shape + (3,))
+    cols = np.stack([np.asarray(rule.func(P[..., j], **kw)) for j in range(3)], axis=-1)
+    np.testing.assert_array_equal(rule.batched(P, len(shape), **kw), cols)
