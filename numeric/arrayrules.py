@@ -258,6 +258,22 @@ def _tril_t(ct, shape, k=0):
     return np.tril(np.asarray(ct), k)
 
 
+def _norm_axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(a % ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+
+
+def _flip_batched(P, ndim, axis=None):
+    return np.flip(P, _norm_axes(axis, ndim))
+
+
+@_linear(np.flip, [((3,), {}), ((2, 3), {"axis": 1}), ((2, 3, 2), {"axis": (0, -1)})],
+         batched=_flip_batched)
+def _flip_t(ct, shape, axis=None):
+    return np.flip(np.asarray(ct), axis)           # a permutation that is its own inverse
+
+
 def _trace_batched(P, ndim, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return np.trace(P, offset, axis1 % ndim, axis2 % ndim)
 
@@ -311,12 +327,21 @@ def _signature(func: Callable) -> inspect.Signature:
     return inspect.signature(func)          # cached: signature() costs ~10 us a call
 
 
+@functools.lru_cache(maxsize=None)
+def _keywords(func: Callable) -> frozenset:
+    """Names after the first that *func* accepts by keyword (empty if it takes ``**kwargs``)."""
+    ps = list(_signature(func).parameters.values())
+    if any(p.kind is p.VAR_KEYWORD for p in ps):
+        return frozenset()
+    return frozenset(p.name for p in ps[1:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
+
 def _bind(rule: LinearRule, args: tuple, kwargs: dict) -> tuple:
     """The operand and the remaining arguments of *rule*'s function, by name."""
-    if len(args) == 1 and not kwargs:               # fast path: np.f(x) (no binding needed)
+    if len(args) == 1 and _keywords(rule.func).issuperset(kwargs):   # fast path: np.f(x, k=v)
         if rule.check is not None:
-            rule.check({})
-        return args[0], {}
+            rule.check(kwargs)
+        return args[0], dict(kwargs)
     b = _signature(rule.func).bind(*args, **kwargs)
     items = list(b.arguments.items())
     kw = dict(items[1:])

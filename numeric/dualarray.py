@@ -768,13 +768,6 @@ def _broadcast_to(x, shape, **kw):
     return DualArray._new(v, p, x._nm_order)
 
 
-@implements(np.flip)
-def _flip(x, axis=None):
-    axes = _axes(axis, x.ndim)
-    idx = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))
-    return x[idx]
-
-
 @implements(np.roll)
 def _roll(x, shift, axis=None):
     if axis is None and x.ndim == 1:

@@ -532,13 +532,6 @@ def _np_diff(x, n=1, axis=-1, **kw):
     return x
 
 
-@_implements(np.flip)
-def _np_flip(x, axis=None):
-    axes = _axes(axis, len(shape_of(x)))
-    return x[tuple(slice(None, None, -1) if i in axes else slice(None)
-                   for i in range(len(shape_of(x))))]
-
-
 @_implements(np.roll)
 def _np_roll(x, shift, axis=None):
     if axis is None:
