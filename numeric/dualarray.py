@@ -768,17 +768,6 @@ def _broadcast_to(x, shape, **kw):
     return DualArray._new(v, p, x._nm_order)
 
 
-@implements(np.roll)
-def _roll(x, shift, axis=None):
-    if axis is None and x.ndim == 1:
-        axis = 0
-    if axis is None:
-        return _reshape(_roll(_reshape(x, (-1,)), shift, 0), x.shape)
-    axis = axis % x.ndim
-    return DualArray._new(np.roll(x.value, shift, axis=axis), np.roll(x.partials, shift, axis=axis),
-                          x._nm_order)
-
-
 def _join(arrays, axis, stack: bool):
     arrays = list(arrays)
     tag = _tag(*arrays)

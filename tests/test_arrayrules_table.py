@@ -106,3 +106,11 @@ def test_batched_fast_path_equals_the_function_on_each_column(rule, shape, kw):
     P = np.random.default_rng(3).normal(size=shape + (3,))
     cols = np.stack([np.asarray(rule.func(P[..., j], **kw)) for j in range(3)], axis=-1)
     np.testing.assert_array_equal(rule.batched(P, len(shape), **kw), cols)
+
+
+@pytest.mark.parametrize("call", [lambda x: np.flip(x, axes=0), lambda x: np.roll(x, 1, 0, 3),
+                                  lambda x: np.roll(x, 1, shift=2)])
+def test_bad_arguments_raise_type_error_through_the_fast_bind(call):
+    # the binding fast path must not accept what NumPy's signature rejects
+    with pytest.raises(TypeError):
+        call(nm.DualArray(np.ones(3), np.eye(3)))

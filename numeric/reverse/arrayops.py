@@ -532,19 +532,6 @@ def _np_diff(x, n=1, axis=-1, **kw):
     return x
 
 
-@_implements(np.roll)
-def _np_roll(x, shift, axis=None):
-    if axis is None:
-        return np.reshape(_np_roll(np.ravel(x), shift, 0), shape_of(x))
-    ax = axis % len(shape_of(x))
-    n = shape_of(x)[ax]
-    s = shift % n
-    if s == 0:
-        return x
-    pre = (slice(None),) * ax
-    return _np_concatenate([x[pre + (slice(n - s, None),)], x[pre + (slice(0, n - s),)]], axis=ax)
-
-
 @_implements(np.linalg.norm)
 def _np_norm(x, ord=None, axis=None, keepdims=False):
     if ord not in (None, 2, "fro") or (axis is not None and not isinstance(axis, int)):
