@@ -289,6 +289,34 @@ def _roll_t(ct, shape, shift, axis=None):
                    axis)                           # the inverse rotation
 
 
+def _diff_check(kwargs):
+    if kwargs.get("prepend", np._NoValue) is not np._NoValue or \
+            kwargs.get("append", np._NoValue) is not np._NoValue:
+        raise UnsupportedArrayFunction(
+            "numpy.diff with prepend/append has no derivative rule (it is affine, not linear): "
+            "concatenate the constants first, np.diff(np.concatenate([c, x]))")
+
+
+def _diff_batched(P, ndim, n=1, axis=-1, **kw):
+    return np.diff(P, n=n, axis=axis % ndim)
+
+
+@_linear(np.diff, [((5,), {}), ((4, 3), {"n": 2, "axis": 0}), ((2, 5), {"n": 3}),
+                   ((3, 4), {"n": 0})], check=_diff_check, batched=_diff_batched)
+def _diff_t(ct, shape, n=1, axis=-1, **kw):
+    g = np.asarray(ct)
+    ax = axis % len(shape)
+    lo, hi = (slice(None),) * ax + (slice(None, -1),), (slice(None),) * ax + (slice(1, None),)
+    for _ in range(n):                             # one difference: g_in[i] = g[i-1] - g[i]
+        s = list(g.shape)
+        s[ax] += 1
+        out = np.zeros(s, dtype=np.result_type(g, float))
+        out[lo] -= g
+        out[hi] += g
+        g = out
+    return g
+
+
 def _trace_batched(P, ndim, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return np.trace(P, offset, axis1 % ndim, axis2 % ndim)
 

@@ -685,13 +685,6 @@ def _np_or_da(fname, a, **kw):
     return f(a, **kw)
 
 
-@implements(np.diff)
-def _diff(x, n=1, axis=-1, **kw):
-    axis = axis % x.ndim
-    return DualArray._new(np.diff(x.value, n=n, axis=axis), np.diff(x.partials, n=n, axis=axis),
-                          x._nm_order)
-
-
 @implements(np.reshape)
 def _reshape(x, shape=None, order="C", **kw):
     shape = kw.get("newshape", shape)

@@ -114,3 +114,15 @@ def test_bad_arguments_raise_type_error_through_the_fast_bind(call):
     # the binding fast path must not accept what NumPy's signature rejects
     with pytest.raises(TypeError):
         call(nm.DualArray(np.ones(3), np.eye(3)))
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "measurement"])
+def test_diff_with_prepend_is_refused_not_silently_ignored(mode):
+    # regression: the types' private np.diff dropped prepend/append (wrong value, no error)
+    x = np.arange(4.0) ** 2
+    if mode == "measurement":
+        with pytest.raises(arrayrules.UnsupportedArrayFunction, match="prepend/append"):
+            np.diff(nm.measurements(x, 0.1), prepend=0.0)
+        return
+    with pytest.raises(arrayrules.UnsupportedArrayFunction, match="prepend/append"):
+        nm.jacobian(lambda y: np.diff(y, append=1.0), x, mode=mode)

@@ -521,17 +521,6 @@ def _np_outer(a, b):
     return np.reshape(a, (-1, 1)) * np.reshape(b, (1, -1))
 
 
-@_implements(np.diff)
-def _np_diff(x, n=1, axis=-1, **kw):
-    nd = len(shape_of(x))
-    ax = axis % nd
-    for _ in range(n):
-        hi = (slice(None),) * ax + (slice(1, None),)
-        lo = (slice(None),) * ax + (slice(None, -1),)
-        x = x[hi] - x[lo]
-    return x
-
-
 @_implements(np.linalg.norm)
 def _np_norm(x, ord=None, axis=None, keepdims=False):
     if ord not in (None, 2, "fro") or (axis is not None and not isinstance(axis, int)):
