@@ -317,6 +317,26 @@ def _diff_t(ct, shape, n=1, axis=-1, **kw):
     return g
 
 
+def _out_check(kwargs):
+    if kwargs.get("out") is not None:
+        raise UnsupportedArrayFunction("out= has no derivative rule; assign the result instead")
+
+
+def _cumsum_batched(P, ndim, axis=None, dtype=None, out=None):
+    if axis is None:                               # cumulate over the flattened primal axes
+        return np.cumsum(np.reshape(P, (-1, P.shape[-1])), axis=0)
+    return np.cumsum(P, axis=axis % ndim)
+
+
+@_linear(np.cumsum, [((5,), {}), ((2, 3), {}), ((3, 4), {"axis": -2})], check=_out_check,
+         batched=_cumsum_batched)
+def _cumsum_t(ct, shape, axis=None, dtype=None, out=None):
+    g = np.asarray(ct)
+    if axis is None:                               # reversed cumulative sum, on the flat array
+        return np.cumsum(g.ravel()[::-1])[::-1].reshape(shape)
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
 def _trace_batched(P, ndim, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     return np.trace(P, offset, axis1 % ndim, axis2 % ndim)
 

@@ -338,7 +338,7 @@ class DualArray(ArrayAttributes):
         return _transpose(self, axes or None)
 
     def cumsum(self, axis=None):
-        return _cumsum(self, axis)
+        return np.cumsum(self, axis=axis)
 
     def dot(self, o):
         return _matmul(self, o)
@@ -668,21 +668,6 @@ def _take_along(x, idx, axis):
     p = xp.take_along_axis(x.partials, idx[..., None], axis=axis) if not isinstance(
         x.partials, DualArray) else _take_along(x.partials, idx[..., None], axis)
     return DualArray._new(val, p, x._nm_order)
-
-
-@implements(np.cumsum)
-def _cumsum(x, axis=None, **kw):
-    if axis is None:
-        x = _reshape(x, (-1,))
-        axis = 0
-    axis = axis % x.ndim
-    return DualArray._new(_np_or_da("cumsum", x.value, axis=axis),
-                          _np_or_da("cumsum", x.partials, axis=axis), x._nm_order)
-
-
-def _np_or_da(fname, a, **kw):
-    f = getattr(np, fname)
-    return f(a, **kw)
 
 
 @implements(np.reshape)

@@ -498,6 +498,8 @@ def _np_clip(x, a_min=None, a_max=None, **kw):
     return F.clip(x, a_min, a_max)
 
 
+# np.cumsum is in the LINEAR table; this op is kept as a reverse-mode fast path: gradient of
+# sum(cumsum(x, axis=1)**2), 20x20: 32 us here vs 47 us through the table's op.
 @_implements(np.cumsum)
 def _np_cumsum(x, axis=None, **kw):
     if axis is None:
