@@ -126,3 +126,16 @@ def test_diff_with_prepend_is_refused_not_silently_ignored(mode):
         return
     with pytest.raises(arrayrules.UnsupportedArrayFunction, match="prepend/append"):
         nm.jacobian(lambda y: np.diff(y, append=1.0), x, mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "measurement"])
+def test_squeeze_method_keeps_the_derivative(mode):
+    # regression: DualArray/TrackedArray had no .squeeze() method (AttributeError)
+    x = np.arange(1.0, 4.0).reshape(1, 3, 1)
+    f = lambda y: (y * y).squeeze(axis=2)  # noqa: E731
+    if mode == "measurement":
+        out = f(nm.measurements(x, 0.1))
+        np.testing.assert_allclose(nm.uncertainty(out), 0.2 * x[:, :, 0], rtol=1e-12)
+        return
+    J = np.asarray(nm.jacobian(f, x, mode=mode))
+    np.testing.assert_allclose(J.reshape(3, 3), _central_jacobian(f, x).reshape(3, 3), rtol=1e-8)

@@ -39,7 +39,6 @@ KNOWN = {
                                                    "would drop the derivative); needs a stack rule"),
     ("numpy-r_double", None): (TypeError, "np.r_[x, x] of AD arrays refuses (asarray)"),
     ("numpy-c_", None): (TypeError, "np.c_[x, c, x] of AD arrays refuses (asarray)"),
-    ("numpy-squeeze_method", None): (AttributeError, "DualArray/TrackedArray have no .squeeze() method"),
 }
 # Array-argument forms only (the Python-float argument, id "-()-", works):
 KNOWN_ARRAY_ONLY = {
