@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from operator import attrgetter
 
+import numpy as np
+
 from numeric.backend import namespace
 
 __all__ = ["ArrayAttributes"]
@@ -60,6 +62,10 @@ class ArrayAttributes:
         return bool(self._primal_array)
 
     __hash__ = None  # compared by primal value (or identity of the linear form): unhashable
+
+    def squeeze(self, axis=None):
+        """``np.squeeze(self, axis)`` (the type's own rule keeps the derivative)."""
+        return np.squeeze(self, axis=axis)
 
     def tolist(self) -> list:
         return [e.tolist() if isinstance(e, type(self)) else e for e in self]

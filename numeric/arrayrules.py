@@ -151,6 +151,7 @@ def refuse(func: Any, cls: type, types: Any) -> Any:
 # trailing axis" type and ``tape_ops`` the VJP recorded on a reverse-mode tape.
 # ---------------------------------------------------------------------------------
 
+import functools  # noqa: E402
 import inspect  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from typing import Callable  # noqa: E402
@@ -169,16 +170,27 @@ class LinearRule:
     transpose: Callable
     samples: tuple = field(default=())
     check: Callable | None = None     # raises for kwargs where the function is not linear
+    batched: Callable | None = None   # batched(P, ndim, **kw): func on each P[..., j] at once
 
 
 LINEAR: dict = {}
 
 
-def _linear(func, samples, check=None):
+def _linear(func, samples, check=None, batched=None):
     def deco(transpose):
-        LINEAR[func] = LinearRule(func, transpose, tuple(samples), check)
+        LINEAR[func] = LinearRule(func, transpose, tuple(samples), check, batched)
         return transpose
     return deco
+
+
+def _leading_axes(func):
+    """``batched`` for a function whose axes are counted from the front (trailing batch axis)."""
+    return lambda P, ndim, **kw: func(P, **kw)
+
+
+def _on_front(func):
+    """``batched`` for a function acting on the last axes: the batch axis moves to the front."""
+    return lambda P, ndim, **kw: np.moveaxis(func(np.moveaxis(P, -1, 0), **kw), 0, -1)
 
 
 def _scatter_back(func, ct, shape, kwargs):
@@ -214,6 +226,137 @@ def _diag_t(ct, shape, k=0):
     return _scatter_back(np.diag, ct, shape, {"k": k})
 
 
+@_linear(np.flipud, [((3,), {}), ((3, 2), {})], batched=_leading_axes(np.flipud))
+def _flipud_t(ct, shape):
+    return np.flipud(np.asarray(ct))
+
+
+@_linear(np.fliplr, [((2, 3), {}), ((2, 3, 2), {})], batched=_leading_axes(np.fliplr))
+def _fliplr_t(ct, shape):
+    return np.fliplr(np.asarray(ct))
+
+
+def _rot90_batched(P, ndim, k=1, axes=(0, 1)):
+    return np.rot90(P, k, tuple(a % ndim for a in axes))
+
+
+@_linear(np.rot90, [((2, 3), {}), ((2, 3), {"k": 3}), ((2, 3, 4), {"k": 2, "axes": (2, 0)})],
+         batched=_rot90_batched)
+def _rot90_t(ct, shape, k=1, axes=(0, 1)):
+    return np.rot90(np.asarray(ct), -k, axes)      # a rotation's transpose is its inverse
+
+
+@_linear(np.triu, [((3, 3), {}), ((3, 4), {"k": -1}), ((2, 3, 3), {"k": 1})],
+         batched=_on_front(np.triu))
+def _triu_t(ct, shape, k=0):
+    return np.triu(np.asarray(ct), k)              # a mask: self-transpose
+
+
+@_linear(np.tril, [((3, 3), {}), ((4, 3), {"k": 1}), ((2, 3, 3), {"k": -1})],
+         batched=_on_front(np.tril))
+def _tril_t(ct, shape, k=0):
+    return np.tril(np.asarray(ct), k)
+
+
+def _norm_axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(a % ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+
+
+def _flip_batched(P, ndim, axis=None):
+    return np.flip(P, _norm_axes(axis, ndim))
+
+
+@_linear(np.flip, [((3,), {}), ((2, 3), {"axis": 1}), ((2, 3, 2), {"axis": (0, -1)})],
+         batched=_flip_batched)
+def _flip_t(ct, shape, axis=None):
+    return np.flip(np.asarray(ct), axis)           # a permutation that is its own inverse
+
+
+def _roll_batched(P, ndim, shift, axis=None):
+    if axis is None:                               # roll the flattened primal axes
+        flat = np.reshape(P, (-1, P.shape[-1]))
+        return np.reshape(np.roll(flat, shift, 0), P.shape)
+    ax = tuple(a % ndim for a in axis) if isinstance(axis, tuple) else axis % ndim
+    return np.roll(P, shift, ax)
+
+
+@_linear(np.roll, [((5,), {"shift": 2}), ((2, 3), {"shift": -1}), ((2, 3), {"shift": 1, "axis": -1}),
+                   ((2, 3, 2), {"shift": (1, 2), "axis": (0, 1)})], batched=_roll_batched)
+def _roll_t(ct, shape, shift, axis=None):
+    return np.roll(np.asarray(ct), tuple(-np.asarray(shift).ravel()) if np.ndim(shift) else -shift,
+                   axis)                           # the inverse rotation
+
+
+def _diff_check(kwargs):
+    if kwargs.get("prepend", np._NoValue) is not np._NoValue or \
+            kwargs.get("append", np._NoValue) is not np._NoValue:
+        raise UnsupportedArrayFunction(
+            "numpy.diff with prepend/append has no derivative rule (it is affine, not linear): "
+            "concatenate the constants first, np.diff(np.concatenate([c, x]))")
+
+
+def _diff_batched(P, ndim, n=1, axis=-1, **kw):
+    return np.diff(P, n=n, axis=axis % ndim)
+
+
+@_linear(np.diff, [((5,), {}), ((4, 3), {"n": 2, "axis": 0}), ((2, 5), {"n": 3}),
+                   ((3, 4), {"n": 0})], check=_diff_check, batched=_diff_batched)
+def _diff_t(ct, shape, n=1, axis=-1, **kw):
+    g = np.asarray(ct)
+    ax = axis % len(shape)
+    lo, hi = (slice(None),) * ax + (slice(None, -1),), (slice(None),) * ax + (slice(1, None),)
+    for _ in range(n):                             # one difference: g_in[i] = g[i-1] - g[i]
+        s = list(g.shape)
+        s[ax] += 1
+        out = np.zeros(s, dtype=np.result_type(g, float))
+        out[lo] -= g
+        out[hi] += g
+        g = out
+    return g
+
+
+def _out_check(kwargs):
+    if kwargs.get("out") is not None:
+        raise UnsupportedArrayFunction("out= has no derivative rule; assign the result instead")
+
+
+def _cumsum_batched(P, ndim, axis=None, dtype=None, out=None):
+    if axis is None:                               # cumulate over the flattened primal axes
+        return np.cumsum(np.reshape(P, (-1, P.shape[-1])), axis=0)
+    return np.cumsum(P, axis=axis % ndim)
+
+
+@_linear(np.cumsum, [((5,), {}), ((2, 3), {}), ((3, 4), {"axis": -2})], check=_out_check,
+         batched=_cumsum_batched)
+def _cumsum_t(ct, shape, axis=None, dtype=None, out=None):
+    g = np.asarray(ct)
+    if axis is None:                               # reversed cumulative sum, on the flat array
+        return np.cumsum(g.ravel()[::-1])[::-1].reshape(shape)
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def _trace_batched(P, ndim, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return np.trace(P, offset, axis1 % ndim, axis2 % ndim)
+
+
+def _trace_check(kwargs):
+    if kwargs.get("out") is not None:
+        raise UnsupportedArrayFunction("numpy.trace with out= has no derivative rule; "
+                                       "assign the result instead")
+
+
+@_linear(np.trace, [((3, 3), {}), ((4, 5), {"offset": -2}), ((2, 3, 4), {"offset": 1}),
+                    ((3, 2, 4), {"offset": -1, "axis1": 2, "axis2": 0})], check=_trace_check,
+         batched=_trace_batched)
+def _trace_t(ct, shape, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    # trace = sum of the diagonal: its transpose spreads ct along the diagonal
+    m = np.diagonal(np.empty(shape), offset, axis1, axis2).shape[-1]
+    g = np.asarray(ct)
+    return _diagonal_t(np.broadcast_to(g[..., None], g.shape + (m,)), shape, offset, axis1, axis2)
+
+
 def _pad_check(kwargs):
     if kwargs.get("mode", "constant") != "constant" or np.any(np.asarray(
             kwargs.get("constant_values", 0)) != 0):
@@ -242,9 +385,39 @@ def _trapezoid_t(ct, shape, x=None, dx=1.0, axis=-1):
     return np.broadcast_to(g * w.reshape(wshape), shape)
 
 
+@functools.lru_cache(maxsize=None)
+def _signature(func: Callable) -> inspect.Signature:
+    return inspect.signature(func)          # cached: signature() costs ~10 us a call
+
+
+@functools.lru_cache(maxsize=None)
+def _names(func: Callable) -> tuple:
+    """Parameter names after the first (empty if *func* takes ``*args`` or ``**kwargs``)."""
+    ps = list(_signature(func).parameters.values())
+    if any(p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) for p in ps):
+        return ()
+    return tuple(p.name for p in ps[1:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
+
+def _fast_bind(func: Callable, args: tuple, kwargs: dict) -> dict | None:
+    """Keyword arguments after the operand without ``Signature.bind`` (~3 us), or None."""
+    names = _names(func)
+    pos = names[:len(args) - 1]
+    if len(pos) != len(args) - 1 or not set(names).issuperset(kwargs) or set(pos) & set(kwargs):
+        return None
+    kw = dict(zip(pos, args[1:]))
+    kw.update(kwargs)
+    return kw
+
+
 def _bind(rule: LinearRule, args: tuple, kwargs: dict) -> tuple:
     """The operand and the remaining arguments of *rule*'s function, by name."""
-    b = inspect.signature(rule.func).bind(*args, **kwargs)
+    kw = _fast_bind(rule.func, args, kwargs) if args else None
+    if kw is not None:
+        if rule.check is not None:
+            rule.check(kw)
+        return args[0], kw
+    b = _signature(rule.func).bind(*args, **kwargs)
     items = list(b.arguments.items())
     kw = dict(items[1:])
     kw.update(kw.pop("kwargs", {}))                                 # np.pad's **kwargs
@@ -273,8 +446,10 @@ def dual_impl(rule: LinearRule, wrap: Callable, to_array: Callable) -> Callable:
         x = to_array(x)
         val = rule.func(x.value, **kw)
         P = x.partials
+        if rule.batched is not None:             # all columns in one call (fast path)
+            return wrap(val, rule.batched(P, P.ndim - 1, **kw), x._nm_order)   # P may be nested
         cols = [rule.func(P[..., j], **kw) for j in range(P.shape[-1])]
-        return wrap(val, np.stack([np.asarray(c) for c in cols], axis=-1), x._nm_order)
+        return wrap(val, np.stack(cols, axis=-1), x._nm_order)
     return impl
 
 

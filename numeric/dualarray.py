@@ -352,7 +352,7 @@ class DualArray(ArrayAttributes):
         return _transpose(self, axes or None)
 
     def cumsum(self, axis=None):
-        return _cumsum(self, axis)
+        return np.cumsum(self, axis=axis)
 
     def dot(self, o):
         return _matmul(self, o)
@@ -684,28 +684,6 @@ def _take_along(x, idx, axis):
     return DualArray._new(val, p, x._nm_order)
 
 
-@implements(np.cumsum)
-def _cumsum(x, axis=None, **kw):
-    if axis is None:
-        x = _reshape(x, (-1,))
-        axis = 0
-    axis = axis % x.ndim
-    return DualArray._new(_np_or_da("cumsum", x.value, axis=axis),
-                          _np_or_da("cumsum", x.partials, axis=axis), x._nm_order)
-
-
-def _np_or_da(fname, a, **kw):
-    f = getattr(np, fname)
-    return f(a, **kw)
-
-
-@implements(np.diff)
-def _diff(x, n=1, axis=-1, **kw):
-    axis = axis % x.ndim
-    return DualArray._new(np.diff(x.value, n=n, axis=axis), np.diff(x.partials, n=n, axis=axis),
-                          x._nm_order)
-
-
 @implements(np.reshape)
 def _reshape(x, shape=None, order="C", **kw):
     shape = kw.get("newshape", shape)
@@ -780,24 +758,6 @@ def _broadcast_to(x, shape, **kw):
     p = xp.broadcast_to(x.partials, pshape) if not isinstance(x.partials, DualArray) else \
         _broadcast_to(x.partials, pshape)
     return DualArray._new(v, p, x._nm_order)
-
-
-@implements(np.flip)
-def _flip(x, axis=None):
-    axes = _axes(axis, x.ndim)
-    idx = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))
-    return x[idx]
-
-
-@implements(np.roll)
-def _roll(x, shift, axis=None):
-    if axis is None and x.ndim == 1:
-        axis = 0
-    if axis is None:
-        return _reshape(_roll(_reshape(x, (-1,)), shift, 0), x.shape)
-    axis = axis % x.ndim
-    return DualArray._new(np.roll(x.value, shift, axis=axis), np.roll(x.partials, shift, axis=axis),
-                          x._nm_order)
 
 
 def _join(arrays, axis, stack: bool):
@@ -1006,13 +966,6 @@ def _linalg_norm(x, ord=None, axis=None, keepdims=False):
     if ord not in (None, 2, "fro") or (axis is not None and not isinstance(axis, int)):
         raise NotImplementedError("np.linalg.norm of a DualArray supports the 2-norm / Frobenius norm")
     return F.sqrt(_sum(x * x, axis=axis, keepdims=keepdims))
-
-
-@implements(np.trace)
-def _trace(x, offset=0, axis1=0, axis2=1, **kw):
-    return DualArray._new(np.trace(x.value, offset, axis1, axis2),
-                          np.trace(x.partials, offset, axis1 % x.ndim, axis2 % x.ndim), x._nm_order) \
-        if x.ndim > 2 else _wrap(np.trace(x.value, offset), np.trace(x.partials, offset, 0, 1), x._nm_order)
 
 
 @implements(np.einsum)

@@ -98,3 +98,44 @@ def test_supported_numpy_doc_is_current():
     assert doc.read_text() == arrayrules.supported_table(), (
         "regenerate: python -c \"from numeric import arrayrules; "
         "open('docs/supported_numpy.md','w').write(arrayrules.supported_table())\"")
+
+
+@pytest.mark.parametrize("rule, shape, kw", [c for c in CASES if c.values[0].batched is not None])
+def test_batched_fast_path_equals_the_function_on_each_column(rule, shape, kw):
+    # the JVP fast path applies the function to all partial columns at once
+    P = np.random.default_rng(3).normal(size=shape + (3,))
+    cols = np.stack([np.asarray(rule.func(P[..., j], **kw)) for j in range(3)], axis=-1)
+    np.testing.assert_array_equal(rule.batched(P, len(shape), **kw), cols)
+
+
+@pytest.mark.parametrize("call", [lambda x: np.flip(x, axes=0), lambda x: np.roll(x, 1, 0, 3),
+                                  lambda x: np.roll(x, 1, shift=2)])
+def test_bad_arguments_raise_type_error_through_the_fast_bind(call):
+    # the binding fast path must not accept what NumPy's signature rejects
+    with pytest.raises(TypeError):
+        call(nm.DualArray(np.ones(3), np.eye(3)))
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "measurement"])
+def test_diff_with_prepend_is_refused_not_silently_ignored(mode):
+    # regression: the types' private np.diff dropped prepend/append (wrong value, no error)
+    x = np.arange(4.0) ** 2
+    if mode == "measurement":
+        with pytest.raises(arrayrules.UnsupportedArrayFunction, match="prepend/append"):
+            np.diff(nm.measurements(x, 0.1), prepend=0.0)
+        return
+    with pytest.raises(arrayrules.UnsupportedArrayFunction, match="prepend/append"):
+        nm.jacobian(lambda y: np.diff(y, append=1.0), x, mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "measurement"])
+def test_squeeze_method_keeps_the_derivative(mode):
+    # regression: DualArray/TrackedArray had no .squeeze() method (AttributeError)
+    x = np.arange(1.0, 4.0).reshape(1, 3, 1)
+    f = lambda y: (y * y).squeeze(axis=2)  # noqa: E731
+    if mode == "measurement":
+        out = f(nm.measurements(x, 0.1))
+        np.testing.assert_allclose(nm.uncertainty(out), 0.2 * x[:, :, 0], rtol=1e-12)
+        return
+    J = np.asarray(nm.jacobian(f, x, mode=mode))
+    np.testing.assert_allclose(J.reshape(3, 3), _central_jacobian(f, x).reshape(3, 3), rtol=1e-8)

@@ -498,6 +498,8 @@ def _np_clip(x, a_min=None, a_max=None, **kw):
     return F.clip(x, a_min, a_max)
 
 
+# np.cumsum is in the LINEAR table; this op is kept as a reverse-mode fast path: gradient of
+# sum(cumsum(x, axis=1)**2), 20x20: 32 us here vs 47 us through the table's op.
 @_implements(np.cumsum)
 def _np_cumsum(x, axis=None, **kw):
     if axis is None:
@@ -519,45 +521,6 @@ def _np_inner(a, b):
 @_implements(np.outer)
 def _np_outer(a, b):
     return np.reshape(a, (-1, 1)) * np.reshape(b, (1, -1))
-
-
-@_implements(np.diff)
-def _np_diff(x, n=1, axis=-1, **kw):
-    nd = len(shape_of(x))
-    ax = axis % nd
-    for _ in range(n):
-        hi = (slice(None),) * ax + (slice(1, None),)
-        lo = (slice(None),) * ax + (slice(None, -1),)
-        x = x[hi] - x[lo]
-    return x
-
-
-@_implements(np.flip)
-def _np_flip(x, axis=None):
-    axes = _axes(axis, len(shape_of(x)))
-    return x[tuple(slice(None, None, -1) if i in axes else slice(None)
-                   for i in range(len(shape_of(x))))]
-
-
-@_implements(np.roll)
-def _np_roll(x, shift, axis=None):
-    if axis is None:
-        return np.reshape(_np_roll(np.ravel(x), shift, 0), shape_of(x))
-    ax = axis % len(shape_of(x))
-    n = shape_of(x)[ax]
-    s = shift % n
-    if s == 0:
-        return x
-    pre = (slice(None),) * ax
-    return _np_concatenate([x[pre + (slice(n - s, None),)], x[pre + (slice(0, n - s),)]], axis=ax)
-
-
-@_implements(np.trace)
-def _np_trace(x, offset=0, axis1=0, axis2=1, **kw):
-    if len(shape_of(x)) != 2 or offset:
-        raise NotImplementedError("np.trace of a TrackedArray: 2-D, offset 0 only")
-    n = min(shape_of(x))
-    return np.sum(x[np.arange(n), np.arange(n)])
 
 
 @_implements(np.linalg.norm)

@@ -34,18 +34,11 @@ KNOWN = {
     ("einsum_ellipses", "forward"): (NotImplementedError, "np.einsum on DualArray refuses '...' "
                                                           "subscripts (and not with a metanum error)"),
     # HIPS/autograd tests/test_numpy.py
-    ("numpy-flipud", None): (_U, "no rule for np.flipud"),
-    ("numpy-fliplr", None): (_U, "no rule for np.fliplr"),
-    ("numpy-rot90", None): (_U, "no rule for np.rot90"),
-    ("numpy-trace", "reverse"): (NotImplementedError, "np.trace of a TrackedArray: 2-D, offset 0 only"),
     ("numpy-split", None): (_U, "no rule for np.split"),
-    ("numpy-triu", None): (_U, "no rule for np.triu"),
-    ("numpy-tril", None): (_U, "no rule for np.tril"),
     ("numpy-array_from_arrays", None): (TypeError, "np.array([x, x]) of AD arrays refuses (asarray "
                                                    "would drop the derivative); needs a stack rule"),
     ("numpy-r_double", None): (TypeError, "np.r_[x, x] of AD arrays refuses (asarray)"),
     ("numpy-c_", None): (TypeError, "np.c_[x, c, x] of AD arrays refuses (asarray)"),
-    ("numpy-squeeze_method", None): (AttributeError, "DualArray/TrackedArray have no .squeeze() method"),
 }
 # Array-argument forms only (the Python-float argument, id "-()-", works):
 KNOWN_ARRAY_ONLY = {
@@ -88,8 +81,6 @@ def _known(cid, mode):
     for (prefix, m), spec in KNOWN_ARRAY_ONLY.items():
         if cid.startswith(prefix) and m == mode and "-()-" not in cid:
             return spec
-    if cid.startswith("trace") and mode == "reverse" and "offset=0" not in cid:
-        return NotImplementedError, "np.trace of a TrackedArray: 2-D, offset 0 only"
     return None
 
 
