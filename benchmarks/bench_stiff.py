@@ -157,7 +157,8 @@ def diffrax_rows(T, rtol, atol):
 def numbalsoda_rows(T, rtol, atol):
     peer = load_peer("numbalsoda")
     if not peer.available:
-        return {f"numbalsoda lsoda @ {rtol:g}": peer.error}
+        return {f"numbalsoda lsoda @ {rtol:g}": "not installable on this machine (its wheel builds LSODA "
+                                               f"from Fortran: no gfortran here); {peer.error}"}
     import numba as nb
     from numbalsoda import lsoda, lsoda_sig
 

@@ -104,3 +104,17 @@ def test_iteration_matrix_sparse_solves_like_dense(n, a, b):
     rhs = rng.standard_normal(n)
     x = iteration_matrix(None, J, a, b).solve(rhs)
     np.testing.assert_allclose((a * np.eye(n) - b * J.toarray()) @ x, rhs, rtol=1e-9, atol=1e-9)
+
+
+def test_sparse_iteration_matrix_is_ordered_for_low_fill():
+    # regression (speed): with COLAMD the Brusselator's W filled ~2x more and factorised 1.6x slower
+    import scipy.sparse.linalg as spla
+
+    f, u0, _, p = brusselator_2d(16)
+    J = make_jacobian(f, {})(u0, p, 0.0)
+    W = iteration_matrix(None, J, 100.0, 1.0)
+    colamd = spla.splu(W.W.tocsc(), permc_spec="COLAMD")
+    assert W.kind == "sparse"
+    assert W.lu.L.nnz + W.lu.U.nnz < 0.8 * (colamd.L.nnz + colamd.U.nnz)
+    b = np.arange(u0.size, dtype=float)
+    assert np.abs(W.W @ W.solve(b) - b).max() < 1e-10 * np.abs(b).max()

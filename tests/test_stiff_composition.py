@@ -1,0 +1,90 @@
+"""Compositions of the stiff methods with number types, beyond tests/test_stiff.py and
+tests/test_solver_generic.py (which cover linear problems and first derivatives):
+
+* a MeasurementArray state through FBDF on a *nonlinear* stiff problem, against linear
+  propagation with the forward-mode sensitivity of the float solve;
+* mpf at 30 digits through RadauIIA5 (past double precision) and Rodas4 (the type is kept; its
+  16-digit coefficients bound the accuracy) on a stiff linear system with an exact solution;
+* nested Duals (a Dual of a Dual parameter outside, the Jacobian's duals inside: three tags)
+  through FBDF and RadauIIA5, against a central difference of the first derivative.
+"""
+
+import mpmath
+import numpy as np
+import pytest
+
+import numeric as nm
+from solvers import FBDF, ODEProblem, RadauIIA5, Rodas4, solve
+
+
+def quadratic(u, p, t):
+    return np.array([-10 * u[0] ** 2 + u[1], -100 * u[1] + u[0]])
+
+
+def test_measurement_array_state_through_fbdf_on_a_nonlinear_problem():
+    x0, sig = np.array([1.0, 0.5]), np.array([0.01, 0.02])
+    run = lambda x: solve(ODEProblem(quadratic, x, (0.0, 1.0)), FBDF(), rtol=1e-9,  # noqa: E731
+                          atol=1e-12, save_everystep=False).u[-1]
+    u = run(nm.measurements(x0, sig))
+    S = nm.jacobian(run, x0)  # d u(1) / d u0 by Duals through the same method
+    C = S @ np.diag(sig ** 2) @ S.T
+    np.testing.assert_allclose(nm.value(u), run(x0), rtol=1e-8)  # steps may differ slightly
+    assert np.abs(nm.cov(u) - C).max() < 1e-6 * np.abs(C).max()
+
+
+def stiff_linear(u, p, t):
+    return np.array([-1000 * u[0] + u[1], -u[1]], dtype=object)
+
+
+def exact_stiff_linear():
+    e = mpmath.exp
+    return [e(-1000) * (1 - mpmath.mpf(1) / 999) + e(-1) / 999, e(-1)]
+
+
+def test_mpf_30_digits_through_radau_beats_double_precision():
+    # fixed h = 1e-3: the local error of the slow mode ~ (h)^6 / 7200 leaves ~1e-19 at t = 1
+    with mpmath.workdps(30):
+        u0 = np.array([mpmath.mpf(1), mpmath.mpf(1)], dtype=object)
+        s = solve(ODEProblem(stiff_linear, u0, (mpmath.mpf(0), mpmath.mpf(1))), RadauIIA5(),
+                  dt=mpmath.mpf(1) / 1000, adaptive=False, save_everystep=False)
+        u = s.u[-1]
+        assert all(isinstance(x, mpmath.mpf) for x in u)
+        err = max(abs(a - b) / b for a, b in zip(u, exact_stiff_linear()))
+        assert err < mpmath.mpf("1e-18")  # float64 could not do better than 1.1e-16
+
+
+def test_mpf_through_rodas4_keeps_the_type_and_meets_the_tolerance():
+    # Rodas4's coefficients are 16-digit decimals (rodas.py), so mpf cannot go past ~1e-16 here
+    with mpmath.workdps(30):
+        u0 = np.array([mpmath.mpf(1), mpmath.mpf(1)], dtype=object)
+        s = solve(ODEProblem(stiff_linear, u0, (mpmath.mpf(0), mpmath.mpf(1))), Rodas4(),
+                  rtol=mpmath.mpf("1e-9"), atol=mpmath.mpf("1e-13"), save_everystep=False)
+        u = s.u[-1]
+        assert all(isinstance(x, mpmath.mpf) for x in u)
+        err = max(abs(a - b) / b for a, b in zip(u, exact_stiff_linear()))
+        assert err < mpmath.mpf("1e-8")
+
+
+def kinetics(u, k, t):
+    return np.array([-k * u[0] ** 2 + 1e3 * u[1], -1e3 * u[1] + k * u[0]])
+
+
+def final(alg, k, rtol=1e-10):
+    return solve(ODEProblem(kinetics, np.array([1.0, 0.0]), (0.0, 1.0), k), alg, rtol=rtol,
+                 atol=rtol * 1e-2, save_everystep=False).u[-1]
+
+
+@pytest.fixture(scope="module")
+def second_derivative_reference():
+    # a central difference of the first (Dual) derivative of a tight RadauIIA5 solve
+    e = 1e-4
+    d1 = lambda k: np.asarray(nm.value(nm.derivative(lambda q: final(RadauIIA5(), q, 1e-12), k)),  # noqa: E731
+                              dtype=float)
+    return (d1(2.0 + e) - d1(2.0 - e)) / (2 * e)
+
+
+@pytest.mark.parametrize("alg", [FBDF(), RadauIIA5()], ids=["FBDF", "RadauIIA5"])
+def test_nested_duals_give_the_second_derivative(alg, second_derivative_reference):
+    d2 = nm.derivative(lambda k: nm.derivative(lambda q: final(alg, q), k), 2.0)
+    d2 = np.asarray(nm.value(d2), dtype=float)
+    np.testing.assert_allclose(d2, second_derivative_reference, rtol=1e-3)
