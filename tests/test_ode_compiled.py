@@ -37,7 +37,11 @@ def test_compiled_matches_generic(lotka_jit, alg):
     assert fast.retcode is ReturnCode.Success
     # same steps; times and states agree to rounding (sums may be ordered differently)
     assert len(fast.t) == len(generic.t)
-    assert fast.stats.naccept == generic.stats.naccept and fast.stats.nf == generic.stats.nf
+    assert fast.stats.naccept == generic.stats.naccept and fast.stats.nreject == generic.stats.nreject
+    # the compiled kernel evaluates f once more after the last step of a non-FSAL tableau (Vern9);
+    # the protocol loop evaluates f at a step's start only when a step follows
+    fsal = alg().tableau.fsal
+    assert fast.stats.nf == generic.stats.nf + (0 if fsal else 1)
     assert np.abs(fast.u[-1] - generic.u[-1]).max() < 1e-11
     ts = np.linspace(0.0, 10.0, 23)
     assert np.abs(fast(ts) - generic(ts)).max() < 1e-11

@@ -34,8 +34,8 @@ from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.callbacks import split_callbacks
 from solvers.ode.controllers import default_controller
 from solvers.ode.loop import is_protocol_method
-from solvers.ode.events import CallbackRunner, find_event
-from solvers.ode.solution import LazySegments, ODESolution, ReturnCode, Segment, SolverWarning, Stats
+from solvers.ode.events import CallbackRunner
+from solvers.ode.solution import LazySegments, ODESolution, ReturnCode, SolverWarning, Stats
 from solvers.ode.steppers import FloatArrayStepper, GenericStepper, ScaledNorm
 from solvers.ode.validate import check_mass_matrix, check_rhs_output, check_saveat, check_tolerances, check_tspan
 
@@ -359,8 +359,6 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
     stops = sorted((x for x in (tstops or ()) if 0 < tdir * (nm.value(x) - tv0) < span), key=lambda x: tdir * nm.value(x))
     stops.append(tf)
 
-    if own is not None and not proto:  # e.g. GBS picks a step-number sequence that has midpoint data
-        stepper.prepare(dense_output=bool(dense or save_times or cont))
     ts: list = []
     us: list = []
     segments: list = []
@@ -403,12 +401,7 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
     dtmin_v = 0 if dtmin is None else abs(nm.value(dtmin))
     eps_t = real_eps(tv0)
 
-    if proto:
-        if compile:
-            raise ValueError(f"compile=True: {alg.name} has no compiled loop; use compile=None or False")
-        compiled[1] = f"{alg.name} has no compiled loop"
-        return _run_protocol_method(locals(), dtr, dtmin_v, dtmax_v, integ, finish)
-    want = alg.compile if compile is None else compile
+    want = getattr(alg, "compile", None) if compile is None else compile
     if own is not None:
         if want:
             raise ValueError(f"compile=True: {alg.name} has no compiled loop; use compile=None or False")
@@ -427,175 +420,14 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
             if fj is None and want:
                 raise ValueError(f"compile=True: {why}")
             compiled[1] = why
-            if fj is not None:
+            if fj is not None:  # the whole solve is handed to the compiled kernel
                 compiled[0] = True
                 return _finish_compiled(
                     fj, prob, alg, co, u, k1, t0, stops, dtr, tdir, adaptive, rtol, atol, dtmin_v, dtmax_v,
                     maxiters, eps_t, save_times, save_everystep, saveat, save_end, dense, ts, us, segments,
                     stats, f, p, finish, integ,
                 )  # fmt: skip
-
-    propose = None if own is not None else controller.propose
-    last_rejected = False
-    stop_i = 0
-    cb_state = {id(cb): None for cb in cont}  # t of the callback's last event
-    iters = 0
-    step = stepper.step
-    landing_factor = 1.01 if adaptive else 1 + 1e-9
-    n_new = 0 if own is not None else tab.stages - 1  # a stepper of its own counts its evaluations
-    fsal = True if own is not None else tab.fsal
-    next_stop = stops[0]
-    next_stop_v = next_stop if plain_time else nm.value(next_stop)
-
-    while True:
-        t = integ.t
-        u = integ.u
-        tv = t if plain_time else nm.value(t)
-        remaining = tdir * (next_stop_v - tv)
-        if remaining <= 0:
-            if stop_i == len(stops) - 1:
-                return finish(ReturnCode.Success, "")
-            stop_i += 1
-            next_stop = stops[stop_i]
-            next_stop_v = next_stop if plain_time else nm.value(next_stop)
-            continue
-        if iters >= maxiters:
-            return finish(
-                ReturnCode.MaxIters,
-                f"maxiters = {maxiters} steps taken at t = {tv} before reaching t = {tvf}"
-                + (_STIFF_HINT if adaptive else ""),
-            )
-        iters += 1
-        if dtr > dtmax_v:
-            dtr = dtmax_v
-        landing = dtr * landing_factor >= remaining
-        if landing:
-            h = next_stop - t
-            t_new = next_stop
-            h_real = remaining
-        else:
-            h = dtr * tdir
-            t_new = t + h
-            h_real = dtr
-        if adaptive and (h_real < dtmin_v or h_real <= 4 * eps_t * abs(tv)):
-            return finish(
-                ReturnCode.DtLessThanMin,
-                f"step size {h_real} fell below dtmin ({dtmin_v}) or the resolution of t at t = {tv}"
-                + ("; the state or its derivative may have become non-finite" if last_rejected else ""),
-            )
-
-        # ---- stages
-        u_new, E, K = step(t, u, k1, h, t_new)
-        stats.nf += n_new
-
-        # ---- error control (the controller runs in float: step sizes need no extra digits)
-        if adaptive and own is not None:  # the stepper chose acceptance and the next step itself
-            dt_next = h_real * stepper.ratio
-            if not float(E) <= 1:
-                stats.nreject += 1
-                last_rejected = True
-                dtr = dt_next
-                continue
-            last_rejected = False
-        elif adaptive:
-            ok, dt_next = propose(h_real, E)
-            if not ok:
-                stats.nreject += 1
-                last_rejected = True
-                dtr = dt_next
-                continue
-            last_rejected = False
-        else:
-            if not is_finite_real(nm.norm(nm.value(u_new))):
-                stats.naccept += 1
-                return finish(ReturnCode.Unstable, f"the state became non-finite at t = {nm.value(t_new)}")
-            dt_next = dtr
-        stats.naccept += 1
-        k_last = stepper.last_stage(K)
-        if own is not None:
-            seg = stepper.segment(t, h, u, u_new, k1, K)
-        elif float_path:
-            seg = Segment(t, h, u, u_new, None, K, co, f, p, stats)
-        else:
-            seg = Segment(t, h, u, u_new, K, None, co, f, p, stats)
-
-        # ---- continuous callbacks
-        event = None
-        if cont:
-            event = find_event(cont, cb_state, seg, integ, t, u, t_new, u_new, tdir)
-        if event is not None:
-            cb, tau, up = event
-            u_tau = seg(seg.theta(tau))
-            if dense:
-                segments.append((t, tau, seg))
-            si = _save_until(save_times, si, tau, tdir, seg, ts, us, inclusive=True)
-            integ.tprev, integ.uprev = t, u
-            integ.__dict__["t"] = tau
-            integ.__dict__["u"] = u_tau
-            integ.dt = dt_next
-            if save_everystep and cb.save_positions[0]:
-                ts.append(tau)
-                us.append(u_tau)
-            stats.nevents += 1
-            cb_state[id(cb)] = nm.value(tau)
-            integ.u_modified = False
-            aff = cb.affect if up else cb.affect_neg
-            if aff is not None:
-                aff(integ)
-            if save_everystep and cb.save_positions[1]:
-                ts.append(integ.t)
-                us.append(integ.u)
-            if integ.u_modified and integ.u is not u_tau:
-                integ.__dict__["u"] = _promote_state(integ.u, integ.t, tf, integ.p)
-            k1 = f(integ.u, integ.p, integ.t)
-            stats.nf += 1
-            p = stepper.p = integ.p
-            dtr = dt_next
-            if integ.terminated:
-                return finish(ReturnCode.Terminated, f"terminated by a callback at t = {nm.value(integ.t)}")
-            continue
-
-        # ---- accept
-        if dense:
-            segments.append((t, t_new, seg))
-        if save_times:
-            si = _save_until(save_times, si, t_new, tdir, seg, ts, us, inclusive=True, u_end=u_new)
-        d = integ.__dict__
-        d["tprev"], d["uprev"], d["t"], d["u"], d["dt"] = t, u, t_new, u_new, dt_next
-        if save_everystep:
-            ts.append(t_new)
-            us.append(u_new)
-        k1 = k_last if fsal else None
-        for cb in cont:
-            if cb_state[id(cb)] is not None:
-                cb_state[id(cb)] = None
-        if disc:
-            integ.u_modified = False
-            for cb in disc:
-                if cb.condition(integ.u, integ.t, integ):
-                    stats.nevents += 1
-                    cb.affect(integ)
-                    if save_everystep and cb.save_positions[1]:
-                        ts.append(integ.t)
-                        us.append(integ.u)
-                    if integ.terminated:
-                        break
-            if integ.u_modified:
-                integ.__dict__["u"] = _promote_state(integ.u, integ.t, tf, integ.p)
-                p = stepper.p = integ.p
-                k1 = None
-            if integ.terminated:
-                return finish(ReturnCode.Terminated, f"terminated by a callback at t = {nm.value(integ.t)}")
-        if k1 is None:
-            k1 = f(integ.u, p, integ.t)
-            stats.nf += 1
-        dtr = dt_next
-        if landing:
-            stop_i += 1
-            if stop_i == len(stops):
-                return finish(ReturnCode.Success, "")
-            next_stop = stops[stop_i]
-            next_stop_v = next_stop if plain_time else nm.value(next_stop)
+    return _run_protocol_method(locals(), dtr, dtmin_v, dtmax_v, integ, finish)
 
 
 _CODES = {0: ReturnCode.Success, 1: ReturnCode.MaxIters, 2: ReturnCode.DtLessThanMin, 3: ReturnCode.Unstable}
@@ -618,8 +450,27 @@ def _run_protocol_method(env: dict, dtr, dtmin_v, dtmax_v, integ, finish) -> ODE
     s = SimpleNamespace(**{k: env[k] for k in keys})
     s.options, s.dtmin, s.dtmax, s.finish, s.save_until = integ.options, dtmin_v, dtmax_v, done, _save_until
     tf = env["tf"]
+    s.make_stepper, s.landing, s.hint = _adapter(env)
+    s.own_controller = bool(getattr(env["alg"], "own_controller", False)) or (env["own"] is not None
+                                                                          and not env["proto"])
     s.callbacks = CallbackRunner(env["cont"], env["disc"], integ, lambda u, t, p: _promote_state(u, t, tf, p))
     return run_protocol(s, dtr)
+
+
+def _adapter(env: dict) -> tuple:
+    """``(make_stepper, landing factor, maxiters hint)``: protocol steppers for explicit RK and GBS."""
+    from solvers.ode.rk_stepper import OwnControllerStepper, TableauStepper
+
+    stepper, alg, adaptive = env["stepper"], env["alg"], env["adaptive"]
+    if env["proto"]:
+        return None, 1.0001, ""
+    hint = _STIFF_HINT if adaptive else ""
+    if env["own"] is not None:
+        dense = bool(env["dense"] or env["save_times"] or env["cont"])
+        return (lambda ctx: OwnControllerStepper(stepper, env["stats"], dense)), 1.01 if adaptive else 1 + 1e-9, hint
+    tab = alg.tableau
+    return ((lambda ctx: TableauStepper(stepper, env["co"], env["stats"], tab.stages, tab.fsal, env["float_path"])),
+            1.01 if adaptive else 1 + 1e-9, hint)
 
 
 def _finish_compiled(fj, prob, alg, co, u, k1, t0, stops, dtr, tdir, adaptive, rtol, atol, dtmin_v, dtmax_v,
