@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["compile_rhs", "run_compiled"]
+__all__ = ["compile_rhs", "run_compiled", "solve_compiled"]
 
 _LOOP = None
 _JITTED: dict = {}
@@ -248,3 +248,46 @@ def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, 
                  bool(adaptive), np.ascontiguousarray(rt), np.ascontiguousarray(at), float(dtmin), float(dtmax),
                  int(maxiters), float(alg.beta1), float(alg.beta2), float(alg.safety), float(alg.qmin),
                  float(alg.qmax), float(eps_t))  # fmt: skip
+
+
+_CODES = {0: "Success", 1: "MaxIters", 2: "DtLessThanMin", 3: "Unstable"}
+
+
+def solve_compiled(fj: Any, s: Any, co: Any, dtr: Any, finish: Any, integ: Any) -> Any:
+    """Run the whole solve *s* (prepared by :mod:`solvers.ode.integrator`) in the compiled kernel
+    and turn its arrays into the usual solution (saving through :mod:`solvers.ode.saving`)."""
+    from solvers.ode.rk_stepper import STIFF_HINT
+    from solvers.ode.solution import LazySegments, ReturnCode
+
+    tt, uu, KK, nf, nacc, nrej, code, t_end = run_compiled(
+        fj, s.p, s.u, np.asarray(s.k1, dtype=np.float64), s.t0, [float(x) for x in s.stops], dtr, s.tdir, co,
+        s.adaptive, s.rtol, s.atol, s.dtmin, s.dtmax, s.maxiters, s.alg, s.eps_t,
+    )  # fmt: skip
+    stats = s.stats
+    stats.nf += nf
+    stats.naccept += nacc
+    stats.nreject += nrej
+    steps = LazySegments(tt, uu, KK, co, s.f, s.p, stats)  # segment objects only where used
+    if s.save_times:
+        si = 0
+        for j in range(len(KK)):
+            if si == len(s.save_times):
+                break
+            if s.tdir * float(s.save_times[si]) <= s.tdir * tt[j + 1]:  # a save time in this step
+                si = s.save_until(s.save_times, si, float(tt[j + 1]), s.tdir, steps[j][2], s.ts, s.us,
+                                  inclusive=True, u_end=uu[j + 1])
+    if s.save_everystep:
+        s.ts.extend(tt[1:].tolist())
+        s.us.extend(uu[1:])
+    integ.__dict__["t"] = float(tt[-1])
+    integ.__dict__["u"] = uu[-1]
+    rc = ReturnCode[_CODES[code]]
+    msg = ""
+    if rc is ReturnCode.MaxIters:
+        msg = f"maxiters = {s.maxiters} steps taken at t = {integ.t} before reaching t = {s.stops[-1]}" + (
+            STIFF_HINT if s.adaptive else "")
+    elif rc is ReturnCode.DtLessThanMin:
+        msg = f"step size fell below dtmin ({s.dtmin}) or the resolution of t at t = {integ.t}"
+    elif rc is ReturnCode.Unstable:
+        msg = f"the state became non-finite at t = {integ.t}"
+    return finish(rc, msg, steps if s.dense else None)

@@ -35,13 +35,14 @@ class ProtocolIntegrator:
     def __init__(self, s: Any, dtr: Any) -> None:
         ctx = StepperContext(f=s.f, p=s.p, t0=s.t0, u0=s.u, f0=s.k1, norm=s.norm, atol=s.atol,
                              rtol=s.rtol, stats=s.stats, adaptive=s.adaptive,
-                             dense=bool(s.dense or s.save_times), options=s.options)
+                             dense=bool(s.dense or s.save_times or s.cont), options=s.options)
         self.s = s
-        make = getattr(s, "make_stepper", None) or s.alg.make_stepper  # the integrator's adapters for RK/GBS
-        self.stepper = make(ctx)
+        self.stepper = s.alg.make_stepper(ctx)
+        if callable(dtr):  # the automatic first step, from the stepper's starting order
+            dtr = dtr(self.stepper)
         self._step_to = getattr(self.stepper, "step_to", None)
-        self._landing = getattr(s, "landing", 1.0001)
-        self._hint = getattr(s, "hint", "")
+        self._landing = getattr(self.stepper, "landing_factor", 1.0001)
+        self._hint = getattr(self.stepper, "maxiters_hint", "")
         u, k1 = s.u, s.k1
         init_hook = getattr(self.stepper, "initialize", None)  # e.g. consistent algebraic variables
         if init_hook is not None:
@@ -52,7 +53,7 @@ class ProtocolIntegrator:
                 for i, x in enumerate(s.us):  # the saved initial point is the consistent state
                     if x is s.u:
                         s.us[i] = u0
-        self.own = bool(getattr(s, "own_controller", getattr(s.alg, "own_controller", False)))
+        self.own = bool(getattr(s.alg, "own_controller", False))
         self.stops = list(s.stops)
         self.t, self.u, self.k1, self.dt = s.t0, u, k1, dtr
         self.tprev, self.uprev, self.segment = s.t0, u, None

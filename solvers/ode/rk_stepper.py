@@ -1,9 +1,12 @@
 """Explicit Runge-Kutta (any tableau) and GBS extrapolation as steppers of the protocol loop.
 
-:class:`TableauStepper` wraps the stage kernels of :mod:`solvers.ode.steppers` (in-place stage
-buffers for float arrays, ``+``/``*`` for every other number type): it evaluates ``f(u)`` when the
-loop does not know it (and keeps it across a rejected try), counts the evaluations, returns the
-last stage as ``f_new`` for FSAL tableaus and the tableau's interpolant as the segment.
+:class:`RKStepper` is the one explicit-RK stepper of the code base (``ExplicitRK.make_stepper``;
+:mod:`solvers.ode.stiff.auto` uses it for the explicit member too). It wraps the stage kernels
+of :mod:`solvers.ode.steppers` (stage buffers for float arrays, ``+``/``*`` for every other
+number type, chosen once from the state's type), evaluates ``f(u)`` when the loop does not
+know it (and keeps it across a rejected try), counts the evaluations, returns the last stage
+as ``f_new`` for FSAL tableaus, the tableau's interpolant as the segment, and a free stiffness
+estimate ``eigen_est`` from the last two stages (for AutoSwitch).
 :class:`OwnControllerStepper` does the same for a method that picks its own step (GBS): the
 loop asks it for the next step through ``propose_dt``. Both have the optional ``step_to`` hook
 (:mod:`solvers.ode.stepper`): the loop passes the exact end time of a step that lands on a stop.
@@ -13,9 +16,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from solvers.ode.solution import Segment
+import numpy as np
 
-__all__ = ["TableauStepper", "OwnControllerStepper"]
+from solvers._nm import nm
+from solvers.ode.solution import Segment, lincomb
+from solvers.ode.steppers import FloatArrayStepper, GenericStepper
+
+__all__ = ["RKStepper", "OwnControllerStepper", "STIFF_HINT"]
+
+STIFF_HINT = ("; the problem may be stiff (explicit methods need tiny steps there): try a stiff method "
+              "(solvers.Rodas4() or solvers.Rosenbrock23()), or raise maxiters")
 
 
 class _F0Cache:
@@ -44,8 +54,18 @@ class _F0Cache:
         self._at = None
 
 
-class TableauStepper(_F0Cache):
-    """An explicit RK kernel *inner* (``step(t, u, k1, h, t_new) -> (u_new, E, K)``) on the protocol.
+def _kernel(co: Any, ctx: Any) -> tuple:
+    """The stage kernel for the state's type: ``(kernel, float_path)``."""
+    u0 = ctx.u0
+    if isinstance(u0, np.ndarray) and u0.dtype.kind == "f" and co.float_dtype == u0.dtype:
+        return FloatArrayStepper(co, ctx.f, ctx.p, u0, ctx.atol, ctx.rtol, ctx.adaptive), True
+    inner = GenericStepper(co, ctx.f, ctx.p, ctx.norm, ctx.adaptive)
+    inner.coerce_like(u0, ctx.f0)
+    return inner, False
+
+
+class RKStepper(_F0Cache):
+    """An explicit Runge-Kutta method given by *tableau*, on the stepper protocol.
 
     Examples
     --------
@@ -53,13 +73,20 @@ class TableauStepper(_F0Cache):
     >>> from solvers import ODEProblem, Tsit5, init
     >>> integ = init(ODEProblem(lambda u, p, t: -u, np.array([1.0]), (0.0, 1.0)), Tsit5(), rtol=1e-8)
     >>> type(integ.stepper).__name__, bool(abs(integ.solve().u[-1][0] - np.exp(-1)) < 1e-7)
-    ('TableauStepper', True)
+    ('RKStepper', True)
     """
 
-    def __init__(self, inner: Any, co: Any, stats: Any, stages: int, fsal: bool, float_path: bool) -> None:
-        self.inner, self.co, self.stats = inner, co, stats
-        self.n_new, self.fsal, self.float_path = stages - 1, fsal, float_path
-        self._at = None
+    maxiters_hint = STIFF_HINT
+
+    def __init__(self, tableau: Any, ctx: Any) -> None:
+        self.co = co = tableau.coefficients(ctx.u0, nm.value(ctx.t0))
+        self.inner, self.float_path = _kernel(co, ctx)
+        self.stats, self.tableau = ctx.stats, tableau
+        self.n_new, self.fsal = tableau.stages - 1, bool(tableau.fsal)
+        self.error_order = getattr(tableau, "embedded_order", None) or tableau.order - 1
+        self.landing_factor = 1.01 if ctx.adaptive else 1 + 1e-9
+        self.maxiters_hint = STIFF_HINT if ctx.adaptive else ""
+        self._at = self._last = None
 
     def step(self, t: Any, u: Any, f0: Any, h: Any) -> tuple:
         return self.step_to(t, u, f0, h, t + h)
@@ -69,21 +96,44 @@ class TableauStepper(_F0Cache):
         f0 = self._f0(t, u, f0)
         u_new, E, K = inner.step(t, u, f0, h, t_new)
         self.stats.nf += self.n_new
+        self._last = (u, h, u_new, K)
         if self.float_path:
             seg = Segment(t, h, u, u_new, None, K, self.co, inner.f, inner.p, self.stats)
         else:
             seg = Segment(t, h, u, u_new, K, None, self.co, inner.f, inner.p, self.stats)
         return u_new, E, inner.last_stage(K) if self.fsal else None, seg
 
+    @property
+    def eigen_est(self) -> float:
+        """``|k_s - k_{s-1}| / |g_s - g_{s-1}|`` of the last step (``g_i`` the stage arguments):
+        a free estimate of the dominant eigenvalue's size (Hairer-Wanner II, IV.2)."""
+        if self._last is None:
+            return 0.0
+        u, h, u_new, K = self._last
+        s, a = self.tableau.stages, self.co.a
+        if self.float_path:
+            ks = [K[i] for i in range(s)]
+            u, u_new = np.ravel(u), np.ravel(u_new)
+        else:
+            ks = K
+        g_last = u_new if self.fsal else u + lincomb(a[s - 1], ks) * h
+        g_prev = u + lincomb(a[s - 2], ks) * h
+        den = float(nm.value(nm.norm(nm.value(g_last - g_prev))))
+        num = float(nm.value(nm.norm(nm.value(ks[-1] - ks[-2]))))
+        return num / den if den > 0 else 0.0
+
 
 class OwnControllerStepper(_F0Cache):
     """A stepper that chooses acceptance and the next step (``ratio``) itself, e.g. GBS."""
 
     fsal = True
+    maxiters_hint = STIFF_HINT
 
-    def __init__(self, inner: Any, stats: Any, dense: bool) -> None:
-        self.inner, self.stats, self._at = inner, stats, None
-        inner.prepare(dense_output=dense)  # GBS picks a step-number sequence that has midpoint data
+    def __init__(self, inner: Any, ctx: Any) -> None:
+        self.inner, self.stats, self._at = inner, ctx.stats, None
+        self.initial_order = inner.order  # the first order tried (the automatic first step uses it)
+        self.landing_factor = 1.01 if ctx.adaptive else 1 + 1e-9
+        inner.prepare(dense_output=bool(ctx.dense))  # GBS picks a step-number sequence with midpoint data
 
     def step(self, t: Any, u: Any, f0: Any, h: Any) -> tuple:
         return self.step_to(t, u, f0, h, t + h)
