@@ -58,7 +58,8 @@ def _kernel(co: Any, ctx: Any) -> tuple:
     """The stage kernel for the state's type: ``(kernel, float_path)``."""
     u0 = ctx.u0
     if isinstance(u0, np.ndarray) and u0.dtype.kind == "f" and co.float_dtype == u0.dtype:
-        return FloatArrayStepper(co, ctx.f, ctx.p, u0, ctx.atol, ctx.rtol, ctx.adaptive), True
+        return FloatArrayStepper(co, ctx.f, ctx.p, u0, ctx.atol, ctx.rtol, ctx.adaptive,
+                                 keep_stages=bool(ctx.dense)), True
     inner = GenericStepper(co, ctx.f, ctx.p, ctx.norm, ctx.adaptive)
     inner.coerce_like(u0, ctx.f0)
     return inner, False
@@ -102,6 +103,11 @@ class RKStepper(_F0Cache):
         else:
             seg = Segment(t, h, u, u_new, K, None, self.co, inner.f, inner.p, self.stats)
         return u_new, E, inner.last_stage(K) if self.fsal else None, seg
+
+    def accept(self, t_new: Any, u_new: Any, h: Any) -> None:
+        hook = getattr(self.inner, "accepted", None)
+        if hook is not None:
+            hook()
 
     @property
     def eigen_est(self) -> float:
