@@ -125,8 +125,18 @@ def test_mpf_state():
         assert abs(integ.u[0] - mpmath.exp(-1)) < 1e-4
 
 
-def test_unsupported_methods_point_to_solve():
-    with pytest.raises(NotImplementedError, match="solve"):
-        init(prob(), Tsit5())
-    with pytest.raises(NotImplementedError, match="solve"):
-        init(prob(), GBS())
+@pytest.mark.parametrize("method", [Tsit5, GBS])
+def test_init_steps_explicit_and_extrapolation_methods_like_solve(method):
+    # init used to refuse these (NotImplementedError); stepping must reproduce solve's numbers
+    sol = solve(prob(), method(), rtol=1e-8, atol=1e-10)
+    integ = init(prob(), method(), rtol=1e-8, atol=1e-10)
+    n = 0
+    for _ in integ:
+        n += 1
+    assert integ.retcode is ReturnCode.Success and n == sol.stats.naccept
+    np.testing.assert_array_equal(integ.sol.u[-1], sol.u[-1])
+
+
+def test_init_refuses_compile():
+    with pytest.raises(ValueError, match="compile"):
+        init(prob(), Tsit5(), compile=True)

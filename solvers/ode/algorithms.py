@@ -2,7 +2,7 @@
 
 An algorithm object holds its tableau (data, :mod:`solvers.ode.tableaus`)
 and the parameters of its step-size controller. All of them run through the
-same stage loop in :mod:`solvers.ode.integrator`.
+same stepper (:mod:`solvers.ode.rk_stepper`) on the one step loop.
 
 Step-size control (adaptive methods)
 ------------------------------------
@@ -21,7 +21,7 @@ method, ``safety = 0.9``, ``qmin = 0.2``, ``qmax = 10``; after a rejection
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from solvers.ode import tableaus as _tab
 from solvers.ode import tableaus_verner as _vern
@@ -76,6 +76,12 @@ class ExplicitRK:
     @property
     def order(self) -> int:
         return self.tableau.order
+
+    def make_stepper(self, ctx: Any) -> Any:
+        """The protocol stepper (:class:`solvers.ode.rk_stepper.RKStepper`) for this tableau."""
+        from solvers.ode.rk_stepper import RKStepper
+
+        return RKStepper(self.tableau, ctx)
 
     def __repr__(self) -> str:
         return f"{self.name}()"

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["compile_rhs", "run_compiled"]
+__all__ = ["compile_rhs", "run_compiled", "solve_compiled"]
 
 _LOOP = None
 _JITTED: dict = {}
@@ -74,9 +74,10 @@ def _build_loop():
     import numba
 
     @numba.njit(cache=True)
-    def combine(u, hM, r, K, m):
-        """u + sum_{l<m} hM[r, l] K[l] (zero coefficients skipped)."""
-        out = u.copy()
+    def combine(out, u, hM, r, K, m):
+        """out = u + sum_{l<m} hM[r, l] K[l] (zero coefficients skipped), in place; returns out."""
+        for j in range(u.size):
+            out[j] = u[j]
         for l in range(m):
             a = hM[r, l]
             if a != 0.0:
@@ -119,20 +120,28 @@ def _build_loop():
         return True
 
     @numba.njit(cache=True)
-    def store(ts, us, Ks, nsave, t_new, u_new, K):
+    def store(ts, us, Ks, nsave, t_new, u_new, K, keep):
+        """Record an accepted step; keep = 0: the end only, 1: t and u of every step, 2: also K."""
+        if keep == 0:
+            ts[1] = t_new
+            us[1] = u_new
+            return ts, us, Ks, 2
         if nsave == ts.size:
             cap = 2 * ts.size
             ts2 = np.empty(cap)
             us2 = np.empty((cap, us.shape[1]))
-            Ks2 = np.empty((cap, Ks.shape[1], Ks.shape[2]))
             ts2[:nsave] = ts[:nsave]
             us2[:nsave] = us[:nsave]
-            Ks2[: nsave - 1] = Ks[: nsave - 1]
-            ts, us, Ks = ts2, us2, Ks2
-        Ks[nsave - 1] = K
+            ts, us = ts2, us2
+            if keep == 2:
+                Ks2 = np.empty((cap, Ks.shape[1], Ks.shape[2]))
+                Ks2[: nsave - 1] = Ks[: nsave - 1]
+                Ks = Ks2
+        if keep == 2:
+            Ks[nsave - 1] = K
         ts[nsave] = t_new
         us[nsave] = u_new
-        return ts, us, Ks
+        return ts, us, Ks, nsave + 1
 
     @numba.njit(cache=True)
     def scale(M, h, hM):
@@ -140,13 +149,19 @@ def _build_loop():
             for j in range(M.shape[1]):
                 hM[r, j] = M[r, j] * h
 
+    # not cache=True: the loop is specialised on f's dispatcher type, and numba's cache index
+    # pickles that type by f's module, so a cache entry from one process breaks another
+    # (ModuleNotFoundError while loading the index); the f-free helpers above are cached
     @numba.njit
     def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol,
-             dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t):  # fmt: skip
+             dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t, keep):  # fmt: skip
         n = u0.size
-        ts = np.empty(64)
-        us = np.empty((64, n))
-        Ks = np.empty((64, s, n))
+        cap = 2 if keep == 0 else 64
+        ts = np.empty(cap)
+        us = np.empty((cap, n))
+        Ks = np.empty((cap if keep == 2 else 0, s, n))
+        K = np.empty((s, n))  # the stages of the step being tried (store copies what it keeps)
+        buf = np.empty(n)  # the stage arguments before the last
         ts[0] = t0
         us[0] = u0
         nsave = 1
@@ -189,14 +204,13 @@ def _build_loop():
                 code = 2
                 break
             scale(M, h, hM)
-            K = np.empty((s, n))
             K[0] = k
             ui = u
             for i in range(1, s):
-                ui = combine(u, hM, i, K, i)
+                ui = combine(buf if i < s - 1 or not fsal else np.empty(n), u, hM, i, K, i)
                 K[i] = f(ui, p, t_new if c[i] == 1.0 else t + c[i] * h)
             nf += s - 1
-            u_new = ui if fsal else combine(u, hM, s, K, s)
+            u_new = ui if fsal else combine(np.empty(n), u, hM, s, K, s)
             if adaptive:
                 ok, dtr, qold, last_rejected = control(error_norm(u, u_new, hM, K, rtol, atol), h_real, dtr,
                                                        qold, last_rejected, beta1, beta2, safety, qmin, qmax)
@@ -208,8 +222,7 @@ def _build_loop():
                 nacc += 1
                 break
             nacc += 1
-            ts, us, Ks = store(ts, us, Ks, nsave, t_new, u_new, K)
-            nsave += 1
+            ts, us, Ks, nsave = store(ts, us, Ks, nsave, t_new, u_new, K, keep)
             t = t_new
             u = u_new
             if fsal:
@@ -221,14 +234,18 @@ def _build_loop():
                 stop_i += 1
                 if stop_i == stops.size:
                     break
-        return ts[:nsave], us[:nsave], Ks[: nsave - 1], nf, nacc, nrej, code, t
+        return ts[:nsave], us[:nsave], Ks[: nsave - 1 if keep == 2 else 0], nf, nacc, nrej, code, t
 
     return loop
 
 
 def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, dtmin, dtmax,
-                 maxiters, alg, eps_t) -> tuple:  # fmt: skip
-    """Run the compiled loop; returns ``(ts, us, Ks, nf, naccept, nreject, code, t_end)``."""
+                 maxiters, alg, eps_t, keep=2) -> tuple:  # fmt: skip
+    """Run the compiled loop; returns ``(ts, us, Ks, nf, naccept, nreject, code, t_end)``.
+
+    *keep*: 0 keeps the ends only, 1 every step's t and u, 2 also every step's stages (dense
+    output, saveat); only what is kept is allocated.
+    """
     global _LOOP
     if _LOOP is None:
         _LOOP = _build_loop()
@@ -247,4 +264,50 @@ def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, 
                  float(t0), np.asarray(stops, dtype=np.float64), float(dt0), float(tdir), M, c, s, bool(tab.fsal),
                  bool(adaptive), np.ascontiguousarray(rt), np.ascontiguousarray(at), float(dtmin), float(dtmax),
                  int(maxiters), float(alg.beta1), float(alg.beta2), float(alg.safety), float(alg.qmin),
-                 float(alg.qmax), float(eps_t))  # fmt: skip
+                 float(alg.qmax), float(eps_t), int(keep))  # fmt: skip
+
+
+_CODES = {0: "Success", 1: "MaxIters", 2: "DtLessThanMin", 3: "Unstable"}
+
+
+def solve_compiled(fj: Any, s: Any, co: Any, dtr: Any, finish: Any, integ: Any) -> Any:
+    """Run the whole solve *s* (prepared by :mod:`solvers.ode.integrator`) in the compiled kernel
+    and turn its arrays into the usual solution (saving through :mod:`solvers.ode.saving`)."""
+    from solvers.ode.rk_stepper import STIFF_HINT
+    from solvers.ode.solution import LazySegments, ReturnCode
+
+    tt, uu, KK, nf, nacc, nrej, code, t_end = run_compiled(
+        fj, s.p, s.u, np.asarray(s.k1, dtype=np.float64), s.t0, [float(x) for x in s.stops], dtr, s.tdir, co,
+        s.adaptive, s.rtol, s.atol, s.dtmin, s.dtmax, s.maxiters, s.alg, s.eps_t,
+        2 if s.dense or s.save_times else 1 if s.save_everystep else 0,
+    )  # fmt: skip
+    stats = s.stats
+    stats.nf += nf
+    stats.naccept += nacc
+    stats.nreject += nrej
+    steps = LazySegments(tt, uu, KK, co, s.f, s.p, stats)  # segment objects only where used
+    if s.save_times:
+        si = s.si  # the save times at t0 are already saved (the kernel used to save them twice)
+        for j in range(len(KK)):
+            if si == len(s.save_times):
+                break
+            if s.tdir * float(s.save_times[si]) <= s.tdir * tt[j + 1]:  # a save time in this step
+                si = s.save_until(s.save_times, si, float(tt[j + 1]), s.tdir, steps[j][2], s.ts, s.us,
+                                  inclusive=True, u_end=uu[j + 1])
+    if s.save_everystep:
+        s.ts.extend(tt[1:].tolist())
+        s.us.extend(uu[1:])
+    integ.__dict__["t"] = float(tt[-1])
+    integ.__dict__["u"] = uu[-1]
+    rc = ReturnCode[_CODES[code]]
+    msg = ""
+    if rc is ReturnCode.MaxIters:
+        msg = f"maxiters = {s.maxiters} steps taken at t = {integ.t} before reaching t = {s.stops[-1]}" + (
+            STIFF_HINT if s.adaptive else "")
+    elif rc is ReturnCode.DtLessThanMin:
+        msg = f"step size fell below dtmin ({s.dtmin}) or the resolution of t at t = {integ.t}"
+    elif rc is ReturnCode.Unstable:
+        msg = f"the state became non-finite at t = {integ.t}"
+    sol = finish(rc, msg, steps if s.dense else None)
+    sol.stage_bytes = KK.nbytes  # the stage record kept for dense output (0 without it)
+    return sol

@@ -177,6 +177,7 @@ class GBS:
     """
 
     adaptive = True
+    own_controller = True  # order and step are chosen by the stepper (ODEX's strategy)
 
     def __init__(self, max_order: int | None = None, *, sequence: str | None = None, order: int | None = None):
         for name, val in (("max_order", max_order), ("order", order)):
@@ -208,9 +209,13 @@ class GBS:
             args.append(f"sequence={self.sequence!r}")
         return f"{self.name}({', '.join(args)})"
 
-    def make_stepper(self, f, p, u, k1, norm, stats, rtol, adaptive) -> "ExtrapolationStepper":
-        """The per-solve stepper (called by the integrator once the state's type is known)."""
-        return ExtrapolationStepper(self, f, p, u, norm, stats, rtol, adaptive)
+    def make_stepper(self, ctx: Any) -> Any:
+        """The protocol stepper: :class:`ExtrapolationStepper` behind
+        :class:`solvers.ode.rk_stepper.OwnControllerStepper` (it picks order and step)."""
+        from solvers.ode.rk_stepper import OwnControllerStepper
+
+        inner = ExtrapolationStepper(self, ctx.f, ctx.p, ctx.u0, ctx.norm, ctx.stats, ctx.rtol, ctx.adaptive)
+        return OwnControllerStepper(inner, ctx)
 
 
 @lru_cache(maxsize=64)

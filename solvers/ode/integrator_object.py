@@ -35,9 +35,14 @@ class ProtocolIntegrator:
     def __init__(self, s: Any, dtr: Any) -> None:
         ctx = StepperContext(f=s.f, p=s.p, t0=s.t0, u0=s.u, f0=s.k1, norm=s.norm, atol=s.atol,
                              rtol=s.rtol, stats=s.stats, adaptive=s.adaptive,
-                             dense=bool(s.dense or s.save_times), options=s.options)
+                             dense=bool(s.dense or s.save_times or s.cont), options=s.options)
         self.s = s
         self.stepper = s.alg.make_stepper(ctx)
+        if callable(dtr):  # the automatic first step, from the stepper's starting order
+            dtr = dtr(self.stepper)
+        self._step_to = getattr(self.stepper, "step_to", None)
+        self._landing = getattr(self.stepper, "landing_factor", 1.0001)
+        self._hint = getattr(self.stepper, "maxiters_hint", "")
         u, k1 = s.u, s.k1
         init_hook = getattr(self.stepper, "initialize", None)  # e.g. consistent algebraic variables
         if init_hook is not None:
@@ -77,8 +82,8 @@ class ProtocolIntegrator:
             done = self._try_step()
             if done:
                 return self
-        return self._end(ReturnCode.MaxIters, f"maxiters = {s.maxiters} steps taken at t = {nm.value(self.t)}",
-                         self.t, self.u)
+        return self._end(ReturnCode.MaxIters, f"maxiters = {s.maxiters} steps taken at t = {nm.value(self.t)} "
+                         f"before reaching t = {nm.value(self.stops[-1])}" + self._hint, self.t, self.u)
 
     def _plan(self) -> tuple:
         s, t = self.s, self.t
@@ -86,7 +91,7 @@ class ProtocolIntegrator:
         next_stop = self.stops[self.stop_i]
         remaining = s.tdir * (nm.value(next_stop) - tv)
         dtr = s.dtmax if self.dt > s.dtmax else self.dt
-        if dtr * 1.0001 >= remaining:
+        if dtr * self._landing >= remaining:
             return next_stop - t, next_stop, remaining, next_stop, tv
         return dtr * s.tdir, t + dtr * s.tdir, dtr, next_stop, tv
 
@@ -101,7 +106,10 @@ class ProtocolIntegrator:
             self._end(ReturnCode.DtLessThanMin, f"step size {h_real} fell below dtmin ({s.dtmin}) or "
                       f"the resolution of t at t = {tv}", t, u)
             return True
-        u_new, E, f_new, seg = stepper.step(t, u, self.k1, h)
+        if self._step_to is not None:
+            u_new, E, f_new, seg = self._step_to(t, u, self.k1, h, t_new)
+        else:
+            u_new, E, f_new, seg = stepper.step(t, u, self.k1, h)
         if s.adaptive:
             if self.own:
                 ok = E is not None and float(E) <= 1

@@ -53,27 +53,27 @@ class _Captured(Exception):
         self.integ = integ
 
 
-def init(prob: Any, alg: Any, **options: Any) -> Any:
+def init(prob: Any, alg: Any = None, **options: Any) -> Any:
     """Build a :class:`~solvers.ode.integrator_object.ProtocolIntegrator` for *prob* without solving.
 
-    Takes the same options as :func:`solvers.solve`. Only methods on the stepper protocol are
-    supported for now (explicit Runge-Kutta, GBS and callbacks run through ``solve``).
+    Takes the same options as :func:`solvers.solve` and works for every method (explicit
+    Runge-Kutta, GBS, the stiff methods, callbacks). ``compile=True`` is refused: the compiled
+    kernel runs a whole solve at once, not step by step.
 
     Examples
     --------
     >>> import numpy as np
     >>> from solvers import ODEProblem, Tsit5, init
-    >>> try:
-    ...     init(ODEProblem(lambda u, p, t: -u, np.array([1.0]), (0.0, 1.0)), Tsit5())
-    ... except NotImplementedError as e:
-    ...     print("solve(prob, alg) supports it" in str(e))
-    True
+    >>> integ = init(ODEProblem(lambda u, p, t: -u, np.array([1.0]), (0.0, 1.0)), Tsit5())
+    >>> integ.step().t > 0, integ.solve().retcode.name
+    (True, 'Success')
     """
     from solvers import solve
 
-    if not is_protocol_method(alg):
-        raise NotImplementedError(f"init: {getattr(alg, 'name', type(alg).__name__)} is not a stepper-protocol "
-                                  "method; solve(prob, alg) supports it, init does not yet")
+    if options.get("compile"):
+        raise ValueError("init: compile=True runs the whole solve in the compiled kernel, not step by step; "
+                         "use solve(prob, alg, compile=True), or init without compile")
+    options["compile"] = False
     token = _CAPTURE.set(True)
     try:
         sol = solve(prob, alg, **options)

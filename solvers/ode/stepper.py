@@ -33,6 +33,8 @@ The integrator builds one :class:`StepperContext` per solve and calls
         def reject(self, h, E) -> None: ...
         def propose_dt(self, h, E, accepted): ...        # own_controller only: the next step size
         def reinit(self, t, u) -> None: ...               # a callback changed u or p: restart history
+        def step_to(self, t, u, f0, h, t_new) -> tuple: ...  # as step; t_new is the exact end time
+                                  # (the stop itself when the step lands on tf or a tstop)
 
 Step-size control for methods without ``own_controller`` is done by the
 loop's controller objects (I, PI, PID) from ``error_order`` (default

@@ -11,9 +11,10 @@ same; only the bookkeeping differs:
 
 ``FloatArrayStepper``
     NumPy float arrays (float32 stays float32). The stages live in one
-    ``(s, n)`` array allocated per step (kept by the step's interpolant, so
-    nothing is copied); each stage is one small matrix-vector product; the
-    error norm is plain NumPy. Nothing here names a number type: the choice
+    ``(s, n)`` array, per step when dense output keeps it (the step's
+    interpolant holds it, nothing is copied), else in two buffers reused for
+    the whole solve; each stage is one small matrix-vector product over the
+    stages computed so far, written into a buffer; the error norm is plain NumPy. Nothing here names a number type: the choice
     is made on ``ndarray`` with a float dtype.
 ``GenericStepper``
     Any state supporting ``+`` and multiplication by its real type (scalars,
@@ -60,69 +61,95 @@ class ScaledNorm:
 
 
 class FloatArrayStepper:
-    """Steps of a NumPy float-array state; see the module docstring."""
+    """Steps of a NumPy float-array state; see the module docstring.
 
-    def __init__(self, co: Any, f: Any, p: Any, u: np.ndarray, atol: Any, rtol: Any, adaptive: bool):
+    With ``keep_stages=False`` (nothing asks for dense output) the stages live in two buffers
+    allocated once: a try writes the free one, :meth:`accepted` makes it the kept one (the last
+    accepted step's segment stays valid). Stage arguments, the error estimate and its scale
+    use buffers allocated once; per step only ``u_new`` is a new array (besides ``f``'s results).
+    """
+
+    def __init__(self, co: Any, f: Any, p: Any, u: np.ndarray, atol: Any, rtol: Any, adaptive: bool,
+                 keep_stages: bool = True):
         tab = co.tableau
         self.f, self.p = f, p
-        self.s = tab.stages
+        self.s = s = tab.stages
         self.dtype = u.dtype
         self.scalar = self.dtype.type
         self.shape = u.shape
-        self.n = u.size
+        self.n = n = u.size
         self.flat = u.ndim == 1
         # One matrix holds every combination of the stages: the rows of A, then
-        # b (unless FSAL: the last stage is the solution) and btilde. Rows are
-        # full length; the stage array starts at zero each step, so the
-        # not-yet-computed stages contribute nothing.
-        rows = [np.concatenate([r, np.zeros(self.s - len(r), dtype=self.dtype)]) for r in co.a_np]
+        # b (unless FSAL: the last stage is the solution) and btilde; row i of A uses
+        # the first i stages only (rows are stored full length, zeros after).
+        rows = [np.concatenate([r, np.zeros(s - len(r), dtype=self.dtype)]) for r in co.a_np]
         self.i_b = len(rows)
         rows.append(co.b_np)
         self.i_bt = len(rows)
         if adaptive:
             rows.append(co.btilde_np)
         self.M = np.array(rows, dtype=self.dtype)
+        self.hM = np.empty_like(self.M)
+        self.hrows = [self.hM[i, :i] for i in range(s)]  # views: valid while hM is rewritten in place
         self.c = co.c
         self.c_one = [ci == 1 for ci in tab.c]
         self.fsal = tab.fsal
         self.adaptive = adaptive
         self.atol = np.asarray(atol, dtype=self.dtype).reshape(-1) if np.ndim(atol) else self.scalar(atol)
         self.rtol = np.asarray(rtol, dtype=self.dtype).reshape(-1) if np.ndim(rtol) else self.scalar(rtol)
+        self.keep_stages = keep_stages
+        self._buf = np.empty(n, dtype=self.dtype)
+        self._err, self._sc, self._sc2 = (np.empty(n, dtype=self.dtype) for _ in range(3))
+        if not keep_stages:
+            self._K = [np.zeros((s, n), dtype=self.dtype) for _ in range(2)]
+            self._Kv = [[K[:i] for i in range(s)] for K in self._K]
+            self._free = 0
+
+    def accepted(self) -> None:
+        """The last try was accepted: its stage buffer is kept, the other one becomes free."""
+        if not self.keep_stages:
+            self._free = 1 - self._free
+
+    def _stages(self) -> tuple:
+        if self.keep_stages:
+            K = np.empty((self.s, self.n), dtype=self.dtype)
+            return K, [K[:i] for i in range(self.s)]
+        return self._K[self._free], self._Kv[self._free]
 
     def step(self, t: Any, u: np.ndarray, k1: Any, h: Any, t_new: Any) -> tuple:
-        s, f, p, c = self.s, self.f, self.p, self.c
-        hM = self.M * self.scalar(h)
-        K = np.zeros((s, self.n), dtype=self.dtype)
+        s, f, p, c, c_one = self.s, self.f, self.p, self.c, self.c_one
+        np.multiply(self.M, self.scalar(h), out=self.hM)
+        hM, hrows, buf = self.hM, self.hrows, self._buf
+        K, Kv = self._stages()
         flat = self.flat
-        if flat:
-            K[0] = k1
-            uf = u
-        else:
-            K[0] = np.ravel(k1)
-            uf = u.reshape(-1)
-            shape = self.shape
+        shape = self.shape
+        K[0] = k1 if flat else np.ravel(k1)
+        uf = u if flat else u.reshape(-1)
         ui = uf
-        c_one = self.c_one
+        last = s - 1 if self.fsal else s
         for i in range(1, s):
-            ui = uf + hM[i] @ K
+            ui = np.dot(hrows[i], Kv[i], out=buf) if i < last else np.dot(hrows[i], Kv[i])
+            ui += uf
             ti = t_new if c_one[i] else t + c[i] * h
-            if flat:
-                K[i] = f(ui, p, ti)
-            else:
-                K[i] = np.ravel(f(ui.reshape(shape), p, ti))
-        u_new = ui if self.fsal else uf + hM[self.i_b] @ K
-        E = None
-        if self.adaptive:
-            err = hM[self.i_bt] @ K
-            sc = np.abs(uf)
-            np.maximum(sc, np.abs(u_new), out=sc)
-            sc *= self.rtol
-            sc += self.atol
-            err /= sc
-            E = math.sqrt(float(err @ err) / self.n) if self.n else 0.0
+            K[i] = f(ui, p, ti) if flat else np.ravel(f(ui.reshape(shape), p, ti))
+        if self.fsal:
+            u_new = ui
+        else:
+            u_new = np.dot(hM[self.i_b], K)
+            u_new += uf
+        E = self._error(uf, u_new, K) if self.adaptive else None
         if not flat:
             u_new = u_new.reshape(shape)
         return u_new, E, K
+
+    def _error(self, uf: np.ndarray, u_new: np.ndarray, K: np.ndarray) -> float:
+        err = np.dot(self.hM[self.i_bt], K, out=self._err)
+        sc = np.abs(uf, out=self._sc)
+        np.maximum(sc, np.abs(u_new, out=self._sc2), out=sc)
+        sc *= self.rtol
+        sc += self.atol
+        err /= sc
+        return math.sqrt(float(err @ err) / self.n) if self.n else 0.0
 
     def last_stage(self, K: np.ndarray) -> np.ndarray:
         return K[self.s - 1] if self.flat else K[self.s - 1].reshape(self.shape)

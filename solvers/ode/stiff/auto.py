@@ -12,8 +12,8 @@ when switching to the stiff method and shrinks by it when switching back (hyster
 the thresholds and the counters). The stability-region sizes are OrdinaryDiffEq's
 ``alg_stability_size`` values.
 
-Both members are driven only through the stepper protocol. An explicit Runge–Kutta method that
-is not (yet) a protocol method is wrapped from its tableau by :class:`ExplicitRKStepper`.
+Both members are driven only through the stepper protocol; an explicit Runge–Kutta member is the
+one explicit-RK stepper, :class:`solvers.ode.rk_stepper.RKStepper` (which reports ``eigen_est``).
 The composite picks the step itself (``own_controller``): an I controller on the current
 member's ``error_order``, or the member's own ``propose_dt`` when it has one (FBDF).
 """
@@ -25,12 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from solvers._nm import is_finite_real, nm
-from solvers.ode.solution import lincomb
-from solvers.ode.steppers import GenericStepper
+from solvers._nm import nm
 from solvers.ode.stiff.jacobian import make_jacobian
 
-__all__ = ["AutoSwitch", "AutoTsit5", "AutoVern7", "ExplicitRKStepper", "STABILITY_SIZE"]
+__all__ = ["AutoSwitch", "AutoTsit5", "AutoVern7", "STABILITY_SIZE"]
 
 STABILITY_SIZE = {"Tsit5": 3.5068, "DP5": 3.3066, "Vern7": 4.6400, "Vern9": 4.4762}
 
@@ -105,74 +103,6 @@ def AutoVern7(stiff: Any, **kw: Any) -> AutoSwitch:
     return AutoSwitch(Vern7(), stiff, **kw)
 
 
-class _Hermite:
-    """Cubic Hermite interpolant from the end values and slopes (f at the end lazily)."""
-
-    def __init__(self, t, h, u0, u1, f0, f1_thunk):
-        self.t, self.h, self.u0, self.u1, self.f0, self._f1 = t, h, u0, u1, f0, f1_thunk
-
-    def theta(self, t_abs: Any) -> Any:
-        return (t_abs - self.t) / self.h
-
-    def _f1v(self) -> Any:
-        if callable(self._f1):
-            self._f1 = self._f1()
-        return self._f1
-
-    def __call__(self, s: Any) -> Any:
-        s2, s3 = s * s, s * s * s
-        return (self.u0 * (2 * s3 - 3 * s2 + 1) + self.u1 * (3 * s2 - 2 * s3)
-                + (self.f0 * (s3 - 2 * s2 + s) + self._f1v() * (s3 - s2)) * self.h)
-
-    def derivative(self, s: Any) -> Any:
-        s2 = s * s
-        return ((self.u1 - self.u0) * (6 * s - 6 * s2) / self.h + self.f0 * (3 * s2 - 4 * s + 1)
-                + self._f1v() * (3 * s2 - 2 * s))
-
-
-class ExplicitRKStepper:
-    """A protocol stepper for an explicit Runge–Kutta method given by its Butcher tableau;
-    also reports ``eigen_est`` from the last two stages."""
-
-    def __init__(self, alg: Any, ctx: Any):
-        co = alg.tableau.coefficients(ctx.u0, ctx.t0)
-        self.inner = GenericStepper(co, ctx.f, ctx.p, ctx.norm, True)
-        self.f, self.a, self.stats = ctx.f, co.a, ctx.stats
-        self.fsal = bool(alg.tableau.fsal)
-        self.error_order = getattr(alg.tableau, "embedded_order", None) or alg.order - 1
-        self.eigen_est = 0.0
-
-    @property
-    def p(self) -> Any:
-        return self.inner.p
-
-    @p.setter
-    def p(self, v: Any) -> None:
-        self.inner.p = v
-
-    def step(self, t: Any, u: Any, f0: Any, h: Any) -> tuple:
-        if f0 is None:
-            f0 = self.f(u, self.p, t)
-            self.stats.nf += 1
-        u1, E, ks = self.inner.step(t, u, f0, h, t + h)
-        self.stats.nf += len(ks) - 1
-        s = len(ks)
-        g_last = u1 if self.fsal else u + lincomb(self.a[s - 1], ks) * h
-        g_prev = u + lincomb(self.a[s - 2], ks) * h
-        den = float(nm.value(nm.norm(nm.value(g_last - g_prev))))
-        num = float(nm.value(nm.norm(nm.value(ks[-1] - ks[-2]))))
-        self.eigen_est = num / den if den > 0 else 0.0
-        E = float(nm.value(E))
-        E = E if is_finite_real(E) else float("inf")
-        f1 = ks[-1] if self.fsal else None
-
-        def end_slope():
-            self.stats.nf += 1
-            return self.f(u1, self.p, t + h)
-
-        return u1, E, f1, _Hermite(t, h, u, u1, f0, f1 if self.fsal else end_slope)
-
-
 class AutoSwitchStepper:
     """The composite stepper: forwards to the current member, counts, switches."""
 
@@ -181,8 +111,7 @@ class AutoSwitchStepper:
     def __init__(self, alg: AutoSwitch, ctx: Any):
         self.alg, self.ctx, self.f, self.stats = alg, ctx, ctx.f, ctx.stats
         ns = alg.nonstiff
-        self.members = [ns.make_stepper(ctx) if _is_protocol(ns) else ExplicitRKStepper(ns, ctx),
-                        alg.stiff.make_stepper(ctx)]
+        self.members = [ns.make_stepper(ctx), alg.stiff.make_stepper(ctx)]
         self.orders = [getattr(self.members[0], "error_order", None) or getattr(ns, "error_order", ns.order - 1),
                        getattr(alg.stiff, "error_order", alg.stiff.order)]
         self.jac = make_jacobian(ctx.f, dict(ctx.options or {}))
@@ -264,10 +193,3 @@ class AutoSwitchStepper:
             if hook is not None:
                 hook(t, u)
         self.count, self.switch_to = 0, None
-
-
-def _is_protocol(alg: Any) -> bool:
-    from solvers.ode.loop import is_protocol_method
-
-    return is_protocol_method(alg)
-
