@@ -12,6 +12,7 @@ from solvers.ode.loop import init
 from solvers.ode.problem import ODEProblem
 from solvers.ode.solution import ODESolution, ReturnCode, Stats
 from solvers.ode.stiff import Rodas4, Rosenbrock23
+from solvers.ode.stiff import Rodas5, Rodas5P
 
 __all__ = [
     "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
@@ -19,3 +20,4 @@ __all__ = [
     "ContinuousCallback", "DiscreteCallback", "CallbackSet",
 ]  # fmt: skip
 __all__ += ["Rosenbrock23", "Rodas4", "init"]
+__all__ += ["Rodas5P", "Rodas5"]
