@@ -13,6 +13,7 @@ from solvers.ode.problem import ODEProblem
 from solvers.ode.solution import ODESolution, ReturnCode, Stats
 from solvers.ode.stiff import Rodas4, Rosenbrock23
 from solvers.ode.stiff import Rodas5, Rodas5P
+from solvers.ode.stiff import TRBDF2, KenCarp4, Kvaerno5
 
 __all__ = [
     "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
@@ -21,3 +22,4 @@ __all__ = [
 ]  # fmt: skip
 __all__ += ["Rosenbrock23", "Rodas4", "init"]
 __all__ += ["Rodas5P", "Rodas5"]
+__all__ += ["TRBDF2", "KenCarp4", "Kvaerno5"]
