@@ -33,6 +33,8 @@ from solvers.sde import SRA1, BrownianPath, EulerMaruyama, Milstein, SDEProblem,
 from solvers.ensemble import EnsembleProblem, EnsembleSolution, ensemble_summary
 from solvers.ode.stiff import Rodas4, Rosenbrock23
 from solvers.ode.stiff import FBDF, RadauIIA5
+from solvers.ode.stiff import Rodas5, Rodas5P
+from solvers.ode.stiff import TRBDF2, KenCarp4, Kvaerno5
 
 __all__ = [
     "solve", "init", "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
@@ -44,3 +46,5 @@ __all__ = [
 ]  # fmt: skip
 __all__ += ["Rosenbrock23", "Rodas4"]
 __all__ += ["FBDF", "RadauIIA5"]
+__all__ += ["Rodas5P", "Rodas5"]
+__all__ += ["TRBDF2", "KenCarp4", "Kvaerno5"]

@@ -12,6 +12,8 @@ from solvers.ode.loop import init
 from solvers.ode.problem import ODEProblem
 from solvers.ode.solution import ODESolution, ReturnCode, Stats
 from solvers.ode.stiff import Rodas4, Rosenbrock23
+from solvers.ode.stiff import Rodas5, Rodas5P
+from solvers.ode.stiff import TRBDF2, KenCarp4, Kvaerno5
 
 __all__ = [
     "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
@@ -19,3 +21,5 @@ __all__ = [
     "ContinuousCallback", "DiscreteCallback", "CallbackSet",
 ]  # fmt: skip
 __all__ += ["Rosenbrock23", "Rodas4", "init"]
+__all__ += ["Rodas5P", "Rodas5"]
+__all__ += ["TRBDF2", "KenCarp4", "Kvaerno5"]

@@ -101,18 +101,31 @@ class Rodas4(StiffMethod):
 
 
 class _Segment:
-    def __init__(self, t, h, u, u1, K1, K2):
-        self.t, self.h, self.u, self.u1, self.K1, self.K2 = t, h, u, u1, K1, K2
+    """``u(t + s h) = (1 - s) u + s (u1 + (1 - s) (K1 + s (K2 + s (K3 + ...))))`` (Hairer–Wanner's
+    Rodas dense output; Rodas5/Rodas5P carry three ``K``)."""
+
+    def __init__(self, t, h, u, u1, *K):
+        self.t, self.h, self.u, self.u1, self.K = t, h, u, u1, K
 
     def theta(self, t_abs: Any) -> Any:
         return (t_abs - self.t) / self.h
 
+    def _poly(self, s: Any) -> tuple:
+        """``P(s) = K1 + s (K2 + ...)`` and ``P'(s)`` by Horner's rule."""
+        P, dP = self.K[-1], self.K[-1] * 0
+        for Kr in reversed(self.K[:-1]):
+            dP = dP * s + P
+            P = P * s + Kr
+        return P, dP
+
     def __call__(self, s: Any) -> Any:
-        return self.u * (1 - s) + (self.u1 + (self.K1 + self.K2 * s) * (1 - s)) * s
+        P, _ = self._poly(s)
+        return self.u * (1 - s) + (self.u1 + P * (1 - s)) * s
 
     def derivative(self, s: Any) -> Any:
         # d/ds of the interpolant, divided by h
-        ds = self.u1 - self.u + self.K1 * (1 - 2 * s) + self.K2 * (2 * s - 3 * s * s)
+        P, dP = self._poly(s)
+        ds = self.u1 - self.u + P * (1 - 2 * s) + dP * (s - s * s)
         return ds / self.h
 
 
@@ -163,6 +176,5 @@ class RosenbrockStepper(StiffStepper):
         E = self.norm(ks[-1], u, u1)
         if not is_finite_real(nm.value(E)):
             E = float("inf")
-        K1 = sum((ks[j] * hj for j, hj in enumerate(self.H[0][1:], 1)), ks[0] * self.H[0][0])
-        K2 = sum((ks[j] * hj for j, hj in enumerate(self.H[1][1:], 1)), ks[0] * self.H[1][0])
-        return u1, E, None, _Segment(t, h, u, u1, K1, K2)
+        K = [sum((ks[j] * hj for j, hj in enumerate(row[1:], 1)), ks[0] * row[0]) for row in self.H]
+        return u1, E, None, _Segment(t, h, u, u1, *K)
