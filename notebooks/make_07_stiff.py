@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import mpmath
 import scipy.integrate as si
 import numeric as nm
-from solvers import ODEProblem, solve, Rodas4, Rosenbrock23, Tsit5, FBDF, RadauIIA5
+from solvers import ODEProblem, solve, Rodas4, Tsit5, FBDF, RadauIIA5
 FULL = False  # True: the full-size Brusselator (N = 32 on [0, 11.5]) and more tolerances (minutes)
 from solvers.ode.tableaus import TSIT5
 from solvers.ode.stiff.problems import rober, rober_jac, brusselator_2d
