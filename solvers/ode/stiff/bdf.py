@@ -34,7 +34,7 @@ import scipy.linalg
 
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.linsolve import iteration_matrix
-from solvers.ode.stiff.method import StiffMethod, StiffStepper
+from solvers.ode.stiff.method import ReusingStepper, StiffMethod
 
 __all__ = ["FBDF", "FBDFStepper"]
 
@@ -135,25 +135,12 @@ class _Segment:
         return y / self.h
 
 
-class FBDFStepper(StiffStepper):
+class FBDFStepper(ReusingStepper):
     """Stepper for :class:`FBDF` (stepper protocol with ``propose_dt``/``accept``/``reinit``)."""
-
-    fsal = False
-
-    @property
-    def p(self) -> Any:
-        return self._p
-
-    @p.setter
-    def p(self, v: Any) -> None:
-        """New parameters (a callback): the Jacobian and the iteration matrix are stale."""
-        self._p = v
-        self.J, self.W = None, None
 
     def __init__(self, alg: FBDF, ctx: Any):
         super().__init__(alg, ctx)
-        one = self.one * 1.0 if isinstance(self.one, int) else self.one
-        self.one_r = one
+        one = self.one_real
         self.max_order = alg.max_order
         self.gamma = [0 * one]
         for k in range(1, MAX_ORDER + 2):
@@ -184,7 +171,7 @@ class FBDFStepper(StiffStepper):
             self.D = [u, f0 * h] + [z] * (MAX_ORDER + 1)
             self.hD, self.n_equal = h, 0
         elif h != self.hD:
-            self.D = change_d(self.D, self.order, h / self.hD, self.one_r, self.plain)
+            self.D = change_d(self.D, self.order, h / self.hD, self.one_real, self.plain)
             self.hD, self.n_equal = h, 0
         k, D = self.order, self.D
         t_new = t + h

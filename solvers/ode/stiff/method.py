@@ -17,7 +17,7 @@ from solvers._nm import nm
 from solvers.ode.stiff.dae import consistent_initial_state
 from solvers.ode.stiff.jacobian import dense_jacobian, make_jacobian
 
-__all__ = ["StiffMethod", "StiffStepper"]
+__all__ = ["StiffMethod", "StiffStepper", "ReusingStepper"]
 
 
 @dataclass
@@ -58,3 +58,24 @@ class StiffStepper:
 
     def _count(self, name: str, k: int = 1) -> None:
         setattr(self.stats, name, getattr(self.stats, name, 0) + k)
+
+
+class ReusingStepper(StiffStepper):
+    """A stiff stepper that keeps its Jacobian ``J`` and iteration matrix ``W`` across steps
+    (FBDF, RadauIIA5, the ESDIRKs): new parameters (a callback) make both stale.
+    ``one_real`` is ``one`` as a real of the state's type (an integer state computes in floats)."""
+
+    fsal = False
+
+    def __init__(self, alg: StiffMethod, ctx: Any):
+        super().__init__(alg, ctx)
+        self.one_real = self.one * 1.0 if isinstance(self.one, int) else self.one
+
+    @property
+    def p(self) -> Any:
+        return self._p
+
+    @p.setter
+    def p(self, v: Any) -> None:
+        self._p = v
+        self.J, self.W = None, None

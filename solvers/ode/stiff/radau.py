@@ -29,7 +29,7 @@ import scipy.linalg
 
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.linsolve import factorize, is_sparse, iteration_matrix
-from solvers.ode.stiff.method import StiffMethod, StiffStepper
+from solvers.ode.stiff.method import ReusingStepper, StiffMethod
 
 __all__ = ["RadauIIA5", "radau_coefficients"]
 
@@ -105,24 +105,12 @@ class _Segment:
         return d / self.h
 
 
-class RadauStepper(StiffStepper):
+class RadauStepper(ReusingStepper):
     """Stepper for :class:`RadauIIA5` (stepper protocol; the loop's controller picks h)."""
-
-    fsal = False
-
-    @property
-    def p(self) -> Any:
-        return self._p
-
-    @p.setter
-    def p(self, v: Any) -> None:
-        """New parameters (a callback): the Jacobian and the iteration matrix are stale."""
-        self._p = v
-        self.J, self.W = None, None
 
     def __init__(self, alg: RadauIIA5, ctx: Any):
         super().__init__(alg, ctx)
-        one = self.one * 1.0 if isinstance(self.one, int) else self.one
+        one = self.one_real
         co = radau_coefficients(one)
         self.c, self.A, self.dd, self.gam = co["c"], co["A"], co["dd"], co["gamma"]
         self.Af = np.array([[float(nm.value(x)) for x in row] for row in self.A])

@@ -41,7 +41,7 @@ from solvers import linalg
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.dae import algebraic_indices
 from solvers.ode.stiff.linsolve import is_sparse, iteration_matrix
-from solvers.ode.stiff.method import StiffMethod, StiffStepper
+from solvers.ode.stiff.method import ReusingStepper, StiffMethod
 from solvers.ode.stiff.newton import NewtonRate, newton
 
 __all__ = ["ESDIRKTableau", "ESDIRKStepper", "KenCarp4", "Kvaerno5", "KENCARP4", "KVAERNO5"]
@@ -185,24 +185,12 @@ def initial_slope(M: Any, J: Any, f0: Any) -> Any:
     return linalg.solve(A, b)
 
 
-class ESDIRKStepper(StiffStepper):
+class ESDIRKStepper(ReusingStepper):
     """Stepper for an ESDIRK tableau (stepper protocol; the loop's controller picks h)."""
-
-    fsal = False
-
-    @property
-    def p(self) -> Any:
-        return self._p
-
-    @p.setter
-    def p(self, v: Any) -> None:
-        """New parameters (a callback): the Jacobian and the iteration matrix are stale."""
-        self._p = v
-        self.J, self.W = None, None
 
     def __init__(self, alg: ESDIRKMethod, ctx: Any):
         super().__init__(alg, ctx)
-        one = self.one * 1.0 if isinstance(self.one, int) else self.one
+        one = self.one_real
         co = alg.coefficients(one)
         self.gamma, self.A, self.c, self.btilde = co["gamma"], co["A"], co["c"], co["btilde"]
         self.kappa, self.maxiter, self.smooth = alg.newton_kappa, alg.newton_maxiter, alg.smooth_est
