@@ -10,6 +10,7 @@ import pytest
 import scipy.integrate
 
 import numeric as nm
+from solvers.ode.stiff.testset import HIRES, VDP, hires, vdp_scaled
 from solvers.ode.stiff import Rodas4, Rosenbrock23
 from tests._stiff_driver import drive
 
@@ -292,13 +293,9 @@ def test_measurement_array_state_through_a_stiff_solve_matches_linear_propagatio
 
 # ------------------------------------------------ standard stiff test problems
 
-def vdp_scaled(u, p, t):
-    # Van der Pol in Hairer-Wanner's scaled form, eps = 1/mu^2 = 1e-6 (mu = 1e3 in that scaling)
-    return np.array([u[1], ((1 - u[0] ** 2) * u[1] - u[0]) / 1e-6])
-
-
-# IVP test set (Mazzia & Magherini, Bari), problem "vdpol", eps = 1e-6, y(0) = (2, 0), t = 2
-VDP_REF = np.array([0.1706167732170483e1, -0.8928097010247975e0])
+# Van der Pol (scaled, eps = 1e-6) and HIRES with their IVP Test Set references (Mazzia & Magherini,
+# release 2.4, problems "vdpol" and "hires"): one definition, in solvers/ode/stiff/testset.py
+VDP_REF, HIRES_REF = VDP.ref, HIRES.ref
 
 
 @pytest.mark.parametrize("name,tol,bound", [("Rodas4", 1e-7, 1e-5), ("Rosenbrock23", 1e-5, 3e-3)])
@@ -317,25 +314,6 @@ def test_rodas4_rober_t1e5_against_tight_radau():
                                     rtol=1e-12, atol=1e-16).y[:, -1]
     s = drive(Rodas4(), rober, np.array([1.0, 0.0, 0.0]), (0.0, 1e5), rtol=1e-8, atol=1e-14)
     assert np.all(np.abs(s.u - ref) <= 1e-6 * np.abs(ref))
-
-
-def hires(y, p, t):
-    # HIRES (Schaefer 1975), as in the IVP test set (Mazzia & Magherini, release 2.4, problem "hires")
-    return np.array([
-        -1.71 * y[0] + 0.43 * y[1] + 8.32 * y[2] + 0.0007,
-        1.71 * y[0] - 8.75 * y[1],
-        -10.03 * y[2] + 0.43 * y[3] + 0.035 * y[4],
-        8.32 * y[1] + 1.71 * y[2] - 1.12 * y[3],
-        -1.745 * y[4] + 0.43 * y[5] + 0.43 * y[6],
-        -280 * y[5] * y[7] + 0.69 * y[3] + 1.71 * y[4] - 0.43 * y[5] + 0.69 * y[6],
-        280 * y[5] * y[7] - 1.81 * y[6],
-        -280 * y[5] * y[7] + 1.81 * y[6],
-    ])  # fmt: skip
-
-
-# IVP test set reference at t = 321.8122 (RADAU5 at rtol = atol = 1.1e-18, quadruple precision)
-HIRES_REF = np.array([0.7371312573325668e-3, 0.1442485726316185e-3, 0.5888729740967575e-4, 0.1175651343283149e-2,
-                      0.2386356198831331e-2, 0.6238968252742796e-2, 0.2849998395185769e-2, 0.2850001604814231e-2])
 
 
 @pytest.mark.parametrize("name,tol,bound", [("Rodas4", 1e-8, 1e-5), ("Rosenbrock23", 1e-6, 1e-3)])
