@@ -65,6 +65,10 @@ def solve(problem: Any, algorithm: Any = None, **options: Any) -> Any:
         ``verbose=True``
             Warn (:class:`~solvers.ode.solution.SolverWarning`) when the
             solve ends without success; False silences it.
+        ``sensealg``
+            How derivatives carried by ``u0``/``p`` flow through the solve
+            (:mod:`solvers.ode.sensitivity`); by default the number types pass
+            through the solver's arithmetic.
         ``jac, jac_prototype, sparse, linsolve, autodiff``
             Method options, passed to the method (``ctx.options`` of
             :mod:`solvers.ode.stepper`) together with the problem's

@@ -81,12 +81,21 @@ def solve_ode(
     compile: bool | None = None,
     controller: Any = None,
     verbose: bool = True,
+    sensealg: Any = None,
     **method_options: Any,
 ) -> ODESolution:
     """Solve an :class:`~solvers.ode.problem.ODEProblem` with an explicit RK method.
 
     Use :func:`solvers.solve`; the options are documented there.
     """
+    if sensealg is not None:
+        from solvers.ode.sensitivity.base import check_sensealg
+
+        options = dict(dt=dt, rtol=rtol, atol=atol, adaptive=adaptive, dtmin=dtmin, dtmax=dtmax,
+                       maxiters=maxiters, tstops=tstops, saveat=saveat, save_everystep=save_everystep,
+                       save_start=save_start, save_end=save_end, dense=dense, callback=callback,
+                       compile=compile, controller=controller, verbose=verbose, **method_options)
+        return check_sensealg(sensealg).solve(prob, alg, options)
     unknown = sorted(set(method_options) - METHOD_OPTIONS)
     if unknown:
         raise TypeError(f"solve: unknown option(s) {', '.join(unknown)}; the method options are "

@@ -1,0 +1,5 @@
+"""Sensitivity algorithms for ``solve(prob, alg, sensealg=...)``; see :mod:`solvers.ode.sensitivity.base`."""
+
+from solvers.ode.sensitivity.base import SensitivityAlgorithm, check_sensealg
+
+__all__ = ["SensitivityAlgorithm", "check_sensealg"]
