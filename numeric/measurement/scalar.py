@@ -63,7 +63,7 @@ from numeric.backend import is_array
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
 from numeric.measurement.sources import new_source
-from numeric.rules import ARITHMETIC, RULES, constant_partial, indicator, install_operators
+from numeric.rules import ARITHMETIC, RULES, constant_partial, indicator, install_operators, lookup
 
 __all__ = ["Measurement"]
 
@@ -85,8 +85,9 @@ OVERRIDES = {"abs": dataclasses.replace(RULES["abs"], partials=(_abs_partial,))}
 
 
 def measurement_rule(name: str):
-    """The rule a measurement uses for *name*: the table's, except :data:`OVERRIDES`."""
-    return OVERRIDES.get(name) or RULES.get(name) or ARITHMETIC[name]
+    """The rule a measurement uses for *name*: the table's (user rules of
+    ``nm.custom_rule`` included, via ``rules.lookup``), except :data:`OVERRIDES`."""
+    return OVERRIDES.get(name) or lookup(name)
 
 LOSS = (
     "{what}() of a Measurement would drop its uncertainty. Use nm.value(x) for the nominal "
