@@ -155,6 +155,8 @@ def _pow_partial_base(ans, x, y):
             return zero(x) * 0
         if y == 1:
             return one(x) + zero(x)
+        if y == 2:
+            return y * x                    # the square: exact, one multiplication
         if isinstance(x, (int, float)) and x < 0 and y != int(y):
             return float("nan")
         if isinstance(x, (int, float)) and x == 0 and y < 1:
