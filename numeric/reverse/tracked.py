@@ -56,7 +56,8 @@ from numeric.backend import is_array
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
 from numeric.protocol import norm, one, zero
-from numeric.reverse.tape import ELEMENTWISE, GENERAL, MINUS_ONE, ONE, Tape, nan_safe
+from numeric.reverse.tape import (ELEMENTWISE, GENERAL, MINUS_ONE, ONE, BasicIndexVJP, Tape,
+                                  nan_safe)
 from numeric.rules import (ARITHMETIC, RULES, SINGULAR, constant_partial, ieee_call, install_operators,
                            lookup)
 
@@ -756,6 +757,12 @@ class TrackedArray(_Common, ArrayAttributes):
 
     def __getitem__(self, index):
         if type(index) is slice or type(index) is int:
+            v, tape = self.value, self.tape
+            if tape.program is None and type(v) is np.ndarray and v.dtype.kind == "f":
+                # the common slice x[1:]: one GENERAL node with a preallocated VJP object,
+                # no generic apply_op dispatch (a recording keeps the generic op for replay)
+                k = tape.push_general((self.index,), BasicIndexVJP(index, v.shape, v.dtype))
+                return _as_view(self, _wrap(v[index], tape, k))
             return _as_view(self, apply_op("getitem", (self,), {"index": index}))
         index = _freeze_index(index)
         if _is_view_index(index):
