@@ -64,7 +64,16 @@ def _peers(quick):
         jax.config.update("jax_enable_x64", True)
         return jax
 
-    return {"autograd": load_peer("autograd"), "torch": load_peer("torch"),
+    def load_torch():
+        import torch
+
+        # ours runs on one thread (Python + single-threaded NumPy kernels at these sizes), so
+        # torch gets one intra-op thread too, as BENCHMARKS.md's fairness rule asks (on this
+        # shared 2-core machine its default pool is also oversubscribed and erratic)
+        torch.set_num_threads(1)
+        return torch
+
+    return {"autograd": load_peer("autograd"), "torch": load_peer("torch", load_torch),
             "jax": load_peer("jax", load_jax)}
 
 
@@ -180,19 +189,16 @@ def r2(s, peers):
     if s.quick:
         np.testing.assert_allclose(ours()[1], nm.gradient(lambda t: mlp_loss(unflatten(t), X, Y),
                                                           theta), rtol=1e-10, atol=1e-12)
-    t_fwd = measure(lambda: mlp_loss(params, X, Y), min_time=s.min_time, repeat=s.repeat,
-                    budget=s.budget)
-    t_ours = measure(ours, min_time=s.min_time, repeat=s.repeat, budget=s.budget)
-    rows = [["numpy forward only", format_time(t_fwd.best), "1x"],
-            ["metanum reverse (loss + grad)", format_time(t_ours.best),
-             format_ratio(t_ours.best / t_fwd.best)]]
+    fns = {"numpy forward only": lambda: mlp_loss(params, X, Y),
+           "metanum reverse (loss + grad)": ours}
+    notes = {"numpy forward only": "1x"}
     if not s.quick:
         ag, torch, jax = peers["autograd"], peers["torch"], peers["jax"]
         if ag.available:
             import autograd.numpy as anp
 
             fa = ag.module.value_and_grad(lambda t: mlp_loss(unflatten(t), X, Y, anp.tanh, anp.mean))
-            rows.append(["autograd", _cell(_t(lambda: fa(theta), s), None), ""])
+            fns["autograd"] = lambda: fa(theta)
         if torch.available:
             T = torch.module
             tp = [T.tensor(p, requires_grad=True) for p in params]
@@ -204,7 +210,8 @@ def r2(s, peers):
                 loss = mlp_loss(tp, tX, tY, T.tanh, T.mean)
                 loss.backward()
                 return loss
-            rows.append(["torch eager", _cell(_t(tstep, s)), ""])
+            fns["torch eager"] = tstep
+            notes["torch eager"] = f"{T.get_num_threads()} intra-op thread(s)"
         if jax.available:
             import jax.numpy as jnp
 
@@ -213,12 +220,22 @@ def r2(s, peers):
             f = J.jit(J.value_and_grad(lambda ps: mlp_loss(ps, X, Y, jnp.tanh, jnp.mean)))
             t0 = time.perf_counter()
             J.block_until_ready(f(jp))
-            c = time.perf_counter() - t0
-            rows.append(["JAX jit warm", _cell(_t(lambda: J.block_until_ready(f(jp)), s)),
-                         f"compile {format_time(c)}"])
-        for r in rows[2:]:
-            r[2] = r[2] or ""
-    print_table(f"R2 MLP 2-32-32-1, batch {batch}: loss + gradient", ["", "time", "note"], rows)
+            notes["JAX jit warm"] = f"compile {format_time(time.perf_counter() - t0)}"
+            fns["JAX jit warm"] = lambda: J.block_until_ready(f(jp))
+    # every row in alternating rounds (one drift for all), ratios against ours
+    t = measure_interleaved(fns, min_time=s.min_time, repeat=s.repeat, budget=s.budget)
+    mine = t["metanum reverse (loss + grad)"].best
+    rows = []
+    for name in fns:
+        r = t[name]
+        note = notes.get(name, "")
+        if name == "metanum reverse (loss + grad)":
+            note = f"{format_ratio(mine / t['numpy forward only'].best)} the forward"
+        elif name != "numpy forward only":
+            note = f"{format_ratio(r.best / mine)} ours" + (f"; {note}" if note else "")
+        rows.append([name, format_time(r.best), format_time(r.median), note])
+    print_table(f"R2 MLP 2-32-32-1, batch {batch}: loss + gradient, interleaved rounds",
+                ["", "best", "median", "note ('peer / ours': above 1x ours is faster)"], rows)
 
 
 def r3(s, peers):

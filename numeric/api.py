@@ -36,7 +36,7 @@ import numpy as np
 
 from numeric.backend import is_array, namespace
 from numeric.dual import Dual
-from numeric.dualarray import DualArray, _wrap
+from numeric.dualarray import DualArray
 from numeric.protocol import innermost, new_order
 
 __all__ = ["derivative", "gradient", "jacobian", "hessian", "jvp"]
@@ -134,7 +134,7 @@ def _extract(y: Any, tag: int, k: int, like: Any):
         raise TypeError("the function returned a dual of a different differentiation call "
                         "(a leaked perturbation); return plain numbers or arrays")
     if isinstance(y, Dual) and order == tag:
-        p = y._p
+        p = y.raw_partials
         return y.value, (p if hasattr(p, "shape") and p.shape else _vector([p]))
     if isinstance(y, DualArray) and order == tag:
         return y.value, y.partials
@@ -160,9 +160,7 @@ def _vector(items):
     if all(isinstance(e, (float, int, np.floating)) for e in items):
         return np.asarray(items)
     if any(isinstance(e, (Dual, DualArray)) for e in items):
-        from numeric.dualarray import _stack_any
-
-        return _stack_any(items)
+        return DualArray.stack(items)
     out = np.empty(len(items), dtype=object)
     out[:] = items
     return out
@@ -241,9 +239,9 @@ def derivative(f: Callable, x: Any, *, mode: str = "forward") -> Any:
     if type(x) is not float:  # (a Python float needs no checks: the common, fast case)
         x = _check_scalar_input(x, "nm.derivative")
     tag = new_order()
-    y = f(Dual._new(x, 1.0 if type(x) is float else _seed_one(x), tag))
-    if type(y) is Dual and y._nm_order == tag and not hasattr(y._p, "shape"):
-        return y._p
+    y = f(Dual.from_parts(x, 1.0 if type(x) is float else _seed_one(x), tag))
+    if type(y) is Dual and y._nm_order == tag and not hasattr(y.raw_partials, "shape"):
+        return y.raw_partials
     _, p = _extract(y, tag, 1, x)
     return _squeeze_last(p)
 
@@ -264,7 +262,7 @@ def _chunked(f: Callable, x: Any, chunk: int | None, who: str):
         tag = new_order()
         # A copy per pass: f may write into its input (x[0] = ...), which must
         # neither reach the caller's array nor shift the point of later chunks.
-        xd = DualArray._new(x.copy(), _seed_partials(x, start, stop), tag)
+        xd = DualArray.from_parts(x.copy(), _seed_partials(x, start, stop), tag)
         y = f(xd)
         v, p = _extract(y, tag, stop - start, x)
         yield start, stop, v, p
@@ -369,9 +367,7 @@ def jvp(f: Callable, x: Any, v: Any, *, mode: str = "forward") -> Any:
     if tuple(np.shape(v)) != tuple(x.shape):
         raise ValueError(f"jvp: v must have the shape of x {tuple(x.shape)}, got {np.shape(v)}")
     tag = new_order()
-    y = f(DualArray._new(x, v[..., None], tag))
+    y = f(DualArray.from_parts(x, v[..., None], tag))
     _, p = _extract(y, tag, 1, x)
     return _squeeze_last(p)
 
-
-_ = _wrap

@@ -131,7 +131,17 @@ def _var(out, a, axis=None, ddof=0, keepdims=False, **rest):
 def _std(out, a, axis=None, ddof=0, keepdims=False, **rest):
     _no_extras("numpy.std", rest)
     lv = _var_lin(a, axis, ddof, keepdims)
-    return lambda da: lv(da) / (2.0 * out)
+    half_inv = 0.5 * _inverse_or_zero(out)      # zero spread: the cusp convention of the norms
+    return lambda da: lv(da) * half_inv
+
+
+def _inverse_or_zero(d):
+    """``1 / d``, and 0 where ``d == 0``: a zero standard deviation (the 2-norm of the
+    deviations) takes the norms' cusp convention, see :func:`_subgradient_at_zero`."""
+    zero = d == 0
+    if not np.any(zero):
+        return 1 / d
+    return np.where(zero, 0.0, 1 / np.where(zero, 1.0, d))   # (ones: no 1/0 computed)
 
 
 @_nonlinear(np.sort, samples=[((6,), {}), ((3, 4), {"axis": 0}), ((2, 3), {"axis": None})])
@@ -225,14 +235,30 @@ def _cholesky(out, a, upper=False):
     return lin
 
 
+def _inverse_gaps(gap, n):
+    """``1 / gap`` off the diagonal, 0 on it, and nan where two eigen/singular values coincide.
+
+    At a repeated eigenvalue of ``eigh`` (or singular value of ``svd``) the eigenvectors of
+    the repeated one are any orthonormal basis of its eigenspace: they have no derivative
+    there, so their tangent is nan (every mode: forward, reverse, measurements), never an
+    arbitrary finite number; a reverse sweep whose cotangent does not reach them stays finite
+    (the tape's NaN-safe product). The values' own tangent ``diag(V^T dA V)`` stays finite:
+    the derivative of any symmetric function of a repeated cluster (its sum, the trace) and,
+    for one eigenvalue of a cluster, an element of its generalized gradient in LAPACK's basis
+    (as JAX and PyTorch). docs/decisions.md, "Degenerate points".
+    """
+    eye = np.eye(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = (1.0 - eye) / (gap + eye)
+    return np.where((gap == 0) & (eye == 0), np.nan, f)
+
+
 @_nonlinear(np.linalg.eigh, samples=[(((3, 3),), {}), (((4, 4),), {"UPLO": "U"})], nout=2,
             make=_sym)
 def _eigh(out, a, UPLO="L"):
     w, v = out
     n = np.shape(w)[-1]
-    gap = w[..., None, :] - w[..., :, None]
-    off = 1.0 - np.eye(n)
-    f = off / (gap + np.eye(n))                 # 1 / (w_j - w_i) off the diagonal
+    f = _inverse_gaps(w[..., None, :] - w[..., :, None], n)   # 1 / (w_j - w_i) off the diagonal
 
     def lin(da):
         p = _T(v) @ _lower_part(da, UPLO == "U") @ v
@@ -281,9 +307,10 @@ def _svd(out, a, full_matrices=True, compute_uv=True, hermitian=False):
     u, s, vh = out
     v = _T(vh)
     s2 = s * s
-    off = 1.0 - np.eye(n)
-    f = off / (s2[..., None, :] - s2[..., :, None] + np.eye(n))
-    sm, si = s[..., None, :] * np.eye(n), (1.0 / s)[..., None, :] * np.eye(n)
+    f = _inverse_gaps(s2[..., None, :] - s2[..., :, None], n)
+    with np.errstate(divide="ignore"):   # a zero singular value: its u column has no derivative
+        inv_s = np.where(s == 0, np.nan, 1.0 / s)
+    sm, si = s[..., None, :] * np.eye(n), inv_s[..., None, :] * np.eye(n)
 
     def lin(da):
         p = _T(u) @ da @ v
@@ -310,17 +337,20 @@ def _vector_norm_weights(x, ordv, axis, out):
     """w with d||x|| = sum(w * dx, axis) for a vector norm along *axis*."""
     ob = np.expand_dims(out, axis)
     ax = np.abs(x)
-    if ordv is None or ordv == 2:
-        return x / ob
-    if ordv == 1:
-        return np.sign(x)
-    if ordv == np.inf:
-        return np.sign(x) * _onehot(ax, axis)
-    if ordv == -np.inf:
-        return np.sign(x) * _onehot(-ax, axis)
-    if ordv == 0:
-        return np.zeros(x.shape)
-    return np.sign(x) * (ax / ob) ** (ordv - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):   # a zero norm: masked below
+        if ordv is None or ordv == 2:
+            w = x / ob
+        elif ordv == 1:
+            w = np.sign(x)
+        elif ordv == np.inf:
+            w = np.sign(x) * _onehot(ax, axis)
+        elif ordv == -np.inf:
+            w = np.sign(x) * _onehot(-ax, axis)
+        elif ordv == 0:
+            w = np.zeros(x.shape)
+        else:
+            w = np.sign(x) * (ax / ob) ** (ordv - 1)
+    return _subgradient_at_zero(w, ob)
 
 
 def _matrix_norm_weights(x, ordv, out):
@@ -328,20 +358,36 @@ def _matrix_norm_weights(x, ordv, out):
     ax = np.abs(x)
     ob = np.reshape(out, np.shape(out) + (1, 1))
     if ordv in (None, "fro"):
-        return x / ob
-    if ordv in (2, -2, "nuc"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = x / ob
+    elif ordv in (2, -2, "nuc"):
         u, s, vh = np.linalg.svd(x, full_matrices=False)
-        if ordv == "nuc":
-            return u @ vh
         k = 0 if ordv == 2 else -1
-        return u[..., :, k:k + 1 if k == 0 else None] @ vh[..., k:k + 1 if k == 0 else None, :]
-    if ordv in (1, -1):             # max/min column sum
+        w = u @ vh if ordv == "nuc" else \
+            u[..., :, k:k + 1 if k == 0 else None] @ vh[..., k:k + 1 if k == 0 else None, :]
+    elif ordv in (1, -1):             # max/min column sum
         cols = np.sum(ax, axis=-2, keepdims=True)
-        return np.sign(x) * _onehot(cols if ordv == 1 else -cols, -1)
-    if ordv in (np.inf, -np.inf):   # max/min row sum
+        w = np.sign(x) * _onehot(cols if ordv == 1 else -cols, -1)
+    elif ordv in (np.inf, -np.inf):   # max/min row sum
         rows = np.sum(ax, axis=-1, keepdims=True)
-        return np.sign(x) * _onehot(rows if ordv == np.inf else -rows, -2)
-    _refuse("numpy.linalg.norm", f"matrix ord={ordv!r}")
+        w = np.sign(x) * _onehot(rows if ordv == np.inf else -rows, -2)
+    else:
+        _refuse("numpy.linalg.norm", f"matrix ord={ordv!r}")
+    return _subgradient_at_zero(w, ob)
+
+
+def _subgradient_at_zero(w, ob):
+    """The weights *w*, with 0 where the norm *ob* is 0.
+
+    A norm is not differentiable where it is 0 (``||t dx|| = |t| ||dx||``): x/||x|| is
+    0/0 there and the SVD's singular vectors are arbitrary. The AD types take the
+    minimum-norm subgradient 0 (a zero norm is a minimum, so 0 is a subgradient), as
+    ``abs'(0) = 0`` in numeric/rules.py; the convention of PyTorch's ``linalg.norm``.
+    A measurement refuses a linear part there instead (nan components,
+    numeric/measurement/array.py), since 0 ± 0 would hide a real spread.
+    """
+    zero = ob == 0
+    return w if not np.any(zero) else np.where(zero, 0.0, w)
 
 
 @_nonlinear(np.linalg.norm, operands=("x",),

@@ -128,6 +128,27 @@ class DualArray(ArrayAttributes):
         """The DualArray with these parts, unchecked (partials: shape value.shape + (k,))."""
         return cls._new(value, partials, tag)
 
+    @staticmethod
+    def wrap(value: Any, partials: Any, tag: int) -> "Dual | DualArray":
+        """Unchecked constructor by shape: a ``Dual`` for a 0-d *value*, a ``DualArray`` otherwise.
+
+        >>> import numpy as np, numeric as nm
+        >>> type(nm.DualArray.wrap(np.float64(2.0), np.ones(1), 7)).__name__
+        'Dual'
+        """
+        return _wrap(value, partials, tag)
+
+    @staticmethod
+    def stack(items: list) -> Any:
+        """``np.stack(items)`` for numbers that may be duals: a ``DualArray`` if any is one.
+
+        >>> import numeric as nm
+        >>> nm.DualArray.stack([nm.Dual(1.0, 2.0), 3.0]).partials
+        array([[2.],
+               [0.]])
+        """
+        return _stack_any(items)
+
     @classmethod
     def _from_scalar(cls, d: Dual) -> "DualArray":
         v = _to_array(d.value)

@@ -43,6 +43,7 @@ import mpmath
 import numpy as np
 
 from numeric.backend import namespace, special
+from numeric.protocol import outermost
 
 __all__ = [
     "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "cbrt",
@@ -335,10 +336,7 @@ def apply(name: str, *args: Any) -> Any:
     This is the one dispatch point; ``nm.exp`` and friends call it.
     """
     # 1. metanum types: the outermost one handles the call.
-    best = None
-    for a in args:
-        if _is_metanum(a) and (best is None or a._nm_order > best._nm_order):
-            best = a
+    best = outermost(args)
     if best is not None:
         return best._nm_apply(name, args)
     nargs, real_f, complex_f, np_f, mp_f = _IMPLS[name]

@@ -76,7 +76,7 @@ import numpy as np
 from numeric.backend import is_array, namespace
 
 __all__ = ["value", "innermost", "zero", "one", "eps", "norm", "promote", "lincomb", "new_order",
-           "dispatch", "ufunc_rule_name", "UFUNC_RULE_NAMES", "linear_parts"]
+           "outermost", "dispatch", "ufunc_rule_name", "UFUNC_RULE_NAMES", "linear_parts"]
 
 _ORDER = itertools.count(1)  # next() on a count is atomic under the GIL: thread-safe
 
@@ -103,6 +103,25 @@ def ufunc_rule_name(name: str) -> str:
     return UFUNC_RULE_NAMES.get(name, name)
 
 
+def outermost(args: tuple) -> Any:
+    """The metanum argument with the greatest ``_nm_order`` (the outermost layer), or ``None``.
+
+    The one place that decides which number type handles an operation: :func:`dispatch`,
+    ``nm.exp`` and friends (:func:`numeric.functions.apply`) and ``nm.custom_rule`` use it.
+
+    >>> import numeric as nm
+    >>> inner = nm.Dual(1.0, 1.0)
+    >>> outer = nm.Dual(inner, 1.0)            # a newer tag: the outer layer
+    >>> outermost((2.0, inner, outer)) is outer, outermost((1.0, 2.0)) is None
+    (True, True)
+    """
+    best = None
+    for a in args:
+        if hasattr(type(a), "_nm_apply") and (best is None or a._nm_order > best._nm_order):
+            best = a
+    return best
+
+
 def dispatch(name: str, args: tuple) -> Any:
     """Send operation *name* to the outermost metanum argument (greatest ``_nm_order``).
 
@@ -110,10 +129,7 @@ def dispatch(name: str, args: tuple) -> Any:
     >>> dispatch("mul", (2.0, nm.Dual(3.0, 1.0))).partials
     array([2.])
     """
-    best = None
-    for a in args:
-        if hasattr(type(a), "_nm_apply") and (best is None or a._nm_order > best._nm_order):
-            best = a
+    best = outermost(args)
     if best is None:
         raise TypeError(f"dispatch({name!r}): no metanum number among the arguments "
                         f"({', '.join(type(a).__name__ for a in args)})")

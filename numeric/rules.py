@@ -44,7 +44,7 @@ from numeric import functions as F
 from numeric.protocol import innermost, one, zero
 
 __all__ = ["Rule", "RULES", "ARITHMETIC", "ZERO_DERIVATIVE", "indicator", "register",
-           "unregister", "lookup", "nan_safe_scale"]
+           "unregister", "lookup", "nan_safe_scale", "SINGULAR", "ieee_call"]
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,8 @@ def _pow_partial_base(ans, x, y):
             return zero(x) * 0
         if y == 1:
             return one(x) + zero(x)
+        if y == 2:
+            return y * x                    # the square: exact, one multiplication
         if isinstance(x, (int, float)) and x < 0 and y != int(y):
             return float("nan")
         if isinstance(x, (int, float)) and x == 0 and y < 1:
@@ -297,6 +299,28 @@ def _pow_at_zero(y):
     # 0**(y-1) for y < 1, y != 0: IEEE (as NumPy) rather than Python's ZeroDivisionError.
     with np.errstate(divide="ignore", invalid="ignore"):
         return float(y * np.power(0.0, y - 1))
+
+
+SINGULAR = (ZeroDivisionError, OverflowError)  # what Python floats raise where IEEE gives inf/nan
+
+
+def ieee_call(fn: Callable[..., Any], args: tuple) -> Any:
+    """``fn(*args)`` re-run in ``np.float64`` after Python floats raised one of :data:`SINGULAR`.
+
+    A singular point gives IEEE values in every type (docs/decisions.md, "Singular points"):
+    ``1/0 = inf``, ``0/0 = nan``, as NumPy arrays do. The scalar number types call a rule's
+    function and partials on Python floats (fast) and, only where that raises, again through
+    this. Arguments other than Python floats and ints (``mpf``) keep their own exception.
+
+    >>> ieee_call(lambda a, x: 0.5 / a, (0.0, 0.0))    # sqrt'(0)
+    inf
+    """
+    fargs = [np.float64(v) if type(v) in (float, int) else v for v in args]
+    if any(type(v) is not np.float64 for v in fargs):
+        return fn(*args)
+    with np.errstate(all="ignore"):
+        g = fn(*fargs)
+    return float(g) if type(g) is np.float64 else g
 
 
 def nan_safe_scale(d: Any, p: Any) -> Any:

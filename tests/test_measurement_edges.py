@@ -77,13 +77,11 @@ def test_norm_includes_components_like_dual_partials():
     x = M(-3.0, 0.5)
     assert nm.norm(x) == pytest.approx(math.hypot(3.0, 0.5), rel=1e-15)
     a = nm.measurements([3.0, 4.0], [1.0, 2.0])
-    d = nm.DualArray(np.array([3.0, 4.0]), np.array([[1.0, 0.0], [0.0, 2.0]])) \
-        if hasattr(nm, "DualArray") else None
+    d = nm.DualArray(np.array([3.0, 4.0]), np.array([[1.0, 0.0], [0.0, 2.0]]))
     expect = math.sqrt((9 + 1 + 16 + 4) / 2)
     assert nm.norm(a) == pytest.approx(expect, rel=1e-15)
     assert nm.norm(a * 1.0) == pytest.approx(expect, rel=1e-15)
-    if d is not None:
-        assert nm.norm(d) == pytest.approx(expect, rel=1e-15)
+    assert nm.norm(d) == pytest.approx(expect, rel=1e-15)
 
 
 # -- 2. correlated_values across wide scales ----------------------------------------------------

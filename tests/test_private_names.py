@@ -3,7 +3,8 @@
 What number types share lives in shared modules (numeric/protocol.py: ``dispatch``,
 ``ufunc_rule_name``, ``linear_parts``; numeric/rules.py; numeric/arrayrules*.py). A number
 type is a *family* of modules: dual.py + dualarray.py (forward mode), numeric/measurement/,
-numeric/fun/, numeric/reverse/, tracer.py. This test parses every import (module level and
+numeric/fun/, numeric/reverse/, tracer.py, and api.py (the forward-mode drivers, which seed
+duals). This test parses every import (module level and
 inside functions) of those modules with ast and fails on
 
 * ``from <another family's module> import _private`` (the imported name, not the alias);
@@ -28,6 +29,7 @@ FAMILIES = {
     "fun": ["fun"],
     "reverse": ["reverse"],
     "tracer": ["tracer.py"],
+    "api": ["api.py"],
 }
 
 CLASSES = {"Dual", "DualArray", "Measurement", "MeasurementArray", "Tracked", "TrackedArray",
@@ -50,6 +52,11 @@ JUSTIFIED = {
         "of a fresh tag and reads their partials",
     ("reverse", "numeric.dualarray", "DualArray"):
         "forward-over-reverse: the array form of the Dual seeds above",
+    ("api", "numeric.dual", "Dual"):
+        "the forward-mode drivers (nm.derivative, ...) seed a scalar input with a Dual of a fresh "
+        "tag and read the result's partials (from_parts / raw_partials)",
+    ("api", "numeric.dualarray", "DualArray"):
+        "nm.gradient / jacobian / jvp seed an array input with a DualArray of a fresh tag",
 }
 
 

@@ -66,7 +66,7 @@ from numeric.fun.construct import FunConstructionError, adaptive_coefficients
 from numeric.fun.spaces import Chebyshev, Space
 from numeric.protocol import linear_parts, ufunc_rule_name
 from numeric.protocol import value as nm_value
-from numeric.rules import ARITHMETIC, RULES, install_operators
+from numeric.rules import ARITHMETIC, RULES, install_operators, lookup
 
 __all__ = ["Fun"]
 
@@ -460,9 +460,10 @@ class Fun:
             return _int_power(args[0], _small_int(args[1]))
         if name in ("abs", "sign"):
             return _abs_or_sign(name, args[0])
-        rule = RULES.get(name) or ARITHMETIC.get(name)
-        if rule is None:
-            raise TypeError(f"nm.{name} is not defined for Funs")
+        try:
+            rule = lookup(name)          # built-in or nm.custom_rule
+        except KeyError:
+            raise TypeError(f"nm.{name} is not defined for Funs") from None
         return compose(rule.function, args, what=f"nm.{name}")
 
     # -- conversions that would lose information ----------------------------------------------

@@ -1059,7 +1059,30 @@ def _via_dualarray(func, args, kwargs):
         return _const(r) if isinstance(r, (np.ndarray, numbers.Number, np.generic)) and \
             np.asarray(r).dtype.kind in "fO" else r
     impl = _DUAL_HANDLED.get(func, func)
-    return _unproxy(impl(*a2, **k2), union)
+    r = impl(*a2, **k2)
+    if func in _CUSP_AT_ZERO:
+        r = _no_linear_part_at_zero(r, proxies.values())
+    return _unproxy(r, union)
+
+
+# Functions with a cusp where their value is 0: a norm, a standard deviation (the 2-norm of
+# the deviations). The forward rule gives the AD types' subgradient 0 there; a measurement
+# has no first-order propagation to give (the spread of ||x|| at x = 0 ± s is of order s, not
+# 0), so its components there are nan, never a silent 0 ± 0. Inputs whose components are all
+# exactly zero keep 0 ± 0 (as sqrt(x - x)). docs/decisions.md, "Degenerate points".
+_CUSP_AT_ZERO = (np.linalg.norm, np.std)
+
+
+def _no_linear_part_at_zero(r, proxies):
+    if not any(getattr(p, "partials", None) is not None and np.any(p.partials != 0)
+               for p in proxies):
+        return r
+    val = np.asarray(r.value)
+    if not np.any(val == 0):
+        return r
+    parts = r.partials if isinstance(r, DualArray) else np.atleast_1d(r.raw_partials)
+    parts = np.where((val == 0)[..., None], np.nan, parts)
+    return DualArray.wrap(r.value, parts, 0)
 
 
 def _full(a, shape):

@@ -63,7 +63,8 @@ from numeric.backend import is_array
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
 from numeric.measurement.sources import new_source
-from numeric.rules import ARITHMETIC, RULES, constant_partial, indicator, install_operators
+from numeric.rules import (ARITHMETIC, RULES, SINGULAR, constant_partial, ieee_call, indicator,
+                           install_operators, lookup)
 
 __all__ = ["Measurement"]
 
@@ -85,8 +86,9 @@ OVERRIDES = {"abs": dataclasses.replace(RULES["abs"], partials=(_abs_partial,))}
 
 
 def measurement_rule(name: str):
-    """The rule a measurement uses for *name*: the table's, except :data:`OVERRIDES`."""
-    return OVERRIDES.get(name) or RULES.get(name) or ARITHMETIC[name]
+    """The rule a measurement uses for *name*: the table's (user rules of
+    ``nm.custom_rule`` included, via ``rules.lookup``), except :data:`OVERRIDES`."""
+    return OVERRIDES.get(name) or lookup(name)
 
 LOSS = (
     "{what}() of a Measurement would drop its uncertainty. Use nm.value(x) for the nominal "
@@ -523,7 +525,7 @@ def _local_derivative(partial, ans: Any, vals: tuple, comps: dict) -> Any:
     """
     try:
         g = partial(ans, *vals)
-    except (ZeroDivisionError, OverflowError):
+    except SINGULAR:
         if all(c == 0 for c in comps.values()):
             return 0.0
         return _ieee_partial(partial, ans, vals)
@@ -540,12 +542,7 @@ def _ieee_partial(partial, ans: Any, vals: tuple) -> Any:
     ``sqrt(x)`` at a nominal 0 with a non-zero uncertainty is ``0 ± inf`` for a scalar as
     for a MeasurementArray. Other real types (mpf) keep their own exception.
     """
-    args = [np.float64(v) if type(v) in (float, int) else v for v in (ans,) + tuple(vals)]
-    if any(type(v) is not np.float64 for v in args):
-        return partial(ans, *vals)
-    with np.errstate(all="ignore"):
-        g = partial(*args)
-    return float(g) if type(g) is np.float64 else g
+    return ieee_call(partial, (ans,) + tuple(vals))
 
 
 def _fresh(val: Any, d: dict) -> Measurement:
@@ -594,7 +591,10 @@ def _make_binary(rule, reflected: bool):
         if to is Measurement:
             x, y = (o, self) if reflected else (self, o)
             xv, yv = x.val, y.val
-            ans = f(xv, yv)
+            try:
+                ans = f(xv, yv)
+            except SINGULAR:   # 1 / (0 ± s): inf, as a Dual
+                ans = ieee_call(f, (xv, yv))
             dx, dy = x._d, y._d
             if dx is None:
                 dx = x._comps()
@@ -617,12 +617,18 @@ def _make_binary(rule, reflected: bool):
             if comps is None:
                 comps = self._comps()
             if reflected:
-                ans = f(o, v)
+                try:
+                    ans = f(o, v)
+                except SINGULAR:
+                    ans = ieee_call(f, (o, v))
                 if not comps:
                     return _fresh(ans, {})
                 g = c1 if c1 is not None else _local_derivative(d1, ans, (o, v), comps)
             else:
-                ans = f(v, o)
+                try:
+                    ans = f(v, o)
+                except SINGULAR:
+                    ans = ieee_call(f, (v, o))
                 if not comps:
                     return _fresh(ans, {})
                 g = c0 if c0 is not None else _local_derivative(d0, ans, (v, o), comps)

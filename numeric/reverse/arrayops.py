@@ -35,7 +35,7 @@ import numpy as np
 from numeric import arrayrules, arrayrules_nonlinear
 from numeric.backend import is_array
 from numeric.protocol import value as primal_value
-from numeric.reverse.tape import _ScatterAdd
+from numeric.reverse.tape import _OwnedArray, _ScatterAdd
 from numeric.reverse.tracked import (HANDLED, OPS, Tracked, TrackedArray, apply_op, is_tracked,
                                      shape_of, unbroadcast)
 
@@ -163,6 +163,9 @@ def _basic(index) -> bool:
     return all(isinstance(p, (int, np.integer, slice)) or p is Ellipsis for p in parts)
 
 
+scatter_adjoint = _scatter   # (the name tape.BasicIndexVJP falls back to)
+
+
 def _scatter_forward(g, index, shape, dtype):
     if _plain(g):
         z = np.zeros(shape, dtype=np.result_type(dtype, np.asarray(g).dtype))
@@ -190,8 +193,15 @@ def _expand_reduced(g, x_shape, axis, keepdims):
     return _bcast(g, x_shape)
 
 
-_def("sum", _sum_fwd,
-     lambda g, ans, i, x, axis=None, keepdims=False: _expand_reduced(g, shape_of(x), axis, keepdims))
+def _sum_vjp(g, ans, i, x, axis=None, keepdims=False):
+    if axis is None and type(g) in (float, np.float64) and type(x) is np.ndarray:
+        # a fresh array this pass owns (the next node may update it in place), cheaper than
+        # np.broadcast_to's read-only view that every consumer then copies
+        return _OwnedArray(np.full(x.shape, g, dtype=np.result_type(x.dtype, g)))
+    return _expand_reduced(g, shape_of(x), axis, keepdims)
+
+
+_def("sum", _sum_fwd, _sum_vjp)
 _def("reshape", lambda x, shape: np.reshape(x, shape),
      lambda g, ans, i, x, shape: _reshape(g, shape_of(x)))
 

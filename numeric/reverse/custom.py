@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from numeric.protocol import outermost
 from numeric.rules import register
 
 __all__ = ["custom_rule"]
@@ -44,13 +45,8 @@ def custom_rule(*partials: Callable[..., Any], name: str | None = None) -> Calla
         rname = name or f"{fn.__module__}.{fn.__qualname__}"
 
         def wrapper(*args):
-            best = None
-            for a in args:
-                if hasattr(type(a), "_nm_apply") and (best is None or a._nm_order > best._nm_order):
-                    best = a
-            if best is not None:
-                return best._nm_apply(rname, args)
-            return fn(*args)
+            best = outermost(args)  # the protocol's one dispatch decision
+            return fn(*args) if best is None else best._nm_apply(rname, args)
 
         wrapper.__name__ = fn.__name__
         wrapper.__qualname__ = fn.__qualname__

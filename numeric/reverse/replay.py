@@ -42,7 +42,7 @@ import numpy as np
 from numeric.reverse.tape import ELEMENTWISE, GENERAL, LEAF, backward
 from numeric.reverse.tracked import (GuardError, OPS, Ref, elementwise_record, op_vjp,
                                      params_have_refs, resolve_params)
-from numeric.rules import constant_partial, lookup
+from numeric.rules import SINGULAR, constant_partial, ieee_call, lookup
 
 __all__ = ["Replay", "COMPARE"]
 
@@ -165,21 +165,36 @@ class Replay:
                 _, k, f, ia, ca, ib, cb, q1, q2 = st
                 a = vals[ia] if ia >= 0 else ca
                 b = vals[ib] if ib >= 0 else cb
-                ans = vals[k] = f(a, b)
-                if q1 is not None:
-                    d1[k] = q1(ans, a, b)
-                if q2 is not None:
-                    d2[k] = q2(ans, a, b)
+                try:
+                    ans = vals[k] = f(a, b)
+                    if q1 is not None:
+                        d1[k] = q1(ans, a, b)
+                    if q2 is not None:
+                        d2[k] = q2(ans, a, b)
+                except SINGULAR:          # a singular point: IEEE values, as when recorded
+                    ans = vals[k] = ieee_call(f, (a, b))
+                    if q1 is not None:
+                        d1[k] = ieee_call(q1, (ans, a, b))
+                    if q2 is not None:
+                        d2[k] = ieee_call(q2, (ans, a, b))
             elif code == _UNARY:
                 _, k, f, ia, q1 = st
                 a = vals[ia]
-                ans = vals[k] = f(a)
-                if q1 is not None:
-                    d1[k] = q1(ans, a)
+                try:
+                    ans = vals[k] = f(a)
+                    if q1 is not None:
+                        d1[k] = q1(ans, a)
+                except SINGULAR:
+                    ans = vals[k] = ieee_call(f, (a,))
+                    if q1 is not None:
+                        d1[k] = ieee_call(q1, (ans, a))
             elif code == _RULE:
                 _, k, rule, args, pos = st
                 v = [vals[j] if j >= 0 else c for j, c in args]
-                ans = vals[k] = rule.function(*v)
+                try:
+                    ans = vals[k] = rule.function(*v)
+                except SINGULAR:
+                    ans = vals[k] = ieee_call(rule.function, tuple(v))
                 kind, rec = elementwise_record(rule, ans, v, pos, [args[i][0] for i in pos])
                 if kind != p1[k]:
                     if changed_p1 is None:

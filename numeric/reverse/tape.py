@@ -54,7 +54,7 @@ import numpy as np
 
 from numeric.protocol import new_order
 
-__all__ = ["Tape", "GENERAL", "ELEMENTWISE", "LEAF", "ONE", "MINUS_ONE", "backward"]
+__all__ = ["Tape", "GENERAL", "ELEMENTWISE", "LEAF", "ONE", "MINUS_ONE", "backward", "BasicIndexVJP"]
 
 LEAF = -1
 GENERAL = -2
@@ -390,6 +390,28 @@ class _ScatterAdd:
             acc = _OwnedArray(new)
         acc.data[self.index] += self.g
         return acc
+
+
+class BasicIndexVJP:
+    """The VJP of ``x[index]`` for an int or slice *index* of a float array *x*.
+
+    A small object instead of a closure per node: for a float cotangent it gives the
+    sparse :class:`_ScatterAdd` directly (each element is selected at most once); any
+    other cotangent (tracked, dual) goes through the generic rule of
+    :mod:`numeric.reverse.arrayops`.
+    """
+
+    __slots__ = ("index", "shape", "dtype")
+
+    def __init__(self, index, shape, dtype):
+        self.index, self.shape, self.dtype = index, shape, dtype
+
+    def __call__(self, g):
+        if (type(g) is np.ndarray and g.dtype == self.dtype) or type(g) in _FLOATS:
+            return (_ScatterAdd(self.index, g, self.shape, self.dtype),)
+        from numeric.reverse.arrayops import scatter_adjoint
+
+        return (scatter_adjoint(g, None, self.index, self.shape, self.dtype),)
 
 
 class _OwnedArray:

@@ -56,8 +56,10 @@ from numeric.backend import is_array
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
 from numeric.protocol import norm, one, zero
-from numeric.reverse.tape import ELEMENTWISE, GENERAL, MINUS_ONE, ONE, Tape, nan_safe
-from numeric.rules import ARITHMETIC, RULES, constant_partial, install_operators, lookup
+from numeric.reverse.tape import (ELEMENTWISE, GENERAL, MINUS_ONE, ONE, BasicIndexVJP, Tape,
+                                  nan_safe)
+from numeric.rules import (ARITHMETIC, RULES, SINGULAR, constant_partial, ieee_call, install_operators,
+                           lookup)
 
 __all__ = ["Tracked", "TrackedArray", "Ref", "apply_rule", "apply_op", "is_tracked",
            "unbroadcast", "GuardError"]
@@ -203,7 +205,10 @@ def elementwise_record(rule, ans: Any, vals: list, pos: tuple, parents: list) ->
             p = rule.partials[i]
             if p is None:
                 raise _not_differentiable(rule, i)
-            d = p(ans, *vals)
+            try:
+                d = p(ans, *vals)
+            except SINGULAR:
+                d = ieee_call(p, (ans, *vals))
         ds.append(d)
     arrays = _is_arrayish(ans) or any(_is_arrayish(v) for v in vals)
     if arrays and len(vals) <= 2:
@@ -380,14 +385,17 @@ def apply_rule(rule, args: tuple) -> Any:
         if out is not None:
             return out
     tape, vals, pos = _split(args)
-    ans = rule.function(*vals)
     partials = rule.partials
-    ds = []
     for i in pos:
         if partials[i] is None:
             raise TypeError(f"{rule.name} is not differentiable with respect to argument {i}; "
                             "pass it as a plain number")
-        ds.append(partials[i](ans, *vals))
+    try:
+        ans = rule.function(*vals)
+        ds = [partials[i](ans, *vals) for i in pos]
+    except SINGULAR:
+        ans = ieee_call(rule.function, vals)
+        ds = [ieee_call(partials[i], (ans,) + tuple(vals)) for i in pos]
     parents = tuple(args[i].index for i in pos)
     if _is_arrayish(ans) or any(_is_arrayish(v) for v in vals):
         shapes = [shape_of(vals[i]) for i in pos]
@@ -749,6 +757,12 @@ class TrackedArray(_Common, ArrayAttributes):
 
     def __getitem__(self, index):
         if type(index) is slice or type(index) is int:
+            v, tape = self.value, self.tape
+            if tape.program is None and type(v) is np.ndarray and v.dtype.kind == "f":
+                # the common slice x[1:]: one GENERAL node with a preallocated VJP object,
+                # no generic apply_op dispatch (a recording keeps the generic op for replay)
+                k = tape.push_general((self.index,), BasicIndexVJP(index, v.shape, v.dtype))
+                return _as_view(self, _wrap(v[index], tape, k))
             return _as_view(self, apply_op("getitem", (self,), {"index": index}))
         index = _freeze_index(index)
         if _is_view_index(index):
@@ -966,9 +980,14 @@ def _make_binary(rule, reflected: bool):
         elif to is Tracked and o.tape is self.tape:
             x, y = (o, self) if reflected else (self, o)
             xv, yv = x.value, y.value
-            ans = f(xv, yv)
             t = self.tape
-            k = t.push2(x.index, y.index, d0(ans, xv, yv), d1(ans, xv, yv))
+            try:
+                ans = f(xv, yv)
+                g0, g1 = d0(ans, xv, yv), d1(ans, xv, yv)
+            except SINGULAR:                    # 1/0: IEEE inf, as Dual (rules.ieee_call)
+                ans = ieee_call(f, (xv, yv))
+                g0, g1 = ieee_call(d0, (ans, xv, yv)), ieee_call(d1, (ans, xv, yv))
+            k = t.push2(x.index, y.index, g0, g1)
             if t.program is not None:
                 t.program.append(("rule", k, name, (Ref(x.index), Ref(y.index))))
             return Tracked._new(ans, t, k)
@@ -976,14 +995,15 @@ def _make_binary(rule, reflected: bool):
             v = self.value
             t = self.tape
             if type(self) is Tracked:
-                if reflected:
-                    ans = f(o, v)
-                    k = t.push1(self.index, d1(ans, o, v))
-                    refs = (o, Ref(self.index))
-                else:
-                    ans = f(v, o)
-                    k = t.push1(self.index, d0(ans, v, o))
-                    refs = (Ref(self.index), o)
+                args, d, refs = ((o, v), d1, (o, Ref(self.index))) if reflected else \
+                    ((v, o), d0, (Ref(self.index), o))
+                try:
+                    ans = f(*args)
+                    g = d(ans, *args)
+                except SINGULAR:
+                    ans = ieee_call(f, args)
+                    g = ieee_call(d, (ans,) + args)
+                k = t.push1(self.index, g)
                 if t.program is not None:
                     t.program.append(("rule", k, name, refs))
                 return Tracked._new(ans, t, k)
@@ -1016,9 +1036,14 @@ def _make_unary(rule):
                 return _ew_unary(rule, array_fn, mark, self)
         elif type(self) is Tracked:
             v = self.value
-            ans = f(v)
             t = self.tape
-            k = t.push1(self.index, d(ans, v))
+            try:
+                ans = f(v)
+                g = d(ans, v)
+            except SINGULAR:                    # sqrt'(0) = inf, as Dual (rules.ieee_call)
+                ans = ieee_call(f, (v,))
+                g = ieee_call(d, (ans, v))
+            k = t.push1(self.index, g)
             if t.program is not None:
                 t.program.append(("rule", k, name, (Ref(self.index),)))
             return Tracked._new(ans, t, k)

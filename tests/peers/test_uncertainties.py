@@ -71,10 +71,18 @@ def numerical_example():
 
 
 def math_module():
+    # test_math_module: the exponent is not differentiated, floats stay floats, fsum of
+    # uncertain numbers keeps the correlation, locally constant functions match floats
     x = M(-1.5, 0.1)
-    assert (x**2).val == 2.25
-    assert math.fsum([1.0, 2.0]) == 3.0 and (x + x).val == -3
+    assert (x**2).val == 2.25 and (x**2).err == pytest.approx(2 * 1.5 * 0.1, rel=1e-15)
     assert isinstance(nm.sin(3), float)
+    s = sum([x, x])                       # umath.fsum([x, x]): -3 +- 0.2 (fully correlated)
+    assert s.val == -3 and s.err == pytest.approx(0.2, rel=1e-15)
+    with pytest.raises(TypeError, match="nm.value"):   # math.fsum would drop the error
+        math.fsum([x, x])
+    for name in ("floor", "ceil", "trunc"):               # umath.locally_cst_funcs
+        y = getattr(nm, name)(x)
+        assert y.val == getattr(math, name)(-1.5) and y.err == 0.0
 
 
 def hypot_at_origin():
