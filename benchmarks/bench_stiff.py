@@ -37,8 +37,8 @@ import solvers  # noqa: E402
 from solvers import ODEProblem, solve  # noqa: E402
 from solvers.ode.stiff.problems import brusselator_2d, rober, rober_jac  # noqa: E402
 
-METHODS = ["Rodas4", "Rosenbrock23", "Rodas5P", "TRBDF2", "KenCarp4", "ESDIRK", "FBDF", "RadauIIA5",
-           "AutoTsit5Rosenbrock23"]
+METHODS = ["Rodas4", "Rosenbrock23", "Rodas5", "Rodas5P", "TRBDF2", "KenCarp4", "Kvaerno5", "ESDIRK", "FBDF",
+           "RadauIIA5", "AutoTsit5Rosenbrock23"]
 PACKAGES = ["numpy", "scipy", "metanum", "jax", "diffrax", "numbalsoda"]
 U0 = np.array([1.0, 0.0, 0.0])
 ROOT = Path(__file__).resolve().parent.parent

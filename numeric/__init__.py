@@ -16,7 +16,8 @@ from numeric.functions import (  # noqa: F401
     logaddexp2, nextafter, positive, rad2deg, radians, reciprocal, remainder, rint, sinc, square,
     trunc, expit, softplus,
 )
-from numeric.protocol import eps, lincomb, norm, one, promote, value, zero  # noqa: F401
+from numeric.protocol import (eps, inner, is_vector_state, lincomb, norm, one, promote,  # noqa: F401
+                              scalar_zero, value, zero)
 from numeric.dual import Dual  # noqa: F401
 from numeric.dualarray import DualArray  # noqa: F401
 from numeric.api import derivative, gradient, hessian, jacobian, jvp  # noqa: F401

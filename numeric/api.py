@@ -37,7 +37,7 @@ import numpy as np
 from numeric.backend import is_array, namespace
 from numeric.dual import Dual
 from numeric.dualarray import DualArray
-from numeric.protocol import innermost, new_order
+from numeric.protocol import innermost, is_vector_state, new_order
 
 __all__ = ["derivative", "gradient", "jacobian", "hessian", "jvp"]
 
@@ -360,6 +360,8 @@ def jvp(f: Callable, x: Any, v: Any, *, mode: str = "forward") -> Any:
     """
     if mode != "forward":
         return _routed("jvp", mode, f, x)
+    if is_vector_state(x):
+        return _vector_state_jvp(f, x, v)
     if not (is_array(x) or isinstance(x, (list, tuple, DualArray)) or _array_number(x)):
         return derivative(f, x) * v
     x = _as_input_array(x)
@@ -370,4 +372,16 @@ def jvp(f: Callable, x: Any, v: Any, *, mode: str = "forward") -> Any:
     y = f(DualArray.from_parts(x, v[..., None], tag))
     _, p = _extract(y, tag, 1, x)
     return _squeeze_last(p)
+
+
+def _vector_state_jvp(f: Callable, x: Any, v: Any) -> Any:
+    """``J(x) v`` for a vector state that is not an array (a Fun): ``f(x + e v)`` with ``e`` a
+    dual of a fresh tag, whose tangent the result gives through its ``_nm_tangent(tag)`` hook."""
+    tag = new_order()
+    y = f(x + v * Dual._new(0.0, np.ones(1), tag))
+    hook = getattr(type(y), "_nm_tangent", None)
+    if hook is None:
+        raise TypeError(f"jvp: f returned {_describe(y)} for a {type(x).__name__} input; it must "
+                        f"return a {type(x).__name__} (a vector of the input's kind)")
+    return hook(y, tag)
 

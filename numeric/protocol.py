@@ -37,6 +37,14 @@ Hooks a number type provides
     ``sum(c * x for c, x in zip(coeffs, items))`` computed in one go, or
     ``NotImplemented``; array types use it to skip per-term dispatch in the
     stage sums of Runge–Kutta methods.
+``_nm_inner(other)`` (optional, vector-like types that are not arrays)
+    The real inner product ``<self, other>`` that gives Krylov methods their
+    geometry (a ``Fun``: the L2 inner product over its interval); see
+    :func:`inner`. A type with this hook is a *vector state*: a stiff ODE
+    method takes it with ``linsolve="gmres"`` (no Jacobian matrix is formed).
+``_nm_scalar_zero()`` (optional)
+    The zero of the type's scalar field (a ``Fun``'s coefficient type); see
+    :func:`scalar_zero`.
 ``_nm_eps()`` (optional)
     Machine epsilon of the real type underneath, for containers whose
     primal is not a plain number or array (a ``Fun``'s coefficients).
@@ -75,7 +83,8 @@ import numpy as np
 
 from numeric.backend import is_array, namespace
 
-__all__ = ["value", "innermost", "zero", "one", "eps", "norm", "promote", "lincomb", "new_order",
+__all__ = ["value", "innermost", "zero", "one", "eps", "norm", "inner", "scalar_zero", "is_vector_state",
+           "promote", "lincomb", "new_order",
            "outermost", "dispatch", "ufunc_rule_name", "UFUNC_RULE_NAMES", "linear_parts"]
 
 _ORDER = itertools.count(1)  # next() on a count is atomic under the GIL: thread-safe
@@ -305,6 +314,52 @@ def norm(x: Any) -> Any:
     if isinstance(x, np.generic):
         return abs(x)
     return math.fabs(x) if not isinstance(x, complex) else abs(x)
+
+
+def inner(a: Any, b: Any) -> Any:
+    """The real inner product ``<a, b>`` of two vectors of one type.
+
+    Arrays: ``sum(conj(a) * b)`` (float, complex, object arrays of ``mpf``);
+    a type with an ``_nm_inner`` hook (a ``Fun``: ``integral a b``) uses it.
+    Scalars and other types raise ``TypeError`` naming the hook.
+
+    Examples
+    --------
+    >>> import numpy as np, numeric as nm
+    >>> float(nm.inner(np.array([1.0, 2.0]), np.array([3.0, 4.0])))
+    11.0
+    >>> f = nm.Fun(lambda x: x, nm.Chebyshev(-1, 1))
+    >>> round(float(nm.inner(f, f)), 14)   # integral of x^2 over [-1, 1]
+    0.66666666666667
+    """
+    hook = getattr(type(a), "_nm_inner", None)
+    if hook is not None:
+        return hook(a, b)
+    if is_array(a) and is_array(b):
+        xp = namespace(a)
+        return xp.sum(a * b) if _is_object_array(a) else xp.sum(xp.conj(a) * b)
+    raise TypeError(f"no inner product for {type(a).__name__}: a vector state is an array or a "
+                    "type with an _nm_inner(other) hook (as Fun has)")
+
+
+def is_vector_state(x: Any) -> bool:
+    """Whether *x* is a non-array vector with an inner product (the ``_nm_inner`` hook), e.g. a Fun.
+
+    >>> import numeric as nm
+    >>> nm.is_vector_state(nm.Fun(lambda x: x, nm.Chebyshev(-1, 1))), nm.is_vector_state(2.0)
+    (True, False)
+    """
+    return hasattr(type(x), "_nm_inner")
+
+
+def scalar_zero(x: Any) -> Any:
+    """The zero of *x*'s scalar type: an array's element type, a Fun's coefficients' type.
+
+    >>> import numpy as np, numeric as nm
+    >>> type(nm.scalar_zero(np.ones(3, dtype=np.float32))).__name__
+    'float32'
+    """
+    return _scalar_zero(x)
 
 
 def promote(*xs: Any) -> tuple:

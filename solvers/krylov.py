@@ -2,8 +2,9 @@
 
 A vector is anything with ``+``, ``-`` and multiplication by a scalar: a
 float array, an object array of ``mpf``, a Chebyshev ``Fun``. The geometry
-comes from an inner-product hook ``inner(a, b)`` (default: ``sum(conj(a) *
-b)`` for arrays; pass e.g. ``lambda f, g: (f * g).sum()`` for Funs); the
+comes from an inner-product hook ``inner(a, b)`` (default: the protocol's
+``nm.inner``, ``sum(conj(a) * b)`` for arrays and the L2 inner product
+``integral f g`` for Funs); the
 norm is ``sqrt(inner(v, v))``. Scalars (the Hessenberg matrix, the Givens
 rotations) are whatever ``inner`` returns (float, mpf), so an mpf system is
 solved at the working precision.
@@ -49,12 +50,13 @@ class KrylovInfo:
 
 
 def default_inner(a: Any, b: Any) -> Any:
-    """``sum(conj(a) * b)`` for arrays (float, complex or object of mpf); else an error."""
-    if hasattr(a, "shape") and hasattr(b, "shape"):
-        return np.sum(np.conj(a) * b) if getattr(a, "dtype", None) != object else \
-            np.sum(a * b)
-    raise TypeError(f"gmres has no default inner product for {type(a).__name__}; pass "
-                    "inner=callable(a, b), e.g. lambda f, g: (f * g).sum() for Funs")
+    """The protocol's ``nm.inner``: ``sum(conj(a) * b)`` for arrays (float, complex or object of
+    mpf), the type's own inner product for a vector state (a Fun: ``integral a b``); else an error."""
+    try:
+        return nm.inner(a, b)
+    except TypeError:
+        raise TypeError(f"gmres has no default inner product for {type(a).__name__}; pass "
+                        "inner=callable(a, b)") from None
 
 
 def _operator(A: Any) -> Callable:
@@ -192,7 +194,7 @@ def _default_jvp(F: Callable) -> Callable:
     jvp, derivative = _lazy("jvp"), _lazy("derivative")
 
     def apply(u, v):
-        if hasattr(u, "shape") and np.ndim(u):
+        if hasattr(u, "shape") and np.ndim(u) or nm.is_vector_state(u):
             return jvp(F, u, v)
         try:
             return derivative(lambda e: F(u + v * e), 0.0)  # a dual directional derivative
@@ -212,7 +214,7 @@ def newton_krylov(F: Callable, u0: Any, *, jvp: Callable | None = None, rtol: fl
 
     Each Newton step solves ``J(u) du = -F(u)`` with :func:`gmres`, where
     ``J(u) v`` is a forward-mode directional derivative of *F* (``nm.jvp``
-    for arrays, a dual ``d/de F(u + e v)`` otherwise) unless ``jvp(u, v)`` is
+    for arrays and vector states such as Funs, a dual ``d/de F(u + e v)`` otherwise) unless ``jvp(u, v)`` is
     given. The GMRES tolerance follows the inexact-Newton forcing term
     ``eta = min(0.1, ||F(u)||)`` (Dembo, Eisenstat & Steihaug 1982), and a
     backtracking line search halves the step until ``||F||`` decreases.

@@ -88,8 +88,24 @@ def test_gmres_on_chebyshev_funs_residual():
 
 
 def test_gmres_without_inner_for_an_unknown_type_explains():
+    class Vec:  # + and scalar * but no inner product
+        def __init__(self, a):
+            self.a = a
+
+        def __mul__(self, c):
+            return Vec(self.a * c)
+
     with pytest.raises(TypeError, match="inner="):
-        gmres(lambda v: v, nm.Fun(lambda x: x, nm.Chebyshev(-1, 1)))
+        gmres(lambda v: v, Vec(1.0))
+
+
+def test_gmres_on_funs_uses_the_protocol_inner_product_by_default():
+    space = nm.Fourier(-np.pi, np.pi)
+    u_exact = nm.Fun(lambda x: np.exp(np.sin(x)), space)
+    f = u_exact - 0.3 * u_exact.diff(2)
+    u, info = gmres(lambda v: v - 0.3 * v.diff(2), f, rtol=1e-13, restart=40)
+    assert info.converged, info.message
+    assert nm.norm(u - u_exact) < 1e-11
 
 
 def test_newton_krylov_known_root():
@@ -127,16 +143,15 @@ def test_newton_krylov_on_funs():
     def F(u):
         return u - 0.1 * u.diff(2) + u * u * u - g
 
-    def jvp(u, v):  # nm.derivative does not yet extract a Fun-valued derivative
+    def jvp(u, v):  # the hand-written J v; the default is nm.jvp at the Fun (a dual direction)
         return v - 0.1 * v.diff(2) + 3 * u * u * v
 
     u0 = nm.Fun(lambda x: 0 * x + 0.5, space)
-    with pytest.raises(TypeError, match="pass jvp="):
-        newton_krylov(F, u0, inner=fun_inner)
-    u, info = newton_krylov(F, u0, jvp=jvp, inner=fun_inner, rtol=1e-12, atol=1e-13)
-    assert info.converged, info.message
     xs = np.linspace(-np.pi, np.pi, 21)
-    np.testing.assert_allclose(u(xs), np.cos(xs) + 0.3 * np.sin(2 * xs), atol=1e-9)
+    for kw in ({"jvp": jvp}, {}):
+        u, info = newton_krylov(F, u0, inner=fun_inner, rtol=1e-12, atol=1e-13, **kw)
+        assert info.converged, info.message
+        np.testing.assert_allclose(u(xs), np.cos(xs) + 0.3 * np.sin(2 * xs), atol=1e-9)
 
 
 def test_solvers_krylov_names_no_number_type():

@@ -430,6 +430,18 @@ class Fun:
     def _nm_one(self) -> "Fun":
         return Fun._new(self.coeffs[:1] * 0 + 1, self.space)
 
+    def _nm_tangent(self, tag: int) -> "Fun":
+        """The derivative part of the newest perturbation *tag* (``nm.jvp`` at a Fun): the Fun of
+        the coefficients' partials when they are duals of *tag*, else the zero Fun."""
+        c = self.coeffs
+        parts = linear_parts(c) if getattr(c, "_nm_order", None) == tag else None
+        if parts is None:
+            return self.primal()._nm_zero()
+        return Fun._new(self.space.simplify(parts[1][..., 0], None), self.space)
+
+    def _nm_inner(self, g: "Fun") -> Any:
+        return self.inner(g)
+
     def _nm_scalar_zero(self) -> Any:
         z = self.coeffs[0] * 0
         return z[()] if isinstance(z, np.ndarray) else z

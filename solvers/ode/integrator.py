@@ -25,7 +25,7 @@ from solvers.ode.events import CallbackRunner
 from solvers.ode.saving import plan_saves, save_final, save_until
 from solvers.ode.solution import ODESolution, ReturnCode, SolverWarning, Stats
 from solvers.ode.state import elevate_time, harmonize, initial_dt, promote_state, treal
-from solvers.ode.steppers import ScaledNorm
+from solvers.ode.steppers import ScaledNorm, error_norm
 from solvers.ode.tstops import plan_stops
 from solvers.ode.validate import check_mass_matrix, check_rhs_output, check_tolerances, check_tspan
 
@@ -33,7 +33,7 @@ __all__ = ["solve_ode", "ODEIntegrator", "method_options", "treal"]
 
 # options solve() passes on to the method (ctx.options); explicit methods ignore them
 METHOD_OPTIONS = frozenset({"jac", "jac_prototype", "sparse", "linsolve", "autodiff", "mass_matrix",
-                            "precond", "krylov_rtol"})
+                            "precond", "krylov_rtol", "error_norm"})
 _promote_state = promote_state  # the name callbacks' promotion used before the split
 
 
@@ -133,6 +133,7 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
         return ODESolution(prob, alg, [s.t0], [s.u], ReturnCode.Success, "tspan has zero length", s.stats,
                            [], False, s.tdir)
     s.alg, s.controller, s.maxiters, s.options = alg, controller, maxiters, method_options(prob, options)
+    s.norm = error_norm(s.norm, s.options.pop("error_norm", None))
     s.cont, s.disc = split_callbacks(prob.callback, callback)
     plan_saves(s, saveat, save_everystep, save_start, save_end, dense)
     s.stops = plan_stops(tstops, s.tv0, s.span, s.tdir, s.tf)

@@ -35,6 +35,24 @@ The integrator builds one :class:`StepperContext` per solve and calls
         def reinit(self, t, u) -> None: ...               # a callback changed u or p: restart history
         def step_to(self, t, u, f0, h, t_new) -> tuple: ...  # as step; t_new is the exact end time
                                   # (the stop itself when the step lands on tf or a tstop)
+        def initialize(self, t0, u0): ...   # called once before the first step; may return a new
+                                  # initial state (a DAE's consistent algebraic variables), which
+                                  # replaces the saved first point; None or u0 keeps it
+        # optional attributes, read once when the stepper is built:
+        landing_factor: float     # default 1.0001: a planned step h with h * landing_factor >=
+                                  # the distance to the next stop is stretched to land on the stop
+                                  # (no sliver step); 1.01 for the adaptive RK steppers
+        maxiters_hint: str        # appended to the MaxIters message (the explicit RK steppers
+                                  # suggest a stiff method: STIFF_HINT)
+        initial_order: int        # the order the automatic first step size is computed for
+                                  # (default method.order; AutoSwitch starts at its explicit
+                                  # method's order)
+
+The loop, per attempt (:class:`solvers.ode.integrator_object.ProtocolIntegrator`): plan ``h`` (clipped
+to ``dtmax`` and to the next stop, stretched by ``landing_factor``), call ``step_to`` (or
+``step``), let the controller (or ``propose_dt``) decide, then on acceptance call ``accept``,
+save through the segment, run the callbacks (which may change ``u`` or ``p``: ``reinit``) and
+reuse ``f_new`` as the next ``f0`` when ``fsal``.
 
 Step-size control for methods without ``own_controller`` is done by the
 loop's controller objects (I, PI, PID) from ``error_order`` (default
@@ -45,7 +63,7 @@ DtLessThanMin, Unstable, InitialFailure, Failure, Terminated.
 
 ``ctx.options`` carries, besides solve's method options (``jac``,
 ``jac_prototype``, ``sparse``, ``linsolve`` = "lu" | "sparse" | "gmres",
-``autodiff`` = "forward" | "finite"), the problem's ``mass_matrix``, ``jac``
+``autodiff`` = "forward" | "finite", ``precond``, ``krylov_rtol``), the problem's ``mass_matrix``, ``jac``
 and ``jac_prototype`` (:func:`solvers.ode.integrator.method_options`); a
 solve option overrides the problem's. The loop knows nothing about
 Jacobians: a stiff method builds its own provider from these.
@@ -96,7 +114,9 @@ class StepperContext:
     f0 : any
         ``f(u0, p, t0)``.
     norm : callable
-        ``norm(err, u_old, u_new)`` -> real scaled error (accept when <= 1).
+        ``norm(err, u_old, u_new)`` -> real scaled error (accept when <= 1); with
+        ``error_norm="primal"`` it measures the primal part of ``err`` only
+        (:func:`solvers.ode.steppers.error_norm`).
     atol, rtol : any
         Tolerances (validated: scalars or arrays of the state's shape).
     stats : Stats

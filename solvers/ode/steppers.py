@@ -60,6 +60,41 @@ class ScaledNorm:
         return nm.norm(e) / (self.atol + self.rtol * (n0 if n0 >= n1 else n1))
 
 
+class PrimalNorm:
+    """A scaled norm of the primal part of the error only (``error_norm="primal"``): the
+    derivative or uncertainty parts of the state are propagated but not step-controlled."""
+
+    def __init__(self, norm: Any):
+        self.norm = norm
+
+    def __call__(self, e: Any, u0: Any, u1: Any) -> Any:
+        return self.norm(nm.value(e), u0, u1)
+
+
+ERROR_NORMS = (None, "full", "primal")
+
+
+def error_norm(norm: Any, kind: Any) -> Any:
+    """The step-control norm for ``solve(..., error_norm=kind)``.
+
+    ``"full"`` (default): the state's own ``nm.norm``, which includes a Dual's partials and a
+    Measurement's components, so their error is controlled too (DifferentialEquations.jl's default
+    for ForwardDiff duals). ``"primal"``: the values only (DiffEq's
+    ``internalnorm = (u, t) -> norm(value.(u))``). Use it for a Measurement or Dual parameter with
+    a Rosenbrock method that is not a W-method (Rodas4, Rodas5P): their Jacobian is taken at the
+    primal, so the propagated parts are integrated at reduced order and their error estimate keeps
+    the steps 8-16x smaller than the float solve's (Van der Pol mu = 10 +- 0.1, rtol 1e-6: Rodas5P
+    3147 -> 400 steps, the uncertainty within 3e-4 of finite-difference propagation; Rodas4
+    12464 -> 784 steps, within 1.3 %; tests/test_error_norm.py).
+
+    >>> error_norm("N", None)
+    'N'
+    """
+    if kind not in ERROR_NORMS:
+        raise ValueError(f"error_norm must be 'full' or 'primal', got {kind!r}")
+    return PrimalNorm(norm) if kind == "primal" else norm
+
+
 class FloatArrayStepper:
     """Steps of a NumPy float-array state; see the module docstring.
 

@@ -30,8 +30,21 @@ class StiffMethod:
     own_controller: bool = field(default=False, init=False)
     supports_mass_matrix: bool = field(default=True, init=False)
 
-    def check_state(self, u0: Any) -> None:
-        """Refuse a scalar state clearly (the iteration matrix needs a state vector)."""
+    accepts_vector_state: bool = field(default=False, init=False)
+
+    def check_state(self, u0: Any, options: dict | None = None) -> None:
+        """Refuse a scalar state clearly (the iteration matrix needs a state vector). A vector
+        state that is not an array (a ``Fun``: ``nm.is_vector_state``) is taken by the methods
+        with ``accepts_vector_state`` under ``linsolve="gmres"`` (Newton–Krylov: ``J v`` is a
+        directional derivative, GMRES uses ``nm.inner``); no Jacobian matrix of it exists."""
+        if nm.is_vector_state(u0):
+            if not self.accepts_vector_state:
+                raise TypeError(f"{self.name} needs an array state; for a {type(u0).__name__} state "
+                                "use KenCarp4, Kvaerno5 or TRBDF2 with linsolve='gmres'")
+            if (options or {}).get("linsolve") != "gmres":
+                raise TypeError(f"a {type(u0).__name__} state has no Jacobian matrix: pass "
+                                f"linsolve='gmres' to solve with {self.name} (Newton–Krylov)")
+            return
         if np.ndim(u0) == 0:
             raise TypeError(f"{self.name} needs an array state (the Jacobian is a matrix): pass "
                             f"u0 as np.array([u0]) and index the solution with [0]")
@@ -50,7 +63,8 @@ class StiffStepper:
         self.M = None if M is None else np.asarray(M)
         self.jac = make_jacobian(self.f, opts)
         v = nm.value(ctx.u0)
-        self.one = nm.one(v.flat[0] if isinstance(v, np.ndarray) else v)
+        self.one = nm.one(v.flat[0] if isinstance(v, np.ndarray) else
+                          nm.scalar_zero(v) if nm.is_vector_state(v) else v)
 
     def initialize(self, t0: Any, u0: Any) -> Any:
         """A consistent initial state for a singular mass matrix (algebraic variables by Newton)."""

@@ -27,6 +27,14 @@ when ``h gamma`` moved by more than ``REFACTOR`` (20 %) since the last factorisa
 with ``M``); the first-stage slope solves ``M k = f`` with the all-zero (algebraic) rows of ``M``
 replaced by those of ``J`` (the differentiated constraint of an index-1 DAE), so a singular ``M``
 works. The dense output is the cubic Hermite interpolant of ``u, k_1, u_new, k_s``.
+
+Vector states that are not arrays (a ``Fun``; ``nm.is_vector_state``) are accepted with
+``linsolve="gmres"``: the stage equations are solved by Newton–Krylov, ``J v`` being ``nm.jvp`` at
+the Fun (a dual direction through the Fun's coefficients) and GMRES working in ``nm.inner`` (the
+L2 inner product), so ``u' = u.diff(2)`` on a Fourier Fun is an implicit spectral heat solver
+(tests/test_fun_stiff.py). Only these methods (KenCarp4, Kvaerno5, TRBDF2) take such a state:
+Rosenbrock methods, FBDF and RadauIIA5 build their stage or history algebra on array
+indexing and refuse it with a clear error. Without a mass matrix only (``M`` is a matrix).
 """
 
 from __future__ import annotations
@@ -125,8 +133,10 @@ class ESDIRKMethod(StiffMethod):
     newton_maxiter: int = 10
     smooth_est: bool = True
 
+    accepts_vector_state: bool = field(default=True, init=False)
+
     def make_stepper(self, ctx: Any) -> "ESDIRKStepper":
-        self.check_state(ctx.u0)
+        self.check_state(ctx.u0, getattr(ctx, "options", None))
         return ESDIRKStepper(self, ctx)
 
     def coefficients(self, one: Any) -> dict:
@@ -196,6 +206,7 @@ class ESDIRKStepper(ReusingStepper):
         self.kappa, self.maxiter, self.smooth = alg.newton_kappa, alg.newton_maxiter, alg.smooth_est
         v = nm.value(ctx.u0)
         self.plain = isinstance(ctx.u0, np.ndarray) and ctx.u0.dtype.kind == "f"
+        self.tangent = nm.value(ctx.u0) is not ctx.u0  # carries derivatives/uncertainties (or mpf)
         self.one_value = v
         self.rate = NewtonRate()
         self.reinit(ctx.t0, ctx.u0)
@@ -259,7 +270,7 @@ class ESDIRKStepper(ReusingStepper):
                 return f(base + y, p, ti) * hg - (y if M is None else M @ y)
 
             y, ok, _ = newton(residual, ks[-1] * hg, self.W.solve, norm, self.kappa, maxiter=self.maxiter,
-                              rate=self.rate, stats=self.stats, extra_sweep=not self.plain)
+                              rate=self.rate, stats=self.stats, extra_sweep=self.tangent)
             if not ok:
                 return None
             ks.append(y / hg)
