@@ -378,7 +378,7 @@ def _vector_state_jvp(f: Callable, x: Any, v: Any) -> Any:
     """``J(x) v`` for a vector state that is not an array (a Fun): ``f(x + e v)`` with ``e`` a
     dual of a fresh tag, whose tangent the result gives through its ``_nm_tangent(tag)`` hook."""
     tag = new_order()
-    y = f(x + v * Dual._new(0.0, np.ones(1), tag))
+    y = f(x + v * Dual.from_parts(0.0, np.ones(1), tag))
     hook = getattr(type(y), "_nm_tangent", None)
     if hook is None:
         raise TypeError(f"jvp: f returned {_describe(y)} for a {type(x).__name__} input; it must "
