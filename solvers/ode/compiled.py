@@ -86,15 +86,17 @@ def _build_loop():
         return out
 
     @numba.njit(cache=True)
-    def error_norm(u, u_new, hM, K, rtol, atol):
+    def error_norm(u, u_new, hM, K, rtol, atol, n, counted):
+        """RMS over the primal block u[:n] of the scaled error; components n.. (the blocks of an
+        augmented state, solvers.ode.errornorm) use their primal's scale; the first *counted* count."""
         r = hM.shape[0] - 1
         acc = 0.0
-        n = u.size
-        for j in range(n):
+        for j in range(counted):
             e = 0.0
             for l in range(K.shape[0]):
                 e += hM[r, l] * K[l, j]
-            e = e / (atol[j] + rtol[j] * max(abs(u[j]), abs(u_new[j])))
+            i = j % n
+            e = e / (atol[i] + rtol[i] * max(abs(u[i]), abs(u_new[i])))
             acc += e * e
         return math.sqrt(acc / n) if n > 0 else 0.0
 
@@ -154,7 +156,7 @@ def _build_loop():
     # (ModuleNotFoundError while loading the index); the f-free helpers above are cached
     @numba.njit
     def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol,
-             dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t, keep):  # fmt: skip
+             dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t, keep, nnorm, counted):  # fmt: skip
         n = u0.size
         cap = 2 if keep == 0 else 64
         ts = np.empty(cap)
@@ -212,7 +214,7 @@ def _build_loop():
             nf += s - 1
             u_new = ui if fsal else combine(np.empty(n), u, hM, s, K, s)
             if adaptive:
-                ok, dtr, qold, last_rejected = control(error_norm(u, u_new, hM, K, rtol, atol), h_real, dtr,
+                ok, dtr, qold, last_rejected = control(error_norm(u, u_new, hM, K, rtol, atol, nnorm, counted), h_real, dtr,
                                                        qold, last_rejected, beta1, beta2, safety, qmin, qmax)
                 if not ok:
                     nrej += 1
@@ -240,11 +242,12 @@ def _build_loop():
 
 
 def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, dtmin, dtmax,
-                 maxiters, alg, eps_t, keep=2) -> tuple:  # fmt: skip
+                 maxiters, alg, eps_t, keep=2, errornorm=None) -> tuple:  # fmt: skip
     """Run the compiled loop; returns ``(ts, us, Ks, nf, naccept, nreject, code, t_end)``.
 
     *keep*: 0 keeps the ends only, 1 every step's t and u, 2 also every step's stages (dense
-    output, saveat); only what is kept is allocated.
+    output, saveat); only what is kept is allocated. *errornorm*: the
+    :class:`~solvers.ode.errornorm.ErrorNorm` of the solve (None: the default).
     """
     global _LOOP
     if _LOOP is None:
@@ -258,13 +261,14 @@ def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, 
     M = np.array(rows, dtype=np.float64)
     c = np.array([float(x) for x in tab.c])
     n = u0.size
+    nnorm, counted = (n, n) if errornorm is None else errornorm.layout(n)
     rt = np.broadcast_to(np.asarray(rtol, dtype=np.float64).reshape(-1) if np.ndim(rtol) else float(rtol), (n,))
     at = np.broadcast_to(np.asarray(atol, dtype=np.float64).reshape(-1) if np.ndim(atol) else float(atol), (n,))
     return _LOOP(fj, p, np.ascontiguousarray(u0, dtype=np.float64), np.ascontiguousarray(k1, dtype=np.float64),
                  float(t0), np.asarray(stops, dtype=np.float64), float(dt0), float(tdir), M, c, s, bool(tab.fsal),
                  bool(adaptive), np.ascontiguousarray(rt), np.ascontiguousarray(at), float(dtmin), float(dtmax),
                  int(maxiters), float(alg.beta1), float(alg.beta2), float(alg.safety), float(alg.qmin),
-                 float(alg.qmax), float(eps_t), int(keep))  # fmt: skip
+                 float(alg.qmax), float(eps_t), int(keep), int(nnorm), int(counted))  # fmt: skip
 
 
 _CODES = {0: "Success", 1: "MaxIters", 2: "DtLessThanMin", 3: "Unstable"}
@@ -279,7 +283,7 @@ def solve_compiled(fj: Any, s: Any, co: Any, dtr: Any, finish: Any, integ: Any) 
     tt, uu, KK, nf, nacc, nrej, code, t_end = run_compiled(
         fj, s.p, s.u, np.asarray(s.k1, dtype=np.float64), s.t0, [float(x) for x in s.stops], dtr, s.tdir, co,
         s.adaptive, s.rtol, s.atol, s.dtmin, s.dtmax, s.maxiters, s.alg, s.eps_t,
-        2 if s.dense or s.save_times else 1 if s.save_everystep else 0,
+        2 if s.dense or s.save_times else 1 if s.save_everystep else 0, s.norm.spec,
     )  # fmt: skip
     stats = s.stats
     stats.nf += nf

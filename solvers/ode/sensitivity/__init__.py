@@ -1,5 +1,7 @@
 """Sensitivity algorithms for ``solve(prob, alg, sensealg=...)``; see :mod:`solvers.ode.sensitivity.base`."""
 
 from solvers.ode.sensitivity.base import SensitivityAlgorithm, check_sensealg
+from solvers.ode.sensitivity.forward import ForwardDiffSensitivity
 
 __all__ = ["SensitivityAlgorithm", "check_sensealg"]
+__all__ += ["ForwardDiffSensitivity"]

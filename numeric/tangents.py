@@ -1,0 +1,196 @@
+"""Split inputs that carry forward partials into float64 values and a tangent matrix, and back.
+
+A compiled forward-mode computation (a JVP kernel, :mod:`numeric.reverse.compile_jvp`)
+works on plain floats: the values of its inputs and, for each input, its partials
+in k directions. :func:`split_tangents` takes the inputs of such a computation
+(an ODE's ``u0`` and ``p``: scalars, arrays, tuples or lists of them) and returns
+their flat float64 values, a ``(N, k)`` tangent matrix (zero rows for plain
+floats), how to rebuild each input's structure from a flat sequence of leaves
+(to record a program on tracked scalars), and a function that rebuilds a result
+of the carrier's number type from values and partials.
+
+What is understood: float and float64 entries (no partials), ``Dual`` scalars
+and ``DualArray`` s over float64 with float64 partials, all of one tag (a single
+perturbation, k partials each), and a single array number with a linear part
+(``MeasurementArray``: its components with respect to its sources are the
+partials, and the rebuilt result keeps those sources). Everything else (nested
+duals, mixed tags, float32 or mpf values, dicts) raises :class:`NotSplittable`
+with the reason, so that the caller can take a generic path.
+
+Examples
+--------
+>>> import numpy as np, numeric as nm
+>>> p = nm.DualArray(np.array([1.5, 2.0]), np.eye(2))
+>>> split = split_tangents(np.array([1.0]), p)
+>>> split.values, split.tangents.shape, split.k
+(array([1. , 1.5, 2. ]), (3, 2), 2)
+>>> split.rebuild(np.array([3.0]), np.array([[1.0, 2.0]])).partials
+array([[1., 2.]])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from numeric.dual import Dual
+from numeric.dualarray import DualArray
+from numeric.protocol import linear_parts
+
+__all__ = ["split_tangents", "TangentSplit", "NotSplittable"]
+
+
+class NotSplittable(TypeError):
+    """The inputs do not split into float64 values and one set of forward partials."""
+
+
+@dataclass
+class TangentSplit:
+    """Flat values ``(N,)``, tangents ``(N, k)``; per input its slice of them and ``unflatten``
+    (its structure from a list of its leaves); ``rebuild(value, partials)`` the carrier's number."""
+
+    values: np.ndarray
+    tangents: np.ndarray
+    k: int
+    slices: list
+    unflatten: list
+    rebuild: Callable
+
+
+class _Carrier:
+    """The one perturbation the inputs may carry: its identity, k and the result builder."""
+
+    def __init__(self):
+        self.key = None
+        self.k = None
+        self.rebuild = None
+        self.kind = None
+
+    def join(self, key: Any, k: int, rebuild: Callable, kind: str, what: str) -> None:
+        if self.key is None:
+            self.key, self.k, self.rebuild, self.kind = key, k, rebuild, kind
+            return
+        if kind != "dual" or self.kind != "dual":
+            raise NotSplittable(f"{what}: only one input may carry uncertainty components "
+                                "(several linear-part carriers cannot be merged here)")
+        if key != self.key:
+            raise NotSplittable(f"{what}: partials of two different perturbations (dual tags {self.key} "
+                                f"and {key}): nested or mixed differentiation needs the generic path")
+        if k != self.k:
+            raise NotSplittable(f"{what}: {k} partials where others have {self.k}")
+
+
+def _float64(v: Any, what: str) -> np.ndarray:
+    a = np.asarray(v)
+    if a.dtype != np.float64:
+        if a.dtype.kind in "iub":
+            return a.astype(np.float64)
+        raise NotSplittable(f"{what}: values of dtype {a.dtype} (the compiled path takes float64)")
+    return a
+
+
+def _dual_rebuild(tag: int) -> Callable:
+    def rebuild(value: Any, partials: Any) -> Any:
+        if np.ndim(value) == 0:
+            p = np.asarray(partials).reshape(-1)
+            return Dual.from_parts(float(value), float(p[0]) if p.size == 1 else p, tag)
+        return DualArray.from_parts(value, partials, tag)
+
+    return rebuild
+
+
+def _leaf(x: Any, carrier: _Carrier, what: str) -> tuple:
+    """(values, tangents or None, unflatten) of one leaf: a scalar or an array."""
+    if isinstance(x, Dual):
+        if type(x.value) not in (float, np.float64):
+            raise NotSplittable(f"{what}: a Dual over {type(x.value).__name__} (the compiled path takes "
+                                "float64 values, not nested duals)")
+        p = np.asarray(x.raw_partials)
+        if p.dtype != np.float64:
+            raise NotSplittable(f"{what}: a Dual whose partials are {p.dtype} numbers (nested duals)")
+        p = p.reshape(-1)
+        carrier.join(x.tag, p.size, _dual_rebuild(x.tag), "dual", what)
+        return np.array([float(x.value)]), p[None, :], lambda leaves: leaves[0]
+    if isinstance(x, (float, int, np.floating, np.integer)) and not isinstance(x, (bool, np.bool_)):
+        return np.array([float(x)]), None, lambda leaves: leaves[0]
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        parts = [_leaf(e, carrier, what) for e in x.flat]
+        vals = np.concatenate([q[0] for q in parts]) if parts else np.zeros(0)
+        tans = [q[1] for q in parts]
+        shape = x.shape
+        return vals, tans, lambda leaves: _object_array(leaves, shape)
+    lin = linear_parts(x)
+    if lin is not None:
+        v, P, rebuild = lin
+        v, P = _float64(v, what), _float64(P, what)
+        if isinstance(x, DualArray):
+            carrier.join(x.tag, P.shape[-1], _dual_rebuild(x.tag), "dual", what)
+        else:
+            carrier.join(id(x), P.shape[-1], rebuild, "linear", what)
+        shape = v.shape
+        return v.reshape(-1), P.reshape(-1, P.shape[-1]), lambda leaves: _object_array(leaves, shape)
+    if isinstance(x, np.ndarray):
+        v = _float64(x, what)
+        shape = v.shape
+        return v.reshape(-1), None, lambda leaves: _object_array(leaves, shape)
+    raise NotSplittable(f"{what}: entries of type {type(x).__name__} (the compiled forward path takes "
+                        "floats, float64 arrays, Dual/DualArray over float64, a MeasurementArray, and "
+                        "tuples or lists of them)")
+
+
+def _object_array(leaves: list, shape: tuple) -> np.ndarray:
+    out = np.empty(len(leaves), dtype=object)
+    out[:] = leaves
+    return out.reshape(shape)
+
+
+def _tree(x: Any, carrier: _Carrier, what: str) -> tuple:
+    """(values, tangent rows (list, None for zero rows), unflatten) of an input."""
+    if x is None:
+        return np.zeros(0), [], lambda leaves: None
+    if isinstance(x, (tuple, list)):
+        subs = [_tree(e, carrier, f"{what}[{i}]") for i, e in enumerate(x)]
+        sizes = np.cumsum([0] + [s[0].size for s in subs])
+        kind = type(x)
+
+        def unflatten(leaves):
+            return kind(s[2](leaves[sizes[i]:sizes[i + 1]]) for i, s in enumerate(subs))
+
+        rows = []
+        for s in subs:
+            rows.extend(_rows(s[1], s[0].size))
+        return (np.concatenate([s[0] for s in subs]) if subs else np.zeros(0)), rows, unflatten
+    vals, tans, unflatten = _leaf(x, carrier, what)
+    return vals, _rows(tans, vals.size), unflatten
+
+
+def _rows(tans: Any, size: int) -> list:
+    """One entry per value: a tangent row or None (zero)."""
+    if tans is None:
+        return [None] * size
+    if isinstance(tans, list):
+        out = []
+        for t in tans:
+            out.extend([None] if t is None else list(t))
+        return out
+    return list(tans)
+
+
+def split_tangents(*inputs: Any, names: tuple = ()) -> TangentSplit:
+    """Split *inputs* (see the module docstring); *names* label them in error messages."""
+    carrier = _Carrier()
+    trees = [_tree(x, carrier, names[i] if i < len(names) else f"input {i}") for i, x in enumerate(inputs)]
+    if carrier.key is None:
+        raise NotSplittable("no input carries forward partials (Dual/DualArray) or uncertainty components")
+    k = carrier.k
+    values = np.concatenate([t[0] for t in trees]) if trees else np.zeros(0)
+    tangents = np.zeros((values.size, k))
+    rows = [r for t in trees for r in t[1]]
+    for i, r in enumerate(rows):
+        if r is not None:
+            tangents[i] = r
+    sizes = np.cumsum([0] + [t[0].size for t in trees])
+    slices = [slice(int(sizes[i]), int(sizes[i + 1])) for i in range(len(trees))]
+    return TangentSplit(values, tangents, k, slices, [t[2] for t in trees], carrier.rebuild)
