@@ -102,7 +102,8 @@ def _dual_rebuild(tag: int) -> Callable:
 
 
 def _leaf(x: Any, carrier: _Carrier, what: str) -> tuple:
-    """(values, tangents or None, unflatten) of one leaf: a scalar or an array."""
+    """(values, tangent rows, unflatten) of one leaf, a scalar or an array; a row is None where
+    the value carries no partials."""
     if isinstance(x, Dual):
         if type(x.value) not in (float, np.float64):
             raise NotSplittable(f"{what}: a Dual over {type(x.value).__name__} (the compiled path takes "
@@ -112,15 +113,14 @@ def _leaf(x: Any, carrier: _Carrier, what: str) -> tuple:
             raise NotSplittable(f"{what}: a Dual whose partials are {p.dtype} numbers (nested duals)")
         p = p.reshape(-1)
         carrier.join(x.tag, p.size, _dual_rebuild(x.tag), "dual", what)
-        return np.array([float(x.value)]), p[None, :], lambda leaves: leaves[0]
+        return np.array([float(x.value)]), [p], lambda leaves: leaves[0]
     if isinstance(x, (float, int, np.floating, np.integer)) and not isinstance(x, (bool, np.bool_)):
-        return np.array([float(x)]), None, lambda leaves: leaves[0]
+        return np.array([float(x)]), [None], lambda leaves: leaves[0]
     if isinstance(x, np.ndarray) and x.dtype == object:
         parts = [_leaf(e, carrier, what) for e in x.flat]
         vals = np.concatenate([q[0] for q in parts]) if parts else np.zeros(0)
-        tans = [q[1] for q in parts]
         shape = x.shape
-        return vals, tans, lambda leaves: _object_array(leaves, shape)
+        return vals, [r for q in parts for r in q[1]], lambda leaves: _object_array(leaves, shape)
     lin = linear_parts(x)
     if lin is not None:
         v, P, rebuild = lin
@@ -130,11 +130,11 @@ def _leaf(x: Any, carrier: _Carrier, what: str) -> tuple:
         else:
             carrier.join(id(x), P.shape[-1], rebuild, "linear", what)
         shape = v.shape
-        return v.reshape(-1), P.reshape(-1, P.shape[-1]), lambda leaves: _object_array(leaves, shape)
+        return v.reshape(-1), list(P.reshape(-1, P.shape[-1])), lambda leaves: _object_array(leaves, shape)
     if isinstance(x, np.ndarray):
         v = _float64(x, what)
         shape = v.shape
-        return v.reshape(-1), None, lambda leaves: _object_array(leaves, shape)
+        return v.reshape(-1), [None] * v.size, lambda leaves: _object_array(leaves, shape)
     raise NotSplittable(f"{what}: entries of type {type(x).__name__} (the compiled forward path takes "
                         "floats, float64 arrays, Dual/DualArray over float64, a MeasurementArray, and "
                         "tuples or lists of them)")
@@ -158,24 +158,9 @@ def _tree(x: Any, carrier: _Carrier, what: str) -> tuple:
         def unflatten(leaves):
             return kind(s[2](leaves[sizes[i]:sizes[i + 1]]) for i, s in enumerate(subs))
 
-        rows = []
-        for s in subs:
-            rows.extend(_rows(s[1], s[0].size))
+        rows = [r for s in subs for r in s[1]]
         return (np.concatenate([s[0] for s in subs]) if subs else np.zeros(0)), rows, unflatten
-    vals, tans, unflatten = _leaf(x, carrier, what)
-    return vals, _rows(tans, vals.size), unflatten
-
-
-def _rows(tans: Any, size: int) -> list:
-    """One entry per value: a tangent row or None (zero)."""
-    if tans is None:
-        return [None] * size
-    if isinstance(tans, list):
-        out = []
-        for t in tans:
-            out.extend([None] if t is None else list(t))
-        return out
-    return list(tans)
+    return _leaf(x, carrier, what)
 
 
 def split_tangents(*inputs: Any, names: tuple = ()) -> TangentSplit:

@@ -50,6 +50,11 @@ class ScaledNorm:
         self.atol, self.rtol = atol, rtol
         self.spec = ErrorNorm() if spec is None else spec
 
+    def primal(self) -> "ScaledNorm":
+        """This norm on the primal values only (the partials, and the blocks after the first of an
+        augmented state, left out): what the starting step size is chosen from."""
+        return self if self.spec.plain else ScaledNorm(self.atol, self.rtol, ErrorNorm(False, self.spec.rows))
+
     def __call__(self, e: Any, u0: Any, u1: Any) -> Any:
         spec = self.spec
         if not spec.plain:
