@@ -39,7 +39,7 @@ from numeric.dual import Dual
 from numeric.dualarray import DualArray
 from numeric.protocol import linear_parts
 
-__all__ = ["split_tangents", "TangentSplit", "NotSplittable"]
+__all__ = ["split_tangents", "TangentSplit", "NotSplittable", "augmented_jvp"]
 
 
 class NotSplittable(TypeError):
@@ -179,3 +179,51 @@ def split_tangents(*inputs: Any, names: tuple = ()) -> TangentSplit:
     sizes = np.cumsum([0] + [t[0].size for t in trees])
     slices = [slice(int(sizes[i]), int(sizes[i + 1])) for i in range(len(trees))]
     return TangentSplit(values, tangents, k, slices, [t[2] for t in trees], carrier.rebuild)
+
+
+def _value_and_partials(y: Any, tag: int, k: int) -> tuple:
+    """(values, partials (N, k)) of a function result *y* with respect to perturbation *tag*."""
+    if isinstance(y, DualArray) and y.tag == tag:
+        return y.value.reshape(-1), y.partials.reshape(-1, k)
+    if isinstance(y, Dual) and y.tag == tag:
+        return [y.value], [y.partials]
+    if isinstance(y, (np.ndarray, list, tuple)) and np.asarray(y, dtype=object).ndim > 0:
+        parts = [_value_and_partials(e, tag, k) for e in np.asarray(y, dtype=object).flat]
+        return [v for q in parts for v in q[0]], [r for q in parts for r in q[1]]
+    return [y], [np.zeros(k)]
+
+
+def augmented_jvp(f: Callable, split: TangentSplit, scalar_u: bool) -> Callable:
+    """``rhs(z, pp, t)`` of the forward sensitivity equations by one dual evaluation of *f*.
+
+    The same function as the compiled kernel of :mod:`numeric.reverse.compile_jvp` (state
+    ``z = [u, S_1, ..., S_k]``, ``pp = [p, P (m x k), flag]``), for any *f* that accepts duals.
+    Each call seeds a fresh perturbation, so *z* may itself carry partials of an older one (a
+    stiff method's Jacobian of the augmented system by forward mode).
+
+    Examples
+    --------
+    >>> import numpy as np, numeric as nm
+    >>> split = split_tangents(np.array([2.0]), nm.DualArray(np.array([0.5]), np.ones((1, 1))))
+    >>> rhs = augmented_jvp(lambda u, p, t: -p[0] * u, split, scalar_u=False)
+    >>> rhs(np.array([2.0, 0.0]), np.array([0.5, 1.0, 0.0]), 0.0)
+    array([-1., -2.])
+    """
+    us, ps = split.slices
+    n, m, k = us.stop - us.start, ps.stop - ps.start, split.k
+    live = np.any(split.tangents[ps] != 0, axis=1)
+
+    def rhs(z: Any, pp: Any, t: Any) -> Any:
+        from numeric.protocol import new_order
+
+        tag = new_order()
+        S = z[n:].reshape(k, n).T
+        u = Dual.from_parts(z[0], S[0], tag) if scalar_u else DualArray.from_parts(z[:n], S, tag)
+        P = pp[m:m + m * k].reshape(m, k)
+        leaves = [Dual.from_parts(pp[i], P[i], tag) if live[i] else pp[i] for i in range(m)]
+        vals, parts = _value_and_partials(f(u, split.unflatten[1](leaves), t), tag, k)
+        out = list(vals) + [parts[j][l] for l in range(k) for j in range(n)]
+        return np.asarray(out) if all(isinstance(e, (float, np.floating)) for e in out) else \
+            _object_array(out, (len(out),))
+
+    return rhs

@@ -45,3 +45,39 @@ def loss_gradient_reference(p=P0) -> np.ndarray:
     """Gradient wrt (a, b, c, d) of L = sum over t = 0..10 of x(t) + y(t)."""
     _, S = lotka_reference(p)
     return S[:, :, :4].sum(axis=(0, 1))
+
+
+# ROBER with log rate constants q = log(k1, k2, k3) (k = 0.04, 3e7, 1e4)
+LOGK = tuple(float(v) for v in np.log([0.04, 3e7, 1e4]))
+ROBER_U0 = (1.0, 0.0, 0.0)
+
+
+def rober(u, q, t):
+    import numeric as nm
+
+    k1, k2, k3 = nm.exp(q[0]), nm.exp(q[1]), nm.exp(q[2])
+    y1, y2, y3 = u[0], u[1], u[2]
+    return np.array([-k1 * y1 + k3 * y2 * y3, k1 * y1 - k2 * y2 * y2 - k3 * y2 * y3, k2 * y2 * y2])
+
+
+def _rober_augmented(t, z, q):
+    k1, k2, k3 = np.exp(q)
+    y1, y2, y3 = z[:3]
+    S = z[3:].reshape(3, 3)          # d(y1, y2, y3)/d(log k1, log k2, log k3)
+    fu = np.array([[-k1, k3 * y3, k3 * y2],
+                   [k1, -2 * k2 * y2 - k3 * y3, -k3 * y2],
+                   [0.0, 2 * k2 * y2, 0.0]])
+    fq = np.array([[-k1 * y1, 0.0, k3 * y2 * y3],
+                   [k1 * y1, -k2 * y2 * y2, -k3 * y2 * y3],
+                   [0.0, k2 * y2 * y2, 0.0]])
+    f = [-k1 * y1 + k3 * y2 * y3, k1 * y1 - k2 * y2 * y2 - k3 * y2 * y3, k2 * y2 * y2]
+    return np.concatenate([f, (fu @ S + fq).ravel()])
+
+
+def rober_reference(t_eval, q=LOGK) -> tuple:
+    """``(u, S)`` of ROBER at *t_eval* (from 0): u (T, 3), S (T, 3, 3) = du/dlog k, by scipy Radau
+    on the hand-written sensitivity equations at rtol 1e-12."""
+    z0 = np.concatenate([ROBER_U0, np.zeros(9)])
+    sol = solve_ivp(_rober_augmented, (0.0, t_eval[-1]), z0, method="Radau", rtol=1e-12, atol=1e-16,
+                    t_eval=t_eval, args=(np.array(q),))
+    return sol.y[:3].T, sol.y[3:].T.reshape(-1, 3, 3)

@@ -79,7 +79,7 @@ class ForwardDiffSensitivity(SensitivityAlgorithm):
     def __init__(self, norm_partials: bool = True, compile: bool | None = None):
         if not isinstance(norm_partials, bool):
             raise TypeError(f"ForwardDiffSensitivity: norm_partials must be True or False, got {norm_partials!r}")
-        if compile not in (None, True, False):
+        if compile is not None and not isinstance(compile, bool):
             raise TypeError(f"ForwardDiffSensitivity: compile must be None, True or False, got {compile!r}")
         self.norm_partials = norm_partials
         self.compile = compile

@@ -11,7 +11,7 @@ See :mod:`solvers.ode.sensitivity.forward` for when it runs. The pieces:
    right-hand side), with ``ErrorNorm(partials=norm_partials, rows=1 + k)``:
    the same error norm as the DualArray state of the generic path, so both
    take the same steps up to rounding.
-4. :class:`RebuiltSolution` shows the float solution as the input's number
+4. :class:`~solvers.ode.sensitivity.rebuilt.RebuiltSolution` shows the float solution as the input's number
    type (``sol.u``, ``sol(t)``, saveat values), built from values and
    partials by the split's ``rebuild``.
 
@@ -31,47 +31,12 @@ import numpy as np
 from numeric.tangents import NotSplittable, split_tangents
 from solvers._nm import nm
 from solvers.ode.errornorm import ErrorNorm
-from solvers.ode.solution import ODESolution, SolverWarning
+from solvers.ode.sensitivity.rebuilt import RebuiltSolution, rebuilder, tiled
+from solvers.ode.solution import SolverWarning
 
-__all__ = ["solve_forward_compiled", "RebuiltSolution", "augmented_problem"]
+__all__ = ["solve_forward_compiled", "augmented_problem"]
 
 COMPILED_KERNELS: dict = {}  # source -> first-call seconds (compile time), for the record
-
-
-class RebuiltSolution(ODESolution):
-    """An augmented float solution seen as the problem's number type.
-
-    ``augmented`` is the float solution (``[u, S_1, ..., S_k]`` per saved point);
-    ``sol.u`` and ``sol(t)`` rebuild values with partials.
-    """
-
-    def __init__(self, prob: Any, augmented: ODESolution, rebuild: Any):
-        t0, tf = prob.tspan
-        super().__init__(prob, augmented.alg, list(augmented.t), [rebuild(z) for z in augmented.u],
-                         augmented.retcode, augmented.message, augmented.stats, [], False,
-                         1 if nm.value(tf) >= nm.value(t0) else -1)
-        self.augmented = augmented
-        self.dense = augmented.dense
-        self._rebuild = rebuild
-
-    def __call__(self, t: Any) -> Any:
-        y = self.augmented(t)
-        if isinstance(t, (list, tuple)) or np.ndim(t) > 0:
-            return [self._rebuild(r) for r in y]
-        return self._rebuild(y)
-
-    def derivative(self, t: Any) -> Any:
-        return self._rebuild(self.augmented.derivative(t))
-
-
-def _rebuilder(split: Any, n: int, k: int, scalar: bool):
-    def rebuild(z: np.ndarray) -> Any:
-        z = np.asarray(z)
-        if scalar:
-            return split.rebuild(z[0], z[1:].copy())
-        return split.rebuild(z[:n].copy(), z[n:].reshape(k, n).T.copy())
-
-    return rebuild
 
 
 def augmented_problem(prob: Any, split: Any, norm_partials: bool) -> tuple:
@@ -110,10 +75,6 @@ def _why_not(prob: Any, alg: Any, options: dict) -> str | None:
     return None
 
 
-def _tiled(tol: Any, rows: int) -> Any:
-    return np.tile(np.ravel(np.asarray(tol, dtype=np.float64)), rows) if np.ndim(tol) else tol
-
-
 def solve_forward_compiled(prob: Any, alg: Any, options: dict, norm_partials: bool) -> tuple:
     """``(solution, "compiled")``, or ``(None, why)`` when the compiled path does not apply."""
     from solvers.ode.integrator import solve_ode
@@ -135,7 +96,7 @@ def solve_forward_compiled(prob: Any, alg: Any, options: dict, norm_partials: bo
         return None, f"f did not record as a scalar program ({type(e).__name__}: {str(e).splitlines()[0][:200]})"
     rows = 1 + split.k
     opts = dict(options, errornorm=ErrorNorm(partials=norm_partials, rows=rows), compile=None, verbose=False)
-    opts["rtol"], opts["atol"] = _tiled(opts.get("rtol", 1e-3), rows), _tiled(opts.get("atol", 1e-6), rows)
+    opts["rtol"], opts["atol"] = tiled(opts.get("rtol", 1e-3), rows), tiled(opts.get("atol", 1e-6), rows)
     first = kernel.source not in COMPILED_KERNELS
     start = time.perf_counter()
     sol = solve_ode(aug, alg, **opts)
@@ -145,7 +106,7 @@ def solve_forward_compiled(prob: Any, alg: Any, options: dict, norm_partials: bo
         return None, (f"guard {int(pp[-1])} of the recorded f failed during the solve (f takes another "
                       "branch than at u0, p, t0)")
     us = split.slices[0]
-    out = RebuiltSolution(prob, sol, _rebuilder(split, us.stop - us.start, split.k, np.ndim(prob.u0) == 0))
+    out = RebuiltSolution(prob, sol, rebuilder(split, us.stop - us.start, split.k, np.ndim(prob.u0) == 0))
     out.compiled = sol.compiled
     out.compile_message = (f"compiled forward mode: {kernel.nodes} recorded operations, {split.k} partials"
                            + ("" if sol.compiled else f"; the float loop did not compile: {sol.compile_message}"))
