@@ -395,7 +395,9 @@ def _cache_dir() -> str:
     return d
 
 
-def load_source(source: str, cache: bool):
+def load_source(source: str, cache: bool, name: str = "run"):
+    """Function *name* of the generated module *source*; with *cache* the module is a file of the
+    tape cache directory (one per source digest), so numba's ``cache=True`` works across processes."""
     digest = hashlib.sha1(source.encode()).hexdigest()[:16]
     if cache:
         path = os.path.join(_cache_dir(), f"tape_{digest}.py")
@@ -406,15 +408,15 @@ def load_source(source: str, cache: bool):
             os.replace(tmp, path)
         modname = f"metanum_tape_{digest}"
         if modname in sys.modules:
-            return sys.modules[modname].run
+            return getattr(sys.modules[modname], name)
         spec = importlib.util.spec_from_file_location(modname, path)
         mod = importlib.util.module_from_spec(spec)
         sys.modules[modname] = mod
         spec.loader.exec_module(mod)
-        return mod.run
+        return getattr(mod, name)
     ns: dict = {}
     exec(compile(source, f"<metanum tape {digest}>", "exec"), ns)
-    return ns["run"]
+    return ns[name]
 
 
 class CompiledTape:

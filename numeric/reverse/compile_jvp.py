@@ -54,6 +54,7 @@ from numeric.reverse.record import record
 __all__ = ["jvp_rhs", "JVPKernel", "jvp_source"]
 
 MAX_NODES = 2000  # straight-line code; numba's compile time grows quickly beyond this
+_SOURCES: dict = {}  # (recorded program, output, n, m, k, tangent mask) -> kernel source
 
 
 @dataclass
@@ -142,7 +143,7 @@ def jvp_source(prog: ScalarProgram, n: int, m: int, k: int, m_tangent: np.ndarra
 
 
 def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarray, k: int,
-            p_struct: Callable | None = None) -> JVPKernel:
+            p_struct: Callable | None = None, load: Callable | None = None) -> JVPKernel:
     """Record *f* at ``(u0, p, t0)`` and compile its JVP kernel (module docstring).
 
     Parameters
@@ -155,6 +156,8 @@ def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarr
     k : number of directions
     p_struct : callable turning the m recorded scalars into the ``p`` that *f* expects
         (default: a 1-D object array of them)
+    load : callable ``load(source) -> rhs`` (default: import the source's ``run``, cached on
+        disk); a caller may add code to the module (a solver loop bound to ``run``)
 
     Raises NotImplementedError (with the reason) when *f* does not record as a scalar
     program, and :class:`~numeric.reverse.tracked.GuardError` when it reads a value
@@ -174,11 +177,15 @@ def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarr
     if len(rec) > MAX_NODES:
         raise NotImplementedError(f"f records {len(rec)} scalar operations (more than {MAX_NODES}: "
                                   "straight-line code would take long to compile)")
-    prog = ScalarProgram(rec, vector_output=True)
-    if len(prog.outputs) != u.size:
-        raise NotImplementedError(f"f returned {len(prog.outputs)} values for a state of {u.size}")
+    mask = np.asarray(m_tangent, dtype=bool)
+    key = (repr(rec.program), repr(rec.output), u.size, np.size(p0), k, mask.tobytes())
+    source = _SOURCES.get(key)
+    if source is None:
+        prog = ScalarProgram(rec, vector_output=True)
+        if len(prog.outputs) != u.size:
+            raise NotImplementedError(f"f returned {len(prog.outputs)} values for a state of {u.size}")
+        source = _SOURCES[key] = jvp_source(prog, u.size, np.size(p0), k, mask)
     recorded = time.perf_counter() - start
-    source = jvp_source(prog, u.size, np.size(p0), k, np.asarray(m_tangent, dtype=bool))
     start = time.perf_counter()
-    rhs = load_source(source, cache=True)
+    rhs = load_source(source, cache=True) if load is None else load(source)
     return JVPKernel(rhs, source, u.size, np.size(p0), k, len(rec), recorded, time.perf_counter() - start)
