@@ -246,3 +246,15 @@ def test_compiled_equals_generic_property(a, b, norm_partials):
     com = solve(prob, Tsit5(), **dict(kw, sensealg=FDS(norm_partials)))
     assert com.compiled and com.stats.naccept == gen.stats.naccept
     assert np.allclose(com.u[-1].partials, gen.u[-1].partials, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("module", ["numeric.tangents", "numeric.reverse.compile_jvp", "solvers.ode.errornorm",
+                                    "solvers.ode.sensitivity.forward",
+                                    "solvers.ode.sensitivity.forward_equations"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

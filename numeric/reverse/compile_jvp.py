@@ -16,7 +16,7 @@ The code is generated from the rules table exactly as :mod:`numeric.reverse.comp
 does for gradients: each rule's value and local partials come from evaluating the rule
 on symbols (:class:`~numeric.reverse.compile.Sym`), and the tangent of a node is
 ``sum_i d_i * tangent(arg_i)`` (NaN-safe: a zero tangent contributes exactly zero, as
-in ``Dual``). Tangents are propagated only where they can be non-zero (parameters
+in ``Dual``, except for ``+ - *`` whose partials are finite wherever the values are). Tangents are propagated only where they can be non-zero (parameters
 without partials and ``t`` carry none).
 
 Guards. When a recorded comparison comes out differently at the point ``rhs`` is
@@ -25,9 +25,11 @@ is rejected, the solve fails, and the caller sees the flag and takes a generic p
 It never returns the derivative of the other branch.
 
 The generated source is written to the tape cache directory and imported with
-``numba.njit(cache=True)`` (:func:`~numeric.reverse.compile.load_source`), so a later
-process reuses the machine code; the source is keyed by the recorded program, so a
-right-hand side whose constants changed gets a new kernel.
+``numba.njit(SIGNATURE, cache=True)`` (:func:`~numeric.reverse.compile.load_source`), so a
+later process reuses the machine code; the source is keyed by the recorded program, so a
+right-hand side whose constants changed gets a new kernel. Every kernel has the one
+signature :data:`SIGNATURE` (contiguous float64 vectors), so a solver loop can take it as a
+function pointer and be compiled once for all kernels.
 
 Examples
 --------
@@ -53,7 +55,11 @@ from numeric.reverse.record import record
 
 __all__ = ["jvp_rhs", "JVPKernel", "jvp_source"]
 
+SIGNATURE = "float64[::1](float64[::1], float64[::1], float64)"  # of every kernel: compiled eagerly
 MAX_NODES = 2000  # straight-line code; numba's compile time grows quickly beyond this
+# rules whose local partials are constants or operands, finite wherever the values are: their
+# tangent terms need no NaN-safe branch (which doubles numba's compile time of a kernel)
+_FINITE_PARTIALS = frozenset({"add", "sub", "neg", "mul"})
 _SOURCES: dict = {}  # (recorded program, output, n, m, k, tangent mask) -> kernel source
 
 
@@ -121,9 +127,10 @@ def jvp_source(prog: ScalarProgram, n: int, m: int, k: int, m_tangent: np.ndarra
                 tan.add(s)
                 for j, (_, d) in enumerate(live):
                     lines.append(f"    d{s}_{j} = {d}")
+                safe = it[2] not in _FINITE_PARTIALS
                 for l in range(k):
-                    terms = " + ".join(f"(d{s}_{j} * t{a}_{l} if t{a}_{l} != 0.0 else 0.0)"
-                                       for j, (a, _) in enumerate(live))
+                    terms = " + ".join(f"(d{s}_{j} * t{a}_{l} if t{a}_{l} != 0.0 else 0.0)" if safe else
+                                       f"d{s}_{j} * t{a}_{l}" for j, (a, _) in enumerate(live))
                     lines.append(f"    t{s}_{l} = {terms}")
         elif kind == "guard":
             name, args, outcome = it[2], it[3], it[4]
@@ -138,12 +145,13 @@ def jvp_source(prog: ScalarProgram, n: int, m: int, k: int, m_tangent: np.ndarra
             has = isinstance(o, SlotRef) and int(o) in tan
             lines.append(f"    out[{n + l * n + j}] = {f't{int(o)}_{l}' if has else '0.0'}")
     lines.append("    return out")
-    return (HELPERS + "import numpy as np\n\n\n@numba.njit(cache=True, error_model='numpy')\n"
+    return (HELPERS + "import numpy as np\n\n\n"
+            f"@numba.njit({SIGNATURE!r}, cache=True, error_model='numpy')\n"
             "def run(z, pp, t):\n" + "\n".join(lines) + "\n")
 
 
 def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarray, k: int,
-            p_struct: Callable | None = None, load: Callable | None = None) -> JVPKernel:
+            p_struct: Callable | None = None) -> JVPKernel:
     """Record *f* at ``(u0, p, t0)`` and compile its JVP kernel (module docstring).
 
     Parameters
@@ -156,8 +164,6 @@ def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarr
     k : number of directions
     p_struct : callable turning the m recorded scalars into the ``p`` that *f* expects
         (default: a 1-D object array of them)
-    load : callable ``load(source) -> rhs`` (default: import the source's ``run``, cached on
-        disk); a caller may add code to the module (a solver loop bound to ``run``)
 
     Raises NotImplementedError (with the reason) when *f* does not record as a scalar
     program, and :class:`~numeric.reverse.tracked.GuardError` when it reads a value
@@ -187,5 +193,5 @@ def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarr
         source = _SOURCES[key] = jvp_source(prog, u.size, np.size(p0), k, mask)
     recorded = time.perf_counter() - start
     start = time.perf_counter()
-    rhs = load_source(source, cache=True) if load is None else load(source)
+    rhs = load_source(source, cache=True)
     return JVPKernel(rhs, source, u.size, np.size(p0), k, len(rec), recorded, time.perf_counter() - start)

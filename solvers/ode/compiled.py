@@ -91,9 +91,13 @@ def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, 
     nnorm, counted = (n, n) if errornorm is None else errornorm.layout(n)
     rt = np.broadcast_to(np.asarray(rtol, dtype=np.float64).reshape(-1) if np.ndim(rtol) else float(rtol), (n,))
     at = np.broadcast_to(np.asarray(atol, dtype=np.float64).reshape(-1) if np.ndim(atol) else float(atol), (n,))
-    bound = BOUND_LOOPS.get(fj)
-    loop, head = (bound, ()) if bound is not None else (shared_loop(), (fj,))
-    return loop(*head, p, np.ascontiguousarray(u0, dtype=np.float64), np.ascontiguousarray(k1, dtype=np.float64),
+    if fj in POINTER_RHS:
+        from solvers.ode.compiled_loop import pointer_loop
+
+        loop = pointer_loop()
+    else:
+        loop = shared_loop()
+    return loop(fj, p, np.ascontiguousarray(u0, dtype=np.float64), np.ascontiguousarray(k1, dtype=np.float64),
                  float(t0), np.asarray(stops, dtype=np.float64), float(dt0), float(tdir), M, c, s, bool(tab.fsal),
                  bool(adaptive), np.ascontiguousarray(rt), np.ascontiguousarray(at), float(dtmin), float(dtmax),
                  int(maxiters), float(alg.beta1), float(alg.beta2), float(alg.safety), float(alg.qmin),
@@ -108,47 +112,8 @@ def shared_loop():
     return _LOOP
 
 
-def bind_loop(rhs_source: str, load: Any) -> Any:
-    """The numba right-hand side ``run`` of the module *rhs_source*, with the loop specialised on it
-    compiled into the same module and cached on disk (``numba.njit(cache=True)``), so another process
-    loads both instead of compiling the loop again.
+POINTER_RHS: set = set()  # numba rhs compiled with compiled_loop.RHS_SIGNATURE: run by pointer_loop()
 
-    The loop of :mod:`solvers.ode.compiled_loop` takes ``f`` as an argument, which numba cannot
-    cache (and a dispatcher passed on as a value is a "dynamic global"); here its source is
-    placed in the generated module with ``f`` a global bound to ``run``. *load(source, name)*
-    imports a generated module's function (:func:`numeric.reverse.compile.load_source`).
-    :func:`run_compiled` then calls the bound loop.
-    """
-    rhs = _BOUND_RHS.get(rhs_source)
-    if rhs is None:
-        source = rhs_source + _bound_loop_source()
-        rhs = load(source, "run")
-        BOUND_LOOPS[rhs] = load(source, "loop")
-        _BOUND_RHS[rhs_source] = rhs
-    return rhs
-
-
-def _bound_loop_source() -> str:
-    """The loop of :mod:`solvers.ode.compiled_loop` as source calling a global ``f = run``."""
-    global _LOOP_SOURCE
-    if _LOOP_SOURCE is None:
-        import hashlib
-        import inspect
-
-        from solvers.ode import compiled_loop
-
-        # the helpers' version is part of the source: numba checks only this file for staleness
-        version = hashlib.sha1(inspect.getsource(compiled_loop).encode()).hexdigest()[:16]
-        head, body = inspect.getsource(compiled_loop.loop).split("def loop(f, ", 1)
-        _LOOP_SOURCE = ("\n\nfrom solvers.ode.compiled_loop import (all_finite, combine, control, "
-                        f"error_norm, scale, store)  # version {version}\n\nf = run\n\n\n"
-                        + head.replace("@numba.njit", "@numba.njit(cache=True)") + "def loop(" + body)
-    return _LOOP_SOURCE
-
-
-BOUND_LOOPS: dict = {}  # numba rhs -> the loop compiled for it (bind_loop)
-_BOUND_RHS: dict = {}   # rhs source -> its bound rhs
-_LOOP_SOURCE = None
 
 _CODES = {0: "Success", 1: "MaxIters", 2: "DtLessThanMin", 3: "Unstable"}
 

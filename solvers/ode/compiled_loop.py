@@ -1,8 +1,8 @@
 """The numba pieces of the compiled explicit Runge–Kutta loop (:mod:`solvers.ode.compiled`).
 
-Module-level functions, so that a function of another module calling :func:`loop` with a fixed
-right-hand side can be cached on disk (:func:`solvers.ode.compiled.bind_loop`). Only ``loop``
-depends on ``f`` (and is compiled per ``f``); the helpers are cached (``cache=True``).
+Only ``loop`` depends on ``f``: it is compiled per ``f`` (specialised on it), or once for every
+``f`` of one signature taken as a function pointer (:func:`pointer_loop`, cached on disk). The
+helpers are cached (``cache=True``).
 """
 
 import math
@@ -10,7 +10,12 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["loop"]
+__all__ = ["loop", "pointer_loop", "RHS_SIGNATURE"]
+
+_F1 = numba.types.float64[::1]
+# f(u, p, t) -> du on contiguous float64 vectors: the signature pointer_loop's f has
+RHS_SIGNATURE = _F1(_F1, _F1, numba.types.float64)
+_POINTER_LOOP = None
 
 
 @numba.njit(cache=True)
@@ -98,8 +103,8 @@ def scale(M, h, hM):
 
 # not cache=True: the loop is specialised on f's dispatcher type, and numba's cache index
 # pickles that type by f's module, so a cache entry from one process breaks another
-# (ModuleNotFoundError while loading the index); the f-free helpers above are cached, and a
-# right-hand side in a generated module gets a cached loop of its own (compiled.bind_loop)
+# (ModuleNotFoundError while loading the index); the f-free helpers above are cached, and
+# pointer_loop() compiles it once, cached, for right-hand sides of one fixed signature
 @numba.njit
 def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol,
          dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t, keep, nnorm, counted):  # fmt: skip
@@ -183,3 +188,19 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
             if stop_i == stops.size:
                 break
     return ts[:nsave], us[:nsave], Ks[: nsave - 1 if keep == 2 else 0], nf, nacc, nrej, code, t
+
+
+def pointer_loop():
+    """:func:`loop` compiled once (and cached on disk) for an ``f`` passed as a function pointer
+    of type :data:`RHS_SIGNATURE` (numba's first-class function type): any right-hand side
+    compiled with that signature runs in it without compiling the loop again, in this process
+    or another. ``p`` is then a contiguous float64 vector. The price is an indirect call per
+    evaluation of ``f`` (no inlining)."""
+    global _POINTER_LOOP
+    if _POINTER_LOOP is None:
+        t = numba.types
+        f64, i64, b1, F1 = t.float64, t.int64, t.boolean, _F1
+        sig = (t.FunctionType(RHS_SIGNATURE), F1, F1, F1, f64, F1, f64, f64, t.float64[:, ::1], F1, i64, b1, b1,
+               F1, F1, f64, f64, i64, f64, f64, f64, f64, f64, f64, i64, i64, i64)
+        _POINTER_LOOP = numba.njit(sig, cache=True)(loop.py_func)
+    return _POINTER_LOOP

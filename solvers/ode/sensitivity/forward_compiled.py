@@ -42,9 +42,8 @@ COMPILED_KERNELS: dict = {}  # source -> first-call seconds (compile time), for 
 def augmented_problem(prob: Any, split: Any, norm_partials: bool) -> tuple:
     """``(problem, pp, kernel)`` of the augmented float solve; raises NotImplementedError and
     the recording's errors when ``f`` does not compile."""
-    from numeric.reverse.compile import load_source
     from numeric.reverse.compile_jvp import jvp_rhs
-    from solvers.ode.compiled import bind_loop
+    from solvers.ode.compiled import POINTER_RHS
 
     us, ps = split.slices
     k = split.k
@@ -53,8 +52,8 @@ def augmented_problem(prob: Any, split: Any, norm_partials: bool) -> tuple:
     t0 = nm.value(prob.tspan[0])
     u_rec = u_vals if np.ndim(prob.u0) else float(u_vals[0])
     kernel = jvp_rhs(prob.f, u_rec, p_vals, t0, np.any(tan[ps] != 0, axis=1), k,
-                     p_struct=lambda leaves: split.unflatten[1](list(leaves)),
-                     load=lambda source: bind_loop(source, lambda src, name: load_source(src, True, name)))
+                     p_struct=lambda leaves: split.unflatten[1](list(leaves)))
+    POINTER_RHS.add(kernel.rhs)  # compiled with the loop's RHS_SIGNATURE: the loop compiled once runs it
     z0 = np.concatenate([u_vals, tan[us].T.ravel()])
     pp = np.concatenate([p_vals, tan[ps].ravel(), [0.0]])
     return prob.remake(f=kernel.rhs, u0=z0, p=pp), pp, kernel
