@@ -136,12 +136,13 @@ def solve_compiled(fj: Any, s: Any, co: Any, dtr: Any, finish: Any, integ: Any) 
     steps = LazySegments(tt, uu, KK, co, s.f, s.p, stats)  # segment objects only where used
     if s.save_times:
         si = s.si  # the save times at t0 are already saved (the kernel used to save them twice)
-        for j in range(len(KK)):
-            if si == len(s.save_times):
+        ends = s.tdir * tt[1:]
+        while si < len(s.save_times):
+            j = int(np.searchsorted(ends, s.tdir * float(s.save_times[si])))  # the step holding it
+            if j >= len(KK):
                 break
-            if s.tdir * float(s.save_times[si]) <= s.tdir * tt[j + 1]:  # a save time in this step
-                si = s.save_until(s.save_times, si, float(tt[j + 1]), s.tdir, steps[j][2], s.ts, s.us,
-                                  inclusive=True, u_end=uu[j + 1])
+            si = s.save_until(s.save_times, si, float(tt[j + 1]), s.tdir, steps[j][2], s.ts, s.us,
+                              inclusive=True, u_end=uu[j + 1])
     if s.save_everystep:
         s.ts.extend(tt[1:].tolist())
         s.us.extend(uu[1:])
