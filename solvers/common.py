@@ -69,6 +69,10 @@ def solve(problem: Any, algorithm: Any = None, **options: Any) -> Any:
             How derivatives carried by ``u0``/``p`` flow through the solve
             (:mod:`solvers.ode.sensitivity`); by default the number types pass
             through the solver's arithmetic.
+        ``errornorm``
+            What the step-size controller's error norm measures
+            (:class:`solvers.ode.ErrorNorm`: derivative partials in or out,
+            augmented sensitivity states); by default every part counts.
         ``jac, jac_prototype, sparse, linsolve, autodiff``
             Method options, passed to the method (``ctx.options`` of
             :mod:`solvers.ode.stepper`) together with the problem's

@@ -46,7 +46,8 @@ import numpy as np
 from numeric.reverse.tracked import GuardError, Ref
 from numeric.rules import lookup
 
-__all__ = ["compile_tape", "CompiledTape", "Sym"]
+__all__ = ["compile_tape", "CompiledTape", "Sym", "ScalarProgram", "SlotRef", "rule_code", "load_source",
+           "const_code", "HELPERS", "COMPARE_OPS"]
 
 _NUMBA_NAMES = {
     "exp": "math.exp", "expm1": "math.expm1", "log": "math.log", "log1p": "math.log1p",
@@ -60,9 +61,9 @@ _NUMBA_NAMES = {
     "maximum": "_max", "minimum": "_min", "clip": "_clip",
 }  # fmt: skip
 _OPERATORS = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "power": "**"}
-_COMPARE = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
+COMPARE_OPS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
 
-_HELPERS = """
+HELPERS = """
 import math
 import numba
 from numeric.reverse._numba_helpers import _cbrt, _clip, _digamma, _max, _min, _polygamma, _sign
@@ -94,11 +95,11 @@ class Sym:
     def _nm_apply(self, name: str, args: tuple) -> "Sym":
         if name in _OPERATORS or name == "neg":
             if name == "neg":
-                return Sym(f"(-{_c(args[0])})")
-            return Sym(f"({_c(args[0])} {_OPERATORS[name]} {_c(args[1])})")
+                return Sym(f"(-{const_code(args[0])})")
+            return Sym(f"({const_code(args[0])} {_OPERATORS[name]} {const_code(args[1])})")
         if name not in _NUMBA_NAMES:
             raise NotImplementedError(f"compile: no numba implementation of {name!r}")
-        return Sym(f"{_NUMBA_NAMES[name]}({', '.join(_c(a) for a in args)})")
+        return Sym(f"{_NUMBA_NAMES[name]}({', '.join(const_code(a) for a in args)})")
 
     def astype(self, dtype) -> "Sym":
         return Sym(f"(1.0 if {self.code} else 0.0)")
@@ -109,16 +110,16 @@ class Sym:
     def __array_function__(self, func, types, args, kwargs):
         if func is np.where:
             c, x, y = args
-            return Sym(f"({_c(x)} if {_c(c)} else {_c(y)})")
+            return Sym(f"({const_code(x)} if {const_code(c)} else {const_code(y)})")
         return NotImplemented
 
     def __and__(self, o):
-        return Sym(f"({_c(self)} and {_c(o)})")
+        return Sym(f"({const_code(self)} and {const_code(o)})")
 
     __rand__ = __and__
 
 
-def _c(a: Any) -> str:
+def const_code(a: Any) -> str:
     if isinstance(a, Sym):
         return a.code
     if isinstance(a, (bool, np.bool_)):
@@ -147,22 +148,22 @@ for _py, _r in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "tru
     setattr(Sym, f"__{_py}__", _o)
     setattr(Sym, f"__r{_py}__", _ro)
 Sym.__neg__ = lambda self: Sym(f"(-{self.code})")
-for _n, _s in _COMPARE.items():
-    setattr(Sym, f"__{_n}__", (lambda s: lambda self, o: Sym(f"({_c(self)} {s} {_c(o)})"))(_s))
+for _n, _s in COMPARE_OPS.items():
+    setattr(Sym, f"__{_n}__", (lambda s: lambda self, o: Sym(f"({const_code(self)} {s} {const_code(o)})"))(_s))
 
 
 def _rule(name):
     return lookup(name)
 
 
-def _rule_code(name: str, args: list, ans: str) -> tuple[str, list]:
+def rule_code(name: str, args: list, ans: str) -> tuple[str, list]:
     """Source of the value and of each partial of rule *name* at symbolic/constant *args*."""
     rule = _rule(name)
     syms = [Sym(a) if isinstance(a, str) else a for a in args]
     value = rule.function(*syms) if name not in _OPERATORS and name != "neg" else \
         Sym("x")._nm_apply(name, tuple(syms))
     if not isinstance(value, Sym):
-        value = Sym(_c(value))
+        value = Sym(const_code(value))
     partials = []
     for i, p in enumerate(rule.partials):
         if not isinstance(args[i], str):
@@ -171,11 +172,11 @@ def _rule_code(name: str, args: list, ans: str) -> tuple[str, list]:
             raise NotImplementedError(f"compile: {name} is not differentiable in argument {i}")
         else:
             d = p(Sym(ans), *syms)
-            partials.append(d.code if isinstance(d, Sym) else _c(d))
+            partials.append(d.code if isinstance(d, Sym) else const_code(d))
     return value.code, partials
 
 
-class _SlotRef(int):
+class SlotRef(int):
     """A slot number (as opposed to an integer constant) in a lowered program."""
 
     @property
@@ -183,10 +184,14 @@ class _SlotRef(int):
         return int(self)
 
 
-class _Program:
-    """The recorded program lowered to scalar slots: inputs, constants, rules, guards."""
+class ScalarProgram:
+    """The recorded program lowered to scalar slots: inputs, constants, rules, guards.
 
-    def __init__(self, rec):
+    ``out`` is the slot of a scalar output; with ``vector_output=True`` the output may be an
+    array and ``outputs`` lists, per element, its slot (:class:`SlotRef`) or constant.
+    """
+
+    def __init__(self, rec, vector_output: bool = False):
         self.rec = rec
         self.slots: dict[int, int] = {}     # recorded node -> slot
         self.items: list = []               # ("input", slot, i) | ("const", slot, v) |
@@ -201,6 +206,9 @@ class _Program:
         for e in rec.program:
             self._lower(e)
         out = rec.output
+        if vector_output:
+            self.outputs = [self._arg(o) for o in np.asarray(out, dtype=object).reshape(-1)]
+            return
         if isinstance(out, np.ndarray) and out.dtype == object and out.size == 1:
             out = out.reshape(-1)[0]
         if not isinstance(out, Ref) or out.k not in self.slots:
@@ -217,7 +225,7 @@ class _Program:
             if r.k not in self.slots:
                 raise NotImplementedError("compile: the program reads a whole array; only "
                                           "element reads x[i] of a 1-D input compile")
-            return _SlotRef(self.slots[r.k])
+            return SlotRef(self.slots[r.k])
         if isinstance(r, (bool, np.bool_)):
             return float(r)
         if isinstance(r, (int, np.integer)):
@@ -247,7 +255,7 @@ class _Program:
 
 # -- straight-line code ----------------------------------------------------------------------------
 
-def _straight_source(p: _Program) -> str:
+def _straight_source(p: ScalarProgram) -> str:
     fwd, partial_of = [], {}
     guard_no = 0
     for it in p.items:
@@ -258,8 +266,8 @@ def _straight_source(p: _Program) -> str:
             fwd.append(f"    v{it[1]} = {it[2]!r}")
         elif kind == "rule":
             s, name, args = it[1], it[2], it[3]
-            names = [f"v{int(a)}" if isinstance(a, _SlotRef) else a for a in args]
-            val, parts = _rule_code(name, names, f"v{s}")
+            names = [f"v{int(a)}" if isinstance(a, SlotRef) else a for a in args]
+            val, parts = rule_code(name, names, f"v{s}")
             fwd.append(f"    v{s} = {val}")
             ps = []
             for i, (a, d) in enumerate(zip(args, parts)):
@@ -269,12 +277,12 @@ def _straight_source(p: _Program) -> str:
             partial_of[s] = ps
         elif kind == "guard":
             name, args, outcome = it[2], it[3], it[4]
-            a = f"v{int(args[0])}" if isinstance(args[0], _SlotRef) else _c(args[0])
+            a = f"v{int(args[0])}" if isinstance(args[0], SlotRef) else const_code(args[0])
             if name == "truth":
                 cond = f"({a} != 0.0)"
             else:
-                b = f"v{int(args[1])}" if isinstance(args[1], _SlotRef) else _c(args[1])
-                cond = f"({a} {_COMPARE[name]} {b})"
+                b = f"v{int(args[1])}" if isinstance(args[1], SlotRef) else const_code(args[1])
+                cond = f"({a} {COMPARE_OPS[name]} {b})"
             guard_no += 1
             fwd.append(f"    if {cond} != {bool(outcome)}:")
             fwd.append(f"        return 0.0, {guard_no}")
@@ -297,7 +305,7 @@ def _straight_source(p: _Program) -> str:
             s = it[1]
             bwd.append(f"    grad[{it[2]}] += a{s}" if s in assigned else "")
     body = "\n".join(line for line in fwd + bwd if line)
-    return (_HELPERS + "\n\n@numba.njit(cache=False, error_model='numpy')\n"
+    return (HELPERS + "\n\n@numba.njit(cache=False, error_model='numpy')\n"
             "def run(x, grad):\n" + body + f"\n    return v{p.out}, 0\n")
 
 
@@ -308,7 +316,7 @@ def _loop_source(names: list[tuple[str, int]]) -> str:
     fwd = []
     for code, (name, nargs) in enumerate(names):
         args = [f"vals[a{i}[k]]" for i in range(nargs)]
-        val, parts = _rule_code(name, [f"x{i}" for i in range(nargs)], "ans")
+        val, parts = rule_code(name, [f"x{i}" for i in range(nargs)], "ans")
         kw = "if" if code == 0 else "elif"
         fwd.append(f"        {kw} op == {code}:")
         for i in range(nargs):
@@ -317,7 +325,7 @@ def _loop_source(names: list[tuple[str, int]]) -> str:
         fwd.append("            vals[k] = ans")
         for i, d in enumerate(parts):
             fwd.append(f"            d{i}[k] = {d if d is not None else '0.0'}")
-    src = _HELPERS + '''
+    src = HELPERS + '''
 
 @numba.njit(cache=True, error_model='numpy')
 def run(x, ops, a0, a1, a2, nargs, kind, cvals, vals, d0, d1, d2, adj, out, grad):
@@ -387,7 +395,9 @@ def _cache_dir() -> str:
     return d
 
 
-def _load(source: str, cache: bool):
+def load_source(source: str, cache: bool, name: str = "run"):
+    """Function *name* of the generated module *source*; with *cache* the module is a file of the
+    tape cache directory (one per source digest), so numba's ``cache=True`` works across processes."""
     digest = hashlib.sha1(source.encode()).hexdigest()[:16]
     if cache:
         path = os.path.join(_cache_dir(), f"tape_{digest}.py")
@@ -398,15 +408,15 @@ def _load(source: str, cache: bool):
             os.replace(tmp, path)
         modname = f"metanum_tape_{digest}"
         if modname in sys.modules:
-            return sys.modules[modname].run
+            return getattr(sys.modules[modname], name)
         spec = importlib.util.spec_from_file_location(modname, path)
         mod = importlib.util.module_from_spec(spec)
         sys.modules[modname] = mod
         spec.loader.exec_module(mod)
-        return mod.run
+        return getattr(mod, name)
     ns: dict = {}
     exec(compile(source, f"<metanum tape {digest}>", "exec"), ns)
-    return ns["run"]
+    return ns[name]
 
 
 class CompiledTape:
@@ -415,13 +425,13 @@ class CompiledTape:
     def __init__(self, rec, method: str):
         self.recorded = rec
         self.method = method
-        p = _Program(rec)
+        p = ScalarProgram(rec)
         self._array_input = p.array_input
         self._n_inputs = rec._input_shape[0] if p.array_input else 1
         self._guards = [it for it in p.items if it[0] == "guard"]
         if method == "straight":
             self.source = _straight_source(p)
-            self._run = _load(self.source, cache=False)
+            self._run = load_source(self.source, cache=False)
         else:
             rows, out = _lower_loop_rows(p)
             names = sorted({r[1] for r in rows if r[0] == 0})
@@ -439,7 +449,7 @@ class CompiledTape:
             self._bufs = [np.zeros(n) for _ in range(5)]
             self._out = out
             self.source = _loop_source(names)
-            self._run = _load(self.source, cache=True)
+            self._run = load_source(self.source, cache=True)
             self._guard_rows = {k: r for k, r in enumerate(rows) if r[0] >= 3}
 
     def __len__(self):
@@ -480,7 +490,7 @@ class CompiledTape:
         return self._call(x)[0]
 
 
-def _lower_loop_rows(p: _Program):
+def _lower_loop_rows(p: ScalarProgram):
     """Rows (kind, opname key, arg slots, constant) for the loop back end."""
     rows = []
     slot_map = {}
@@ -498,7 +508,7 @@ def _lower_loop_rows(p: _Program):
         else:
             args = []
             for a in it[3]:
-                if isinstance(a, _SlotRef):
+                if isinstance(a, SlotRef):
                     args.append(slot_map[a.s])
                 else:
                     args.append(add((2, None, (), float(a))))

@@ -23,3 +23,6 @@ __all__ = [
 __all__ += ["Rosenbrock23", "Rodas4", "init"]
 __all__ += ["Rodas5P", "Rodas5"]
 __all__ += ["TRBDF2", "KenCarp4", "Kvaerno5"]
+from solvers.ode.errornorm import ErrorNorm  # noqa: E402
+
+__all__ += ["ErrorNorm"]

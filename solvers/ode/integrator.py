@@ -21,6 +21,7 @@ import numpy as np
 from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.callbacks import split_callbacks
 from solvers.ode.controllers import default_controller
+from solvers.ode.errornorm import check_errornorm
 from solvers.ode.events import CallbackRunner
 from solvers.ode.saving import plan_saves, save_final, save_until
 from solvers.ode.solution import ODESolution, ReturnCode, SolverWarning, Stats
@@ -82,6 +83,7 @@ def solve_ode(
     controller: Any = None,
     verbose: bool = True,
     sensealg: Any = None,
+    errornorm: Any = None,
     **method_options: Any,
 ) -> ODESolution:
     """Solve an :class:`~solvers.ode.problem.ODEProblem` with an explicit RK method.
@@ -94,7 +96,8 @@ def solve_ode(
         options = dict(dt=dt, rtol=rtol, atol=atol, adaptive=adaptive, dtmin=dtmin, dtmax=dtmax,
                        maxiters=maxiters, tstops=tstops, saveat=saveat, save_everystep=save_everystep,
                        save_start=save_start, save_end=save_end, dense=dense, callback=callback,
-                       compile=compile, controller=controller, verbose=verbose, **method_options)
+                       compile=compile, controller=controller, verbose=verbose, errornorm=errornorm,
+                       **method_options)
         return check_sensealg(sensealg).solve(prob, alg, options)
     unknown = sorted(set(method_options) - METHOD_OPTIONS)
     if unknown:
@@ -103,7 +106,7 @@ def solve_ode(
     sol = _solve_ode(prob, alg, dt=dt, rtol=rtol, atol=atol, adaptive=adaptive, dtmin=dtmin, dtmax=dtmax,
                      maxiters=maxiters, tstops=tstops, saveat=saveat, save_everystep=save_everystep,
                      save_start=save_start, save_end=save_end, dense=dense, callback=callback,
-                     compile=compile, controller=controller, options=method_options)
+                     compile=compile, controller=controller, errornorm=errornorm, options=method_options)
     if verbose and not sol.retcode:
         warnings.warn(f"solve ended with retcode {sol.retcode.value}: {sol.message} "
                       "(pass verbose=False to silence this warning)", SolverWarning, stacklevel=4)
@@ -120,14 +123,14 @@ def method_options(prob: Any, options: dict) -> dict:
 
 def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, tstops, saveat,
                save_everystep, save_start, save_end, dense, callback, compile, controller,
-               options) -> ODESolution:
+               options, errornorm=None) -> ODESolution:
     if alg is None:
         from solvers.ode.algorithms import Tsit5
 
         alg = Tsit5()
     adaptive, controller, custom = _check_method(alg, adaptive, dt, controller, compile)
     check_mass_matrix(prob, alg)
-    s = _prepare(prob, rtol, atol, adaptive)
+    s = _prepare(prob, rtol, atol, adaptive, check_errornorm(errornorm))
     s.custom_controller = custom
     if s.span == 0:
         return ODESolution(prob, alg, [s.t0], [s.u], ReturnCode.Success, "tspan has zero length", s.stats,
@@ -170,7 +173,7 @@ def _check_method(alg: Any, adaptive: Any, dt: Any, controller: Any, compile: An
     return adaptive, ctrl.bind(getattr(alg, "error_order", alg.order)), controller is not None
 
 
-def _prepare(prob: Any, rtol: Any, atol: Any, adaptive: bool) -> SimpleNamespace:
+def _prepare(prob: Any, rtol: Any, atol: Any, adaptive: bool, errornorm: Any = None) -> SimpleNamespace:
     """The solve state: promoted ``u``, times in the right type, ``k1 = f(u0)``, norm, counters."""
     f, p = prob.f, prob.p
     t0, tf = prob.tspan
@@ -185,7 +188,7 @@ def _prepare(prob: Any, rtol: Any, atol: Any, adaptive: bool) -> SimpleNamespace
     k1 = check_rhs_output(u, k1)
     return SimpleNamespace(
         f=f, p=p, t0=t0, tf=tf, tv0=tv0, tvf=tvf, tdir=1 if tvf >= tv0 else -1, span=abs(tvf - tv0),
-        u=u, k1=k1, norm=ScaledNorm(atol, rtol), atol=atol, rtol=rtol, stats=stats, adaptive=adaptive,
+        u=u, k1=k1, norm=ScaledNorm(atol, rtol, errornorm), atol=atol, rtol=rtol, stats=stats, adaptive=adaptive,
         eps_t=real_eps(tv0), plain_time=tv0 is t0 and tvf is tf and isinstance(tv0, float),
         compiled=[False, "the state is not a 1-D float64 array"], save_until=save_until)
 

@@ -59,7 +59,7 @@ def _kernel(co: Any, ctx: Any) -> tuple:
     u0 = ctx.u0
     if isinstance(u0, np.ndarray) and u0.dtype.kind == "f" and co.float_dtype == u0.dtype:
         return FloatArrayStepper(co, ctx.f, ctx.p, u0, ctx.atol, ctx.rtol, ctx.adaptive,
-                                 keep_stages=bool(ctx.dense)), True
+                                 keep_stages=bool(ctx.dense), errornorm=getattr(ctx.norm, "spec", None)), True
     inner = GenericStepper(co, ctx.f, ctx.p, ctx.norm, ctx.adaptive)
     inner.coerce_like(u0, ctx.f0)
     return inner, False

@@ -138,7 +138,9 @@ def treal(x: Any, one: Any) -> Any:
 
 
 def initial_dt(f, u0, p, t0, f0, order, norm, tdir, span, dtmax, stats) -> Any:
-    """Hairer's starting step (HNW I, §II.4, p. 169), on primal values."""
+    """Hairer's starting step (HNW I, §II.4, p. 169), on primal values (and, for an augmented
+    sensitivity state, on its primal block: ``norm.primal()``)."""
+    norm = norm.primal() if hasattr(norm, "primal") else norm
     pu0, pf0 = nm.value(u0), nm.value(f0)
     tv0 = nm.value(t0)
     one = real_eps(tv0) * 0 + 1

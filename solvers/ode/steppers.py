@@ -32,18 +32,36 @@ from typing import Any
 import numpy as np
 
 from solvers._nm import nm
+from solvers.ode.errornorm import ErrorNorm, scaled_rms
 from solvers.ode.solution import lincomb
 
 __all__ = ["FloatArrayStepper", "GenericStepper", "ScaledNorm"]
 
 
 class ScaledNorm:
-    """``nm.norm(e / (atol + rtol max(|u0|, |u1|)))`` on primal magnitudes."""
+    """``nm.norm(e / (atol + rtol max(|u0|, |u1|)))`` on primal magnitudes.
 
-    def __init__(self, atol: Any, rtol: Any):
+    *spec* (:class:`~solvers.ode.errornorm.ErrorNorm`) says which parts count: without the
+    partials the norm is taken of ``nm.value`` of the scaled error; with ``rows > 1`` the float
+    state is an augmented one whose blocks are scaled by its primal block.
+    """
+
+    def __init__(self, atol: Any, rtol: Any, spec: ErrorNorm | None = None):
         self.atol, self.rtol = atol, rtol
+        self.spec = ErrorNorm() if spec is None else spec
+
+    def primal(self) -> "ScaledNorm":
+        """This norm on the primal values only (the partials, and the blocks after the first of an
+        augmented state, left out): what the starting step size is chosen from."""
+        return self if self.spec.plain else ScaledNorm(self.atol, self.rtol, ErrorNorm(False, self.spec.rows))
 
     def __call__(self, e: Any, u0: Any, u1: Any) -> Any:
+        spec = self.spec
+        if not spec.plain:
+            if spec.rows > 1:
+                return scaled_rms(np.ravel(e), np.ravel(u0), np.ravel(u0 if u1 is None else u1), self.atol,
+                                  self.rtol, spec)
+            e = nm.value(e)
         v0 = nm.value(u0)
         if isinstance(v0, np.ndarray):
             v1 = nm.value(u1)
@@ -105,8 +123,9 @@ class FloatArrayStepper:
     """
 
     def __init__(self, co: Any, f: Any, p: Any, u: np.ndarray, atol: Any, rtol: Any, adaptive: bool,
-                 keep_stages: bool = True):
+                 keep_stages: bool = True, errornorm: ErrorNorm | None = None):
         tab = co.tableau
+        self.errornorm = None if errornorm is None or errornorm.plain else errornorm
         self.f, self.p = f, p
         self.s = s = tab.stages
         self.dtype = u.dtype
@@ -179,6 +198,8 @@ class FloatArrayStepper:
 
     def _error(self, uf: np.ndarray, u_new: np.ndarray, K: np.ndarray) -> float:
         err = np.dot(self.hM[self.i_bt], K, out=self._err)
+        if self.errornorm is not None:
+            return scaled_rms(err, uf, u_new, self.atol, self.rtol, self.errornorm)
         sc = np.abs(uf, out=self._sc)
         np.maximum(sc, np.abs(u_new, out=self._sc2), out=sc)
         sc *= self.rtol

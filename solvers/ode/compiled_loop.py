@@ -1,0 +1,206 @@
+"""The numba pieces of the compiled explicit Runge–Kutta loop (:mod:`solvers.ode.compiled`).
+
+Only ``loop`` depends on ``f``: it is compiled per ``f`` (specialised on it), or once for every
+``f`` of one signature taken as a function pointer (:func:`pointer_loop`, cached on disk). The
+helpers are cached (``cache=True``).
+"""
+
+import math
+
+import numba
+import numpy as np
+
+__all__ = ["loop", "pointer_loop", "RHS_SIGNATURE"]
+
+_F1 = numba.types.float64[::1]
+# f(u, p, t) -> du on contiguous float64 vectors: the signature pointer_loop's f has
+RHS_SIGNATURE = _F1(_F1, _F1, numba.types.float64)
+_POINTER_LOOP = None
+
+
+@numba.njit(cache=True)
+def combine(out, u, hM, r, K, m):
+    """out = u + sum_{l<m} hM[r, l] K[l] (zero coefficients skipped), in place; returns out."""
+    for j in range(u.size):
+        out[j] = u[j]
+    for l in range(m):
+        a = hM[r, l]
+        if a != 0.0:
+            for j in range(u.size):
+                out[j] += a * K[l, j]
+    return out
+
+
+@numba.njit(cache=True)
+def error_norm(u, u_new, hM, K, rtol, atol, n, counted):
+    """RMS over the primal block u[:n] of the scaled error; components n.. (the blocks of an
+    augmented state, solvers.ode.errornorm) use their primal's scale; the first *counted* count."""
+    r = hM.shape[0] - 1
+    acc = 0.0
+    for j in range(counted):
+        e = 0.0
+        for l in range(K.shape[0]):
+            e += hM[r, l] * K[l, j]
+        i = j % n
+        e = e / (atol[i] + rtol[i] * max(abs(u[i]), abs(u_new[i])))
+        acc += e * e
+    return math.sqrt(acc / n) if n > 0 else 0.0
+
+
+@numba.njit(cache=True)
+def control(E, h_real, dtr, qold, last_rejected, beta1, beta2, safety, qmin, qmax):
+    """PI controller: (accepted, next dt, qold, last_rejected); as in the generic loop."""
+    if not (E < np.inf):
+        return False, h_real * qmin, qold, True
+    if E > 1.0:
+        return False, h_real / min(1.0 / qmin, E**beta1 / safety), qold, True
+    q = E**beta1 / qold**beta2 / safety
+    q = min(1.0 / qmin, max(1.0 / qmax, q))
+    dt_next = h_real / q
+    if last_rejected and dt_next > h_real:
+        dt_next = h_real
+    return True, dt_next, (E if E > 1e-4 else 1e-4), False
+
+
+@numba.njit(cache=True)
+def all_finite(u):
+    for j in range(u.size):
+        if not np.isfinite(u[j]):
+            return False
+    return True
+
+
+@numba.njit(cache=True)
+def store(ts, us, Ks, nsave, t_new, u_new, K, keep):
+    """Record an accepted step; keep = 0: the end only, 1: t and u of every step, 2: also K."""
+    if keep == 0:
+        ts[1] = t_new
+        us[1] = u_new
+        return ts, us, Ks, 2
+    if nsave == ts.size:
+        cap = 2 * ts.size
+        ts2 = np.empty(cap)
+        us2 = np.empty((cap, us.shape[1]))
+        ts2[:nsave] = ts[:nsave]
+        us2[:nsave] = us[:nsave]
+        ts, us = ts2, us2
+        if keep == 2:
+            Ks2 = np.empty((cap, Ks.shape[1], Ks.shape[2]))
+            Ks2[: nsave - 1] = Ks[: nsave - 1]
+            Ks = Ks2
+    if keep == 2:
+        Ks[nsave - 1] = K
+    ts[nsave] = t_new
+    us[nsave] = u_new
+    return ts, us, Ks, nsave + 1
+
+
+@numba.njit(cache=True)
+def scale(M, h, hM):
+    for r in range(M.shape[0]):
+        for j in range(M.shape[1]):
+            hM[r, j] = M[r, j] * h
+
+# not cache=True: the loop is specialised on f's dispatcher type, and numba's cache index
+# pickles that type by f's module, so a cache entry from one process breaks another
+# (ModuleNotFoundError while loading the index); the f-free helpers above are cached, and
+# pointer_loop() compiles it once, cached, for right-hand sides of one fixed signature
+@numba.njit
+def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol,
+         dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t, keep, nnorm, counted):  # fmt: skip
+    n = u0.size
+    cap = 2 if keep == 0 else 64
+    ts = np.empty(cap)
+    us = np.empty((cap, n))
+    Ks = np.empty((cap if keep == 2 else 0, s, n))
+    K = np.empty((s, n))  # the stages of the step being tried (store copies what it keeps)
+    buf = np.empty(n)  # the stage arguments before the last
+    ts[0] = t0
+    us[0] = u0
+    nsave = 1
+    nf = 0
+    nacc = 0
+    nrej = 0
+    code = 0  # 0 Success, 1 MaxIters, 2 DtLessThanMin, 3 Unstable
+    t = t0
+    u = u0.copy()
+    k = k1.copy()
+    dtr = dt0
+    qold = 1e-4
+    last_rejected = False
+    iters = 0
+    stop_i = 0
+    hM = np.empty_like(M)
+    factor = 1.01 if adaptive else 1.0 + 1e-9
+    while True:
+        remaining = tdir * (stops[stop_i] - t)
+        if remaining <= 0.0:
+            if stop_i == stops.size - 1:
+                break
+            stop_i += 1
+            continue
+        if iters >= maxiters:
+            code = 1
+            break
+        iters += 1
+        dtr = min(dtr, dtmax)
+        landing = dtr * factor >= remaining
+        if landing:
+            t_new = stops[stop_i]
+            h = t_new - t
+            h_real = remaining
+        else:
+            h = dtr * tdir
+            t_new = t + h
+            h_real = dtr
+        if adaptive and (h_real < dtmin or h_real <= 4.0 * eps_t * abs(t)):
+            code = 2
+            break
+        scale(M, h, hM)
+        K[0] = k
+        ui = u
+        for i in range(1, s):
+            ui = combine(buf if i < s - 1 or not fsal else np.empty(n), u, hM, i, K, i)
+            K[i] = f(ui, p, t_new if c[i] == 1.0 else t + c[i] * h)
+        nf += s - 1
+        u_new = ui if fsal else combine(np.empty(n), u, hM, s, K, s)
+        if adaptive:
+            ok, dtr, qold, last_rejected = control(error_norm(u, u_new, hM, K, rtol, atol, nnorm, counted), h_real, dtr,
+                                                   qold, last_rejected, beta1, beta2, safety, qmin, qmax)
+            if not ok:
+                nrej += 1
+                continue
+        elif not all_finite(u_new):
+            code = 3
+            nacc += 1
+            break
+        nacc += 1
+        ts, us, Ks, nsave = store(ts, us, Ks, nsave, t_new, u_new, K, keep)
+        t = t_new
+        u = u_new
+        if fsal:
+            k = K[s - 1].copy()
+        else:
+            k = f(u, p, t)
+            nf += 1
+        if landing:
+            stop_i += 1
+            if stop_i == stops.size:
+                break
+    return ts[:nsave], us[:nsave], Ks[: nsave - 1 if keep == 2 else 0], nf, nacc, nrej, code, t
+
+
+def pointer_loop():
+    """:func:`loop` compiled once (and cached on disk) for an ``f`` passed as a function pointer
+    of type :data:`RHS_SIGNATURE` (numba's first-class function type): any right-hand side
+    compiled with that signature runs in it without compiling the loop again, in this process
+    or another. ``p`` is then a contiguous float64 vector. The price is an indirect call per
+    evaluation of ``f`` (no inlining)."""
+    global _POINTER_LOOP
+    if _POINTER_LOOP is None:
+        t = numba.types
+        f64, i64, b1, F1 = t.float64, t.int64, t.boolean, _F1
+        sig = (t.FunctionType(RHS_SIGNATURE), F1, F1, F1, f64, F1, f64, f64, t.float64[:, ::1], F1, i64, b1, b1,
+               F1, F1, f64, f64, i64, f64, f64, f64, f64, f64, f64, i64, i64, i64)
+        _POINTER_LOOP = numba.njit(sig, cache=True)(loop.py_func)
+    return _POINTER_LOOP
