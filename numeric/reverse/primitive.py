@@ -44,7 +44,7 @@ import numpy as np
 
 from numeric.reverse.tracked import TrackedArray, is_tracked
 
-__all__ = ["custom_vjp"]
+__all__ = ["custom_vjp", "carries_reverse"]
 
 
 def custom_vjp(fwd: Callable[..., tuple]) -> Callable[..., tuple]:
@@ -76,10 +76,31 @@ def custom_vjp(fwd: Callable[..., tuple]) -> Callable[..., tuple]:
     return wrapper
 
 
+def carries_reverse(*inputs: Any) -> bool:
+    """Whether an input is a reverse-mode tracked number (refusing ones hidden in containers)."""
+    return _newest_tape(inputs) is not None
+
+
+def _hidden(a: Any) -> bool:
+    """A tracked number inside a tuple, list, dict or object array (not an input itself)."""
+    if isinstance(a, dict):
+        a = list(a.values())
+    if isinstance(a, np.ndarray) and a.dtype == object:
+        a = list(a.flat)
+    if isinstance(a, (list, tuple)):
+        return any(is_tracked(e) or _hidden(e) for e in a)
+    return False
+
+
 def _newest_tape(inputs: tuple) -> Any:
     """The tape of the newest tracked input (None: no tracked input); refuses newer duals."""
     order, newest = -1, None
     for a in inputs:
+        if _hidden(a):
+            raise TypeError(
+                "custom_vjp: an input holds tracked numbers inside a container (tuple, list, "
+                "dict or object array); pass the differentiated values as one array (the "
+                "TrackedArray nm.gradient(..., mode='reverse') gives a function of an array)")
         o = getattr(a, "_nm_order", -1)
         if o > order:
             order, newest = o, a
