@@ -56,6 +56,7 @@ from typing import Any
 
 import numpy as np
 
+from solvers._nm import nm
 from solvers.ode.sensitivity.adjoint_base import AdjointContext, AdjointSensitivity
 from solvers.ode.sensitivity.base import SensitivityAlgorithm
 
@@ -66,6 +67,27 @@ __all__ = ["InterpolatingAdjoint", "BacksolveAdjoint", "QuadratureAdjoint", "Gau
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(5)
 
 
+def _time_differentiable(rhs):
+    """*rhs* that also answers a time carrying a forward-mode perturbation (Rosenbrock's df/dt).
+
+    The adjoint right-hand sides run on float vectors; for a perturbed time
+    ``t = tv + e`` the answer is ``F(tv) + e * dF/dt`` with ``dF/dt`` by the
+    second-order one-sided difference towards smaller t (inside the backward
+    interval: the adjoint integrates from the later time down).
+    """
+    def wrapped(y, p, t):
+        tv = nm.value(t)
+        if tv is t:
+            return rhs(y, p, t)
+        tv = float(tv)
+        h = 1e-5 * max(1.0, abs(tv))
+        f0 = rhs(y, p, tv)
+        d = (3 * f0 - 4 * rhs(y, p, tv - h) + rhs(y, p, tv - 2 * h)) / (2 * h)
+        return f0 + (t - tv) * d
+
+    return wrapped
+
+
 def _lambda_mu_rhs(ctx: AdjointContext, u_at, with_mu: bool):
     """``-(f_u^T lambda, f_p^T lambda)`` (or the first part alone) and its Jacobian."""
     n, m = ctx.n, ctx.m if with_mu else 0
@@ -73,6 +95,8 @@ def _lambda_mu_rhs(ctx: AdjointContext, u_at, with_mu: bool):
     def rhs(y, _, t):
         gu, gp = ctx.vjp(u_at(t), t, y[:n])
         return -np.concatenate([gu, gp]) if with_mu else -gu
+
+    rhs = _time_differentiable(rhs)
 
     def jac(y, _, t):
         J = ctx.vjp.jacobian(u_at(t), t)
@@ -142,6 +166,8 @@ class BacksolveAdjoint(AdjointSensitivity):
             gu, gp = vjp(y[:n], t, y[n:2 * n])
             return np.concatenate([vjp.rhs(y[:n], t), -gu, -gp])
 
+        rhs = _time_differentiable(rhs)
+
         def jac(y, _, t):
             J = vjp.jacobian(y[:n], t)
             out = np.zeros((2 * n + m, 2 * n + m))
@@ -188,8 +214,15 @@ class QuadratureAdjoint(_LambdaOnlyAdjoint):
         def integrand(t):
             return ctx.vjp(u_at(t), t, np.ravel(lam_sol(t)))[1]
 
-        val, _ = quad_vec(integrand, lo, hi, epsabs=float(np.min(ctx.options["atol"])),
-                          epsrel=float(np.min(ctx.options["rtol"])))
+        # the adjoint's steps as break points: the adaptive rule then sees every transient
+        steps = np.unique(np.asarray(lam_sol.t, dtype=float))
+        val, err, info = quad_vec(integrand, lo, hi, epsabs=float(np.min(ctx.options["atol"])),
+                                  epsrel=float(np.min(ctx.options["rtol"])),
+                                  points=steps[(steps > lo) & (steps < hi)], full_output=True)
+        if not info.success:
+            raise RuntimeError(f"QuadratureAdjoint: the quadrature of lambda^T f_p on [{lo}, {hi}] "
+                               f"did not converge (error estimate {err}); loosen abstol/reltol "
+                               "or use GaussAdjoint()")
         return val
 
 
