@@ -145,7 +145,7 @@ class InterpolatingAdjoint(AdjointSensitivity):
             if hi != lo:
                 u_at = _trajectory(ctx, lo, hi, u_lo, self.checkpointing)
                 rhs, jac = _lambda_mu_rhs(ctx, u_at, True)
-                y = np.asarray(ctx.solve(rhs, y, (hi, lo), jac, save_everystep=False)[-1])
+                y = np.asarray(ctx.solve(rhs, y, (hi, lo), jac)[-1])
             y = np.concatenate([y[:n] + g, y[n:]])
         return y[:n], y[n:]
 
@@ -178,7 +178,7 @@ class BacksolveAdjoint(AdjointSensitivity):
         y = np.concatenate([np.ravel(ctx.sol.u[-1]), cots[-1], np.zeros(m)])
         for hi, lo, g, _ in self.jumps(ctx, cots):
             if hi != lo:
-                y = np.asarray(ctx.solve(rhs, y, (hi, lo), jac, save_everystep=False)[-1])
+                y = np.asarray(ctx.solve(rhs, y, (hi, lo), jac)[-1])
             y[n:2 * n] += g
         return y[n:2 * n], y[2 * n:]
 

@@ -74,7 +74,8 @@ class AdjointContext:
         from solvers.ode.integrator import solve_ode
         from solvers.ode.problem import ODEProblem
 
-        opts = dict(self.options, verbose=False, **extra)
+        opts = dict(self.options, verbose=False, dense=False, save_everystep=False)
+        opts.update(extra)
         sol = solve_ode(ODEProblem(f, y0, tspan, None, jac=jac), self.alg, **opts)
         self.stats["adjoint_solves"] += 1
         self.stats["adjoint_steps"] += sol.stats.nsteps
