@@ -148,11 +148,20 @@ class AdjointSensitivity(SensitivityAlgorithm):
 
     @staticmethod
     def jumps(ctx: AdjointContext, cots: list) -> list:
-        """Backward intervals ``(t_hi, t_lo, cotangent added at t_lo, state at t_lo)``, last save to t0."""
+        """Backward intervals ``(t_hi, t_lo, cotangent added at t_lo, state at t_lo)``, last save to t0.
+
+        Saved times whose cotangent is zero (states the loss did not read, as
+        when every step is saved and the loss reads the last) are no breaks:
+        the adjoint runs through them in one solve.
+        """
         ts, us = ctx.ts, ctx.sol.u
-        out = [(ts[i], ts[i - 1], cots[i - 1], us[i - 1]) for i in range(len(ts) - 1, 0, -1)]
-        if len(ts) and ts[0] != ctx.t0:
-            out.append((ts[0], ctx.t0, np.zeros(ctx.n), ctx.prob.u0))
+        out, hi = [], ts[-1] if len(ts) else ctx.t0
+        for i in range(len(ts) - 2, -1, -1):
+            if np.any(cots[i]) or (i == 0 and ts[0] == ctx.t0):
+                out.append((hi, ts[i], cots[i], us[i]))
+                hi = ts[i]
+        if hi != ctx.t0:
+            out.append((hi, ctx.t0, np.zeros(ctx.n), ctx.prob.u0))
         return out
 
 
