@@ -22,7 +22,7 @@ from numeric.dual import Dual  # noqa: F401
 from numeric.dualarray import DualArray  # noqa: F401
 from numeric.api import derivative, gradient, hessian, jacobian, jvp  # noqa: F401
 from numeric.fun import Chebyshev, Fourier, Fun  # noqa: F401
-from numeric.reverse import custom_rule, hvp, record, vjp  # noqa: F401
+from numeric.reverse import custom_rule, custom_vjp, hvp, record, vjp  # noqa: F401
 from numeric.measurement import (  # noqa: F401
     Measurement, MeasurementArray, cor, correlated_values, cov, measurements, uncertainty,
     uncertainty_components, weighted_mean,

@@ -22,3 +22,4 @@ from numeric.reverse.api import (  # noqa: F401
 )
 from numeric.reverse.record import RecordedTape, record  # noqa: F401
 from numeric.reverse.custom import custom_rule  # noqa: F401
+from numeric.reverse.primitive import carries_reverse, custom_vjp  # noqa: F401

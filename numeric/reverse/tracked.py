@@ -740,6 +740,11 @@ class TrackedArray(_Common, ArrayAttributes):
     __array_priority__ = 200
     _nm_array = True
 
+    def _nm_scalar_zero(self):
+        """A scalar zero on this tape (``nm.promote`` lifts a state of another shape by it)."""
+        v = self.value
+        return self._constant(zero(v.reshape(-1)[0]) if v.size else v.dtype.type(0))
+
     def __repr__(self):
         return f"TrackedArray({self.value!r}, node {self.index} of tape {self.tape.order})"
 

@@ -1,0 +1,249 @@
+"""Adjoint sensitivity algorithms: ``solve(prob, alg, sensealg=InterpolatingAdjoint())``.
+
+Each is a small object; the shared part (the solve as one reverse-mode node,
+the piecewise backward pass, what is refused) is in
+:mod:`solvers.ode.sensitivity.adjoint_base`, the VJPs of ``f`` in
+:mod:`solvers.ode.sensitivity.adjoint_rhs`. They follow SciMLSensitivity's
+algorithms of the same names (docs.sciml.ai, "Sensitivity Algorithms").
+
+``InterpolatingAdjoint(checkpointing=False)``
+    Solves ``(lambda, mu)`` backwards, reading ``u(t)`` from the forward
+    solution's dense output. Memory: the dense output (O(steps)). With
+    ``checkpointing=True`` the forward solve keeps only its saved states
+    (the checkpoints, at the ``saveat`` times); each interval between two of
+    them is solved again forward, with dense output, when the backward pass
+    reaches it (one more forward solve; memory O(saved states + one interval)).
+``BacksolveAdjoint()``
+    Solves ``(u, lambda, mu)`` backwards from the final state, re-creating
+    ``u(t)`` by integrating the ODE in reverse: O(1) memory in the number of
+    steps. Unstable for dissipative or stiff problems: what decays forward
+    grows backward, so the re-created ``u`` drifts from the forward one
+    (exponentially for stiff problems) and the gradient is wrong long before
+    a tolerance notices. Prefer the interpolating adjoints there. For stiff
+    methods its Jacobian is the block-diagonal approximation (the coupling
+    through second derivatives of ``f`` is left out).
+``QuadratureAdjoint()``
+    Solves ``lambda`` alone backwards (n equations instead of n + len(p)),
+    keeping its dense output per interval, then ``dL/dp`` by adaptive
+    Gauss-Kronrod quadrature (``scipy.integrate.quad_vec``) of
+    ``lambda^T f_p`` over each interval, at the adjoint tolerances.
+``GaussAdjoint()``
+    Solves ``lambda`` alone and accumulates ``dL/dp`` by a Gauss-Legendre
+    rule (5 nodes, exact for degree 9) on every step of the adjoint solve,
+    from its dense output, as SciMLSensitivity's GaussAdjoint does with an
+    integrating callback.
+``ReverseDiffAdjoint()``
+    Discretise-then-optimise: the solver's arithmetic is taped (today's
+    behaviour without ``sensealg``). Handles everything the solver does
+    (callbacks, events, mass matrices); memory grows with the steps.
+
+Examples
+--------
+>>> import numpy as np, numeric as nm
+>>> from solvers import ODEProblem, solve, Tsit5
+>>> from solvers.ode.sensitivity import InterpolatingAdjoint
+>>> def loss(p):
+...     prob = ODEProblem(lambda u, p, t: -p * u, np.array([1.0]), (0.0, 1.0), p)
+...     return solve(prob, Tsit5(), rtol=1e-10, atol=1e-12, sensealg=InterpolatingAdjoint())[-1][0]
+>>> g = nm.gradient(loss, np.array([2.0]), mode="reverse")     # d/dp exp(-p) = -exp(-2)
+>>> bool(abs(g[0] + np.exp(-2.0)) < 1e-8)
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from solvers._nm import nm
+from solvers.ode.sensitivity.adjoint_base import AdjointContext, AdjointSensitivity
+from solvers.ode.sensitivity.base import SensitivityAlgorithm
+
+__all__ = ["InterpolatingAdjoint", "BacksolveAdjoint", "QuadratureAdjoint", "GaussAdjoint",
+           "ReverseDiffAdjoint"]
+
+# Gauss-Legendre nodes and weights on [-1, 1] (numpy.polynomial.legendre.leggauss)
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(5)
+
+
+def _time_differentiable(rhs):
+    """*rhs* that also answers a time carrying a forward-mode perturbation (Rosenbrock's df/dt).
+
+    The adjoint right-hand sides run on float vectors; for a perturbed time
+    ``t = tv + e`` the answer is ``F(tv) + e * dF/dt`` with ``dF/dt`` by the
+    second-order one-sided difference towards smaller t (inside the backward
+    interval: the adjoint integrates from the later time down).
+    """
+    def wrapped(y, p, t):
+        tv = nm.value(t)
+        if tv is t:
+            return rhs(y, p, t)
+        tv = float(tv)
+        h = 1e-5 * max(1.0, abs(tv))
+        f0 = rhs(y, p, tv)
+        d = (3 * f0 - 4 * rhs(y, p, tv - h) + rhs(y, p, tv - 2 * h)) / (2 * h)
+        return f0 + (t - tv) * d
+
+    return wrapped
+
+
+def _lambda_mu_rhs(ctx: AdjointContext, u_at, with_mu: bool):
+    """``-(f_u^T lambda, f_p^T lambda)`` (or the first part alone) and its Jacobian."""
+    n, m = ctx.n, ctx.m if with_mu else 0
+
+    def rhs(y, _, t):
+        gu, gp = ctx.vjp(u_at(t), t, y[:n])
+        return -np.concatenate([gu, gp]) if with_mu else -gu
+
+    rhs = _time_differentiable(rhs)
+
+    def jac(y, _, t):
+        J = ctx.vjp.jacobian(u_at(t), t)
+        out = np.zeros((n + m, n + m))
+        out[:, :n] = -J[:, :n + m].T
+        return out
+
+    return rhs, jac
+
+
+def _trajectory(ctx: AdjointContext, lo: float, hi: float, u_lo: Any, resolve: bool):
+    """``u(t)`` on [lo, hi]: the forward dense output, or a fresh dense solve from the checkpoint."""
+    sol = ctx.sol
+    if resolve:
+        from solvers.ode.integrator import solve_ode
+
+        opts = dict(ctx.fwd_options, dense=True, saveat=None, save_everystep=True, verbose=False)
+        sol = solve_ode(ctx.prob.remake(u0=u_lo, tspan=(lo, hi)), ctx.sol.alg, **opts)
+        ctx.stats["forward_resolves"] = ctx.stats.get("forward_resolves", 0) + 1
+    return lambda t: np.ravel(sol(t))
+
+
+class InterpolatingAdjoint(AdjointSensitivity):
+    """The adjoint reading ``u(t)`` from the forward dense output (or re-solved checkpoint intervals).
+
+    Parameters
+    ----------
+    checkpointing : bool
+        Keep only the saved states and re-solve each interval forward.
+    adjoint_alg, abstol, reltol
+        See :class:`~solvers.ode.sensitivity.adjoint_base.AdjointSensitivity`.
+    """
+
+    def __init__(self, checkpointing: bool = False, **kw: Any):
+        super().__init__(**kw)
+        self.checkpointing = checkpointing
+
+    @property
+    def forward_dense(self) -> bool:
+        return not self.checkpointing
+
+    def backward(self, ctx: AdjointContext, cots: list) -> tuple:
+        n = ctx.n
+        y = np.concatenate([cots[-1], np.zeros(ctx.m)])
+        for hi, lo, g, u_lo in self.jumps(ctx, cots):
+            if hi != lo:
+                u_at = _trajectory(ctx, lo, hi, u_lo, self.checkpointing)
+                rhs, jac = _lambda_mu_rhs(ctx, u_at, True)
+                y = np.asarray(ctx.solve(rhs, y, (hi, lo), jac)[-1])
+            y = np.concatenate([y[:n] + g, y[n:]])
+        return y[:n], y[n:]
+
+
+class BacksolveAdjoint(AdjointSensitivity):
+    """The adjoint that integrates ``u`` backwards with it: O(1) memory, unstable when dissipative.
+
+    Examples
+    --------
+    >>> BacksolveAdjoint(reltol=1e-8)
+    BacksolveAdjoint(adjoint_alg=None, abstol=None, reltol=1e-08)
+    """
+
+    def backward(self, ctx: AdjointContext, cots: list) -> tuple:
+        n, m, vjp = ctx.n, ctx.m, ctx.vjp
+
+        def rhs(y, _, t):
+            gu, gp = vjp(y[:n], t, y[n:2 * n])
+            return np.concatenate([vjp.rhs(y[:n], t), -gu, -gp])
+
+        rhs = _time_differentiable(rhs)
+
+        def jac(y, _, t):
+            J = vjp.jacobian(y[:n], t)
+            out = np.zeros((2 * n + m, 2 * n + m))
+            out[:n, :n] = J[:, :n]
+            out[n:, n:2 * n] = -J.T
+            return out
+
+        y = np.concatenate([np.ravel(ctx.sol.u[-1]), cots[-1], np.zeros(m)])
+        for hi, lo, g, _ in self.jumps(ctx, cots):
+            if hi != lo:
+                y = np.asarray(ctx.solve(rhs, y, (hi, lo), jac)[-1])
+            y[n:2 * n] += g
+        return y[n:2 * n], y[2 * n:]
+
+
+class _LambdaOnlyAdjoint(AdjointSensitivity):
+    """Solve ``lambda`` alone per interval (dense), then ``dL/dp`` by :meth:`integrate`."""
+
+    forward_dense = True
+
+    def backward(self, ctx: AdjointContext, cots: list) -> tuple:
+        lam, mu = cots[-1], np.zeros(ctx.m)
+        for hi, lo, g, u_lo in self.jumps(ctx, cots):
+            if hi != lo:
+                u_at = _trajectory(ctx, lo, hi, u_lo, False)
+                rhs, jac = _lambda_mu_rhs(ctx, u_at, False)
+                sol = ctx.solve(rhs, lam, (hi, lo), jac, dense=True, save_everystep=True)
+                if ctx.with_p:
+                    mu = mu + self.integrate(ctx, u_at, sol, lo, hi)
+                lam = np.asarray(sol[-1])
+            lam = lam + g
+        return lam, mu
+
+    def integrate(self, ctx, u_at, lam_sol, lo, hi):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class QuadratureAdjoint(_LambdaOnlyAdjoint):
+    """``lambda`` alone, then ``dL/dp`` by adaptive Gauss-Kronrod quadrature of ``lambda^T f_p``."""
+
+    def integrate(self, ctx, u_at, lam_sol, lo, hi):
+        from scipy.integrate import quad_vec
+
+        def integrand(t):
+            return ctx.vjp(u_at(t), t, np.ravel(lam_sol(t)))[1]
+
+        # the adjoint's steps as break points: the adaptive rule then sees every transient
+        steps = np.unique(np.asarray(lam_sol.t, dtype=float))
+        val, err, info = quad_vec(integrand, lo, hi, epsabs=float(np.min(ctx.options["atol"])),
+                                  epsrel=float(np.min(ctx.options["rtol"])),
+                                  points=steps[(steps > lo) & (steps < hi)], full_output=True)
+        if not info.success:
+            raise RuntimeError(f"QuadratureAdjoint: the quadrature of lambda^T f_p on [{lo}, {hi}] "
+                               f"did not converge (error estimate {err}); loosen abstol/reltol "
+                               "or use GaussAdjoint()")
+        return val
+
+
+class GaussAdjoint(_LambdaOnlyAdjoint):
+    """``lambda`` alone, ``dL/dp`` by 5-point Gauss-Legendre on each adjoint step."""
+
+    def integrate(self, ctx, u_at, lam_sol, lo, hi):
+        ts = np.asarray(lam_sol.t, dtype=float)
+        total = np.zeros(ctx.m)
+        for a, b in zip(ts[:-1], ts[1:]):
+            half, mid = 0.5 * (b - a), 0.5 * (a + b)
+            for x, w in zip(_GL_X, _GL_W):
+                t = mid + half * x
+                total -= w * half * ctx.vjp(u_at(t), t, np.ravel(lam_sol(t)))[1]
+        return total          # the steps run from hi to lo: minus the integral over [b, a]
+
+
+class ReverseDiffAdjoint(SensitivityAlgorithm):
+    """Discretise-then-optimise: tape the solver's arithmetic (the default without ``sensealg``)."""
+
+    def solve(self, prob: Any, alg: Any, options: dict) -> Any:
+        from solvers.ode.integrator import solve_ode
+
+        return solve_ode(prob, alg, **options)

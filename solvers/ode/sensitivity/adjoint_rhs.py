@@ -1,0 +1,123 @@
+"""Vector-Jacobian products of the right-hand side, ``lambda^T f_u`` and ``lambda^T f_p``, for the adjoints.
+
+The adjoint equations need, at each evaluation, ``lambda^T df/du`` and
+``lambda^T df/dp`` at a point ``(u, p, t)`` of the forward trajectory. Both
+come from one reverse sweep over the tape of the scalar ``h(u, p, lambda, t)
+= lambda . f(u, p, t)``: its gradient with respect to ``u`` and ``p`` is the
+pair of VJPs. The tape of ``h`` is recorded once (``nm.record``) and replayed
+at every later point; a replay whose guard fails (``f`` branches another
+way at the new point) is answered by taping ``h`` afresh there (and that
+tape becomes the recording replayed next). A recording that may not be
+replayed at all (``f`` took a value out with ``nm.value``) is replaced by
+re-taping at every call.
+
+The Jacobian ``[f_u f_p]`` (forward mode, one vectorised pass per chunk) is
+offered to stiff methods solving the adjoint, whose Jacobian it is up to
+sign and transposition.
+
+Everything works on flat vectors: ``u`` is reshaped to the problem's state
+shape and ``p`` to the parameter shape before ``f`` sees them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = ["RhsVJP"]
+
+
+class RhsVJP:
+    """``lambda^T f_u`` and ``lambda^T f_p`` of ``f(u, p, t)`` at flat float vectors.
+
+    Parameters
+    ----------
+    f : callable
+        The user's ``f(u, p, t)``.
+    u_shape : tuple
+        Shape of the state.
+    p : any
+        The parameter value (a float or float array when *with_p*; any
+        constant otherwise).
+    with_p : bool
+        Also differentiate with respect to ``p`` (it is a flat float vector
+        of ``np.size(p)`` entries then).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> v = RhsVJP(lambda u, p, t: -p * u, (2,), np.array([2.0, 3.0]), True)
+    >>> v(np.array([1.0, 1.0]), 0.0, np.array([1.0, 10.0]))
+    (array([ -2., -30.]), array([ -1., -10.]))
+    """
+
+    def __init__(self, f: Callable, u_shape: tuple, p: Any, with_p: bool):
+        self.f, self.u_shape, self.with_p = f, tuple(u_shape), with_p
+        self.p = p
+        self.p_shape = tuple(np.shape(p)) if with_p else ()
+        self.n = int(np.prod(self.u_shape))
+        self.m = int(np.size(p)) if with_p else 0
+        self._rec: Any = None
+        self.replays = 0
+        self.retapes = 0
+
+    # -- the scalar h and its flat argument --------------------------------------------
+    def _state(self, z: Any) -> Any:
+        u = z[:self.n]
+        return u.reshape(self.u_shape) if self.u_shape != (self.n,) else u
+
+    def _param(self, z: Any) -> Any:
+        if not self.with_p:
+            return self.p
+        q = z[self.n:self.n + self.m]
+        return q[0] if self.p_shape == () else q.reshape(self.p_shape)
+
+    def _h(self, z: Any) -> Any:
+        k = self.n + self.m
+        fu = self.f(self._state(z), self._param(z), z[-1])
+        return np.sum(np.reshape(fu, (-1,)) * z[k:k + self.n])
+
+    def _z(self, u, t, lam) -> np.ndarray:
+        pf = np.ravel(np.asarray(self.p, dtype=float)) if self.with_p else np.zeros(0)
+        return np.concatenate([np.ravel(u), pf, np.ravel(lam), [float(t)]])
+
+    # -- the VJPs -------------------------------------------------------------------------
+    def __call__(self, u: np.ndarray, t: float, lam: np.ndarray) -> tuple:
+        """``(lambda^T f_u, lambda^T f_p)`` as flat arrays (the second is empty without p)."""
+        g = self._gradient(self._z(u, t, lam))
+        return g[:self.n], g[self.n:self.n + self.m]
+
+    def _gradient(self, z: np.ndarray) -> np.ndarray:
+        import numeric as nm
+        from numeric.reverse import GuardError
+
+        if self._rec is not None:
+            try:
+                g = self._rec.gradient(z)
+                self.replays += 1
+                return g
+            except GuardError:
+                pass
+        self._rec = nm.record(self._h, z)
+        self.retapes += 1
+        if self._rec.unguarded is not None:
+            rec, self._rec = self._rec, None      # not replayable: tape afresh at every call
+            return rec.gradient(z)
+        return self._rec.gradient(z)
+
+    def rhs(self, u: np.ndarray, t: float) -> np.ndarray:
+        """``f(u, p, t)`` flat, at a flat float state."""
+        return np.ravel(np.asarray(self.f(self._state(u), self.p, t), dtype=float))
+
+    def jacobian(self, u: np.ndarray, t: float) -> np.ndarray:
+        """``[f_u f_p]``, shape ``(n, n + m)``, by forward mode at a flat float state."""
+        import numeric as nm
+
+        pf = np.ravel(np.asarray(self.p, dtype=float)) if self.with_p else np.zeros(0)
+        z = np.concatenate([np.ravel(u), pf])
+
+        def flat_f(w):
+            return np.reshape(self.f(self._state(w), self._param(w), t), (-1,))
+
+        return np.reshape(nm.jacobian(flat_f, z), (self.n, self.n + self.m))
