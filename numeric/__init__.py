@@ -5,7 +5,8 @@
 elementary functions (``nm.exp``, ``nm.arctan2``, ...), the number types
 (``nm.Dual``, ``nm.DualArray``) and the differentiation API
 (``nm.derivative``, ``nm.gradient``, ``nm.jacobian``, ``nm.hessian``,
-``nm.jvp``). See ``numeric/protocol.py`` for the protocol in one place.
+``nm.jvp``), and the function transforms ``nm.grad`` / ``nm.value_and_grad``
+(JAX's convention: they return functions). See ``numeric/protocol.py`` for the protocol in one place.
 """
 
 from numeric.functions import (  # noqa: F401
@@ -21,6 +22,7 @@ from numeric.protocol import (eps, inner, is_vector_state, lincomb, norm, one, p
 from numeric.dual import Dual  # noqa: F401
 from numeric.dualarray import DualArray  # noqa: F401
 from numeric.api import derivative, gradient, hessian, jacobian, jvp  # noqa: F401
+from numeric.transforms import grad, value_and_grad  # noqa: F401
 from numeric.fun import Chebyshev, Fourier, Fun  # noqa: F401
 from numeric.reverse import custom_rule, custom_vjp, hvp, record, vjp  # noqa: F401
 from numeric.measurement import (  # noqa: F401

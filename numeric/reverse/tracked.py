@@ -549,6 +549,14 @@ class _Common:
     def _nm_one(self):
         return self._constant(one(self.value))
 
+    def _nm_scalar_zero(self):
+        # nm.promote lifts a state with a *scalar* zero; an array's zero of its own shape
+        # would broadcast a (2,) state against (252,) parameters and fail
+        v = self.value
+        if np.ndim(v) == 0:
+            return self._nm_zero()
+        return self._constant(zero(v.reshape(-1)[0]) if v.size else zero(v).sum())
+
     def __float__(self):
         raise TypeError(_LOSS.format(what="float", kind=type(self).__name__))
 

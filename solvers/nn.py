@@ -1,0 +1,197 @@
+"""Small neural networks whose parameters are one flat vector of any number type.
+
+A network is data (its layers' shapes and activations) plus two pure
+operations: ``init(seed) -> theta`` draws the parameters, ``net(x, theta)``
+evaluates. ``theta`` is ONE flat array, so an optimiser, forward mode
+(a ``DualArray`` of parameters), a reverse-mode tape and an adjoint all see a
+plain vector; ``net.unflatten(theta)`` gives named views (``"0.W"``,
+``"0.b"``, ...) and ``net.slices`` the slice and shape of each name.
+
+A ``Dense(n_in, n_out, activation)`` layer maps ``x`` of shape ``(n_in,)`` or
+``(batch, n_in)`` to ``activation(x @ W + b)`` in one vectorised call;
+``Chain(f, layer, ...)`` composes layers and plain functions (Flux's
+``Chain(x -> x.^3, Dense(2, 50, tanh), Dense(50, 2))``). Only NumPy operators
+and ``numeric`` functions are used, so inputs and parameters may be floats,
+duals, tracked arrays, mpf object arrays or measurements.
+
+Initialisation: Glorot (Xavier) uniform, ``U(-a, a)`` with
+``a = sqrt(6 / (n_in + n_out))`` (Glorot & Bengio 2010, Flux's default), or He
+(Kaiming) normal, ``N(0, 2 / n_in)`` (He et al. 2015); biases start at zero.
+The RBF activation ``exp(-x^2)`` is the one of the universal differential
+equations paper (Rackauckas et al. 2020, arXiv:2001.04385).
+
+Examples
+--------
+>>> import numpy as np
+>>> net = Chain(Dense(2, 3, "tanh"), Dense(3, 1))
+>>> theta = net.init(0)
+>>> theta.shape, net(np.zeros((4, 2)), theta).shape
+((13,), (4, 1))
+>>> sorted(net.unflatten(theta))
+['0.W', '0.b', '1.W', '1.b']
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+import numeric as nm
+
+__all__ = ["ACTIVATIONS", "Dense", "Chain", "identity", "relu", "rbf"]
+
+
+def identity(x: Any) -> Any:
+    """The identity activation."""
+    return x
+
+
+def relu(x: Any) -> Any:
+    """``max(x, 0)`` elementwise (derivative 0 at 0, as Flux and PyTorch)."""
+    return nm.maximum(x, 0.0)
+
+
+def rbf(x: Any) -> Any:
+    """The radial basis activation ``exp(-x^2)`` of Rackauckas et al. (2020)."""
+    return nm.exp(-(x * x))
+
+
+ACTIVATIONS: dict[str, Callable] = {
+    "identity": identity, "tanh": nm.tanh, "relu": relu, "softplus": nm.softplus,
+    "sigmoid": nm.expit, "rbf": rbf,
+}
+
+
+def _shape(x: Any) -> tuple:
+    # a tracked array of duals answers .shape, not always np.shape
+    return tuple(getattr(x, "shape", np.shape(x)))
+
+
+def _activation(a: Any) -> Callable:
+    if callable(a):
+        return a
+    if a is None:
+        return identity
+    if a not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {a!r}; use one of {sorted(ACTIVATIONS)} or a function")
+    return ACTIVATIONS[a]
+
+
+class _Network:
+    """What Dense and Chain share: a layout of named shapes, init, unflatten, call."""
+
+    layout: tuple = ()
+
+    @property
+    def nparams(self) -> int:
+        """The length of the flat parameter vector."""
+        return sum(int(np.prod(shape)) for _, shape in self.layout)
+
+    @property
+    def slices(self) -> dict:
+        """``name -> (slice of theta, shape)`` for every parameter block."""
+        out, start = {}, 0
+        for name, shape in self.layout:
+            stop = start + int(np.prod(shape))
+            out[name] = (slice(start, stop), shape)
+            start = stop
+        return out
+
+    def unflatten(self, theta: Any) -> dict:
+        """Named views ``{"0.W": ..., "0.b": ...}`` of the flat vector *theta*."""
+        if _shape(theta) != (self.nparams,):
+            raise ValueError(f"{self!r} takes a flat parameter vector of length {self.nparams}, "
+                             f"got shape {_shape(theta)}; make one with net.init(seed)")
+        return {name: np.reshape(theta[s], shape) for name, (s, shape) in self.slices.items()}
+
+    def init(self, seed: Any = 0) -> np.ndarray:
+        """Flat float parameters drawn by ``np.random.default_rng(seed)``."""
+        rng = np.random.default_rng(seed)
+        blocks = self.draw(rng)
+        return np.concatenate([np.ravel(blocks[name]) for name, _ in self.layout])
+
+    def __call__(self, x: Any, theta: Any) -> Any:
+        if len(_shape(x)) not in (1, 2):
+            raise ValueError(f"{self!r}: x must have shape (n_in,) or (batch, n_in), "
+                             f"got {_shape(x)}")
+        return self.apply(self.unflatten(theta), x)
+
+
+class Dense(_Network):
+    """``activation(x @ W + b)`` with ``W`` of shape ``(n_in, n_out)``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+    activation : str or callable
+        One of ``ACTIVATIONS`` or a function of an array.
+    init : {"glorot", "he"}
+        Glorot uniform (default) or He normal weights; zero biases.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = Dense(2, 2, "relu")
+    >>> d(np.array([1.0, -1.0]), np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]))
+    array([1., 0.])
+    """
+
+    def __init__(self, n_in: int, n_out: int, activation: Any = None, init: str = "glorot"):
+        if init not in ("glorot", "he"):
+            raise ValueError(f"Dense: init must be 'glorot' or 'he', got {init!r}")
+        self.n_in, self.n_out, self.init_kind = int(n_in), int(n_out), init
+        self.activation = _activation(activation)
+        self.layout = (("W", (self.n_in, self.n_out)), ("b", (self.n_out,)))
+
+    def __repr__(self) -> str:
+        return f"Dense({self.n_in}, {self.n_out}, {getattr(self.activation, '__name__', '?')})"
+
+    def draw(self, rng: np.random.Generator) -> dict:
+        if self.init_kind == "glorot":
+            a = np.sqrt(6.0 / (self.n_in + self.n_out))
+            W = rng.uniform(-a, a, size=(self.n_in, self.n_out))
+        else:
+            W = rng.normal(0.0, np.sqrt(2.0 / self.n_in), size=(self.n_in, self.n_out))
+        return {"W": W, "b": np.zeros(self.n_out)}
+
+    def apply(self, params: dict, x: Any) -> Any:
+        if _shape(x)[-1:] != (self.n_in,):
+            raise ValueError(f"{self!r}: input has shape {_shape(x)}, expected {self.n_in} features "
+                             "in the last axis")
+        return self.activation(x @ params["W"] + params["b"])
+
+
+class Chain(_Network):
+    """Layers and parameter-free functions applied in order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = Chain(lambda u: u ** 3, Dense(2, 50, "tanh"), Dense(50, 2))
+    >>> net.nparams
+    252
+    """
+
+    def __init__(self, *layers: Any):
+        if not layers:
+            raise ValueError("Chain needs at least one layer")
+        self.layers = layers
+        self.layout = tuple((f"{k}.{name}", shape) for k, layer in enumerate(layers)
+                            if isinstance(layer, _Network) for name, shape in layer.layout)
+
+    def __repr__(self) -> str:
+        return "Chain(" + ", ".join(repr(layer) if isinstance(layer, _Network) else
+                                    getattr(layer, "__name__", "f") for layer in self.layers) + ")"
+
+    def draw(self, rng: np.random.Generator) -> dict:
+        return {f"{k}.{name}": v for k, layer in enumerate(self.layers)
+                if isinstance(layer, _Network) for name, v in layer.draw(rng).items()}
+
+    def apply(self, params: dict, x: Any) -> Any:
+        for k, layer in enumerate(self.layers):
+            if isinstance(layer, _Network):
+                x = layer.apply({name: params[f"{k}.{name}"] for name, _ in layer.layout}, x)
+            else:
+                x = layer(x)
+        return x
