@@ -23,7 +23,7 @@ Examples
 >>> model = fit(x, t, PolynomialLibrary(2), STLSQ(0.2))
 >>> print(model)
 dx/dt = 1.000 y
-dy/dt = -3.999 x
+dy/dt = -4.000 x
 """
 
 from solvers.sindy.derivatives import finite_difference, savgol_difference, spectral_difference

@@ -85,13 +85,14 @@ def finite_difference(x: Any, t: Any) -> Any:
     lo, mid, hi = x[:-2], x[1:-1], x[2:]
     inner = (_expand(-h2 / (h1 * (h1 + h2)), x) * lo + _expand((h2 - h1) / (h1 * h2), x) * mid
              + _expand(h1 / (h2 * (h1 + h2)), x) * hi)
-    a, b = h[0], h[1]                        # three-point one-sided stencils at both ends
-    first = (-(2 * a + b) / (a * (a + b)) * x[0] + (a + b) / (a * b) * x[1]
-             - a / (b * (a + b)) * x[2])
+    # three-point one-sided stencils at both ends; slices (not elements) keep x's array type
+    a, b = h[0], h[1]
+    first = (-(2 * a + b) / (a * (a + b)) * x[0:1] + (a + b) / (a * b) * x[1:2]
+             - a / (b * (a + b)) * x[2:3])
     a, b = h[-1], h[-2]
-    last = ((2 * a + b) / (a * (a + b)) * x[-1] - (a + b) / (a * b) * x[-2]
-            + a / (b * (a + b)) * x[-3])
-    return np.concatenate([np.stack([first]), inner, np.stack([last])])
+    last = ((2 * a + b) / (a * (a + b)) * x[-1:] - (a + b) / (a * b) * x[-2:-1]
+            + a / (b * (a + b)) * x[-3:-2])
+    return np.concatenate([first, inner, last])
 
 
 def savgol_difference(x: np.ndarray, t: Any, window: int = 11, polyorder: int = 3) -> np.ndarray:

@@ -311,7 +311,7 @@ def information_criterion(theta: np.ndarray, dxdt: np.ndarray, coefficients: np.
     if criterion == "aicc":
         return fit_term + 2 * k + (2 * k * (k + 1) / (n - k - 1) if n > k + 1 else np.inf)
     if criterion == "bic":
-        return fit_term + k * np.log(n)
+        return fit_term + k * float(np.log(n))
     raise ValueError(f"criterion must be 'aic', 'aicc' or 'bic', got {criterion!r}")
 
 
