@@ -125,18 +125,23 @@ class _Tensor(Library):
                 for b in self.right.terms(n_vars)]
 
 
-def _monomial(powers: dict[int, int]) -> Term:
-    """x_i^k x_j^m ...; the empty product is the constant 1."""
-    if not powers:
+def _monomial(factors: tuple) -> Term:
+    """The product of the variables in *factors* (indices, repeated for powers); () is 1.
+
+    The product is taken factor by factor, left to right (as pysindy's
+    ``np.prod`` over the columns), not with ``**``: the library matrix is then
+    the same to the last bit, which the ill-conditioned degree-5 libraries need
+    for a like-for-like comparison.
+    """
+    if not factors:
         return Term("1", lambda u: nm.one(u[0]))
+    powers = {i: factors.count(i) for i in dict.fromkeys(factors)}
     pattern = " ".join(f"{{{i}}}" + (f"^{k}" if k > 1 else "") for i, k in powers.items())
-    items = tuple(powers.items())
 
     def fn(u: Sequence[Any]) -> Any:
-        out = None
-        for i, k in items:
-            f = u[i] if k == 1 else u[i] ** k
-            out = f if out is None else out * f
+        out = u[factors[0]]
+        for i in factors[1:]:
+            out = out * u[i]
         return out
 
     return Term(pattern, fn)
@@ -165,7 +170,7 @@ class PolynomialLibrary(Library):
                 combos += itertools.combinations_with_replacement(range(n_vars), d)
             else:
                 combos += [(i,) * d for i in range(n_vars)]
-        return [_monomial({i: c.count(i) for i in dict.fromkeys(c)}) for c in combos]
+        return [_monomial(tuple(c)) for c in combos]
 
 
 def _trig(fname: str, func: Callable, k: int, i: int) -> Term:

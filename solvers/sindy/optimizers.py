@@ -268,8 +268,8 @@ def sr3(theta: np.ndarray, dxdt: np.ndarray, threshold: float, *, nu: float = 1.
     prox = _prox(str(regularizer).lower(), threshold)
     cho = sla.cho_factor(theta.T @ theta + np.eye(theta.shape[1]) / nu)
     ty = theta.T @ y
-    v = _lstsq(theta, y)                        # (n_features, n_vars), pysindy's initial guess
-    previous = np.zeros_like(v)
+    v = np.linalg.lstsq(theta, y, rcond=None)[0]   # pysindy's initial guess, (n_features, n_vars)
+    previous = v                                # pysindy compares the first step with it
     converged, k = False, 0
     for k in range(1, int(max_iter) + 1):
         w = sla.cho_solve(cho, ty + v / nu)
