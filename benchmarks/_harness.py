@@ -54,12 +54,13 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Timing:
-    """Seconds per call: the best and the median of ``repeats`` samples of ``loops`` calls."""
+    """Seconds per call: the best, median and worst of ``repeats`` samples of ``loops`` calls."""
 
     best: float
     median: float
     loops: int
     repeats: int
+    worst: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def measure_interleaved(fns: dict[str, Callable[[], Any]], *, min_time: float = 
             if round_ < repeats:
                 samples[name].append(_sample(fn, loops))
     return {name: Timing(best=min(s), median=statistics.median(s), loops=plan[name][0],
-                         repeats=len(s)) for name, s in samples.items()}
+                         repeats=len(s), worst=max(s)) for name, s in samples.items()}
 
 
 @dataclass(frozen=True)
