@@ -54,13 +54,13 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Timing:
-    """Seconds per call: the best, the median (and the worst) of ``repeats`` samples of ``loops`` calls."""
+    """Seconds per call: the best, median and worst of ``repeats`` samples of ``loops`` calls."""
 
     best: float
     median: float
     loops: int
     repeats: int
-    worst: float | None = None
+    worst: float = math.nan
 
 
 @dataclass(frozen=True)
