@@ -48,7 +48,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 __all__ = [
     "Timing", "measure", "measure_interleaved", "Peer", "load_peer", "Failed", "attempt",
-    "format_time", "format_ratio", "print_table", "header", "parse_args", "Settings",
+    "format_time", "format_ratio", "print_table", "header", "parse_args", "Settings", "run_main",
 ]
 
 
@@ -71,6 +71,14 @@ class Settings:
     min_time: float
     repeat: int
     budget: float
+
+
+def run_main(main: Callable[[], int]) -> None:
+    """Run a benchmark's ``main()``, print its total wall time and exit with its code."""
+    start = time.perf_counter()
+    code = main()
+    print(f"total {time.perf_counter() - start:.1f} s")
+    sys.exit(code)
 
 
 def parse_args(description: str, argv: Sequence[str] | None = None) -> Settings:

@@ -45,7 +45,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from _harness import (Failed, format_ratio, format_time, header, load_peer,  # noqa: E402
-                      measure, measure_interleaved, parse_args, print_table)
+                      measure, measure_interleaved, parse_args, print_table, run_main)
 import numeric as nm  # noqa: E402
 from solvers import DP5, GBS, ODEProblem, Tsit5, Vern7, Vern9, solve  # noqa: E402
 
@@ -314,7 +314,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    start = time.perf_counter()
-    code = main()
-    print(f"total {time.perf_counter() - start:.1f} s")
-    sys.exit(code)
+    run_main(main)

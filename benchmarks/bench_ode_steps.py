@@ -17,14 +17,13 @@ from __future__ import annotations
 import pathlib
 import subprocess
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from _harness import format_time, header, load_peer, measure, parse_args, print_table  # noqa: E402
+from _harness import format_time, header, load_peer, measure, parse_args, print_table, run_main  # noqa: E402
 from solvers import ODEProblem, Tsit5, solve  # noqa: E402
 
 P0 = (1.5, 1.0, 3.0, 1.0)
@@ -146,7 +145,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    start = time.perf_counter()
-    code = main()
-    print(f"total {time.perf_counter() - start:.1f} s")
-    sys.exit(code)
+    run_main(main)

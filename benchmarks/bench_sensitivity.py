@@ -47,7 +47,7 @@ if __name__ == "__main__" and "METANUM_CACHE_DIR" not in os.environ:
     os.environ["METANUM_CACHE_DIR"] = tempfile.mkdtemp(prefix="metanum_bench_kernels_")
 
 from _harness import (Failed, format_ratio, format_time, header, load_peer,  # noqa: E402
-                      measure_interleaved, parse_args, print_table)
+                      measure_interleaved, parse_args, print_table, run_main)
 import numeric as nm  # noqa: E402
 from solvers import ODEProblem, Tsit5, solve  # noqa: E402
 from solvers.ode.sensitivity import ForwardDiffSensitivity, ForwardSensitivity  # noqa: E402
@@ -236,7 +236,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    start = time.perf_counter()
-    code = main()
-    print(f"total {time.perf_counter() - start:.1f} s")
-    sys.exit(code)
+    run_main(main)

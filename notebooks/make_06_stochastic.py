@@ -2,7 +2,7 @@
 
 import pathlib
 
-import nbformat as nbf
+from _write_notebook import write_notebook
 
 cells = [
     ("md", """# 06 · Stochastic simulation: Gillespie SSA at compiled speed, SDEs, ensembles
@@ -152,15 +152,4 @@ dw = one.increments(128)[0]; fac = 1 + mu / 128 + sigma * dw
 print("Dual:", d, "  formula:", np.prod(fac) * np.sum((1 / 128) / fac))"""),
 ]
 
-nb = nbf.v4.new_notebook()
-nb.cells = [nbf.v4.new_markdown_cell(s) if k == "md" else nbf.v4.new_code_cell(s) for k, s in cells]
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-out = pathlib.Path(__file__).with_name("06_stochastic.ipynb")
-try:                                   # store the outputs (figures included) for readers
-    from nbclient import NotebookClient
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(out.parent)}}).execute()
-except Exception as exc:  # still write the notebook; tests/test_notebooks.py executes it
-    print("could not execute the notebook:", exc)
-nbf.write(nb, out)
-print("wrote", out)
+write_notebook(cells, pathlib.Path(__file__).with_name("06_stochastic.ipynb"))

@@ -2,7 +2,7 @@
 
 import pathlib
 
-import nbformat as nbf
+from _write_notebook import write_notebook
 
 cells = [
     ("md", """# 10 · The metaprogram: one program, many arithmetics
@@ -117,15 +117,4 @@ ax[1].set_xlabel("x"); ax[1].set_ylabel("z"); ax[1].legend(); plt.tight_layout()
 print("x(0.5), y(0.5), z(0.5) =", u)"""),
 ]
 
-nb = nbf.v4.new_notebook()
-nb.cells = [nbf.v4.new_markdown_cell(s) if k == "md" else nbf.v4.new_code_cell(s) for k, s in cells]
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-out = pathlib.Path(__file__).with_name("10_metaprogram.ipynb")
-try:                                   # store the outputs (figures included) for readers
-    from nbclient import NotebookClient
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(out.parent)}}).execute()
-except Exception as exc:  # still write the notebook; tests/test_notebooks.py executes it
-    print("could not execute the notebook:", exc)
-nbf.write(nb, out)
-print("wrote", out)
+write_notebook(cells, pathlib.Path(__file__).with_name("10_metaprogram.ipynb"))

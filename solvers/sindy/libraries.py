@@ -147,6 +147,12 @@ def _monomial(factors: tuple) -> Term:
     return Term(pattern, fn)
 
 
+def _require_positive_int(library: "Library", field: str) -> None:
+    value = getattr(library, field)
+    if not (isinstance(value, (int, np.integer)) and value >= 1):
+        raise ValueError(f"{type(library).__name__}: {field} must be an integer >= 1, got {value!r}")
+
+
 @dataclass(frozen=True)
 class PolynomialLibrary(Library):
     """Monomials of total degree 0 (when *include_bias*) up to *degree*.
@@ -159,9 +165,7 @@ class PolynomialLibrary(Library):
     include_interaction: bool = True
 
     def __post_init__(self):
-        if not (isinstance(self.degree, (int, np.integer)) and self.degree >= 1):
-            raise ValueError(f"PolynomialLibrary: degree must be an integer >= 1, "
-                             f"got {self.degree!r}")
+        _require_positive_int(self, "degree")
 
     def terms(self, n_vars: int) -> list[Term]:
         combos = [()] if self.include_bias else []
@@ -188,9 +192,7 @@ class FourierLibrary(Library):
     include_cos: bool = True
 
     def __post_init__(self):
-        if not (isinstance(self.n_frequencies, (int, np.integer)) and self.n_frequencies >= 1):
-            raise ValueError(f"FourierLibrary: n_frequencies must be an integer >= 1, "
-                             f"got {self.n_frequencies!r}")
+        _require_positive_int(self, "n_frequencies")
         if not (self.include_sin or self.include_cos):
             raise ValueError("FourierLibrary: include_sin and include_cos are both False "
                              "(the library would be empty); keep at least one")
