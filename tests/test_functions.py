@@ -129,7 +129,6 @@ def test_python_float_and_int(name, data):
 @given(data=st.data())
 def test_numpy_scalars_and_arrays_keep_their_dtype(name, data):
     args = data.draw(points(name), label="args")
-    ref = _reference(name, args)
     for dtype, rtol in ((np.float64, 1e-13), (np.float32, 2e-6)):
         cast = tuple(a if isinstance(a, int) and name == "polygamma" else dtype(a) for a in args)
         plain = [a if isinstance(a, int) else float(a) for a in cast]
@@ -144,7 +143,6 @@ def test_numpy_scalars_and_arrays_keep_their_dtype(name, data):
         arr = _call(name, arrays)
         assert isinstance(arr, np.ndarray) and arr.dtype == dtype and arr.shape == (3,)
         assert all(_close(e, ref_t, rtol, scale, subnormal) for e in arr)
-    assert ref is not None
 
 
 @pytest.mark.parametrize("name", NAMES)

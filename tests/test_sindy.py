@@ -48,7 +48,7 @@ def lorenz_truth():
 def lorenz_data(T, dt=0.001):
     t = dt * np.arange(int(round(T / dt)))
     sol = solve(ODEProblem(lorenz, X0, (0.0, t[-1])), Vern9(), rtol=1e-12, atol=1e-12, saveat=t)
-    assert sol.retcode
+    assert sol.success, sol.message
     return t, np.array(sol.u)
 
 
