@@ -22,7 +22,7 @@ from numeric.protocol import (eps, inner, is_vector_state, lincomb, norm, one, p
 from numeric.dual import Dual  # noqa: F401
 from numeric.dualarray import DualArray  # noqa: F401
 from numeric.api import derivative, gradient, hessian, jacobian, jvp  # noqa: F401
-from numeric.transforms import grad, value_and_grad  # noqa: F401
+from numeric.transforms import grad, hessian_fn, jacfwd, jacrev, value_and_grad  # noqa: F401
 from numeric.fun import Chebyshev, Fourier, Fun  # noqa: F401
 from numeric.reverse import custom_rule, custom_vjp, hvp, record, vjp  # noqa: F401
 from numeric.measurement import (  # noqa: F401

@@ -1,4 +1,5 @@
-"""Function transforms: ``nm.grad(f)`` and ``nm.value_and_grad(f)`` return functions.
+"""Function transforms: ``nm.grad(f)``, ``nm.value_and_grad(f)``, ``nm.jacfwd(f)``,
+``nm.jacrev(f)`` and ``nm.hessian_fn(f)`` return functions.
 
 JAX's convention (``jax.grad``, ``jax.value_and_grad``): the transform takes a
 scalar-valued function and returns a new function of the same arguments that
@@ -32,7 +33,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["grad", "value_and_grad", "AUTO_FORWARD_MAX"]
+__all__ = ["grad", "value_and_grad", "jacfwd", "jacrev", "hessian_fn", "AUTO_FORWARD_MAX"]
 
 AUTO_FORWARD_MAX = 16
 _MODES = ("auto", "forward", "reverse")
@@ -138,3 +139,76 @@ def grad(f: Callable, *, mode: str = "auto") -> Callable:
     grad_f.__name__ = f"grad({getattr(f, '__name__', 'f')})"
     grad_f.__doc__ = f"Gradient of {getattr(f, '__name__', 'f')} ({mode} mode)."
     return grad_f
+
+
+def _transform(f: Callable, who: str, compute: Callable) -> Callable:
+    """``(x, *args, **kwargs) -> compute(lambda z: f(z, *args, **kwargs), x)``, named."""
+    if not callable(f):
+        raise TypeError(f"nm.{who} takes a function f(x, *args), got {type(f).__name__}")
+
+    def transformed(x: Any, *args: Any, **kwargs: Any) -> Any:
+        fx = (lambda z: f(z, *args, **kwargs)) if (args or kwargs) else f
+        if isinstance(x, (list, tuple)):
+            x = np.asarray(x, dtype=float)
+        return compute(fx, x)
+
+    transformed.__name__ = f"{who}({getattr(f, '__name__', 'f')})"
+    transformed.__doc__ = f"{who} of {getattr(f, '__name__', 'f')}: see numeric.transforms.{who}."
+    return transformed
+
+
+def jacfwd(f: Callable) -> Callable:
+    """The function ``(x, *args, **kwargs) -> Jacobian of f in x`` by forward mode (JAX's ``jacfwd``).
+
+    The Jacobian has shape ``shape(f(x)) + shape(x)``; columns are computed in chunks
+    of dual partials (:func:`numeric.jacobian`), the cheaper mode when ``x`` has
+    fewer elements than ``f(x)``.
+
+    Examples
+    --------
+    >>> import numpy as np, numeric as nm
+    >>> nm.jacfwd(lambda x, a: a * x ** 2)(np.array([1.0, 2.0]), 3.0)
+    array([[ 6.,  0.],
+           [ 0., 12.]])
+    """
+    from numeric.api import jacobian
+
+    return _transform(f, "jacfwd", lambda fx, x: jacobian(fx, x))
+
+
+def jacrev(f: Callable) -> Callable:
+    """The function ``(x, *args, **kwargs) -> Jacobian of f in x`` by reverse mode (JAX's ``jacrev``).
+
+    One reverse sweep per output element over a single recorded tape, the cheaper
+    mode when ``f(x)`` has fewer elements than ``x``. Same shape and values as
+    :func:`jacfwd`.
+
+    Examples
+    --------
+    >>> import numpy as np, numeric as nm
+    >>> nm.jacrev(lambda x: np.array([np.sum(x ** 2), x[0] * x[1]]))(np.array([1.0, 2.0]))
+    array([[2., 4.],
+           [2., 1.]])
+    """
+    from numeric.api import jacobian
+
+    return _transform(f, "jacrev", lambda fx, x: jacobian(fx, x, mode="reverse"))
+
+
+def hessian_fn(f: Callable, *, mode: str = "forward") -> Callable:
+    """The function ``(x, *args, **kwargs) -> Hessian of the scalar f in x`` (JAX's ``hessian``).
+
+    ``mode`` is passed to :func:`numeric.hessian`: ``"forward"`` (forward over
+    forward, the default) or ``"reverse-over-forward"`` (one forward-mode
+    gradient per column taken inside a reverse sweep), ``"reverse"``.
+
+    Examples
+    --------
+    >>> import numpy as np, numeric as nm
+    >>> nm.hessian_fn(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 3.0]))
+    array([[6., 2.],
+           [2., 0.]])
+    """
+    from numeric.api import hessian
+
+    return _transform(f, "hessian_fn", lambda fx, x: hessian(fx, x, mode=mode))

@@ -61,6 +61,8 @@ from numeric.dualarray import HANDLED as _DUAL_HANDLED
 from numeric.dualarray import DualArray
 from numeric.measurement.scalar import LOSS, Measurement, _fresh, measurement_rule, root_sum_squares
 from numeric.measurement.sources import new_sources
+from numeric.measurement.owners import record_array
+from numeric.measurement.aliases import UncertaintiesNames
 from numeric.rules import ARITHMETIC, RULES, constant_partial, install_operators
 
 __all__ = ["MeasurementArray", "measurements", "as_measurement_array", "apply_rule"]
@@ -91,7 +93,7 @@ def _zeros(shape: tuple, like: np.ndarray) -> np.ndarray:
     return namespace(like).zeros(shape, dtype=like.dtype)
 
 
-class MeasurementArray(ArrayAttributes):
+class MeasurementArray(UncertaintiesNames, ArrayAttributes):
     """An array of measurements: values and components with respect to sources.
 
     Parameters
@@ -117,7 +119,7 @@ class MeasurementArray(ArrayAttributes):
     # _vj: None, or one array holding [val | J] (shape S + (1 + K,)) of which val and J are
     # views; stage derivatives packed from scalars carry it, so the linear operations of a
     # Runge–Kutta step (stage sums, h * k, u + ...) are one array operation instead of two
-    __slots__ = ("val", "J", "src", "diag", "_vj")
+    __slots__ = ("val", "J", "src", "diag", "_vj", "__weakref__")
     _primal_field = "val"
     _nm_order = 0
     __array_priority__ = 100
@@ -644,7 +646,10 @@ def measurements(values: Any, errors: Any = None) -> MeasurementArray:
     src = new_sources(val.size).reshape(val.shape)
     if xp is not np:
         src = xp.asarray(src)
-    return MeasurementArray._diag(val, err, src)
+    out = MeasurementArray._diag(val, err, src)
+    if val.size:
+        record_array(int(src.reshape(-1)[0]), val.size, out)
+    return out
 
 
 _SOURCE_ARRAYS: dict = {}

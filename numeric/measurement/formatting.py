@@ -9,7 +9,14 @@ Measurements.jl), e.g. ``1.023 ± 0.012``. A format spec chooses otherwise:
 ``format(x, ".1")``     ``1.02 ± 0.01``     (one significant digit)
 ``format(x, ".3S")``    ``1.0230(123)``     (short "parenthesis" form)
 ``format(x, "L")``      ``1.023 \\pm 0.012`` (LaTeX)
+``format(x, ".3u")``    ``1.0230 ± 0.0123``  (``u``: significant digits, as ``uncertainties``)
+``format(x, ".2f")``    ``1.02 ± 0.01``     (fixed decimals for value and error)
+``format(x, ".1e")``    ``(1.0 ± 0.0)e+00``  (decimals in a common exponent)
+``format(x, ".1%")``    ``(102.3 ± 1.2)%``
 ======================  =====================================================
+
+``P`` (the ± sign) is what every form prints anyway; it is accepted because
+``uncertainties`` users write it. Fill, width and sign specifiers are not.
 
 Very large or small numbers share one power of ten: ``(6.022 ± 0.011)e+23``.
 Parsing accepts ``"9.79 ± 0.02"``, ``"9.79 +/- 0.02"``, ``"9.79+-0.02"``,
@@ -36,19 +43,28 @@ import mpmath
 __all__ = ["format_spec", "format_measurement", "parse_measurement"]
 
 _DECIMAL = decimal.Context(prec=1200, Emax=10**6, Emin=-10**6)   # every float exactly
-_SPEC = re.compile(r"^(?:\.(?P<digits>\d+))?(?P<style>[SLP]?)$")
+# [.precision][u][f|F|e|E|g|G|%][S|L|P]: the uncertainties package's grammar (without
+# fill, width and sign): "u" or no type rounds the error to `precision` significant
+# digits; f/e/% give value and error `precision` decimals (default 6, as Python's)
+_SPEC = re.compile(r"^(?:\.(?P<digits>\d+))?(?P<u>u?)(?P<kind>[fFeEgG%]?)(?P<style>[SLP]?)$")
 
 
 def format_spec(val: Any, err: Any, spec: str) -> str:
     """Format a value and error by a spec ``[.digits][S|L|P]`` (see the module doc)."""
     m = _SPEC.match(spec)
-    if m is None:
-        raise ValueError(f"bad format spec {spec!r} for a Measurement: use '[.digits][S|L|P]', "
-                         "e.g. '.2', '.3S' (parenthesis form) or 'L' (LaTeX)")
+    if m is None or (m.group("u") and m.group("kind") in ("f", "F", "%")):
+        raise ValueError(f"bad format spec {spec!r} for a Measurement: use "
+                         "'[.digits][u|f|e|g|%][S|L|P]', e.g. '.2u' (two significant digits in "
+                         "the error), '.3f' (three decimals), '.3S' (parenthesis form) or 'L' "
+                         "(LaTeX)")
+    style = {"": "pm", "P": "pm", "S": "paren", "L": "latex"}[m.group("style")]
+    kind = m.group("kind")
+    if kind in ("f", "F", "e", "E", "%"):
+        decimals = int(m.group("digits") or 6)
+        return _format_decimals(val, err, decimals, kind, style)
     digits = int(m.group("digits") or 2)
     if digits < 1:
         raise ValueError("a Measurement needs at least one significant digit in its error")
-    style = {"": "pm", "P": "pm", "S": "paren", "L": "latex"}[m.group("style")]
     return format_measurement(val, err, digits, style)
 
 
@@ -89,17 +105,42 @@ def format_measurement(val: Any, err: Any, digits: int = 2, style: str = "pm") -
         scale += 1
         d += 1
         vs = _fixed(val, scale, d)
-    es = _fixed(e_r, scale, d)
+    return _assemble(vs, e_r, scale, d, style)
+
+
+def _assemble(vs: str, e_r: Any, scale: int, d: int, style: str) -> str:
+    """The printed text from the value's digits *vs* and the rounded error *e_r*,
+    both shown divided by ``10**scale`` with *d* decimals."""
+    pm = {"pm": " ± ", "latex": " \\pm ", "paren": None}[style]
     if pm is None:
         # the error in units of the last printed digit of the scaled value
         units = round(e_r * 10.0 ** (d - scale)) if d >= 0 else round(e_r)
         body = f"{vs}({int(units)})"
     else:
-        body = f"{vs}{pm}{es}"
+        body = f"{vs}{pm}{_fixed(e_r, scale, d)}"
     if scale:
         body = f"({body})" if pm is not None else body
         body += f"e{scale:+03d}" if style != "latex" else f" \\times 10^{{{scale}}}"
     return body
+
+
+def _format_decimals(val: Any, err: Any, decimals: int, kind: str, style: str) -> str:
+    """``f``, ``e`` and ``%`` specs: value and error with a fixed number of decimals
+    (``e``: in the common exponent of the larger of |value| and error)."""
+    if kind == "%":
+        return "(" + _format_decimals(val * 100, err * 100, decimals, "f", style) + ")%"
+    v, e = _float(val), _float(err)
+    scale = 0
+    top = max(abs(v), e)
+    if kind in "eE" and math.isfinite(top) and top > 0:
+        scale = math.floor(math.log10(top))
+        if 10.0 ** scale > top:
+            scale -= 1
+    body = _assemble(_fixed(val, scale, decimals), err, scale, decimals, style)
+    if scale == 0 and kind in "eE":
+        body = (f"({body})" if style != "paren" else body) + (
+            "e+00" if style != "latex" else " \\times 10^{0}")
+    return body.replace("e", "E") if kind == "E" and style != "latex" else body
 
 
 def _fixed(x: Any, scale: int, d: int) -> str:

@@ -63,6 +63,8 @@ from numeric.backend import is_array
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
 from numeric.measurement.sources import new_source
+from numeric.measurement.owners import record_scalar
+from numeric.measurement.aliases import UncertaintiesNames
 from numeric.rules import (ARITHMETIC, RULES, SINGULAR, constant_partial, ieee_call, indicator,
                            install_operators, lookup)
 
@@ -183,7 +185,7 @@ def _combine(a: Any, da: dict, b: Any, db: dict) -> dict:
     return out
 
 
-class Measurement:
+class Measurement(UncertaintiesNames):
     """A number with a standard uncertainty and exact linear correlations.
 
     Parameters
@@ -213,7 +215,7 @@ class Measurement:
     TypeError: float() of a Measurement would drop its uncertainty. Use nm.value(x) for the nominal value and nm.uncertainty(x) for the standard deviation on purpose
     """
 
-    __slots__ = ("val", "_d", "_sa", "_ca")
+    __slots__ = ("val", "_d", "_sa", "_ca", "__weakref__")
     _nm_order = 0
     __array_priority__ = 100
 
@@ -245,7 +247,11 @@ class Measurement:
         if isinstance(val, (bool, int, np.integer)):
             val = float(val)
         c = _as_component(err, val)
-        return cls._new(val, {new_source(): c} if c != 0 else {})
+        if c == 0:
+            return cls._new(val, {})
+        m = cls._new(val, {(source := new_source()): c})
+        record_scalar(source, m)
+        return m
 
     @classmethod
     def _new(cls, val: Any, d: dict) -> "Measurement":

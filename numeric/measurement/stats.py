@@ -42,6 +42,7 @@ from numeric.measurement.array import (MeasurementArray, _zeros, dense_parts, pa
                                        _wrap_dense)
 from numeric.measurement.scalar import Measurement
 from numeric.measurement.sources import new_sources
+from numeric.measurement.owners import owner
 
 __all__ = ["uncertainty", "cov", "cor", "uncertainty_components", "correlated_values",
            "weighted_mean"]
@@ -204,6 +205,11 @@ def _input_sources(inputs: Any) -> np.ndarray:
     return np.asarray(out, dtype=np.int64)
 
 
+def _input_key(source: int) -> Any:
+    m = owner(source)
+    return source if m is None else m
+
+
 def uncertainty_components(y: Any, inputs: Any = None) -> Any:
     """The contribution |dy/dx_i| err(x_i) of each independent source to err(y).
 
@@ -212,13 +218,17 @@ def uncertainty_components(y: Any, inputs: Any = None) -> Any:
     y : Measurement or MeasurementArray
     inputs : independent measurements, optional
         A list of independent measurements or an array from
-        ``nm.measurements``. Without it, a dict ``{source id: contribution}``.
+        ``nm.measurements``.
 
     Returns
     -------
     With *inputs*: an array of shape ``shape(y) + (n_inputs,)``; the root sum
     of squares over the last axis is ``err(y)`` when *inputs* are all the
-    sources y depends on.
+    sources y depends on. Without it, a dict ``{input: contribution}`` keyed,
+    as in ``uncertainties``' ``error_components()``, by the independent
+    measurement that introduced each source (an element for sources of an
+    ``nm.measurements`` array); a source whose measurement no longer exists
+    (or came from another process) is keyed by its integer id.
 
     Examples
     --------
@@ -227,6 +237,8 @@ def uncertainty_components(y: Any, inputs: Any = None) -> Any:
     >>> T = 2 * np.pi * nm.sqrt(L / g)
     >>> np.round(nm.uncertainty_components(T, [g, L]), 5)
     array([0.00205, 0.01004])
+    >>> {str(k): round(float(v), 5) for k, v in nm.uncertainty_components(T).items()}
+    {'9.790 ± 0.020': 0.00205, '1.000 ± 0.010': 0.01004}
     """
     if isinstance(y, Measurement):
         src, comps = y._arrays()
@@ -237,7 +249,8 @@ def uncertainty_components(y: Any, inputs: Any = None) -> Any:
                         f"got {type(y).__name__}")
     absc = np.abs(comps) if comps.dtype != object else np.frompyfunc(abs, 1, 1)(comps)
     if inputs is None:
-        return {int(s): absc[..., i] if absc.ndim > 1 else absc[i] for i, s in enumerate(src)}
+        return {_input_key(int(s)): absc[..., i] if absc.ndim > 1 else absc[i]
+                for i, s in enumerate(src)}
     want = _input_sources(inputs)
     pos = np.searchsorted(src, want)
     pos = np.clip(pos, 0, max(src.size - 1, 0))
