@@ -3,6 +3,10 @@
 * :func:`points` draws arguments of one rule inside its ``domain`` (the
   intervals of :data:`numeric.rules.RULES` on which it is smooth), away from
   the kinks of ``maximum``/``minimum`` (ties) and ``clip`` (the bounds).
+* :func:`arrays_for` draws inputs for *your* function: float arrays of a
+  shape (fixed, or drawn within bounds) with elements in an interval, kept
+  away from points you name (the kinks or poles of your code), ready for
+  ``check_derivatives`` or ``check_gradient``.
 * :func:`expressions` draws a random expression tree over the rules and the
   arithmetic operators together with a point at which every node is smooth:
   the tree is built bottom-up, and a function is applied to a subtree only
@@ -39,7 +43,8 @@ from hypothesis import strategies as st
 from numeric.functions import FUNCTIONS
 from numeric.rules import ARITHMETIC, RULES, Rule
 
-__all__ = ["Expression", "expressions", "points", "floats_in", "rule_names", "KINK_MARGIN"]
+__all__ = ["Expression", "expressions", "points", "floats_in", "rule_names", "arrays_for",
+           "KINK_MARGIN"]
 
 KINK_MARGIN = 0.05
 """Distance kept from the kinks of non-smooth rules (ties, clip bounds, divisors)."""
@@ -102,6 +107,60 @@ def points(rule: Rule | str) -> st.SearchStrategy[tuple]:
     for intervals in rule.domain:
         parts.append(st.integers(0, 3) if not intervals else floats_in(intervals))
     return st.tuples(*parts).filter(lambda a: _smooth_there(rule.name, a))
+
+
+def arrays_for(
+    shape: int | tuple[int, ...] | None = None,
+    *,
+    min_dims: int = 1,
+    max_dims: int = 2,
+    min_side: int = 1,
+    max_side: int = 4,
+    low: float = -3.0,
+    high: float = 3.0,
+    avoid: Iterable[float] = (),
+    margin: float = KINK_MARGIN,
+    dtype: Any = np.float64,
+) -> st.SearchStrategy[np.ndarray]:
+    """Float arrays to feed your own function in a derivative check.
+
+    Parameters
+    ----------
+    shape : int or tuple, optional
+        A fixed shape; without it the shape is drawn with ``min_dims``..``max_dims``
+        axes of ``min_side``..``max_side`` elements each.
+    low, high : float
+        The closed interval of the elements (no nan, no infinity).
+    avoid : floats
+        Points where your function is not smooth (``0`` for ``abs``, the poles of a
+        rational function): every element keeps a distance of at least *margin*.
+    dtype : float32 or float64
+
+    Examples
+    --------
+    >>> import numpy as np, numeric as nm
+    >>> from hypothesis import given, settings
+    >>> from numeric.testing import check_gradient
+    >>> from numeric.strategies import arrays_for
+    >>> f = lambda x: np.sum(x * nm.abs(x))
+    >>> @settings(max_examples=10, deadline=None)
+    ... @given(arrays_for(shape=3, low=-2, high=2, avoid=[0.0]))
+    ... def test_my_gradient(x):
+    ...     check_gradient(f, lambda x: 2 * np.abs(x), x)
+    >>> test_my_gradient()
+    """
+    from hypothesis.extra import numpy as hnp
+
+    if not low < high:
+        raise ValueError(f"arrays_for: need low < high, got low={low}, high={high}")
+    avoid = tuple(float(a) for a in avoid)
+    width = np.finfo(dtype).bits
+    elements = st.floats(low, high, allow_nan=False, allow_infinity=False, width=width).filter(
+        lambda v: all(abs(v - a) >= margin for a in avoid))
+    shapes = (st.just((shape,) if isinstance(shape, int) else tuple(shape)) if shape is not None
+              else hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
+                                    max_side=max_side))
+    return shapes.flatmap(lambda sh: hnp.arrays(dtype, sh, elements=elements))
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,24 @@ def test_long_check_warns_with_the_estimate(monkeypatch):
     monkeypatch.setattr(testing, "LONG_CHECK_SECONDS", 1e-9)
     with pytest.warns(UserWarning, match=r"needs 256 evaluations .*mpmath_reference=False"):
         testing.check_derivatives(lambda x: np.sum(x ** 3), np.arange(1.0, 5.0), order=2)
+
+
+def test_arrays_for_respects_shape_bounds_and_avoided_points():
+    from hypothesis import given, settings
+
+    from numeric.strategies import arrays_for
+
+    seen = []
+
+    @settings(max_examples=40, deadline=None)
+    @given(arrays_for(low=-1.0, high=1.0, avoid=[0.0, 0.5], margin=0.1, max_dims=3, max_side=3))
+    def draw(x):
+        seen.append(x.shape)
+        assert x.dtype == np.float64 and 1 <= x.ndim <= 3 and max(x.shape) <= 3
+        assert np.all(np.abs(x) <= 1.0) and np.all(np.abs(x) >= 0.1)
+        assert np.all(np.abs(x - 0.5) >= 0.1)
+
+    draw()
+    assert len(set(seen)) > 1                  # shapes are drawn, not fixed
+    with pytest.raises(ValueError, match="low < high"):
+        arrays_for(low=1.0, high=0.0)
