@@ -26,7 +26,7 @@ from numeric.transforms import grad, hessian_fn, jacfwd, jacrev, value_and_grad 
 from numeric.fun import Chebyshev, Fourier, Fun  # noqa: F401
 from numeric.reverse import custom_rule, custom_vjp, hvp, record, vjp  # noqa: F401
 from numeric.measurement import (  # noqa: F401
-    Measurement, MeasurementArray, cor, correlated_values, cov, measurements, uncertainty,
+    errorbar, Measurement, MeasurementArray, cor, correlated_values, cov, measurements, uncertainty,
     uncertainty_components, weighted_mean,
 )
 

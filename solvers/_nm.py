@@ -44,6 +44,7 @@ nm = SimpleNamespace(
     promote=_protocol.promote,
     lincomb=_protocol.lincomb,
     derivative=_lazy("derivative"),
+    uncertainty=_lazy("uncertainty"),
     **{name: getattr(_functions, name) for name in ("exp", "sin", "cos", "sqrt", "abs", "maximum", "minimum", "log")},
 )
 

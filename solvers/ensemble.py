@@ -143,6 +143,15 @@ class EnsembleSolution:
         return (f"EnsembleSolution({what}, seed={self.seed!r}, backend={st.get('backend')!r}, "
                 f"workers={st.get('workers')}, seconds={st.get('seconds', float('nan')):.3g})")
 
+    def _repr_html_(self) -> str:
+        from numeric.display import html_table
+
+        st = self.stats
+        rows = [("trajectories", len(self)) if self.u is not None else
+                ("reduced", f"{self.reduced!r:.200}"), ("seed", self.seed)]
+        rows += [(k, f"{v:.3g}" if isinstance(v, float) else v) for k, v in st.items()]
+        return html_table("EnsembleSolution", rows)
+
     def summary(self, t: Any = None, quantiles: Sequence[float] = (0.05, 0.5, 0.95)
                 ) -> "EnsembleSummary":
         """Mean, variance and quantiles over trajectories (at times *t* for solutions)."""

@@ -409,16 +409,41 @@ class Fun:
         """Chop trailing coefficients below *tol* (relative; default machine epsilon)."""
         return Fun._new(self.space.simplify(self.coeffs, tol), self.space)
 
-    def plot(self, ax: Any = None, n: int = 1001, **kwargs: Any) -> Any:
-        """Plot the (primal) function with matplotlib; returns the axes."""
-        import matplotlib.pyplot as plt
-
-        ax = plt.gca() if ax is None else ax
+    def _samples(self, n: int) -> tuple:
         x = np.linspace(float(self.space.a), float(self.space.b), n)
         y = np.asarray(self.primal()(x), dtype=float) if self.dtype != object else np.array(
             [float(e) for e in self.primal()(x)])
-        ax.plot(x, np.real(y), **kwargs)
+        return x, np.real(y)
+
+    def plot(self, ax: Any = None, n: int = 1001, **kwargs: Any) -> Any:
+        """Plot the (primal) function with matplotlib, axes labelled; returns the axes.
+
+        Examples
+        --------
+        >>> import numpy as np, numeric as nm
+        >>> ax = nm.Fun(np.exp, nm.Chebyshev(0, 2)).plot()
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('x', 'f(x)')
+        """
+        import matplotlib.pyplot as plt
+
+        ax = plt.gca() if ax is None else ax
+        x, y = self._samples(n)
+        ax.plot(x, y, **kwargs)
+        ax.set_xlabel("x")
+        ax.set_ylabel("f(x)")
         return ax
+
+    def _repr_html_(self) -> str:
+        from numeric.display import html_table, svg_sketch
+
+        rows = [("length", len(self)), ("space", repr(self.space)),
+                ("coefficients", _coeff_description(self.coeffs))]
+        try:
+            sketch = svg_sketch(*self._samples(200))
+        except (TypeError, ValueError):
+            sketch = ""
+        return html_table("Fun", rows, sketch)
 
     # -- protocol hooks ---------------------------------------------------------------------
     def _nm_primal(self) -> "Fun":

@@ -23,7 +23,8 @@ from numeric.measurement.array import MeasurementArray, measurements
 from numeric.measurement.stats import (cor, correlated_values, cov, uncertainty,
                                        uncertainty_components, weighted_mean)
 from numeric.measurement.formatting import format_measurement, parse_measurement
+from numeric.measurement.plotting import errorbar
 
 __all__ = ["Measurement", "MeasurementArray", "measurements", "correlated_values", "cov", "cor",
            "uncertainty_components", "weighted_mean", "uncertainty", "format_measurement",
-           "parse_measurement"]
+           "parse_measurement", "errorbar"]

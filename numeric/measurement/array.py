@@ -218,6 +218,35 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
 
     __str__ = __repr__
 
+    def _cells(self, spec: str) -> np.ndarray | None:
+        """Each element formatted by *spec* (``None`` above 400 elements or 2 axes)."""
+        from numeric.measurement.formatting import format_spec
+
+        if self.size > 400 or self.ndim > 2:
+            return None
+        err = self.err
+        cells = np.empty(self.shape, dtype=object)
+        for i in np.ndindex(*self.shape):
+            cells[i] = format_spec(self.val[i], err[i], spec)
+        return cells.reshape((1, -1) if self.ndim < 2 else self.shape)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        cells = self._cells("")
+        if cells is None:
+            return html.escape(repr(self))
+        rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                       for row in cells)
+        return f"<table><caption>MeasurementArray, shape {self.shape}</caption>{rows}</table>"
+
+    def _repr_latex_(self) -> str | None:
+        cells = self._cells("L")
+        if cells is None:
+            return None
+        body = r" \\ ".join(" & ".join(row) for row in cells)
+        return r"$\begin{pmatrix} " + body + r" \end{pmatrix}$"
+
     # -- protocol hooks ------------------------------------------------------------------
     def _nm_primal(self):
         return self.val

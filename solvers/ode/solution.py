@@ -281,6 +281,79 @@ class ODESolution:
         seg = self._segments[i][2]
         return seg.derivative(seg.theta(t))
 
+    def _repr_html_(self) -> str:
+        from numeric.display import html_table, svg_sketch
+
+        rows = [("algorithm", repr(self.alg)), ("retcode", self.retcode.value),
+                ("t", f"[{_short(self.t[0])} .. {_short(self.t[-1])}] ({len(self.t)} saved)"
+                 if len(self.t) else "[]"),
+                ("u[-1]", _short(self.u[-1]) if self.u else None),
+                ("steps", f"{self.stats.naccept} accepted, {self.stats.nreject} rejected"),
+                ("f evaluations", self.stats.nf), ("dense output", self.dense)]
+        if self.message and self.retcode is not ReturnCode.Success:
+            rows.append(("message", self.message))
+        try:
+            t, vals, _ = self._trajectory(200)
+            sketch = svg_sketch(t, vals)
+        except (TypeError, ValueError):      # states that are not arrays of numbers (Funs)
+            sketch = ""
+        return html_table("ODESolution", rows, sketch)
+
+    def _trajectory(self, n: int) -> tuple:
+        """(times, nominal values (T, k), standard deviations or None) for plotting."""
+        if self.dense and self._segments and len(self.t) > 1:
+            ts = np.linspace(float(nm.value(self.t[0])), float(nm.value(self.t[-1])), n)
+            us = [self(float(t)) for t in ts]
+        else:
+            ts = np.array([float(nm.value(t)) for t in self.t])
+            us = list(self.u)
+        def floats(x):
+            return np.reshape(np.asarray(nm.value(nm.value(x)), dtype=float), -1)
+
+        vals = np.array([floats(u) for u in us])
+        errs = np.array([floats(nm.uncertainty(u)) for u in us])
+        return ts, vals, (errs if np.any(errs != 0) else None)
+
+    def plot(self, ax: Any = None, idxs: Any = None, n: int = 400, labels: Any = None,
+             **kwargs: Any) -> Any:
+        """Plot the components against t (dense output if kept), with ±1 standard
+        deviation bands for Measurement states; returns the matplotlib axes.
+
+        Parameters
+        ----------
+        ax : matplotlib axes, optional
+        idxs : sequence of int, optional
+            The state components to draw (default all).
+        n : int
+            Points sampled from the dense output.
+        labels : sequence of str, optional
+            Legend labels (default ``u[0]``, ``u[1]``, ...).
+
+        Examples
+        --------
+        >>> import numpy as np, matplotlib
+        >>> from solvers import ODEProblem, solve, Tsit5
+        >>> sol = solve(ODEProblem(lambda u, p, t: -u, np.array([1.0, 2.0]), (0.0, 1.0)), Tsit5())
+        >>> ax = sol.plot()
+        >>> ax.get_xlabel(), [line.get_label() for line in ax.get_lines()]
+        ('t', ['u[0]', 'u[1]'])
+        """
+        import matplotlib.pyplot as plt
+
+        ax = plt.gca() if ax is None else ax
+        t, vals, errs = self._trajectory(n)
+        idxs = range(vals.shape[1]) if idxs is None else idxs
+        for j, i in enumerate(idxs):
+            label = labels[j] if labels is not None else f"u[{i}]"
+            (line,) = ax.plot(t, vals[:, i], label=label, **kwargs)
+            if errs is not None:
+                ax.fill_between(t, vals[:, i] - errs[:, i], vals[:, i] + errs[:, i],
+                                color=line.get_color(), alpha=0.25, linewidth=0)
+        ax.set_xlabel("t")
+        ax.set_ylabel("u(t)" if errs is None else "u(t) ± 1 standard deviation")
+        ax.legend()
+        return ax
+
     def __repr__(self) -> str:
         n = len(self.t)
         if n:
