@@ -99,9 +99,16 @@ _WORKER_STATE: dict = {}
 def _dumps(obj: Any) -> bytes:
     try:
         import cloudpickle
-        return cloudpickle.dumps(obj)
     except ImportError:  # plain pickle: module-level functions only
-        return pickle.dumps(obj)
+        try:
+            return pickle.dumps(obj)
+        except (pickle.PicklingError, AttributeError, TypeError) as exc:
+            raise TypeError(
+                "backend='processes' sends the problem to its worker processes by pickling, and "
+                f"plain pickle cannot send it ({exc}): a lambda or a function defined inside "
+                "another function needs cloudpickle. Install it with pip install "
+                "'metanum[ensemble]' (or 'cloudpickle'), or define f at module level") from exc
+    return cloudpickle.dumps(obj)
 
 
 def _init_worker(payload: bytes) -> None:
@@ -352,6 +359,30 @@ def _run_processes(ens, alg, seed, options, batches, workers, mp_context, gather
         _drain(pool, [pool.submit(_process_range, lo, hi) for lo, hi in batches], gather)
 
 
+def _local_cluster(LocalCluster: Any, kwargs: dict) -> Any:
+    """Start a LocalCluster, turning its most common failure into the fix.
+
+    Dask's worker processes start by ``spawn``, which re-imports the user's
+    script; without an ``if __name__ == "__main__":`` guard the script starts
+    another cluster inside each worker and Dask reports only "Nanny failed to
+    start" (the cause is printed by the child, far above).
+    """
+    try:
+        return LocalCluster(**kwargs)
+    except Exception as exc:
+        import __main__
+
+        main_file = getattr(__main__, "__file__", None)
+        if kwargs.get("processes", True) and main_file is not None and "Nanny" in str(exc):
+            raise RuntimeError(
+                f"the Dask LocalCluster for backend='dask' failed to start ({exc}). Its worker "
+                f"processes re-import your script ({main_file}), so the code that calls "
+                "solve(...) must sit under  if __name__ == \"__main__\":  (see the guide "
+                "'Ensembles and Dask'); or pass cluster_kwargs={'processes': False} for "
+                "thread workers in this process, or backend='processes'") from exc
+        raise
+
+
 def _run_dask(ens, alg, seed, options, batches, workers, client, cluster_kwargs, gather) -> None:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
@@ -363,7 +394,7 @@ def _run_dask(ens, alg, seed, options, batches, workers, client, cluster_kwargs,
         kwargs = {"n_workers": workers, "threads_per_worker": 1, "dashboard_address": ":0",
                   "silence_logs": logging.ERROR}
         kwargs.update(cluster_kwargs or {})
-        own_cluster = LocalCluster(**kwargs)
+        own_cluster = _local_cluster(LocalCluster, kwargs)
         client = own_client = Client(own_cluster)
     elif isinstance(client, str):
         client = own_client = Client(client)
