@@ -22,8 +22,6 @@ import json
 import pathlib
 import types
 
-from mkdocs.structure.files import File
-
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 #: Submodules documented as a whole (their ``__all__``), for the names that are not re-exported at
@@ -77,6 +75,8 @@ def _modules_page() -> str:
 
 def on_files(files, config):
     """Add the generated API pages."""
+    from mkdocs.structure.files import File   # here, so that public_names imports without mkdocs
+
     pages = {"api/numeric.md": _package_page("numeric"), "api/solvers.md": _package_page("solvers"),
              "api/modules.md": _modules_page()}
     for uri, content in pages.items():

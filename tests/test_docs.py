@@ -47,3 +47,40 @@ def test_site_builds_strict_and_documents_every_public_name(tmp_path):
     notebooks = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
     rendered = [p.stem for p in notebooks if (site / "gallery" / p.stem / "index.html").exists()]
     assert rendered == [p.stem for p in notebooks], "the gallery misses a notebook"
+
+
+def _documented_objects():
+    """(module, name, callable) for every public name of the API pages, methods of classes included."""
+    import importlib
+    import inspect
+
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        from _hooks import SUBMODULES, public_names
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+    for module_name in ["numeric", "solvers", *SUBMODULES]:
+        module = importlib.import_module(module_name)
+        for name in public_names(module):
+            obj = getattr(module, name)
+            yield module_name, name, obj
+            if inspect.isclass(obj):
+                for attr, member in vars(obj).items():
+                    if not attr.startswith("_") and callable(member):
+                        yield module_name, f"{name}.{attr}", member
+
+
+def test_mode_and_chunk_documented_wherever_accepted():
+    """A public function that takes ``mode=`` or ``chunk=`` says what they do in its docstring."""
+    import inspect
+
+    undocumented = []
+    for module_name, name, obj in _documented_objects():
+        try:
+            params = inspect.signature(obj).parameters
+        except (TypeError, ValueError):
+            continue
+        doc = inspect.getdoc(obj) or ""
+        undocumented += [f"{module_name}.{name}: {p}" for p in ("mode", "chunk")
+                         if p in params and not re.search(rf"\b{p}\b", doc)]
+    assert not undocumented, undocumented
