@@ -91,8 +91,8 @@ def execute(nb: nbf.NotebookNode, cwd: pathlib.Path, *, quick: bool = False, tim
     env_before = os.environ.get("METANUM_QUICK")
     os.environ["METANUM_QUICK"] = "1" if quick else "0"   # the kernel inherits this environment
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(cwd)}})
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", startup_timeout=300,
+                                resources={"metadata": {"path": str(cwd)}})   # loaded machines start kernels slowly
         with client.setup_kernel():
             client.execute_cell(nbf.v4.new_code_cell(FIGURE_SETUP), 0)
             for index, cell in enumerate(nb.cells):
