@@ -1,4 +1,4 @@
-"""PB-REV: reverse mode against autograd, torch eager and JAX (see shared BENCHMARKS.md).
+"""PB-REV: reverse mode against autograd, torch eager and JAX (see docs/benchmarks.md).
 
 R1 extended Rosenbrock: time(gradient) / time(f) at n = 10 .. 10^5.
 R2 MLP 2-32-32-1 (tanh, batch 256, MSE): loss + gradient.

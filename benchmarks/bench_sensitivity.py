@@ -4,7 +4,7 @@ Run ``python benchmarks/bench_sensitivity.py`` for the full table (peers include
 or ``--quick`` for the smoke mode the test suite runs (few repeats, no peers, our
 gradients checked against the reference).
 
-The problem (shared/BENCHMARKS.md O2): the gradient of L = sum over t = 0, 1, ..., 10
+The problem (docs/benchmarks.md, O2): the gradient of L = sum over t = 0, 1, ..., 10
 of x(t) + y(t) for ``u' = [a x - b x y, -c y + d x y]``, (a, b, c, d) = (1.5, 1, 3, 1),
 u0 = (1, 1), Tsit5, rtol 1e-8, atol 1e-10, with respect to (a, b, c, d). The error of
 each gradient is its max-norm distance to the gradient of the hand-written sensitivity

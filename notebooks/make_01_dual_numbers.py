@@ -2,7 +2,7 @@
 
 import pathlib
 
-import nbformat as nbf
+from _write_notebook import write_notebook
 
 cells = [
     ("md", """# 01 · Dual numbers: differentiate a program by changing its arithmetic
@@ -12,8 +12,7 @@ This notebook goes from the **complex-step trick** to **dual numbers** to the id
 50-digit mpmath and with duals, and the duals give exact derivatives."""),
     ("code", """import math, cmath
 import numpy as np, mpmath
-import matplotlib
-matplotlib.use("Agg")
+%matplotlib inline
 import matplotlib.pyplot as plt
 import numeric as nm"""),
     ("md", """## 1. Finite differences lose half the digits
@@ -105,9 +104,4 @@ except TypeError as e:
     print("TypeError:", e)"""),
 ]
 
-nb = nbf.v4.new_notebook()
-nb.cells = [nbf.v4.new_markdown_cell(s) if k == "md" else nbf.v4.new_code_cell(s) for k, s in cells]
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-out = pathlib.Path(__file__).with_name("01_dual_numbers.ipynb")
-nbf.write(nb, out)
-print("wrote", out)
+write_notebook(cells, pathlib.Path(__file__).with_name("01_dual_numbers.ipynb"))

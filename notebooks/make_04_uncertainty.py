@@ -1,10 +1,10 @@
-"""Write notebooks/04_uncertainty.ipynb with nbformat (run once, then execute it)."""
+"""Write notebooks/04_uncertainty.ipynb with nbformat (run: python notebooks/make_04_uncertainty.py; it executes the notebook and stores its outputs)."""
 import pathlib
-import nbformat as nbf
+from _write_notebook import write_notebook
 
 cells = []
-md = lambda s: cells.append(nbf.v4.new_markdown_cell(s))   # noqa: E731
-code = lambda s: cells.append(nbf.v4.new_code_cell(s))     # noqa: E731
+md = lambda s: cells.append(("md", s))   # noqa: E731
+code = lambda s: cells.append(("code", s))     # noqa: E731
 
 md("""# Uncertainty propagation with `Measurement`
 
@@ -15,8 +15,7 @@ therefore exact, and the same number type goes through the unchanged ODE solver,
 so the uncertainty of a whole trajectory comes out of **one** solve.""")
 
 code("""import numpy as np
-import matplotlib
-matplotlib.use("Agg")
+%matplotlib inline
 import matplotlib.pyplot as plt
 
 import numeric as nm
@@ -87,9 +86,10 @@ ax.fill_between(ts, mean_mc - std_mc, mean_mc + std_mc, color="tab:orange", alph
 ax.plot(ts, val, color="tab:blue", label="Measurement solve (value)")
 ax.plot(ts, val - err, "--", color="tab:blue", lw=1, label="Measurement solve (± uncertainty)")
 ax.plot(ts, val + err, "--", color="tab:blue", lw=1)
-ax.set_xlabel("t"); ax.set_ylabel(r"$\\theta$"); ax.legend(loc="lower left")
+ax.set_xlabel("t"); ax.set_ylabel(r"$\\theta$")
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=8)   # below the axes, off the band
 ax.set_title("Small-angle pendulum: linear propagation vs Monte Carlo")
-plt.show()
+fig.tight_layout(); plt.show()
 print("max relative difference of the bands:", float(np.max(np.abs(err - std_mc)) / np.max(std_mc)))""")
 
 md("""The bands agree to within the Monte Carlo sampling error (about 1/√(2N) = 0.7 %)
@@ -112,7 +112,4 @@ code("""def theta_err(Lnominal):
 
 print("d sigma(theta(6.3)) / dL =", nm.derivative(theta_err, 1.0))""")
 
-nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3",
-                                                              "display_name": "Python 3",
-                                                              "language": "python"}})
-nbf.write(nb, pathlib.Path(__file__).with_name("04_uncertainty.ipynb"))
+write_notebook(cells, pathlib.Path(__file__).with_name("04_uncertainty.ipynb"))

@@ -150,7 +150,8 @@ for name, run in runs.items():
         t0 = time.perf_counter(); y_ = call(); pts.append((time.perf_counter() - t0, np.abs(y_ - ref).max() / np.abs(ref).max()))
     plt.loglog([q[1] for q in pts], [q[0] for q in pts], "o-" if name in ours else "s--", label=name)
 plt.xlabel("max rel. error at t = 40"); plt.ylabel("time (s)"); plt.legend(fontsize=7); plt.tight_layout(); plt.show()"""),
-    ("code", """if FULL:  # Brusselator N = 16 (512 states, past the automatic-sparsity threshold) on [0, 1.5]
+    ("code", """# optional figure: drawn only with FULL = True
+if FULL:  # Brusselator N = 16 (512 states, past the automatic-sparsity threshold) on [0, 1.5]
     f, u0, _, p = brusselator_2d(16)
     P = nm.jacobian_sparsity(lambda y: f(y, p, 0.0), u0)
     ref = si.solve_ivp(lambda t, y: f(y, p, t), (0.0, 1.5), u0, method="Radau", rtol=1e-9, atol=1e-11, jac_sparsity=P).y[:, -1]

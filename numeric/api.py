@@ -288,6 +288,21 @@ def _array_number(x: Any) -> bool:
 def gradient(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forward") -> Any:
     """Gradient of a scalar function of an array, shaped like *x*.
 
+    Parameters
+    ----------
+    f : callable
+        ``f(x)`` returning a scalar.
+    x : array_like (float, float32, object array of mpf) or a scalar (then ``derivative``)
+    chunk : int, optional
+        Forward mode only: partials carried per pass; the function is evaluated
+        ``ceil(n / chunk)`` times with ``n * chunk`` partial entries each. Default:
+        all n at once while ``n * n <= 2**22``, else as many as keep ``n * chunk``
+        within that. Smaller chunks bound the memory at the price of more passes.
+    mode : {"forward", "reverse", "auto"}
+        "forward" (default): chunked duals, cost about n/chunk evaluations.
+        "reverse" (and "auto", for a scalar output): one reverse sweep on a tape,
+        cost a small multiple of one evaluation whatever n is.
+
     Examples
     --------
     >>> import numpy as np, numeric as nm
@@ -312,6 +327,21 @@ def gradient(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forw
 def jacobian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forward") -> Any:
     """Jacobian ``J[i..., j...] = d f(x)[i...] / d x[j...]`` (shape ``out + in``).
 
+    Parameters
+    ----------
+    f : callable
+        ``f(x)`` returning a number or an array.
+    x : array_like or a scalar (then ``derivative``)
+    chunk : int, optional
+        Forward mode only: partials carried per pass; the function is evaluated
+        ``ceil(n / chunk)`` times with ``n * chunk`` partial entries each. Default:
+        all n at once while ``n * n <= 2**22``, else as many as keep ``n * chunk``
+        within that. Smaller chunks bound the memory at the price of more passes.
+    mode : {"forward", "reverse", "auto"}
+        "forward" (default): one pass per chunk of input directions.
+        "reverse": one reverse sweep per output element. "auto": reverse when
+        there are fewer outputs than inputs, else forward.
+
     Examples
     --------
     >>> import numpy as np, numeric as nm
@@ -335,6 +365,20 @@ def jacobian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forw
 def hessian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forward") -> Any:
     """Hessian of a scalar function: ``jacobian(gradient(f))`` by nested forward mode.
 
+    Parameters
+    ----------
+    f : callable
+        ``f(x)`` returning a scalar.
+    x : array_like or a scalar (then the second derivative)
+    chunk : int, optional
+        Forward mode only: partials carried per pass; the function is evaluated
+        ``ceil(n / chunk)`` times with ``n * chunk`` partial entries each. Default:
+        all n at once while ``n * n <= 2**22``, else as many as keep ``n * chunk``
+        within that. Smaller chunks bound the memory at the price of more passes.
+    mode : {"forward", "reverse", "auto", "reverse-over-forward"}
+        "forward" (default): forward over forward. Any other mode: reverse over
+        forward (a tape of duals, as ``nm.hvp``).
+
     Examples
     --------
     >>> import numpy as np, numeric as nm
@@ -351,6 +395,15 @@ def hessian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forwa
 
 def jvp(f: Callable, x: Any, v: Any, *, mode: str = "forward") -> Any:
     """Jacobian-vector product ``J(x) @ v`` in one forward pass.
+
+    Parameters
+    ----------
+    f : callable
+    x : array_like, scalar or a vector state (e.g. a ``Fun``)
+    v : array_like
+        The direction, shaped like *x*.
+    mode : {"forward"}
+        Forward mode only (for ``w @ J`` use ``nm.vjp``); another mode raises.
 
     Examples
     --------

@@ -197,6 +197,11 @@ def minimize_first_order(rule: Any, fun: Callable, x0: Any, *, jac: Any = None,
     Each iteration evaluates the loss and gradient at ``x_k`` and steps to
     ``x_{k+1}``; the result holds the best evaluated point.
 
+    *jac* ``None`` (default) takes the gradient from metanum, ``nm.value_and_grad(fun, mode=mode)``:
+    *mode* ``"auto"`` is forward mode for a few variables and reverse mode beyond
+    (``numeric.transforms.AUTO_FORWARD_MAX``), ``"forward"``/``"reverse"`` force one. ``jac=True``:
+    *fun* returns ``(value, gradient)``; a callable: the gradient function (*mode* is then unused).
+
     Examples
     --------
     >>> import numpy as np
@@ -392,6 +397,11 @@ def bfgs(fun: Callable, x0: Any, *, jac: Any = None, mode: str = "auto", maxiter
          progress: bool = False) -> OptimizeResult:
     """BFGS with a strong Wolfe line search (N&W Algorithm 6.1).
 
+    *jac* ``None`` (default) takes the gradient from metanum, ``nm.value_and_grad(fun, mode=mode)``:
+    *mode* ``"auto"`` is forward mode for a few variables and reverse mode beyond
+    (``numeric.transforms.AUTO_FORWARD_MAX``), ``"forward"``/``"reverse"`` force one. ``jac=True``:
+    *fun* returns ``(value, gradient)``; a callable: the gradient function (*mode* is then unused).
+
     Examples
     --------
     >>> import numpy as np
@@ -406,6 +416,12 @@ def bfgs(fun: Callable, x0: Any, *, jac: Any = None, mode: str = "auto", maxiter
 def lbfgs(fun: Callable, x0: Any, *, m: int = 10, jac: Any = None, mode: str = "auto",
           maxiter: int = 1000, gtol: float = 1e-5, ftol: float | None = None,
           callback: Callable | None = None, progress: bool = False) -> OptimizeResult:
-    """L-BFGS keeping *m* pairs, with a strong Wolfe line search (N&W Algorithm 7.5)."""
+    """L-BFGS keeping *m* pairs, with a strong Wolfe line search (N&W Algorithm 7.5).
+
+    *jac* ``None`` (default) takes the gradient from metanum, ``nm.value_and_grad(fun, mode=mode)``:
+    *mode* ``"auto"`` is forward mode for a few variables and reverse mode beyond
+    (``numeric.transforms.AUTO_FORWARD_MAX``), ``"forward"``/``"reverse"`` force one. ``jac=True``:
+    *fun* returns ``(value, gradient)``; a callable: the gradient function (*mode* is then unused).
+    """
     return _quasi_newton(_LimitedInverse(int(m)), "L-BFGS", fun, x0, jac, mode, maxiter, gtol,
                          ftol, callback, progress)

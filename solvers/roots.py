@@ -1,7 +1,7 @@
 """Scalar root finding for any number type: bracketing methods and Newton.
 
-Methods
--------
+The methods
+-----------
 ``find_root(f, (a, b), method=...)`` needs ``f(a)`` and ``f(b)`` of opposite
 signs:
 

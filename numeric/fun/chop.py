@@ -14,7 +14,8 @@ envelope* of the magnitudes, normalised by its first entry:
    ``log10 envelope[k] + ramp(k)``, a line of slope ``-(1/3) log10 tol``
    that tilts the choice towards shorter series.
 
-The kernel is compiled with numba (a Python loop over j would cost more than\nthe FFTs around it).
+The kernel is compiled with numba (a Python loop over j would cost more than
+the FFTs around it), on first use: importing metanum does not import numba.
 
 Examples
 --------
@@ -27,10 +28,10 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
-from numba import njit
 
 __all__ = ["standard_chop", "simplify_length"]
 
@@ -57,10 +58,17 @@ def standard_chop(magnitudes: np.ndarray, tol: float) -> int:
     b = np.ascontiguousarray(np.abs(np.asarray(magnitudes, dtype=np.float64)))
     if b.size < 17:
         return int(b.size)
-    return int(_chop_kernel(b, tol))
+    return int(_compiled_kernel()(b, tol))
 
 
-@njit(cache=True)
+@functools.cache
+def _compiled_kernel():
+    """``_chop_kernel`` compiled by numba (imported here, on first use; cached on disk)."""
+    from numba import njit
+
+    return njit(cache=True)(_chop_kernel)
+
+
 def _chop_kernel(b, tol):  # pragma: no cover - compiled
     n = b.shape[0]
     envelope = np.empty(n)

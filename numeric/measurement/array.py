@@ -105,6 +105,8 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
         The source ids (as given by :mod:`numeric.measurement.sources`, or
         the ``sources`` of another array).
 
+    Notes
+    -----
     Use :func:`measurements` for independent inputs and
     :func:`~numeric.measurement.stats.correlated_values` for correlated ones.
 
