@@ -6,8 +6,8 @@ the embedded error estimate (8.19)-(8.20) with its second, "filtered" evaluation
 rejected or first step, the dense output from the collocation polynomial (``CONT``) and the
 starting values of the stage iteration extrapolated from the previous step's polynomial.
 
-The stage system ``M z_i = h sum_j a_ij f(t + c_j h, u + z_j)`` is solved by simplified
-Newton with the matrix ``I_3 (x) M - h A (x) J``: for float states through HW's real/complex
+The stage system ``M z_i = h sum_j a_ij f(t + c_j h, u + z_j)`` is solved by the shared simplified
+Newton iteration (:mod:`solvers.ode.stiff.newton`) with the matrix ``I_3 (x) M - h A (x) J``: for float states through HW's real/complex
 eigen-decomposition of ``A^-1`` (one real and one complex ``n x n`` LU; ``T`` computed by NumPy's
 eig, not copied), for other number types as the straightforward ``3n x 3n`` system. ``J`` is kept across steps while Newton
 converges fast (contraction < 1e-3) and the matrix is refactorised when ``h`` moved by more
@@ -30,6 +30,7 @@ import scipy.linalg
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.linsolve import factorize, is_sparse, iteration_matrix
 from solvers.ode.stiff.method import ReusingStepper, StiffMethod
+from solvers.ode.stiff.newton import NewtonRate, newton
 
 __all__ = ["RadauIIA5", "radau_coefficients"]
 
@@ -85,6 +86,13 @@ class RadauIIA5(StiffMethod):
         return RadauStepper(self, ctx)
 
 
+class _Stages(tuple):
+    """The three stage vectors as one Newton unknown (``+`` adds stage by stage)."""
+
+    def __add__(self, other: Any) -> "_Stages":
+        return _Stages(a + b for a, b in zip(self, other))
+
+
 class _Segment:
     """The collocation polynomial through ``u`` and ``u + z_i`` at ``c_i`` (HW's CONT)."""
 
@@ -126,7 +134,7 @@ class RadauStepper(ReusingStepper):
     def reinit(self, t: Any, u: Any) -> None:
         """Forget the Jacobian, the factorisations and the previous polynomial."""
         self.J, self.W, self.E1, self.hW, self.prev, self.first = None, None, None, None, None, True
-        self.faccon, self.theta_last = 1.0, 1.0
+        self.rate, self.theta_last = NewtonRate(), 1.0
         self.nit, self.hacc, self.erracc = 1, None, 1e-2
 
     def reject(self, h: Any, E: Any) -> None:
@@ -231,53 +239,45 @@ class RadauStepper(ReusingStepper):
         r = h / seg.h
         return [seg(1 + ci * r) - u for ci in self.c]
 
-    def _sweep(self, t: Any, u: Any, h: Any, Z: list) -> list:
-        """One simplified-Newton correction of the stages."""
-        n = np.shape(u)[0]
+    def _residual(self, t: Any, u: Any, h: Any, Z: list) -> list:
+        """``h sum_j a_ij f(t + c_j h, u + z_j) - M z_i`` for the three stages."""
         F = [self.f(u + Z[j], self.p, t + self.c[j] * h) for j in range(3)]
         self._count("nf", 3)
-        self._count("nnewton")
-        G = [sum((F[j] * (self.A[i][j] * h) for j in range(1, 3)), F[0] * (self.A[i][0] * h))
-             - (Z[i] if self.M is None else self.M @ Z[i]) for i in range(3)]
+        return [sum((F[j] * (self.A[i][j] * h) for j in range(1, 3)), F[0] * (self.A[i][0] * h))
+                - (Z[i] if self.M is None else self.M @ Z[i]) for i in range(3)]
+
+    def _solve(self, G: list) -> "_Stages":
+        """The stage correction from the residuals: eigen-split float systems or the 3n system."""
         if self.eig and isinstance(G[0], np.ndarray) and G[0].dtype == float:
-            return self._eig_solve(G)
+            return _Stages(self._eig_solve(G))
+        n = np.shape(G[0])[0]
         b = np.concatenate(G)
         if self.fast_lu is not None and isinstance(b, np.ndarray) and b.dtype == float:
             self._count("nsolve")
             dZ = self.fast_lu(self.W.lu[0], self.W.lu[1], b)[0]
         else:
             dZ = self.W.solve(b)
-        return [dZ[i * n:(i + 1) * n] for i in range(3)]
+        return _Stages(dZ[i * n:(i + 1) * n] for i in range(3))
+
+    def _newton_norm(self, u: Any) -> Any:
+        """RMS of the scaled stage corrections (float states: one NumPy expression)."""
+        if not self.plain:
+            return lambda dZ: (sum(self.norm(dz, u, u) ** 2 for dz in dZ) / 3) ** 0.5
+        scale = np.tile(self.atol + self.rtol * np.abs(u), 3)
+
+        def rms(dZ: list) -> float:
+            r = np.concatenate(dZ) / scale
+            return math.sqrt(float(np.dot(r, r)) / r.size)
+        return rms
 
     def _newton(self, t: Any, u: Any, h: Any):
-        Z, old = self._start(t, u, h), None
-        scale = self.atol + self.rtol * np.abs(u) if self.plain else None
-        faccon = max(self.faccon, 1e-16) ** 0.8
-        for it in range(NEWTON_MAXITER):
-            self.nit = it + 1
-            dZ = self._sweep(t, u, h, Z)
-            if scale is not None:
-                r = np.concatenate(dZ) / np.tile(scale, 3)
-                nrm = math.sqrt(float(np.dot(r, r)) / r.size)
-            else:
-                nrm = float(nm.value(sum(self.norm(dz, u, u) ** 2 for dz in dZ) / 3)) ** 0.5
-            if not np.isfinite(nrm):
-                return None
-            Z = [Z[i] + dZ[i] for i in range(3)]
-            if old is not None:
-                theta = nrm / old
-                if theta >= 0.99:
-                    return None
-                faccon = theta / (1 - theta)
-                self.theta_last = theta
-            if faccon * nrm <= self.newton_tol or nrm == 0:
-                self.faccon = faccon
-                if not self.plain:  # one more sweep: the tangent / perturbation parts converge too
-                    dZ = self._sweep(t, u, h, Z)
-                    Z = [Z[i] + dZ[i] for i in range(3)]
-                return Z
-            old = nrm
-        return None
+        """The stages by the shared simplified Newton iteration, or None when it failed."""
+        Z, ok, self.nit = newton(lambda Z: self._residual(t, u, h, Z), _Stages(self._start(t, u, h)),
+                                 self._solve, self._newton_norm(u), self.newton_tol, maxiter=NEWTON_MAXITER,
+                                 rate=self.rate, stats=self.stats, extra_sweep=not self.plain,
+                                 predict_failure=self.adaptive)
+        self.theta_last = self.rate.theta
+        return Z if ok else None
 
     def _error(self, t: Any, u: Any, u1: Any, f0: Any, Z: list, h: Any) -> Any:
         hz = sum((Z[j] * (self.dd[j] / h) for j in range(1, 3)), Z[0] * (self.dd[0] / h))
