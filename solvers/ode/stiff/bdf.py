@@ -30,7 +30,6 @@ from typing import Any
 import math
 
 import numpy as np
-import scipy.linalg
 
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.linsolve import iteration_matrix
@@ -153,7 +152,6 @@ class FBDFStepper(ReusingStepper):
         eps = float(np.finfo(float).eps) if self.plain else float(nm.eps(v.flat[0]))
         self.newton_tol = max(10 * eps / rt, min(0.03, rt ** 0.5))
         self.atol, self.rtol = ctx.atol, ctx.rtol
-        self.fast_lu = None
         self.reinit(ctx.t0, ctx.u0)
 
     # -- protocol hooks -----------------------------------------------------------------------
@@ -253,9 +251,6 @@ class FBDFStepper(ReusingStepper):
         if self.W is None or abs(float(nm.value(c / self.c_W)) - 1) > REFACTOR:
             self.W = iteration_matrix(self.M, self.J, 1, c, self.stats)
             self.c_W = c
-            # float LAPACK factors: call getrs directly (the generic solve costs ~10 us per call)
-            lapack = self.plain and getattr(self.W, "kind", None) == "lapack"
-            self.fast_lu = scipy.linalg.lapack.dgetrs if lapack and self.W.lu[0].dtype == float else None
 
     def _newton(self, t_new: Any, y_pred: Any, psi: Any, c: Any):
         """``(y, d, iterations)``, or None when the iteration did not converge: the shared simplified
@@ -264,7 +259,7 @@ class FBDFStepper(ReusingStepper):
             self._matrix(t_new, y_pred, c)
             # eta = inf: the first correction is never accepted before a contraction rate is measured
             # (scipy's BDF rule; the error estimate is d itself, so d must have converged)
-            d, ok, it = newton(lambda d: self._residual(t_new, y_pred, psi, d, c), y_pred * 0, self._solve,
+            d, ok, it = newton(lambda d: self._residual(t_new, y_pred, psi, d, c), y_pred * 0, self.W.solve,
                                self._newton_norm(y_pred), self.newton_tol, maxiter=NEWTON_MAXITER,
                                rate=NewtonRate(eta=math.inf), stats=self.stats, extra_sweep=not self.plain,
                                predict_failure=self.adaptive)
@@ -290,9 +285,3 @@ class FBDFStepper(ReusingStepper):
         r = psi + d
         return fy * c - (r if self.M is None else self.M @ r)
 
-    def _solve(self, b: Any) -> Any:
-        """``W^-1 b`` (float LAPACK factors: ``getrs`` directly, the generic solve costs ~10 us)."""
-        if self.fast_lu is not None and isinstance(b, np.ndarray) and b.dtype == float:
-            self._count("nsolve")
-            return self.fast_lu(self.W.lu[0], self.W.lu[1], b)[0]
-        return self.W.solve(b)

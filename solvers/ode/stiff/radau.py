@@ -25,7 +25,6 @@ from typing import Any
 import math
 
 import numpy as np
-import scipy.linalg
 
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.linsolve import factorize, is_sparse, iteration_matrix
@@ -127,7 +126,7 @@ class RadauStepper(ReusingStepper):
         rt = float(np.max(nm.value(np.asarray(ctx.rtol, dtype=object)).astype(float)))
         eps = float(np.finfo(float).eps) if self.plain else float(nm.eps(v.flat[0]))
         self.newton_tol = max(10 * eps / rt, min(0.03, rt ** 0.5))
-        self.atol, self.rtol, self.fast_lu = ctx.atol, ctx.rtol, None
+        self.atol, self.rtol = ctx.atol, ctx.rtol
         self.eig, self.eig_T = None, None
         self.reinit(ctx.t0, ctx.u0)
 
@@ -206,9 +205,6 @@ class RadauStepper(ReusingStepper):
             self.W = factorize(big, self.stats)
             self.E1 = factorize(M * (self.gam / hv) - J, self.stats)
             self.hW = h
-            # float LAPACK factors: call getrs directly (the generic solve costs ~10 us per call)
-            lapack = self.plain and getattr(self.W, "kind", None) == "lapack"
-            self.fast_lu = scipy.linalg.lapack.dgetrs if lapack and self.W.lu[0].dtype == float else None
 
     def _eig_matrices(self, J: Any, h: Any) -> None:
         """Float path (HW IV.8): with ``A^-1 = T diag(gamma, lam, conj lam) T^-1`` the 3n system
@@ -222,7 +218,7 @@ class RadauStepper(ReusingStepper):
         hv = float(nm.value(h))
         self.E1 = iteration_matrix(self.M, J, self.gam / hv, 1, self.stats)
         self.E2 = iteration_matrix(self.M, J, self.eig_lam[1] / hv, 1, self.stats)
-        self.W, self.hW, self.fast_lu = "eig", h, None
+        self.W, self.hW = "eig", h
         self.eig = True
 
     def _eig_solve(self, G: list) -> list:
@@ -251,12 +247,7 @@ class RadauStepper(ReusingStepper):
         if self.eig and isinstance(G[0], np.ndarray) and G[0].dtype == float:
             return _Stages(self._eig_solve(G))
         n = np.shape(G[0])[0]
-        b = np.concatenate(G)
-        if self.fast_lu is not None and isinstance(b, np.ndarray) and b.dtype == float:
-            self._count("nsolve")
-            dZ = self.fast_lu(self.W.lu[0], self.W.lu[1], b)[0]
-        else:
-            dZ = self.W.solve(b)
+        dZ = self.W.solve(np.concatenate(G))
         return _Stages(dZ[i * n:(i + 1) * n] for i in range(3))
 
     def _newton_norm(self, u: Any) -> Any:
