@@ -171,3 +171,38 @@ def test_dual_parameter_is_not_mistaken_for_precision_loss():
                      rtol=1e-10, atol=1e-12).u[-1]
 
     assert abs(nm.derivative(final, 1.0) + np.exp(-1)) < 1e-7
+
+
+STIFF = ["Rodas5P", "FBDF", "KenCarp4", "RadauIIA5"]
+
+
+@pytest.mark.parametrize("name", STIFF)
+@pytest.mark.parametrize("rhs, err, msg", [
+    (lambda u, p, t: -u[:1], ValueError, r"shape \(1,\) but the state has shape \(2,\)"),
+    (lambda u, p, t: 1j * u, TypeError, "imaginary part would be dropped"),
+    (lambda u, p, t: [-u[0], -u[1]], TypeError, "returned a list"),
+], ids=["shape", "complex", "list"])
+def test_stiff_methods_refuse_a_bad_rhs_like_the_explicit_ones(name, rhs, err, msg):
+    import solvers
+
+    with pytest.raises(err, match=msg):
+        solve(ODEProblem(rhs, U2, (0.0, 1.0)), getattr(solvers, name)())
+
+
+@pytest.mark.parametrize("name", STIFF)
+def test_stiff_methods_refuse_bad_tolerances_saveat_and_mpf_precision_loss(name):
+    import solvers
+
+    alg = getattr(solvers, name)
+    with pytest.raises(ValueError, match="rtol must be positive"):
+        solve(ODEProblem(decay2, U2, (0.0, 1.0)), alg(), rtol=0.0)
+    with pytest.raises(ValueError, match="outside tspan"):
+        solve(ODEProblem(decay2, U2, (0.0, 1.0)), alg(), saveat=[0.5, 2.0])
+    with pytest.raises(ValueError, match="not a finite number"):
+        solve(ODEProblem(decay2, U2, (0.0, float("nan"))), alg())
+    sol = solve(ODEProblem(decay2, U2, (1.0, 1.0)), alg())
+    assert sol.retcode.value == "Success" and np.array_equal(sol.u[-1], U2)
+    u0 = np.array([mpmath.mpf(1), mpmath.mpf(2)], dtype=object)
+    with mpmath.workdps(30):
+        with pytest.raises(TypeError, match="precision loss"):
+            solve(ODEProblem(lambda u, p, t: -np.asarray(u, dtype=float), u0, (0.0, 1.0)), alg())

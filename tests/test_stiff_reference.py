@@ -5,7 +5,9 @@ the final time, which a method whose local error control works keeps at a modest
 (global error accumulates over the steps). The bound is stated per method: ``BOUND`` (30) for
 all, except the second-order methods TRBDF2 and Rosenbrock23 on the long runs, whose global error
 grows to a few hundred tolerances (measured at rtol 1e-6: TRBDF2 258 on HIRES, 57 on Van der Pol;
-Rosenbrock23 24 on ROBER 1e5).
+Rosenbrock23 24 on ROBER 1e5). FBDF's global error on HIRES sits at 15-70 tolerances from rtol 1e-5
+to 1e-7 with either Newton stopping rule (measured: 16.6 / 24.9 / 63.3 with FBDF's former private
+iteration, 21.3 / 45.4 / 70.7 with the shared one), so its bound there is 100.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ METHODS = ["Rodas4", "Rosenbrock23", "Rodas5P", "Rodas5", "KenCarp4", "Kvaerno5"
 ATOL = {"ROBER t=40": 1e-4, "ROBER t=1e5": 1e-4, "Van der Pol eps=1e-6": 1.0, "HIRES": 1e-2, "Pollution": 1e-2}
 BOUND = 30.0
 LOW_ORDER_BOUND = {"TRBDF2": 500.0, "Rosenbrock23": 100.0}
+CASE_BOUND = {("HIRES", "FBDF"): 100.0}
 # the slowest combinations at rtol 1e-6 (> 0.3 s each on an idle core) run with -m slow
 SLOW = {("Van der Pol eps=1e-6", m) for m in ("Rosenbrock23", "TRBDF2", "Rodas4")}
 
@@ -44,7 +47,8 @@ def test_reference_solution_within_a_multiple_of_the_tolerance(problem, method):
     s = solve(ODEProblem(pr.f, pr.u0, pr.tspan), getattr(solvers, method)(), rtol=rtol, atol=atol)
     assert s.retcode == ReturnCode.Success, s.message
     err = scaled_error(s.u[-1], pr.ref, rtol, atol)
-    assert err < LOW_ORDER_BOUND.get(method, BOUND), f"{method} on {problem}: error {err:.3g} x tolerance"
+    bound = CASE_BOUND.get((problem, method), LOW_ORDER_BOUND.get(method, BOUND))
+    assert err < bound, f"{method} on {problem}: error {err:.3g} x tolerance"
 
 
 @pytest.mark.slow

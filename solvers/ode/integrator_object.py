@@ -128,6 +128,13 @@ class ProtocolIntegrator:
                 self._end(ReturnCode.Unstable, f"the state became non-finite at t = {nm.value(t_new)}",
                           t_new, u_new)
                 return True
+            if E is not None and float(nm.value(E)) == float("inf"):
+                # a stepper signals a failed step (Newton did not converge) by E = inf: with fixed
+                # steps it cannot be retried smaller, and accepting it would keep u unchanged
+                self._end(ReturnCode.Failure, f"the step from t = {tv} with dt = {h_real} failed (the "
+                          f"implicit stage equations did not converge); with adaptive=False it cannot be "
+                          f"retried with a smaller step: use a smaller dt or adaptive=True", t, u)
+                return True
         self._accept(t_new, u_new, h_real, seg, dt_next, f_new, next_stop)
         return True
 

@@ -8,7 +8,7 @@ and ``c = h / gamma_k`` the corrector solves, for ``d = u_new - u_pred``::
 
     M (psi + d) = c f(t + h, u_pred + d),   psi = sum_{j=1..k} gamma_j D[j] / gamma_k
 
-by simplified Newton with ``W = M - c J``. ``W`` is refactorised only when ``c`` moved by
+by the shared simplified Newton iteration (:mod:`solvers.ode.stiff.newton`) with ``W = M - c J``. ``W`` is refactorised only when ``c`` moved by
 more than 30 % since the last factorisation (CVODE's rule), ``J`` is recomputed only when
 Newton fails with an old ``J``. Error estimate ``d / (k + 1)``; the order is raised or lowered
 after ``k + 1`` steps of equal size by comparing the estimates of orders ``k - 1, k, k + 1``.
@@ -30,11 +30,11 @@ from typing import Any
 import math
 
 import numpy as np
-import scipy.linalg
 
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.linsolve import iteration_matrix
 from solvers.ode.stiff.method import ReusingStepper, StiffMethod
+from solvers.ode.stiff.newton import NewtonRate, newton
 
 __all__ = ["FBDF", "FBDFStepper"]
 
@@ -152,7 +152,6 @@ class FBDFStepper(ReusingStepper):
         eps = float(np.finfo(float).eps) if self.plain else float(nm.eps(v.flat[0]))
         self.newton_tol = max(10 * eps / rt, min(0.03, rt ** 0.5))
         self.atol, self.rtol = ctx.atol, ctx.rtol
-        self.fast_lu = None
         self.reinit(ctx.t0, ctx.u0)
 
     # -- protocol hooks -----------------------------------------------------------------------
@@ -160,7 +159,7 @@ class FBDFStepper(ReusingStepper):
         """Restart at order 1 from (t, u): history, Jacobian and factorisation are dropped."""
         self.D, self.hD, self.order, self.n_equal = None, None, 1, 0
         self.J, self.J_current, self.W, self.c_W = None, False, None, None
-        self.pending = None
+        self.pending, self.rate = None, NewtonRate()
 
     def step(self, t: Any, u: Any, f0: Any, h: Any) -> tuple:
         if self.D is None:
@@ -252,54 +251,37 @@ class FBDFStepper(ReusingStepper):
         if self.W is None or abs(float(nm.value(c / self.c_W)) - 1) > REFACTOR:
             self.W = iteration_matrix(self.M, self.J, 1, c, self.stats)
             self.c_W = c
-            # float LAPACK factors: call getrs directly (the generic solve costs ~10 us per call)
-            lapack = self.plain and getattr(self.W, "kind", None) == "lapack"
-            self.fast_lu = scipy.linalg.lapack.dgetrs if lapack and self.W.lu[0].dtype == float else None
 
     def _newton(self, t_new: Any, y_pred: Any, psi: Any, c: Any):
-        """``(y, d, iterations)``, or None when the iteration did not converge."""
+        """``(y, d, iterations)``, or None when the iteration did not converge: the shared simplified
+        Newton (:func:`~solvers.ode.stiff.newton.newton`) on ``d``, with ``W`` factorised once."""
         try:
             self._matrix(t_new, y_pred, c)
+            # eta = inf: the first correction is never accepted before a contraction rate is measured
+            # (scipy's BDF rule; the error estimate is d itself, so d must have converged)
+            d, ok, it = newton(lambda d: self._residual(t_new, y_pred, psi, d, c), y_pred * 0, self.W.solve,
+                               self._newton_norm(y_pred), self.newton_tol, maxiter=NEWTON_MAXITER,
+                               rate=NewtonRate(eta=math.inf), stats=self.stats, extra_sweep=not self.plain,
+                               predict_failure=self.adaptive)
         except (np.linalg.LinAlgError, ZeroDivisionError):
             return None
-        d, y, old = y_pred * 0, y_pred, None
-        scale = self.atol + self.rtol * np.abs(y_pred) if self.plain else None
-        for it in range(NEWTON_MAXITER):
-            dy = self._correction(t_new, y, psi, d, c)
-            if dy is None:
-                return None
-            if scale is not None:
-                r = dy / scale
-                nrm = math.sqrt(float(np.dot(r, r)) / r.size)
-            else:
-                nrm = float(nm.value(self.norm(dy, y, y)))
-            if not np.isfinite(nrm):
-                return None
-            rate = None if old is None else nrm / old
-            if rate is not None and (rate >= 1 or rate ** (NEWTON_MAXITER - it) / (1 - rate) * nrm > self.newton_tol):
-                return None
-            y, d = y + dy, d + dy
-            if nrm == 0 or (rate is not None and rate / (1 - rate) * nrm < self.newton_tol):
-                if not self.plain:  # one more iteration: the tangent/perturbation parts converge too
-                    dy = self._correction(t_new, y, psi, d, c)
-                    if dy is None:
-                        return None
-                    y, d = y + dy, d + dy
-                return y, d, it + 1
-            old = nrm
-        return None
+        return (y_pred + d, d, it) if ok else None
 
-    def _correction(self, t_new: Any, y: Any, psi: Any, d: Any, c: Any) -> Any:
-        fy = self.f(y, self.p, t_new)
+    def _newton_norm(self, y: Any) -> Any:
+        """The scaled RMS norm of a correction (float states: one NumPy expression)."""
+        if not self.plain:
+            return lambda dy: self.norm(dy, y, y)
+        scale, n = self.atol + self.rtol * np.abs(y), np.size(y)
+
+        def rms(dy: Any) -> float:
+            r = dy / scale
+            return math.sqrt(float(np.dot(r, r)) / n)
+        return rms
+
+    def _residual(self, t_new: Any, y_pred: Any, psi: Any, d: Any, c: Any) -> Any:
+        """``c f(y_pred + d) - M (psi + d)`` (the corrector equation's residual)."""
+        fy = self.f(y_pred + d, self.p, t_new)
         self._count("nf")
-        self._count("nnewton")
         r = psi + d
-        b = fy * c - (r if self.M is None else self.M @ r)
-        try:
-            if self.fast_lu is not None and isinstance(b, np.ndarray) and b.dtype == float:
-                self._count("nsolve")
-                x, info = self.fast_lu(self.W.lu[0], self.W.lu[1], b)
-                return x
-            return self.W.solve(b)
-        except (np.linalg.LinAlgError, ZeroDivisionError):
-            return None
+        return fy * c - (r if self.M is None else self.M @ r)
+

@@ -3,7 +3,7 @@
 ``iteration_matrix(M, J, a, b, stats)`` is what the stiff methods call (``M = None`` is the
 identity). The path follows the type of the Jacobian:
 
-* a dense float array: LAPACK (``scipy.linalg.lu_factor``);
+* a dense float or complex array: LAPACK ``getrf`` / ``getrs`` (called directly);
 * a ``scipy.sparse`` matrix (from the sparse Jacobian providers of
   :mod:`solvers.ode.stiff.jacobian`, or a user ``jac`` returning one): ``W`` is
   assembled in CSC and factorised by SuperLU (``scipy.sparse.linalg.splu``, ordered by
@@ -53,7 +53,13 @@ class Factorization:
             self.lu = _splu(W)
         elif isinstance(W, np.ndarray) and W.dtype.kind in "fc":
             self.kind = "lapack"
-            self.lu = scipy.linalg.lu_factor(W, check_finite=False)
+            # LAPACK getrf/getrs called directly: scipy.linalg.lu_factor / lu_solve add ~10 us of
+            # argument checking per call, which a small stiff system pays several times per step
+            getrf, self._getrs = scipy.linalg.get_lapack_funcs(("getrf", "getrs"), (W,))
+            lu, piv, info = getrf(W)
+            if info < 0:
+                raise ValueError(f"LAPACK getrf: illegal argument {-info}")
+            self.lu = (lu, piv)  # a singular W (info > 0) gives non-finite solves: the step is rejected
         elif isinstance(W, np.ndarray):
             self.kind = "generic"
             self.lu = linalg.lu_factor(W)
@@ -69,6 +75,8 @@ class Factorization:
                 if b.dtype.kind in "fc":
                     if self.kind == "sparse":
                         return self.lu.solve(b)
+                    if b.dtype == self.lu[0].dtype:
+                        return self._getrs(self.lu[0], self.lu[1], b)[0]
                     return scipy.linalg.lu_solve(self.lu, b, check_finite=False)
                 if self.kind == "lapack":
                     return linalg.lu_solve((self.lu[0].astype(object), self.lu[1]), b)

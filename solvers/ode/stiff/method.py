@@ -84,6 +84,7 @@ class ReusingStepper(StiffStepper):
     def __init__(self, alg: StiffMethod, ctx: Any):
         super().__init__(alg, ctx)
         self.one_real = self.one * 1.0 if isinstance(self.one, int) else self.one
+        self.adaptive = getattr(ctx, "adaptive", True)  # fixed steps: Newton iterates to maxiter
 
     @property
     def p(self) -> Any:

@@ -7,14 +7,15 @@ inverse of a (possibly stale) factorised iteration matrix ``W ~ G'(z)`` (the met
 iterations and, by the caller, across stages and steps). Convergence is judged as in
 Hairer & Wanner, *Solving ODEs II*, section IV.8 (eqs. (8.10)-(8.12)), on the caller's scaled norm:
 
-* the rate ``theta_k = ||dz_k|| / ||dz_{k-1}||``; ``theta >= 1`` is divergence;
+* the rate ``theta_k = ||dz_k|| / ||dz_{k-1}||``; ``theta >= 1`` is divergence (adaptive steps);
 * stop when ``eta_k ||dz_k|| <= tol`` with ``eta_k = theta_k / (1 - theta_k)`` (the remaining
   error of a linearly converging iteration); the first iteration uses
   ``eta_0 = max(eta_old ** 0.8, ETA_MIN)`` from the previous solve (kept in a :class:`NewtonRate`;
   HW use ``uround`` for ``ETA_MIN``; the larger floor stops a fast previous solve from letting a
   large first correction through);
 * give up early when even at the current rate the iteration could not reach ``tol`` within
-  ``maxiter`` iterations: ``theta^(maxiter - k) / (1 - theta) ||dz_k|| > tol``.
+  ``maxiter`` iterations: ``theta^(maxiter - k) / (1 - theta) ||dz_k|| > tol``. Both early exits
+  are for adaptive steps (``predict_failure``); fixed steps iterate to ``maxiter``.
 
 The caller decides what a failure means (a fresh Jacobian, a smaller step). For number types
 that carry derivatives or uncertainties (``extra_sweep=True``), one more correction after
@@ -46,7 +47,7 @@ class NewtonRate:
 
 def newton(residual: Callable, z0: Any, solve: Callable, norm: Callable, tol: float, *,
            maxiter: int = 10, rate: NewtonRate | None = None, stats: Any = None,
-           extra_sweep: bool = False) -> tuple:
+           extra_sweep: bool = False, predict_failure: bool = True) -> tuple:
     """Simplified Newton iteration ``z <- z + solve(residual(z))``; returns ``(z, converged, iterations)``.
 
     Parameters
@@ -69,6 +70,12 @@ def newton(residual: Callable, z0: Any, solve: Callable, norm: Callable, tol: fl
         ``nnewton`` counts the corrections.
     extra_sweep : bool
         One more correction after convergence (derivative-carrying number types).
+    predict_failure : bool
+        Give up as soon as the measured rate predicts no convergence within ``maxiter`` or the
+        correction grew (the adaptive methods then retry with a smaller step); ``False`` iterates
+        to ``maxiter`` (or a non-finite correction), as fixed steps need: a failed fixed step ends
+        the solve, and a rate measured over two corrections misjudges a system whose components
+        converge one after the other.
 
     Examples
     --------
@@ -92,7 +99,10 @@ def newton(residual: Callable, z0: Any, solve: Callable, norm: Callable, tol: fl
         if old is not None:
             theta = nrm / old if old > 0 else 0.0
             rate.theta = theta
-            if theta >= 1 or theta ** (maxiter - it) / (1 - theta) * nrm > tol:
+            if theta >= 1 and not predict_failure:  # fixed steps: keep iterating to maxiter
+                old = nrm
+                continue
+            if theta >= 1 or (predict_failure and theta ** (maxiter - it) / (1 - theta) * nrm > tol):
                 return z, False, it
             eta = theta / (1 - theta)
         if eta * nrm <= tol or nrm == 0:

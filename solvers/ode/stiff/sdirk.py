@@ -270,7 +270,8 @@ class ESDIRKStepper(ReusingStepper):
                 return f(base + y, p, ti) * hg - (y if M is None else M @ y)
 
             y, ok, _ = newton(residual, ks[-1] * hg, self.W.solve, norm, self.kappa, maxiter=self.maxiter,
-                              rate=self.rate, stats=self.stats, extra_sweep=self.tangent)
+                              rate=self.rate, stats=self.stats, extra_sweep=self.tangent,
+                              predict_failure=self.adaptive)
             if not ok:
                 return None
             ks.append(y / hg)
