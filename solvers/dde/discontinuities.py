@@ -122,7 +122,8 @@ class DiscontinuityTracker:
 
             try:
                 theta = find_root(g, (0.0, 1.0), polish=False, xtol=1e-13)
-            except RootError:
+            except RootError:  # the interpolant's end differs from the state's in the last bits
+                out.append((ta if abs(ga[i]) < abs(gb[i]) else tb, int(lv[i]) + 1))
                 continue
             out.append((ta + float(theta) * (tb - ta), int(lv[i]) + 1))
         return out

@@ -8,7 +8,8 @@
 * inside the step being attempted (``s > t_last``, a lag shorter than the step): the current
   iterate's interpolant when the fixed-point iteration has one, else the last accepted step's
   polynomial extrapolated (``theta > 1``), or the constant ``u0`` before the first step.
-  Such a lookup sets ``beyond``, which tells the stepper to iterate the step
+  An iterate's lazily built interpolation stages (Verner's methods) are built with the
+  previous iterate as the history inside the step (:meth:`History.set_trial`). Such a lookup sets ``beyond``, which tells the stepper to iterate the step
   (:mod:`solvers.dde.method_of_steps`).
 """
 
@@ -81,6 +82,14 @@ class History:
         self.ends.append(b)
         self.segments.append(segment)
         self.t_now, self.tv_now, self.trial = t_end, b, None
+
+    def set_trial(self, segment: Any) -> None:
+        """Make *segment* (the current iterate of the attempted step) the history inside the step.
+
+        Its lazily built interpolation stages are built first, while the previous iterate still
+        answers lookups inside the step (else they would ask the segment for itself)."""
+        segment(segment.theta(self.t_now) * 0 + 0.5)
+        self.trial = segment
 
 
 def _evaluate(segment: Any, s: Any, deriv: int) -> Any:

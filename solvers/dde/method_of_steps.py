@@ -174,12 +174,13 @@ class DelayStepper:
         """Repeat the step with its own interpolant inside it until the end state settles."""
         for _ in range(self.spec.max_fixedpoint_iters):
             u_prev = res[0]
-            self.hist.trial = res[3]
+            self.hist.set_trial(res[3])
             res = self._inner_step(t, u, f0, h, t_new)
             if res[3] is None:
                 return res
             d = float(nm.value(self.norm(res[0] - u_prev, u, res[0])))
             if d <= self.spec.fixedpoint_tol:
+                self.hist.set_trial(res[3])  # builds its lazy stages before it is committed
                 return res
         return res[0], float("inf"), None, res[3]
 

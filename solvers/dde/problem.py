@@ -50,8 +50,8 @@ class DDEProblem:
     >>> prob = DDEProblem(lambda u, h, p, t: -h(p, t - 1.0), 1.0, lambda p, t: 1.0, (0.0, 2.0),
     ...                   constant_lags=[1.0])
     >>> sol = solve(prob, MethodOfSteps(Tsit5()), rtol=1e-10, atol=1e-12)
-    >>> round(float(sol.u[-1]), 10)   # exact: 1 - t on [0, 1], then (t^2 - 4 t + 3)/2 + 0 ... = 0.5
-    0.5
+    >>> round(float(sol.u[-1]), 10)   # exact: 1 - t on [0, 1], then t^2/2 - 2t + 3/2 on [1, 2]
+    -0.5
     """
 
     def __init__(self, f: Callable, u0: Any, h: Callable, tspan: tuple, p: Any = None, *,
