@@ -10,5 +10,6 @@ user's: differentiate the constraints).
 
 from solvers.dae.bdf import DFBDF
 from solvers.dae.problem import DAEProblem
+from solvers.dae.radau import DRadauIIA5
 
-__all__ = ["DAEProblem", "DFBDF"]
+__all__ = ["DAEProblem", "DFBDF", "DRadauIIA5"]
