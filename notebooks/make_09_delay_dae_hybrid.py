@@ -21,7 +21,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 import numeric as nm
 from solvers import (DDEProblem, MethodOfSteps, DAEProblem, DFBDF, DRadauIIA5, ODEProblem, FBDF,
-                     Tsit5, Vern9, Rodas5P, solve)
+                     Tsit5, Vern9, solve)
 QUICK = os.environ.get("METANUM_QUICK", "1") != "0\""""),
     ("md", """## 1. Delay equations
 
