@@ -99,8 +99,8 @@ def ddeint_runner(dd, T):
     tt = np.linspace(0.0, T, 3000)
 
     def run():
-        return float(dd.ddeint(lambda Y, t: 0.2 * Y(t - TAU) / (1 + Y(t - TAU) ** 10) - 0.1 * Y(t),
-                               lambda t: 0.5, tt)[-1])
+        return float(np.ravel(dd.ddeint(lambda Y, t: 0.2 * Y(t - TAU) / (1 + Y(t - TAU) ** 10) - 0.1 * Y(t),
+                                        lambda t: 0.5, tt))[-1])
 
     return run
 
