@@ -78,6 +78,18 @@ def test_single_constant_lag_against_the_exact_piecewise_polynomial(alg, prob, t
         assert np.min(np.abs(sol.t - k)) < 1e-14
 
 
+def test_order_zero_jump_at_t0():
+    """History 0 but u(0) = 1 (DelayDiffEq's prob_dde_constant_1delay): u = 1, 2 - t, (t^2 - 6t + 8)/2,
+    (51 - 45t + 12t^2 - t^3)/6 on [0, 1], [1, 2], [2, 3], [3, 4] (method of steps by hand)."""
+    pieces = [lambda t: 1.0, lambda t: 2 - t, lambda t: (8 - 6 * t + t * t) / 2,
+              lambda t: (51 - 45 * t + 12 * t ** 2 - t ** 3) / 6]
+    prob = DDEProblem(lambda u, h, p, t: -h(p, t - 1.0), 1.0, lambda p, t: 0.0, (0.0, 4.0), constant_lags=[1.0])
+    for alg, tol in ((Tsit5(), 1e-8), (Vern9(), 1e-9)):
+        sol = solve(prob, MethodOfSteps(alg), rtol=1e-9, atol=1e-11)
+        err = max(abs(float(sol(t)) - pieces[min(int(t), 3)](t)) for t in np.linspace(0, 4, 81))
+        assert err < tol
+
+
 def test_discontinuity_tracking_matters():
     """Without the tstops an RK step straddles t = 1, 2 where u'' jumps: larger error."""
     sol = solve(LINEAR, MethodOfSteps(Tsit5(), max_level=0), rtol=1e-6, atol=1e-8)
@@ -175,6 +187,29 @@ def test_state_dependent_lag_D1_against_its_exact_solution(alg, tol):
     for _ in range(4):
         xi = 1 / (1 - np.log(xi))
         assert min(abs(x - xi) for x in found) < 1e-7
+
+
+def test_state_dependent_lag_with_a_stiff_method():
+    prob, hist = d1()
+    sol = solve(prob, MethodOfSteps(FBDF()), rtol=1e-6, atol=1e-9)
+    assert sol.retcode
+    assert max(np.max(np.abs(sol(t) - hist(None, t))) for t in np.linspace(0.1, 5.0, 30)) < 1e-5
+
+
+def test_dual_through_a_state_dependent_delay_matches_central_differences():
+    """DDE test set C1 (Paul 1994) with its coefficient as parameter: u' = -p u(t - 1 - |u|)(1 - u^2),
+    history 0.5. The delayed time depends on the state, so the Dual flows through the delayed argument."""
+    def final(p):
+        prob = DDEProblem(lambda u, h, p, t: -p * h(p, t - 1 - abs(u)) * (1 - u * u), 0.5, lambda p, t: 0.5,
+                          (0.0, 6.0), p, dependent_lags=[lambda u, p, t: 1 + abs(u)])
+        sol = solve(prob, MethodOfSteps(Tsit5()), rtol=1e-10, atol=1e-12)
+        assert sol.retcode and len(sol.discontinuities) >= 3
+        return sol.u[-1]
+
+    d = float(nm.value(nm.derivative(final, 2.0)))
+    step = 1e-3  # smaller steps see the adaptive mesh's jitter (tolerance / step)
+    fd = (final(2.0 + step) - final(2.0 - step)) / (2 * step)
+    assert abs(d - fd) < 1e-5 * max(1.0, abs(fd))
 
 
 # ---------------------------------------------------------------- other number types
