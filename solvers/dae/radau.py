@@ -8,8 +8,10 @@ With stage increments ``Z_i = U_i - u`` the stage derivatives are ``K = (A^-1 (x
     F(K_i, u + Z_i, p, t + c_i h) = 0,   i = 1, 2, 3,
 
 solved by simplified Newton (:func:`solvers.ode.stiff.newton.newton`) with the ``3n x 3n``
-matrix ``(A^-1 / h) (x) dF/d(du) + I (x) dF/du`` (one LU per step; no eigen-decomposition,
-since ``dF/d(du)`` is not the identity). ``u_new = u + Z_3``, ``du_new = K_3``.
+matrix ``(A^-1 / h) (x) dF/d(du) + I (x) dF/du`` (refactorised when ``h`` changes; no
+eigen-decomposition, since ``dF/d(du)`` is not the identity); the Jacobians are kept while
+Newton contracts fast (rate < 1e-3, HW's rule) and recomputed after a failure with old ones.
+``u_new = u + Z_3``, ``du_new = K_3``.
 
 Error estimate: HW's (8.19) for ``M u' = f`` read for the local linearisation of ``F``
 (``M = dF/d(du)``, ``J = -dF/du``, ``f(u0) = M du0``):
@@ -79,11 +81,19 @@ class DRadauStepper(StiffStepper):
         rt = float(np.max(np.asarray(nm.value(np.asarray(ctx.rtol, dtype=object)), dtype=float)))
         self.newton_tol = max(1e-10 / rt, min(0.03, rt ** 0.5))
         self.rate, self.prev, self.pending = NewtonRate(), None, None
-        self.du = None
+        self.du, self.J, self.lu, self.E1, self.h_lu, self.fresh = None, None, None, None, None, True
 
     def reinit(self, t: Any, u: Any) -> None:
-        self.prev, self.du = None, None
+        self.prev, self.du, self.J, self.lu = None, None, None, None
         self.dae.reinitialize(self.p, t, u)
+
+    @property
+    def p(self) -> Any:
+        return self._p
+
+    @p.setter
+    def p(self, value: Any) -> None:  # new parameters (a callback): the Jacobians are stale
+        self._p, self.J, self.lu = value, None, None
 
     def _stage_derivatives(self, Z: list, h: Any) -> list:
         Ai = self.Ainv_exact
@@ -91,15 +101,34 @@ class DRadauStepper(StiffStepper):
 
     def step(self, t: Any, u: Any, f0: Any, h: Any) -> tuple:
         du0 = self.dae.du0 if self.du is None else self.du
-        n = len(nm.value(u))
-        Ju, Jd = residual_jacobians(self.dae.F, du0, u, self.p, t)
-        self._count("njac")
+        res = self._attempt(t, u, du0, h)
+        if res is None and not self.fresh:  # Newton failed with an old Jacobian: once more with a new one
+            self.J = None
+            res = self._attempt(t, u, du0, h)
+        return (u, float("inf"), None, None) if res is None else res
+
+    def _matrix(self, t: Any, u: Any, du0: Any, h: Any) -> Any:
+        """The factorised Newton matrix; the Jacobians are kept while Newton contracts fast
+        (HW's rule: rate below 1e-3), the LU while ``h`` is unchanged."""
+        self.fresh = self.J is None or self.rate.theta > 1e-3
+        if self.fresh:
+            self.J = residual_jacobians(self.dae.F, du0, u, self.p, t)
+            self._count("njac")
+            self.lu = None
         hv = float(nm.value(h))
-        W = np.kron(self.Ainv / hv, Jd) + np.kron(np.eye(3), Ju)
+        if self.lu is None or hv != self.h_lu:
+            Ju, Jd = self.J
+            self.lu = factorize(np.kron(self.Ainv / hv, Jd) + np.kron(np.eye(3), Ju), self.stats)
+            self.E1 = factorize(Jd * (self.gamma / hv) + Ju, self.stats)
+            self.h_lu = hv
+        return self.lu
+
+    def _attempt(self, t: Any, u: Any, du0: Any, h: Any) -> tuple | None:
+        n = len(nm.value(u))
         try:
-            lu = factorize(W, self.stats)
+            lu = self._matrix(t, u, du0, h)
         except (np.linalg.LinAlgError, ZeroDivisionError):
-            return u, float("inf"), None, None
+            return None
         F, p, c = self.dae.F, self.p, self.c
 
         def residual(z):
@@ -115,11 +144,11 @@ class DRadauStepper(StiffStepper):
         z, ok, _ = newton(residual, z0, lu.solve, norm, self.newton_tol, maxiter=7, rate=self.rate,
                           stats=None, extra_sweep=not isinstance(nm.value(u), type(u)))
         if not ok:
-            return u, float("inf"), None, None
+            return None
         Z = [z[i * n:(i + 1) * n] for i in range(3)]
         u1 = u + Z[2]
         K = self._stage_derivatives(Z, h)
-        E = self._error(t, u, u1, du0, Z, h, Ju, Jd)
+        E = self._error(u, u1, du0, Z, h)
         seg = _collocation_segment(t, h, u1, Z, c)
         self.pending = (seg, K[2])
         return u1, E, None, seg
@@ -130,10 +159,9 @@ class DRadauStepper(StiffStepper):
             return u * 0
         return self.prev(self.prev.theta(t + self.c[i] * h)) - u
 
-    def _error(self, t, u, u1, du0, Z, h, Ju, Jd) -> float:
+    def _error(self, u, u1, du0, Z, h) -> float:
         hz = sum((Z[j] * (self.dd[j] / h) for j in range(1, 3)), Z[0] * (self.dd[0] / h))
-        E1 = factorize(Jd * (self.gamma / float(nm.value(h))) + Ju, self.stats)
-        err = E1.solve(Jd @ (hz + du0))
+        err = self.E1.solve(self.J[1] @ (hz + du0))
         E = float(nm.value(self.norm(err, u, u1)))
         return E if is_finite_real(E) else float("inf")
 

@@ -28,7 +28,7 @@ from solvers.ode.controllers import default_controller
 
 __all__ = ["MethodOfSteps"]
 
-_OPTIONAL = ("initialize", "reinit", "step_to")
+_OPTIONAL = ("initialize", "reinit")  # hooks forwarded only when the inner stepper has them
 
 
 @dataclass
@@ -131,7 +131,7 @@ class DelayStepper:
             if hasattr(self.inner, name):
                 setattr(self, name, getattr(self.inner, name))
         for name in _OPTIONAL:
-            if hasattr(self.inner, name) and name != "step_to":
+            if hasattr(self.inner, name):
                 setattr(self, name, getattr(self, "_" + name))
         self.inner_own = bool(getattr(spec.alg, "own_controller", False))
         self.controller = None
@@ -140,7 +140,8 @@ class DelayStepper:
             self.controller = ctrl.bind(getattr(spec.alg, "error_order", spec.alg.order))
         self.pending = None  # (t, t_new, segment) of the last attempt
         self.landing = None  # a crossing inside the last attempt: the next step size
-        self.tries_at = (None, 0)
+        self.tries_at = (None, 0)  # (step start, attempts from it): landing is tried at most 3 times
+        self.found: Any = ()  # crossings at the ends of the last attempt, tracked on accept
 
     @property
     def p(self) -> Any:
@@ -213,7 +214,7 @@ class DelayStepper:
             t0, _, seg = self.pending
             self.hist.commit(t0, t_new, seg)
             self.pending = None
-        for x, level in getattr(self, "found", ()):
+        for x, level in self.found:
             self.tracker.record(x, level)
         self.found = ()
         if hasattr(self.inner, "accept"):
