@@ -84,10 +84,13 @@ def test_order_zero_jump_at_t0():
     pieces = [lambda t: 1.0, lambda t: 2 - t, lambda t: (8 - 6 * t + t * t) / 2,
               lambda t: (51 - 45 * t + 12 * t ** 2 - t ** 3) / 6]
     prob = DDEProblem(lambda u, h, p, t: -h(p, t - 1.0), 1.0, lambda p, t: 0.0, (0.0, 4.0), constant_lags=[1.0])
-    for alg, tol in ((Tsit5(), 1e-8), (Vern9(), 1e-9)):
+    for alg in (Tsit5(), Vern9()):
         sol = solve(prob, MethodOfSteps(alg), rtol=1e-9, atol=1e-11)
         err = max(abs(float(sol(t)) - pieces[min(int(t), 3)](t)) for t in np.linspace(0, 4, 81))
-        assert err < tol
+        assert err < 1e-10
+        # the step ending at t = 1 sees the left limit h(0) = 0, the next starts from u0 = 1: no
+        # rejections (with the right limit in the last stage the error estimate fails near t = 1)
+        assert sol.stats.nreject <= 2
 
 
 def test_discontinuity_tracking_matters():

@@ -128,6 +128,12 @@ class DiscontinuityTracker:
             out.append((ta + float(theta) * (tb - ta), int(lv[i]) + 1))
         return out
 
+    def first_level_at(self, t: Any) -> bool:
+        """Whether *t* is a tracked discontinuity of level 1 (where ``t - lag = t0``)."""
+        tv = float(nm.value(t))
+        tol = 1e-14 * max(1.0, abs(tv))
+        return any(lv == 1 and abs(s - tv) <= tol for s, lv in zip(self.times, self.levels))
+
     def record(self, t: float, level: int) -> None:
         """Track a crossing found at *t* (skipped when one is already tracked there)."""
         for s, lv in zip(self.times, self.levels):

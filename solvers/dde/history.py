@@ -43,11 +43,12 @@ class History:
         self.t_now = t0  # start of the step being attempted
         self.tv_now = self.tv0
         self.beyond = False
+        self.left_limit = False  # s = t0 gives h(p, t0) (the left limit) instead of u0
 
     # -- lookups ---------------------------------------------------------------------------------
     def __call__(self, p: Any, s: Any, deriv: int = 0) -> Any:
         sv = nm.value(s)
-        if sv < self.tv0:
+        if sv < self.tv0 or (sv == self.tv0 and self.left_limit):
             return self.history(p, s) if deriv == 0 else self.history(p, s, deriv=deriv)
         if sv > self.tv_now:
             self.beyond = True
@@ -88,8 +89,12 @@ class History:
 
         Its lazily built interpolation stages are built first, while the previous iterate still
         answers lookups inside the step (else they would ask the segment for itself)."""
-        segment(segment.theta(self.t_now) * 0 + 0.5)
+        self.build(segment)
         self.trial = segment
+
+    def build(self, segment: Any) -> None:
+        """Evaluate *segment* once, so that its lazily built stages see the history as it is now."""
+        segment(segment.theta(self.t_now) * 0 + 0.5)
 
 
 def _evaluate(segment: Any, s: Any, deriv: int) -> Any:

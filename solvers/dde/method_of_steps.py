@@ -9,6 +9,9 @@ of the solve; its dense output is the continuous extension. Two things make it a
   iteration, the first pass extrapolating the previous step) until two successive end
   states agree to ``fixedpoint_tol`` in the solve's scaled error norm (1 is the tolerance);
   without convergence in ``max_fixedpoint_iters`` passes the step is rejected and shrunk.
+* **The jump at t0.** When ``h(p, t0) != u0``, a step that ends on a first-level discontinuity
+  (``t_new - lag = t0``) evaluates its last stages with the left limit ``h(p, t0)`` and does not
+  hand its last stage on as the next step's first (FSAL), which needs the right limit ``u0``.
 * **Discontinuities.** Constant lags place their propagated discontinuities as tstops (see
   :mod:`solvers.dde.discontinuities`); for state-dependent lags a crossing found inside an
   attempted step rejects it, and the next try ends on the crossing.
@@ -158,9 +161,15 @@ class DelayStepper:
     def step_to(self, t: Any, u: Any, f0: Any, h: Any, t_new: Any) -> tuple:
         self._flush(t)
         self.hist.begin(t)
+        left = self.hist.left_limit = self.tracker.first_level_at(t_new)
         res = self._inner_step(t, u, f0, h, t_new)
         if self.hist.beyond and res[3] is not None:
             res = self._iterate(t, u, f0, h, t_new, res)
+        if left:  # f_new saw the left limit of u at t0; the next step needs the right one
+            if res[3] is not None:
+                self.hist.build(res[3])  # lazy interpolation stages at the step's end: left limit too
+            res = (res[0], res[1], None, res[3])
+        self.hist.left_limit = False
         self.pending = (t, t_new, res[3]) if res[3] is not None else None
         if self.tracker.active and res[3] is not None and _finite(res[1]):
             res = self._crossings(t, u, t_new, res)
