@@ -13,7 +13,7 @@ import scipy.integrate
 import scipy.special
 
 import numeric as nm
-from solvers import (BS3, DDEProblem, FBDF, MethodOfSteps, Rodas5P, Tsit5, Vern9, solve)
+from solvers import (BS3, ContinuousCallback, DDEProblem, FBDF, MethodOfSteps, Rodas5P, Tsit5, Vern9, solve)
 from solvers.dde.discontinuities import constant_lag_discontinuities
 
 
@@ -165,6 +165,32 @@ def test_dual_parameter_sensitivity_through_the_delay_matches_central_difference
     step = 1e-5
     fd = (final(0.2 + step) - final(0.2 - step)) / (2 * step)
     assert abs(float(d) - fd) < 1e-6 * max(1.0, abs(fd))
+
+
+def test_measurement_parameter_through_the_delay_matches_the_dual_derivative():
+    """beta = 0.2 +- 0.001 in Mackey-Glass: the propagated uncertainty is |du/dbeta| * 0.001."""
+    run = lambda b: solve(mackey_glass().remake(p=b, tspan=(0.0, 60.0)), MethodOfSteps(Vern9()), rtol=1e-10,
+                          atol=1e-12).u[-1]
+    um = run(nm.Measurement(0.2, 0.001))
+    d = nm.derivative(run, 0.2)
+    assert abs(nm.uncertainty(um) - abs(float(nm.value(d))) * 0.001) < 1e-9
+
+
+def test_saveat_and_callbacks_in_a_dde_solve():
+    base = solve(mackey_glass().remake(tspan=(0.0, 60.0)), MethodOfSteps(Tsit5()), rtol=1e-8, atol=1e-10)
+    saved = solve(mackey_glass().remake(tspan=(0.0, 60.0)), MethodOfSteps(Tsit5()), rtol=1e-8, atol=1e-10,
+                  saveat=[10.0, 30.0, 60.0])
+    assert list(saved.t) == [10.0, 30.0, 60.0]
+    assert abs(saved.u[-1] - base.u[-1]) < 1e-9
+    # an event that cuts steps (and changes nothing) leaves the history, hence the solution, as it was
+    hits = []
+    cb = ContinuousCallback(lambda u, t, integ: u - 1.0, lambda integ: hits.append(integ.t))
+    cut = solve(mackey_glass().remake(tspan=(0.0, 60.0)), MethodOfSteps(Tsit5()), rtol=1e-8, atol=1e-10, callback=cb)
+    assert len(hits) >= 2 and abs(cut.u[-1] - base.u[-1]) < 1e-9
+    stop = ContinuousCallback(lambda u, t, integ: u - 1.0, lambda integ: integ.terminate())
+    ended = solve(mackey_glass(), MethodOfSteps(Tsit5()), rtol=1e-8, atol=1e-10, callback=stop, verbose=False)
+    assert ended.retcode.name == "Terminated" and abs(ended.u[-1] - 1.0) < 1e-9
+    assert abs(ended.t[-1] - hits[0]) < 1e-6
 
 
 # ---------------------------------------------------------------- state-dependent lags (DDETST D1)
