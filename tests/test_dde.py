@@ -10,10 +10,12 @@ import mpmath
 import numpy as np
 import pytest
 import scipy.integrate
+import scipy.optimize
 import scipy.special
 
 import numeric as nm
-from solvers import (BS3, ContinuousCallback, DDEProblem, FBDF, MethodOfSteps, Rodas5P, Tsit5, Vern9, solve)
+from solvers import (BS3, GBS, ContinuousCallback, DDEProblem, FBDF, KenCarp4, MethodOfSteps, Rodas5P, Tsit5,
+                     Vern9, solve)
 from solvers.dde.discontinuities import constant_lag_discontinuities
 
 
@@ -114,6 +116,51 @@ def test_short_lag_fixed_point_iteration_on_an_exact_exponential():
     assert np.max(np.diff(sol.t)) > 10 * tau  # steps much longer than the lag
     for t in (1.0, 5.0, 10.0):
         assert abs(float(sol(t)) - np.exp(lam * t)) < 1e-8 * np.exp(lam * t)
+
+
+@pytest.mark.parametrize("alg,tol", [(Tsit5(), 1e-11), (Vern9(), 1e-11), (GBS(), 1e-11), (KenCarp4(), 1e-8),
+                                     (Rodas5P(), 1e-9)], ids=["Tsit5", "Vern9", "GBS", "KenCarp4", "Rodas5P"])
+def test_two_constant_lags_on_an_exact_exponential(alg, tol):
+    """u' = a u(t - t1) + b u(t - t2) with history e^{lam t}, lam = a e^{-lam t1} + b e^{-lam t2}: the
+    solution is e^{lam t}; every kind of inner method (explicit, extrapolation with its own step
+    control, ESDIRK, Rosenbrock), with the tstops of both lags."""
+    a, b, t1, t2 = -1.0, -0.5, 0.1, 0.2
+    lam = scipy.optimize.brentq(lambda x: x - a * np.exp(-x * t1) - b * np.exp(-x * t2), -2.5, -1.5)
+    prob = DDEProblem(lambda u, h, p, t: a * h(p, t - t1) + b * h(p, t - t2), np.array([1.0]),
+                      lambda p, t: np.array([np.exp(lam * t)]), (0.0, 5.0), constant_lags=[t1, t2])
+    sol = solve(prob, MethodOfSteps(alg), rtol=1e-10 if tol < 1e-10 else 1e-8, atol=1e-12 if tol < 1e-10 else 1e-10)
+    assert sol.retcode
+    assert abs(sol.u[-1][0] - np.exp(lam * 5)) < tol
+    assert any(abs(t - 0.3) < 1e-12 for t, _ in sol.discontinuities)  # t1 + t2
+
+
+def test_neutral_delay_through_the_derivative_of_the_history():
+    """u' = -u - 0.2 u'(t - 1) with history e^{lam t}, lam (1 + 0.2 e^{-lam}) = -1: exact e^{lam t};
+    h(p, s, deriv=1) is the derivative of the history / of the continuous extension."""
+    lam = scipy.optimize.brentq(lambda x: x + 1 + 0.2 * x * np.exp(-x), -0.8, -0.7)
+
+    def hist(p, t, deriv=0):
+        return np.exp(lam * t) * (lam if deriv else 1.0)
+
+    prob = DDEProblem(lambda u, h, p, t: -u - 0.2 * h(p, t - 1.0, deriv=1), 1.0, hist, (0.0, 5.0),
+                      constant_lags=[1.0], neutral=True)
+    for alg in (Tsit5(), Vern9()):
+        sol = solve(prob, MethodOfSteps(alg), rtol=1e-10, atol=1e-12)
+        assert sol.retcode and abs(float(sol.u[-1]) - np.exp(lam * 5)) < 1e-11
+        assert [t for t, _ in sol.discontinuities] == [0.0, 1.0, 2.0, 3.0, 4.0]  # neutral: no smoothing
+
+
+def test_neutral_jump_keeps_every_propagated_point_as_a_stop():
+    """u' = u'(t - 1), h = 0 (h' = 0), u(0) = 1: u' = 0 everywhere, so u = 1; the derivative's jumps
+    never smooth out, and with neutral=True all of t = 1..9 are stops even for BS3 (order 3)."""
+    def hist(p, t, deriv=0):
+        return 0.0
+    prob = DDEProblem(lambda u, h, p, t: h(p, t - 1.0, deriv=1), 1.0, hist, (0.0, 10.0), constant_lags=[1.0],
+                      neutral=True)
+    sol = solve(prob, MethodOfSteps(BS3()), rtol=1e-8, atol=1e-10)
+    assert [t for t, _ in sol.discontinuities][1:] == [float(k) for k in range(1, 10)]
+    assert all(np.min(np.abs(sol.t - k)) == 0 for k in range(1, 10))
+    assert abs(float(sol.u[-1]) - 1.0) < 1e-12
 
 
 # ---------------------------------------------------------------- Mackey-Glass (DDETST A1)

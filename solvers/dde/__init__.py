@@ -10,11 +10,12 @@ Neutral delays
 ``h(p, s, deriv=1)`` returns ``u'(s)`` (the derivative of the continuous extension, or of the
 history function, which must then accept ``deriv=1``), so neutral equations
 ``u' = f(u, u(t - tau), u'(t - tau))`` can be written and are solved by the same iteration.
-Declare them with ``DDEProblem(..., neutral=True)``. Limitation: discontinuities of a neutral
-equation do not smooth out as they propagate; the tracker still stops tracking them after
-``max_level`` levels (raise ``MethodOfSteps(alg, max_level=...)`` to follow them further), and
-at each tracked point the solution's derivative jumps, so accuracy there depends on landing
-exactly on every one (constant lags: planned; state-dependent: located).
+Declare them with ``DDEProblem(..., neutral=True)``: discontinuities of a neutral equation do not
+smooth out as they propagate, so for constant lags every propagated point up to ``tf`` becomes a
+tstop (not only ``order`` levels; at most ``MAX_TRACKED`` of them). Limitation: crossings of
+state-dependent lags are still followed for ``max_level`` levels only (the method's order by
+default: raise ``MethodOfSteps(alg, max_level=...)`` to follow them further); the fixed-point
+iteration for lags shorter than the step is the same as for retarded equations.
 """
 
 from solvers.dde.method_of_steps import MethodOfSteps

@@ -41,8 +41,9 @@ class DDEProblem:
     constant_lags : sequence of positive numbers, optional
     dependent_lags : sequence of callables ``tau(u, p, t)``, optional
     neutral : bool
-        Declares that ``f`` uses ``h(p, s, deriv=1)``; discontinuities then do not smooth out
-        as they propagate (see :mod:`solvers.dde`).
+        Declares that ``f`` uses ``h(p, s, deriv=1)``: its discontinuities do not smooth out as
+        they propagate, so all the constant lags' propagated points up to ``tf`` are tstops
+        (see :mod:`solvers.dde`).
 
     Examples
     --------

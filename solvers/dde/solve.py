@@ -10,13 +10,25 @@ method of steps (:mod:`solvers.dde.method_of_steps`). The result is an
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+from solvers._nm import nm
 
 from solvers.dde.discontinuities import DiscontinuityTracker, constant_lag_discontinuities
 from solvers.dde.history import History
 from solvers.dde.method_of_steps import DelayMethod, MethodOfSteps
 
 __all__ = ["solve_dde"]
+
+
+def _levels(spec: MethodOfSteps, prob: Any) -> int:
+    """Tracked levels: the method's order; for a neutral problem (whose discontinuities do not
+    smooth out) enough for the constant lags to reach ``tf`` (unless ``max_level`` is given)."""
+    if not prob.neutral or spec.max_level is not None or not prob.constant_lags:
+        return spec.levels
+    span = float(nm.value(prob.tspan[1])) - float(nm.value(prob.tspan[0]))
+    return max(spec.levels, math.ceil(span / min(float(nm.value(c)) for c in prob.constant_lags)))
 
 
 def solve_dde(prob: Any, alg: Any = None, *, tstops: Any = None, controller: Any = None,
@@ -42,7 +54,7 @@ def solve_dde(prob: Any, alg: Any = None, *, tstops: Any = None, controller: Any
     def rhs(u: Any, p: Any, t: Any) -> Any:
         return f(u, history, p, t)
 
-    levels = spec.levels
+    levels = _levels(spec, prob)
     planned = constant_lag_discontinuities(t0, prob.constant_lags, levels, tf) if prob.constant_lags else []
     tracker = DiscontinuityTracker(t0, planned, prob.dependent_lags, prob.constant_lags, levels)
     ode = ODEProblem(rhs, prob.u0, prob.tspan, prob.p, callback=prob.callback)
