@@ -83,11 +83,20 @@ for _ in range(len(sol.discontinuities) - 1):
 for (t, lv), x in zip(sol.discontinuities, xi):
     print(f"level {lv}: found t = {t:.10f}   exact {x:.10f}")
 print("max error of y over [0.1, 5]:", max(np.max(np.abs(sol(t) - hist(None, t))) for t in np.linspace(0.1, 5, 200)))"""),
-    ("md", """Neutral delays: `h(p, s, deriv=1)` gives $u'(s)$, so neutral equations can be written; their
-discontinuities do not smooth out as they propagate, which the tracker does not model beyond
-`max_level` (see `solvers/dde/__init__.py`).
+    ("md", """### Neutral delays
 
-## 2. Fully implicit DAEs
+`h(p, s, deriv=1)` gives $u'(s)$, so neutral equations can be written (`DDEProblem(..., neutral=True)`);
+their discontinuities do not smooth out as they propagate, so every propagated point of a constant
+lag up to $t_f$ is a stop; state-dependent crossings are followed for `max_level` levels (see
+`solvers/dde/__init__.py`). Here $u' = -u - 0.2\\,u'(t - 1)$ with the history $e^{\\lambda t}$,
+$\\lambda(1 + 0.2 e^{-\\lambda}) = -1$, whose solution is $e^{\\lambda t}$ exactly."""),
+    ("code", """import scipy.optimize
+lam = scipy.optimize.brentq(lambda x: x + 1 + 0.2 * x * np.exp(-x), -0.8, -0.7)
+hn = lambda p, t, deriv=0: np.exp(lam * t) * (lam if deriv else 1.0)
+sn = solve(DDEProblem(lambda u, h, p, t: -u - 0.2 * h(p, t - 1.0, deriv=1), 1.0, hn, (0.0, 5.0), constant_lags=[1.0],
+                      neutral=True), MethodOfSteps(Vern9()), rtol=1e-10, atol=1e-12)
+print("stops:", [t for t, _ in sn.discontinuities], " |u(5) - exact| =", abs(sn.u[-1] - np.exp(5 * lam)))"""),
+    ("md", """## 2. Fully implicit DAEs
 
 ### ROBER with its conservation law
 
@@ -137,8 +146,8 @@ ax[0].semilogy(tt, np.abs(xy - ex).max(axis=1) + 1e-17); ax[0].set_title("|posit
 ax[1].semilogy(tt, np.abs((xy ** 2).sum(axis=1) - 1) + 1e-17); ax[1].set_title("|x^2 + y^2 - 1| (drift)")
 for a in ax: a.set_xlabel("t")
 plt.show()
-dg = nm.derivative(lambda gg: solve(pp.remake(p=gg, tspan=(0.0, 1.0)), DFBDF(), rtol=1e-10, atol=1e-12).u[-1][0], g)
-print("dx(1)/dg, Dual:", nm.value(dg))"""),
+x1 = lambda gg: solve(pp.remake(p=gg, tspan=(0.0, 1.0)), DFBDF(), rtol=1e-10, atol=1e-12).u[-1][0]
+print("dx(1)/dg, Dual:", nm.value(nm.derivative(x1, g)), "  central difference:", (x1(g + 1e-4) - x1(g - 1e-4)) / 2e-4)"""),
     ("md", """## 3. Jumps coupled to ODEs, adaptive SDE methods
 
 *Reserved for the jumps/SDE part of issue 16 (variable-rate jumps over an `ODEProblem`, SRI/SOSRI
