@@ -161,6 +161,7 @@ class DelayStepper:
     def step_to(self, t: Any, u: Any, f0: Any, h: Any, t_new: Any) -> tuple:
         self._flush(t)
         self.hist.begin(t)
+        self.found = ()
         left = self.hist.left_limit = self.tracker.first_level_at(t_new)
         res = self._inner_step(t, u, f0, h, t_new)
         if self.hist.beyond and res[3] is not None:
@@ -230,7 +231,7 @@ class DelayStepper:
             self.inner.accept(t_new, u_new, h)
 
     def reject(self, h: Any, E: Any) -> None:
-        self.pending = None
+        self.pending, self.found = None, ()
         if hasattr(self.inner, "reject"):
             self.inner.reject(h, E)
 
