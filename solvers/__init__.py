@@ -35,6 +35,8 @@ from solvers.ode.stiff import Rodas4, Rosenbrock23
 from solvers.ode.stiff import FBDF, RadauIIA5
 from solvers.ode.stiff import Rodas5, Rodas5P
 from solvers.ode.stiff import TRBDF2, KenCarp4, Kvaerno5
+from solvers.dde import DDEProblem, MethodOfSteps
+from solvers.dae import DAEProblem, DFBDF, DRadauIIA5
 
 __all__ = [
     "solve", "init", "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
@@ -48,3 +50,5 @@ __all__ += ["Rosenbrock23", "Rodas4"]
 __all__ += ["FBDF", "RadauIIA5"]
 __all__ += ["Rodas5P", "Rodas5"]
 __all__ += ["TRBDF2", "KenCarp4", "Kvaerno5"]
+__all__ += ["DDEProblem", "MethodOfSteps"]
+__all__ += ["DAEProblem", "DFBDF", "DRadauIIA5"]

@@ -1,0 +1,139 @@
+"""Fully implicit DAEs F(du, u, p, t) = 0: consistent initialisation, ROBER against the
+mass-matrix form and Hairer-Wanner's reference, the pendulum in index-1 form against the
+pendulum ODE, Duals against central differences, mpf and Measurements (issue 16)."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+
+import numeric as nm
+from solvers import DAEProblem, DFBDF, DRadauIIA5, FBDF, ODEProblem, Vern9, solve
+from solvers.dae.initialization import consistent_initial_values, differential_components
+
+# Hairer & Wanner, Solving ODEs II, section IV.10: ROBER at t = 40 (also tests/test_stiff.py)
+ROBER_40 = np.array([0.7158270687193148, 9.185534764557128e-6, 0.2841637457458775])
+
+
+def rober_F(du, u, p, t):
+    k1, k2, k3 = p
+    y1, y2, y3 = u
+    return np.array([du[0] + k1 * y1 - k3 * y2 * y3,
+                     du[1] - k1 * y1 + k2 * y2 * y2 + k3 * y2 * y3,
+                     y1 + y2 + y3 - 1.0])
+
+
+def rober_mass(u, p, t):
+    k1, k2, k3 = p
+    y1, y2, y3 = u
+    return np.array([-k1 * y1 + k3 * y2 * y3, k1 * y1 - k2 * y2 * y2 - k3 * y2 * y3, y1 + y2 + y3 - 1.0])
+
+
+K = (0.04, 3e7, 1e4)
+
+
+METHODS = [DFBDF(), DRadauIIA5()]
+IDS = ["DFBDF", "DRadauIIA5"]
+
+
+@pytest.mark.parametrize("alg", METHODS, ids=IDS)
+def test_rober_as_a_fully_implicit_dae_matches_the_reference_and_the_mass_matrix_form(alg):
+    prob = DAEProblem(rober_F, np.zeros(3), np.array([1.0, 0.0, 0.5]), (0.0, 40.0), K)  # y3(0) inconsistent
+    sol = solve(prob, alg, rtol=1e-8, atol=1e-12)
+    assert sol.retcode
+    assert abs(sol.u[0][2]) < 1e-14  # made consistent: y3 = 1 - y1 - y2
+    assert np.max(np.abs(sol.u[-1] - ROBER_40) / ROBER_40) < 1e-6
+    mm = solve(ODEProblem(rober_mass, np.array([1.0, 0.0, 0.0]), (0.0, 40.0), K, mass_matrix=np.diag([1.0, 1.0, 0.0])),
+               FBDF(), rtol=1e-8, atol=1e-12)
+    assert np.max(np.abs(sol.u[-1] - mm.u[-1]) / ROBER_40) < 1e-6
+    assert abs(sol.u[-1].sum() - 1) < 1e-13
+
+
+def test_differential_components_are_read_off_dF_ddu():
+    dv = differential_components(rober_F, np.zeros(3), np.array([1.0, 0.0, 0.0]), K, 0.0)
+    assert dv.tolist() == [True, True, False]
+
+
+G = 9.81
+
+
+def pendulum_F(du, u, p, t):
+    """The pendulum (length 1) in index-1 form: the position constraint differentiated twice,
+    x u' + y v' + u^2 + v^2 = 0 with the dynamics, gives lambda = u^2 + v^2 - g y."""
+    x, y, vx, vy, lam = u
+    g = p
+    return np.array([du[0] - vx, du[1] - vy, du[2] + lam * x, du[3] + lam * y + g,
+                     vx * vx + vy * vy - lam * (x * x + y * y) - g * y])
+
+
+@pytest.mark.parametrize("alg", METHODS, ids=IDS)
+def test_pendulum_index1_against_the_pendulum_ode(alg):
+    th0 = 0.5
+    u0 = np.array([np.sin(th0), -np.cos(th0), 0.0, 0.0, 0.0])  # lambda(0) = 0 is inconsistent: found by BHP
+    prob = DAEProblem(pendulum_F, np.zeros(5), u0, (0.0, 3.0), G, differential_vars=[True] * 4 + [False])
+    sol = solve(prob, alg, rtol=1e-9, atol=1e-11)
+    assert sol.retcode
+    assert abs(sol.u[0][4] - G * np.cos(th0)) < 1e-12  # lambda = u^2 + v^2 - g y at rest
+    ode = solve(ODEProblem(lambda z, p, t: np.array([z[1], -p * np.sin(z[0])]), np.array([th0, 0.0]), (0.0, 3.0), G),
+                Vern9(), rtol=1e-12, atol=1e-14)
+    for t in (1.0, 2.0, 3.0):
+        th = ode(t)[0]
+        assert np.allclose(sol(t)[:2], [np.sin(th), -np.cos(th)], atol=2e-6)
+    x, y = sol.u[-1][:2]
+    assert abs(x * x + y * y - 1) < 1e-5  # index-1 form: the position constraint drifts only slowly
+
+
+@pytest.mark.parametrize("alg", METHODS, ids=IDS)
+def test_dual_parameter_through_the_dae_matches_central_differences(alg):
+    def final(k1):
+        prob = DAEProblem(rober_F, np.zeros(3), np.array([1.0, 0.0, 0.0]), (0.0, 1.0), (k1, 3e7, 1e4))
+        return solve(prob, alg, rtol=1e-10, atol=1e-14).u[-1]
+
+    d = np.asarray(nm.derivative(final, 0.04), dtype=float)
+    h = 1e-6
+    fd = (final(0.04 + h) - final(0.04 - h)) / (2 * h)
+    assert np.allclose(d, fd, rtol=1e-4, atol=1e-9)
+
+
+def linear_F(du, u, p, t):
+    return np.array([du[0] + u[0], u[1] - 2 * u[0]])  # u0 = c e^{-t}, u1 = 2 u0
+
+
+@pytest.mark.parametrize("alg", METHODS, ids=IDS)
+def test_mpf_through_consistent_initialisation_and_the_dae_solve(alg):
+    with mpmath.workdps(30):
+        one = mpmath.mpf(1)
+        u0 = np.array([one, 0 * one], dtype=object)
+        du0 = np.array([0 * one, 0 * one], dtype=object)
+        du, u = consistent_initial_values(linear_F, du0, u0, None, 0 * one, np.array([True, False]))
+        assert abs(u[1] - 2) < mpmath.mpf(10) ** -28 and abs(du[0] + 1) < mpmath.mpf(10) ** -28
+        sol = solve(DAEProblem(linear_F, du0, u0, (0 * one, one)), alg, rtol=mpmath.mpf(10) ** -12,
+                    atol=mpmath.mpf(10) ** -14)
+        assert sol.retcode and isinstance(sol.u[-1][0], mpmath.mpf)
+        assert abs(sol.u[-1][0] - mpmath.exp(-1)) < mpmath.mpf(10) ** -9
+        assert abs(sol.u[-1][1] - 2 * sol.u[-1][0]) < mpmath.mpf(10) ** -25  # the constraint to 30 digits
+
+
+@pytest.mark.parametrize("alg", METHODS, ids=IDS)
+def test_measurement_through_the_dae_is_linear_propagation(alg):
+    u0 = nm.measurements([1.0, 0.0], [0.1, 0.0])
+    du0 = np.zeros(2) * u0
+    sol = solve(DAEProblem(linear_F, du0, u0, (0.0, 1.0)), alg, rtol=1e-10, atol=1e-12)
+    e = np.exp(-1.0)
+    assert np.allclose(nm.value(sol.u[-1]), [e, 2 * e], rtol=1e-7)
+    assert np.allclose(nm.uncertainty(sol.u[-1]), [0.1 * e, 0.2 * e], rtol=1e-6)
+    assert abs(nm.cor(sol.u[-1])[0, 1] - 1) < 1e-9  # the algebraic component is 2 u0: fully correlated
+
+
+def test_bad_dae_input_is_refused_clearly():
+    with pytest.raises(ValueError, match="differential_vars"):
+        DAEProblem(linear_F, np.zeros(2), np.ones(2), (0.0, 1.0), differential_vars=[1, 0])
+    with pytest.raises(ValueError, match="one shape"):
+        DAEProblem(linear_F, np.zeros(3), np.ones(2), (0.0, 1.0))
+    with pytest.raises(TypeError, match="fully implicit DAE method"):
+        solve(DAEProblem(linear_F, np.zeros(2), np.ones(2), (0.0, 1.0)), FBDF())
+    # an index-2 system (the algebraic variable does not appear in the constraint): singular Jacobian
+    F2 = lambda du, u, p, t: np.array([du[0] - u[1], u[0] - np.sin(t)])
+    with pytest.raises(ValueError, match="index"):
+        solve(DAEProblem(F2, np.zeros(2), np.zeros(2), (0.0, 1.0)), DFBDF())
