@@ -92,3 +92,19 @@ def test_full_setting_recovers_the_interaction_terms():
     terms = result["terms"]
     assert terms["exact_terms"], ex.report(result)
     assert np.all(terms["relative_error"] < 0.05), ex.report(result)
+
+
+@pytest.mark.slow
+def test_notebook_full_setting(tmp_path, monkeypatch):
+    # notebooks/08_neural_ode.ipynb in its full setting (the default suite runs it quick)
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("METANUM_QUICK", "0")
+    nb = nbformat.read(PATH.parents[1] / "notebooks" / "08_neural_ode.ipynb", as_version=4)
+    NotebookClient(nb, timeout=7200, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []))
+    assert "setting: full" in text
+    assert "kept exactly the two interaction terms: True" in text, text[-3000:]
