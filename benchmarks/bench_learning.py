@@ -33,6 +33,9 @@ of the sum of the states at t = 0..10 wrt 4 parameters, Tsit5 at 1e-8/1e-10) by 
 adjoint, against our float solve, our compiled forward mode, and diffrax ``jax.grad``
 (RecursiveCheckpointAdjoint, BacksolveAdjoint; warm and compile).
 
+Options: ``--sections L1,L2,A`` runs some of the tables; ``--lean`` leaves the slowest L1
+rows out (checkpointed interpolating, Gauss, forward sensitivity equations) for a loaded machine.
+
 Environment: ``OMP_NUM_THREADS=1`` (set here unless given) so NumPy's BLAS, torch and
 XLA all run on one thread.
 """
@@ -72,6 +75,9 @@ PACKAGES = ["numpy", "scipy", "numba", "torch", "torchdiffeq", "jax", "diffrax"]
 L1_RTOL, L1_STEPS, L1_LR = 1e-6, 20, 0.05
 # adaptive Gauss-Kronrod (scipy quad_vec) per save interval: far slower than GaussAdjoint here
 L1_NOT_TIMED = ("QuadratureAdjoint",)
+# rows left out of the full L1 run with --lean (a machine too loaded for minutes-long epochs)
+L1_LEAN_SKIP = ("InterpolatingAdjoint(checkpointing=True)", "GaussAdjoint",
+                "ForwardSensitivity (sensitivity equations)")
 L2_SPANS = (2.5, 10.0, 25.0)
 
 # sensealg rows: name -> (sensealg factory, differentiation mode, in --quick)
@@ -192,12 +198,12 @@ def l1_diffrax(diffrax: Any, theta0: np.ndarray, data: np.ndarray, steps: int,
     return epoch, time.perf_counter() - start
 
 
-def bench_l1(settings: Any) -> tuple[list, dict]:
+def bench_l1(settings: Any, skip: tuple = ()) -> tuple[list, dict]:
     steps = 1 if settings.quick else L1_STEPS
     data = spiral.spiral_data()
     theta0 = spiral.NET.init(0)
     fns, notes, grads = {}, {}, {}
-    for name in _rows_for(settings, L1_NOT_TIMED):
+    for name in _rows_for(settings, L1_NOT_TIMED + skip):
         fns[f"ours Tsit5, {name}"], vg = l1_ours(name, theta0, data, steps)
         grads[name] = np.asarray(vg(theta0)[1])
     ref = grads["ReverseDiffAdjoint (taped solver)"]
@@ -243,6 +249,8 @@ def bench_l1(settings: Any) -> tuple[list, dict]:
     if not settings.quick:
         rows += [[f"ours Tsit5, {name}", "not timed: its adaptive quadrature per save interval "
                   "makes an epoch take minutes", "-", "-", "-", "-", "-", ""] for name in L1_NOT_TIMED]
+        rows += [[f"ours Tsit5, {name}", "not timed in this run (--lean)", "-", "-", "-", "-", "-", ""]
+                 for name in skip]
     return rows, {"steps": steps}
 
 
@@ -389,25 +397,48 @@ def _first_call(fn: Any) -> tuple[float, Any]:
     return time.perf_counter() - start, out
 
 
+def _sections(argv) -> tuple[set, list]:
+    """``--sections L1,L2,A`` (default all) and the remaining arguments for the harness."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = {"L1", "L2", "A"}
+    if "--sections" in argv:
+        i = argv.index("--sections")
+        chosen = set(argv[i + 1].split(","))
+        del argv[i:i + 2]
+        if not chosen <= {"L1", "L2", "A"}:
+            raise SystemExit(f"--sections takes a comma-separated subset of L1,L2,A, got {chosen}")
+    return chosen, argv
+
+
 def main(argv=None) -> int:
+    chosen, argv = _sections(argv)
+    lean = "--lean" in argv
+    argv = [a for a in argv if a != "--lean"]
     settings = parse_args(__doc__.splitlines()[0], argv)
     print(header(PACKAGES))
     print(f"threads: OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}, torch.set_num_threads(1), "
           f"XLA_FLAGS={os.environ['XLA_FLAGS']!r}")
     print()
-    rows, info = bench_l1(settings)
+    if "L1" in chosen:
+        _print_l1(settings, L1_LEAN_SKIP if lean else ())
+    if "L2" in chosen:
+        print_table("L2 gradient through a 1,082-parameter universal ODE (Tsit5 1e-6, loss sum u(T)^2): "
+                    "time and peak traced memory vs steps",
+                    ["span", "method", "min", "median", "max", "peak memory", "gradient vs taped"],
+                    bench_l2(settings))
+    if "A" in chosen:
+        print_table("A adjoint speed: O2 Lotka-Volterra gradient wrt 4 parameters (Tsit5 1e-8/1e-10)",
+                    ["method", "min", "median", "max", "rel. error vs reference", "vs our float solve",
+                     "first call"], bench_adjoint(settings))
+    return 0
+
+
+def _print_l1(settings: Any, skip: tuple) -> None:
+    rows, info = bench_l1(settings, skip)
     print_table(f"L1 spiral neural ODE: one epoch of {info['steps']} Adam steps (batch 1, rtol 1e-6), "
                 "252 parameters",
                 ["method", "epoch min", "median", "max", "per step", "first 100 steps (+compile)",
                  "vs InterpolatingAdjoint", "note"], rows)
-    print_table("L2 gradient through a 1,082-parameter universal ODE (Tsit5 1e-6, loss sum u(T)^2): "
-                "time and peak traced memory vs steps",
-                ["span", "method", "min", "median", "max", "peak memory", "gradient vs taped"],
-                bench_l2(settings))
-    print_table("A adjoint speed: O2 Lotka-Volterra gradient wrt 4 parameters (Tsit5 1e-8/1e-10)",
-                ["method", "min", "median", "max", "rel. error vs reference", "vs our float solve",
-                 "first call"], bench_adjoint(settings))
-    return 0
 
 
 if __name__ == "__main__":

@@ -107,16 +107,6 @@ def loss(theta: Any, data: np.ndarray, rhs: Any = ude_rhs, *, sensealg: Any = No
     return total
 
 
-def _safe(f):
-    """*f* with a failed solve answered by an infinite loss (the line search then backs off)."""
-    def g(theta):
-        try:
-            return f(theta)
-        except RuntimeError:
-            return np.inf
-    return g
-
-
 @dataclass
 class Training:
     """Parameters, final loss, the two stages' results and the wall time of a training run."""
@@ -207,7 +197,6 @@ def run(setting: str = "full", *, progress: bool = False, seed: int = 0) -> dict
                    bfgs_iters=s["neural_bfgs"], lr=0.01, seed=seed, progress=progress)
     return {"data": data, "ude": ude, "model": model, "terms": interaction_error(model),
             "neural": neural}
-
 
 
 def report(result: dict) -> str:
