@@ -115,7 +115,35 @@ class _Network:
         if len(_shape(x)) not in (1, 2):
             raise ValueError(f"{self!r}: x must have shape (n_in,) or (batch, n_in), "
                              f"got {_shape(x)}")
+        from solvers.nn_vjp import applies
+
+        if applies(x, theta) and self.primitive is not None:
+            return self.primitive(x, theta)
         return self.apply(self.unflatten(theta), x)
+
+    @property
+    def primitive(self) -> Any:
+        """The network as one reverse-mode node (:mod:`solvers.nn_vjp`); None for nested Chains."""
+        if "_primitive" not in vars(self):
+            from solvers.nn_vjp import network_primitive
+
+            layers = self.layers if isinstance(self, Chain) else (self,)
+            if any(isinstance(la, _Network) and not isinstance(la, Dense) for la in layers):
+                self._primitive = None
+            else:
+                offsets = np.cumsum([0] + [la.nparams if isinstance(la, _Network) else 0
+                                           for la in layers])
+                self._primitive = network_primitive(layers, [
+                    _layer_slices(la, int(o)) if isinstance(la, Dense) else None
+                    for la, o in zip(layers, offsets)], self.nparams)
+        return self._primitive
+
+
+def _layer_slices(layer: "Dense", start: int) -> tuple:
+    """((slice of W, its shape), (slice of b, its shape)) of a Dense layer whose block starts at *start*."""
+    nw = layer.n_in * layer.n_out
+    return ((slice(start, start + nw), (layer.n_in, layer.n_out)),
+            (slice(start + nw, start + nw + layer.n_out), (layer.n_out,)))
 
 
 class Dense(_Network):

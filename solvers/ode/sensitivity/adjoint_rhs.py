@@ -8,8 +8,9 @@ pair of VJPs. The tape of ``h`` is recorded once (``nm.record``) and replayed
 at every later point; a replay whose guard fails (``f`` branches another
 way at the new point) is answered by taping ``h`` afresh there (and that
 tape becomes the recording replayed next). A recording that may not be
-replayed at all (``f`` took a value out with ``nm.value``) is replaced by
-re-taping at every call.
+replayed at all (``f`` took a value out with ``nm.value``, or holds a
+``custom_vjp`` primitive such as a network of :mod:`solvers.nn` evaluated as
+one node) is replaced by an ordinary reverse sweep over a fresh tape at every call.
 
 The Jacobian ``[f_u f_p]`` (forward mode, one vectorised pass per chunk) is
 offered to stiff methods solving the adjoint, whose Jacobian it is up to
@@ -59,6 +60,7 @@ class RhsVJP:
         self.n = int(np.prod(self.u_shape))
         self.m = int(np.size(p)) if with_p else 0
         self._rec: Any = None
+        self._unreplayable = False
         self.replays = 0
         self.retapes = 0
 
@@ -75,8 +77,15 @@ class RhsVJP:
 
     def _h(self, z: Any) -> Any:
         k = self.n + self.m
-        fu = self.f(self._state(z), self._param(z), z[-1])
-        return np.sum(np.reshape(fu, (-1,)) * z[k:k + self.n])
+        fu = np.reshape(self.f(self._state(z), self._param(z), z[-1]), (-1,))
+        lam = z[k:k + self.n]
+        if isinstance(fu, np.ndarray) and fu.dtype == object:
+            # f built its result with np.array([...]) of tracked scalars: pair them one by one
+            total = fu[0] * lam[0]
+            for i in range(1, self.n):
+                total = total + fu[i] * lam[i]
+            return total
+        return np.sum(fu * lam)
 
     def _z(self, u, t, lam) -> np.ndarray:
         pf = np.ravel(np.asarray(self.p, dtype=float)) if self.with_p else np.zeros(0)
@@ -92,6 +101,9 @@ class RhsVJP:
         import numeric as nm
         from numeric.reverse import GuardError
 
+        if self._unreplayable:
+            self.retapes += 1
+            return nm.gradient(self._h, z, mode="reverse")
         if self._rec is not None:
             try:
                 g = self._rec.gradient(z)
@@ -99,12 +111,15 @@ class RhsVJP:
                 return g
             except GuardError:
                 pass
-        self._rec = nm.record(self._h, z)
+        rec = nm.record(self._h, z)
         self.retapes += 1
-        if self._rec.unguarded is not None:
-            rec, self._rec = self._rec, None      # not replayable: tape afresh at every call
-            return rec.gradient(z)
-        return self._rec.gradient(z)
+        if rec.unguarded is not None:
+            # not replayable (f took a value out, or holds a custom_vjp primitive such as a
+            # network of solvers.nn): an ordinary reverse sweep at every call
+            self._unreplayable, self._rec = True, None
+            return nm.gradient(self._h, z, mode="reverse")
+        self._rec = rec
+        return rec.gradient(z)
 
     def rhs(self, u: np.ndarray, t: float) -> np.ndarray:
         """``f(u, p, t)`` flat, at a flat float state."""
