@@ -47,7 +47,8 @@ ax[0].set(xlabel="x", ylabel="|approximation - exp(x)|", title="pointwise error 
 ax[0].legend(fontsize=7, loc="lower right")
 ax[1].bar(range(len(approximants)), [max(a.max_error, 1e-17) for a in approximants], color=[f"C{i}" for i in range(len(approximants))])
 ax[1].set_yscale("log"); ax[1].set_xticks(range(len(approximants)))
-ax[1].set_xticklabels([a.name.split(",")[0][:22] + f" ({a.nparams})" for a in approximants], rotation=60, ha="right", fontsize=7)
+short = ["polynomial", "polynomial", "tanh form, a3 x", "tanh form, a3", "Fun, n points", "Fun, adaptive", "network"]
+ax[1].set_xticklabels([f"{s} ({a.nparams})" for s, a in zip(short, approximants)], rotation=45, ha="right", fontsize=8)
 ax[1].set(ylabel="max error", title="max error (parameter count)")
 fig.tight_layout()"""),
     ("md", """## Why the four-parameter form stalls, and the one that is exact
@@ -60,18 +61,19 @@ i.e. $a = (2, 1/2, 1, 1/2)$; BFGS from random starts finds it. A model with the 
 numbers; the network needs about fifty for $10^{-5}$ -- function approximation is about the right basis."""),
     ("code", """xs = chebyshev_points(64)
 a = fit_form(tanh_form_shifted, xs, np.exp(xs), starts=opts["starts"])
-print("fitted a =", np.round(a, 8), " (the half-angle identity: a = (2, 1/2, 1, 1/2); (a1, a2) and (a3, a4)",
-      "may also come out as another point of the same one-parameter family)")
+print("fitted a =", np.round(a, 8), " (the half-angle identity: a = (2, 1/2, 1, 1/2), or a point giving the same",
+      "function by tanh's oddness: (-a1, -a2, a3, a4) and (a1, -a2, -a3, -a4))")
 xm = np.linspace(-1, 1, 64)[np.linspace(-1, 1, 64) != 0]
 b = fit_form(tanh_form, xm, np.exp(xm), starts=opts["starts"])
 print("on [-1, 1] the even form's best max error:", float(np.max(np.abs(tanh_form(xm, b) - np.exp(xm)))),
-      " vs max |sinh x| =", float(np.sinh(1)))"""),
+      " >= its lower bound max |sinh x| =", float(np.sinh(1)))"""),
     ("md", """## The network's training, and its error against its size
 
 Adam (lr 0.01) and then BFGS on the mean squared error; the gradient of the loss in the network's
-parameters comes from reverse mode. Wider networks fit better, but each added digit costs many
-parameters, where the Chebyshev series gains a digit per coefficient (the coefficients of $e^x$
-decay like $I_k(1/2)$)."""),
+parameters comes from reverse mode. With the same training budget, widening the network helps up to
+a point, and then the optimiser, not the network, is the limit (the widest one below ends worse); each
+digit costs many parameters, where the Chebyshev series gains about a digit per coefficient (the
+coefficients of $e^x$ on an interval of length 1 decay like $I_k(1/2)$)."""),
     ("code", """widths = (2, 4, 8) if QUICK else (2, 4, 8, 16, 32)
 ys = np.exp(xs)
 fig, ax = plt.subplots(1, 2, figsize=(11, 3.8))
