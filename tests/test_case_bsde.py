@@ -1,6 +1,7 @@
 """Deep BSDE (examples/deep_bsde.py): the Cole--Hopf reference, the SDE formulation, its gradient,
 the DriftHeun method, and (slow) the paper's accuracy in 100 dimensions."""
 
+import doctest
 import importlib.util
 import math
 import pathlib
@@ -116,3 +117,8 @@ def test_drift_heun_needs_fewer_network_evaluations_than_euler():
     em, heun = rows
     assert heun.evaluations * 4 < em.evaluations
     assert heun.rel_error < em.rel_error, (heun.rel_error, em.rel_error)
+
+
+def test_docstring_examples():
+    result = doctest.testmod(db, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0, result

@@ -1,6 +1,7 @@
 """e^x four ways (examples/function_approximation.py): each approximant's error is what its
 mathematics says, and (slow) the full setting's network accuracy."""
 
+import doctest
 import importlib.util
 import pathlib
 import sys
@@ -83,3 +84,8 @@ def test_full_setting_errors():
     assert out["network 1-16-1 (tanh)"] < 1e-4, out
     assert out["1 + a1 tanh(a2 x)/(a3 - tanh(a4 x))"] < 1e-10, out
     assert 1e-3 < out["1 + a1 tanh(a2 x)/(a3 x - tanh(a4 x))"] < 1e-2, out
+
+
+def test_docstring_examples():
+    result = doctest.testmod(fa, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0, result

@@ -1,6 +1,7 @@
 """The PINN (examples/pinn.py): nested derivatives inside the loss checked against differences and
 the other AD mode; (slow) the full setting's accuracy against sin(pi x)."""
 
+import doctest
 import importlib.util
 import pathlib
 import sys
@@ -72,3 +73,8 @@ def test_full_setting_accuracy():
     r = pinn.train()
     assert r["max_error"] < 1e-5, r["max_error"]
     assert r["rel_l2_error"] < 1e-5, r["rel_l2_error"]
+
+
+def test_docstring_examples():
+    result = doctest.testmod(pinn, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0, result
