@@ -92,6 +92,8 @@ def fit_form(form: Callable, x: np.ndarray, y: np.ndarray, *, starts: int = 20, 
     loss = _mse(form, x, y)
     rng = np.random.default_rng(seed)
     best = None
+    # a random start can overflow tanh's derivative (cosh) or divide by a vanishing denominator;
+    # such runs end with a non-finite loss and are discarded below, so their warnings are muted
     with np.errstate(all="ignore"):
         for _ in range(starts):
             r = bfgs(loss, rng.normal(0.0, 1.0, 4), maxiter=maxiter, gtol=1e-14, mode="reverse")
