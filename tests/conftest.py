@@ -13,6 +13,9 @@ import mpmath
 import pytest
 from hypothesis import HealthCheck, settings
 
+# notebooks read METANUM_QUICK=1 as their short setting; the kernels the tests start inherit it
+os.environ.setdefault("METANUM_QUICK", "1")
+
 settings.register_profile(
     "default", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow],
 )
