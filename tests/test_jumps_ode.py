@@ -153,3 +153,20 @@ def test_clear_errors():
                        [ConstantRateJump(lambda u, p, t: 1.0, lambda u, p, t: u)])
     with pytest.raises(ValueError, match=">= 0"):
         JumpODEProblem(ode, [ConstantRateJump(lambda u, p, t: -1.0, lambda u, p, t: u)]).solve(seed=1)
+
+
+@pytest.mark.slow
+def test_notebook_09b_full_setting_executes(tmp_path, monkeypatch):
+    import pathlib
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("METANUM_QUICK", "0")
+    path = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "09b_jumps_sde.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=1800, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors, errors
