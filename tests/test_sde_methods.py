@@ -99,6 +99,36 @@ def test_weak_order_from_exact_scheme_expectations(alg, interp, order):
     assert abs(slope(hs, e1) - order) < 0.15 and abs(slope(hs, e2) - order) < 0.2, (e1, e2)
 
 
+@pytest.mark.parametrize("alg, order", [(SRA1(), 2.0), (SRIW1(), 2.0), (EulerMaruyama(), 1.0)],
+                         ids=["SRA1", "SRIW1", "EM"])
+def test_weak_order_on_the_linear_additive_ou_process(alg, order):
+    # du = -lam u dt + s dW: one step is u -> a u + b(dW, H) with a deterministic, so the scheme's
+    # first two moments follow m1 <- a m1 + E b, m2 <- a^2 m2 + 2 a m1 E b + E b^2 exactly
+    # (E b, E b^2 by Gauss–Hermite); exact: E u(1) = e^-lam, Var u(1) = s^2 (1 - e^-2lam) / (2 lam)
+    lam, s = 2.0, 0.8
+    prob = SDEProblem(lambda u, p, t: -lam * u, lambda u, p, t: s + 0 * u, 1.0, (0.0, 1.0))
+    x, w = hermegauss(8)
+    z1, z2 = np.meshgrid(x, x, indexing="ij")
+    weights = np.outer(w, w) / w.sum() ** 2
+    ex1 = math.exp(-lam)
+    ex2 = ex1**2 + s**2 * (1 - math.exp(-2 * lam)) / (2 * lam)
+    hs, e1, e2 = [], [], []
+    for n in (8, 16, 32, 64, 128):
+        h = 1.0 / n
+        dw, area = math.sqrt(h) * z1, math.sqrt(h / 12) * z2
+        b = alg.step(prob, np.zeros_like(z1), 0.0, h, dw, area, False)
+        a = alg.step(prob, np.ones_like(z1), 0.0, h, dw, area, False) - b
+        assert np.ptp(a) < 1e-12                     # the scheme is affine in u, as claimed
+        a, eb, eb2 = a.flat[0], np.sum(weights * b), np.sum(weights * b * b)
+        m1, m2 = 1.0, 1.0
+        for _ in range(n):
+            m1, m2 = a * m1 + eb, a * a * m2 + 2 * a * m1 * eb + eb2
+        hs.append(h)
+        e1.append(abs(m1 - ex1))
+        e2.append(abs(m2 - ex2))
+    assert abs(slope(hs, e1) - order) < 0.15 and abs(slope(hs, e2) - order) < 0.15, (e1, e2)
+
+
 def test_implicit_em_moments_on_a_stiff_linear_sde_and_em_instability():
     # du = lam u dt + mu u dW, lam = -50, h = 0.1 (|1 + lam h| = 4: EM explodes).
     # Drift-implicit EM: u_{n+1} = (u_n + mu u_n dW) / (1 - lam h), so exactly
@@ -218,14 +248,22 @@ def test_dual_parameter_through_sriw1_and_heun_against_central_differences():
 
 
 def test_dual_parameter_through_an_adaptive_solve_keeps_the_float_steps():
-    def x_end(sigma):
-        return solve(gbm(sigma=sigma), SRIW1(), rtol=1e-3, atol=1e-3, seed=3, save="final").u[-1]
+    # Step control reads primal values only, so a Dual solve takes the float solve's steps on the
+    # same noise and its derivative is the pathwise one at that fixed Brownian path. (Central
+    # differences at a fixed seed are no check here: the step sizes, hence the sampled path,
+    # move with the parameter.) It must match the exact pathwise derivative
+    # d/dsigma exp(mu - s^2/2 + s W(1)) = (W(1) - s) X(1) to the accuracy of the solve.
+    for seed in (3, 4, 5):
+        def run(sigma, seed=seed):
+            return solve(gbm(sigma=sigma), SRIW1(), rtol=1e-4, atol=1e-4, seed=seed)
 
-    x = nm.derivative(x_end, SIGMA)
-    # pathwise derivative along the same W: d/dsigma exp(mu - s^2/2 + s W) = (W - s) X
-    sol = solve(gbm(), SRIW1(), rtol=1e-3, atol=1e-3, seed=3, save="final")
-    w = float(sol.stats["W"])
-    assert abs(x - (w - SIGMA) * math.exp(MU - SIGMA**2 / 2 + SIGMA * w)) < 0.05 * abs(x) + 1e-2
+        plain, dual = run(SIGMA), run(nm.Dual(SIGMA, 1.0))
+        assert np.array_equal(np.asarray(dual.t, dtype=float), plain.t)
+        assert abs(nm.value(dual.u[-1]) - plain.u[-1]) < 1e-12 * abs(plain.u[-1])
+        d = nm.derivative(lambda s: run(s).u[-1], SIGMA)
+        w = float(plain.stats["W"])
+        exact = (w - SIGMA) * math.exp(MU - SIGMA**2 / 2 + SIGMA * w)
+        assert abs(d - exact) < 0.02 * abs(exact), (seed, d, exact)
 
 
 def test_mpf_and_measurement_through_the_new_methods():

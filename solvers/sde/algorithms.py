@@ -287,20 +287,41 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
     general = prob.noise_dim is not None
     if path is not None:
         n = path.steps if dt is None else int(round((tf - t0) / dt))
-        dws, areas = _path_increments(prob, path, n, batch)
+    elif dt is None or not float(dt) > 0:
+        raise ValueError(f"give a step dt > 0 (or a BrownianPath), got dt={dt!r}")
     else:
-        if dt is None or not float(dt) > 0:
-            raise ValueError(f"give a step dt > 0 (or a BrownianPath), got dt={dt!r}")
         n = max(1, math.ceil((tf - t0) / float(dt) - 1e-9))
-        rng = as_generator(seed)
     h = (tf - t0) / n
     save_idx = _save_indices(save, saveat, t0, h, n)
     u = start_state(prob, alg, batch, general)
-    shape = prob.noise_shape(batch)
+    noise = _noise_source(prob, alg, path, n, h, batch, seed, noise_dtype_of(u))
+    return _fixed_steps(prob, alg, u, n, h, noise, save_idx, general)
+
+
+def _noise_source(prob, alg, path, n: int, h: float, batch, seed, dtype):
+    """``k -> (dW_k, H_k)``: read from a BrownianPath, or drawn from a Generator."""
+    if path is not None:
+        dws, areas = _path_increments(prob, path, n, batch)
+        if dtype is not None:
+            dws, areas = dws.astype(dtype), areas.astype(dtype)
+        return lambda k: (dws[k], areas[k])
+    rng, shape = as_generator(seed), prob.noise_shape(batch)
     sqrt_h, sqrt_area = math.sqrt(h), math.sqrt(h / 12)
-    noise_dtype = noise_dtype_of(u)
-    if noise_dtype is not None and path is not None:
-        dws, areas = dws.astype(noise_dtype), areas.astype(noise_dtype)
+
+    def draw(k):
+        dw = rng.standard_normal(shape) * sqrt_h
+        area = rng.standard_normal(shape) * sqrt_area if alg.needs_area else None
+        if dtype is not None:
+            dw = dw.astype(dtype)
+            area = None if area is None else area.astype(dtype)
+        return dw, area
+
+    return draw
+
+
+def _fixed_steps(prob, alg, u, n: int, h: float, noise, save_idx, general: bool) -> SDESolution:
+    """The fixed-step loop: ``n`` steps of ``h``, saving at the step indices *save_idx*."""
+    t0 = prob.tspan[0]
     ts, us = [], []
     want = np.zeros(n + 1, dtype=bool)
     want[save_idx] = True
@@ -308,17 +329,9 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
         ts.append(t0)
         us.append(u)
     for k in range(n):
-        t = t0 + k * h
-        if path is not None:
-            dw, area = dws[k], areas[k]
-        else:
-            dw = rng.standard_normal(shape) * sqrt_h
-            area = rng.standard_normal(shape) * sqrt_area if alg.needs_area else None
-            if noise_dtype is not None:
-                dw = dw.astype(noise_dtype)
-                area = None if area is None else area.astype(noise_dtype)
+        dw, area = noise(k)
         try:
-            u = alg.step(prob, u, t, h, dw, area, general)
+            u = alg.step(prob, u, t0 + k * h, h, dw, area, general)
         except StepFailure as exc:
             return SDESolution(np.asarray(ts), us, "ConvergenceFailure",
                                {"steps": k, "dt": h, "message": str(exc)}, alg)
