@@ -170,3 +170,18 @@ def test_notebook_09b_full_setting_executes(tmp_path, monkeypatch):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors, errors
+
+
+def test_solve_entry_point_and_ensembles_over_a_jump_ode_problem():
+    from solvers import EnsembleProblem, Tsit5, solve
+    from solvers.ensemble import solve_ensemble
+
+    prob = telegraph_with(1.0, np.array([0.0, 0.0]))
+    a = solve(prob, Tsit5(), seed=3, save_everystep=False)
+    b = prob.solve(Tsit5(), seed=3, save_everystep=False)
+    assert a.jumps == b.jumps and np.array_equal(a.u[-1], b.u[-1])
+    ens = EnsembleProblem(prob, output_func=lambda sol, i: float(sol.u[-1][1]))
+    serial = solve_ensemble(ens, Tsit5(), trajectories=6, seed=1, save_everystep=False)
+    threads = solve_ensemble(ens, Tsit5(), trajectories=6, seed=1, save_everystep=False,
+                             backend="threads")
+    assert serial.u == threads.u and len(set(serial.u)) > 1
