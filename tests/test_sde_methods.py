@@ -279,3 +279,16 @@ def test_mpf_and_measurement_through_the_new_methods():
         d = nm.derivative(lambda mu: solve(gbm(interp, mu=mu), alg, path=path, save="final").u[-1], MU)
         assert abs(nm.value(m) - ref) < 1e-12 * abs(ref)
         assert abs(m.err - abs(d) * 0.01) < 1e-9 * abs(d)
+
+
+def test_mpf_and_measurement_states_take_the_float_steps_in_adaptive_solves():
+    import mpmath
+    ref = solve(gbm(), SRIW1(), rtol=1e-3, atol=1e-3, seed=2)
+    with mpmath.workdps(30):
+        mp = solve(gbm(u0=mpmath.mpf(1)), SRIW1(), rtol=1e-3, atol=1e-3, seed=2)
+    assert np.allclose(mp.t, ref.t, rtol=1e-12, atol=0) and isinstance(mp.u[-1], mpmath.mpf)
+    assert abs(mp.u[-1] - ref.u[-1]) < 1e-12 * abs(ref.u[-1])
+    m = solve(gbm(mu=nm.Measurement(MU, 0.01)), SRIW1(), rtol=1e-3, atol=1e-3, seed=2)
+    d = nm.derivative(lambda mu: solve(gbm(mu=mu), SRIW1(), rtol=1e-3, atol=1e-3, seed=2).u[-1], MU)
+    assert np.array_equal(m.t, ref.t) and abs(nm.value(m.u[-1]) - ref.u[-1]) < 1e-12
+    assert abs(m.u[-1].err - abs(d) * 0.01) < 1e-9
