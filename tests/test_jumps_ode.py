@@ -185,3 +185,22 @@ def test_solve_entry_point_and_ensembles_over_a_jump_ode_problem():
     threads = solve_ensemble(ens, Tsit5(), trajectories=6, seed=1, save_everystep=False,
                              backend="threads")
     assert serial.u == threads.u and len(set(serial.u)) > 1
+
+
+def test_jumps_over_a_stiff_ode_method():
+    # a fast protein (rate 1000) follows the gene state; constant-rate jump times depend only on
+    # the rates and the seed, so a stiff method and an explicit one see the same jumps
+    from solvers import Rodas5, Tsit5
+
+    ode = ODEProblem(lambda u, p, t: np.array([0 * u[0], 1000.0 * (u[0] - u[1])]),
+                     np.array([0.0, 0.0]), (0.0, 5.0))
+    on = ConstantRateJump(lambda u, p, t: 1.0 * (1 - u[0]), lambda u, p, t: u + np.array([1.0, 0.0]))
+    off = ConstantRateJump(lambda u, p, t: 1.5 * u[0], lambda u, p, t: u - np.array([1.0, 0.0]))
+    prob = JumpODEProblem(ode, [on, off])
+    stiff = prob.solve(Rodas5(), seed=3, rtol=1e-6, atol=1e-8)
+    explicit = prob.solve(Tsit5(), seed=3, rtol=1e-6, atol=1e-8)
+    assert stiff.success and len(stiff.jumps) >= 4
+    assert [j[1:] for j in stiff.jumps] == [j[1:] for j in explicit.jumps]
+    assert np.allclose(stiff.jump_times, explicit.jump_times, rtol=1e-9)
+    assert stiff.ode.stats.naccept < explicit.ode.stats.naccept / 3
+    assert abs(stiff.u[-1][1] - stiff.u[-1][0]) < 1e-3

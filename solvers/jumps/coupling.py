@@ -50,6 +50,7 @@ class JumpCoupling:
     t_next: Any = math.inf
     threshold: float = 1.0
     a0_used: float = 0.0
+    rates_used: list = field(default_factory=list)
     log: list = field(default_factory=list)
 
     # -- the ODE right-hand side ----------------------------------------------------------
@@ -80,6 +81,7 @@ class JumpCoupling:
             return
         rates = self._all_rates(self.constant, u, t)
         a0 = sum(r for _, _, r in rates)
+        self.rates_used = rates
         self.a0_used = _primal(a0)
         if self.a0_used < 0 or not math.isfinite(self.a0_used):
             raise ValueError(f"the constant-rate jumps' total rate is {self.a0_used} at t = "
@@ -88,6 +90,8 @@ class JumpCoupling:
 
     def _choose(self, rates) -> tuple:
         w = np.array([_primal(r) for _, _, r in rates])
+        # rounding in the dense output can leave a count at -1e-26: such rates are zero
+        w[(w < 0) & (w >= -1e-12 * max(1.0, float(np.abs(w).sum())))] = 0.0
         if np.any(w < 0) or not np.all(np.isfinite(w)):
             raise ValueError(f"jump rates must be finite and >= 0, got {w.tolist()}")
         i = int(np.searchsorted(np.cumsum(w), self.rng.random() * w.sum(), side="right"))
@@ -105,7 +109,9 @@ class JumpCoupling:
                                  f"({self.a0_used} -> {a0} by t = {_primal(t)}): a rate that "
                                  "depends on the continuous state or on time must be a "
                                  "VariableRateJump")
-        k, j = self._choose(rates)
+        # constant rates: chosen with the rates drawn at the last jump (Gillespie), which are the
+        # rates now up to rounding of the interpolated state
+        k, j = self._choose(self.rates_used if kind == "constant" else rates)
         u_new = jumps[k].fire(j, u, self.p, t)
         if self.variable:   # a variable-rate jump starts a new integral; a constant one keeps it
             rest = v[self.n:]

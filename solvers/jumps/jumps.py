@@ -130,8 +130,10 @@ class ReactionJumps:
         return int(self.stoich.shape[0])
 
     def counts(self, u: Any) -> np.ndarray:
+        """The species counts ``u[index]`` as integers-valued floats (the interpolated state
+        between jumps may carry rounding of order 1e-26)."""
         from solvers._nm import nm
-        return np.asarray(nm.value(u), dtype=float)[self.index]
+        return np.rint(np.asarray(nm.value(u), dtype=float)[self.index])
 
     def rates(self, u: Any, p: Any, t: Any) -> list:
         return list(self.propensity(self.counts(u), self.p if self.p is not None else p, t))
