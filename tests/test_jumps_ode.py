@@ -204,3 +204,12 @@ def test_jumps_over_a_stiff_ode_method():
     assert np.allclose(stiff.jump_times, explicit.jump_times, rtol=1e-9)
     assert stiff.ode.stats.naccept < explicit.ode.stats.naccept / 3
     assert abs(stiff.u[-1][1] - stiff.u[-1][0]) < 1e-3
+
+
+@pytest.mark.parametrize("module", ["jumps", "coupling", "problem", "__init__"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+    mod = importlib.import_module("solvers.jumps" if module == "__init__" else f"solvers.jumps.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

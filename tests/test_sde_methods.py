@@ -295,3 +295,12 @@ def test_mpf_and_measurement_states_take_the_float_steps_in_adaptive_solves():
     d = nm.derivative(lambda mu: solve(gbm(mu=mu), SRIW1(), rtol=1e-3, atol=1e-3, seed=2).u[-1], MU)
     assert np.array_equal(m.t, ref.t) and abs(nm.value(m.u[-1]) - ref.u[-1]) < 1e-12
     assert abs(m.u[-1].err - abs(d) * 0.01) < 1e-9
+
+
+@pytest.mark.parametrize("module", ["sri", "stratonovich", "implicit", "adaptive", "rswm"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+    mod = importlib.import_module(f"solvers.sde.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
