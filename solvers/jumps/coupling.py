@@ -100,6 +100,7 @@ class JumpCoupling:
 
     def _jump(self, integ, jumps, kind: str) -> None:
         v, t = integ.u, integ.t
+        self.p = integ.p                 # the solve's (promoted) parameters, as f sees them
         u = v[:self.n] if self.variable else v
         rates = self._all_rates(jumps, u, t)
         if kind == "constant":
