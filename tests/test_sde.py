@@ -155,9 +155,12 @@ def test_clear_errors():
     with pytest.raises(ValueError, match="f\\(u, p, t\\) returned shape"):
         solve(SDEProblem(lambda u, p, t: np.ones(3), lambda u, p, t: u, np.ones(2), (0, 1)),
               EulerMaruyama(), dt=0.1, seed=1)
-    with pytest.raises(ValueError, match="Milstein here is for diagonal noise"):
-        solve(SDEProblem(lambda u, p, t: u, lambda u, p, t: np.ones((2, 2)), np.ones(2), (0, 1),
-                         noise_dim=2), Milstein(), dt=0.1, seed=1)
+    # g = [[u1, 0], [0, u0]]: L^1 g_2 = (0, u1) but L^2 g_1 = (u0, 0), not commutative
+    noncommuting = SDEProblem(lambda u, p, t: u, lambda u, p, t: np.array([[u[1], 0 * u[0]],
+                                                                           [0 * u[0], u[0]]]),
+                              np.ones(2), (0, 1), noise_dim=2)
+    with pytest.raises(ValueError, match="needs commutative noise"):
+        solve(noncommuting, Milstein(), dt=0.1, seed=1)
     with pytest.raises(ValueError, match="the noise needs"):
         solve(gbm(), EulerMaruyama(), path=BrownianPath((0.0, 1.0), (3,), seed=1), batch=2)
     with pytest.raises(ValueError, match="give a step dt"):

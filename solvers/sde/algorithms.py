@@ -33,7 +33,11 @@ from solvers.sde.brownian import BrownianPath
 from solvers.sde.solution import SDESolution
 from solvers.ssa.streams import as_generator
 
-__all__ = ["EulerMaruyama", "Milstein", "SRA1", "integrate"]
+__all__ = ["EulerMaruyama", "Milstein", "SRA1", "integrate", "StepFailure", "check_method"]
+
+
+class StepFailure(ArithmeticError):
+    """A step could not be taken (an implicit method's Newton iteration failed)."""
 
 
 def _noise(gval: Any, dw: Any, general: bool) -> Any:
@@ -50,6 +54,8 @@ class EulerMaruyama:
     strong_order = 0.5
     weak_order = 1.0
     needs_area = False
+    interpretation = "ito"
+    adaptive = False
 
     def step(self, prob, u, t, h, dw, area, general):
         p = prob.p
@@ -58,20 +64,58 @@ class EulerMaruyama:
 
 @dataclass(frozen=True)
 class Milstein:
-    """Milstein for diagonal noise (``g_i`` a function of ``u_i``): strong order 1."""
+    """Milstein (Itô): strong order 1 for diagonal noise and for commuting matrix noise.
+
+    Diagonal noise (``g_i`` a function of ``u_i``) adds ``(1/2) g g' (dW^2 - h)``.
+    General noise ``g = [g_1 ... g_m]`` adds ``(1/2) sum_jk (L^j g_k) (dW_j dW_k -
+    delta_jk h)`` with ``L^j = sum_i g_ij d/du_i``; this replaces the iterated
+    integrals ``I_(j,k)`` by ``(dW_j dW_k - delta_jk h) / 2``, exact when the noise
+    is *commutative*, ``L^j g_k = L^k g_j`` (Kloeden & Platen 1992, §10.3, eq.
+    (3.16)). ``L^j g`` is one forward-mode directional derivative of ``g`` along
+    ``g_j``; the solve checks the commutativity at the initial state and refuses
+    non-commuting noise (it needs Lévy areas; use EulerMaruyama()).
+    """
 
     strong_order = 1.0
     weak_order = 1.0
     needs_area = False
+    interpretation = "ito"
+    adaptive = False
 
     def step(self, prob, u, t, h, dw, area, general):
-        if general:
-            raise ValueError("Milstein here is for diagonal noise; for general (matrix) noise "
-                             "use EulerMaruyama(), or SRA1() when the noise is additive")
         p = prob.p
         gval = prob.g(u, p, t)
+        drift = u + prob.f(u, p, t) * h + _noise(gval, dw, general)
+        if general:
+            m = int(prob.noise_dim)
+            eye = np.eye(m)
+            for j, dj in enumerate(_directional(prob, u, t, gval)):
+                drift = drift + _noise(dj, dw[..., j:j + 1] * dw - h * eye[j], True) * 0.5
+            return drift
         dg = nm.derivative(lambda s: prob.g(u + s, p, t), 0.0)
-        return u + prob.f(u, p, t) * h + gval * dw + 0.5 * gval * dg * (dw * dw - h)
+        return drift + 0.5 * gval * dg * (dw * dw - h)
+
+    def check(self, prob, u, t, general):
+        """Refuse general noise that does not commute (``L^j g_k != L^k g_j`` at *u*)."""
+        if not general:
+            return
+        ds = [np.asarray(nm.value(d), dtype=float) for d in _directional(prob, u, t, prob.g(u, prob.p, t))]
+        m = len(ds)
+        for j in range(m):
+            for k in range(j + 1, m):
+                a, b = ds[j][..., :, k], ds[k][..., :, j]
+                if not np.allclose(a, b, rtol=1e-8, atol=1e-10 * (1 + np.abs(a).max())):
+                    raise ValueError(f"Milstein() needs commutative noise, L^j g_k = L^k g_j, but "
+                                     f"for j={j}, k={k} they differ at the initial state by "
+                                     f"{float(np.abs(a - b).max()):.3g}; non-commuting noise needs "
+                                     "Lévy areas: use EulerMaruyama()")
+
+
+def _directional(prob, u, t, gval):
+    """``[L^j g for j]``: derivatives of ``g`` along its columns ``g_j`` (forward mode)."""
+    p = prob.p
+    return [nm.derivative(lambda s, j=j: prob.g(u + s * gval[..., :, j], p, t), 0.0)
+            for j in range(np.shape(gval)[-1])]
 
 
 @dataclass(frozen=True)
@@ -93,8 +137,17 @@ class SRA1:
     strong_order = 1.5
     weak_order = 2.0
     needs_area = True
+    interpretation = "both"      # additive noise: the Itô and Stratonovich solutions agree
+    adaptive = True
+    delta = 1 / 6
 
     def step(self, prob, u, t, h, dw, area, general):
+        return self.step_error(prob, u, t, h, dw, area, general)[0]
+
+    def step_error(self, prob, u, t, h, dw, area, general):
+        """One step and the error estimate ``delta h (f(H_2) - f(H_1)) + I_(1,0)/h (g(t) - g(t+h))``
+        (the embedded estimate of Rackauckas & Nie 2017 for SRA methods, drift part as a stage
+        difference)."""
         p, f, g = prob.p, prob.f, prob.g
         i10_h = area + 0.5 * dw                   # I_(1,0) / h = H + dW / 2
         c0 = [float(c) for c in self.c0]
@@ -116,7 +169,8 @@ class SRA1:
             weight = float(self.beta1[i]) * dw + float(self.beta2[i]) * i10_h
             if self.beta1[i] or self.beta2[i]:
                 out = out + _noise(gs[i], weight, general)
-        return out
+        err = (fs[1] - fs[0]) * (h * self.delta) + _noise(gs[1] - gs[0], i10_h, general)
+        return out, err
 
 
 def _initial_state(u0: Any, batch: int | None) -> Any:
@@ -166,25 +220,46 @@ def _save_indices(save: str, saveat: Any, t0: float, h: float, n: int) -> np.nda
     raise ValueError(f"save must be 'steps' or 'final', got {save!r}")
 
 
+def check_method(prob, alg: Any) -> None:
+    """Refuse a method that does not fit the problem's interpretation (Itô or Stratonovich)."""
+    if not hasattr(alg, "step"):
+        raise TypeError(f"an SDEProblem is solved with an SDE method (EulerMaruyama(), Milstein(), "
+                        f"SRA1(), SRIW1(), StochasticHeun(), ImplicitEM()), got {alg!r}")
+    want, has = prob.interpretation, getattr(alg, "interpretation", "ito")
+    if has not in ("both", want):
+        other = ("StochasticHeun()" if want == "stratonovich" else
+                 "EulerMaruyama(), Milstein(), SRIW1() or ImplicitEM()")
+        raise ValueError(f"{type(alg).__name__ if not hasattr(alg, 'name') else alg.name} solves "
+                         f"{has} SDEs but the problem is {want}: use {other}, or give the problem "
+                         f"as SDEProblem(..., interpretation={has!r}) if that is what you mean "
+                         "(the two differ by the drift correction (1/2) g dg/du)")
+
+
 def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = None,
               batch: int | None = None, path: BrownianPath | None = None, save: str = "steps",
-              saveat: Any = None) -> SDESolution:
-    """Integrate ``prob`` with a fixed step.
+              saveat: Any = None, adaptive: bool | None = None, **adaptive_options: Any) -> SDESolution:
+    """Integrate ``prob`` with a fixed step, or adaptively (``adaptive=True``).
 
     Parameters
     ----------
     prob : SDEProblem
-    alg : EulerMaruyama, Milstein or SRA1
+    alg : an SDE method (EulerMaruyama, Milstein, SRA1, SRIW1, StochasticHeun, ImplicitEM)
     dt : float
         Step; the number of steps is ``ceil((tf - t0) / dt)`` with the step
         shortened uniformly to fit ``tspan`` exactly. With a ``path``, ``dt``
-        may be omitted (the path's current grid is used).
+        may be omitted (the path's current grid is used). With
+        ``adaptive=True``, the first step.
     seed : int, SeedSequence, Generator or None
     batch : int, optional
         Integrate this many independent paths as one array (leading axis).
     path : BrownianPath, optional
         Noise to use (its shape must be the noise shape, with the batch axis).
     save : {"steps", "final"}; saveat : times on the step grid
+    adaptive : bool, optional
+        Adaptive steps with rejection sampling with memory (methods with an
+        error estimate: SRIW1, SRA1); default: adaptive when such a method is
+        given no ``dt``. Options ``rtol``, ``atol``, ``dtmin``, ``dtmax``,
+        ``maxiters`` (see :func:`solvers.sde.adaptive.integrate_adaptive`).
 
     Examples
     --------
@@ -195,38 +270,58 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
     (101, 1.0)
     """
     alg = EulerMaruyama() if alg is None else alg
-    if not hasattr(alg, "step"):
-        raise TypeError(f"an SDEProblem is solved with EulerMaruyama(), Milstein() or SRA1(), "
-                        f"got {alg!r}")
+    check_method(prob, alg)
+    if adaptive is None:
+        adaptive = bool(getattr(alg, "adaptive", False)) and dt is None and path is None
+    if adaptive:
+        from solvers.sde.adaptive import integrate_adaptive
+        if path is not None:
+            raise ValueError("adaptive steps draw their own Brownian path (with memory of rejected "
+                             "steps); a BrownianPath fixes a grid: pass adaptive=False with it")
+        return integrate_adaptive(prob, alg, dt=dt, seed=seed, batch=batch, save=save,
+                                  saveat=saveat, **adaptive_options)
+    if adaptive_options:
+        raise TypeError(f"options {sorted(adaptive_options)} apply to adaptive solves only "
+                        "(adaptive=True with SRIW1() or SRA1())")
     t0, tf = prob.tspan
     general = prob.noise_dim is not None
     if path is not None:
-        if dt is None:
-            n = path.steps
-        else:
-            n = int(round((tf - t0) / dt))
-        if (path.t0, path.t1) != (t0, tf):
-            raise ValueError(f"the BrownianPath covers [{path.t0}, {path.t1}] but tspan is "
-                             f"{prob.tspan}")
-        if tuple(path.shape) != prob.noise_shape(batch):
-            raise ValueError(f"the BrownianPath has shape {path.shape}, the noise needs "
-                             f"{prob.noise_shape(batch)}")
-        dws, areas = path.increments(n)
+        n = path.steps if dt is None else int(round((tf - t0) / dt))
+    elif dt is None or not float(dt) > 0:
+        raise ValueError(f"give a step dt > 0 (or a BrownianPath), got dt={dt!r}")
     else:
-        if dt is None or not float(dt) > 0:
-            raise ValueError(f"give a step dt > 0 (or a BrownianPath), got dt={dt!r}")
         n = max(1, math.ceil((tf - t0) / float(dt) - 1e-9))
-        rng = as_generator(seed)
     h = (tf - t0) / n
     save_idx = _save_indices(save, saveat, t0, h, n)
-    u = _initial_state(prob.u0, batch)
-    _check_shapes(prob, alg, u, general)
-    shape = prob.noise_shape(batch)
+    u = start_state(prob, alg, batch, general)
+    noise = _noise_source(prob, alg, path, n, h, batch, seed, noise_dtype_of(u))
+    return _fixed_steps(prob, alg, u, n, h, noise, save_idx, general)
+
+
+def _noise_source(prob, alg, path, n: int, h: float, batch, seed, dtype):
+    """``k -> (dW_k, H_k)``: read from a BrownianPath, or drawn from a Generator."""
+    if path is not None:
+        dws, areas = _path_increments(prob, path, n, batch)
+        if dtype is not None:
+            dws, areas = dws.astype(dtype), areas.astype(dtype)
+        return lambda k: (dws[k], areas[k])
+    rng, shape = as_generator(seed), prob.noise_shape(batch)
     sqrt_h, sqrt_area = math.sqrt(h), math.sqrt(h / 12)
-    primal = np.asarray(nm.value(u))
-    noise_dtype = primal.dtype if primal.dtype == np.float32 else None   # float32 stays float32
-    if noise_dtype is not None and path is not None:
-        dws, areas = dws.astype(noise_dtype), areas.astype(noise_dtype)
+
+    def draw(k):
+        dw = rng.standard_normal(shape) * sqrt_h
+        area = rng.standard_normal(shape) * sqrt_area if alg.needs_area else None
+        if dtype is not None:
+            dw = dw.astype(dtype)
+            area = None if area is None else area.astype(dtype)
+        return dw, area
+
+    return draw
+
+
+def _fixed_steps(prob, alg, u, n: int, h: float, noise, save_idx, general: bool) -> SDESolution:
+    """The fixed-step loop: ``n`` steps of ``h``, saving at the step indices *save_idx*."""
+    t0 = prob.tspan[0]
     ts, us = [], []
     want = np.zeros(n + 1, dtype=bool)
     want[save_idx] = True
@@ -234,16 +329,12 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
         ts.append(t0)
         us.append(u)
     for k in range(n):
-        t = t0 + k * h
-        if path is not None:
-            dw, area = dws[k], areas[k]
-        else:
-            dw = rng.standard_normal(shape) * sqrt_h
-            area = rng.standard_normal(shape) * sqrt_area if alg.needs_area else None
-            if noise_dtype is not None:
-                dw = dw.astype(noise_dtype)
-                area = None if area is None else area.astype(noise_dtype)
-        u = alg.step(prob, u, t, h, dw, area, general)
+        dw, area = noise(k)
+        try:
+            u = alg.step(prob, u, t0 + k * h, h, dw, area, general)
+        except StepFailure as exc:
+            return SDESolution(np.asarray(ts), us, "ConvergenceFailure",
+                               {"steps": k, "dt": h, "message": str(exc)}, alg)
         finite = _is_finite_state(u)
         if want[k + 1] or not finite:
             ts.append(t0 + (k + 1) * h)
@@ -252,6 +343,33 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
             return SDESolution(np.asarray(ts), us, "Unstable", {"steps": k + 1, "dt": h, "message":
                                f"the state became non-finite at t = {t0 + (k + 1) * h}"}, alg)
     return SDESolution(np.asarray(ts), us, "Success", {"steps": n, "dt": h}, alg)
+
+
+def _path_increments(prob, path: BrownianPath, n: int, batch: int | None) -> tuple:
+    t0, tf = prob.tspan
+    if (path.t0, path.t1) != (t0, tf):
+        raise ValueError(f"the BrownianPath covers [{path.t0}, {path.t1}] but tspan is "
+                         f"{prob.tspan}")
+    if tuple(path.shape) != prob.noise_shape(batch):
+        raise ValueError(f"the BrownianPath has shape {path.shape}, the noise needs "
+                         f"{prob.noise_shape(batch)}")
+    return path.increments(n)
+
+
+def start_state(prob, alg, batch: int | None, general: bool) -> Any:
+    """The initial state (batched), its shapes checked, the method's own check run."""
+    u = _initial_state(prob.u0, batch)
+    _check_shapes(prob, alg, u, general)
+    check = getattr(alg, "check", None)
+    if check is not None:
+        check(prob, u, prob.tspan[0], general)
+    return u
+
+
+def noise_dtype_of(u: Any) -> Any:
+    """float32 for a float32 state (its noise stays float32), else None (float64)."""
+    primal = np.asarray(nm.value(u))
+    return primal.dtype if primal.dtype == np.float32 else None
 
 
 def _is_finite_state(u) -> bool:

@@ -1,4 +1,4 @@
-"""Itô stochastic differential equations ``du = f(u, p, t) dt + g(u, p, t) dW``.
+"""Stochastic differential equations ``du = f(u, p, t) dt + g(u, p, t) dW`` (Itô or Stratonovich).
 
 Noise
 -----
@@ -7,6 +7,13 @@ Noise
   ``du_i = f_i dt + g_i dW_i``.
 * general (``noise_dim=m``): ``g`` returns shape ``u.shape + (m,)`` and
   ``u`` is driven by ``m`` Wiener processes, ``du = f dt + g @ dW``.
+
+Interpretation
+--------------
+``interpretation="ito"`` (the default) or ``"stratonovich"`` (``g ∘ dW``).
+Each method solves one of them (StochasticHeun: Stratonovich; the others:
+Itô; SRA1, for additive noise where the two agree: both) and refuses the
+other, since the solutions differ by the drift ``(1/2) g dg/du``.
 
 Batches
 -------
@@ -53,6 +60,8 @@ class SDEProblem:
     p : any, optional
     noise_dim : int, optional
         Number ``m`` of Wiener processes for general (matrix) noise.
+    interpretation : {"ito", "stratonovich"}
+        How ``g dW`` is read (see the module doc).
     """
 
     f: Callable
@@ -61,8 +70,12 @@ class SDEProblem:
     tspan: tuple
     p: Any = None
     noise_dim: int | None = None
+    interpretation: str = "ito"
 
     def __post_init__(self) -> None:
+        if self.interpretation not in ("ito", "stratonovich"):
+            raise ValueError(f"interpretation must be 'ito' or 'stratonovich', got "
+                             f"{self.interpretation!r}")
         if not callable(self.f) or not callable(self.g):
             raise TypeError("SDEProblem needs callables f(u, p, t) and g(u, p, t)")
         if len(self.tspan) != 2:
@@ -90,7 +103,7 @@ class SDEProblem:
     def remake(self, **changes: Any) -> "SDEProblem":
         """A copy with some fields replaced (for ``prob_func`` of an ensemble)."""
         fields = dict(f=self.f, g=self.g, u0=self.u0, tspan=self.tspan, p=self.p,
-                      noise_dim=self.noise_dim)
+                      noise_dim=self.noise_dim, interpretation=self.interpretation)
         fields.update(changes)
         return SDEProblem(**fields)
 
