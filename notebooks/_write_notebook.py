@@ -113,7 +113,11 @@ def execute(nb: nbf.NotebookNode, cwd: pathlib.Path, *, quick: bool = False, tim
 
 
 def write_notebook(cells: list[tuple[str, str]], path: pathlib.Path) -> None:
-    """Build the notebook of *cells* ("md" or "code"), execute it (full setting), write *path*.
+    """Build the notebook of *cells* ("md" or "code"), execute it, write *path*.
+
+    The full setting, unless the generator runs with ``METANUM_QUICK=1`` (for a notebook whose
+    full setting takes too long to store; the stored outputs then say "quick" where the
+    notebook prints its setting).
 
     The notebook is written even when a cell fails, so that the error can be read in it; the
     generator then exits with status 1, as it does when :func:`problems` finds a broken rule.
@@ -123,7 +127,7 @@ def write_notebook(cells: list[tuple[str, str]], path: pathlib.Path) -> None:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     failure = None
     try:
-        execute(nb, path.parent)
+        execute(nb, path.parent, quick=os.environ.get("METANUM_QUICK") == "1")
     except Exception as exc:  # noqa: BLE001 - reported below, after the notebook is written
         failure = exc
     nbf.write(nb, path)

@@ -12,7 +12,8 @@ cells = [
    (state-dependent lags); Mackey–Glass; a Dual sensitivity through the delay.
 2. Fully implicit DAEs `F(du, u, p, t) = 0`: `DFBDF` (variable-order BDF) and `DRadauIIA5`,
    consistent initialisation, ROBER against the mass-matrix form, the pendulum in index-1 form.
-3. *(reserved)* Jumps coupled to ODEs and adaptive SDE methods.
+3. Jumps coupled to ODEs and adaptive SDE methods: in the companion notebook
+   `09b_jumps_sde.ipynb`.
 
 `METANUM_QUICK=0` runs the longer spans (the default, quick, runs in seconds)."""),
     ("code", """import os
@@ -150,8 +151,11 @@ x1 = lambda gg: solve(pp.remake(p=gg, tspan=(0.0, 1.0)), DFBDF(), rtol=1e-10, at
 print("dx(1)/dg, Dual:", nm.value(nm.derivative(x1, g)), "  central difference:", (x1(g + 1e-4) - x1(g - 1e-4)) / 2e-4)"""),
     ("md", """## 3. Jumps coupled to ODEs, adaptive SDE methods
 
-*Reserved for the jumps/SDE part of issue 16 (variable-rate jumps over an `ODEProblem`, SRI/SOSRI
-with rejection sampling with memory).*"""),
+The hybrid half of this chapter is its companion notebook, `09b_jumps_sde.ipynb`: variable-rate
+jumps over an `ODEProblem` (`JumpODEProblem`), gene expression against its Poisson law, a
+piecewise-deterministic clock against its exact Rayleigh law, Rößler's SRIW1 with adaptive steps
+by rejection sampling with memory, stochastic Heun for Stratonovich problems and the
+drift-implicit `ImplicitEM`."""),
 ]
 
 write_notebook(cells, pathlib.Path(__file__).with_name("09_delay_dae_hybrid.ipynb"))
