@@ -606,11 +606,21 @@ def _zeros_partials(v, like_p):
     return xp.zeros(shape, dtype=like_p.dtype)
 
 
-@implements(np.sum)
-def _sum(x, axis=None, keepdims=False, **kw):
-    axes = _axes(axis, x.ndim)
-    return _wrap(x.value.sum(axis=axes, keepdims=keepdims), x.partials.sum(axis=axes, keepdims=keepdims),
-                 x._nm_order)
+# shape changes and sum: the shared table's entries (JVP = the map itself on the partials)
+def _table(func):
+    impl = arrayrules.dual_impl(arrayrules.LINEAR[func], _wrap, _to_array)
+    _HANDLED[func] = impl
+    return impl
+
+
+_sum = _table(np.sum)
+_reshape = _table(np.reshape)
+_transpose = _table(np.transpose)
+_moveaxis = _table(np.moveaxis)
+_swapaxes = _table(np.swapaxes)
+_squeeze = _table(np.squeeze)
+_expand_dims = _table(np.expand_dims)
+_broadcast_to = _table(np.broadcast_to)
 
 
 @implements(np.mean)
@@ -703,82 +713,6 @@ def _take_along(x, idx, axis):
     p = xp.take_along_axis(x.partials, idx[..., None], axis=axis) if not isinstance(
         x.partials, DualArray) else _take_along(x.partials, idx[..., None], axis)
     return DualArray._new(val, p, x._nm_order)
-
-
-@implements(np.reshape)
-def _reshape(x, shape=None, order="C", **kw):
-    shape = kw.get("newshape", shape)
-    if isinstance(shape, int):
-        shape = (shape,)
-    shape = tuple(shape)
-    if order == "F":  # reshape(x, s, "F") = reshape(x.T, reversed s).T, in C order throughout
-        shape = np.empty(x.shape, dtype=bool).reshape(shape).shape
-        return np.transpose(_reshape(np.transpose(x), shape[::-1]))
-    if order != "C":
-        raise ValueError(f"reshape of a DualArray takes order='C' or 'F', got order={order!r}")
-    v = x.value.reshape(shape)
-    return DualArray._new(v, x.partials.reshape(tuple(v.shape) + (x.npartials,)), x._nm_order)
-
-
-@implements(np.ravel)
-def _ravel(x, *a, **kw):
-    return _reshape(x, (-1,))
-
-
-@implements(np.transpose)
-def _transpose(x, axes=None):
-    axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(a % x.ndim for a in axes)
-    return DualArray._new(_transpose_any(x.value, axes), _transpose_any(x.partials, axes + (x.ndim,)),
-                          x._nm_order)
-
-
-def _transpose_any(a, axes):
-    return _transpose(a, axes) if isinstance(a, DualArray) else a.transpose(axes)
-
-
-@implements(np.moveaxis)
-def _moveaxis(x, source, destination):
-    order = [a for a in range(x.ndim)]
-    s, d = source % x.ndim, destination % x.ndim
-    order.remove(s)
-    order.insert(d, s)
-    return _transpose(x, tuple(order))
-
-
-@implements(np.swapaxes)
-def _swapaxes(x, axis1, axis2):
-    return _transpose(x, arrayrules.swapaxes_args(x.ndim, axis1, axis2))
-
-
-@implements(np.squeeze)
-def _squeeze(x, axis=None):
-    if axis is None:
-        axis = tuple(i for i, s in enumerate(x.shape) if s == 1)
-    axes = _axes(axis, x.ndim)
-    shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
-    return _reshape(x, shape) if shape else x[(0,) * x.ndim]
-
-
-@implements(np.expand_dims)
-def _expand_dims(x, axis):
-    idx = [slice(None)] * x.ndim
-    axis = axis % (x.ndim + 1)
-    idx.insert(axis, None)
-    return x[tuple(idx)]
-
-
-@implements(np.broadcast_to)
-def _broadcast_to(x, shape, **kw):
-    shape = tuple(shape) if not isinstance(shape, int) else (shape,)
-    if isinstance(x, Dual):
-        x = DualArray._from_scalar(x)
-    xp = _xp(x)
-    v = xp.broadcast_to(x.value, shape) if not isinstance(x.value, DualArray) else _broadcast_to(
-        x.value, shape)
-    pshape = shape + (x.npartials,)
-    p = xp.broadcast_to(x.partials, pshape) if not isinstance(x.partials, DualArray) else \
-        _broadcast_to(x.partials, pshape)
-    return DualArray._new(v, p, x._nm_order)
 
 
 def _join(arrays, axis, stack: bool):

@@ -1104,9 +1104,24 @@ def _structural(func):
     return impl
 
 
-for _f in (np.reshape, np.ravel, np.transpose, np.moveaxis, np.swapaxes, np.squeeze,
-           np.expand_dims, np.broadcast_to, np.flip, np.roll, np.copy, np.atleast_1d):
-    _HANDLED[_f] = _structural(_f)
+_HANDLED[np.copy] = _structural(np.copy)
+
+
+def _linear_table_impl(rule):
+    """An entry of the shared linear table: the map applied to the values and to every
+    column of the components (sources axis). A selection (``rule.moves``) keeps the
+    one-source form by moving values, components and source ids alike."""
+    def impl(*args, **kwargs):
+        x, kw = arrayrules.bind(rule, args, kwargs)
+        if not isinstance(x, (Measurement, MeasurementArray)):
+            return rule.apply(x, **kw)
+        if rule.moves and type(x) is MeasurementArray and x.diag:
+            shape = x.val.shape
+            return _wrap_diag(rule.apply(x.val, **kw), rule.apply(_full(x.J, shape), **kw),
+                              rule.apply(_full(x.src, shape), **kw))
+        val, J, src = dense_parts(as_measurement_array(x))
+        return _wrap_dense(rule.apply(val, **kw), arrayrules.apply_to_columns(rule, J, kw), src)
+    return impl
 
 
 def _join(func):
@@ -1262,6 +1277,8 @@ def register_array_function(func, impl) -> None:
 
 for _f in arrayrules_nonlinear.REPLACES:      # the nonlinear table's rule, through DualArray
     _HANDLED.pop(_f, None)
+for _f, _rule in arrayrules.LINEAR.items():   # the linear table (np.sum keeps its fast path)
+    _HANDLED.setdefault(_f, _linear_table_impl(_rule))
 
 
 def supported_functions() -> frozenset:
