@@ -115,8 +115,14 @@ class UnsupportedArrayFunction(TypeError):
     """A NumPy function that no array rule covers for a metanum number type.
 
     A ``TypeError`` (what NumPy raises when no ``__array_function__`` handles a
-    call), with a message naming the function and how to proceed.
+    call), with a message naming the function and how to proceed; every message ends by
+    pointing to ``nm.custom_rule``.
     """
+
+    def __init__(self, message: str):
+        if "custom_rule" not in message:
+            message += " (or declare the derivative with nm.custom_rule)"
+        super().__init__(message)
 
 
 def refuse(func: Any, cls: type, types: Any) -> Any:
@@ -528,7 +534,9 @@ def _public_name(func: Any) -> str:
     return ("np" + mod[5:] if mod.startswith("numpy") else mod) + "." + func.__name__
 
 
-from numeric import arrayrules_structural  # noqa: E402,F401  (its entries join LINEAR)
+from numeric import arrayrules_structural  # noqa: E402  (its entries join LINEAR)
+
+COMPOSED = arrayrules_structural.COMPOSED     # functions written with primitives
 
 
 def supported_table() -> str:
@@ -557,6 +565,7 @@ def supported_table() -> str:
     for f in funcs:
         cells = ["yes" if f in r else "no" for r in regs]
         src = ("linear table" if f in LINEAR else "nonlinear table" if f in nonlinear.NONLINEAR
-               else "bilinear table" if f in nonlinear.BILINEAR else "type's own rule")
+               else "bilinear table" if f in nonlinear.BILINEAR else "composition"
+               if f in COMPOSED else "type's own rule")
         lines.append(f"| {_public_name(f)} | " + " | ".join(cells) + f" | {src} |")
     return "\n".join(lines) + "\n"

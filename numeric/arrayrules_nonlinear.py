@@ -529,7 +529,7 @@ def tensordot(a, b, axes=2):
 
 def _einsum_parse(subscripts: str, nops: int) -> tuple:
     if "." in subscripts:
-        raise UnsupportedArrayFunction("np.einsum with '...' has no derivative rule; write the "
+        raise UnsupportedArrayFunction("numpy.einsum with '...' has no derivative rule; write the "
                                        "axes out explicitly")
     if "->" not in subscripts:
         ins = subscripts.replace(" ", "")
@@ -556,7 +556,7 @@ def einsum_transpose(subscripts: str, g: Any, operands: tuple, i: int, shape: tu
     ins, out = _einsum_parse(subscripts, len(operands))
     mine = ins[i]
     if len(set(mine)) != len(mine):
-        raise UnsupportedArrayFunction(f"np.einsum: reverse mode of a repeated index in one "
+        raise UnsupportedArrayFunction(f"numpy.einsum: reverse mode of a repeated index in one "
                                        f"operand ({mine!r}) is not supported; take np.diagonal first")
     have = set(out) | {c for j, s in enumerate(ins) if j != i for c in s}
     kept = "".join(c for c in mine if c in have)

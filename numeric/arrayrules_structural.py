@@ -88,7 +88,8 @@ def unbroadcast(ct: Any, shape: tuple) -> Any:
 
 def _sum_check(kw):
     for k in ("out", "initial", "where"):
-        if kw.get(k, _NOVALUE) not in (_NOVALUE, None):
+        v = kw.get(k, _NOVALUE)
+        if v is not _NOVALUE and v is not None:
             raise UnsupportedArrayFunction(f"numpy.sum with {k}= has no derivative rule; "
                                            "select or add the constant explicitly")
 
@@ -397,3 +398,80 @@ def _irfft_t(ct, shape, n=None, axis=-1, norm=None, out=None):
 
 
 _ = _size
+
+
+# ------------------------------------------------------------------------------ compositions
+# NumPy functions written with primitives every array type differentiates (slicing,
+# concatenate, arithmetic, the scalar rules): each type registers them unchanged.
+
+COMPOSED: dict = {}
+
+
+def _composed(func):
+    def deco(impl):
+        COMPOSED[func] = impl
+        return impl
+    return deco
+
+
+@_composed(np.sinc)
+def sinc(x: Any) -> Any:
+    """``np.sinc``: the scalar rule ``sinc`` of numeric/rules.py, elementwise.
+
+    >>> import numeric as nm
+    >>> float(nm.value(sinc(nm.Dual(0.5, 1.0))))
+    0.6366197723675814
+    """
+    from numeric import functions as F
+    return F.sinc(x)
+
+
+def _slab(f, axis, start, stop):
+    return f[(slice(None),) * axis + (slice(start, stop),)]
+
+
+def _gradient_1(f, h, axis, edge_order):
+    n = np.shape(f)[axis]
+    if n < edge_order + 1:
+        raise ValueError("Shape of array too small to calculate a numerical gradient, at least "
+                         "(edge_order + 1) elements are required.")
+    inner = (_slab(f, axis, 2, None) - _slab(f, axis, None, -2)) / (2.0 * h)
+    if edge_order == 1:
+        first = (_slab(f, axis, 1, 2) - _slab(f, axis, 0, 1)) / h
+        last = (_slab(f, axis, n - 1, n) - _slab(f, axis, n - 2, n - 1)) / h
+    else:
+        first = (-1.5 * _slab(f, axis, 0, 1) + 2.0 * _slab(f, axis, 1, 2)
+                 - 0.5 * _slab(f, axis, 2, 3)) / h
+        last = (1.5 * _slab(f, axis, n - 1, n) - 2.0 * _slab(f, axis, n - 2, n - 1)
+                + 0.5 * _slab(f, axis, n - 3, n - 2)) / h
+    return np.concatenate([first, inner, last], axis=axis)
+
+
+@_composed(np.gradient)
+def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
+    """``np.gradient`` with scalar spacings: central differences inside, one-sided at the ends.
+
+    Linear in *f*, written with slicing and ``concatenate`` so every array type
+    differentiates it; coordinate arrays as spacing are refused (not guessed).
+
+    >>> import numpy as np
+    >>> gradient(np.array([1.0, 2.0, 4.0, 7.0])).tolist()
+    [1.0, 1.5, 2.5, 3.0]
+    """
+    nd = np.ndim(f)
+    axes = tuple(range(nd)) if axis is None else tuple(
+        int(a) % nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    if edge_order not in (1, 2):
+        raise ValueError("'edge_order' greater than 2 not supported")
+    hs = list(varargs) if len(varargs) != 1 else list(varargs) * len(axes)
+    if not hs:
+        hs = [1.0] * len(axes)
+    if len(hs) != len(axes):
+        raise TypeError("invalid number of arguments")
+    for h in hs:
+        if np.ndim(h) != 0 or hasattr(h, "_nm_order") or hasattr(h, "tape"):
+            raise UnsupportedArrayFunction(
+                "numpy.gradient has a derivative rule for constant scalar spacings only: give "
+                "dx as a float (coordinate arrays and differentiable spacings are not supported)")
+    out = [_gradient_1(f, float(h), a, edge_order) for a, h in zip(axes, hs)]
+    return out[0] if len(out) == 1 else tuple(out)

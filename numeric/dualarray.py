@@ -629,7 +629,7 @@ def _mean(x, axis=None, keepdims=False, **kw):
     n = 1
     for a in axes:
         n *= x.shape[a]
-    return _sum(x, axis=axes, keepdims=keepdims) / n
+    return _sum(x, axis=axes, keepdims=keepdims, **kw) / n   # sum refuses out=/where=
 
 
 @implements(np.prod)
@@ -850,31 +850,6 @@ def _reshape_any(a, shape):
     return _reshape(a, shape) if isinstance(a, DualArray) else np.reshape(a, shape)
 
 
-@implements(np.linalg.solve)
-def _solve(A, b):
-    """x = A^-1 b with dx = A^-1 (db - dA x): one factorisation for all partials."""
-    tag = _tag(A, b)
-    Av, Ap = _parts(A, tag)
-    bv, bp = _parts(b, tag)
-    if isinstance(Av, DualArray) or isinstance(bv, DualArray):
-        raise NotImplementedError("np.linalg.solve with nested DualArrays: use solvers.linalg.solve")
-    x = np.linalg.solve(Av, bv)
-    k = (Ap if Ap is not None else bp).shape[-1]
-    vec = np.ndim(bv) == Av.ndim - 1
-    rhs = bp if bp is not None else 0
-    if Ap is not None:
-        # dA x for each partial: (n, n, k) contracted with x
-        dAx = np.einsum("...ijk,...j->...ik", Ap, x) if vec else np.einsum("...ijk,...jl->...ilk", Ap, x)
-        rhs = rhs - dAx
-    rhs = np.broadcast_to(rhs, tuple(np.shape(x)) + (k,))
-    if vec:
-        dx = np.linalg.solve(Av, rhs)
-    else:
-        m = x.shape[-1]
-        dx = np.linalg.solve(Av, rhs.reshape(rhs.shape[:-2] + (m * k,))).reshape(x.shape + (k,))
-    return DualArray._new(x, dx, tag)
-
-
 @implements(np.zeros_like)
 def _zeros_like(x, dtype=None, **kw):
     return np.zeros_like(x.value, dtype=dtype)
@@ -916,17 +891,12 @@ def _allclose(a, b, *args, **kw):
                     "np.allclose(nm.value(a), nm.value(b)) to say so on purpose")
 
 
-@implements(np.linalg.norm)
-def _linalg_norm(x, ord=None, axis=None, keepdims=False):
-    if ord not in (None, 2, "fro") or (axis is not None and not isinstance(axis, int)):
-        raise NotImplementedError("np.linalg.norm of a DualArray supports the 2-norm / Frobenius norm")
-    return F.sqrt(_sum(x * x, axis=axis, keepdims=keepdims))
-
-
 @implements(np.einsum)
 def _einsum(subscripts, *operands, **kw):
     if "->" not in subscripts or "." in subscripts:
-        raise NotImplementedError("np.einsum on DualArrays needs explicit output subscripts, no '...'")
+        raise arrayrules.UnsupportedArrayFunction(
+            "numpy.einsum on a DualArray needs explicit output subscripts ('->') and no '...': "
+            "write the axes out")
     ins, out = subscripts.split("->")
     ins = ins.split(",")
     tag = _tag(*operands)
@@ -957,6 +927,8 @@ for _func, _rule in arrayrules_nonlinear.NONLINEAR.items():   # nonlinear table:
         _HANDLED[_func] = arrayrules_nonlinear.dual_nonlinear_impl(_rule, _wrap, _parts, _tag)
 for _func, _rule in arrayrules_nonlinear.BILINEAR.items():    # bilinear: compositions
     _HANDLED.setdefault(_func, _rule.linearize)
+for _func, _impl in arrayrules.COMPOSED.items():             # compositions of primitives
+    _HANDLED.setdefault(_func, _impl)
 for _func in arrayrules_nonlinear.INDEX:
     _HANDLED.setdefault(_func, (lambda f: lambda a, *r, **k: f(_primal(a), *r, **k))(_func))
 

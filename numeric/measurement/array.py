@@ -52,7 +52,6 @@ import numpy as np
 
 from numeric import arrayrules, arrayrules_nonlinear
 from numeric.arraybase import ArrayAttributes
-from numeric import functions as F
 from numeric.backend import is_array, namespace
 from numeric.dual import Dual
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
@@ -1158,6 +1157,7 @@ def _axes(axis, ndim):
 
 @implements(np.sum)
 def _sum(x, axis=None, keepdims=False, **kw):
+    arrayrules.LINEAR[np.sum].check(kw)      # the table's entry: out=, where=, initial= refused
     if not isinstance(x, MeasurementArray):
         return _via_dualarray(np.sum, (x,), dict(axis=axis, keepdims=keepdims))
     axes = _axes(axis, x.ndim)
@@ -1201,7 +1201,7 @@ def _mean(x, axis=None, keepdims=False, **kw):
     n = 1
     for a in axes:
         n *= np.shape(_primal(x))[a]
-    return _sum(x, axis=axes, keepdims=keepdims) / n
+    return _sum(x, axis=axes, keepdims=keepdims, **kw) / n   # sum refuses out=/where=
 
 
 @implements(np.where)
@@ -1258,14 +1258,6 @@ def _allclose(a, b, *args, **kw):
                     "compare nm.value(a) and nm.value(b) (and nm.uncertainty) on purpose")
 
 
-@implements(np.linalg.norm)
-def _linalg_norm(x, ord=None, axis=None, keepdims=False):
-    if ord not in (None, 2, "fro") or (axis is not None and not isinstance(axis, int)):
-        raise NotImplementedError("np.linalg.norm of a MeasurementArray supports the "
-                                  "2-norm / Frobenius norm")
-    return F.sqrt(_sum(x * x, axis=axis, keepdims=keepdims))
-
-
 def register_array_function(func, impl) -> None:
     """Public hook: *impl* handles NumPy function *func* for MeasurementArray.
 
@@ -1279,6 +1271,8 @@ for _f in arrayrules_nonlinear.REPLACES:      # the nonlinear table's rule, thro
     _HANDLED.pop(_f, None)
 for _f, _rule in arrayrules.LINEAR.items():   # the linear table (np.sum keeps its fast path)
     _HANDLED.setdefault(_f, _linear_table_impl(_rule))
+for _f, _impl in arrayrules.COMPOSED.items():
+    _HANDLED.setdefault(_f, _impl)
 
 
 def supported_functions() -> frozenset:

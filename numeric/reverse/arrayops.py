@@ -320,19 +320,6 @@ _def("min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=k
      _extreme_vjp)
 
 
-def _solve_vjp(g, ans, i, A, b):
-    gb = np.linalg.solve(_swap_last(A), g)
-    if i == 1:
-        return gb
-    if len(shape_of(ans)) == len(shape_of(A)) - 1:
-        return -(_reshape(gb, shape_of(gb) + (1,)) @ _reshape(ans, shape_of(ans)[:-1] + (1,) +
-                                                                 shape_of(ans)[-1:]))
-    return -(gb @ _swap_last(ans))
-
-
-_def("solve", lambda A, b: np.linalg.solve(A, b), _solve_vjp)
-
-
 # -- NumPy functions ---------------------------------------------------------------------
 
 def _norm_axis(axis):
@@ -345,7 +332,7 @@ def _np_mean(x, axis=None, keepdims=False, **kw):
     n = 1
     for a in _axes(axis, len(shape)):
         n *= shape[a]
-    return np.sum(x, axis=axis, keepdims=keepdims) / n
+    return np.sum(x, axis=axis, keepdims=keepdims, **kw) / n   # sum refuses out=/where=
 
 
 @_implements(np.prod)
@@ -427,20 +414,6 @@ def _np_inner(a, b):
 @_implements(np.outer)
 def _np_outer(a, b):
     return np.reshape(a, (-1, 1)) * np.reshape(b, (1, -1))
-
-
-@_implements(np.linalg.norm)
-def _np_norm(x, ord=None, axis=None, keepdims=False):
-    if ord not in (None, 2, "fro") or (axis is not None and not isinstance(axis, int)):
-        raise NotImplementedError("np.linalg.norm of a TrackedArray: the 2-norm / Frobenius norm")
-    from numeric import functions as F
-
-    return F.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
-
-
-@_implements(np.linalg.solve)
-def _np_solve(A, b):
-    return apply_op("solve", (A, b), {})
 
 
 @_implements(np.shape)
@@ -544,6 +517,8 @@ for (_func, _impl, _ops) in arrayrules_nonlinear.tape_nonlinear_ops(apply_op):
         HANDLED[_func] = _impl
 for _func, _rule in arrayrules_nonlinear.BILINEAR.items():
     HANDLED.setdefault(_func, _rule.linearize)
+for _func, _impl in arrayrules.COMPOSED.items():             # compositions of primitives
+    HANDLED.setdefault(_func, _impl)
 for _func in arrayrules_nonlinear.INDEX:
     HANDLED.setdefault(_func, (lambda f: lambda a, *r, **k: f(primal_value(a), *r, **k))(_func))
 _einsum_impl, _einsum_fwd, _einsum_vjp = arrayrules_nonlinear.einsum_tape(apply_op)
