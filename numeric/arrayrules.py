@@ -233,18 +233,19 @@ def _scatter_back(func, ct, shape, kwargs):
     return out.reshape(shape)
 
 
-@_linear(np.tile, [((3,), {"reps": 2}), ((2, 3), {"reps": (2, 1, 2)})])
+@_linear(np.tile, [((3,), {"reps": 2}), ((2, 3), {"reps": (2, 1, 2)})], moves=True)
 def _tile_t(ct, shape, reps):
     return _scatter_back(np.tile, ct, shape, {"reps": reps})
 
 
 @_linear(np.repeat, [((3,), {"repeats": 2}), ((2, 3), {"repeats": 3, "axis": 1}),
-                     ((2, 2), {"repeats": [1, 2], "axis": 0})])
+                     ((2, 2), {"repeats": [1, 2], "axis": 0})], moves=True)
 def _repeat_t(ct, shape, repeats, axis=None):
     return _scatter_back(np.repeat, ct, shape, {"repeats": repeats, "axis": axis})
 
 
-@_linear(np.diagonal, [((3, 3), {}), ((2, 4, 3), {"offset": 1, "axis1": 2, "axis2": 0})])
+@_linear(np.diagonal, [((3, 3), {}), ((2, 4, 3), {"offset": 1, "axis1": 2, "axis2": 0})],
+         moves=True)
 def _diagonal_t(ct, shape, offset=0, axis1=0, axis2=1):
     return _scatter_back(np.diagonal, ct, shape, {"offset": offset, "axis1": axis1, "axis2": axis2})
 
@@ -254,12 +255,12 @@ def _diag_t(ct, shape, k=0):
     return _scatter_back(np.diag, ct, shape, {"k": k})
 
 
-@_linear(np.flipud, [((3,), {}), ((3, 2), {})], batched=_leading_axes(np.flipud))
+@_linear(np.flipud, [((3,), {}), ((3, 2), {})], batched=_leading_axes(np.flipud), moves=True)
 def _flipud_t(ct, shape):
     return np.flipud(np.asarray(ct))
 
 
-@_linear(np.fliplr, [((2, 3), {}), ((2, 3, 2), {})], batched=_leading_axes(np.fliplr))
+@_linear(np.fliplr, [((2, 3), {}), ((2, 3, 2), {})], batched=_leading_axes(np.fliplr), moves=True)
 def _fliplr_t(ct, shape):
     return np.fliplr(np.asarray(ct))
 
@@ -269,7 +270,7 @@ def _rot90_batched(P, ndim, k=1, axes=(0, 1)):
 
 
 @_linear(np.rot90, [((2, 3), {}), ((2, 3), {"k": 3}), ((2, 3, 4), {"k": 2, "axes": (2, 0)})],
-         batched=_rot90_batched)
+         batched=_rot90_batched, moves=True)
 def _rot90_t(ct, shape, k=1, axes=(0, 1)):
     return np.rot90(np.asarray(ct), -k, axes)      # a rotation's transpose is its inverse
 
@@ -297,7 +298,7 @@ def _flip_batched(P, ndim, axis=None):
 
 
 @_linear(np.flip, [((3,), {}), ((2, 3), {"axis": 1}), ((2, 3, 2), {"axis": (0, -1)})],
-         batched=_flip_batched)
+         batched=_flip_batched, moves=True)
 def _flip_t(ct, shape, axis=None):
     return np.flip(np.asarray(ct), axis)           # a permutation that is its own inverse
 
@@ -311,7 +312,8 @@ def _roll_batched(P, ndim, shift, axis=None):
 
 
 @_linear(np.roll, [((5,), {"shift": 2}), ((2, 3), {"shift": -1}), ((2, 3), {"shift": 1, "axis": -1}),
-                   ((2, 3, 2), {"shift": (1, 2), "axis": (0, 1)})], batched=_roll_batched)
+                   ((2, 3, 2), {"shift": (1, 2), "axis": (0, 1)})], batched=_roll_batched,
+         moves=True)
 def _roll_t(ct, shape, shift, axis=None):
     return np.roll(np.asarray(ct), tuple(-np.asarray(shift).ravel()) if np.ndim(shift) else -shift,
                    axis)                           # the inverse rotation
