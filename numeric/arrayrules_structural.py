@@ -134,7 +134,8 @@ def _reshape_batched(P, ndim, shape=None, order="C", newshape=None, copy=None):
 
 def _reshape_check(kw):
     if kw.get("order", "C") not in ("C", "F"):
-        raise UnsupportedArrayFunction("numpy.reshape of a metanum array takes order='C' or 'F'")
+        raise ValueError("numpy.reshape of a metanum array takes order='C' or 'F' (A and K "
+                         "depend on memory layout, which a derivative does not have)")
 
 
 @_linear(np.reshape, [((6,), {"shape": (2, 3)}), ((2, 3), {"shape": -1}),

@@ -893,10 +893,11 @@ def _allclose(a, b, *args, **kw):
 
 @implements(np.einsum)
 def _einsum(subscripts, *operands, **kw):
-    if "->" not in subscripts or "." in subscripts:
+    """Multilinear: the JVP is einsum itself with one operand's partials at a time."""
+    if not isinstance(subscripts, str) or kw:
         raise arrayrules.UnsupportedArrayFunction(
-            "numpy.einsum on a DualArray needs explicit output subscripts ('->') and no '...': "
-            "write the axes out")
+            "numpy.einsum on a DualArray takes a subscripts string and no keyword arguments")
+    subscripts = arrayrules_nonlinear.einsum_explicit(subscripts, operands)
     ins, out = subscripts.split("->")
     ins = ins.split(",")
     tag = _tag(*operands)

@@ -36,6 +36,8 @@ CASES = {
     "tensordot": (lambda x: np.tensordot(x, x, axes=2), M33),
     "einsum": (lambda x: np.einsum("ij,jk->ik", x, x), M33),
     "einsum-one-operand": (lambda x: np.einsum("ij->j", x), M33),
+    "einsum-ellipsis": (lambda x: np.einsum("...i,...i->...", x, x), M33),
+    "einsum-implicit-ellipsis": (lambda x: np.einsum("...ij,jk", x, x), M33),
     "pad": (lambda x: np.pad(x, 2), V5),
     "take": (lambda x: np.take(x, [0, 2, 2]), V5),
     "gradient": (lambda x: np.gradient(x), V5),
@@ -110,7 +112,7 @@ def test_function_works_or_refuses_with_a_metanum_error(name, mode):
 
 @pytest.mark.parametrize("mode", ["forward", "reverse", "measurement"])
 @pytest.mark.parametrize("call, name", [
-    (lambda x: np.einsum("...i,...i->...", x, x), "numpy.einsum"),
+    (lambda x: np.einsum(x, [0], x, [0], []), "numpy.einsum"),     # the sublist form
     (lambda x: np.gradient(x, np.array([0.0, 1.0, 3.0])), "numpy.gradient"),
     (lambda x: np.sum(x, where=np.array([True, False, True])), "numpy.sum"),
     (lambda x: np.unwrap(x), "numpy.unwrap"),
