@@ -539,6 +539,9 @@ def _public_name(func: Any) -> str:
 from numeric import arrayrules_structural  # noqa: E402  (its entries join LINEAR)
 
 COMPOSED = arrayrules_structural.COMPOSED     # functions written with primitives
+COMPOSED[np.dot] = dot
+COMPOSED[np.inner] = inner
+JOIN = arrayrules_structural.JOIN             # concatenate / stack: linear in each array
 
 
 def supported_table() -> str:
@@ -566,8 +569,8 @@ def supported_table() -> str:
              "|---|---|---|---|---|"]
     for f in funcs:
         cells = ["yes" if f in r else "no" for r in regs]
-        src = ("linear table" if f in LINEAR else "nonlinear table" if f in nonlinear.NONLINEAR
-               else "bilinear table" if f in nonlinear.BILINEAR else "composition"
+        src = ("linear table" if f in LINEAR or f in JOIN else "nonlinear table" if f in nonlinear.NONLINEAR
+               else "bilinear table" if f in nonlinear.BILINEAR or f is np.matmul else "composition"
                if f in COMPOSED else "type's own rule")
         lines.append(f"| {_public_name(f)} | " + " | ".join(cells) + f" | {src} |")
     return "\n".join(lines) + "\n"

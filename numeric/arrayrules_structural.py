@@ -23,13 +23,14 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import numpy as np
 
 from numeric.arrayrules import UnsupportedArrayFunction, _linear, _scatter_back, _size
 
-__all__ = ["unbroadcast", "spread"]
+__all__ = ["unbroadcast", "spread", "JoinRule", "JOIN", "COMPOSED"]
 
 _NOVALUE = np._NoValue
 
@@ -476,3 +477,88 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
                 "dx as a float (coordinate arrays and differentiable spacings are not supported)")
     out = [_gradient_1(f, float(h), a, edge_order) for a, h in zip(axes, hs)]
     return out[0] if len(out) == 1 else tuple(out)
+
+
+# ------------------------------------------------------------------ joins (linear in each array)
+
+@dataclass(frozen=True)
+class JoinRule:
+    """A NumPy function of a sequence of arrays, linear in all of them jointly.
+
+    ``transpose(ct, shapes, i, **kw)`` is the cotangent of array *i* (shape ``shapes[i]``);
+    ``batched(parts, ndim, **kw)`` applies the function to arrays with a trailing partials
+    axis (the JVP); ``samples`` are ``(shapes, kwargs)`` for the generic test.
+    """
+
+    func: Callable
+    transpose: Callable
+    batched: Callable
+    samples: tuple = field(default=())
+
+    def bind(self, args: tuple, kwargs: dict) -> tuple:
+        """``(list of arrays, keyword arguments)``; refuses ``out=`` and non-float ``dtype=``."""
+        arrays, *rest = args
+        names = ("axis",)
+        kw = dict(zip(names, rest))
+        kw.update(kwargs)
+        if set(kw) - {"axis", "dtype", "casting"}:
+            raise UnsupportedArrayFunction(
+                f"numpy.{self.func.__name__} with {sorted(set(kw) - {'axis', 'dtype', 'casting'})} "
+                "has no derivative rule (out= would bypass it): assign the result instead")
+        dt = kw.pop("dtype", None)
+        kw.pop("casting", None)
+        if dt is not None and not np.issubdtype(np.dtype(dt), np.inexact):
+            raise UnsupportedArrayFunction(f"numpy.{self.func.__name__} with dtype={dt} would "
+                                           "drop the derivative: use nm.value(x)")
+        arrays = list(arrays)
+        if kw.get("axis", 0) is None and self.func is np.concatenate:
+            arrays, kw = [np.reshape(a, (-1,)) for a in arrays], {"axis": 0}
+        return arrays, kw
+
+
+JOIN: dict = {}
+
+
+def _join(func, samples, batched):
+    def deco(transpose):
+        JOIN[func] = JoinRule(func, transpose, batched, tuple(samples))
+        return transpose
+    return deco
+
+
+@_join(np.concatenate, [(((2,), (3,)), {}), (((2, 3), (1, 3)), {"axis": 0}),
+                        (((2, 1), (2, 3)), {"axis": -1}), (((2, 2), (3,)), {"axis": None})],
+       batched=lambda parts, ndim, axis=0: np.concatenate(parts, axis=int(axis) % ndim))
+def _concatenate_t(ct, shapes, i, axis=0):
+    ax = int(axis) % len(shapes[i])
+    start = sum(s[ax] for s in shapes[:i])
+    return ct[(slice(None),) * ax + (slice(start, start + shapes[i][ax]),)]
+
+
+@_join(np.stack, [(((3,), (3,)), {}), (((2, 3), (2, 3), (2, 3)), {"axis": -1}),
+                  (((), ()), {})],
+       batched=lambda parts, ndim, axis=0: np.stack(parts, axis=int(axis) % (ndim + 1)))
+def _stack_t(ct, shapes, i, axis=0):
+    ax = int(axis) % (len(shapes[i]) + 1)
+    return ct[(slice(None),) * ax + (i,)]
+
+
+@_composed(np.hstack)
+def hstack(tup: Any, *, dtype: Any = None, casting: str = "same_kind") -> Any:
+    """``np.hstack``: ``concatenate`` along axis 1 (axis 0 for 1-D arrays).
+
+    >>> hstack([np.ones(2), np.zeros(1)]).tolist()
+    [1.0, 1.0, 0.0]
+    """
+    arrays = [np.atleast_1d(a) for a in tup]
+    return np.concatenate(arrays, axis=0 if np.ndim(arrays[0]) == 1 else 1, dtype=dtype)
+
+
+@_composed(np.vstack)
+def vstack(tup: Any, *, dtype: Any = None, casting: str = "same_kind") -> Any:
+    """``np.vstack``: ``concatenate`` along axis 0 of the arrays made at least 2-D.
+
+    >>> vstack([np.ones(2), np.zeros(2)]).shape
+    (2, 2)
+    """
+    return np.concatenate([np.atleast_2d(a) for a in tup], axis=0, dtype=dtype)

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from numeric import functions as F
-from numeric import arrayrules, arrayrules_nonlinear
+from numeric import arrayrules, arrayrules_matmul, arrayrules_nonlinear
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import is_array, namespace
 from numeric.dual import _LOSS, Dual
@@ -715,29 +715,22 @@ def _take_along(x, idx, axis):
     return DualArray._new(val, p, x._nm_order)
 
 
-def _join(arrays, axis, stack: bool):
-    arrays = list(arrays)
-    tag = _tag(*arrays)
-    pieces = [_parts(a, tag) for a in arrays]
-    like = next(p for _, p in pieces if p is not None)
-    vals = [np.asarray(v) if isinstance(v, (numbers.Number, np.generic)) else v for v, _ in pieces]
-    parts = [p if p is not None else _zeros_partials(v, like) for v, p in pieces]
-    nd = vals[0].ndim + (1 if stack else 0)
-    ax = axis % nd
-    f = np.stack if stack else np.concatenate
-    return DualArray._new(f(vals, axis=ax), f(parts, axis=ax), tag)
+def _join_impl(rule):
+    """A join of the table (concatenate, stack): the JVP joins the partials (constants: 0)."""
+    def impl(*args, **kwargs):
+        arrays, kw = rule.bind(args, kwargs)
+        tag = _tag(*arrays)
+        pieces = [_parts(a, tag) for a in arrays]
+        like = next(p for _, p in pieces if p is not None)
+        vals = [np.asarray(v) if isinstance(v, (numbers.Number, np.generic)) else v for v, _ in pieces]
+        parts = [p if p is not None else _zeros_partials(v, like) for v, p in pieces]
+        return DualArray._new(rule.func(vals, **kw), rule.batched(parts, np.ndim(vals[0]), **kw),
+                              tag)
+    return impl
 
 
-@implements(np.concatenate)
-def _concatenate(arrays, axis=0, **kw):
-    if axis is None:
-        return _join([np.ravel(a) for a in arrays], 0, False)
-    return _join(arrays, axis, False)
-
-
-@implements(np.stack)
-def _stack(arrays, axis=0, **kw):
-    return _join(arrays, axis, True)
+_concatenate = _HANDLED[np.concatenate] = _join_impl(arrayrules.JOIN[np.concatenate])
+_stack = _HANDLED[np.stack] = _join_impl(arrayrules.JOIN[np.stack])
 
 
 def _stack_any(items):
@@ -745,22 +738,6 @@ def _stack_any(items):
     if any(isinstance(e, (Dual, DualArray)) for e in items):
         return _stack([e for e in items], 0)
     return np.stack(items)
-
-
-@implements(np.hstack)
-def _hstack(arrays, **kw):
-    arrays = list(arrays)
-    return _concatenate(arrays, axis=0 if np.ndim(_primal(arrays[0])) == 1 else 1)
-
-
-@implements(np.vstack)
-def _vstack(arrays, **kw):
-    arrays = [a if np.ndim(_primal(a)) >= 2 else _expand_any(a) for a in arrays]
-    return _concatenate(arrays, axis=0)
-
-
-def _expand_any(a):
-    return _expand_dims(a, 0) if isinstance(a, DualArray) else np.asarray(a)[None]
 
 
 @implements(np.where)
@@ -793,61 +770,12 @@ def _maximum(x, y):
     return _dispatch("maximum", (x, y))
 
 
-@implements(np.dot)
-def _dot(a, b):
-    return arrayrules.dot(a, b)
-
-
 @implements(np.matmul)
 def _matmul(a, b):
     tag = _tag(a, b)
     av, ap = _parts(a, tag)
     bv, bp = _parts(b, tag)
-    val = av @ bv
-    p = None
-    # The partials axis k is placed as a batch axis just before the matrix axes
-    # (the other operand gets a matching length-1 axis), so that batch axes of
-    # either operand broadcast as in matmul; vectors are handled separately.
-    a_vec, b_vec = np.ndim(av) == 1, np.ndim(bv) == 1
-    if ap is not None:
-        if a_vec:
-            t = bv @ ap if b_vec else _swap_last2(bv) @ ap
-        elif b_vec:
-            t = _swap_last2(ap) @ bv
-        else:
-            t = _moveaxis_any(_moveaxis_any(ap, -1, -3) @ _batch_axis(bv), -3, -1)
-        p = t
-    if bp is not None:
-        if b_vec:
-            t = av @ bp
-        elif a_vec:
-            t = _moveaxis_any(av @ _moveaxis_any(bp, -1, -3), -2, -1)
-        else:
-            t = _moveaxis_any(_batch_axis(av) @ _moveaxis_any(bp, -1, -3), -3, -1)
-        p = t if p is None else p + t
-    return _wrap(val, p, tag)
-
-
-def _swap_last2(x):
-    return _swapaxes(x, -1, -2) if isinstance(x, DualArray) else namespace(x).swapaxes(x, -1, -2)
-
-
-def _batch_axis(x):
-    return x[..., None, :, :]
-
-
-@implements(np.inner)
-def _inner(a, b):
-    return arrayrules.inner(a, b)
-
-
-@implements(np.outer)
-def _outer(a, b):
-    return _reshape_any(a, (-1, 1)) * _reshape_any(b, (1, -1))
-
-
-def _reshape_any(a, shape):
-    return _reshape(a, shape) if isinstance(a, DualArray) else np.reshape(a, shape)
+    return _wrap(av @ bv, arrayrules_matmul.tangent(av, ap, bv, bp), tag)   # the shared table
 
 
 @implements(np.zeros_like)

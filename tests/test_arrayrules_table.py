@@ -184,3 +184,62 @@ def test_selections_keep_independent_inputs_in_the_one_source_form(rule, shape, 
     if np.ndim(nm.value(m)):
         assert m.diag
     np.testing.assert_allclose(nm.uncertainty(m), 0.1 + 0 * np.asarray(nm.value(m)), rtol=1e-15)
+
+
+# -- joins (np.concatenate, np.stack): linear in all arrays jointly -----------------------------
+
+JOINS = [pytest.param(rule, shapes, kw, id=f"{func.__name__}-{k}")
+         for func, rule in arrayrules.JOIN.items() for k, (shapes, kw) in enumerate(rule.samples)]
+
+
+def _split_call(rule, shapes, kw):
+    """The join as a function of one flat vector (its arrays, one after the other)."""
+    sizes = [int(np.prod(s)) for s in shapes]
+
+    def f(v):
+        parts, start = [], 0
+        for s, n in zip(shapes, sizes):
+            parts.append(np.reshape(v[start:start + n], s))
+            start += n
+        return rule.func(parts, **kw)
+    return f, sum(sizes)
+
+
+@pytest.mark.parametrize("rule, shapes, kw", JOINS)
+@pytest.mark.parametrize("mode", ["forward", "reverse", "measurement"])
+def test_join_matches_central_differences(rule, shapes, kw, mode):
+    f, n = _split_call(rule, shapes, kw)
+    x = _x((n,))
+    ref = _central_jacobian(f, x)
+    if mode == "measurement":
+        out = f(nm.measurements(x, 0.1))
+        np.testing.assert_allclose(nm.uncertainty(out), np.sqrt((ref ** 2).sum(-1) * 0.01).reshape(
+            np.shape(f(x))), rtol=1e-9)
+        return
+    J = np.asarray(nm.jacobian(f, x, mode=mode))
+    np.testing.assert_allclose(J.reshape(ref.shape), ref, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("rule, shapes, kw", JOINS)
+def test_join_transpose_satisfies_adjoint_identity(rule, shapes, kw):
+    rng = np.random.default_rng(5)
+    vs = [rng.normal(size=s) for s in shapes]
+    Jv = np.asarray(rule.func(vs, **kw))
+    u = rng.normal(size=Jv.shape)
+    ax = kw.get("axis", 0)
+    if ax is None:       # axis=None joins the flattened arrays
+        vs, shapes, kw = [v.ravel() for v in vs], [(int(np.prod(s)),) for s in shapes], {"axis": 0}
+    lhs = np.vdot(u, Jv)
+    rhs = sum(np.vdot(rule.transpose(u, list(shapes), i, **kw), v) for i, v in enumerate(vs))
+    assert lhs == pytest.approx(rhs, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "measurement"])
+def test_join_refuses_out(mode):
+    x = np.arange(3.0)
+    buf = np.empty(6)
+    with pytest.raises(arrayrules.UnsupportedArrayFunction, match="out"):
+        if mode == "measurement":
+            np.concatenate([nm.measurements(x, 0.1), x], out=buf)
+        else:
+            nm.jacobian(lambda y: np.concatenate([y, x], out=buf), x, mode=mode)

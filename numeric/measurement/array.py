@@ -1123,28 +1123,37 @@ def _linear_table_impl(rule):
     return impl
 
 
-def _join(func):
-    def impl(arrays, *args, **kwargs):
-        arrays = list(arrays)
-        if func is np.stack and not args and kwargs.get("axis", 0) in (0, -1) and all(
+def _join(rule):
+    """A join of the table (concatenate, stack): values and components alike."""
+    func = rule.func
+
+    def impl(*args, **kwargs):
+        arrays, kw = rule.bind(args, kwargs)
+        if func is np.stack and kw.get("axis", 0) in (0, -1) and all(
                 type(a) is Measurement or isinstance(a, (float, int)) for a in arrays):
             return pack(arrays)            # np.stack([x, y]) of scalars: the common case
         parts = [_classify(a) for a in arrays]
+        vals = [np.asarray(p[1]) for p in parts]
         if all(p[0] != _DENSE for p in parts) and any(p[0] == _DIAG for p in parts):
-            vals = [np.asarray(p[1]) for p in parts]
             Js = [np.broadcast_to(p[2], v.shape) if p[0] == _DIAG else np.zeros(v.shape)
                   for p, v in zip(parts, vals)]
             ss = [np.broadcast_to(p[3], v.shape) if p[0] == _DIAG else
                   np.full(v.shape, -1, dtype=np.int64) for p, v in zip(parts, vals)]
-            return _wrap_diag(func(vals, *args, **kwargs), func(Js, *args, **kwargs),
-                              func(ss, *args, **kwargs))
-        return _via_dualarray(func, (arrays,) + args, kwargs)
+            return _wrap_diag(func(vals, **kw), func(Js, **kw), func(ss, **kw))
+        live = [i for i, p in enumerate(parts) if p[0] != _CONST]
+        if not live:
+            return _const(func(vals, **kw))
+        Js, union = _align([_dense_triple(*parts[i]) for i in live])
+        full = [_zeros(v.shape + (union.size,), v) for v in vals]
+        for i, J in zip(live, Js):
+            full[i] = J
+        return _wrap_dense(func(vals, **kw), rule.batched(full, vals[0].ndim, **kw), union)
 
     return impl
 
 
-for _f in (np.concatenate, np.stack, np.hstack, np.vstack):
-    _HANDLED[_f] = _join(_f)
+for _f, _rule in arrayrules.JOIN.items():
+    _HANDLED[_f] = _join(_rule)
 
 
 def _axes(axis, ndim):

@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric import arrayrules, arrayrules_nonlinear
+from numeric import arrayrules, arrayrules_matmul, arrayrules_nonlinear
 from numeric.backend import is_array
 from numeric.protocol import value as primal_value
 from numeric.reverse.tape import _OwnedArray, _ScatterAdd
@@ -201,47 +201,33 @@ def _setitem_vjp(g, ans, i, x, v, index):
 _def("setitem", _setitem_fwd, _setitem_vjp)
 
 
-def _matmul_vjp(g, ans, i, a, b):
-    sa, sb = shape_of(a), shape_of(b)
-    if len(sa) == 1 and len(sb) == 1:
-        return g * b if i == 0 else g * a
-    A = a if len(sa) > 1 else _reshape(a, (1,) + sa)
-    B = b if len(sb) > 1 else _reshape(b, sb + (1,))
-    G = g
-    gs = shape_of(G)
-    if len(sa) == 1:
-        G = _reshape(G, gs[:-1] + (1,) + gs[-1:])
-    if len(sb) == 1:
-        G = _reshape(G, shape_of(G) + (1,))
-    if i == 0:
-        dA = G @ _swap_last(B)
-        if len(sa) == 1:
-            ds = shape_of(dA)
-            dA = _reshape(dA, ds[:-2] + ds[-1:])
-        return unbroadcast(dA, sa)
-    dB = _swap_last(A) @ G
-    if len(sb) == 1:
-        dB = _reshape(dB, shape_of(dB)[:-1])
-    return unbroadcast(dB, sb)
+_def("matmul", lambda a, b: a @ b,       # the VJP: the shared table's transpose of a @ b
+     lambda g, ans, i, a, b: arrayrules_matmul.transpose(g, a, b, i))
 
 
-_def("matmul", lambda a, b: a @ b, _matmul_vjp)
+@_implements(np.matmul)
+def _np_matmul(a, b, /, **kw):
+    if kw:
+        raise arrayrules.UnsupportedArrayFunction(
+            f"numpy.matmul with {sorted(kw)} has no derivative rule; use a @ b")
+    return apply_op("matmul", (a, b), {})
 
 
-def _concat_vjp(g, ans, i, *arrays, axis=0):
-    ax = axis % len(shape_of(ans))
-    start = sum(shape_of(a)[ax] for a in arrays[:i])
-    stop = start + shape_of(arrays[i])[ax]
-    return _getitem(g, (slice(None),) * ax + (slice(start, stop),))
+def _register_join(func, rule):
+    """concatenate / stack of the table: the VJP of array i is the transpose's component i."""
+    name = func.__name__
+    _def(name, (lambda f: lambda *arrays, axis=0: f(list(arrays), axis=axis))(func),
+         (lambda t: lambda g, ans, i, *arrays, axis=0: t(g, [shape_of(a) for a in arrays], i,
+                                                         axis=axis))(rule.transpose))
+
+    def impl(*args, **kwargs):
+        arrays, kw = rule.bind(args, kwargs)
+        return apply_op(name, tuple(arrays), kw)
+    HANDLED[func] = impl
 
 
-def _stack_vjp(g, ans, i, *arrays, axis=0):
-    ax = axis % len(shape_of(ans))
-    return _getitem(g, (slice(None),) * ax + (i,))
-
-
-_def("concatenate", lambda *arrays, axis=0: np.concatenate(list(arrays), axis=axis), _concat_vjp)
-_def("stack", lambda *arrays, axis=0: np.stack(list(arrays), axis=axis), _stack_vjp)
+for _func, _rule in arrayrules.JOIN.items():
+    _register_join(_func, _rule)
 
 
 def _where_vjp(g, ans, i, cond, x, y):
@@ -350,31 +336,6 @@ def _np_min(x, axis=None, keepdims=False, **kw):
     return apply_op("min", (x,), {"axis": axis, "keepdims": bool(keepdims)})
 
 
-@_implements(np.concatenate)
-def _np_concatenate(arrays, axis=0, **kw):
-    arrays = list(arrays)
-    if axis is None:
-        return _np_concatenate([np.ravel(a) for a in arrays], 0)
-    return apply_op("concatenate", tuple(arrays), {"axis": axis})
-
-
-@_implements(np.stack)
-def _np_stack(arrays, axis=0, **kw):
-    return apply_op("stack", tuple(arrays), {"axis": axis})
-
-
-@_implements(np.hstack)
-def _np_hstack(arrays, **kw):
-    arrays = list(arrays)
-    return _np_concatenate(arrays, axis=0 if len(shape_of(arrays[0])) <= 1 else 1)
-
-
-@_implements(np.vstack)
-def _np_vstack(arrays, **kw):
-    arrays = [a if len(shape_of(a)) >= 2 else np.reshape(a, (1, -1)) for a in arrays]
-    return _np_concatenate(arrays, axis=0)
-
-
 @_implements(np.where)
 def _np_where(cond, x, y):
     return apply_op("where", (cond, x, y), {})
@@ -399,21 +360,6 @@ def _np_cumsum(x, axis=None, **kw):
         x = np.reshape(x, (-1,))
         axis = 0
     return apply_op("cumsum", (x,), {"axis": axis % len(shape_of(x))})
-
-
-@_implements(np.dot)
-def _np_dot(a, b):
-    return arrayrules.dot(a, b)
-
-
-@_implements(np.inner)
-def _np_inner(a, b):
-    return arrayrules.inner(a, b)
-
-
-@_implements(np.outer)
-def _np_outer(a, b):
-    return np.reshape(a, (-1, 1)) * np.reshape(b, (1, -1))
 
 
 @_implements(np.shape)
