@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["dot", "inner", "swapaxes_args", "LINEAR", "LinearRule", "dual_impl", "tape_ops",
-           "supported_table"]
+__all__ = ["dot", "inner", "swapaxes_args", "LINEAR", "LinearRule", "bind", "apply_to_columns",
+           "dual_impl", "tape_key", "tape_impl", "supported_table"]
 
 
 def _shape(x: Any) -> tuple:
@@ -115,8 +115,14 @@ class UnsupportedArrayFunction(TypeError):
     """A NumPy function that no array rule covers for a metanum number type.
 
     A ``TypeError`` (what NumPy raises when no ``__array_function__`` handles a
-    call), with a message naming the function and how to proceed.
+    call), with a message naming the function and how to proceed; every message ends by
+    pointing to ``nm.custom_rule``.
     """
+
+    def __init__(self, message: str):
+        if "custom_rule" not in message:
+            message += " (or declare the derivative with nm.custom_rule)"
+        super().__init__(message)
 
 
 def refuse(func: Any, cls: type, types: Any) -> Any:
@@ -171,14 +177,29 @@ class LinearRule:
     samples: tuple = field(default=())
     check: Callable | None = None     # raises for kwargs where the function is not linear
     batched: Callable | None = None   # batched(P, ndim, **kw): func on each P[..., j] at once
+    op: str | None = None             # the reverse tape's op name (default "table.<name>")
+    fast: Callable | None = None      # the function on a plain array, if quicker than func
+    moves: bool = False               # only selects/moves elements (no sums, no new zeros)
+    complex_valued: bool = False      # may map real operands to complex results
+
+    def apply(self, operand: Any, /, **kw: Any) -> Any:
+        """The function on a plain *operand* with the bound keyword arguments *kw*."""
+        return (self.fast or self.func)(operand, **kw)
+
+    def call(self, operand: Any, /, **kw: Any) -> Any:
+        """``func(operand, **kw)`` through NumPy's dispatch (positional-only ones positionally)."""
+        pos = [kw.pop(n) for n in _positional_only(self.func) if n in kw]
+        return self.func(operand, *pos, **kw)
 
 
 LINEAR: dict = {}
 
 
-def _linear(func, samples, check=None, batched=None):
+def _linear(func, samples, check=None, batched=None, op=None, fast=None, moves=False,
+            complex_valued=False):
     def deco(transpose):
-        LINEAR[func] = LinearRule(func, transpose, tuple(samples), check, batched)
+        LINEAR[func] = LinearRule(func, transpose, tuple(samples), check, batched, op, fast,
+                                  moves, complex_valued)
         return transpose
     return deco
 
@@ -197,26 +218,34 @@ def _scatter_back(func, ct, shape, kwargs):
     """Transpose of a function that only copies elements: apply it to an index array."""
     n = _size(shape)
     idx = func(np.arange(1, n + 1).reshape(shape), **kwargs)   # 0 marks inserted constants
-    flat, c = np.ravel(idx), np.ravel(np.asarray(ct))
+    flat = np.ravel(idx)
     keep = flat > 0
+    if not (isinstance(ct, (np.ndarray, float, int, complex, np.generic))
+            and np.asarray(ct).dtype != object):
+        # a number-type cotangent (higher order): the 0/1 selection matrix keeps it generic
+        E = np.zeros((n, flat.size))
+        E[flat[keep] - 1, np.nonzero(keep)[0]] = 1.0
+        return np.reshape(E @ np.reshape(ct, (-1,)), shape)
+    c = np.ravel(np.asarray(ct))
     out = np.bincount(flat[keep] - 1, weights=np.real(c[keep]), minlength=n)
     if np.iscomplexobj(c):
         out = out + 1j * np.bincount(flat[keep] - 1, weights=np.imag(c[keep]), minlength=n)
     return out.reshape(shape)
 
 
-@_linear(np.tile, [((3,), {"reps": 2}), ((2, 3), {"reps": (2, 1, 2)})])
+@_linear(np.tile, [((3,), {"reps": 2}), ((2, 3), {"reps": (2, 1, 2)})], moves=True)
 def _tile_t(ct, shape, reps):
     return _scatter_back(np.tile, ct, shape, {"reps": reps})
 
 
 @_linear(np.repeat, [((3,), {"repeats": 2}), ((2, 3), {"repeats": 3, "axis": 1}),
-                     ((2, 2), {"repeats": [1, 2], "axis": 0})])
+                     ((2, 2), {"repeats": [1, 2], "axis": 0})], moves=True)
 def _repeat_t(ct, shape, repeats, axis=None):
     return _scatter_back(np.repeat, ct, shape, {"repeats": repeats, "axis": axis})
 
 
-@_linear(np.diagonal, [((3, 3), {}), ((2, 4, 3), {"offset": 1, "axis1": 2, "axis2": 0})])
+@_linear(np.diagonal, [((3, 3), {}), ((2, 4, 3), {"offset": 1, "axis1": 2, "axis2": 0})],
+         moves=True)
 def _diagonal_t(ct, shape, offset=0, axis1=0, axis2=1):
     return _scatter_back(np.diagonal, ct, shape, {"offset": offset, "axis1": axis1, "axis2": axis2})
 
@@ -226,12 +255,12 @@ def _diag_t(ct, shape, k=0):
     return _scatter_back(np.diag, ct, shape, {"k": k})
 
 
-@_linear(np.flipud, [((3,), {}), ((3, 2), {})], batched=_leading_axes(np.flipud))
+@_linear(np.flipud, [((3,), {}), ((3, 2), {})], batched=_leading_axes(np.flipud), moves=True)
 def _flipud_t(ct, shape):
     return np.flipud(np.asarray(ct))
 
 
-@_linear(np.fliplr, [((2, 3), {}), ((2, 3, 2), {})], batched=_leading_axes(np.fliplr))
+@_linear(np.fliplr, [((2, 3), {}), ((2, 3, 2), {})], batched=_leading_axes(np.fliplr), moves=True)
 def _fliplr_t(ct, shape):
     return np.fliplr(np.asarray(ct))
 
@@ -241,7 +270,7 @@ def _rot90_batched(P, ndim, k=1, axes=(0, 1)):
 
 
 @_linear(np.rot90, [((2, 3), {}), ((2, 3), {"k": 3}), ((2, 3, 4), {"k": 2, "axes": (2, 0)})],
-         batched=_rot90_batched)
+         batched=_rot90_batched, moves=True)
 def _rot90_t(ct, shape, k=1, axes=(0, 1)):
     return np.rot90(np.asarray(ct), -k, axes)      # a rotation's transpose is its inverse
 
@@ -269,7 +298,7 @@ def _flip_batched(P, ndim, axis=None):
 
 
 @_linear(np.flip, [((3,), {}), ((2, 3), {"axis": 1}), ((2, 3, 2), {"axis": (0, -1)})],
-         batched=_flip_batched)
+         batched=_flip_batched, moves=True)
 def _flip_t(ct, shape, axis=None):
     return np.flip(np.asarray(ct), axis)           # a permutation that is its own inverse
 
@@ -283,7 +312,8 @@ def _roll_batched(P, ndim, shift, axis=None):
 
 
 @_linear(np.roll, [((5,), {"shift": 2}), ((2, 3), {"shift": -1}), ((2, 3), {"shift": 1, "axis": -1}),
-                   ((2, 3, 2), {"shift": (1, 2), "axis": (0, 1)})], batched=_roll_batched)
+                   ((2, 3, 2), {"shift": (1, 2), "axis": (0, 1)})], batched=_roll_batched,
+         moves=True)
 def _roll_t(ct, shape, shift, axis=None):
     return np.roll(np.asarray(ct), tuple(-np.asarray(shift).ravel()) if np.ndim(shift) else -shift,
                    axis)                           # the inverse rotation
@@ -396,7 +426,14 @@ def _names(func: Callable) -> tuple:
     ps = list(_signature(func).parameters.values())
     if any(p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) for p in ps):
         return ()
-    return tuple(p.name for p in ps[1:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+    return tuple(p.name for p in ps[1:] if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD,
+                                                       p.KEYWORD_ONLY))
+
+
+@functools.lru_cache(maxsize=None)
+def _positional_only(func: Callable) -> tuple:
+    ps = list(_signature(func).parameters.values())[1:]
+    return tuple(p.name for p in ps if p.kind == p.POSITIONAL_ONLY)
 
 
 def _fast_bind(func: Callable, args: tuple, kwargs: dict) -> dict | None:
@@ -430,52 +467,59 @@ def _tracked_arg(v: Any) -> bool:
     return hasattr(v, "partials") or hasattr(v, "tape") or hasattr(v, "_nm_order")
 
 
+def bind(rule: LinearRule, args: tuple, kwargs: dict) -> tuple:
+    """``(operand, keyword arguments)`` of a call of *rule*'s function, checked.
+
+    Raises :class:`UnsupportedArrayFunction` where the function is not linear for these
+    arguments (``rule.check``) or an argument other than the operand carries a derivative.
+    """
+    x, kw = _bind(rule, args, kwargs)
+    for v in kw.values():
+        if _tracked_arg(v):
+            raise UnsupportedArrayFunction(
+                f"{rule.func.__name__}: only the first argument may carry derivatives")
+    return x, kw
+
+
+def apply_to_columns(rule: LinearRule, P: Any, kw: dict) -> Any:
+    """*rule*'s function on every column ``P[..., j]`` (trailing axis kept): the JVP."""
+    if rule.batched is not None:                 # all columns in one call (fast path)
+        return rule.batched(P, P.ndim - 1, **kw)
+    cols = [rule.apply(P[..., j], **kw) for j in range(P.shape[-1])]
+    return np.stack(cols, axis=-1)
+
+
 def dual_impl(rule: LinearRule, wrap: Callable, to_array: Callable) -> Callable:
     """The JVP of *rule* for a type with ``value`` and ``partials`` (trailing axis).
 
     The function is applied to the value and to each column of the partials
     (linearity); ``wrap(value, partials, tag)`` builds the result.
     """
+    func = rule.fast or rule.func
+
     def impl(*args, **kwargs):
-        x, kw = _bind(rule, args, kwargs)
-        if any(_tracked_arg(v) for v in kw.values()):
-            raise UnsupportedArrayFunction(
-                f"{rule.func.__name__}: only the first argument may carry derivatives")
+        x, kw = bind(rule, args, kwargs)
         if not _tracked_arg(x):
-            return rule.func(x, **kw)
+            return func(x, **kw)
         x = to_array(x)
-        val = rule.func(x.value, **kw)
-        P = x.partials
-        if rule.batched is not None:             # all columns in one call (fast path)
-            return wrap(val, rule.batched(P, P.ndim - 1, **kw), x._nm_order)   # P may be nested
-        cols = [rule.func(P[..., j], **kw) for j in range(P.shape[-1])]
-        return wrap(val, np.stack(cols, axis=-1), x._nm_order)
+        return wrap(func(x.value, **kw), apply_to_columns(rule, x.partials, kw), x._nm_order)
     return impl
 
 
-def tape_ops(apply_op: Callable) -> list:
-    """``(func, key, forward, vjp, key_T, forward_T, vjp_T, impl)`` for a tape.
+def tape_key(func: Callable) -> str:
+    """The reverse tape's op name of the table entry for *func*."""
+    rule = LINEAR[func]
+    return rule.op or "table." + func.__name__
 
-    The VJP of ``key`` applies the transpose as op ``key_T`` (whose own VJP is
-    the function again), so higher-order reverse mode works on the same table.
-    """
-    out = []
-    for func, rule in LINEAR.items():
-        key = "table." + func.__name__
-        fwd = (lambda r: lambda v, /, **kw: r.func(v, **kw))(rule)
-        tfwd = (lambda r: lambda g, /, shape, **kw: r.transpose(g, shape, **kw))(rule)
-        vjp = (lambda k: lambda g, ans, i, v, /, **kw:
-               apply_op(k + "^T", (g,), {"shape": tuple(np.shape(v)), **kw}))(key)
-        tvjp = (lambda k: lambda g, ans, i, ct, /, shape, **kw: apply_op(k, (g,), kw))(key)
 
-        def impl(*args, _r=rule, _k=key, **kwargs):
-            x, kw = _bind(_r, args, kwargs)
-            if any(_tracked_arg(v) for v in kw.values()):
-                raise UnsupportedArrayFunction(
-                    f"{_r.func.__name__}: only the first argument may carry derivatives")
-            return apply_op(_k, (x,), kw)
-        out.append((func, key, fwd, vjp, key + "^T", tfwd, tvjp, impl))
-    return out
+def tape_impl(rule: LinearRule, apply_op: Callable) -> Callable:
+    """``__array_function__`` implementation recording *rule* as one tape op."""
+    key = tape_key(rule.func)
+
+    def impl(*args, **kwargs):
+        x, kw = bind(rule, args, kwargs)
+        return apply_op(key, (x,), kw)
+    return impl
 
 
 def _public_name(func: Any) -> str:
@@ -490,6 +534,14 @@ def _public_name(func: Any) -> str:
     if mod.startswith("numpy.fft"):
         mod = "numpy.fft"
     return ("np" + mod[5:] if mod.startswith("numpy") else mod) + "." + func.__name__
+
+
+from numeric import arrayrules_structural  # noqa: E402  (its entries join LINEAR)
+
+COMPOSED = arrayrules_structural.COMPOSED     # functions written with primitives
+COMPOSED[np.dot] = dot
+COMPOSED[np.inner] = inner
+JOIN = arrayrules_structural.JOIN             # concatenate / stack: linear in each array
 
 
 def supported_table() -> str:
@@ -517,7 +569,8 @@ def supported_table() -> str:
              "|---|---|---|---|---|"]
     for f in funcs:
         cells = ["yes" if f in r else "no" for r in regs]
-        src = ("linear table" if f in LINEAR else "nonlinear table" if f in nonlinear.NONLINEAR
-               else "bilinear table" if f in nonlinear.BILINEAR else "type's own rule")
+        src = ("linear table" if f in LINEAR or f in JOIN else "nonlinear table" if f in nonlinear.NONLINEAR
+               else "bilinear table" if f in nonlinear.BILINEAR or f is np.matmul else "composition"
+               if f in COMPOSED else "type's own rule")
         lines.append(f"| {_public_name(f)} | " + " | ".join(cells) + f" | {src} |")
     return "\n".join(lines) + "\n"

@@ -41,7 +41,7 @@ import numpy as np
 from numeric.arrayrules import UnsupportedArrayFunction
 
 __all__ = ["NonlinearRule", "NONLINEAR", "BILINEAR", "INDEX", "dual_nonlinear_impl",
-           "tape_nonlinear_ops", "einsum_transpose"]
+           "tape_nonlinear_ops", "einsum_transpose", "einsum_explicit"]
 
 
 @dataclass(frozen=True)
@@ -527,20 +527,55 @@ def tensordot(a, b, axes=2):
 
 # ---------------------------------------------------------------- einsum transpose
 
-def _einsum_parse(subscripts: str, nops: int) -> tuple:
-    if "." in subscripts:
-        raise UnsupportedArrayFunction("np.einsum with '...' has no derivative rule; write the "
-                                       "axes out explicitly")
-    if "->" not in subscripts:
-        ins = subscripts.replace(" ", "")
-        letters = ins.replace(",", "")
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    else:
-        ins, out = subscripts.replace(" ", "").split("->")
+def _einsum_parse(subscripts: str, nops: int, ndims: tuple | None = None) -> tuple:
+    """``(input subscripts, output subscripts)`` with the output explicit and '...' expanded.
+
+    >>> _einsum_parse("...i,...i", 2, (3, 2))
+    (['ABi', 'Bi'], 'AB')
+    """
+    s = subscripts.replace(" ", "")
+    ins, arrow, out = s.partition("->")
     ins = ins.split(",")
     if len(ins) != nops:
         raise ValueError(f"np.einsum: {len(ins)} subscripts for {nops} operands")
+    if "." in s:
+        ins, out = _expand_ellipsis(ins, out if arrow else None, ndims)
+    elif not arrow:
+        letters = "".join(ins)
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
     return ins, out
+
+
+def _expand_ellipsis(ins: list, out: str | None, ndims: tuple | None) -> tuple:
+    """'...' replaced by fresh letters, right-aligned as NumPy broadcasts them."""
+    if ndims is None:
+        raise UnsupportedArrayFunction("numpy.einsum with '...': the operands' shapes are needed")
+    used = {c for t in ins + [out or ""] for c in t if c.isalpha()}
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used]
+    counts = [nd - (len(t) - 3) for t, nd in zip(ins, ndims) if "..." in t]
+    n = max(counts + [0])
+    if n > len(free):
+        raise UnsupportedArrayFunction("numpy.einsum with '...' over too many axes")
+    ell = "".join(free[:n])
+    new = [t.replace("...", ell[n - (nd - (len(t) - 3)):] if nd - (len(t) - 3) else "")
+           if "..." in t else t for t, nd in zip(ins, ndims)]
+    if out is None:                           # implicit output: '...' axes, then single letters
+        letters = "".join(t.replace("...", "") for t in ins)
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    else:
+        out = out.replace("...", ell)
+    return new, out
+
+
+def einsum_explicit(subscripts: str, operands: tuple) -> str:
+    """*subscripts* with '...' expanded and the output written out (``"ij,jk->ik"``).
+
+    >>> import numpy as np
+    >>> einsum_explicit("...ij,...jk", (np.ones((2, 3, 4)), np.ones((4, 5))))
+    'Aij,jk->Aik'
+    """
+    ins, out = _einsum_parse(subscripts, len(operands), tuple(np.ndim(o) for o in operands))
+    return ",".join(ins) + "->" + out
 
 
 def einsum_transpose(subscripts: str, g: Any, operands: tuple, i: int, shape: tuple) -> Any:
@@ -553,10 +588,11 @@ def einsum_transpose(subscripts: str, g: Any, operands: tuple, i: int, shape: tu
     >>> einsum_transpose("ij,j->i", np.array([1.0, 2.0]), (a, b), 0, (2, 3)).tolist()
     [[0.0, 1.0, 2.0], [0.0, 2.0, 4.0]]
     """
-    ins, out = _einsum_parse(subscripts, len(operands))
+    ins, out = _einsum_parse(subscripts, len(operands), tuple(
+        len(shape) if j == i else np.ndim(o) for j, o in enumerate(operands)))
     mine = ins[i]
     if len(set(mine)) != len(mine):
-        raise UnsupportedArrayFunction(f"np.einsum: reverse mode of a repeated index in one "
+        raise UnsupportedArrayFunction(f"numpy.einsum: reverse mode of a repeated index in one "
                                        f"operand ({mine!r}) is not supported; take np.diagonal first")
     have = set(out) | {c for j, s in enumerate(ins) if j != i for c in s}
     kept = "".join(c for c in mine if c in have)
@@ -687,6 +723,6 @@ def einsum_tape(apply_op: Callable) -> tuple:
             _refuse("numpy.einsum", "the interleaved (operand, sublist) form")
         if kw:
             _refuse("numpy.einsum", f"keyword arguments {sorted(kw)}")
-        _einsum_parse(subscripts, len(operands))
+        subscripts = einsum_explicit(subscripts, operands)
         return apply_op("einsum", operands, {"subscripts": subscripts})
     return impl, fwd, vjp

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from numeric import functions as F
-from numeric import arrayrules, arrayrules_nonlinear
+from numeric import arrayrules, arrayrules_matmul, arrayrules_nonlinear
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import is_array, namespace
 from numeric.dual import _LOSS, Dual
@@ -606,11 +606,21 @@ def _zeros_partials(v, like_p):
     return xp.zeros(shape, dtype=like_p.dtype)
 
 
-@implements(np.sum)
-def _sum(x, axis=None, keepdims=False, **kw):
-    axes = _axes(axis, x.ndim)
-    return _wrap(x.value.sum(axis=axes, keepdims=keepdims), x.partials.sum(axis=axes, keepdims=keepdims),
-                 x._nm_order)
+# shape changes and sum: the shared table's entries (JVP = the map itself on the partials)
+def _table(func):
+    impl = arrayrules.dual_impl(arrayrules.LINEAR[func], _wrap, _to_array)
+    _HANDLED[func] = impl
+    return impl
+
+
+_sum = _table(np.sum)
+_reshape = _table(np.reshape)
+_transpose = _table(np.transpose)
+_moveaxis = _table(np.moveaxis)
+_swapaxes = _table(np.swapaxes)
+_squeeze = _table(np.squeeze)
+_expand_dims = _table(np.expand_dims)
+_broadcast_to = _table(np.broadcast_to)
 
 
 @implements(np.mean)
@@ -619,7 +629,7 @@ def _mean(x, axis=None, keepdims=False, **kw):
     n = 1
     for a in axes:
         n *= x.shape[a]
-    return _sum(x, axis=axes, keepdims=keepdims) / n
+    return _sum(x, axis=axes, keepdims=keepdims, **kw) / n   # sum refuses out=/where=
 
 
 @implements(np.prod)
@@ -705,105 +715,22 @@ def _take_along(x, idx, axis):
     return DualArray._new(val, p, x._nm_order)
 
 
-@implements(np.reshape)
-def _reshape(x, shape=None, order="C", **kw):
-    shape = kw.get("newshape", shape)
-    if isinstance(shape, int):
-        shape = (shape,)
-    shape = tuple(shape)
-    if order == "F":  # reshape(x, s, "F") = reshape(x.T, reversed s).T, in C order throughout
-        shape = np.empty(x.shape, dtype=bool).reshape(shape).shape
-        return np.transpose(_reshape(np.transpose(x), shape[::-1]))
-    if order != "C":
-        raise ValueError(f"reshape of a DualArray takes order='C' or 'F', got order={order!r}")
-    v = x.value.reshape(shape)
-    return DualArray._new(v, x.partials.reshape(tuple(v.shape) + (x.npartials,)), x._nm_order)
+def _join_impl(rule):
+    """A join of the table (concatenate, stack): the JVP joins the partials (constants: 0)."""
+    def impl(*args, **kwargs):
+        arrays, kw = rule.bind(args, kwargs)
+        tag = _tag(*arrays)
+        pieces = [_parts(a, tag) for a in arrays]
+        like = next(p for _, p in pieces if p is not None)
+        vals = [np.asarray(v) if isinstance(v, (numbers.Number, np.generic)) else v for v, _ in pieces]
+        parts = [p if p is not None else _zeros_partials(v, like) for v, p in pieces]
+        return DualArray._new(rule.func(vals, **kw), rule.batched(parts, np.ndim(vals[0]), **kw),
+                              tag)
+    return impl
 
 
-@implements(np.ravel)
-def _ravel(x, *a, **kw):
-    return _reshape(x, (-1,))
-
-
-@implements(np.transpose)
-def _transpose(x, axes=None):
-    axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(a % x.ndim for a in axes)
-    return DualArray._new(_transpose_any(x.value, axes), _transpose_any(x.partials, axes + (x.ndim,)),
-                          x._nm_order)
-
-
-def _transpose_any(a, axes):
-    return _transpose(a, axes) if isinstance(a, DualArray) else a.transpose(axes)
-
-
-@implements(np.moveaxis)
-def _moveaxis(x, source, destination):
-    order = [a for a in range(x.ndim)]
-    s, d = source % x.ndim, destination % x.ndim
-    order.remove(s)
-    order.insert(d, s)
-    return _transpose(x, tuple(order))
-
-
-@implements(np.swapaxes)
-def _swapaxes(x, axis1, axis2):
-    return _transpose(x, arrayrules.swapaxes_args(x.ndim, axis1, axis2))
-
-
-@implements(np.squeeze)
-def _squeeze(x, axis=None):
-    if axis is None:
-        axis = tuple(i for i, s in enumerate(x.shape) if s == 1)
-    axes = _axes(axis, x.ndim)
-    shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
-    return _reshape(x, shape) if shape else x[(0,) * x.ndim]
-
-
-@implements(np.expand_dims)
-def _expand_dims(x, axis):
-    idx = [slice(None)] * x.ndim
-    axis = axis % (x.ndim + 1)
-    idx.insert(axis, None)
-    return x[tuple(idx)]
-
-
-@implements(np.broadcast_to)
-def _broadcast_to(x, shape, **kw):
-    shape = tuple(shape) if not isinstance(shape, int) else (shape,)
-    if isinstance(x, Dual):
-        x = DualArray._from_scalar(x)
-    xp = _xp(x)
-    v = xp.broadcast_to(x.value, shape) if not isinstance(x.value, DualArray) else _broadcast_to(
-        x.value, shape)
-    pshape = shape + (x.npartials,)
-    p = xp.broadcast_to(x.partials, pshape) if not isinstance(x.partials, DualArray) else \
-        _broadcast_to(x.partials, pshape)
-    return DualArray._new(v, p, x._nm_order)
-
-
-def _join(arrays, axis, stack: bool):
-    arrays = list(arrays)
-    tag = _tag(*arrays)
-    pieces = [_parts(a, tag) for a in arrays]
-    like = next(p for _, p in pieces if p is not None)
-    vals = [np.asarray(v) if isinstance(v, (numbers.Number, np.generic)) else v for v, _ in pieces]
-    parts = [p if p is not None else _zeros_partials(v, like) for v, p in pieces]
-    nd = vals[0].ndim + (1 if stack else 0)
-    ax = axis % nd
-    f = np.stack if stack else np.concatenate
-    return DualArray._new(f(vals, axis=ax), f(parts, axis=ax), tag)
-
-
-@implements(np.concatenate)
-def _concatenate(arrays, axis=0, **kw):
-    if axis is None:
-        return _join([np.ravel(a) for a in arrays], 0, False)
-    return _join(arrays, axis, False)
-
-
-@implements(np.stack)
-def _stack(arrays, axis=0, **kw):
-    return _join(arrays, axis, True)
+_concatenate = _HANDLED[np.concatenate] = _join_impl(arrayrules.JOIN[np.concatenate])
+_stack = _HANDLED[np.stack] = _join_impl(arrayrules.JOIN[np.stack])
 
 
 def _stack_any(items):
@@ -811,22 +738,6 @@ def _stack_any(items):
     if any(isinstance(e, (Dual, DualArray)) for e in items):
         return _stack([e for e in items], 0)
     return np.stack(items)
-
-
-@implements(np.hstack)
-def _hstack(arrays, **kw):
-    arrays = list(arrays)
-    return _concatenate(arrays, axis=0 if np.ndim(_primal(arrays[0])) == 1 else 1)
-
-
-@implements(np.vstack)
-def _vstack(arrays, **kw):
-    arrays = [a if np.ndim(_primal(a)) >= 2 else _expand_any(a) for a in arrays]
-    return _concatenate(arrays, axis=0)
-
-
-def _expand_any(a):
-    return _expand_dims(a, 0) if isinstance(a, DualArray) else np.asarray(a)[None]
 
 
 @implements(np.where)
@@ -859,86 +770,12 @@ def _maximum(x, y):
     return _dispatch("maximum", (x, y))
 
 
-@implements(np.dot)
-def _dot(a, b):
-    return arrayrules.dot(a, b)
-
-
 @implements(np.matmul)
 def _matmul(a, b):
     tag = _tag(a, b)
     av, ap = _parts(a, tag)
     bv, bp = _parts(b, tag)
-    val = av @ bv
-    p = None
-    # The partials axis k is placed as a batch axis just before the matrix axes
-    # (the other operand gets a matching length-1 axis), so that batch axes of
-    # either operand broadcast as in matmul; vectors are handled separately.
-    a_vec, b_vec = np.ndim(av) == 1, np.ndim(bv) == 1
-    if ap is not None:
-        if a_vec:
-            t = bv @ ap if b_vec else _swap_last2(bv) @ ap
-        elif b_vec:
-            t = _swap_last2(ap) @ bv
-        else:
-            t = _moveaxis_any(_moveaxis_any(ap, -1, -3) @ _batch_axis(bv), -3, -1)
-        p = t
-    if bp is not None:
-        if b_vec:
-            t = av @ bp
-        elif a_vec:
-            t = _moveaxis_any(av @ _moveaxis_any(bp, -1, -3), -2, -1)
-        else:
-            t = _moveaxis_any(_batch_axis(av) @ _moveaxis_any(bp, -1, -3), -3, -1)
-        p = t if p is None else p + t
-    return _wrap(val, p, tag)
-
-
-def _swap_last2(x):
-    return _swapaxes(x, -1, -2) if isinstance(x, DualArray) else namespace(x).swapaxes(x, -1, -2)
-
-
-def _batch_axis(x):
-    return x[..., None, :, :]
-
-
-@implements(np.inner)
-def _inner(a, b):
-    return arrayrules.inner(a, b)
-
-
-@implements(np.outer)
-def _outer(a, b):
-    return _reshape_any(a, (-1, 1)) * _reshape_any(b, (1, -1))
-
-
-def _reshape_any(a, shape):
-    return _reshape(a, shape) if isinstance(a, DualArray) else np.reshape(a, shape)
-
-
-@implements(np.linalg.solve)
-def _solve(A, b):
-    """x = A^-1 b with dx = A^-1 (db - dA x): one factorisation for all partials."""
-    tag = _tag(A, b)
-    Av, Ap = _parts(A, tag)
-    bv, bp = _parts(b, tag)
-    if isinstance(Av, DualArray) or isinstance(bv, DualArray):
-        raise NotImplementedError("np.linalg.solve with nested DualArrays: use solvers.linalg.solve")
-    x = np.linalg.solve(Av, bv)
-    k = (Ap if Ap is not None else bp).shape[-1]
-    vec = np.ndim(bv) == Av.ndim - 1
-    rhs = bp if bp is not None else 0
-    if Ap is not None:
-        # dA x for each partial: (n, n, k) contracted with x
-        dAx = np.einsum("...ijk,...j->...ik", Ap, x) if vec else np.einsum("...ijk,...jl->...ilk", Ap, x)
-        rhs = rhs - dAx
-    rhs = np.broadcast_to(rhs, tuple(np.shape(x)) + (k,))
-    if vec:
-        dx = np.linalg.solve(Av, rhs)
-    else:
-        m = x.shape[-1]
-        dx = np.linalg.solve(Av, rhs.reshape(rhs.shape[:-2] + (m * k,))).reshape(x.shape + (k,))
-    return DualArray._new(x, dx, tag)
+    return _wrap(av @ bv, arrayrules_matmul.tangent(av, ap, bv, bp), tag)   # the shared table
 
 
 @implements(np.zeros_like)
@@ -982,17 +819,13 @@ def _allclose(a, b, *args, **kw):
                     "np.allclose(nm.value(a), nm.value(b)) to say so on purpose")
 
 
-@implements(np.linalg.norm)
-def _linalg_norm(x, ord=None, axis=None, keepdims=False):
-    if ord not in (None, 2, "fro") or (axis is not None and not isinstance(axis, int)):
-        raise NotImplementedError("np.linalg.norm of a DualArray supports the 2-norm / Frobenius norm")
-    return F.sqrt(_sum(x * x, axis=axis, keepdims=keepdims))
-
-
 @implements(np.einsum)
 def _einsum(subscripts, *operands, **kw):
-    if "->" not in subscripts or "." in subscripts:
-        raise NotImplementedError("np.einsum on DualArrays needs explicit output subscripts, no '...'")
+    """Multilinear: the JVP is einsum itself with one operand's partials at a time."""
+    if not isinstance(subscripts, str) or kw:
+        raise arrayrules.UnsupportedArrayFunction(
+            "numpy.einsum on a DualArray takes a subscripts string and no keyword arguments")
+    subscripts = arrayrules_nonlinear.einsum_explicit(subscripts, operands)
     ins, out = subscripts.split("->")
     ins = ins.split(",")
     tag = _tag(*operands)
@@ -1023,6 +856,8 @@ for _func, _rule in arrayrules_nonlinear.NONLINEAR.items():   # nonlinear table:
         _HANDLED[_func] = arrayrules_nonlinear.dual_nonlinear_impl(_rule, _wrap, _parts, _tag)
 for _func, _rule in arrayrules_nonlinear.BILINEAR.items():    # bilinear: compositions
     _HANDLED.setdefault(_func, _rule.linearize)
+for _func, _impl in arrayrules.COMPOSED.items():             # compositions of primitives
+    _HANDLED.setdefault(_func, _impl)
 for _func in arrayrules_nonlinear.INDEX:
     _HANDLED.setdefault(_func, (lambda f: lambda a, *r, **k: f(_primal(a), *r, **k))(_func))
 

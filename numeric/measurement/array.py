@@ -52,7 +52,6 @@ import numpy as np
 
 from numeric import arrayrules, arrayrules_nonlinear
 from numeric.arraybase import ArrayAttributes
-from numeric import functions as F
 from numeric.backend import is_array, namespace
 from numeric.dual import Dual
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
@@ -1140,33 +1139,57 @@ def _structural(func):
     return impl
 
 
-for _f in (np.reshape, np.ravel, np.transpose, np.moveaxis, np.swapaxes, np.squeeze,
-           np.expand_dims, np.broadcast_to, np.flip, np.roll, np.copy, np.atleast_1d):
-    _HANDLED[_f] = _structural(_f)
+_HANDLED[np.copy] = _structural(np.copy)
 
 
-def _join(func):
-    def impl(arrays, *args, **kwargs):
-        arrays = list(arrays)
-        if func is np.stack and not args and kwargs.get("axis", 0) in (0, -1) and all(
+def _linear_table_impl(rule):
+    """An entry of the shared linear table: the map applied to the values and to every
+    column of the components (sources axis). A selection (``rule.moves``) keeps the
+    one-source form by moving values, components and source ids alike."""
+    def impl(*args, **kwargs):
+        x, kw = arrayrules.bind(rule, args, kwargs)
+        if not isinstance(x, (Measurement, MeasurementArray)):
+            return rule.apply(x, **kw)
+        if rule.moves and type(x) is MeasurementArray and x.diag:
+            shape = x.val.shape
+            return _wrap_diag(rule.apply(x.val, **kw), rule.apply(_full(x.J, shape), **kw),
+                              rule.apply(_full(x.src, shape), **kw))
+        val, J, src = dense_parts(as_measurement_array(x))
+        return _wrap_dense(rule.apply(val, **kw), arrayrules.apply_to_columns(rule, J, kw), src)
+    return impl
+
+
+def _join(rule):
+    """A join of the table (concatenate, stack): values and components alike."""
+    func = rule.func
+
+    def impl(*args, **kwargs):
+        arrays, kw = rule.bind(args, kwargs)
+        if func is np.stack and kw.get("axis", 0) in (0, -1) and all(
                 type(a) is Measurement or isinstance(a, (float, int)) for a in arrays):
             return pack(arrays)            # np.stack([x, y]) of scalars: the common case
         parts = [_classify(a) for a in arrays]
+        vals = [np.asarray(p[1]) for p in parts]
         if all(p[0] != _DENSE for p in parts) and any(p[0] == _DIAG for p in parts):
-            vals = [np.asarray(p[1]) for p in parts]
             Js = [np.broadcast_to(p[2], v.shape) if p[0] == _DIAG else np.zeros(v.shape)
                   for p, v in zip(parts, vals)]
             ss = [np.broadcast_to(p[3], v.shape) if p[0] == _DIAG else
                   np.full(v.shape, -1, dtype=np.int64) for p, v in zip(parts, vals)]
-            return _wrap_diag(func(vals, *args, **kwargs), func(Js, *args, **kwargs),
-                              func(ss, *args, **kwargs))
-        return _via_dualarray(func, (arrays,) + args, kwargs)
+            return _wrap_diag(func(vals, **kw), func(Js, **kw), func(ss, **kw))
+        live = [i for i, p in enumerate(parts) if p[0] != _CONST]
+        if not live:
+            return _const(func(vals, **kw))
+        Js, union = _align([_dense_triple(*parts[i]) for i in live])
+        full = [_zeros(v.shape + (union.size,), v) for v in vals]
+        for i, J in zip(live, Js):
+            full[i] = J
+        return _wrap_dense(func(vals, **kw), rule.batched(full, vals[0].ndim, **kw), union)
 
     return impl
 
 
-for _f in (np.concatenate, np.stack, np.hstack, np.vstack):
-    _HANDLED[_f] = _join(_f)
+for _f, _rule in arrayrules.JOIN.items():
+    _HANDLED[_f] = _join(_rule)
 
 
 def _axes(axis, ndim):
@@ -1179,6 +1202,7 @@ def _axes(axis, ndim):
 
 @implements(np.sum)
 def _sum(x, axis=None, keepdims=False, **kw):
+    arrayrules.LINEAR[np.sum].check(kw)      # the table's entry: out=, where=, initial= refused
     if not isinstance(x, MeasurementArray):
         return _via_dualarray(np.sum, (x,), dict(axis=axis, keepdims=keepdims))
     axes = _axes(axis, x.ndim)
@@ -1222,7 +1246,7 @@ def _mean(x, axis=None, keepdims=False, **kw):
     n = 1
     for a in axes:
         n *= np.shape(_primal(x))[a]
-    return _sum(x, axis=axes, keepdims=keepdims) / n
+    return _sum(x, axis=axes, keepdims=keepdims, **kw) / n   # sum refuses out=/where=
 
 
 @implements(np.where)
@@ -1279,14 +1303,6 @@ def _allclose(a, b, *args, **kw):
                     "compare nm.value(a) and nm.value(b) (and nm.uncertainty) on purpose")
 
 
-@implements(np.linalg.norm)
-def _linalg_norm(x, ord=None, axis=None, keepdims=False):
-    if ord not in (None, 2, "fro") or (axis is not None and not isinstance(axis, int)):
-        raise NotImplementedError("np.linalg.norm of a MeasurementArray supports the "
-                                  "2-norm / Frobenius norm")
-    return F.sqrt(_sum(x * x, axis=axis, keepdims=keepdims))
-
-
 def register_array_function(func, impl) -> None:
     """Public hook: *impl* handles NumPy function *func* for MeasurementArray.
 
@@ -1298,6 +1314,10 @@ def register_array_function(func, impl) -> None:
 
 for _f in arrayrules_nonlinear.REPLACES:      # the nonlinear table's rule, through DualArray
     _HANDLED.pop(_f, None)
+for _f, _rule in arrayrules.LINEAR.items():   # the linear table (np.sum keeps its fast path)
+    _HANDLED.setdefault(_f, _linear_table_impl(_rule))
+for _f, _impl in arrayrules.COMPOSED.items():
+    _HANDLED.setdefault(_f, _impl)
 
 
 def supported_functions() -> frozenset:

@@ -32,11 +32,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric import arrayrules, arrayrules_nonlinear
+from numeric import arrayrules, arrayrules_matmul, arrayrules_nonlinear
 from numeric.backend import is_array
 from numeric.protocol import value as primal_value
 from numeric.reverse.tape import _OwnedArray, _ScatterAdd
-from numeric.reverse.tracked import (HANDLED, OPS, Tracked, TrackedArray, apply_op, is_tracked,
+from numeric.reverse.tracked import (HANDLED, OPS, Tracked, apply_op, is_tracked,
                                      shape_of, unbroadcast)
 
 __all__ = ["ArrayOp", "OPS", "HANDLED"]
@@ -176,54 +176,10 @@ def _scatter_forward(g, index, shape, dtype):
 
 # -- the table -------------------------------------------------------------------------------
 
-def _sum_fwd(x, axis=None, keepdims=False):
-    if type(x) is np.ndarray:
-        return x.sum(axis=axis, keepdims=keepdims)    # the method skips np.sum's dispatch
-    return np.sum(x, axis=axis, keepdims=keepdims)
-
-
-def _expand_reduced(g, x_shape, axis, keepdims):
-    if axis is None and (type(g) is float or type(g) is np.float64 or type(g) is np.float32):
-        return np.broadcast_to(g, x_shape)
-    if not _arrayish(g) and not (is_tracked(g) and isinstance(g, TrackedArray)):
-        return _bcast(g, x_shape)
-    if axis is not None and not keepdims:
-        axes = _axes(axis, len(x_shape))
-        g = _reshape(g, tuple(1 if d in axes else s for d, s in enumerate(x_shape)))
-    return _bcast(g, x_shape)
-
-
-def _sum_vjp(g, ans, i, x, axis=None, keepdims=False):
-    if axis is None and type(g) in (float, np.float64) and type(x) is np.ndarray:
-        # a fresh array this pass owns (the next node may update it in place), cheaper than
-        # np.broadcast_to's read-only view that every consumer then copies
-        return _OwnedArray(np.full(x.shape, g, dtype=np.result_type(x.dtype, g)))
-    return _expand_reduced(g, shape_of(x), axis, keepdims)
-
-
-_def("sum", _sum_fwd, _sum_vjp)
-_def("reshape", lambda x, shape: np.reshape(x, shape),
-     lambda g, ans, i, x, shape: _reshape(g, shape_of(x)))
-
-
-def _inverse_axes(axes, nd):
-    if axes is None:
-        return None
-    return tuple(int(a) for a in np.argsort([a % nd for a in axes]))
-
-
-_def("transpose", lambda x, axes: np.transpose(x, axes),
-     lambda g, ans, i, x, axes: _transpose(g, _inverse_axes(axes, len(shape_of(x)))))
-_def("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
-     lambda g, ans, i, x, shape: unbroadcast(g, shape_of(x)))
 _def("getitem", lambda x, index: x[index],
      lambda g, ans, i, x, index: _scatter(g, ans, index, shape_of(x), getattr(x, "dtype", float)))
 _def("scatter", _scatter_forward,
      lambda g, ans, i, x, index, shape, dtype: _getitem(g, index))
-_def("astype", lambda x, dtype: x.astype(dtype),
-     lambda g, ans, i, x, dtype: g.astype(x.dtype) if _plain(g) and _arrayish(g) else g)
-
-
 def _setitem_fwd(x, v, index):
     out = x.copy()
     out[index] = v
@@ -245,47 +201,33 @@ def _setitem_vjp(g, ans, i, x, v, index):
 _def("setitem", _setitem_fwd, _setitem_vjp)
 
 
-def _matmul_vjp(g, ans, i, a, b):
-    sa, sb = shape_of(a), shape_of(b)
-    if len(sa) == 1 and len(sb) == 1:
-        return g * b if i == 0 else g * a
-    A = a if len(sa) > 1 else _reshape(a, (1,) + sa)
-    B = b if len(sb) > 1 else _reshape(b, sb + (1,))
-    G = g
-    gs = shape_of(G)
-    if len(sa) == 1:
-        G = _reshape(G, gs[:-1] + (1,) + gs[-1:])
-    if len(sb) == 1:
-        G = _reshape(G, shape_of(G) + (1,))
-    if i == 0:
-        dA = G @ _swap_last(B)
-        if len(sa) == 1:
-            ds = shape_of(dA)
-            dA = _reshape(dA, ds[:-2] + ds[-1:])
-        return unbroadcast(dA, sa)
-    dB = _swap_last(A) @ G
-    if len(sb) == 1:
-        dB = _reshape(dB, shape_of(dB)[:-1])
-    return unbroadcast(dB, sb)
+_def("matmul", lambda a, b: a @ b,       # the VJP: the shared table's transpose of a @ b
+     lambda g, ans, i, a, b: arrayrules_matmul.transpose(g, a, b, i))
 
 
-_def("matmul", lambda a, b: a @ b, _matmul_vjp)
+@_implements(np.matmul)
+def _np_matmul(a, b, /, **kw):
+    if kw:
+        raise arrayrules.UnsupportedArrayFunction(
+            f"numpy.matmul with {sorted(kw)} has no derivative rule; use a @ b")
+    return apply_op("matmul", (a, b), {})
 
 
-def _concat_vjp(g, ans, i, *arrays, axis=0):
-    ax = axis % len(shape_of(ans))
-    start = sum(shape_of(a)[ax] for a in arrays[:i])
-    stop = start + shape_of(arrays[i])[ax]
-    return _getitem(g, (slice(None),) * ax + (slice(start, stop),))
+def _register_join(func, rule):
+    """concatenate / stack of the table: the VJP of array i is the transpose's component i."""
+    name = func.__name__
+    _def(name, (lambda f: lambda *arrays, axis=0: f(list(arrays), axis=axis))(func),
+         (lambda t: lambda g, ans, i, *arrays, axis=0: t(g, [shape_of(a) for a in arrays], i,
+                                                         axis=axis))(rule.transpose))
+
+    def impl(*args, **kwargs):
+        arrays, kw = rule.bind(args, kwargs)
+        return apply_op(name, tuple(arrays), kw)
+    HANDLED[func] = impl
 
 
-def _stack_vjp(g, ans, i, *arrays, axis=0):
-    ax = axis % len(shape_of(ans))
-    return _getitem(g, (slice(None),) * ax + (i,))
-
-
-_def("concatenate", lambda *arrays, axis=0: np.concatenate(list(arrays), axis=axis), _concat_vjp)
-_def("stack", lambda *arrays, axis=0: np.stack(list(arrays), axis=axis), _stack_vjp)
+for _func, _rule in arrayrules.JOIN.items():
+    _register_join(_func, _rule)
 
 
 def _where_vjp(g, ans, i, cond, x, y):
@@ -309,6 +251,14 @@ def _cumsum_any(g, axis):
 
 _def("cumsum", lambda x, axis: np.cumsum(x, axis=axis),
      lambda g, ans, i, x, axis: _flip(_cumsum_any(_flip(g, axis), axis), axis))
+
+
+def _expand_reduced(g, x_shape, axis, keepdims):
+    """The transpose of ``np.sum(x, axis, keepdims)``: the table's entry."""
+    return _SUM_T(g, x_shape, axis=axis, keepdims=keepdims)
+
+
+_SUM_T = arrayrules.LINEAR[np.sum].transpose
 
 
 def _prod_others(x, axis):
@@ -356,28 +306,10 @@ _def("min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=k
      _extreme_vjp)
 
 
-def _solve_vjp(g, ans, i, A, b):
-    gb = np.linalg.solve(_swap_last(A), g)
-    if i == 1:
-        return gb
-    if len(shape_of(ans)) == len(shape_of(A)) - 1:
-        return -(_reshape(gb, shape_of(gb) + (1,)) @ _reshape(ans, shape_of(ans)[:-1] + (1,) +
-                                                                 shape_of(ans)[-1:]))
-    return -(gb @ _swap_last(ans))
-
-
-_def("solve", lambda A, b: np.linalg.solve(A, b), _solve_vjp)
-
-
 # -- NumPy functions ---------------------------------------------------------------------
 
 def _norm_axis(axis):
     return tuple(axis) if isinstance(axis, list) else axis
-
-
-@_implements(np.sum)
-def _np_sum(x, axis=None, keepdims=False, **kw):
-    return apply_op("sum", (x,), {"axis": _norm_axis(axis), "keepdims": bool(keepdims)})
 
 
 @_implements(np.mean)
@@ -386,7 +318,7 @@ def _np_mean(x, axis=None, keepdims=False, **kw):
     n = 1
     for a in _axes(axis, len(shape)):
         n *= shape[a]
-    return _np_sum(x, axis=axis, keepdims=keepdims) / n
+    return np.sum(x, axis=axis, keepdims=keepdims, **kw) / n   # sum refuses out=/where=
 
 
 @_implements(np.prod)
@@ -402,94 +334,6 @@ def _np_max(x, axis=None, keepdims=False, **kw):
 @_implements(np.min, np.amin)
 def _np_min(x, axis=None, keepdims=False, **kw):
     return apply_op("min", (x,), {"axis": axis, "keepdims": bool(keepdims)})
-
-
-@_implements(np.reshape)
-def _np_reshape(x, shape=None, order="C", **kw):
-    shape = kw.get("newshape", shape)
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    if -1 in shape:
-        shape = np.empty(shape_of(x), dtype=bool).reshape(shape).shape
-    if order == "F":  # reshape(x, s, "F") = reshape(x.T, reversed s).T, in C order throughout
-        return np.transpose(_np_reshape(np.transpose(x), tuple(shape)[::-1]))
-    if order != "C":
-        raise ValueError(f"reshape of a tracked array takes order='C' or 'F', got order={order!r}")
-    return apply_op("reshape", (x,), {"shape": tuple(shape)})
-
-
-@_implements(np.ravel)
-def _np_ravel(x, *a, **kw):
-    return _np_reshape(x, (-1,))
-
-
-@_implements(np.transpose)
-def _np_transpose(x, axes=None):
-    return apply_op("transpose", (x,), {"axes": None if axes is None else tuple(axes)})
-
-
-@_implements(np.swapaxes)
-def _np_swapaxes(x, axis1, axis2):
-    return _np_transpose(x, arrayrules.swapaxes_args(len(shape_of(x)), axis1, axis2))
-
-
-@_implements(np.moveaxis)
-def _np_moveaxis(x, source, destination):
-    nd = len(shape_of(x))
-    order = list(range(nd))
-    s = source % nd
-    order.remove(s)
-    order.insert(destination % nd, s)
-    return _np_transpose(x, order)
-
-
-@_implements(np.squeeze)
-def _np_squeeze(x, axis=None):
-    shape = shape_of(x)
-    axes = tuple(i for i, s in enumerate(shape) if s == 1) if axis is None else _axes(axis, len(shape))
-    return _np_reshape(x, tuple(s for i, s in enumerate(shape) if i not in axes))
-
-
-@_implements(np.expand_dims)
-def _np_expand_dims(x, axis):
-    shape = list(shape_of(x))
-    shape.insert(axis % (len(shape) + 1), 1)
-    return _np_reshape(x, tuple(shape))
-
-
-@_implements(np.atleast_1d)
-def _np_atleast_1d(x):
-    return _np_reshape(x, (1,)) if shape_of(x) == () else x
-
-
-@_implements(np.broadcast_to)
-def _np_broadcast_to(x, shape, **kw):
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return apply_op("broadcast_to", (x,), {"shape": shape})
-
-
-@_implements(np.concatenate)
-def _np_concatenate(arrays, axis=0, **kw):
-    arrays = list(arrays)
-    if axis is None:
-        return _np_concatenate([np.ravel(a) for a in arrays], 0)
-    return apply_op("concatenate", tuple(arrays), {"axis": axis})
-
-
-@_implements(np.stack)
-def _np_stack(arrays, axis=0, **kw):
-    return apply_op("stack", tuple(arrays), {"axis": axis})
-
-
-@_implements(np.hstack)
-def _np_hstack(arrays, **kw):
-    arrays = list(arrays)
-    return _np_concatenate(arrays, axis=0 if len(shape_of(arrays[0])) <= 1 else 1)
-
-
-@_implements(np.vstack)
-def _np_vstack(arrays, **kw):
-    arrays = [a if len(shape_of(a)) >= 2 else np.reshape(a, (1, -1)) for a in arrays]
-    return _np_concatenate(arrays, axis=0)
 
 
 @_implements(np.where)
@@ -513,38 +357,9 @@ def _np_clip(x, a_min=None, a_max=None, **kw):
 @_implements(np.cumsum)
 def _np_cumsum(x, axis=None, **kw):
     if axis is None:
-        x = _np_reshape(x, (-1,))
+        x = np.reshape(x, (-1,))
         axis = 0
     return apply_op("cumsum", (x,), {"axis": axis % len(shape_of(x))})
-
-
-@_implements(np.dot)
-def _np_dot(a, b):
-    return arrayrules.dot(a, b)
-
-
-@_implements(np.inner)
-def _np_inner(a, b):
-    return arrayrules.inner(a, b)
-
-
-@_implements(np.outer)
-def _np_outer(a, b):
-    return np.reshape(a, (-1, 1)) * np.reshape(b, (1, -1))
-
-
-@_implements(np.linalg.norm)
-def _np_norm(x, ord=None, axis=None, keepdims=False):
-    if ord not in (None, 2, "fro") or (axis is not None and not isinstance(axis, int)):
-        raise NotImplementedError("np.linalg.norm of a TrackedArray: the 2-norm / Frobenius norm")
-    from numeric import functions as F
-
-    return F.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
-
-
-@_implements(np.linalg.solve)
-def _np_solve(A, b):
-    return apply_op("solve", (A, b), {})
 
 
 @_implements(np.shape)
@@ -596,10 +411,51 @@ def register_array_function(func, impl) -> None:
     HANDLED[func] = impl
 
 
-for (_func, _key, _fwd, _vjp, _keyT, _fwdT, _vjpT, _impl) in arrayrules.tape_ops(apply_op):
-    _def(_key, _fwd, _vjp)
-    _def(_keyT, _fwdT, _vjpT)
-    HANDLED.setdefault(_func, _impl)
+# -- the shared table of linear primitives: VJP = the declared transpose ----------------------
+
+def _cotangent_like(r, x, rule):
+    """The transposed cotangent *r* in operand *x*'s kind: real for a real operand, cast back
+    by ``astype``."""
+    if np.iscomplexobj(r) and not np.iscomplexobj(primal_value(x)):
+        r = np.real(r)
+    if rule.func is np.astype and _plain(r) and _arrayish(r):
+        r = r.astype(primal_value(x).dtype)
+    return r
+
+
+def _linear_vjp(rule, key_t):
+    transpose, adjust = rule.transpose, rule.complex_valued or rule.func is np.astype
+
+    def vjp(g, ans, i, x, /, **kw):
+        shape = shape_of(x)
+        if _plain(g):                   # float cotangent: the transpose itself, no tape op
+            r = transpose(g, shape, **kw)
+            if adjust:
+                r = _cotangent_like(r, x, rule)
+            if type(r) is np.ndarray and type(x) is np.ndarray and r.ndim:
+                if r.dtype != x.dtype and r.dtype.kind == "f" and \
+                        x.dtype.kind == "f" and not isinstance(g, np.ndarray):
+                    r = r.astype(np.result_type(x.dtype, g))    # a float seed keeps float32
+                if r.base is None and r is not g:
+                    return _OwnedArray(r)   # fresh (np.full of sum's transpose): in place
+            return r
+        r = apply_op(key_t, (g,), {"operand_shape": shape, **kw})
+        return _cotangent_like(r, x, rule) if adjust else r
+    return vjp
+
+
+def _register_linear(func, rule):
+    key = arrayrules.tape_key(func)
+    fwd = (lambda f: lambda v, /, **kw: f(v, **kw))(rule.fast or rule.func)
+    tfwd = (lambda t: lambda g, /, operand_shape, **kw: t(g, operand_shape, **kw))(rule.transpose)
+    tvjp = (lambda k: lambda g, ans, i, ct, /, operand_shape, **kw: apply_op(k, (g,), kw))(key)
+    _def(key, fwd, _linear_vjp(rule, key + "^T"))
+    _def(key + "^T", tfwd, tvjp)       # the transpose's own VJP is the function again
+    HANDLED.setdefault(func, arrayrules.tape_impl(rule, apply_op))
+
+
+for _func, _rule in arrayrules.LINEAR.items():
+    _register_linear(_func, _rule)
 for (_func, _impl, _ops) in arrayrules_nonlinear.tape_nonlinear_ops(apply_op):
     for (_key, _fwd, _vjp) in _ops:          # VJP = transpose of the entry's linearisation
         _def(_key, _fwd, _vjp)
@@ -607,6 +463,8 @@ for (_func, _impl, _ops) in arrayrules_nonlinear.tape_nonlinear_ops(apply_op):
         HANDLED[_func] = _impl
 for _func, _rule in arrayrules_nonlinear.BILINEAR.items():
     HANDLED.setdefault(_func, _rule.linearize)
+for _func, _impl in arrayrules.COMPOSED.items():             # compositions of primitives
+    HANDLED.setdefault(_func, _impl)
 for _func in arrayrules_nonlinear.INDEX:
     HANDLED.setdefault(_func, (lambda f: lambda a, *r, **k: f(primal_value(a), *r, **k))(_func))
 _einsum_impl, _einsum_fwd, _einsum_vjp = arrayrules_nonlinear.einsum_tape(apply_op)

@@ -1,0 +1,564 @@
+"""Linear array primitives of the shared table: shape changes, reductions, selection, FFTs.
+
+The second group of entries of :data:`numeric.arrayrules.LINEAR` (issue 10, "One table
+for array functions"): ``sum``, ``reshape``/``ravel``, ``transpose``/``moveaxis``/
+``swapaxes``, ``squeeze``/``expand_dims``/``atleast_*``, ``broadcast_to``, ``take``,
+``real``/``imag``, ``astype`` and the FFT family. Each declares its TRANSPOSE once;
+DualArray's JVP is the function itself (on the value and on the partials, ``batched``),
+reverse mode's VJP is generated from the transpose (numeric/reverse/arrayops.py) and
+MeasurementArray applies the same entry to its components.
+
+Complex-valued maps (FFTs, ``real``, ``imag``) are transposed for the real pairing
+``<u, t> = Re(sum(u * t))`` of JAX's convention: the cotangent of a real operand is the
+real part of the transposed cotangent (reverse mode takes it).
+
+Examples
+--------
+>>> import numpy as np
+>>> from numeric.arrayrules import LINEAR
+>>> rule = LINEAR[np.moveaxis]
+>>> rule.transpose(np.ones((3, 2, 4)), (2, 3, 4), source=0, destination=1).shape
+(2, 3, 4)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from numeric.arrayrules import UnsupportedArrayFunction, _linear, _scatter_back, _size
+
+__all__ = ["unbroadcast", "spread", "JoinRule", "JOIN", "COMPOSED"]
+
+_NOVALUE = np._NoValue
+
+
+def _axes(axis: Any, ndim: int) -> tuple:
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(int(a) % ndim for a in axis)
+    return (int(axis) % ndim,)
+
+
+def _plain_scalar(ct: Any) -> bool:
+    return type(ct) is float or type(ct) is np.float64 or type(ct) is np.float32
+
+
+def spread(ct: Any, shape: tuple) -> Any:
+    """*ct* (a scalar or an array broadcastable to *shape*) broadcast to *shape*.
+
+    A plain float gives a fresh array (``np.full``); a scalar number type (a dual, an mpf)
+    multiplies ones; arrays are broadcast (a view).
+
+    >>> spread(2.0, (2,)).tolist()
+    [2.0, 2.0]
+    """
+    shape = tuple(shape)
+    if _plain_scalar(ct):
+        return np.full(shape, ct)               # the scalar's dtype (float32 stays float32)
+    if np.ndim(ct) == 0 and not isinstance(ct, (np.ndarray, np.generic, int, complex)):
+        return ct * np.ones(shape)              # a scalar dual / mpf / tracked scalar
+    if tuple(np.shape(ct)) == shape:
+        return ct
+    return np.broadcast_to(ct, shape)
+
+
+def unbroadcast(ct: Any, shape: tuple) -> Any:
+    """Sum *ct* over the axes broadcasting added to an operand of *shape* (transpose of it).
+
+    >>> unbroadcast(np.ones((3, 2)), (1, 2)).tolist()
+    [[3.0, 3.0]]
+    """
+    shape = tuple(shape)
+    cs = tuple(np.shape(ct))
+    if cs == shape:
+        return ct
+    lead = len(cs) - len(shape)
+    if lead:
+        ct = np.sum(ct, axis=tuple(range(lead)))
+    kept = tuple(i for i, s in enumerate(shape) if s == 1 and np.shape(ct)[i] != 1)
+    if kept:
+        ct = np.sum(ct, axis=kept, keepdims=True)
+    return ct
+
+
+# ------------------------------------------------------------------------------ reductions
+
+def _sum_check(kw):
+    for k in ("out", "initial", "where"):
+        v = kw.get(k, _NOVALUE)
+        if v is not _NOVALUE and v is not None:
+            raise UnsupportedArrayFunction(f"numpy.sum with {k}= has no derivative rule; "
+                                           "select or add the constant explicitly")
+
+
+def _sum_batched(P, ndim, axis=None, dtype=None, keepdims=False, **kw):
+    return P.sum(axis=_axes(axis, ndim), keepdims=keepdims is True)
+
+
+def _sum_fast(x, axis=None, keepdims=False, **kw):
+    if type(x) is np.ndarray and not kw:
+        return x.sum(axis=axis, keepdims=keepdims)    # the method skips np.sum's dispatch
+    return np.sum(x, axis=axis, keepdims=keepdims, **kw)
+
+
+@_linear(np.sum, [((4,), {}), ((3, 4), {"axis": 1}), ((2, 3, 2), {"axis": (0, 2)}),
+                  ((3, 2), {"axis": 0, "keepdims": True})], check=_sum_check,
+         batched=_sum_batched, op="sum", fast=_sum_fast)
+def _sum_t(ct, shape, axis=None, dtype=None, keepdims=False, **kw):
+    if axis is None and np.ndim(ct) == 0:
+        return spread(ct, shape)
+    if keepdims is not True:
+        axes = _axes(axis, len(shape))
+        ct = np.reshape(ct, tuple(1 if d in axes else s for d, s in enumerate(shape)))
+    return spread(ct, shape)
+
+
+# ---------------------------------------------------------------------------- shape changes
+
+def _resolve(shape, newshape):
+    newshape = (newshape,) if isinstance(newshape, (int, np.integer)) else tuple(newshape)
+    return np.empty(shape, dtype=bool).reshape(newshape).shape
+
+
+def _reshape_args(shape, newshape):
+    return newshape if shape is None else shape
+
+
+def _reshape_batched(P, ndim, shape=None, order="C", newshape=None, copy=None):
+    target = _resolve(P.shape[:-1], _reshape_args(shape, newshape))
+    return np.reshape(P, target + (P.shape[-1],), order=order)   # F order keeps the columns too
+
+
+def _reshape_check(kw):
+    if kw.get("order", "C") not in ("C", "F"):
+        raise ValueError("numpy.reshape of a metanum array takes order='C' or 'F' (A and K "
+                         "depend on memory layout, which a derivative does not have)")
+
+
+@_linear(np.reshape, [((6,), {"shape": (2, 3)}), ((2, 3), {"shape": -1}),
+                      ((2, 3, 2), {"shape": (3, -1), "order": "F"})], check=_reshape_check,
+         batched=_reshape_batched, op="reshape", moves=True,
+         fast=lambda x, shape=None, order="C", newshape=None, copy=None: np.reshape(
+             x, _reshape_args(shape, newshape), order=order))
+def _reshape_t(ct, in_shape, /, shape=None, order="C", **kw):
+    return np.reshape(ct, in_shape, order=order)
+
+
+def _ravel_batched(P, ndim, order="C"):
+    return np.reshape(P, (-1, P.shape[-1]), order=order)
+
+
+@_linear(np.ravel, [((2, 3), {}), ((2, 3), {"order": "F"})], check=_reshape_check,
+         batched=_ravel_batched, moves=True)
+def _ravel_t(ct, shape, order="C"):
+    return np.reshape(ct, shape, order=order)
+
+
+def _perm(axes, ndim):
+    return tuple(range(ndim))[::-1] if axes is None else tuple(int(a) % ndim for a in axes)
+
+
+@_linear(np.transpose, [((2, 3), {}), ((2, 3, 4), {"axes": (1, 2, 0)})],
+         batched=lambda P, ndim, axes=None: P.transpose(_perm(axes, ndim) + (ndim,)),
+         op="transpose", moves=True)
+def _transpose_t(ct, shape, axes=None):
+    if axes is None:
+        return np.transpose(ct)
+    return np.transpose(ct, tuple(int(a) for a in np.argsort(_perm(axes, len(shape)))))
+
+
+def _move_batched(P, ndim, source, destination):
+    src = [int(a) % ndim for a in np.atleast_1d(source)]
+    dst = [int(a) % ndim for a in np.atleast_1d(destination)]
+    return np.moveaxis(P, src, dst)
+
+
+@_linear(np.moveaxis, [((2, 3, 4), {"source": 0, "destination": -1}),
+                       ((2, 3, 4), {"source": (0, 1), "destination": (2, 0)})],
+         batched=_move_batched, moves=True)
+def _moveaxis_t(ct, shape, source, destination):
+    return np.moveaxis(ct, destination, source)
+
+
+def _swap_batched(P, ndim, axis1, axis2):
+    from numeric.arrayrules import swapaxes_args
+    return P.transpose(swapaxes_args(ndim, axis1, axis2) + (ndim,))
+
+
+@_linear(np.swapaxes, [((2, 3), {"axis1": 0, "axis2": 1}),
+                       ((2, 3, 4), {"axis1": -1, "axis2": 0})], batched=_swap_batched,
+         moves=True)
+def _swapaxes_t(ct, shape, axis1, axis2):
+    return np.swapaxes(ct, axis1, axis2)
+
+
+def _squeeze_batched(P, ndim, axis=None):
+    if axis is None:
+        axis = tuple(i for i, s in enumerate(P.shape[:-1]) if s == 1)
+    return np.squeeze(P, _axes(axis, ndim))
+
+
+@_linear(np.squeeze, [((1, 3, 1), {}), ((1, 3, 1), {"axis": 2})], batched=_squeeze_batched,
+         moves=True)
+def _squeeze_t(ct, shape, axis=None):
+    return np.reshape(ct, shape)
+
+
+def _expand_batched(P, ndim, axis):
+    n = len(np.atleast_1d(axis))
+    return np.expand_dims(P, _axes(axis, ndim + n))
+
+
+@_linear(np.expand_dims, [((3,), {"axis": 0}), ((2, 3), {"axis": -1}),
+                          ((2, 3), {"axis": (0, 2)})], batched=_expand_batched, moves=True)
+def _expand_dims_t(ct, shape, axis):
+    return np.reshape(ct, shape)
+
+
+def _atleast(func, nd, samples):
+    def batched(P, ndim):
+        return np.reshape(P, np.shape(func(np.empty(P.shape[:-1]))) + (P.shape[-1],))
+
+    @_linear(func, samples, batched=batched, moves=True)
+    def transpose(ct, shape):
+        return np.reshape(ct, shape)
+    return transpose
+
+
+_atleast(np.atleast_1d, 1, [((), {}), ((3,), {})])
+_atleast(np.atleast_2d, 2, [((), {}), ((3,), {}), ((2, 3), {})])
+_atleast(np.atleast_3d, 3, [((), {}), ((3,), {}), ((2, 3), {})])
+
+
+def _bshape(shape):
+    return (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+
+
+@_linear(np.broadcast_to, [((3,), {"shape": (2, 3)}), ((2, 1), {"shape": (4, 2, 3)}),
+                           ((), {"shape": (2,)})],
+         batched=lambda P, ndim, shape, subok=False: np.broadcast_to(
+             P, _bshape(shape) + (P.shape[-1],)),
+         op="broadcast_to", moves=True,
+         fast=lambda x, shape, **kw: np.broadcast_to(x, shape))
+def _broadcast_to_t(ct, in_shape, /, shape=None, subok=False, **kw):
+    return unbroadcast(ct, in_shape)
+
+
+# ------------------------------------------------------------------------------ selection
+
+def _take_check(kw):
+    if kw.get("out") is not None:
+        raise UnsupportedArrayFunction("numpy.take with out= has no derivative rule; "
+                                       "assign the result instead")
+
+
+def _take_batched(P, ndim, indices, axis=None, out=None, mode="raise"):
+    if axis is None:
+        return np.take(np.reshape(P, (-1, P.shape[-1])), indices, axis=0, mode=mode)
+    return np.take(P, indices, axis=int(axis) % ndim, mode=mode)
+
+
+@_linear(np.take, [((5,), {"indices": [4, 0, 0, 2]}), ((3, 4), {"indices": [[1, 0]], "axis": 1}),
+                   ((2, 3), {"indices": 4}), ((4,), {"indices": [5, -1], "mode": "wrap"})],
+         check=_take_check, batched=_take_batched, moves=True)
+def _take_t(ct, shape, indices, axis=None, out=None, mode="raise"):
+    return _scatter_back(np.take, ct, shape, {"indices": indices, "axis": axis, "mode": mode})
+
+
+# ----------------------------------------------------------------------- complex and dtype
+
+@_linear(np.real, [((3,), {})], batched=lambda P, ndim: np.real(P), complex_valued=True)
+def _real_t(ct, shape):
+    return ct                           # Re(sum(u * real(t))) = Re(sum(u * t)) for real u
+
+
+@_linear(np.imag, [((3,), {})], batched=lambda P, ndim: np.imag(P), complex_valued=True)
+def _imag_t(ct, shape):
+    return -1j * ct                     # Re(sum(u * imag(t))) = Re(sum(-1j u * t))
+
+
+def _astype_check(kw):
+    dt = kw.get("dtype")
+    if dt is object or not np.issubdtype(np.dtype(dt), np.inexact):
+        raise UnsupportedArrayFunction(
+            f"numpy.astype to {dt} would drop the derivative or uncertainty (only floating "
+            "dtypes keep it): use nm.value(x) for the primal")
+
+
+@_linear(np.astype, [((3,), {"dtype": np.float64}), ((2,), {"dtype": np.complex128})],
+         check=_astype_check, op="astype",
+         fast=lambda x, dtype, copy=True, device=None: x.astype(dtype),
+         batched=lambda P, ndim, dtype, copy=True, device=None: P.astype(dtype))
+def _astype_t(ct, shape, dtype, copy=True, device=None):
+    return ct                           # the caller's dtype: reverse mode casts it back
+
+
+# ---------------------------------------------------------------------------- the FFT family
+
+def _fit(a, n, axis):
+    """*a* truncated or zero-padded to length *n* along *axis*."""
+    m = np.shape(a)[axis]
+    if m == n:
+        return a
+    if m > n:
+        return np.take(a, np.arange(n), axis=axis)
+    pad = [(0, 0)] * np.ndim(a)
+    pad[axis] = (0, n - m)
+    return np.pad(a, pad)
+
+
+def _fft_check(kw):
+    if kw.get("out") is not None:
+        raise UnsupportedArrayFunction("numpy.fft with out= has no derivative rule")
+
+
+def _fft1(func, samples):
+    def batched(P, ndim, n=None, axis=-1, norm=None, out=None):
+        return func(P, n=n, axis=int(axis) % ndim, norm=norm)
+
+    @_linear(func, samples, check=_fft_check, batched=batched, complex_valued=True)
+    def transpose(ct, shape, n=None, axis=-1, norm=None, out=None):
+        ax = int(axis) % len(shape)
+        # the DFT matrix is symmetric: the transpose of fft (after padding) is fft again
+        return _fit(func(ct, axis=ax, norm=norm), shape[ax], ax)
+    return transpose
+
+
+_fft1(np.fft.fft, [((4,), {}), ((3, 4), {"axis": 0, "norm": "ortho"}), ((5,), {"n": 3}),
+                   ((3,), {"n": 6, "norm": "forward"})])
+_fft1(np.fft.ifft, [((4,), {}), ((2, 3), {"n": 5, "norm": "ortho"})])
+
+
+def _ffts_batched(func):
+    def batched(P, ndim, s=None, axes=None, norm=None, out=None):
+        ax = tuple(range(ndim))[-(len(s) if s is not None else ndim):] if axes is None else \
+            tuple(int(a) % ndim for a in axes)
+        return func(P, s=s, axes=ax, norm=norm)
+    return batched
+
+
+def _fftn(func, samples):
+    @_linear(func, samples, check=_fft_check, batched=_ffts_batched(func), complex_valued=True)
+    def transpose(ct, shape, s=None, axes=None, norm=None, out=None):
+        nd = len(shape)
+        if axes is None:
+            axes = tuple(range(nd))[-(len(s) if s is not None else (2 if func in (
+                np.fft.fft2, np.fft.ifft2) else nd)):]
+        axes = tuple(int(a) % nd for a in axes)
+        g = func(ct, axes=axes, norm=norm)
+        for a in axes:
+            g = _fit(g, shape[a], a)
+        return g
+    return transpose
+
+
+_fftn(np.fft.fft2, [((3, 4), {}), ((2, 3, 2), {"axes": (0, 2), "norm": "ortho"})])
+_fftn(np.fft.ifft2, [((3, 4), {})])
+_fftn(np.fft.fftn, [((2, 3, 2), {}), ((3, 4), {"s": (2, 5), "axes": (0, 1)})])
+_fftn(np.fft.ifftn, [((2, 3), {})])
+
+
+def _rfft_batched(P, ndim, n=None, axis=-1, norm=None, out=None):
+    return np.fft.rfft(P, n=n, axis=int(axis) % ndim, norm=norm)
+
+
+@_linear(np.fft.rfft, [((5,), {}), ((4, 3), {"axis": 0}), ((6,), {"n": 4, "norm": "ortho"})],
+         check=_fft_check, batched=_rfft_batched, complex_valued=True)
+def _rfft_t(ct, shape, n=None, axis=-1, norm=None, out=None):
+    ax = int(axis) % len(shape)
+    nn = shape[ax] if n is None else n
+    full = _fit(ct, nn, ax)                                  # zero rows beyond n // 2 + 1
+    return _fit(np.fft.fft(full, axis=ax, norm=norm), shape[ax], ax)
+
+
+def _irfft_batched(P, ndim, n=None, axis=-1, norm=None, out=None):
+    return np.fft.irfft(P, n=n, axis=int(axis) % ndim, norm=norm)
+
+
+@_linear(np.fft.irfft, [((4,), {}), ((3, 4), {"axis": 0, "n": 5}), ((3,), {"n": 6,
+                                                                          "norm": "ortho"})],
+         check=_fft_check, batched=_irfft_batched, complex_valued=True)
+def _irfft_t(ct, shape, n=None, axis=-1, norm=None, out=None):
+    # irfft(X)[k] = Re(sum_j c_j X_j e^{2 pi i jk/n}) / n with c_0 = c_{n/2} = 1, else 2; so
+    # the transpose for Re(sum(u * t)) is c * conj(rfft(u)) / n (scaled like norm)
+    ax = int(axis) % len(shape)
+    m = shape[ax]
+    nn = 2 * (m - 1) if n is None else n
+    scale = {None: 1.0 / nn, "backward": 1.0 / nn, "ortho": nn ** -0.5, "forward": 1.0}[norm]
+    r = np.conj(np.fft.rfft(ct, n=nn, axis=ax)) * scale
+    c = np.full(nn // 2 + 1, 2.0)
+    c[0] = 1.0
+    if nn % 2 == 0:
+        c[-1] = 1.0
+    cshape = [1] * len(shape)
+    cshape[ax] = c.size
+    return _fit(r * c.reshape(cshape), m, ax)
+
+
+_ = _size
+
+
+# ------------------------------------------------------------------------------ compositions
+# NumPy functions written with primitives every array type differentiates (slicing,
+# concatenate, arithmetic, the scalar rules): each type registers them unchanged.
+
+COMPOSED: dict = {}
+
+
+def _composed(func):
+    def deco(impl):
+        COMPOSED[func] = impl
+        return impl
+    return deco
+
+
+@_composed(np.sinc)
+def sinc(x: Any) -> Any:
+    """``np.sinc``: the scalar rule ``sinc`` of numeric/rules.py, elementwise.
+
+    >>> import numeric as nm
+    >>> float(nm.value(sinc(nm.Dual(0.5, 1.0))))
+    0.6366197723675814
+    """
+    from numeric import functions as F
+    return F.sinc(x)
+
+
+def _slab(f, axis, start, stop):
+    return f[(slice(None),) * axis + (slice(start, stop),)]
+
+
+def _gradient_1(f, h, axis, edge_order):
+    n = np.shape(f)[axis]
+    if n < edge_order + 1:
+        raise ValueError("Shape of array too small to calculate a numerical gradient, at least "
+                         "(edge_order + 1) elements are required.")
+    inner = (_slab(f, axis, 2, None) - _slab(f, axis, None, -2)) / (2.0 * h)
+    if edge_order == 1:
+        first = (_slab(f, axis, 1, 2) - _slab(f, axis, 0, 1)) / h
+        last = (_slab(f, axis, n - 1, n) - _slab(f, axis, n - 2, n - 1)) / h
+    else:
+        first = (-1.5 * _slab(f, axis, 0, 1) + 2.0 * _slab(f, axis, 1, 2)
+                 - 0.5 * _slab(f, axis, 2, 3)) / h
+        last = (1.5 * _slab(f, axis, n - 1, n) - 2.0 * _slab(f, axis, n - 2, n - 1)
+                + 0.5 * _slab(f, axis, n - 3, n - 2)) / h
+    return np.concatenate([first, inner, last], axis=axis)
+
+
+@_composed(np.gradient)
+def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
+    """``np.gradient`` with scalar spacings: central differences inside, one-sided at the ends.
+
+    Linear in *f*, written with slicing and ``concatenate`` so every array type
+    differentiates it; coordinate arrays as spacing are refused (not guessed).
+
+    >>> import numpy as np
+    >>> gradient(np.array([1.0, 2.0, 4.0, 7.0])).tolist()
+    [1.0, 1.5, 2.5, 3.0]
+    """
+    nd = np.ndim(f)
+    axes = tuple(range(nd)) if axis is None else tuple(
+        int(a) % nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    if edge_order not in (1, 2):
+        raise ValueError("'edge_order' greater than 2 not supported")
+    hs = list(varargs) if len(varargs) != 1 else list(varargs) * len(axes)
+    if not hs:
+        hs = [1.0] * len(axes)
+    if len(hs) != len(axes):
+        raise TypeError("invalid number of arguments")
+    for h in hs:
+        if np.ndim(h) != 0 or hasattr(h, "_nm_order") or hasattr(h, "tape"):
+            raise UnsupportedArrayFunction(
+                "numpy.gradient has a derivative rule for constant scalar spacings only: give "
+                "dx as a float (coordinate arrays and differentiable spacings are not supported)")
+    out = [_gradient_1(f, float(h), a, edge_order) for a, h in zip(axes, hs)]
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+# ------------------------------------------------------------------ joins (linear in each array)
+
+@dataclass(frozen=True)
+class JoinRule:
+    """A NumPy function of a sequence of arrays, linear in all of them jointly.
+
+    ``transpose(ct, shapes, i, **kw)`` is the cotangent of array *i* (shape ``shapes[i]``);
+    ``batched(parts, ndim, **kw)`` applies the function to arrays with a trailing partials
+    axis (the JVP); ``samples`` are ``(shapes, kwargs)`` for the generic test.
+    """
+
+    func: Callable
+    transpose: Callable
+    batched: Callable
+    samples: tuple = field(default=())
+
+    def bind(self, args: tuple, kwargs: dict) -> tuple:
+        """``(list of arrays, keyword arguments)``; refuses ``out=`` and non-float ``dtype=``."""
+        arrays, *rest = args
+        names = ("axis",)
+        kw = dict(zip(names, rest))
+        kw.update(kwargs)
+        if set(kw) - {"axis", "dtype", "casting"}:
+            raise UnsupportedArrayFunction(
+                f"numpy.{self.func.__name__} with {sorted(set(kw) - {'axis', 'dtype', 'casting'})} "
+                "has no derivative rule (out= would bypass it): assign the result instead")
+        dt = kw.pop("dtype", None)
+        kw.pop("casting", None)
+        if dt is not None and not np.issubdtype(np.dtype(dt), np.inexact):
+            raise UnsupportedArrayFunction(f"numpy.{self.func.__name__} with dtype={dt} would "
+                                           "drop the derivative: use nm.value(x)")
+        arrays = list(arrays)
+        if kw.get("axis", 0) is None and self.func is np.concatenate:
+            arrays, kw = [np.reshape(a, (-1,)) for a in arrays], {"axis": 0}
+        return arrays, kw
+
+
+JOIN: dict = {}
+
+
+def _join(func, samples, batched):
+    def deco(transpose):
+        JOIN[func] = JoinRule(func, transpose, batched, tuple(samples))
+        return transpose
+    return deco
+
+
+@_join(np.concatenate, [(((2,), (3,)), {}), (((2, 3), (1, 3)), {"axis": 0}),
+                        (((2, 1), (2, 3)), {"axis": -1}), (((2, 2), (3,)), {"axis": None})],
+       batched=lambda parts, ndim, axis=0: np.concatenate(parts, axis=int(axis) % ndim))
+def _concatenate_t(ct, shapes, i, axis=0):
+    ax = int(axis) % len(shapes[i])
+    start = sum(s[ax] for s in shapes[:i])
+    return ct[(slice(None),) * ax + (slice(start, start + shapes[i][ax]),)]
+
+
+@_join(np.stack, [(((3,), (3,)), {}), (((2, 3), (2, 3), (2, 3)), {"axis": -1}),
+                  (((), ()), {})],
+       batched=lambda parts, ndim, axis=0: np.stack(parts, axis=int(axis) % (ndim + 1)))
+def _stack_t(ct, shapes, i, axis=0):
+    ax = int(axis) % (len(shapes[i]) + 1)
+    return ct[(slice(None),) * ax + (i,)]
+
+
+@_composed(np.hstack)
+def hstack(tup: Any, *, dtype: Any = None, casting: str = "same_kind") -> Any:
+    """``np.hstack``: ``concatenate`` along axis 1 (axis 0 for 1-D arrays).
+
+    >>> hstack([np.ones(2), np.zeros(1)]).tolist()
+    [1.0, 1.0, 0.0]
+    """
+    arrays = [np.atleast_1d(a) for a in tup]
+    return np.concatenate(arrays, axis=0 if np.ndim(arrays[0]) == 1 else 1, dtype=dtype)
+
+
+@_composed(np.vstack)
+def vstack(tup: Any, *, dtype: Any = None, casting: str = "same_kind") -> Any:
+    """``np.vstack``: ``concatenate`` along axis 0 of the arrays made at least 2-D.
+
+    >>> vstack([np.ones(2), np.zeros(2)]).shape
+    (2, 2)
+    """
+    return np.concatenate([np.atleast_2d(a) for a in tup], axis=0, dtype=dtype)
