@@ -163,13 +163,13 @@ def make_model(kind: str, data: np.ndarray, width: int = 64) -> Model:
     """The script's networks (``width`` 64) with scales from the training data."""
     big = np.max(np.abs(data), axis=0)
     if kind == "universal":
-        S, I, N, D = data[:, 0], data[:, 2], data[:, 4], data[:, 5]
+        N, D = data[:, 4], data[:, 5]
         net = Chain(Dense(3, width, "tanh"), Dense(width, width, "tanh"), Dense(width, 1))
         return Model(net, kind, np.array([1.0, big[2], np.max(D / N)]), 10.0)
     if kind == "neural":
         net = Chain(Dense(7, width, "tanh"), Dense(width, width, "tanh"),
                     Dense(width, width, "tanh"), Dense(width, 5))
-        S, N, D = data[:, 0], data[:, 4], data[:, 5]
+        N, D = data[:, 4], data[:, 5]
         scale = np.array([1.0, big[1], big[2], big[3], S0, np.max(D / N), big[6]])
         rates = np.max(np.abs(np.diff(data, axis=0)), axis=0)[[0, 1, 2, 3, 5]]
         return Model(net, kind, scale, rates)
