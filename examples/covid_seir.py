@@ -284,9 +284,10 @@ def summary(out: dict) -> str:
                      f"{r['bfgs'].nit} BFGS ({r['seconds']:.0f} s); max relative error of "
                      f"(E, I, R) on days 0-21 {100 * r['fit_error']:.2f}%, on days 22-60 "
                      f"{100 * r['error']:.1f}%")
+    tail = (f"max relative error on days 22-60 {100 * out['sindy_error']:.1f}%"
+            if out["sindy"] is not None else f"the solve failed ({out['sindy_failure']})")
     lines.append(f"SINDy of the learned exposure: {out['exposure']}  (data-identifiable truth "
-                 f"{BETA_EFF:.4f} I); extrapolated, max relative error on days 22-60 "
-                 f"{100 * out['sindy_error']:.1f}%")
+                 f"{BETA_EFF:.4f} I); extrapolated, {tail}")
     return "\n".join(lines)
 
 

@@ -38,14 +38,11 @@ def test_model_with_the_true_stencil_and_no_network_is_pure_diffusion():
 def test_gradient_through_the_solver_matches_central_differences():
     data = fk.kpp_data()
     theta = fk.initial_theta(3)
-    f = lambda th: fk.loss(th, data, rtol=1e-10)  # noqa: E731
+    f = lambda th: fk.loss(th, data, rtol=1e-9)  # noqa: E731
     g = nm.grad(f, mode="reverse")(theta)
-    rng = np.random.default_rng(0)
-    for _ in range(2):
-        v = rng.normal(size=theta.size)
-        h = 1e-6
-        fd = (f(theta + h * v) - f(theta - h * v)) / (2 * h)
-        assert g @ v == pytest.approx(fd, rel=1e-5)
+    v = np.random.default_rng(0).normal(size=theta.size)
+    h = 1e-6
+    assert g @ v == pytest.approx((f(theta + h * v) - f(theta - h * v)) / (2 * h), rel=1e-5)
 
 
 def test_recovered_reads_the_stencil_and_the_reaction():
