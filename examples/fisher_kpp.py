@@ -142,7 +142,8 @@ def train(adam_iters: int = 60, bfgs_iters: int = 100, *, lr: float = 0.01, seed
 
 def summary(result: dict) -> str:
     w = result["w"]
-    return (f"loss {result['loss']:.3g} after {result['adam'].nit} Adam + {result['bfgs'].nit} "
+    n_bfgs = result["bfgs"].nit if result["bfgs"] is not result["adam"] else 0
+    return (f"loss {result['loss']:.3g} after {result['adam'].nit} Adam + {n_bfgs} "
             f"BFGS iterations ({result['seconds']:.0f} s)\n"
             f"stencil w = ({w[0]:.4f}, {w[1]:.4f}, {w[2]:.4f}), D0 = {result['D0']:.4f}: "
             f"w1 + w2 + w3 = {result['sum_w']:.2e}, w1 / w3 = {result['w1_over_w3']:.4f}\n"
