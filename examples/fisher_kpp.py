@@ -127,23 +127,24 @@ def train(adam_iters: int = 60, bfgs_iters: int = 100, *, lr: float = 0.01, seed
     t0 = time.perf_counter()
     stage1 = adam(f, initial_theta(seed), lr=lr, maxiter=adam_iters, mode="reverse",
                   progress=progress)
-    stage2 = stage1
+    stage2, n_bfgs = stage1, 0
     for _ in range(restarts + 1):        # |w1 + w2 + w3| has a kink: restart BFGS where its
         if not bfgs_iters:               # line search stalls on it, with a fresh Hessian
             break
         stage2 = bfgs(f, stage2.x, maxiter=bfgs_iters, mode="reverse", gtol=1e-8,
                       progress=progress)
+        n_bfgs += stage2.nit
         if "Wolfe" not in stage2.message:
             break
     seconds = time.perf_counter() - t0
     return {"theta": stage2.x, "loss": stage2.fun, "adam": stage1, "bfgs": stage2, "data": data,
-            "seconds": seconds, **recovered(stage2.x)}
+            "bfgs_iterations": n_bfgs, "seconds": seconds, **recovered(stage2.x)}
 
 
 def summary(result: dict) -> str:
     w = result["w"]
-    n_bfgs = result["bfgs"].nit if result["bfgs"] is not result["adam"] else 0
-    return (f"loss {result['loss']:.3g} after {result['adam'].nit} Adam + {n_bfgs} "
+    return (f"loss {result['loss']:.3g} after {result['adam'].nit} Adam + "
+            f"{result['bfgs_iterations']} "
             f"BFGS iterations ({result['seconds']:.0f} s)\n"
             f"stencil w = ({w[0]:.4f}, {w[1]:.4f}, {w[2]:.4f}), D0 = {result['D0']:.4f}: "
             f"w1 + w2 + w3 = {result['sum_w']:.2e}, w1 / w3 = {result['w1_over_w3']:.4f}\n"
