@@ -15,7 +15,7 @@ mode, the network by reverse mode, joined by `nm.custom_vjp`. Then held-out targ
 network evaluation each, against direct optimisation of the shot for each target.
 Code: `examples/trebuchet.py`. `METANUM_QUICK=1` (default; the test suite) trains a few iterations
 on four targets; `METANUM_QUICK=0` runs the full setting."""),
-    ("code", """import os, pathlib, sys, time
+    ("code", """import os, pathlib, sys
 import numpy as np
 %matplotlib inline
 import matplotlib.pyplot as plt
