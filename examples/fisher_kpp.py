@@ -115,7 +115,7 @@ def recovered(theta: np.ndarray) -> dict:
             "D_error": float(abs(c * DX ** 2 / D_TRUE - 1)), "r_error": float(abs(r_eff / R_TRUE - 1))}
 
 
-def train(adam_iters: int = 60, bfgs_iters: int = 100, *, lr: float = 0.01, seed: int = 0,
+def train(adam_iters: int = 200, bfgs_iters: int = 200, *, lr: float = 0.01, seed: int = 0,
           restarts: int = 2, progress: bool = False) -> dict:
     """Adam (lr 0.01) then BFGS from :func:`initial_theta` (restarted up to *restarts* times
     when its line search stalls); the recovered quantities and timings."""
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="2 Adam iterations, no BFGS")
     args = ap.parse_args(argv)
-    result = train(*((2, 0) if args.quick else (60, 100)), progress=False)
+    result = train(*((2, 0) if args.quick else (200, 200)), progress=False)
     print(summary(result))
     print(fidelity_row(result, "python examples/fisher_kpp.py"))
     return result
