@@ -26,8 +26,10 @@ script; the loss is the script's ``sum (E, I, R)_model - (E, I, R)_data)^2``.
   by a 3-64-64-1 tanh network of ``(S / N, I, D / N)``; the rest is the model.
 
 Both are trained with Adam (lr 0.01) then BFGS (the script: 500 Adam
-iterations, then BFGS to convergence), gradients by reverse mode through the
-solver; both are extrapolated to 60 days against the truth. One change from
+iterations, then BFGS to convergence; our full setting, :func:`run`'s
+defaults, 60 Adam + 40 BFGS iterations, is what a shared 2-core machine
+allows and has not been run to completion there), gradients by reverse mode
+through the solver; both are extrapolated to 60 days against the truth. One change from
 the script: the networks see their inputs divided by fixed scales (the data's
 range) and their outputs multiplied by one (the script feeds the raw
 ``N ~ 1e7`` and ``I ~ 1e2`` to tanh, which saturates), a normalisation that
