@@ -10,7 +10,10 @@ plain vector; ``net.unflatten(theta)`` gives named views (``"0.W"``,
 A ``Dense(n_in, n_out, activation)`` layer maps ``x`` of shape ``(n_in,)`` or
 ``(batch, n_in)`` to ``activation(x @ W + b)`` in one vectorised call;
 ``Chain(f, layer, ...)`` composes layers and plain functions (Flux's
-``Chain(x -> x.^3, Dense(2, 50, tanh), Dense(50, 2))``). Only NumPy operators
+``Chain(x -> x.^3, Dense(2, 50, tanh), Dense(50, 2))``). A ``Conv1D(k)`` layer
+is a learnable ``k``-point stencil along the last axis (cross-correlation, as
+PyTorch's ``Conv1d``; periodic or valid padding), the layer that turns a
+discretised PDE's diffusion into something to learn. Only NumPy operators
 and ``numeric`` functions are used, so inputs and parameters may be floats,
 duals, tracked arrays, mpf object arrays or measurements.
 
@@ -39,7 +42,7 @@ import numpy as np
 
 import numeric as nm
 
-__all__ = ["ACTIVATIONS", "Dense", "Chain", "identity", "relu", "rbf"]
+__all__ = ["ACTIVATIONS", "Dense", "Conv1D", "Chain", "identity", "relu", "rbf"]
 
 
 def identity(x: Any) -> Any:
@@ -188,6 +191,67 @@ class Dense(_Network):
             raise ValueError(f"{self!r}: input has shape {_shape(x)}, expected {self.n_in} features "
                              "in the last axis")
         return self.activation(x @ params["W"] + params["b"])
+
+
+class Conv1D(_Network):
+    """A learnable ``k``-point stencil along the last axis, without bias.
+
+    ``y[..., i] = sum_j W[j] x[..., i + j - k // 2]`` (cross-correlation, as
+    PyTorch's ``Conv1d``; a symmetric stencil is the same as a convolution).
+    ``padding="circular"`` wraps the ends (a periodic grid: the output has
+    the input's length), ``"valid"`` drops the ``k - 1`` points whose
+    stencil would leave the grid.
+
+    Parameters
+    ----------
+    kernel_size : int
+        ``k``, odd for ``"circular"`` so that the stencil is centred.
+    padding : {"circular", "valid"}
+    activation : str or callable
+        Applied to the output (default identity).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c = Conv1D(3)
+    >>> c(np.array([0.0, 1.0, 4.0, 9.0]), np.array([1.0, -2.0, 1.0]))   # periodic second difference
+    array([ 10.,   2.,   2., -14.])
+    >>> Conv1D(3, padding="valid")(np.array([0.0, 1.0, 4.0, 9.0]), np.array([1.0, -2.0, 1.0]))
+    array([2., 2.])
+    """
+
+    def __init__(self, kernel_size: int, padding: str = "circular", activation: Any = None):
+        if not (isinstance(kernel_size, (int, np.integer)) and kernel_size >= 1):
+            raise ValueError(f"Conv1D: kernel_size must be an integer >= 1, got {kernel_size!r}")
+        if padding not in ("circular", "valid"):
+            raise ValueError(f"Conv1D: padding must be 'circular' or 'valid', got {padding!r}")
+        if padding == "circular" and kernel_size % 2 == 0:
+            raise ValueError(f"Conv1D: a circular stencil must be centred, so kernel_size must be "
+                             f"odd, got {kernel_size}")
+        self.kernel_size, self.padding = int(kernel_size), padding
+        self.activation = _activation(activation)
+        self.layout = (("W", (self.kernel_size,)),)
+
+    def __repr__(self) -> str:
+        return f"Conv1D({self.kernel_size}, padding={self.padding!r})"
+
+    def draw(self, rng: np.random.Generator) -> dict:
+        a = np.sqrt(6.0 / (2 * self.kernel_size))      # Glorot with fan_in = fan_out = k
+        return {"W": rng.uniform(-a, a, size=self.kernel_size)}
+
+    def apply(self, params: dict, x: Any) -> Any:
+        k, n, W = self.kernel_size, _shape(x)[-1], params["W"]
+        if n < k:
+            raise ValueError(f"{self!r}: the last axis has {n} points, fewer than the stencil's {k}")
+        if self.padding == "circular":
+            c = k // 2
+            terms = [W[j] * np.roll(x, c - j, axis=-1) for j in range(k)]
+        else:
+            terms = [W[j] * x[..., j:n - k + 1 + j] for j in range(k)]
+        y = terms[0]
+        for term in terms[1:]:
+            y = y + term
+        return self.activation(y)
 
 
 class Chain(_Network):

@@ -1,0 +1,78 @@
+"""Builds notebooks/11_covid_seir.ipynb from the cells below (run: python notebooks/make_11_covid_seir.py)."""
+
+import pathlib
+
+from _write_notebook import write_notebook
+
+cells = [
+    ("md", """# 11 · COVID-19 SEIR: neural ODE, universal ODE, and the equation inside the network
+
+The universal differential equations paper (Rackauckas et al. 2020, arXiv:2001.04385) fits the
+seven-state COVID-19 model of Lin et al. (2020) to 21 days of data twice: with a **neural ODE**
+(a network is the whole right-hand side) and with a **universal ODE** (only the exposure term
+$\\beta(t) S I / N$ is a network, the rest is the known model). Both fit; only the second
+extrapolates, and sparse regression on its network gives back an equation.
+
+The model, parameters and initial state are those of the paper's repository
+(`SEIR_exposure/seir_exposure.jl`); all code is in `examples/covid_seir.py`.
+`METANUM_QUICK=1` (the default, used by the test suite) trains tiny networks for a few
+iterations; `METANUM_QUICK=0` runs the full setting (the 64-wide networks of the script)."""),
+    ("code", """import os, pathlib, sys
+import numpy as np
+%matplotlib inline
+import matplotlib.pyplot as plt
+import numeric
+sys.path.insert(0, str(pathlib.Path(numeric.__file__).resolve().parents[1] / "examples"))
+import covid_seir as cv
+QUICK = os.environ.get("METANUM_QUICK", "1") != "0"
+print("quick setting" if QUICK else "full setting")"""),
+    ("md", """## The data
+
+$S' = -\\beta_0 S F/N - \\beta(t) S I/N - \\mu S$, $E' = \\beta_0 S F/N + \\beta(t) S I/N - (\\sigma+\\mu)E$,
+$I' = \\sigma E - (\\gamma+\\mu) I$, $R' = \\gamma I - \\mu R$, $N' = -\\mu N$, $D' = d\\gamma I - \\lambda D$,
+$C' = \\sigma E$, with $\\beta(t) = \\beta_0 (1-\\alpha)(1 - D/N)^\\kappa$ and
+$p = (F, \\beta_0, \\alpha, \\kappa, \\mu, \\sigma, \\gamma, d, \\lambda) = (10, 0.5944, 0.4239, 1117.3, 0.02, 1/3, 1/5, 0.2, 1/11.2)$.
+Training data: days 0 to 21 (Vern7 at $10^{-10}$, plus $10^{-5}$ noise as in the script); the loss compares E, I, R."""),
+    ("code", """noisy, truth = cv.seir_data()
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for k, name in zip(cv.FITTED, ("E", "I", "R")):
+    ax.plot(cv.DAYS_EXTRAP, truth[:, k], label=f"true {name}")
+    ax.plot(cv.DAYS, noisy[:, k], "k.", ms=3)
+ax.axvline(cv.T_TRAIN, color="k", lw=0.5); ax.set(xlabel="day", ylabel="people", title="data (dots) and truth to day 60")
+ax.legend(); plt.show()"""),
+    ("md", """## Training both models and extrapolating to day 60
+
+`cv.run` trains the neural ODE (7-64-64-64-5) and the universal ODE (3-64-64-1 for the exposure) with
+Adam (lr 0.01) then BFGS, gradients by reverse mode through the Vern7 solver, and extrapolates each
+to day 60."""),
+    ("code", """out = cv.run(3, 2, width=8) if QUICK else cv.run()
+print(cv.summary(out))"""),
+    ("code", """fig, ax = plt.subplots(1, 3, figsize=(14, 3.6), sharey=True)
+curves = [("neural ODE", out["neural"]["extrapolation"]), ("universal ODE", out["universal"]["extrapolation"]),
+          ("universal ODE + SINDy", out["sindy"])]
+for a, (title, pred) in zip(ax, curves):
+    for k, name in zip(cv.FITTED, ("E", "I", "R")):
+        a.plot(cv.DAYS_EXTRAP, truth[:, k], "o", ms=2, color=f"C{k}", label=f"true {name}")
+        if pred is not None:
+            a.plot(cv.DAYS_EXTRAP, np.clip(pred[:, k], -1e4, 1e4), color=f"C{k}", label=f"model {name}")
+    a.axvline(cv.T_TRAIN, color="k", lw=0.5); a.set(title=title, xlabel="day"); a.set_ylim(-50, 1.2 * truth[:, cv.FITTED].max())
+ax[0].set_ylabel("people"); ax[0].legend(fontsize=7); plt.tight_layout(); plt.show()"""),
+    ("md", """## The equation inside the universal ODE's network
+
+The network's output on the training days against the true exposure, then STLSQ on the monomials of
+$(I, 10^6 D/N)$. Over these 21 days $S/N = 0.9000$ to four digits and $D/N < 2\\cdot 10^{-6}$, so the
+data can identify $\\beta S I/N \\approx c\\, I$ with $c = \\beta_0 (1-\\alpha) S/N = 0.3082$, no more:
+$\\kappa$'s effect, $(1 - D/N)^\\kappa > 0.998$, is invisible in the data, and it is what makes the
+recovered model drift from the truth late in the extrapolation."""),
+    ("code", """S, I, N, D = truth[:, 0], truth[:, 2], truth[:, 4], truth[:, 5]
+true_exposure = cv.beta(D, N) * S * I / N
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(cv.DAYS[1:], true_exposure[1:len(cv.DAYS)], "o", label="true beta S I / N")
+ax.plot(cv.DAYS[1:], out["learned_exposure"], label="network")
+ax.set(xlabel="day", ylabel="new exposures per day"); ax.legend(); plt.show()
+print("identified:", out["exposure"])
+print("identified from the true exposure:", cv.identify(truth[1:len(cv.DAYS)], true_exposure[1:len(cv.DAYS)]))"""),
+]
+
+if __name__ == "__main__":
+    write_notebook(cells, pathlib.Path(__file__).resolve().parent / "11_covid_seir.ipynb")
