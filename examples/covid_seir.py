@@ -113,7 +113,7 @@ def simulate(rhs: Any, theta: Any = None, t_end: float = T_EXTRAP, *, rtol: floa
     """Daily states on ``[0, t_end]``, shape (days, 7); raises if the solve fails."""
     days = np.arange(0.0, t_end + 1)
     sol = solve(ODEProblem(rhs, U0, (0.0, t_end), theta), Vern7(), rtol=rtol, atol=rtol,
-                saveat=days)
+                saveat=days, verbose=False)      # a failure is raised below, with its message
     if not sol.success:
         raise RuntimeError(f"the SEIR solve failed: {sol.retcode} ({sol.message})")
     return np.asarray(sol.u)
