@@ -71,16 +71,9 @@ KNOWN = {
 }
 
 
-# Fun.sum is a dot product of the weights with the coefficients (BLAS): its last bits depend
-# on the summation order BLAS picks, which follows the arrays' memory alignment. For the
-# 182-coefficient case the result moves between 4 and 6 eps from chebpy's reference from one
-# process to the next (chebpy allows 4 eps for its own summation), so it gets 8 eps.
-SUM_TOLERANCE = {4: 8 * eps}
-
-
 def check_sum(i):
     f, n, integral, tol = DEF_INTEGRALS[i]
-    assert abs(float(nm.Fun(f, SPACE, n).sum()) - integral) <= SUM_TOLERANCE.get(i, tol)
+    assert abs(float(nm.Fun(f, SPACE, n).sum()) - integral) <= tol
 
 
 def check_cumsum(i):
