@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["compile_rhs", "run_compiled", "solve_compiled"]
+__all__ = ["compile_rhs", "run_compiled", "solve_compiled", "finish_compiled"]
 
 _LOOP = None
 _JITTED: dict = {}
@@ -39,8 +39,10 @@ def _is_dispatcher(f: Any) -> bool:
     return type(f).__module__.startswith("numba") and hasattr(f, "py_func")
 
 
-def compile_rhs(f: Any, u: np.ndarray, p: Any, t: float, force: bool) -> tuple:
-    """A numba version of *f* checked on ``(u, p, t)``, or ``(None, reason)``."""
+def compile_rhs(f: Any, u: np.ndarray, p: Any, t: float, force: bool, name: str = "f",
+                shape: tuple | None = None) -> tuple:
+    """A numba version of *f* checked on ``(u, p, t)``, or ``(None, reason)``; *name* is what the
+    reason calls it, *shape* the output shape it must have (default: the state's)."""
     try:
         import numba
     except ImportError as e:  # pragma: no cover - numba is a dependency
@@ -48,7 +50,7 @@ def compile_rhs(f: Any, u: np.ndarray, p: Any, t: float, force: bool) -> tuple:
     if _is_dispatcher(f):
         fj = f
     elif not force:
-        return None, "f is a Python function (pass compile=True, or give a numba.njit function)"
+        return None, f"{name} is a Python function (pass compile=True, or give a numba.njit function)"
     else:
         fj = _JITTED.get(f)
         if fj is None:
@@ -56,9 +58,10 @@ def compile_rhs(f: Any, u: np.ndarray, p: Any, t: float, force: bool) -> tuple:
     try:
         k = fj(u, p, t)
     except Exception as e:  # numba typing errors come in many classes
-        return None, f"numba could not compile f: {type(e).__name__}: {str(e).splitlines()[0][:200]}"
-    if not (isinstance(k, np.ndarray) and k.dtype == np.float64 and k.shape == u.shape):
-        return None, "the compiled f does not return a float64 array of the state's shape"
+        return None, f"numba could not compile {name}: {type(e).__name__}: {str(e).splitlines()[0][:200]}"
+    want = u.shape if shape is None else shape
+    if not (isinstance(k, np.ndarray) and k.dtype == np.float64 and k.shape == want):
+        return None, f"the compiled {name} does not return a float64 array of shape {want}"
     if not _is_dispatcher(f):
         _JITTED[f] = fj
     return fj, "compiled"
@@ -121,8 +124,7 @@ _CODES = {0: "Success", 1: "MaxIters", 2: "DtLessThanMin", 3: "Unstable"}
 def solve_compiled(fj: Any, s: Any, co: Any, dtr: Any, finish: Any, integ: Any) -> Any:
     """Run the whole solve *s* (prepared by :mod:`solvers.ode.integrator`) in the compiled kernel
     and turn its arrays into the usual solution (saving through :mod:`solvers.ode.saving`)."""
-    from solvers.ode.rk_stepper import STIFF_HINT
-    from solvers.ode.solution import LazySegments, ReturnCode
+    from solvers.ode.solution import LazySegments
 
     tt, uu, KK, nf, nacc, nrej, code, t_end = run_compiled(
         fj, s.p, s.u, np.asarray(s.k1, dtype=np.float64), s.t0, [float(x) for x in s.stops], dtr, s.tdir, co,
@@ -134,6 +136,16 @@ def solve_compiled(fj: Any, s: Any, co: Any, dtr: Any, finish: Any, integ: Any) 
     stats.naccept += nacc
     stats.nreject += nrej
     steps = LazySegments(tt, uu, KK, co, s.f, s.p, stats)  # segment objects only where used
+    return finish_compiled(s, tt, uu, KK, steps, code, finish, integ)
+
+
+def finish_compiled(s: Any, tt: np.ndarray, uu: np.ndarray, KK: np.ndarray, steps: Any, code: int,
+                    finish: Any, integ: Any) -> Any:
+    """The solution of a compiled kernel's run (every kernel: explicit and Rosenbrock): the saves
+    from its step arrays and lazy *steps* (``(t, t_new, segment)``), the return code and message."""
+    from solvers.ode.rk_stepper import STIFF_HINT
+    from solvers.ode.solution import ReturnCode
+
     if s.save_times:
         si = s.si  # the save times at t0 are already saved (the kernel used to save them twice)
         ends = s.tdir * tt[1:]
@@ -152,7 +164,7 @@ def solve_compiled(fj: Any, s: Any, co: Any, dtr: Any, finish: Any, integ: Any) 
     msg = ""
     if rc is ReturnCode.MaxIters:
         msg = f"maxiters = {s.maxiters} steps taken at t = {integ.t} before reaching t = {s.stops[-1]}" + (
-            STIFF_HINT if s.adaptive else "")
+            STIFF_HINT if s.adaptive and not getattr(s.alg, "needs_jacobian", False) else "")
     elif rc is ReturnCode.DtLessThanMin:
         msg = f"step size fell below dtmin ({s.dtmin}) or the resolution of t at t = {integ.t}"
     elif rc is ReturnCode.Unstable:

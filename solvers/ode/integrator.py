@@ -232,14 +232,22 @@ def _try_compiled(s: Any, alg: Any, compile: Any, dtr: Any, finish: Any, integ: 
     from solvers.ode.algorithms import ExplicitRK
 
     want = getattr(alg, "compile", None) if compile is None else compile
-    if not isinstance(alg, ExplicitRK):  # the kernel runs explicit Butcher tableaus only
+    kernel = compiled_kernel(alg)
+    if kernel == "rosenbrock" and want is not False:
+        if not _float_solve(s):
+            return None
+        if s.cont or s.disc or s.custom_controller:
+            return _refuse(s, want, "callbacks or a custom controller need the generic loop")
+        from solvers.ode.compiled_stiff import try_compiled_rosenbrock
+
+        return try_compiled_rosenbrock(s, want, dtr, finish, integ)
+    if not isinstance(alg, ExplicitRK):  # the explicit kernel runs explicit Butcher tableaus only
         if want:
             raise ValueError(f"compile=True: {alg.name} has no compiled loop; use compile=None or False")
         s.compiled[1] = f"{alg.name} has no compiled loop"
         return None
     u = s.u
-    if want is False or not (s.plain_time and isinstance(u, np.ndarray) and u.dtype == np.float64
-                             and u.ndim == 1):
+    if want is False or not _float_solve(s):
         return None
     co = alg.tableau.coefficients(u, s.tv0)
     if co.float_dtype != u.dtype:
@@ -262,6 +270,30 @@ def _try_compiled(s: Any, alg: Any, compile: Any, dtr: Any, finish: Any, integ: 
         return None
     s.compiled[0] = True
     return solve_compiled(fj, s, co, dtr(None) if callable(dtr) else dtr, finish, integ)
+
+
+def compiled_kernel(alg: Any) -> str | None:
+    """Which compiled kernel can run *alg*: ``"explicit"`` (a Butcher tableau), ``"rosenbrock"`` (a
+    W-transformed Rosenbrock tableau: :mod:`solvers.ode.compiled_stiff`) or None."""
+    from solvers.ode.algorithms import ExplicitRK
+    from solvers.ode.stiff.rodas import RosenbrockTableau
+
+    if isinstance(alg, ExplicitRK):
+        return "explicit"
+    return "rosenbrock" if isinstance(getattr(alg, "tableau", None), RosenbrockTableau) else None
+
+
+def _float_solve(s: Any) -> bool:
+    """The capability both kernels need: a 1-D float64 NumPy state and float times."""
+    u = s.u
+    return bool(s.plain_time and isinstance(u, np.ndarray) and u.dtype == np.float64 and u.ndim == 1)
+
+
+def _refuse(s: Any, want: Any, why: str) -> None:
+    if want:
+        raise ValueError(f"compile=True: {why}; use compile=None or False")
+    s.compiled[1] = why
+    return None
 
 
 def _run_loop(s: Any, integ: ODEIntegrator, finish: Any, dtr: Any) -> ODESolution:

@@ -22,9 +22,12 @@ __all__ = ["StiffMethod", "StiffStepper", "ReusingStepper"]
 
 @dataclass
 class StiffMethod:
-    """Shared attributes of the stiff methods; ``autodiff`` is ``"forward"`` or ``"finite"``."""
+    """Shared attributes of the stiff methods; ``autodiff`` is ``"forward"`` or ``"finite"``;
+    ``compile`` (keyword only) chooses the compiled float path where the method has one (the
+    Rosenbrock tableaus: :mod:`solvers.ode.compiled_stiff`), as ``solve(..., compile=...)`` does."""
 
     autodiff: str = "forward"
+    compile: bool | None = field(default=None, kw_only=True)
     adaptive: bool = field(default=True, init=False)
     needs_jacobian: bool = field(default=True, init=False)
     own_controller: bool = field(default=False, init=False)

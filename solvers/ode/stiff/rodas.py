@@ -30,7 +30,7 @@ from solvers.ode.stiff.method import StiffMethod, StiffStepper
 from solvers.ode.stiff.jacobian import time_derivative
 from solvers.ode.stiff.linsolve import iteration_matrix
 
-__all__ = ["Rodas4", "RosenbrockTableau", "RODAS4"]
+__all__ = ["Rodas4", "RosenbrockTableau", "RosenbrockSegment", "RODAS4"]
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class Rodas4(StiffMethod):
         return RosenbrockStepper(self, ctx)
 
 
-class _Segment:
+class RosenbrockSegment:
     """``u(t + s h) = (1 - s) u + s (u1 + (1 - s) (K1 + s (K2 + s (K3 + ...))))`` (Hairer–Wanner's
     Rodas dense output; Rodas5/Rodas5P carry three ``K``)."""
 
@@ -177,4 +177,4 @@ class RosenbrockStepper(StiffStepper):
         if not is_finite_real(nm.value(E)):
             E = float("inf")
         K = [sum((ks[j] * hj for j, hj in enumerate(row[1:], 1)), ks[0] * row[0]) for row in self.H]
-        return u1, E, None, _Segment(t, h, u, u1, *K)
+        return u1, E, None, RosenbrockSegment(t, h, u, u1, *K)

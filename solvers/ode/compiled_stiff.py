@@ -1,0 +1,150 @@
+"""The numba fast path for the Rosenbrock methods (Rodas4, Rodas5, Rodas5P): the whole stiff solve compiled.
+
+The same mechanism as the explicit kernel (:mod:`solvers.ode.compiled`): chosen by capability
+(a 1-D float64 NumPy state, float times, an ``f`` that numba compiles), with the same opt-in
+(``solve(..., compile=...)`` or ``Rodas5P(compile=...)``: ``None`` runs it when ``f`` already is a
+numba function, ``True`` compiles ``f``, ``False`` never), the same return codes and messages, the
+same :class:`~solvers.ode.solution.ODESolution` with dense output (the method's own Hairer–Wanner
+interpolant, :class:`~solvers.ode.stiff.rodas.RosenbrockSegment`) and ``saveat``. The tableau is
+the method's (:class:`~solvers.ode.stiff.rodas.RosenbrockTableau`), converted to floats once.
+
+The Jacobian is the user's ``jac(u, p, t)`` (compiled with numba whenever ``f`` is) or forward differences in the kernel
+(:mod:`solvers.ode.compiled_stiff_loop` documents the step); the linear algebra is a dense LU with
+partial pivoting written in numba, factored once per step try. Everything else (a mass matrix,
+sparse or Krylov linear solves, callbacks, a custom controller or error norm, another number type)
+takes the generic path, and ``sol.compile_message`` says why.
+
+Examples
+--------
+>>> import numba, numpy as np
+>>> from solvers import ODEProblem, Rodas5P, solve
+>>> f = numba.njit(lambda u, p, t: -50.0 * (u - np.cos(t)))
+>>> sol = solve(ODEProblem(f, np.array([0.0]), (0.0, 1.0)), Rodas5P(), rtol=1e-8, atol=1e-10)
+>>> sol.compiled, bool(abs(sol.u[-1][0] - 2500 / 2501 * (np.cos(1) + np.sin(1) / 50 - np.exp(-50))) < 1e-7)
+(True, True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from solvers.ode.compiled import compile_rhs, finish_compiled
+
+__all__ = ["rosenbrock_arrays", "try_compiled_rosenbrock", "LazyRosenbrockSegments"]
+
+_JACS: dict = {}  # user jac -> kernel Jacobian (compiled once per process)
+_GENERIC_ONLY = ("jac_prototype", "sparse", "linsolve", "precond", "krylov_rtol", "error_norm")
+
+
+def rosenbrock_arrays(tab: Any) -> tuple:
+    """``(gamma, A, C, c, d, H)`` as float64 arrays from a RosenbrockTableau (rows zero-padded)."""
+    s = len(tab.c)
+
+    def square(rows):
+        out = np.zeros((s, s))
+        for i, row in enumerate(rows):
+            out[i, : len(row)] = [float(q) for q in row]
+        return out
+
+    H = np.array([[float(q) for q in row] for row in tab.H])
+    return (float(tab.gamma), square(tab.a), square(tab.C), np.array([float(q) for q in tab.c]),
+            np.array([float(q) for q in tab.d]), H)
+
+
+class LazyRosenbrockSegments:
+    """The steps of a compiled Rosenbrock solve as ``(t, t_new, RosenbrockSegment)``, built when used."""
+
+    def __init__(self, ts: np.ndarray, us: np.ndarray, Ks: np.ndarray):
+        self.ts, self.us, self.Ks = ts, us, Ks
+        self._built: dict = {}
+
+    def __len__(self) -> int:
+        return len(self.Ks)
+
+    def __getitem__(self, j: int) -> tuple:
+        from solvers.ode.stiff.rodas import RosenbrockSegment
+
+        j = range(len(self))[j]
+        seg = self._built.get(j)
+        if seg is None:
+            t, t_new = float(self.ts[j]), float(self.ts[j + 1])
+            seg = self._built[j] = (t, t_new, RosenbrockSegment(t, t_new - t, self.us[j], self.us[j + 1],
+                                                                *self.Ks[j]))
+        return seg
+
+    def keys(self, tdir: float) -> list:
+        return (tdir * self.ts[:-1]).tolist()
+
+
+def _refusal(s: Any) -> str | None:
+    """Why the solve *s* needs the generic path (None: the kernel can run it)."""
+    from solvers.ode.steppers import ScaledNorm
+
+    opts = s.options
+    if opts.get("mass_matrix") is not None:
+        return "a mass matrix needs the generic loop"
+    given = [k for k in _GENERIC_ONLY if opts.get(k) not in (None, False)]
+    if given:
+        return f"{', '.join(given)} need(s) the generic loop (the kernel uses a dense LU)"
+    if not (isinstance(s.norm, ScaledNorm) and s.norm.spec.plain):
+        return "a custom error norm needs the generic loop"
+    if not s.adaptive:
+        return "fixed steps (adaptive=False) take the generic loop"
+    return None
+
+
+def _kernel_jacobian(jac: Any, s: Any, force: bool) -> tuple:
+    """``(jacfn, reason)``: the kernel's Jacobian function, or ``(None, reason)``."""
+    from solvers.ode.compiled_stiff_loop import fd_jacobian, user_jacobian
+
+    if jac is None:
+        return fd_jacobian, "compiled"
+    jj, why = compile_rhs(jac, s.u, s.p, s.t0, force, name="jac", shape=(s.u.size, s.u.size))
+    if jj is None:
+        return None, why
+    fn = _JACS.get(jj)
+    if fn is None:
+        fn = _JACS[jj] = user_jacobian(jj)
+    return fn, "compiled"
+
+
+def try_compiled_rosenbrock(s: Any, want: Any, dtr: Any, finish: Any, integ: Any) -> Any:
+    """The solution from the compiled Rosenbrock kernel, or None (``s.compiled[1]`` says why)."""
+    why = _refusal(s)
+    if why is None:
+        fj, why = compile_rhs(s.f, s.u, s.p, s.t0, force=bool(want))
+        # a numba f asks for the kernel: a Python jac beside it is compiled too (the generic path
+        # could not run that f with its dual numbers anyway)
+        jacfn, why_j = _kernel_jacobian(s.options.get("jac"), s, True) if fj is not None else (None, why)
+        why = why if fj is None else why_j
+    if why != "compiled":
+        if want:
+            raise ValueError(f"compile=True: {why}")
+        s.compiled[1] = why
+        return None
+    s.compiled[:] = [True, "compiled"]
+    return _run(fj, jacfn, s, dtr(None) if callable(dtr) else dtr, finish, integ)
+
+
+def _run(fj: Any, jacfn: Any, s: Any, dt0: float, finish: Any, integ: Any) -> Any:
+    from solvers.ode.compiled_stiff_loop import rosenbrock_loop
+
+    n, c = s.u.size, s.controller
+    rt = np.ascontiguousarray(np.broadcast_to(np.asarray(s.rtol, dtype=np.float64).reshape(-1)
+                                              if np.ndim(s.rtol) else float(s.rtol), (n,)))
+    at = np.ascontiguousarray(np.broadcast_to(np.asarray(s.atol, dtype=np.float64).reshape(-1)
+                                              if np.ndim(s.atol) else float(s.atol), (n,)))
+    keep = 2 if s.dense or s.save_times else 1 if s.save_everystep else 0
+    tt, uu, KK, nf, njac, nfac, nacc, nrej, code, _ = rosenbrock_loop(
+        fj, jacfn, s.p, np.ascontiguousarray(s.u, dtype=np.float64), np.asarray(s.k1, dtype=np.float64),
+        float(s.t0), np.array([float(x) for x in s.stops]), float(dt0), float(s.tdir),
+        *rosenbrock_arrays(s.alg.tableau), rt, at, float(s.dtmin), float(s.dtmax), int(s.maxiters),
+        float(c.beta1), float(c.beta2), float(c.safety), float(c.qmin), float(c.qmax), float(s.eps_t), keep,
+        1.0001)  # fmt: skip
+    st = s.stats
+    st.nf, st.njac, st.nfactor = st.nf + nf, st.njac + njac, st.nfactor + nfac
+    st.nsolve += nfac * len(s.alg.tableau.c)
+    st.naccept, st.nreject = st.naccept + nacc, st.nreject + nrej
+    return finish_compiled(s, tt, uu, KK, LazyRosenbrockSegments(tt, uu, KK), code, finish, integ)

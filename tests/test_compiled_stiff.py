@@ -1,0 +1,131 @@
+"""The compiled Rosenbrock path (solvers/ode/compiled_stiff.py) gives the generic path's answers.
+
+References: ROBER at t = 40 (Hairer & Wanner II, section IV.10) and t = 1e5, Van der Pol with
+eps = 1e-6 (mu = 1e3; IVP Test Set ``vdpol``), all from solvers/ode/stiff/testset.py. The
+right-hand sides below are the test set's, written with float arrays so numba compiles them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+numba = pytest.importorskip("numba")
+
+import solvers  # noqa: E402
+from solvers import ODEProblem, ReturnCode, solve  # noqa: E402
+from solvers.ode.stiff.testset import ROBER1E5, ROBER40, VDP, relative_error  # noqa: E402
+
+
+@numba.njit
+def rober(u, p, t):
+    return np.array([-0.04 * u[0] + 1e4 * u[1] * u[2], 0.04 * u[0] - 1e4 * u[1] * u[2] - 3e7 * u[1] * u[1],
+                     3e7 * u[1] * u[1]])
+
+
+@numba.njit
+def rober_jac(u, p, t):
+    return np.array([[-0.04, 1e4 * u[2], 1e4 * u[1]], [0.04, -1e4 * u[2] - 6e7 * u[1], -1e4 * u[1]],
+                     [0.0, 6e7 * u[1], 0.0]])
+
+
+@numba.njit
+def vdp(u, p, t):
+    return np.array([u[1], ((1 - u[0] * u[0]) * u[1] - u[0]) / 1e-6])
+
+
+@numba.njit
+def blowup(u, p, t):  # u' = u^2, u(0) = 1: u = 1 / (1 - t) leaves every float before t = 1
+    return u * u
+
+
+def _pair(f, jac, pr, method, rtol, atol, **kw):
+    """(compiled, generic) solves of one problem; the generic one runs the Python functions."""
+    fast = solve(ODEProblem(f, pr.u0, pr.tspan, jac=jac), method(), rtol=rtol, atol=atol, **kw)
+    slow = solve(ODEProblem(f.py_func, pr.u0, pr.tspan, jac=None if jac is None else jac.py_func), method(),
+                 rtol=rtol, atol=atol, compile=False, **kw)
+    assert fast.compiled and not slow.compiled, fast.compile_message
+    return fast, slow
+
+
+@pytest.mark.parametrize("method", [solvers.Rodas4, solvers.Rodas5P], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("pr", [ROBER40, ROBER1E5], ids=lambda p: p.name)
+def test_rober_with_jac_takes_the_generic_paths_steps(method, pr):
+    fast, slow = _pair(rober, rober_jac, pr, method, 1e-6, 1e-10)
+    assert fast.retcode is ReturnCode.Success
+    # the same Jacobian and tableau: the same steps, states equal to rounding
+    assert (fast.stats.naccept, fast.stats.nreject) == (slow.stats.naccept, slow.stats.nreject)
+    np.testing.assert_allclose(fast.u[-1], slow.u[-1], rtol=1e-9, atol=1e-14)
+    assert relative_error(fast.u[-1], pr.ref) < 1e-4
+
+
+@pytest.mark.parametrize("method", [solvers.Rodas4, solvers.Rodas5P], ids=lambda m: m.__name__)
+def test_finite_difference_jacobian_reaches_the_references(method):
+    for f, pr, atol in ((rober, ROBER1E5, 1e-10), (vdp, VDP, 1e-6)):
+        fast, slow = _pair(f, None, pr, method, 1e-6, atol)
+        assert fast.retcode is ReturnCode.Success
+        # error against the reference within the bound tests/test_stiff_reference.py sets (30 x tol)
+        scaled = np.max(np.abs(fast.u[-1] - pr.ref) / (atol + 1e-6 * np.abs(pr.ref)))
+        assert scaled < 30, (pr.name, scaled)
+        # finite differences change the steps only a little (measured: ROBER 269 vs 261 for Rodas4)
+        assert abs(fast.stats.naccept - slow.stats.naccept) <= 0.15 * slow.stats.naccept + 5
+
+
+def test_dense_output_and_saveat_match_the_generic_interpolant():
+    fast, slow = _pair(rober, rober_jac, ROBER40, solvers.Rodas5P, 1e-7, 1e-11)
+    ts = np.array([1e-4, 0.3, 2.0, 17.0, 39.9])
+    np.testing.assert_allclose(np.array([fast(t) for t in ts]), np.array([slow(t) for t in ts]), rtol=1e-8,
+                               atol=1e-14)
+    a, b = _pair(rober, rober_jac, ROBER40, solvers.Rodas5P, 1e-7, 1e-11, saveat=[0.5, 5.0, 40.0])
+    assert list(a.t) == list(b.t) == [0.5, 5.0, 40.0]
+    np.testing.assert_allclose(np.array(a.u), np.array(b.u), rtol=1e-8, atol=1e-14)
+
+
+def test_return_codes_and_messages_match_the_generic_path():
+    pr = ROBER1E5
+    fast, slow = _pair(rober, rober_jac, pr, solvers.Rodas5P, 1e-6, 1e-10, maxiters=20, verbose=False)
+    assert fast.retcode is slow.retcode is ReturnCode.MaxIters
+    assert fast.message.split(" at t")[0] == slow.message.split(" at t")[0]
+    assert fast.stats.naccept + fast.stats.nreject == 20
+    up = ODEProblem(blowup, np.array([1.0]), (0.0, 2.0))
+    fast = solve(up, solvers.Rodas5P(), verbose=False)
+    slow = solve(up.remake(f=blowup.py_func), solvers.Rodas5P(), compile=False, verbose=False)
+    assert fast.compiled
+    assert fast.retcode is slow.retcode is ReturnCode.DtLessThanMin
+    assert fast.t[-1] == pytest.approx(slow.t[-1], rel=1e-6)  # both stop just past the pole at t = 1
+
+
+def test_the_path_is_chosen_by_capability_and_says_why():
+    pr = ODEProblem(rober.py_func, ROBER40.u0, ROBER40.tspan)
+    s = solve(pr, solvers.Rodas5P())
+    assert not s.compiled and "Python function" in s.compile_message
+    s = solve(ODEProblem(rober, ROBER40.u0, ROBER40.tspan, jac=rober_jac.py_func), solvers.Rodas5P())
+    assert s.compiled  # a numba f: its Python jac is compiled too
+    s = solve(pr, solvers.Rodas5P(compile=True))
+    assert s.compiled and s.retcode is ReturnCode.Success
+    with pytest.raises(ValueError, match="compile=True: numba could not compile f"):
+        opaque = object()  # numba cannot type a closure over a plain object
+        solve(ODEProblem(lambda u, p, t: -u if opaque else u, ROBER40.u0, ROBER40.tspan), solvers.Rodas5P(),
+              compile=True)
+    with pytest.raises(ValueError, match="mass matrix"):
+        solve(ODEProblem(rober, ROBER40.u0, ROBER40.tspan, mass_matrix=np.eye(3)), solvers.Rodas5P(), compile=True)
+    with pytest.raises(ValueError, match="no compiled loop"):
+        solve(pr, solvers.FBDF(), compile=True)
+
+
+def test_kernel_linear_algebra_against_numpy():
+    from solvers.ode.compiled_stiff_loop import fd_jacobian, lu_factor, lu_solve
+
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((7, 7))
+    b = rng.standard_normal(7)
+    LU, piv = A.copy(), np.empty(7, dtype=np.int64)
+    assert lu_factor(LU, piv)
+    np.testing.assert_allclose(lu_solve(LU, piv, b.copy()), np.linalg.solve(A, b), rtol=1e-12)
+    assert not lu_factor(np.zeros((2, 2)), np.empty(2, dtype=np.int64))
+    u = np.array([0.9, 2e-6, 0.1])
+    f0 = rober(u, None, 0.0)
+    J, T, nfe = fd_jacobian(rober, u, None, 0.0, f0)
+    assert nfe == 4 and np.all(T == 0.0)  # autonomous: the time difference is exactly zero
+    # truncation error f'' delta / 2: 3e7 * 4.7e-11 = 1.4e-3 on the entry 120 (relative 1.2e-5)
+    np.testing.assert_allclose(J, rober_jac(u, None, 0.0), rtol=3e-5, atol=1e-6)
