@@ -19,6 +19,15 @@ Kvaerno5 (jit-compiled; "warm" rows time a compiled solve, the "with compile"
 row times a first call including tracing and XLA compilation), numbalsoda
 lsoda (a numba cfunc right-hand side, ``data=`` unused); a peer that cannot
 be imported gives a "not installed" row.
+
+Compiled rows ("compiled"): Rodas4 and Rodas5P on the numba kernel of
+solvers/ode/compiled_stiff.py, with the right-hand side given as a
+``numba.njit`` function, with ``jac=`` (a numba analytic Jacobian, as scipy gets
+one) and without (finite differences inside the kernel). Their timings are
+warm: the first call, which compiles the kernel for that right-hand side, is
+timed once and reported in its own "compile" table. The O4 tables also hold
+Van der Pol (Hairer–Wanner's scaled form, eps = 1e-6, i.e. mu = 1e3, on
+[0, 2], against the IVP Test Set reference of solvers/ode/stiff/testset.py).
 """
 
 from __future__ import annotations
@@ -36,7 +45,9 @@ from _harness import format_time, header, load_peer, parse_args, print_table  # 
 import solvers  # noqa: E402
 from solvers import ODEProblem, solve  # noqa: E402
 from solvers.ode.stiff.problems import brusselator_2d, rober, rober_jac  # noqa: E402
+from solvers.ode.stiff.testset import VDP, vdp_scaled  # noqa: E402
 
+COMPILED = ["Rodas4", "Rodas5P"]  # the methods with a compiled kernel (solvers/ode/compiled_stiff.py)
 METHODS = ["Rodas4", "Rosenbrock23", "Rodas5", "Rodas5P", "TRBDF2", "KenCarp4", "Kvaerno5", "ESDIRK", "FBDF",
            "RadauIIA5", "AutoTsit5Rosenbrock23"]
 BRUSS_METHODS = ["FBDF", "Rodas5P", "KenCarp4", "Rodas4"]  # the 2,048-state rows (each costs seconds)
@@ -95,10 +106,70 @@ def rober_reference(T):
     return s.y[:, -1]
 
 
-def rober_rows(T, tols, peers):
+def _numba_problems():
+    """Numba versions of ROBER and Van der Pol and their Jacobians (the same formulas as the Python ones)."""
+    import numba
+
+    @numba.njit
+    def rober_nb(u, p, t):
+        return np.array([-0.04 * u[0] + 1e4 * u[1] * u[2], 0.04 * u[0] - 1e4 * u[1] * u[2] - 3e7 * u[1] * u[1],
+                         3e7 * u[1] * u[1]])
+
+    @numba.njit
+    def rober_jac_nb(u, p, t):
+        return np.array([[-0.04, 1e4 * u[2], 1e4 * u[1]], [0.04, -1e4 * u[2] - 6e7 * u[1], -1e4 * u[1]],
+                         [0.0, 6e7 * u[1], 0.0]])
+
+    @numba.njit
+    def vdp_nb(u, p, t):
+        return np.array([u[1], ((1 - u[0] * u[0]) * u[1] - u[0]) / 1e-6])
+
+    @numba.njit
+    def vdp_jac_nb(u, p, t):
+        return np.array([[0.0, 1.0], [(-2.0 * u[0] * u[1] - 1.0) / 1e-6, (1.0 - u[0] * u[0]) / 1e-6]])
+
+    return {"rober": (rober_nb, rober_jac_nb), "vdp": (vdp_nb, vdp_jac_nb)}
+
+
+COMPILE_TIMES: dict = {}  # "row": seconds of the first (compiling) call, reported apart
+
+
+def compiled_rows(key, u0, T, rtol, atol, names=COMPILED, jacs=(True, False)):
+    """Warm compiled-kernel rows; the compiling first call of each is timed into COMPILE_TIMES."""
+    f, jac = _numba_problems_cached()[key]
+    rows = {}
+    for name in names:
+        for with_jac in jacs:
+            prob = ODEProblem(f, u0.copy(), (0.0, T), jac=jac if with_jac else None)
+            label = f"{name} compiled{' (jac=)' if with_jac else ' (FD J)'} @ {rtol:g}"
+
+            def run(c=getattr(solvers, name), pr=prob, r=rtol, a=atol):
+                sol = solve(pr, c(), rtol=r, atol=a, save_everystep=False)
+                assert sol.compiled, sol.compile_message
+                return sol.u[-1]
+
+            t = time.perf_counter()
+            run()
+            COMPILE_TIMES.setdefault(f"{name} compiled{' (jac=)' if with_jac else ' (FD J)'} [{key}]",
+                                     time.perf_counter() - t)
+            rows[label] = run
+    return rows
+
+
+_NB: dict = {}
+
+
+def _numba_problems_cached():
+    if not _NB:
+        _NB.update(_numba_problems())
+    return _NB
+
+
+def rober_rows(T, tols, peers, compiled=COMPILED, jacs=(True, False)):
     rows = {}
     for rtol in tols:
         atol = rtol * 1e-4
+        rows.update(compiled_rows("rober", U0, T, rtol, atol, compiled, jacs))
         for name, cls in our_methods():
             prob = ODEProblem(rober, U0.copy(), (0.0, T))
             rows[f"{name} @ {rtol:g}"] = (lambda c=cls, pr=prob, r=rtol, a=atol:
@@ -117,6 +188,37 @@ def rober_rows(T, tols, peers):
             rows.update(diffrax_rows(T, rtol, atol))
             rows.update(numbalsoda_rows(T, rtol, atol))
     return rows
+
+
+def vdp_jac(u, p, t):
+    return np.array([[0.0, 1.0], [(-2.0 * u[0] * u[1] - 1.0) / 1e-6, (1.0 - u[0] * u[0]) / 1e-6]])
+
+
+def vdp_rows(tols, peers):
+    """Van der Pol (eps = 1e-6) on [0, 2]: compiled rows, generic Rodas5P/FBDF, scipy with jac."""
+    import scipy.integrate as si
+
+    rows = {}
+    T = VDP.tspan[1]
+    for rtol in tols:
+        atol = rtol
+        rows.update(compiled_rows("vdp", VDP.u0, T, rtol, atol))
+        for name in ("Rodas5P", "FBDF"):
+            prob = ODEProblem(vdp_scaled, VDP.u0.copy(), VDP.tspan)
+            rows[f"{name} @ {rtol:g}"] = (lambda c=getattr(solvers, name), pr=prob, r=rtol, a=atol:
+                                          solve(pr, c(), rtol=r, atol=a, save_everystep=False).u[-1])
+        if peers:
+            for m in ("BDF", "Radau", "LSODA"):
+                rows[f"scipy {m} @ {rtol:g}"] = (lambda m=m, r=rtol, a=atol: si.solve_ivp(
+                    lambda t, y: vdp_scaled(y, None, t), VDP.tspan, VDP.u0, method=m, rtol=r, atol=a,
+                    jac=lambda t, y: vdp_jac(y, None, t)).y[:, -1])
+    return rows
+
+
+def compile_table():
+    body = [[k, format_time(v)] for k, v in COMPILE_TIMES.items()]
+    print_table("compile: the first call of each compiled row (kernel compiled for that f; cached helpers loaded)",
+                ["row [problem]", "first call"], body)
 
 
 def diffrax_rows(T, rtol, atol):
@@ -212,8 +314,10 @@ def main(argv=None) -> int:
     print("our methods found: " + ", ".join(n for n, _ in our_methods()))
     print()
     if settings.quick:
-        errs = run_rows("ROBER on [0, 40]", rober_rows(40.0, (1e-6,), False), rober_reference(40.0),
+        errs = run_rows("ROBER on [0, 40]", rober_rows(40.0, (1e-6,), False, ["Rodas5P"], jacs=(True,)),
+                        rober_reference(40.0),
                         settings, 2)
+        compile_table()
         rows, f, u0, p, P = bruss_rows(8, 1.5, (1e-6,), False, {"sparse": True})
         import scipy.integrate as si
 
@@ -224,10 +328,18 @@ def main(argv=None) -> int:
         if bad:
             raise SystemExit(f"stiff solves disagree with the Radau references: {bad}")
         return 0
-    run_rows("O4 work-precision: ROBER on [0, 1e5], atol = rtol * 1e-4",
-             rober_rows(1e5, (1e-4, 1e-6, 1e-8), True), rober_reference(1e5), settings, settings.repeat)
+    run_o4(settings)
     run_o6(settings)
     return 0
+
+
+def run_o4(settings) -> None:
+    """The O4 rows alone: ``python -c "import bench_stiff as b; b.run_o4(b.parse_args('', []))"``."""
+    run_rows("O4 work-precision: ROBER on [0, 1e5], atol = rtol * 1e-4",
+             rober_rows(1e5, (1e-4, 1e-6, 1e-8), True), rober_reference(1e5), settings, settings.repeat)
+    run_rows("O4 work-precision: Van der Pol eps = 1e-6 (mu = 1e3) on [0, 2], atol = rtol", vdp_rows(
+        (1e-4, 1e-6, 1e-8), True), VDP.ref, settings, settings.repeat)
+    compile_table()
 
 
 def run_o6(settings) -> None:

@@ -32,7 +32,7 @@ from solvers.dae.jacobians import residual_jacobians
 from solvers.ode.stiff.linsolve import factorize
 from solvers.ode.stiff.method import StiffMethod, StiffStepper
 from solvers.ode.stiff.newton import NewtonRate, newton
-from solvers.ode.stiff.radau import _Segment, radau_coefficients
+from solvers.ode.stiff.radau import RadauSegment, radau_coefficients
 
 __all__ = ["DRadauIIA5"]
 
@@ -149,7 +149,7 @@ class DRadauStepper(StiffStepper):
         u1 = u + Z[2]
         K = self._stage_derivatives(Z, h)
         E = self._error(u, u1, du0, Z, h)
-        seg = _collocation_segment(t, h, u1, Z, c)
+        seg = RadauSegment.from_stages(t, h, u1, Z, c)
         self.pending = (seg, K[2])
         return u1, E, None, seg
 
@@ -182,14 +182,3 @@ def _inverse3(A: list) -> list:
            [f * g - d * i, a * i - c * g, c * d - a * f],
            [d * h - e * g, b * g - a * h, a * e - b * d]]
     return [[x / det for x in row] for row in cof]
-
-
-def _collocation_segment(t: Any, h: Any, u1: Any, Z: list, c: list) -> _Segment:
-    """HW's CONT: the collocation polynomial through ``u``, ``u + Z_i`` (as RadauIIA5's)."""
-    c1, c2 = c[0], c[1]
-    q1, q2 = c1 - 1, c2 - 1
-    a = (Z[1] - Z[2]) / q2
-    ak = (Z[0] - Z[1]) / (c1 - c2)
-    a3 = (ak - Z[0] / c1) / c2
-    b = (ak - a) / q1
-    return _Segment(t, h, u1, a, b, b - a3, q1, q2)

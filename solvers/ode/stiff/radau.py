@@ -31,7 +31,7 @@ from solvers.ode.stiff.linsolve import factorize, is_sparse, iteration_matrix
 from solvers.ode.stiff.method import ReusingStepper, StiffMethod
 from solvers.ode.stiff.newton import NewtonRate, newton
 
-__all__ = ["RadauIIA5", "radau_coefficients"]
+__all__ = ["RadauIIA5", "RadauSegment", "radau_coefficients"]
 
 NEWTON_MAXITER = 7
 THETA_JAC = 0.1  # a Newton contraction slower than this asks for a fresh Jacobian next step: HW's
@@ -96,11 +96,35 @@ class _Stages(tuple):
         return _Stages(a + b for a, b in zip(self, other))
 
 
-class _Segment:
-    """The collocation polynomial through ``u`` and ``u + z_i`` at ``c_i`` (HW's CONT)."""
+class RadauSegment:
+    """The collocation polynomial through ``u`` and ``u + z_i`` at ``c_i`` (HW's CONT): the dense
+    output of one RadauIIA5 step, shared by :class:`RadauIIA5` and the DAE method
+    :class:`solvers.dae.radau.DRadauIIA5`. Build it with :meth:`from_stages`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from solvers.ode.stiff.radau import RadauSegment, radau_coefficients
+    >>> c = radau_coefficients(1.0)["c"]
+    >>> Z = [np.array([ci]) for ci in c]          # z_i = c_i: the line u(theta) = u + theta
+    >>> seg = RadauSegment.from_stages(0.0, 1.0, np.array([1.0]), Z, c)
+    >>> float(seg(0.5)[0]), float(seg.derivative(0.5)[0])
+    (0.5, 1.0)
+    """
 
     def __init__(self, t, h, u1, c1, c2, c3, q1, q2):
         self.t, self.h, self.u1, self.c1, self.c2, self.c3, self.q1, self.q2 = t, h, u1, c1, c2, c3, q1, q2
+
+    @classmethod
+    def from_stages(cls, t: Any, h: Any, u1: Any, Z: list, c: list) -> "RadauSegment":
+        """The segment of the step from *t* of size *h* ending at *u1*, stages ``Z_i = u(t + c_i h) - u``."""
+        c1, c2 = c[0], c[1]
+        q1, q2 = c1 - 1, c2 - 1
+        a = (Z[1] - Z[2]) / q2
+        ak = (Z[0] - Z[1]) / (c1 - c2)
+        a3 = (ak - Z[0] / c1) / c2
+        b = (ak - a) / q1
+        return cls(t, h, u1, a, b, b - a3, q1, q2)
 
     def theta(self, t_abs: Any) -> Any:
         return (t_abs - self.t) / self.h
@@ -286,11 +310,5 @@ class RadauStepper(ReusingStepper):
             E = float(nm.value(self.norm(err, u, u1)))
         return E if is_finite_real(E) else float("inf")
 
-    def _segment(self, t: Any, h: Any, u1: Any, Z: list) -> _Segment:
-        c1, c2 = self.c[0], self.c[1]
-        q1, q2 = c1 - 1, c2 - 1
-        a = (Z[1] - Z[2]) / q2
-        ak = (Z[0] - Z[1]) / (c1 - c2)
-        a3 = (ak - Z[0] / c1) / c2
-        b = (ak - a) / q1
-        return _Segment(t, h, u1, a, b, b - a3, q1, q2)
+    def _segment(self, t: Any, h: Any, u1: Any, Z: list) -> RadauSegment:
+        return RadauSegment.from_stages(t, h, u1, Z, self.c)
