@@ -136,7 +136,26 @@ class _Segment:
 
 
 class FBDFStepper(ReusingStepper):
-    """Stepper for :class:`FBDF` (stepper protocol with ``propose_dt``/``accept``/``reinit``)."""
+    """Stepper for :class:`FBDF` (stepper protocol with ``propose_dt``/``accept``/``reinit``).
+
+    Subclass interface (what :class:`solvers.dae.bdf.DFBDFStepper` overrides to solve
+    ``F(u', u, p, t) = 0`` with the same history, order and step control):
+
+    ``_residual(t_new, y_pred, psi, d, c) -> r``
+        The corrector equation's residual at the correction ``d = u_new - y_pred``, where
+        ``psi`` is the history term and ``c = h / gamma_k``; FBDF's is ``c f(y_pred + d) -
+        M (psi + d)``. Newton solves ``W delta = r`` and sets ``d <- d + delta``, so ``r`` must
+        vanish at the solution and ``W`` approximate ``-dr/dd``.
+    ``_matrix(t, y, c) -> None``
+        Make ``self.W`` (an object with ``.solve``, e.g. from
+        :func:`~solvers.ode.stiff.linsolve.iteration_matrix`) the iteration matrix for this
+        ``c``; FBDF's is ``M - c J`` with ``J`` recomputed only when ``self.J`` is None (it is
+        reset when Newton fails with an old ``J``) and refactorised when ``c`` moved by more than
+        30 %. An override may set ``self.J`` to whatever its ``W`` is built from.
+
+    Override ``make_stepper`` of an :class:`FBDF` subclass to return the subclassed stepper
+    (tests/test_stiff_interfaces.py does this).
+    """
 
     def __init__(self, alg: FBDF, ctx: Any):
         super().__init__(alg, ctx)
