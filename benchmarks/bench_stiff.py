@@ -217,7 +217,8 @@ def vdp_rows(tols, peers):
 
 def compile_table():
     body = [[k, format_time(v)] for k, v in COMPILE_TIMES.items()]
-    print_table("compile: the first call of each compiled row (kernel compiled for that f; cached helpers loaded)",
+    print_table("compile: the first call of each compiled row (the kernel is compiled per f and per jac: a later row "
+                "with the same f and jac reuses it, whatever the method; the f-free helpers load from numba's disk cache)",
                 ["row [problem]", "first call"], body)
 
 

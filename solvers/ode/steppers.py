@@ -143,8 +143,13 @@ class FloatArrayStepper:
         if adaptive:
             rows.append(co.btilde_np)
         self.M = np.array(rows, dtype=self.dtype)
-        self.hM = np.empty_like(self.M)
-        self.hrows = [self.hM[i, :i] for i in range(s)]  # views: valid while hM is rewritten in place
+        # The stages are stored after u (row 0 of a (s + 1) x n block), and each combination row
+        # after a leading 1 (0 for the error row): a stage argument u + h sum_j a_ij k_j is then one
+        # np.dot, with no separate "+ u" per stage (the per-step cost at small n is call count)
+        self.hMx = np.zeros((len(rows), s + 1), dtype=self.dtype)
+        self.hMx[: self.i_bt, 0] = 1
+        self.hM = self.hMx[:, 1:]  # h * M is written here in place each step
+        self.hrows = [self.hMx[i, : i + 1] for i in range(s)]  # views: valid while hM is rewritten
         self.c = co.c
         self.c_one = [ci == 1 for ci in tab.c]
         self.fsal = tab.fsal
@@ -155,8 +160,8 @@ class FloatArrayStepper:
         self._buf = np.empty(n, dtype=self.dtype)
         self._err, self._sc, self._sc2 = (np.empty(n, dtype=self.dtype) for _ in range(3))
         if not keep_stages:
-            self._K = [np.zeros((s, n), dtype=self.dtype) for _ in range(2)]
-            self._Kv = [[K[:i] for i in range(s)] for K in self._K]
+            self._K = [np.zeros((s + 1, n), dtype=self.dtype) for _ in range(2)]
+            self._Kv = [[K[: i + 1] for i in range(s)] for K in self._K]
             self._free = 0
 
     def accepted(self) -> None:
@@ -165,32 +170,30 @@ class FloatArrayStepper:
             self._free = 1 - self._free
 
     def _stages(self) -> tuple:
+        """``(Kx, views)``: the block ``[u; k_1; ...; k_s]`` and its leading ``i + 1`` rows per stage."""
         if self.keep_stages:
-            K = np.empty((self.s, self.n), dtype=self.dtype)
-            return K, [K[:i] for i in range(self.s)]
+            K = np.empty((self.s + 1, self.n), dtype=self.dtype)
+            return K, [K[: i + 1] for i in range(self.s)]
         return self._K[self._free], self._Kv[self._free]
 
     def step(self, t: Any, u: np.ndarray, k1: Any, h: Any, t_new: Any) -> tuple:
         s, f, p, c, c_one = self.s, self.f, self.p, self.c, self.c_one
         np.multiply(self.M, self.scalar(h), out=self.hM)
-        hM, hrows, buf = self.hM, self.hrows, self._buf
-        K, Kv = self._stages()
+        hrows, buf = self.hrows, self._buf
+        Kx, Kv = self._stages()
+        K = Kx[1:]  # the stages (a view)
         flat = self.flat
         shape = self.shape
-        K[0] = k1 if flat else np.ravel(k1)
         uf = u if flat else u.reshape(-1)
+        Kx[0] = uf
+        K[0] = k1 if flat else np.ravel(k1)
         ui = uf
         last = s - 1 if self.fsal else s
         for i in range(1, s):
             ui = np.dot(hrows[i], Kv[i], out=buf) if i < last else np.dot(hrows[i], Kv[i])
-            ui += uf
             ti = t_new if c_one[i] else t + c[i] * h
             K[i] = f(ui, p, ti) if flat else np.ravel(f(ui.reshape(shape), p, ti))
-        if self.fsal:
-            u_new = ui
-        else:
-            u_new = np.dot(hM[self.i_b], K)
-            u_new += uf
+        u_new = ui if self.fsal else np.dot(self.hMx[self.i_b], Kx)
         E = self._error(uf, u_new, K) if self.adaptive else None
         if not flat:
             u_new = u_new.reshape(shape)
