@@ -54,10 +54,12 @@ def solve(problem: Any, algorithm: Any = None, **options: Any) -> Any:
         ``callback``
             A callback, a :class:`CallbackSet` or a list of callbacks.
         ``compile``
-            The numba fast path for float64 states (:mod:`solvers.ode.compiled`):
+            The numba fast path for float64 states (:mod:`solvers.ode.compiled` for the
+            explicit Runge–Kutta methods, :mod:`solvers.ode.compiled_stiff` for Rodas4,
+            Rodas5 and Rodas5P, where ``jac=`` is compiled alongside ``f``):
             True compiles ``f`` with ``numba.njit``, None (default) uses it when
             ``f`` already is a numba function, False never. ``sol.compiled``
-            says which path ran.
+            says which path ran and ``sol.compile_message`` why.
         ``controller``
             A step-size controller (:mod:`solvers.ode.controllers`):
             ``IController()``, ``PIController()`` (the default, with the
