@@ -43,17 +43,17 @@ def compile_rhs(f: Any, u: np.ndarray, p: Any, t: float, force: bool, name: str 
                 shape: tuple | None = None) -> tuple:
     """A numba version of *f* checked on ``(u, p, t)``, or ``(None, reason)``; *name* is what the
     reason calls it, *shape* the output shape it must have (default: the state's)."""
-    try:
-        import numba
-    except ImportError as e:  # pragma: no cover - numba is a dependency
-        return None, f"numba is not importable: {e}"
     if _is_dispatcher(f):
         fj = f
-    elif not force:
+    elif not force:  # decided without importing numba (a plain solve does not pay for its import)
         return None, f"{name} is a Python function (pass compile=True, or give a numba.njit function)"
     else:
         fj = _JITTED.get(f)
         if fj is None:
+            try:
+                import numba
+            except ImportError as e:  # pragma: no cover - numba is a dependency
+                return None, f"numba is not importable: {e}"
             fj = numba.njit(f)
     try:
         k = fj(u, p, t)
