@@ -31,7 +31,8 @@ from solvers.ode import (
 from solvers.ssa import Direct, JumpProblem, JumpSolution, SortingDirect, TauLeaping
 from solvers.sde import SRA1, BrownianPath, EulerMaruyama, Milstein, SDEProblem, SDESolution
 from solvers.sde import SRIW1, ImplicitEM, StochasticHeun
-from solvers.jumps import ConstantRateJump, JumpODEProblem, ReactionJumps, VariableRateJump
+from solvers.jumps import (ConstantRateJump, JumpODEProblem, JumpSDEProblem, ReactionJumps,
+                           VariableRateJump)
 from solvers.ensemble import EnsembleProblem, EnsembleSolution, ensemble_summary
 from solvers.ode.stiff import Rodas4, Rosenbrock23
 from solvers.ode.stiff import FBDF, RadauIIA5
@@ -55,4 +56,4 @@ __all__ += ["TRBDF2", "KenCarp4", "Kvaerno5"]
 __all__ += ["DDEProblem", "MethodOfSteps"]
 __all__ += ["DAEProblem", "DFBDF", "DRadauIIA5"]
 __all__ += ["SRIW1", "StochasticHeun", "ImplicitEM"]
-__all__ += ["JumpODEProblem", "ConstantRateJump", "VariableRateJump", "ReactionJumps"]
+__all__ += ["JumpODEProblem", "JumpSDEProblem", "ConstantRateJump", "VariableRateJump", "ReactionJumps"]
