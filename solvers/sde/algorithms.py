@@ -257,7 +257,7 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
     save : {"steps", "final"}; saveat : times on the step grid
     adaptive : bool, optional
         Adaptive steps with rejection sampling with memory (methods with an
-        error estimate: SRIW1, SRA1); default: adaptive when such a method is
+        error estimate: SRIW1, SRA1, LambaEM, LambaEulerHeun); default: adaptive when such a method is
         given no ``dt``. Options ``rtol``, ``atol``, ``dtmin``, ``dtmax``,
         ``maxiters`` (see :func:`solvers.sde.adaptive.integrate_adaptive`).
 
@@ -282,7 +282,7 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
                                   saveat=saveat, **adaptive_options)
     if adaptive_options:
         raise TypeError(f"options {sorted(adaptive_options)} apply to adaptive solves only "
-                        "(adaptive=True with SRIW1() or SRA1())")
+                        "(adaptive=True with SRIW1(), SRA1(), LambaEM() or LambaEulerHeun())")
     t0, tf = prob.tspan
     general = prob.noise_dim is not None
     if path is not None:
