@@ -30,7 +30,7 @@ from solvers.ode import (
 
 from solvers.ssa import Direct, JumpProblem, JumpSolution, SortingDirect, TauLeaping
 from solvers.sde import SRA1, BrownianPath, EulerMaruyama, Milstein, SDEProblem, SDESolution
-from solvers.sde import SRIW1, ImplicitEM, LambaEM, LambaEulerHeun, StochasticHeun
+from solvers.sde import SOSRA, SOSRA2, SRIW1, ImplicitEM, LambaEM, LambaEulerHeun, StochasticHeun
 from solvers.jumps import (ConstantRateJump, JumpODEProblem, JumpSDEProblem, ReactionJumps,
                            VariableRateJump)
 from solvers.ensemble import EnsembleProblem, EnsembleSolution, ensemble_summary
@@ -55,5 +55,5 @@ __all__ += ["Rodas5P", "Rodas5"]
 __all__ += ["TRBDF2", "KenCarp4", "Kvaerno5"]
 __all__ += ["DDEProblem", "MethodOfSteps"]
 __all__ += ["DAEProblem", "DFBDF", "DRadauIIA5"]
-__all__ += ["SRIW1", "StochasticHeun", "ImplicitEM", "LambaEM", "LambaEulerHeun"]
+__all__ += ["SOSRA", "SOSRA2", "SRIW1", "StochasticHeun", "ImplicitEM", "LambaEM", "LambaEulerHeun"]
 __all__ += ["JumpODEProblem", "JumpSDEProblem", "ConstantRateJump", "VariableRateJump", "ReactionJumps"]
