@@ -108,3 +108,13 @@ def test_bad_input_is_refused_with_the_fix():
     drifting = ConstantRateJump(lambda u, p, t: 5 * abs(u[0]), lambda u, p, t: u * 0.5)
     with pytest.raises(ValueError, match="VariableRateJump"):
         JumpSDEProblem(sde, [drifting]).solve(dt=0.01, seed=1)
+
+
+def test_many_paths_through_an_ensemble():
+    from solvers.ensemble import EnsembleProblem, solve_ensemble
+
+    jp = _additive()
+    ens = solve_ensemble(EnsembleProblem(jp, output_func=lambda sol, i: sol.u[-1][0]),
+                         EulerMaruyama(), trajectories=300, seed=4, dt=0.05)
+    y = np.asarray(ens.u, dtype=float)
+    assert y.shape == (300,) and abs(y.mean() - 3.0) < 4 * 1.5 / math.sqrt(300)
