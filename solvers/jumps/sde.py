@@ -146,7 +146,6 @@ class JumpSDEProblem:
         if not self.variable:
             return prob
         variable = self.variable
-        general = prob.noise_dim is not None
 
         def f(v, p, t):
             u = v[:n]
@@ -154,10 +153,9 @@ class JumpSDEProblem:
             rate = sum(r for jump in variable for r in jump.rates(u, p, t))
             return np.concatenate([du, 0 * du[:1] + rate])
 
-        def g(v, p, t):
+        def g(v, p, t):   # a zero row: diagonal (n,) and general (n, m) noise alike
             gu = prob.g(v[:n], p, t)
-            return np.concatenate([gu, 0 * gu[:1]], axis=0) if general else \
-                np.concatenate([gu, 0 * gu[:1]])
+            return np.concatenate([gu, 0 * gu[:1]], axis=0)
 
         return prob.remake(f=f, g=g)
 
