@@ -30,8 +30,9 @@ from solvers.ode import (
 
 from solvers.ssa import Direct, JumpProblem, JumpSolution, SortingDirect, TauLeaping
 from solvers.sde import SRA1, BrownianPath, EulerMaruyama, Milstein, SDEProblem, SDESolution
-from solvers.sde import SRIW1, ImplicitEM, StochasticHeun
-from solvers.jumps import ConstantRateJump, JumpODEProblem, ReactionJumps, VariableRateJump
+from solvers.sde import SOSRA, SOSRA2, SRIW1, ImplicitEM, LambaEM, LambaEulerHeun, StochasticHeun
+from solvers.jumps import (ConstantRateJump, JumpODEProblem, JumpSDEProblem, ReactionJumps,
+                           VariableRateJump)
 from solvers.ensemble import EnsembleProblem, EnsembleSolution, ensemble_summary
 from solvers.ode.stiff import Rodas4, Rosenbrock23
 from solvers.ode.stiff import FBDF, RadauIIA5
@@ -54,5 +55,5 @@ __all__ += ["Rodas5P", "Rodas5"]
 __all__ += ["TRBDF2", "KenCarp4", "Kvaerno5"]
 __all__ += ["DDEProblem", "MethodOfSteps"]
 __all__ += ["DAEProblem", "DFBDF", "DRadauIIA5"]
-__all__ += ["SRIW1", "StochasticHeun", "ImplicitEM"]
-__all__ += ["JumpODEProblem", "ConstantRateJump", "VariableRateJump", "ReactionJumps"]
+__all__ += ["SOSRA", "SOSRA2", "SRIW1", "StochasticHeun", "ImplicitEM", "LambaEM", "LambaEulerHeun"]
+__all__ += ["JumpODEProblem", "JumpSDEProblem", "ConstantRateJump", "VariableRateJump", "ReactionJumps"]

@@ -7,17 +7,31 @@ import subprocess
 import sys
 import tomllib
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
-def test_import_numeric_does_not_load_numba():
+@pytest.mark.parametrize("package", ["numeric", "solvers"])
+def test_import_does_not_load_numba(package):
     """numba (about half of the import time) loads only when a compiled path is first used."""
-    code = "import sys, numeric; print('numba' in sys.modules)"
+    code = f"import sys, {package}; print('numba' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                          check=True)
-    assert out.stdout.strip() == "False", "import numeric imported numba: find who with " \
-        "`python -X importtime -c 'import numeric' 2>&1 | grep -B5 numba`"
+    assert out.stdout.strip() == "False", f"import {package} imported numba: find who with " \
+        f"`python -X importtime -c 'import {package}' 2>&1 | grep -B5 numba`"
+
+
+def test_ssa_solve_still_loads_numba_on_first_use():
+    """The SSA kernels import numba when the first compiled jump simulation runs."""
+    code = ("import sys, solvers; from solvers.ssa import JumpProblem, Direct, solve; "
+            "p = JumpProblem.mass_action(x0=[5, 0], reactions=[({'A': 1}, {'B': 1}, 1.0)], "
+            "species=['A', 'B'], tspan=(0.0, 100.0)); s = solve(p, Direct(), seed=1); "
+            "print(int(s(100.0)[1]), 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         check=True)
+    assert out.stdout.split() == ["5", "True"], out.stdout
 
 
 def test_compiled_path_still_loads_numba_on_first_use():

@@ -15,7 +15,7 @@ import pytest
 from numpy.polynomial.hermite_e import hermegauss
 
 import numeric as nm
-from solvers.sde import (SRA1, SRIW1, BrownianPath, EulerMaruyama, ImplicitEM, Milstein,
+from solvers.sde import (SOSRA, SOSRA2, SRA1, SRIW1, BrownianPath, EulerMaruyama, ImplicitEM, Milstein,
                          SDEProblem, StochasticHeun, solve)
 from solvers.sde.rswm import BrownianMemory, join
 
@@ -99,8 +99,9 @@ def test_weak_order_from_exact_scheme_expectations(alg, interp, order):
     assert abs(slope(hs, e1) - order) < 0.15 and abs(slope(hs, e2) - order) < 0.2, (e1, e2)
 
 
-@pytest.mark.parametrize("alg, order", [(SRA1(), 2.0), (SRIW1(), 2.0), (EulerMaruyama(), 1.0)],
-                         ids=["SRA1", "SRIW1", "EM"])
+@pytest.mark.parametrize("alg, order", [(SRA1(), 2.0), (SOSRA(), 2.0), (SOSRA2(), 2.0), (SRIW1(), 2.0),
+                                        (EulerMaruyama(), 1.0)],
+                         ids=["SRA1", "SOSRA", "SOSRA2", "SRIW1", "EM"])
 def test_weak_order_on_the_linear_additive_ou_process(alg, order):
     # du = -lam u dt + s dW: one step is u -> a u + b(dW, H) with a deterministic, so the scheme's
     # first two moments follow m1 <- a m1 + E b, m2 <- a^2 m2 + 2 a m1 E b + E b^2 exactly

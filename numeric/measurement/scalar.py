@@ -253,6 +253,9 @@ class Measurement(UncertaintiesNames):
         record_scalar(source, m)
         return m
 
+    def __init__(self, val: Any, err: Any = None) -> None:
+        """Everything was built by ``__new__`` (a measurement is immutable); this states the signature."""
+
     @classmethod
     def _new(cls, val: Any, d: dict) -> "Measurement":
         m = object.__new__(cls)

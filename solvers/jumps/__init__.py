@@ -1,4 +1,4 @@
-"""Jumps coupled to ODEs: constant-rate and variable-rate jumps fired by callbacks of one ODE solve.
+"""Jumps coupled to ODEs (fired by callbacks of one ODE solve) and to SDEs (jump diffusions).
 
 >>> import numpy as np
 >>> from solvers import ODEProblem
@@ -11,12 +11,14 @@
 ('Success', True)
 
 Modules: :mod:`~solvers.jumps.jumps` (the jump types), :mod:`~solvers.jumps.problem`
-(JumpODEProblem), :mod:`~solvers.jumps.coupling` (the callbacks and the integrated intensity).
+(JumpODEProblem), :mod:`~solvers.jumps.sde` (JumpSDEProblem),
+:mod:`~solvers.jumps.coupling` (the callbacks and the integrated intensity).
 """
 
 from solvers.jumps.coupling import JumpODESolution
 from solvers.jumps.jumps import ConstantRateJump, ReactionJumps, VariableRateJump
 from solvers.jumps.problem import JumpODEProblem
+from solvers.jumps.sde import JumpSDEProblem
 
-__all__ = ["JumpODEProblem", "JumpODESolution", "ConstantRateJump", "VariableRateJump",
+__all__ = ["JumpODEProblem", "JumpSDEProblem", "JumpODESolution", "ConstantRateJump", "VariableRateJump",
            "ReactionJumps"]

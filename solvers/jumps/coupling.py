@@ -98,10 +98,14 @@ class JumpCoupling:
         k, j, _ = rates[min(i, len(rates) - 1)]
         return k, j
 
-    def _jump(self, integ, jumps, kind: str) -> None:
-        v, t = integ.u, integ.t
-        self.p = integ.p                 # the solve's (promoted) parameters, as f sees them
-        u = v[:self.n] if self.variable else v
+    def fire(self, u: Any, t: Any, kind: str) -> Any:
+        """The state after a jump of *kind* ("constant" or "variable") from *u* at *t*.
+
+        Chooses the jump, logs it, draws the next constant-rate time and, after a
+        variable-rate jump, a new threshold. Shared by the ODE callbacks and the
+        jump-diffusion loop of :mod:`solvers.jumps.sde`.
+        """
+        jumps = self.constant if kind == "constant" else self.variable
         rates = self._all_rates(jumps, u, t)
         if kind == "constant":
             a0 = sum(_primal(r) for _, _, r in rates)
@@ -114,27 +118,33 @@ class JumpCoupling:
         # rates now up to rounding of the interpolated state
         k, j = self._choose(self.rates_used if kind == "constant" else rates)
         u_new = jumps[k].fire(j, u, self.p, t)
+        self.log.append((_primal(t), kind, k, j))
+        self.schedule(u_new, t)
+        if kind == "variable":
+            self.threshold = self.rng.exponential()
+        return u_new
+
+    def _jump(self, integ, kind: str) -> None:
+        v, t = integ.u, integ.t
+        self.p = integ.p                 # the solve's (promoted) parameters, as f sees them
+        u_new = self.fire(v[:self.n] if self.variable else v, t, kind)
         if self.variable:   # a variable-rate jump starts a new integral; a constant one keeps it
             rest = v[self.n:]
             integ.u = np.concatenate([u_new, 0 * rest if kind == "variable" else rest])
         else:
             integ.u = u_new
-        self.log.append((_primal(t), kind, k, j))
-        self.schedule(u_new, t)
-        if kind == "variable":
-            self.threshold = self.rng.exponential()
 
     def callbacks(self) -> list:
         out = []
         if self.constant:
             out.append(ContinuousCallback(lambda v, t, i: t - self.t_next,
-                                          lambda i: self._jump(i, self.constant, "constant"),
+                                          lambda i: self._jump(i, "constant"),
                                           direction="up", interp_points=1,
                                           save_positions=(True, True)))
         if self.variable:
             n = self.n
             out.append(ContinuousCallback(lambda v, t, i: v[n] - self.threshold,
-                                          lambda i: self._jump(i, self.variable, "variable"),
+                                          lambda i: self._jump(i, "variable"),
                                           direction="up", save_positions=(True, True)))
         return out
 

@@ -10,8 +10,9 @@
 
 Modules: :mod:`~solvers.sde.problem` (SDEProblem),
 :mod:`~solvers.sde.algorithms` (EulerMaruyama, Milstein, SRA1, integrate),
-:mod:`~solvers.sde.sri` (SRIW1), :mod:`~solvers.sde.stratonovich` (StochasticHeun),
-:mod:`~solvers.sde.implicit` (ImplicitEM), :mod:`~solvers.sde.adaptive` (adaptive steps),
+:mod:`~solvers.sde.sri` (SRIW1), :mod:`~solvers.sde.sosra` (SOSRA, SOSRA2), :mod:`~solvers.sde.stratonovich` (StochasticHeun),
+:mod:`~solvers.sde.implicit` (ImplicitEM),
+:mod:`~solvers.sde.lamba` (LambaEM, LambaEulerHeun: adaptive low order), :mod:`~solvers.sde.adaptive` (adaptive steps),
 :mod:`~solvers.sde.rswm` (rejection sampling with memory),
 :mod:`~solvers.sde.brownian` (BrownianPath), :mod:`~solvers.sde.solution`.
 """
@@ -19,13 +20,15 @@ Modules: :mod:`~solvers.sde.problem` (SDEProblem),
 from solvers.sde.algorithms import SRA1, EulerMaruyama, Milstein, integrate
 from solvers.sde.brownian import BrownianPath
 from solvers.sde.implicit import ImplicitEM
+from solvers.sde.lamba import LambaEM, LambaEulerHeun
 from solvers.sde.problem import SDEProblem
 from solvers.sde.solution import SDESolution
+from solvers.sde.sosra import SOSRA, SOSRA2
 from solvers.sde.sri import SRIW1
 from solvers.sde.stratonovich import StochasticHeun
 
-__all__ = ["SDEProblem", "SDESolution", "EulerMaruyama", "Milstein", "SRA1", "SRIW1",
-           "StochasticHeun", "ImplicitEM", "BrownianPath", "integrate", "solve"]
+__all__ = ["SDEProblem", "SDESolution", "EulerMaruyama", "Milstein", "SRA1", "SOSRA", "SOSRA2",
+           "SRIW1", "LambaEM", "LambaEulerHeun", "StochasticHeun", "ImplicitEM", "BrownianPath", "integrate", "solve"]
 
 
 def solve(problem, algorithm=None, **options):

@@ -94,7 +94,8 @@ def integrate_adaptive(prob, alg, *, dt: float | None = None, seed: Any = None,
     ('Success', True)
     """
     if not hasattr(alg, "step_error"):
-        raise ValueError(f"{alg!r} has no error estimate for adaptive steps; use SRIW1() or SRA1(), "
+        raise ValueError(f"{alg!r} has no error estimate for adaptive steps; use SRIW1(), SRA1(), "
+                         "LambaEM() or LambaEulerHeun(), "
                          "or give a fixed dt with adaptive=False")
     if save not in ("steps", "final"):
         raise ValueError(f"save must be 'steps' or 'final', got {save!r}")

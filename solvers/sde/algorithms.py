@@ -118,8 +118,64 @@ def _directional(prob, u, t, gval):
             for j in range(np.shape(gval)[-1])]
 
 
-@dataclass(frozen=True)
-class SRA1:
+class SRA:
+    """Stochastic Runge–Kutta for additive noise (Rößler 2010's SRA class), from its tableau.
+
+    A subclass gives the tableau as data: ``c0``, ``c1`` (drift and noise
+    nodes), ``a0``, ``b0`` (stage matrices), ``alpha``, ``beta1``, ``beta2``
+    (weights of ``h f``, ``dW`` and ``I_(1,0)/h``). Strong order 3/2 and weak
+    order 2 when the tableau satisfies Rößler's conditions (tested in
+    tests/test_sde_sra_tableaus.py).
+    """
+
+    strong_order = 1.5
+    weak_order = 2.0
+    needs_area = True
+    interpretation = "both"      # additive noise: the Itô and Stratonovich solutions agree
+    adaptive = True
+    delta = 1 / 6
+
+    def __eq__(self, other):
+        return type(self) is type(other)
+
+    def __hash__(self):
+        return hash(type(self))
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+    def step(self, prob, u, t, h, dw, area, general):
+        return self.step_error(prob, u, t, h, dw, area, general)[0]
+
+    def step_error(self, prob, u, t, h, dw, area, general):
+        """One step and the error estimate ``delta h (f(H_s) - f(H_1)) + I_(1,0)/h (g(t+c1_s h) -
+        g(t+c1_1 h))`` (the embedded estimate of Rackauckas & Nie 2017 for SRA methods, drift
+        part as a stage difference)."""
+        p, f, g = prob.p, prob.f, prob.g
+        i10_h = area + 0.5 * dw                   # I_(1,0) / h = H + dW / 2
+        s = len(self.alpha)
+        c0 = [float(c) for c in self.c0]
+        gs = [g(u, p, t + float(c) * h) for c in self.c1]   # additive noise: g does not depend on u
+        fs = []
+        for i in range(s):
+            hi = u
+            for j in range(i):
+                if self.a0[i][j]:
+                    hi = hi + float(self.a0[i][j]) * h * fs[j]
+                if self.b0[i][j]:
+                    hi = hi + float(self.b0[i][j]) * _noise(gs[j], i10_h, general)
+            fs.append(f(hi, p, t + c0[i] * h))
+        out = u
+        for i in range(s):
+            out = out + float(self.alpha[i]) * h * fs[i]
+            if self.beta1[i] or self.beta2[i]:
+                weight = float(self.beta1[i]) * dw + float(self.beta2[i]) * i10_h
+                out = out + _noise(gs[i], weight, general)
+        err = (fs[-1] - fs[0]) * (h * self.delta) + _noise(gs[-1] - gs[0], i10_h, general)
+        return out, err
+
+
+class SRA1(SRA):
     """Rößler's SRA1 for additive noise: strong order 3/2, weak order 2.
 
     Tableau (Rößler 2010, SRA1): ``c0 = (0, 3/4)``, ``c1 = (1, 0)``,
@@ -134,43 +190,6 @@ class SRA1:
     alpha = (Fr(1, 3), Fr(2, 3))
     beta1 = (Fr(1), Fr(0))
     beta2 = (Fr(-1), Fr(1))
-    strong_order = 1.5
-    weak_order = 2.0
-    needs_area = True
-    interpretation = "both"      # additive noise: the Itô and Stratonovich solutions agree
-    adaptive = True
-    delta = 1 / 6
-
-    def step(self, prob, u, t, h, dw, area, general):
-        return self.step_error(prob, u, t, h, dw, area, general)[0]
-
-    def step_error(self, prob, u, t, h, dw, area, general):
-        """One step and the error estimate ``delta h (f(H_2) - f(H_1)) + I_(1,0)/h (g(t) - g(t+h))``
-        (the embedded estimate of Rackauckas & Nie 2017 for SRA methods, drift part as a stage
-        difference)."""
-        p, f, g = prob.p, prob.f, prob.g
-        i10_h = area + 0.5 * dw                   # I_(1,0) / h = H + dW / 2
-        c0 = [float(c) for c in self.c0]
-        c1 = [float(c) for c in self.c1]
-        gs = [g(u, p, t + c * h) for c in c1]     # additive noise: g does not depend on u
-        stages, fs = [], []
-        for i in range(2):
-            hi = u
-            for j in range(i):
-                if self.a0[i][j]:
-                    hi = hi + float(self.a0[i][j]) * h * fs[j]
-                if self.b0[i][j]:
-                    hi = hi + float(self.b0[i][j]) * _noise(gs[j], i10_h, general)
-            stages.append(hi)
-            fs.append(f(hi, p, t + c0[i] * h))
-        out = u
-        for i in range(2):
-            out = out + float(self.alpha[i]) * h * fs[i]
-            weight = float(self.beta1[i]) * dw + float(self.beta2[i]) * i10_h
-            if self.beta1[i] or self.beta2[i]:
-                out = out + _noise(gs[i], weight, general)
-        err = (fs[1] - fs[0]) * (h * self.delta) + _noise(gs[1] - gs[0], i10_h, general)
-        return out, err
 
 
 def _initial_state(u0: Any, batch: int | None) -> Any:
@@ -257,7 +276,7 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
     save : {"steps", "final"}; saveat : times on the step grid
     adaptive : bool, optional
         Adaptive steps with rejection sampling with memory (methods with an
-        error estimate: SRIW1, SRA1); default: adaptive when such a method is
+        error estimate: SRIW1, SRA1, LambaEM, LambaEulerHeun); default: adaptive when such a method is
         given no ``dt``. Options ``rtol``, ``atol``, ``dtmin``, ``dtmax``,
         ``maxiters`` (see :func:`solvers.sde.adaptive.integrate_adaptive`).
 
@@ -282,7 +301,7 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
                                   saveat=saveat, **adaptive_options)
     if adaptive_options:
         raise TypeError(f"options {sorted(adaptive_options)} apply to adaptive solves only "
-                        "(adaptive=True with SRIW1() or SRA1())")
+                        "(adaptive=True with SRIW1(), SRA1(), LambaEM() or LambaEulerHeun())")
     t0, tf = prob.tspan
     general = prob.noise_dim is not None
     if path is not None:

@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from solvers.ssa import codegen, kernels
 from solvers.ssa.solution import JumpSolution
 from solvers.ssa.streams import as_generator
 
@@ -94,6 +93,8 @@ def _mass_action_kernels(compiled: bool, ma: Any = None, stoich: Any = None) -> 
     *ma* is given and generation works, else over the generic routine.
     Pure Python: always the generic routine.
     """
+    from solvers.ssa import codegen, kernels   # numba loads on the first SSA solve, not on import
+
     key = ("mass_action", compiled)
     if key not in _CACHE:
         # closures over register_jitable module functions only: numba caches them on disk
@@ -114,6 +115,8 @@ def _mass_action_kernels(compiled: bool, ma: Any = None, stoich: Any = None) -> 
 
 
 def _user_kernels(propensity: Any, compiled: bool) -> dict:
+    from solvers.ssa import kernels
+
     key = ("user", propensity, compiled)
     if key not in _CACHE:
         if compiled:

@@ -109,7 +109,7 @@ class JumpProblem:
         Parameters handed to ``propensity``.
     species : sequence of str, optional
         Species names (``sol["I"]`` picks a column by name).
-    mass_action : MassAction, optional
+    mass_action_data : MassAction, optional
         Set by :meth:`mass_action`; the compiled mass-action kernels use it.
 
     Examples

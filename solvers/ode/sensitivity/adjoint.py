@@ -126,8 +126,9 @@ class InterpolatingAdjoint(AdjointSensitivity):
     ----------
     checkpointing : bool
         Keep only the saved states and re-solve each interval forward.
-    adjoint_alg, abstol, reltol
-        See :class:`~solvers.ode.sensitivity.adjoint_base.AdjointSensitivity`.
+    **kw : Any
+        ``adjoint_alg``, ``abstol``, ``reltol``: see
+        :class:`~solvers.ode.sensitivity.adjoint_base.AdjointSensitivity`.
     """
 
     def __init__(self, checkpointing: bool = False, **kw: Any):
