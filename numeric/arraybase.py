@@ -30,6 +30,7 @@ class ArrayAttributes:
 
     __slots__ = ()
     _primal_field = "value"
+    _nm_array = True        # marks an array number type (reverse mode wraps its values as arrays)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["dot", "inner", "swapaxes_args", "LINEAR", "LinearRule", "bind", "apply_to_columns",
+__all__ = ["dot", "inner", "exclusive_products", "swapaxes_args", "LINEAR", "LinearRule", "bind", "apply_to_columns",
            "dual_impl", "tape_key", "tape_impl", "supported_table"]
 
 
@@ -91,6 +91,43 @@ def inner(a: Any, b: Any) -> Any:
     a2 = np.reshape(a, (_size(sa[:-1]), sa[-1]))
     b2 = np.reshape(b, (_size(sb[:-1]), sb[-1]))
     return np.reshape(np.matmul(a2, np.transpose(b2)), sa[:-1] + sb[:-1])
+
+
+def exclusive_products(v: Any, axis: int = -1) -> Any:
+    """``prod_{j != i} v_j`` along *axis* for every i: the partials of ``np.prod``.
+
+    Left and right running products, never a division by ``v_i``, so a zero
+    factor (a polynomial at a root, nested derivatives at 0) gives exact
+    partials instead of ``0 / 0``.  Plain arrays use their namespace's
+    ``cumprod``; number-type arrays (a DualArray, a TrackedArray, nested) use
+    products of slices, which every array type differentiates.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> exclusive_products(np.array([2.0, 0.0, 5.0])).tolist()
+    [0.0, 10.0, 0.0]
+    """
+    v = np.moveaxis(v, axis, -1)
+    n = _shape(v)[-1]
+    if n == 0:
+        return np.moveaxis(v, -1, axis)
+    plain = hasattr(v, "dtype") and not hasattr(type(v), "_nm_array") and v.dtype != object
+    if plain:
+        from numeric.backend import namespace
+        xp = namespace(v)
+        ones = xp.ones(v.shape[:-1] + (1,), dtype=v.dtype)
+        left = xp.concatenate([ones, xp.cumprod(v[..., :-1], axis=-1)], axis=-1)
+        right = xp.concatenate([ones, xp.cumprod(v[..., :0:-1], axis=-1)], axis=-1)[..., ::-1]
+    else:
+        one = v[..., :1] * 0 + 1
+        lefts, rights = [one], [one]
+        for i in range(1, n):
+            lefts.append(lefts[-1] * v[..., i - 1:i])
+            rights.append(rights[-1] * v[..., n - i:n - i + 1])
+        left = np.concatenate(lefts, axis=-1) if n > 1 else one
+        right = np.concatenate(rights[::-1], axis=-1) if n > 1 else one
+    return np.moveaxis(left * right, -1, axis)
 
 
 def swapaxes_args(ndim: int, axis1: int, axis2: int) -> tuple:

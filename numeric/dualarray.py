@@ -638,44 +638,11 @@ def _prod(x, axis=None, keepdims=False, **kw):
         out = _prod(_reshape(x, (-1,)), 0, False)
         return _reshape(DualArray._from_scalar(out), (1,) * x.ndim) if keepdims else out
     axis = axis % x.ndim
-    xp = _xp(x)
-    v = xp.moveaxis(x.value, axis, -1) if not isinstance(x.value, DualArray) else _moveaxis(x.value, axis, -1)
-    ones = v[..., :1] * 0 + 1
-    left = _cat_last(ones, _cumprod_last(v[..., :-1]))
-    right = _flip_last(_cat_last(ones, _cumprod_last(_flip_last(v)[..., :-1])))
-    d = left * right  # d prod / d x_i = prod_{j != i} x_j, without dividing by x_i
-    d = _moveaxis_any(d, -1, axis)
+    d = arrayrules.exclusive_products(x.value, axis)  # d prod / d x_i, without dividing by x_i
     val = (d * 0 + x.value).prod(axis=axis, keepdims=keepdims) if not isinstance(
         x.value, DualArray) else _prod(x.value, axis=axis, keepdims=keepdims)
     p = (_col(d) * x.partials).sum(axis=axis, keepdims=keepdims)
     return _wrap(val, p, x._nm_order)
-
-
-def _cumprod_last(v):
-    if not is_array(v):        # nested number types (DualArray, TrackedArray): by products
-        out = v[..., :1]
-        parts = [out]
-        for i in range(1, v.shape[-1]):
-            out = out * v[..., i : i + 1]
-            parts.append(out)
-        if len(parts) == 1:
-            return out
-        return _concatenate(parts, axis=-1) if isinstance(v, DualArray) else np.concatenate(parts, axis=-1)
-    return namespace(v).cumprod(v, axis=-1)
-
-
-def _cat_last(a, b):
-    if isinstance(a, DualArray) or isinstance(b, DualArray):
-        return _concatenate([a, b], axis=-1)
-    return namespace(a).concatenate([a, b], axis=-1)
-
-
-def _flip_last(v):
-    return v[..., ::-1]
-
-
-def _moveaxis_any(v, src, dst):
-    return _moveaxis(v, src, dst) if isinstance(v, DualArray) else namespace(v).moveaxis(v, src, dst)
 
 
 @implements(np.max, np.amax)

@@ -77,7 +77,7 @@ def _plain(g) -> bool:
 
 
 def _arrayish(g) -> bool:
-    return is_array(g) or hasattr(type(g), "_nm_array") or type(g).__name__ == "DualArray"
+    return is_array(g) or hasattr(type(g), "_nm_array")
 
 
 # -- generic helpers used inside VJPs (they work on any adjoint type) ----------------------
@@ -261,24 +261,12 @@ def _expand_reduced(g, x_shape, axis, keepdims):
 _SUM_T = arrayrules.LINEAR[np.sum].transpose
 
 
-def _prod_others(x, axis):
-    """prod_{j != i} x_j along *axis* (exclusive products, no division by x_i)."""
-    if _plain(x):
-        v = np.moveaxis(x, axis, -1)
-        ones = np.ones(v.shape[:-1] + (1,), dtype=v.dtype)
-        left = np.concatenate([ones, np.cumprod(v[..., :-1], axis=-1)], axis=-1)
-        right = np.concatenate([ones, np.cumprod(v[..., :0:-1], axis=-1)], axis=-1)[..., ::-1]
-        return np.moveaxis(left * right, -1, axis)
-    return np.prod(x, axis=axis, keepdims=True) / x   # documented: needs x != 0 when nested
-
-
 def _prod_vjp(g, ans, i, x, axis=None, keepdims=False):
     shape = shape_of(x)
     if axis is None:
-        others = np.reshape(_prod_others(np.reshape(x, (-1,)), 0), shape) if _plain(x) else \
-            np.prod(x) / x
+        others = np.reshape(arrayrules.exclusive_products(np.reshape(x, (-1,)), 0), shape)
     else:
-        others = _prod_others(x, axis % len(shape))
+        others = arrayrules.exclusive_products(x, axis % len(shape))
     return _expand_reduced(g, shape, axis, keepdims) * others
 
 
