@@ -275,10 +275,10 @@ def _concat_last(pieces):
 
 
 def _outer_call_array(x: Any) -> bool:
-    """An array number of an outer differentiation call (it carries a call order, as a
-    TrackedArray of reverse mode does): nesting forward mode over it seeds its elements."""
-    return hasattr(type(x), "_nm_array") and getattr(x, "_nm_order", None) is not None \
-        and getattr(x, "ndim", 0) > 0
+    """An array number of an outer differentiation call (it carries a positive call order,
+    as a TrackedArray of reverse mode does): nesting forward mode over it seeds its elements."""
+    return hasattr(type(x), "_nm_array") and getattr(x, "_nm_order", 0) > 0 \
+        and getattr(x, "ndim", 0) > 0        # order 0: measurements, the innermost level
 
 
 def _array_number(x: Any) -> bool:

@@ -576,6 +576,7 @@ def _public_name(func: Any) -> str:
 from numeric import arrayrules_structural  # noqa: E402  (its entries join LINEAR)
 
 COMPOSED = arrayrules_structural.COMPOSED     # functions written with primitives
+from numeric import arrayrules_composed  # noqa: E402,F401  (split, partition, angle, ... join it)
 COMPOSED[np.dot] = dot
 COMPOSED[np.inner] = inner
 JOIN = arrayrules_structural.JOIN             # concatenate / stack: linear in each array

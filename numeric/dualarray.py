@@ -277,9 +277,6 @@ class DualArray(ArrayAttributes):
         return _wrap(ans, p, tag)
 
     # -- conversions that would lose information ---------------------------------
-    def __array__(self, dtype=None, copy=None):
-        raise TypeError(_LOSS.format(what="np.asarray", kind="DualArray"))
-
     def __float__(self):
         raise TypeError(_LOSS.format(what="float", kind="DualArray"))
 

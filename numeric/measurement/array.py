@@ -122,6 +122,7 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
     # Runge–Kutta step (stage sums, h * k, u + ...) are one array operation instead of two
     __slots__ = ("val", "J", "src", "diag", "_vj", "__weakref__")
     _primal_field = "val"
+    _nm_carries = "uncertainty"
     _nm_order = 0
     __array_priority__ = 100
 
@@ -353,9 +354,6 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
         return MeasurementArray._dense(v, Jout, src)
 
     # -- conversions that would lose information ---------------------------------------
-    def __array__(self, dtype=None, copy=None):
-        raise TypeError(LOSS.format(what="np.asarray") + " (this is a MeasurementArray)")
-
     def __float__(self):
         raise TypeError(LOSS.format(what="float"))
 

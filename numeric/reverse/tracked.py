@@ -765,9 +765,6 @@ class TrackedArray(_Common, ArrayAttributes):
         for i in range(len(self)):
             yield self[i]
 
-    def __array__(self, dtype=None, copy=None):
-        raise TypeError(_LOSS.format(what="np.asarray", kind="TrackedArray"))
-
     def __getitem__(self, index):
         if type(index) is slice or type(index) is int:
             v, tape = self.value, self.tape
