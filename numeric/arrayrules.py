@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["dot", "inner", "exclusive_products", "swapaxes_args", "LINEAR", "LinearRule", "bind", "apply_to_columns",
+__all__ = ["dot", "inner", "exclusive_products", "extreme_indicator", "swapaxes_args", "LINEAR", "LinearRule", "bind", "apply_to_columns",
            "dual_impl", "tape_key", "tape_impl", "supported_table"]
 
 
@@ -128,6 +128,31 @@ def exclusive_products(v: Any, axis: int = -1) -> Any:
         left = np.concatenate(lefts, axis=-1) if n > 1 else one
         right = np.concatenate(rights[::-1], axis=-1) if n > 1 else one
     return np.moveaxis(left * right, -1, axis)
+
+
+def extreme_indicator(v: Any, axis: Any, which: str) -> np.ndarray:
+    """0/1 array marking, per reduced slice of the plain array *v*, the element that
+    ``np.max`` (``which="argmax"``) or ``np.min`` (``"argmin"``) returns: the FIRST one among
+    ties, as ``np.argmax`` picks. Every array type's max/min differentiate through this
+    element, so forward mode, reverse mode and measurements agree at ties.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> extreme_indicator(np.array([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]]), 1, "argmax").tolist()
+    [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+    """
+    v = np.asarray(v)
+    nd = v.ndim
+    axes = tuple(range(nd)) if axis is None else tuple(
+        int(a) % nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    rest = [a for a in range(nd) if a not in axes]
+    perm = rest + list(axes)
+    kept = [v.shape[a] for a in rest]
+    moved = np.transpose(v, perm).reshape(kept + [-1])
+    mask = np.zeros(moved.shape)
+    np.put_along_axis(mask, getattr(np, which)(moved, axis=-1)[..., None], 1.0, axis=-1)
+    return np.transpose(mask.reshape(kept + [v.shape[a] for a in axes]), np.argsort(perm))
 
 
 def swapaxes_args(ndim: int, axis1: int, axis2: int) -> tuple:

@@ -656,6 +656,14 @@ def _select_extreme(x, axis, keepdims, which):
     if axis is None:
         out = _select_extreme(_reshape(x, (-1,)), 0, False, which)
         return _reshape(DualArray._from_scalar(out), (1,) * x.ndim) if keepdims else out
+    if isinstance(axis, (tuple, list)):         # several axes: moved to the end as one
+        axes = tuple(int(a) % x.ndim for a in axis)
+        rest = [a for a in range(x.ndim) if a not in axes]
+        kept = tuple(x.shape[a] for a in rest)
+        out = _select_extreme(np.reshape(np.transpose(x, rest + list(axes)), kept + (-1,)), -1,
+                              False, which)
+        return np.reshape(out, tuple(1 if a in axes else x.shape[a] for a in range(x.ndim))) \
+            if keepdims else out
     axis = axis % x.ndim
     xp = _xp(x)
     idx = getattr(xp, which)(F_value(x), axis=axis)

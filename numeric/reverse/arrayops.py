@@ -274,24 +274,18 @@ _def("prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims
      _prod_vjp)
 
 
-def _extreme_vjp(g, ans, i, x, axis=None, keepdims=False):
-    shape = shape_of(x)
-    xv = primal_value(x)
-    best = np.max(xv, axis=axis, keepdims=True) if _which_max(ans, xv, axis, keepdims) else \
-        np.min(xv, axis=axis, keepdims=True)
-    mask = (xv == best).astype(float)
-    mask = mask / np.sum(mask, axis=axis, keepdims=True)    # ties share the adjoint
-    return _expand_reduced(g, shape, axis, keepdims) * mask
-
-
-def _which_max(ans, xv, axis, keepdims):
-    return bool(np.all(primal_value(ans) == np.max(xv, axis=axis, keepdims=keepdims)))
+def _extreme_vjp(which):
+    """The adjoint goes to the element max/min returns (the first among ties, as forward mode)."""
+    def vjp(g, ans, i, x, axis=None, keepdims=False):
+        mask = arrayrules.extreme_indicator(primal_value(x), axis, which)
+        return _expand_reduced(g, shape_of(x), axis, keepdims) * mask
+    return vjp
 
 
 _def("max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
-     _extreme_vjp)
+     _extreme_vjp("argmax"))
 _def("min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
-     _extreme_vjp)
+     _extreme_vjp("argmin"))
 
 
 # -- NumPy functions ---------------------------------------------------------------------
