@@ -25,7 +25,7 @@ import numpy as np
 from numeric.arrayrules_structural import COMPOSED
 from numeric.protocol import innermost
 
-__all__ = ["array_split", "split", "hsplit", "vsplit", "dsplit", "partition", "angle",
+__all__ = ["mean", "clip", "array_split", "split", "hsplit", "vsplit", "dsplit", "partition", "angle",
            "real_if_close", "all_", "any_"]
 
 
@@ -38,6 +38,41 @@ def _composed(func):
 
 def _slab(a: Any, axis: int, start: int, stop: int) -> Any:
     return a[(slice(None),) * axis + (slice(start, stop),)]
+
+
+@_composed(np.mean)
+def mean(x: Any, axis: Any = None, keepdims: bool = False, **kw: Any) -> Any:
+    """``np.mean``: the type's ``np.sum`` (the table's entry, which refuses ``out=`` and
+    ``where=``) divided by the number of elements reduced.
+
+    >>> float(mean(np.array([[1.0, 2.0], [3.0, 6.0]]), axis=(0, 1)))
+    3.0
+    """
+    shape = np.shape(innermost(x)) if not hasattr(x, "shape") else tuple(x.shape)
+    axes = range(len(shape)) if axis is None else (
+        axis if isinstance(axis, (tuple, list)) else (axis,))
+    n = 1
+    for a in axes:
+        n *= shape[int(a) % len(shape)]
+    return np.sum(x, axis=axis, keepdims=keepdims, **kw) / n
+
+
+@_composed(np.clip)
+def clip(x: Any, a_min: Any = None, a_max: Any = None, **kw: Any) -> Any:
+    """``np.clip``: the scalar rules ``minimum`` / ``maximum`` / ``clip`` of numeric/rules.py
+    elementwise (derivative 1 in x on the closed interval, as the rule documents).
+
+    >>> clip(np.array([-1.0, 0.5, 2.0]), 0.0, 1.0).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    from numeric import functions as F
+    if kw:
+        raise TypeError(f"numpy.clip of an array number takes no {sorted(kw)}: assign the result")
+    if a_min is None:
+        return F.minimum(x, a_max)
+    if a_max is None:
+        return F.maximum(x, a_min)
+    return F.clip(x, a_min, a_max)
 
 
 @_composed(np.array_split)

@@ -36,7 +36,6 @@ from typing import Any
 
 import numpy as np
 
-from numeric import functions as F
 from numeric import arrayrules, arrayrules_matmul, arrayrules_nonlinear
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import is_array, namespace
@@ -351,7 +350,7 @@ class DualArray(ArrayAttributes):
         return _sum(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
-        return _mean(self, axis=axis, keepdims=keepdims)
+        return np.mean(self, axis=axis, keepdims=keepdims)
 
     def prod(self, axis=None, keepdims=False):
         return _prod(self, axis=axis, keepdims=keepdims)
@@ -620,15 +619,6 @@ _expand_dims = _table(np.expand_dims)
 _broadcast_to = _table(np.broadcast_to)
 
 
-@implements(np.mean)
-def _mean(x, axis=None, keepdims=False, **kw):
-    axes = _axes(axis, x.ndim)
-    n = 1
-    for a in axes:
-        n *= x.shape[a]
-    return _sum(x, axis=axes, keepdims=keepdims, **kw) / n   # sum refuses out=/where=
-
-
 @implements(np.prod)
 def _prod(x, axis=None, keepdims=False, **kw):
     if axis is None:
@@ -726,15 +716,6 @@ def _where(cond, x, y):
     c = np.asarray(cond)[..., None] if np.ndim(cond) else cond
     p = np.where(c, _broadcast(xp_, shape) if np.ndim(xv) < len(shape) - 1 else xp_, yp)
     return _wrap(val, p, tag)
-
-
-@implements(np.clip)
-def _clip(x, a_min=None, a_max=None, **kw):
-    if a_min is None:
-        return F.minimum(x, a_max)
-    if a_max is None:
-        return F.maximum(x, a_min)
-    return _dispatch("clip", (x, a_min, a_max))
 
 
 @implements(np.maximum)

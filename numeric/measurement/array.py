@@ -442,7 +442,7 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
         return _sum(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
-        return _mean(self, axis=axis, keepdims=keepdims)
+        return np.mean(self, axis=axis, keepdims=keepdims)
 
     def prod(self, axis=None, keepdims=False):
         return np.prod(self, axis=axis, keepdims=keepdims)
@@ -1236,15 +1236,6 @@ def _sum(x, axis=None, keepdims=False, **kw):
     Jout = np.bincount(outf * K + inv.reshape(-1), weights=Jf, minlength=nout * K)
     Jout = Jout.astype(x.J.dtype, copy=False).reshape(tuple(np.shape(val)) + (K,))
     return _wrap_dense(val, Jout, ids)
-
-
-@implements(np.mean)
-def _mean(x, axis=None, keepdims=False, **kw):
-    axes = _axes(axis, np.ndim(_primal(x)))
-    n = 1
-    for a in axes:
-        n *= np.shape(_primal(x))[a]
-    return _sum(x, axis=axes, keepdims=keepdims, **kw) / n   # sum refuses out=/where=
 
 
 @implements(np.where)

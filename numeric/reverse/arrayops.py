@@ -294,15 +294,6 @@ def _norm_axis(axis):
     return tuple(axis) if isinstance(axis, list) else axis
 
 
-@_implements(np.mean)
-def _np_mean(x, axis=None, keepdims=False, **kw):
-    shape = shape_of(x)
-    n = 1
-    for a in _axes(axis, len(shape)):
-        n *= shape[a]
-    return np.sum(x, axis=axis, keepdims=keepdims, **kw) / n   # sum refuses out=/where=
-
-
 @_implements(np.prod)
 def _np_prod(x, axis=None, keepdims=False, **kw):
     return apply_op("prod", (x,), {"axis": axis, "keepdims": bool(keepdims)})
@@ -321,17 +312,6 @@ def _np_min(x, axis=None, keepdims=False, **kw):
 @_implements(np.where)
 def _np_where(cond, x, y):
     return apply_op("where", (cond, x, y), {})
-
-
-@_implements(np.clip)
-def _np_clip(x, a_min=None, a_max=None, **kw):
-    from numeric import functions as F
-
-    if a_min is None:
-        return F.minimum(x, a_max)
-    if a_max is None:
-        return F.maximum(x, a_min)
-    return F.clip(x, a_min, a_max)
 
 
 # np.cumsum is in the LINEAR table; this op is kept as a reverse-mode fast path: gradient of
