@@ -80,7 +80,7 @@ def _seed_one(x: Any) -> Any:
 
 
 def _as_input_array(x: Any) -> Any:
-    if isinstance(x, DualArray):
+    if isinstance(x, DualArray) or _outer_call_array(x):
         return x
     if isinstance(x, (list, tuple)):
         x = np.asarray(x)
@@ -274,12 +274,21 @@ def _concat_last(pieces):
     return np.concatenate(pieces, axis=-1)
 
 
+def _outer_call_array(x: Any) -> bool:
+    """An array number of an outer differentiation call (it carries a positive call order,
+    as a TrackedArray of reverse mode does): nesting forward mode over it seeds its elements."""
+    return hasattr(type(x), "_nm_array") and getattr(x, "_nm_order", 0) > 0 \
+        and getattr(x, "ndim", 0) > 0        # order 0: measurements, the innermost level
+
+
 def _array_number(x: Any) -> bool:
-    """An array of a number type other than DualArray (a MeasurementArray, a TrackedArray):
+    """An array of a number type other than DualArray that is no outer call's (a MeasurementArray):
     differentiating with respect to it as if it were one scalar would be a silent directional
     derivative, so the array path refuses it clearly (see ``_as_input_array``)."""
     if getattr(x, "ndim", 0) == 0:
         return False
+    if _outer_call_array(x):
+        return True
     raise TypeError(f"cannot differentiate with respect to a {type(x).__name__}: its elements carry "
                     "their own linear parts; differentiate with respect to nm.value(x) (a float array) "
                     "or with respect to the parameters it came from")

@@ -30,6 +30,7 @@ class ArrayAttributes:
 
     __slots__ = ()
     _primal_field = "value"
+    _nm_array = True        # marks an array number type (reverse mode wraps its values as arrays)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -63,9 +64,33 @@ class ArrayAttributes:
 
     __hash__ = None  # compared by primal value (or identity of the linear form): unhashable
 
+    _nm_carries = "derivative"   # what a conversion to a plain array would drop
+
+    def __array__(self, dtype=None, copy=None):
+        """Refused: a plain array would drop the derivative (or uncertainty) silently.
+
+        NumPy calls this for ``np.asarray(x)``, and also inside ``np.array([x, y])`` and
+        ``np.r_`` / ``np.c_`` of such arrays, which have no dispatch of their own; the
+        message names the joins that keep the linear parts.
+        """
+        kind, what = type(self).__name__, self._nm_carries
+        raise TypeError(
+            f"np.asarray() of a {kind} would drop its {what}. Use nm.value(x) to take the "
+            f"primal value on purpose. np.array([x, y]), np.r_[...] and np.c_[...] of array "
+            f"numbers convert each one this way: join them with np.stack([x, y]), "
+            f"np.concatenate([x, y]) or np.stack([x, y], axis=-1), which keep the {what}")
+
     def squeeze(self, axis=None):
         """``np.squeeze(self, axis)`` (the type's own rule keeps the derivative)."""
         return np.squeeze(self, axis=axis)
+
+    def all(self, axis=None, keepdims=False):
+        """``np.all(self, axis)``: of the values (no derivative)."""
+        return np.all(self, axis=axis, keepdims=keepdims)
+
+    def any(self, axis=None, keepdims=False):
+        """``np.any(self, axis)``: of the values (no derivative)."""
+        return np.any(self, axis=axis, keepdims=keepdims)
 
     def tolist(self) -> list:
         return [e.tolist() if isinstance(e, type(self)) else e for e in self]

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["dot", "inner", "swapaxes_args", "LINEAR", "LinearRule", "bind", "apply_to_columns",
+__all__ = ["dot", "inner", "exclusive_products", "extreme_indicator", "swapaxes_args", "LINEAR", "LinearRule", "bind", "apply_to_columns",
            "dual_impl", "tape_key", "tape_impl", "supported_table"]
 
 
@@ -91,6 +91,68 @@ def inner(a: Any, b: Any) -> Any:
     a2 = np.reshape(a, (_size(sa[:-1]), sa[-1]))
     b2 = np.reshape(b, (_size(sb[:-1]), sb[-1]))
     return np.reshape(np.matmul(a2, np.transpose(b2)), sa[:-1] + sb[:-1])
+
+
+def exclusive_products(v: Any, axis: int = -1) -> Any:
+    """``prod_{j != i} v_j`` along *axis* for every i: the partials of ``np.prod``.
+
+    Left and right running products, never a division by ``v_i``, so a zero
+    factor (a polynomial at a root, nested derivatives at 0) gives exact
+    partials instead of ``0 / 0``.  Plain arrays use their namespace's
+    ``cumprod``; number-type arrays (a DualArray, a TrackedArray, nested) use
+    products of slices, which every array type differentiates.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> exclusive_products(np.array([2.0, 0.0, 5.0])).tolist()
+    [0.0, 10.0, 0.0]
+    """
+    v = np.moveaxis(v, axis, -1)
+    n = _shape(v)[-1]
+    if n == 0:
+        return np.moveaxis(v, -1, axis)
+    plain = hasattr(v, "dtype") and not hasattr(type(v), "_nm_array") and v.dtype != object
+    if plain:
+        from numeric.backend import namespace
+        xp = namespace(v)
+        ones = xp.ones(v.shape[:-1] + (1,), dtype=v.dtype)
+        left = xp.concatenate([ones, xp.cumprod(v[..., :-1], axis=-1)], axis=-1)
+        right = xp.concatenate([ones, xp.cumprod(v[..., :0:-1], axis=-1)], axis=-1)[..., ::-1]
+    else:
+        one = v[..., :1] * 0 + 1
+        lefts, rights = [one], [one]
+        for i in range(1, n):
+            lefts.append(lefts[-1] * v[..., i - 1:i])
+            rights.append(rights[-1] * v[..., n - i:n - i + 1])
+        left = np.concatenate(lefts, axis=-1) if n > 1 else one
+        right = np.concatenate(rights[::-1], axis=-1) if n > 1 else one
+    return np.moveaxis(left * right, -1, axis)
+
+
+def extreme_indicator(v: Any, axis: Any, which: str) -> np.ndarray:
+    """0/1 array marking, per reduced slice of the plain array *v*, the element that
+    ``np.max`` (``which="argmax"``) or ``np.min`` (``"argmin"``) returns: the FIRST one among
+    ties, as ``np.argmax`` picks. Every array type's max/min differentiate through this
+    element, so forward mode, reverse mode and measurements agree at ties.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> extreme_indicator(np.array([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]]), 1, "argmax").tolist()
+    [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+    """
+    v = np.asarray(v)
+    nd = v.ndim
+    axes = tuple(range(nd)) if axis is None else tuple(
+        int(a) % nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    rest = [a for a in range(nd) if a not in axes]
+    perm = rest + list(axes)
+    kept = [v.shape[a] for a in rest]
+    moved = np.transpose(v, perm).reshape(kept + [-1])
+    mask = np.zeros(moved.shape)
+    np.put_along_axis(mask, getattr(np, which)(moved, axis=-1)[..., None], 1.0, axis=-1)
+    return np.transpose(mask.reshape(kept + [v.shape[a] for a in axes]), np.argsort(perm))
 
 
 def swapaxes_args(ndim: int, axis1: int, axis2: int) -> tuple:
@@ -539,6 +601,7 @@ def _public_name(func: Any) -> str:
 from numeric import arrayrules_structural  # noqa: E402  (its entries join LINEAR)
 
 COMPOSED = arrayrules_structural.COMPOSED     # functions written with primitives
+from numeric import arrayrules_composed  # noqa: E402,F401  (split, partition, angle, ... join it)
 COMPOSED[np.dot] = dot
 COMPOSED[np.inner] = inner
 JOIN = arrayrules_structural.JOIN             # concatenate / stack: linear in each array

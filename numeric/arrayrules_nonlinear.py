@@ -18,7 +18,7 @@ matmul, indexing), so its JVP and VJP both come from those.  ``np.einsum``
 with one or two variable operands is bilinear too; its reverse-mode transpose
 is another einsum (:func:`einsum_transpose`).
 
-``INDEX`` functions (argsort, argmax, argmin) return integers: they act on the
+``INDEX`` functions (argsort, argmax, argmin, argpartition) return integers: they act on the
 primal value, so ``x[np.argsort(x)]`` differentiates through the indexing.
 
 Examples
@@ -82,7 +82,7 @@ class NonlinearRule:
 
 NONLINEAR: dict = {}
 BILINEAR: dict = {}
-INDEX = (np.argsort, np.argmax, np.argmin)
+INDEX = (np.argsort, np.argmax, np.argmin, np.argpartition)
 # entries that replace a type's own, narrower rule (DualArray's norm had the 2-norm only)
 REPLACES = (np.linalg.norm, np.linalg.solve)
 # (DualArray's solve refused nested duals, so no Hessian through solve)

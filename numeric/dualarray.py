@@ -36,7 +36,6 @@ from typing import Any
 
 import numpy as np
 
-from numeric import functions as F
 from numeric import arrayrules, arrayrules_matmul, arrayrules_nonlinear
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import is_array, namespace
@@ -277,9 +276,6 @@ class DualArray(ArrayAttributes):
         return _wrap(ans, p, tag)
 
     # -- conversions that would lose information ---------------------------------
-    def __array__(self, dtype=None, copy=None):
-        raise TypeError(_LOSS.format(what="np.asarray", kind="DualArray"))
-
     def __float__(self):
         raise TypeError(_LOSS.format(what="float", kind="DualArray"))
 
@@ -354,7 +350,7 @@ class DualArray(ArrayAttributes):
         return _sum(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
-        return _mean(self, axis=axis, keepdims=keepdims)
+        return np.mean(self, axis=axis, keepdims=keepdims)
 
     def prod(self, axis=None, keepdims=False):
         return _prod(self, axis=axis, keepdims=keepdims)
@@ -623,59 +619,17 @@ _expand_dims = _table(np.expand_dims)
 _broadcast_to = _table(np.broadcast_to)
 
 
-@implements(np.mean)
-def _mean(x, axis=None, keepdims=False, **kw):
-    axes = _axes(axis, x.ndim)
-    n = 1
-    for a in axes:
-        n *= x.shape[a]
-    return _sum(x, axis=axes, keepdims=keepdims, **kw) / n   # sum refuses out=/where=
-
-
 @implements(np.prod)
 def _prod(x, axis=None, keepdims=False, **kw):
     if axis is None:
         out = _prod(_reshape(x, (-1,)), 0, False)
         return _reshape(DualArray._from_scalar(out), (1,) * x.ndim) if keepdims else out
     axis = axis % x.ndim
-    xp = _xp(x)
-    v = xp.moveaxis(x.value, axis, -1) if not isinstance(x.value, DualArray) else _moveaxis(x.value, axis, -1)
-    ones = v[..., :1] * 0 + 1
-    left = _cat_last(ones, _cumprod_last(v[..., :-1]))
-    right = _flip_last(_cat_last(ones, _cumprod_last(_flip_last(v)[..., :-1])))
-    d = left * right  # d prod / d x_i = prod_{j != i} x_j, without dividing by x_i
-    d = _moveaxis_any(d, -1, axis)
+    d = arrayrules.exclusive_products(x.value, axis)  # d prod / d x_i, without dividing by x_i
     val = (d * 0 + x.value).prod(axis=axis, keepdims=keepdims) if not isinstance(
         x.value, DualArray) else _prod(x.value, axis=axis, keepdims=keepdims)
     p = (_col(d) * x.partials).sum(axis=axis, keepdims=keepdims)
     return _wrap(val, p, x._nm_order)
-
-
-def _cumprod_last(v):
-    if not is_array(v):        # nested number types (DualArray, TrackedArray): by products
-        out = v[..., :1]
-        parts = [out]
-        for i in range(1, v.shape[-1]):
-            out = out * v[..., i : i + 1]
-            parts.append(out)
-        if len(parts) == 1:
-            return out
-        return _concatenate(parts, axis=-1) if isinstance(v, DualArray) else np.concatenate(parts, axis=-1)
-    return namespace(v).cumprod(v, axis=-1)
-
-
-def _cat_last(a, b):
-    if isinstance(a, DualArray) or isinstance(b, DualArray):
-        return _concatenate([a, b], axis=-1)
-    return namespace(a).concatenate([a, b], axis=-1)
-
-
-def _flip_last(v):
-    return v[..., ::-1]
-
-
-def _moveaxis_any(v, src, dst):
-    return _moveaxis(v, src, dst) if isinstance(v, DualArray) else namespace(v).moveaxis(v, src, dst)
 
 
 @implements(np.max, np.amax)
@@ -692,6 +646,14 @@ def _select_extreme(x, axis, keepdims, which):
     if axis is None:
         out = _select_extreme(_reshape(x, (-1,)), 0, False, which)
         return _reshape(DualArray._from_scalar(out), (1,) * x.ndim) if keepdims else out
+    if isinstance(axis, (tuple, list)):         # several axes: moved to the end as one
+        axes = tuple(int(a) % x.ndim for a in axis)
+        rest = [a for a in range(x.ndim) if a not in axes]
+        kept = tuple(x.shape[a] for a in rest)
+        out = _select_extreme(np.reshape(np.transpose(x, rest + list(axes)), kept + (-1,)), -1,
+                              False, which)
+        return np.reshape(out, tuple(1 if a in axes else x.shape[a] for a in range(x.ndim))) \
+            if keepdims else out
     axis = axis % x.ndim
     xp = _xp(x)
     idx = getattr(xp, which)(F_value(x), axis=axis)
@@ -754,15 +716,6 @@ def _where(cond, x, y):
     c = np.asarray(cond)[..., None] if np.ndim(cond) else cond
     p = np.where(c, _broadcast(xp_, shape) if np.ndim(xv) < len(shape) - 1 else xp_, yp)
     return _wrap(val, p, tag)
-
-
-@implements(np.clip)
-def _clip(x, a_min=None, a_max=None, **kw):
-    if a_min is None:
-        return F.minimum(x, a_max)
-    if a_max is None:
-        return F.maximum(x, a_min)
-    return _dispatch("clip", (x, a_min, a_max))
 
 
 @implements(np.maximum)

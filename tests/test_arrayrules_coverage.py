@@ -74,6 +74,21 @@ CASES = {
     "argmax": (lambda x: x[np.argmax(x)], V5),
     "astype-method": (lambda x: x.astype(np.float64) * x, V5),
     "np.astype": (lambda x: np.astype(x, np.float64) * x, V5),
+    # the compositions of numeric/arrayrules_composed.py
+    "partition": (lambda x: np.partition(x, 2), V5),
+    "partition-axis0": (lambda x: np.partition(x, 1, axis=0), M33),
+    "partition-axis-none": (lambda x: np.partition(x, [1, 5], axis=None), X34),
+    "argpartition-index": (lambda x: x[np.argpartition(x, 3)], V5),
+    "split": (lambda x: np.split(x, 3, axis=1)[2], M33),
+    "split-indices": (lambda x: np.concatenate(np.split(x, [1, 3])[::-1]), V5),
+    "array_split": (lambda x: np.array_split(x, 2)[1], V5),
+    "hsplit": (lambda x: np.hsplit(x, 2)[1], X34),
+    "vsplit": (lambda x: np.vsplit(x, [1])[1], X34),
+    "dsplit": (lambda x: np.dsplit(np.reshape(x, (3, 2, 2)), 2)[0], X34),
+    "angle-real": (lambda x: np.angle(x) + x, V5),
+    "angle-complex": (lambda x: np.angle(x[:2] + 1j * x[2:4], deg=True), V5),
+    "real_if_close": (lambda x: np.real_if_close(np.fft.ifft(np.fft.fft(x))), V5),
+    "all-any": (lambda x: x * float(np.all(x)) + 2 * x * float(np.any(x > 10)), V5),
 }
 
 # cases metanum refuses (with a metanum error), per mode

@@ -58,9 +58,6 @@ def test_short_training_reduces_the_loss():
     assert r["history"][-1] < 0.05 * r["history"][0]
 
 
-@pytest.mark.xfail(strict=True, reason="reverse mode over a DualArray input loses the array shape "
-                   "(TrackedArray of duals: indexing/reshape return a scalar Tracked), so "
-                   "forward-over-reverse u_xx fails on this main; the loss uses nested forward mode")
 def test_forward_over_reverse_second_derivative():
     def du(x):
         return nm.grad(lambda xx: np.sum(NET(xx, THETA)), mode="reverse")(x)

@@ -122,6 +122,7 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
     # Runge–Kutta step (stage sums, h * k, u + ...) are one array operation instead of two
     __slots__ = ("val", "J", "src", "diag", "_vj", "__weakref__")
     _primal_field = "val"
+    _nm_carries = "uncertainty"
     _nm_order = 0
     __array_priority__ = 100
 
@@ -353,9 +354,6 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
         return MeasurementArray._dense(v, Jout, src)
 
     # -- conversions that would lose information ---------------------------------------
-    def __array__(self, dtype=None, copy=None):
-        raise TypeError(LOSS.format(what="np.asarray") + " (this is a MeasurementArray)")
-
     def __float__(self):
         raise TypeError(LOSS.format(what="float"))
 
@@ -444,7 +442,7 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
         return _sum(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
-        return _mean(self, axis=axis, keepdims=keepdims)
+        return np.mean(self, axis=axis, keepdims=keepdims)
 
     def prod(self, axis=None, keepdims=False):
         return np.prod(self, axis=axis, keepdims=keepdims)
@@ -1238,15 +1236,6 @@ def _sum(x, axis=None, keepdims=False, **kw):
     Jout = np.bincount(outf * K + inv.reshape(-1), weights=Jf, minlength=nout * K)
     Jout = Jout.astype(x.J.dtype, copy=False).reshape(tuple(np.shape(val)) + (K,))
     return _wrap_dense(val, Jout, ids)
-
-
-@implements(np.mean)
-def _mean(x, axis=None, keepdims=False, **kw):
-    axes = _axes(axis, np.ndim(_primal(x)))
-    n = 1
-    for a in axes:
-        n *= np.shape(_primal(x))[a]
-    return _sum(x, axis=axes, keepdims=keepdims, **kw) / n   # sum refuses out=/where=
 
 
 @implements(np.where)

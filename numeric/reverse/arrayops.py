@@ -77,7 +77,7 @@ def _plain(g) -> bool:
 
 
 def _arrayish(g) -> bool:
-    return is_array(g) or hasattr(type(g), "_nm_array") or type(g).__name__ == "DualArray"
+    return is_array(g) or hasattr(type(g), "_nm_array")
 
 
 # -- generic helpers used inside VJPs (they work on any adjoint type) ----------------------
@@ -261,24 +261,12 @@ def _expand_reduced(g, x_shape, axis, keepdims):
 _SUM_T = arrayrules.LINEAR[np.sum].transpose
 
 
-def _prod_others(x, axis):
-    """prod_{j != i} x_j along *axis* (exclusive products, no division by x_i)."""
-    if _plain(x):
-        v = np.moveaxis(x, axis, -1)
-        ones = np.ones(v.shape[:-1] + (1,), dtype=v.dtype)
-        left = np.concatenate([ones, np.cumprod(v[..., :-1], axis=-1)], axis=-1)
-        right = np.concatenate([ones, np.cumprod(v[..., :0:-1], axis=-1)], axis=-1)[..., ::-1]
-        return np.moveaxis(left * right, -1, axis)
-    return np.prod(x, axis=axis, keepdims=True) / x   # documented: needs x != 0 when nested
-
-
 def _prod_vjp(g, ans, i, x, axis=None, keepdims=False):
     shape = shape_of(x)
     if axis is None:
-        others = np.reshape(_prod_others(np.reshape(x, (-1,)), 0), shape) if _plain(x) else \
-            np.prod(x) / x
+        others = np.reshape(arrayrules.exclusive_products(np.reshape(x, (-1,)), 0), shape)
     else:
-        others = _prod_others(x, axis % len(shape))
+        others = arrayrules.exclusive_products(x, axis % len(shape))
     return _expand_reduced(g, shape, axis, keepdims) * others
 
 
@@ -286,39 +274,24 @@ _def("prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims
      _prod_vjp)
 
 
-def _extreme_vjp(g, ans, i, x, axis=None, keepdims=False):
-    shape = shape_of(x)
-    xv = primal_value(x)
-    best = np.max(xv, axis=axis, keepdims=True) if _which_max(ans, xv, axis, keepdims) else \
-        np.min(xv, axis=axis, keepdims=True)
-    mask = (xv == best).astype(float)
-    mask = mask / np.sum(mask, axis=axis, keepdims=True)    # ties share the adjoint
-    return _expand_reduced(g, shape, axis, keepdims) * mask
-
-
-def _which_max(ans, xv, axis, keepdims):
-    return bool(np.all(primal_value(ans) == np.max(xv, axis=axis, keepdims=keepdims)))
+def _extreme_vjp(which):
+    """The adjoint goes to the element max/min returns (the first among ties, as forward mode)."""
+    def vjp(g, ans, i, x, axis=None, keepdims=False):
+        mask = arrayrules.extreme_indicator(primal_value(x), axis, which)
+        return _expand_reduced(g, shape_of(x), axis, keepdims) * mask
+    return vjp
 
 
 _def("max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
-     _extreme_vjp)
+     _extreme_vjp("argmax"))
 _def("min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
-     _extreme_vjp)
+     _extreme_vjp("argmin"))
 
 
 # -- NumPy functions ---------------------------------------------------------------------
 
 def _norm_axis(axis):
     return tuple(axis) if isinstance(axis, list) else axis
-
-
-@_implements(np.mean)
-def _np_mean(x, axis=None, keepdims=False, **kw):
-    shape = shape_of(x)
-    n = 1
-    for a in _axes(axis, len(shape)):
-        n *= shape[a]
-    return np.sum(x, axis=axis, keepdims=keepdims, **kw) / n   # sum refuses out=/where=
 
 
 @_implements(np.prod)
@@ -339,17 +312,6 @@ def _np_min(x, axis=None, keepdims=False, **kw):
 @_implements(np.where)
 def _np_where(cond, x, y):
     return apply_op("where", (cond, x, y), {})
-
-
-@_implements(np.clip)
-def _np_clip(x, a_min=None, a_max=None, **kw):
-    from numeric import functions as F
-
-    if a_min is None:
-        return F.minimum(x, a_max)
-    if a_max is None:
-        return F.maximum(x, a_min)
-    return F.clip(x, a_min, a_max)
 
 
 # np.cumsum is in the LINEAR table; this op is kept as a reverse-mode fast path: gradient of

@@ -765,9 +765,6 @@ class TrackedArray(_Common, ArrayAttributes):
         for i in range(len(self)):
             yield self[i]
 
-    def __array__(self, dtype=None, copy=None):
-        raise TypeError(_LOSS.format(what="np.asarray", kind="TrackedArray"))
-
     def __getitem__(self, index):
         if type(index) is slice or type(index) is int:
             v, tape = self.value, self.tape
@@ -954,9 +951,30 @@ def _ufunc(ufunc, inputs):
         if out is not None:
             return out
     if any(isinstance(a, np.ndarray) and a.dtype == object for a in inputs):
-        return NotImplemented
+        return _object_ufunc(ufunc, inputs)
     return _dispatch(rname, tuple(np.asarray(a) if isinstance(a, (list, tuple)) else a
                                   for a in inputs))
+
+
+def _object_ufunc(ufunc, inputs):
+    """A ufunc with an object-array operand: NumPy's object semantics, element by element.
+
+    An object array of tracked numbers (an ODE solution's stage values, say) meeting a
+    tracked scalar or array applies *ufunc* to each combination of elements, each of which
+    is differentiated by its scalar rule; the result is an object array as NumPy gives.
+    """
+    def elements(a):
+        if type(a) is Tracked:
+            out = np.empty((), dtype=object)    # boxed: NumPy must not dispatch back to Tracked
+            out[()] = a
+            return out
+        if type(a) is TrackedArray:
+            out = np.empty(a.shape, dtype=object)
+            for idx in np.ndindex(*a.shape):
+                out[idx] = a[idx]
+            return out
+        return a
+    return np.frompyfunc(ufunc, ufunc.nin, ufunc.nout)(*[elements(a) for a in inputs])
 
 
 _REFLECT = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge", "eq": "eq", "ne": "ne"}
