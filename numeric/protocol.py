@@ -81,7 +81,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from numeric.backend import is_array, namespace
+from numeric.backend import dtype_kind, is_array, namespace
 
 __all__ = ["value", "innermost", "zero", "one", "eps", "norm", "inner", "scalar_zero", "is_vector_state",
            "promote", "lincomb", "new_order",
@@ -261,8 +261,11 @@ def eps(x: Any) -> Any:
     if isinstance(inner, (mpmath.mpf, mpmath.mpc)):
         return +mpmath.eps  # an mpf now, not the lazy constant (which follows mp.prec)
     dtype = getattr(inner, "dtype", None)
-    if dtype is not None and np.issubdtype(dtype, np.inexact):
-        return np.finfo(dtype).eps
+    if isinstance(dtype, np.dtype):
+        if np.issubdtype(dtype, np.inexact):
+            return np.finfo(dtype).eps
+    elif dtype is not None and dtype_kind(dtype) in "fc":
+        return float(namespace(inner).finfo(dtype).eps)
     return float(np.finfo(np.float64).eps)
 
 
@@ -307,8 +310,8 @@ def norm(x: Any) -> Any:
         a = xp.abs(x)
         scale = xp.max(a)
         if not bool(scale > 0) or not bool(xp.isfinite(scale)):
-            return scale.item() if hasattr(scale, "item") else scale
-        return (scale * xp.sqrt(xp.mean((a / scale) ** 2))).item()
+            return float(scale)
+        return float(scale * xp.sqrt(xp.mean((a / scale) ** 2)))  # one transfer to the host
     if isinstance(x, (mpmath.mpf, mpmath.mpc)):
         return abs(x)
     if isinstance(x, np.generic):
