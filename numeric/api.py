@@ -151,7 +151,10 @@ def _extract(y: Any, tag: int, k: int, like: Any):
             ps.reshape(-1, k)[i] = list(p) if not isinstance(p, DualArray) else list(p)
         return _numeric_if_possible(vals), _numeric_if_possible(ps)
     if _is_number(y):
-        zero = _zero_partials(np.shape(innermost(y)) if not isinstance(y, (Dual, DualArray)) else
+        inner = innermost(y)
+        if is_array(inner) and not isinstance(inner, np.ndarray):
+            like = inner  # an output of another namespace: its zero partials live there too
+        zero = _zero_partials(np.shape(inner) if not isinstance(y, (Dual, DualArray)) else
                               np.shape(y), k, like)
         return y, zero
     raise TypeError(
@@ -198,7 +201,7 @@ def _zero_partials(shape, k, like):
         return out
     inner = innermost(like)
     if is_array(inner) and not isinstance(inner, np.ndarray):
-        return namespace(inner).zeros(tuple(shape) + (k,), dtype=inner.dtype)
+        return namespace(inner).zeros(tuple(shape) + (k,), dtype=inner.dtype, device=device_of(inner))
     return np.zeros(tuple(shape) + (k,), dtype=type(one) if not isinstance(one, float) else float)
 
 

@@ -266,3 +266,29 @@ def _cat(put, parts):
     if put is dev:
         return xs.concat(parts, axis=-1)
     return np.concatenate(parts, axis=-1)
+
+
+# ------------------------------------------------------------------ stiff methods: xp.linalg on the device
+
+STIFF = np.array([[-100.0, 1.0], [1.0, -2.0]])
+
+
+@pytest.mark.parametrize("alg_name, tol", [("Rodas4", 1e-6), ("Rosenbrock23", 1e-5)])
+def test_rosenbrock_on_the_device_matches_the_matrix_exponential(alg_name, tol):
+    import scipy.linalg
+
+    import solvers
+
+    At = xs.asarray(STIFF.T.tolist(), dtype=xs.float64, device=DEV)
+    u0 = np.array([1.0, 1.0])
+    # u @ A^T, not A @ u: the Jacobian evaluates f on a DualArray, and array_api_strict's operators
+    # raise TypeError (instead of returning NotImplemented) for a foreign right operand
+    sol = solve(ODEProblem(lambda u, p, t: u @ At, dev(u0), (0.0, 1.0)), getattr(solvers, alg_name)(),
+                rtol=1e-8, atol=1e-10)
+    assert sol.retcode.name == "Success"
+    assert_on_device(sol.u[-1])
+    np.testing.assert_allclose(host(sol.u[-1]), scipy.linalg.expm(STIFF) @ u0, rtol=tol)
+    ref = solve(ODEProblem(lambda u, p, t: u @ STIFF.T, u0, (0.0, 1.0)), getattr(solvers, alg_name)(),
+                rtol=1e-8, atol=1e-10)                # the NumPy run (LAPACK): the same steps
+    assert len(ref.t) == len(sol.t)
+    np.testing.assert_allclose(host(sol.u[-1]), ref.u[-1], rtol=1e-10)
