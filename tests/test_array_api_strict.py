@@ -40,6 +40,10 @@ def dev(values):
     return xs.asarray(np.asarray(values, dtype=float).tolist(), dtype=xs.float64, device=DEV)
 
 
+def _put_np(values):
+    return np.asarray(values, dtype=float)
+
+
 def host(a):
     """*a* as a NumPy array, by the deliberate route (``to_device`` the CPU first)."""
     assert_on_device(a)
@@ -292,3 +296,29 @@ def test_rosenbrock_on_the_device_matches_the_matrix_exponential(alg_name, tol):
                 rtol=1e-8, atol=1e-10)                # the NumPy run (LAPACK): the same steps
     assert len(ref.t) == len(sol.t)
     np.testing.assert_allclose(host(sol.u[-1]), ref.u[-1], rtol=1e-10)
+
+
+def test_neural_ode_forward_on_the_device_matches_numpy():
+    # the MLP right-hand side of the GPU benchmark (2-50-2 on u^3), batched over 8 initial points
+    rng = np.random.default_rng(0)
+    th, u0 = rng.standard_normal(252) * 0.1, rng.standard_normal((8, 2))
+
+    def f(u, p, t):
+        W1, b1, W2, b2 = p
+        return nm.tanh((u * u * u) @ W1 + b1) @ W2 + b2
+
+    def params(put):
+        return (put(th[:100].reshape(2, 50)), put(th[100:150]), put(th[150:250].reshape(50, 2)), put(th[250:]))
+
+    on_dev = solve(ODEProblem(f, dev(u0), (0.0, 1.0), params(dev)), Tsit5(), rtol=1e-7)
+    ref = solve(ODEProblem(f, u0, (0.0, 1.0), params(_put_np)), Tsit5(), rtol=1e-7)
+    np.testing.assert_allclose(host(on_dev.u[-1]), ref.u[-1], rtol=1e-12)
+
+
+@pytest.mark.xfail(strict=True, raises=RuntimeError,
+                   reason="DualArray's shape functions (reshape, transpose, ...) apply NumPy's functions to "
+                          "value and partials: CuPy arrays serve them through __array_function__, "
+                          "array-API arrays cannot")
+def test_dualarray_reshape_needs_array_function():
+    d = nm.DualArray(dev([1.0, 2.0, 3.0, 4.0]), xs.eye(4, dtype=xs.float64, device=DEV))
+    d.reshape((2, 2))
