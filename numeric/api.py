@@ -75,8 +75,8 @@ def _seed_one(x: Any) -> Any:
         return inner.dtype.type(1)
     if isinstance(inner, np.ndarray) and inner.dtype != object:
         return inner.dtype.type(1)
-    if is_array(inner):
-        return namespace(inner).ones((), dtype=inner.dtype)
+    if is_array(inner) and not isinstance(inner, np.ndarray):  # another namespace (CuPy, array API)
+        return namespace(inner).ones((), dtype=inner.dtype, device=device_of(inner))
     if is_array(inner) and inner.size and isinstance(inner.flat[0], (mpmath.mpf, mpmath.mpc)):
         return mpmath.mpf(1)  # mpf seeds, so that even constant partials come out as mpf
     return 1.0
