@@ -34,7 +34,8 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from numeric.backend import is_array, namespace
+from numeric.backend import (astype, copy, device_of, dtype_kind, float_dtype, is_array, namespace,
+                             reshape)
 from numeric.dual import Dual
 from numeric.dualarray import DualArray
 from numeric.protocol import innermost, is_vector_state, new_order
@@ -72,8 +73,10 @@ def _seed_one(x: Any) -> Any:
         return mpmath.mpf(1)
     if isinstance(inner, np.generic):
         return inner.dtype.type(1)
-    if is_array(inner) and inner.dtype != object:
+    if isinstance(inner, np.ndarray) and inner.dtype != object:
         return inner.dtype.type(1)
+    if is_array(inner) and not isinstance(inner, np.ndarray):  # another namespace (CuPy, array API)
+        return namespace(inner).ones((), dtype=inner.dtype, device=device_of(inner))
     if is_array(inner) and inner.size and isinstance(inner.flat[0], (mpmath.mpf, mpmath.mpc)):
         return mpmath.mpf(1)  # mpf seeds, so that even constant partials come out as mpf
     return 1.0
@@ -87,10 +90,11 @@ def _as_input_array(x: Any) -> Any:
     if not is_array(x):
         raise TypeError(f"expected an array of inputs, got {type(x).__name__}; "
                         "use nm.derivative for a scalar input")
-    if x.dtype.kind not in "fciubO":
+    kind = dtype_kind(x.dtype)
+    if kind not in "fciubO":
         raise TypeError("expected an array of numbers to differentiate with respect to, got "
                         f"an array of dtype {x.dtype}")
-    return x.astype(float) if x.dtype.kind in "iub" else x
+    return astype(x, float_dtype(x)) if kind in "iub" else x
 
 
 def _check_scalar_input(x: Any, who: str) -> Any:
@@ -147,7 +151,10 @@ def _extract(y: Any, tag: int, k: int, like: Any):
             ps.reshape(-1, k)[i] = list(p) if not isinstance(p, DualArray) else list(p)
         return _numeric_if_possible(vals), _numeric_if_possible(ps)
     if _is_number(y):
-        zero = _zero_partials(np.shape(innermost(y)) if not isinstance(y, (Dual, DualArray)) else
+        inner = innermost(y)
+        if is_array(inner) and not isinstance(inner, np.ndarray):
+            like = inner  # an output of another namespace: its zero partials live there too
+        zero = _zero_partials(np.shape(inner) if not isinstance(y, (Dual, DualArray)) else
                               np.shape(y), k, like)
         return y, zero
     raise TypeError(
@@ -183,7 +190,7 @@ def _numeric_if_possible(a):
 
 def _is_number(y: Any) -> bool:
     return isinstance(y, (int, float, complex, np.generic, mpmath.mpf, mpmath.mpc, Dual,
-                          DualArray)) or (is_array(y) and y.dtype.kind in "fciub")
+                          DualArray)) or (is_array(y) and dtype_kind(y.dtype) in "fciub")
 
 
 def _zero_partials(shape, k, like):
@@ -192,8 +199,10 @@ def _zero_partials(shape, k, like):
         out = np.empty(tuple(shape) + (k,), dtype=object)
         out.fill(mpmath.mpf(0))
         return out
-    xp = namespace(innermost(like)) if is_array(innermost(like)) else np
-    return xp.zeros(tuple(shape) + (k,), dtype=type(one) if not isinstance(one, float) else float)
+    inner = innermost(like)
+    if is_array(inner) and not isinstance(inner, np.ndarray):
+        return namespace(inner).zeros(tuple(shape) + (k,), dtype=inner.dtype, device=device_of(inner))
+    return np.zeros(tuple(shape) + (k,), dtype=type(one) if not isinstance(one, float) else float)
 
 
 def _seed_partials(x: Any, start: int, stop: int):
@@ -205,14 +214,12 @@ def _seed_partials(x: Any, start: int, stop: int):
     if isinstance(one, mpmath.mpf):
         P = np.empty((n, c), dtype=object)
         P.fill(mpmath.mpf(0))
-    else:
-        xp = namespace(inner)
-        P = xp.zeros((n, c), dtype=type(one) if not isinstance(one, float) else float)
-    if isinstance(P, np.ndarray):
-        P[np.arange(start, stop), np.arange(c)] = one
-    else:  # other namespaces (CuPy): one column at a time keeps it generic
-        for j in range(c):
-            P[start + j, j] = one
+    elif isinstance(inner, np.ndarray) or not is_array(inner):
+        P = np.zeros((n, c), dtype=type(one) if not isinstance(one, float) else float)
+    else:  # other namespaces (CuPy, array API): identity columns start..stop in one call
+        P = namespace(inner).eye(n, c, k=-start, dtype=inner.dtype, device=device_of(inner))
+        return reshape(P, tuple(x.shape) + (c,))
+    P[np.arange(start, stop), np.arange(c)] = one
     return P.reshape(tuple(x.shape) + (c,))
 
 
@@ -262,7 +269,7 @@ def _chunked(f: Callable, x: Any, chunk: int | None, who: str):
         tag = new_order()
         # A copy per pass: f may write into its input (x[0] = ...), which must
         # neither reach the caller's array nor shift the point of later chunks.
-        xd = DualArray.from_parts(x.copy(), _seed_partials(x, start, stop), tag)
+        xd = DualArray.from_parts(copy(x), _seed_partials(x, start, stop), tag)
         y = f(xd)
         v, p = _extract(y, tag, stop - start, x)
         yield start, stop, v, p
@@ -271,7 +278,7 @@ def _chunked(f: Callable, x: Any, chunk: int | None, who: str):
 def _concat_last(pieces):
     if len(pieces) == 1:
         return pieces[0]
-    return np.concatenate(pieces, axis=-1)
+    return namespace(pieces[0]).concat(pieces, axis=-1)
 
 
 def _outer_call_array(x: Any) -> bool:
@@ -330,7 +337,7 @@ def gradient(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forw
                             f"{np.shape(v)}; use nm.jacobian for array outputs")
         pieces.append(p)
     g = _concat_last(pieces) if pieces else np.zeros(0)
-    return g.reshape(x.shape) if not isinstance(g, DualArray) else g.reshape(x.shape)
+    return reshape(g, tuple(x.shape))
 
 
 def jacobian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forward") -> Any:
@@ -368,7 +375,7 @@ def jacobian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forw
         out_shape = tuple(np.shape(v))
         pieces.append(p)
     J = _concat_last(pieces)
-    return J.reshape(out_shape + tuple(x.shape))
+    return reshape(J, out_shape + tuple(x.shape))
 
 
 def hessian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forward") -> Any:

@@ -23,12 +23,23 @@ from typing import Any
 import numpy as np
 
 from numeric.arrayrules_structural import unbroadcast
+from numeric.backend import namespace
 
 __all__ = ["tangent", "transpose"]
 
 
+def _foreign(x: Any) -> bool:
+    # an array of another namespace (CuPy, array API): its own functions; NumPy's for NumPy
+    # arrays and metanum's array types (which implement them through __array_function__)
+    return not isinstance(x, np.ndarray) and not hasattr(type(x), "_nm_apply")
+
+
 def _swap_last(x: Any) -> Any:
-    return np.swapaxes(x, -1, -2)
+    return namespace(x).matrix_transpose(x) if _foreign(x) else np.swapaxes(x, -1, -2)
+
+
+def _moveaxis(x: Any, src: int, dst: int) -> Any:
+    return (namespace(x) if _foreign(x) else np).moveaxis(x, src, dst)
 
 
 def tangent(av: Any, ap: Any, bv: Any, bp: Any) -> Any:
@@ -46,14 +57,14 @@ def tangent(av: Any, ap: Any, bv: Any, bp: Any) -> Any:
         elif b_vec:
             p = _swap_last(ap) @ bv
         else:
-            p = np.moveaxis(np.moveaxis(ap, -1, -3) @ bv[..., None, :, :], -3, -1)
+            p = _moveaxis(_moveaxis(ap, -1, -3) @ bv[..., None, :, :], -3, -1)
     if bp is not None:
         if b_vec:
             t = av @ bp
         elif a_vec:
-            t = np.moveaxis(av @ np.moveaxis(bp, -1, -3), -2, -1)
+            t = _moveaxis(av @ _moveaxis(bp, -1, -3), -2, -1)
         else:
-            t = np.moveaxis(av[..., None, :, :] @ np.moveaxis(bp, -1, -3), -3, -1)
+            t = _moveaxis(av[..., None, :, :] @ _moveaxis(bp, -1, -3), -3, -1)
         p = t if p is None else p + t
     return p
 

@@ -29,6 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from numeric.arrayrules import UnsupportedArrayFunction, _linear, _scatter_back, _size
+from numeric.backend import is_array, is_numpy, namespace
 
 __all__ = ["unbroadcast", "spread", "JoinRule", "JOIN", "COMPOSED"]
 
@@ -96,12 +97,16 @@ def _sum_check(kw):
 
 
 def _sum_batched(P, ndim, axis=None, dtype=None, keepdims=False, **kw):
+    if not hasattr(P, "sum"):  # an array-API array (no methods): its namespace's sum
+        return namespace(P).sum(P, axis=_axes(axis, ndim), keepdims=keepdims is True)
     return P.sum(axis=_axes(axis, ndim), keepdims=keepdims is True)
 
 
 def _sum_fast(x, axis=None, keepdims=False, **kw):
     if type(x) is np.ndarray and not kw:
         return x.sum(axis=axis, keepdims=keepdims)    # the method skips np.sum's dispatch
+    if not kw and is_array(x) and not is_numpy(namespace(x)):
+        return namespace(x).sum(x, axis=axis, keepdims=keepdims)
     return np.sum(x, axis=axis, keepdims=keepdims, **kw)
 
 

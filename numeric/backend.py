@@ -1,51 +1,246 @@
-"""Array namespaces: which array library an array belongs to.
+"""Array namespaces: which array library an array belongs to, and what it can do.
 
-metanum never imports CuPy at module level. An array's namespace is found
-from the module its type lives in, so a CuPy array keeps its computation on
-the GPU and a NumPy array on the CPU, and nothing else needs to know which.
+metanum never imports CuPy at module level. The namespace of the inputs
+decides every array operation, so a CuPy array keeps its computation on the
+GPU, an ``array_api_strict`` array proves on the CPU that no hidden NumPy
+call is made, and a NumPy array takes the NumPy fast paths.
+
+:func:`namespace` returns, for the arrays among its arguments:
+
+* ``numpy`` itself for NumPy arrays, NumPy scalars and Python numbers. NumPy
+  2 is an array-API namespace at its top level (``np.concat``,
+  ``np.permute_dims``, ``np.astype``), so the NumPy float path pays nothing
+  for going through a namespace (no wrapper, no per-operation cost);
+* the ``array_api_compat`` namespace otherwise (``array_api_compat.cupy``
+  for CuPy, ``array_api_strict`` for itself, ...).
+
+Code that must run on every namespace uses array-API names only
+(``xp.concat``, ``xp.reshape(x, s)``, ``xp.linalg.solve``). NumPy-only fast
+paths (numba kernels, LAPACK ``getrf``/``getrs``, object arrays of ``mpf``)
+are chosen by *capability* (:func:`is_numpy`, :func:`has_numba`,
+:func:`has_lapack`, :func:`has_object_arrays`), never by default.
 
 Examples
 --------
 >>> import numpy as np
->>> from numeric.backend import namespace
->>> namespace(np.ones(3)) is np
-True
+>>> from numeric.backend import namespace, is_numpy
+>>> namespace(np.ones(3)) is np, is_numpy(namespace(2.0))
+(True, True)
 """
 
 from __future__ import annotations
 
-import importlib
+import math
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-__all__ = ["namespace", "is_array", "special"]
+__all__ = ["namespace", "is_array", "special", "is_numpy", "has_numba", "has_lapack",
+           "has_object_arrays", "elementwise", "to_host_float", "device_of", "dtype_kind", "finfo",
+           "reshape", "copy", "astype"]
+
+_NUMPY_TYPES = (np.ndarray, np.generic, float, int, bool, complex)
+
+
+def _compat_namespace(x: Any) -> ModuleType:
+    import array_api_compat
+
+    return array_api_compat.array_namespace(x)
 
 
 def namespace(*xs: Any) -> ModuleType:
-    """Return the array module (``numpy`` or ``cupy``) of the arrays among *xs*.
+    """The array namespace of the arrays among *xs* (``numpy`` for NumPy and Python numbers).
 
-    Scalars and Python objects belong to NumPy. A mixture of CuPy and NumPy
-    arrays is an error, because it would silently copy between devices.
+    A metanum array type (``DualArray``, ``MeasurementArray``) belongs to the
+    namespace of its value array (its ``_nm_namespace``). NumPy arrays next to
+    arrays of another library are taken as constants of that library's
+    computation; arrays of two different non-NumPy libraries are an error,
+    because combining them would copy between devices silently.
+
+    Raises
+    ------
+    TypeError
+        When arrays of two non-NumPy namespaces meet.
     """
     found = np
     for x in xs:
-        mod = type(x).__module__.split(".", 1)[0]
-        if mod == "cupy":
-            found = importlib.import_module("cupy")
-        elif mod != "numpy":
-            inner = getattr(x, "_nm_namespace", None)
-            if inner is not None and inner is not np:
-                found = inner
+        if isinstance(x, _NUMPY_TYPES) or x is None:
+            continue
+        inner = getattr(x, "_nm_namespace", None)
+        if inner is None and hasattr(x, "__array_namespace__"):
+            inner = _compat_namespace(x)
+        if inner is None or inner is np or inner is found:
+            continue
+        if found is not np:
+            raise TypeError(f"arrays of two array libraries meet ({found.__name__} and {inner.__name__}); "
+                            "move them to one device first (e.g. cupy.asarray or .get())")
+        found = inner
     return found
 
 
 def is_array(x: Any) -> bool:
-    """True for NumPy and CuPy arrays (not for their scalars)."""
+    """True for arrays of NumPy or of any array-API library (CuPy, array_api_strict); not for scalars.
+
+    metanum's own array types (``DualArray``, ...) are not plain arrays.
+    """
     if isinstance(x, np.ndarray):
         return True
-    return type(x).__module__.startswith("cupy") and hasattr(x, "shape")
+    if isinstance(x, np.generic) or hasattr(type(x), "_nm_apply"):
+        return False
+    return hasattr(x, "__array_namespace__") and hasattr(x, "shape")
+
+
+def is_numpy(xp: ModuleType) -> bool:
+    """Whether *xp* is NumPy (itself or array_api_compat's wrapper): the NumPy fast paths apply."""
+    return xp is np or getattr(xp, "__name__", "") == "array_api_compat.numpy"
+
+
+def has_numba(xp: ModuleType) -> bool:
+    """Whether numba-compiled kernels may take arrays of *xp* (host NumPy arrays only)."""
+    return is_numpy(xp)
+
+
+def has_lapack(xp: ModuleType) -> bool:
+    """Whether SciPy's LAPACK wrappers (``getrf``/``getrs``) may take arrays of *xp*."""
+    return is_numpy(xp)
+
+
+def has_object_arrays(xp: ModuleType) -> bool:
+    """Whether *xp* has ``dtype=object`` arrays (arrays of ``mpf``, of ``Dual``): NumPy only."""
+    return is_numpy(xp)
+
+
+def device_of(x: Any) -> Any:
+    """The device of array *x* (``"cpu"`` for NumPy), for creating arrays next to it."""
+    import array_api_compat
+
+    return "cpu" if isinstance(x, (np.ndarray, np.generic)) else array_api_compat.device(x)
+
+
+def to_host_float(x: Any) -> float:
+    """The 0-d array (or number) *x* as a Python float: one device-to-host transfer.
+
+    The step controllers need their error norm and step size on the host; the
+    solvers call this once per step (one synchronisation per step).
+    """
+    return float(x)
+
+
+def _has_methods(x: Any) -> bool:
+    # NumPy and CuPy arrays and metanum's array types have .reshape/.copy/.astype methods;
+    # array-API arrays need not (array_api_strict has none)
+    return isinstance(x, np.ndarray) or hasattr(type(x), "_nm_apply") or hasattr(x, "reshape")
+
+
+def reshape(x: Any, shape: tuple) -> Any:
+    """``x.reshape(shape)`` for every array type (``xp.reshape`` where there is no method)."""
+    return x.reshape(shape) if _has_methods(x) else namespace(x).reshape(x, tuple(shape))
+
+
+def copy(x: Any) -> Any:
+    """A copy of array *x* in its own namespace."""
+    return x.copy() if _has_methods(x) else namespace(x).asarray(x, copy=True)
+
+
+def astype(x: Any, dtype: Any) -> Any:
+    """*x* as *dtype* (``xp.astype`` where there is no method); no copy when the dtype is the same."""
+    return x.astype(dtype, copy=False) if _has_methods(x) else namespace(x).astype(x, dtype, copy=False)
+
+
+def float_dtype(x: Any) -> Any:
+    """The default real floating dtype of *x*'s namespace (float64 where it has one)."""
+    xp = namespace(x)
+    return xp.float64 if hasattr(xp, "float64") else xp.float32
+
+
+_KINDS = (("bool", "b"), ("uint", "u"), ("int", "i"), ("float", "f"), ("complex", "c"))
+
+
+def dtype_kind(dtype: Any) -> str:
+    """NumPy's one-letter kind (``"f"``, ``"c"``, ``"i"``, ``"u"``, ``"b"``, ``"O"``) of any array dtype.
+
+    NumPy and CuPy dtypes answer from ``.kind`` (no cost); an array-API dtype
+    (``array_api_strict.float64``) from its name.
+
+    >>> import numpy as np
+    >>> dtype_kind(np.dtype(np.float32)), dtype_kind(np.dtype(object))
+    ('f', 'O')
+    """
+    kind = getattr(dtype, "kind", None)
+    if isinstance(kind, str):
+        return kind
+    name = str(dtype).rsplit(".", 1)[-1]
+    for prefix, k in _KINDS:
+        if name.startswith(prefix):
+            return k
+    return "O"
+
+
+def finfo(x: Any) -> Any:
+    """``finfo`` of the float dtype of array *x*, from the array's own namespace."""
+    return namespace(x).finfo(x.dtype)
+
+
+# array-API names of NumPy's ufuncs where they differ (the standard's spelling)
+_ARRAY_API_NAMES = {
+    "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh", "arccosh": "acosh",
+    "arctanh": "atanh", "arctan2": "atan2", "power": "pow", "absolute": "abs",
+}  # fmt: skip
+
+
+def _composite(xp: ModuleType, name: str):
+    """Functions the array API lacks, written with its primitives (same formulas as the NumPy ones)."""
+    if name == "expit":
+        def expit(x):
+            e = xp.exp(-xp.abs(x))
+            return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return expit
+    if name == "softplus":
+        return lambda x: xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+    if name == "cbrt":
+        return lambda x: xp.sign(x) * xp.abs(x) ** (1 / 3)
+    if name == "exp2":
+        return lambda x: xp.pow(2.0, x)
+    if name in ("deg2rad", "radians"):
+        return lambda x: x * (math.pi / 180)
+    if name in ("rad2deg", "degrees"):
+        return lambda x: x * (180 / math.pi)
+    if name == "reciprocal":
+        return lambda x: 1 / x
+    if name == "square":
+        return lambda x: x * x
+    if name == "fmod":
+        return lambda x, y: x - y * xp.trunc(x / y)
+    return None
+
+
+def elementwise(xp: ModuleType, name: str, numpy_impl: Any):
+    """The elementwise function *name* for arrays of namespace *xp*.
+
+    NumPy gets *numpy_impl* (a NumPy ufunc, a special-function name, or a
+    function written with NumPy) unchanged. Other namespaces get the function
+    of that name (NumPy's or the array API's spelling), a composite of array-API
+    primitives (``expit``, ``softplus``, ...) or, for special functions, the
+    library's ``scipy.special`` (:func:`special`).
+
+    >>> import numpy as np
+    >>> elementwise(np, "sin", np.sin) is np.sin
+    True
+    """
+    if is_numpy(xp):
+        return special(np, numpy_impl) if isinstance(numpy_impl, str) else numpy_impl
+    if isinstance(numpy_impl, str):
+        return special(xp, numpy_impl)
+    for attr in (getattr(numpy_impl, "__name__", name), name, _ARRAY_API_NAMES.get(name, name)):
+        f = getattr(xp, attr, None)
+        if f is not None and not attr.startswith("_"):
+            return f
+    f = _composite(xp, name)
+    if f is None:
+        raise TypeError(f"nm.{name} has no implementation for arrays of {xp.__name__}: the array API "
+                        "standard lacks it; use NumPy or CuPy arrays for it")
+    return f
 
 
 def special(xp: ModuleType, name: str):
@@ -53,11 +248,17 @@ def special(xp: ModuleType, name: str):
 
     NumPy has no ``erf`` or ``gamma`` ufuncs; for NumPy metanum provides its
     own compiled ufuncs (``numeric._special``). CuPy's come from
-    ``cupyx.scipy.special``.
+    ``cupyx.scipy.special``; a namespace without a special-function module
+    (``array_api_strict``) raises ``TypeError`` saying so.
     """
-    if xp is np:
+    if is_numpy(xp):
         from numeric import _special
 
         return getattr(_special, name)
-    mod = importlib.import_module("cupyx.scipy.special")
-    return getattr(mod, name)
+    if "cupy" in getattr(xp, "__name__", ""):
+        import importlib
+
+        return getattr(importlib.import_module("cupyx.scipy.special"), name)
+    raise TypeError(f"nm.{name} (a special function) has no implementation for arrays of {xp.__name__}: "
+                    "the array API standard has no special functions; NumPy (metanum's compiled ufuncs) "
+                    "and CuPy (cupyx.scipy.special) have them")

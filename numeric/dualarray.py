@@ -228,8 +228,10 @@ class DualArray(ArrayAttributes):
         return DualArray._new(self.value * 0 + 1, self.partials * 0, self._nm_order)
 
     def _nm_scalar_zero(self):
-        return Dual._new(self.value.sum() * 0, self.partials[(0,) * self.ndim] * 0
-                         if self.npartials > 1 else self.partials.sum() * 0, self._nm_order)
+        v, p = self.value, self.partials
+        vsum = v.sum() if hasattr(v, "sum") else namespace(v).sum(v)   # array-API arrays: no methods
+        psum = (p.sum() if hasattr(p, "sum") else namespace(p).sum(p)) if self.npartials <= 1 else None
+        return Dual._new(vsum * 0, p[(0,) * self.ndim + (...,)] * 0 if psum is None else psum * 0, self._nm_order)
 
     def _nm_norm(self):
         from numeric.protocol import norm

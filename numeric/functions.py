@@ -42,7 +42,7 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from numeric.backend import namespace, special
+from numeric.backend import elementwise, namespace, special
 from numeric.protocol import outermost
 
 __all__ = [
@@ -353,9 +353,7 @@ def apply(name: str, *args: Any) -> Any:
             return _object_array_op(name, args)
         if any(isinstance(a, _MP_TYPES) for a in args):
             return _object_array_op(name, tuple(np.asarray(a, dtype=object) for a in args))
-        xp = namespace(*args)
-        f = special(xp, np_f) if isinstance(np_f, str) else np_f
-        return f(*args)
+        return elementwise(namespace(*args), name, np_f)(*args)
     # 4. mpmath.
     if any(isinstance(a, _MP_TYPES) for a in args):
         return mp_f(*args)

@@ -81,7 +81,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from numeric.backend import is_array, namespace
+from numeric.backend import astype, device_of, dtype_kind, is_array, namespace
 
 __all__ = ["value", "innermost", "zero", "one", "eps", "norm", "inner", "scalar_zero", "is_vector_state",
            "promote", "lincomb", "new_order",
@@ -261,8 +261,11 @@ def eps(x: Any) -> Any:
     if isinstance(inner, (mpmath.mpf, mpmath.mpc)):
         return +mpmath.eps  # an mpf now, not the lazy constant (which follows mp.prec)
     dtype = getattr(inner, "dtype", None)
-    if dtype is not None and np.issubdtype(dtype, np.inexact):
-        return np.finfo(dtype).eps
+    if isinstance(dtype, np.dtype):
+        if np.issubdtype(dtype, np.inexact):
+            return np.finfo(dtype).eps
+    elif dtype is not None and dtype_kind(dtype) in "fc":
+        return float(namespace(inner).finfo(dtype).eps)
     return float(np.finfo(np.float64).eps)
 
 
@@ -307,8 +310,8 @@ def norm(x: Any) -> Any:
         a = xp.abs(x)
         scale = xp.max(a)
         if not bool(scale > 0) or not bool(xp.isfinite(scale)):
-            return scale.item() if hasattr(scale, "item") else scale
-        return (scale * xp.sqrt(xp.mean((a / scale) ** 2))).item()
+            return float(scale)
+        return float(scale * xp.sqrt(xp.mean((a / scale) ** 2)))  # one transfer to the host
     if isinstance(x, (mpmath.mpf, mpmath.mpc)):
         return abs(x)
     if isinstance(x, np.generic):
@@ -380,7 +383,8 @@ def promote(*xs: Any) -> tuple:
     zs = [_scalar_zero(x) for x in xs]
     z = zs[0]
     for w in zs[1:]:
-        z = z + w
+        # a metanum number leads: an array-API array's operators refuse foreign operands
+        z = w + z if hasattr(type(w), "_nm_apply") and not hasattr(type(z), "_nm_apply") else z + w
     return tuple(_lift(x, z) for x in xs)
 
 
@@ -390,8 +394,10 @@ def _scalar_zero(x: Any) -> Any:
         for e in x.flat:
             z = z + _scalar_zero(e)
         return z
-    if is_array(x):
-        return namespace(x).zeros((), dtype=x.dtype)[()]
+    if isinstance(x, np.ndarray):
+        return np.zeros((), dtype=x.dtype)[()]
+    if is_array(x):  # another namespace: a 0-d array on x's device
+        return namespace(x).zeros((), dtype=x.dtype, device=device_of(x))
     if hasattr(type(x), "_nm_scalar_zero"):
         return x._nm_scalar_zero()
     if isinstance(x, (bool, int)):
@@ -404,12 +410,19 @@ def _lift(x: Any, z: Any) -> Any:
         x = float(x)
     if _is_object_array(x):
         return x + z
+    if is_array(x) and not isinstance(x, np.ndarray) and not hasattr(type(z), "_nm_apply"):
+        if is_array(z) and not isinstance(z, np.ndarray):   # the same namespace: its type promotion
+            xp = namespace(x)
+            return astype(x, xp.result_type(x.dtype, z.dtype))
+        return x
     if is_array(x) and not hasattr(type(z), "_nm_primal") and not isinstance(z, (mpmath.mpf,)):
         return x.astype(np.result_type(x.dtype, getattr(z, "dtype", type(z))), copy=False)
     if is_array(x) and isinstance(z, mpmath.mpf):
         out = np.empty(x.shape, dtype=object)
         out.flat[:] = [mpmath.mpf(float(e)) for e in x.flat]
         return out
+    if is_array(x) and not isinstance(x, np.ndarray) and hasattr(type(z), "_nm_apply"):
+        return z + x  # an array-API array's operators refuse foreign types: the metanum number leads
     return x + z
 
 

@@ -50,6 +50,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from numeric.backend import device_of, is_array, is_numpy, namespace
 from solvers.ssa.streams import trajectory_seed
 
 __all__ = ["EnsembleProblem", "EnsembleSolution", "EnsembleSummary", "solve_ensemble",
@@ -180,7 +181,7 @@ class EnsembleSummary:
     @property
     def std_error(self) -> np.ndarray:
         """Standard error of the mean, ``sqrt(var / n)``."""
-        return np.sqrt(self.var / self.n)
+        return namespace(self.var).sqrt(self.var / self.n)
 
 
 def ensemble_summary(outputs: Iterable[Any], t: Any = None,
@@ -198,6 +199,9 @@ def ensemble_summary(outputs: Iterable[Any], t: Any = None,
     outputs = list(outputs)
     if not outputs:
         raise ValueError("no outputs to summarise")
+    first = outputs[0](float(np.atleast_1d(t)[0])) if t is not None else outputs[0]
+    if is_array(first) and not is_numpy(namespace(first)):
+        return _namespace_summary(outputs, t, quantiles)
     if t is not None:
         times = np.atleast_1d(np.asarray(t, dtype=float))
         values = np.stack([np.stack([np.asarray(o(s), dtype=float) for s in times])
@@ -211,6 +215,37 @@ def ensemble_summary(outputs: Iterable[Any], t: Any = None,
     var = values.var(axis=0, ddof=1) if n > 1 else np.full(values.shape[1:], np.nan)
     qs = {float(q): np.quantile(values, q, axis=0) for q in quantiles}
     return EnsembleSummary(t, values.mean(axis=0), var, qs, n)
+
+
+def quantile(xp: Any, values: Any, q: float) -> Any:
+    """The *q*-quantile along axis 0 with NumPy's default ("linear") interpolation, in namespace *xp*.
+
+    The array API has no ``quantile``: sort along axis 0, then interpolate between the order
+    statistics at ``q (n - 1)`` (Hyndman & Fan 1996, definition 7).
+    """
+    s = xp.sort(values, axis=0)
+    pos = q * (s.shape[0] - 1)
+    lo = int(math.floor(pos))
+    hi = min(lo + 1, s.shape[0] - 1)
+    frac = pos - lo
+    return s[lo, ...] + (s[hi, ...] - s[lo, ...]) * frac
+
+
+def _namespace_summary(outputs: list, t: Any, quantiles: Sequence[float]) -> EnsembleSummary:
+    """:func:`ensemble_summary` for outputs of a non-NumPy namespace: every statistic stays there."""
+    if t is not None:
+        times = [float(s) for s in np.atleast_1d(np.asarray(t, dtype=float))]
+        xp = namespace(outputs[0](times[0]))
+        values = xp.stack([xp.stack([o(s) for s in times]) for o in outputs])
+    else:
+        xp = namespace(outputs[0])
+        values = xp.stack(outputs)
+    n = values.shape[0]
+    mean = xp.mean(values, axis=0)
+    var = xp.var(values, axis=0, correction=1) if n > 1 else xp.full(mean.shape, math.nan, dtype=mean.dtype,
+                                                                     device=device_of(mean))
+    qs = {float(q): quantile(xp, values, float(q)) for q in quantiles}
+    return EnsembleSummary(t, mean, var, qs, n)
 
 
 # ----------------------------------------------------------------- the driver

@@ -34,3 +34,95 @@ def test_jacobian_on_cupy_matches_numpy():
     J_cpu = nm.jacobian(lambda v: brusselator(v, n), u)
     assert isinstance(J_gpu, cp.ndarray)
     np.testing.assert_allclose(cp.asnumpy(J_gpu), J_cpu, rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------------------------------- the solver paths on the GPU
+# The same paths as tests/test_array_api_strict.py (the CPU guard), on CuPy arrays.
+
+import math  # noqa: E402
+
+import mpmath  # noqa: E402
+
+from solvers import ODEProblem, Rodas4, Tsit5, Vern7, init, solve  # noqa: E402
+from solvers.ensemble import EnsembleProblem, ensemble_summary  # noqa: E402
+from solvers.ensemble_batched import solve_batched  # noqa: E402
+from solvers.ode.array_stepper import NamespaceArrayStepper  # noqa: E402
+from solvers.sde import EulerMaruyama, SDEProblem, SRA1  # noqa: E402
+
+
+def on_gpu(a):
+    assert isinstance(a, cp.ndarray), f"expected a CuPy array, got {type(a).__name__}"
+    return cp.asnumpy(a)
+
+
+@pytest.mark.parametrize("alg", [Tsit5, Vern7])
+def test_rk_on_cupy_matches_the_exact_solution(alg):
+    rates, u0 = np.array([1.0, 2.0, 0.5]), np.array([1.0, 2.0, -1.0])
+    prob = ODEProblem(lambda u, p, t: -p * u, cp.asarray(u0), (0.0, 1.5), cp.asarray(rates))
+    integ = init(prob, alg(), rtol=1e-9, atol=1e-12)
+    assert isinstance(integ.stepper.inner, NamespaceArrayStepper)
+    sol = integ.solve()
+    np.testing.assert_allclose(on_gpu(sol.u[-1]), u0 * np.exp(-rates * 1.5), rtol=2e-7)
+    np.testing.assert_allclose(on_gpu(sol(0.7)), u0 * np.exp(-rates * 0.7), rtol=1e-5)
+
+
+def test_heat_equation_with_tsit5_on_cupy_matches_numpy():
+    n = 256
+    x = np.linspace(0, 1, n + 2)[1:-1]
+    c = 0.1 * (n + 1) ** 2
+
+    def heat(u, p, t):
+        xp = cp if isinstance(u, cp.ndarray) else np
+        up = xp.concatenate([u[1:], xp.zeros(1)])
+        um = xp.concatenate([xp.zeros(1), u[:-1]])
+        return c * (up - 2 * u + um)
+
+    u0 = np.sin(np.pi * x)
+    gpu = solve(ODEProblem(heat, cp.asarray(u0), (0.0, 0.1)), Tsit5(), rtol=1e-6, save_everystep=False)
+    cpu = solve(ODEProblem(heat, u0, (0.0, 0.1)), Tsit5(), rtol=1e-6, save_everystep=False)
+    np.testing.assert_allclose(on_gpu(gpu.u[-1]), cpu.u[-1], rtol=1e-9, atol=1e-12)
+
+
+def test_rodas4_on_cupy_matches_the_matrix_exponential():
+    import scipy.linalg
+
+    A = np.array([[-100.0, 1.0], [1.0, -2.0]])
+    At = cp.asarray(A.T)
+    sol = solve(ODEProblem(lambda u, p, t: u @ At, cp.asarray([1.0, 1.0]), (0.0, 1.0)), Rodas4(),
+                rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(on_gpu(sol.u[-1]), scipy.linalg.expm(A) @ np.ones(2), rtol=1e-6)
+
+
+def test_sde_batches_on_cupy_have_the_exact_moments():
+    mu, sigma, paths = 0.5, 0.3, 20000
+    prob = SDEProblem(lambda u, p, t: mu * u, lambda u, p, t: sigma * u, cp.asarray([1.0]), (0.0, 1.0))
+    x = on_gpu(solve(prob, EulerMaruyama(), dt=1 / 64, batch=paths, seed=3, save="final").u[-1])[:, 0]
+    var = math.exp(2 * mu) * (math.exp(sigma**2) - 1)
+    assert abs(x.mean() - math.exp(mu)) < 4 * math.sqrt(var / paths) + abs((1 + mu / 64) ** 64 - math.exp(mu))
+    theta, s = 2.0, 0.5
+    ou = SDEProblem(lambda u, p, t: -theta * u, lambda u, p, t: s + 0 * u, cp.asarray([0.0]), (0.0, 1.0))
+    y = on_gpu(solve(ou, SRA1(), dt=1 / 32, batch=paths, seed=4, save="final").u[-1])[:, 0]
+    v = s**2 / (2 * theta) * (1 - math.exp(-2 * theta))
+    assert abs(y.var(ddof=1) - v) < 4 * v * math.sqrt(2 / (paths - 1))
+
+
+def test_measurements_fun_and_summary_on_cupy():
+    v = np.array([0.5, 1.0, 2.0])
+    y = nm.exp(nm.measurements(cp.asarray(v), 0.1))
+    np.testing.assert_allclose(on_gpu(nm.uncertainty(y)), 0.1 * np.exp(v), rtol=1e-13)
+    space = nm.Chebyshev(-1, 1)
+    f = nm.Fun.from_values(cp.exp(cp.asarray(space.points(20))), space)
+    ref = [float(mpmath.besseli(k, 1)) * (1 if k == 0 else 2) for k in range(20)]  # A&S 9.6.34
+    np.testing.assert_allclose(on_gpu(f.coeffs), ref, atol=5e-16)
+    rows = np.random.default_rng(1).random((50, 3))
+    s = ensemble_summary([cp.asarray(r) for r in rows])
+    np.testing.assert_allclose(on_gpu(s.var), rows.var(axis=0, ddof=1), rtol=1e-13)
+    np.testing.assert_allclose(on_gpu(s.quantiles[0.95]), np.quantile(rows, 0.95, axis=0), rtol=1e-13)
+
+
+def test_batched_ensemble_on_cupy_matches_per_trajectory_solves():
+    prob = ODEProblem(lambda u, p, t: -p[..., :1] * u, cp.asarray([1.0]), (0.0, 1.0), cp.asarray([1.0]))
+    ens = EnsembleProblem(prob, prob_func=lambda pr, i: pr.remake(p=cp.asarray([1.0 + i])))
+    batch = solve_batched(ens, Tsit5(), trajectories=64, rtol=1e-10, atol=1e-12)
+    got = np.array([on_gpu(v.u[-1])[0] for v in batch.u])
+    np.testing.assert_allclose(got, np.exp(-(1.0 + np.arange(64))), rtol=1e-7)

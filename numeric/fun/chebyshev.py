@@ -47,6 +47,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from numeric.backend import astype, copy, dtype_kind, is_array, namespace
 from numeric.fun.chop import simplify_length, standard_chop
 
 __all__ = [
@@ -97,8 +98,24 @@ def _dct1_object(v: np.ndarray) -> np.ndarray:
     return mat.dot(v)
 
 
+def _vals2coeffs_xp(v: Any) -> Any:
+    """:func:`vals2coeffs` for a real array of a non-NumPy namespace, with its ``fft`` (stays on its device)."""
+    xp = namespace(v)
+    n = v.shape[0]
+    if n == 1:
+        return copy(v)
+    m = n - 1
+    u = xp.flip(v, axis=0)
+    ext = xp.concat([u, xp.flip(u[1:m, ...], axis=0)], axis=0)
+    c = xp.real(xp.fft.rfft(ext, axis=0))[:n, ...] / m
+    c = astype(c, v.dtype)
+    return xp.concat([c[:1, ...] / 2, c[1:m, ...], c[m:, ...] / 2], axis=0)
+
+
 def vals2coeffs(v: np.ndarray) -> np.ndarray:
     """Chebyshev coefficients of the polynomial through values at :func:`points`."""
+    if is_array(v) and not isinstance(v, np.ndarray) and dtype_kind(v.dtype) == "f":
+        return _vals2coeffs_xp(v)
     n = v.shape[0]
     if n == 1:
         return v.copy()

@@ -34,6 +34,8 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
+from numeric.backend import astype, dtype_kind, float_dtype, is_array
+
 from numeric.protocol import innermost, linear_parts
 
 __all__ = [
@@ -168,6 +170,11 @@ def as_coefficient_array(c: Any) -> Any:
     """Turn user input (list, tuple, array, DualArray, MeasurementArray) into a 1-D array."""
     if is_linear(c):
         arr = c
+    elif is_array(c) and not isinstance(c, np.ndarray):  # CuPy, array API: kept in its namespace
+        kind = dtype_kind(c.dtype)
+        if kind not in "fciub":
+            raise TypeError(f"coefficients must be numbers, got dtype {c.dtype}")
+        arr = astype(c, float_dtype(c)) if kind in "iub" else c
     else:
         arr = np.asarray(c)
         if arr.dtype == object:

@@ -52,7 +52,7 @@ import numpy as np
 
 from numeric import arrayrules, arrayrules_nonlinear
 from numeric.arraybase import ArrayAttributes
-from numeric.backend import is_array, namespace
+from numeric.backend import astype, copy, device_of, dtype_kind, float_dtype, is_array, namespace
 from numeric.dual import Dual
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
@@ -86,7 +86,7 @@ def _scalar(v: Any) -> Any:
 
 
 def _zeros(shape: tuple, like: np.ndarray) -> np.ndarray:
-    if like.dtype == object:
+    if isinstance(like, np.ndarray) and like.dtype == object:
         z = like.flat[0] * 0 if like.size else mpmath.mpf(0)
         return np.full(shape, z, dtype=object)
     return namespace(like).zeros(shape, dtype=like.dtype)
@@ -128,8 +128,8 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
 
     def __init__(self, values: Any, jacobian: Any, sources: Any):
         val = values if is_array(values) else np.asarray(values)
-        if val.dtype.kind in "iub":
-            val = val.astype(float)
+        if dtype_kind(val.dtype) in "iub":
+            val = astype(val, float_dtype(val))
         J = jacobian if is_array(jacobian) else np.asarray(jacobian)
         src = np.asarray(sources, dtype=np.int64).reshape(-1)
         if tuple(J.shape) != tuple(val.shape) + (src.size,):
@@ -649,16 +649,17 @@ def measurements(values: Any, errors: Any = None) -> MeasurementArray:
     if errors is None:
         return pack(values)
     val = values if is_array(values) else np.asarray(values)
-    if val.dtype == object:
+    kind = dtype_kind(val.dtype)
+    if kind == "O":
         if any(isinstance(e, (Measurement, MeasurementArray)) for e in val.flat):
             raise TypeError("nm.measurements(values, errors): values already carry "
                             "uncertainties; give plain numbers")
-    elif val.dtype.kind in "iub":
-        val = val.astype(float)
-    elif val.dtype.kind not in "f":
+    elif kind in "iub":
+        val = astype(val, float_dtype(val))
+    elif kind not in "f":
         raise TypeError(f"nm.measurements needs real values, got dtype {val.dtype}")
     xp = namespace(val)
-    if val.dtype == object:
+    if kind == "O":
         err = np.empty(val.shape, dtype=object)
         err[...] = np.broadcast_to(np.asarray(errors, dtype=object), val.shape)
         err = np.frompyfunc(lambda e, v: v * 0 + e, 2, 1)(err, val)
@@ -667,13 +668,11 @@ def measurements(values: Any, errors: Any = None) -> MeasurementArray:
         bad = [] if 0.0 <= errors < math.inf else [errors]      # one check for a common error
         err = np.full(val.shape, errors, dtype=val.dtype)
     else:
-        err = xp.broadcast_to(xp.asarray(errors, dtype=val.dtype), val.shape).copy()
+        err = copy(xp.broadcast_to(xp.asarray(errors, dtype=val.dtype, device=device_of(val)), val.shape))
         bad = [] if bool(xp.all((err >= 0) & xp.isfinite(err))) else [err]
     if bad:
         raise ValueError("nm.measurements: errors must be finite and >= 0")
-    src = new_sources(val.size).reshape(val.shape)
-    if xp is not np:
-        src = xp.asarray(src)
+    src = new_sources(val.size).reshape(val.shape)  # source ids: host bookkeeping, NumPy on every backend
     out = MeasurementArray._diag(val, err, src)
     if val.size:
         record_array(int(src.reshape(-1)[0]), val.size, out)

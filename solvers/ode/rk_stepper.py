@@ -2,8 +2,9 @@
 
 :class:`RKStepper` is the one explicit-RK stepper of the code base (``ExplicitRK.make_stepper``;
 :mod:`solvers.ode.stiff.auto` uses it for the explicit member too). It wraps the stage kernels
-of :mod:`solvers.ode.steppers` (stage buffers for float arrays, ``+``/``*`` for every other
-number type, chosen once from the state's type), evaluates ``f(u)`` when the loop does not
+of :mod:`solvers.ode.steppers` (stage buffers for NumPy float arrays, one stage matrix in the state's own namespace for
+float arrays of another array library (:mod:`solvers.ode.array_stepper`), ``+``/``*`` for every
+other number type, chosen once from the state's type), evaluates ``f(u)`` when the loop does not
 know it (and keeps it across a rejected try), counts the evaluations, returns the last stage
 as ``f_new`` for FSAL tableaus, the tableau's interpolant as the segment, and a free stiffness
 estimate ``eigen_est`` from the last two stages (for AutoSwitch).
@@ -18,7 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from numeric.backend import dtype_kind, is_array, is_numpy, namespace
 from solvers._nm import nm
+from solvers.ode.array_stepper import NamespaceArrayStepper
 from solvers.ode.solution import Segment, lincomb
 from solvers.ode.steppers import FloatArrayStepper, GenericStepper
 
@@ -60,6 +63,8 @@ def _kernel(co: Any, ctx: Any) -> tuple:
     if isinstance(u0, np.ndarray) and u0.dtype.kind == "f" and co.float_dtype == u0.dtype:
         return FloatArrayStepper(co, ctx.f, ctx.p, u0, ctx.atol, ctx.rtol, ctx.adaptive,
                                  keep_stages=bool(ctx.dense), errornorm=getattr(ctx.norm, "spec", None)), True
+    if is_array(u0) and not is_numpy(namespace(u0)) and dtype_kind(u0.dtype) == "f":
+        return NamespaceArrayStepper(co, ctx.f, ctx.p, u0, ctx.atol, ctx.rtol, ctx.adaptive), False
     inner = GenericStepper(co, ctx.f, ctx.p, ctx.norm, ctx.adaptive)
     inner.coerce_like(u0, ctx.f0)
     return inner, False

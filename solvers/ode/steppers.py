@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from numeric.backend import is_array, namespace
 from solvers._nm import nm
 from solvers.ode.errornorm import ErrorNorm, scaled_rms
 from solvers.ode.solution import lincomb
@@ -72,6 +73,10 @@ class ScaledNorm:
                     return 0.0
                 val = math.sqrt(float(np.dot(r, r)) / r.size)
                 return val if math.isfinite(val) else nm.norm(e / sc)
+            return nm.norm(e / sc)
+        if is_array(v0):  # a float array of another namespace (CuPy, array API): elementwise scale there
+            xp = namespace(v0)
+            sc = self.atol + self.rtol * xp.maximum(xp.abs(v0), xp.abs(nm.value(u1)))
             return nm.norm(e / sc)
         n0 = nm.norm(v0)
         n1 = nm.norm(nm.value(u1)) if u1 is not None else n0

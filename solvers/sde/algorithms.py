@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from numeric.backend import device_of, dtype_kind, is_array, is_numpy, namespace
 from solvers._nm import nm
 from solvers.sde.brownian import BrownianPath
 from solvers.sde.solution import SDESolution
@@ -44,7 +45,7 @@ def _noise(gval: Any, dw: Any, general: bool) -> Any:
     """``g dW``: elementwise for diagonal noise, ``g @ dW`` for general noise."""
     if not general:
         return gval * dw
-    return np.sum(gval * dw[..., None, :], axis=-1)
+    return namespace(gval, dw).sum(gval * dw[..., None, :], axis=-1)
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,11 @@ def _initial_state(u0: Any, batch: int | None) -> Any:
         return u0 * 1 if np.ndim(u0) else u0
     if int(batch) != batch or batch < 1:
         raise ValueError(f"batch must be a positive integer number of paths, got {batch!r}")
-    primal = np.asarray(nm.value(u0))
+    inner = nm.value(u0)
+    if is_array(inner) and not is_numpy(namespace(inner)):  # CuPy, array API: the batch on its device
+        xp = namespace(inner)
+        return xp.zeros((int(batch),) + tuple(inner.shape), dtype=inner.dtype, device=device_of(inner)) + u0
+    primal = np.asarray(inner)
     dtype = primal.dtype if primal.dtype.kind == "f" else (float if primal.dtype.kind in "iub"
                                                            else object)
     zeros = np.zeros((int(batch),) + tuple(np.shape(u0)), dtype=dtype)
@@ -314,6 +319,7 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
     save_idx = _save_indices(save, saveat, t0, h, n)
     u = start_state(prob, alg, batch, general)
     noise = _noise_source(prob, alg, path, n, h, batch, seed, noise_dtype_of(u))
+    noise = on_device_of(u, noise)
     return _fixed_steps(prob, alg, u, n, h, noise, save_idx, general)
 
 
@@ -387,8 +393,32 @@ def start_state(prob, alg, batch: int | None, general: bool) -> Any:
 
 def noise_dtype_of(u: Any) -> Any:
     """float32 for a float32 state (its noise stays float32), else None (float64)."""
-    primal = np.asarray(nm.value(u))
+    primal = nm.value(u)
+    if is_array(primal) and not isinstance(primal, np.ndarray):
+        return np.float32 if str(primal.dtype).endswith("float32") else None
+    primal = np.asarray(primal)
     return primal.dtype if primal.dtype == np.float32 else None
+
+
+def on_device_of(u: Any, noise: Any) -> Any:
+    """The noise source *noise* moved to the namespace and device of the state *u*.
+
+    NumPy states take the host draws as they are. For a state of another array library the
+    increments are drawn on the host (the same ``Generator`` stream, so a seed gives the same
+    paths on every backend) and sent to the state's device once per step: one host-to-device
+    transfer of the step's noise, no transfer back.
+    """
+    primal = nm.value(u)
+    if not is_array(primal) or is_numpy(namespace(primal)):
+        return noise
+    xp, dev, dtype = namespace(primal), device_of(primal), primal.dtype
+
+    def draw(k):
+        dw, area = noise(k)
+        move = lambda a: None if a is None else xp.asarray(a, dtype=dtype, device=dev)  # noqa: E731
+        return move(dw), move(area)
+
+    return draw
 
 
 def _is_finite_state(u) -> bool:
@@ -396,5 +426,8 @@ def _is_finite_state(u) -> bool:
     v = nm.value(u)
     if isinstance(v, (np.ndarray, float, np.floating)) and np.asarray(v).dtype.kind in "fc":
         return bool(np.isfinite(v).all())
+    if is_array(v) and dtype_kind(v.dtype) in "fc":  # another namespace: one reduction, one sync
+        xp = namespace(v)
+        return bool(xp.all(xp.isfinite(v)))
     n = nm.norm(v)
     return bool(-math.inf < n < math.inf)

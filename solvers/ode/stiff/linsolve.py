@@ -15,6 +15,8 @@ identity). The path follows the type of the Jacobian:
   with ``J v`` a forward-mode directional derivative, an optional preconditioner, and a
   tolerance tied to the step's tolerance;
 * object arrays (``mpf``, ...): the generic LU of :mod:`solvers.linalg`;
+* a float array of another namespace (CuPy, array_api_strict): ``xp.linalg.solve`` of that
+  namespace per solve, on its device (LAPACK getrf/getrs stays the NumPy fast path);
 * any other array type (a ``DualArray`` Jacobian): ``np.linalg.solve``, which the array
   type implements (it factorises once per call).
 
@@ -28,6 +30,7 @@ from typing import Any, Callable
 import numpy as np
 import scipy.linalg
 
+from numeric.backend import device_of, has_lapack, is_array, namespace
 from solvers import linalg
 
 __all__ = ["Factorization", "factorize", "is_sparse", "iteration_matrix", "KrylovSolver", "PERMC_SPEC"]
@@ -63,6 +66,9 @@ class Factorization:
         elif isinstance(W, np.ndarray):
             self.kind = "generic"
             self.lu = linalg.lu_factor(W)
+        elif is_array(W) and not has_lapack(namespace(W)):
+            self.kind = "namespace"
+            self.lu = W
         else:
             self.kind = "array"
             self.lu = W
@@ -86,6 +92,8 @@ class Factorization:
             return np.linalg.solve(W, b)
         if self.kind == "generic":
             return linalg.lu_solve(self.lu, b)
+        if self.kind == "namespace" and is_array(b):
+            return namespace(self.lu).linalg.solve(self.lu, b)
         return np.linalg.solve(self.lu, b)
 
 
@@ -185,4 +193,6 @@ def iteration_matrix(M: Any, J: Any, a: Any, b: Any, stats: Any = None) -> Any:
         I = sp.identity(n, format="csc", dtype=J.dtype) if M is None else sp.csc_matrix(M)
         return factorize((I * a - J * b).tocsc(), stats)
     n = np.shape(J)[0]
+    if M is None and is_array(J) and not has_lapack(namespace(J)):  # the identity on J's device
+        M = namespace(J).eye(n, dtype=J.dtype, device=device_of(J))
     return factorize((np.eye(n) if M is None else M) * a - J * b, stats)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from numeric.backend import is_array
 from solvers._nm import nm
 from solvers.ode.stiff.dae import consistent_initial_state
 from solvers.ode.stiff.jacobian import dense_jacobian, make_jacobian
@@ -66,8 +67,10 @@ class StiffStepper:
         self.M = None if M is None else np.asarray(M)
         self.jac = make_jacobian(self.f, opts)
         v = nm.value(ctx.u0)
-        self.one = nm.one(v.flat[0] if isinstance(v, np.ndarray) else
-                          nm.scalar_zero(v) if nm.is_vector_state(v) else v)
+        # the real one of the state's type; a float array of another namespace (CuPy, array API)
+        # takes Python floats, which its arithmetic treats as weak scalars (float32 stays float32)
+        self.one = 1.0 if is_array(v) and not isinstance(v, np.ndarray) else nm.one(
+            v.flat[0] if isinstance(v, np.ndarray) else nm.scalar_zero(v) if nm.is_vector_state(v) else v)
 
     def initialize(self, t0: Any, u0: Any) -> Any:
         """A consistent initial state for a singular mass matrix (algebraic variables by Newton)."""

@@ -1,0 +1,324 @@
+"""The CPU guard: a generic subset of the suite on ``array_api_strict`` arrays on a non-CPU device.
+
+``array_api_strict`` implements the array API standard and nothing else: no NumPy functions
+dispatch on its arrays, arrays have no ``.reshape``/``.sum`` methods, dtypes are not NumPy
+dtypes. Its arrays on ``Device("device1")`` also refuse conversion to NumPy (``np.asarray``
+raises, as for a CuPy array) and refuse to meet arrays on the CPU device (as a GPU array refuses
+a host array). So every hidden NumPy call, every host round trip and every array created without
+the input's ``device=`` in these paths fails here, on every machine, GPU or not; what passes here
+is what can run on CuPy.
+
+Reference values are independent of the code under test: closed-form solutions and derivatives,
+the exact moments of geometric Brownian motion and of the Ornstein-Uhlenbeck process, Bessel
+function values (mpmath) for the Chebyshev coefficients of exp, NumPy on the host for the
+elementwise functions and the summary statistics.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+xs = pytest.importorskip("array_api_strict", reason="needs array-api-strict (the test extra)")
+
+import mpmath  # noqa: E402
+
+import numeric as nm  # noqa: E402
+from solvers import DP5, BS3, ODEProblem, Tsit5, Vern7, init, solve  # noqa: E402
+from solvers.ensemble import EnsembleProblem, ensemble_summary  # noqa: E402
+from solvers.ensemble_batched import solve_batched  # noqa: E402
+from solvers.ode.array_stepper import NamespaceArrayStepper  # noqa: E402
+from solvers.sde import EulerMaruyama, SDEProblem, SRA1  # noqa: E402
+
+DEV = xs.Device("device1")
+CPU = xs.Device("CPU_DEVICE")
+ArrayType = type(xs.asarray(0.0))
+
+
+def dev(values):
+    """A float64 array of *values* on the guard's non-CPU device."""
+    return xs.asarray(np.asarray(values, dtype=float).tolist(), dtype=xs.float64, device=DEV)
+
+
+def _put_np(values):
+    return np.asarray(values, dtype=float)
+
+
+def host(a):
+    """*a* as a NumPy array, by the deliberate route (``to_device`` the CPU first)."""
+    assert_on_device(a)
+    return np.asarray(a.to_device(CPU))
+
+
+def assert_on_device(a):
+    assert type(a) is ArrayType, f"expected an array_api_strict array, got {type(a).__name__}"
+    assert a.device == DEV
+
+
+def test_the_guard_catches_hidden_numpy():
+    # what the guard relies on: NumPy refuses the device arrays, and host arrays do not mix in
+    x = dev([1.0, 2.0])
+    with pytest.raises(RuntimeError):
+        np.asarray(x)
+    with pytest.raises(ValueError):
+        x + xs.asarray([1.0, 2.0])
+
+
+def test_namespace_and_capabilities():
+    from numeric.backend import has_lapack, has_numba, has_object_arrays, is_numpy, namespace
+
+    x = dev([1.0])
+    assert namespace(x) is xs and namespace(nm.DualArray(x, dev([[1.0]]))) is xs
+    assert namespace(np.ones(2)) is np and namespace(2.0) is np
+    assert not any(f(xs) for f in (is_numpy, has_numba, has_lapack, has_object_arrays))
+    assert all(f(np) for f in (is_numpy, has_numba, has_lapack, has_object_arrays))
+
+
+UNARY = {"exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tanh": np.tanh, "sqrt": np.sqrt,
+         "arcsin": np.arcsin, "arctan": np.arctan, "log1p": np.log1p, "expm1": np.expm1,
+         "expit": lambda v: 1 / (1 + np.exp(-v)), "softplus": lambda v: np.log1p(np.exp(v)),
+         "cbrt": np.cbrt, "square": np.square}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_elementwise_functions_stay_on_the_device(name):
+    v = np.array([0.1, 0.4, 0.9])
+    y = getattr(nm, name)(dev(v))
+    assert_on_device(y)
+    np.testing.assert_allclose(host(y), UNARY[name](v), rtol=1e-14)
+
+
+def test_binary_functions_stay_on_the_device():
+    a, b = np.array([0.3, -1.0, 2.0]), np.array([1.5, 0.5, -0.7])
+    for name, ref in (("arctan2", np.arctan2), ("hypot", np.hypot), ("maximum", np.maximum)):
+        y = getattr(nm, name)(dev(a), dev(b))
+        assert_on_device(y)
+        np.testing.assert_allclose(host(y), ref(a, b), rtol=1e-14)
+
+
+def test_special_functions_are_refused_with_the_reason():
+    with pytest.raises(TypeError, match="special function"):
+        nm.erf(dev([0.5]))
+
+
+# ------------------------------------------------------------------ forward mode on arrays
+
+def test_jacobian_on_the_device_matches_the_closed_form():
+    v = np.array([0.5, 1.0, 2.0, -0.3])
+    J = nm.jacobian(lambda u: nm.sin(u) * u[0] + nm.exp(u) * 2.0, dev(v))
+    assert_on_device(J)
+    ref = np.diag(np.cos(v) * v[0] + 2 * np.exp(v))
+    ref[:, 0] += np.sin(v)
+    np.testing.assert_allclose(host(J), ref, rtol=1e-14, atol=1e-15)
+
+
+def test_gradient_on_the_device_matches_the_closed_form():
+    v = np.array([0.5, 1.0, 2.0])
+    g = nm.gradient(lambda u: (nm.sin(u) * u).sum(), dev(v))
+    assert_on_device(g)
+    np.testing.assert_allclose(host(g), np.sin(v) + v * np.cos(v), rtol=1e-14)
+
+
+def test_dualarray_arithmetic_and_functions():
+    v = np.array([0.5, 1.0, 2.0])
+    d = nm.DualArray(dev(v), xs.eye(3, dtype=xs.float64, device=DEV))
+    y = (d * d + 1.0) / (d + 2.0) - nm.sqrt(d) ** 3 + nm.log(d) * nm.exp(-d) + nm.tanh(d) + nm.arctan(d)
+    assert isinstance(y, nm.DualArray)
+    assert_on_device(y.value)
+    assert_on_device(y.partials)
+    dy = ((2 * v * (v + 2) - (v * v + 1)) / (v + 2) ** 2 - 1.5 * np.sqrt(v) + np.exp(-v) / v
+          - np.log(v) * np.exp(-v) + 1 - np.tanh(v) ** 2 + 1 / (1 + v * v))
+    np.testing.assert_allclose(host(y.partials), np.diag(dy), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(host(d.sum().partials), np.ones(3))
+    np.testing.assert_allclose(host((d[1:] * 3.0).partials), 3 * np.eye(3)[1:])
+
+
+@pytest.mark.xfail(strict=True, raises=AttributeError,
+                   reason="array-API functions (xs.sum) do not dispatch on a DualArray: the standard has no "
+                          "__array_function__ protocol; use the methods (d.sum()) or nm.* functions")
+def test_namespace_functions_do_not_dispatch_on_dualarray():
+    d = nm.DualArray(dev([1.0, 2.0]), xs.eye(2, dtype=xs.float64, device=DEV))
+    xs.sum(d)
+
+
+# ------------------------------------------------------------------ measurements
+
+def test_measurement_array_construction_and_propagation():
+    v = np.array([0.5, 1.0, 2.0])
+    m = nm.measurements(dev(v), 0.1)
+    assert_on_device(nm.value(m))
+    y = nm.exp(m) * m + 2.0
+    assert_on_device(nm.value(y))
+    assert_on_device(nm.uncertainty(y))
+    np.testing.assert_allclose(host(nm.value(y)), v * np.exp(v) + 2, rtol=1e-14)
+    np.testing.assert_allclose(host(nm.uncertainty(y)), 0.1 * (1 + v) * np.exp(v), rtol=1e-13)
+    z = m[0] + m[1] - m[0]               # correlations: exactly m[1] again
+    assert abs(float(nm.uncertainty(z)) - 0.1) < 1e-15
+
+
+# ------------------------------------------------------------------ explicit Runge-Kutta
+
+RATES = np.array([1.0, 2.0, 0.5])
+
+
+@pytest.mark.parametrize("alg", [Tsit5, DP5, Vern7, BS3])
+def test_float_array_rk_on_the_device_matches_the_exact_solution(alg):
+    u0, k = np.array([1.0, 2.0, -1.0]), dev(RATES)
+    prob = ODEProblem(lambda u, p, t: -p * u, dev(u0), (0.0, 1.5), k)
+    integ = init(prob, alg(), rtol=1e-9, atol=1e-12)
+    assert isinstance(integ.stepper.inner, NamespaceArrayStepper)
+    sol = integ.solve()
+    assert sol.retcode.name == "Success"
+    assert_on_device(sol.u[-1])
+    np.testing.assert_allclose(host(sol.u[-1]), u0 * np.exp(-RATES * 1.5), rtol=2e-7)
+    mid = sol(0.7)                       # dense output stays on the device too
+    assert_on_device(mid)
+    np.testing.assert_allclose(host(mid), u0 * np.exp(-RATES * 0.7), rtol=1e-5)
+
+
+def test_rk_device_run_takes_the_same_steps_as_numpy():
+    u0 = np.array([1.0, 2.0, -1.0])
+    f = lambda u, p, t: -p * u + 0.1 * nm.sin(u)  # noqa: E731
+    a = solve(ODEProblem(f, dev(u0), (0.0, 2.0), dev(RATES)), Tsit5(), rtol=1e-7)
+    b = solve(ODEProblem(f, u0, (0.0, 2.0), RATES), Tsit5(), rtol=1e-7)
+    assert len(a.t) == len(b.t)
+    np.testing.assert_allclose(host(a.u[-1]), b.u[-1], rtol=1e-12)
+
+
+# ------------------------------------------------------------------ SDE batches
+
+def test_euler_maruyama_batch_of_gbm_has_the_exact_moments():
+    mu, sigma, paths, T = 0.5, 0.3, 4000, 1.0
+    f, g = (lambda u, p, t: mu * u), (lambda u, p, t: sigma * u)
+    sol = solve(SDEProblem(f, g, dev([1.0]), (0.0, T)), EulerMaruyama(), dt=1 / 64, batch=paths, seed=3,
+                save="final")
+    X = sol.u[-1]
+    assert_on_device(X)
+    x = host(X)[:, 0]
+    mean, var = math.exp(mu * T), math.exp(2 * mu * T) * (math.exp(sigma**2 * T) - 1)   # exact GBM law
+    se = math.sqrt(var / paths)
+    bias = abs((1 + mu / 64) ** 64 - mean)        # Euler-Maruyama's weak error in the mean
+    assert abs(x.mean() - mean) < 4 * se + bias
+    assert abs(x.var(ddof=1) - var) < 4 * var * math.sqrt(2 / (paths - 1)) * 3   # kurtosis of the lognormal
+    ref = solve(SDEProblem(f, g, np.array([1.0]), (0.0, T)), EulerMaruyama(), dt=1 / 64, batch=paths,
+                seed=3, save="final").u[-1]
+    np.testing.assert_allclose(x, ref[:, 0], rtol=1e-12)   # the same noise stream as on NumPy
+
+
+def test_sra1_batch_of_ornstein_uhlenbeck_has_the_exact_moments():
+    theta, sigma, paths, T = 2.0, 0.5, 4000, 1.0
+    prob = SDEProblem(lambda u, p, t: -theta * u, lambda u, p, t: sigma + 0 * u, dev([1.0, 0.0]), (0.0, T))
+    X = solve(prob, SRA1(), dt=1 / 32, batch=paths, seed=4, save="final").u[-1]
+    assert_on_device(X)
+    x = host(X)
+    var = sigma**2 / (2 * theta) * (1 - math.exp(-2 * theta * T))   # exact OU variance
+    se = math.sqrt(var / paths)
+    assert abs(x[:, 0].mean() - math.exp(-theta * T)) < 4 * se
+    assert abs(x[:, 1].mean()) < 4 * se
+    assert abs(x[:, 1].var(ddof=1) - var) < 4 * var * math.sqrt(2 / (paths - 1))
+
+
+# ------------------------------------------------------------------ Fun, ensembles
+
+def test_fun_chebyshev_coefficients_of_exp_on_the_device():
+    # e^x = I_0(1) + 2 sum_k I_k(1) T_k(x)  (Abramowitz & Stegun 9.6.34 with t = 1, z = x)
+    space = nm.Chebyshev(-1, 1)
+    f = nm.Fun.from_values(nm.exp(dev(space.points(20))), space)
+    assert_on_device(f.coeffs)
+    ref = [float(mpmath.besseli(k, 1)) * (1 if k == 0 else 2) for k in range(20)]
+    np.testing.assert_allclose(host(f.coeffs), ref, atol=5e-16)
+
+
+def test_ensemble_summary_on_the_device():
+    rows = np.array([[1.0, 2.0], [3.0, 6.0], [2.0, 5.0], [0.5, 1.0], [4.0, -1.0]])
+    s = ensemble_summary([dev(r) for r in rows], quantiles=(0.1, 0.5, 0.95))
+    for a in (s.mean, s.var, s.std_error, *s.quantiles.values()):
+        assert_on_device(a)
+    np.testing.assert_allclose(host(s.mean), rows.mean(axis=0), rtol=1e-15)
+    np.testing.assert_allclose(host(s.var), rows.var(axis=0, ddof=1), rtol=1e-15)
+    for q, a in s.quantiles.items():
+        np.testing.assert_allclose(host(a), np.quantile(rows, q, axis=0), rtol=1e-15)
+
+
+@pytest.mark.parametrize("on_device", [False, True], ids=["numpy", "device"])
+def test_batched_ensemble_matches_per_trajectory_solves(on_device):
+    put = dev if on_device else (lambda a: np.asarray(a, dtype=float))
+
+    def rhs(u, p):                      # damped oscillator, per-member stiffness p[..., 0]
+        x, v = u[..., 0:1], u[..., 1:2]
+        return _cat(put, [v, -p[..., 0:1] * x - 0.1 * v])
+
+    prob = ODEProblem(lambda u, p, t: rhs(u, p), put([1.0, 0.0]), (0.0, 3.0), put([1.0]))
+    ens = EnsembleProblem(prob, prob_func=lambda pr, i: pr.remake(u0=put([1.0, 0.1 * i]), p=put([1.0 + i])))
+    batch = solve_batched(ens, Tsit5(), trajectories=5, rtol=1e-10, atol=1e-12)
+    assert batch.stats["backend"] == "batched"
+    for i, view in enumerate(batch.u):
+        alone = solve(ens.prob_func(prob, i), Tsit5(), rtol=1e-10, atol=1e-12)
+        got, ref = view.u[-1], alone.u[-1]
+        if on_device:
+            assert_on_device(got)
+            got, ref = host(got), host(ref)
+        np.testing.assert_allclose(got, ref, rtol=1e-8, atol=1e-9)
+        k, c = 1.0 + i, 0.1                # the closed form of the damped oscillator at t = 3
+        w = math.sqrt(k - c * c / 4)
+        x0, v0 = 1.0, 0.1 * i
+        x3 = math.exp(-c * 3 / 2) * (x0 * math.cos(w * 3) + (v0 + c * x0 / 2) / w * math.sin(w * 3))
+        assert abs(got[0] - x3) < 1e-8
+
+
+def _cat(put, parts):
+    if put is dev:
+        return xs.concat(parts, axis=-1)
+    return np.concatenate(parts, axis=-1)
+
+
+# ------------------------------------------------------------------ stiff methods: xp.linalg on the device
+
+STIFF = np.array([[-100.0, 1.0], [1.0, -2.0]])
+
+
+@pytest.mark.parametrize("alg_name, tol", [("Rodas4", 1e-6), ("Rosenbrock23", 1e-5)])
+def test_rosenbrock_on_the_device_matches_the_matrix_exponential(alg_name, tol):
+    import scipy.linalg
+
+    import solvers
+
+    At = xs.asarray(STIFF.T.tolist(), dtype=xs.float64, device=DEV)
+    u0 = np.array([1.0, 1.0])
+    # u @ A^T, not A @ u: the Jacobian evaluates f on a DualArray, and array_api_strict's operators
+    # raise TypeError (instead of returning NotImplemented) for a foreign right operand
+    sol = solve(ODEProblem(lambda u, p, t: u @ At, dev(u0), (0.0, 1.0)), getattr(solvers, alg_name)(),
+                rtol=1e-8, atol=1e-10)
+    assert sol.retcode.name == "Success"
+    assert_on_device(sol.u[-1])
+    np.testing.assert_allclose(host(sol.u[-1]), scipy.linalg.expm(STIFF) @ u0, rtol=tol)
+    ref = solve(ODEProblem(lambda u, p, t: u @ STIFF.T, u0, (0.0, 1.0)), getattr(solvers, alg_name)(),
+                rtol=1e-8, atol=1e-10)                # the NumPy run (LAPACK): the same steps
+    assert len(ref.t) == len(sol.t)
+    np.testing.assert_allclose(host(sol.u[-1]), ref.u[-1], rtol=1e-10)
+
+
+def test_neural_ode_forward_on_the_device_matches_numpy():
+    # the MLP right-hand side of the GPU benchmark (2-50-2 on u^3), batched over 8 initial points
+    rng = np.random.default_rng(0)
+    th, u0 = rng.standard_normal(252) * 0.1, rng.standard_normal((8, 2))
+
+    def f(u, p, t):
+        W1, b1, W2, b2 = p
+        return nm.tanh((u * u * u) @ W1 + b1) @ W2 + b2
+
+    def params(put):
+        return (put(th[:100].reshape(2, 50)), put(th[100:150]), put(th[150:250].reshape(50, 2)), put(th[250:]))
+
+    on_dev = solve(ODEProblem(f, dev(u0), (0.0, 1.0), params(dev)), Tsit5(), rtol=1e-7)
+    ref = solve(ODEProblem(f, u0, (0.0, 1.0), params(_put_np)), Tsit5(), rtol=1e-7)
+    np.testing.assert_allclose(host(on_dev.u[-1]), ref.u[-1], rtol=1e-12)
+
+
+@pytest.mark.xfail(strict=True, raises=RuntimeError,
+                   reason="DualArray's shape functions (reshape, transpose, ...) apply NumPy's functions to "
+                          "value and partials: CuPy arrays serve them through __array_function__, "
+                          "array-API arrays cannot")
+def test_dualarray_reshape_needs_array_function():
+    d = nm.DualArray(dev([1.0, 2.0, 3.0, 4.0]), xs.eye(4, dtype=xs.float64, device=DEV))
+    d.reshape((2, 2))
