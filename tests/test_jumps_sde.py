@@ -118,3 +118,17 @@ def test_many_paths_through_an_ensemble():
                          EulerMaruyama(), trajectories=300, seed=4, dt=0.05)
     y = np.asarray(ens.u, dtype=float)
     assert y.shape == (300,) and abs(y.mean() - 3.0) < 4 * 1.5 / math.sqrt(300)
+
+
+def test_measurement_and_mpf_numbers_through_the_jumps():
+    import mpmath
+
+    # a = 1.00 ± 0.10 in the drift: Y(T) = a T + b W + c N carries sigma(a) T, jumps or not
+    sol = _additive(T=1.5).remake(p=nm.Measurement(1.0, 0.1)).solve(EulerMaruyama(), dt=0.1, seed=9)
+    assert len(sol.jumps) > 0 and nm.uncertainty(sol.u[-1][0]) == pytest.approx(0.15, rel=1e-12)
+    # an mpf state takes the same steps and jumps as the float one (the noise is drawn in float64)
+    ref = _additive(T=1.5).solve(EulerMaruyama(), dt=0.1, seed=9)
+    mp = _additive(T=1.5).remake(u0=np.array([mpmath.mpf(0)], dtype=object)).solve(
+        EulerMaruyama(), dt=0.1, seed=9)
+    assert isinstance(mp.u[-1][0], mpmath.mpf) and mp.jumps == ref.jumps
+    assert abs(mp.u[-1][0] - ref.u[-1][0]) < 1e-12
