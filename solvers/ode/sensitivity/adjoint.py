@@ -176,11 +176,42 @@ class BacksolveAdjoint(AdjointSensitivity):
             return out
 
         y = np.concatenate([np.ravel(ctx.sol.u[-1]), cots[-1], np.zeros(m)])
+        kernel = _compiled_system(ctx, y[:n])
         for hi, lo, g, _ in self.jumps(ctx, cots):
             if hi != lo:
-                y = np.asarray(ctx.solve(rhs, y, (hi, lo), jac)[-1])
+                y_next = None
+                if kernel is not None:          # the whole system in the compiled loop
+                    y_next = _kernel_solve(ctx, kernel, y, hi, lo)
+                    kernel = kernel if y_next is not None else None
+                y = y_next if y_next is not None else np.asarray(ctx.solve(rhs, y, (hi, lo), jac)[-1])
             y[n:2 * n] += g
         return y[n:2 * n], y[2 * n:]
+
+
+def _compiled_system(ctx: AdjointContext, u_end: np.ndarray) -> Any:
+    """The compiled kernel of ``[f, -lambda^T f_u, -lambda^T f_p]`` when the adjoint method is an
+    explicit Runge-Kutta method (the compiled loop runs it), else None."""
+    from solvers.ode.algorithms import ExplicitRK
+
+    if not isinstance(ctx.alg, ExplicitRK) or getattr(ctx.alg, "compile", None) is False:
+        return None
+    return ctx.vjp.kernel(u_end, ctx.ts[-1] if len(ctx.ts) else ctx.t0)
+
+
+def _kernel_solve(ctx: AdjointContext, kernel: tuple, y: np.ndarray, hi: float, lo: float) -> Any:
+    """The state at *lo* of the compiled solve from *hi*, or None when a guard of the kernel failed."""
+    k, pp = kernel
+    pp = pp.copy()
+    try:
+        out = np.asarray(ctx.solve(k.rhs, np.ascontiguousarray(y, dtype=float), (hi, lo), p=pp)[-1])
+    except RuntimeError:
+        if pp[-1] == 0:
+            raise
+    if pp[-1] != 0:       # the NaNs of a failed guard ended the solve: not an answer
+        ctx.vjp.kernel_message = f"guard {int(pp[-1])} failed in the compiled backsolve: the tape's replay"
+        return None
+    ctx.stats["compiled_solves"] = ctx.stats.get("compiled_solves", 0) + 1
+    return out.copy()
 
 
 class _LambdaOnlyAdjoint(AdjointSensitivity):

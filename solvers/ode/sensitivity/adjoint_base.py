@@ -69,14 +69,14 @@ class AdjointContext:
     def m(self) -> int:
         return self.vjp.m
 
-    def solve(self, f, y0, tspan, jac=None, **extra):
+    def solve(self, f, y0, tspan, jac=None, p=None, **extra):
         """One adjoint solve with the adjoint method and options; a failure raises."""
         from solvers.ode.integrator import solve_ode
         from solvers.ode.problem import ODEProblem
 
         opts = dict(self.options, verbose=False, dense=False, save_everystep=False)
         opts.update(extra)
-        sol = solve_ode(ODEProblem(f, y0, tspan, None, jac=jac), self.alg, **opts)
+        sol = solve_ode(ODEProblem(f, y0, tspan, p, jac=jac), self.alg, **opts)
         self.stats["adjoint_solves"] += 1
         self.stats["adjoint_steps"] += sol.stats.nsteps
         if not sol.success:
