@@ -141,6 +141,11 @@ class InterpolatingAdjoint(AdjointSensitivity):
     def backward(self, ctx: AdjointContext, cots: list) -> tuple:
         n = ctx.n
         y = np.concatenate([cots[-1], np.zeros(ctx.m)])
+        if not self.checkpointing:          # one solve through all save times, u(t) from the dense output
+            rhs, jac = _lambda_mu_rhs(ctx, _trajectory(ctx, 0.0, 0.0, None, False), True)
+            y = ctx.solve_through(rhs, y, self.jumps(ctx, cots),
+                                  lambda y, g: np.concatenate([y[:n] + g, y[n:]]), jac)
+            return y[:n], y[n:]
         for hi, lo, g, u_lo in self.jumps(ctx, cots):
             if hi != lo:
                 u_at = _trajectory(ctx, lo, hi, u_lo, self.checkpointing)
@@ -177,6 +182,12 @@ class BacksolveAdjoint(AdjointSensitivity):
 
         y = np.concatenate([np.ravel(ctx.sol.u[-1]), cots[-1], np.zeros(m)])
         kernel = _compiled_system(ctx, y[:n])
+        if kernel is None:                  # one solve through all save times
+            def jump(y, g):
+                y[n:2 * n] += g
+                return y
+            y = ctx.solve_through(rhs, y, self.jumps(ctx, cots), jump, jac)
+            return y[n:2 * n], y[2 * n:]
         for hi, lo, g, _ in self.jumps(ctx, cots):
             if hi != lo:
                 y_next = None
