@@ -73,19 +73,27 @@ from tests._sensitivity_refs import P0, SAVE, U0, lotka, loss_gradient_reference
 
 PACKAGES = ["numpy", "scipy", "numba", "torch", "torchdiffeq", "jax", "diffrax"]
 L1_RTOL, L1_STEPS, L1_LR = 1e-6, 20, 0.05
-# adaptive Gauss-Kronrod (scipy quad_vec) per save interval: far slower than GaussAdjoint here
-L1_NOT_TIMED = ("QuadratureAdjoint",)
+L1_ROUNDS = 3              # interleaved rounds of one epoch each (min / median / max over them)
+# rows left out of L1, with the reason printed in their row
+L1_NOT_TIMED = {
+    "QuadratureAdjoint": "adaptive Gauss-Kronrod (scipy quad_vec) per save interval: far slower than "
+                         "GaussAdjoint here",
+    "ForwardSensitivity (sensitivity equations)": "252 x 2 sensitivity equations by dual evaluation: a "
+                                                  "single gradient was still running after 25 s",
+}
 # rows left out of the full L1 run with --lean (a machine too loaded for minutes-long epochs)
-L1_LEAN_SKIP = ("InterpolatingAdjoint(checkpointing=True)", "GaussAdjoint",
-                "ForwardSensitivity (sensitivity equations)")
+L1_LEAN_SKIP = ("InterpolatingAdjoint(checkpointing=True)", "GaussAdjoint")
 L2_SPANS = (2.5, 10.0, 25.0)
 
 # sensealg rows: name -> (sensealg factory, differentiation mode, in --quick)
 SENSEALGS = {
     "InterpolatingAdjoint": (InterpolatingAdjoint, "reverse", True),
+    "InterpolatingAdjoint, VJP replayed (before)":
+        (lambda: InterpolatingAdjoint(compile_vjp=False), "reverse", True),
     "InterpolatingAdjoint(checkpointing=True)":
         (lambda: InterpolatingAdjoint(checkpointing=True), "reverse", False),
     "BacksolveAdjoint": (BacksolveAdjoint, "reverse", False),
+    "BacksolveAdjoint, VJP replayed (before)": (lambda: BacksolveAdjoint(compile_vjp=False), "reverse", False),
     "QuadratureAdjoint": (QuadratureAdjoint, "reverse", False),
     "GaussAdjoint": (GaussAdjoint, "reverse", False),
     "ReverseDiffAdjoint (taped solver)": (ReverseDiffAdjoint, "reverse", True),
@@ -203,7 +211,7 @@ def bench_l1(settings: Any, skip: tuple = ()) -> tuple[list, dict]:
     data = spiral.spiral_data()
     theta0 = spiral.NET.init(0)
     fns, notes, grads = {}, {}, {}
-    for name in _rows_for(settings, L1_NOT_TIMED + skip):
+    for name in _rows_for(settings, tuple(L1_NOT_TIMED) + skip):
         fns[f"ours Tsit5, {name}"], vg = l1_ours(name, theta0, data, steps)
         grads[name] = np.asarray(vg(theta0)[1])
     ref = grads["ReverseDiffAdjoint (taped solver)"]
@@ -235,7 +243,7 @@ def bench_l1(settings: Any, skip: tuple = ()) -> tuple[list, dict]:
                     notes[name] = f"compile {compile_s[name]:.2f} s"
         else:
             notes["diffrax"] = dfx.error
-    kw = dict(min_time=0.0, repeat=3, budget=1.0 if settings.quick else 60.0)
+    kw = dict(min_time=0.0, repeat=L1_ROUNDS, budget=1.0 if settings.quick else 60.0)
     timings = measure_interleaved(fns, **kw)
     base = timings["ours Tsit5, InterpolatingAdjoint"].best
     rows = []
@@ -247,8 +255,8 @@ def bench_l1(settings: Any, skip: tuple = ()) -> tuple[list, dict]:
     rows += [[name, note, "-", "-", "-", "-", "-", ""] for name, note in notes.items()
              if name not in timings]
     if not settings.quick:
-        rows += [[f"ours Tsit5, {name}", "not timed: its adaptive quadrature per save interval "
-                  "makes an epoch take minutes", "-", "-", "-", "-", "-", ""] for name in L1_NOT_TIMED]
+        rows += [[f"ours Tsit5, {name}", f"not timed: {why}", "-", "-", "-", "-", "-", ""]
+                 for name, why in L1_NOT_TIMED.items()]
         rows += [[f"ours Tsit5, {name}", "not timed in this run (--lean)", "-", "-", "-", "-", "-", ""]
                  for name in skip]
     return rows, {"steps": steps}
@@ -294,7 +302,11 @@ def _peak_memory(fn: Any) -> float:
 def bench_l2(settings: Any) -> list:
     theta = L2_NET.init(0)
     spans = (0.5,) if settings.quick else L2_SPANS
-    skip = ("QuadratureAdjoint",) + (() if settings.quick else ("ForwardSensitivity (sensitivity equations)",))
+    # the VJP of this network is not compiled (more than MAX_NODES scalar operations): the
+    # "replayed (before)" rows would repeat the rows above them
+    skip = ("QuadratureAdjoint", "InterpolatingAdjoint, VJP replayed (before)",
+            "BacksolveAdjoint, VJP replayed (before)") + \
+        (() if settings.quick else ("ForwardSensitivity (sensitivity equations)",))
     rows = []
     for t_end in spans:
         fns, grads = {}, {}
@@ -436,7 +448,7 @@ def main(argv=None) -> int:
 def _print_l1(settings: Any, skip: tuple) -> None:
     rows, info = bench_l1(settings, skip)
     print_table(f"L1 spiral neural ODE: one epoch of {info['steps']} Adam steps (batch 1, rtol 1e-6), "
-                "252 parameters",
+                f"252 parameters; {L1_ROUNDS} interleaved rounds of one epoch per row",
                 ["method", "epoch min", "median", "max", "per step", "first 100 steps (+compile)",
                  "vs InterpolatingAdjoint", "note"], rows)
 
