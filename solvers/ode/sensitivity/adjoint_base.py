@@ -165,7 +165,11 @@ class AdjointSensitivity(SensitivityAlgorithm):
             return tuple(ctx.sol.u), lambda cots: self._vjp(ctx, cots, u0, p)
 
         states = rv.custom_vjp(fwd)(prob.u0, prob.p)
-        return _tracked_solution(prob, holder["ctx"].sol, list(states))
+        out = _tracked_solution(prob, holder["ctx"].sol, list(states))
+        # filled in by the backward pass: adjoint solves and steps, compiled solves; and how f's
+        # VJP was evaluated
+        out.adjoint_stats, out.adjoint_vjp = holder["ctx"].stats, holder["ctx"].vjp
+        return out
 
     def _forward(self, plain, alg, options, with_p: bool) -> AdjointContext:
         from solvers.ode.integrator import solve_ode
