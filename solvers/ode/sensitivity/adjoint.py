@@ -32,6 +32,15 @@ algorithms of the same names (docs.sciml.ai, "Sensitivity Algorithms").
     rule (5 nodes, exact for degree 9) on every step of the adjoint solve,
     from its dense output, as SciMLSensitivity's GaussAdjoint does with an
     integrating callback.
+Speed. ``f``'s VJP is recorded once per gradient; when ``f`` records as a scalar
+program (scalar arithmetic, ``np.array`` of scalars; not ``np.stack`` or other array
+operations, and at most ``MAX_NODES`` operations) it is compiled into one numba kernel of
+the adjoint system (:mod:`numeric.reverse.compile_vjp`), and ``BacksolveAdjoint`` with an
+explicit Runge-Kutta method runs that kernel in the compiled loop. The non-checkpointed
+``InterpolatingAdjoint`` (and ``BacksolveAdjoint`` without a kernel) integrate through all
+save times in one solve. ``compile_vjp=False`` keeps the tape's replay (for comparison).
+``sol.adjoint_stats`` and ``sol.adjoint_vjp`` of the returned solution say what ran.
+
 ``ReverseDiffAdjoint()``
     Discretise-then-optimise: the solver's arithmetic is taped (today's
     behaviour without ``sensealg``). Handles everything the solver does
