@@ -25,8 +25,8 @@ u0 = (1, 1)) plus a network correction ``0.1 * NN(u)``, NN = Dense(2, 30, tanh) 
 Dense(30, 30, tanh) -> Dense(30, 2) (1,082 parameters), Tsit5 at 1e-6, loss
 ``sum(u(T)^2)``, for T = 2.5, 10, 25 (more steps): time and peak memory (``tracemalloc``,
 Python and NumPy allocations, measured in a separate call) of the gradient by the
-continuous adjoints, by forward mode (1,082 partials) and by discretise-then-optimise
-(the taped solver).
+continuous adjoints, by forward mode (1,082 partials; at the first span only, where it
+already takes seconds) and by discretise-then-optimise (the taped solver).
 
 A adjoint speed: the O2 problem of ``bench_sensitivity.py`` (Lotka–Volterra gradient
 of the sum of the states at t = 0..10 wrt 4 parameters, Tsit5 at 1e-8/1e-10) by each
@@ -73,19 +73,27 @@ from tests._sensitivity_refs import P0, SAVE, U0, lotka, loss_gradient_reference
 
 PACKAGES = ["numpy", "scipy", "numba", "torch", "torchdiffeq", "jax", "diffrax"]
 L1_RTOL, L1_STEPS, L1_LR = 1e-6, 20, 0.05
-# adaptive Gauss-Kronrod (scipy quad_vec) per save interval: far slower than GaussAdjoint here
-L1_NOT_TIMED = ("QuadratureAdjoint",)
+L1_ROUNDS = 3              # interleaved rounds of one epoch each (min / median / max over them)
+# rows left out of L1, with the reason printed in their row
+L1_NOT_TIMED = {
+    "QuadratureAdjoint": "adaptive Gauss-Kronrod (scipy quad_vec) per save interval: far slower than "
+                         "GaussAdjoint here",
+    "ForwardSensitivity (sensitivity equations)": "252 x 2 sensitivity equations by dual evaluation: a "
+                                                  "single gradient was still running after 25 s",
+}
 # rows left out of the full L1 run with --lean (a machine too loaded for minutes-long epochs)
-L1_LEAN_SKIP = ("InterpolatingAdjoint(checkpointing=True)", "GaussAdjoint",
-                "ForwardSensitivity (sensitivity equations)")
+L1_LEAN_SKIP = ("InterpolatingAdjoint(checkpointing=True)", "GaussAdjoint")
 L2_SPANS = (2.5, 10.0, 25.0)
 
 # sensealg rows: name -> (sensealg factory, differentiation mode, in --quick)
 SENSEALGS = {
     "InterpolatingAdjoint": (InterpolatingAdjoint, "reverse", True),
+    "InterpolatingAdjoint, VJP replayed (before)":
+        (lambda: InterpolatingAdjoint(compile_vjp=False), "reverse", True),
     "InterpolatingAdjoint(checkpointing=True)":
         (lambda: InterpolatingAdjoint(checkpointing=True), "reverse", False),
     "BacksolveAdjoint": (BacksolveAdjoint, "reverse", False),
+    "BacksolveAdjoint, VJP replayed (before)": (lambda: BacksolveAdjoint(compile_vjp=False), "reverse", False),
     "QuadratureAdjoint": (QuadratureAdjoint, "reverse", False),
     "GaussAdjoint": (GaussAdjoint, "reverse", False),
     "ReverseDiffAdjoint (taped solver)": (ReverseDiffAdjoint, "reverse", True),
@@ -203,7 +211,7 @@ def bench_l1(settings: Any, skip: tuple = ()) -> tuple[list, dict]:
     data = spiral.spiral_data()
     theta0 = spiral.NET.init(0)
     fns, notes, grads = {}, {}, {}
-    for name in _rows_for(settings, L1_NOT_TIMED + skip):
+    for name in _rows_for(settings, tuple(L1_NOT_TIMED) + skip):
         fns[f"ours Tsit5, {name}"], vg = l1_ours(name, theta0, data, steps)
         grads[name] = np.asarray(vg(theta0)[1])
     ref = grads["ReverseDiffAdjoint (taped solver)"]
@@ -235,7 +243,7 @@ def bench_l1(settings: Any, skip: tuple = ()) -> tuple[list, dict]:
                     notes[name] = f"compile {compile_s[name]:.2f} s"
         else:
             notes["diffrax"] = dfx.error
-    kw = dict(min_time=0.0, repeat=3, budget=1.0 if settings.quick else 60.0)
+    kw = dict(min_time=0.0, repeat=L1_ROUNDS, budget=1.0 if settings.quick else 60.0)
     timings = measure_interleaved(fns, **kw)
     base = timings["ours Tsit5, InterpolatingAdjoint"].best
     rows = []
@@ -247,8 +255,8 @@ def bench_l1(settings: Any, skip: tuple = ()) -> tuple[list, dict]:
     rows += [[name, note, "-", "-", "-", "-", "-", ""] for name, note in notes.items()
              if name not in timings]
     if not settings.quick:
-        rows += [[f"ours Tsit5, {name}", "not timed: its adaptive quadrature per save interval "
-                  "makes an epoch take minutes", "-", "-", "-", "-", "-", ""] for name in L1_NOT_TIMED]
+        rows += [[f"ours Tsit5, {name}", f"not timed: {why}", "-", "-", "-", "-", "-", ""]
+                 for name, why in L1_NOT_TIMED.items()]
         rows += [[f"ours Tsit5, {name}", "not timed in this run (--lean)", "-", "-", "-", "-", "-", ""]
                  for name in skip]
     return rows, {"steps": steps}
@@ -294,11 +302,17 @@ def _peak_memory(fn: Any) -> float:
 def bench_l2(settings: Any) -> list:
     theta = L2_NET.init(0)
     spans = (0.5,) if settings.quick else L2_SPANS
-    skip = ("QuadratureAdjoint",) + (() if settings.quick else ("ForwardSensitivity (sensitivity equations)",))
+    # the VJP of this network is not compiled (more than MAX_NODES scalar operations): the
+    # "replayed (before)" rows would repeat the rows above them
+    skip = ("QuadratureAdjoint", "InterpolatingAdjoint, VJP replayed (before)",
+            "BacksolveAdjoint, VJP replayed (before)") + \
+        (() if settings.quick else ("ForwardSensitivity (sensitivity equations)",))
     rows = []
     for t_end in spans:
         fns, grads = {}, {}
         for name, (make, mode, _) in _rows_for(settings, skip).items():
+            if mode == "forward" and t_end != spans[0]:
+                continue          # 1,082 partials: its time grows with the steps as at the first span
             fns[name] = (lambda make=make, mode=mode:
                          nm.grad(lambda th: l2_loss(th, t_end, make()), mode=mode)(theta))
             grads[name] = np.asarray(fns[name]())
@@ -356,11 +370,14 @@ def bench_adjoint(settings: Any) -> list:
     ref = loss_gradient_reference()
     p = np.array(P0)
     # the compiled rows compile numba code (tens of seconds on a loaded machine): full runs only
-    rhs, base = (lotka, "ours float solve, generic f (L only)") if settings.quick else \
-        (numba.njit(lotka), "ours float solve, compiled f (L only)")
-    fns = {base: lambda: solve(ODEProblem(rhs, np.array(U0), (0.0, 10.0), P0), Tsit5(), rtol=1e-8,
+    base = "ours float solve, generic f (L only)"
+    fns = {base: lambda: solve(ODEProblem(lotka, np.array(U0), (0.0, 10.0), P0), Tsit5(), rtol=1e-8,
                                atol=1e-10, saveat=SAVE)}
     if not settings.quick:
+        fast = numba.njit(lotka)
+        fns["ours float solve, compiled f (L only)"] = \
+            lambda: solve(ODEProblem(fast, np.array(U0), (0.0, 10.0), P0), Tsit5(), rtol=1e-8, atol=1e-10,
+                          saveat=SAVE)
         fns["ours ForwardDiffSensitivity compiled"] = \
             lambda: o2_loss(nm.DualArray(p, np.eye(4)), ForwardDiffSensitivity()).partials
     for name, (make, mode, _) in _rows_for(settings, ("ForwardDiffSensitivity (forward mode)",)).items():
@@ -419,24 +436,28 @@ def main(argv=None) -> int:
     print(f"threads: OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}, torch.set_num_threads(1), "
           f"XLA_FLAGS={os.environ['XLA_FLAGS']!r}")
     print()
+    start = time.perf_counter()
     if "L1" in chosen:
         _print_l1(settings, L1_LEAN_SKIP if lean else ())
+        print(f"(L1 took {time.perf_counter() - start:.0f} s)\n")
     if "L2" in chosen:
         print_table("L2 gradient through a 1,082-parameter universal ODE (Tsit5 1e-6, loss sum u(T)^2): "
                     "time and peak traced memory vs steps",
                     ["span", "method", "min", "median", "max", "peak memory", "gradient vs taped"],
                     bench_l2(settings))
+        print(f"(L1 + L2 took {time.perf_counter() - start:.0f} s)\n")
     if "A" in chosen:
         print_table("A adjoint speed: O2 Lotka-Volterra gradient wrt 4 parameters (Tsit5 1e-8/1e-10)",
                     ["method", "min", "median", "max", "rel. error vs reference", "vs our float solve",
                      "first call"], bench_adjoint(settings))
+    print(f"(all sections took {time.perf_counter() - start:.0f} s)")
     return 0
 
 
 def _print_l1(settings: Any, skip: tuple) -> None:
     rows, info = bench_l1(settings, skip)
     print_table(f"L1 spiral neural ODE: one epoch of {info['steps']} Adam steps (batch 1, rtol 1e-6), "
-                "252 parameters",
+                f"252 parameters; {L1_ROUNDS} interleaved rounds of one epoch per row",
                 ["method", "epoch min", "median", "max", "per step", "first 100 steps (+compile)",
                  "vs InterpolatingAdjoint", "note"], rows)
 

@@ -57,6 +57,9 @@ __all__ = ["jvp_rhs", "JVPKernel", "jvp_source"]
 
 SIGNATURE = "float64[::1](float64[::1], float64[::1], float64)"  # of every kernel: compiled eagerly
 MAX_NODES = 2000  # straight-line code; numba's compile time grows quickly beyond this
+# recorded operations x directions: the kernel has a line per tangent of every node, so a
+# 500-node network with 252 partials (126,000 lines) would keep numba busy for many minutes
+MAX_TANGENT_LINES = 40_000
 # rules whose local partials are constants or operands, finite wherever the values are: their
 # tangent terms need no NaN-safe branch (which doubles numba's compile time of a kernel)
 _FINITE_PARTIALS = frozenset({"add", "sub", "neg", "mul"})
@@ -183,6 +186,10 @@ def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarr
     if len(rec) > MAX_NODES:
         raise NotImplementedError(f"f records {len(rec)} scalar operations (more than {MAX_NODES}: "
                                   "straight-line code would take long to compile)")
+    if len(rec) * max(k, 1) > MAX_TANGENT_LINES:
+        raise NotImplementedError(f"f records {len(rec)} scalar operations x {k} directions (more than "
+                                  f"{MAX_TANGENT_LINES} tangent lines: the kernel would take minutes "
+                                  "to compile)")
     mask = np.asarray(m_tangent, dtype=bool)
     key = (repr(rec.program), repr(rec.output), u.size, np.size(p0), k, mask.tobytes())
     source = _SOURCES.get(key)

@@ -32,6 +32,15 @@ algorithms of the same names (docs.sciml.ai, "Sensitivity Algorithms").
     rule (5 nodes, exact for degree 9) on every step of the adjoint solve,
     from its dense output, as SciMLSensitivity's GaussAdjoint does with an
     integrating callback.
+Speed. ``f``'s VJP is recorded once per gradient; when ``f`` records as a scalar
+program (scalar arithmetic, ``np.array`` of scalars; not ``np.stack`` or other array
+operations, and at most ``MAX_NODES`` operations) it is compiled into one numba kernel of
+the adjoint system (:mod:`numeric.reverse.compile_vjp`), and ``BacksolveAdjoint`` with an
+explicit Runge-Kutta method runs that kernel in the compiled loop. The non-checkpointed
+``InterpolatingAdjoint`` (and ``BacksolveAdjoint`` without a kernel) integrate through all
+save times in one solve. ``compile_vjp=False`` keeps the tape's replay (for comparison).
+``sol.adjoint_stats`` and ``sol.adjoint_vjp`` of the returned solution say what ran.
+
 ``ReverseDiffAdjoint()``
     Discretise-then-optimise: the solver's arithmetic is taped (today's
     behaviour without ``sensealg``). Handles everything the solver does
@@ -142,6 +151,11 @@ class InterpolatingAdjoint(AdjointSensitivity):
     def backward(self, ctx: AdjointContext, cots: list) -> tuple:
         n = ctx.n
         y = np.concatenate([cots[-1], np.zeros(ctx.m)])
+        if not self.checkpointing:          # one solve through all save times, u(t) from the dense output
+            rhs, jac = _lambda_mu_rhs(ctx, _trajectory(ctx, 0.0, 0.0, None, False), True)
+            y = ctx.solve_through(rhs, y, self.jumps(ctx, cots),
+                                  lambda y, g: np.concatenate([y[:n] + g, y[n:]]), jac)
+            return y[:n], y[n:]
         for hi, lo, g, u_lo in self.jumps(ctx, cots):
             if hi != lo:
                 u_at = _trajectory(ctx, lo, hi, u_lo, self.checkpointing)
@@ -177,11 +191,48 @@ class BacksolveAdjoint(AdjointSensitivity):
             return out
 
         y = np.concatenate([np.ravel(ctx.sol.u[-1]), cots[-1], np.zeros(m)])
+        kernel = _compiled_system(ctx, y[:n])
+        if kernel is None:                  # one solve through all save times
+            def jump(y, g):
+                y[n:2 * n] += g
+                return y
+            y = ctx.solve_through(rhs, y, self.jumps(ctx, cots), jump, jac)
+            return y[n:2 * n], y[2 * n:]
         for hi, lo, g, _ in self.jumps(ctx, cots):
             if hi != lo:
-                y = np.asarray(ctx.solve(rhs, y, (hi, lo), jac)[-1])
+                y_next = None
+                if kernel is not None:          # the whole system in the compiled loop
+                    y_next = _kernel_solve(ctx, kernel, y, hi, lo)
+                    kernel = kernel if y_next is not None else None
+                y = y_next if y_next is not None else np.asarray(ctx.solve(rhs, y, (hi, lo), jac)[-1])
             y[n:2 * n] += g
         return y[n:2 * n], y[2 * n:]
+
+
+def _compiled_system(ctx: AdjointContext, u_end: np.ndarray) -> Any:
+    """The compiled kernel of ``[f, -lambda^T f_u, -lambda^T f_p]`` when the adjoint method is an
+    explicit Runge-Kutta method (the compiled loop runs it), else None."""
+    from solvers.ode.algorithms import ExplicitRK
+
+    if not isinstance(ctx.alg, ExplicitRK) or getattr(ctx.alg, "compile", None) is False:
+        return None
+    return ctx.vjp.kernel(u_end, ctx.ts[-1] if len(ctx.ts) else ctx.t0)
+
+
+def _kernel_solve(ctx: AdjointContext, kernel: tuple, y: np.ndarray, hi: float, lo: float) -> Any:
+    """The state at *lo* of the compiled solve from *hi*, or None when a guard of the kernel failed."""
+    k, pp = kernel
+    pp = pp.copy()
+    try:
+        out = np.asarray(ctx.solve(k.rhs, np.ascontiguousarray(y, dtype=float), (hi, lo), p=pp)[-1])
+    except RuntimeError:
+        if pp[-1] == 0:
+            raise
+    if pp[-1] != 0:       # the NaNs of a failed guard ended the solve: not an answer
+        ctx.vjp.kernel_message = f"guard {int(pp[-1])} failed in the compiled backsolve: the tape's replay"
+        return None
+    ctx.stats["compiled_solves"] = ctx.stats.get("compiled_solves", 0) + 1
+    return out.copy()
 
 
 class _LambdaOnlyAdjoint(AdjointSensitivity):

@@ -69,14 +69,14 @@ class AdjointContext:
     def m(self) -> int:
         return self.vjp.m
 
-    def solve(self, f, y0, tspan, jac=None, **extra):
+    def solve(self, f, y0, tspan, jac=None, p=None, **extra):
         """One adjoint solve with the adjoint method and options; a failure raises."""
         from solvers.ode.integrator import solve_ode
         from solvers.ode.problem import ODEProblem
 
         opts = dict(self.options, verbose=False, dense=False, save_everystep=False)
         opts.update(extra)
-        sol = solve_ode(ODEProblem(f, y0, tspan, None, jac=jac), self.alg, **opts)
+        sol = solve_ode(ODEProblem(f, y0, tspan, p, jac=jac), self.alg, **opts)
         self.stats["adjoint_solves"] += 1
         self.stats["adjoint_steps"] += sol.stats.nsteps
         if not sol.success:
@@ -84,6 +84,44 @@ class AdjointContext:
                                f"{sol.retcode.value}: {sol.message}; tighten the tolerances or "
                                "pass another adjoint_alg=")
         return sol
+
+    def solve_through(self, f, y: np.ndarray, jumps: list, apply, jac=None) -> np.ndarray:
+        """The backward pass over all *jumps* in ONE adjoint solve; returns the state at the last ``lo``.
+
+        The integrator (``solvers.init``) lands on every jump time (``tstops``), where
+        ``apply(y, g)`` adds the jump and the integrator is restarted from the new state
+        (``reinit``: same step size, no new setup), instead of one solve per interval.
+        """
+        from solvers.ode.loop import init
+        from solvers.ode.problem import ODEProblem
+
+        todo = [(float(hi), float(lo), g) for hi, lo, g, _ in jumps]
+        while todo and todo[0][0] == todo[0][1]:          # zero-length intervals at the start
+            y = apply(y, todo.pop(0)[2])
+        if not todo:
+            return y
+        stops = sorted({lo for _, lo, _ in todo}, reverse=bool(todo[0][0] > todo[-1][1]))
+        opts = dict(self.options, verbose=False, dense=False, save_everystep=False, tstops=stops)
+        integ = init(ODEProblem(f, y, (todo[0][0], todo[-1][1]), None, jac=jac), self.alg, **opts)
+        for i, (hi, lo, g) in enumerate(todo):
+            while integ.retcode is None and float(nm_value(integ.t)) != lo:
+                integ.step()
+            if integ.retcode is not None and not integ.retcode:
+                raise RuntimeError(f"the adjoint solve on {(hi, lo)} failed with retcode "
+                                   f"{integ.retcode.value}: {integ.sol.message}; tighten the "
+                                   "tolerances or pass another adjoint_alg=")
+            y = apply(np.array(integ.u, dtype=float), g)
+            if i + 1 < len(todo) and todo[i + 1][0] != todo[i + 1][1]:
+                integ.reinit(y)
+        self.stats["adjoint_solves"] += 1
+        self.stats["adjoint_steps"] += integ.s.stats.nsteps
+        return y
+
+
+def nm_value(x: Any) -> Any:
+    from solvers._nm import nm
+
+    return nm.value(x)
 
 
 class AdjointSensitivity(SensitivityAlgorithm):
@@ -95,12 +133,18 @@ class AdjointSensitivity(SensitivityAlgorithm):
         The method of the adjoint solves (default: the forward method).
     abstol, reltol : float, optional
         Their tolerances (default: the forward ``atol`` and ``rtol``).
+    compile_vjp : bool
+        Compile ``f``'s VJP into a numba kernel when ``f`` records as a scalar
+        program (default; :mod:`numeric.reverse.compile_vjp`); False: replay
+        the recorded tape at every call (the slower path, kept for comparison).
     """
 
     forward_dense = False       # does the backward pass read the forward dense output?
 
-    def __init__(self, adjoint_alg: Any = None, abstol: Any = None, reltol: Any = None):
+    def __init__(self, adjoint_alg: Any = None, abstol: Any = None, reltol: Any = None,
+                 compile_vjp: bool = True):
         self.adjoint_alg, self.abstol, self.reltol = adjoint_alg, abstol, reltol
+        self._compile_vjp = compile_vjp
 
     def backward(self, ctx: AdjointContext, cots: list) -> tuple:  # pragma: no cover - abstract
         """``(dL/du0, dL/dp)`` as flat arrays from the cotangents of the saved states."""
@@ -121,7 +165,11 @@ class AdjointSensitivity(SensitivityAlgorithm):
             return tuple(ctx.sol.u), lambda cots: self._vjp(ctx, cots, u0, p)
 
         states = rv.custom_vjp(fwd)(prob.u0, prob.p)
-        return _tracked_solution(prob, holder["ctx"].sol, list(states))
+        out = _tracked_solution(prob, holder["ctx"].sol, list(states))
+        # filled in by the backward pass: adjoint solves and steps, compiled solves; and how f's
+        # VJP was evaluated
+        out.adjoint_stats, out.adjoint_vjp = holder["ctx"].stats, holder["ctx"].vjp
+        return out
 
     def _forward(self, plain, alg, options, with_p: bool) -> AdjointContext:
         from solvers.ode.integrator import solve_ode
@@ -133,7 +181,7 @@ class AdjointSensitivity(SensitivityAlgorithm):
         adj = {k: v for k, v in options.items() if k not in _FORWARD_ONLY}
         adj["rtol"] = options["rtol"] if self.reltol is None else self.reltol
         adj["atol"] = options["atol"] if self.abstol is None else self.abstol
-        vjp = RhsVJP(plain.f, np.shape(plain.u0), plain.p, with_p)
+        vjp = RhsVJP(plain.f, np.shape(plain.u0), plain.p, with_p, compile=self._compile_vjp)
         return AdjointContext(plain, sol, vjp, self.adjoint_alg or sol.alg, adj,
                               float(plain.tspan[0]), np.asarray(sol.t, dtype=float), with_p,
                               dict(options))

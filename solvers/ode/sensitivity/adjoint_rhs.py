@@ -44,6 +44,8 @@ class RhsVJP:
     with_p : bool
         Also differentiate with respect to ``p`` (it is a flat float vector
         of ``np.size(p)`` entries then).
+    compile : bool
+        Try the compiled kernel first (default); False: the tape's replay only.
 
     Examples
     --------
@@ -53,7 +55,7 @@ class RhsVJP:
     (array([ -2., -30.]), array([ -1., -10.]))
     """
 
-    def __init__(self, f: Callable, u_shape: tuple, p: Any, with_p: bool):
+    def __init__(self, f: Callable, u_shape: tuple, p: Any, with_p: bool, compile: bool = True):
         self.f, self.u_shape, self.with_p = f, tuple(u_shape), with_p
         self.p = p
         self.p_shape = tuple(np.shape(p)) if with_p else ()
@@ -61,8 +63,12 @@ class RhsVJP:
         self.m = int(np.size(p)) if with_p else 0
         self._rec: Any = None
         self._unreplayable = False
+        self._kernel: Any = None
+        self._kernel_tried = not compile
         self.replays = 0
         self.retapes = 0
+        self.kernel_calls = 0
+        self.kernel_message = "not tried" if compile else "compile=False"
 
     # -- the scalar h and its flat argument --------------------------------------------
     def _state(self, z: Any) -> Any:
@@ -94,8 +100,72 @@ class RhsVJP:
     # -- the VJPs -------------------------------------------------------------------------
     def __call__(self, u: np.ndarray, t: float, lam: np.ndarray) -> tuple:
         """``(lambda^T f_u, lambda^T f_p)`` as flat arrays (the second is empty without p)."""
+        g = self._kernel_gradient(u, t, lam)
+        if g is not None:
+            return g[:self.n], g[self.n:]
         g = self._gradient(self._z(u, t, lam))
         return g[:self.n], g[self.n:self.n + self.m]
+
+    def kernel(self, u: np.ndarray, t: float) -> Any:
+        """The compiled adjoint kernel (:mod:`numeric.reverse.compile_vjp`) and its ``pp``, or None.
+
+        Tried once, at the first point asked; ``kernel_message`` says why there is none.
+        """
+        if not self._kernel_tried:
+            self._kernel_tried = True
+            self._kernel = self._compile(u, t)
+        return self._kernel
+
+    def _compile(self, u: np.ndarray, t: float) -> Any:
+        from numeric.reverse.compile_jvp import SIGNATURE  # noqa: F401  (numba present)
+        from numeric.reverse.compile_vjp import vjp_rhs
+
+        if len(self.u_shape) > 1:
+            self.kernel_message = "the state is not a scalar or a 1-D array"
+            return None
+        if self.with_p:
+            pv = np.asarray(self.p)
+            if pv.dtype.kind not in "fiu":
+                self.kernel_message = "p is not a float array"
+                return None
+            pf = np.ravel(pv.astype(float))
+            shape = self.p_shape
+
+            def p_struct(leaves):
+                if shape == ():
+                    return leaves[0]
+                out = np.empty(len(leaves), dtype=object)
+                out[:] = leaves
+                return out.reshape(shape)
+        else:
+            pf = np.zeros(0)
+
+            def p_struct(leaves):
+                return self.p
+        u_rec = float(u[0]) if self.u_shape == () else np.asarray(u, dtype=float)
+        try:
+            k = vjp_rhs(self.f, u_rec, pf, float(t), p_struct)
+        except Exception as e:  # f does not record as a scalar program: the tape's replay
+            self.kernel_message = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+            return None
+        from solvers.ode.compiled import POINTER_RHS
+
+        POINTER_RHS.add(k.rhs)
+        self.kernel_message = f"compiled: {k.nodes} recorded operations"
+        return k, np.concatenate([pf, [0.0]])
+
+    def _kernel_gradient(self, u: np.ndarray, t: float, lam: np.ndarray) -> Any:
+        """``-(adjoint part)`` from the kernel, or None when there is none or its guard failed."""
+        kp = self.kernel(u, t)
+        if kp is None:
+            return None
+        k, pp = kp
+        out = k.rhs(np.concatenate([np.ravel(u), np.ravel(lam), np.zeros(self.m)]), pp, float(t))
+        if pp[-1] != 0:
+            self._kernel, self.kernel_message = None, f"guard {int(pp[-1])} failed: the tape's replay"
+            return None
+        self.kernel_calls += 1
+        return -out[self.n:]
 
     def _gradient(self, z: np.ndarray) -> np.ndarray:
         import numeric as nm
