@@ -124,7 +124,7 @@ _CODES = {0: "Success", 1: "MaxIters", 2: "DtLessThanMin", 3: "Unstable"}
 def solve_compiled(fj: Any, s: Any, co: Any, dtr: Any, finish: Any, integ: Any) -> Any:
     """Run the whole solve *s* (prepared by :mod:`solvers.ode.integrator`) in the compiled kernel
     and turn its arrays into the usual solution (saving through :mod:`solvers.ode.saving`)."""
-    from solvers.ode.solution import LazySegments
+    from solvers.ode.solution import LazySegments, Segment
 
     tt, uu, KK, nf, nacc, nrej, code, t_end = run_compiled(
         fj, s.p, s.u, np.asarray(s.k1, dtype=np.float64), s.t0, [float(x) for x in s.stops], dtr, s.tdir, co,
@@ -135,7 +135,8 @@ def solve_compiled(fj: Any, s: Any, co: Any, dtr: Any, finish: Any, integ: Any) 
     stats.nf += nf
     stats.naccept += nacc
     stats.nreject += nrej
-    steps = LazySegments(tt, uu, KK, co, s.f, s.p, stats)  # segment objects only where used
+    steps = LazySegments(tt, uu, KK, lambda t, h, u, u_new, K: Segment(  # built only where used
+        t, h, u, u_new, None, K, co, s.f, s.p, stats))
     return finish_compiled(s, tt, uu, KK, steps, code, finish, integ)
 
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from solvers.ode.compiled import compile_rhs, finish_compiled
 
-__all__ = ["rosenbrock_arrays", "try_compiled_rosenbrock", "LazyRosenbrockSegments"]
+__all__ = ["rosenbrock_arrays", "try_compiled_rosenbrock"]
 
 _JACS: dict = {}  # user jac -> kernel Jacobian (compiled once per process)
 _GENERIC_ONLY = ("jac_prototype", "sparse", "linsolve", "precond", "krylov_rtol", "error_norm")
@@ -51,31 +51,6 @@ def rosenbrock_arrays(tab: Any) -> tuple:
     H = np.array([[float(q) for q in row] for row in tab.H])
     return (float(tab.gamma), square(tab.a), square(tab.C), np.array([float(q) for q in tab.c]),
             np.array([float(q) for q in tab.d]), H)
-
-
-class LazyRosenbrockSegments:
-    """The steps of a compiled Rosenbrock solve as ``(t, t_new, RosenbrockSegment)``, built when used."""
-
-    def __init__(self, ts: np.ndarray, us: np.ndarray, Ks: np.ndarray):
-        self.ts, self.us, self.Ks = ts, us, Ks
-        self._built: dict = {}
-
-    def __len__(self) -> int:
-        return len(self.Ks)
-
-    def __getitem__(self, j: int) -> tuple:
-        from solvers.ode.stiff.rodas import RosenbrockSegment
-
-        j = range(len(self))[j]
-        seg = self._built.get(j)
-        if seg is None:
-            t, t_new = float(self.ts[j]), float(self.ts[j + 1])
-            seg = self._built[j] = (t, t_new, RosenbrockSegment(t, t_new - t, self.us[j], self.us[j + 1],
-                                                                *self.Ks[j]))
-        return seg
-
-    def keys(self, tdir: float) -> list:
-        return (tdir * self.ts[:-1]).tolist()
 
 
 def _refusal(s: Any) -> str | None:
@@ -147,4 +122,8 @@ def _run(fj: Any, jacfn: Any, s: Any, dt0: float, finish: Any, integ: Any) -> An
     st.nf, st.njac, st.nfactor = st.nf + nf, st.njac + njac, st.nfactor + nfac
     st.nsolve += nfac * len(s.alg.tableau.c)
     st.naccept, st.nreject = st.naccept + nacc, st.nreject + nrej
-    return finish_compiled(s, tt, uu, KK, LazyRosenbrockSegments(tt, uu, KK), code, finish, integ)
+    from solvers.ode.solution import LazySegments
+    from solvers.ode.stiff.rodas import RosenbrockSegment
+
+    steps = LazySegments(tt, uu, KK, lambda t, h, u, u_new, K: RosenbrockSegment(t, h, u, u_new, *K))
+    return finish_compiled(s, tt, uu, KK, steps, code, finish, integ)

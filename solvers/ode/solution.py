@@ -70,16 +70,16 @@ def lincomb(pairs: list, ks: list) -> Any:
 
 
 class LazySegments:
-    """The steps of a compiled solve as ``(t, t_new, Segment)``, each built when first used.
+    """The steps of a compiled solve as ``(t, t_new, segment)``, each built when first used.
 
     A compiled loop returns every step's times, states and stages as arrays;
     ``sol(t)`` touches only the steps it evaluates, so building thousands of
     segment objects up front would cost more than the loop itself.
+    ``build(t, h, u, u_new, K)`` makes one step's segment (the method's interpolant).
     """
 
-    def __init__(self, ts, us, Ks, co, f, p, stats):
-        self.ts, self.us, self.Ks = ts, us, Ks
-        self.co, self.f, self.p, self.stats = co, f, p, stats
+    def __init__(self, ts, us, Ks, build):
+        self.ts, self.us, self.Ks, self.build = ts, us, Ks, build
         self._built: dict = {}
 
     def __len__(self) -> int:
@@ -90,8 +90,8 @@ class LazySegments:
         seg = self._built.get(j)
         if seg is None:
             t, t_new = float(self.ts[j]), float(self.ts[j + 1])
-            seg = self._built[j] = (t, t_new, Segment(t, t_new - t, self.us[j], self.us[j + 1], None,
-                                                      self.Ks[j], self.co, self.f, self.p, self.stats))
+            seg = self._built[j] = (t, t_new, self.build(t, t_new - t, self.us[j], self.us[j + 1],
+                                                         self.Ks[j]))
         return seg
 
     def keys(self, tdir: float) -> list:
