@@ -708,21 +708,3 @@ def tape_nonlinear_ops(apply_op: Callable) -> list:
             return type(probe)(*res_) if hasattr(probe, "_fields") else tuple(res_)
         res.append((func, impl, ops))
     return res
-
-
-def einsum_tape(apply_op: Callable) -> tuple:
-    """``(impl, forward, vjp)`` of ``np.einsum`` on a reverse tape (transpose = einsum)."""
-    def fwd(*ops, subscripts):
-        return np.einsum(subscripts, *ops)
-
-    def vjp(g, ans, i, *ops, subscripts):
-        return einsum_transpose(subscripts, g, ops, i, tuple(np.shape(ops[i])))
-
-    def impl(subscripts, *operands, **kw):
-        if not isinstance(subscripts, str):
-            _refuse("numpy.einsum", "the interleaved (operand, sublist) form")
-        if kw:
-            _refuse("numpy.einsum", f"keyword arguments {sorted(kw)}")
-        subscripts = einsum_explicit(subscripts, operands)
-        return apply_op("einsum", operands, {"subscripts": subscripts})
-    return impl, fwd, vjp

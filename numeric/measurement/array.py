@@ -50,7 +50,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from numeric import arrayrules, arrayrules_nonlinear
+from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import astype, copy, device_of, dtype_kind, float_dtype, is_array, namespace
 from numeric.dual import Dual
@@ -1237,21 +1237,59 @@ def _sum(x, axis=None, keepdims=False, **kw):
     return _wrap_dense(val, Jout, ids)
 
 
-@implements(np.where)
-def _where(cond, x, y):
-    cond = _primal(cond)
-    px, py = _classify(x), _classify(y)
-    kinds = {px[0], py[0]}
-    if _DENSE not in kinds:
-        val = np.where(cond, px[1], py[1])
-        if kinds == {_CONST}:
+def _components(ops: tuple) -> tuple:
+    """``(union of sources or None, [(value, components or None) per operand])``.
+
+    The components of every measurement operand on the union of their sources (the
+    trailing axis): what a table entry's JVP takes as batched tangents.
+    """
+    kinds = [_classify(o) for o in ops]
+    live = [i for i, k in enumerate(kinds) if k[0] != _CONST]
+    vals = [k[1] for k in kinds]
+    if not live:
+        return None, [(v, None) for v in vals]
+    Js, union = _align([_dense_triple(*kinds[i]) for i in live])
+    comps = dict(zip(live, Js))
+    return union, [((np.asarray(v) if i in comps and not is_array(v) else v), comps.get(i))
+                   for i, v in enumerate(vals)]
+
+
+def _multilinear_impl(rule):
+    """A multilinear entry (where, einsum): its JVP on the components per source."""
+    def impl(*args, **kwargs):
+        ops, kw = rule.split(args, kwargs)
+        lin = arrayrules_multilinear.linear_operands(rule, ops)
+        union, parts = _components(tuple(ops[i] for i in lin))
+        full = [(o, None) for o in ops]
+        for i, vp in zip(lin, parts):
+            full[i] = vp
+        vals = tuple(v for v, _ in full)
+        val = rule.apply(*vals, **kw)
+        if union is None:
             return _const(val)
-        Jx = px[2] if px[0] == _DIAG else 0.0
-        Jy = py[2] if py[0] == _DIAG else 0.0
-        sx = px[3] if px[0] == _DIAG else -1
-        sy = py[3] if py[0] == _DIAG else -1
-        return _wrap_diag(val, np.where(cond, Jx, Jy), np.where(cond, sx, sy))
-    return _via_dualarray(np.where, (cond, x, y), {})
+        return _wrap_dense(val, rule.jvp(vals, [J for _, J in full], **kw), union)
+    return impl
+
+
+_where_table = _multilinear_impl(arrayrules_multilinear.MULTILINEAR[np.where])
+
+
+@implements(np.where)
+def _where(*args, **kwargs):
+    """The table's entry; two one-source operands keep the one-source form (a selection)."""
+    if len(args) == 3 and not kwargs:
+        cond, x, y = args
+        px, py = _classify(x), _classify(y)
+        kinds = {px[0], py[0]}
+        if _DIAG in kinds and _DENSE not in kinds:
+            cond = np.asarray(_primal(cond))
+            val = np.where(cond, px[1], py[1])
+            Jx = px[2] if px[0] == _DIAG else 0.0
+            Jy = py[2] if py[0] == _DIAG else 0.0
+            sx = px[3] if px[0] == _DIAG else -1
+            sy = py[3] if py[0] == _DIAG else -1
+            return _wrap_diag(val, np.where(cond, Jx, Jy), np.where(cond, sx, sy))
+    return _where_table(*args, **kwargs)
 
 
 @implements(np.shape)
@@ -1304,6 +1342,8 @@ for _f in arrayrules_nonlinear.REPLACES:      # the nonlinear table's rule, thro
     _HANDLED.pop(_f, None)
 for _f, _rule in arrayrules.LINEAR.items():   # the linear table (np.sum keeps its fast path)
     _HANDLED.setdefault(_f, _linear_table_impl(_rule))
+for _f, _rule in arrayrules_multilinear.MULTILINEAR.items():   # where keeps its own, above
+    _HANDLED.setdefault(_f, _multilinear_impl(_rule))
 for _f, _impl in arrayrules.COMPOSED.items():
     _HANDLED.setdefault(_f, _impl)
 

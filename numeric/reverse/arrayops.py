@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric import arrayrules, arrayrules_matmul, arrayrules_nonlinear
+from numeric import arrayrules, arrayrules_matmul, arrayrules_multilinear, arrayrules_nonlinear
 from numeric.backend import is_array
 from numeric.protocol import value as primal_value
 from numeric.reverse.tape import _OwnedArray, _ScatterAdd
@@ -114,12 +114,6 @@ def _transpose(g, axes):
     if is_tracked(g):
         return apply_op("transpose", (g,), {"axes": axes})
     return np.transpose(g, axes)
-
-
-def _where(cond, a, b):
-    if is_tracked(a) or is_tracked(b):
-        return apply_op("where", (cond, a, b), {})
-    return np.where(cond, a, b)
 
 
 def _swap_last(x):
@@ -230,15 +224,6 @@ for _func, _rule in arrayrules.JOIN.items():
     _register_join(_func, _rule)
 
 
-def _where_vjp(g, ans, i, cond, x, y):
-    if i == 1:
-        return unbroadcast(_where(cond, g, 0.0), shape_of(x))
-    return unbroadcast(_where(cond, 0.0, g), shape_of(y))
-
-
-_def("where", lambda cond, x, y: np.where(cond, x, y), _where_vjp)
-
-
 def _flip(g, axis):
     return _getitem(g, (slice(None),) * axis + (slice(None, None, -1),))
 
@@ -307,11 +292,6 @@ def _np_max(x, axis=None, keepdims=False, **kw):
 @_implements(np.min, np.amin)
 def _np_min(x, axis=None, keepdims=False, **kw):
     return apply_op("min", (x,), {"axis": axis, "keepdims": bool(keepdims)})
-
-
-@_implements(np.where)
-def _np_where(cond, x, y):
-    return apply_op("where", (cond, x, y), {})
 
 
 # np.cumsum is in the LINEAR table; this op is kept as a reverse-mode fast path: gradient of
@@ -429,9 +409,9 @@ for _func, _impl in arrayrules.COMPOSED.items():             # compositions of p
     HANDLED.setdefault(_func, _impl)
 for _func in arrayrules_nonlinear.INDEX:
     HANDLED.setdefault(_func, (lambda f: lambda a, *r, **k: f(primal_value(a), *r, **k))(_func))
-_einsum_impl, _einsum_fwd, _einsum_vjp = arrayrules_nonlinear.einsum_tape(apply_op)
-_def("einsum", _einsum_fwd, _einsum_vjp)
-HANDLED.setdefault(np.einsum, _einsum_impl)
+for (_func, _impl, _key, _fwd, _vjp) in arrayrules_multilinear.tape_multilinear_ops(apply_op):
+    _def(_key, _fwd, _vjp)                   # where, einsum: VJP = the entry's transpose
+    HANDLED[_func] = _impl
 
 
 def supported_functions() -> frozenset:
