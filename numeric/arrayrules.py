@@ -144,8 +144,8 @@ def extreme_indicator(v: Any, axis: Any, which: str) -> np.ndarray:
     """
     v = np.asarray(v)
     nd = v.ndim
-    axes = tuple(range(nd)) if axis is None else tuple(
-        int(a) % nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    axes = tuple(range(nd)) if axis is None else tuple(sorted(   # C order: first as NumPy reads
+        int(a) % nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,))))
     rest = [a for a in range(nd) if a not in axes]
     perm = rest + list(axes)
     kept = [v.shape[a] for a in rest]

@@ -649,7 +649,7 @@ def _select_extreme(x, axis, keepdims, which):
         out = _select_extreme(_reshape(x, (-1,)), 0, False, which)
         return _reshape(DualArray._from_scalar(out), (1,) * x.ndim) if keepdims else out
     if isinstance(axis, (tuple, list)):         # several axes: moved to the end as one
-        axes = tuple(int(a) % x.ndim for a in axis)
+        axes = tuple(sorted(int(a) % x.ndim for a in axis))   # C order among the reduced axes
         rest = [a for a in range(x.ndim) if a not in axes]
         kept = tuple(x.shape[a] for a in rest)
         out = _select_extreme(np.reshape(np.transpose(x, rest + list(axes)), kept + (-1,)), -1,

@@ -808,6 +808,16 @@ def as_measurement_array(x: Any) -> MeasurementArray:
 # The dense form and alignment of sources
 
 
+def _object_with_measurements(a: Any) -> bool:
+    """A list, tuple or object array holding measurements (an operand to pack)."""
+    if isinstance(a, np.ndarray):
+        return a.dtype == object and _has_measurements(a)
+    try:
+        return _has_measurements(np.asarray(a, dtype=object))
+    except ValueError:              # ragged: not one operand
+        return False
+
+
 def _has_measurements(o: np.ndarray) -> bool:
     return any(isinstance(e, (Measurement, MeasurementArray)) for e in o.flat)
 
@@ -1117,6 +1127,54 @@ def _no_linear_part_at_zero(r, proxies):
     return DualArray.wrap(r.value, parts, 0)
 
 
+class _Parts:
+    """A measurement operand as (values, components on the call's union of sources)."""
+
+    __slots__ = ("value", "partials")
+
+    def __init__(self, value, partials):
+        self.value, self.partials = value, partials
+
+
+def _nonlinear_impl(rule):
+    """A nonlinear entry of the table: its linearisation applied to the components per source
+    (the trailing axis), as the linear entries apply their map; no other number type involved."""
+    def parts(o, tag):
+        return (o.value, o.partials) if type(o) is _Parts else (o, None)
+
+    def tagof(*xs):
+        return 0 if any(type(x) is _Parts for x in xs) else -1
+
+    def impl(*args, **kwargs):
+        union, holders = _holders(args, kwargs)
+        a2 = tuple(holders.get(id(a), a) for a in args)
+        k2 = {k: holders.get(id(v), v) for k, v in kwargs.items()}
+        if union is None:
+            r = rule.func(*a2, **k2)
+            return _const(r) if isinstance(r, (np.ndarray, numbers.Number, np.generic)) and \
+                np.asarray(r).dtype.kind in "fO" else r
+        cusp = rule.func in _CUSP_AT_ZERO and any(
+            type(h) is _Parts and np.any(h.partials != 0) for h in holders.values())
+
+        def wrap(v, p, tag):
+            if cusp and np.any(np.asarray(v) == 0):
+                p = np.where((np.asarray(v) == 0)[..., None], np.nan, p)
+            return _wrap_dense(v, p, union)
+        return arrayrules_nonlinear.dual_nonlinear_impl(rule, wrap, parts, tagof)(*a2, **k2)
+    return impl
+
+
+def _holders(args, kwargs):
+    """(union of sources or None, {id(argument): _Parts or its constant value})."""
+    found = [a for a in tuple(args) + tuple(kwargs.values())
+             if isinstance(a, (Measurement, MeasurementArray)) or (
+                 isinstance(a, (list, tuple, np.ndarray)) and _object_with_measurements(a))]
+    union, comps = _components(tuple(found))
+    if union is None:
+        return None, {id(a): vp[0] for a, vp in zip(found, comps)}
+    return union, {id(a): (_Parts(v, J) if J is not None else v) for a, (v, J) in zip(found, comps)}
+
+
 def _full(a, shape):
     """*a* broadcast to *shape* (no call when it already has it)."""
     return a if a.shape == shape else np.broadcast_to(a, shape)
@@ -1338,8 +1396,8 @@ def register_array_function(func, impl) -> None:
     _HANDLED[func] = impl
 
 
-for _f in arrayrules_nonlinear.REPLACES:      # the nonlinear table's rule, through DualArray
-    _HANDLED.pop(_f, None)
+for _f, _rule in arrayrules_nonlinear.NONLINEAR.items():   # the nonlinear table, on the components
+    _HANDLED[_f] = _nonlinear_impl(_rule)
 for _f, _rule in arrayrules.LINEAR.items():   # the linear table (np.sum keeps its fast path)
     _HANDLED.setdefault(_f, _linear_table_impl(_rule))
 for _f, _rule in arrayrules_multilinear.MULTILINEAR.items():   # where keeps its own, above
