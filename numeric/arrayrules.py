@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["dot", "inner", "exclusive_products", "extreme_indicator", "swapaxes_args", "LINEAR", "LinearRule", "bind", "apply_to_columns",
-           "dual_impl", "tape_key", "tape_impl", "supported_table"]
+           "dual_impl", "tape_key", "tape_impl", "supported_table", "GETITEM"]
 
 
 def _shape(x: Any) -> tuple:
@@ -605,6 +605,7 @@ from numeric import arrayrules_composed  # noqa: E402,F401  (split, partition, a
 COMPOSED[np.dot] = dot
 COMPOSED[np.inner] = inner
 JOIN = arrayrules_structural.JOIN             # concatenate / stack: linear in each array
+GETITEM = arrayrules_structural.GETITEM       # x[index]: each type's __getitem__ applies it
 
 
 def supported_table() -> str:

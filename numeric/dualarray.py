@@ -331,8 +331,8 @@ class DualArray(ArrayAttributes):
             elif p.shape[0] == 1:
                 p = p[0]
             return Dual._new(x, p, self._nm_order)
-        pidx = _partials_index(idx)
-        return _wrap(self.value[idx], self.partials[pidx], self._nm_order)
+        # the table's entry (arrayrules.GETITEM) on the partials' columns (ndim unused)
+        return _wrap(self.value[idx], _GETITEM_COLUMNS(self.partials, 0, idx), self._nm_order)
 
     def __setitem__(self, idx, val):
         pidx = _partials_index(idx)
@@ -412,6 +412,9 @@ class DualArray(ArrayAttributes):
 
 def _primal(o):
     return o.value if isinstance(o, (Dual, DualArray)) else o
+
+
+_GETITEM_COLUMNS = arrayrules.GETITEM.batched
 
 
 def _partials_index(idx):

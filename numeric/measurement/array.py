@@ -407,8 +407,8 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
             # fast path: ``u[0]`` in a right-hand side written on scalars gives a
             # measurement in the dictionary form its arithmetic uses
             return _fresh(val.item(idx), dict(zip(self.src.tolist(), self.J[idx].tolist())))
-        pidx = (idx if isinstance(idx, tuple) else (idx,)) + (slice(None),)
-        return _wrap_dense(self.val[idx], self.J[pidx], self.src)
+        return _wrap_dense(self.val[idx], arrayrules.GETITEM.batched(self.J, self.ndim, index=idx),
+                           self.src)                  # the table's entry (arrayrules.GETITEM)
 
     def __setitem__(self, idx, value):
         kind, v, Jv, sv = _classify(value)

@@ -123,7 +123,9 @@ def _swap_last(x):
 
 
 def _scatter(g, ans, index, shape, dtype):
-    """Adjoint of ``x[index]``: *g* placed at *index* of a zero array of *shape*."""
+    """Adjoint of ``x[index]``: the table's transpose (``arrayrules.GETITEM``), *g* added at
+    *index* of zeros; the tape's sparse :class:`_ScatterAdd` where each element is selected
+    at most once (its fast path: reading n elements costs O(n) in the backward pass)."""
     if type(g) is np.ndarray and g.dtype != object and dtype != object:
         if not _arrayish(ans) or _basic(index):   # each element selected at most once
             return _ScatterAdd(index, g, shape, np.result_type(dtype, g.dtype))
@@ -132,22 +134,15 @@ def _scatter(g, ans, index, shape, dtype):
     if _plain(g) and dtype != object:
         if not _arrayish(ans) or _basic(index):   # each element selected at most once
             return _ScatterAdd(index, g, shape, np.result_type(dtype, np.asarray(g).dtype))
-        z = np.zeros(shape, dtype=np.result_type(dtype, g.dtype))
-        if _basic(index):
-            z[index] = g              # basic indices select each element once
-        else:
-            np.add.at(z, index, g)
-        return z
-    # duals, mpf and other number types: a selection matrix keeps it generic
-    size = int(np.prod(shape))
-    pos = np.arange(size).reshape(shape)[index]
-    if not _arrayish(g):
+        return _GETITEM_T(g, shape, index=index).astype(np.result_type(dtype, g.dtype), copy=False)
+    if not _arrayish(g):                          # a dual or mpf scalar read by x[i, j]
         onehot = np.zeros(shape)
         onehot[index] = 1.0
         return g * onehot
-    E = np.zeros((size, pos.size))
-    E[pos.ravel(), np.arange(pos.size)] = 1.0
-    return np.reshape(E @ np.reshape(g, (-1,)), shape)
+    return _GETITEM_T(g, shape, index=index)      # duals, mpf: the table's selection matrix
+
+
+_GETITEM_T = arrayrules.GETITEM.transpose
 
 
 def _basic(index) -> bool:
@@ -161,10 +156,9 @@ scatter_adjoint = _scatter   # (the name tape.BasicIndexVJP falls back to)
 
 
 def _scatter_forward(g, index, shape, dtype):
-    if _plain(g):
-        z = np.zeros(shape, dtype=np.result_type(dtype, np.asarray(g).dtype))
-        np.add.at(z, index, g)
-        return z
+    if _plain(g):                                 # the transposed op: the table's transpose
+        return np.asarray(_GETITEM_T(g, shape, index=index)).astype(
+            np.result_type(dtype, np.asarray(g).dtype), copy=False)
     return _scatter(g, g, index, shape, dtype)
 
 
