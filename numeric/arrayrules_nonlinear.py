@@ -6,8 +6,8 @@ returns the linear map ``lin(*tangents)`` (a tangent is ``None`` for an operand
 without derivative), written with NumPy operations that are linear in the
 tangents (JAX's model).  From that one entry
 
-* the JVP of ``DualArray`` (and of ``MeasurementArray``, which borrows it) is
-  ``lin`` applied to each column of the partials;
+* the JVP of ``DualArray`` is ``lin`` applied to each column of the partials,
+  and ``MeasurementArray``'s the same on its components per source;
 * the VJP on the reverse tape is the TRANSPOSE of ``lin``, obtained by running
   ``lin`` on a reverse-mode tangent and pulling the cotangent back (reverse mode
   of a linear map is its transpose) -- no second hand-written rule.
@@ -15,8 +15,8 @@ tangents (JAX's model).  From that one entry
 A BILINEAR entry (two operands, linear in each) is a composition of primitives
 that every type already differentiates (reshape, moveaxis, multiplication,
 matmul, indexing), so its JVP and VJP both come from those.  ``np.einsum``
-with one or two variable operands is bilinear too; its reverse-mode transpose
-is another einsum (:func:`einsum_transpose`).
+(multilinear) is an entry of :mod:`numeric.arrayrules_multilinear`; its
+transpose per operand is another einsum (:func:`einsum_transpose`, here).
 
 ``INDEX`` functions (argsort, argmax, argmin, argpartition) return integers: they act on the
 primal value, so ``x[np.argsort(x)]`` differentiates through the indexing.

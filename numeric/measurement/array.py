@@ -22,11 +22,13 @@ An elementwise rule f of :mod:`numeric.rules` costs a few array operations:
 
 after the arguments' Jacobians are aligned on the union of their sources.
 Structural NumPy functions (``reshape``, ``transpose``, ``concatenate``,
-indexing, ...) act on ``val``, ``J`` and ``src`` alike; the others
-(``matmul``, ``linalg.solve``, ``einsum``, ``cumsum``, ...) reuse the
-implementations of :class:`~numeric.dualarray.DualArray`, whose partials
-axis plays the role of the sources axis, so there is no second copy of any
-derivative rule.
+indexing, ...) act on ``val``, ``J`` and ``src`` alike; the entries of the
+array-rule table (linear, multilinear: ``where``, ``einsum``; nonlinear:
+``linalg.solve``, ``sort``, ``std``, ...) are applied to the components per
+source directly; the few functions without a table entry (``matmul``,
+``prod``, ``max``/``min``) reuse the implementations of
+:class:`~numeric.dualarray.DualArray`, whose partials axis plays the role of
+the sources axis, so there is no second copy of any derivative rule.
 
 Examples
 --------
@@ -1025,7 +1027,8 @@ def exact_equal(a: Any, b: Any) -> Any:
 
 # ----------------------------------------------------------------------------------------------
 # __array_function__: structural functions act on val, J and src alike in the one-source form;
-# everything else goes through DualArray's implementations with the sources as partials.
+# the table's entries act on the components; the rest goes through DualArray's implementations
+# with the sources as partials (matmul, prod, max/min: no table entry yet).
 
 
 def implements(*funcs):
