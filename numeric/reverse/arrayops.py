@@ -164,7 +164,7 @@ def _scatter_forward(g, index, shape, dtype):
 
 # -- the table -------------------------------------------------------------------------------
 
-_def("getitem", lambda x, index: x[index],
+_def("getitem", arrayrules.GETITEM.func,     # the table's entry: x[index], VJP its transpose
      lambda g, ans, i, x, index: _scatter(g, ans, index, shape_of(x), getattr(x, "dtype", float)))
 _def("scatter", _scatter_forward,
      lambda g, ans, i, x, index, shape, dtype: _getitem(g, index))
