@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["dot", "inner", "exclusive_products", "extreme_indicator", "swapaxes_args", "LINEAR", "LinearRule", "bind", "apply_to_columns",
-           "dual_impl", "tape_key", "tape_impl", "supported_table"]
+           "dual_impl", "tape_key", "tape_impl", "supported_table", "GETITEM"]
 
 
 def _shape(x: Any) -> tuple:
@@ -144,8 +144,8 @@ def extreme_indicator(v: Any, axis: Any, which: str) -> np.ndarray:
     """
     v = np.asarray(v)
     nd = v.ndim
-    axes = tuple(range(nd)) if axis is None else tuple(
-        int(a) % nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    axes = tuple(range(nd)) if axis is None else tuple(sorted(   # C order: first as NumPy reads
+        int(a) % nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,))))
     rest = [a for a in range(nd) if a not in axes]
     perm = rest + list(axes)
     kept = [v.shape[a] for a in rest]
@@ -605,6 +605,7 @@ from numeric import arrayrules_composed  # noqa: E402,F401  (split, partition, a
 COMPOSED[np.dot] = dot
 COMPOSED[np.inner] = inner
 JOIN = arrayrules_structural.JOIN             # concatenate / stack: linear in each array
+GETITEM = arrayrules_structural.GETITEM       # x[index]: each type's __getitem__ applies it
 
 
 def supported_table() -> str:
@@ -621,6 +622,7 @@ def supported_table() -> str:
     from numeric import dualarray
     from numeric.measurement import array as marray
     from numeric import arrayrules_nonlinear as nonlinear
+    from numeric.arrayrules_multilinear import MULTILINEAR
     from numeric.reverse import arrayops
     regs = [dualarray.supported_functions(), arrayops.supported_functions(),
             marray.supported_functions()]
@@ -633,6 +635,7 @@ def supported_table() -> str:
     for f in funcs:
         cells = ["yes" if f in r else "no" for r in regs]
         src = ("linear table" if f in LINEAR or f in JOIN else "nonlinear table" if f in nonlinear.NONLINEAR
+               else "multilinear table" if f in MULTILINEAR
                else "bilinear table" if f in nonlinear.BILINEAR or f is np.matmul else "composition"
                if f in COMPOSED else "type's own rule")
         lines.append(f"| {_public_name(f)} | " + " | ".join(cells) + f" | {src} |")

@@ -6,8 +6,8 @@ returns the linear map ``lin(*tangents)`` (a tangent is ``None`` for an operand
 without derivative), written with NumPy operations that are linear in the
 tangents (JAX's model).  From that one entry
 
-* the JVP of ``DualArray`` (and of ``MeasurementArray``, which borrows it) is
-  ``lin`` applied to each column of the partials;
+* the JVP of ``DualArray`` is ``lin`` applied to each column of the partials,
+  and ``MeasurementArray``'s the same on its components per source;
 * the VJP on the reverse tape is the TRANSPOSE of ``lin``, obtained by running
   ``lin`` on a reverse-mode tangent and pulling the cotangent back (reverse mode
   of a linear map is its transpose) -- no second hand-written rule.
@@ -15,8 +15,8 @@ tangents (JAX's model).  From that one entry
 A BILINEAR entry (two operands, linear in each) is a composition of primitives
 that every type already differentiates (reshape, moveaxis, multiplication,
 matmul, indexing), so its JVP and VJP both come from those.  ``np.einsum``
-with one or two variable operands is bilinear too; its reverse-mode transpose
-is another einsum (:func:`einsum_transpose`).
+(multilinear) is an entry of :mod:`numeric.arrayrules_multilinear`; its
+transpose per operand is another einsum (:func:`einsum_transpose`, here).
 
 ``INDEX`` functions (argsort, argmax, argmin, argpartition) return integers: they act on the
 primal value, so ``x[np.argsort(x)]`` differentiates through the indexing.
@@ -708,21 +708,3 @@ def tape_nonlinear_ops(apply_op: Callable) -> list:
             return type(probe)(*res_) if hasattr(probe, "_fields") else tuple(res_)
         res.append((func, impl, ops))
     return res
-
-
-def einsum_tape(apply_op: Callable) -> tuple:
-    """``(impl, forward, vjp)`` of ``np.einsum`` on a reverse tape (transpose = einsum)."""
-    def fwd(*ops, subscripts):
-        return np.einsum(subscripts, *ops)
-
-    def vjp(g, ans, i, *ops, subscripts):
-        return einsum_transpose(subscripts, g, ops, i, tuple(np.shape(ops[i])))
-
-    def impl(subscripts, *operands, **kw):
-        if not isinstance(subscripts, str):
-            _refuse("numpy.einsum", "the interleaved (operand, sublist) form")
-        if kw:
-            _refuse("numpy.einsum", f"keyword arguments {sorted(kw)}")
-        subscripts = einsum_explicit(subscripts, operands)
-        return apply_op("einsum", operands, {"subscripts": subscripts})
-    return impl, fwd, vjp

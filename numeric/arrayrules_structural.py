@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric.arrayrules import UnsupportedArrayFunction, _linear, _scatter_back, _size
+from numeric.arrayrules import LinearRule, UnsupportedArrayFunction, _linear, _scatter_back, _size
 from numeric.backend import is_array, is_numpy, namespace
 
 __all__ = ["unbroadcast", "spread", "JoinRule", "JOIN", "COMPOSED"]
@@ -567,3 +567,35 @@ def vstack(tup: Any, *, dtype: Any = None, casting: str = "same_kind") -> Any:
     (2, 2)
     """
     return np.concatenate([np.atleast_2d(a) for a in tup], axis=0, dtype=dtype)
+
+
+# ------------------------------------------------------------------------------- indexing
+
+def getitem(x: Any, index: Any) -> Any:
+    """``x[index]``: a selection, linear in *x* (the index is a constant).
+
+    >>> getitem(np.arange(5.0), slice(1, 3)).tolist()
+    [1.0, 2.0]
+    """
+    return x[index]
+
+
+def _getitem_batched(P, ndim, index):
+    """``x[index]`` on every column ``P[..., j]``: the index, then the trailing axis whole."""
+    return P[(index if isinstance(index, tuple) else (index,)) + (slice(None),)]
+
+
+def _getitem_t(ct, shape, index):
+    """Transpose of ``x[index]``: *ct* added at *index* of zeros (repeated fancy indices add)."""
+    return _scatter_back(getitem, ct, shape, {"index": index})
+
+
+# Not a NumPy function (no __array_function__ dispatch): each type's __getitem__ applies it,
+# with its own fast paths for a scalar read (a Dual, a dictionary-form Measurement, the tape's
+# preallocated BasicIndexVJP) and the tape's sparse scatter-add as its VJP on float cotangents.
+GETITEM = LinearRule(getitem, _getitem_t, samples=(
+    ((5,), {"index": slice(1, 4)}), ((3, 4), {"index": (slice(None), 2)}),
+    ((4,), {"index": np.array([0, 2, 2, 3])}), ((2, 3), {"index": (Ellipsis, None, 1)}),
+    ((2, 3), {"index": np.array([[True, False, True], [False, True, True]])}),
+    ((3, 2), {"index": (np.array([2, 0]), slice(None, None, -1))})),
+    batched=_getitem_batched, op="getitem", moves=True)

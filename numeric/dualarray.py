@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from numeric import arrayrules, arrayrules_matmul, arrayrules_nonlinear
+from numeric import arrayrules, arrayrules_matmul, arrayrules_multilinear, arrayrules_nonlinear
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import is_array, namespace
 from numeric.dual import _LOSS, Dual
@@ -331,8 +331,8 @@ class DualArray(ArrayAttributes):
             elif p.shape[0] == 1:
                 p = p[0]
             return Dual._new(x, p, self._nm_order)
-        pidx = _partials_index(idx)
-        return _wrap(self.value[idx], self.partials[pidx], self._nm_order)
+        # the table's entry (arrayrules.GETITEM) on the partials' columns (ndim unused)
+        return _wrap(self.value[idx], _GETITEM_COLUMNS(self.partials, 0, idx), self._nm_order)
 
     def __setitem__(self, idx, val):
         pidx = _partials_index(idx)
@@ -412,6 +412,9 @@ class DualArray(ArrayAttributes):
 
 def _primal(o):
     return o.value if isinstance(o, (Dual, DualArray)) else o
+
+
+_GETITEM_COLUMNS = arrayrules.GETITEM.batched
 
 
 def _partials_index(idx):
@@ -649,7 +652,7 @@ def _select_extreme(x, axis, keepdims, which):
         out = _select_extreme(_reshape(x, (-1,)), 0, False, which)
         return _reshape(DualArray._from_scalar(out), (1,) * x.ndim) if keepdims else out
     if isinstance(axis, (tuple, list)):         # several axes: moved to the end as one
-        axes = tuple(int(a) % x.ndim for a in axis)
+        axes = tuple(sorted(int(a) % x.ndim for a in axis))   # C order among the reduced axes
         rest = [a for a in range(x.ndim) if a not in axes]
         kept = tuple(x.shape[a] for a in rest)
         out = _select_extreme(np.reshape(np.transpose(x, rest + list(axes)), kept + (-1,)), -1,
@@ -702,22 +705,6 @@ def _stack_any(items):
     if any(isinstance(e, (Dual, DualArray)) for e in items):
         return _stack([e for e in items], 0)
     return np.stack(items)
-
-
-@implements(np.where)
-def _where(cond, x, y):
-    tag = _tag(x, y)
-    xv, xp_ = _parts(x, tag)
-    yv, yp = _parts(y, tag)
-    cond = _primal(cond)
-    val = np.where(cond, xv, yv)
-    like = xp_ if xp_ is not None else yp
-    shape = tuple(np.shape(val)) + (like.shape[-1],)
-    xp_ = xp_ if xp_ is not None else _zeros_partials(xv, like)
-    yp = yp if yp is not None else _zeros_partials(yv, like)
-    c = np.asarray(cond)[..., None] if np.ndim(cond) else cond
-    p = np.where(c, _broadcast(xp_, shape) if np.ndim(xv) < len(shape) - 1 else xp_, yp)
-    return _wrap(val, p, tag)
 
 
 @implements(np.maximum)
@@ -774,31 +761,6 @@ def _allclose(a, b, *args, **kw):
                     "np.allclose(nm.value(a), nm.value(b)) to say so on purpose")
 
 
-@implements(np.einsum)
-def _einsum(subscripts, *operands, **kw):
-    """Multilinear: the JVP is einsum itself with one operand's partials at a time."""
-    if not isinstance(subscripts, str) or kw:
-        raise arrayrules.UnsupportedArrayFunction(
-            "numpy.einsum on a DualArray takes a subscripts string and no keyword arguments")
-    subscripts = arrayrules_nonlinear.einsum_explicit(subscripts, operands)
-    ins, out = subscripts.split("->")
-    ins = ins.split(",")
-    tag = _tag(*operands)
-    letters = set("".join(ins))
-    k = next(c for c in "zyxwvutsrqponmlkjihgfedcba" if c not in letters)
-    parts = [_parts(o, tag) for o in operands]
-    val = np.einsum(subscripts, *[v for v, _ in parts])
-    p = None
-    for i, (v, pi) in enumerate(parts):
-        if pi is None:
-            continue
-        subs = ",".join(s + (k if j == i else "") for j, s in enumerate(ins)) + "->" + out + k
-        ops = [pp if j == i else vv for j, (vv, pp) in enumerate(parts)]
-        t = np.einsum(subs, *ops)
-        p = t if p is None else p + t
-    return _wrap(val, p, tag)
-
-
 def register_array_function(func: Any, impl: Any) -> None:
     """Public hook: *impl* handles NumPy function *func* for DualArray."""
     _HANDLED[func] = impl
@@ -809,6 +771,8 @@ for _func, _rule in arrayrules.LINEAR.items():               # the shared linear
 for _func, _rule in arrayrules_nonlinear.NONLINEAR.items():   # nonlinear table: JVP = lin
     if _func in arrayrules_nonlinear.REPLACES or _func not in _HANDLED:
         _HANDLED[_func] = arrayrules_nonlinear.dual_nonlinear_impl(_rule, _wrap, _parts, _tag)
+for _func, _rule in arrayrules_multilinear.MULTILINEAR.items():   # where, einsum
+    _HANDLED[_func] = arrayrules_multilinear.dual_multilinear_impl(_rule, _wrap, _parts, _tag)
 for _func, _rule in arrayrules_nonlinear.BILINEAR.items():    # bilinear: compositions
     _HANDLED.setdefault(_func, _rule.linearize)
 for _func, _impl in arrayrules.COMPOSED.items():             # compositions of primitives

@@ -14,8 +14,10 @@ import numeric as nm
 from numeric import arrayrules
 
 CASES = [pytest.param(rule, shape, kw, id=f"{func.__name__}-{k}")
-         for func, rule in arrayrules.LINEAR.items()
-         for k, (shape, kw) in enumerate(rule.samples)]
+         for func, rule in list(arrayrules.LINEAR.items()) + [(arrayrules.GETITEM.func,
+                                                              arrayrules.GETITEM)]
+         for k, (shape, kw) in enumerate(rule.samples)]     # x[index] too (every __getitem__)
+N_LINEAR = len(CASES) - len(arrayrules.GETITEM.samples)
 
 
 def _x(shape):
@@ -102,7 +104,7 @@ def test_reverse_vjp_is_the_transpose_of_the_forward_jvp(rule, shape, kw):
     assert _pair(u, Jv) == pytest.approx(_pair(JTu, v), rel=1e-12, abs=1e-12)
 
 
-@pytest.mark.parametrize("rule, shape, kw", CASES[:4] + CASES[-2:])
+@pytest.mark.parametrize("rule, shape, kw", CASES[:4] + CASES[N_LINEAR - 2:N_LINEAR] + CASES[-2:])
 def test_second_order_reverse_uses_the_transposed_op(rule, shape, kw):
     # f(x) = sum(g(x)**2) with g linear: Hessian 2 J^T J; the reverse-over-reverse
     # path applies the transpose as a tape op whose own VJP is the function again.

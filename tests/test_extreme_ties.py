@@ -62,3 +62,19 @@ def test_without_ties_against_central_differences(axis):
                    for e in np.eye(x.size)], axis=-1).reshape(np.shape(f(x)) + x.shape)
     for mode in ("forward", "reverse"):
         assert np.allclose(nm.jacobian(f, x, mode=mode), fd, atol=1e-8)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "measurement"])
+def test_unsorted_axis_tuple_takes_the_first_extreme_in_c_order(mode):
+    # found by hypothesis: axis=(1, 0) flattened the reduced axes in the given order, so the
+    # "first" maximum was (1, 1, 0) instead of NumPy's C-order first (0, 2, 0)
+    x = np.zeros((2, 3, 2))
+    x[0, 2, 0] = x[1, 1, 0] = 1.0
+    def f(y):
+        return np.max(y, axis=(1, 0))
+    want = _reference_jacobian(x, (1, 0), False, "max")
+    if mode == "measurement":
+        m = f(nm.measurements(x, np.arange(1.0, 13.0).reshape(x.shape)))
+        np.testing.assert_array_equal(nm.uncertainty(m), [5.0, 2.0])   # sigma at (0,2,0), (0,0,1)
+        return
+    np.testing.assert_array_equal(np.asarray(nm.jacobian(f, x, mode=mode)), want)

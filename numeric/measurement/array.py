@@ -22,11 +22,13 @@ An elementwise rule f of :mod:`numeric.rules` costs a few array operations:
 
 after the arguments' Jacobians are aligned on the union of their sources.
 Structural NumPy functions (``reshape``, ``transpose``, ``concatenate``,
-indexing, ...) act on ``val``, ``J`` and ``src`` alike; the others
-(``matmul``, ``linalg.solve``, ``einsum``, ``cumsum``, ...) reuse the
-implementations of :class:`~numeric.dualarray.DualArray`, whose partials
-axis plays the role of the sources axis, so there is no second copy of any
-derivative rule.
+indexing, ...) act on ``val``, ``J`` and ``src`` alike; the entries of the
+array-rule table (linear, multilinear: ``where``, ``einsum``; nonlinear:
+``linalg.solve``, ``sort``, ``std``, ...) are applied to the components per
+source directly; the few functions without a table entry (``matmul``,
+``prod``, ``max``/``min``) reuse the implementations of
+:class:`~numeric.dualarray.DualArray`, whose partials axis plays the role of
+the sources axis, so there is no second copy of any derivative rule.
 
 Examples
 --------
@@ -50,7 +52,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from numeric import arrayrules, arrayrules_nonlinear
+from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import astype, copy, device_of, dtype_kind, float_dtype, is_array, namespace
 from numeric.dual import Dual
@@ -407,8 +409,8 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
             # fast path: ``u[0]`` in a right-hand side written on scalars gives a
             # measurement in the dictionary form its arithmetic uses
             return _fresh(val.item(idx), dict(zip(self.src.tolist(), self.J[idx].tolist())))
-        pidx = (idx if isinstance(idx, tuple) else (idx,)) + (slice(None),)
-        return _wrap_dense(self.val[idx], self.J[pidx], self.src)
+        return _wrap_dense(self.val[idx], arrayrules.GETITEM.batched(self.J, self.ndim, index=idx),
+                           self.src)                  # the table's entry (arrayrules.GETITEM)
 
     def __setitem__(self, idx, value):
         kind, v, Jv, sv = _classify(value)
@@ -808,6 +810,16 @@ def as_measurement_array(x: Any) -> MeasurementArray:
 # The dense form and alignment of sources
 
 
+def _object_with_measurements(a: Any) -> bool:
+    """A list, tuple or object array holding measurements (an operand to pack)."""
+    if isinstance(a, np.ndarray):
+        return a.dtype == object and _has_measurements(a)
+    try:
+        return _has_measurements(np.asarray(a, dtype=object))
+    except ValueError:              # ragged: not one operand
+        return False
+
+
 def _has_measurements(o: np.ndarray) -> bool:
     return any(isinstance(e, (Measurement, MeasurementArray)) for e in o.flat)
 
@@ -1015,7 +1027,8 @@ def exact_equal(a: Any, b: Any) -> Any:
 
 # ----------------------------------------------------------------------------------------------
 # __array_function__: structural functions act on val, J and src alike in the one-source form;
-# everything else goes through DualArray's implementations with the sources as partials.
+# the table's entries act on the components; the rest goes through DualArray's implementations
+# with the sources as partials (matmul, prod, max/min: no table entry yet).
 
 
 def implements(*funcs):
@@ -1115,6 +1128,54 @@ def _no_linear_part_at_zero(r, proxies):
     parts = r.partials if isinstance(r, DualArray) else np.atleast_1d(r.raw_partials)
     parts = np.where((val == 0)[..., None], np.nan, parts)
     return DualArray.wrap(r.value, parts, 0)
+
+
+class _Parts:
+    """A measurement operand as (values, components on the call's union of sources)."""
+
+    __slots__ = ("value", "partials")
+
+    def __init__(self, value, partials):
+        self.value, self.partials = value, partials
+
+
+def _nonlinear_impl(rule):
+    """A nonlinear entry of the table: its linearisation applied to the components per source
+    (the trailing axis), as the linear entries apply their map; no other number type involved."""
+    def parts(o, tag):
+        return (o.value, o.partials) if type(o) is _Parts else (o, None)
+
+    def tagof(*xs):
+        return 0 if any(type(x) is _Parts for x in xs) else -1
+
+    def impl(*args, **kwargs):
+        union, holders = _holders(args, kwargs)
+        a2 = tuple(holders.get(id(a), a) for a in args)
+        k2 = {k: holders.get(id(v), v) for k, v in kwargs.items()}
+        if union is None:
+            r = rule.func(*a2, **k2)
+            return _const(r) if isinstance(r, (np.ndarray, numbers.Number, np.generic)) and \
+                np.asarray(r).dtype.kind in "fO" else r
+        cusp = rule.func in _CUSP_AT_ZERO and any(
+            type(h) is _Parts and np.any(h.partials != 0) for h in holders.values())
+
+        def wrap(v, p, tag):
+            if cusp and np.any(np.asarray(v) == 0):
+                p = np.where((np.asarray(v) == 0)[..., None], np.nan, p)
+            return _wrap_dense(v, p, union)
+        return arrayrules_nonlinear.dual_nonlinear_impl(rule, wrap, parts, tagof)(*a2, **k2)
+    return impl
+
+
+def _holders(args, kwargs):
+    """(union of sources or None, {id(argument): _Parts or its constant value})."""
+    found = [a for a in tuple(args) + tuple(kwargs.values())
+             if isinstance(a, (Measurement, MeasurementArray)) or (
+                 isinstance(a, (list, tuple, np.ndarray)) and _object_with_measurements(a))]
+    union, comps = _components(tuple(found))
+    if union is None:
+        return None, {id(a): vp[0] for a, vp in zip(found, comps)}
+    return union, {id(a): (_Parts(v, J) if J is not None else v) for a, (v, J) in zip(found, comps)}
 
 
 def _full(a, shape):
@@ -1237,21 +1298,59 @@ def _sum(x, axis=None, keepdims=False, **kw):
     return _wrap_dense(val, Jout, ids)
 
 
-@implements(np.where)
-def _where(cond, x, y):
-    cond = _primal(cond)
-    px, py = _classify(x), _classify(y)
-    kinds = {px[0], py[0]}
-    if _DENSE not in kinds:
-        val = np.where(cond, px[1], py[1])
-        if kinds == {_CONST}:
+def _components(ops: tuple) -> tuple:
+    """``(union of sources or None, [(value, components or None) per operand])``.
+
+    The components of every measurement operand on the union of their sources (the
+    trailing axis): what a table entry's JVP takes as batched tangents.
+    """
+    kinds = [_classify(o) for o in ops]
+    live = [i for i, k in enumerate(kinds) if k[0] != _CONST]
+    vals = [k[1] for k in kinds]
+    if not live:
+        return None, [(v, None) for v in vals]
+    Js, union = _align([_dense_triple(*kinds[i]) for i in live])
+    comps = dict(zip(live, Js))
+    return union, [((np.asarray(v) if i in comps and not is_array(v) else v), comps.get(i))
+                   for i, v in enumerate(vals)]
+
+
+def _multilinear_impl(rule):
+    """A multilinear entry (where, einsum): its JVP on the components per source."""
+    def impl(*args, **kwargs):
+        ops, kw = rule.split(args, kwargs)
+        lin = arrayrules_multilinear.linear_operands(rule, ops)
+        union, parts = _components(tuple(ops[i] for i in lin))
+        full = [(o, None) for o in ops]
+        for i, vp in zip(lin, parts):
+            full[i] = vp
+        vals = tuple(v for v, _ in full)
+        val = rule.apply(*vals, **kw)
+        if union is None:
             return _const(val)
-        Jx = px[2] if px[0] == _DIAG else 0.0
-        Jy = py[2] if py[0] == _DIAG else 0.0
-        sx = px[3] if px[0] == _DIAG else -1
-        sy = py[3] if py[0] == _DIAG else -1
-        return _wrap_diag(val, np.where(cond, Jx, Jy), np.where(cond, sx, sy))
-    return _via_dualarray(np.where, (cond, x, y), {})
+        return _wrap_dense(val, rule.jvp(vals, [J for _, J in full], **kw), union)
+    return impl
+
+
+_where_table = _multilinear_impl(arrayrules_multilinear.MULTILINEAR[np.where])
+
+
+@implements(np.where)
+def _where(*args, **kwargs):
+    """The table's entry; two one-source operands keep the one-source form (a selection)."""
+    if len(args) == 3 and not kwargs:
+        cond, x, y = args
+        px, py = _classify(x), _classify(y)
+        kinds = {px[0], py[0]}
+        if _DIAG in kinds and _DENSE not in kinds:
+            cond = np.asarray(_primal(cond))
+            val = np.where(cond, px[1], py[1])
+            Jx = px[2] if px[0] == _DIAG else 0.0
+            Jy = py[2] if py[0] == _DIAG else 0.0
+            sx = px[3] if px[0] == _DIAG else -1
+            sy = py[3] if py[0] == _DIAG else -1
+            return _wrap_diag(val, np.where(cond, Jx, Jy), np.where(cond, sx, sy))
+    return _where_table(*args, **kwargs)
 
 
 @implements(np.shape)
@@ -1300,10 +1399,12 @@ def register_array_function(func, impl) -> None:
     _HANDLED[func] = impl
 
 
-for _f in arrayrules_nonlinear.REPLACES:      # the nonlinear table's rule, through DualArray
-    _HANDLED.pop(_f, None)
+for _f, _rule in arrayrules_nonlinear.NONLINEAR.items():   # the nonlinear table, on the components
+    _HANDLED[_f] = _nonlinear_impl(_rule)
 for _f, _rule in arrayrules.LINEAR.items():   # the linear table (np.sum keeps its fast path)
     _HANDLED.setdefault(_f, _linear_table_impl(_rule))
+for _f, _rule in arrayrules_multilinear.MULTILINEAR.items():   # where keeps its own, above
+    _HANDLED.setdefault(_f, _multilinear_impl(_rule))
 for _f, _impl in arrayrules.COMPOSED.items():
     _HANDLED.setdefault(_f, _impl)
 

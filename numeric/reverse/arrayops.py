@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric import arrayrules, arrayrules_matmul, arrayrules_nonlinear
+from numeric import arrayrules, arrayrules_matmul, arrayrules_multilinear, arrayrules_nonlinear
 from numeric.backend import is_array
 from numeric.protocol import value as primal_value
 from numeric.reverse.tape import _OwnedArray, _ScatterAdd
@@ -116,12 +116,6 @@ def _transpose(g, axes):
     return np.transpose(g, axes)
 
 
-def _where(cond, a, b):
-    if is_tracked(a) or is_tracked(b):
-        return apply_op("where", (cond, a, b), {})
-    return np.where(cond, a, b)
-
-
 def _swap_last(x):
     nd = len(shape_of(x))
     axes = tuple(range(nd - 2)) + (nd - 1, nd - 2)
@@ -129,7 +123,9 @@ def _swap_last(x):
 
 
 def _scatter(g, ans, index, shape, dtype):
-    """Adjoint of ``x[index]``: *g* placed at *index* of a zero array of *shape*."""
+    """Adjoint of ``x[index]``: the table's transpose (``arrayrules.GETITEM``), *g* added at
+    *index* of zeros; the tape's sparse :class:`_ScatterAdd` where each element is selected
+    at most once (its fast path: reading n elements costs O(n) in the backward pass)."""
     if type(g) is np.ndarray and g.dtype != object and dtype != object:
         if not _arrayish(ans) or _basic(index):   # each element selected at most once
             return _ScatterAdd(index, g, shape, np.result_type(dtype, g.dtype))
@@ -138,22 +134,15 @@ def _scatter(g, ans, index, shape, dtype):
     if _plain(g) and dtype != object:
         if not _arrayish(ans) or _basic(index):   # each element selected at most once
             return _ScatterAdd(index, g, shape, np.result_type(dtype, np.asarray(g).dtype))
-        z = np.zeros(shape, dtype=np.result_type(dtype, g.dtype))
-        if _basic(index):
-            z[index] = g              # basic indices select each element once
-        else:
-            np.add.at(z, index, g)
-        return z
-    # duals, mpf and other number types: a selection matrix keeps it generic
-    size = int(np.prod(shape))
-    pos = np.arange(size).reshape(shape)[index]
-    if not _arrayish(g):
+        return _GETITEM_T(g, shape, index=index).astype(np.result_type(dtype, g.dtype), copy=False)
+    if not _arrayish(g):                          # a dual or mpf scalar read by x[i, j]
         onehot = np.zeros(shape)
         onehot[index] = 1.0
         return g * onehot
-    E = np.zeros((size, pos.size))
-    E[pos.ravel(), np.arange(pos.size)] = 1.0
-    return np.reshape(E @ np.reshape(g, (-1,)), shape)
+    return _GETITEM_T(g, shape, index=index)      # duals, mpf: the table's selection matrix
+
+
+_GETITEM_T = arrayrules.GETITEM.transpose
 
 
 def _basic(index) -> bool:
@@ -167,16 +156,15 @@ scatter_adjoint = _scatter   # (the name tape.BasicIndexVJP falls back to)
 
 
 def _scatter_forward(g, index, shape, dtype):
-    if _plain(g):
-        z = np.zeros(shape, dtype=np.result_type(dtype, np.asarray(g).dtype))
-        np.add.at(z, index, g)
-        return z
+    if _plain(g):                                 # the transposed op: the table's transpose
+        return np.asarray(_GETITEM_T(g, shape, index=index)).astype(
+            np.result_type(dtype, np.asarray(g).dtype), copy=False)
     return _scatter(g, g, index, shape, dtype)
 
 
 # -- the table -------------------------------------------------------------------------------
 
-_def("getitem", lambda x, index: x[index],
+_def("getitem", arrayrules.GETITEM.func,     # the table's entry: x[index], VJP its transpose
      lambda g, ans, i, x, index: _scatter(g, ans, index, shape_of(x), getattr(x, "dtype", float)))
 _def("scatter", _scatter_forward,
      lambda g, ans, i, x, index, shape, dtype: _getitem(g, index))
@@ -228,15 +216,6 @@ def _register_join(func, rule):
 
 for _func, _rule in arrayrules.JOIN.items():
     _register_join(_func, _rule)
-
-
-def _where_vjp(g, ans, i, cond, x, y):
-    if i == 1:
-        return unbroadcast(_where(cond, g, 0.0), shape_of(x))
-    return unbroadcast(_where(cond, 0.0, g), shape_of(y))
-
-
-_def("where", lambda cond, x, y: np.where(cond, x, y), _where_vjp)
 
 
 def _flip(g, axis):
@@ -307,11 +286,6 @@ def _np_max(x, axis=None, keepdims=False, **kw):
 @_implements(np.min, np.amin)
 def _np_min(x, axis=None, keepdims=False, **kw):
     return apply_op("min", (x,), {"axis": axis, "keepdims": bool(keepdims)})
-
-
-@_implements(np.where)
-def _np_where(cond, x, y):
-    return apply_op("where", (cond, x, y), {})
 
 
 # np.cumsum is in the LINEAR table; this op is kept as a reverse-mode fast path: gradient of
@@ -429,9 +403,9 @@ for _func, _impl in arrayrules.COMPOSED.items():             # compositions of p
     HANDLED.setdefault(_func, _impl)
 for _func in arrayrules_nonlinear.INDEX:
     HANDLED.setdefault(_func, (lambda f: lambda a, *r, **k: f(primal_value(a), *r, **k))(_func))
-_einsum_impl, _einsum_fwd, _einsum_vjp = arrayrules_nonlinear.einsum_tape(apply_op)
-_def("einsum", _einsum_fwd, _einsum_vjp)
-HANDLED.setdefault(np.einsum, _einsum_impl)
+for (_func, _impl, _key, _fwd, _vjp) in arrayrules_multilinear.tape_multilinear_ops(apply_op):
+    _def(_key, _fwd, _vjp)                   # where, einsum: VJP = the entry's transpose
+    HANDLED[_func] = _impl
 
 
 def supported_functions() -> frozenset:
