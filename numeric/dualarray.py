@@ -579,6 +579,10 @@ def _xp(x):
 def _parts(x, tag):
     """(value, partials or None) of *x* with respect to *tag*."""
     if isinstance(x, Dual) and x._nm_order == tag:
+        if getattr(x.value, "tape", None) is not None:
+            # a scalar on a reverse tape (reverse over forward): keep it a tracked scalar; as a
+            # 0-d object array it would be a constant to the tape and lose its derivative
+            return x.value, DualArray._from_scalar(x).partials
         x = DualArray._from_scalar(x)
     if isinstance(x, DualArray) and x._nm_order == tag:
         return x.value, x.partials
