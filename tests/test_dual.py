@@ -33,7 +33,8 @@ def test_construction_and_accessors():
     np.testing.assert_array_equal(d.partials, [1.0, 0.0, 3.0])
     one = nm.Dual(2.0)
     assert one.npartials == 1 and one.partials.shape == (1,) and one.partials[0] == 1.0
-    assert nm.Dual(1.0).tag < nm.Dual(1.0).tag  # tags are fresh and increasing
+    older, newer = nm.Dual(1.0), nm.Dual(1.0)
+    assert older.tag < newer.tag  # tags are fresh and increasing
     assert "Dual(2.0, [1.0, 0.0, 3.0]" in repr(d)
 
 

@@ -28,10 +28,44 @@ from solvers._nm import nm
 from solvers.jumps.coupling import JumpCoupling, JumpODESolution, split_jumps
 from solvers.ssa.streams import as_generator
 
-__all__ = ["JumpODEProblem"]
+__all__ = ["JumpODEProblem", "JumpsOver"]
 
 
-class JumpODEProblem:
+class JumpsOver:
+    """The shared part of a continuous problem with jumps: the checks, ``remake``, the repr.
+
+    A subclass names what it wraps (``wraps``: the problem class's name, ``needs``: attributes
+    that problem has, ``hint``: a pointer for the wrong kind) and defines ``solve``.
+    """
+
+    wraps, needs, hint = "ODEProblem", ("f", "u0"), ""
+
+    def __init__(self, prob: Any, jumps: Sequence) -> None:
+        me = type(self).__name__
+        if not all(hasattr(prob, a) for a in self.needs):
+            raise TypeError(f"{me} needs an {self.wraps}, got {type(prob).__name__}{self.hint}")
+        if np.ndim(prob.u0) != 1:
+            raise ValueError(f"{me} needs a 1-D state u0 (counts and continuous components in "
+                             f"one array), got shape {np.shape(prob.u0)}")
+        self.prob = prob
+        self.constant, self.variable = split_jumps(list(jumps))
+        if not (self.constant or self.variable):
+            raise ValueError(f"{me} needs at least one jump")
+
+    def remake(self, **changes: Any):
+        """A copy with fields of the continuous problem replaced (``u0``, ``p``, ``tspan``...)."""
+        return type(self)(self.prob.remake(**changes), self.constant + self.variable)
+
+    def _solve(self, algorithm: Any = None, **options: Any) -> JumpODESolution:
+        return self.solve(algorithm, **options)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}({len(self.constant)} constant-rate, {len(self.variable)} "
+                f"variable-rate jump groups, u0 of size {np.shape(self.prob.u0)[0]}, "
+                f"tspan={tuple(nm.value(t) for t in self.prob.tspan)})")
+
+
+class JumpODEProblem(JumpsOver):
     """An ODE ``u' = f(u, p, t)`` whose state also jumps (constant- or variable-rate jumps).
 
     Parameters
@@ -41,21 +75,6 @@ class JumpODEProblem:
     jumps : sequence
         :class:`ConstantRateJump`, :class:`VariableRateJump`, :class:`ReactionJumps`.
     """
-
-    def __init__(self, prob: Any, jumps: Sequence) -> None:
-        if not hasattr(prob, "f") or not hasattr(prob, "u0"):
-            raise TypeError(f"JumpODEProblem needs an ODEProblem, got {type(prob).__name__}")
-        if np.ndim(prob.u0) != 1:
-            raise ValueError(f"JumpODEProblem needs a 1-D state u0 (counts and continuous "
-                             f"components in one array), got shape {np.shape(prob.u0)}")
-        self.prob = prob
-        self.constant, self.variable = split_jumps(list(jumps))
-        if not (self.constant or self.variable):
-            raise ValueError("JumpODEProblem needs at least one jump")
-
-    def remake(self, **changes: Any) -> "JumpODEProblem":
-        """A copy with fields of the ODE problem replaced (``u0``, ``p``, ``tspan``...)."""
-        return JumpODEProblem(self.prob.remake(**changes), self.constant + self.variable)
 
     def solve(self, alg: Any = None, *, seed: Any = None, **options: Any) -> JumpODESolution:
         """One trajectory: the ODE solve with the jump callbacks (options go to ``solve``)."""
@@ -76,11 +95,3 @@ class JumpODEProblem:
                         callback=[coupling.callbacks(), extra], **options)
         us = [u[:n] for u in sol.u] if self.variable else list(sol.u)
         return JumpODESolution(sol.t, us, coupling.log, getattr(sol.retcode, "value", sol.retcode), sol)
-
-    def _solve(self, algorithm: Any = None, **options: Any) -> JumpODESolution:
-        return self.solve(algorithm, **options)
-
-    def __repr__(self) -> str:
-        return (f"JumpODEProblem({len(self.constant)} constant-rate, {len(self.variable)} "
-                f"variable-rate jump groups, u0 of size {np.shape(self.prob.u0)[0]}, "
-                f"tspan={tuple(nm.value(t) for t in self.prob.tspan)})")

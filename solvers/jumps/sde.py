@@ -38,12 +38,13 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from solvers._nm import nm
-from solvers.jumps.coupling import JumpCoupling, JumpODESolution, split_jumps
+from solvers.jumps.coupling import JumpCoupling, JumpODESolution
+from solvers.jumps.problem import JumpsOver
 from solvers.ssa.streams import as_generator
 
 __all__ = ["JumpSDEProblem"]
@@ -52,7 +53,7 @@ __all__ = ["JumpSDEProblem"]
 _WINDOW_STEPS, _ADAPTIVE_WINDOWS = 64, 32
 
 
-class JumpSDEProblem:
+class JumpSDEProblem(JumpsOver):
     """An SDE ``du = f dt + g dW`` whose state also jumps (constant- or variable-rate jumps).
 
     Parameters
@@ -65,21 +66,8 @@ class JumpSDEProblem:
         :class:`~solvers.jumps.ReactionJumps`.
     """
 
-    def __init__(self, prob: Any, jumps: Sequence) -> None:
-        if not (hasattr(prob, "g") and hasattr(prob, "noise_shape")):
-            raise TypeError(f"JumpSDEProblem needs an SDEProblem, got {type(prob).__name__}; "
-                            "for an ODE with jumps use JumpODEProblem")
-        if np.ndim(prob.u0) != 1:
-            raise ValueError(f"JumpSDEProblem needs a 1-D state u0 (counts and continuous "
-                             f"components in one array), got shape {np.shape(prob.u0)}")
-        self.prob = prob
-        self.constant, self.variable = split_jumps(list(jumps))
-        if not (self.constant or self.variable):
-            raise ValueError("JumpSDEProblem needs at least one jump")
-
-    def remake(self, **changes: Any) -> "JumpSDEProblem":
-        """A copy with fields of the SDE problem replaced (``u0``, ``p``, ``tspan``...)."""
-        return JumpSDEProblem(self.prob.remake(**changes), self.constant + self.variable)
+    wraps, needs = "SDEProblem", ("g", "noise_shape", "u0")
+    hint = "; for an ODE with jumps use JumpODEProblem"
 
     def solve(self, alg: Any = None, *, seed: Any = None, dt: float | None = None,
               **options: Any) -> JumpODESolution:
@@ -99,7 +87,7 @@ class JumpSDEProblem:
         prob, n = self.prob, int(np.shape(self.prob.u0)[0])
         coupling = JumpCoupling(self.constant, self.variable, n, prob.p, as_generator(seed))
         coupling.threshold = coupling.rng.exponential()
-        aug = self._augmented()
+        aug = self._augmented(coupling)
         t0, tf = prob.tspan
         window = (_WINDOW_STEPS * dt if dt is not None else (tf - t0) / _ADAPTIVE_WINDOWS)
         t, u = t0, prob.u0
@@ -140,32 +128,17 @@ class JumpSDEProblem:
         v = sol.u[stop]
         return sol.t[stop], v[:n], (v[n:] if self.variable else None), kind
 
-    def _augmented(self):
-        """The SDE extended by the integrated intensity of the variable-rate jumps (no noise)."""
+    def _augmented(self, coupling: JumpCoupling):
+        """The SDE extended by the integrated intensity of the variable-rate jumps (no noise on it)."""
         prob, n = self.prob, int(np.shape(self.prob.u0)[0])
         if not self.variable:
             return prob
-        variable = self.variable
-
-        def f(v, p, t):
-            u = v[:n]
-            du = prob.f(u, p, t)
-            rate = sum(r for jump in variable for r in jump.rates(u, p, t))
-            return np.concatenate([du, 0 * du[:1] + rate])
 
         def g(v, p, t):   # a zero row: diagonal (n,) and general (n, m) noise alike
             gu = prob.g(v[:n], p, t)
             return np.concatenate([gu, 0 * gu[:1]], axis=0)
 
-        return prob.remake(f=f, g=g)
-
-    def _solve(self, algorithm: Any = None, **options: Any) -> JumpODESolution:
-        return self.solve(algorithm, **options)
-
-    def __repr__(self) -> str:
-        return (f"JumpSDEProblem({len(self.constant)} constant-rate, {len(self.variable)} "
-                f"variable-rate jump groups, u0 of size {np.shape(self.prob.u0)[0]}, "
-                f"tspan={tuple(nm.value(t) for t in self.prob.tspan)})")
+        return prob.remake(f=coupling.rhs(prob.f), g=g)
 
 
 def _primal(x: Any) -> float:
