@@ -40,6 +40,7 @@ from solvers.ode.stiff import Rodas5, Rodas5P
 from solvers.ode.stiff import TRBDF2, KenCarp4, Kvaerno5
 from solvers.dde import DDEProblem, MethodOfSteps
 from solvers.dae import DAEProblem, DFBDF, DRadauIIA5
+from solvers.unstable import norm_exceeds
 
 __all__ = [
     "solve", "init", "ODEProblem", "ODESolution", "ODEIntegrator", "ReturnCode", "Stats",
@@ -57,3 +58,4 @@ __all__ += ["DDEProblem", "MethodOfSteps"]
 __all__ += ["DAEProblem", "DFBDF", "DRadauIIA5"]
 __all__ += ["SOSRA", "SOSRA2", "SRIW1", "StochasticHeun", "ImplicitEM", "LambaEM", "LambaEulerHeun"]
 __all__ += ["JumpODEProblem", "JumpSDEProblem", "ConstantRateJump", "VariableRateJump", "ReactionJumps"]
+__all__ += ["norm_exceeds"]

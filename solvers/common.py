@@ -75,6 +75,13 @@ def solve(problem: Any, algorithm: Any = None, **options: Any) -> Any:
             What the step-size controller's error norm measures
             (:class:`solvers.ode.ErrorNorm`: derivative partials in or out,
             augmented sensitivity states); by default every part counts.
+        ``unstable_check``
+            A function ``(dt, u, p, t) -> bool`` called after every accepted
+            step; True ends the solve with ``Unstable`` (:mod:`solvers.unstable`;
+            ``norm_exceeds(limit)`` bounds the state's size). Without it only a
+            non-finite state is ``Unstable``: a fixed-step solve whose step is
+            outside the method's stability region can grow to huge finite
+            values and end ``Success``.
         ``jac, jac_prototype, sparse, linsolve, autodiff``
             Method options, passed to the method (``ctx.options`` of
             :mod:`solvers.ode.stepper`) together with the problem's

@@ -22,6 +22,7 @@ from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.callbacks import split_callbacks
 from solvers.ode.controllers import default_controller
 from solvers.ode.errornorm import check_errornorm
+from solvers.unstable import check_unstable_check
 from solvers.ode.events import CallbackRunner
 from solvers.ode.saving import plan_saves, save_final, save_until
 from solvers.ode.solution import ODESolution, ReturnCode, SolverWarning, Stats
@@ -84,6 +85,7 @@ def solve_ode(
     verbose: bool = True,
     sensealg: Any = None,
     errornorm: Any = None,
+    unstable_check: Any = None,
     **method_options: Any,
 ) -> ODESolution:
     """Solve an :class:`~solvers.ode.problem.ODEProblem` with an explicit RK method.
@@ -97,7 +99,7 @@ def solve_ode(
                        maxiters=maxiters, tstops=tstops, saveat=saveat, save_everystep=save_everystep,
                        save_start=save_start, save_end=save_end, dense=dense, callback=callback,
                        compile=compile, controller=controller, verbose=verbose, errornorm=errornorm,
-                       **method_options)
+                       unstable_check=unstable_check, **method_options)
         return check_sensealg(sensealg).solve(prob, alg, options)
     unknown = sorted(set(method_options) - METHOD_OPTIONS)
     if unknown:
@@ -106,7 +108,8 @@ def solve_ode(
     sol = _solve_ode(prob, alg, dt=dt, rtol=rtol, atol=atol, adaptive=adaptive, dtmin=dtmin, dtmax=dtmax,
                      maxiters=maxiters, tstops=tstops, saveat=saveat, save_everystep=save_everystep,
                      save_start=save_start, save_end=save_end, dense=dense, callback=callback,
-                     compile=compile, controller=controller, errornorm=errornorm, options=method_options)
+                     compile=compile, controller=controller, errornorm=errornorm, options=method_options,
+                     unstable_check=unstable_check)
     if verbose and not sol.retcode:
         warnings.warn(f"solve ended with retcode {sol.retcode.value}: {sol.message} "
                       "(pass verbose=False to silence this warning)", SolverWarning, stacklevel=4)
@@ -123,7 +126,7 @@ def method_options(prob: Any, options: dict) -> dict:
 
 def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, tstops, saveat,
                save_everystep, save_start, save_end, dense, callback, compile, controller,
-               options, errornorm=None) -> ODESolution:
+               options, errornorm=None, unstable_check=None) -> ODESolution:
     if alg is None:
         from solvers.ode.algorithms import Tsit5
 
@@ -132,6 +135,7 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
     check_mass_matrix(prob, alg)
     s = _prepare(prob, rtol, atol, adaptive, check_errornorm(errornorm))
     s.custom_controller = custom
+    s.unstable_check = check_unstable_check(unstable_check)
     if s.span == 0:
         return ODESolution(prob, alg, [s.t0], [s.u], ReturnCode.Success, "tspan has zero length", s.stats,
                            [], False, s.tdir)
@@ -236,8 +240,8 @@ def _try_compiled(s: Any, alg: Any, compile: Any, dtr: Any, finish: Any, integ: 
     if kernel == "rosenbrock" and want is not False:
         if not _float_solve(s):
             return None
-        if s.cont or s.disc or s.custom_controller:
-            return _refuse(s, want, "callbacks or a custom controller need the generic loop")
+        if s.cont or s.disc or s.custom_controller or s.unstable_check:
+            return _refuse(s, want, "callbacks, unstable_check or a custom controller need the generic loop")
         from solvers.ode.compiled_stiff import try_compiled_rosenbrock
 
         return try_compiled_rosenbrock(s, want, dtr, finish, integ)
@@ -255,6 +259,8 @@ def _try_compiled(s: Any, alg: Any, compile: Any, dtr: Any, finish: Any, integ: 
     if s.custom_controller:
         s.compiled[1] = "a custom controller needs the generic loop"
         return None
+    if s.unstable_check:
+        return _refuse(s, want, "unstable_check needs the generic loop")
     if s.cont or s.disc:
         if want:
             raise ValueError("compile=True: the compiled loop has no callbacks; use compile=None or False")

@@ -15,6 +15,7 @@ from typing import Any
 from solvers._nm import is_finite_real, nm
 from solvers.ode.solution import ReturnCode
 from solvers.ode.stepper import StepperContext
+from solvers.unstable import unstable_at
 
 __all__ = ["ProtocolIntegrator"]
 
@@ -125,9 +126,7 @@ class ProtocolIntegrator:
         else:
             dt_next = self.dt
             if not is_finite_real(nm.norm(nm.value(u_new))):
-                self._end(ReturnCode.Unstable, f"the state became non-finite at t = {nm.value(t_new)}",
-                          t_new, u_new)
-                return True
+                return self._unstable(f"the state became non-finite at t = {nm.value(t_new)}", t_new, u_new)
             if E is not None and float(nm.value(E)) == float("inf"):
                 # a stepper signals a failed step (Newton did not converge) by E = inf: with fixed
                 # steps it cannot be retried smaller, and accepting it would keep u unchanged
@@ -135,7 +134,18 @@ class ProtocolIntegrator:
                           f"implicit stage equations did not converge); with adaptive=False it cannot be "
                           f"retried with a smaller step: use a smaller dt or adaptive=True", t, u)
                 return True
+        why = unstable_at(getattr(s, "unstable_check", None), h_real, u_new, s.p, t_new)
+        if why is not None:
+            return self._unstable(why, t_new, u_new)
         self._accept(t_new, u_new, h_real, seg, dt_next, f_new, next_stop)
+        return True
+
+    def _unstable(self, why: str, t_new: Any, u_new: Any) -> bool:
+        """End ``Unstable`` at the step just taken, which is saved (when saving every step) to show it."""
+        if self.s.save_everystep:
+            self.s.ts.append(t_new)
+            self.s.us.append(u_new)
+        self._end(ReturnCode.Unstable, why, t_new, u_new)
         return True
 
     def _accept(self, t_new, u_new, h_real, seg, dt_next, f_new, next_stop) -> None:

@@ -28,6 +28,7 @@ from solvers.sde.algorithms import StepFailure, _is_finite_state, noise_dtype_of
 from solvers.sde.rswm import BrownianMemory
 from solvers.sde.solution import SDESolution
 from solvers.ssa.streams import as_generator
+from solvers.unstable import check_unstable_check, unstable_at
 
 __all__ = ["integrate_adaptive", "scaled_error"]
 
@@ -78,8 +79,12 @@ def _stops(saveat: Any, t0: float, tf: float) -> list:
 def integrate_adaptive(prob, alg, *, dt: float | None = None, seed: Any = None,
                        batch: int | None = None, save: str = "steps", saveat: Any = None,
                        rtol: float = 1e-2, atol: float = 1e-2, dtmin: float | None = None,
-                       dtmax: float | None = None, maxiters: int = 100_000) -> SDESolution:
+                       dtmax: float | None = None, maxiters: int = 100_000,
+                       unstable_check: Any = None) -> SDESolution:
     """Integrate ``prob`` with adaptive steps (see the module doc).
+
+    ``unstable_check(dt, u, p, t) -> bool``, called after each accepted step, ends the solve
+    with ``Unstable`` when true (:mod:`solvers.unstable`).
 
     ``sol.stats`` has ``steps`` (accepted), ``rejects`` and ``W`` (the Brownian
     path's value ``W(tf) - W(t0)``, for comparisons with exact solutions).
@@ -99,6 +104,7 @@ def integrate_adaptive(prob, alg, *, dt: float | None = None, seed: Any = None,
                          "or give a fixed dt with adaptive=False")
     if save not in ("steps", "final"):
         raise ValueError(f"save must be 'steps' or 'final', got {save!r}")
+    check_unstable_check(unstable_check)
     t0, tf = prob.tspan
     span = tf - t0
     general = prob.noise_dim is not None
@@ -138,6 +144,10 @@ def integrate_adaptive(prob, alg, *, dt: float | None = None, seed: Any = None,
                 us.append(u)
             si += land
             h = step * factor if not land or factor < 1 else max(h, step * factor)
+            why = unstable_at(unstable_check, step, u, prob.p, t)
+            if why is not None:
+                stats.update(steps=steps, rejects=rejects)
+                return _end(ts, us, t, u, "Unstable", stats, mem, alg, why, save, keep_all)
         else:
             mem.reject(step, dw, area)
             rejects += 1

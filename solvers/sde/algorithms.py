@@ -33,6 +33,7 @@ from solvers._nm import nm
 from solvers.sde.brownian import BrownianPath
 from solvers.sde.solution import SDESolution
 from solvers.ssa.streams import as_generator
+from solvers.unstable import check_unstable_check, unstable_at
 
 __all__ = ["EulerMaruyama", "Milstein", "SRA1", "integrate", "StepFailure", "check_method"]
 
@@ -261,7 +262,8 @@ def check_method(prob, alg: Any) -> None:
 
 def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = None,
               batch: int | None = None, path: BrownianPath | None = None, save: str = "steps",
-              saveat: Any = None, adaptive: bool | None = None, **adaptive_options: Any) -> SDESolution:
+              saveat: Any = None, adaptive: bool | None = None, unstable_check: Any = None,
+              **adaptive_options: Any) -> SDESolution:
     """Integrate ``prob`` with a fixed step, or adaptively (``adaptive=True``).
 
     Parameters
@@ -284,6 +286,12 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
         error estimate: SRIW1, SRA1, LambaEM, LambaEulerHeun); default: adaptive when such a method is
         given no ``dt``. Options ``rtol``, ``atol``, ``dtmin``, ``dtmax``,
         ``maxiters`` (see :func:`solvers.sde.adaptive.integrate_adaptive`).
+    unstable_check : callable, optional
+        ``(dt, u, p, t) -> bool`` after every step; True ends the solve with
+        ``Unstable`` (:mod:`solvers.unstable`). Without it only a non-finite
+        state is ``Unstable``: fixed steps too large for a stiff drift can grow
+        the state to huge finite values and end ``Success``
+        (``unstable_check=solvers.norm_exceeds(limit)`` catches that).
 
     Examples
     --------
@@ -303,7 +311,7 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
             raise ValueError("adaptive steps draw their own Brownian path (with memory of rejected "
                              "steps); a BrownianPath fixes a grid: pass adaptive=False with it")
         return integrate_adaptive(prob, alg, dt=dt, seed=seed, batch=batch, save=save,
-                                  saveat=saveat, **adaptive_options)
+                                  saveat=saveat, unstable_check=unstable_check, **adaptive_options)
     if adaptive_options:
         raise TypeError(f"options {sorted(adaptive_options)} apply to adaptive solves only "
                         "(adaptive=True with SRIW1(), SRA1(), LambaEM() or LambaEulerHeun())")
@@ -320,7 +328,7 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
     u = start_state(prob, alg, batch, general)
     noise = _noise_source(prob, alg, path, n, h, batch, seed, noise_dtype_of(u))
     noise = on_device_of(u, noise)
-    return _fixed_steps(prob, alg, u, n, h, noise, save_idx, general)
+    return _fixed_steps(prob, alg, u, n, h, noise, save_idx, general, check_unstable_check(unstable_check))
 
 
 def _noise_source(prob, alg, path, n: int, h: float, batch, seed, dtype):
@@ -344,7 +352,8 @@ def _noise_source(prob, alg, path, n: int, h: float, batch, seed, dtype):
     return draw
 
 
-def _fixed_steps(prob, alg, u, n: int, h: float, noise, save_idx, general: bool) -> SDESolution:
+def _fixed_steps(prob, alg, u, n: int, h: float, noise, save_idx, general: bool,
+                 unstable_check: Any = None) -> SDESolution:
     """The fixed-step loop: ``n`` steps of ``h``, saving at the step indices *save_idx*."""
     t0 = prob.tspan[0]
     ts, us = [], []
@@ -360,13 +369,14 @@ def _fixed_steps(prob, alg, u, n: int, h: float, noise, save_idx, general: bool)
         except StepFailure as exc:
             return SDESolution(np.asarray(ts), us, "ConvergenceFailure",
                                {"steps": k, "dt": h, "message": str(exc)}, alg)
-        finite = _is_finite_state(u)
-        if want[k + 1] or not finite:
-            ts.append(t0 + (k + 1) * h)
+        t = t0 + (k + 1) * h
+        why = (unstable_at(unstable_check, h, u, prob.p, t) if _is_finite_state(u)
+               else f"the state became non-finite at t = {t}")
+        if want[k + 1] or why:
+            ts.append(t)
             us.append(u)
-        if not finite:
-            return SDESolution(np.asarray(ts), us, "Unstable", {"steps": k + 1, "dt": h, "message":
-                               f"the state became non-finite at t = {t0 + (k + 1) * h}"}, alg)
+        if why:
+            return SDESolution(np.asarray(ts), us, "Unstable", {"steps": k + 1, "dt": h, "message": why}, alg)
     return SDESolution(np.asarray(ts), us, "Success", {"steps": n, "dt": h}, alg)
 
 
