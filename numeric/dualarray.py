@@ -374,7 +374,7 @@ class DualArray(ArrayAttributes):
         return np.cumsum(self, axis=axis)
 
     def dot(self, o):
-        return _matmul(self, o)
+        return arrayrules.dot(self, o)      # np.dot's semantics (not matmul's above 2-D)
 
     # -- NumPy protocols --------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
