@@ -213,6 +213,12 @@ def dual_multilinear_impl(rule: MultilinearRule, wrap: Callable, parts: Callable
     """
     def impl(*args, **kwargs):
         ops, kw = rule.split(args, kwargs)
+        if len(ops) == 1:                        # one operand (prod, max/min): no lists
+            tag = tagof(ops[0])
+            if tag < 0:
+                return rule.apply(*ops, **kw)
+            v, p = parts(ops[0], tag)
+            return wrap(rule.apply(v, **kw), rule.jvp((v,), (p,), **kw), tag)
         lin = linear_operands(rule, ops)
         tag = tagof(*[ops[i] for i in lin])
         if tag < 0:

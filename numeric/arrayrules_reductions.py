@@ -37,6 +37,7 @@ import numpy as np
 
 from numeric.arrayrules import LINEAR, UnsupportedArrayFunction, exclusive_products, extreme_indicator
 from numeric.arrayrules_multilinear import MultilinearRule
+from numeric.protocol import value
 
 __all__ = ["REDUCTIONS", "reduced_layout"]
 
@@ -89,8 +90,18 @@ def _finish(r: Any, kept: tuple, out_shape: tuple, keepdims: bool, batched: bool
     return r if _shape(r) == target else np.reshape(r, target)
 
 
+def _params(axis, keepdims) -> dict:
+    return {"axis": tuple(axis) if isinstance(axis, list) else axis,
+            "keepdims": False if keepdims is _NOVALUE else bool(keepdims)}
+
+
+_PLAIN = frozenset({"axis", "keepdims"})
+
+
 def _split(name: str):
     def split(args, kwargs):
+        if len(args) == 1 and _PLAIN.issuperset(kwargs):      # the common call: no binding
+            return args, _params(kwargs.get("axis"), kwargs.get("keepdims", False))
         if not args:
             raise TypeError(f"numpy.{name} needs an array argument")
         x, rest = args[0], list(args[1:])
@@ -106,15 +117,15 @@ def _split(name: str):
                 raise UnsupportedArrayFunction(
                     f"numpy.{name} with {k}= has no derivative rule; reduce without it (e.g. "
                     f"mask with np.where first) or declare nm.custom_rule")
-        keepdims, axis = kw.get("keepdims", False), kw.get("axis", None)
-        return (x,), {"axis": tuple(axis) if isinstance(axis, list) else axis,
-                      "keepdims": False if keepdims is _NOVALUE else bool(keepdims)}
+        return (x,), _params(kw.get("axis", None), kw.get("keepdims", False))
     return split
 
 
 # ----------------------------------------------------------------------------------- prod
 
 def _prod_apply(x, axis=None, keepdims=False):
+    if type(x) is np.ndarray:                      # the method: no dispatch
+        return x.prod(axis=axis, keepdims=keepdims)
     return np.prod(x, axis=axis, keepdims=keepdims)
 
 
@@ -125,9 +136,16 @@ def _col(d: Any) -> Any:
 def _prod_jvp(ops, ts, axis=None, keepdims=False):
     x, t = ops[0], ts[0]
     shape = _shape(x)
+    if isinstance(axis, (int, np.integer)) and shape:      # one axis: no moving
+        ax = int(axis) % len(shape)
+        d = exclusive_products(x, ax)              # d prod / d x_i, no division by x_i
+        r = _col(d) * t
+        if type(r) is np.ndarray:
+            return r.sum(axis=ax, keepdims=keepdims)
+        return np.sum(r, axis=ax, keepdims=keepdims)
     perm, kept, out_shape = reduced_layout(shape, axis)
     xm, tm = _moved(x, perm, kept, False), _moved(t, perm, kept, True)
-    d = exclusive_products(xm, -1)                 # d prod / d x_i, no division by x_i
+    d = exclusive_products(xm, -1)
     return _finish(np.sum(_col(d) * tm, axis=-2), kept, out_shape, keepdims, True)
 
 
@@ -146,12 +164,12 @@ def _prod_transpose(g, ops, i, axis=None, keepdims=False):
 # -------------------------------------------------------------------------------- max/min
 
 def _primal(x: Any) -> Any:
-    from numeric.protocol import value
-    return value(x)
+    return x if type(x) is np.ndarray else value(x)
 
 
 def _extreme(which: str):
     arg = getattr(np, which)
+    reduce = np.max if which == "argmax" else np.min
 
     def pick(xm):
         """Flat positions (into ``kept`` slices) and chosen index of each slice."""
@@ -160,6 +178,8 @@ def _extreme(which: str):
         return rows, np.reshape(idx, (-1,))
 
     def apply(x, axis=None, keepdims=False):
+        if type(x) is np.ndarray:                  # plain values: NumPy's (the same element)
+            return reduce(x, axis=axis, keepdims=keepdims)
         shape = _shape(x)
         perm, kept, out_shape = reduced_layout(shape, axis)
         xm = _moved(x, perm, kept, False)
@@ -172,6 +192,11 @@ def _extreme(which: str):
 
     def jvp(ops, ts, axis=None, keepdims=False):
         x, t = ops[0], ts[0]
+        if type(t) is np.ndarray and isinstance(axis, (int, np.integer)) and t.ndim > 1:
+            ax = int(axis) % (t.ndim - 1)              # one axis of plain tangents: no moving
+            idx = np.expand_dims(arg(np.asarray(_primal(x)), axis=ax), ax)[..., None]
+            r = np.take_along_axis(t, idx, axis=ax)
+            return r if keepdims else np.squeeze(r, axis=ax)
         perm, kept, out_shape = reduced_layout(_shape(x), axis)
         xm, tm = _moved(x, perm, kept, False), _moved(t, perm, kept, True)
         rows, idx = pick(xm)

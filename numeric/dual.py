@@ -263,6 +263,14 @@ _SCALAR_REDUCE = frozenset({"add", "multiply", "maximum", "minimum", "logical_an
                             "logical_or"})
 
 
+def _over_plain(d: "Dual") -> bool:
+    """Whether *d*'s layers below are Duals over a plain number (not another type's, e.g. a
+    value on a reverse tape, which a 0-d DualArray cannot hold)."""
+    while isinstance(d, Dual):
+        d = d.value
+    return not hasattr(type(d), "_nm_order")
+
+
 def _array_function(self, func, types, args, kwargs):
     """NumPy's shape functions of a scalar Dual give a DualArray (the linear table's rule).
 
@@ -272,7 +280,8 @@ def _array_function(self, func, types, args, kwargs):
     implementation, as before (object arithmetic; ``np.sum`` of a scalar is the scalar).
     """
     from numeric.arrayrules import LINEAR
-    if func not in LINEAR or func is np.sum:
+    if func not in LINEAR or func is np.sum or not all(
+            _over_plain(a) for a in tuple(args) + tuple(kwargs.values()) if isinstance(a, Dual)):
         return func._implementation(*args, **kwargs)
     from numeric.dualarray import HANDLED
     DA = _dualarray()

@@ -637,7 +637,15 @@ def _batched_rule(table, func):
 
 
 _prod = _batched_rule(arrayrules_reductions.REDUCTIONS, np.prod)
-_matmul = _batched_rule(arrayrules_multilinear.MULTILINEAR, np.matmul)
+_MATMUL = arrayrules_multilinear.MULTILINEAR[np.matmul]
+
+
+def _matmul(a, b):
+    """``a @ b``: the table's entry without the argument binding (the hot path)."""
+    tag = _tag(a, b)
+    av, ap = _parts(a, tag)
+    bv, bp = _parts(b, tag)
+    return _wrap(av @ bv, _MATMUL.jvp((av, bv), (ap, bp)), tag)
 
 
 def _join_impl(rule):
@@ -718,7 +726,7 @@ for _func, _rule in arrayrules_nonlinear.NONLINEAR.items():   # nonlinear table:
         _HANDLED[_func] = arrayrules_nonlinear.dual_nonlinear_impl(_rule, _wrap, _parts, _tag)
 for _table in (arrayrules_multilinear.MULTILINEAR, arrayrules_reductions.REDUCTIONS):
     for _func in _table:                  # where, einsum, matmul; prod, max/min
-        _batched_rule(_table, _func)
+        _batched_rule(_table, _func)      # (np.matmul binds its arguments, then as @)
 for _func, _rule in arrayrules_nonlinear.BILINEAR.items():    # bilinear: compositions
     _HANDLED.setdefault(_func, _rule.linearize)
 for _func, _impl in arrayrules.COMPOSED.items():             # compositions of primitives
