@@ -623,6 +623,7 @@ def supported_table() -> str:
     from numeric.measurement import array as marray
     from numeric import arrayrules_nonlinear as nonlinear
     from numeric.arrayrules_multilinear import MULTILINEAR
+    from numeric.arrayrules_reductions import REDUCTIONS
     from numeric.reverse import arrayops
     regs = [dualarray.supported_functions(), arrayops.supported_functions(),
             marray.supported_functions()]
@@ -635,8 +636,23 @@ def supported_table() -> str:
     for f in funcs:
         cells = ["yes" if f in r else "no" for r in regs]
         src = ("linear table" if f in LINEAR or f in JOIN else "nonlinear table" if f in nonlinear.NONLINEAR
-               else "multilinear table" if f in MULTILINEAR
-               else "bilinear table" if f in nonlinear.BILINEAR or f is np.matmul else "composition"
+               else "multilinear table" if f in MULTILINEAR else "reductions table" if f in REDUCTIONS
+               else "bilinear table" if f in nonlinear.BILINEAR else "index (values only)"
+               if f in nonlinear.INDEX else "composition"
                if f in COMPOSED else "type's own rule")
         lines.append(f"| {_public_name(f)} | " + " | ".join(cells) + f" | {src} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _ufunc_lines()) + "\n"
+
+
+def _ufunc_lines() -> list:
+    """The elementwise section: NumPy ufuncs that map to a rule of ``numeric.rules``."""
+    from numeric.protocol import ufunc_rule_name
+    from numeric.rules import ARITHMETIC, RULES
+    names = sorted(n for n in dir(np) if isinstance(getattr(np, n), np.ufunc)
+                   and getattr(np, n).__name__ == n)
+    rows = [f"| np.{n} | {ufunc_rule_name(n)} |" for n in names
+            if ufunc_rule_name(n) in RULES or ufunc_rule_name(n) in ARITHMETIC]
+    return ["", "## Elementwise functions (ufuncs)", "",
+            "Every number type (Dual, DualArray, TrackedArray, Measurement, MeasurementArray) "
+            "applies these through the scalar rules table `numeric/rules.py` (one rule each, "
+            "also reachable as `nm.<rule>`).", "", "| ufunc | rule |", "|---|---|"] + rows

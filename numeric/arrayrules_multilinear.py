@@ -7,7 +7,12 @@ given the rest:
 * ``np.where(condition, x, y)``: linear in ``x`` and ``y`` together, the mask a
   constant (its tangent is ``where(condition, tx, ty)``);
 * ``np.einsum(subscripts, *operands)``: multilinear, its tangent the sum over
-  operands of einsum with that operand's tangent in its place.
+  operands of einsum with that operand's tangent in its place;
+* ``np.matmul(a, b)`` (and ``a @ b``): bilinear, JVP and transpose from
+  :mod:`numeric.arrayrules_matmul`.
+
+:mod:`numeric.arrayrules_reductions` declares ``prod`` and ``max``/``min`` in the same form
+(a JVP on batched tangents, a transpose per operand), so the adapters below serve them too.
 
 An entry declares its JVP on batched tangents (a trailing axis of k columns,
 ``None`` for an operand without derivative) and, per operand, its transpose.
@@ -33,6 +38,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from numeric import arrayrules_matmul
 from numeric.arrayrules import UnsupportedArrayFunction
 from numeric.arrayrules_nonlinear import _primal, einsum_explicit, einsum_transpose
 from numeric.arrayrules_structural import unbroadcast
@@ -163,6 +169,34 @@ MULTILINEAR[np.einsum] = MultilinearRule(
              (((3, 4),), {"subscripts": "ij->j"})), make=_einsum_make)
 
 
+# -------------------------------------------------------------------------------- matmul
+
+def _matmul_split(args, kwargs):
+    if kwargs or len(args) != 2:
+        raise UnsupportedArrayFunction(f"numpy.matmul with {sorted(kwargs)} has no derivative "
+                                       "rule; use a @ b")
+    return tuple(args), {}
+
+
+def _matmul_apply(a, b):
+    return a @ b
+
+
+def _matmul_jvp(ops, ts):
+    return arrayrules_matmul.tangent(ops[0], ts[0], ops[1], ts[1])
+
+
+def _matmul_transpose(g, ops, i):
+    return arrayrules_matmul.transpose(g, ops[0], ops[1], i)
+
+
+MULTILINEAR[np.matmul] = MultilinearRule(
+    np.matmul, "matmul", _matmul_split, _matmul_apply, (), _matmul_jvp, _matmul_transpose,
+    samples=((((2, 3), (3, 4)), {}), (((3,), (3, 2)), {}), (((2, 3), (3,)), {}),
+             (((3,), (3,)), {}), (((2, 2, 3), (3, 2)), {}), (((4, 3), (2, 3, 1)), {})),
+    make=_einsum_make)
+
+
 def linear_operands(rule: MultilinearRule, ops: tuple) -> tuple:
     """Indices of the operands *rule* is linear in (``()`` in the rule: all of them)."""
     return rule.linear or tuple(range(len(ops)))
@@ -179,6 +213,12 @@ def dual_multilinear_impl(rule: MultilinearRule, wrap: Callable, parts: Callable
     """
     def impl(*args, **kwargs):
         ops, kw = rule.split(args, kwargs)
+        if len(ops) == 1:                        # one operand (prod, max/min): no lists
+            tag = tagof(ops[0])
+            if tag < 0:
+                return rule.apply(*ops, **kw)
+            v, p = parts(ops[0], tag)
+            return wrap(rule.apply(v, **kw), rule.jvp((v,), (p,), **kw), tag)
         lin = linear_operands(rule, ops)
         tag = tagof(*[ops[i] for i in lin])
         if tag < 0:
@@ -189,10 +229,11 @@ def dual_multilinear_impl(rule: MultilinearRule, wrap: Callable, parts: Callable
     return impl
 
 
-def tape_multilinear_ops(apply_op: Callable) -> list:
-    """``(func, impl, key, forward, vjp)`` per entry, for the reverse tape."""
+def tape_multilinear_ops(apply_op: Callable, table: dict | None = None) -> list:
+    """``(func, impl, key, forward, vjp)`` per entry of *table* (default: MULTILINEAR), for
+    the reverse tape: the forward is the entry's function, the VJP its transpose."""
     res = []
-    for func, rule in MULTILINEAR.items():
+    for func, rule in (MULTILINEAR if table is None else table).items():
         def impl(*args, _r=rule, **kwargs):
             ops, kw = _r.split(args, kwargs)
             return apply_op(_r.key, ops, kw)

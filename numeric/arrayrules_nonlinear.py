@@ -41,7 +41,7 @@ import numpy as np
 from numeric.arrayrules import UnsupportedArrayFunction
 
 __all__ = ["NonlinearRule", "NONLINEAR", "BILINEAR", "INDEX", "dual_nonlinear_impl",
-           "tape_nonlinear_ops", "einsum_transpose", "einsum_explicit"]
+           "tape_nonlinear_ops", "index_impl", "einsum_transpose", "einsum_explicit"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,15 @@ def _nonlinear(func, operands=("a",), samples=(), nout=1, make=None):
         NONLINEAR[func] = NonlinearRule(func, tuple(operands), linearize, tuple(samples), nout, make)
         return linearize
     return deco
+
+
+def index_impl(func: Callable) -> Callable:
+    """An ``INDEX`` function for any number type: applied to the primal values."""
+    def impl(a, *args, **kwargs):
+        from numeric.protocol import value
+        return func(value(a), *args, **kwargs)
+    impl.__name__ = getattr(func, "__name__", "index")
+    return impl
 
 
 def _refuse(name: str, what: str) -> None:

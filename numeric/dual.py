@@ -263,6 +263,37 @@ _SCALAR_REDUCE = frozenset({"add", "multiply", "maximum", "minimum", "logical_an
                             "logical_or"})
 
 
+def _over_plain(d: "Dual") -> bool:
+    """Whether *d*'s layers below are Duals over a plain number (not another type's, e.g. a
+    value on a reverse tape, which a 0-d DualArray cannot hold)."""
+    while isinstance(d, Dual):
+        d = d.value
+    return not hasattr(type(d), "_nm_order")
+
+
+def _array_function(self, func, types, args, kwargs):
+    """NumPy's shape functions of a scalar Dual give a DualArray (the linear table's rule).
+
+    ``np.broadcast_to(d, shape)``, ``np.reshape(d, (1, 1))``, ``np.atleast_1d(d)``, ``np.tile``
+    ... of a scalar Dual are the entry of :data:`numeric.arrayrules.LINEAR` applied to a 0-d
+    DualArray, not an object array of Duals. Every other NumPy function keeps NumPy's own
+    implementation, as before (object arithmetic; ``np.sum`` of a scalar is the scalar).
+    """
+    from numeric.arrayrules import LINEAR
+    if func not in LINEAR or func is np.sum or not all(
+            _over_plain(a) for a in tuple(args) + tuple(kwargs.values()) if isinstance(a, Dual)):
+        return func._implementation(*args, **kwargs)
+    from numeric.dualarray import HANDLED
+    DA = _dualarray()
+
+    def lift(a):
+        return DA._from_scalar(a) if isinstance(a, Dual) else a
+    return HANDLED[func](*[lift(a) for a in args], **{k: lift(v) for k, v in kwargs.items()})
+
+
+Dual.__array_function__ = _array_function
+
+
 def _via_dualarray(ufunc, inputs, kwargs):
     """A ufunc without a scalar rule (isnan, floor, square, ...): DualArray's, on 0-d.
 

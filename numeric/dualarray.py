@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from numeric import arrayrules, arrayrules_matmul, arrayrules_multilinear, arrayrules_nonlinear
+from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import is_array, namespace
 from numeric.dual import _LOSS, Dual
@@ -374,7 +374,7 @@ class DualArray(ArrayAttributes):
         return np.cumsum(self, axis=axis)
 
     def dot(self, o):
-        return _matmul(self, o)
+        return arrayrules.dot(self, o)      # np.dot's semantics (not matmul's above 2-D)
 
     # -- NumPy protocols --------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -628,62 +628,24 @@ _expand_dims = _table(np.expand_dims)
 _broadcast_to = _table(np.broadcast_to)
 
 
-@implements(np.prod)
-def _prod(x, axis=None, keepdims=False, **kw):
-    if axis is None:
-        out = _prod(_reshape(x, (-1,)), 0, False)
-        return _reshape(DualArray._from_scalar(out), (1,) * x.ndim) if keepdims else out
-    axis = axis % x.ndim
-    d = arrayrules.exclusive_products(x.value, axis)  # d prod / d x_i, without dividing by x_i
-    val = (d * 0 + x.value).prod(axis=axis, keepdims=keepdims) if not isinstance(
-        x.value, DualArray) else _prod(x.value, axis=axis, keepdims=keepdims)
-    p = (_col(d) * x.partials).sum(axis=axis, keepdims=keepdims)
-    return _wrap(val, p, x._nm_order)
+# prod, max/min (numeric.arrayrules_reductions) and matmul (numeric.arrayrules_multilinear):
+# the shared table's JVP on the partials
+def _batched_rule(table, func):
+    impl = arrayrules_multilinear.dual_multilinear_impl(table[func], _wrap, _parts, _tag)
+    _HANDLED[func] = impl
+    return impl
 
 
-@implements(np.max, np.amax)
-def _max(x, axis=None, keepdims=False, **kw):
-    return _select_extreme(x, axis, keepdims, "argmax")
+_prod = _batched_rule(arrayrules_reductions.REDUCTIONS, np.prod)
+_MATMUL = arrayrules_multilinear.MULTILINEAR[np.matmul]
 
 
-@implements(np.min, np.amin)
-def _min(x, axis=None, keepdims=False, **kw):
-    return _select_extreme(x, axis, keepdims, "argmin")
-
-
-def _select_extreme(x, axis, keepdims, which):
-    if axis is None:
-        out = _select_extreme(_reshape(x, (-1,)), 0, False, which)
-        return _reshape(DualArray._from_scalar(out), (1,) * x.ndim) if keepdims else out
-    if isinstance(axis, (tuple, list)):         # several axes: moved to the end as one
-        axes = tuple(sorted(int(a) % x.ndim for a in axis))   # C order among the reduced axes
-        rest = [a for a in range(x.ndim) if a not in axes]
-        kept = tuple(x.shape[a] for a in rest)
-        out = _select_extreme(np.reshape(np.transpose(x, rest + list(axes)), kept + (-1,)), -1,
-                              False, which)
-        return np.reshape(out, tuple(1 if a in axes else x.shape[a] for a in range(x.ndim))) \
-            if keepdims else out
-    axis = axis % x.ndim
-    xp = _xp(x)
-    idx = getattr(xp, which)(F_value(x), axis=axis)
-    idx = xp.expand_dims(idx, axis)
-    v = _take_along(x, idx, axis)
-    return v if keepdims else _squeeze(v, axis)
-
-
-def F_value(x):
-    from numeric.protocol import value
-
-    return value(x)
-
-
-def _take_along(x, idx, axis):
-    xp = _xp(x)
-    val = xp.take_along_axis(x.value, idx, axis=axis) if not isinstance(x.value, DualArray) else \
-        _take_along(x.value, idx, axis)
-    p = xp.take_along_axis(x.partials, idx[..., None], axis=axis) if not isinstance(
-        x.partials, DualArray) else _take_along(x.partials, idx[..., None], axis)
-    return DualArray._new(val, p, x._nm_order)
+def _matmul(a, b):
+    """``a @ b``: the table's entry without the argument binding (the hot path)."""
+    tag = _tag(a, b)
+    av, ap = _parts(a, tag)
+    bv, bp = _parts(b, tag)
+    return _wrap(av @ bv, _MATMUL.jvp((av, bv), (ap, bp)), tag)
 
 
 def _join_impl(rule):
@@ -709,19 +671,6 @@ def _stack_any(items):
     if any(isinstance(e, (Dual, DualArray)) for e in items):
         return _stack([e for e in items], 0)
     return np.stack(items)
-
-
-@implements(np.maximum)
-def _maximum(x, y):
-    return _dispatch("maximum", (x, y))
-
-
-@implements(np.matmul)
-def _matmul(a, b):
-    tag = _tag(a, b)
-    av, ap = _parts(a, tag)
-    bv, bp = _parts(b, tag)
-    return _wrap(av @ bv, arrayrules_matmul.tangent(av, ap, bv, bp), tag)   # the shared table
 
 
 @implements(np.zeros_like)
@@ -775,14 +724,15 @@ for _func, _rule in arrayrules.LINEAR.items():               # the shared linear
 for _func, _rule in arrayrules_nonlinear.NONLINEAR.items():   # nonlinear table: JVP = lin
     if _func in arrayrules_nonlinear.REPLACES or _func not in _HANDLED:
         _HANDLED[_func] = arrayrules_nonlinear.dual_nonlinear_impl(_rule, _wrap, _parts, _tag)
-for _func, _rule in arrayrules_multilinear.MULTILINEAR.items():   # where, einsum
-    _HANDLED[_func] = arrayrules_multilinear.dual_multilinear_impl(_rule, _wrap, _parts, _tag)
+for _table in (arrayrules_multilinear.MULTILINEAR, arrayrules_reductions.REDUCTIONS):
+    for _func in _table:                  # where, einsum, matmul; prod, max/min
+        _batched_rule(_table, _func)      # (np.matmul binds its arguments, then as @)
 for _func, _rule in arrayrules_nonlinear.BILINEAR.items():    # bilinear: compositions
     _HANDLED.setdefault(_func, _rule.linearize)
 for _func, _impl in arrayrules.COMPOSED.items():             # compositions of primitives
     _HANDLED.setdefault(_func, _impl)
 for _func in arrayrules_nonlinear.INDEX:
-    _HANDLED.setdefault(_func, (lambda f: lambda a, *r, **k: f(_primal(a), *r, **k))(_func))
+    _HANDLED.setdefault(_func, arrayrules_nonlinear.index_impl(_func))
 
 
 def supported_functions() -> frozenset:

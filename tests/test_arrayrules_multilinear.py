@@ -1,4 +1,5 @@
-"""The multilinear entries of the array table (numeric.arrayrules_multilinear: where, einsum).
+"""The batched entries of the array table: numeric.arrayrules_multilinear (where, einsum,
+matmul) and numeric.arrayrules_reductions (prod, max/min: nonlinear, same form).
 
 Every entry is tested from its declared samples in forward, reverse and Measurement form:
 the Jacobian in all differentiable operands against central differences, the declared
@@ -10,9 +11,17 @@ import pytest
 
 import numeric as nm
 from numeric.arrayrules_multilinear import MULTILINEAR, linear_operands
+from numeric.arrayrules_reductions import REDUCTIONS
 
+TABLE = {**MULTILINEAR, **REDUCTIONS}
 CASES = [pytest.param(rule, shapes, kw, id=f"{func.__name__}-{k}")
-         for func, rule in MULTILINEAR.items() for k, (shapes, kw) in enumerate(rule.samples)]
+         for func, rule in TABLE.items() for k, (shapes, kw) in enumerate(rule.samples)]
+
+
+def _call_args(ops, kw):
+    """(positional arguments, keyword arguments) of the NumPy call for a sample."""
+    pos = ((kw["subscripts"],) if "subscripts" in kw else ()) + tuple(ops)
+    return pos, {k: v for k, v in kw.items() if k != "subscripts"}
 
 
 def _setup(rule, shapes, kw):
@@ -27,8 +36,8 @@ def _setup(rule, shapes, kw):
         for i, n in zip(lin, sizes):
             full[i] = np.reshape(z[at:at + n], np.shape(ops[i]))
             at += n
-        args = ((kw["subscripts"],) if "subscripts" in kw else ()) + tuple(full)
-        return rule.func(*args)
+        args, extra = _call_args(full, kw)
+        return rule.func(*args, **extra)
     z0 = np.concatenate([np.ravel(ops[i]) for i in lin])
     return f, z0, ops
 
@@ -68,7 +77,7 @@ def test_measurement_uncertainty_is_linear_propagation(rule, shapes, kw):
 def test_transpose_satisfies_adjoint_identity(rule, shapes, kw):
     _, _, ops = _setup(rule, shapes, kw)
     rng = np.random.default_rng(7)
-    ops, kw = rule.split(((kw["subscripts"],) if "subscripts" in kw else ()) + tuple(ops), {})
+    ops, kw = rule.split(*_call_args(ops, kw))
     lin = linear_operands(rule, ops)
     out = rule.apply(*ops, **kw)
     u = rng.normal(size=np.shape(out))

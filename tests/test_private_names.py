@@ -38,15 +38,8 @@ CLASSES = {"Dual", "DualArray", "Measurement", "MeasurementArray", "Tracked", "T
 # (importing family, imported module, name) -> why the protocol does not do
 JUSTIFIED = {
     ("measurement", "numeric.dual", "Dual"):
-        "linear propagation reuses forward mode: MeasurementArray runs DualArray's array "
-        "functions with the sources as partials, so the results are unwrapped from Duals "
-        "(_unproxy); stats.uncertainty/cov of a Dual of a Measurement (derivative of an "
-        "uncertainty) splits the Dual layer",
-    ("measurement", "numeric.dualarray", "DualArray"):
-        "MeasurementArray's non-structural array functions run through DualArray's "
-        "implementations (one copy of each derivative rule), proxies are DualArrays",
-    ("measurement", "numeric.dualarray", "HANDLED"):
-        "the table of DualArray's NumPy implementations that MeasurementArray borrows",
+        "stats.uncertainty/cov of a Dual of a Measurement (derivative of an uncertainty) "
+        "splits the Dual layer",
     ("reverse", "numeric.dual", "Dual"):
         "forward-over-reverse (hvp, nm.hessian): the reverse API seeds its inputs with Duals "
         "of a fresh tag and reads their partials",

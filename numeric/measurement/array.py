@@ -52,14 +52,11 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear
+from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import astype, copy, device_of, dtype_kind, float_dtype, is_array, namespace
-from numeric.dual import Dual
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
-from numeric.dualarray import HANDLED as _DUAL_HANDLED
-from numeric.dualarray import DualArray
 from numeric.measurement.scalar import LOSS, Measurement, _fresh, measurement_rule, root_sum_squares
 from numeric.measurement.sources import new_sources
 from numeric.measurement.owners import record_array
@@ -496,7 +493,7 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
         if name in ("positive", "conjugate"):
             return inputs[0]
         if name == "matmul":
-            return _via_dualarray(np.matmul, inputs, {})
+            return _matmul(*inputs)
         rname = _UFUNC_NAMES.get(name, name)
         if rname not in RULES and rname not in ARITHMETIC:
             return NotImplemented
@@ -506,8 +503,6 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
         impl = _HANDLED.get(func)
         if impl is not None:
             return impl(*args, **kwargs)
-        if func in _DUAL_HANDLED:
-            return _via_dualarray(func, args, kwargs)
         return arrayrules.refuse(func, MeasurementArray, types)
 
 
@@ -1027,8 +1022,8 @@ def exact_equal(a: Any, b: Any) -> Any:
 
 # ----------------------------------------------------------------------------------------------
 # __array_function__: structural functions act on val, J and src alike in the one-source form;
-# the table's entries act on the components; the rest goes through DualArray's implementations
-# with the sources as partials (matmul, prod, max/min: no table entry yet).
+# the table's entries (linear, nonlinear, multilinear, reductions) act on the components per
+# source; no other number type is involved.
 
 
 def implements(*funcs):
@@ -1040,94 +1035,12 @@ def implements(*funcs):
     return deco
 
 
-def _proxy_parts(args, kwargs):
-    """Find measurement arguments (also inside lists), align them, build DualArray proxies."""
-    found = []
-
-    def scan(a):
-        if isinstance(a, (Measurement, MeasurementArray)):
-            found.append(a)
-        elif isinstance(a, (list, tuple)):
-            for e in a:
-                scan(e)
-
-    for a in args:
-        scan(a)
-    for a in kwargs.values():
-        scan(a)
-    parts = {id(a): _classify(a) for a in found}
-    live = [a for a in found if parts[id(a)][0] != _CONST]
-    if not live:
-        return None, {id(a): parts[id(a)][1] for a in found}
-    triples = [_dense_triple(*parts[id(a)]) for a in live]
-    Js, union = _align(triples)
-    proxies = {id(a): _classify_const(parts[id(a)]) for a in found}
-    for a, (v, _, _), J in zip(live, triples, Js):
-        v = v if is_array(v) else np.asarray(v)
-        proxies[id(a)] = DualArray.from_parts(v, J, 0)
-    return union, proxies
-
-
-def _classify_const(part):
-    return part[1]
-
-
-def _substitute(a, proxies):
-    if isinstance(a, (Measurement, MeasurementArray)):
-        return proxies[id(a)]
-    if isinstance(a, list):
-        return [_substitute(e, proxies) for e in a]
-    if isinstance(a, tuple):
-        return tuple(_substitute(e, proxies) for e in a)
-    return a
-
-
-def _unproxy(r, union):
-    if isinstance(r, DualArray) and r._nm_order == 0:
-        return _wrap_dense(r.value, r.partials, union)
-    if isinstance(r, Dual) and r._nm_order == 0:
-        p = r.raw_partials
-        p = p if getattr(p, "ndim", 0) else np.atleast_1d(np.asarray(p))
-        return Measurement._from_arrays(_scalar(r.value), union, p)
-    if isinstance(r, (list, tuple)):
-        parts = [_unproxy(e, union) for e in r]
-        return type(r)(*parts) if hasattr(r, "_fields") else type(r)(parts)  # namedtuple results
-    return r
-
-
-def _via_dualarray(func, args, kwargs):
-    union, proxies = _proxy_parts(args, kwargs)
-    a2 = _substitute(args, proxies)
-    k2 = {k: _substitute(v, proxies) for k, v in kwargs.items()}
-    if union is None:
-        r = func(*a2, **k2)
-        return _const(r) if isinstance(r, (np.ndarray, numbers.Number, np.generic)) and \
-            np.asarray(r).dtype.kind in "fO" else r
-    impl = _DUAL_HANDLED.get(func, func)
-    r = impl(*a2, **k2)
-    if func in _CUSP_AT_ZERO:
-        r = _no_linear_part_at_zero(r, proxies.values())
-    return _unproxy(r, union)
-
-
 # Functions with a cusp where their value is 0: a norm, a standard deviation (the 2-norm of
 # the deviations). The forward rule gives the AD types' subgradient 0 there; a measurement
 # has no first-order propagation to give (the spread of ||x|| at x = 0 ± s is of order s, not
 # 0), so its components there are nan, never a silent 0 ± 0. Inputs whose components are all
 # exactly zero keep 0 ± 0 (as sqrt(x - x)). docs/decisions.md, "Degenerate points".
 _CUSP_AT_ZERO = (np.linalg.norm, np.std)
-
-
-def _no_linear_part_at_zero(r, proxies):
-    if not any(getattr(p, "partials", None) is not None and np.any(p.partials != 0)
-               for p in proxies):
-        return r
-    val = np.asarray(r.value)
-    if not np.any(val == 0):
-        return r
-    parts = r.partials if isinstance(r, DualArray) else np.atleast_1d(r.raw_partials)
-    parts = np.where((val == 0)[..., None], np.nan, parts)
-    return DualArray.wrap(r.value, parts, 0)
 
 
 class _Parts:
@@ -1187,8 +1100,10 @@ def _structural(func):
     """A function that moves elements around: apply it to val, J and src alike."""
 
     def impl(x, *args, **kwargs):
-        if not isinstance(x, MeasurementArray) or not x.diag:
-            return _via_dualarray(func, (x,) + args, kwargs)
+        if not isinstance(x, MeasurementArray):
+            x = as_measurement_array(x)
+        if not x.diag:
+            return _wrap_dense(func(x.val, *args, **kwargs), func(x.J, *args, **kwargs), x.src)
         val = func(x.val, *args, **kwargs)
         J = func(_full(x.J, x.val.shape), *args, **kwargs)
         src = func(_full(x.src, x.val.shape), *args, **kwargs)
@@ -1262,7 +1177,7 @@ def _axes(axis, ndim):
 def _sum(x, axis=None, keepdims=False, **kw):
     arrayrules.LINEAR[np.sum].check(kw)      # the table's entry: out=, where=, initial= refused
     if not isinstance(x, MeasurementArray):
-        return _via_dualarray(np.sum, (x,), dict(axis=axis, keepdims=keepdims))
+        return _SUM_TABLE(x, axis=axis, keepdims=keepdims)
     axes = _axes(axis, x.ndim)
     val = x.val.sum(axis=axes, keepdims=keepdims)
     if not x.diag:
@@ -1332,6 +1247,8 @@ def _multilinear_impl(rule):
     return impl
 
 
+_SUM_TABLE = _linear_table_impl(arrayrules.LINEAR[np.sum])
+_matmul = _multilinear_impl(arrayrules_multilinear.MULTILINEAR[np.matmul])
 _where_table = _multilinear_impl(arrayrules_multilinear.MULTILINEAR[np.where])
 
 
@@ -1393,8 +1310,8 @@ def _allclose(a, b, *args, **kw):
 def register_array_function(func, impl) -> None:
     """Public hook: *impl* handles NumPy function *func* for MeasurementArray.
 
-    Functions registered for DualArray (the shared linear table included) are
-    handled without registration, through their Jacobian (sources axis).
+    The shared array table's entries (linear, nonlinear, multilinear, reductions) are
+    handled without registration, on the components per source.
     """
     _HANDLED[func] = impl
 
@@ -1403,12 +1320,17 @@ for _f, _rule in arrayrules_nonlinear.NONLINEAR.items():   # the nonlinear table
     _HANDLED[_f] = _nonlinear_impl(_rule)
 for _f, _rule in arrayrules.LINEAR.items():   # the linear table (np.sum keeps its fast path)
     _HANDLED.setdefault(_f, _linear_table_impl(_rule))
-for _f, _rule in arrayrules_multilinear.MULTILINEAR.items():   # where keeps its own, above
-    _HANDLED.setdefault(_f, _multilinear_impl(_rule))
+for _table in (arrayrules_multilinear.MULTILINEAR, arrayrules_reductions.REDUCTIONS):
+    for _f, _rule in _table.items():         # where keeps its own, above
+        _HANDLED.setdefault(_f, _multilinear_impl(_rule))
+for _f, _rule in arrayrules_nonlinear.BILINEAR.items():   # compositions of matmul, *, reshape
+    _HANDLED.setdefault(_f, _rule.linearize)
 for _f, _impl in arrayrules.COMPOSED.items():
     _HANDLED.setdefault(_f, _impl)
+for _f in arrayrules_nonlinear.INDEX:          # integer results: the values' indices
+    _HANDLED.setdefault(_f, arrayrules_nonlinear.index_impl(_f))
 
 
 def supported_functions() -> frozenset:
-    """The NumPy functions MeasurementArray handles (its own and DualArray's)."""
-    return frozenset(_HANDLED) | frozenset(_DUAL_HANDLED)
+    """The NumPy functions MeasurementArray's ``__array_function__`` handles."""
+    return frozenset(_HANDLED)

@@ -472,8 +472,6 @@ def _array_function(self, func, types, args, kwargs):
     impl = arr._HANDLED.get(func)
     if impl is not None:
         return impl(*args, **kwargs)
-    if func in arr._DUAL_HANDLED:
-        return arr._via_dualarray(func, args, kwargs)
     return NotImplemented
 
 

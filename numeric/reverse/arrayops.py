@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric import arrayrules, arrayrules_matmul, arrayrules_multilinear, arrayrules_nonlinear
+from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions
 from numeric.backend import is_array
 from numeric.protocol import value as primal_value
 from numeric.reverse.tape import _OwnedArray, _ScatterAdd
@@ -189,18 +189,6 @@ def _setitem_vjp(g, ans, i, x, v, index):
 _def("setitem", _setitem_fwd, _setitem_vjp)
 
 
-_def("matmul", lambda a, b: a @ b,       # the VJP: the shared table's transpose of a @ b
-     lambda g, ans, i, a, b: arrayrules_matmul.transpose(g, a, b, i))
-
-
-@_implements(np.matmul)
-def _np_matmul(a, b, /, **kw):
-    if kw:
-        raise arrayrules.UnsupportedArrayFunction(
-            f"numpy.matmul with {sorted(kw)} has no derivative rule; use a @ b")
-    return apply_op("matmul", (a, b), {})
-
-
 def _register_join(func, rule):
     """concatenate / stack of the table: the VJP of array i is the transpose's component i."""
     name = func.__name__
@@ -232,61 +220,7 @@ _def("cumsum", lambda x, axis: np.cumsum(x, axis=axis),
      lambda g, ans, i, x, axis: _flip(_cumsum_any(_flip(g, axis), axis), axis))
 
 
-def _expand_reduced(g, x_shape, axis, keepdims):
-    """The transpose of ``np.sum(x, axis, keepdims)``: the table's entry."""
-    return _SUM_T(g, x_shape, axis=axis, keepdims=keepdims)
-
-
-_SUM_T = arrayrules.LINEAR[np.sum].transpose
-
-
-def _prod_vjp(g, ans, i, x, axis=None, keepdims=False):
-    shape = shape_of(x)
-    if axis is None:
-        others = np.reshape(arrayrules.exclusive_products(np.reshape(x, (-1,)), 0), shape)
-    else:
-        others = arrayrules.exclusive_products(x, axis % len(shape))
-    return _expand_reduced(g, shape, axis, keepdims) * others
-
-
-_def("prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
-     _prod_vjp)
-
-
-def _extreme_vjp(which):
-    """The adjoint goes to the element max/min returns (the first among ties, as forward mode)."""
-    def vjp(g, ans, i, x, axis=None, keepdims=False):
-        mask = arrayrules.extreme_indicator(primal_value(x), axis, which)
-        return _expand_reduced(g, shape_of(x), axis, keepdims) * mask
-    return vjp
-
-
-_def("max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
-     _extreme_vjp("argmax"))
-_def("min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
-     _extreme_vjp("argmin"))
-
-
 # -- NumPy functions ---------------------------------------------------------------------
-
-def _norm_axis(axis):
-    return tuple(axis) if isinstance(axis, list) else axis
-
-
-@_implements(np.prod)
-def _np_prod(x, axis=None, keepdims=False, **kw):
-    return apply_op("prod", (x,), {"axis": axis, "keepdims": bool(keepdims)})
-
-
-@_implements(np.max, np.amax)
-def _np_max(x, axis=None, keepdims=False, **kw):
-    return apply_op("max", (x,), {"axis": axis, "keepdims": bool(keepdims)})
-
-
-@_implements(np.min, np.amin)
-def _np_min(x, axis=None, keepdims=False, **kw):
-    return apply_op("min", (x,), {"axis": axis, "keepdims": bool(keepdims)})
-
 
 # np.cumsum is in the LINEAR table; this op is kept as a reverse-mode fast path: gradient of
 # sum(cumsum(x, axis=1)**2), 20x20: 32 us here vs 47 us through the table's op.
@@ -402,10 +336,12 @@ for _func, _rule in arrayrules_nonlinear.BILINEAR.items():
 for _func, _impl in arrayrules.COMPOSED.items():             # compositions of primitives
     HANDLED.setdefault(_func, _impl)
 for _func in arrayrules_nonlinear.INDEX:
-    HANDLED.setdefault(_func, (lambda f: lambda a, *r, **k: f(primal_value(a), *r, **k))(_func))
-for (_func, _impl, _key, _fwd, _vjp) in arrayrules_multilinear.tape_multilinear_ops(apply_op):
-    _def(_key, _fwd, _vjp)                   # where, einsum: VJP = the entry's transpose
-    HANDLED[_func] = _impl
+    HANDLED.setdefault(_func, arrayrules_nonlinear.index_impl(_func))
+for _table in (arrayrules_multilinear.MULTILINEAR, arrayrules_reductions.REDUCTIONS):
+    for (_func, _impl, _key, _fwd, _vjp) in arrayrules_multilinear.tape_multilinear_ops(
+            apply_op, _table):
+        _def(_key, _fwd, _vjp)               # where, einsum, matmul; prod, max/min:
+        HANDLED[_func] = _impl               # the VJP is the entry's transpose
 
 
 def supported_functions() -> frozenset:
