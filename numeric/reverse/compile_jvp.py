@@ -49,8 +49,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric.reverse.compile import HELPERS, ScalarProgram, SlotRef, const_code, load_source, rule_code, \
+from numeric.reverse.compile import ScalarProgram, SlotRef, const_code, load_source, rule_code, \
     COMPARE_OPS
+from numeric.reverse.chunked import kernel_module
 from numeric.reverse.record import record
 
 __all__ = ["jvp_rhs", "JVPKernel", "jvp_source"]
@@ -148,9 +149,7 @@ def jvp_source(prog: ScalarProgram, n: int, m: int, k: int, m_tangent: np.ndarra
             has = isinstance(o, SlotRef) and int(o) in tan
             lines.append(f"    out[{n + l * n + j}] = {f't{int(o)}_{l}' if has else '0.0'}")
     lines.append("    return out")
-    return (HELPERS + "import numpy as np\n\n\n"
-            f"@numba.njit({SIGNATURE!r}, cache=True, error_model='numpy')\n"
-            "def run(z, pp, t):\n" + "\n".join(lines) + "\n")
+    return kernel_module(lines, SIGNATURE)
 
 
 def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarray, k: int,
