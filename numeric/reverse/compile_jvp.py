@@ -65,6 +65,7 @@ MAX_TANGENT_LINES = 40_000
 # tangent terms need no NaN-safe branch (which doubles numba's compile time of a kernel)
 _FINITE_PARTIALS = frozenset({"add", "sub", "neg", "mul"})
 _SOURCES: dict = {}  # (recorded program, output, n, m, k, tangent mask) -> kernel source
+_LOADED: dict = {}  # kernel source -> its compiled run
 
 
 @dataclass
@@ -79,6 +80,23 @@ class JVPKernel:
     nodes: int
     record_seconds: float
     load_seconds: float
+
+
+def program_key(rec: Any) -> tuple:
+    """What identifies a recording's kernel: its program and output (the text of their entries;
+    an array output as the list of its elements and its shape, cheaper to print than the array)."""
+    out = rec.output
+    if isinstance(out, np.ndarray):
+        out = (out.shape, list(out.reshape(-1)))
+    return repr(rec.program), repr(out)
+
+
+def loaded(source: str) -> Callable:
+    """The kernel ``run`` of *source*, loaded once per process (:func:`load_source`, disk-cached)."""
+    rhs = _LOADED.get(source)
+    if rhs is None:
+        rhs = _LOADED[source] = load_source(source, cache=True)
+    return rhs
 
 
 def _record(f: Callable, u0: np.ndarray, p_struct: Callable, p0: np.ndarray, t0: float, scalar_u: bool):
@@ -190,7 +208,7 @@ def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarr
                                   f"{MAX_TANGENT_LINES} tangent lines: the kernel would take minutes "
                                   "to compile)")
     mask = np.asarray(m_tangent, dtype=bool)
-    key = (repr(rec.program), repr(rec.output), u.size, np.size(p0), k, mask.tobytes())
+    key = (program_key(rec), u.size, np.size(p0), k, mask.tobytes())
     source = _SOURCES.get(key)
     if source is None:
         prog = ScalarProgram(rec, vector_output=True)
@@ -199,5 +217,5 @@ def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarr
         source = _SOURCES[key] = jvp_source(prog, u.size, np.size(p0), k, mask)
     recorded = time.perf_counter() - start
     start = time.perf_counter()
-    rhs = load_source(source, cache=True)
+    rhs = loaded(source)
     return JVPKernel(rhs, source, u.size, np.size(p0), k, len(rec), recorded, time.perf_counter() - start)

@@ -49,10 +49,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric.reverse.compile import ScalarProgram, SlotRef, const_code, load_source, rule_code, \
+from numeric.reverse.compile import ScalarProgram, SlotRef, const_code, rule_code, \
     COMPARE_OPS
 from numeric.reverse.chunked import kernel_module
-from numeric.reverse.compile_jvp import MAX_NODES, SIGNATURE, _FINITE_PARTIALS, _record
+from numeric.reverse.compile_jvp import MAX_NODES, SIGNATURE, _FINITE_PARTIALS, _record, loaded, program_key
 from numeric.reverse.vjp_loop import vjp_loop_source
 
 __all__ = ["vjp_rhs", "VJPKernel", "vjp_source"]
@@ -180,7 +180,7 @@ def vjp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, p_struct: Callable 
         raise NotImplementedError(f"f read a value without a guard while recording ({rec.unguarded})")
     if len(rec) > MAX_LOOP_NODES:
         raise NotImplementedError(f"f records {len(rec)} scalar operations (more than {MAX_LOOP_NODES})")
-    key = (repr(rec.program), repr(rec.output), u.size, p0.size)
+    key = (program_key(rec), u.size, p0.size)
     source = _SOURCES.get(key)
     if source is None:
         prog = ScalarProgram(rec, vector_output=True)
@@ -190,5 +190,5 @@ def vjp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, p_struct: Callable 
         source = _SOURCES[key] = make(prog, u.size, p0.size)
     recorded = time.perf_counter() - start
     start = time.perf_counter()
-    rhs = load_source(source, cache=True)
+    rhs = loaded(source)
     return VJPKernel(rhs, source, u.size, p0.size, len(rec), recorded, time.perf_counter() - start)

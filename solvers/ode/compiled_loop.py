@@ -37,13 +37,17 @@ def error_norm(u, u_new, hM, K, rtol, atol, n, counted):
     augmented state, solvers.ode.errornorm) use their primal's scale; the first *counted* count."""
     r = hM.shape[0] - 1
     acc = 0.0
-    for j in range(counted):
-        e = 0.0
-        for l in range(K.shape[0]):
-            e += hM[r, l] * K[l, j]
-        i = j % n
-        e = e / (atol[i] + rtol[i] * max(abs(u[i]), abs(u_new[i])))
-        acc += e * e
+    sc = np.empty(n)  # the primal block's scales, shared by the blocks after it
+    for i in range(n):
+        sc[i] = atol[i] + rtol[i] * max(abs(u[i]), abs(u_new[i]))
+    for b in range(counted // n if n > 0 else 0):
+        for i in range(n):
+            j = b * n + i
+            e = 0.0
+            for l in range(K.shape[0]):
+                e += hM[r, l] * K[l, j]
+            e = e / sc[i]
+            acc += e * e
     return math.sqrt(acc / n) if n > 0 else 0.0
 
 
