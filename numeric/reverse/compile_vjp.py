@@ -118,6 +118,11 @@ def _forward_lines(prog: ScalarProgram, n: int, m: int) -> tuple[list, dict, set
 
 def vjp_source(prog: ScalarProgram, n: int, m: int) -> str:
     """The numba source of ``rhs(z, pp, t)`` for a lowered program of inputs ``[u, p, t]``."""
+    return kernel_module(vjp_lines(prog, n, m), SIGNATURE)
+
+
+def vjp_lines(prog: ScalarProgram, n: int, m: int) -> list[str]:
+    """The body of ``rhs(z, pp, t)`` as straight-line statements (:func:`vjp_source`)."""
     lines = [f"    out = np.zeros({2 * n + m})"]
     fwd, partials, live = _forward_lines(prog, n, m)
     lines += fwd
@@ -143,7 +148,7 @@ def vjp_source(prog: ScalarProgram, n: int, m: int) -> str:
         if it[0] == "input" and it[2] < n + m and it[1] in assigned:
             lines.append(f"    out[{n + it[2]}] -= a{it[1]}")   # u_i -> n + i, p_i -> 2n + i
     lines.append("    return out")
-    return kernel_module(lines, SIGNATURE)
+    return lines
 
 
 def vjp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, p_struct: Callable | None = None) -> VJPKernel:
