@@ -1,5 +1,5 @@
-"""The adjoint kernels of long right-hand sides: the tape-interpreter kernel (numeric.reverse.vjp_loop),
-chunked straight-line kernels (numeric.reverse.chunked) and np.stack of scalars in a recorded program."""
+"""The adjoint kernels of long right-hand sides: the tape-interpreter kernel (numeric.reverse.vjp_loop)
+and np.stack of scalars in a recorded program."""
 
 import numpy as np
 import pytest
@@ -8,9 +8,8 @@ pytest.importorskip("numba", reason="the compiled kernels need numba")
 
 import numeric as nm  # noqa: E402
 import numeric.reverse.compile_vjp as cv  # noqa: E402
-from numeric.reverse.chunked import kernel_module  # noqa: E402
 from numeric.reverse.compile import ScalarProgram, load_source  # noqa: E402
-from numeric.reverse.compile_jvp import SIGNATURE, _record, jvp_rhs  # noqa: E402
+from numeric.reverse.compile_jvp import _record, jvp_rhs  # noqa: E402
 from numeric.reverse.vjp_loop import vjp_loop_source  # noqa: E402
 from solvers.nn import Chain, Dense  # noqa: E402
 
@@ -76,18 +75,6 @@ def test_vjp_rhs_compiles_a_program_above_max_nodes_as_the_loop(monkeypatch):
     out = k.rhs(np.concatenate([u, lam, np.zeros(THETA.size)]), np.concatenate([THETA, [0.0]]), 0.0)
     np.testing.assert_allclose(out, _reverse_vjp(ude, u, THETA, lam), rtol=1e-13, atol=1e-15)
     cv._SOURCES.clear()
-
-
-def test_chunked_straight_kernel_returns_the_same_bits():
-    prog = _program(ude, np.array([1.0, 1.0]), THETA)
-    body = cv.vjp_lines(prog, 2, THETA.size)
-    whole = kernel_module(body, SIGNATURE, chunk_lines=10 ** 9)
-    chunked = kernel_module(body, SIGNATURE, chunk_lines=7)
-    assert "def c0" not in whole and chunked.count("def c") > 3
-    z = np.concatenate([[0.3, 0.9], [1.0, -1.0], np.zeros(THETA.size)])
-    a = load_source(whole, cache=True)(z, np.concatenate([THETA, [0.0]]), 0.0)
-    b = load_source(chunked, cache=True)(z, np.concatenate([THETA, [0.0]]), 0.0)
-    assert np.array_equal(a, b)
 
 
 def test_np_stack_of_scalars_records_for_the_jvp_kernel():

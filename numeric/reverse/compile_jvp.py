@@ -49,9 +49,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric.reverse.compile import ScalarProgram, SlotRef, const_code, load_source, rule_code, \
+from numeric.reverse.compile import HELPERS, ScalarProgram, SlotRef, const_code, load_source, rule_code, \
     COMPARE_OPS
-from numeric.reverse.chunked import kernel_module
 from numeric.reverse.record import record
 
 __all__ = ["jvp_rhs", "JVPKernel", "jvp_source"]
@@ -114,6 +113,16 @@ def _record(f: Callable, u0: np.ndarray, p_struct: Callable, p0: np.ndarray, t0:
     return record(program, np.concatenate([u0, p0, [float(t0)]]))
 
 
+def kernel_module(body: list[str]) -> str:
+    """The module source of ``run(z, pp, t)`` (signature :data:`SIGNATURE`) with *body*, its
+    indented statements. One straight-line function: numba compiles it at about 5 ms a statement
+    (the 708-operation spiral network's adjoint, 2,680 statements: 12.8 s; cut into functions of
+    300 statements it took 36 s), hence ``MAX_NODES`` and the loop kernel above it."""
+    return (HELPERS + "import numpy as np\n\n\n"
+            f"@numba.njit({SIGNATURE!r}, cache=True, error_model='numpy')\n"
+            "def run(z, pp, t):\n" + "\n".join(body) + "\n")
+
+
 def jvp_source(prog: ScalarProgram, n: int, m: int, k: int, m_tangent: np.ndarray) -> str:
     """The numba source of ``rhs(z, pp, t)`` for a lowered program of inputs ``[u, p, t]``."""
     lines = [f"    out = np.empty({n * (1 + k)})"]
@@ -167,7 +176,7 @@ def jvp_source(prog: ScalarProgram, n: int, m: int, k: int, m_tangent: np.ndarra
             has = isinstance(o, SlotRef) and int(o) in tan
             lines.append(f"    out[{n + l * n + j}] = {f't{int(o)}_{l}' if has else '0.0'}")
     lines.append("    return out")
-    return kernel_module(lines, SIGNATURE)
+    return kernel_module(lines)
 
 
 def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarray, k: int,

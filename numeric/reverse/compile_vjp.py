@@ -51,8 +51,8 @@ import numpy as np
 
 from numeric.reverse.compile import ScalarProgram, SlotRef, const_code, rule_code, \
     COMPARE_OPS
-from numeric.reverse.chunked import kernel_module
-from numeric.reverse.compile_jvp import MAX_NODES, SIGNATURE, _FINITE_PARTIALS, _record, loaded, program_key
+from numeric.reverse.compile_jvp import MAX_NODES, _FINITE_PARTIALS, _record, kernel_module, loaded, \
+    program_key
 from numeric.reverse.vjp_loop import vjp_loop_source
 
 __all__ = ["vjp_rhs", "VJPKernel", "vjp_source"]
@@ -118,7 +118,7 @@ def _forward_lines(prog: ScalarProgram, n: int, m: int) -> tuple[list, dict, set
 
 def vjp_source(prog: ScalarProgram, n: int, m: int) -> str:
     """The numba source of ``rhs(z, pp, t)`` for a lowered program of inputs ``[u, p, t]``."""
-    return kernel_module(vjp_lines(prog, n, m), SIGNATURE)
+    return kernel_module(vjp_lines(prog, n, m))
 
 
 def vjp_lines(prog: ScalarProgram, n: int, m: int) -> list[str]:
