@@ -194,6 +194,36 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
     return ts[:nsave], us[:nsave], Ks[: nsave - 1 if keep == 2 else 0], nf, nacc, nrej, code, t
 
 
+class _Address(numba.core.types.function_type.WrapperAddressProtocol):
+    """A compiled ``f`` of :data:`RHS_SIGNATURE` with its address looked up once (numba's wrapper
+    address protocol): passing the dispatcher itself costs a look-up of its compiled wrapper
+    (about 40 us here) on every call of the loop."""
+
+    def __init__(self, f):
+        from numba.experimental.function_type import _get_wrapper_address
+
+        self.f = f  # keeps the compiled code alive
+        self.address = _get_wrapper_address(f, RHS_SIGNATURE)
+
+    def __wrapper_address__(self):
+        return self.address
+
+    def signature(self):
+        return RHS_SIGNATURE
+
+
+_ADDRESSES: dict = {}
+
+
+def function_pointer(f):
+    """*f* (numba-compiled with :data:`RHS_SIGNATURE`) as the argument :func:`pointer_loop` takes,
+    its address looked up once per process."""
+    p = _ADDRESSES.get(f)
+    if p is None:
+        p = _ADDRESSES[f] = _Address(f)
+    return p
+
+
 def pointer_loop():
     """:func:`loop` compiled once (and cached on disk) for an ``f`` passed as a function pointer
     of type :data:`RHS_SIGNATURE` (numba's first-class function type): any right-hand side
