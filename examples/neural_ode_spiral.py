@@ -11,6 +11,12 @@ the unchanged Tsit5 solver: reverse mode (a tape of the solve) by default, or
 forward mode (``--mode forward``: a DualArray of 252 partials). ``sensealg=``
 is forwarded to ``solve`` (None: differentiate through the solver's arithmetic).
 
+Published level: after 500 Adam steps the same spiral reaches a loss of 4.90e-2 (DiffEqFlux
+defaults), 2.76e-2 (DiffEqFlux, optimised sensitivity) and 0.0596 (torchdiffeq) (C. Rackauckas,
+"torchdiffeq vs Julia DiffEqFlux Neural ODE Training Benchmark", GitHub gist
+4a4d526c15cc4170ce37da837bfc32c4). The full setting here (300 Adam + 100 BFGS, seed 0) reached
+7.14e-3 in 35 s on a 2-core Xeon (after Adam alone: 0.166); see benchmarks/RESULTS.md.
+
 Run: ``python examples/neural_ode_spiral.py [--quick] [--plot FILE]``
 """
 

@@ -197,6 +197,7 @@ class ScalarProgram:
         self.items: list = []               # ("input", slot, i) | ("const", slot, v) |
         #                                      ("rule", slot, name, [slot or const]) | ("guard", ...)
         self.nslots = 0
+        self.vectors: dict[int, list] = {}  # recorded node of np.stack(scalars) -> its elements
         self.array_input = rec._input_shape is not None
         if self.array_input and len(rec._input_shape) != 1:
             raise NotImplementedError("compile: the input must be a scalar or a 1-D array")
@@ -207,6 +208,10 @@ class ScalarProgram:
             self._lower(e)
         out = rec.output
         if vector_output:
+            if isinstance(out, Ref) and out.k in self.vectors:
+                out = self.vectors[out.k]
+                self.outputs = list(out)
+                return
             self.outputs = [self._arg(o) for o in np.asarray(out, dtype=object).reshape(-1)]
             return
         if isinstance(out, np.ndarray) and out.dtype == object and out.size == 1:
@@ -247,10 +252,28 @@ class ScalarProgram:
         elif kind == "op" and e[2] == "getitem" and isinstance(e[3][0], Ref) and \
                 e[3][0].k == self.rec.input_index and isinstance(e[4]["index"], (int, np.integer)):
             self.items.append(("input", self._slot(e[1]), int(e[4]["index"])))
+        elif kind == "op" and e[2] == "stack" and e[4] in ({}, {"axis": 0}):
+            self.vectors[e[1]] = [self._arg(r) for r in e[3]]   # a 1-D array of scalars: no code
+        elif kind == "op" and e[2] == "getitem" and isinstance(e[3][0], Ref) and e[3][0].k in self.vectors \
+                and _int_index(e[4]["index"], len(self.vectors[e[3][0].k])) is not None:
+            elem = self.vectors[e[3][0].k][_int_index(e[4]["index"], len(self.vectors[e[3][0].k]))]
+            if isinstance(elem, SlotRef):
+                self.slots[e[1]] = int(elem)          # an alias of the stacked scalar's slot
+            else:
+                self.items.append(("const", self._slot(e[1]), float(elem)))
         else:
             name = e[2] if kind in ("op", "compare") else kind
             raise NotImplementedError(f"compile: only scalar programs compile; this tape uses the "
                                       f"array operation {name!r} (use replay: tape.gradient)")
+
+
+def _int_index(index: Any, size: int) -> int | None:
+    """*index* (an int or a 1-tuple of one) as a position in a vector of *size*, else None."""
+    if isinstance(index, tuple) and len(index) == 1:
+        index = index[0]
+    if isinstance(index, (int, np.integer)) and -size <= index < size:
+        return int(index) % size
+    return None
 
 
 # -- straight-line code ----------------------------------------------------------------------------
@@ -311,8 +334,9 @@ def _straight_source(p: ScalarProgram) -> str:
 
 # -- the loop interpreter --------------------------------------------------------------------------
 
-def _loop_source(names: list[tuple[str, int]]) -> str:
-    """A numba interpreter for the (rule, constant-pattern) opcodes in *names*."""
+def loop_dispatch(names: list[tuple[str, int]]) -> list[str]:
+    """The interpreter's per-opcode lines (value into ``vals[k]``, partials into ``d0..d2[k]``)
+    for the rules in *names*, indented for the body of ``for k in range(n)``."""
     fwd = []
     for code, (name, nargs) in enumerate(names):
         args = [f"vals[a{i}[k]]" for i in range(nargs)]
@@ -325,11 +349,16 @@ def _loop_source(names: list[tuple[str, int]]) -> str:
         fwd.append("            vals[k] = ans")
         for i, d in enumerate(parts):
             fwd.append(f"            d{i}[k] = {d if d is not None else '0.0'}")
-    src = HELPERS + '''
+    return fwd
 
-@numba.njit(cache=True, error_model='numpy')
-def run(x, ops, a0, a1, a2, nargs, kind, cvals, vals, d0, d1, d2, adj, out, grad):
-    n = ops.shape[0]
+
+def loop_forward(names: list[tuple[str, int]], guard_return: str) -> str:
+    """The interpreter's forward sweep over rows ``k`` (inputs from ``x``, constants, guards,
+    rules): body lines of a numba function; a failed guard runs *guard_return* (``k`` is its row)."""
+    return _LOOP_FORWARD.replace("GUARD_RETURN", guard_return) + "\n".join(loop_dispatch(names)) + "\n"
+
+
+_LOOP_FORWARD = '''    n = ops.shape[0]
     for k in range(n):
         t = kind[k]
         if t == 1:              # input element
@@ -357,17 +386,36 @@ def run(x, ops, a0, a1, a2, nargs, kind, cvals, vals, d0, d1, d2, adj, out, grad
             else:
                 r = u != 0.0
             if r != (cvals[k] != 0.0):
-                return vals[out], k + 1
+                GUARD_RETURN
             continue
         op = ops[k]
-''' + "\n".join(fwd) + '''
-    for k in range(n):
+'''
+
+
+def _loop_source(names: list[tuple[str, int]]) -> str:
+    """A numba interpreter for the (rule, constant-pattern) opcodes in *names*."""
+    src = HELPERS + '''
+
+@numba.njit(cache=True, error_model='numpy')
+def run(x, ops, a0, a1, a2, nargs, kind, cvals, vals, d0, d1, d2, adj, out, grad):
+''' + loop_forward(names, "return vals[out], k + 1") + '''    for k in range(n):
         adj[k] = 0.0
     adj[out] = 1.0
-    for k in range(out, -1, -1):
+''' + loop_backward("out", "grad[a0[k]] += adj[k]") + '''    return vals[out], 0
+'''
+    return src
+
+
+def loop_backward(top: str, input_line: str) -> str:
+    """The interpreter's backward sweep from row *top* down (``adj`` seeded): body lines; at an
+    input row ``k`` (element ``a0[k]`` of ``x``) it runs *input_line*."""
+    return _LOOP_BACKWARD.replace("TOP", top).replace("INPUT_LINE", input_line)
+
+
+_LOOP_BACKWARD = '''    for k in range(TOP, -1, -1):
         if kind[k] != 0:
             if kind[k] == 1:
-                grad[a0[k]] += adj[k]
+                INPUT_LINE
             continue
         g = adj[k]
         if g == 0.0:
@@ -378,9 +426,7 @@ def run(x, ops, a0, a1, a2, nargs, kind, cvals, vals, d0, d1, d2, adj, out, grad
             adj[a1[k]] += g * d1[k]
         if m > 2:
             adj[a2[k]] += g * d2[k]
-    return vals[out], 0
 '''
-    return src
 
 
 _CMP_CODE = {"lt": 0, "le": 1, "gt": 2, "ge": 3, "eq": 4, "ne": 5, "truth": 6}
@@ -434,19 +480,8 @@ class CompiledTape:
             self._run = load_source(self.source, cache=False)
         else:
             rows, out = _lower_loop_rows(p)
-            names = sorted({r[1] for r in rows if r[0] == 0})
-            code = {nm: i for i, nm in enumerate(names)}
-            n = len(rows)
-            self._ops = np.array([code[r[1]] if r[0] == 0 else -1 for r in rows], dtype=np.int64)
-            a = np.full((3, n), -1, dtype=np.int64)
-            for k, r in enumerate(rows):
-                for i, s in enumerate(r[2]):
-                    a[i, k] = s
-            self._a = a
-            self._nargs = np.array([len(r[2]) for r in rows], dtype=np.int64)
-            self._kind = np.array([r[0] for r in rows], dtype=np.int64)
-            self._cvals = np.array([r[3] for r in rows], dtype=np.float64)
-            self._bufs = [np.zeros(n) for _ in range(5)]
+            names, self._ops, self._a, self._nargs, self._kind, self._cvals = loop_arrays(rows)
+            self._bufs = [np.zeros(len(rows)) for _ in range(5)]
             self._out = out
             self.source = _loop_source(names)
             self._run = load_source(self.source, cache=True)
@@ -490,8 +525,30 @@ class CompiledTape:
         return self._call(x)[0]
 
 
+def loop_arrays(rows: list) -> tuple:
+    """``(names, ops, a (3 x rows), nargs, kind, cvals)``: the rows as the interpreter's arrays."""
+    names = sorted({r[1] for r in rows if r[0] == 0})
+    code = {nm: i for i, nm in enumerate(names)}
+    n = len(rows)
+    ops = np.array([code[r[1]] if r[0] == 0 else -1 for r in rows], dtype=np.int64)
+    a = np.full((3, n), -1, dtype=np.int64)
+    for k, r in enumerate(rows):
+        for i, s in enumerate(r[2]):
+            a[i, k] = s
+    nargs = np.array([len(r[2]) for r in rows], dtype=np.int64)
+    kind = np.array([r[0] for r in rows], dtype=np.int64)
+    cvals = np.array([r[3] for r in rows], dtype=np.float64)
+    return names, ops, a, nargs, kind, cvals
+
+
 def _lower_loop_rows(p: ScalarProgram):
-    """Rows (kind, opname key, arg slots, constant) for the loop back end."""
+    """Rows (kind, opname key, arg slots, constant) for the loop back end, and the output's row."""
+    rows, slot_map = loop_rows(p)
+    return rows, slot_map[p.out]
+
+
+def loop_rows(p: ScalarProgram) -> tuple[list, dict]:
+    """Rows (kind, opname key, arg slots, constant) for the loop back end; slot -> row."""
     rows = []
     slot_map = {}
 
@@ -520,7 +577,7 @@ def _lower_loop_rows(p: ScalarProgram):
                 if len(args) == 1:
                     args.append(args[0])
                 add((3 + _CMP_CODE[it[2]], None, tuple(args), 1.0 if it[4] else 0.0))
-    return rows, slot_map[p.out]
+    return rows, slot_map
 
 
 def compile_tape(rec, method: str = "auto") -> CompiledTape:

@@ -64,6 +64,7 @@ MAX_TANGENT_LINES = 40_000
 # tangent terms need no NaN-safe branch (which doubles numba's compile time of a kernel)
 _FINITE_PARTIALS = frozenset({"add", "sub", "neg", "mul"})
 _SOURCES: dict = {}  # (recorded program, output, n, m, k, tangent mask) -> kernel source
+_LOADED: dict = {}  # kernel source -> its compiled run
 
 
 @dataclass
@@ -80,6 +81,23 @@ class JVPKernel:
     load_seconds: float
 
 
+def program_key(rec: Any) -> tuple:
+    """What identifies a recording's kernel: its program and output (the text of their entries;
+    an array output as the list of its elements and its shape, cheaper to print than the array)."""
+    out = rec.output
+    if isinstance(out, np.ndarray):
+        out = (out.shape, list(out.reshape(-1)))
+    return repr(rec.program), repr(out)
+
+
+def loaded(source: str) -> Callable:
+    """The kernel ``run`` of *source*, loaded once per process (:func:`load_source`, disk-cached)."""
+    rhs = _LOADED.get(source)
+    if rhs is None:
+        rhs = _LOADED[source] = load_source(source, cache=True)
+    return rhs
+
+
 def _record(f: Callable, u0: np.ndarray, p_struct: Callable, p0: np.ndarray, t0: float, scalar_u: bool):
     n, m = u0.size, p0.size
 
@@ -93,6 +111,16 @@ def _record(f: Callable, u0: np.ndarray, p_struct: Callable, p0: np.ndarray, t0:
         return f(u, p_struct(zs[n:n + m]), zs[n + m])
 
     return record(program, np.concatenate([u0, p0, [float(t0)]]))
+
+
+def kernel_module(body: list[str]) -> str:
+    """The module source of ``run(z, pp, t)`` (signature :data:`SIGNATURE`) with *body*, its
+    indented statements. One straight-line function: numba compiles it at about 5 ms a statement
+    (the 708-operation spiral network's adjoint, 2,680 statements: 12.8 s; cut into functions of
+    300 statements it took 36 s), hence ``MAX_NODES`` and the loop kernel above it."""
+    return (HELPERS + "import numpy as np\n\n\n"
+            f"@numba.njit({SIGNATURE!r}, cache=True, error_model='numpy')\n"
+            "def run(z, pp, t):\n" + "\n".join(body) + "\n")
 
 
 def jvp_source(prog: ScalarProgram, n: int, m: int, k: int, m_tangent: np.ndarray) -> str:
@@ -148,9 +176,7 @@ def jvp_source(prog: ScalarProgram, n: int, m: int, k: int, m_tangent: np.ndarra
             has = isinstance(o, SlotRef) and int(o) in tan
             lines.append(f"    out[{n + l * n + j}] = {f't{int(o)}_{l}' if has else '0.0'}")
     lines.append("    return out")
-    return (HELPERS + "import numpy as np\n\n\n"
-            f"@numba.njit({SIGNATURE!r}, cache=True, error_model='numpy')\n"
-            "def run(z, pp, t):\n" + "\n".join(lines) + "\n")
+    return kernel_module(lines)
 
 
 def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarray, k: int,
@@ -191,7 +217,7 @@ def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarr
                                   f"{MAX_TANGENT_LINES} tangent lines: the kernel would take minutes "
                                   "to compile)")
     mask = np.asarray(m_tangent, dtype=bool)
-    key = (repr(rec.program), repr(rec.output), u.size, np.size(p0), k, mask.tobytes())
+    key = (program_key(rec), u.size, np.size(p0), k, mask.tobytes())
     source = _SOURCES.get(key)
     if source is None:
         prog = ScalarProgram(rec, vector_output=True)
@@ -200,5 +226,5 @@ def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarr
         source = _SOURCES[key] = jvp_source(prog, u.size, np.size(p0), k, mask)
     recorded = time.perf_counter() - start
     start = time.perf_counter()
-    rhs = load_source(source, cache=True)
+    rhs = loaded(source)
     return JVPKernel(rhs, source, u.size, np.size(p0), k, len(rec), recorded, time.perf_counter() - start)

@@ -49,13 +49,18 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric.reverse.compile import HELPERS, ScalarProgram, SlotRef, const_code, load_source, rule_code, \
+from numeric.reverse.compile import ScalarProgram, SlotRef, const_code, rule_code, \
     COMPARE_OPS
-from numeric.reverse.compile_jvp import MAX_NODES, SIGNATURE, _FINITE_PARTIALS, _record
+from numeric.reverse.compile_jvp import MAX_NODES, _FINITE_PARTIALS, _record, kernel_module, loaded, \
+    program_key
+from numeric.reverse.vjp_loop import vjp_loop_source
 
 __all__ = ["vjp_rhs", "VJPKernel", "vjp_source"]
 
 _SOURCES: dict = {}  # (recorded program, output, n, m) -> kernel source
+# above MAX_NODES operations the kernel is the tape interpreter (numeric.reverse.vjp_loop): its
+# compile time does not grow with the tape, only the recording's and the lowering's
+MAX_LOOP_NODES = 1_000_000
 
 
 @dataclass
@@ -113,6 +118,11 @@ def _forward_lines(prog: ScalarProgram, n: int, m: int) -> tuple[list, dict, set
 
 def vjp_source(prog: ScalarProgram, n: int, m: int) -> str:
     """The numba source of ``rhs(z, pp, t)`` for a lowered program of inputs ``[u, p, t]``."""
+    return kernel_module(vjp_lines(prog, n, m))
+
+
+def vjp_lines(prog: ScalarProgram, n: int, m: int) -> list[str]:
+    """The body of ``rhs(z, pp, t)`` as straight-line statements (:func:`vjp_source`)."""
     lines = [f"    out = np.zeros({2 * n + m})"]
     fwd, partials, live = _forward_lines(prog, n, m)
     lines += fwd
@@ -138,9 +148,7 @@ def vjp_source(prog: ScalarProgram, n: int, m: int) -> str:
         if it[0] == "input" and it[2] < n + m and it[1] in assigned:
             lines.append(f"    out[{n + it[2]}] -= a{it[1]}")   # u_i -> n + i, p_i -> 2n + i
     lines.append("    return out")
-    return (HELPERS + "import numpy as np\n\n\n"
-            f"@numba.njit({SIGNATURE!r}, cache=True, error_model='numpy')\n"
-            "def run(z, pp, t):\n" + "\n".join(lines) + "\n")
+    return lines
 
 
 def vjp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, p_struct: Callable | None = None) -> VJPKernel:
@@ -155,8 +163,12 @@ def vjp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, p_struct: Callable 
     p_struct : callable turning the m recorded scalars into the ``p`` that *f* expects
         (default: a 1-D object array of them)
 
+    Up to ``MAX_NODES`` recorded operations the kernel is straight-line code; above, the tape
+    interpreter of :mod:`numeric.reverse.vjp_loop` (same results up to the order of the adjoint
+    sums, faster to compile, slower per call).
+
     Raises NotImplementedError (with the reason) when *f* does not record as a scalar
-    program of at most ``MAX_NODES`` operations, and
+    program of at most ``MAX_LOOP_NODES`` operations, and
     :class:`~numeric.reverse.tracked.GuardError` when it reads a value without a guard.
     """
     scalar_u = np.ndim(u0) == 0
@@ -171,17 +183,17 @@ def vjp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, p_struct: Callable 
     rec = _record(f, u, p_struct, p0, t0, scalar_u)
     if rec.unguarded is not None:
         raise NotImplementedError(f"f read a value without a guard while recording ({rec.unguarded})")
-    if len(rec) > MAX_NODES:
-        raise NotImplementedError(f"f records {len(rec)} scalar operations (more than {MAX_NODES}: "
-                                  "straight-line code would take long to compile)")
-    key = (repr(rec.program), repr(rec.output), u.size, p0.size)
+    if len(rec) > MAX_LOOP_NODES:
+        raise NotImplementedError(f"f records {len(rec)} scalar operations (more than {MAX_LOOP_NODES})")
+    key = (program_key(rec), u.size, p0.size)
     source = _SOURCES.get(key)
     if source is None:
         prog = ScalarProgram(rec, vector_output=True)
         if len(prog.outputs) != u.size:
             raise NotImplementedError(f"f returned {len(prog.outputs)} values for a state of {u.size}")
-        source = _SOURCES[key] = vjp_source(prog, u.size, p0.size)
+        make = vjp_source if len(rec) <= MAX_NODES else vjp_loop_source   # straight-line code or the loop
+        source = _SOURCES[key] = make(prog, u.size, p0.size)
     recorded = time.perf_counter() - start
     start = time.perf_counter()
-    rhs = load_source(source, cache=True)
+    rhs = loaded(source)
     return VJPKernel(rhs, source, u.size, p0.size, len(rec), recorded, time.perf_counter() - start)

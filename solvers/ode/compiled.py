@@ -95,9 +95,9 @@ def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, 
     rt = np.broadcast_to(np.asarray(rtol, dtype=np.float64).reshape(-1) if np.ndim(rtol) else float(rtol), (n,))
     at = np.broadcast_to(np.asarray(atol, dtype=np.float64).reshape(-1) if np.ndim(atol) else float(atol), (n,))
     if fj in POINTER_RHS:
-        from solvers.ode.compiled_loop import pointer_loop
+        from solvers.ode.compiled_loop import function_pointer, pointer_loop
 
-        loop = pointer_loop()
+        loop, fj = pointer_loop(), function_pointer(fj)
     else:
         loop = shared_loop()
     return loop(fj, p, np.ascontiguousarray(u0, dtype=np.float64), np.ascontiguousarray(k1, dtype=np.float64),

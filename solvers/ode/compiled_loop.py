@@ -37,13 +37,17 @@ def error_norm(u, u_new, hM, K, rtol, atol, n, counted):
     augmented state, solvers.ode.errornorm) use their primal's scale; the first *counted* count."""
     r = hM.shape[0] - 1
     acc = 0.0
-    for j in range(counted):
-        e = 0.0
-        for l in range(K.shape[0]):
-            e += hM[r, l] * K[l, j]
-        i = j % n
-        e = e / (atol[i] + rtol[i] * max(abs(u[i]), abs(u_new[i])))
-        acc += e * e
+    sc = np.empty(n)  # the primal block's scales, shared by the blocks after it
+    for i in range(n):
+        sc[i] = atol[i] + rtol[i] * max(abs(u[i]), abs(u_new[i]))
+    for b in range(counted // n if n > 0 else 0):
+        for i in range(n):
+            j = b * n + i
+            e = 0.0
+            for l in range(K.shape[0]):
+                e += hM[r, l] * K[l, j]
+            e = e / sc[i]
+            acc += e * e
     return math.sqrt(acc / n) if n > 0 else 0.0
 
 
@@ -188,6 +192,36 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
             if stop_i == stops.size:
                 break
     return ts[:nsave], us[:nsave], Ks[: nsave - 1 if keep == 2 else 0], nf, nacc, nrej, code, t
+
+
+class _Address(numba.core.types.function_type.WrapperAddressProtocol):
+    """A compiled ``f`` of :data:`RHS_SIGNATURE` with its address looked up once (numba's wrapper
+    address protocol): passing the dispatcher itself costs a look-up of its compiled wrapper
+    (about 40 us here) on every call of the loop."""
+
+    def __init__(self, f):
+        from numba.experimental.function_type import _get_wrapper_address
+
+        self.f = f  # keeps the compiled code alive
+        self.address = _get_wrapper_address(f, RHS_SIGNATURE)
+
+    def __wrapper_address__(self):
+        return self.address
+
+    def signature(self):
+        return RHS_SIGNATURE
+
+
+_ADDRESSES: dict = {}
+
+
+def function_pointer(f):
+    """*f* (numba-compiled with :data:`RHS_SIGNATURE`) as the argument :func:`pointer_loop` takes,
+    its address looked up once per process."""
+    p = _ADDRESSES.get(f)
+    if p is None:
+        p = _ADDRESSES[f] = _Address(f)
+    return p
 
 
 def pointer_loop():
