@@ -26,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -58,8 +59,9 @@ def _refusal(s: Any) -> str | None:
     from solvers.ode.steppers import ScaledNorm
 
     opts = s.options
-    if opts.get("mass_matrix") is not None:
-        return "a mass matrix needs the generic loop"
+    M = opts.get("mass_matrix")
+    if M is not None and not (isinstance(M, np.ndarray) and M.dtype.kind in "fiub" and M.shape == (s.u.size,) * 2):
+        return "a mass matrix that is not a dense real NumPy array of shape (n, n) needs the generic loop"
     given = [k for k in _GENERIC_ONLY if opts.get(k) not in (None, False)]
     if given:
         return f"{', '.join(given)} need(s) the generic loop (the kernel uses a dense LU)"
@@ -100,24 +102,54 @@ def try_compiled_rosenbrock(s: Any, want: Any, dtr: Any, finish: Any, integ: Any
         s.compiled[1] = why
         return None
     s.compiled[:] = [True, "compiled"]
-    return _run(fj, jacfn, s, dtr(None) if callable(dtr) else dtr, finish, integ)
+    return _run(fj, jacfn, s, dtr, finish, integ)
 
 
-def _run(fj: Any, jacfn: Any, s: Any, dt0: float, finish: Any, integ: Any) -> Any:
+def _loop(fj: Any, jacfn: Any) -> tuple:
+    """``(loop, bound)``: the kernel for *fj*/*jacfn* cached on disk (:mod:`solvers.ode.kernel_cache`),
+    its arguments after the numeric ones empty; or the uncached loop with ``(fj, jacfn)`` first."""
     from solvers.ode.compiled_stiff_loop import rosenbrock_loop
+    from solvers.ode.kernel_cache import cached_kernel
 
+    params = list(inspect.signature(rosenbrock_loop.py_func).parameters)[2:]
+    run = cached_kernel(rosenbrock_loop, {"f": fj, "jacfn": jacfn}, params, deps=("solvers.ode.compiled_loop",))
+    return (rosenbrock_loop, (fj, jacfn)) if run is None else (run, ())
+
+
+def _initial_state(fj: Any, jacfn: Any, s: Any, M: np.ndarray) -> None:
+    """With a singular mass matrix, make ``s.u`` consistent (the algebraic variables by Newton, as
+    the generic path's :meth:`~solvers.ode.stiff.method.StiffStepper.initialize`) and ``s.k1``."""
+    from solvers.ode.stiff.dae import consistent_initial_state
+
+    u0 = consistent_initial_state(fj, lambda u, p, t: jacfn(fj, u, p, t, fj(u, p, t))[0], s.u, s.p, s.t0, M)
+    if u0 is not s.u:
+        for i, x in enumerate(s.us):  # the saved initial point is the consistent state
+            if x is s.u:
+                s.us[i] = u0
+        s.u, s.k1 = u0, fj(u0, s.p, s.t0)
+        s.stats.nf += 1
+
+
+def _tolerance(x: Any, n: int) -> np.ndarray:
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=np.float64).reshape(-1) if np.ndim(x)
+                                                else float(x), (n,)))
+
+
+def _run(fj: Any, jacfn: Any, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
     n, c = s.u.size, s.controller
-    rt = np.ascontiguousarray(np.broadcast_to(np.asarray(s.rtol, dtype=np.float64).reshape(-1)
-                                              if np.ndim(s.rtol) else float(s.rtol), (n,)))
-    at = np.ascontiguousarray(np.broadcast_to(np.asarray(s.atol, dtype=np.float64).reshape(-1)
-                                              if np.ndim(s.atol) else float(s.atol), (n,)))
+    dt0 = dtr(None) if callable(dtr) else dtr  # from the given state, as the generic path does
+    M = s.options.get("mass_matrix")
+    M = np.zeros((0, 0)) if M is None else np.ascontiguousarray(M, dtype=np.float64)
+    if M.size:
+        _initial_state(fj, jacfn, s, M)
     keep = 2 if s.dense or s.save_times else 1 if s.save_everystep else 0
-    tt, uu, KK, nf, njac, nfac, nacc, nrej, code, _ = rosenbrock_loop(
-        fj, jacfn, s.p, np.ascontiguousarray(s.u, dtype=np.float64), np.asarray(s.k1, dtype=np.float64),
+    loop, bound = _loop(fj, jacfn)
+    tt, uu, KK, nf, njac, nfac, nacc, nrej, code, _ = loop(
+        *bound, s.p, np.ascontiguousarray(s.u, dtype=np.float64), np.asarray(s.k1, dtype=np.float64),
         float(s.t0), np.array([float(x) for x in s.stops]), float(dt0), float(s.tdir),
-        *rosenbrock_arrays(s.alg.tableau), rt, at, float(s.dtmin), float(s.dtmax), int(s.maxiters),
-        float(c.beta1), float(c.beta2), float(c.safety), float(c.qmin), float(c.qmax), float(s.eps_t), keep,
-        1.0001)  # fmt: skip
+        *rosenbrock_arrays(s.alg.tableau), M, _tolerance(s.rtol, n), _tolerance(s.atol, n), float(s.dtmin),
+        float(s.dtmax), int(s.maxiters), float(c.beta1), float(c.beta2), float(c.safety), float(c.qmin),
+        float(c.qmax), float(s.eps_t), keep, 1.0001)  # fmt: skip
     st = s.stats
     st.nf, st.njac, st.nfactor = st.nf + nf, st.njac + njac, st.nfactor + nfac
     st.nsolve += nfac * len(s.alg.tableau.c)
