@@ -26,7 +26,6 @@ Examples
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import numpy as np
@@ -73,18 +72,19 @@ def _refusal(s: Any) -> str | None:
 
 
 def _kernel_jacobian(jac: Any, s: Any, force: bool) -> tuple:
-    """``(jacfn, reason)``: the kernel's Jacobian function, or ``(None, reason)``."""
+    """``((jac, jacfn), reason)``: the user's compiled *jac* (None: finite differences) and the
+    kernel's Jacobian function ``jacfn(f, u, p, t, f0)``, or ``(None, reason)``."""
     from solvers.ode.compiled_stiff_loop import fd_jacobian, user_jacobian
 
     if jac is None:
-        return fd_jacobian, "compiled"
+        return (None, fd_jacobian), "compiled"
     jj, why = compile_rhs(jac, s.u, s.p, s.t0, force, name="jac", shape=(s.u.size, s.u.size))
     if jj is None:
         return None, why
     fn = _JACS.get(jj)
     if fn is None:
         fn = _JACS[jj] = user_jacobian(jj)
-    return fn, "compiled"
+    return (jj, fn), "compiled"
 
 
 def try_compiled_rosenbrock(s: Any, want: Any, dtr: Any, finish: Any, integ: Any) -> Any:
@@ -94,7 +94,7 @@ def try_compiled_rosenbrock(s: Any, want: Any, dtr: Any, finish: Any, integ: Any
         fj, why = compile_rhs(s.f, s.u, s.p, s.t0, force=bool(want))
         # a numba f asks for the kernel: a Python jac beside it is compiled too (the generic path
         # could not run that f with its dual numbers anyway)
-        jacfn, why_j = _kernel_jacobian(s.options.get("jac"), s, True) if fj is not None else (None, why)
+        jacs, why_j = _kernel_jacobian(s.options.get("jac"), s, True) if fj is not None else (None, why)
         why = why if fj is None else why_j
     if why != "compiled":
         if want:
@@ -102,18 +102,21 @@ def try_compiled_rosenbrock(s: Any, want: Any, dtr: Any, finish: Any, integ: Any
         s.compiled[1] = why
         return None
     s.compiled[:] = [True, "compiled"]
-    return _run(fj, jacfn, s, dtr, finish, integ)
+    return _run(fj, jacs, s, dtr, finish, integ)
 
 
-def _loop(fj: Any, jacfn: Any) -> tuple:
-    """``(loop, bound)``: the kernel for *fj*/*jacfn* cached on disk (:mod:`solvers.ode.kernel_cache`),
-    its arguments after the numeric ones empty; or the uncached loop with ``(fj, jacfn)`` first."""
-    from solvers.ode.compiled_stiff_loop import rosenbrock_loop
+def _loop(fj: Any, jac: Any, jacfn: Any) -> tuple:
+    """``(loop, bound)``: the kernel for *fj* and the user's compiled *jac* (None: finite
+    differences) cached on disk (:mod:`solvers.ode.kernel_cache`, ``bound`` empty); or, where a
+    function has no stable key, the loop as written with ``bound = (fj, jacfn)``."""
+    from solvers.ode import compiled_stiff_loop as k
     from solvers.ode.kernel_cache import cached_kernel
 
-    params = list(inspect.signature(rosenbrock_loop.py_func).parameters)[2:]
-    run = cached_kernel(rosenbrock_loop, {"f": fj, "jacfn": jacfn}, params, deps=("solvers.ode.compiled_loop",))
-    return (rosenbrock_loop, (fj, jacfn)) if run is None else (run, ())
+    functions = {"run": k.rosenbrock_loop, "_stages": k._stages,
+                 "jacfn": k.fd_jacobian if jac is None else k.jacobian_by_user}
+    bound = {"f": fj} if jac is None else {"f": fj, "jac": jac}
+    run = cached_kernel(functions, bound, "run", deps=("solvers.ode.compiled_loop",))
+    return (k.rosenbrock_loop, (fj, jacfn)) if run is None else (run, ())
 
 
 def _initial_state(fj: Any, jacfn: Any, s: Any, M: np.ndarray) -> None:
@@ -135,7 +138,8 @@ def _tolerance(x: Any, n: int) -> np.ndarray:
                                                 else float(x), (n,)))
 
 
-def _run(fj: Any, jacfn: Any, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
+def _run(fj: Any, jacs: tuple, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
+    jac, jacfn = jacs
     n, c = s.u.size, s.controller
     dt0 = dtr(None) if callable(dtr) else dtr  # from the given state, as the generic path does
     M = s.options.get("mass_matrix")
@@ -143,7 +147,7 @@ def _run(fj: Any, jacfn: Any, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
     if M.size:
         _initial_state(fj, jacfn, s, M)
     keep = 2 if s.dense or s.save_times else 1 if s.save_everystep else 0
-    loop, bound = _loop(fj, jacfn)
+    loop, bound = _loop(fj, jac, jacfn)
     tt, uu, KK, nf, njac, nfac, nacc, nrej, code, _ = loop(
         *bound, s.p, np.ascontiguousarray(s.u, dtype=np.float64), np.asarray(s.k1, dtype=np.float64),
         float(s.t0), np.array([float(x) for x in s.stops]), float(dt0), float(s.tdir),

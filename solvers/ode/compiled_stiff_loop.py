@@ -1,9 +1,11 @@
 """The numba pieces of the compiled Rosenbrock loop (:mod:`solvers.ode.compiled_stiff`).
 
 The helpers that do not take ``f`` (dense LU with partial pivoting, the iteration matrix, the
-error norm) are cached on disk (``cache=True``); the loop and the finite-difference Jacobian are
-specialised on ``f`` (and ``jac``) and compiled once per right-hand side in a process, as the
-explicit loop of :mod:`solvers.ode.compiled_loop` is (numba's cache cannot key them on ``f``).
+error norm) are cached on disk (``cache=True``); the loop, its stages and the Jacobian take ``f``
+(and ``jac``) as arguments, which numba's cache cannot key. :mod:`solvers.ode.compiled_stiff`
+therefore runs them rewritten by :mod:`solvers.ode.kernel_cache` (``f`` and ``jac`` globals of a
+generated module, keyed by their code), cached on disk across processes; where a function has
+no stable key they run as written, compiled once per right-hand side in a process.
 The PI controller and the step store are the explicit loop's own (``control``, ``store``).
 
 Finite differences (no ``jac=``): column ``j`` of ``J`` is
@@ -23,7 +25,7 @@ import numpy as np
 
 from solvers.ode.compiled_loop import all_finite, control, store
 
-__all__ = ["lu_factor", "lu_solve", "rosenbrock_loop", "fd_jacobian", "user_jacobian", "iteration_matrix",
+__all__ = ["lu_factor", "lu_solve", "rosenbrock_loop", "fd_jacobian", "user_jacobian", "jacobian_by_user", "iteration_matrix",
            "add_mass_times"]
 
 _EPS = float(np.finfo(np.float64).eps)
@@ -147,15 +149,22 @@ def fd_jacobian(f, u, p, t, f0):
     return J, T, n + 1
 
 
+@numba.njit
+def jacobian_by_user(jac, f, u, p, t, f0):
+    """``(J, T, 1)`` from the user's compiled ``jac(u, p, t)`` (``T = df/dt`` still by a forward
+    difference in ``t``, one evaluation of ``f``)."""
+    tau = _time_step(t)
+    ft = f(u, p, t + tau)
+    return np.ascontiguousarray(jac(u, p, t)), (ft - f0) / tau, 1
+
+
 def user_jacobian(jac):
-    """A kernel Jacobian ``(f, u, p, t, f0) -> (J, T, 1)`` from the user's compiled ``jac(u, p, t)``
-    (``T = df/dt`` still by a forward difference in ``t``, one evaluation of ``f``)."""
+    """A kernel Jacobian ``(f, u, p, t, f0) -> (J, T, 1)`` from the user's compiled *jac*
+    (:func:`jacobian_by_user` with *jac* bound)."""
 
     @numba.njit
     def both(f, u, p, t, f0):
-        tau = _time_step(t)
-        ft = f(u, p, t + tau)
-        return np.ascontiguousarray(jac(u, p, t)), (ft - f0) / tau, 1
+        return jacobian_by_user(jac, f, u, p, t, f0)
 
     return both
 

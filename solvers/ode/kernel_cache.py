@@ -29,17 +29,21 @@ Examples
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
+import inspect
+import textwrap
 import types
 from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["function_key", "cached_kernel"]
+__all__ = ["function_key", "bound_source", "cached_kernel"]
 
 _SCALARS = (type(None), bool, int, float, complex, str, bytes)
-_KERNELS: dict = {}  # (source digest) -> run, in this process
+_KERNELS: dict = {}  # source digest -> the entry function, in this process
+_BOUND: dict = {}  # (entry, functions, bound dispatchers) -> the entry function (or None), in this process
 
 
 def _code_key(code: types.CodeType) -> str:
@@ -134,30 +138,89 @@ def _module_text_key(modules: tuple) -> str:
     return h.hexdigest()
 
 
-def cached_kernel(loop: Callable, bound: dict, params: list, deps: tuple = ()) -> Callable | None:
-    """``run(*params)`` calling ``loop(*bound.values(), *params)``, compiled once and cached on disk.
+class _Bind(ast.NodeTransformer):
+    """Drop the parameters named in *drop* from a function and the same bare names from every
+    call's arguments: they then name the generated module's globals."""
 
-    *loop*: a ``numba.njit`` function of a module (its first arguments the *bound* functions);
-    *bound*: name -> user function (numba dispatchers), in the loop's argument order; *params*: the
-    names of the loop's other arguments; *deps*: further modules whose text the compiled code
-    depends on (the loop's own module is always one). None when a bound function has no stable
-    :func:`function_key` (the caller then runs *loop* uncached).
+    def __init__(self, drop: set, rename: dict):
+        self.drop, self.rename = drop, rename
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        self.generic_visit(node)
+        node.args.args = [a for a in node.args.args if a.arg not in self.drop]
+        node.name = self.rename.get(node.name, node.name)
+        node.decorator_list = [ast.parse("numba.njit(cache=True)", mode="eval").body]
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.Call:
+        self.generic_visit(node)
+        node.args = [a for a in node.args if not (isinstance(a, ast.Name) and a.id in self.drop)]
+        if isinstance(node.func, ast.Name):
+            node.func.id = self.rename.get(node.func.id, node.func.id)
+        return node
+
+
+def bound_source(functions: dict, drop: set) -> str:
+    """The source of the numba functions *functions* (new name -> dispatcher), each with the
+    parameters named in *drop* removed from its signature and its calls, so that those names are
+    the module's globals: called by name, numba resolves them at compile time, and no function of
+    the module takes a dispatcher argument (which numba's cache cannot key)."""
+    rename = {fn.py_func.__name__: name for name, fn in functions.items()}
+    out = []
+    for fn in functions.values():
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn.py_func)))
+        tree = ast.fix_missing_locations(_Bind(drop, rename).visit(tree))
+        callees = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+        for node in ast.walk(tree):  # a dropped name used other than as a callee cannot be bound
+            if isinstance(node, ast.Name) and node.id in drop and id(node) not in callees:
+                raise ValueError(f"{fn.py_func.__name__} uses {node.id} other than by calling it")
+        out.append(ast.unparse(tree))
+    return "\n\n\n".join(out) + "\n"
+
+
+def cached_kernel(functions: dict, bound: dict, entry: str, deps: tuple = ()) -> Callable | None:
+    """Function *entry* of a module of *functions* bound to the user's *bound*, cached on disk.
+
+    Parameters
+    ----------
+    functions : dict
+        New name -> ``numba.njit`` function (their module's globals are the generated module's);
+        each is rewritten by :func:`bound_source` so the names of *bound* and *functions* it takes
+        as arguments become globals.
+    bound : dict
+        Name -> the user's functions (numba dispatchers).
+    entry : str
+        The name (a key of *functions*) of the function returned.
+    deps : tuple of str
+        Further modules the compiled code calls into (their text is part of the key).
+
+    Returns
+    -------
+    callable or None
+        None when a bound function has no stable :func:`function_key` (run the functions uncached).
     """
+    memo = (entry, tuple(functions.items()), tuple(bound.items()))
+    if memo in _BOUND:  # these very dispatchers, bound before in this process
+        return _BOUND[memo]
+    _BOUND[memo] = run = _load(functions, bound, entry, deps)
+    return run
+
+
+def _load(functions: dict, bound: dict, entry: str, deps: tuple) -> Callable | None:
     keys = [function_key(v) for v in bound.values()]
     if None in keys:
         return None
     from numeric.reverse.compile import load_source
 
-    mods = (loop.__module__, *deps)
-    args = ", ".join(params)
-    source = (
-        f"# metanum kernel: {loop.__module__}.{loop.__name__} bound to {', '.join(bound)}\n"
-        f"# keys: {' '.join(keys)}\n# modules: {_module_text_key(mods)}\n"
-        f"import numba\nfrom {loop.__module__} import {loop.__name__} as _loop\n\n\n"
-        f"@numba.njit(cache=True)\ndef run({args}):\n    return _loop({', '.join(bound)}, {args})\n"
-    )
+    first = next(iter(functions.values())).py_func
+    mods = tuple(dict.fromkeys([fn.py_func.__module__ for fn in functions.values()] + list(deps)))
+    source = (f"# metanum kernel bound to {', '.join(bound)} (solvers/ode/kernel_cache.py)\n"
+              f"# keys: {' '.join(keys)}\n# modules: {_module_text_key(mods)}\nimport numba\n\n\n"
+              + bound_source(functions, set(bound) | set(functions)))
     digest = hashlib.sha1(source.encode()).hexdigest()
     run = _KERNELS.get(digest)
     if run is None:
-        run = _KERNELS[digest] = load_source(source, cache=True, env=dict(bound))
+        env = {k: v for k, v in first.__globals__.items() if not k.startswith("__")}
+        env.update(bound)
+        run = _KERNELS[digest] = load_source(source, cache=True, name=entry, env=env)
     return run
