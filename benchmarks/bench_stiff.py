@@ -25,7 +25,9 @@ solvers/ode/compiled_stiff.py, with the right-hand side given as a
 ``numba.njit`` function, with ``jac=`` (a numba analytic Jacobian, as scipy gets
 one) and without (finite differences inside the kernel). Their timings are
 warm: the first call, which compiles the kernel for that right-hand side, is
-timed once and reported in its own "compile" table. The O4 tables also hold
+timed once and reported in its own "compile" table; the kernel is cached on disk
+(solvers/ode/kernel_cache.py), and a "fresh process" table times the first solve of a new
+process with an empty and with a warm cache (``fresh_process_table``). The O4 tables also hold
 Van der Pol (Hairer–Wanner's scaled form, eps = 1e-6, i.e. mu = 1e3, on
 [0, 2], against the IVP Test Set reference of solvers/ode/stiff/testset.py).
 """
@@ -222,6 +224,43 @@ def compile_table():
                 ["row [problem]", "first call"], body)
 
 
+_FRESH = """
+import time
+t0 = time.perf_counter()
+import numba, numpy as np
+from solvers import ODEProblem, Rodas5P, solve
+@numba.njit
+def rober(u, p, t):
+    return np.array([-0.04 * u[0] + 1e4 * u[1] * u[2], 0.04 * u[0] - 1e4 * u[1] * u[2] - 3e7 * u[1] * u[1],
+                     3e7 * u[1] * u[1]])
+t1 = time.perf_counter()
+sol = solve(ODEProblem(rober, np.array([1.0, 0.0, 0.0]), (0.0, 40.0)), Rodas5P(), rtol=1e-6, atol=1e-10)
+assert sol.compiled, sol.compile_message
+print(time.perf_counter() - t1, t1 - t0)
+"""
+
+
+def fresh_process_table(repeat):
+    """The first compiled Rodas5P solve (FD Jacobian) of ROBER in a new process, with an empty disk
+    cache (what every process paid before the kernel was cached) and with the cache the previous
+    process left (solvers/ode/kernel_cache.py); rounds interleaved, each in its own cache folder."""
+    import os
+    import subprocess
+    import tempfile
+
+    times: dict = {"cold disk cache": [], "warm disk cache": []}
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as d:
+            env = dict(os.environ, METANUM_CACHE_DIR=d, PYTHONPATH=str(ROOT))
+            for label in times:
+                out = subprocess.run([sys.executable, "-c", _FRESH], env=env, capture_output=True, text=True,
+                                     check=True).stdout.split()
+                times[label].append(float(out[0]))
+    body = [[k, *(format_time(f(v)) for f in (min, statistics.median, max))] for k, v in times.items()]
+    print_table(f"first call in a fresh process: compiled Rodas5P (FD J) on ROBER [0, 40], {repeat} rounds "
+                "(the solve call only; imports excluded)", ["disk cache", "min", "median", "max"], body)
+
+
 def diffrax_rows(T, rtol, atol):
     peer = load_peer("diffrax")
     if not peer.available:
@@ -330,6 +369,7 @@ def main(argv=None) -> int:
             raise SystemExit(f"stiff solves disagree with the Radau references: {bad}")
         return 0
     run_o4(settings)
+    fresh_process_table(3)
     run_o6(settings)
     return 0
 
