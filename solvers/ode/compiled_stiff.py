@@ -87,8 +87,9 @@ def _kernel_jacobian(jac: Any, s: Any, force: bool) -> tuple:
     return (jj, fn), "compiled"
 
 
-def try_compiled_rosenbrock(s: Any, want: Any, dtr: Any, finish: Any, integ: Any) -> Any:
-    """The solution from the compiled Rosenbrock kernel, or None (``s.compiled[1]`` says why)."""
+def try_compiled_rosenbrock(s: Any, want: Any, dtr: Any, finish: Any, integ: Any, kind: str = "rosenbrock") -> Any:
+    """The solution from the compiled *kind* kernel (``"rosenbrock"``: Rodas4/5/5P; ``"radau"``:
+    RadauIIA5), or None (``s.compiled[1]`` says why)."""
     why = _refusal(s)
     if why is None:
         fj, why = compile_rhs(s.f, s.u, s.p, s.t0, force=bool(want))
@@ -102,21 +103,26 @@ def try_compiled_rosenbrock(s: Any, want: Any, dtr: Any, finish: Any, integ: Any
         s.compiled[1] = why
         return None
     s.compiled[:] = [True, "compiled"]
-    return _run(fj, jacs, s, dtr, finish, integ)
+    return _run(kind, fj, jacs, s, dtr, finish, integ)
 
 
-def _loop(fj: Any, jac: Any, jacfn: Any) -> tuple:
-    """``(loop, bound)``: the kernel for *fj* and the user's compiled *jac* (None: finite
+def _loop(kind: str, fj: Any, jac: Any, jacfn: Any) -> tuple:
+    """``(loop, bound)``: the *kind* kernel for *fj* and the user's compiled *jac* (None: finite
     differences) cached on disk (:mod:`solvers.ode.kernel_cache`, ``bound`` empty); or, where a
     function has no stable key, the loop as written with ``bound = (fj, jacfn)``."""
     from solvers.ode import compiled_stiff_loop as k
     from solvers.ode.kernel_cache import cached_kernel
 
-    functions = {"run": k.rosenbrock_loop, "_stages": k._stages,
-                 "jacfn": k.fd_jacobian if jac is None else k.jacobian_by_user}
+    if kind == "radau":
+        from solvers.ode import compiled_radau_loop as r
+
+        functions = {"run": r.radau_loop, "_newton": r._newton, "_residual": r._residual, "_error": r._error}
+    else:
+        functions = {"run": k.rosenbrock_loop, "_stages": k._stages}
+    functions["jacfn"] = k.fd_jacobian if jac is None else k.jacobian_by_user
     bound = {"f": fj} if jac is None else {"f": fj, "jac": jac}
-    run = cached_kernel(functions, bound, "run", deps=("solvers.ode.compiled_loop",))
-    return (k.rosenbrock_loop, (fj, jacfn)) if run is None else (run, ())
+    run = cached_kernel(functions, bound, "run", deps=("solvers.ode.compiled_loop", "solvers.ode.compiled_stiff_loop"))
+    return (functions["run"], (fj, jacfn)) if run is None else (run, ())
 
 
 def _initial_state(fj: Any, jacfn: Any, s: Any, M: np.ndarray) -> None:
@@ -138,28 +144,67 @@ def _tolerance(x: Any, n: int) -> np.ndarray:
                                                 else float(x), (n,)))
 
 
-def _run(fj: Any, jacs: tuple, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
+def _rosenbrock(s: Any) -> tuple:
+    """The Rosenbrock kernel's ``(coefficients, controls, segment, unpack)``."""
+    from solvers.ode.stiff.rodas import RosenbrockSegment
+
+    c = s.controller
+    controls = (float(c.beta1), float(c.beta2), float(c.safety), float(c.qmin), float(c.qmax))
+
+    def unpack(out: tuple) -> tuple:  # (nf, njac, nfactor, nsolve, nnewton, naccept, nreject, code)
+        nf, njac, nfac, nacc, nrej, code = out[3:9]
+        return nf, njac, nfac, nfac * len(s.alg.tableau.c), 0, nacc, nrej, code
+
+    return (rosenbrock_arrays(s.alg.tableau), controls,
+            lambda t, h, u, u_new, K: RosenbrockSegment(t, h, u, u_new, *K), unpack)
+
+
+def _radau(s: Any) -> tuple:
+    """The RadauIIA5 kernel's ``(coefficients, controls, segment, unpack)``: the generic
+    stepper's coefficients (:func:`~solvers.ode.stiff.radau.radau_coefficients`, in floats) and
+    Newton tolerance."""
+    from solvers.ode.stiff.radau import RadauSegment, radau_coefficients, radau_eigen
+
+    co = radau_coefficients(1.0)
+    A = np.array(co["A"], dtype=np.float64)
+    (gam, lam), T, LTi = radau_eigen(A)
+    c = [float(x) for x in co["c"]]
+    rt = float(np.max(np.asarray(s.rtol, dtype=np.float64)))
+    newton_tol = max(10 * float(np.finfo(float).eps) / rt, min(0.03, rt ** 0.5))
+
+    def unpack(out: tuple) -> tuple:
+        nf, njac, nfac, nnewt, nacc, nrej, code = out[3:10]
+        return nf, njac, nfac, 2 * nnewt, nnewt, nacc, nrej, code
+
+    coeffs = (np.array(c), A, np.array(co["dd"], dtype=np.float64), float(co["gamma"]), complex(lam),
+              np.ascontiguousarray(T), np.ascontiguousarray(LTi))
+    return (coeffs, (newton_tol,), lambda t, h, u, u_new, K: RadauSegment.from_stages(t, h, u_new, list(K), c),
+            unpack)
+
+
+def _run(kind: str, fj: Any, jacs: tuple, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
     jac, jacfn = jacs
-    n, c = s.u.size, s.controller
+    n = s.u.size
     dt0 = dtr(None) if callable(dtr) else dtr  # from the given state, as the generic path does
     M = s.options.get("mass_matrix")
     M = np.zeros((0, 0)) if M is None else np.ascontiguousarray(M, dtype=np.float64)
     if M.size:
         _initial_state(fj, jacfn, s, M)
     keep = 2 if s.dense or s.save_times else 1 if s.save_everystep else 0
-    loop, bound = _loop(fj, jac, jacfn)
-    tt, uu, KK, nf, njac, nfac, nacc, nrej, code, _ = loop(
-        *bound, s.p, np.ascontiguousarray(s.u, dtype=np.float64), np.asarray(s.k1, dtype=np.float64),
-        float(s.t0), np.array([float(x) for x in s.stops]), float(dt0), float(s.tdir),
-        *rosenbrock_arrays(s.alg.tableau), M, _tolerance(s.rtol, n), _tolerance(s.atol, n), float(s.dtmin),
-        float(s.dtmax), int(s.maxiters), float(c.beta1), float(c.beta2), float(c.safety), float(c.qmin),
-        float(c.qmax), float(s.eps_t), keep, 1.0001)  # fmt: skip
+    loop, bound = _loop(kind, fj, jac, jacfn)
+    coeffs, controls, segment, unpack = (_radau if kind == "radau" else _rosenbrock)(s)
+    out = loop(*bound, s.p, np.ascontiguousarray(s.u, dtype=np.float64), np.asarray(s.k1, dtype=np.float64),
+               float(s.t0), np.array([float(x) for x in s.stops]), float(dt0), float(s.tdir), *coeffs, M,
+               _tolerance(s.rtol, n), _tolerance(s.atol, n), float(s.dtmin), float(s.dtmax), int(s.maxiters),
+               *controls, float(s.eps_t), keep, 1.0001)  # fmt: skip
+    tt, uu, KK = out[:3]
+    nf, njac, nfac, nsolve, nnewt, nacc, nrej, code = unpack(out)
     st = s.stats
-    st.nf, st.njac, st.nfactor = st.nf + nf, st.njac + njac, st.nfactor + nfac
-    st.nsolve += nfac * len(s.alg.tableau.c)
+    st.nf, st.njac, st.nfactor, st.nsolve = st.nf + nf, st.njac + njac, st.nfactor + nfac, st.nsolve + nsolve
+    if nnewt:
+        st.nnewton = getattr(st, "nnewton", 0) + nnewt
     st.naccept, st.nreject = st.naccept + nacc, st.nreject + nrej
     from solvers.ode.solution import LazySegments
-    from solvers.ode.stiff.rodas import RosenbrockSegment
 
-    steps = LazySegments(tt, uu, KK, lambda t, h, u, u_new, K: RosenbrockSegment(t, h, u, u_new, *K))
+    steps = LazySegments(tt, uu, KK, segment)
     return finish_compiled(s, tt, uu, KK, steps, code, finish, integ)

@@ -212,7 +212,6 @@ def _load(functions: dict, bound: dict, entry: str, deps: tuple) -> Callable | N
         return None
     from numeric.reverse.compile import load_source
 
-    first = next(iter(functions.values())).py_func
     mods = tuple(dict.fromkeys([fn.py_func.__module__ for fn in functions.values()] + list(deps)))
     source = (f"# metanum kernel bound to {', '.join(bound)} (solvers/ode/kernel_cache.py)\n"
               f"# keys: {' '.join(keys)}\n# modules: {_module_text_key(mods)}\nimport numba\n\n\n"
@@ -220,7 +219,9 @@ def _load(functions: dict, bound: dict, entry: str, deps: tuple) -> Callable | N
     digest = hashlib.sha1(source.encode()).hexdigest()
     run = _KERNELS.get(digest)
     if run is None:
-        env = {k: v for k, v in first.__globals__.items() if not k.startswith("__")}
+        env: dict = {}
+        for fn in reversed(functions.values()):  # the globals of their modules (the first's win)
+            env.update((k, v) for k, v in fn.py_func.__globals__.items() if not k.startswith("__"))
         env.update(bound)
         run = _KERNELS[digest] = load_source(source, cache=True, name=entry, env=env)
     return run
