@@ -60,18 +60,25 @@ def _pair(f, jac, pr, method, rtol, atol, **kw):
     return fast, slow
 
 
-@pytest.mark.parametrize("method", [solvers.Rodas4, solvers.Rodas5P], ids=lambda m: m.__name__)
+KERNELS = [solvers.Rodas4, solvers.Rodas5P, solvers.RadauIIA5]
+
+
+@pytest.mark.parametrize("method", KERNELS, ids=lambda m: m.__name__)
 @pytest.mark.parametrize("pr", [ROBER40, ROBER1E5], ids=lambda p: p.name)
 def test_rober_with_jac_takes_the_generic_paths_steps(method, pr):
     fast, slow = _pair(rober, rober_jac, pr, method, 1e-6, 1e-10)
     assert fast.retcode is ReturnCode.Success
-    # the same Jacobian and tableau: the same steps, states equal to rounding
+    # the same Jacobian and tableau: the same steps, states equal to rounding (RadauIIA5: also the
+    # same Jacobian refreshes, factorisations and Newton iterations)
     assert (fast.stats.naccept, fast.stats.nreject) == (slow.stats.naccept, slow.stats.nreject)
+    if method is solvers.RadauIIA5:
+        assert (fast.stats.njac, fast.stats.nfactor, fast.stats.nnewton) == (
+            slow.stats.njac, slow.stats.nfactor, slow.stats.nnewton)
     np.testing.assert_allclose(fast.u[-1], slow.u[-1], rtol=1e-9, atol=1e-14)
     assert relative_error(fast.u[-1], pr.ref) < 1e-4
 
 
-@pytest.mark.parametrize("method", [solvers.Rodas4, solvers.Rodas5P], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("method", KERNELS, ids=lambda m: m.__name__)
 def test_finite_difference_jacobian_reaches_the_references(method):
     for f, pr, atol in ((rober, ROBER1E5, 1e-10), (vdp, VDP, 1e-6)):
         fast, slow = _pair(f, None, pr, method, 1e-6, atol)
@@ -83,25 +90,27 @@ def test_finite_difference_jacobian_reaches_the_references(method):
         assert abs(fast.stats.naccept - slow.stats.naccept) <= 0.15 * slow.stats.naccept + 5
 
 
-def test_dense_output_and_saveat_match_the_generic_interpolant():
-    fast, slow = _pair(rober, rober_jac, ROBER40, solvers.Rodas5P, 1e-7, 1e-11)
+@pytest.mark.parametrize("method", [solvers.Rodas5P, solvers.RadauIIA5], ids=lambda m: m.__name__)
+def test_dense_output_and_saveat_match_the_generic_interpolant(method):
+    fast, slow = _pair(rober, rober_jac, ROBER40, method, 1e-7, 1e-11)
     ts = np.array([1e-4, 0.3, 2.0, 17.0, 39.9])
     np.testing.assert_allclose(np.array([fast(t) for t in ts]), np.array([slow(t) for t in ts]), rtol=1e-8,
                                atol=1e-14)
-    a, b = _pair(rober, rober_jac, ROBER40, solvers.Rodas5P, 1e-7, 1e-11, saveat=[0.5, 5.0, 40.0])
+    a, b = _pair(rober, rober_jac, ROBER40, method, 1e-7, 1e-11, saveat=[0.5, 5.0, 40.0])
     assert list(a.t) == list(b.t) == [0.5, 5.0, 40.0]
     np.testing.assert_allclose(np.array(a.u), np.array(b.u), rtol=1e-8, atol=1e-14)
 
 
-def test_return_codes_and_messages_match_the_generic_path():
+@pytest.mark.parametrize("method", [solvers.Rodas5P, solvers.RadauIIA5], ids=lambda m: m.__name__)
+def test_return_codes_and_messages_match_the_generic_path(method):
     pr = ROBER1E5
-    fast, slow = _pair(rober, rober_jac, pr, solvers.Rodas5P, 1e-6, 1e-10, maxiters=20, verbose=False)
+    fast, slow = _pair(rober, rober_jac, pr, method, 1e-6, 1e-10, maxiters=20, verbose=False)
     assert fast.retcode is slow.retcode is ReturnCode.MaxIters
     assert fast.message.split(" at t")[0] == slow.message.split(" at t")[0]
     assert fast.stats.naccept + fast.stats.nreject == 20
     up = ODEProblem(blowup, np.array([1.0]), (0.0, 2.0))
-    fast = solve(up, solvers.Rodas5P(), verbose=False)
-    slow = solve(up.remake(f=blowup.py_func), solvers.Rodas5P(), compile=False, verbose=False)
+    fast = solve(up, method(), verbose=False)
+    slow = solve(up.remake(f=blowup.py_func), method(), compile=False, verbose=False)
     assert fast.compiled
     assert fast.retcode is slow.retcode is ReturnCode.DtLessThanMin
     assert fast.t[-1] == pytest.approx(slow.t[-1], rel=1e-6)  # both stop just past the pole at t = 1
@@ -146,7 +155,7 @@ def test_kernel_linear_algebra_against_numpy():
     np.testing.assert_allclose(J, rober_jac(u, None, 0.0), rtol=3e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("method", [solvers.Rodas4, solvers.Rodas5P], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("method", KERNELS, ids=lambda m: m.__name__)
 def test_rober_as_an_index_1_dae_with_a_mass_matrix(method):
     """M u' = f with M = diag(1, 1, 0): the kernel takes the generic path's steps and reaches
     Hairer & Wanner's ROBER reference at t = 40 (the DAE's solution is the ODE's); an inconsistent
