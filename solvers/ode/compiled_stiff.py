@@ -1,18 +1,22 @@
-"""The numba fast path for the Rosenbrock methods (Rodas4, Rodas5, Rodas5P): the whole stiff solve compiled.
+"""The numba fast paths of the stiff methods: Rosenbrock (Rodas4, Rodas5, Rodas5P) and RadauIIA5, the whole solve compiled.
 
 The same mechanism as the explicit kernel (:mod:`solvers.ode.compiled`): chosen by capability
 (a 1-D float64 NumPy state, float times, an ``f`` that numba compiles), with the same opt-in
 (``solve(..., compile=...)`` or ``Rodas5P(compile=...)``: ``None`` runs it when ``f`` already is a
 numba function, ``True`` compiles ``f``, ``False`` never), the same return codes and messages, the
-same :class:`~solvers.ode.solution.ODESolution` with dense output (the method's own Hairer–Wanner
-interpolant, :class:`~solvers.ode.stiff.rodas.RosenbrockSegment`) and ``saveat``. The tableau is
-the method's (:class:`~solvers.ode.stiff.rodas.RosenbrockTableau`), converted to floats once.
+same :class:`~solvers.ode.solution.ODESolution` with dense output (the method's own interpolant:
+:class:`~solvers.ode.stiff.rodas.RosenbrockSegment`, :class:`~solvers.ode.stiff.radau.RadauSegment`)
+and ``saveat``. Coefficients are the generic method's, converted to floats once
+(:mod:`solvers.ode.compiled_stiff_loop`, :mod:`solvers.ode.compiled_radau_loop` document the steps).
 
-The Jacobian is the user's ``jac(u, p, t)`` (compiled with numba whenever ``f`` is) or forward differences in the kernel
-(:mod:`solvers.ode.compiled_stiff_loop` documents the step); the linear algebra is a dense LU with
-partial pivoting written in numba, factored once per step try. Everything else (a mass matrix,
-sparse or Krylov linear solves, callbacks, a custom controller or error norm, another number type)
-takes the generic path, and ``sol.compile_message`` says why.
+The Jacobian is the user's ``jac(u, p, t)`` (compiled with numba whenever ``f`` is) or forward
+differences in the kernel; the linear algebra is a dense LU with partial pivoting written in numba.
+A constant dense mass matrix (``M u' = f``, singular for index-1 DAEs; the algebraic variables are
+made consistent first, as on the generic path) runs in the kernel. The kernel specialised on ``f``
+and ``jac`` is cached on disk across processes (:mod:`solvers.ode.kernel_cache`, keyed by their
+code). Everything else (a sparse mass matrix, sparse or Krylov linear solves, callbacks, a custom
+controller or error norm, another number type) takes the generic path, and
+``sol.compile_message`` says why.
 
 Examples
 --------
