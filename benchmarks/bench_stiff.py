@@ -20,12 +20,14 @@ row times a first call including tracing and XLA compilation), numbalsoda
 lsoda (a numba cfunc right-hand side, ``data=`` unused); a peer that cannot
 be imported gives a "not installed" row.
 
-Compiled rows ("compiled"): Rodas4 and Rodas5P on the numba kernel of
+Compiled rows ("compiled"): Rodas4, Rodas5P and RadauIIA5 on the numba kernels of
 solvers/ode/compiled_stiff.py, with the right-hand side given as a
 ``numba.njit`` function, with ``jac=`` (a numba analytic Jacobian, as scipy gets
 one) and without (finite differences inside the kernel). Their timings are
 warm: the first call, which compiles the kernel for that right-hand side, is
-timed once and reported in its own "compile" table. The O4 tables also hold
+timed once and reported in its own "compile" table; the kernel is cached on disk
+(solvers/ode/kernel_cache.py), and a "fresh process" table times the first solve of a new
+process with an empty and with a warm cache (``fresh_process_table``). The O4 tables also hold
 Van der Pol (Hairer–Wanner's scaled form, eps = 1e-6, i.e. mu = 1e3, on
 [0, 2], against the IVP Test Set reference of solvers/ode/stiff/testset.py).
 """
@@ -47,7 +49,7 @@ from solvers import ODEProblem, solve  # noqa: E402
 from solvers.ode.stiff.problems import brusselator_2d, rober, rober_jac  # noqa: E402
 from solvers.ode.stiff.testset import VDP, vdp_scaled  # noqa: E402
 
-COMPILED = ["Rodas4", "Rodas5P"]  # the methods with a compiled kernel (solvers/ode/compiled_stiff.py)
+COMPILED = ["Rodas4", "Rodas5P", "RadauIIA5"]  # the methods with a compiled kernel (solvers/ode/compiled_stiff.py)
 METHODS = ["Rodas4", "Rosenbrock23", "Rodas5", "Rodas5P", "TRBDF2", "KenCarp4", "Kvaerno5", "ESDIRK", "FBDF",
            "RadauIIA5", "AutoTsit5Rosenbrock23"]
 BRUSS_METHODS = ["FBDF", "Rodas5P", "KenCarp4", "Rodas4"]  # the 2,048-state rows (each costs seconds)
@@ -217,9 +219,46 @@ def vdp_rows(tols, peers):
 
 def compile_table():
     body = [[k, format_time(v)] for k, v in COMPILE_TIMES.items()]
-    print_table("compile: the first call of each compiled row (the kernel is compiled per f and per jac: a later row "
-                "with the same f and jac reuses it, whatever the method; the f-free helpers load from numba's disk cache)",
+    print_table("compile: the first call of each compiled row (the kernel is compiled per kernel, f and jac, or loaded "
+                "from the disk cache of solvers/ode/kernel_cache.py when an earlier process compiled it)",
                 ["row [problem]", "first call"], body)
+
+
+_FRESH = """
+import time
+t0 = time.perf_counter()
+import numba, numpy as np
+from solvers import ODEProblem, Rodas5P, solve
+@numba.njit
+def rober(u, p, t):
+    return np.array([-0.04 * u[0] + 1e4 * u[1] * u[2], 0.04 * u[0] - 1e4 * u[1] * u[2] - 3e7 * u[1] * u[1],
+                     3e7 * u[1] * u[1]])
+t1 = time.perf_counter()
+sol = solve(ODEProblem(rober, np.array([1.0, 0.0, 0.0]), (0.0, 40.0)), Rodas5P(), rtol=1e-6, atol=1e-10)
+assert sol.compiled, sol.compile_message
+print(time.perf_counter() - t1, t1 - t0)
+"""
+
+
+def fresh_process_table(repeat):
+    """The first compiled Rodas5P solve (FD Jacobian) of ROBER in a new process, with an empty disk
+    cache (what every process paid before the kernel was cached) and with the cache the previous
+    process left (solvers/ode/kernel_cache.py); rounds interleaved, each in its own cache folder."""
+    import os
+    import subprocess
+    import tempfile
+
+    times: dict = {"cold disk cache": [], "warm disk cache": []}
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as d:
+            env = dict(os.environ, METANUM_CACHE_DIR=d, PYTHONPATH=str(ROOT))
+            for label in times:
+                out = subprocess.run([sys.executable, "-c", _FRESH], env=env, capture_output=True, text=True,
+                                     check=True).stdout.split()
+                times[label].append(float(out[0]))
+    body = [[k, *(format_time(f(v)) for f in (min, statistics.median, max))] for k, v in times.items()]
+    print_table(f"first call in a fresh process: compiled Rodas5P (FD J) on ROBER [0, 40], {repeat} rounds "
+                "(the solve call only; imports excluded)", ["disk cache", "min", "median", "max"], body)
 
 
 def diffrax_rows(T, rtol, atol):
@@ -330,6 +369,7 @@ def main(argv=None) -> int:
             raise SystemExit(f"stiff solves disagree with the Radau references: {bad}")
         return 0
     run_o4(settings)
+    fresh_process_table(3)
     run_o6(settings)
     return 0
 
@@ -340,6 +380,30 @@ def run_o4(settings) -> None:
              rober_rows(1e5, (1e-4, 1e-6, 1e-8), True), rober_reference(1e5), settings, settings.repeat)
     run_rows("O4 work-precision: Van der Pol eps = 1e-6 (mu = 1e3) on [0, 2], atol = rtol", vdp_rows(
         (1e-4, 1e-6, 1e-8), True), VDP.ref, settings, settings.repeat)
+    compile_table()
+
+
+def scipy_rows(key, T, u0, rtol, atol):
+    """scipy solve_ivp BDF, Radau and LSODA with the analytic Jacobian (ROBER or Van der Pol)."""
+    import scipy.integrate as si
+
+    f, jac = (rober, rober_jac) if key == "rober" else (vdp_scaled, vdp_jac)
+    return {f"scipy {m} @ {rtol:g}": (lambda m=m: si.solve_ivp(
+        lambda t, y: f(y, None, t), (0.0, T), u0, method=m, rtol=rtol, atol=atol,
+        jac=lambda t, y: jac(y, None, t)).y[:, -1]) for m in ("BDF", "Radau", "LSODA")}
+
+
+def run_compiled_o4(settings) -> None:
+    """The O4 compiled rows against scipy only (no generic methods, diffrax or numbalsoda):
+    ``python -c "import bench_stiff as b; b.run_compiled_o4(b.parse_args('', []))"``."""
+    for key, u0, T, ref, tols, ratio in (("rober", U0, 1e5, rober_reference(1e5), (1e-4, 1e-6, 1e-8), 1e-4),
+                                         ("vdp", VDP.u0, VDP.tspan[1], VDP.ref, (1e-4, 1e-6, 1e-8), 1.0)):
+        rows = {}
+        for rtol in tols:
+            rows.update(compiled_rows(key, u0, T, rtol, rtol * ratio))
+            rows.update(scipy_rows(key, T, u0, rtol, rtol * ratio))
+        run_rows(f"O4 compiled kernels vs scipy: {key} on [0, {T:g}], atol = rtol * {ratio:g}", rows, ref,
+                 settings, settings.repeat)
     compile_table()
 
 

@@ -441,9 +441,12 @@ def _cache_dir() -> str:
     return d
 
 
-def load_source(source: str, cache: bool, name: str = "run"):
+def load_source(source: str, cache: bool, name: str = "run", env: dict | None = None):
     """Function *name* of the generated module *source*; with *cache* the module is a file of the
-    tape cache directory (one per source digest), so numba's ``cache=True`` works across processes."""
+    tape cache directory (one per source digest), so numba's ``cache=True`` works across processes.
+    *env*: globals set in the module before it runs (objects its source names but cannot import,
+    such as a user's function; the source must then carry a key of them, as its digest names the
+    file)."""
     digest = hashlib.sha1(source.encode()).hexdigest()[:16]
     if cache:
         path = os.path.join(_cache_dir(), f"tape_{digest}.py")
@@ -457,10 +460,11 @@ def load_source(source: str, cache: bool, name: str = "run"):
             return getattr(sys.modules[modname], name)
         spec = importlib.util.spec_from_file_location(modname, path)
         mod = importlib.util.module_from_spec(spec)
+        mod.__dict__.update(env or {})
         sys.modules[modname] = mod
         spec.loader.exec_module(mod)
         return getattr(mod, name)
-    ns: dict = {}
+    ns: dict = dict(env or {})
     exec(compile(source, f"<metanum tape {digest}>", "exec"), ns)
     return ns[name]
 

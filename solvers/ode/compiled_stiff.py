@@ -1,18 +1,22 @@
-"""The numba fast path for the Rosenbrock methods (Rodas4, Rodas5, Rodas5P): the whole stiff solve compiled.
+"""The numba fast paths of the stiff methods: Rosenbrock (Rodas4, Rodas5, Rodas5P) and RadauIIA5, the whole solve compiled.
 
 The same mechanism as the explicit kernel (:mod:`solvers.ode.compiled`): chosen by capability
 (a 1-D float64 NumPy state, float times, an ``f`` that numba compiles), with the same opt-in
 (``solve(..., compile=...)`` or ``Rodas5P(compile=...)``: ``None`` runs it when ``f`` already is a
 numba function, ``True`` compiles ``f``, ``False`` never), the same return codes and messages, the
-same :class:`~solvers.ode.solution.ODESolution` with dense output (the method's own Hairer–Wanner
-interpolant, :class:`~solvers.ode.stiff.rodas.RosenbrockSegment`) and ``saveat``. The tableau is
-the method's (:class:`~solvers.ode.stiff.rodas.RosenbrockTableau`), converted to floats once.
+same :class:`~solvers.ode.solution.ODESolution` with dense output (the method's own interpolant:
+:class:`~solvers.ode.stiff.rodas.RosenbrockSegment`, :class:`~solvers.ode.stiff.radau.RadauSegment`)
+and ``saveat``. Coefficients are the generic method's, converted to floats once
+(:mod:`solvers.ode.compiled_stiff_loop`, :mod:`solvers.ode.compiled_radau_loop` document the steps).
 
-The Jacobian is the user's ``jac(u, p, t)`` (compiled with numba whenever ``f`` is) or forward differences in the kernel
-(:mod:`solvers.ode.compiled_stiff_loop` documents the step); the linear algebra is a dense LU with
-partial pivoting written in numba, factored once per step try. Everything else (a mass matrix,
-sparse or Krylov linear solves, callbacks, a custom controller or error norm, another number type)
-takes the generic path, and ``sol.compile_message`` says why.
+The Jacobian is the user's ``jac(u, p, t)`` (compiled with numba whenever ``f`` is) or forward
+differences in the kernel; the linear algebra is a dense LU with partial pivoting written in numba.
+A constant dense mass matrix (``M u' = f``, singular for index-1 DAEs; the algebraic variables are
+made consistent first, as on the generic path) runs in the kernel. The kernel specialised on ``f``
+and ``jac`` is cached on disk across processes (:mod:`solvers.ode.kernel_cache`, keyed by their
+code). Everything else (a sparse mass matrix, sparse or Krylov linear solves, callbacks, a custom
+controller or error norm, another number type) takes the generic path, and
+``sol.compile_message`` says why.
 
 Examples
 --------
@@ -58,8 +62,9 @@ def _refusal(s: Any) -> str | None:
     from solvers.ode.steppers import ScaledNorm
 
     opts = s.options
-    if opts.get("mass_matrix") is not None:
-        return "a mass matrix needs the generic loop"
+    M = opts.get("mass_matrix")
+    if M is not None and not (isinstance(M, np.ndarray) and M.dtype.kind in "fiub" and M.shape == (s.u.size,) * 2):
+        return "a mass matrix that is not a dense real NumPy array of shape (n, n) needs the generic loop"
     given = [k for k in _GENERIC_ONLY if opts.get(k) not in (None, False)]
     if given:
         return f"{', '.join(given)} need(s) the generic loop (the kernel uses a dense LU)"
@@ -71,28 +76,30 @@ def _refusal(s: Any) -> str | None:
 
 
 def _kernel_jacobian(jac: Any, s: Any, force: bool) -> tuple:
-    """``(jacfn, reason)``: the kernel's Jacobian function, or ``(None, reason)``."""
+    """``((jac, jacfn), reason)``: the user's compiled *jac* (None: finite differences) and the
+    kernel's Jacobian function ``jacfn(f, u, p, t, f0)``, or ``(None, reason)``."""
     from solvers.ode.compiled_stiff_loop import fd_jacobian, user_jacobian
 
     if jac is None:
-        return fd_jacobian, "compiled"
+        return (None, fd_jacobian), "compiled"
     jj, why = compile_rhs(jac, s.u, s.p, s.t0, force, name="jac", shape=(s.u.size, s.u.size))
     if jj is None:
         return None, why
     fn = _JACS.get(jj)
     if fn is None:
         fn = _JACS[jj] = user_jacobian(jj)
-    return fn, "compiled"
+    return (jj, fn), "compiled"
 
 
-def try_compiled_rosenbrock(s: Any, want: Any, dtr: Any, finish: Any, integ: Any) -> Any:
-    """The solution from the compiled Rosenbrock kernel, or None (``s.compiled[1]`` says why)."""
+def try_compiled_rosenbrock(s: Any, want: Any, dtr: Any, finish: Any, integ: Any, kind: str = "rosenbrock") -> Any:
+    """The solution from the compiled *kind* kernel (``"rosenbrock"``: Rodas4/5/5P; ``"radau"``:
+    RadauIIA5), or None (``s.compiled[1]`` says why)."""
     why = _refusal(s)
     if why is None:
         fj, why = compile_rhs(s.f, s.u, s.p, s.t0, force=bool(want))
         # a numba f asks for the kernel: a Python jac beside it is compiled too (the generic path
         # could not run that f with its dual numbers anyway)
-        jacfn, why_j = _kernel_jacobian(s.options.get("jac"), s, True) if fj is not None else (None, why)
+        jacs, why_j = _kernel_jacobian(s.options.get("jac"), s, True) if fj is not None else (None, why)
         why = why if fj is None else why_j
     if why != "compiled":
         if want:
@@ -100,30 +107,108 @@ def try_compiled_rosenbrock(s: Any, want: Any, dtr: Any, finish: Any, integ: Any
         s.compiled[1] = why
         return None
     s.compiled[:] = [True, "compiled"]
-    return _run(fj, jacfn, s, dtr(None) if callable(dtr) else dtr, finish, integ)
+    return _run(kind, fj, jacs, s, dtr, finish, integ)
 
 
-def _run(fj: Any, jacfn: Any, s: Any, dt0: float, finish: Any, integ: Any) -> Any:
-    from solvers.ode.compiled_stiff_loop import rosenbrock_loop
+def _loop(kind: str, fj: Any, jac: Any, jacfn: Any) -> tuple:
+    """``(loop, bound)``: the *kind* kernel for *fj* and the user's compiled *jac* (None: finite
+    differences) cached on disk (:mod:`solvers.ode.kernel_cache`, ``bound`` empty); or, where a
+    function has no stable key, the loop as written with ``bound = (fj, jacfn)``."""
+    from solvers.ode import compiled_stiff_loop as k
+    from solvers.ode.kernel_cache import cached_kernel
 
-    n, c = s.u.size, s.controller
-    rt = np.ascontiguousarray(np.broadcast_to(np.asarray(s.rtol, dtype=np.float64).reshape(-1)
-                                              if np.ndim(s.rtol) else float(s.rtol), (n,)))
-    at = np.ascontiguousarray(np.broadcast_to(np.asarray(s.atol, dtype=np.float64).reshape(-1)
-                                              if np.ndim(s.atol) else float(s.atol), (n,)))
-    keep = 2 if s.dense or s.save_times else 1 if s.save_everystep else 0
-    tt, uu, KK, nf, njac, nfac, nacc, nrej, code, _ = rosenbrock_loop(
-        fj, jacfn, s.p, np.ascontiguousarray(s.u, dtype=np.float64), np.asarray(s.k1, dtype=np.float64),
-        float(s.t0), np.array([float(x) for x in s.stops]), float(dt0), float(s.tdir),
-        *rosenbrock_arrays(s.alg.tableau), rt, at, float(s.dtmin), float(s.dtmax), int(s.maxiters),
-        float(c.beta1), float(c.beta2), float(c.safety), float(c.qmin), float(c.qmax), float(s.eps_t), keep,
-        1.0001)  # fmt: skip
-    st = s.stats
-    st.nf, st.njac, st.nfactor = st.nf + nf, st.njac + njac, st.nfactor + nfac
-    st.nsolve += nfac * len(s.alg.tableau.c)
-    st.naccept, st.nreject = st.naccept + nacc, st.nreject + nrej
-    from solvers.ode.solution import LazySegments
+    if kind == "radau":
+        from solvers.ode import compiled_radau_loop as r
+
+        functions = {"run": r.radau_loop, "_newton": r._newton, "_residual": r._residual, "_error": r._error}
+    else:
+        functions = {"run": k.rosenbrock_loop, "_stages": k._stages}
+    functions["jacfn"] = k.fd_jacobian if jac is None else k.jacobian_by_user
+    bound = {"f": fj} if jac is None else {"f": fj, "jac": jac}
+    run = cached_kernel(functions, bound, "run", deps=("solvers.ode.compiled_loop", "solvers.ode.compiled_stiff_loop"))
+    return (functions["run"], (fj, jacfn)) if run is None else (run, ())
+
+
+def _initial_state(fj: Any, jacfn: Any, s: Any, M: np.ndarray) -> None:
+    """With a singular mass matrix, make ``s.u`` consistent (the algebraic variables by Newton, as
+    the generic path's :meth:`~solvers.ode.stiff.method.StiffStepper.initialize`) and ``s.k1``."""
+    from solvers.ode.stiff.dae import consistent_initial_state
+
+    u0 = consistent_initial_state(fj, lambda u, p, t: jacfn(fj, u, p, t, fj(u, p, t))[0], s.u, s.p, s.t0, M)
+    if u0 is not s.u:
+        for i, x in enumerate(s.us):  # the saved initial point is the consistent state
+            if x is s.u:
+                s.us[i] = u0
+        s.u, s.k1 = u0, fj(u0, s.p, s.t0)
+        s.stats.nf += 1
+
+
+def _tolerance(x: Any, n: int) -> np.ndarray:
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=np.float64).reshape(-1) if np.ndim(x)
+                                                else float(x), (n,)))
+
+
+def _rosenbrock(s: Any) -> tuple:
+    """The Rosenbrock kernel's ``(coefficients, controls, segment, unpack)``."""
     from solvers.ode.stiff.rodas import RosenbrockSegment
 
-    steps = LazySegments(tt, uu, KK, lambda t, h, u, u_new, K: RosenbrockSegment(t, h, u, u_new, *K))
+    c = s.controller
+    controls = (float(c.beta1), float(c.beta2), float(c.safety), float(c.qmin), float(c.qmax))
+
+    def unpack(out: tuple) -> tuple:  # (nf, njac, nfactor, nsolve, nnewton, naccept, nreject, code)
+        nf, njac, nfac, nacc, nrej, code = out[3:9]
+        return nf, njac, nfac, nfac * len(s.alg.tableau.c), 0, nacc, nrej, code
+
+    return (rosenbrock_arrays(s.alg.tableau), controls,
+            lambda t, h, u, u_new, K: RosenbrockSegment(t, h, u, u_new, *K), unpack)
+
+
+def _radau(s: Any) -> tuple:
+    """The RadauIIA5 kernel's ``(coefficients, controls, segment, unpack)``: the generic
+    stepper's coefficients (:func:`~solvers.ode.stiff.radau.radau_coefficients`, in floats) and
+    Newton tolerance."""
+    from solvers.ode.stiff.radau import RadauSegment, radau_coefficients, radau_eigen
+
+    co = radau_coefficients(1.0)
+    A = np.array(co["A"], dtype=np.float64)
+    (gam, lam), T, LTi = radau_eigen(A)
+    c = [float(x) for x in co["c"]]
+    rt = float(np.max(np.asarray(s.rtol, dtype=np.float64)))
+    newton_tol = max(10 * float(np.finfo(float).eps) / rt, min(0.03, rt ** 0.5))
+
+    def unpack(out: tuple) -> tuple:
+        nf, njac, nfac, nnewt, nacc, nrej, code = out[3:10]
+        return nf, njac, nfac, 2 * nnewt, nnewt, nacc, nrej, code
+
+    coeffs = (np.array(c), A, np.array(co["dd"], dtype=np.float64), float(co["gamma"]), complex(lam),
+              np.ascontiguousarray(T), np.ascontiguousarray(LTi))
+    return (coeffs, (newton_tol,), lambda t, h, u, u_new, K: RadauSegment.from_stages(t, h, u_new, list(K), c),
+            unpack)
+
+
+def _run(kind: str, fj: Any, jacs: tuple, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
+    jac, jacfn = jacs
+    n = s.u.size
+    dt0 = dtr(None) if callable(dtr) else dtr  # from the given state, as the generic path does
+    M = s.options.get("mass_matrix")
+    M = np.zeros((0, 0)) if M is None else np.ascontiguousarray(M, dtype=np.float64)
+    if M.size:
+        _initial_state(fj, jacfn, s, M)
+    keep = 2 if s.dense or s.save_times else 1 if s.save_everystep else 0
+    loop, bound = _loop(kind, fj, jac, jacfn)
+    coeffs, controls, segment, unpack = (_radau if kind == "radau" else _rosenbrock)(s)
+    out = loop(*bound, s.p, np.ascontiguousarray(s.u, dtype=np.float64), np.asarray(s.k1, dtype=np.float64),
+               float(s.t0), np.array([float(x) for x in s.stops]), float(dt0), float(s.tdir), *coeffs, M,
+               _tolerance(s.rtol, n), _tolerance(s.atol, n), float(s.dtmin), float(s.dtmax), int(s.maxiters),
+               *controls, float(s.eps_t), keep, 1.0001)  # fmt: skip
+    tt, uu, KK = out[:3]
+    nf, njac, nfac, nsolve, nnewt, nacc, nrej, code = unpack(out)
+    st = s.stats
+    st.nf, st.njac, st.nfactor, st.nsolve = st.nf + nf, st.njac + njac, st.nfactor + nfac, st.nsolve + nsolve
+    if nnewt:
+        st.nnewton = getattr(st, "nnewton", 0) + nnewt
+    st.naccept, st.nreject = st.naccept + nacc, st.nreject + nrej
+    from solvers.ode.solution import LazySegments
+
+    steps = LazySegments(tt, uu, KK, segment)
     return finish_compiled(s, tt, uu, KK, steps, code, finish, integ)

@@ -1,9 +1,11 @@
 """The numba pieces of the compiled Rosenbrock loop (:mod:`solvers.ode.compiled_stiff`).
 
 The helpers that do not take ``f`` (dense LU with partial pivoting, the iteration matrix, the
-error norm) are cached on disk (``cache=True``); the loop and the finite-difference Jacobian are
-specialised on ``f`` (and ``jac``) and compiled once per right-hand side in a process, as the
-explicit loop of :mod:`solvers.ode.compiled_loop` is (numba's cache cannot key them on ``f``).
+error norm) are cached on disk (``cache=True``); the loop, its stages and the Jacobian take ``f``
+(and ``jac``) as arguments, which numba's cache cannot key. :mod:`solvers.ode.compiled_stiff`
+therefore runs them rewritten by :mod:`solvers.ode.kernel_cache` (``f`` and ``jac`` globals of a
+generated module, keyed by their code), cached on disk across processes; where a function has
+no stable key they run as written, compiled once per right-hand side in a process.
 The PI controller and the step store are the explicit loop's own (``control``, ``store``).
 
 Finite differences (no ``jac=``): column ``j`` of ``J`` is
@@ -23,7 +25,8 @@ import numpy as np
 
 from solvers.ode.compiled_loop import all_finite, control, store
 
-__all__ = ["lu_factor", "lu_solve", "rosenbrock_loop", "fd_jacobian", "user_jacobian"]
+__all__ = ["lu_factor", "lu_solve", "rosenbrock_loop", "fd_jacobian", "user_jacobian", "jacobian_by_user", "iteration_matrix",
+           "add_mass_times"]
 
 _EPS = float(np.finfo(np.float64).eps)
 
@@ -84,14 +87,32 @@ def lu_solve(LU, piv, b):
 
 
 @numba.njit(cache=True)
-def iteration_matrix(J, g, W):
-    """``W = I g - J`` (the W-transformed Rosenbrock matrix, ``g = 1 / (gamma h)``)."""
+def iteration_matrix(J, g, W, M):
+    """``W = M g - J`` (the W-transformed Rosenbrock matrix, ``g = 1 / (gamma h)``); an empty *M*
+    is the identity."""
     n = J.shape[0]
     for i in range(n):
         for j in range(n):
-            W[i, j] = -J[i, j]
-        W[i, i] += g
+            W[i, j] = -J[i, j] if M.shape[0] == 0 else g * M[i, j] - J[i, j]
+        if M.shape[0] == 0:
+            W[i, i] += g
     return W
+
+
+@numba.njit(cache=True)
+def add_mass_times(r, M, x):
+    """``r += M x`` (``r += x`` for an empty *M*, the identity)."""
+    n = r.size
+    if M.shape[0] == 0:
+        for m in range(n):
+            r[m] += x[m]
+        return r
+    for i in range(n):
+        acc = 0.0
+        for j in range(n):
+            acc += M[i, j] * x[j]
+        r[i] += acc
+    return r
 
 
 @numba.njit(cache=True)
@@ -128,28 +149,38 @@ def fd_jacobian(f, u, p, t, f0):
     return J, T, n + 1
 
 
+@numba.njit
+def jacobian_by_user(jac, f, u, p, t, f0):
+    """``(J, T, 1)`` from the user's compiled ``jac(u, p, t)`` (``T = df/dt`` still by a forward
+    difference in ``t``, one evaluation of ``f``)."""
+    tau = _time_step(t)
+    ft = f(u, p, t + tau)
+    return np.ascontiguousarray(jac(u, p, t)), (ft - f0) / tau, 1
+
+
 def user_jacobian(jac):
-    """A kernel Jacobian ``(f, u, p, t, f0) -> (J, T, 1)`` from the user's compiled ``jac(u, p, t)``
-    (``T = df/dt`` still by a forward difference in ``t``, one evaluation of ``f``)."""
+    """A kernel Jacobian ``(f, u, p, t, f0) -> (J, T, 1)`` from the user's compiled *jac*
+    (:func:`jacobian_by_user` with *jac* bound)."""
 
     @numba.njit
     def both(f, u, p, t, f0):
-        tau = _time_step(t)
-        ft = f(u, p, t + tau)
-        return np.ascontiguousarray(jac(u, p, t)), (ft - f0) / tau, 1
+        return jacobian_by_user(jac, f, u, p, t, f0)
 
     return both
 
 
 @numba.njit
-def _stages(f, p, t, h, u, f0, J, T, gamma, A, C, c, d, H, W, piv, ks, Kd):
-    """One Rosenbrock try: stages into ks, dense rows into Kd; returns (u1, ok)."""
+def _stages(f, p, t, h, u, f0, J, T, gamma, A, C, c, d, H, M, W, piv, ks, Kd):
+    """One Rosenbrock try: stages into ks, dense rows into Kd; returns (u1, ok). With a mass
+    matrix *M* (empty: the identity) stage i solves ``(M / (gamma h) - J) k_i = f(u_i) + d_i h T
+    + M sum_j (C_ij / h) k_j`` (Hairer & Wanner IV, section VI.4, the W-transformed form)."""
     s = c.size
     n = u.size
-    iteration_matrix(J, 1.0 / (gamma * h), W)
+    iteration_matrix(J, 1.0 / (gamma * h), W, M)
     if not lu_factor(W, piv):
         return u, False
     ui = np.empty(n)
+    acc = np.empty(n)
     for i in range(s):
         for m in range(n):
             ui[m] = u[m]
@@ -162,11 +193,14 @@ def _stages(f, p, t, h, u, f0, J, T, gamma, A, C, c, d, H, W, piv, ks, Kd):
         r = ks[i]
         for m in range(n):
             r[m] = fi[m] + d[i] * h * T[m]
-        for j in range(i):
-            g = C[i, j] / h
-            if g != 0.0:
-                for m in range(n):
-                    r[m] += g * ks[j, m]
+        if i > 0:
+            acc[:] = 0.0
+            for j in range(i):
+                g = C[i, j] / h
+                if g != 0.0:
+                    for m in range(n):
+                        acc[m] += g * ks[j, m]
+            add_mass_times(r, M, acc)
         lu_solve(W, piv, r)
     u1 = ui.copy()  # the last stage's state (stiffly accurate: a[-1] is the stage sum)
     for m in range(n):
@@ -181,10 +215,11 @@ def _stages(f, p, t, h, u, f0, J, T, gamma, A, C, c, d, H, W, piv, ks, Kd):
 
 
 @numba.njit
-def rosenbrock_loop(f, jacfn, p, u0, f0, t0, stops, dt0, tdir, gamma, A, C, c, d, H, rtol, atol, dtmin, dtmax,
+def rosenbrock_loop(f, jacfn, p, u0, f0, t0, stops, dt0, tdir, gamma, A, C, c, d, H, M, rtol, atol, dtmin, dtmax,
                     maxiters, beta1, beta2, safety, qmin, qmax, eps_t, keep, landing_factor):  # fmt: skip
     """The whole adaptive Rosenbrock solve; returns
-    ``(ts, us, Ks, nf, njac, nfactor, naccept, nreject, code, t_end)`` (code as compiled_loop)."""
+    ``(ts, us, Ks, nf, njac, nfactor, naccept, nreject, code, t_end)`` (code as compiled_loop);
+    *M* is the mass matrix (a 0 x 0 array for the identity)."""
     n = u0.size
     s = c.size
     cap = 2 if keep == 0 else 64
@@ -238,7 +273,7 @@ def rosenbrock_loop(f, jacfn, p, u0, f0, t0, stops, dt0, tdir, gamma, A, C, c, d
             nf += 1 + nfj
             njac += 1
             fresh = True
-        u1, ok = _stages(f, p, t, h, u, fu, J, T, gamma, A, C, c, d, H, W, piv, ks, Kd)
+        u1, ok = _stages(f, p, t, h, u, fu, J, T, gamma, A, C, c, d, H, M, W, piv, ks, Kd)
         nfac += 1
         nf += s - 1 if ok else 0
         E = scaled_rms(ks[s - 1], u, u1, rtol, atol) if ok and all_finite(u1) else np.inf

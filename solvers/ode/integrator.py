@@ -237,14 +237,14 @@ def _try_compiled(s: Any, alg: Any, compile: Any, dtr: Any, finish: Any, integ: 
 
     want = getattr(alg, "compile", None) if compile is None else compile
     kernel = compiled_kernel(alg)
-    if kernel == "rosenbrock" and want is not False:
+    if kernel in ("rosenbrock", "radau") and want is not False:
         if not _float_solve(s):
             return None
         if s.cont or s.disc or s.custom_controller or s.unstable_check:
             return _refuse(s, want, "callbacks, unstable_check or a custom controller need the generic loop")
         from solvers.ode.compiled_stiff import try_compiled_rosenbrock
 
-        return try_compiled_rosenbrock(s, want, dtr, finish, integ)
+        return try_compiled_rosenbrock(s, want, dtr, finish, integ, kernel)
     if not isinstance(alg, ExplicitRK):  # the explicit kernel runs explicit Butcher tableaus only
         if want:
             raise ValueError(f"compile=True: {alg.name} has no compiled loop; use compile=None or False")
@@ -280,12 +280,16 @@ def _try_compiled(s: Any, alg: Any, compile: Any, dtr: Any, finish: Any, integ: 
 
 def compiled_kernel(alg: Any) -> str | None:
     """Which compiled kernel can run *alg*: ``"explicit"`` (a Butcher tableau), ``"rosenbrock"`` (a
-    W-transformed Rosenbrock tableau: :mod:`solvers.ode.compiled_stiff`) or None."""
+    W-transformed Rosenbrock tableau), ``"radau"`` (RadauIIA5; both :mod:`solvers.ode.compiled_stiff`)
+    or None."""
     from solvers.ode.algorithms import ExplicitRK
+    from solvers.ode.stiff.radau import RadauIIA5
     from solvers.ode.stiff.rodas import RosenbrockTableau
 
     if isinstance(alg, ExplicitRK):
         return "explicit"
+    if type(alg) is RadauIIA5:
+        return "radau"
     return "rosenbrock" if isinstance(getattr(alg, "tableau", None), RosenbrockTableau) else None
 
 

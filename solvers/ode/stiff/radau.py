@@ -31,7 +31,7 @@ from solvers.ode.stiff.linsolve import factorize, is_sparse, iteration_matrix
 from solvers.ode.stiff.method import ReusingStepper, StiffMethod
 from solvers.ode.stiff.newton import NewtonRate, newton
 
-__all__ = ["RadauIIA5", "RadauSegment", "radau_coefficients"]
+__all__ = ["RadauIIA5", "RadauSegment", "radau_coefficients", "radau_eigen"]
 
 NEWTON_MAXITER = 7
 THETA_JAC = 0.1  # a Newton contraction slower than this asks for a fresh Jacobian next step: HW's
@@ -51,6 +51,15 @@ def radau_coefficients(one: Any) -> dict:
     third = one / 3
     u1 = (6 + (81 * one) ** third - (9 * one) ** third) / 30
     return {"c": c, "A": A, "dd": dd, "gamma": 1 / u1}
+
+
+def radau_eigen(Af: np.ndarray) -> tuple:
+    """``((gamma, lam), T, Lambda T^-1)`` with ``A^-1 = T diag(gamma, lam, conj lam) T^-1`` (float
+    ``A``; NumPy's eig): what splits the ``3n`` stage system into a real and a complex ``n x n`` one."""
+    lam, V = np.linalg.eig(np.linalg.inv(Af))
+    kr, kc = int(np.argmin(np.abs(lam.imag))), int(np.argmax(lam.imag))
+    T = np.column_stack([V[:, kr].real, V[:, kc], V[:, kc].conj()])
+    return (lam[kr].real, lam[kc]), T, np.diag([lam[kr], lam[kc], lam[kc].conj()]) @ np.linalg.inv(T)
 
 
 def _dense_or_sparse(J: Any) -> Any:
@@ -238,11 +247,7 @@ class RadauStepper(ReusingStepper):
         """Float path (HW IV.8): with ``A^-1 = T diag(gamma, lam, conj lam) T^-1`` the 3n system
         splits into one real ``(gamma/h M - J)`` and one complex ``(lam/h M - J)`` n x n system."""
         if self.eig_T is None:
-            lam, V = np.linalg.eig(np.linalg.inv(self.Af))
-            kr, kc = int(np.argmin(np.abs(lam.imag))), int(np.argmax(lam.imag))
-            self.eig_lam = (lam[kr].real, lam[kc])
-            T = np.column_stack([V[:, kr].real, V[:, kc], V[:, kc].conj()])
-            self.eig_T, self.eig_LTi = T, np.diag([lam[kr], lam[kc], lam[kc].conj()]) @ np.linalg.inv(T)
+            self.eig_lam, self.eig_T, self.eig_LTi = radau_eigen(self.Af)
         hv = float(nm.value(h))
         self.E1 = iteration_matrix(self.M, J, self.gam / hv, 1, self.stats)
         self.E2 = iteration_matrix(self.M, J, self.eig_lam[1] / hv, 1, self.stats)
