@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Callable
 
 import mpmath
@@ -45,7 +46,7 @@ from solvers.nn import BatchNorm, Chain, Dense
 from solvers.optimize import Adam, Iterate, minimize_first_order
 from solvers.sde import BrownianPath, EulerMaruyama, SDEProblem, integrate
 
-__all__ = ["BSDECase", "HJB", "ALLEN_CAHN", "CASES", "DriftHeun", "ZNetwork", "StepNetworks",
+__all__ = ["BSDECase", "HJB", "hjb_case", "ALLEN_CAHN", "CASES", "DriftHeun", "ZNetwork", "StepNetworks",
            "PiecewiseAdam",
            "hjb_reference", "forward_problem", "bsde_problem", "bsde_loss", "train", "BSDEResult",
            "compare_methods", "main"]
@@ -110,6 +111,20 @@ HJB = BSDECase("HJB", 100, 1.0, float(np.sqrt(2.0)), _hjb_terminal, _hjb_generat
 ALLEN_CAHN = BSDECase("Allen-Cahn", 100, 0.3, float(np.sqrt(2.0)), _ac_terminal, _ac_generator,
                       False, (0.3, 0.6), 0.052802, 0.0030)
 CASES = {"hjb": HJB, "allen_cahn": ALLEN_CAHN}
+
+
+def hjb_case(lam: float) -> BSDECase:
+    """The HJB case with generator ``-lam |z|^2 / 2`` and its own Cole--Hopf reference.
+
+    ``lam = 2`` is the problem the paper's code solves (its generator is ``-|z|^2``).
+
+    Examples
+    --------
+    >>> round(hjb_case(2.0).reference, 5), float(hjb_case(2.0).generator(0, 0, 0, np.ones(4)))
+    (4.57996, -4.0)
+    """
+    return replace(HJB, name=f"HJB (lambda = {lam:g})", reference=hjb_reference(lam),
+                   generator=partial(_hjb_generator, lam=lam))
 
 
 class ZNetwork:
@@ -432,6 +447,13 @@ def main(argv: list[str] | None = None) -> list:
     ap.add_argument("--method", default="em", choices=["em", "heun"])
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", default=None,
+                    help="several independent runs, e.g. 0,1,2: each one's result, then their mean")
+    ap.add_argument("--lam", type=float, default=None,
+                    help="HJB with generator -lam |z|^2 / 2 (2: the paper's code) against its own "
+                         "reference; the error against the lambda = 1 reference is printed too")
+    ap.add_argument("--network", default="shared", choices=["shared", "per_step"],
+                    help="one (t, x) network, or the paper's per-step subnets with batch norm")
     ap.add_argument("--iters", type=int, default=None, help="override the iterations")
     ap.add_argument("--lrs", default=None, help="override the learning rates: 1e-2,1e-3")
     ap.add_argument("--boundaries", default=None, help="iterations where they change: 1500")
@@ -456,10 +478,31 @@ def main(argv: list[str] | None = None) -> list:
                      "boundaries": args.boundaries and tuple(int(v) for v in
                                                              args.boundaries.split(","))}
         settings.update({k: v for k, v in overrides.items() if v is not None})
-        r = train(CASES[key], alg, seed=args.seed, progress=not args.quick, **settings)
-        print(_report(r, CASES[key], settings.get("batch", 64)))
-        out.append(r)
+        seeds = [args.seed] if args.seeds is None else [int(v) for v in args.seeds.split(",")]
+        case = CASES[key] if args.lam is None or key != "hjb" else hjb_case(args.lam)
+        runs = []
+        for seed in seeds:
+            runs.append(train(case, alg, seed=seed, network=args.network,
+                              progress=not args.quick and len(seeds) == 1, **settings))
+            print(f"seed {seed}, {args.network} network: "
+                  + _report(runs[-1], case, settings.get("batch", 64)), flush=True)
+            if case is not CASES[key]:
+                print(f"  against the lambda = 1 reference {HJB.reference:.7f}: relative error "
+                      f"{100 * abs(runs[-1].y0 / HJB.reference - 1):.3f}%", flush=True)
+        if len(runs) > 1:
+            print(_spread(runs, case))
+        out += runs
     return out
+
+
+def _spread(runs: list, case: BSDECase) -> str:
+    """Mean, standard deviation and range of the relative errors of independent runs."""
+    errs = np.array([r.rel_error for r in runs])
+    y0s = np.array([r.y0 for r in runs])
+    return (f"{case.name}, {len(runs)} runs: relative error mean {100 * errs.mean():.3f}%, "
+            f"std {100 * errs.std(ddof=1):.3f}%, min {100 * errs.min():.3f}%, max "
+            f"{100 * errs.max():.3f}% (Y0 mean {y0s.mean():.7f}; published "
+            f"{100 * case.published_rel_error:.2f}%)")
 
 
 if __name__ == "__main__":
