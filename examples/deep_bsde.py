@@ -36,16 +36,18 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Callable
 
 import mpmath
 import numpy as np
 
-from solvers.nn import Chain, Dense
+from solvers.nn import BatchNorm, Chain, Dense
 from solvers.optimize import Adam, Iterate, minimize_first_order
 from solvers.sde import BrownianPath, EulerMaruyama, SDEProblem, integrate
 
-__all__ = ["BSDECase", "HJB", "ALLEN_CAHN", "CASES", "DriftHeun", "ZNetwork", "PiecewiseAdam",
+__all__ = ["BSDECase", "HJB", "hjb_case", "ALLEN_CAHN", "CASES", "DriftHeun", "ZNetwork", "StepNetworks",
+           "PiecewiseAdam",
            "hjb_reference", "forward_problem", "bsde_problem", "bsde_loss", "train", "BSDEResult",
            "compare_methods", "main"]
 
@@ -111,6 +113,20 @@ ALLEN_CAHN = BSDECase("Allen-Cahn", 100, 0.3, float(np.sqrt(2.0)), _ac_terminal,
 CASES = {"hjb": HJB, "allen_cahn": ALLEN_CAHN}
 
 
+def hjb_case(lam: float) -> BSDECase:
+    """The HJB case with generator ``-lam |z|^2 / 2`` and its own Cole--Hopf reference.
+
+    ``lam = 2`` is the problem the paper's code solves (its generator is ``-|z|^2``).
+
+    Examples
+    --------
+    >>> round(hjb_case(2.0).reference, 5), float(hjb_case(2.0).generator(0, 0, 0, np.ones(4)))
+    (4.57996, -4.0)
+    """
+    return replace(HJB, name=f"HJB (lambda = {lam:g})", reference=hjb_reference(lam),
+                   generator=partial(_hjb_generator, lam=lam))
+
+
 class ZNetwork:
     """``Z = net(t, X_t)``: one network for all times (input ``(t, x)``), counting evaluations.
 
@@ -155,6 +171,65 @@ class ZNetwork:
             tx = np.concatenate([np.full(x.shape[:-1] + (1,), float(t)), x], axis=-1)
             self._cache[k] = self.net(tx, theta) * (1.0 / self.dim)
             self.evaluations += int(np.prod(x.shape[:-1]))
+        return self._cache[k]
+
+    def init(self, seed: int = 0) -> np.ndarray:
+        """The network's flat parameters."""
+        return self.net.init(seed)
+
+
+class StepNetworks(ZNetwork):
+    """The paper's architecture: one subnetwork per time step, with batch normalisation.
+
+    ``Z(t_0) = z0``, a learned vector (every path starts at ``x0``, so there is nothing to
+    normalise), and ``Z(t_k) = subnet_k(X_{t_k}) / dim`` for ``k = 1 .. N - 1``, each subnet
+    ``BN -> (Dense -> BN -> relu) x depth -> Dense -> BN`` with ``dim + 10`` hidden units and
+    batch statistics (Han, Jentzen & E 2018, "Materials and Methods", and their DeepBSDE code:
+    ``z_init`` uniform in [-0.1, 0.1], BN's gamma uniform in [0.1, 0.5], beta normal with
+    standard deviation 0.1). The parameters are ``[z0, subnet_1, ..., subnet_{N-1}]``; *steps*
+    must be the solver's N. (The paper's Dense layers have no bias, BN's beta taking its
+    place; here they keep one, which BN cancels: it never changes the output.)
+
+    Examples
+    --------
+    >>> z = StepNetworks(3, steps=2, hidden=4)
+    >>> z.along([np.zeros((5, 3)), np.arange(15.0).reshape(5, 3) % 4, np.ones((5, 3))], 0.0, 0.5)
+    >>> theta = z.init(0)
+    >>> theta.size == 3 + z.net.nparams, z(theta, 0.0).shape, z(theta, 0.5).shape
+    (True, (5, 3), (5, 3))
+    """
+
+    def __init__(self, dim: int, steps: int, hidden: int | None = None, depth: int = 2):
+        hidden = dim + 10 if hidden is None else hidden
+        layers = [BatchNorm(dim, gamma_init=(0.1, 0.5), beta_std=0.1)]
+        n_in = dim
+        for _ in range(depth):
+            layers += [Dense(n_in, hidden), BatchNorm(hidden, "relu", gamma_init=(0.1, 0.5),
+                                                      beta_std=0.1)]
+            n_in = hidden
+        layers += [Dense(hidden, dim), BatchNorm(dim, gamma_init=(0.1, 0.5), beta_std=0.1)]
+        self.net = Chain(*layers)                          # one subnet's layout
+        self.dim, self.steps, self.evaluations = dim, int(steps), 0
+        self.xs, self.t0, self.h, self._cache = None, 0.0, 1.0, {}
+
+    def init(self, seed: int = 0) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        z0 = rng.uniform(-0.1, 0.1, self.dim)
+        return np.concatenate([z0] + [self.net.init(rng) for _ in range(self.steps - 1)])
+
+    def __call__(self, theta: Any, t: float) -> Any:
+        k = int(round((float(t) - self.t0) / self.h))
+        if k not in self._cache:
+            x = self.x_at(t)
+            if k == 0:
+                self._cache[k] = theta[:self.dim] + 0.0 * x     # the same z0 on every path
+            elif k >= self.steps:
+                raise ValueError(f"StepNetworks has subnets for steps 1..{self.steps - 1}, asked "
+                                 f"for step {k}: give it the solver's number of steps")
+            else:
+                n, start = self.net.nparams, self.dim + (k - 1) * self.net.nparams
+                self._cache[k] = self.net(x, theta[start:start + n]) * (1.0 / self.dim)
+                self.evaluations += int(np.prod(x.shape[:-1]))
         return self._cache[k]
 
 
@@ -283,11 +358,14 @@ class BSDEResult:
 
 def train(case: BSDECase, alg: Any = None, *, steps: int = 20, iters: int = 2000,
           lrs: tuple = (1e-2,), boundaries: tuple = (), batch: int = 64, seed: int = 0,
-          hidden: int | None = None, progress: bool = False) -> BSDEResult:
+          hidden: int | None = None, network: str = "shared",
+          progress: bool = False) -> BSDEResult:
     """Train ``Y_0`` and ``Z = net(t, X)`` with Adam; a fresh batch of paths each iteration.
 
     The estimate ``y0`` is the mean of ``Y_0`` over the last 5% of the iterations (the iterates
-    fluctuate with the batches; averaging them is Polyak--Ruppert averaging).
+    fluctuate with the batches; averaging them is Polyak--Ruppert averaging). *network* is
+    ``"shared"`` (:class:`ZNetwork`, one ``(t, x)`` network) or ``"per_step"``
+    (:class:`StepNetworks`, the paper's).
 
     Examples
     --------
@@ -296,10 +374,13 @@ def train(case: BSDECase, alg: Any = None, *, steps: int = 20, iters: int = 2000
     (3, 3, 96)
     """
     alg = EulerMaruyama() if alg is None else alg
-    znet = ZNetwork(case.dim, hidden)
+    if network not in ("shared", "per_step"):
+        raise ValueError(f"network must be 'shared' or 'per_step', got {network!r}")
+    znet = ZNetwork(case.dim, hidden) if network == "shared" else StepNetworks(case.dim, steps,
+                                                                                 hidden)
     rng = np.random.default_rng(seed)
     y0 = rng.uniform(*case.y0_range)
-    params0 = np.concatenate([[y0], znet.net.init(seed)])
+    params0 = np.concatenate([[y0], znet.init(seed)])
     y0s: list = []
 
     def record(it: Iterate) -> bool:
@@ -366,6 +447,13 @@ def main(argv: list[str] | None = None) -> list:
     ap.add_argument("--method", default="em", choices=["em", "heun"])
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", default=None,
+                    help="several independent runs, e.g. 0,1,2: each one's result, then their mean")
+    ap.add_argument("--lam", type=float, default=None,
+                    help="HJB with generator -lam |z|^2 / 2 (2: the paper's code) against its own "
+                         "reference; the error against the lambda = 1 reference is printed too")
+    ap.add_argument("--network", default="shared", choices=["shared", "per_step"],
+                    help="one (t, x) network, or the paper's per-step subnets with batch norm")
     ap.add_argument("--iters", type=int, default=None, help="override the iterations")
     ap.add_argument("--lrs", default=None, help="override the learning rates: 1e-2,1e-3")
     ap.add_argument("--boundaries", default=None, help="iterations where they change: 1500")
@@ -390,10 +478,31 @@ def main(argv: list[str] | None = None) -> list:
                      "boundaries": args.boundaries and tuple(int(v) for v in
                                                              args.boundaries.split(","))}
         settings.update({k: v for k, v in overrides.items() if v is not None})
-        r = train(CASES[key], alg, seed=args.seed, progress=not args.quick, **settings)
-        print(_report(r, CASES[key], settings.get("batch", 64)))
-        out.append(r)
+        seeds = [args.seed] if args.seeds is None else [int(v) for v in args.seeds.split(",")]
+        case = CASES[key] if args.lam is None or key != "hjb" else hjb_case(args.lam)
+        runs = []
+        for seed in seeds:
+            runs.append(train(case, alg, seed=seed, network=args.network,
+                              progress=not args.quick and len(seeds) == 1, **settings))
+            print(f"seed {seed}, {args.network} network: "
+                  + _report(runs[-1], case, settings.get("batch", 64)), flush=True)
+            if case is not CASES[key]:
+                print(f"  against the lambda = 1 reference {HJB.reference:.7f}: relative error "
+                      f"{100 * abs(runs[-1].y0 / HJB.reference - 1):.3f}%", flush=True)
+        if len(runs) > 1:
+            print(_spread(runs, case))
+        out += runs
     return out
+
+
+def _spread(runs: list, case: BSDECase) -> str:
+    """Mean, standard deviation and range of the relative errors of independent runs."""
+    errs = np.array([r.rel_error for r in runs])
+    y0s = np.array([r.y0 for r in runs])
+    return (f"{case.name}, {len(runs)} runs: relative error mean {100 * errs.mean():.3f}%, "
+            f"std {100 * errs.std(ddof=1):.3f}%, min {100 * errs.min():.3f}%, max "
+            f"{100 * errs.max():.3f}% (Y0 mean {y0s.mean():.7f}; published "
+            f"{100 * case.published_rel_error:.2f}%)")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ import numpy as np
 
 import numeric as nm
 
-__all__ = ["ACTIVATIONS", "Dense", "Conv1D", "Chain", "identity", "relu", "rbf"]
+__all__ = ["ACTIVATIONS", "Dense", "Conv1D", "BatchNorm", "Chain", "identity", "relu", "rbf"]
 
 
 def identity(x: Any) -> Any:
@@ -131,22 +131,24 @@ class _Network:
             from solvers.nn_vjp import network_primitive
 
             layers = self.layers if isinstance(self, Chain) else (self,)
-            if any(isinstance(la, _Network) and not isinstance(la, Dense) for la in layers):
+            if any(isinstance(la, _Network) and not isinstance(la, (Dense, BatchNorm))
+                   for la in layers):
                 self._primitive = None
             else:
                 offsets = np.cumsum([0] + [la.nparams if isinstance(la, _Network) else 0
                                            for la in layers])
                 self._primitive = network_primitive(layers, [
-                    _layer_slices(la, int(o)) if isinstance(la, Dense) else None
+                    _layer_slices(la, int(o)) if isinstance(la, (Dense, BatchNorm)) else None
                     for la, o in zip(layers, offsets)], self.nparams)
         return self._primitive
 
 
-def _layer_slices(layer: "Dense", start: int) -> tuple:
-    """((slice of W, its shape), (slice of b, its shape)) of a Dense layer whose block starts at *start*."""
-    nw = layer.n_in * layer.n_out
-    return ((slice(start, start + nw), (layer.n_in, layer.n_out)),
-            (slice(start + nw, start + nw + layer.n_out), (layer.n_out,)))
+def _layer_slices(layer: Any, start: int) -> tuple:
+    """((slice, shape) of its first block, (slice, shape) of its second) for a layer whose
+    parameters start at *start*: ``(W, b)`` of a Dense layer, ``(gamma, beta)`` of a BatchNorm."""
+    (_, sh1), (_, sh2) = layer.layout
+    n1, n2 = int(np.prod(sh1)), int(np.prod(sh2))
+    return ((slice(start, start + n1), sh1), (slice(start + n1, start + n1 + n2), sh2))
 
 
 class Dense(_Network):
@@ -252,6 +254,54 @@ class Conv1D(_Network):
         for term in terms[1:]:
             y = y + term
         return self.activation(y)
+
+
+class BatchNorm(_Network):
+    """Batch normalisation over the batch axis, then ``activation(gamma * x_hat + beta)``.
+
+    ``x_hat = (x - mean) / sqrt(var + eps)`` with the mean and (biased) variance of each feature
+    over the rows of ``x`` of shape ``(batch, n)`` (Ioffe & Szegedy 2015, training mode). There
+    are no running averages: the statistics are always the current batch's, which is what a
+    loss over freshly sampled batches (the deep BSDE method) sees. ``gamma`` and ``beta`` are
+    learned; they start at 1 and 0 unless *gamma_init* ``(low, high)`` (uniform) or *beta_std*
+    (normal, mean 0) are given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bn = BatchNorm(2)
+    >>> y = bn(np.array([[1.0, 10.0], [3.0, 30.0]]), bn.init(0))
+    >>> np.round(y, 6)
+    array([[-1., -1.],
+           [ 1.,  1.]])
+    """
+
+    def __init__(self, n: int, activation: Any = None, *, eps: float = 1e-6,
+                 gamma_init: tuple | None = None, beta_std: float = 0.0):
+        self.n, self.eps = int(n), float(eps)
+        self.gamma_init, self.beta_std = gamma_init, float(beta_std)
+        self.activation = _activation(activation)
+        self.layout = (("gamma", (self.n,)), ("beta", (self.n,)))
+
+    def __repr__(self) -> str:
+        return f"BatchNorm({self.n}, {getattr(self.activation, '__name__', '?')})"
+
+    def draw(self, rng: np.random.Generator) -> dict:
+        gamma = (np.ones(self.n) if self.gamma_init is None
+                 else rng.uniform(*self.gamma_init, size=self.n))
+        beta = rng.normal(0.0, self.beta_std, size=self.n) if self.beta_std else np.zeros(self.n)
+        return {"gamma": gamma, "beta": beta}
+
+    def apply(self, params: dict, x: Any) -> Any:
+        shape = _shape(x)
+        if len(shape) != 2 or shape[1] != self.n or shape[0] < 2:
+            raise ValueError(f"{self!r}: input must have shape (batch, {self.n}) with batch >= 2 "
+                             f"(the statistics are over the batch), got {shape}")
+        m = shape[0]
+        centred = x - np.sum(x, axis=0) / m
+        var = np.sum(centred * centred, axis=0) / m
+        return self.activation(params["gamma"] * (centred / nm.sqrt(var + self.eps))
+                               + params["beta"])
 
 
 class Chain(_Network):

@@ -80,13 +80,45 @@ def _activation_vjp(act: Callable, pre: np.ndarray, out: np.ndarray, g: np.ndarr
     return np.asarray(nm.vjp(act, pre, g), dtype=float)
 
 
+def _batchnorm_forward(layer: Any, sl: tuple, x: np.ndarray, theta: np.ndarray) -> tuple:
+    if x.ndim != 2 or x.shape[1] != layer.n or x.shape[0] < 2:
+        raise ValueError(f"{layer!r}: input must have shape (batch, {layer.n}) with batch >= 2 "
+                         f"(the statistics are over the batch), got {x.shape}")
+    (sg, _), (sb, _) = sl
+    centred = x - x.mean(axis=0)
+    inv_std = 1.0 / np.sqrt(np.mean(centred * centred, axis=0) + layer.eps)
+    xhat = centred * inv_std
+    gamma = theta[sg]
+    pre = gamma * xhat + theta[sb]
+    return xhat, inv_std, gamma, pre, np.asarray(layer.activation(pre), dtype=float)
+
+
+def _batchnorm_backward(layer: Any, sl: tuple, s: tuple, g: np.ndarray,
+                        gtheta: np.ndarray) -> np.ndarray:
+    """``d gamma = sum g' x_hat``, ``d beta = sum g'``, and through the batch statistics
+    ``g_x = inv_std (g_hat - mean(g_hat) - x_hat mean(g_hat x_hat))`` with ``g_hat = gamma g'``."""
+    xhat, inv_std, gamma, pre, out = s
+    (sg, _), (sb, _) = sl
+    gpre = _activation_vjp(layer.activation, pre, out, g)
+    gtheta[sg] = np.sum(gpre * xhat, axis=0)
+    gtheta[sb] = np.sum(gpre, axis=0)
+    ghat = gpre * gamma
+    return inv_std * (ghat - ghat.mean(axis=0) - xhat * np.mean(ghat * xhat, axis=0))
+
+
 def _forward(layers: tuple, slices: list, x: np.ndarray, theta: np.ndarray) -> tuple:
     """The output and, per layer, what its VJP needs."""
+    from solvers.nn import BatchNorm
+
     saved = []
     for layer, sl in zip(layers, slices):
         if sl is None:
             saved.append((x, None))
             x = np.asarray(layer(x), dtype=float)
+            continue
+        if isinstance(layer, BatchNorm):                    # (gamma, beta), batch statistics
+            saved.append(_batchnorm_forward(layer, sl, x, theta))
+            x = saved[-1][-1]
             continue
         (sw, shw), (sb, _) = sl
         if x.shape[-1:] != shw[:1]:
@@ -101,10 +133,15 @@ def _forward(layers: tuple, slices: list, x: np.ndarray, theta: np.ndarray) -> t
 
 
 def _backward(layers: tuple, slices: list, saved: list, g: np.ndarray, n_theta: int) -> tuple:
+    from solvers.nn import BatchNorm
+
     gtheta = np.zeros(n_theta)
     for layer, sl, s in zip(reversed(layers), reversed(slices), reversed(saved)):
         if sl is None:
             g = np.asarray(nm.vjp(layer, s[0], g), dtype=float)
+            continue
+        if isinstance(layer, BatchNorm):
+            g = _batchnorm_backward(layer, sl, s, g, gtheta)
             continue
         x, pre, out, W = s
         (sw, shw), (sb, _) = sl
@@ -124,7 +161,8 @@ def network_primitive(layers: tuple, slices: list, n_theta: int) -> Callable:
 
     *layers* are the network's layers in order; *slices* gives, per layer,
     ``((slice of W, shape of W), (slice of b, shape of b))`` in the flat
-    parameter vector, or None for a parameter-free function layer.
+    parameter vector (``gamma`` and ``beta`` for a BatchNorm layer), or None for a
+    parameter-free function layer.
     """
     def fwd(x, theta):
         out, saved = _forward(layers, slices, x, theta)

@@ -60,3 +60,18 @@ def test_trained_controller_hits_held_out_targets_within_one_percent():
     print(tb.summary(r, ev))
     assert ev["miss"].max() < 0.01
     assert ev["controller_seconds"] < ev["direct_seconds"]
+
+
+def test_plain_reverse_through_the_events_gives_the_same_controller_gradient():
+    """No custom VJP: reverse mode records each event-terminated solve; against the custom-VJP
+    gradient and central differences of the float loss (independent of both AD paths)."""
+    targets = tb.training_targets(2, 2)
+    theta = tb.CONTROLLER.init(1)
+    taped = lambda th: tb.loss(th, targets, landing_fn=tb.landings_taped)  # noqa: E731
+    g = nm.grad(taped, mode="reverse")(theta)
+    g_vjp = nm.grad(lambda th: tb.loss(th, targets), mode="reverse")(theta)
+    np.testing.assert_allclose(g, g_vjp, rtol=1e-6, atol=1e-9 * np.max(np.abs(g_vjp)))
+    v = np.random.default_rng(2).normal(size=theta.size)
+    h = 1e-6
+    f = lambda th: float(nm.value(taped(th)))  # noqa: E731
+    assert g @ v == pytest.approx((f(theta + h * v) - f(theta - h * v)) / (2 * h), rel=1e-5)
