@@ -168,3 +168,26 @@ def test_place_coefficients_keeps_the_number_type():
     d = nm.grad(lambda c: place_coefficients(c, s)[0, 0] * place_coefficients(c, s)[0, 2],
                 mode="forward")(np.array([2.0, 5.0]))
     np.testing.assert_allclose(d, [5.0, 2.0])
+
+
+def test_extra_parameters_are_refit_and_counted():
+    # the initial state as an extra parameter: from a perturbed start, the refit finds the
+    # exact state and coefficients of noise-free data; k counts the two extra parameters
+    true = _support(["x y"], ["x y"])
+    exact = _exact()
+
+    def rss(c, support, u0):
+        model = SINDyModel(LIB, ("x", "y"), support.astype(float))
+        sol = solve(ODEProblem(lambda u, p, t: KNOWN * u + model(u, p), u0, (0.0, 3.0), c),
+                    Vern7(), rtol=1e-9, atol=1e-9, saveat=T)
+        total = 0.0
+        for u, d in zip(sol.u, exact):
+            total = total + np.sum((u - d) ** 2)
+        return total
+
+    init = place_coefficients([-0.8, 0.9], true).astype(float)
+    fit = refit_support(rss, true, init, n=exact.size, extra0=U0 * 1.05)
+    assert fit.success, fit.message
+    assert fit.k == 4
+    np.testing.assert_allclose(fit.extra, U0, rtol=1e-5)
+    np.testing.assert_allclose(fit.coefficients[:, XY], [-0.9, 0.8], rtol=1e-5)

@@ -19,6 +19,11 @@ re-estimated) and the model selection of Mangan, Kutz, Brunton & Proctor
    AICc (or AIC/BIC, :func:`~solvers.sindy.optimizers.criterion_from_rss`) with
    ``n`` the number of data values and ``k`` the size of the support.
 
+Parameters every candidate shares and that are not library coefficients -- the
+initial state of a noisy trajectory is the usual one -- are refit too when
+``extra0`` is given: the loss is then ``rss(C, support, extra)`` and ``k``
+counts them.
+
 Examples
 --------
 A decay ``x' = -2 x`` observed exactly: the candidates are ``{x}`` and ``{1, x}``;
@@ -44,6 +49,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+import numeric as nm
 from solvers.optimize import bfgs
 from solvers.sindy.optimizers import _check_data, criterion_from_rss, stlsq
 
@@ -104,10 +110,12 @@ class Refit:
     nit: int
     success: bool
     message: str = ""
+    extra: np.ndarray | None = None
 
     @property
     def k(self) -> int:
-        return int(np.count_nonzero(self.support))
+        """The number of fitted parameters: the support's size plus the extra parameters."""
+        return int(np.count_nonzero(self.support)) + (0 if self.extra is None else self.extra.size)
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,21 @@ class Selection:
         return "\n".join(lines)
 
 
+def _loss(rss: Callable, support: np.ndarray, n_extra: int | None) -> Callable:
+    """The loss of the free vector (support coefficients, then the extra parameters)."""
+    m = int(support.sum())
+
+    def loss(v):
+        try:
+            c = place_coefficients([v[i] for i in range(m)], support)
+            if n_extra is None:
+                return rss(c, support)
+            return rss(c, support, v[m:])
+        except RuntimeError:
+            return np.inf
+    return loss
+
+
 def _start(init: Any, support: np.ndarray) -> np.ndarray:
     start = init(support) if callable(init) else init
     start = np.asarray(start, dtype=float)
@@ -140,8 +163,8 @@ def _start(init: Any, support: np.ndarray) -> np.ndarray:
 
 
 def refit_support(rss: Callable, support: np.ndarray, init: Any, *, n: int,
-                  criterion: str = "aicc", maxiter: int = 200, gtol: float = 1e-8,
-                  mode: str = "forward") -> Refit:
+                  extra0: Any = None, criterion: str = "aicc", maxiter: int = 200,
+                  gtol: float = 1e-8, mode: str = "forward") -> Refit:
     """Minimise ``rss(C, support)`` over the coefficients on *support* (BFGS from *init*).
 
     Parameters
@@ -157,6 +180,10 @@ def refit_support(rss: Callable, support: np.ndarray, init: Any, *, n: int,
         Starting coefficients (read on the support only).
     n : int
         Number of data values behind ``rss`` (for the criterion).
+    extra0 : array, optional
+        Start of further free parameters (for example an initial state); then the
+        loss is called ``rss(C, support, extra)`` and ``k`` counts them too. The
+        refit values are ``Refit.extra``.
     criterion : ``"aicc"`` (default), ``"aic"`` or ``"bic"``.
     maxiter, gtol, mode : passed to :func:`solvers.optimize.bfgs`.
 
@@ -165,31 +192,31 @@ def refit_support(rss: Callable, support: np.ndarray, init: Any, *, n: int,
     Refit
     """
     support = np.asarray(support, dtype=bool)
-    x0 = _start(init, support)
+    extra = None if extra0 is None else np.atleast_1d(np.asarray(extra0, dtype=float))
+    m = int(support.sum())
+    x0 = np.concatenate([_start(init, support), [] if extra is None else extra])
+    loss = _loss(rss, support, None if extra is None else extra.size)
 
-    def loss(c):
-        try:
-            return rss(place_coefficients(c, support), support)
-        except RuntimeError:
-            return np.inf
+    def failed(message):
+        return Refit(support, place_coefficients(x0[:m], support).astype(float), np.inf, np.inf,
+                     0, False, message, extra)
 
-    start = place_coefficients(x0, support).astype(float)
-    if not np.isfinite(float(loss(x0))):
-        return Refit(support, start, np.inf, np.inf, 0, False, "the loss at the start is not finite")
+    if not np.isfinite(float(nm.value(loss(x0)))):
+        return failed("the loss at the start is not finite")
     try:
         res = bfgs(loss, x0, mode=mode, maxiter=maxiter, gtol=gtol)
     except (RuntimeError, FloatingPointError, ValueError) as err:
-        return Refit(support, start, np.inf, np.inf, 0, False, f"refit failed: {err}")
+        return failed(f"refit failed: {err}")
     value = float(res.fun)
-    score = criterion_from_rss(value, n, int(support.sum()), criterion) if np.isfinite(value) \
-        else np.inf
-    return Refit(support, place_coefficients(res.x, support).astype(float), value, score,
-                 res.nit, bool(res.success and np.isfinite(value)), res.message or "")
+    score = criterion_from_rss(value, n, x0.size, criterion) if np.isfinite(value) else np.inf
+    return Refit(support, place_coefficients(res.x[:m], support).astype(float), value, score,
+                 res.nit, bool(res.success and np.isfinite(value)), res.message or "",
+                 None if extra is None else np.asarray(res.x[m:], dtype=float))
 
 
 def select_by_criterion(rss: Callable, supports: Sequence[np.ndarray], init: Any, *, n: int,
-                        criterion: str = "aicc", maxiter: int = 200, gtol: float = 1e-8,
-                        mode: str = "forward") -> Selection:
+                        extra0: Any = None, criterion: str = "aicc", maxiter: int = 200,
+                        gtol: float = 1e-8, mode: str = "forward") -> Selection:
     """Refit every candidate support to the data (:func:`refit_support`) and keep the best score.
 
     Raises ``ValueError`` when *supports* is empty or no candidate has a finite score.
@@ -197,8 +224,8 @@ def select_by_criterion(rss: Callable, supports: Sequence[np.ndarray], init: Any
     criterion_from_rss(1.0, max(n, 3), 0, criterion)          # validates the name early
     if not len(supports):
         raise ValueError("select_by_criterion: give at least one candidate support")
-    fits = tuple(refit_support(rss, s, init, n=n, criterion=criterion, maxiter=maxiter,
-                               gtol=gtol, mode=mode) for s in supports)
+    fits = tuple(refit_support(rss, s, init, n=n, extra0=extra0, criterion=criterion,
+                               maxiter=maxiter, gtol=gtol, mode=mode) for s in supports)
     scores = [f.score for f in fits]
     if not np.isfinite(np.min(scores)):
         raise ValueError("select_by_criterion: no candidate gave a finite loss: "
