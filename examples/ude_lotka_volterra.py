@@ -56,7 +56,7 @@ NET = Chain(Dense(2, 5, "rbf"), Dense(5, 5, "rbf"), Dense(5, 5, "rbf"), Dense(5,
 LIBRARY = PolynomialLibrary(2)                # 1, x, y, x^2, x y, y^2
 T_SINDY = np.round(np.arange(0.0, 3.0 + 1e-12, 0.05), 10)   # the paper's ts: half the data step
 THRESHOLDS = np.round(10.0 ** np.arange(-3.0, 0.01, 0.1), 10)   # the sweep's thresholds
-MAX_TERMS = 8                                 # candidates refit to the data: at most this many terms
+MAX_TERMS = 6                                 # candidates refit to the data: at most this many terms
 NEURAL_NET = Chain(Dense(2, 32, "tanh"), Dense(32, 32, "tanh"), Dense(32, 2))
 
 
@@ -194,25 +194,26 @@ def data_loss(data: np.ndarray, library: Any = LIBRARY):
     return rss
 
 
-def select_structure(theta: np.ndarray, data: np.ndarray, *, thresholds: Any = THRESHOLDS,
-                     library: Any = LIBRARY, criterion: str = "aicc",
-                     max_terms: int = MAX_TERMS) -> tuple:
+def select_structure(theta: np.ndarray, data: np.ndarray, *, u0: Any = None,
+                     thresholds: Any = THRESHOLDS, library: Any = LIBRARY,
+                     criterion: str = "aicc", max_terms: int = MAX_TERMS) -> tuple:
     """SINDy's candidates from the network, each refit to the data through the ODE solve.
 
-    The threshold sweep of STLSQ on ``NN(u)`` (along the UDE trajectory from ``data[0]``)
-    proposes the supports; those with at most *max_terms* terms are refit by BFGS
+    The threshold sweep of STLSQ on ``NN(u)`` (along the UDE trajectory from *u0*, default
+    ``data[0]``) proposes the supports; those with at most *max_terms* terms are refit by BFGS
     (forward-mode gradients through ``solve``) to the data, from the network's least-squares
     coefficients, and scored by *criterion* (:func:`solvers.sindy.select_by_criterion`).
     Returns ``(model, selection)``: the chosen model with its refit coefficients.
     """
-    u, y = network_output(theta, data[0])
+    u0 = data[0] if u0 is None else np.asarray(u0, dtype=float)
+    u, y = network_output(theta, u0)
     theta_matrix = library.matrix(u)
     supports = [s for s in candidate_supports(theta_matrix, y, thresholds) if s.sum() <= max_terms]
     if not supports:
         raise ValueError(f"no candidate structure with at most {max_terms} terms; raise max_terms")
     selection = select_by_criterion(data_loss(data, library), supports,
                                     _least_squares_start(theta_matrix, y), n=data.size,
-                                    extra0=data[0], criterion=criterion)
+                                    extra0=u0, criterion=criterion)
     model = SINDyModel(library, ("x", "y"), selection.best.coefficients)
     return model, selection
 
