@@ -237,10 +237,14 @@ def interaction_error(model: SINDyModel) -> dict:
 
 
 def extrapolate(rhs: Any, theta: Any, t_end: float = 50.0, n: int = 1001) -> tuple:
-    """``(t, u)`` of a model solved to *t_end* (u may stop early when the model blows up)."""
+    """``(t, u)`` of a model solved to *t_end*.
+
+    A model that blows up stops early, without a warning: the returned ``t`` then ends before
+    *t_end*, which the callers report (the notebook prints where the solve stopped).
+    """
     t = np.linspace(0.0, t_end, n)
     sol = solve(ODEProblem(rhs, U0, (0.0, t_end), theta), Vern7(), rtol=RTOL, atol=RTOL,
-                saveat=t, maxiters=200_000)
+                saveat=t, maxiters=200_000, verbose=False)
     return np.asarray(sol.t, dtype=float), np.asarray(nm.value(np.array(sol.u)), dtype=float)
 
 
