@@ -92,7 +92,9 @@ plt.tight_layout(); plt.show()"""),
 
 Along the fitted trajectory the network's output should be the missing terms, `(-0.9 x y, 0.8 x y)`.
 STLSQ (`solvers.sindy`, threshold 0.1) over the monomials of `x` and `y` up to degree 2, fitted to
-`NN(u)` at 301 points of the UDE's trajectory on `[0, 3]` (`ude.identify`), keeps the terms it needs.
+`NN(u)` at 61 points (step 0.05, the paper's grid) of the UDE's trajectory on `[0, 3]` (`ude.identify`),
+keeps the terms it needs. In the full setting, the candidate structures of a threshold sweep are then
+refit to the data through the ODE solve and chosen by AICc (`ude.select_structure`).
 Along one trajectory the candidates are nearly collinear (the condition number of the library
 matrix is in the hundreds), so errors of a few percent in the learned network can turn into
 spurious terms: whether the exact pair comes back is the test of how well the network learned."""),

@@ -75,11 +75,33 @@ def test_identify_recovers_an_exact_interaction():
     np.testing.assert_allclose(terms["coefficients"], [-0.9, 0.8], rtol=1e-8)
 
 
+def test_select_structure_on_an_exact_network_keeps_the_interaction():
+    # a "network" that is exactly the interaction, on noise-free data: the sweep proposes
+    # the true structure and the refit to the data returns -0.9 and 0.8
+    class Exact:
+        nparams = 0
+
+        def __call__(self, u, theta):
+            xy = u[..., 0] * u[..., 1]
+            return np.stack([-0.9 * xy, 0.8 * xy], axis=-1)
+
+    saved = ex.NET
+    try:
+        ex.NET = Exact()
+        model, sel = ex.select_structure(None, ex.truth(), u0=ex.U0)
+    finally:
+        ex.NET = saved
+    terms = ex.interaction_error(model)
+    assert terms["exact_terms"], sel.table()
+    np.testing.assert_allclose(terms["coefficients"], [-0.9, 0.8], rtol=1e-4)
+
+
 def test_quick_pipeline_runs_and_lowers_the_loss():
     result = ex.run("quick")
     ude, neural = result["ude"], result["neural"]
     assert ude.loss < ude.history[0] and neural.loss < neural.history[0]
     assert set(result["terms"]) == {"kept", "exact_terms", "coefficients", "relative_error"}
+    assert result["selection"] is None and result["model"] is result["sindy"]
     t, u = ex.extrapolate(ex.recovered_rhs(result["model"]), None, t_end=5.0, n=11)
     assert u.shape[1] == 2 and t[0] == 0.0
     assert "SINDy" in ex.report(result)

@@ -10,6 +10,8 @@ Theta(x) that make up dx/dt = Xi Theta(x) (Brunton, Proctor & Kutz, PNAS
   Savitzky--Golay smoothed, spectral through a Fourier ``Fun``);
 * :mod:`~solvers.sindy.optimizers` -- STLSQ (the paper's and pysindy's
   variants), SR3, and a threshold sweep scored by AIC/BIC;
+* :mod:`~solvers.sindy.selection` -- candidate structures from a sweep, each
+  refit to the data through a user loss (an ODE solve), chosen by AICc;
 * :mod:`~solvers.sindy.model` -- :func:`fit` and the identified
   :class:`SINDyModel`, which prints its equations and is a right-hand side
   ``f(u, p, t)`` for ``ODEProblem``.
@@ -30,10 +32,14 @@ from solvers.sindy.derivatives import finite_difference, savgol_difference, spec
 from solvers.sindy.libraries import (CustomLibrary, FourierLibrary, Library, PolynomialLibrary,
                                      Term)
 from solvers.sindy.model import SINDyModel, fit
-from solvers.sindy.optimizers import (SR3, STLSQ, SparseFit, information_criterion, sr3, stlsq,
-                                      threshold_sweep)
+from solvers.sindy.optimizers import (SR3, STLSQ, SparseFit, criterion_from_rss,
+                                      information_criterion, sr3, stlsq, threshold_sweep)
+from solvers.sindy.selection import (Refit, Selection, candidate_supports, place_coefficients,
+                                     refit_support, select_by_criterion)
 
 __all__ = ["fit", "SINDyModel", "Library", "Term", "PolynomialLibrary", "FourierLibrary",
            "CustomLibrary", "STLSQ", "SR3", "SparseFit", "stlsq", "sr3", "threshold_sweep",
-           "information_criterion", "finite_difference", "savgol_difference",
+           "information_criterion", "criterion_from_rss", "candidate_supports",
+           "place_coefficients", "refit_support", "select_by_criterion", "Refit", "Selection",
+           "finite_difference", "savgol_difference",
            "spectral_difference"]

@@ -78,7 +78,7 @@ import numpy as np
 import scipy.linalg as sla
 
 __all__ = ["SparseFit", "stlsq", "sr3", "threshold_sweep", "information_criterion",
-           "STLSQ", "SR3"]
+           "criterion_from_rss", "STLSQ", "SR3"]
 
 
 @dataclass(frozen=True)
@@ -301,18 +301,28 @@ def information_criterion(theta: np.ndarray, dxdt: np.ndarray, coefficients: np.
     -15.9659
     """
     y = np.asarray(dxdt, dtype=float).reshape(len(theta), -1)
-    n = y.size
-    k = int(np.count_nonzero(coefficients))
     rss = float(np.sum((y - theta @ np.asarray(coefficients).T) ** 2))
-    fit_term = n * np.log(max(rss, np.finfo(float).tiny) / n)
-    fit_term = float(fit_term)
+    return criterion_from_rss(rss, y.size, int(np.count_nonzero(coefficients)), criterion)
+
+
+def criterion_from_rss(rss: float, n: int, k: int, criterion: str = "aic") -> float:
+    """AIC, AICc or BIC from a residual sum of squares over *n* values and *k* coefficients.
+
+    The formulas of the module docstring; AICc is infinite when ``n <= k + 1``.
+
+    Examples
+    --------
+    >>> round(criterion_from_rss(0.5, 62, 2, "aicc"), 4)
+    -294.6541
+    """
+    if criterion not in ("aic", "aicc", "bic"):
+        raise ValueError(f"criterion must be 'aic', 'aicc' or 'bic', got {criterion!r}")
+    fit_term = float(n * np.log(max(float(rss), np.finfo(float).tiny) / n))
     if criterion == "aic":
         return fit_term + 2 * k
     if criterion == "aicc":
         return fit_term + 2 * k + (2 * k * (k + 1) / (n - k - 1) if n > k + 1 else np.inf)
-    if criterion == "bic":
-        return fit_term + k * float(np.log(n))
-    raise ValueError(f"criterion must be 'aic', 'aicc' or 'bic', got {criterion!r}")
+    return fit_term + k * float(np.log(n))
 
 
 def threshold_sweep(theta: np.ndarray, dxdt: np.ndarray, thresholds, *, criterion: str = "aic",
