@@ -279,6 +279,8 @@ def _array_function(self, func, types, args, kwargs):
     DualArray, not an object array of Duals. Every other NumPy function keeps NumPy's own
     implementation, as before (object arithmetic; ``np.sum`` of a scalar is the scalar).
     """
+    if any(not issubclass(t, (Dual, np.ndarray)) for t in types):
+        return NotImplemented  # an array number type among the arguments (a DualArray) handles it
     from numeric.arrayrules import LINEAR
     if func not in LINEAR or func is np.sum or not all(
             _over_plain(a) for a in tuple(args) + tuple(kwargs.values()) if isinstance(a, Dual)):

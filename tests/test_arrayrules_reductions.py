@@ -103,3 +103,16 @@ def test_broadcast_of_a_scalar_gives_the_array_type():
         assert type(b).__name__ == "TrackedArray"
         return np.sum(b * v[1])
     np.testing.assert_array_equal(rv.gradient(f, np.array([1.0, 2.0])), [6.0, 3.0])
+
+
+def test_joining_a_scalar_dual_with_a_dualarray_keeps_both():
+    # np.hstack([scalar Dual, DualArray]) calls np.atleast_1d(d, da): the scalar Dual's
+    # __array_function__ must leave it to DualArray's (it raised "np.asarray() of a DualArray")
+    v = np.array([0.3, -1.2, 0.7, 1.9])
+    f = lambda v: np.sum(np.hstack([v[0] * v[2], v[1:]]) ** 3)  # noqa: E731
+    H = nm.hessian(f, v)
+    exact = np.diag([6 * v[0] * v[2] ** 3, 6 * v[1], 6 * v[0] ** 3 * v[2] + 6 * v[2], 6 * v[3]])
+    exact[0, 2] = exact[2, 0] = 9 * v[0] ** 2 * v[2] ** 2
+    np.testing.assert_allclose(H, exact, rtol=1e-13, atol=1e-13)
+    g = nm.gradient(lambda v: np.sum(np.concatenate([np.atleast_1d(v[0] * v[1]), v]) ** 2), v)
+    np.testing.assert_allclose(g, 2 * v + 2 * v[0] * v[1] * np.array([v[1], v[0], 0, 0]), rtol=1e-14)
