@@ -584,15 +584,18 @@ def _parts(x, tag):
             # 0-d object array it would be a constant to the tape and lose its derivative
             return x.value, DualArray._from_scalar(x).partials
         x = DualArray._from_scalar(x)
-    if isinstance(x, DualArray) and x._nm_order == tag:
-        return x.value, x.partials
     if isinstance(x, (list, tuple)):
         x = np.asarray(x)
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        x = _from_object_array(x)  # np.array([dual0, dual1]) carries derivatives: not a constant
+    if isinstance(x, DualArray) and x._nm_order == tag:
+        return x.value, x.partials
     return x, None
 
 
 def _tag(*xs):
-    return max(getattr(x, "_nm_order", -1) for x in xs)
+    return max(getattr(_from_object_array(x) if isinstance(x, np.ndarray) and x.dtype == object else x,
+                       "_nm_order", -1) for x in xs)
 
 
 def _k_of(xs, tag):

@@ -137,6 +137,19 @@ def _record(tape: Tape, entry: tuple) -> None:
     tape.program.append(entry)
 
 
+def _lift_objects(a: Any) -> Any:
+    """An object array or a list holding tracked numbers (``np.array([x[0] * x[1], x[2]])``) as one
+    TrackedArray (``np.stack`` of its elements); as an ndarray it would be a constant to the tape."""
+    if isinstance(a, (list, tuple)):
+        return np.stack(a) if any(is_tracked(e) for e in a) else a
+    if type(a) is not np.ndarray or a.dtype != object:
+        return a
+    flat = a.ravel().tolist()
+    if not any(is_tracked(e) for e in flat):
+        return a
+    return np.reshape(np.stack(flat), a.shape)
+
+
 def _split(args: tuple):
     """(order, tape, values, positions of tracked arguments) for an operation."""
     order = -1
@@ -423,6 +436,8 @@ def apply_op(name: str, args: tuple, params: dict) -> Any:
         x = args[0]
         tape, vals, pos, parents = x.tape, (x.value,), (0,), (x.index,)
     else:
+        if any((type(a) is np.ndarray and a.dtype == object) or isinstance(a, (list, tuple)) for a in args):
+            args = tuple(_lift_objects(a) for a in args)
         tape, vals, pos = _split(args)
         if tape is None:
             return op.forward(*vals, **params)

@@ -220,6 +220,15 @@ def select_by_criterion(rss: Callable, supports: Sequence[np.ndarray], init: Any
     """Refit every candidate support to the data (:func:`refit_support`) and keep the best score.
 
     Raises ``ValueError`` when *supports* is empty or no candidate has a finite score.
+
+    Parameters
+    ----------
+    rss, init, n, extra0, criterion : as for :func:`refit_support`.
+    supports : sequence of ndarray
+        The candidate supports (boolean masks of the coefficient array), e.g. from
+        :func:`candidate_supports`.
+    maxiter, gtol, mode : passed to :func:`solvers.optimize.bfgs` (``mode`` is the AD mode of the
+        loss gradient, ``"forward"`` or ``"reverse"``).
     """
     criterion_from_rss(1.0, max(n, 3), 0, criterion)          # validates the name early
     if not len(supports):
