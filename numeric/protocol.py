@@ -309,9 +309,10 @@ def norm(x: Any) -> Any:
         xp = namespace(x)
         a = xp.abs(x)
         scale = xp.max(a)
-        if not bool(scale > 0) or not bool(xp.isfinite(scale)):
-            return float(scale)
-        return float(scale * xp.sqrt(xp.mean((a / scale) ** 2)))  # one transfer to the host
+        ok = (scale > 0) & xp.isfinite(scale)  # else the norm is the scale itself (0, inf or nan)
+        safe = xp.where(ok, scale, xp.ones_like(scale))
+        # decided on the device: one transfer to the host (one synchronisation on a GPU)
+        return float(xp.where(ok, scale * xp.sqrt(xp.mean((a / safe) ** 2)), scale))
     if isinstance(x, (mpmath.mpf, mpmath.mpc)):
         return abs(x)
     if isinstance(x, np.generic):
