@@ -75,6 +75,24 @@ def all_finite(u):
 
 
 @numba.njit(cache=True)
+def stop_ahead(stops, stop_i, t, tdir):
+    """The index of the first stop still ahead of *t* (``stops.size`` once the last is reached)."""
+    while stop_i < stops.size and tdir * (stops[stop_i] - t) <= 0.0:
+        stop_i += 1
+    return stop_i
+
+
+@numba.njit(cache=True)
+def plan_step(stops, stop_i, t, dtr, tdir, landing_factor):
+    """``(landing, t_new, h, h_real)`` of the next try of size *dtr* toward stop *stop_i*: a step
+    within *landing_factor* of the stop lands on it exactly (the kernels' shared step planning)."""
+    remaining = tdir * (stops[stop_i] - t)
+    if dtr * landing_factor >= remaining:
+        return True, stops[stop_i], stops[stop_i] - t, remaining
+    return False, t + dtr * tdir, dtr * tdir, dtr
+
+
+@numba.njit(cache=True)
 def store(ts, us, Ks, nsave, t_new, u_new, K, keep):
     """Record an accepted step; keep = 0: the end only, 1: t and u of every step, 2: also K."""
     if keep == 0:
@@ -137,26 +155,15 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
     hM = np.empty_like(M)
     factor = 1.01 if adaptive else 1.0 + 1e-9
     while True:
-        remaining = tdir * (stops[stop_i] - t)
-        if remaining <= 0.0:
-            if stop_i == stops.size - 1:
-                break
-            stop_i += 1
-            continue
+        stop_i = stop_ahead(stops, stop_i, t, tdir)
+        if stop_i == stops.size:
+            break
         if iters >= maxiters:
             code = 1
             break
         iters += 1
         dtr = min(dtr, dtmax)
-        landing = dtr * factor >= remaining
-        if landing:
-            t_new = stops[stop_i]
-            h = t_new - t
-            h_real = remaining
-        else:
-            h = dtr * tdir
-            t_new = t + h
-            h_real = dtr
+        landing, t_new, h, h_real = plan_step(stops, stop_i, t, dtr, tdir, factor)
         if adaptive and (h_real < dtmin or h_real <= 4.0 * eps_t * abs(t)):
             code = 2
             break

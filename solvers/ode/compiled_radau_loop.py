@@ -22,7 +22,7 @@ per Jacobian more than needed).
 import numba
 import numpy as np
 
-from solvers.ode.compiled_loop import all_finite, store
+from solvers.ode.compiled_loop import all_finite, plan_step, stop_ahead, store
 from solvers.ode.compiled_stiff_loop import add_mass_times, iteration_matrix, lu_factor, lu_solve, scaled_rms
 from solvers.ode.stiff.newton import ETA_MIN
 from solvers.ode.stiff.radau import NEWTON_MAXITER, THETA_JAC
@@ -205,20 +205,14 @@ def radau_loop(f, jacfn, p, u0, f0, t0, stops, dt0, tdir, c, A, dd, gam, lam, T,
     dtr = dt0
     stop_i = 0
     while True:
-        remaining = tdir * (stops[stop_i] - t)
-        if remaining <= 0.0:
-            if stop_i == stops.size - 1:
-                break
-            stop_i += 1
-            continue
+        stop_i = stop_ahead(stops, stop_i, t, tdir)
+        if stop_i == stops.size:
+            break
         if nacc + nrej >= maxiters:
             code = 1
             break
         dtr = min(dtr, dtmax)
-        landing = dtr * landing_factor >= remaining
-        t_new = stops[stop_i] if landing else t + dtr * tdir
-        h = t_new - t if landing else dtr * tdir
-        h_real = remaining if landing else dtr
+        landing, t_new, h, h_real = plan_step(stops, stop_i, t, dtr, tdir, landing_factor)
         if h_real < dtmin or h_real <= 4.0 * eps_t * abs(t):
             code = 2
             break

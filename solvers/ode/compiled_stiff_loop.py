@@ -23,7 +23,7 @@ import math
 import numba
 import numpy as np
 
-from solvers.ode.compiled_loop import all_finite, control, store
+from solvers.ode.compiled_loop import all_finite, control, plan_step, stop_ahead, store
 
 __all__ = ["lu_factor", "lu_solve", "rosenbrock_loop", "fd_jacobian", "user_jacobian", "jacobian_by_user", "iteration_matrix",
            "add_mass_times"]
@@ -245,25 +245,14 @@ def rosenbrock_loop(f, jacfn, p, u0, f0, t0, stops, dt0, tdir, gamma, A, C, c, d
     last_rejected = False
     stop_i = 0
     while True:
-        remaining = tdir * (stops[stop_i] - t)
-        if remaining <= 0.0:
-            if stop_i == stops.size - 1:
-                break
-            stop_i += 1
-            continue
+        stop_i = stop_ahead(stops, stop_i, t, tdir)
+        if stop_i == stops.size:
+            break
         if nacc + nrej >= maxiters:
             code = 1
             break
         dtr = min(dtr, dtmax)
-        landing = dtr * landing_factor >= remaining
-        if landing:
-            t_new = stops[stop_i]
-            h = t_new - t
-            h_real = remaining
-        else:
-            h = dtr * tdir
-            t_new = t + h
-            h_real = dtr
+        landing, t_new, h, h_real = plan_step(stops, stop_i, t, dtr, tdir, landing_factor)
         if h_real < dtmin or h_real <= 4.0 * eps_t * abs(t):
             code = 2
             break
