@@ -13,6 +13,7 @@ import pytest
 
 import numeric as nm
 from numeric.arrayrules import UnsupportedArrayFunction
+from tests._central import central_jacobian as _central
 
 rng = np.random.default_rng(0)
 V5 = rng.normal(size=5)
@@ -93,16 +94,6 @@ CASES = {
 
 # cases metanum refuses (with a metanum error), per mode
 REFUSED = {}
-
-
-def _central(f, x, h=1e-6):
-    cols = []
-    for j in range(x.size):
-        e = np.zeros(x.size)
-        e[j] = h
-        d = np.asarray(f(x + e.reshape(x.shape))) - np.asarray(f(x - e.reshape(x.shape)))
-        cols.append(d.ravel() / (2 * h))
-    return np.stack(cols, axis=-1)
 
 
 @pytest.mark.parametrize("mode", ["forward", "reverse", "measurement"])

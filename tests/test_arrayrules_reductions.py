@@ -14,18 +14,9 @@ import pytest
 import numeric as nm
 import numeric.reverse as rv
 from numeric.arrayrules import UnsupportedArrayFunction
+from tests._central import central_jacobian as _central
 
 X = np.array([[[1.5, -2.0], [0.5, 3.0], [2.5, 1.0]], [[-1.0, 0.25], [4.0, -0.5], [1.25, 2.0]]])
-
-
-def _central(f, x, h=1e-6):
-    cols = []
-    for j in range(x.size):
-        e = np.zeros(x.size)
-        e[j] = h
-        cols.append((np.ravel(f(x + e.reshape(x.shape))) - np.ravel(f(x - e.reshape(x.shape))))
-                    / (2 * h))
-    return np.stack(cols, axis=-1)
 
 
 CASES = [("prod", lambda v: np.prod(v, axis=(2, 0))), ("prod", lambda v: np.prod(v, axis=(0, 1))),

@@ -33,7 +33,8 @@ def test_keys_follow_the_code_constants_globals_and_closures():
     def make(c):
         return numba.njit(lambda u, p, t: -c * u)
 
-    assert function_key(make(1.0)) == function_key(make(1.0))
+    first, second = make(1.0), make(1.0)  # two functions built apart, from the same code and value
+    assert function_key(first) == function_key(second)
     assert function_key(make(1.0)) != function_key(make(2.0))  # a closure value
     g = numba.njit(lambda u, p, t: _helper(u))
     key = function_key(g)

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import numeric as nm
+from tests._central import central_jacobian as _central
 
 SHAPE = (4, 3)
 X0 = np.array([[0.3, -1.2, 0.8], [1.5, 0.25, -0.7], [2.0, -0.4, 1.1], [0.6, 0.9, -1.6]])
@@ -59,16 +60,6 @@ def _program(index, kind, in_place):
         y[index] = _value(kind, x if not in_place else x * 1.0, target)
         return y * x
     return f
-
-
-def _central(f, x, h=1e-6):
-    cols = []
-    for j in range(x.size):
-        e = np.zeros(x.size)
-        e[j] = h
-        cols.append((np.ravel(f(x + e.reshape(x.shape))) - np.ravel(f(x - e.reshape(x.shape))))
-                    / (2 * h))
-    return np.stack(cols, axis=-1)
 
 
 @settings(max_examples=60, deadline=None)

@@ -57,40 +57,33 @@ def test_loss_gradient_reverse_forward_and_differences_agree():
     assert g_rev @ v == pytest.approx(fd, rel=1e-4)
 
 
-def test_identify_recovers_an_exact_interaction():
-    # a "network" that is exactly the interaction: SINDy must keep x y alone, exactly
-    class Exact:
-        def __call__(self, u, theta):
-            xy = u[..., 0] * u[..., 1]
-            return np.stack([-0.9 * xy, 0.8 * xy], axis=-1)
+class _ExactInteraction:
+    """A "network" that is exactly the interaction terms -0.9 x y and 0.8 x y."""
 
-    saved = ex.NET
-    try:
-        ex.NET = Exact()
-        model = ex.identify(None)
-    finally:
-        ex.NET = saved
+    nparams = 0
+
+    def __call__(self, u, theta):
+        xy = u[..., 0] * u[..., 1]
+        return np.stack([-0.9 * xy, 0.8 * xy], axis=-1)
+
+
+@pytest.fixture
+def exact_network(monkeypatch):
+    monkeypatch.setattr(ex, "NET", _ExactInteraction())
+
+
+def test_identify_recovers_an_exact_interaction(exact_network):
+    # SINDy on the exact interaction must keep x y alone, exactly
+    model = ex.identify(None)
     terms = ex.interaction_error(model)
     assert terms["exact_terms"], terms
     np.testing.assert_allclose(terms["coefficients"], [-0.9, 0.8], rtol=1e-8)
 
 
-def test_select_structure_on_an_exact_network_keeps_the_interaction():
-    # a "network" that is exactly the interaction, on noise-free data: the sweep proposes
-    # the true structure and the refit to the data returns -0.9 and 0.8
-    class Exact:
-        nparams = 0
-
-        def __call__(self, u, theta):
-            xy = u[..., 0] * u[..., 1]
-            return np.stack([-0.9 * xy, 0.8 * xy], axis=-1)
-
-    saved = ex.NET
-    try:
-        ex.NET = Exact()
-        model, sel = ex.select_structure(None, ex.truth(), u0=ex.U0)
-    finally:
-        ex.NET = saved
+def test_select_structure_on_an_exact_network_keeps_the_interaction(exact_network):
+    # the exact interaction on noise-free data: the sweep proposes the true structure and the
+    # refit to the data returns -0.9 and 0.8
+    model, sel = ex.select_structure(None, ex.truth(), u0=ex.U0)
     terms = ex.interaction_error(model)
     assert terms["exact_terms"], sel.table()
     np.testing.assert_allclose(terms["coefficients"], [-0.9, 0.8], rtol=1e-4)
