@@ -594,8 +594,13 @@ def _parts(x, tag):
 
 
 def _tag(*xs):
-    return max(getattr(_from_object_array(x) if isinstance(x, np.ndarray) and x.dtype == object else x,
-                       "_nm_order", -1) for x in xs)
+    return max(_object_order(x) if isinstance(x, np.ndarray) and x.dtype == object
+               else getattr(x, "_nm_order", -1) for x in xs)
+
+
+def _object_order(a: np.ndarray) -> int:
+    """The newest dual tag inside an object array (-1 without duals): read, not converted."""
+    return max((e._nm_order for e in a.ravel().tolist() if isinstance(e, Dual)), default=-1)
 
 
 def _k_of(xs, tag):
