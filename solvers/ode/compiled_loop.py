@@ -75,21 +75,25 @@ def all_finite(u):
 
 
 @numba.njit(cache=True)
-def stop_ahead(stops, stop_i, t, tdir):
-    """The index of the first stop still ahead of *t* (``stops.size`` once the last is reached)."""
+def next_try(stops, stop_i, t, dtr, tdir, landing_factor, tries, maxiters, check_dtmin, dtmin, eps_t):
+    """The kernels' step planning: ``(stop_i, code, t_new, h, h_real)`` for a try of size
+    *dtr* from *t*. *stop_i* moves to the first stop still ahead; ``code`` is -1 to take the try,
+    0 when the last stop is reached, 1 after *maxiters* tries, 2 when the step falls below *dtmin* or
+    the resolution of t (if *check_dtmin*). A try within *landing_factor* of the stop lands on it."""
     while stop_i < stops.size and tdir * (stops[stop_i] - t) <= 0.0:
         stop_i += 1
-    return stop_i
-
-
-@numba.njit(cache=True)
-def plan_step(stops, stop_i, t, dtr, tdir, landing_factor):
-    """``(landing, t_new, h, h_real)`` of the next try of size *dtr* toward stop *stop_i*: a step
-    within *landing_factor* of the stop lands on it exactly (the kernels' shared step planning)."""
+    if stop_i == stops.size:
+        return stop_i, 0, t, 0.0, 0.0
+    if tries >= maxiters:
+        return stop_i, 1, t, 0.0, 0.0
     remaining = tdir * (stops[stop_i] - t)
-    if dtr * landing_factor >= remaining:
-        return True, stops[stop_i], stops[stop_i] - t, remaining
-    return False, t + dtr * tdir, dtr * tdir, dtr
+    if dtr * landing_factor >= remaining:  # land on the stop exactly (the next call moves past it)
+        t_new, h, h_real = stops[stop_i], stops[stop_i] - t, remaining
+    else:
+        t_new, h, h_real = t + dtr * tdir, dtr * tdir, dtr
+    if check_dtmin and (h_real < dtmin or h_real <= 4.0 * eps_t * abs(t)):
+        return stop_i, 2, t_new, h, h_real
+    return stop_i, -1, t_new, h, h_real
 
 
 @numba.njit(cache=True)
@@ -155,18 +159,12 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
     hM = np.empty_like(M)
     factor = 1.01 if adaptive else 1.0 + 1e-9
     while True:
-        stop_i = stop_ahead(stops, stop_i, t, tdir)
-        if stop_i == stops.size:
-            break
-        if iters >= maxiters:
-            code = 1
+        dtr = min(dtr, dtmax)
+        stop_i, code, t_new, h, h_real = next_try(stops, stop_i, t, dtr, tdir, factor, iters, maxiters,
+                                                           adaptive, dtmin, eps_t)
+        if code >= 0:
             break
         iters += 1
-        dtr = min(dtr, dtmax)
-        landing, t_new, h, h_real = plan_step(stops, stop_i, t, dtr, tdir, factor)
-        if adaptive and (h_real < dtmin or h_real <= 4.0 * eps_t * abs(t)):
-            code = 2
-            break
         scale(M, h, hM)
         K[0] = k
         ui = u
@@ -194,10 +192,6 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
         else:
             k = f(u, p, t)
             nf += 1
-        if landing:
-            stop_i += 1
-            if stop_i == stops.size:
-                break
     return ts[:nsave], us[:nsave], Ks[: nsave - 1 if keep == 2 else 0], nf, nacc, nrej, code, t
 
 

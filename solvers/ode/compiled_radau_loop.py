@@ -22,7 +22,7 @@ per Jacobian more than needed).
 import numba
 import numpy as np
 
-from solvers.ode.compiled_loop import all_finite, plan_step, stop_ahead, store
+from solvers.ode.compiled_loop import all_finite, next_try, store
 from solvers.ode.compiled_stiff_loop import add_mass_times, iteration_matrix, lu_factor, lu_solve, scaled_rms
 from solvers.ode.stiff.newton import ETA_MIN
 from solvers.ode.stiff.radau import NEWTON_MAXITER, THETA_JAC
@@ -205,16 +205,10 @@ def radau_loop(f, jacfn, p, u0, f0, t0, stops, dt0, tdir, c, A, dd, gam, lam, T,
     dtr = dt0
     stop_i = 0
     while True:
-        stop_i = stop_ahead(stops, stop_i, t, tdir)
-        if stop_i == stops.size:
-            break
-        if nacc + nrej >= maxiters:
-            code = 1
-            break
         dtr = min(dtr, dtmax)
-        landing, t_new, h, h_real = plan_step(stops, stop_i, t, dtr, tdir, landing_factor)
-        if h_real < dtmin or h_real <= 4.0 * eps_t * abs(t):
-            code = 2
+        stop_i, code, t_new, h, h_real = next_try(stops, stop_i, t, dtr, tdir, landing_factor, nacc + nrej,
+                                                           maxiters, True, dtmin, eps_t)
+        if code >= 0:
             break
         E = np.inf
         conv = False
@@ -270,9 +264,5 @@ def radau_loop(f, jacfn, p, u0, f0, t0, stops, dt0, tdir, c, A, dd, gam, lam, T,
         u = u1
         fu = f(u, p, t)
         nf += 1
-        if landing:
-            stop_i += 1
-            if stop_i == stops.size:
-                break
     return (ts[:nsave], us[:nsave], Ks[: nsave - 1 if keep == 2 else 0], nf, njac, nfac, nnewt, nacc, nrej, code,
             t)

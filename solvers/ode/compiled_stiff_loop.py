@@ -23,7 +23,7 @@ import math
 import numba
 import numpy as np
 
-from solvers.ode.compiled_loop import all_finite, control, plan_step, stop_ahead, store
+from solvers.ode.compiled_loop import all_finite, control, next_try, store
 
 __all__ = ["lu_factor", "lu_solve", "rosenbrock_loop", "fd_jacobian", "user_jacobian", "jacobian_by_user", "iteration_matrix",
            "add_mass_times"]
@@ -245,16 +245,10 @@ def rosenbrock_loop(f, jacfn, p, u0, f0, t0, stops, dt0, tdir, gamma, A, C, c, d
     last_rejected = False
     stop_i = 0
     while True:
-        stop_i = stop_ahead(stops, stop_i, t, tdir)
-        if stop_i == stops.size:
-            break
-        if nacc + nrej >= maxiters:
-            code = 1
-            break
         dtr = min(dtr, dtmax)
-        landing, t_new, h, h_real = plan_step(stops, stop_i, t, dtr, tdir, landing_factor)
-        if h_real < dtmin or h_real <= 4.0 * eps_t * abs(t):
-            code = 2
+        stop_i, code, t_new, h, h_real = next_try(stops, stop_i, t, dtr, tdir, landing_factor, nacc + nrej,
+                                                           maxiters, True, dtmin, eps_t)
+        if code >= 0:
             break
         if not fresh:
             fu = f(u, p, t)
@@ -276,8 +270,4 @@ def rosenbrock_loop(f, jacfn, p, u0, f0, t0, stops, dt0, tdir, gamma, A, C, c, d
         t = t_new
         u = u1
         fresh = False
-        if landing:
-            stop_i += 1
-            if stop_i == stops.size:
-                break
     return ts[:nsave], us[:nsave], Ks[: nsave - 1 if keep == 2 else 0], nf, njac, nfac, nacc, nrej, code, t
