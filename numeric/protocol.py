@@ -195,6 +195,25 @@ def innermost(x: Any) -> Any:
     return x
 
 
+def layers(x: Any) -> int:
+    """How many metanum layers *x* has above its plain number (a dual of duals: 2; a float: 0).
+
+    It bounds the order of the derivatives *x* carries: an iteration that makes one more
+    order exact per step (a chord step at a root) needs this many steps.
+
+    >>> import numeric as nm
+    >>> layers(nm.Dual(nm.Dual(1.0, 1.0), 1.0)), layers(2.0)
+    (2, 0)
+    """
+    n = 0
+    while hasattr(type(x), "_nm_primal"):
+        y = x._nm_primal()
+        if y is x:
+            break
+        x, n = y, n + 1
+    return n
+
+
 def value(x: Any) -> Any:
     """The primal value of *x*, with every derivative/uncertainty layer peeled.
 
