@@ -65,3 +65,28 @@ def test_event_time_second_derivative(alg):
     assert d2 == pytest.approx(2 * math.log(2) / k ** 3, rel=1e-6)
     d1 = nm.derivative(lambda r: _event_time(r, alg), k)
     assert d1 == pytest.approx(-math.log(2) / k ** 2, rel=1e-8)
+
+
+def _shifted_square(p):
+    return nm.Fun(lambda x: x ** 2, nm.Chebyshev(0, 2)) - p
+
+
+def _tilted_parabola(p):
+    # -(x - 1)^2 + p x: maximiser 1 + p/2, maximum p + p^2 / 4
+    return nm.Fun(lambda x: -(x - 1) ** 2, nm.Chebyshev(0, 2)) + p * nm.Fun(lambda x: x, nm.Chebyshev(0, 2))
+
+
+def test_fun_root_second_derivative():
+    # root sqrt(p): r'' = -p^(-3/2) / 4 (was 0.0 before the chord steps)
+    d2 = nm.derivative(lambda q: nm.derivative(lambda r: _shifted_square(r).roots()[0], q), 2.0)
+    assert d2 == pytest.approx(-0.25 * 2.0 ** -1.5, rel=1e-10)
+
+
+def test_fun_argmax_and_max_carry_derivatives():
+    p = 0.3
+    assert nm.derivative(lambda q: _tilted_parabola(q).argmax(), p) == pytest.approx(0.5, rel=1e-10)
+    assert nm.derivative(lambda q: _tilted_parabola(q).max(), p) == pytest.approx(1 + p / 2, rel=1e-12)
+    d2 = nm.derivative(lambda q: nm.derivative(lambda r: _tilted_parabola(r).max(), q), p)
+    assert d2 == pytest.approx(0.5, rel=1e-9)
+    m = _tilted_parabola(nm.Measurement(p, 0.1)).argmax()
+    assert nm.uncertainty(m) == pytest.approx(0.05, rel=1e-10)
