@@ -84,6 +84,7 @@ class JVPKernel:
     nodes: int
     record_seconds: float
     load_seconds: float
+    method: str = "straight"  # or "loop": the tape interpreter of numeric.reverse.jvp_loop
 
 
 def program_key(rec: Any) -> tuple:
@@ -241,4 +242,5 @@ def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarr
     recorded = time.perf_counter() - start
     start = time.perf_counter()
     rhs = loaded(source)
-    return JVPKernel(rhs, source, u.size, np.size(p0), k, len(rec), recorded, time.perf_counter() - start)
+    return JVPKernel(rhs, source, u.size, np.size(p0), k, len(rec), recorded, time.perf_counter() - start,
+                     method)

@@ -124,6 +124,7 @@ def solve_forward_compiled(prob: Any, alg: Any, options: dict, norm_partials: bo
     out = RebuiltSolution(prob, sol, rebuilder(split, us.stop - us.start, split.k, np.ndim(prob.u0) == 0))
     out.compiled = sol.compiled
     out.compile_message = (f"compiled forward mode: {kernel.nodes} recorded operations, {split.k} partials"
+                           + (" (tape-interpreter kernel)" if kernel.method == "loop" else "")
                            + ("" if sol.compiled else f"; the float loop did not compile: {sol.compile_message}"))
     if options.get("verbose", True) and not sol.retcode:
         warnings.warn(f"solve ended with retcode {sol.retcode.value}: {sol.message} (pass verbose=False to "
