@@ -86,6 +86,13 @@ def test_bad_method_is_refused():
         cj.jvp_rhs(ude, np.array([1.0, 1.0]), THETA, 0.0, np.ones(THETA.size, dtype=bool), 1, method="fast")
 
 
+def test_auto_leaves_very_many_directions_to_the_generic_path(monkeypatch):
+    monkeypatch.setattr(cj, "MAX_NODES", 10)
+    monkeypatch.setattr(cj, "MAX_LOOP_TANGENTS", 100)
+    with pytest.raises(NotImplementedError, match="generic path's matrix products"):
+        cj.jvp_rhs(ude, np.array([1.0, 1.0]), THETA, 0.0, np.ones(THETA.size, dtype=bool), 4)
+
+
 def test_a_1000_parameter_network_gets_the_loop_kernel():
     # 3,000+ recorded operations: more than MAX_NODES, so "auto" takes the loop (it used to refuse)
     m, k = BIG_THETA.size, 4

@@ -62,6 +62,12 @@ __all__ = ["jvp_rhs", "JVPKernel", "jvp_source"]
 SIGNATURE = "float64[::1](float64[::1], float64[::1], float64)"  # of every kernel: compiled eagerly
 MAX_NODES = 2000  # straight-line code; numba's compile time grows quickly beyond this: above, the loop
 MAX_LOOP_NODES = 1_000_000  # the tape interpreter (numeric.reverse.jvp_loop): recording and lowering
+# rows x directions of the loop kernel in "auto": its tangent sweep is scalar code, the generic
+# DualArray path multiplies the partials as matrices (BLAS). A Tsit5 solve of the 1,082-parameter
+# UDE (3,201 operations, T = 2.5) took 0.11 / 0.22 / 0.69 / 2.85 s compiled against 0.27 / 0.29 /
+# 0.74 / 1.97 s generic for k = 16 / 128 / 384 / 1,082 (load 7 on 2 cores): above about a million
+# the generic path is as fast or faster, so "auto" leaves it to that path
+MAX_LOOP_TANGENTS = 1_000_000
 # recorded operations x directions: the kernel has a line per tangent of every node, so a
 # 500-node network with 252 partials (126,000 lines) would keep numba busy for many minutes
 MAX_TANGENT_LINES = 40_000
@@ -202,7 +208,9 @@ def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarr
     method : ``"straight"`` (one statement per value and tangent), ``"loop"`` (the tape
         interpreter of :mod:`numeric.reverse.jvp_loop`: compiles in seconds whatever the
         length, slower per call) or ``"auto"`` (default): straight-line code up to
-        ``MAX_NODES`` operations and ``MAX_TANGENT_LINES`` tangents, the loop above.
+        ``MAX_NODES`` operations and ``MAX_TANGENT_LINES`` tangents, the loop above, up to
+        ``MAX_LOOP_TANGENTS`` operations x directions (beyond, NotImplementedError: the
+        generic forward mode is faster).
 
     Raises NotImplementedError (with the reason) when *f* does not record as a scalar
     program (of at most ``MAX_LOOP_NODES`` operations), and
@@ -225,6 +233,10 @@ def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarr
         raise NotImplementedError(f"f records {len(rec)} scalar operations (more than {MAX_LOOP_NODES})")
     if method == "auto":
         method = "straight" if len(rec) <= MAX_NODES and len(rec) * max(k, 1) <= MAX_TANGENT_LINES else "loop"
+        if method == "loop" and len(rec) * max(k, 1) > MAX_LOOP_TANGENTS:
+            raise NotImplementedError(f"f records {len(rec)} scalar operations x {k} directions (more than "
+                                      f"{MAX_LOOP_TANGENTS:,}: the generic path's matrix products are faster "
+                                      "than the tape-interpreter kernel there)")
     mask = np.asarray(m_tangent, dtype=bool)
     key = (program_key(rec), u.size, np.size(p0), k, mask.tobytes(), method)
     source = _SOURCES.get(key)
