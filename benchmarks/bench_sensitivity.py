@@ -27,6 +27,8 @@ directions, Tsit5 at 1e-6 over T = 2.5: ``ForwardDiffSensitivity()`` (compiled) 
 ``ForwardDiffSensitivity(compile=False)`` (DualArrays through f), interleaved; both take the
 same steps and their partials are compared.
 
+``--sections O2,J`` runs some of the tables (default both).
+
 Compile times. Ours, three cases: nothing cached (a new process with empty numba and kernel
 caches: the shared loop, compiled once per installation, and the kernel); a right-hand side
 not seen before (this process, a fresh ``METANUM_CACHE_DIR``: its JVP kernel is compiled, the
@@ -225,7 +227,7 @@ def bench_o2(settings: Any, kw: dict) -> tuple[list, list, list]:
     return rows, compile_rows, amortised
 
 
-J_DIRECTIONS = (16, 128, 384)
+J_DIRECTIONS = (16, 64, 256)  # k x 3,201 operations <= MAX_LOOP_TANGENTS: the loop kernel
 
 
 def bench_jvp_loop(settings: Any, kw: dict) -> list:
@@ -260,23 +262,34 @@ def bench_jvp_loop(settings: Any, kw: dict) -> list:
 
 
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    sections = {"O2", "J"}
+    if "--sections" in argv:       # --sections O2,J (default both)
+        i = argv.index("--sections")
+        sections = set(argv[i + 1].split(","))
+        del argv[i:i + 2]
+        if not sections <= {"O2", "J"}:
+            raise SystemExit(f"--sections takes a comma-separated subset of O2,J, got {sections}")
     settings = parse_args(__doc__.splitlines()[0], argv)
     kw = dict(min_time=settings.min_time, repeat=settings.repeat, budget=settings.budget)
     print(header(PACKAGES))
     print(f"kernel cache: {os.environ.get('METANUM_CACHE_DIR', 'default')}")
     print()
-    rows, compile_rows, amortised = bench_o2(settings, kw)
-    print_table("O2 gradient of L = sum u(t), t = 0..10, wrt (a, b, c, d); error vs sensitivity equations "
-                "at rtol 1e-13",
-                ["method", "min", "median", "max", "error", "vs compiled float", "vs generic float", "note"],
-                rows)
-    print_table("O2 first-call (compile) times", ["what", "seconds"], compile_rows)
-    print_table("O2 time per gradient with the compile counted, amortised over N calls in one process",
-                ["method", "N = 1", "N = 10", "N = 100"], amortised)
-    print_table("J forward mode through the 1,082-parameter UDE (3,201 operations): the tape-interpreter "
-                "JVP kernel vs the generic DualArray solve (Tsit5 1e-6)",
-                ["k directions", "steps", "compiled min", "median", "generic min", "median",
-                 "generic / compiled", "partials vs generic", "first compiled call"], bench_jvp_loop(settings, kw))
+    if "O2" in sections:
+        rows, compile_rows, amortised = bench_o2(settings, kw)
+        print_table("O2 gradient of L = sum u(t), t = 0..10, wrt (a, b, c, d); error vs sensitivity equations "
+                    "at rtol 1e-13",
+                    ["method", "min", "median", "max", "error", "vs compiled float", "vs generic float", "note"],
+                    rows)
+        print_table("O2 first-call (compile) times", ["what", "seconds"], compile_rows)
+        print_table("O2 time per gradient with the compile counted, amortised over N calls in one process",
+                    ["method", "N = 1", "N = 10", "N = 100"], amortised)
+    if "J" in sections:
+        print_table("J forward mode through the 1,082-parameter UDE (3,201 operations): the tape-interpreter "
+                    "JVP kernel vs the generic DualArray solve (Tsit5 1e-6)",
+                    ["k directions", "steps", "compiled min", "median", "generic min", "median",
+                     "generic / compiled", "partials vs generic", "first compiled call"],
+                    bench_jvp_loop(settings, kw))
     return 0
 
 
