@@ -89,8 +89,8 @@ import numpy as np
 
 from numeric.backend import astype, device_of, dtype_kind, is_array, namespace
 
-__all__ = ["value", "innermost", "zero", "one", "eps", "norm", "norm_length", "sum_squares", "inner", "scalar_zero", "is_vector_state",
-           "promote", "lincomb", "new_order",
+__all__ = ["value", "innermost", "zero", "one", "eps", "norm", "norm_length", "sum_squares", "inner",
+           "scalar_zero", "is_vector_state", "promote", "lincomb", "new_order",
            "outermost", "dispatch", "ufunc_rule_name", "UFUNC_RULE_NAMES", "linear_parts"]
 
 _ORDER = itertools.count(1)  # next() on a count is atomic under the GIL: thread-safe
