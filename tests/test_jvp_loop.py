@@ -118,3 +118,21 @@ def test_compiled_forward_solve_of_a_1000_parameter_network_equals_the_generic()
     assert com.stats.naccept == gen.stats.naccept and com.stats.nreject == gen.stats.nreject
     np.testing.assert_allclose(com.u[-1].value, gen.u[-1].value, rtol=1e-12)
     np.testing.assert_allclose(com.u[-1].partials, gen.u[-1].partials, rtol=1e-10, atol=1e-13)
+
+
+def test_a_zero_tangent_contributes_zero_where_the_local_partial_is_infinite():
+    # d sqrt(y) / dy is inf at y = 0; with S_y = 0 the tangent is finite (as a Dual's), not nan
+    def f(u, p, t):
+        return np.array([p[0] * u[0] * nm.sqrt(u[1]), -u[1]])
+
+    mask = np.array([True])
+    z = np.array([2.0, 0.0, 1.0, 0.0])               # u = (2, 0), S = (1, 0)
+    pp = np.array([3.0, 0.5, 0.0])
+    outs = [cj.jvp_rhs(f, np.array([2.0, 1.0]), np.array([3.0]), 0.0, mask, 1, method=m).rhs(z, pp, 0.0)
+            for m in ("loop", "straight")]
+    du = nm.DualArray(z[:2], z[2:].reshape(2, 1))
+    d = f(du, nm.DualArray(pp[:1], pp[1:2].reshape(1, 1), tag=du.tag), 0.0)   # generic forward mode
+    expected = np.array([nm.value(e) for e in d] + [float(np.ravel(e.partials)[0]) for e in d])
+    assert np.isfinite(expected).all()
+    np.testing.assert_array_equal(outs[0], expected)
+    np.testing.assert_array_equal(outs[1], expected)
