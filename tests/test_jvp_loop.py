@@ -136,3 +136,14 @@ def test_a_zero_tangent_contributes_zero_where_the_local_partial_is_infinite():
     assert np.isfinite(expected).all()
     np.testing.assert_array_equal(outs[0], expected)
     np.testing.assert_array_equal(outs[1], expected)
+
+
+@pytest.mark.parametrize("module", ["numeric.reverse.jvp_loop", "numeric.reverse.loop_kernel",
+                                    "numeric.reverse.vjp_loop"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
