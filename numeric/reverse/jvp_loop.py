@@ -33,7 +33,7 @@ Examples
 >>> prog = ScalarProgram(rec, vector_output=True)
 >>> rhs = load_source(jvp_loop_source(prog, 1, 1, 1, np.array([True])), cache=True)
 >>> rhs(np.array([2.0, 3.0]), np.array([0.5, 1.0, 0.0]), 0.0)   # [-p u^2, -2 p u S - u^2]
-array([-2., -10.])
+array([ -2., -10.])
 """
 
 from __future__ import annotations
