@@ -96,7 +96,7 @@ def check_errornorm(errornorm: Any) -> ErrorNorm:
     if errornorm is None:
         return ErrorNorm()
     if not isinstance(errornorm, ErrorNorm):
-        raise TypeError(f"solve: errornorm must be a solvers.ode.ErrorNorm(partials=..., rows=...), "
+        raise TypeError(f"solve: errornorm must be a solvers.ode.ErrorNorm(partials=..., rows=..., mean=...), "
                         f"got {errornorm!r}")
     return errornorm
 
