@@ -20,6 +20,15 @@ PID tolerances under ``jax.jit(jax.jacfwd(loss))`` with ``adjoint=diffrax.Forwar
 ``RecursiveCheckpointAdjoint``, float64 (``jax_enable_x64``). All timed rows are measured
 in interleaved rounds (min / median / max of the samples).
 
+J (issue 12 item 3): forward mode through the 1,082-parameter universal ODE of
+``bench_learning.py`` L2 (3,201 recorded operations, more than ``MAX_NODES``: the JVP kernel is
+the tape interpreter of ``numeric/reverse/jvp_loop.py``), ``p`` a DualArray with k random
+directions, Tsit5 at 1e-6 over T = 2.5: ``ForwardDiffSensitivity()`` (compiled) against
+``ForwardDiffSensitivity(compile=False)`` (DualArrays through f), interleaved; both take the
+same steps and their partials are compared.
+
+``--sections O2,J`` runs some of the tables (default both).
+
 Compile times. Ours, three cases: nothing cached (a new process with empty numba and kernel
 caches: the shared loop, compiled once per installation, and the kernel); a right-hand side
 not seen before (this process, a fresh ``METANUM_CACHE_DIR``: its JVP kernel is compiled, the
@@ -218,20 +227,69 @@ def bench_o2(settings: Any, kw: dict) -> tuple[list, list, list]:
     return rows, compile_rows, amortised
 
 
+J_DIRECTIONS = (16, 64, 256)  # k x 3,201 operations <= MAX_LOOP_TANGENTS: the loop kernel
+
+
+def bench_jvp_loop(settings: Any, kw: dict) -> list:
+    """Rows of section J (module docstring): k, steps, compiled and generic times, ratio, check."""
+    from bench_learning import L2_NET, L2_RTOL, l2_rhs
+
+    theta = L2_NET.init(0)
+    t_end, directions = (0.5, (2,)) if settings.quick else (2.5, J_DIRECTIONS)
+    fds = ForwardDiffSensitivity
+    rows = []
+    for k in directions:
+        tangents = np.random.default_rng(k).standard_normal((theta.size, k)) * 0.01
+        prob = ODEProblem(l2_rhs, np.array(U0), (0.0, t_end), nm.DualArray(theta, tangents))
+
+        def run(alg, prob=prob):
+            return solve(prob, Tsit5(), rtol=L2_RTOL, atol=L2_RTOL, sensealg=alg)
+
+        first, com = _first_call(lambda: run(fds()))
+        gen = run(fds(compile=False))
+        assert com.compiled and "tape-interpreter kernel" in com.compile_message, com.compile_message
+        assert com.stats.naccept == gen.stats.naccept, (com.stats.naccept, gen.stats.naccept)
+        a, b = com.u[-1].partials, gen.u[-1].partials
+        err = float(np.abs(a - b).max() / np.abs(b).max())
+        assert err < 1e-9, err
+        t = measure_interleaved({"compiled": lambda: run(fds()), "generic": lambda: run(fds(compile=False))},
+                                **kw)
+        c, g = t["compiled"], t["generic"]
+        rows.append([str(k), str(com.stats.naccept), format_time(c.best), format_time(c.median),
+                     format_time(g.best), format_time(g.median), format_ratio(g.best / c.best), f"{err:.1e}",
+                     f"{first:.2f} s"])
+    return rows
+
+
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    sections = {"O2", "J"}
+    if "--sections" in argv:       # --sections O2,J (default both)
+        i = argv.index("--sections")
+        sections = set(argv[i + 1].split(","))
+        del argv[i:i + 2]
+        if not sections <= {"O2", "J"}:
+            raise SystemExit(f"--sections takes a comma-separated subset of O2,J, got {sections}")
     settings = parse_args(__doc__.splitlines()[0], argv)
     kw = dict(min_time=settings.min_time, repeat=settings.repeat, budget=settings.budget)
     print(header(PACKAGES))
     print(f"kernel cache: {os.environ.get('METANUM_CACHE_DIR', 'default')}")
     print()
-    rows, compile_rows, amortised = bench_o2(settings, kw)
-    print_table("O2 gradient of L = sum u(t), t = 0..10, wrt (a, b, c, d); error vs sensitivity equations "
-                "at rtol 1e-13",
-                ["method", "min", "median", "max", "error", "vs compiled float", "vs generic float", "note"],
-                rows)
-    print_table("O2 first-call (compile) times", ["what", "seconds"], compile_rows)
-    print_table("O2 time per gradient with the compile counted, amortised over N calls in one process",
-                ["method", "N = 1", "N = 10", "N = 100"], amortised)
+    if "O2" in sections:
+        rows, compile_rows, amortised = bench_o2(settings, kw)
+        print_table("O2 gradient of L = sum u(t), t = 0..10, wrt (a, b, c, d); error vs sensitivity equations "
+                    "at rtol 1e-13",
+                    ["method", "min", "median", "max", "error", "vs compiled float", "vs generic float", "note"],
+                    rows)
+        print_table("O2 first-call (compile) times", ["what", "seconds"], compile_rows)
+        print_table("O2 time per gradient with the compile counted, amortised over N calls in one process",
+                    ["method", "N = 1", "N = 10", "N = 100"], amortised)
+    if "J" in sections:
+        print_table("J forward mode through the 1,082-parameter UDE (3,201 operations): the tape-interpreter "
+                    "JVP kernel vs the generic DualArray solve (Tsit5 1e-6)",
+                    ["k directions", "steps", "compiled min", "median", "generic min", "median",
+                     "generic / compiled", "partials vs generic", "first compiled call"],
+                    bench_jvp_loop(settings, kw))
     return 0
 
 

@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 from typing import Any
@@ -166,17 +167,32 @@ class Dual:
     def _nm_one(self):
         return Dual._new(self.value * 0 + 1, self._p * 0, self._nm_order)
 
-    def _nm_norm(self):
-        from numeric.protocol import norm
-
-        total = norm(self.value) ** 2
+    def _parts(self) -> list:
+        """The value and each partial: the components the norm averages over."""
         p = self._p
         if hasattr(p, "shape") and p.shape:
-            for e in p.flat if is_array(p) else p:
-                total = total + norm(e) ** 2
-        else:
-            total = total + norm(p) ** 2
+            return [self.value, *(p.flat if is_array(p) else p)]
+        return [self.value, p]
+
+    def _nm_norm(self):
+        """RMS over the value and the partials (DiffEqBase's ``sse / totallength``; a scalar dual
+        counts as the length-1 array of it, so both take the same steps); see ``nm.norm``."""
+        from numeric.protocol import sum_squares
+
+        v, p = self.value, self._p
+        if type(v) is float and type(p) is np.ndarray and p.dtype == np.float64:  # the common case
+            return math.sqrt((v * v + float(p @ p)) / (1 + p.size))
+        total, count = 0.0, 0
+        for e in self._parts():
+            s, m = sum_squares(e)
+            total, count = total + s, count + m
+        total = total / count
         return total**0.5 if not isinstance(total, mpmath.mpf) else mpmath.sqrt(total)
+
+    def _nm_length(self) -> int:
+        from numeric.protocol import norm_length
+
+        return sum(norm_length(e) for e in self._parts())
 
     def _nm_apply(self, name: str, args: tuple) -> Any:
         if len(args) == 1 and name in _UNARY:

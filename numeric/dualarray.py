@@ -235,14 +235,20 @@ class DualArray(ArrayAttributes):
         return Dual._new(vsum * 0, p[(0,) * self.ndim + (...,)] * 0 if psum is None else psum * 0, self._nm_order)
 
     def _nm_norm(self):
-        from numeric.protocol import norm
+        """RMS over all n (1 + k) components, values and partials: DiffEqBase's
+        ``ODE_DEFAULT_NORM`` for arrays of duals (``sse / totallength``); see ``nm.norm``."""
+        from numeric.protocol import sum_squares
 
-        n = self.value.size
-        if n == 0:
+        if self.value.size == 0:
             return 0.0
-        v = norm(self.value) ** 2
-        p = norm(self.partials) ** 2 * self.npartials
-        return (v + p) ** 0.5
+        sv, mv = sum_squares(self.value)
+        sp, mp = sum_squares(self.partials)
+        return ((sv + sp) / (mv + mp)) ** 0.5
+
+    def _nm_length(self) -> int:
+        from numeric.protocol import norm_length
+
+        return norm_length(self.value) + norm_length(self.partials)
 
     def _nm_apply(self, name: str, args: tuple) -> Any:
         rule = lookup(name)

@@ -33,6 +33,12 @@ Hooks a number type provides
     Additive and multiplicative identities of the same type and shape.
 ``_nm_norm()``
     The non-negative real an adaptive solver compares to its tolerance.
+``_nm_length()`` (optional)
+    How many real components ``_nm_norm`` is the root mean square over
+    (default: 1 for a scalar, the size for an array). A dual's is its
+    value's plus its partials' (DiffEqBase's ``totallength``), so the norm of
+    any nesting (an object array of duals, a dual of duals) is the RMS over
+    every real component; see :func:`norm_length`.
 ``_nm_lincomb(coeffs, items)`` (optional, a classmethod)
     ``sum(c * x for c, x in zip(coeffs, items))`` computed in one go, or
     ``NotImplemented``; array types use it to skip per-term dispatch in the
@@ -83,8 +89,8 @@ import numpy as np
 
 from numeric.backend import astype, device_of, dtype_kind, is_array, namespace
 
-__all__ = ["value", "innermost", "zero", "one", "eps", "norm", "inner", "scalar_zero", "is_vector_state",
-           "promote", "lincomb", "new_order",
+__all__ = ["value", "innermost", "zero", "one", "eps", "norm", "norm_length", "sum_squares", "inner",
+           "scalar_zero", "is_vector_state", "promote", "lincomb", "new_order",
            "outermost", "dispatch", "ufunc_rule_name", "UFUNC_RULE_NAMES", "linear_parts"]
 
 _ORDER = itertools.count(1)  # next() on a count is atomic under the GIL: thread-safe
@@ -305,13 +311,61 @@ def _scalar_norm(x: Any) -> Any:
     return abs(x)
 
 
+def norm_length(x: Any) -> int:
+    """How many real components :func:`norm` of *x* is the root mean square over.
+
+    1 for a plain scalar (float, complex, ``mpf``, a ``Measurement``: its uncertainty is one
+    quantity, not one per source), the size of a plain array, the sum over the elements of an
+    object array, and for a dual its value's plus its partials' (the ``_nm_length`` hook), as
+    DiffEqBase's ``totallength``.
+
+    Examples
+    --------
+    >>> import numpy as np, numeric as nm
+    >>> norm_length(2.0), norm_length(np.zeros(3)), norm_length(nm.Dual(1.0, [0.0, 0.0]))
+    (1, 3, 3)
+    """
+    hook = getattr(type(x), "_nm_length", None)
+    if hook is not None:
+        return hook(x)
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x, dtype=object)
+    if _is_object_array(x):
+        return sum(norm_length(e) for e in x.flat)
+    if is_array(x):
+        return int(x.size)
+    return 1
+
+
+def sum_squares(x: Any) -> tuple:
+    """``(norm(x)**2 * m, m)`` with ``m = norm_length(x)``: the sum of squares and the count that a
+    container adds up over its parts, so its norm is the RMS over all real components."""
+    m = norm_length(x)
+    r = norm(x)
+    return r * r * m, m
+
+
+def _element_squares(x: Any) -> tuple:
+    """:func:`sum_squares` of one element of an object array (plain scalars: no length lookup)."""
+    r = _scalar_norm(x)
+    hook = getattr(type(x), "_nm_length", None)
+    m = 1 if hook is None else hook(x)
+    return r * r * m, m
+
+
 def norm(x: Any) -> Any:
     """The non-negative real number an adaptive solver compares to its tolerance.
 
-    Scalars: the magnitude (for a dual, ``sqrt(|value|**2 + sum |partials|**2)``
-    so step control also controls the error of the derivatives). Arrays: the
-    root mean square of the elementwise norms, as DifferentialEquations.jl.
-    The result is a float (or ``mpf`` for mpmath numbers), never a metanum type.
+    Plain scalars: the magnitude. Arrays: the root mean square of the elements,
+    as DifferentialEquations.jl. A dual counts its partials as components of
+    the state, so step control also controls the error of the derivatives: the
+    RMS over value and partials together, ``sqrt((|v|**2 + sum |p_i|**2) / (1 + k))``
+    for a dual with k partials, and for an array of n such duals the sum over
+    all n (1 + k) components divided by n (1 + k) (DiffEqBase's
+    ``ODE_DEFAULT_NORM`` for arrays of ForwardDiff duals, ``sse / totallength``;
+    :func:`norm_length`). A ``Measurement`` counts ``sqrt(value**2 + err**2)``
+    per element. The result is a float (or ``mpf`` for mpmath numbers), never
+    a metanum type.
     """
     hook = getattr(type(x), "_nm_norm", None)
     if hook is not None:
@@ -321,11 +375,10 @@ def norm(x: Any) -> Any:
     if _is_object_array(x):
         if x.size == 0:
             return 0.0
-        sq = [_scalar_norm(e) ** 2 for e in x.flat]
-        total = sum(sq[1:], sq[0])
-        return (total / len(sq)) ** 0.5 if not isinstance(total, mpmath.mpf) else mpmath.sqrt(
-            total / len(sq)
-        )
+        sq = [_element_squares(e) for e in x.flat]
+        total = sum((s for s, _ in sq[1:]), sq[0][0])
+        count = sum(m for _, m in sq)
+        return (total / count) ** 0.5 if not isinstance(total, mpmath.mpf) else mpmath.sqrt(total / count)
     if type(x) is np.ndarray and x.dtype.kind == "f" and x.size:
         flat = x.ravel()
         with np.errstate(over="ignore", under="ignore"):  # such cases take the scaled path

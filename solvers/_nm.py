@@ -39,6 +39,7 @@ nm = SimpleNamespace(
     one=_protocol.one,
     eps=_protocol.eps,
     norm=_protocol.norm,
+    norm_length=_protocol.norm_length,
     inner=_protocol.inner,
     is_vector_state=_protocol.is_vector_state,
     scalar_zero=_protocol.scalar_zero,

@@ -78,10 +78,11 @@ def test_norm_includes_components_like_dual_partials():
     assert nm.norm(x) == pytest.approx(math.hypot(3.0, 0.5), rel=1e-15)
     a = nm.measurements([3.0, 4.0], [1.0, 2.0])
     d = nm.DualArray(np.array([3.0, 4.0]), np.array([[1.0, 0.0], [0.0, 2.0]]))
-    expect = math.sqrt((9 + 1 + 16 + 4) / 2)
-    assert nm.norm(a) == pytest.approx(expect, rel=1e-15)
-    assert nm.norm(a * 1.0) == pytest.approx(expect, rel=1e-15)
-    assert nm.norm(d) == pytest.approx(expect, rel=1e-15)
+    # both count every component's square; a measurement divides by its n elements (one
+    # uncertainty each), a dual by its n (1 + k) values and partials (DiffEqBase's totallength)
+    assert nm.norm(a) == pytest.approx(math.sqrt((9 + 1 + 16 + 4) / 2), rel=1e-15)
+    assert nm.norm(a * 1.0) == pytest.approx(math.sqrt((9 + 1 + 16 + 4) / 2), rel=1e-15)
+    assert nm.norm(d) == pytest.approx(math.sqrt((9 + 1 + 16 + 4) / 6), rel=1e-15)
 
 
 # -- 2. correlated_values across wide scales ----------------------------------------------------

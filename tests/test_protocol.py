@@ -120,12 +120,14 @@ def test_norm_of_scalars_and_arrays():
 
 
 def test_norm_of_duals_includes_the_partials():
+    # the RMS over value and partials: DiffEqBase's sse / totallength (src/forwarddiff.jl)
     d = nm.Dual(3.0, [4.0, 0.0])
-    assert nm.norm(d) == pytest.approx(5.0, rel=1e-15)
-    assert not isinstance(nm.norm(d), nm.Dual)
+    assert nm.norm(d) == pytest.approx(math.sqrt(25.0 / 3.0), rel=1e-15)
+    assert not isinstance(nm.norm(d), nm.Dual) and nm.norm_length(d) == 3
     da = nm.DualArray(np.array([3.0, 0.0]), np.array([[4.0], [0.0]]))
     n = nm.norm(da)
-    assert not isinstance(n, (nm.Dual, nm.DualArray)) and n > 0
+    assert not isinstance(n, (nm.Dual, nm.DualArray))
+    assert n == pytest.approx(math.sqrt(25.0 / 4.0), rel=1e-15) and nm.norm_length(da) == 4
 
 
 def test_norm_of_object_array_of_duals_is_a_real_number():
@@ -133,7 +135,41 @@ def test_norm_of_object_array_of_duals_is_a_real_number():
     arr = np.array([nm.Dual(3.0, 0.0, tag=tag), nm.Dual(4.0, 0.0, tag=tag)], dtype=object)
     n = nm.norm(arr)
     assert not isinstance(n, nm.Dual)
-    assert float(n) == pytest.approx(math.sqrt(12.5), rel=1e-15)
+    assert float(n) == pytest.approx(math.sqrt(25.0 / 4.0), rel=1e-15)  # 2 values, 2 partials
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_dual_norm_is_the_rms_over_every_component_whatever_the_container(k):
+    rng = np.random.default_rng(k)
+    v, P = rng.normal(size=4), rng.normal(size=(4, k))
+    expected = math.sqrt((np.sum(v**2) + np.sum(P**2)) / (4 * (1 + k)))  # all 4 (1 + k) components
+    da = nm.DualArray(v, P)
+    obj = np.array([nm.Dual(v[i], P[i], tag=da.tag) for i in range(4)], dtype=object)
+    assert nm.norm(da) == pytest.approx(expected, rel=1e-14)
+    assert float(nm.norm(obj)) == pytest.approx(expected, rel=1e-14)
+    # one element: a scalar dual takes the steps of the length-1 array
+    assert nm.norm(nm.Dual(v[0], P[0])) == pytest.approx(float(nm.norm(da[:1])), rel=1e-14)
+    with mpmath.workdps(30):
+        mp = nm.Dual(mpmath.mpf(3), [mpmath.mpf(4)] * k)
+        assert nm.norm(mp) == mpmath.sqrt((9 + 16 * mpmath.mpf(k)) / (1 + k))
+
+
+def test_norm_of_nested_duals_counts_every_real_component():
+    inner = nm.Dual(1.0, [1.0])
+    outer = nm.Dual(inner, [nm.Dual(2.0, [0.0], tag=inner.tag)])  # components 1, 1, 2, 0
+    assert nm.norm_length(outer) == 4
+    assert nm.norm(outer) == pytest.approx(math.sqrt(6.0 / 4.0), rel=1e-15)
+
+
+def test_measurement_norm_counts_one_uncertainty_per_element():
+    # the components w.r.t. sources make up one error per element: splitting a source in two
+    # (same total uncertainty) must not change the norm, so the divisor is n, not n (1 + k)
+    one = nm.measurements(np.array([3.0, 0.0]), np.array([4.0, 0.0]))
+    a, b = nm.Measurement(0.0, 4.0 / math.sqrt(2)), nm.Measurement(0.0, 4.0 / math.sqrt(2))
+    two = np.array([1.0, 0.0]) * (3.0 + a + b)  # 3 ± 4 from two sources
+    assert isinstance(two, nm.MeasurementArray) and nm.norm_length(one) == nm.norm_length(two) == 2
+    assert nm.norm(one) == pytest.approx(math.sqrt(25.0 / 2.0), rel=1e-15)
+    assert nm.norm(two) == pytest.approx(nm.norm(one), rel=1e-14)
 
 
 # -- promote ---------------------------------------------------------------------------------------

@@ -132,6 +132,24 @@ def test_scalar_state():
     assert abs(sol.u[-1].partials[0] - (-np.exp(-2.0))) < 1e-9
 
 
+def test_scalar_dual_state_steps_as_the_compiled_and_the_array_state():
+    # a scalar Dual state's norm is the RMS over its value and partials, as the length-1 DualArray
+    # and the augmented float state [u, du/dθ_1, du/dθ_2] (divided by 1 + k = 3): same steps
+    p = nm.DualArray(np.array([2.0, 0.5]), np.eye(2))
+
+    def f(u, p, t):
+        return -p[0] * u + p[1] * nm.sin(t)
+
+    kw = dict(rtol=1e-7, atol=1e-9)
+    gen = solve(ODEProblem(f, 1.0, (0.0, 3.0), p), Tsit5(), sensealg=FDS(compile=False), **kw)
+    arr = solve(ODEProblem(f, np.array([1.0]), (0.0, 3.0), p), Tsit5(), sensealg=FDS(compile=False), **kw)
+    com = solve(ODEProblem(f, 1.0, (0.0, 3.0), p), Tsit5(), sensealg=FDS(), **kw)
+    assert isinstance(gen.u[-1], nm.Dual) and com.compiled
+    assert gen.stats.naccept == arr.stats.naccept == com.stats.naccept
+    assert gen.stats.nreject == arr.stats.nreject == com.stats.nreject
+    assert np.allclose(com.u[-1].partials, gen.u[-1].partials, rtol=1e-10)
+
+
 def test_measurement_parameters_propagate_the_same_uncertainty():
     pm = nm.measurements(np.array(P0), np.array([0.01, 0.01, 0.0, 0.0]))
     gen = lv_solve(pm, None, saveat=None)
@@ -218,6 +236,8 @@ def test_bad_arguments_are_refused():
         lv_solve(P0, None, errornorm="rms")
     with pytest.raises(ValueError, match="rows"):
         ErrorNorm(rows=0)
+    with pytest.raises(ValueError, match="mean must be one of"):
+        ErrorNorm(rows=2, mean="rms")
 
 
 def test_errornorm_rows_matches_the_dual_norm():

@@ -295,6 +295,12 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
             return math.hypot(v, p)              # no overflow of the squares
         return (v * v + p * p) ** 0.5
 
+    def _nm_length(self) -> int:
+        """One component per element: the norm is the RMS over the elements of
+        ``sqrt(value**2 + err**2)`` (not over values and components: how many sources the
+        uncertainty is split into is bookkeeping, so it must not change the step sizes)."""
+        return int(self.val.size)
+
     def _nm_apply(self, name: str, args: tuple) -> Any:
         return apply_rule(measurement_rule(name), args)
 

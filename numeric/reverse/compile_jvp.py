@@ -24,6 +24,10 @@ called, ``rhs`` writes the guard's number into ``pp[-1]`` and returns NaNs: the 
 is rejected, the solve fails, and the caller sees the flag and takes a generic path.
 It never returns the derivative of the other branch.
 
+Long right-hand sides. Above ``MAX_NODES`` recorded operations (or ``MAX_TANGENT_LINES``
+tangents) the kernel is the tape interpreter of :mod:`numeric.reverse.jvp_loop` with the
+same signature and layout (``method=`` chooses).
+
 The generated source is written to the tape cache directory and imported with
 ``numba.njit(SIGNATURE, cache=True)`` (:func:`~numeric.reverse.compile.load_source`), so a
 later process reuses the machine code; the source is keyed by the recorded program, so a
@@ -56,7 +60,14 @@ from numeric.reverse.record import record
 __all__ = ["jvp_rhs", "JVPKernel", "jvp_source"]
 
 SIGNATURE = "float64[::1](float64[::1], float64[::1], float64)"  # of every kernel: compiled eagerly
-MAX_NODES = 2000  # straight-line code; numba's compile time grows quickly beyond this
+MAX_NODES = 2000  # straight-line code; numba's compile time grows quickly beyond this: above, the loop
+MAX_LOOP_NODES = 1_000_000  # the tape interpreter (numeric.reverse.jvp_loop): recording and lowering
+# rows x directions of the loop kernel in "auto": its tangent sweep is scalar code, the generic
+# DualArray path multiplies the partials as matrices (BLAS). A Tsit5 solve of the 1,082-parameter
+# UDE (3,201 operations, T = 2.5) took 0.11 / 0.22 / 0.69 / 2.85 s compiled against 0.27 / 0.29 /
+# 0.74 / 1.97 s generic for k = 16 / 128 / 384 / 1,082 (load 7 on 2 cores): above about a million
+# the generic path is as fast or faster, so "auto" leaves it to that path
+MAX_LOOP_TANGENTS = 1_000_000
 # recorded operations x directions: the kernel has a line per tangent of every node, so a
 # 500-node network with 252 partials (126,000 lines) would keep numba busy for many minutes
 MAX_TANGENT_LINES = 40_000
@@ -79,6 +90,7 @@ class JVPKernel:
     nodes: int
     record_seconds: float
     load_seconds: float
+    method: str = "straight"  # or "loop": the tape interpreter of numeric.reverse.jvp_loop
 
 
 def program_key(rec: Any) -> tuple:
@@ -180,7 +192,7 @@ def jvp_source(prog: ScalarProgram, n: int, m: int, k: int, m_tangent: np.ndarra
 
 
 def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarray, k: int,
-            p_struct: Callable | None = None) -> JVPKernel:
+            p_struct: Callable | None = None, method: str = "auto") -> JVPKernel:
     """Record *f* at ``(u0, p, t0)`` and compile its JVP kernel (module docstring).
 
     Parameters
@@ -193,11 +205,19 @@ def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarr
     k : number of directions
     p_struct : callable turning the m recorded scalars into the ``p`` that *f* expects
         (default: a 1-D object array of them)
+    method : ``"straight"`` (one statement per value and tangent), ``"loop"`` (the tape
+        interpreter of :mod:`numeric.reverse.jvp_loop`: compiles in seconds whatever the
+        length, slower per call) or ``"auto"`` (default): straight-line code up to
+        ``MAX_NODES`` operations and ``MAX_TANGENT_LINES`` tangents, the loop above, up to
+        ``MAX_LOOP_TANGENTS`` operations x directions (beyond, NotImplementedError: the
+        generic forward mode is faster).
 
     Raises NotImplementedError (with the reason) when *f* does not record as a scalar
-    program, and :class:`~numeric.reverse.tracked.GuardError` when it reads a value
-    without a guard.
+    program (of at most ``MAX_LOOP_NODES`` operations), and
+    :class:`~numeric.reverse.tracked.GuardError` when it reads a value without a guard.
     """
+    if method not in ("auto", "straight", "loop"):
+        raise ValueError(f"jvp_rhs: method must be 'auto', 'straight' or 'loop', got {method!r}")
     scalar_u = np.ndim(u0) == 0
     u = np.atleast_1d(np.asarray(u0, dtype=np.float64))
     if p_struct is None:
@@ -209,22 +229,30 @@ def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarr
     rec = _record(f, u, p_struct, np.asarray(p0, dtype=np.float64), t0, scalar_u)
     if rec.unguarded is not None:
         raise NotImplementedError(f"f read a value without a guard while recording ({rec.unguarded})")
-    if len(rec) > MAX_NODES:
-        raise NotImplementedError(f"f records {len(rec)} scalar operations (more than {MAX_NODES}: "
-                                  "straight-line code would take long to compile)")
-    if len(rec) * max(k, 1) > MAX_TANGENT_LINES:
-        raise NotImplementedError(f"f records {len(rec)} scalar operations x {k} directions (more than "
-                                  f"{MAX_TANGENT_LINES} tangent lines: the kernel would take minutes "
-                                  "to compile)")
+    if len(rec) > MAX_LOOP_NODES:
+        raise NotImplementedError(f"f records {len(rec)} scalar operations (more than {MAX_LOOP_NODES})")
+    if method == "auto":
+        method = "straight" if len(rec) <= MAX_NODES and len(rec) * max(k, 1) <= MAX_TANGENT_LINES else "loop"
+        if method == "loop" and len(rec) * max(k, 1) > MAX_LOOP_TANGENTS:
+            raise NotImplementedError(f"f records {len(rec)} scalar operations x {k} directions (more than "
+                                      f"{MAX_LOOP_TANGENTS:,}: the generic path's matrix products are faster "
+                                      "than the tape-interpreter kernel there)")
     mask = np.asarray(m_tangent, dtype=bool)
-    key = (program_key(rec), u.size, np.size(p0), k, mask.tobytes())
+    key = (program_key(rec), u.size, np.size(p0), k, mask.tobytes(), method)
     source = _SOURCES.get(key)
     if source is None:
         prog = ScalarProgram(rec, vector_output=True)
         if len(prog.outputs) != u.size:
             raise NotImplementedError(f"f returned {len(prog.outputs)} values for a state of {u.size}")
-        source = _SOURCES[key] = jvp_source(prog, u.size, np.size(p0), k, mask)
+        if method == "loop":
+            from numeric.reverse.jvp_loop import jvp_loop_source
+
+            source = jvp_loop_source(prog, u.size, np.size(p0), k, mask)
+        else:
+            source = jvp_source(prog, u.size, np.size(p0), k, mask)
+        _SOURCES[key] = source
     recorded = time.perf_counter() - start
     start = time.perf_counter()
     rhs = loaded(source)
-    return JVPKernel(rhs, source, u.size, np.size(p0), k, len(rec), recorded, time.perf_counter() - start)
+    return JVPKernel(rhs, source, u.size, np.size(p0), k, len(rec), recorded, time.perf_counter() - start,
+                     method)

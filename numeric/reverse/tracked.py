@@ -55,7 +55,7 @@ from numeric import functions as F
 from numeric.backend import is_array
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
-from numeric.protocol import norm, one, zero
+from numeric.protocol import norm, norm_length, one, zero
 from numeric.reverse.tape import (ELEMENTWISE, GENERAL, MINUS_ONE, ONE, BasicIndexVJP, Tape,
                                   nan_safe)
 from numeric.rules import (ARITHMETIC, RULES, SINGULAR, constant_partial, ieee_call, install_operators,
@@ -546,6 +546,9 @@ class _Common:
 
     def _nm_norm(self):
         return norm(self.value)
+
+    def _nm_length(self) -> int:
+        return norm_length(self.value)
 
     def _nm_apply(self, name: str, args: tuple) -> Any:
         rule = lookup(name)

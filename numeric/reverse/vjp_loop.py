@@ -11,7 +11,8 @@ interpreter of :mod:`numeric.reverse.compile` (``method="loop"``: opcode, argume
 
 runs that interpreter's forward sweep (values and local partials from the rules table) and a
 backward sweep seeded by ``lambda`` at the output rows. The rows are frozen into the module as
-constant arrays (exact bits), so the kernel keeps the one signature
+constant arrays (exact bits; the tables and the forward sweep are shared with the tangent kernel,
+:mod:`numeric.reverse.loop_kernel`), so the kernel keeps the one signature
 :data:`~numeric.reverse.compile_jvp.SIGNATURE` and runs by function pointer in the compiled
 Runge-Kutta loop. Compile time does not grow with the tape (one interpreter per set of rules);
 a call costs a few nanoseconds per row, several times the straight-line code's.
@@ -37,45 +38,18 @@ array([-2.,  6., 12.])
 
 from __future__ import annotations
 
-import numpy as np
-
-from numeric.reverse.compile import HELPERS, ScalarProgram, SlotRef, loop_arrays, loop_backward, \
-    loop_forward, loop_rows
-from numeric.reverse.compile_jvp import SIGNATURE
+from numeric.reverse.compile import ScalarProgram, loop_backward
+from numeric.reverse.loop_kernel import frozen_tables, kernel_head
 
 __all__ = ["vjp_loop_source"]
-
-
-def _frozen(name: str, arr: np.ndarray) -> str:
-    """Module line defining *arr* exactly (its bytes in hex)."""
-    a = np.ascontiguousarray(arr)
-    return f"{name} = np.frombuffer(bytes.fromhex({a.tobytes().hex()!r}), dtype=np.{a.dtype}).copy()"
 
 
 def vjp_loop_source(prog: ScalarProgram, n: int, m: int) -> str:
     """The numba source of the adjoint kernel ``rhs(z, pp, t)`` (module docstring) for a lowered
     program of inputs ``[u (n), p (m), t]``."""
-    rows, slot_row = loop_rows(prog)
-    names, ops, a, nargs, kind, cvals = loop_arrays(rows)
-    out_rows = np.array([slot_row[int(o)] if isinstance(o, SlotRef) else -1 for o in prog.outputs], dtype=np.int64)
-    out_const = np.array([0.0 if isinstance(o, SlotRef) else float(o) for o in prog.outputs])
-    consts = "\n".join(_frozen(k, v) for k, v in [("OPS", ops), ("A0", a[0]), ("A1", a[1]), ("A2", a[2]),
-                                                  ("NARGS", nargs), ("KIND", kind), ("CVALS", cvals),
-                                                  ("OUT_ROWS", out_rows), ("OUT_CONST", out_const)])
-    guard = f"pp[{m}] = k + 1.0; out[:] = np.nan; return out"
-    return (HELPERS + "import numpy as np\n\n" + consts + "\n\n\n"
-            f"@numba.njit({SIGNATURE!r}, cache=True, error_model='numpy')\n"
-            "def run(z, pp, t):\n"
-            "    ops, a0, a1, a2, nargs, kind, cvals = OPS, A0, A1, A2, NARGS, KIND, CVALS\n"
-            f"    out = np.zeros({2 * n + m})\n"
-            f"    x = np.empty({n + m + 1})\n"
-            f"    x[:{n}] = z[:{n}]\n"
-            f"    x[{n}:{n + m}] = pp[:{m}]\n"
-            f"    x[{n + m}] = t\n"
-            f"    vals = np.empty({len(rows)})\n    d0 = np.empty({len(rows)})\n"
-            f"    d1 = np.empty({len(rows)})\n    d2 = np.empty({len(rows)})\n"
-            + loop_forward(names, guard)
-            + f"    adj = np.zeros({len(rows)})\n"
+    tables = frozen_tables(prog)
+    return (kernel_head(tables, n, m, m, 2 * n + m)
+            + f"    adj = np.zeros({len(tables.rows)})\n"
             "    top = -1\n"
             f"    for j in range({len(prog.outputs)}):\n"
             "        r = OUT_ROWS[j]\n"

@@ -91,7 +91,7 @@ def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, 
     M = np.array(rows, dtype=np.float64)
     c = np.array([float(x) for x in tab.c])
     n = u0.size
-    nnorm, counted = (n, n) if errornorm is None else errornorm.layout(n)
+    nnorm, counted, ndiv = (n, n, n) if errornorm is None else errornorm.layout(n)
     rt = np.broadcast_to(np.asarray(rtol, dtype=np.float64).reshape(-1) if np.ndim(rtol) else float(rtol), (n,))
     at = np.broadcast_to(np.asarray(atol, dtype=np.float64).reshape(-1) if np.ndim(atol) else float(atol), (n,))
     if fj in POINTER_RHS:
@@ -104,7 +104,7 @@ def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, 
                  float(t0), np.asarray(stops, dtype=np.float64), float(dt0), float(tdir), M, c, s, bool(tab.fsal),
                  bool(adaptive), np.ascontiguousarray(rt), np.ascontiguousarray(at), float(dtmin), float(dtmax),
                  int(maxiters), float(alg.beta1), float(alg.beta2), float(alg.safety), float(alg.qmin),
-                 float(alg.qmax), float(eps_t), int(keep), int(nnorm), int(counted))  # fmt: skip
+                 float(alg.qmax), float(eps_t), int(keep), int(nnorm), int(counted), int(ndiv))  # fmt: skip
 
 
 def shared_loop():

@@ -32,9 +32,10 @@ def combine(out, u, hM, r, K, m):
 
 
 @numba.njit(cache=True)
-def error_norm(u, u_new, hM, K, rtol, atol, n, counted):
-    """RMS over the primal block u[:n] of the scaled error; components n.. (the blocks of an
-    augmented state, solvers.ode.errornorm) use their primal's scale; the first *counted* count."""
+def error_norm(u, u_new, hM, K, rtol, atol, n, counted, ndiv):
+    """The scaled error's sum of squares over the first *counted* components, divided by *ndiv*,
+    square-rooted; components n.. (the blocks of an augmented state, solvers.ode.errornorm) use
+    their primal's scale."""
     r = hM.shape[0] - 1
     acc = 0.0
     sc = np.empty(n)  # the primal block's scales, shared by the blocks after it
@@ -48,7 +49,7 @@ def error_norm(u, u_new, hM, K, rtol, atol, n, counted):
                 e += hM[r, l] * K[l, j]
             e = e / sc[i]
             acc += e * e
-    return math.sqrt(acc / n) if n > 0 else 0.0
+    return math.sqrt(acc / ndiv) if n > 0 else 0.0
 
 
 @numba.njit(cache=True)
@@ -133,7 +134,7 @@ def scale(M, h, hM):
 # pointer_loop() compiles it once, cached, for right-hand sides of one fixed signature
 @numba.njit
 def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol,
-         dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t, keep, nnorm, counted):  # fmt: skip
+         dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t, keep, nnorm, counted, ndiv):  # fmt: skip
     n = u0.size
     cap = 2 if keep == 0 else 64
     ts = np.empty(cap)
@@ -174,8 +175,9 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
         nf += s - 1
         u_new = ui if fsal else combine(np.empty(n), u, hM, s, K, s)
         if adaptive:
-            ok, dtr, qold, last_rejected = control(error_norm(u, u_new, hM, K, rtol, atol, nnorm, counted), h_real, dtr,
-                                                   qold, last_rejected, beta1, beta2, safety, qmin, qmax)
+            E = error_norm(u, u_new, hM, K, rtol, atol, nnorm, counted, ndiv)
+            ok, dtr, qold, last_rejected = control(E, h_real, dtr, qold, last_rejected, beta1, beta2, safety,
+                                                   qmin, qmax)
             if not ok:
                 nrej += 1
                 continue
@@ -236,6 +238,6 @@ def pointer_loop():
         t = numba.types
         f64, i64, b1, F1 = t.float64, t.int64, t.boolean, _F1
         sig = (t.FunctionType(RHS_SIGNATURE), F1, F1, F1, f64, F1, f64, f64, t.float64[:, ::1], F1, i64, b1, b1,
-               F1, F1, f64, f64, i64, f64, f64, f64, f64, f64, f64, i64, i64, i64)
+               F1, F1, f64, f64, i64, f64, f64, f64, f64, f64, f64, i64, i64, i64, i64)
         _POINTER_LOOP = numba.njit(sig, cache=True)(loop.py_func)
     return _POINTER_LOOP

@@ -8,9 +8,10 @@ See :mod:`solvers.ode.sensitivity.forward` for when it runs. The pieces:
    ``rhs(z, pp, t)``: ``f`` and its JVP on the augmented state.
 3. The augmented float problem is solved by the ordinary ``solve`` (the
    compiled loop of :mod:`solvers.ode.compiled`, which takes any numba
-   right-hand side), with ``ErrorNorm(partials=norm_partials, rows=1 + k)``:
-   the same error norm as the DualArray state of the generic path, so both
-   take the same steps up to rounding.
+   right-hand side), with ``ErrorNorm(partials=norm_partials, rows=1 + k)``
+   (:func:`augmented_errornorm`): the same error norm as the DualArray (or
+   MeasurementArray) state of the generic path, so both take the same steps up
+   to rounding.
 4. :class:`~solvers.ode.sensitivity.rebuilt.RebuiltSolution` shows the float solution as the input's number
    type (``sol.u``, ``sol(t)``, saveat values), built from values and
    partials by the split's ``rebuild``.
@@ -34,7 +35,7 @@ from solvers.ode.errornorm import ErrorNorm
 from solvers.ode.sensitivity.rebuilt import RebuiltSolution, rebuilder, tiled
 from solvers.ode.solution import SolverWarning
 
-__all__ = ["solve_forward_compiled", "augmented_problem"]
+__all__ = ["solve_forward_compiled", "augmented_problem", "augmented_errornorm"]
 
 COMPILED_KERNELS: dict = {}  # source -> first-call seconds (compile time), for the record
 
@@ -57,6 +58,18 @@ def augmented_problem(prob: Any, split: Any, norm_partials: bool) -> tuple:
     z0 = np.concatenate([u_vals, tan[us].T.ravel()])
     pp = np.concatenate([p_vals, tan[ps].ravel(), [0.0]])
     return prob.remake(f=kernel.rhs, u0=z0, p=pp), pp, kernel
+
+
+def augmented_errornorm(split: Any, norm_partials: bool) -> ErrorNorm:
+    """The :class:`~solvers.ode.errornorm.ErrorNorm` under which the augmented float state takes
+    the steps of the generic path: its sum is divided as ``nm.norm`` of the state held as the
+    input's number type divides it (a DualArray: by all n (1 + k) components; a
+    MeasurementArray: by its n elements), read from that type's ``nm.norm_length``."""
+    us = split.slices[0]
+    n = us.stop - us.start
+    state = split.rebuild(np.zeros(max(n, 1)), np.zeros((max(n, 1), split.k)))
+    per_element = nm.norm_length(state) == max(n, 1)
+    return ErrorNorm(partials=norm_partials, rows=1 + split.k, mean="elements" if per_element else "components")
 
 
 def _why_not(prob: Any, alg: Any, options: dict) -> str | None:
@@ -97,7 +110,7 @@ def solve_forward_compiled(prob: Any, alg: Any, options: dict, norm_partials: bo
     except Exception as e:  # any failure of f on tracked scalars: the generic path runs f as written
         return None, f"f did not record as a scalar program ({type(e).__name__}: {str(e).splitlines()[0][:200]})"
     rows = 1 + split.k
-    opts = dict(options, errornorm=ErrorNorm(partials=norm_partials, rows=rows), compile=None, verbose=False)
+    opts = dict(options, errornorm=augmented_errornorm(split, norm_partials), compile=None, verbose=False)
     opts["rtol"], opts["atol"] = tiled(opts.get("rtol", 1e-3), rows), tiled(opts.get("atol", 1e-6), rows)
     first = kernel.source not in COMPILED_KERNELS
     start = time.perf_counter()
@@ -111,6 +124,7 @@ def solve_forward_compiled(prob: Any, alg: Any, options: dict, norm_partials: bo
     out = RebuiltSolution(prob, sol, rebuilder(split, us.stop - us.start, split.k, np.ndim(prob.u0) == 0))
     out.compiled = sol.compiled
     out.compile_message = (f"compiled forward mode: {kernel.nodes} recorded operations, {split.k} partials"
+                           + (" (tape-interpreter kernel)" if kernel.method == "loop" else "")
                            + ("" if sol.compiled else f"; the float loop did not compile: {sol.compile_message}"))
     if options.get("verbose", True) and not sol.retcode:
         warnings.warn(f"solve ended with retcode {sol.retcode.value}: {sol.message} (pass verbose=False to "
