@@ -38,7 +38,7 @@ import numpy as np
 
 __all__ = ["namespace", "is_array", "special", "is_numpy", "has_numba", "has_lapack",
            "has_object_arrays", "elementwise", "to_host_float", "device_of", "dtype_kind", "finfo",
-           "reshape", "copy", "astype"]
+           "reshape", "copy", "astype", "is_float_array", "is_foreign"]
 
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, bool, complex)
 
@@ -109,6 +109,25 @@ def has_lapack(xp: ModuleType) -> bool:
 def has_object_arrays(xp: ModuleType) -> bool:
     """Whether *xp* has ``dtype=object`` arrays (arrays of ``mpf``, of ``Dual``): NumPy only."""
     return is_numpy(xp)
+
+
+def is_float_array(x: Any) -> bool:
+    """True for a real floating array of any namespace (NumPy, CuPy, array_api_strict).
+
+    Not for metanum's array types (their value may be one) nor for object arrays: what the
+    stiff methods' float paths (eigen-split Radau, the one-expression Newton norm) take.
+
+    >>> import numpy as np
+    >>> is_float_array(np.ones(2)), is_float_array(np.ones(2, dtype=object)), is_float_array(1.0)
+    (True, False, False)
+    """
+    return is_array(x) and dtype_kind(x.dtype) == "f"
+
+
+def is_foreign(x: Any) -> bool:
+    """True for an array of a non-NumPy namespace (CuPy, array_api_strict): NumPy functions
+    must not touch it (they would copy it to the host, or fail)."""
+    return is_array(x) and not isinstance(x, np.ndarray) and not is_numpy(namespace(x))
 
 
 def device_of(x: Any) -> Any:
