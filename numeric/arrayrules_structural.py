@@ -29,7 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from numeric.arrayrules import LinearRule, UnsupportedArrayFunction, _linear, _scatter_back, _size
-from numeric.backend import is_array, is_numpy, namespace
+from numeric.backend import is_array, is_foreign, is_numpy, namespace
 
 __all__ = ["unbroadcast", "spread", "JoinRule", "JOIN", "COMPOSED"]
 
@@ -60,6 +60,8 @@ def spread(ct: Any, shape: tuple) -> Any:
     shape = tuple(shape)
     if _plain_scalar(ct):
         return np.full(shape, ct)               # the scalar's dtype (float32 stays float32)
+    if is_foreign(ct):                          # a device array (CuPy, array API): stays there
+        return ct if tuple(ct.shape) == shape else namespace(ct).broadcast_to(ct, shape)
     if np.ndim(ct) == 0 and not isinstance(ct, (np.ndarray, np.generic, int, complex)):
         return ct * np.ones(shape)              # a scalar dual / mpf / tracked scalar
     if tuple(np.shape(ct)) == shape:
@@ -78,11 +80,12 @@ def unbroadcast(ct: Any, shape: tuple) -> Any:
     if cs == shape:
         return ct
     lead = len(cs) - len(shape)
+    xp = namespace(ct) if is_foreign(ct) else np    # a device cotangent: its namespace's sum
     if lead:
-        ct = np.sum(ct, axis=tuple(range(lead)))
+        ct = xp.sum(ct, axis=tuple(range(lead)))
     kept = tuple(i for i, s in enumerate(shape) if s == 1 and np.shape(ct)[i] != 1)
     if kept:
-        ct = np.sum(ct, axis=kept, keepdims=True)
+        ct = xp.sum(ct, axis=kept, keepdims=True)
     return ct
 
 

@@ -133,6 +133,74 @@ def test_dualarray_arithmetic_and_functions():
     np.testing.assert_allclose(host((d[1:] * 3.0).partials), 3 * np.eye(3)[1:])
 
 
+# ------------------------------------------------------------------ reverse mode (the tape)
+
+def test_reverse_gradient_on_the_device_matches_the_closed_form(host_syncs):
+    import numeric.reverse as rv
+
+    v = np.array([0.5, 1.0, 2.0])
+    g = rv.gradient(lambda u: (nm.sin(u) * u).sum() + u[1] * u[2], dev(v))
+    assert not host_syncs                # the backward pass never leaves the device
+    assert_on_device(g)
+    np.testing.assert_allclose(host(g), np.sin(v) + v * np.cos(v) + [0, v[2], v[1]], rtol=1e-14)
+
+
+def test_reverse_mlp_gradient_and_vjp_on_the_device_match_numpy():
+    # the neural-ODE right-hand side (matmul, broadcasting bias, tanh): reverse mode on the device
+    # against reverse mode on NumPy and forward mode (an independent AD mode)
+    import numeric.reverse as rv
+
+    rng = np.random.default_rng(1)
+    W1, b1, W2 = rng.standard_normal((2, 5)), rng.standard_normal(5), rng.standard_normal((5, 2))
+    u = rng.standard_normal((4, 2))
+
+    def mlp(put):
+        # nm.matmul(U, w): a device array's @ refuses the TrackedArray w on its right
+        return lambda w: (nm.tanh(nm.matmul(put(u), w) + put(b1)) @ put(W2) * put(u)).sum()
+
+    g = rv.gradient(mlp(dev), dev(W1))
+    assert_on_device(g)
+    np.testing.assert_allclose(host(g), rv.gradient(mlp(_put_np), W1), rtol=1e-13)
+    np.testing.assert_allclose(host(g), nm.gradient(mlp(_put_np), W1), rtol=1e-12)
+    w = rng.standard_normal((4, 2))
+    f = lambda put: lambda x: nm.tanh(x @ put(W1) + put(b1)) @ put(W2)  # noqa: E731
+    got = rv.vjp(f(dev), dev(u), dev(w))
+    assert_on_device(got)
+    np.testing.assert_allclose(host(got), rv.vjp(f(_put_np), u, w), rtol=1e-13)
+
+
+def test_reverse_jacobian_rows_on_the_device():
+    import numeric.reverse as rv
+
+    v = np.array([0.5, 1.0, 2.0])
+    J = rv.jacobian_rows(lambda u: nm.exp(u) * u[0], dev(v))
+    assert_on_device(J)
+    ref = np.diag(np.exp(v) * v[0])
+    ref[:, 0] += np.exp(v)
+    np.testing.assert_allclose(host(J), ref, rtol=1e-14)
+
+
+def test_reverse_array_index_is_refused_on_the_device_with_the_reason():
+    import numeric.reverse as rv
+
+    idx = xs.asarray([0, 0, 2], device=DEV)
+    with pytest.raises(TypeError, match="scatter-add"):
+        rv.gradient(lambda u: u[idx].sum(), dev([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_a_metanum_array_right_of_a_device_operator_is_explained(mode):
+    # array_api_strict's operators raise TypeError for an unknown right operand (they check its type
+    # before they could return NotImplemented): A @ u cannot reach u.__rmatmul__. The error says what
+    # to write; nm.matmul(A, u) does it
+    A = xs.asarray(STIFF.tolist(), dtype=xs.float64, device=DEV)
+    with pytest.raises(TypeError, match=r"nm\.matmul\(A, u\)"):
+        nm.jacobian(lambda u: A @ u, dev([1.0, 2.0]), mode=mode)
+    J = nm.jacobian(lambda u: nm.matmul(A, u), dev([1.0, 2.0]), mode=mode)
+    assert_on_device(J)
+    np.testing.assert_array_equal(host(J), STIFF)
+
+
 @pytest.mark.xfail(strict=True, raises=AttributeError,
                    reason="array-API functions (xs.sum) do not dispatch on a DualArray: the standard has no "
                           "__array_function__ protocol; use the methods (d.sum()) or nm.* functions")
