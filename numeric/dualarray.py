@@ -38,7 +38,7 @@ import numpy as np
 
 from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions
 from numeric.arraybase import ArrayAttributes
-from numeric.backend import is_array, namespace
+from numeric.backend import device_of, is_array, is_foreign, namespace
 from numeric.dual import _LOSS, Dual
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
@@ -431,7 +431,7 @@ def _broadcast(p, shape):
 
 def _constant_like(x: DualArray, value):
     xp = namespace(x.value)
-    p = xp.zeros(tuple(np.shape(value)) + (x.npartials,), dtype=x.partials.dtype) if not isinstance(
+    p = xp.zeros(tuple(np.shape(value)) + (x.npartials,), dtype=x.partials.dtype, **_on_device(x.partials)) if not isinstance(
         x.partials, DualArray) else x.partials.sum() * 0 + xp.zeros(tuple(np.shape(value)) + (x.npartials,))
     return _wrap(value, p, x._nm_order)
 
@@ -616,7 +616,12 @@ def _zeros_partials(v, like_p):
     shape = tuple(np.shape(v)) + (like_p.shape[-1],)
     if isinstance(like_p, DualArray):
         return _broadcast_to(like_p.sum(axis=tuple(range(like_p.ndim))) * 0, shape)
-    return xp.zeros(shape, dtype=like_p.dtype)
+    return xp.zeros(shape, dtype=like_p.dtype, **_on_device(like_p))
+
+
+def _on_device(x) -> dict:
+    """``device=`` of array *x* for creating arrays next to it (nothing for NumPy arrays)."""
+    return {"device": device_of(x)} if is_foreign(x) else {}
 
 
 # shape changes and sum: the shared table's entries (JVP = the map itself on the partials)
@@ -665,7 +670,7 @@ def _join_impl(rule):
         like = next(p for _, p in pieces if p is not None)
         vals = [np.asarray(v) if isinstance(v, (numbers.Number, np.generic)) else v for v, _ in pieces]
         parts = [p if p is not None else _zeros_partials(v, like) for v, p in pieces]
-        return DualArray._new(rule.func(vals, **kw), rule.batched(parts, np.ndim(vals[0]), **kw),
+        return DualArray._new(rule.apply(vals, **kw), rule.batched(parts, np.ndim(vals[0]), **kw),
                               tag)
     return impl
 

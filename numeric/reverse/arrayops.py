@@ -208,7 +208,7 @@ _def("setitem", _setitem_fwd, _setitem_vjp)
 def _register_join(func, rule):
     """concatenate / stack of the table: the VJP of array i is the transpose's component i."""
     name = func.__name__
-    _def(name, (lambda f: lambda *arrays, axis=0: f(list(arrays), axis=axis))(func),
+    _def(name, (lambda r: lambda *arrays, axis=0: r.apply(list(arrays), axis=axis))(rule),
          (lambda t: lambda g, ans, i, *arrays, axis=0: t(g, [shape_of(a) for a in arrays], i,
                                                          axis=axis))(rule.transpose))
 
