@@ -341,6 +341,27 @@ def test_sra1_batch_of_ornstein_uhlenbeck_has_the_exact_moments():
     assert abs(x[:, 1].var(ddof=1) - var) < 4 * var * math.sqrt(2 / (paths - 1))
 
 
+@pytest.mark.parametrize("batch", [None, 64], ids=["one-path", "batch"])
+def test_implicit_em_on_the_device_matches_numpy(batch, host_syncs):
+    # stiff drift (EM is unstable at this dt); one path: Newton with xp.linalg.solve of I - h J; a batch:
+    # every path's 2 x 2 block from two directional derivatives, inverted batched on the device. The
+    # noise is the same host stream on both backends, so the paths agree to rounding
+    from solvers.sde import ImplicitEM
+
+    f = lambda u, p, t: -50.0 * (u - 1.0) - u * u * u  # noqa: E731
+    g = lambda u, p, t: 0.3 + 0 * u  # noqa: E731
+    kw = dict(dt=0.05, seed=2) | ({} if batch is None else dict(batch=batch, save="final"))
+    sol = solve(SDEProblem(f, g, dev([1.0, 0.5]), (0.0, 1.0)), ImplicitEM(), **kw)
+    syncs = sum(host_syncs.values())
+    assert sol.retcode == "Success"
+    assert_on_device(sol.u[-1])
+    ref = solve(SDEProblem(f, g, np.array([1.0, 0.5]), (0.0, 1.0)), ImplicitEM(), **kw)
+    np.testing.assert_allclose(host(sol.u[-1]), ref.u[-1], rtol=1e-12)
+    # per step: the finiteness check and one norm per Newton iteration (measured over the 20 steps: 98
+    # for one path, 109 for the batch; the bound allows maxiter = 10 iterations per step)
+    assert syncs <= 20 * (1 + 10) + 8, host_syncs
+
+
 # ------------------------------------------------------------------ Fun, ensembles
 
 def test_fun_chebyshev_coefficients_of_exp_on_the_device():
