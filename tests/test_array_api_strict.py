@@ -465,6 +465,42 @@ def test_implicit_stiff_methods_on_the_device_match_numpy(alg_name):
     np.testing.assert_allclose(host(sol.u[-1]), scipy.linalg.expm(STIFF) @ u0, rtol=1e-4)
 
 
+MASS = np.array([[2.0, 0.0], [0.5, 1.0]])
+
+
+@pytest.mark.parametrize("alg_name, kw", [("FBDF", {"mass_matrix": MASS}), ("RadauIIA5", {"mass_matrix": MASS}),
+                                          ("Rodas4", {"mass_matrix": MASS}), ("KenCarp4", {"mass_matrix": MASS}),
+                                          ("FBDF", {"linsolve": "gmres"})],
+                         ids=["FBDF-mass", "Radau-mass", "Rodas4-mass", "KenCarp4-mass", "FBDF-gmres"])
+def test_stiff_options_on_the_device_match_numpy(alg_name, kw):
+    # a (nonsingular) mass matrix on the device, and Jacobian-free Newton-Krylov (GMRES on J v products)
+    import solvers
+
+    At = xs.asarray(STIFF.T.tolist(), dtype=xs.float64, device=DEV)
+    u0 = np.array([1.0, 1.0])
+    dkw = {k: dev(v) if k == "mass_matrix" else v for k, v in kw.items()}
+    sol = solve(ODEProblem(lambda u, p, t: u @ At, dev(u0), (0.0, 0.5)), getattr(solvers, alg_name)(),
+                rtol=1e-6, atol=1e-8, **dkw)
+    assert sol.retcode.name == "Success"
+    ref = solve(ODEProblem(lambda u, p, t: u @ STIFF.T, u0, (0.0, 0.5)), getattr(solvers, alg_name)(compile=False),
+                rtol=1e-6, atol=1e-8, **kw)
+    assert len(ref.t) == len(sol.t)
+    np.testing.assert_allclose(host(sol.u[-1]), ref.u[-1], rtol=1e-9)
+    if "mass_matrix" in kw:     # M u' = A u: u(1/2) = expm(M^-1 A / 2) u0
+        import scipy.linalg
+
+        exact = scipy.linalg.expm(np.linalg.solve(MASS, STIFF) * 0.5) @ u0
+        np.testing.assert_allclose(host(sol.u[-1]), exact, rtol=1e-3)
+
+
+def test_singular_mass_matrix_on_the_device_is_refused_with_the_reason():
+    import solvers
+
+    with pytest.raises(NotImplementedError, match="consistent initialisation"):
+        solve(ODEProblem(lambda u, p, t: -u, dev([1.0, 1.0]), (0.0, 1.0)), solvers.FBDF(),
+              mass_matrix=dev([[1.0, 0.0], [0.0, 0.0]]))
+
+
 def test_neural_ode_forward_on_the_device_matches_numpy():
     # the MLP right-hand side of the GPU benchmark (2-50-2 on u^3), batched over 8 initial points
     rng = np.random.default_rng(0)
