@@ -16,7 +16,9 @@ identity). The path follows the type of the Jacobian:
   tolerance tied to the step's tolerance;
 * object arrays (``mpf``, ...): the generic LU of :mod:`solvers.linalg`;
 * a float array of another namespace (CuPy, array_api_strict): ``xp.linalg.solve`` of that
-  namespace per solve, on its device (LAPACK getrf/getrs stays the NumPy fast path);
+  namespace per solve, on its device. The array API has no LU factorisation to keep, so each
+  solve factorises again (the capability fallback; LAPACK getrf/getrs reuse stays the NumPy fast
+  path, ``has_lapack``); complex matrices (Radau's second system) likewise;
 * any other array type (a ``DualArray`` Jacobian): ``np.linalg.solve``, which the array
   type implements (it factorises once per call).
 
