@@ -38,6 +38,7 @@ import numpy as np
 
 from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions
 from numeric.arraybase import ArrayAttributes
+from numeric.backend import copy as _copy_array
 from numeric.backend import device_of, is_array, is_foreign, namespace
 from numeric.dual import _LOSS, Dual
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
@@ -155,7 +156,9 @@ class DualArray(ArrayAttributes):
         if isinstance(p, Dual):
             p = cls._from_scalar(p).reshape((1,))
         elif not (is_array(p) or isinstance(p, DualArray)):
-            p = namespace(v).asarray([p]) if not isinstance(v, DualArray) else _stack_any([p])
+            p = namespace(v).asarray([p], **_on_device(v)) if not isinstance(v, DualArray) else _stack_any([p])
+        elif p.ndim == 0:       # one partial kept as a 0-d array (a dual that met a device array)
+            p = namespace(p).reshape(p, (1,))
         return cls._new(v, p, d._nm_order)
 
     # -- array attributes ----------------------------------------------------
@@ -256,11 +259,19 @@ class DualArray(ArrayAttributes):
                 a = DualArray._from_scalar(a)
             vals.append(a.value if isinstance(a, DualArray) and a._nm_order == tag else a)
         vals = lift_constants(tuple(vals))
+        ref = None
+        for v in vals:          # (NumPy arrays and floats first: the hot path pays two type checks)
+            if type(v) is not np.ndarray and type(v) is not float and is_foreign(v):
+                ref = v
+                break
+        if ref is not None:     # a host scalar dual meeting a device array: its parts go there
+            vals = tuple(_onto(v, ref) for v in vals)
         ans = rule.function(*vals)
         p, fresh = None, False
         for i, a in enumerate(args):
             if getattr(a, "_nm_order", None) == tag:
                 pa = a.partials if isinstance(a, DualArray) else DualArray._from_scalar(a).partials
+                pa = pa if ref is None else _onto(pa, ref)
                 d = rule.partials[i](ans, *vals)
                 if type(d) is int and d in (1, -1):  # add / sub: no multiplication needed
                     term, new = (pa, False) if d == 1 else (-pa, True)
@@ -295,7 +306,7 @@ class DualArray(ArrayAttributes):
         return DualArray._new(self.value.astype(dtype), self.partials.astype(dtype), self._nm_order)
 
     def copy(self):
-        return DualArray._new(self.value.copy(), self.partials.copy(), self._nm_order)
+        return DualArray._new(_copy_array(self.value), _copy_array(self.partials), self._nm_order)
 
     __copy__ = copy     # like ndarray: copy.copy copies the data (a write must not reach self)
 
@@ -617,6 +628,17 @@ def _zeros_partials(v, like_p):
     if isinstance(like_p, DualArray):
         return _broadcast_to(like_p.sum(axis=tuple(range(like_p.ndim))) * 0, shape)
     return xp.zeros(shape, dtype=like_p.dtype, **_on_device(like_p))
+
+
+def _onto(x, ref):
+    """A NumPy number or array *x* moved next to the device array *ref* (a 0-d one as a Python
+    scalar, which array-API arithmetic takes as a weak scalar); anything else unchanged."""
+    if isinstance(x, (np.ndarray, np.generic)) and x.dtype != object:
+        if x.ndim == 0:
+            return x.item()
+        return namespace(ref).asarray(x.tolist(), dtype=ref.dtype if x.dtype.kind == "f" else None,
+                                      device=device_of(ref))
+    return x
 
 
 def _on_device(x) -> dict:

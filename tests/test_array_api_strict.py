@@ -493,6 +493,32 @@ def test_stiff_options_on_the_device_match_numpy(alg_name, kw):
         np.testing.assert_allclose(host(sol.u[-1]), exact, rtol=1e-3)
 
 
+@pytest.mark.parametrize("alg_name", ["Tsit5", "Rodas4", "FBDF", "KenCarp4"])
+def test_forward_sensitivity_through_a_device_solve(alg_name):
+    # a Dual parameter meets a device state: the state becomes a DualArray on the device (partials
+    # moved there once), the stiff methods' linear algebra carries the partials (Rodas4 and KenCarp4
+    # factorise W with its dW/dk). d/dk u0 exp(-k) = -u0 exp(-k)
+    import solvers
+
+    u0 = np.array([1.0, 2.0])
+
+    def final(k):
+        prob = ODEProblem(lambda u, p, t: -p * u, dev(u0), (0.0, 1.0), k)
+        return solve(prob, getattr(solvers, alg_name)(), rtol=1e-8, atol=1e-10).u[-1]
+
+    d = nm.derivative(final, 3.0)
+    assert_on_device(d)
+    np.testing.assert_allclose(host(d), -u0 * np.exp(-3.0), rtol=1e-6)
+
+
+def test_radau_refuses_a_derivative_carrying_state_on_the_device():
+    import solvers
+
+    with pytest.raises(TypeError, match="kron"):
+        nm.derivative(lambda k: solve(ODEProblem(lambda u, p, t: -p * u, dev([1.0, 2.0]), (0.0, 1.0), k),
+                                      solvers.RadauIIA5()).u[-1], 3.0)
+
+
 def test_singular_mass_matrix_on_the_device_is_refused_with_the_reason():
     import solvers
 

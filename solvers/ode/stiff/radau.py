@@ -240,6 +240,10 @@ class RadauStepper(ReusingStepper):
             J, n = self.J, np.shape(self.J)[0]
             if self.plain and _is_float(J) and (self.M is None or _is_float(self.M)):
                 return self._eig_matrices(J, h)
+            if is_foreign(J):
+                raise TypeError("RadauIIA5 with a state that carries derivatives or uncertainties on a device: "
+                                "its 3n x 3n system is assembled by NumPy's kron on the host; use FBDF, Rodas4 or "
+                                "KenCarp4 there (or NumPy arrays)")
             J = J.toarray() if is_sparse(J) else J  # the 3n system of other number types is dense
             M = np.eye(n) if self.M is None else self.M
             self.eig = None
