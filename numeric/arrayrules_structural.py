@@ -338,14 +338,19 @@ def _take_t(ct, shape, indices, axis=None, out=None, mode="raise"):
 
 # ----------------------------------------------------------------------- complex and dtype
 
-@_linear(np.real, [((3,), {})], batched=lambda P, ndim: np.real(P), complex_valued=True)
+from numeric.complex_forms import imag_of as _imag, real_of as _real  # noqa: E402  (object arrays too)
+
+
+@_linear(np.real, [((3,), {})], fast=_real, batched=lambda P, ndim: _real(P), complex_valued=True)
 def _real_t(ct, shape):
-    return ct                           # Re(sum(u * real(t))) = Re(sum(u * t)) for real u
+    # Re(sum(u * real(t))) = Re(sum(Re(u) * t)): only the real part of the cotangent u
+    # counts (it may carry an imaginary part from a real node that met complex numbers)
+    return np.real(ct)
 
 
-@_linear(np.imag, [((3,), {})], batched=lambda P, ndim: np.imag(P), complex_valued=True)
+@_linear(np.imag, [((3,), {})], fast=_imag, batched=lambda P, ndim: _imag(P), complex_valued=True)
 def _imag_t(ct, shape):
-    return -1j * ct                     # Re(sum(u * imag(t))) = Re(sum(-1j u * t))
+    return -1j * np.real(ct)            # Re(sum(u * imag(t))) = Re(sum(-1j Re(u) * t))
 
 
 def _astype_check(kw):

@@ -276,13 +276,17 @@ def _array_function(self, func, types, args, kwargs):
 
     ``np.broadcast_to(d, shape)``, ``np.reshape(d, (1, 1))``, ``np.atleast_1d(d)``, ``np.tile``
     ... of a scalar Dual are the entry of :data:`numeric.arrayrules.LINEAR` applied to a 0-d
-    DualArray, not an object array of Duals. Every other NumPy function keeps NumPy's own
+    DualArray, not an object array of Duals; so is ``np.angle`` (NumPy's own reads ``.imag`` of an
+    object array, an int). Every other NumPy function keeps NumPy's own
     implementation, as before (object arithmetic; ``np.sum`` of a scalar is the scalar).
     """
     if any(not issubclass(t, (Dual, np.ndarray)) for t in types):
         return NotImplemented  # an array number type among the arguments (a DualArray) handles it
+    if func in (np.real, np.imag) and type(args[0]) is Dual and not _over_plain(args[0]):
+        d = args[0]        # layer by layer (NumPy's own reads d.real: a recursion here)
+        return _mk(func(d.value), func(d._p), d._nm_order)
     from numeric.arrayrules import LINEAR
-    if func not in LINEAR or func is np.sum or not all(
+    if (func not in LINEAR and func is not np.angle) or func is np.sum or not all(
             _over_plain(a) for a in tuple(args) + tuple(kwargs.values()) if isinstance(a, Dual)):
         return func._implementation(*args, **kwargs)
     from numeric.dualarray import HANDLED

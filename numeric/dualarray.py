@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from numeric import complex_forms
 from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import copy as _copy_array
@@ -403,7 +404,7 @@ class DualArray(ArrayAttributes):
         if name == "positive":
             return inputs[0]
         if name == "conjugate":
-            return inputs[0]
+            return complex_forms.conjugate(inputs[0])
         if name == "matmul":
             return _matmul(*inputs)
         rname = _UFUNC_NAMES.get(name, name)

@@ -131,6 +131,11 @@ def outermost(args: tuple) -> Any:
     return best
 
 
+# names of the rules that are not holomorphic (filled by numeric.rules): on a complex value
+# dispatch uses their composition of real and imag (numeric.complex_forms)
+NON_HOLOMORPHIC: set = set()
+
+
 def dispatch(name: str, args: tuple) -> Any:
     """Send operation *name* to the outermost metanum argument (greatest ``_nm_order``).
 
@@ -142,6 +147,11 @@ def dispatch(name: str, args: tuple) -> Any:
     if best is None:
         raise TypeError(f"dispatch({name!r}): no metanum number among the arguments "
                         f"({', '.join(type(a).__name__ for a in args)})")
+    if name in NON_HOLOMORPHIC:
+        from numeric.complex_forms import guard_complex
+        form = guard_complex(name, args)
+        if form is not None:
+            return form(args[0])
     return best._nm_apply(name, args)
 
 
@@ -183,6 +193,25 @@ def innermost(x: Any) -> Any:
             break
         x = y
     return x
+
+
+def layers(x: Any) -> int:
+    """How many metanum layers *x* has above its plain number (a dual of duals: 2; a float: 0).
+
+    It bounds the order of the derivatives *x* carries: an iteration that makes one more
+    order exact per step (a chord step at a root) needs this many steps.
+
+    >>> import numeric as nm
+    >>> layers(nm.Dual(nm.Dual(1.0, 1.0), 1.0)), layers(2.0)
+    (2, 0)
+    """
+    n = 0
+    while hasattr(type(x), "_nm_primal"):
+        y = x._nm_primal()
+        if y is x:
+            break
+        x, n = y, n + 1
+    return n
 
 
 def value(x: Any) -> Any:

@@ -40,8 +40,9 @@ from typing import Any, Callable
 
 import numpy as np
 
+from numeric import complex_forms
 from numeric import functions as F
-from numeric.protocol import innermost, one, zero
+from numeric.protocol import NON_HOLOMORPHIC, innermost, one, zero
 
 __all__ = ["Rule", "RULES", "ARITHMETIC", "ZERO_DERIVATIVE", "indicator", "register",
            "unregister", "lookup", "nan_safe_scale", "SINGULAR", "ieee_call"]
@@ -485,6 +486,7 @@ def _build() -> tuple[dict[str, Rule], dict[str, Rule]]:
 
 
 RULES, ARITHMETIC = _build()
+NON_HOLOMORPHIC.update(name for name, rule in {**RULES, **ARITHMETIC}.items() if not rule.holomorphic)
 
 # Piecewise-constant rules: every partial is 0 (their jumps are not differentiated).
 ZERO_DERIVATIVE = frozenset({"floor", "ceil", "trunc", "rint", "floor_divide", "sign"})
@@ -537,6 +539,21 @@ def constant_partial(partial: Callable[..., Any] | None, nargs: int) -> int | No
     return out if type(out) is int and out in (1, -1) else None
 
 
+def _complex_guarded(name: str, method: Callable) -> Callable:
+    """*method*, or for a non-holomorphic rule on a complex value its composition of real and
+    imag (:mod:`numeric.complex_forms`), since the table's real partial is wrong there."""
+    rule = RULES.get(name) or ARITHMETIC.get(name)
+    if rule is None or rule.holomorphic:
+        return method
+
+    def guarded(self, *others):
+        form = complex_forms.guard_complex(name, (self,) + others)
+        return method(self, *others) if form is None else form(self)
+
+    guarded.__name__, guarded.__doc__ = method.__name__, method.__doc__
+    return guarded
+
+
 # Python operator name -> rule name, for every number type's dunder methods.
 OPERATORS = (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "truediv"),
              ("pow", "power"), ("mod", "remainder"), ("floordiv", "floor_divide"))
@@ -561,15 +578,18 @@ def install_operators(cls: type, make_unary: Callable[[Rule], Callable],
 
     for rule in RULES.values():
         if rule.nargs == 1:
-            put(rule.name, make_unary(rule))
+            put(rule.name, _complex_guarded(rule.name, make_unary(rule)))
     for pyname, rname in OPERATORS:
         rule = lookup(rname)
-        put(f"__{pyname}__", make_binary(rule, False))
-        put(f"__r{pyname}__", make_binary(rule, True))
+        put(f"__{pyname}__", _complex_guarded(rname, make_binary(rule, False)))
+        put(f"__r{pyname}__", _complex_guarded(rname, make_binary(rule, True)))
     put("__neg__", make_unary(ARITHMETIC["neg"]))
     put("__pos__", lambda self: self)
     put("__abs__", getattr(cls, "abs"))
     put("absolute", getattr(cls, "abs"))
-    put("conjugate", lambda self: self)
+    put("conjugate", complex_forms.conjugate)
+    put("conj", complex_forms.conjugate)
+    put("real", property(complex_forms.real_part, doc="The real part (a number of the same type)."))
+    put("imag", property(complex_forms.imag_part, doc="The imaginary part (a number of the same type)."))
     put("arctan2", lambda self, o: F.arctan2(self, o))
     put("hypot", lambda self, o: F.hypot(self, o))

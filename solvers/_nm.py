@@ -34,6 +34,7 @@ def _lazy(name: str):
 
 nm = SimpleNamespace(
     value=_protocol.value,
+    layers=_protocol.layers,
     zero=_protocol.zero,
     one=_protocol.one,
     eps=_protocol.eps,

@@ -20,8 +20,8 @@ forward-mode differentiation (``nm.derivative``) unless given.
 Number types and the implicit derivative
 ----------------------------------------
 The iterations run on primal values (``nm.value``): branches compare
-primal values anyway, and this keeps the iteration cheap. Then one or two
-Newton steps are taken on the full function,
+primal values anyway, and this keeps the iteration cheap. Then chord steps
+are taken on the full function (:func:`chord_polish`),
 
     x = x* - f(x*) / f'(x*),
 
@@ -29,7 +29,9 @@ where ``f(x*)`` keeps the caller's number type (its primal is ~0) and
 ``f'(x*)`` is the primal slope. When ``f`` depends on dual parameters
 ``p``, ``f(x*)`` carries ``df/dp`` and the returned root carries the
 implicit-function derivative ``dx/dp = -(df/dp) / (df/dx)``, exactly as if
-the whole iteration had been differentiated. With mpmath the iteration runs
+the whole iteration had been differentiated; each further step makes one more
+derivative order exact, and the root takes one step per derivative layer of
+``f(x*)`` (two for a dual of duals: second derivatives of the root). With mpmath the iteration runs
 at the current precision (tolerances default to a few ulps of the type).
 """
 
@@ -39,7 +41,7 @@ from typing import Any, Callable
 
 from solvers._nm import is_finite_real, nm, real_eps
 
-__all__ = ["find_root", "newton", "RootError"]
+__all__ = ["find_root", "newton", "RootError", "chord_polish"]
 
 
 class RootError(ValueError):
@@ -66,12 +68,32 @@ def _slope(f: Callable, x: Any, h_hint: Any) -> Any:
     return (nm.value(f(x + h)) - nm.value(f(x - h))) / (2 * h)
 
 
+def chord_polish(g: Callable, x: Any, slope: Any, limit: Any = None) -> Any:
+    """Chord steps ``x <- x - g(x) / slope`` on the full *g* from the primal root *x*.
+
+    *slope* is the primal ``g'(x)``. The first step gives the root the implicit-function
+    derivative ``-g_p / g_x`` (first order); each further step makes one more order exact (the
+    chord iteration contracts by a factor that is itself of first order), so the root takes as
+    many steps as ``g(x)`` has derivative layers: a dual of duals (a Hessian) two. A first
+    correction larger than *limit* (a real) leaves *x* as it is.
+    """
+    gx = g(x)
+    for k in range(max(1, nm.layers(gx))):
+        if k:
+            gx = g(x)
+        corr = gx / slope
+        if k == 0 and limit is not None and abs(nm.value(corr)) > limit:
+            return x
+        x = x - corr
+    return x
+
+
 def _polish(f: Callable, x: Any, h_hint: Any) -> Any:
-    """One Newton step on the full f at the primal root: carries the implicit derivative."""
+    """Chord steps on the full f at the primal root: carry the implicit derivatives."""
     slope = _slope(f, x, h_hint)
     if not slope or not is_finite_real(slope):
         return x
-    return x - f(x) / slope
+    return chord_polish(f, x, slope)
 
 
 def find_root(
@@ -311,5 +333,4 @@ def newton(
     else:
         raise RootError(f"newton: no convergence in {maxiter} iterations (last x = {x!r})")
     # Full-type steps: carry derivatives of parameters of f (implicit function theorem).
-    d = slope(x)
-    return x - f(x) / d
+    return chord_polish(f, x, slope(x))

@@ -64,7 +64,7 @@ from numeric.fun.coeffs import (all_finite, as_coefficient_array, innermost_arra
                                 tolerance)
 from numeric.fun.construct import FunConstructionError, adaptive_coefficients
 from numeric.fun.spaces import Chebyshev, Space
-from numeric.protocol import linear_parts, ufunc_rule_name
+from numeric.protocol import layers, linear_parts, ufunc_rule_name
 from numeric.protocol import value as nm_value
 from numeric.rules import ARITHMETIC, RULES, install_operators, lookup
 
@@ -335,12 +335,17 @@ class Fun:
                 out[i] = x
             return out
         if is_linear(self.coeffs) and newton:
-            # implicit function theorem: one Newton step in the coefficients' arithmetic
-            # (dual partials or measurement components), r' = -f_p(r) / f'(r)
+            # implicit function theorem: chord steps in the coefficients' arithmetic (dual
+            # partials or measurement components), r' = -f_p(r) / f'(r) after the first; each
+            # further step makes one more derivative order exact (solvers.roots.chord_polish),
+            # so one step per layer of the coefficients (two for duals of duals)
             if not r.size:
                 return np.zeros(0)
             slopes = np.asarray(self.primal().diff()(r), dtype=float)
-            return r - self(r) / slopes
+            x = r
+            for _ in range(max(1, layers(self.coeffs))):
+                x = x - self(x) / slopes
+            return x
         return r
 
     def _extremum(self, which: str) -> tuple:
@@ -354,8 +359,11 @@ class Fun:
         x = cand[i]
         if is_mp(self.coeffs) and not is_linear(self.coeffs):
             x = mpmath.mpf(x) if i < 2 else self.diff()._refine_points(np.array([x]), True)[0]
-        # envelope theorem: d/dp max_x f(x, p) = f_p(x*, p), so evaluating the
-        # full (possibly dual) Fun at the primal maximiser gives the right derivative
+        elif i >= 2 and is_linear(self.coeffs):
+            # an interior maximiser moves with the coefficients: a root of f' with its implicit
+            # derivatives (argmax needs them; the value's first derivative would not, by the
+            # envelope theorem, but its second does)
+            x = self.diff()._refine_points(np.array([x]), True)[0]
         return x, self(x)
 
     def max(self) -> Any:

@@ -37,6 +37,7 @@ from numeric.backend import (astype, copy, device_of, dtype_kind, explain_operan
 from numeric.dual import Dual
 from numeric.dualarray import DualArray
 from numeric.protocol import innermost, new_order, zero
+from numeric.complex_forms import is_complex, real_of
 from numeric.reverse.tape import Tape, finish
 from numeric.reverse.tracked import Tracked, TrackedArray, is_tracked
 
@@ -115,9 +116,31 @@ def _leaf_adjoint(adj: list, xt: Any, x: Any) -> Any:
     return leaf_gradient(adj[xt.index], xt.value, x)
 
 
+def _leaf_sweep(tape: Tape, seeds: list, xt: Any, x: Any, complex_out: bool, last: bool = False) -> Any:
+    """The leaf's ``w J`` from a reverse sweep from *seeds* ``[(node, w)]``.
+
+    A sweep from ``w`` gives ``R(w) = Re(w J)`` (the cotangent convention of
+    numeric.complex_forms: a cotangent ``c`` of ``z`` stands for ``Re(c dz)``). For a complex
+    output or a complex ``w`` two sweeps give the whole ``w J = R(w) + 1j R(-1j w)``, so reverse
+    mode agrees with forward mode on complex-valued functions.
+    """
+    if not complex_out:
+        return _leaf_adjoint(tape.sweep(seeds, last=last), xt, x)
+    re = _leaf_adjoint(tape.sweep(seeds), xt, x)
+    im = _leaf_adjoint(tape.sweep([(i, -1j * w) for i, w in seeds], last=last), xt, x)
+    return re + 1j * im
+
+
 def leaf_gradient(a: Any, v: Any, x: Any) -> Any:
-    """The gradient for input *x* (value *v* on the tape) from its adjoint *a* (None: zero)."""
+    """The gradient for input *x* (value *v* on the tape) from its adjoint *a* (None: zero).
+
+    The adjoint of a leaf is complex when the function met complex numbers; the gradient is
+    its real part, the derivative along the input's real direction, as forward mode seeds it
+    (numeric.complex_forms; :func:`_leaf_sweep` handles complex outputs).
+    """
     a = finish(a)
+    if a is not None and is_complex(a):
+        a = real_of(a) if type(a) is np.ndarray else np.real(a)
     if type(a) is np.ndarray and a.base is None and a.flags.writeable and \
             type(v) is np.ndarray and a.shape == v.shape:
         return a
@@ -149,7 +172,7 @@ def _backward_scalar(y: Any, tape: Tape, xt: Any, x: Any, who: str, seed: Any = 
     if not (is_tracked(y) and y.tape is tape):
         return _leaf_adjoint([None] * len(tape), xt, x)
     g = _seed_one(y.value) if seed is None else seed
-    return _leaf_adjoint(tape.sweep([(y.index, g)], last=True), xt, x)
+    return _leaf_sweep(tape, [(y.index, g)], xt, x, is_complex(y.value) or is_complex(g), last=True)
 
 
 def gradient(f: Callable, x: Any) -> Any:
@@ -207,8 +230,9 @@ def value_and_gradient(f: Callable, x: Any) -> tuple:
     y = f(argument(xt))
     if type(y) is Tracked and y.tape is tape:       # the common case: a scalar on this tape
         v = y.value
-        seed = 1.0 if type(v) is float or type(v) is np.float64 else _seed_one(v)
-        return v, _leaf_adjoint(tape.sweep([(y.index, seed)], last=True), xt, x)
+        if type(v) is float or type(v) is np.float64:
+            return v, _leaf_adjoint(tape.sweep([(y.index, 1.0)], last=True), xt, x)
+        return v, _leaf_sweep(tape, [(y.index, _seed_one(v))], xt, x, is_complex(v), last=True)
     g = _backward_scalar(y, tape, xt, x, "gradient")
     return _primal_of(y, tape), g
 
@@ -256,7 +280,9 @@ def vjp(f: Callable, x: Any, w: Any) -> Any:
     y = f(argument(xt))
     w = np.asarray(w) if isinstance(w, (list, tuple)) else w
     seeds = _output_seeds(y, tape, w, "vjp")
-    return _leaf_adjoint(tape.sweep(seeds, last=True) if seeds else [None] * len(tape), xt, x)
+    if not seeds:
+        return _leaf_adjoint([None] * len(tape), xt, x)
+    return _leaf_sweep(tape, seeds, xt, x, is_complex(w) or _complex_output(y, tape), last=True)
 
 
 def jacobian_rows(f: Callable, x: Any) -> Any:
@@ -304,12 +330,21 @@ def jacobian_auto(f: Callable, x: Any) -> Any:
     return jacobian(f, x)
 
 
+def _complex_output(y: Any, tape: Tape) -> bool:
+    if is_tracked(y):
+        return is_complex(y.value)
+    if isinstance(y, np.ndarray) and y.dtype == object:
+        return any(is_complex(e.value) for e in y.flat if is_tracked(e) and e.tape is tape)
+    return False
+
+
 def _rows(y, tape, xt, x):
     in_shape = tuple(np.shape(xt.value))
     if is_tracked(y) and y.tape is tape:
         out_shape = tuple(np.shape(y.value))
+        cplx = is_complex(y.value)
         if out_shape == ():
-            return _leaf_adjoint(tape.sweep([(y.index, _seed_one(y.value))]), xt, x)
+            return _leaf_sweep(tape, [(y.index, _seed_one(y.value))], xt, x, cplx)
         rows = []
         one = _seed_one(y.value)
         if is_foreign(one):         # seeds on the output's device: the rows of an identity there
@@ -320,13 +355,13 @@ def _rows(y, tape, xt, x):
         for i in range(int(np.prod(out_shape))):
             w = np.zeros(out_shape, dtype=np.result_type(float, type(one)))
             w.flat[i] = one
-            rows.append(_leaf_adjoint(tape.sweep([(y.index, w)]), xt, x))
+            rows.append(_leaf_sweep(tape, [(y.index, w)], xt, x, cplx))
         return _stack_rows(rows, out_shape + in_shape)
     if isinstance(y, np.ndarray) and y.dtype == object:
         rows = []
         for e in y.flat:
             if is_tracked(e) and e.tape is tape:
-                rows.append(_leaf_adjoint(tape.sweep([(e.index, _seed_one(e.value))]), xt, x))
+                rows.append(_leaf_sweep(tape, [(e.index, _seed_one(e.value))], xt, x, is_complex(e.value)))
             else:
                 rows.append(_leaf_adjoint([None] * len(tape), xt, x))
         return _stack_rows(rows, y.shape + in_shape)

@@ -49,7 +49,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from numeric import arrayrules
+from numeric import arrayrules, complex_forms
 from numeric.arraybase import ArrayAttributes
 from numeric import functions as F
 from numeric.backend import is_array, is_foreign, namespace
@@ -734,7 +734,9 @@ class Tracked(_Common):
     __str__ = __repr__
 
     def conjugate(self):
-        return self
+        return complex_forms.conjugate(self)
+
+    conj = conjugate
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method != "__call__" or kwargs.get("out") is not None:
@@ -954,8 +956,10 @@ def _ufunc(ufunc, inputs):
         return inputs[0] * inputs[0]
     if name == "reciprocal":
         return 1 / inputs[0]
-    if name in ("positive", "conjugate"):
+    if name == "positive":
         return inputs[0]
+    if name == "conjugate":
+        return complex_forms.conjugate(inputs[0])
     if name == "matmul":
         return apply_op("matmul", inputs, {})
     rname = _UFUNC_NAMES.get(name, name)
