@@ -92,7 +92,12 @@ def unbroadcast(ct: Any, shape: tuple) -> Any:
 def either(np_impl: Callable, xp_impl: Callable) -> Callable:
     """*np_impl* for NumPy arrays and metanum's array types (NumPy's dispatch), ``xp_impl(xp, x,
     ...)`` for an array *x* of another namespace (CuPy, array_api_strict): the shape functions'
-    value, partials and transpose for every namespace, with NumPy's path unchanged."""
+    value, partials and transpose for every namespace, with NumPy's path unchanged.
+
+    >>> flip = either(np.flip, lambda xp, x: xp.flip(x))
+    >>> flip(np.arange(3)).tolist()
+    [2, 1, 0]
+    """
     def impl(x, *args, **kwargs):
         return xp_impl(namespace(x), x, *args, **kwargs) if is_foreign(x) else np_impl(x, *args, **kwargs)
     return impl
@@ -594,7 +599,11 @@ class JoinRule:
 
 def join_any(func: Callable, arrays: list, **kw: Any) -> Any:
     """``np.concatenate`` / ``np.stack`` of *arrays*; ``xp.concat`` / ``xp.stack`` when one is an
-    array of another namespace (CuPy, array_api_strict)."""
+    array of another namespace (CuPy, array_api_strict).
+
+    >>> join_any(np.stack, [np.zeros(2), np.ones(2)], axis=1).tolist()
+    [[0.0, 1.0], [0.0, 1.0]]
+    """
     first = next((a for a in arrays if is_foreign(a)), None)
     if first is None:
         return func(arrays, **kw)

@@ -126,7 +126,12 @@ def is_float_array(x: Any) -> bool:
 
 def is_foreign(x: Any) -> bool:
     """True for an array of a non-NumPy namespace (CuPy, array_api_strict): NumPy functions
-    must not touch it (they would copy it to the host, or fail)."""
+    must not touch it (they would copy it to the host, or fail).
+
+    >>> import numpy as np
+    >>> is_foreign(np.ones(2)), is_foreign(2.0)
+    (False, False)
+    """
     return is_array(x) and not isinstance(x, np.ndarray) and not is_numpy(namespace(x))
 
 
@@ -311,6 +316,9 @@ def explain_operands(f: Any) -> Any:
     ``A @ u`` (or ``A * u``) with *A* an array-API array and *u* a metanum array raises the
     library's own ``TypeError`` inside the user's function; this wrapper re-raises it saying
     what to write instead. Other errors pass unchanged.
+
+    >>> explain_operands(lambda x: 2 * x)(3.0)
+    6.0
     """
     def call(*args: Any, **kwargs: Any) -> Any:
         try:
