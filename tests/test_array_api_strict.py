@@ -657,6 +657,25 @@ def test_implicit_stiff_methods_sync_once_per_newton_iteration_and_step(alg_name
     assert sum(host_syncs.values()) <= newton + steps + extra + 8, (host_syncs, steps, newton)
 
 
+def test_adjoint_gradient_syncs_once_per_step_and_saved_time(host_syncs):
+    # the forward and the adjoint solve each pull their error norm once per step; the backward pass
+    # asks once per saved time whether its cotangent is zero (where the adjoint jumps); the VJPs of f
+    # (a tape per call) stay on the device. Measured: 69 + 27 for 27 forward and 32 adjoint steps
+    from solvers.ode.sensitivity import InterpolatingAdjoint
+
+    out = {}
+
+    def loss(p):
+        out["sol"] = solve(ODEProblem(lambda u, p, t: -p * u, dev([1.0, 2.0]), (0.0, 1.0), p), Tsit5(),
+                           rtol=1e-8, atol=1e-10, sensealg=InterpolatingAdjoint())
+        return out["sol"][-1].sum()
+
+    nm.gradient(loss, dev([2.0, 0.5]), mode="reverse")
+    sol = out["sol"]
+    forward, backward = sol.stats.naccept + sol.stats.nreject, sol.adjoint_stats["adjoint_steps"]
+    assert sum(host_syncs.values()) <= forward + backward + len(sol.t) + 12, (host_syncs, forward, backward)
+
+
 def test_norm_on_the_device_is_decided_there_with_one_transfer(host_syncs):
     import math as _m
     values = ([3.0, -4.0, 1e-300], [0.0, 0.0], [1.0, _m.inf], [1.0, _m.nan], [1e200, 1e200])
