@@ -362,6 +362,29 @@ def test_implicit_em_on_the_device_matches_numpy(batch, host_syncs):
     assert syncs <= 20 * (1 + 10) + 8, host_syncs
 
 
+SDE_CASES = [("Milstein", "ito", {"dt": 0.05}), ("SRIW1", "ito", {"adaptive": True}),
+             ("LambaEM", "ito", {"adaptive": True, "batch": 8}), ("SOSRA", "ito", {"adaptive": True}),
+             ("LambaEulerHeun", "stratonovich", {"dt": 0.05}), ("StochasticHeun", "stratonovich", {"dt": 0.05, "batch": 8})]
+
+
+@pytest.mark.parametrize("name, interpretation, kw", SDE_CASES, ids=[c[0] + ("-batch" if "batch" in c[2] else "")
+                                                                      for c in SDE_CASES])
+def test_sde_methods_on_the_device_match_numpy(name, interpretation, kw):
+    # fixed and adaptive steps (the Brownian memory keeps its host draws; the step gets a device copy):
+    # the same accepted steps and paths as on NumPy with the same seed
+    import solvers.sde as sde
+
+    f, g = (lambda u, p, t: -2.0 * u), (lambda u, p, t: 0.3 * u)
+    opts = dict(kw, seed=1) | ({"save": "final"} if "batch" in kw else {})
+    a = sde.solve(SDEProblem(f, g, dev([1.0, 0.5]), (0.0, 1.0), interpretation=interpretation), getattr(sde, name)(),
+                  **opts)
+    b = sde.solve(SDEProblem(f, g, np.array([1.0, 0.5]), (0.0, 1.0), interpretation=interpretation),
+                  getattr(sde, name)(), **opts)
+    assert a.retcode == "Success" and len(a.t) == len(b.t)
+    assert_on_device(a.u[-1])
+    np.testing.assert_allclose(host(a.u[-1]), b.u[-1], rtol=1e-12)
+
+
 # ------------------------------------------------------------------ Fun, ensembles
 
 def test_fun_chebyshev_coefficients_of_exp_on_the_device():
