@@ -40,7 +40,7 @@ from numeric import complex_forms
 from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import copy as _copy_array
-from numeric.backend import device_of, is_array, is_foreign, namespace
+from numeric.backend import device_of, dtype_kind, is_array, is_foreign, namespace
 from numeric.dual import _LOSS, Dual
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
@@ -301,10 +301,10 @@ class DualArray(ArrayAttributes):
 
     def astype(self, dtype, copy=True):
         """Cast value and partials to another *floating* dtype (float32 <-> float64)."""
-        if dtype is object or not np.issubdtype(np.dtype(dtype), np.inexact):
+        if dtype is object or _dtype_kind_of(dtype) not in "fc":
             raise TypeError(f"cannot cast a DualArray to {dtype}: it would drop the derivatives; "
                             "use nm.value(x) for the primal")
-        return DualArray._new(self.value.astype(dtype), self.partials.astype(dtype), self._nm_order)
+        return DualArray._new(_astype(self.value, dtype), _astype(self.partials, dtype), self._nm_order)
 
     def copy(self):
         return DualArray._new(_copy_array(self.value), _copy_array(self.partials), self._nm_order)
@@ -629,6 +629,19 @@ def _zeros_partials(v, like_p):
     if isinstance(like_p, DualArray):
         return _broadcast_to(like_p.sum(axis=tuple(range(like_p.ndim))) * 0, shape)
     return xp.zeros(shape, dtype=like_p.dtype, **_on_device(like_p))
+
+
+def _dtype_kind_of(dtype) -> str:
+    """The kind letter of a NumPy dtype (or type) or of an array-API dtype (``xs.float32``)."""
+    try:
+        return np.dtype(dtype).kind
+    except TypeError:
+        return dtype_kind(dtype)
+
+
+def _astype(x, dtype):
+    """*x* cast to *dtype*, a copy (the method for NumPy arrays, ``xp.astype`` for array-API ones)."""
+    return x.astype(dtype) if hasattr(x, "astype") else namespace(x).astype(x, dtype)
 
 
 def _onto(x, ref):

@@ -592,6 +592,18 @@ def test_dualarray_shape_functions_stay_on_the_device(name):
     np.testing.assert_array_equal(host(got.partials), ref.partials)
 
 
+def test_dualarray_astype_and_copy_on_the_device():
+    d = nm.DualArray(dev([1.0, 2.0]), dev(np.eye(2)))
+    f32 = d.astype(xs.float32)
+    assert f32.value.dtype == xs.float32 and f32.partials.dtype == xs.float32
+    assert_on_device(f32.partials)
+    c = d.copy()
+    assert_on_device(c.value)
+    np.testing.assert_array_equal(host(c.partials), np.eye(2))
+    with pytest.raises(TypeError, match="drop the derivatives"):
+        d.astype(xs.int64)
+
+
 def test_reverse_mode_through_shape_functions_on_the_device():
     import numeric.reverse as rv
 
