@@ -535,11 +535,11 @@ def test_forward_sensitivity_through_a_device_solve(alg_name):
 
     def final(k):
         prob = ODEProblem(lambda u, p, t: -p * u, dev(u0), (0.0, 1.0), k)
-        return solve(prob, getattr(solvers, alg_name)(), rtol=1e-8, atol=1e-10).u[-1]
+        return solve(prob, getattr(solvers, alg_name)(), rtol=1e-6, atol=1e-8).u[-1]
 
     d = nm.derivative(final, 3.0)
     assert_on_device(d)
-    np.testing.assert_allclose(host(d), -u0 * np.exp(-3.0), rtol=1e-6)
+    np.testing.assert_allclose(host(d), -u0 * np.exp(-3.0), rtol=1e-4)
 
 
 def test_radau_refuses_a_derivative_carrying_state_on_the_device():
