@@ -349,7 +349,7 @@ def _rows(y, tape, xt, x):
         one = _seed_one(y.value)
         if is_foreign(one):         # seeds on the output's device: the rows of an identity there
             E = namespace(one).eye(math.prod(out_shape), dtype=one.dtype, device=device_of(one))
-            rows = [_leaf_adjoint(tape.sweep([(y.index, reshape(E[i, ...], out_shape))]), xt, x)
+            rows = [_leaf_sweep(tape, [(y.index, reshape(E[i, ...], out_shape))], xt, x, cplx)
                     for i in range(E.shape[0])]
             return _stack_rows(rows, out_shape + in_shape)
         for i in range(int(np.prod(out_shape))):
