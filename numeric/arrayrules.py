@@ -201,12 +201,12 @@ def refuse(func: Any, cls: type, types: Any) -> Any:
     >>> refuse(np.unwrap, float, [int]) is NotImplemented
     True
     """
-    if not all(issubclass(t, cls) for t in types):
-        return NotImplemented
+    if not all(issubclass(t, cls) or t is np.ndarray for t in types):
+        return NotImplemented      # a plain ndarray operand has no implementation to offer
     name = getattr(func, "__module__", "numpy") + "." + getattr(func, "__name__", str(func))
     name = name.replace("numpy.core.", "numpy.").replace("numpy._core.", "numpy.")
     raise UnsupportedArrayFunction(
-        f"{name} has no derivative rule for {next(iter(types)).__name__}: metanum will not guess one. "
+        f"{name} has no derivative rule for {cls.__name__}: metanum will not guess one. "
         f"Write the computation with supported NumPy functions, call it on nm.value(x) if no "
         f"derivative or uncertainty is needed, or declare its derivative with nm.custom_rule.")
 

@@ -25,7 +25,7 @@ import numpy as np
 from numeric.arrayrules_structural import COMPOSED
 from numeric.protocol import innermost
 
-__all__ = ["mean", "clip", "array_split", "split", "hsplit", "vsplit", "dsplit", "partition", "angle",
+__all__ = ["mean", "average", "clip", "array_split", "split", "hsplit", "vsplit", "dsplit", "partition", "angle",
            "real_if_close", "all_", "any_"]
 
 
@@ -55,6 +55,42 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, **kw: Any) -> Any:
     for a in axes:
         n *= shape[int(a) % len(shape)]
     return np.sum(x, axis=axis, keepdims=keepdims, **kw) / n
+
+
+def _shape(x: Any) -> tuple:
+    return tuple(x.shape) if hasattr(x, "shape") else np.shape(innermost(x))
+
+
+@_composed(np.average)
+def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *,
+            keepdims: bool = False) -> Any:
+    """``np.average``: ``sum(w a) / sum(w)`` over *axis* (``np.mean`` without weights), with
+    NumPy's rules for the weights' shape (``a``'s, or 1-D along an integer *axis*); the weights
+    may carry derivatives too.
+
+    >>> float(average(np.array([1.0, 2.0, 4.0]), weights=np.array([1.0, 1.0, 2.0])))
+    2.75
+    """
+    shape = _shape(a)
+    if weights is None:
+        avg = mean(a, axis=axis, keepdims=keepdims)
+        if not returned:
+            return avg
+        return avg, np.broadcast_to(np.float64(np.prod(shape) / max(1, np.prod(_shape(avg)))), _shape(avg))
+    wshape = _shape(weights)
+    if wshape != shape:
+        if axis is None:
+            raise TypeError("np.average: axis must be specified when the shapes of a and weights differ")
+        if len(wshape) != 1 or not isinstance(axis, (int, np.integer)) or wshape[0] != shape[int(axis)]:
+            raise ValueError(f"np.average: weights of shape {wshape} must have a's shape {shape} or be "
+                             f"1-D with the length of axis {axis}")
+        along = [1] * len(shape)
+        along[int(axis)] = wshape[0]
+        weights = np.reshape(weights, tuple(along))
+    w = np.broadcast_to(weights, shape)
+    scl = np.sum(w, axis=axis, keepdims=keepdims)
+    avg = np.sum(a * w, axis=axis, keepdims=keepdims) / scl
+    return (avg, scl) if returned else avg
 
 
 @_composed(np.clip)

@@ -204,17 +204,31 @@ def ensemble_summary(outputs: Iterable[Any], t: Any = None,
         return _namespace_summary(outputs, t, quantiles)
     if t is not None:
         times = np.atleast_1d(np.asarray(t, dtype=float))
-        values = np.stack([np.stack([np.asarray(o(s), dtype=float) for s in times])
-                           for o in outputs])
+        values = np.stack([np.stack([_values(o(s)) for s in times]) for o in outputs])
     else:
         if callable(outputs[0]) and not isinstance(outputs[0], np.ndarray):
             raise ValueError("the outputs are solutions: give the times t at which to summarise "
                              "(e.g. ens.summary(t=np.linspace(t0, tf, 50)))")
-        values = np.stack([np.asarray(o, dtype=float) for o in outputs])
+        values = np.stack([_values(o) for o in outputs])
     n = values.shape[0]
+    if values.dtype == object:      # mpf outputs: every statistic at their precision
+        mean = values.sum(axis=0) / n
+        var = ((values - mean) ** 2).sum(axis=0) / (n - 1) if n > 1 else np.full(values.shape[1:], np.nan)
+        qs = {float(q): quantile(np, values, float(q)) for q in quantiles}
+        return EnsembleSummary(t, mean, var, qs, n)
     var = values.var(axis=0, ddof=1) if n > 1 else np.full(values.shape[1:], np.nan)
     qs = {float(q): np.quantile(values, q, axis=0) for q in quantiles}
     return EnsembleSummary(t, values.mean(axis=0), var, qs, n)
+
+
+def _values(o: Any) -> np.ndarray:
+    """An output as a float array, or an object array of its elements when they are not floats
+    (mpf: converting would drop their precision). A dual or measurement output raises (its
+    derivative or uncertainty would be dropped): summarise ``nm.value`` of it on purpose."""
+    a = np.asarray(o)
+    if a.dtype == object and not all(isinstance(e, (float, int, np.floating, np.integer)) for e in a.flat):
+        return a
+    return a.astype(float)
 
 
 def quantile(xp: Any, values: Any, q: float) -> Any:

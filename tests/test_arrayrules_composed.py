@@ -105,3 +105,30 @@ def test_all_and_any_read_the_values(mode):
     v = np.array(x)
     assert got["v"] == (bool(np.all(v)), bool(np.any(v)), bool(v.all()), bool(v[:1].any()),
                         np.all(v, axis=0).tolist())
+
+
+W2 = np.array([1.0, 2.0, 0.5])
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+@pytest.mark.parametrize("call", [
+    lambda x: np.average(x * x, weights=W2),
+    lambda x: np.average(np.outer(x, x), axis=1, weights=W2),
+    lambda x: np.average(np.outer(x, W2), axis=0, weights=x * x + 1.0),
+    lambda x: np.average(x, returned=True)[0] * np.average(x, weights=W2, returned=True)[1],
+], ids=["weights", "axis-1d-weights", "derivative-weights", "returned"])
+def test_average_with_weights_differentiates(call, mode):
+    J = nm.jacobian(call, X, mode=mode)
+    np.testing.assert_allclose(J, _central(call, X), rtol=1e-7, atol=1e-8)
+
+
+def test_average_refuses_ambiguous_weights_as_numpy_does():
+    with pytest.raises(TypeError, match="axis must be specified"):
+        nm.gradient(lambda x: np.average(np.outer(x, x), weights=W2), X)
+
+
+def test_unsupported_function_with_an_ndarray_operand_names_the_fix():
+    # NumPy's anonymous "no implementation found" before: the ndarray's turn returned NotImplemented
+    with pytest.raises(nm.arrayrules.UnsupportedArrayFunction, match="lstsq has no derivative rule for "
+                       "DualArray.*nm.custom_rule"):
+        nm.gradient(lambda x: np.sum(np.linalg.lstsq(np.eye(3), x, rcond=None)[0]), X)

@@ -141,3 +141,17 @@ def test_an_existing_dask_client_serves_repeated_identical_jobs(reference):
             out = run(ssa_ensemble(), Direct(), "dask", client=client, batch_size=4)
             assert np.array_equal(np.array(out.u), reference["ssa"])
         assert client.status == "running"          # solve_ensemble leaves a given client open
+
+
+def test_summary_of_mpf_outputs_keeps_their_precision():
+    # the summary converted outputs to float64, silently dropping mpf digits
+    import mpmath
+
+    with mpmath.workdps(30):
+        third = mpmath.mpf(1) / 3
+        outs = [np.array([third + i, mpmath.mpf(2)], dtype=object) for i in range(3)]
+        s = ensemble_summary(outs)
+        assert isinstance(s.mean[0], mpmath.mpf)
+        assert abs(s.mean[0] - (third + 1)) < mpmath.mpf(10) ** -28
+        assert abs(s.var[0] - 1) < mpmath.mpf(10) ** -28 and s.var[1] == 0
+        assert abs(s.quantiles[0.5][0] - (third + 1)) < mpmath.mpf(10) ** -28

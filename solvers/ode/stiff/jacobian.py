@@ -15,7 +15,9 @@ Sparse Jacobians (forward mode): with ``sparse=True``, ``linsolve="sparse"``, a
 ``jac_prototype`` (a pattern, dense or ``scipy.sparse``), or automatically when the state
 has ``n >= SPARSE_THRESHOLD`` (500) float entries and the traced pattern fills at most
 ``SPARSE_MAX_DENSITY`` (10 %) of the matrix, the pattern is traced once per solve
-(``nm.jacobian_sparsity``, global mode, local mode when ``f`` branches on the state),
+(``nm.jacobian_sparsity``, global mode; when ``f`` branches on the state, local mode, traced
+again at every Jacobian and widened when the branch taken adds entries, since a compressed
+evaluation would put an entry outside the pattern in the wrong place),
 coloured once (``nm.color_columns``), and each Jacobian is one compressed forward pass
 (``nm.sparse_jacobian``) returned as CSR, which :mod:`solvers.ode.stiff.linsolve`
 factorises by sparse LU. The threshold: below ~500 states a dense LAPACK LU of the
@@ -150,6 +152,7 @@ class SparseForward:
         self.f, self.forced, self.decided = f, forced, False
         self.pattern = None if prototype is None else _as_pattern(prototype)
         self.colors, self.ncolors, self.dense = None, 0, _forward(f)
+        self.local = False      # the pattern holds at the traced state only (f branches)
 
     def eligible(self, u: Any, p: Any) -> bool:
         """Float array state and parameters without derivative parts (sparse LU needs floats)."""
@@ -161,7 +164,7 @@ class SparseForward:
         if not self.forced and u.size < SPARSE_THRESHOLD:
             return
         if self.pattern is None:
-            self.pattern = _trace(self.f, u, p, t)
+            self.pattern, self.local = _trace(self.f, u, p, t)
         if self.pattern.shape != (u.size, u.size):
             raise ValueError(f"jac_prototype has shape {self.pattern.shape}, but the state has "
                              f"{u.size} entries; pass an ({u.size}, {u.size}) pattern")
@@ -178,13 +181,25 @@ class SparseForward:
             self._decide(u, p, t)
         if self.pattern is None:
             return self.dense(u, p, t)
-        return nm_sparsity().sparse_jacobian(lambda y: self.f(y, p, t), u, self.pattern, self.colors)
+        return self._compressed(u, p, t)
 
     def sparse(self, u: Any, p: Any, t: Any) -> Any:
         """The CSR Jacobian whatever the size (for an ILU preconditioner)."""
         if self.pattern is None:
             self.forced = True
             self._decide(u, p, t)
+        return self._compressed(u, p, t)
+
+    def _compressed(self, u: Any, p: Any, t: Any) -> Any:
+        # A local pattern (f branches on the state) may miss entries of the branch taken at
+        # this state; a compressed evaluation would then add them to the wrong entries. So it
+        # is traced again at every Jacobian and widened (and recoloured) when it grew.
+        if self.local:
+            here, _ = _trace(self.f, u, p, t)
+            if (here > self.pattern).nnz:
+                self.pattern = self.pattern + here
+                self.colors = nm_sparsity().color_columns(self.pattern)
+                self.ncolors = int(self.colors.max()) + 1 if u.size else 0
         return nm_sparsity().sparse_jacobian(lambda y: self.f(y, p, t), u, self.pattern, self.colors)
 
 
@@ -202,13 +217,14 @@ def _as_pattern(prototype: Any) -> Any:
     return sp.csr_matrix(P, dtype=bool)
 
 
-def _trace(f: Callable, u: Any, p: Any, t: Any) -> Any:
-    """The Jacobian pattern of ``f(., p, t)`` (global mode; local mode at *u* if f branches)."""
+def _trace(f: Callable, u: Any, p: Any, t: Any) -> tuple:
+    """``(pattern, local)``: the Jacobian pattern of ``f(., p, t)`` in global mode, or in local
+    mode at *u* (``local`` True) when f branches on the state."""
     numeric = nm_sparsity()
     try:
-        return numeric.jacobian_sparsity(lambda y: f(y, p, t), u, mode="global")
+        return numeric.jacobian_sparsity(lambda y: f(y, p, t), u, mode="global"), False
     except TypeError:
-        return numeric.jacobian_sparsity(lambda y: f(y, p, t), u, mode="local")
+        return numeric.jacobian_sparsity(lambda y: f(y, p, t), u, mode="local"), True
 
 
 class JacobianOperator:
