@@ -15,7 +15,7 @@ from numeric.functions import (  # noqa: F401
     maximum, minimum, polygamma, power, sign, sin, sinh, sqrt, tan, tanh, where,
     ceil, copysign, deg2rad, degrees, exp2, floor, floor_divide, fmod, heaviside, logaddexp,
     logaddexp2, nextafter, positive, rad2deg, radians, reciprocal, remainder, rint, sinc, square,
-    trunc, expit, softplus,
+    trunc, expit, softplus, matmul,
 )
 from numeric.protocol import (eps, inner, is_vector_state, lincomb, norm, norm_length, one, promote,  # noqa: F401
                               scalar_zero, value, zero)

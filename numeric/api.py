@@ -34,7 +34,7 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from numeric.backend import (astype, copy, device_of, dtype_kind, float_dtype, is_array, namespace,
+from numeric.backend import (astype, copy, device_of, dtype_kind, explain_operands, float_dtype, is_array, namespace,
                              reshape)
 from numeric.dual import Dual
 from numeric.dualarray import DualArray
@@ -241,6 +241,7 @@ def derivative(f: Callable, x: Any, *, mode: str = "forward") -> Any:
     >>> nm.derivative(lambda x: x**3, 2.0)
     12.0
     """
+    f = explain_operands(f)
     if mode != "forward":
         return _routed("derivative", mode, f, x)
     if type(x) is not float:  # (a Python float needs no checks: the common, fast case)
@@ -325,6 +326,7 @@ def gradient(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forw
     >>> nm.gradient(lambda x: np.sum(x**2 * np.sin(x)), np.zeros(3))
     array([0., 0., 0.])
     """
+    f = explain_operands(f)
     if mode != "forward":
         return _routed("gradient", mode, f, x)
     if not (is_array(x) or isinstance(x, (list, tuple, DualArray)) or _array_number(x)):
@@ -365,6 +367,7 @@ def jacobian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forw
     array([[2., 0.],
            [0., 4.]])
     """
+    f = explain_operands(f)
     if mode != "forward":
         return _routed("jacobian", mode, f, x)
     if not (is_array(x) or isinstance(x, (list, tuple, DualArray)) or _array_number(x)):
@@ -427,6 +430,7 @@ def jvp(f: Callable, x: Any, v: Any, *, mode: str = "forward") -> Any:
     >>> nm.jvp(lambda x: x**2, np.array([1.0, 2.0]), np.array([1.0, 1.0]))
     array([2., 4.])
     """
+    f = explain_operands(f)
     if mode != "forward":
         return _routed("jvp", mode, f, x)
     if is_vector_state(x):

@@ -42,6 +42,10 @@ def _moveaxis(x: Any, src: int, dst: int) -> Any:
     return (namespace(x) if _foreign(x) else np).moveaxis(x, src, dst)
 
 
+def _reshape(x: Any, shape: tuple) -> Any:
+    return (namespace(x) if _foreign(x) else np).reshape(x, tuple(shape))
+
+
 def tangent(av: Any, ap: Any, bv: Any, bp: Any) -> Any:
     """The partials (trailing axis k) of ``a @ b`` given each operand's partials or None.
 
@@ -74,21 +78,21 @@ def transpose(g: Any, a: Any, b: Any, i: int) -> Any:
     sa, sb = tuple(np.shape(a)), tuple(np.shape(b))
     if len(sa) == 1 and len(sb) == 1:
         return g * b if i == 0 else g * a
-    A = a if len(sa) > 1 else np.reshape(a, (1,) + sa)
-    B = b if len(sb) > 1 else np.reshape(b, sb + (1,))
+    A = a if len(sa) > 1 else _reshape(a, (1,) + sa)
+    B = b if len(sb) > 1 else _reshape(b, sb + (1,))
     G = g
     gs = tuple(np.shape(G))
     if len(sa) == 1:
-        G = np.reshape(G, gs[:-1] + (1,) + gs[-1:])
+        G = _reshape(G, gs[:-1] + (1,) + gs[-1:])
     if len(sb) == 1:
-        G = np.reshape(G, tuple(np.shape(G)) + (1,))
+        G = _reshape(G, tuple(np.shape(G)) + (1,))
     if i == 0:
         dA = G @ _swap_last(B)
         if len(sa) == 1:
             ds = tuple(np.shape(dA))
-            dA = np.reshape(dA, ds[:-2] + ds[-1:])
+            dA = _reshape(dA, ds[:-2] + ds[-1:])
         return unbroadcast(dA, sa)
     dB = _swap_last(A) @ G
     if len(sb) == 1:
-        dB = np.reshape(dB, tuple(np.shape(dB))[:-1])
+        dB = _reshape(dB, tuple(np.shape(dB))[:-1])
     return unbroadcast(dB, sb)

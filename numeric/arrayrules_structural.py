@@ -29,9 +29,9 @@ from typing import Any, Callable
 import numpy as np
 
 from numeric.arrayrules import LinearRule, UnsupportedArrayFunction, _linear, _scatter_back, _size
-from numeric.backend import is_array, is_numpy, namespace
+from numeric.backend import is_array, is_foreign, is_numpy, namespace
 
-__all__ = ["unbroadcast", "spread", "JoinRule", "JOIN", "COMPOSED"]
+__all__ = ["unbroadcast", "spread", "either", "JoinRule", "JOIN", "COMPOSED"]
 
 _NOVALUE = np._NoValue
 
@@ -60,6 +60,8 @@ def spread(ct: Any, shape: tuple) -> Any:
     shape = tuple(shape)
     if _plain_scalar(ct):
         return np.full(shape, ct)               # the scalar's dtype (float32 stays float32)
+    if is_foreign(ct):                          # a device array (CuPy, array API): stays there
+        return ct if tuple(ct.shape) == shape else namespace(ct).broadcast_to(ct, shape)
     if np.ndim(ct) == 0 and not isinstance(ct, (np.ndarray, np.generic, int, complex)):
         return ct * np.ones(shape)              # a scalar dual / mpf / tracked scalar
     if tuple(np.shape(ct)) == shape:
@@ -78,12 +80,41 @@ def unbroadcast(ct: Any, shape: tuple) -> Any:
     if cs == shape:
         return ct
     lead = len(cs) - len(shape)
+    xp = namespace(ct) if is_foreign(ct) else np    # a device cotangent: its namespace's sum
     if lead:
-        ct = np.sum(ct, axis=tuple(range(lead)))
+        ct = xp.sum(ct, axis=tuple(range(lead)))
     kept = tuple(i for i, s in enumerate(shape) if s == 1 and np.shape(ct)[i] != 1)
     if kept:
-        ct = np.sum(ct, axis=kept, keepdims=True)
+        ct = xp.sum(ct, axis=kept, keepdims=True)
     return ct
+
+
+def either(np_impl: Callable, xp_impl: Callable) -> Callable:
+    """*np_impl* for NumPy arrays and metanum's array types (NumPy's dispatch), ``xp_impl(xp, x,
+    ...)`` for an array *x* of another namespace (CuPy, array_api_strict): the shape functions'
+    value, partials and transpose for every namespace, with NumPy's path unchanged.
+
+    >>> flip = either(np.flip, lambda xp, x: xp.flip(x))
+    >>> flip(np.arange(3)).tolist()
+    [2, 1, 0]
+    """
+    def impl(x, *args, **kwargs):
+        return xp_impl(namespace(x), x, *args, **kwargs) if is_foreign(x) else np_impl(x, *args, **kwargs)
+    return impl
+
+
+def _xp_shape(xp, x, shape, order="C"):
+    """``reshape`` in namespace *xp* (C order only: the array API has no other)."""
+    if order != "C":
+        raise TypeError(f"reshape with order={order!r} has no array-API form ({xp.__name__} arrays); "
+                        "use order='C' or NumPy arrays")
+    return xp.reshape(x, _resolve(tuple(x.shape), shape))
+
+
+def _np_shape_of(func):
+    """``xp_impl`` computing the result's shape with NumPy on an empty array, then reshaping:
+    for the shape functions that only insert or drop length-1 axes (squeeze, expand_dims)."""
+    return lambda xp, x, *a, **kw: xp.reshape(x, func(np.empty(tuple(x.shape), dtype=bool), *a, **kw).shape)
 
 
 # ------------------------------------------------------------------------------ reductions
@@ -135,7 +166,10 @@ def _reshape_args(shape, newshape):
 
 def _reshape_batched(P, ndim, shape=None, order="C", newshape=None, copy=None):
     target = _resolve(P.shape[:-1], _reshape_args(shape, newshape))
-    return np.reshape(P, target + (P.shape[-1],), order=order)   # F order keeps the columns too
+    return _reshape_any(P, target + (P.shape[-1],), order=order)   # F order keeps the columns too
+
+
+_reshape_any = either(lambda x, shape, order="C": np.reshape(x, shape, order=order), _xp_shape)
 
 
 def _reshape_check(kw):
@@ -147,81 +181,111 @@ def _reshape_check(kw):
 @_linear(np.reshape, [((6,), {"shape": (2, 3)}), ((2, 3), {"shape": -1}),
                       ((2, 3, 2), {"shape": (3, -1), "order": "F"})], check=_reshape_check,
          batched=_reshape_batched, op="reshape", moves=True,
-         fast=lambda x, shape=None, order="C", newshape=None, copy=None: np.reshape(
+         fast=lambda x, shape=None, order="C", newshape=None, copy=None: _reshape_any(
              x, _reshape_args(shape, newshape), order=order))
 def _reshape_t(ct, in_shape, /, shape=None, order="C", **kw):
-    return np.reshape(ct, in_shape, order=order)
+    return _reshape_any(ct, in_shape, order=order)
 
 
 def _ravel_batched(P, ndim, order="C"):
-    return np.reshape(P, (-1, P.shape[-1]), order=order)
+    return _reshape_any(P, (-1, P.shape[-1]), order=order)
 
 
 @_linear(np.ravel, [((2, 3), {}), ((2, 3), {"order": "F"})], check=_reshape_check,
-         batched=_ravel_batched, moves=True)
+         batched=_ravel_batched, moves=True,
+         fast=either(np.ravel, lambda xp, x, order="C": _xp_shape(xp, x, (-1,), order)))
 def _ravel_t(ct, shape, order="C"):
-    return np.reshape(ct, shape, order=order)
+    return _reshape_any(ct, shape, order=order)
 
 
 def _perm(axes, ndim):
     return tuple(range(ndim))[::-1] if axes is None else tuple(int(a) % ndim for a in axes)
 
 
+def _xp_transpose(xp, x, axes=None):
+    return xp.permute_dims(x, _perm(axes, x.ndim))
+
+
+_transpose_any = either(np.transpose, _xp_transpose)
+
+
 @_linear(np.transpose, [((2, 3), {}), ((2, 3, 4), {"axes": (1, 2, 0)})],
-         batched=lambda P, ndim, axes=None: P.transpose(_perm(axes, ndim) + (ndim,)),
-         op="transpose", moves=True)
+         batched=lambda P, ndim, axes=None: _transpose_any(P, _perm(axes, ndim) + (ndim,)),
+         op="transpose", moves=True, fast=_transpose_any)
 def _transpose_t(ct, shape, axes=None):
     if axes is None:
-        return np.transpose(ct)
-    return np.transpose(ct, tuple(int(a) for a in np.argsort(_perm(axes, len(shape)))))
+        return _transpose_any(ct)
+    return _transpose_any(ct, tuple(int(a) for a in np.argsort(_perm(axes, len(shape)))))
+
+
+def _xp_moveaxis(xp, x, source, destination):
+    src = tuple(int(a) % x.ndim for a in np.atleast_1d(source))
+    dst = tuple(int(a) % x.ndim for a in np.atleast_1d(destination))
+    return xp.moveaxis(x, src, dst)
+
+
+_moveaxis_any = either(np.moveaxis, _xp_moveaxis)
 
 
 def _move_batched(P, ndim, source, destination):
     src = [int(a) % ndim for a in np.atleast_1d(source)]
     dst = [int(a) % ndim for a in np.atleast_1d(destination)]
-    return np.moveaxis(P, src, dst)
+    return _moveaxis_any(P, src, dst)
 
 
 @_linear(np.moveaxis, [((2, 3, 4), {"source": 0, "destination": -1}),
                        ((2, 3, 4), {"source": (0, 1), "destination": (2, 0)})],
-         batched=_move_batched, moves=True)
+         batched=_move_batched, moves=True, fast=_moveaxis_any)
 def _moveaxis_t(ct, shape, source, destination):
-    return np.moveaxis(ct, destination, source)
+    return _moveaxis_any(ct, destination, source)
 
 
 def _swap_batched(P, ndim, axis1, axis2):
     from numeric.arrayrules import swapaxes_args
-    return P.transpose(swapaxes_args(ndim, axis1, axis2) + (ndim,))
+    return _transpose_any(P, swapaxes_args(ndim, axis1, axis2) + (ndim,))
+
+
+def _xp_swapaxes(xp, x, axis1, axis2):
+    from numeric.arrayrules import swapaxes_args
+    return xp.permute_dims(x, swapaxes_args(x.ndim, axis1, axis2))
+
+
+_swapaxes_any = either(np.swapaxes, _xp_swapaxes)
 
 
 @_linear(np.swapaxes, [((2, 3), {"axis1": 0, "axis2": 1}),
                        ((2, 3, 4), {"axis1": -1, "axis2": 0})], batched=_swap_batched,
-         moves=True)
+         moves=True, fast=_swapaxes_any)
 def _swapaxes_t(ct, shape, axis1, axis2):
-    return np.swapaxes(ct, axis1, axis2)
+    return _swapaxes_any(ct, axis1, axis2)
+
+
+_squeeze_any = either(np.squeeze, _np_shape_of(np.squeeze))
+_expand_any = either(np.expand_dims, _np_shape_of(np.expand_dims))
 
 
 def _squeeze_batched(P, ndim, axis=None):
     if axis is None:
         axis = tuple(i for i, s in enumerate(P.shape[:-1]) if s == 1)
-    return np.squeeze(P, _axes(axis, ndim))
+    return _squeeze_any(P, _axes(axis, ndim))
 
 
 @_linear(np.squeeze, [((1, 3, 1), {}), ((1, 3, 1), {"axis": 2})], batched=_squeeze_batched,
-         moves=True)
+         moves=True, fast=_squeeze_any)
 def _squeeze_t(ct, shape, axis=None):
-    return np.reshape(ct, shape)
+    return _reshape_any(ct, shape)
 
 
 def _expand_batched(P, ndim, axis):
     n = len(np.atleast_1d(axis))
-    return np.expand_dims(P, _axes(axis, ndim + n))
+    return _expand_any(P, _axes(axis, ndim + n))
 
 
 @_linear(np.expand_dims, [((3,), {"axis": 0}), ((2, 3), {"axis": -1}),
-                          ((2, 3), {"axis": (0, 2)})], batched=_expand_batched, moves=True)
+                          ((2, 3), {"axis": (0, 2)})], batched=_expand_batched, moves=True,
+         fast=_expand_any)
 def _expand_dims_t(ct, shape, axis):
-    return np.reshape(ct, shape)
+    return _reshape_any(ct, shape)
 
 
 def _atleast(func, nd, samples):
@@ -243,12 +307,15 @@ def _bshape(shape):
     return (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
 
 
+_broadcast_any = either(np.broadcast_to, lambda xp, x, shape: xp.broadcast_to(x, tuple(shape)))
+
+
 @_linear(np.broadcast_to, [((3,), {"shape": (2, 3)}), ((2, 1), {"shape": (4, 2, 3)}),
                            ((), {"shape": (2,)})],
-         batched=lambda P, ndim, shape, subok=False: np.broadcast_to(
+         batched=lambda P, ndim, shape, subok=False: _broadcast_any(
              P, _bshape(shape) + (P.shape[-1],)),
          op="broadcast_to", moves=True,
-         fast=lambda x, shape, **kw: np.broadcast_to(x, shape))
+         fast=lambda x, shape, **kw: _broadcast_any(x, _bshape(shape)))
 def _broadcast_to_t(ct, in_shape, /, shape=None, subok=False, **kw):
     return unbroadcast(ct, in_shape)
 
@@ -522,8 +589,26 @@ class JoinRule:
                                            "drop the derivative: use nm.value(x)")
         arrays = list(arrays)
         if kw.get("axis", 0) is None and self.func is np.concatenate:
-            arrays, kw = [np.reshape(a, (-1,)) for a in arrays], {"axis": 0}
+            arrays, kw = [_reshape_any(a, (-1,)) for a in arrays], {"axis": 0}
         return arrays, kw
+
+    def apply(self, arrays: list, **kw: Any) -> Any:
+        """``func(arrays, **kw)``, joined in the namespace of arrays of another library (CuPy, array API)."""
+        return join_any(self.func, arrays, **kw)
+
+
+def join_any(func: Callable, arrays: list, **kw: Any) -> Any:
+    """``np.concatenate`` / ``np.stack`` of *arrays*; ``xp.concat`` / ``xp.stack`` when one is an
+    array of another namespace (CuPy, array_api_strict).
+
+    >>> join_any(np.stack, [np.zeros(2), np.ones(2)], axis=1).tolist()
+    [[0.0, 1.0], [0.0, 1.0]]
+    """
+    first = next((a for a in arrays if is_foreign(a)), None)
+    if first is None:
+        return func(arrays, **kw)
+    xp = namespace(first)
+    return getattr(xp, "concat" if func is np.concatenate else func.__name__)(list(arrays), **kw)
 
 
 JOIN: dict = {}
@@ -538,19 +623,20 @@ def _join(func, samples, batched):
 
 @_join(np.concatenate, [(((2,), (3,)), {}), (((2, 3), (1, 3)), {"axis": 0}),
                         (((2, 1), (2, 3)), {"axis": -1}), (((2, 2), (3,)), {"axis": None})],
-       batched=lambda parts, ndim, axis=0: np.concatenate(parts, axis=int(axis) % ndim))
+       batched=lambda parts, ndim, axis=0: join_any(np.concatenate, parts, axis=int(axis) % ndim))
 def _concatenate_t(ct, shapes, i, axis=0):
     ax = int(axis) % len(shapes[i])
     start = sum(s[ax] for s in shapes[:i])
-    return ct[(slice(None),) * ax + (slice(start, start + shapes[i][ax]),)]
+    return ct[(slice(None),) * ax + (slice(start, start + shapes[i][ax]), Ellipsis)]   # (the array API
+    # asks for every axis or an Ellipsis)
 
 
 @_join(np.stack, [(((3,), (3,)), {}), (((2, 3), (2, 3), (2, 3)), {"axis": -1}),
                   (((), ()), {})],
-       batched=lambda parts, ndim, axis=0: np.stack(parts, axis=int(axis) % (ndim + 1)))
+       batched=lambda parts, ndim, axis=0: join_any(np.stack, parts, axis=int(axis) % (ndim + 1)))
 def _stack_t(ct, shapes, i, axis=0):
     ax = int(axis) % (len(shapes[i]) + 1)
-    return ct[(slice(None),) * ax + (i,)]
+    return ct[(slice(None),) * ax + (i, Ellipsis)]
 
 
 @_composed(np.hstack)

@@ -38,7 +38,7 @@ import numpy as np
 
 __all__ = ["namespace", "is_array", "special", "is_numpy", "has_numba", "has_lapack",
            "has_object_arrays", "elementwise", "to_host_float", "device_of", "dtype_kind", "finfo",
-           "reshape", "copy", "astype"]
+           "reshape", "copy", "astype", "is_float_array", "is_foreign", "matmul", "explain_operands"]
 
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, bool, complex)
 
@@ -109,6 +109,30 @@ def has_lapack(xp: ModuleType) -> bool:
 def has_object_arrays(xp: ModuleType) -> bool:
     """Whether *xp* has ``dtype=object`` arrays (arrays of ``mpf``, of ``Dual``): NumPy only."""
     return is_numpy(xp)
+
+
+def is_float_array(x: Any) -> bool:
+    """True for a real floating array of any namespace (NumPy, CuPy, array_api_strict).
+
+    Not for metanum's array types (their value may be one) nor for object arrays: what the
+    stiff methods' float paths (eigen-split Radau, the one-expression Newton norm) take.
+
+    >>> import numpy as np
+    >>> is_float_array(np.ones(2)), is_float_array(np.ones(2, dtype=object)), is_float_array(1.0)
+    (True, False, False)
+    """
+    return is_array(x) and dtype_kind(x.dtype) == "f"
+
+
+def is_foreign(x: Any) -> bool:
+    """True for an array of a non-NumPy namespace (CuPy, array_api_strict): NumPy functions
+    must not touch it (they would copy it to the host, or fail).
+
+    >>> import numpy as np
+    >>> is_foreign(np.ones(2)), is_foreign(2.0)
+    (False, False)
+    """
+    return is_array(x) and not isinstance(x, np.ndarray) and not is_numpy(namespace(x))
 
 
 def device_of(x: Any) -> Any:
@@ -262,3 +286,49 @@ def special(xp: ModuleType, name: str):
     raise TypeError(f"nm.{name} (a special function) has no implementation for arrays of {xp.__name__}: "
                     "the array API standard has no special functions; NumPy (metanum's compiled ufuncs) "
                     "and CuPy (cupyx.scipy.special) have them")
+
+
+def matmul(a: Any, b: Any) -> Any:
+    """``a @ b`` for every pair of operands, a metanum array on the right of a device array included.
+
+    Array-API operators raise ``TypeError`` for a right operand they do not know
+    (array_api_strict checks the operand's type before it could return ``NotImplemented``),
+    so ``A @ u`` with *A* an ``array_api_strict`` array and *u* a ``DualArray`` or reverse
+    mode's ``TrackedArray`` fails; ``nm.matmul(A, u)`` calls ``u.__rmatmul__(A)`` instead.
+    (Writing ``u @ A.T``, the metanum array on the left, works everywhere too.)
+
+    >>> import numpy as np, numeric as nm
+    >>> d = nm.DualArray(np.array([1.0, 2.0]), np.eye(2))
+    >>> nm.matmul(np.array([[1.0, 1.0]]), d).partials.tolist()
+    [[1.0, 1.0]]
+    """
+    if is_foreign(a) and hasattr(type(b), "_nm_apply") and hasattr(type(b), "__rmatmul__"):
+        return b.__rmatmul__(a)
+    return a @ b
+
+
+_FOREIGN_OPERAND = "Expected Array or Python scalar; got <class 'numeric."
+
+
+def explain_operands(f: Any) -> Any:
+    """*f* with array-API operators' refusal of a metanum right operand explained.
+
+    ``A @ u`` (or ``A * u``) with *A* an array-API array and *u* a metanum array raises the
+    library's own ``TypeError`` inside the user's function; this wrapper re-raises it saying
+    what to write instead. Other errors pass unchanged.
+
+    >>> explain_operands(lambda x: 2 * x)(3.0)
+    6.0
+    """
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except TypeError as exc:
+            if _FOREIGN_OPERAND not in str(exc) or "nm.matmul(A, u)" in str(exc):
+                raise
+            raise TypeError(
+                f"{exc}: an array-API array's operator refused a metanum array (DualArray, TrackedArray, "
+                "MeasurementArray) on its right, as array_api_strict does instead of returning NotImplemented. "
+                "Put the metanum array on the left (u @ A.T instead of A @ u, u * A instead of A * u) or write "
+                "nm.matmul(A, u) (u.__rmatmul__(A))") from exc
+    return call

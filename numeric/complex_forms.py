@@ -35,6 +35,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from numeric.backend import dtype_kind, is_foreign
 from numeric.protocol import innermost
 
 __all__ = ["is_complex", "real_of", "imag_of", "real_part", "imag_part", "conjugate", "complex_abs", "complex_sign", "COMPLEX_FORMS", "guard_complex"]
@@ -53,6 +54,8 @@ def is_complex(x: Any) -> bool:
         return True
     if isinstance(v, np.ndarray) and v.dtype == object:
         return any(is_complex(e) for e in v.flat)
+    if is_foreign(v):                   # a device array: its dtype says (no NumPy conversion)
+        return dtype_kind(v.dtype) == "c"
     return np.iscomplexobj(v) or type(v).__name__ == "mpc"
 
 

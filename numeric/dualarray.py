@@ -39,7 +39,8 @@ import numpy as np
 from numeric import complex_forms
 from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions
 from numeric.arraybase import ArrayAttributes
-from numeric.backend import is_array, namespace
+from numeric.backend import copy as _copy_array
+from numeric.backend import device_of, dtype_kind, is_array, is_foreign, namespace
 from numeric.dual import _LOSS, Dual
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
@@ -156,7 +157,9 @@ class DualArray(ArrayAttributes):
         if isinstance(p, Dual):
             p = cls._from_scalar(p).reshape((1,))
         elif not (is_array(p) or isinstance(p, DualArray)):
-            p = namespace(v).asarray([p]) if not isinstance(v, DualArray) else _stack_any([p])
+            p = namespace(v).asarray([p], **_on_device(v)) if not isinstance(v, DualArray) else _stack_any([p])
+        elif p.ndim == 0:       # one partial kept as a 0-d array (a dual that met a device array)
+            p = namespace(p).reshape(p, (1,))
         return cls._new(v, p, d._nm_order)
 
     # -- array attributes ----------------------------------------------------
@@ -263,11 +266,19 @@ class DualArray(ArrayAttributes):
                 a = DualArray._from_scalar(a)
             vals.append(a.value if isinstance(a, DualArray) and a._nm_order == tag else a)
         vals = lift_constants(tuple(vals))
+        ref = None
+        for v in vals:          # (NumPy arrays and floats first: the hot path pays two type checks)
+            if type(v) is not np.ndarray and type(v) is not float and is_foreign(v):
+                ref = v
+                break
+        if ref is not None:     # a host scalar dual meeting a device array: its parts go there
+            vals = tuple(_onto(v, ref) for v in vals)
         ans = rule.function(*vals)
         p, fresh = None, False
         for i, a in enumerate(args):
             if getattr(a, "_nm_order", None) == tag:
                 pa = a.partials if isinstance(a, DualArray) else DualArray._from_scalar(a).partials
+                pa = pa if ref is None else _onto(pa, ref)
                 d = rule.partials[i](ans, *vals)
                 if type(d) is int and d in (1, -1):  # add / sub: no multiplication needed
                     term, new = (pa, False) if d == 1 else (-pa, True)
@@ -296,13 +307,13 @@ class DualArray(ArrayAttributes):
 
     def astype(self, dtype, copy=True):
         """Cast value and partials to another *floating* dtype (float32 <-> float64)."""
-        if dtype is object or not np.issubdtype(np.dtype(dtype), np.inexact):
+        if dtype is object or _dtype_kind_of(dtype) not in "fc":
             raise TypeError(f"cannot cast a DualArray to {dtype}: it would drop the derivatives; "
                             "use nm.value(x) for the primal")
-        return DualArray._new(self.value.astype(dtype), self.partials.astype(dtype), self._nm_order)
+        return DualArray._new(_astype(self.value, dtype), _astype(self.partials, dtype), self._nm_order)
 
     def copy(self):
-        return DualArray._new(self.value.copy(), self.partials.copy(), self._nm_order)
+        return DualArray._new(_copy_array(self.value), _copy_array(self.partials), self._nm_order)
 
     __copy__ = copy     # like ndarray: copy.copy copies the data (a write must not reach self)
 
@@ -438,7 +449,7 @@ def _broadcast(p, shape):
 
 def _constant_like(x: DualArray, value):
     xp = namespace(x.value)
-    p = xp.zeros(tuple(np.shape(value)) + (x.npartials,), dtype=x.partials.dtype) if not isinstance(
+    p = xp.zeros(tuple(np.shape(value)) + (x.npartials,), dtype=x.partials.dtype, **_on_device(x.partials)) if not isinstance(
         x.partials, DualArray) else x.partials.sum() * 0 + xp.zeros(tuple(np.shape(value)) + (x.npartials,))
     return _wrap(value, p, x._nm_order)
 
@@ -623,7 +634,36 @@ def _zeros_partials(v, like_p):
     shape = tuple(np.shape(v)) + (like_p.shape[-1],)
     if isinstance(like_p, DualArray):
         return _broadcast_to(like_p.sum(axis=tuple(range(like_p.ndim))) * 0, shape)
-    return xp.zeros(shape, dtype=like_p.dtype)
+    return xp.zeros(shape, dtype=like_p.dtype, **_on_device(like_p))
+
+
+def _dtype_kind_of(dtype) -> str:
+    """The kind letter of a NumPy dtype (or type) or of an array-API dtype (``xs.float32``)."""
+    try:
+        return np.dtype(dtype).kind
+    except TypeError:
+        return dtype_kind(dtype)
+
+
+def _astype(x, dtype):
+    """*x* cast to *dtype*, a copy (the method for NumPy arrays, ``xp.astype`` for array-API ones)."""
+    return x.astype(dtype) if hasattr(x, "astype") else namespace(x).astype(x, dtype)
+
+
+def _onto(x, ref):
+    """A NumPy number or array *x* moved next to the device array *ref* (a 0-d one as a Python
+    scalar, which array-API arithmetic takes as a weak scalar); anything else unchanged."""
+    if isinstance(x, (np.ndarray, np.generic)) and x.dtype != object:
+        if x.ndim == 0:
+            return x.item()
+        return namespace(ref).asarray(x.tolist(), dtype=ref.dtype if x.dtype.kind == "f" else None,
+                                      device=device_of(ref))
+    return x
+
+
+def _on_device(x) -> dict:
+    """``device=`` of array *x* for creating arrays next to it (nothing for NumPy arrays)."""
+    return {"device": device_of(x)} if is_foreign(x) else {}
 
 
 # shape changes and sum: the shared table's entries (JVP = the map itself on the partials)
@@ -672,7 +712,7 @@ def _join_impl(rule):
         like = next(p for _, p in pieces if p is not None)
         vals = [np.asarray(v) if isinstance(v, (numbers.Number, np.generic)) else v for v, _ in pieces]
         parts = [p if p is not None else _zeros_partials(v, like) for v, p in pieces]
-        return DualArray._new(rule.func(vals, **kw), rule.batched(parts, np.ndim(vals[0]), **kw),
+        return DualArray._new(rule.apply(vals, **kw), rule.batched(parts, np.ndim(vals[0]), **kw),
                               tag)
     return impl
 

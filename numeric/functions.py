@@ -42,7 +42,7 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from numeric.backend import elementwise, namespace, special
+from numeric.backend import elementwise, matmul, namespace, special  # noqa: F401  (matmul: nm.matmul)
 from numeric.protocol import outermost
 
 __all__ = [
@@ -54,7 +54,7 @@ __all__ = [
     "exp2", "logaddexp", "logaddexp2", "sinc", "heaviside", "deg2rad", "rad2deg", "radians",
     "degrees", "remainder", "fmod", "floor_divide", "floor", "ceil", "trunc", "rint",
     "copysign", "nextafter", "square", "reciprocal", "positive", "expit", "softplus",
-    "FUNCTIONS",
+    "matmul", "FUNCTIONS",
 ]  # fmt: skip
 
 _MP_TYPES = (mpmath.mpf, mpmath.mpc)

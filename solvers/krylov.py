@@ -164,7 +164,7 @@ def gmres(A: Any, b: Any, x0: Any = None, *, rtol: float = 1e-8, atol: float = 0
     inner = default_inner if inner is None else inner
     Aop, Mop = _operator(A), (M if M is not None else (lambda v: v))
     if maxiter is None:
-        maxiter = 10 * len(b) if hasattr(b, "shape") and np.ndim(b) else 1000
+        maxiter = 10 * int(b.shape[0]) if hasattr(b, "shape") and len(b.shape) else 1000
     bnorm = nm.sqrt(inner(b, b))
     target = max(rtol * bnorm, atol)
     x = b * 0 if x0 is None else x0

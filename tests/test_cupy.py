@@ -126,3 +126,49 @@ def test_batched_ensemble_on_cupy_matches_per_trajectory_solves():
     batch = solve_batched(ens, Tsit5(), trajectories=64, rtol=1e-10, atol=1e-12)
     got = np.array([on_gpu(v.u[-1])[0] for v in batch.u])
     np.testing.assert_allclose(got, np.exp(-(1.0 + np.arange(64))), rtol=1e-7)
+
+
+# ------------------------------------------------------- implicit methods, reverse mode, adjoints
+# (written with the CPU guard's paths of h/xp4; not yet run on a GPU)
+
+STIFF = np.array([[-100.0, 1.0], [1.0, -2.0]])
+
+
+@pytest.mark.parametrize("name", ["FBDF", "RadauIIA5", "KenCarp4"])
+def test_implicit_stiff_methods_on_cupy_match_numpy(name):
+    import solvers
+
+    At, u0 = cp.asarray(STIFF.T), np.array([1.0, 1.0])
+    sol = solve(ODEProblem(lambda u, p, t: u @ At, cp.asarray(u0), (0.0, 1.0)), getattr(solvers, name)(),
+                rtol=1e-6, atol=1e-8)
+    ref = solve(ODEProblem(lambda u, p, t: u @ STIFF.T, u0, (0.0, 1.0)), getattr(solvers, name)(compile=False),
+                rtol=1e-6, atol=1e-8)
+    assert sol.retcode.name == "Success" and len(sol.t) == len(ref.t)
+    np.testing.assert_allclose(on_gpu(sol.u[-1]), ref.u[-1], rtol=1e-9)
+
+
+def test_reverse_mode_and_adjoint_on_cupy_match_numpy():
+    import numeric.reverse as rv
+    from solvers.ode.sensitivity import InterpolatingAdjoint
+
+    v = np.array([0.5, 1.0, 2.0])
+    g = rv.gradient(lambda u: (nm.sin(u) * u).sum() + u[1] * u[2], cp.asarray(v))
+    np.testing.assert_allclose(on_gpu(g), np.sin(v) + v * np.cos(v) + [0, v[2], v[1]], rtol=1e-13)
+
+    def loss(p, u0):
+        prob = ODEProblem(lambda u, p, t: -p * u, u0, (0.0, 1.0), p)
+        return solve(prob, Tsit5(), rtol=1e-8, atol=1e-10, sensealg=InterpolatingAdjoint())[-1].sum()
+
+    k, u0 = np.array([2.0, 0.5]), np.array([1.0, 2.0])
+    got = nm.gradient(lambda p: loss(p, cp.asarray(u0)), cp.asarray(k), mode="reverse")
+    np.testing.assert_allclose(on_gpu(got), -u0 * np.exp(-k), rtol=1e-6)
+
+
+def test_implicit_em_batch_on_cupy_matches_numpy():
+    from solvers.sde import ImplicitEM
+
+    f, g = (lambda u, p, t: -50.0 * (u - 1.0) - u * u * u), (lambda u, p, t: 0.3 + 0 * u)
+    kw = dict(dt=0.05, seed=2, batch=64, save="final")
+    sol = solve(SDEProblem(f, g, cp.asarray([1.0, 0.5]), (0.0, 1.0)), ImplicitEM(), **kw)
+    ref = solve(SDEProblem(f, g, np.array([1.0, 0.5]), (0.0, 1.0)), ImplicitEM(), **kw)
+    np.testing.assert_allclose(on_gpu(sol.u[-1]), ref.u[-1], rtol=1e-10)

@@ -27,10 +27,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import math
+
 import mpmath
 import numpy as np
 
-from numeric.backend import is_array
+from numeric.backend import (astype, copy, device_of, dtype_kind, explain_operands, float_dtype, is_array, is_foreign,
+                             namespace, reshape)
 from numeric.dual import Dual
 from numeric.dualarray import DualArray
 from numeric.protocol import innermost, new_order, zero
@@ -56,8 +59,8 @@ def _as_input(x: Any, who: str) -> Any:
         return float(x)
     if isinstance(x, (list, tuple)):
         x = np.asarray(x)
-    if is_array(x) and x.dtype.kind in "iub":
-        return x.astype(float)
+    if is_array(x) and dtype_kind(x.dtype) in "iub":
+        return astype(x, float_dtype(x))
     return x
 
 
@@ -84,6 +87,8 @@ def _seed_one(v: Any) -> Any:
     inner = innermost(v)
     if isinstance(inner, (mpmath.mpf, mpmath.mpc)):
         return mpmath.mpf(1)
+    if is_foreign(inner):   # a 0-d array on the output's device: the adjoints stay there
+        return namespace(inner).ones((), dtype=inner.dtype, device=device_of(inner))
     if isinstance(inner, np.generic) or (is_array(inner) and inner.dtype != object):
         return inner.dtype.type(1)
     return 1.0
@@ -141,8 +146,12 @@ def leaf_gradient(a: Any, v: Any, x: Any) -> Any:
         return a
     if a is None:
         if _is_array_input(x):
-            return zero(v) if not is_array(v) else np.zeros_like(v)
+            return zero(v) if not is_array(v) else namespace(v).zeros_like(v)
         return zero(v)
+    if is_foreign(a):       # an array of another namespace (CuPy, array API): no views to copy out
+        if _is_array_input(x) and tuple(a.shape) != tuple(v.shape):
+            a = copy(namespace(a).broadcast_to(a, tuple(v.shape)))
+        return a
     if is_array(a):
         a = np.array(a, copy=True) if not a.flags.writeable or a.base is not None else a
         if _is_array_input(x) and tuple(a.shape) != tuple(np.shape(v)):
@@ -195,6 +204,7 @@ def derivative(f: Callable, x: Any) -> Any:
     array([1., 6.])
     """
     x = _as_input(x, "derivative")
+    f = explain_operands(f)
     if _is_array_input(x):
         raise TypeError(f"nm.derivative takes a scalar x, got an array of shape {np.shape(x)}; "
                         "use nm.gradient or nm.jacobian for array inputs")
@@ -214,6 +224,7 @@ def value_and_gradient(f: Callable, x: Any) -> tuple:
     (8.0, 12.0)
     """
     x = _as_input(x, "gradient")
+    f = explain_operands(f)
     tape = Tape()
     xt = lift(x, tape)
     y = f(argument(xt))
@@ -263,6 +274,7 @@ def vjp(f: Callable, x: Any, w: Any) -> Any:
     array([4., 6.])
     """
     x = _as_input(x, "vjp")
+    f = explain_operands(f)
     tape = Tape()
     xt = lift(x, tape)
     y = f(argument(xt))
@@ -284,6 +296,7 @@ def jacobian_rows(f: Callable, x: Any) -> Any:
            [2., 0.]])
     """
     x = _as_input(x, "jacobian")
+    f = explain_operands(f)
     tape = Tape()
     xt = lift(x, tape)
     y = output_nodes(f(argument(xt)), tape, "jacobian")
@@ -304,6 +317,7 @@ def jacobian_auto(f: Callable, x: Any) -> Any:
     array([2., 4.])
     """
     x = _as_input(x, "jacobian")
+    f = explain_operands(f)
     tape = Tape()
     xt = lift(x, tape)
     y = output_nodes(f(argument(xt)), tape, "jacobian")
@@ -333,6 +347,11 @@ def _rows(y, tape, xt, x):
             return _leaf_sweep(tape, [(y.index, _seed_one(y.value))], xt, x, cplx)
         rows = []
         one = _seed_one(y.value)
+        if is_foreign(one):         # seeds on the output's device: the rows of an identity there
+            E = namespace(one).eye(math.prod(out_shape), dtype=one.dtype, device=device_of(one))
+            rows = [_leaf_sweep(tape, [(y.index, reshape(E[i, ...], out_shape))], xt, x, cplx)
+                    for i in range(E.shape[0])]
+            return _stack_rows(rows, out_shape + in_shape)
         for i in range(int(np.prod(out_shape))):
             w = np.zeros(out_shape, dtype=np.result_type(float, type(one)))
             w.flat[i] = one
@@ -353,6 +372,9 @@ def _rows(y, tape, xt, x):
 def _stack_rows(rows, shape):
     if not rows:
         return np.zeros(shape)
+    if is_foreign(rows[0]):
+        xp = namespace(rows[0])
+        return xp.reshape(xp.stack(rows), tuple(shape))
     if all(is_array(r) or isinstance(r, (float, int, np.generic)) for r in rows):
         return np.asarray(rows).reshape(shape)
     if all(isinstance(r, (mpmath.mpf, mpmath.mpc)) or (is_array(r) and r.dtype == object)
@@ -390,6 +412,7 @@ def hvp(f: Callable, x: Any, v: Any) -> Any:
     array([2., 0.])
     """
     x = _as_input(x, "hvp")
+    f = explain_operands(f)
     tape = Tape()
     xt = lift(x, tape)
     tag = new_order()
@@ -421,6 +444,7 @@ def hessian(f: Callable, x: Any) -> Any:
            [2., 0.]])
     """
     x = _as_input(x, "hessian")
+    f = explain_operands(f)
     if not _is_array_input(x):
         return hvp(f, x, 1.0)
     tape = Tape()

@@ -33,7 +33,7 @@ from typing import Any, Callable
 import numpy as np
 
 from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions
-from numeric.backend import is_array
+from numeric.backend import device_of, is_array, is_foreign, namespace
 from numeric.protocol import value as primal_value
 from numeric.reverse.tape import _OwnedArray, _ScatterAdd
 from numeric.reverse.tracked import (HANDLED, OPS, Tracked, apply_op, is_tracked,
@@ -126,6 +126,8 @@ def _scatter(g, ans, index, shape, dtype):
     """Adjoint of ``x[index]``: the table's transpose (``arrayrules.GETITEM``), *g* added at
     *index* of zeros; the tape's sparse :class:`_ScatterAdd` where each element is selected
     at most once (its fast path: reading n elements costs O(n) in the backward pass)."""
+    if is_foreign(g):
+        return _scatter_on_device(g, index, shape)
     if type(g) is np.ndarray and g.dtype != object and dtype != object:
         if not _arrayish(ans) or _basic(index):   # each element selected at most once
             return _ScatterAdd(index, g, shape, np.result_type(dtype, g.dtype))
@@ -143,6 +145,20 @@ def _scatter(g, ans, index, shape, dtype):
 
 
 _GETITEM_T = arrayrules.GETITEM.transpose
+
+
+def _scatter_on_device(g, index, shape):
+    """*g* written at *index* of zeros in *g*'s namespace and device (CuPy, array API). The array
+    API has assignment but no scatter-add, so only indices that select each element once
+    (integers, slices, Ellipsis) are transposed there."""
+    xp = namespace(g)
+    if not _basic(index):
+        raise TypeError(f"reverse mode through x[index] with an array index on {xp.__name__} arrays: "
+                        "the array API has no scatter-add to transpose it; index with integers and slices "
+                        "(x[i, ...], x[a:b]), or differentiate NumPy arrays")
+    out = xp.zeros(tuple(shape), dtype=g.dtype, device=device_of(g))
+    out[index] = g
+    return out
 
 
 def _basic(index) -> bool:
@@ -192,7 +208,7 @@ _def("setitem", _setitem_fwd, _setitem_vjp)
 def _register_join(func, rule):
     """concatenate / stack of the table: the VJP of array i is the transpose's component i."""
     name = func.__name__
-    _def(name, (lambda f: lambda *arrays, axis=0: f(list(arrays), axis=axis))(func),
+    _def(name, (lambda r: lambda *arrays, axis=0: r.apply(list(arrays), axis=axis))(rule),
          (lambda t: lambda g, ans, i, *arrays, axis=0: t(g, [shape_of(a) for a in arrays], i,
                                                          axis=axis))(rule.transpose))
 

@@ -40,8 +40,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import math
+
 import numpy as np
 
+from numeric.backend import is_foreign, namespace, reshape
 from numeric.reverse.tracked import TrackedArray, is_tracked
 
 __all__ = ["custom_vjp", "carries_reverse"]
@@ -117,15 +120,18 @@ def _newest_tape(inputs: tuple) -> Any:
 
 def attach(tape: Any, inputs: tuple, outputs: tuple, vjp: Callable) -> tuple:
     """Put one node for *outputs* = F(*inputs*) with VJP *vjp* on *tape*; return tracked outputs."""
-    flats = [np.ravel(np.asarray(o, dtype=float)) for o in outputs]
-    sizes = np.cumsum([0] + [f.size for f in flats])
-    shapes = [np.shape(o) for o in outputs]
+    xp = namespace(*outputs) if any(is_foreign(o) for o in outputs) else None
+    # outputs on a device (CuPy, array API) stay there: flattened and joined in their namespace
+    flats = ([xp.reshape(o, (-1,)) for o in outputs] if xp is not None
+             else [np.ravel(np.asarray(o, dtype=float)) for o in outputs])
+    sizes = np.cumsum([0] + [math.prod(f.shape) for f in flats])
+    shapes = [tuple(o.shape) if xp is not None else np.shape(o) for o in outputs]
     pos = [i for i, a in enumerate(inputs) if is_tracked(a) and a.tape is tape]
     parents = tuple(inputs[i].index for i in pos)
 
     def node_vjp(g):
-        g = np.asarray(g).reshape(-1)
-        cots = tuple(g[sizes[j]:sizes[j + 1]].reshape(shapes[j]) if shapes[j] else
+        g = xp.reshape(g, (-1,)) if xp is not None else np.asarray(g).reshape(-1)
+        cots = tuple(reshape(g[int(sizes[j]):int(sizes[j + 1])], shapes[j]) if shapes[j] else
                      g[sizes[j]] for j in range(len(outputs)))
         cin = vjp(cots)
         return [None if cin[i] is None else _shaped(cin[i], inputs[i].value) for i in pos]
@@ -133,7 +139,8 @@ def attach(tape: Any, inputs: tuple, outputs: tuple, vjp: Callable) -> tuple:
     if tape.program is not None and tape.unguarded is None:
         tape.unguarded = "a custom_vjp primitive (its body is not in the recorded program)"
     k = tape.push_general(parents, node_vjp)
-    hub = TrackedArray._new(np.concatenate(flats) if flats else np.zeros(0), tape, k)
+    joined = xp.concat(flats) if xp is not None else np.concatenate(flats) if flats else np.zeros(0)
+    hub = TrackedArray._new(joined, tape, k)
     return tuple(_slice(hub, int(sizes[j]), int(sizes[j + 1]), shapes[j])
                  for j in range(len(outputs)))
 
@@ -146,6 +153,8 @@ def _slice(hub: TrackedArray, a: int, b: int, shape: tuple) -> Any:
 
 def _shaped(c: Any, v: Any) -> Any:
     """Cotangent *c* in the shape of the input value *v*."""
+    if is_foreign(c):
+        return reshape(c, tuple(v.shape))
     if np.ndim(v) == 0:
         return float(np.reshape(c, ())) if np.size(c) == 1 else c
     return np.reshape(np.asarray(c, dtype=float), np.shape(v))

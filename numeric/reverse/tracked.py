@@ -52,7 +52,7 @@ import numpy as np
 from numeric import arrayrules, complex_forms
 from numeric.arraybase import ArrayAttributes
 from numeric import functions as F
-from numeric.backend import is_array
+from numeric.backend import is_array, is_foreign, namespace
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
 from numeric.protocol import norm, norm_length, one, zero
@@ -124,12 +124,13 @@ def unbroadcast(c: Any, shape: tuple) -> Any:
     nd = len(cshape) - len(shape)
     axes = tuple(range(nd)) + tuple(nd + i for i, s in enumerate(shape)
                                     if s == 1 and cshape[nd + i] != 1)
+    xp = namespace(c) if is_foreign(c) else np      # a device adjoint: its namespace's sum
     if axes:
-        c = np.sum(c, axis=axes) if not is_tracked(c) else apply_op(
+        c = xp.sum(c, axis=axes) if not is_tracked(c) else apply_op(
             "sum", (c,), {"axis": axes, "keepdims": False})
     if tuple(shape) and shape_of(c) != tuple(shape):
-        c = np.reshape(c, shape) if not is_tracked(c) else apply_op("reshape", (c,),
-                                                                     {"shape": tuple(shape)})
+        c = xp.reshape(c, tuple(shape)) if not is_tracked(c) else apply_op("reshape", (c,),
+                                                                            {"shape": tuple(shape)})
     return c
 
 

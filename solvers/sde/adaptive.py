@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from numeric.backend import is_foreign, namespace, to_host_float
 from solvers._nm import nm
-from solvers.sde.algorithms import StepFailure, _is_finite_state, noise_dtype_of, start_state
+from solvers.sde.algorithms import StepFailure, _is_finite_state, device_mover, noise_dtype_of, start_state
 from solvers.sde.rswm import BrownianMemory
 from solvers.sde.solution import SDESolution
 from solvers.ssa.streams import as_generator
@@ -44,24 +45,35 @@ def scaled_error(err: Any, u: Any, u_new: Any, rtol: float, atol: float) -> floa
     >>> scaled_error(np.array([1e-3, 0.0]), np.ones(2), np.ones(2), 1e-3, 0.0)
     0.7071067811865476
     """
-    def mag(x):
-        return np.abs(np.asarray(nm.value(x), dtype=float))
+    xp = _xp(u)
 
-    scale = atol + rtol * np.maximum(mag(u), mag(u_new))
+    def mag(x):
+        v = nm.value(x)
+        return xp.abs(v) if xp is not np else np.abs(np.asarray(v, dtype=float))
+
+    scale = atol + rtol * xp.maximum(mag(u), mag(u_new))
     e = mag(err) / scale
-    return float(np.sqrt(np.mean(e * e)))
+    return to_host_float(xp.sqrt(xp.mean(e * e)))   # (a device state: one transfer)
+
+
+def _xp(u: Any) -> Any:
+    """NumPy, or the namespace of a state on another array library's device."""
+    v = nm.value(u)
+    return namespace(v) if is_foreign(v) else np
 
 
 def _rms(x: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.abs(x) ** 2)))
+    xp = _xp(x)
+    return to_host_float(xp.sqrt(xp.mean(xp.abs(x) ** 2)))
 
 
 def _first_step(prob, u, rtol: float, atol: float, general: bool) -> float:
     """``0.01 d0 / d1`` with ``d0 = ||u0||``, ``d1 = ||f0|| + ||g0||`` (scaled), capped by the span."""
     t0, tf = prob.tspan
-    scale = atol + rtol * np.abs(np.asarray(nm.value(u), dtype=float))
-    d0, f0, g0 = (_rms(np.asarray(nm.value(x), dtype=float) / scale)
-                  for x in (u, prob.f(u, prob.p, t0), prob.g(u, prob.p, t0)))
+    xp = _xp(u)
+    plain = (lambda x: nm.value(x)) if xp is not np else (lambda x: np.asarray(nm.value(x), dtype=float))
+    scale = atol + rtol * xp.abs(plain(u))
+    d0, f0, g0 = (_rms(plain(x) / scale) for x in (u, prob.f(u, prob.p, t0), prob.g(u, prob.p, t0)))
     if d0 < 1e-5 or f0 + g0 < 1e-5:
         return 1e-3 * (tf - t0)
     return min(tf - t0, 0.01 * d0 / (f0 + g0))
@@ -110,6 +122,7 @@ def integrate_adaptive(prob, alg, *, dt: float | None = None, seed: Any = None,
     general = prob.noise_dim is not None
     u = start_state(prob, alg, batch, general)
     mem = BrownianMemory(prob.noise_shape(batch), as_generator(seed), noise_dtype_of(u))
+    move = device_mover(u)
     h = float(dt) if dt is not None else _first_step(prob, u, rtol, atol, general)
     dtmax = span if dtmax is None else float(dtmax)
     dtmin = 1e-12 * span if dtmin is None else float(dtmin)
@@ -127,9 +140,10 @@ def integrate_adaptive(prob, alg, *, dt: float | None = None, seed: Any = None,
         h = min(h, dtmax)
         land = stops[si] - t <= h * (1 + 1e-9)
         step = stops[si] - t if land else h
-        dw, area = mem.take(step)
+        dw, area = mem.take(step)          # host draws: the memory keeps them; a device state gets a copy
         try:
-            u_new, err = alg.step_error(prob, u, t, step, dw, area, general)
+            u_new, err = alg.step_error(prob, u, t, step, *((dw, area) if move is None else (move(dw), move(area))),
+                                        general)
         except StepFailure as exc:
             return _end(ts, us, t, u, "ConvergenceFailure", stats, mem, alg, str(exc), save, keep_all)
         e = scaled_error(err, u, u_new, rtol, atol) if _is_finite_state(u_new) else math.inf

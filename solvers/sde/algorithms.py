@@ -94,7 +94,8 @@ class Milstein:
             for j, dj in enumerate(_directional(prob, u, t, gval)):
                 drift = drift + _noise(dj, dw[..., j:j + 1] * dw - h * eye[j], True) * 0.5
             return drift
-        dg = nm.derivative(lambda s: prob.g(u + s, p, t), 0.0)
+        # (the dual on the left: a device array's operators refuse it on their right)
+        dg = nm.derivative(lambda s: prob.g(s + u, p, t), 0.0)
         return drift + 0.5 * gval * dg * (dw * dw - h)
 
     def check(self, prob, u, t, general):
@@ -116,7 +117,7 @@ class Milstein:
 def _directional(prob, u, t, gval):
     """``[L^j g for j]``: derivatives of ``g`` along its columns ``g_j`` (forward mode)."""
     p = prob.p
-    return [nm.derivative(lambda s, j=j: prob.g(u + s * gval[..., :, j], p, t), 0.0)
+    return [nm.derivative(lambda s, j=j: prob.g(s * gval[..., :, j] + u, p, t), 0.0)
             for j in range(np.shape(gval)[-1])]
 
 
@@ -418,17 +419,25 @@ def on_device_of(u: Any, noise: Any) -> Any:
     paths on every backend) and sent to the state's device once per step: one host-to-device
     transfer of the step's noise, no transfer back.
     """
-    primal = nm.value(u)
-    if not is_array(primal) or is_numpy(namespace(primal)):
+    move = device_mover(u)
+    if move is None:
         return noise
-    xp, dev, dtype = namespace(primal), device_of(primal), primal.dtype
 
     def draw(k):
         dw, area = noise(k)
-        move = lambda a: None if a is None else xp.asarray(a, dtype=dtype, device=dev)  # noqa: E731
         return move(dw), move(area)
 
     return draw
+
+
+def device_mover(u: Any) -> Any:
+    """``a -> a`` on the namespace and device of the state *u* (``None`` passes), or ``None``
+    for a NumPy (or non-array) state: the one host-to-device transfer of a step's noise."""
+    primal = nm.value(u)
+    if not is_array(primal) or is_numpy(namespace(primal)):
+        return None
+    xp, dev, dtype = namespace(primal), device_of(primal), primal.dtype
+    return lambda a: None if a is None else xp.asarray(a, dtype=dtype, device=dev)
 
 
 def _is_finite_state(u) -> bool:

@@ -16,10 +16,12 @@ system whose block-diagonal Jacobian takes the sparse path when large).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from numeric.backend import device_of, is_foreign, namespace, reshape, to_host_float
 from solvers._nm import nm
 from solvers.ode.stiff.jacobian import make_jacobian
 from solvers.ode.stiff.linsolve import iteration_matrix
@@ -81,13 +83,13 @@ class ImplicitEM:
             return self._scalar(f, p, t + h, th * h, rest, guess)
         if len(shape) > len(prob.state_shape):                 # a batch of paths
             return self._batched(f, p, t + h, th * h, rest, guess, len(shape) - len(prob.state_shape))
-        flat = lambda y, q, s: np.reshape(f(np.reshape(y, shape), q, s), -1)  # noqa: E731
-        z0 = np.reshape(guess, -1)
+        flat = lambda y, q, s: reshape(f(reshape(y, shape), q, s), (-1,))  # noqa: E731
+        z0 = reshape(guess, (-1,))
         J = make_jacobian(flat, {})(z0, p, t + h)
         W = iteration_matrix(None, J, 1.0, th * h)
-        r = np.reshape(rest, -1)
+        r = reshape(rest, (-1,))
         z = self._newton(lambda z: r + flat(z, p, t + h) * (th * h) - z, z0, W.solve, t)
-        return np.reshape(z, shape)
+        return reshape(z, shape)
 
     def _scalar(self, f, p, t1, c, rest, guess):
         slope = nm.derivative(lambda z: f(z, p, t1), nm.value(guess))
@@ -97,10 +99,14 @@ class ImplicitEM:
     def _batched(self, f, p, t1, c, rest, guess, nb):
         """Paths are independent: ``n`` directional derivatives give every path's ``n x n``
         Jacobian block at once (not ``B n`` columns of one block-diagonal matrix)."""
-        shape = np.shape(guess)
+        shape = tuple(np.shape(guess))
         lead, n = shape[:nb], int(np.prod(shape[nb:], dtype=int))
-        flat = lambda y: np.reshape(f(np.reshape(y, shape), p, t1), lead + (n,))  # noqa: E731
-        z0 = np.reshape(guess, lead + (n,))
+        flat = lambda y: reshape(f(reshape(y, shape), p, t1), lead + (n,))  # noqa: E731
+        z0 = reshape(guess, lead + (n,))
+        r = reshape(rest, lead + (n,))
+        if is_foreign(z0):
+            solve = _block_solver_on_device(flat, z0, c)
+            return reshape(self._newton(lambda z: r + flat(z) * c - z, z0, solve, t1), shape)
         base = np.asarray(nm.value(z0), dtype=float)
         cols = []
         for j in range(n):
@@ -110,7 +116,6 @@ class ImplicitEM:
                                    dtype=float))
         J = np.stack(cols, axis=-1)                                 # (..., n, n)
         winv = np.linalg.inv(np.eye(n) - c * J)
-        r = np.reshape(rest, lead + (n,))
         z = self._newton(lambda z: r + flat(z) * c - z, z0,
                          lambda v: np.sum(winv * v[..., None, :], axis=-1), t1)
         return np.reshape(z, shape)
@@ -121,6 +126,11 @@ class ImplicitEM:
             err = np.abs(np.asarray(nm.value(dz), dtype=float)) / scale
             return float(np.sqrt(np.mean(err * err)))
 
+        if is_foreign(z0):          # on the device: one transfer per Newton iteration
+            xp = namespace(z0)
+            scale = self.atol + self.rtol * xp.abs(z0)
+            norm = lambda dz: math.sqrt(to_host_float(xp.mean((dz / scale) ** 2)))  # noqa: E731
+
         z, ok, _ = newton(residual, z0, solve, norm, 1.0, maxiter=int(self.maxiter),
                           extra_sweep=nm.value(z0) is not z0)
         if not ok:
@@ -128,3 +138,15 @@ class ImplicitEM:
                               f"corrections on the step ending at t = {t}; take a smaller dt or "
                               "raise maxiter / rtol")
         return z
+
+
+def _block_solver_on_device(flat, z0, c):
+    """``v -> (I - c J_b)^-1 v`` for every path ``b`` of a batch on a device (CuPy, array API): the
+    ``n x n`` blocks from ``n`` directional derivatives (``nm.jvp``) and ``xp.linalg.inv``, batched."""
+    import numeric
+
+    xp, n = namespace(z0), z0.shape[-1]
+    E = xp.eye(n, dtype=z0.dtype, device=device_of(z0))
+    J = xp.stack([numeric.jvp(flat, z0, xp.broadcast_to(E[j, :], tuple(z0.shape))) for j in range(n)], axis=-1)
+    winv = xp.linalg.inv(E - J * c)
+    return lambda v: xp.sum(winv * v[..., None, :], axis=-1)

@@ -65,8 +65,9 @@ from typing import Any
 
 import numpy as np
 
+from numeric.backend import is_foreign
 from solvers._nm import nm
-from solvers.ode.sensitivity.adjoint_base import AdjointContext, AdjointSensitivity
+from solvers.ode.sensitivity.adjoint_base import AdjointContext, AdjointSensitivity, flat
 from solvers.ode.sensitivity.base import SensitivityAlgorithm
 
 __all__ = ["InterpolatingAdjoint", "BacksolveAdjoint", "QuadratureAdjoint", "GaussAdjoint",
@@ -103,7 +104,7 @@ def _lambda_mu_rhs(ctx: AdjointContext, u_at, with_mu: bool):
 
     def rhs(y, _, t):
         gu, gp = ctx.vjp(u_at(t), t, y[:n])
-        return -np.concatenate([gu, gp]) if with_mu else -gu
+        return -ctx.cat([gu, gp]) if with_mu else -gu
 
     rhs = _time_differentiable(rhs)
 
@@ -125,7 +126,7 @@ def _trajectory(ctx: AdjointContext, lo: float, hi: float, u_lo: Any, resolve: b
         opts = dict(ctx.fwd_options, dense=True, saveat=None, save_everystep=True, verbose=False)
         sol = solve_ode(ctx.prob.remake(u0=u_lo, tspan=(lo, hi)), ctx.sol.alg, **opts)
         ctx.stats["forward_resolves"] = ctx.stats.get("forward_resolves", 0) + 1
-    return lambda t: np.ravel(sol(t))
+    return lambda t: flat(sol(t))
 
 
 class InterpolatingAdjoint(AdjointSensitivity):
@@ -150,19 +151,25 @@ class InterpolatingAdjoint(AdjointSensitivity):
 
     def backward(self, ctx: AdjointContext, cots: list) -> tuple:
         n = ctx.n
-        y = np.concatenate([cots[-1], np.zeros(ctx.m)])
+        y = ctx.cat([cots[-1], ctx.zeros(ctx.m)])
         if not self.checkpointing:          # one solve through all save times, u(t) from the dense output
             rhs, jac = _lambda_mu_rhs(ctx, _trajectory(ctx, 0.0, 0.0, None, False), True)
             y = ctx.solve_through(rhs, y, self.jumps(ctx, cots),
-                                  lambda y, g: np.concatenate([y[:n] + g, y[n:]]), jac)
+                                  lambda y, g: ctx.cat([y[:n] + g, y[n:]]), jac)
             return y[:n], y[n:]
         for hi, lo, g, u_lo in self.jumps(ctx, cots):
             if hi != lo:
                 u_at = _trajectory(ctx, lo, hi, u_lo, self.checkpointing)
                 rhs, jac = _lambda_mu_rhs(ctx, u_at, True)
-                y = np.asarray(ctx.solve(rhs, y, (hi, lo), jac)[-1])
-            y = np.concatenate([y[:n] + g, y[n:]])
+                y = _last(ctx.solve(rhs, y, (hi, lo), jac))
+            y = ctx.cat([y[:n] + g, y[n:]])
         return y[:n], y[n:]
+
+
+def _last(sol: Any) -> Any:
+    """The final state of an adjoint solve (NumPy: as an array; a device array as it is)."""
+    u = sol[-1]
+    return u if is_foreign(u) else np.asarray(u)
 
 
 class BacksolveAdjoint(AdjointSensitivity):
@@ -179,7 +186,7 @@ class BacksolveAdjoint(AdjointSensitivity):
 
         def rhs(y, _, t):
             gu, gp = vjp(y[:n], t, y[n:2 * n])
-            return np.concatenate([vjp.rhs(y[:n], t), -gu, -gp])
+            return ctx.cat([vjp.rhs(y[:n], t), -gu, -gp])
 
         rhs = _time_differentiable(rhs)
 
@@ -190,12 +197,11 @@ class BacksolveAdjoint(AdjointSensitivity):
             out[n:, n:2 * n] = -J.T
             return out
 
-        y = np.concatenate([np.ravel(ctx.sol.u[-1]), cots[-1], np.zeros(m)])
+        y = ctx.cat([flat(ctx.sol.u[-1]), cots[-1], ctx.zeros(m)])
         kernel = _compiled_system(ctx, y[:n])
         if kernel is None:                  # one solve through all save times
             def jump(y, g):
-                y[n:2 * n] += g
-                return y
+                return _add_lambda(ctx, y, g)
             y = ctx.solve_through(rhs, y, self.jumps(ctx, cots), jump, jac)
             return y[n:2 * n], y[2 * n:]
         for hi, lo, g, _ in self.jumps(ctx, cots):
@@ -204,9 +210,19 @@ class BacksolveAdjoint(AdjointSensitivity):
                 if kernel is not None:          # the whole system in the compiled loop
                     y_next = _kernel_solve(ctx, kernel, y, hi, lo)
                     kernel = kernel if y_next is not None else None
-                y = y_next if y_next is not None else np.asarray(ctx.solve(rhs, y, (hi, lo), jac)[-1])
-            y[n:2 * n] += g
+                y = y_next if y_next is not None else _last(ctx.solve(rhs, y, (hi, lo), jac))
+            y = _add_lambda(ctx, y, g)
         return y[n:2 * n], y[2 * n:]
+
+
+def _add_lambda(ctx: AdjointContext, y: Any, g: Any) -> Any:
+    """``y`` of the backsolve system ``(u, lambda, mu)`` with the jump *g* added to ``lambda``
+    (in place for NumPy; joined anew on a device, where arrays need not be writable)."""
+    n = ctx.n
+    if is_foreign(y):
+        return ctx.cat([y[:n], y[n:2 * n] + g, y[2 * n:]])
+    y[n:2 * n] += g
+    return y
 
 
 def _compiled_system(ctx: AdjointContext, u_end: np.ndarray) -> Any:
@@ -241,7 +257,7 @@ class _LambdaOnlyAdjoint(AdjointSensitivity):
     forward_dense = True
 
     def backward(self, ctx: AdjointContext, cots: list) -> tuple:
-        lam, mu = cots[-1], np.zeros(ctx.m)
+        lam, mu = cots[-1], ctx.zeros(ctx.m)
         for hi, lo, g, u_lo in self.jumps(ctx, cots):
             if hi != lo:
                 u_at = _trajectory(ctx, lo, hi, u_lo, False)
@@ -249,7 +265,7 @@ class _LambdaOnlyAdjoint(AdjointSensitivity):
                 sol = ctx.solve(rhs, lam, (hi, lo), jac, dense=True, save_everystep=True)
                 if ctx.with_p:
                     mu = mu + self.integrate(ctx, u_at, sol, lo, hi)
-                lam = np.asarray(sol[-1])
+                lam = _last(sol)
             lam = lam + g
         return lam, mu
 
@@ -262,6 +278,10 @@ class QuadratureAdjoint(_LambdaOnlyAdjoint):
 
     def integrate(self, ctx, u_at, lam_sol, lo, hi):
         from scipy.integrate import quad_vec
+
+        if is_foreign(ctx.prob.u0):
+            raise TypeError("QuadratureAdjoint integrates with scipy.integrate.quad_vec, on the host (NumPy "
+                            "arrays); for a state on a device use GaussAdjoint() or InterpolatingAdjoint()")
 
         def integrand(t):
             return ctx.vjp(u_at(t), t, np.ravel(lam_sol(t)))[1]
@@ -282,13 +302,13 @@ class GaussAdjoint(_LambdaOnlyAdjoint):
     """``lambda`` alone, ``dL/dp`` by 5-point Gauss-Legendre on each adjoint step."""
 
     def integrate(self, ctx, u_at, lam_sol, lo, hi):
-        ts = np.asarray(lam_sol.t, dtype=float)
-        total = np.zeros(ctx.m)
+        ts = np.asarray(lam_sol.t, dtype=float).tolist()
+        total = ctx.zeros(ctx.m)
         for a, b in zip(ts[:-1], ts[1:]):
             half, mid = 0.5 * (b - a), 0.5 * (a + b)
-            for x, w in zip(_GL_X, _GL_W):
+            for x, w in zip(_GL_X.tolist(), _GL_W.tolist()):     # Python floats: every namespace takes them
                 t = mid + half * x
-                total -= w * half * ctx.vjp(u_at(t), t, np.ravel(lam_sol(t)))[1]
+                total = total - ctx.vjp(u_at(t), t, flat(lam_sol(t)))[1] * (w * half)
         return total          # the steps run from hi to lo: minus the integral over [b, a]
 
 

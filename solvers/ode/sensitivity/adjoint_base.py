@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from numeric.arrayrules_structural import join_any
+from numeric.backend import copy, device_of, is_foreign, namespace, reshape
 from solvers.ode.sensitivity.adjoint_rhs import RhsVJP
 from solvers.ode.sensitivity.base import SensitivityAlgorithm
 
@@ -64,6 +66,18 @@ class AdjointContext:
     @property
     def n(self) -> int:
         return self.vjp.n
+
+    # -- flat vectors in the state's namespace (NumPy, or the device of a CuPy/array-API state) ----
+    def zeros(self, k: int) -> Any:
+        """A zero vector of *k* entries next to the state (on its device)."""
+        u0 = self.prob.u0
+        if is_foreign(u0):
+            return namespace(u0).zeros((k,), dtype=u0.dtype, device=device_of(u0))
+        return np.zeros(k)
+
+    def cat(self, parts: list) -> Any:
+        """The flat vectors *parts* joined, in their namespace."""
+        return join_any(np.concatenate, list(parts))
 
     @property
     def m(self) -> int:
@@ -110,7 +124,7 @@ class AdjointContext:
                 raise RuntimeError(f"the adjoint solve on {(hi, lo)} failed with retcode "
                                    f"{integ.retcode.value}: {integ.sol.message}; tighten the "
                                    "tolerances or pass another adjoint_alg=")
-            y = apply(np.array(integ.u, dtype=float), g)
+            y = apply(copy(integ.u) if is_foreign(integ.u) else np.array(integ.u, dtype=float), g)
             if i + 1 < len(todo) and todo[i + 1][0] != todo[i + 1][1]:
                 integ.reinit(y)
         self.stats["adjoint_solves"] += 1
@@ -190,9 +204,9 @@ class AdjointSensitivity(SensitivityAlgorithm):
         if not ctx.sol.success:
             raise RuntimeError(f"no gradient: the forward solve failed with retcode "
                                f"{ctx.sol.retcode.value} ({ctx.sol.message})")
-        gu, gp = self.backward(ctx, [np.ravel(np.asarray(c, dtype=float)) for c in cots])
-        gu = np.reshape(gu, np.shape(u0))
-        return gu, (np.reshape(gp, np.shape(p)) if ctx.with_p else None)
+        gu, gp = self.backward(ctx, [flat(c) for c in cots])
+        gu = reshape(gu, tuple(np.shape(u0)))
+        return gu, (reshape(gp, tuple(np.shape(p))) if ctx.with_p else None)
 
     @staticmethod
     def jumps(ctx: AdjointContext, cots: list) -> list:
@@ -205,12 +219,24 @@ class AdjointSensitivity(SensitivityAlgorithm):
         ts, us = ctx.ts, ctx.sol.u
         out, hi = [], ts[-1] if len(ts) else ctx.t0
         for i in range(len(ts) - 2, -1, -1):
-            if np.any(cots[i]) or (i == 0 and ts[0] == ctx.t0):
+            if _nonzero(cots[i]) or (i == 0 and ts[0] == ctx.t0):
                 out.append((hi, ts[i], cots[i], us[i]))
                 hi = ts[i]
         if hi != ctx.t0:
-            out.append((hi, ctx.t0, np.zeros(ctx.n), ctx.prob.u0))
+            out.append((hi, ctx.t0, ctx.zeros(ctx.n), ctx.prob.u0))
         return out
+
+
+def flat(x: Any) -> Any:
+    """*x* as a flat float vector: NumPy's, or a device array's own (no copy to the host)."""
+    return reshape(x, (-1,)) if is_foreign(x) else np.ravel(np.asarray(x, dtype=float))
+
+
+def _nonzero(c: Any) -> bool:
+    """Whether cotangent *c* has a nonzero entry (a device array: one transfer of the answer)."""
+    if is_foreign(c):
+        return bool(namespace(c).any(c != 0))
+    return bool(np.any(c))
 
 
 def refuse_unsupported(prob: Any, options: dict, who: str) -> None:

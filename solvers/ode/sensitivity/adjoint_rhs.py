@@ -26,6 +26,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from numeric.backend import device_of, has_numba, is_foreign, namespace, reshape
+
 __all__ = ["RhsVJP"]
 
 
@@ -83,7 +85,8 @@ class RhsVJP:
 
     def _h(self, z: Any) -> Any:
         k = self.n + self.m
-        fu = np.reshape(self.f(self._state(z), self._param(z), z[-1]), (-1,))
+        fu = self.f(self._state(z), self._param(z), z[-1])
+        fu = fu if len(np.shape(fu)) == 1 else np.reshape(fu, (-1,))
         lam = z[k:k + self.n]
         if isinstance(fu, np.ndarray) and fu.dtype == object:
             # f built its result with np.array([...]) of tracked scalars: pair them one by one
@@ -94,6 +97,11 @@ class RhsVJP:
         return np.sum(fu * lam)
 
     def _z(self, u, t, lam) -> np.ndarray:
+        if is_foreign(u):           # on the state's device: (u, p, lambda, t) joined there
+            xp, dev = namespace(u), device_of(u)
+            tv = xp.asarray([float(t)], dtype=u.dtype, device=dev)
+            pf = [reshape(self.p, (-1,))] if self.with_p else []
+            return xp.concat([reshape(u, (-1,)), *pf, reshape(lam, (-1,)), tv])
         pf = np.ravel(np.asarray(self.p, dtype=float)) if self.with_p else np.zeros(0)
         return np.concatenate([np.ravel(u), pf, np.ravel(lam), [float(t)]])
 
@@ -122,6 +130,9 @@ class RhsVJP:
 
         if len(self.u_shape) > 1:
             self.kernel_message = "the state is not a scalar or a 1-D array"
+            return None
+        if not has_numba(namespace(u, self.p if self.with_p else None)):
+            self.kernel_message = "the state is on another array library's device (numba takes NumPy arrays)"
             return None
         if self.with_p:
             pv = np.asarray(self.p)
@@ -171,7 +182,8 @@ class RhsVJP:
         import numeric as nm
         from numeric.reverse import GuardError
 
-        if self._unreplayable:
+        if self._unreplayable or not has_numba(namespace(z)):
+            # (a device array: the recorded replay is a NumPy fast path; a fresh tape at every call)
             self.retapes += 1
             return nm.gradient(self._h, z, mode="reverse")
         if self._rec is not None:
@@ -193,7 +205,8 @@ class RhsVJP:
 
     def rhs(self, u: np.ndarray, t: float) -> np.ndarray:
         """``f(u, p, t)`` flat, at a flat float state."""
-        return np.ravel(np.asarray(self.f(self._state(u), self.p, t), dtype=float))
+        fu = self.f(self._state(u), self.p, t)
+        return reshape(fu, (-1,)) if is_foreign(fu) else np.ravel(np.asarray(fu, dtype=float))
 
     def jacobian(self, u: np.ndarray, t: float) -> np.ndarray:
         """``[f_u f_p]``, shape ``(n, n + m)``, by forward mode at a flat float state."""

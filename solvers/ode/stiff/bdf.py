@@ -31,6 +31,7 @@ import math
 
 import numpy as np
 
+from numeric.backend import device_of, is_float_array, is_numpy, namespace, reshape, to_host_float
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.linsolve import iteration_matrix
 from solvers.ode.stiff.method import ReusingStepper, StiffMethod
@@ -89,12 +90,18 @@ def _r_matrix(order: int, factor: Any, one: Any) -> list:
 
 def change_d(D: list, order: int, factor: Any, one: Any, plain: bool = False) -> list:
     """The differences for step ``factor * h`` from those for ``h``: ``D <- (R U)^T D``
-    (``plain``: float arrays, done as one NumPy product)."""
+    (``plain``: float arrays of any namespace, done as one matrix product in it)."""
     R, U = _r_matrix(order, factor, one), _r_matrix(order, one, one)
     n = order + 1
     if plain:
         RU = np.array(R, dtype=float) @ np.array(U, dtype=float)
-        return list(RU.T @ np.array(D[:n])) + D[n:]
+        xp = namespace(D[0])
+        if is_numpy(xp):
+            return list(RU.T @ np.array(D[:n])) + D[n:]
+        # a float array of another namespace: one product on its device ((n, n) @ (n, size))
+        X = xp.asarray(RU.T.tolist(), dtype=D[0].dtype, device=device_of(D[0]))
+        Y = X @ xp.stack([reshape(d, (-1,)) for d in D[:n]])
+        return [reshape(Y[i, ...], D[0].shape) for i in range(n)] + D[n:]
     RU = [[sum(R[i][k] * U[k][j] for k in range(n)) for j in range(n)] for i in range(n)]
     new = []
     for i in range(n):
@@ -166,9 +173,11 @@ class FBDFStepper(ReusingStepper):
             self.gamma.append(self.gamma[-1] + one / k)
         self.err_const = [one / (k + 1) for k in range(MAX_ORDER + 2)]
         v = nm.value(ctx.u0)
-        self.plain = isinstance(v, np.ndarray) and v.dtype.kind == "f" and isinstance(ctx.u0, np.ndarray)
+        # plain: a float array state of any namespace (NumPy, CuPy, array_api_strict); its norms
+        # are one expression in that namespace and no extra Newton sweep is needed
+        self.plain = is_float_array(ctx.u0)
         rt = float(np.max(nm.value(np.asarray(ctx.rtol, dtype=object)).astype(float)))
-        eps = float(np.finfo(float).eps) if self.plain else float(nm.eps(v.flat[0]))
+        eps = float(np.finfo(float).eps) if isinstance(ctx.u0, np.ndarray) and self.plain else float(nm.eps(v))
         self.newton_tol = max(10 * eps / rt, min(0.03, rt ** 0.5))
         self.atol, self.rtol = ctx.atol, ctx.rtol
         self.reinit(ctx.t0, ctx.u0)
@@ -290,7 +299,10 @@ class FBDFStepper(ReusingStepper):
         """The scaled RMS norm of a correction (float states: one NumPy expression)."""
         if not self.plain:
             return lambda dy: self.norm(dy, y, y)
-        scale, n = self.atol + self.rtol * np.abs(y), np.size(y)
+        xp = namespace(y)
+        scale, n = self.atol + self.rtol * xp.abs(y), math.prod(y.shape)
+        if not is_numpy(xp):        # on the state's device: one transfer per Newton iteration
+            return lambda dy: math.sqrt(to_host_float(xp.sum((dy / scale) ** 2)) / n)
 
         def rms(dy: Any) -> float:
             r = dy / scale

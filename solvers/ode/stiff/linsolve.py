@@ -16,9 +16,12 @@ identity). The path follows the type of the Jacobian:
   tolerance tied to the step's tolerance;
 * object arrays (``mpf``, ...): the generic LU of :mod:`solvers.linalg`;
 * a float array of another namespace (CuPy, array_api_strict): ``xp.linalg.solve`` of that
-  namespace per solve, on its device (LAPACK getrf/getrs stays the NumPy fast path);
+  namespace per solve, on its device. The array API has no LU factorisation to keep, so each
+  solve factorises again (the capability fallback; LAPACK getrf/getrs reuse stays the NumPy fast
+  path, ``has_lapack``); complex matrices (Radau's second system) likewise;
 * any other array type (a ``DualArray`` Jacobian): ``np.linalg.solve``, which the array
-  type implements (it factorises once per call).
+  type implements (it factorises once per call); on a device, the same rule written with
+  ``xp.linalg.solve`` (:func:`_linear_solve`: value and all partial columns).
 
 ``factorize(W)`` factorises an already formed matrix by the same rules.
 """
@@ -30,8 +33,9 @@ from typing import Any, Callable
 import numpy as np
 import scipy.linalg
 
-from numeric.backend import device_of, has_lapack, is_array, namespace
+from numeric.backend import device_of, has_lapack, is_array, is_foreign, namespace
 from solvers import linalg
+from solvers._nm import nm
 
 __all__ = ["Factorization", "factorize", "is_sparse", "iteration_matrix", "KrylovSolver", "PERMC_SPEC"]
 
@@ -69,6 +73,9 @@ class Factorization:
         elif is_array(W) and not has_lapack(namespace(W)):
             self.kind = "namespace"
             self.lu = W
+        elif hasattr(type(W), "_nm_linear") and is_foreign(nm.value(W)):
+            self.kind = "namespace-linear"  # a DualArray matrix on a device (a Jacobian carrying dJ/dp)
+            self.lu = W
         else:
             self.kind = "array"
             self.lu = W
@@ -92,9 +99,37 @@ class Factorization:
             return np.linalg.solve(W, b)
         if self.kind == "generic":
             return linalg.lu_solve(self.lu, b)
-        if self.kind == "namespace" and is_array(b):
-            return namespace(self.lu).linalg.solve(self.lu, b)
+        if self.kind == "namespace-linear":
+            return _linear_solve(self.lu, b)
+        if self.kind == "namespace":
+            if is_array(b):
+                return namespace(self.lu).linalg.solve(self.lu, b)
+            if hasattr(type(b), "_nm_linear"):
+                # a DualArray (MeasurementArray) right-hand side on a device: W^-1 is linear, so it
+                # applies to the value and to the partials (an (n, k) right-hand side) alike
+                v, P, rebuild = b._nm_linear()
+                return rebuild(self.solve(v), self.solve(P))
         return np.linalg.solve(self.lu, b)
+
+
+def _linear_solve(W: Any, b: Any) -> Any:
+    """``W^-1 b`` for a matrix *W* with a linear part on a device (a DualArray: value ``A``, partials
+    ``dA``): ``x = A^-1 b``, ``dx = A^-1 (db - dA x)`` for all partial columns at once
+    (``np.linalg.solve``'s rule written in the array API; NumPy's rule table does not take device arrays)."""
+    A, dA, rebuild = W._nm_linear()
+    if hasattr(type(b), "_nm_linear"):
+        if getattr(b, "_nm_order", None) != getattr(W, "_nm_order", None):
+            raise TypeError("an iteration matrix carrying derivatives on a device meets a right-hand side "
+                            "of another perturbation (nested differentiation); use NumPy arrays for that")
+        bv, db, _ = b._nm_linear()
+    else:
+        bv, db = b, None
+    if not (is_array(A) and is_array(dA) and is_array(bv)):
+        raise TypeError("nested derivatives in an iteration matrix on a device are not supported; use NumPy arrays")
+    xp = namespace(A)
+    x = xp.linalg.solve(A, bv)
+    dAx = xp.permute_dims(xp.permute_dims(dA, (2, 0, 1)) @ x, (1, 0))      # (n, k)
+    return rebuild(x, xp.linalg.solve(A, -dAx if db is None else db - dAx))
 
 
 def _splu(W: Any) -> Any:

@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 
+from numeric.backend import device_of, dtype_kind, is_float_array, is_foreign, is_numpy, namespace, to_host_float
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.linsolve import factorize, is_sparse, iteration_matrix
 from solvers.ode.stiff.method import ReusingStepper, StiffMethod
@@ -67,7 +68,13 @@ def _dense_or_sparse(J: Any) -> Any:
     if getattr(J, "is_jacobian_operator", False):
         raise ValueError("RadauIIA5 factorises its iteration matrices, so linsolve='gmres' does not "
                          "apply to it; use FBDF, Rodas4 or Rosenbrock23 for Jacobian-free Newton-Krylov")
-    return J if is_sparse(J) else np.asarray(J)
+    return J if is_sparse(J) or is_foreign(J) else np.asarray(J)   # a device array stays there
+
+
+def _is_float(x: Any) -> bool:
+    """A float64 array or matrix of any namespace (dense or ``scipy.sparse``)."""
+    return x.dtype == float if isinstance(x, np.ndarray) or is_sparse(x) else (
+        is_float_array(x) and dtype_kind(x.dtype) == "f" and x.dtype == namespace(x).float64)
 
 
 @dataclass
@@ -159,9 +166,10 @@ class RadauStepper(ReusingStepper):
         self.c, self.A, self.dd, self.gam = co["c"], co["A"], co["dd"], co["gamma"]
         self.Af = np.array([[float(nm.value(x)) for x in row] for row in self.A])
         v = nm.value(ctx.u0)
-        self.plain = isinstance(ctx.u0, np.ndarray) and v.dtype.kind == "f"
+        # plain: a float array state of any namespace: the eigen-split solve and one-expression norms
+        self.plain = is_float_array(ctx.u0)
         rt = float(np.max(nm.value(np.asarray(ctx.rtol, dtype=object)).astype(float)))
-        eps = float(np.finfo(float).eps) if self.plain else float(nm.eps(v.flat[0]))
+        eps = float(np.finfo(float).eps) if isinstance(ctx.u0, np.ndarray) and self.plain else float(nm.eps(v))
         self.newton_tol = max(10 * eps / rt, min(0.03, rt ** 0.5))
         self.atol, self.rtol = ctx.atol, ctx.rtol
         self.eig, self.eig_T = None, None
@@ -230,8 +238,12 @@ class RadauStepper(ReusingStepper):
             self.J_fresh, self.W = True, None
         if self.W is None or abs(float(nm.value(h / self.hW)) - 1) > 0.2:
             J, n = self.J, np.shape(self.J)[0]
-            if self.plain and J.dtype == float and (self.M is None or self.M.dtype == float):
+            if self.plain and _is_float(J) and (self.M is None or _is_float(self.M)):
                 return self._eig_matrices(J, h)
+            if is_foreign(J):
+                raise TypeError("RadauIIA5 with a state that carries derivatives or uncertainties on a device: "
+                                "its 3n x 3n system is assembled by NumPy's kron on the host; use FBDF, Rodas4 or "
+                                "KenCarp4 there (or NumPy arrays)")
             J = J.toarray() if is_sparse(J) else J  # the 3n system of other number types is dense
             M = np.eye(n) if self.M is None else self.M
             self.eig = None
@@ -250,15 +262,32 @@ class RadauStepper(ReusingStepper):
             self.eig_lam, self.eig_T, self.eig_LTi = radau_eigen(self.Af)
         hv = float(nm.value(h))
         self.E1 = iteration_matrix(self.M, J, self.gam / hv, 1, self.stats)
-        self.E2 = iteration_matrix(self.M, J, self.eig_lam[1] / hv, 1, self.stats)
+        self.E2 = iteration_matrix(self.M, J, complex(self.eig_lam[1]) / hv, 1, self.stats)  # a Python
+        # complex: array-API arrays take Python scalars only
         self.W, self.hW = "eig", h
         self.eig = True
 
     def _eig_solve(self, G: list) -> list:
+        xp = namespace(G[0])
+        if not is_numpy(xp):
+            return self._eig_solve_xp(xp, G)
         H = (self.eig_LTi @ np.array(G)) / float(nm.value(self.hW))
         w1, w2 = self.E1.solve(H[0].real), self.E2.solve(H[1])
         dZ = (self.eig_T @ np.array([w1, w2, w2.conj()])).real
         return [dZ[0], dZ[1], dZ[2]]
+
+    def _eig_solve_xp(self, xp: Any, G: list) -> list:
+        """:meth:`_eig_solve` on a float array of another namespace: the 3 x 3 transforms as
+        complex matrices on the state's device (made once), stage vectors as rows."""
+        if getattr(self, "_eig_dev", None) is None:
+            put = lambda a: xp.asarray(np.asarray(a, dtype=complex).tolist(), dtype=xp.complex128,  # noqa: E731
+                                       device=device_of(G[0]))
+            self._eig_dev = (put(self.eig_LTi), put(self.eig_T))
+        LTi, T = self._eig_dev
+        H = (LTi @ xp.astype(xp.stack(G), xp.complex128)) / float(nm.value(self.hW))
+        w1, w2 = self.E1.solve(xp.real(H[0, ...])), self.E2.solve(H[1, ...])
+        dZ = xp.real(T @ xp.stack([xp.astype(w1, xp.complex128), w2, xp.conj(w2)]))
+        return [dZ[0, ...], dZ[1, ...], dZ[2, ...]]
 
     def _start(self, t: Any, u: Any, h: Any) -> list:
         seg = self.prev
@@ -277,7 +306,7 @@ class RadauStepper(ReusingStepper):
 
     def _solve(self, G: list) -> "_Stages":
         """The stage correction from the residuals: eigen-split float systems or the 3n system."""
-        if self.eig and isinstance(G[0], np.ndarray) and G[0].dtype == float:
+        if self.eig and _is_float(G[0]):
             return _Stages(self._eig_solve(G))
         n = np.shape(G[0])[0]
         dZ = self.W.solve(np.concatenate(G))
@@ -287,6 +316,11 @@ class RadauStepper(ReusingStepper):
         """RMS of the scaled stage corrections (float states: one NumPy expression)."""
         if not self.plain:
             return lambda dZ: (sum(self.norm(dz, u, u) ** 2 for dz in dZ) / 3) ** 0.5
+        xp = namespace(u)
+        if not is_numpy(xp):        # on the state's device: one transfer per Newton iteration
+            s1 = self.atol + self.rtol * xp.abs(u)
+            n3 = 3 * math.prod(u.shape)
+            return lambda dZ: math.sqrt(to_host_float(sum(xp.sum((dz / s1) ** 2) for dz in dZ)) / n3)
         scale = np.tile(self.atol + self.rtol * np.abs(u), 3)
 
         def rms(dZ: list) -> float:

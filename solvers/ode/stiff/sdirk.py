@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from numeric.backend import is_foreign, namespace
 from solvers import linalg
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.dae import algebraic_indices
@@ -190,6 +191,8 @@ class Kvaerno5(ESDIRKMethod):
 def initial_slope(M: Any, J: Any, f0: Any) -> Any:
     """``u'`` at a point where ``M u' = f0``: the all-zero rows of ``M`` (algebraic equations) are
     replaced by the corresponding rows of ``J`` with a zero right-hand side (``d/dt g = 0``)."""
+    if is_foreign(M):           # a device M has no zero rows (the stepper checked): M u' = f0 there
+        return namespace(M).linalg.solve(M, f0)
     rows, _ = algebraic_indices(M)
     A = np.array(M, dtype=np.result_type(M, np.float64) if np.asarray(M).dtype != object else object)
     b = f0 * 1
