@@ -17,10 +17,11 @@ later appear automatically. Peers: scipy ``solve_ivp`` BDF, Radau, LSODA
 (analytic Jacobian on ROBER, ``jac_sparsity`` on the Brusselator), diffrax
 Kvaerno5 (jit-compiled; "warm" rows time a compiled solve, the "with compile"
 row times a first call including tracing and XLA compilation), numbalsoda
-lsoda (a numba cfunc right-hand side, ``data=`` unused); a peer that cannot
-be imported gives a "not installed" row.
+lsoda (a numba cfunc right-hand side, called with ``data=`` as its README
+advises; ROBER and Van der Pol; numbalsoda takes no Jacobian, so LSODA forms
+its own by differences); a peer that cannot be imported gives a "not installed" row.
 
-Compiled rows ("compiled"): Rodas4, Rodas5P and RadauIIA5 on the numba kernels of
+Compiled rows ("compiled"): Rodas4, Rodas5P, RadauIIA5 and FBDF on the numba kernels of
 solvers/ode/compiled_stiff.py, with the right-hand side given as a
 ``numba.njit`` function, with ``jac=`` (a numba analytic Jacobian, as scipy gets
 one) and without (finite differences inside the kernel). Their timings are
@@ -49,7 +50,7 @@ from solvers import ODEProblem, solve  # noqa: E402
 from solvers.ode.stiff.problems import brusselator_2d, rober, rober_jac  # noqa: E402
 from solvers.ode.stiff.testset import VDP, vdp_scaled  # noqa: E402
 
-COMPILED = ["Rodas4", "Rodas5P", "RadauIIA5"]  # the methods with a compiled kernel (solvers/ode/compiled_stiff.py)
+COMPILED = ["Rodas4", "Rodas5P", "RadauIIA5", "FBDF"]  # the methods with a compiled kernel (solvers/ode/compiled_stiff.py)
 METHODS = ["Rodas4", "Rosenbrock23", "Rodas5", "Rodas5P", "TRBDF2", "KenCarp4", "Kvaerno5", "ESDIRK", "FBDF",
            "RadauIIA5", "AutoTsit5Rosenbrock23"]
 BRUSS_METHODS = ["FBDF", "Rodas5P", "KenCarp4", "Rodas4"]  # the 2,048-state rows (each costs seconds)
@@ -297,23 +298,40 @@ def diffrax_rows(T, rtol, atol):
             f"diffrax Kvaerno5 with compile @ {rtol:g}": with_compile}
 
 
-def numbalsoda_rows(T, rtol, atol):
+def _numbalsoda_rhs(key):
+    """numbalsoda's cfunc right-hand side of ROBER or Van der Pol (eps = 1e-6), the same formulas."""
+    import numba as nb
+    from numbalsoda import lsoda_sig
+
+    if key == "rober":
+        @nb.cfunc(lsoda_sig)
+        def rhs(t, u, du, p):
+            du[0] = -0.04 * u[0] + 1e4 * u[1] * u[2]
+            du[1] = 0.04 * u[0] - 1e4 * u[1] * u[2] - 3e7 * u[1] * u[1]
+            du[2] = 3e7 * u[1] * u[1]
+    else:
+        @nb.cfunc(lsoda_sig)
+        def rhs(t, u, du, p):
+            du[0] = u[1]
+            du[1] = ((1 - u[0] * u[0]) * u[1] - u[0]) / 1e-6
+    return rhs
+
+
+def numbalsoda_rows(T, rtol, atol, key="rober", u0=U0):
     peer = load_peer("numbalsoda")
     if not peer.available:
-        return {f"numbalsoda lsoda @ {rtol:g}": "not installable on this machine (its wheel builds LSODA "
-                                               f"from Fortran: no gfortran here); {peer.error}"}
-    import numba as nb
-    from numbalsoda import lsoda, lsoda_sig
+        return {f"numbalsoda lsoda @ {rtol:g}": f"not installed: {peer.error}"}
+    from numbalsoda import lsoda
 
-    @nb.cfunc(lsoda_sig)
-    def rhs(t, u, du, p):
-        du[0] = -0.04 * u[0] + 1e4 * u[1] * u[2]
-        du[1] = 0.04 * u[0] - 1e4 * u[1] * u[2] - 3e7 * u[1] * u[1]
-        du[2] = 3e7 * u[1] * u[1]
+    addr, data = _numbalsoda_rhs(key).address, np.zeros(1)
 
-    addr, data = rhs.address, np.zeros(1)
-    return {f"numbalsoda lsoda @ {rtol:g}": lambda: lsoda(addr, U0.copy(), np.array([0.0, T]), data=data,
-                                                          rtol=rtol, atol=atol)[0][-1]}
+    def run(r=rtol, a=atol):
+        usol, ok = lsoda(addr, np.array(u0, dtype=np.float64), np.array([0.0, T]), data=data, rtol=r, atol=a,
+                         mxstep=500000)
+        assert ok, "numbalsoda lsoda failed"
+        return usol[-1]
+
+    return {f"numbalsoda lsoda @ {rtol:g}": run}
 
 
 # ---------------------------------------------------------- Brusselator
@@ -393,17 +411,18 @@ def scipy_rows(key, T, u0, rtol, atol):
         jac=lambda t, y: jac(y, None, t)).y[:, -1]) for m in ("BDF", "Radau", "LSODA")}
 
 
-def run_compiled_o4(settings) -> None:
-    """The O4 compiled rows against scipy only (no generic methods, diffrax or numbalsoda):
-    ``python -c "import bench_stiff as b; b.run_compiled_o4(b.parse_args('', []))"``."""
+def run_compiled_o4(settings, names=COMPILED) -> None:
+    """The O4 compiled rows (*names*) against scipy BDF/Radau/LSODA and numbalsoda lsoda (no generic
+    methods or diffrax): ``python -c "import bench_stiff as b; b.run_compiled_o4(b.parse_args('', []))"``."""
     for key, u0, T, ref, tols, ratio in (("rober", U0, 1e5, rober_reference(1e5), (1e-4, 1e-6, 1e-8), 1e-4),
                                          ("vdp", VDP.u0, VDP.tspan[1], VDP.ref, (1e-4, 1e-6, 1e-8), 1.0)):
         rows = {}
         for rtol in tols:
-            rows.update(compiled_rows(key, u0, T, rtol, rtol * ratio))
+            rows.update(compiled_rows(key, u0, T, rtol, rtol * ratio, names))
             rows.update(scipy_rows(key, T, u0, rtol, rtol * ratio))
-        run_rows(f"O4 compiled kernels vs scipy: {key} on [0, {T:g}], atol = rtol * {ratio:g}", rows, ref,
-                 settings, settings.repeat)
+            rows.update(numbalsoda_rows(T, rtol, rtol * ratio, key, u0))
+        run_rows(f"O4 compiled kernels vs scipy and numbalsoda: {key} on [0, {T:g}], atol = rtol * {ratio:g}", rows,
+                 ref, settings, settings.repeat)
     compile_table()
 
 

@@ -30,7 +30,7 @@ import numba
 import numpy as np
 
 from solvers.ode.compiled_loop import all_finite, next_try, store
-from solvers.ode.compiled_stiff_loop import add_mass_times, lu_factor, lu_solve, scaled_rms
+from solvers.ode.compiled_stiff_loop import add_mass_times, lu_factor, lu_solve
 from solvers.ode.stiff.bdf import MAX_FACTOR, MAX_ORDER, MIN_FACTOR, NEWTON_MAXITER, REFACTOR
 
 __all__ = ["bdf_loop", "change_d", "bdf_matrix"]
@@ -141,12 +141,30 @@ def _predict(D, k, gamma, y_pred, psi):
 @numba.njit(cache=True)
 def _update(D, Dn, d, k):
     """The differences after the step: ``Dn[k+2] = d - D[k+1]``, ``Dn[k+1] = d``, then
-    ``Dn[i] += Dn[i+1]`` downwards (the generic ``step``)."""
+    ``Dn[i] += Dn[i+1]`` downwards (the generic ``step``), in place."""
     Dn[:] = D
-    Dn[k + 2] = d - D[k + 1]
-    Dn[k + 1] = d
-    for i in range(k, -1, -1):
-        Dn[i] = Dn[i] + Dn[i + 1]
+    for m in range(d.size):
+        Dn[k + 2, m] = d[m] - D[k + 1, m]
+        Dn[k + 1, m] = d[m]
+        for i in range(k, -1, -1):
+            Dn[i, m] = Dn[i, m] + Dn[i + 1, m]
+
+
+@numba.njit(cache=True)
+def _norm_of(e, a, u, u1, rtol, atol):
+    """``scaled_rms(e * a, u, u1, rtol, atol)`` without the temporary array."""
+    acc = 0.0
+    for j in range(e.size):
+        x = e[j] * a / (atol[j] + rtol[j] * max(abs(u[j]), abs(u1[j])))
+        acc += x * x
+    r = math.sqrt(acc / e.size) if e.size > 0 else 0.0
+    return r if np.isfinite(r) else np.inf
+
+
+@numba.njit(cache=True)
+def _factor(x, q):
+    """``x ** (-1 / q)`` (0 for a non-finite norm, a huge factor for a zero one)."""
+    return (x if x > 0 else 1e-300) ** (-1.0 / q) if np.isfinite(x) else 0.0
 
 
 @numba.njit(cache=True)
@@ -154,15 +172,14 @@ def _order_step(Dn, E, k, max_order, err_const, rtol, atol, h, safety):
     """After ``k + 1`` equal steps: ``(order, h_next)`` from the estimates of orders ``k - 1, k, k + 1``
     (the largest step wins; the first of equal ones)."""
     y = Dn[0]
-    em = scaled_rms(Dn[k] * err_const[k - 1], y, y, rtol, atol) if k > 1 else np.inf
-    ep = scaled_rms(Dn[k + 2] * err_const[k + 1], y, y, rtol, atol) if k < max_order else np.inf
-    best, fbest = 0, -1.0
-    norms = np.array([em, E, ep])
-    for i in range(3):
-        x = norms[i]
-        fac = (x if x > 0 else 1e-300) ** (-1.0 / (k + i)) if np.isfinite(x) else 0.0
-        if fac > fbest:
-            best, fbest = i, fac
+    fm = _factor(_norm_of(Dn[k], err_const[k - 1], y, y, rtol, atol), k) if k > 1 else 0.0
+    fk = _factor(E, k + 1)
+    fp = _factor(_norm_of(Dn[k + 2], err_const[k + 1], y, y, rtol, atol), k + 2) if k < max_order else 0.0
+    best, fbest = 0, fm
+    if fk > fbest:
+        best, fbest = 1, fk
+    if fp > fbest:
+        best, fbest = 2, fp
     return k + best - 1, h * min(MAX_FACTOR, safety * fbest)
 
 
@@ -251,7 +268,7 @@ def bdf_loop(f, jacfn, p, u0, f0, t0, stops, dt0, tdir, gamma, err_const, max_or
             dtr = h_real * 0.5
             continue
         u1 = y_pred + d
-        E = scaled_rms(d * err_const[k], u, u1, rtol, atol) if all_finite(u1) else np.inf
+        E = _norm_of(d, err_const[k], u, u1, rtol, atol) if all_finite(u1) else np.inf
         _update(D, Dn, d, k)
         safety = 0.9 * (2 * NEWTON_MAXITER + 1) / (2 * NEWTON_MAXITER + nit)
         if not E <= 1:
