@@ -149,8 +149,21 @@ def _initial_state(fj: Any, jacfn: Any, s: Any, M: np.ndarray) -> None:
 
 
 def _tolerance(x: Any, n: int) -> np.ndarray:
-    return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=np.float64).reshape(-1) if np.ndim(x)
-                                                else float(x), (n,)))
+    if not np.ndim(x):
+        return np.full(n, float(x))
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=np.float64).reshape(-1), (n,)))
+
+
+_COEFFS: dict = {}  # (kind, id of the tableau) -> (tableau, float coefficients): converted once per process
+
+
+def _once(kind: str, key: Any, make: Any) -> Any:
+    """The float coefficients ``make()`` of *key* (a tableau, or None), converted once per process
+    (the conversion, Radau's eigen-decomposition included, cost 0.1-0.25 ms per solve)."""
+    hit = _COEFFS.get((kind, id(key)))
+    if hit is None or hit[0] is not key:
+        hit = _COEFFS[(kind, id(key))] = (key, make())
+    return hit[1]
 
 
 def _rosenbrock(s: Any) -> tuple:
@@ -164,35 +177,42 @@ def _rosenbrock(s: Any) -> tuple:
         nf, njac, nfac, nacc, nrej, code = out[3:9]
         return nf, njac, nfac, nfac * len(s.alg.tableau.c), 0, nacc, nrej, code
 
-    return (rosenbrock_arrays(s.alg.tableau), controls,
+    return (_once("rosenbrock", s.alg.tableau, lambda: rosenbrock_arrays(s.alg.tableau)), controls,
             lambda t, h, u, u_new, K: RosenbrockSegment(t, h, u, u_new, *K), unpack)
 
 
 def _newton_tol(s: Any) -> float:
     """The generic Radau/FBDF steppers' Newton tolerance ``max(10 eps / rtol, min(0.03, sqrt(rtol)))``
     (``rtol``: its largest entry)."""
-    rt = float(np.max(np.asarray(s.rtol, dtype=np.float64)))
+    rt = float(s.rtol) if not np.ndim(s.rtol) else float(np.max(np.asarray(s.rtol, dtype=np.float64)))
     return max(10 * float(np.finfo(float).eps) / rt, min(0.03, rt ** 0.5))
+
+
+def _radau_coefficients() -> tuple:
+    """RadauIIA5's ``(c, A, dd, gamma, lambda, T, LTi)`` in floats, from the generic method's."""
+    from solvers.ode.stiff.radau import radau_coefficients, radau_eigen
+
+    co = radau_coefficients(1.0)
+    A = np.array(co["A"], dtype=np.float64)
+    (gam, lam), T, LTi = radau_eigen(A)
+    return (np.array([float(x) for x in co["c"]]), A, np.array(co["dd"], dtype=np.float64), float(co["gamma"]),
+            complex(lam), np.ascontiguousarray(T), np.ascontiguousarray(LTi))
 
 
 def _radau(s: Any) -> tuple:
     """The RadauIIA5 kernel's ``(coefficients, controls, segment, unpack)``: the generic
     stepper's coefficients (:func:`~solvers.ode.stiff.radau.radau_coefficients`, in floats) and
     Newton tolerance."""
-    from solvers.ode.stiff.radau import RadauSegment, radau_coefficients, radau_eigen
+    from solvers.ode.stiff.radau import RadauSegment
 
-    co = radau_coefficients(1.0)
-    A = np.array(co["A"], dtype=np.float64)
-    (gam, lam), T, LTi = radau_eigen(A)
-    c = [float(x) for x in co["c"]]
+    coeffs = _once("radau", None, _radau_coefficients)
+    c = coeffs[0].tolist()
     newton_tol = _newton_tol(s)
 
     def unpack(out: tuple) -> tuple:
         nf, njac, nfac, nnewt, nacc, nrej, code = out[3:10]
         return nf, njac, nfac, 2 * nnewt, nnewt, nacc, nrej, code
 
-    coeffs = (np.array(c), A, np.array(co["dd"], dtype=np.float64), float(co["gamma"]), complex(lam),
-              np.ascontiguousarray(T), np.ascontiguousarray(LTi))
     return (coeffs, (newton_tol,), lambda t, h, u, u_new, K: RadauSegment.from_stages(t, h, u_new, list(K), c),
             unpack)
 
@@ -203,7 +223,7 @@ def _bdf(s: Any) -> tuple:
     in floats."""
     from solvers.ode.stiff.bdf import MAX_ORDER, _Segment, bdf_coefficients
 
-    gamma, err_const = (np.array(x, dtype=np.float64) for x in bdf_coefficients(1.0))
+    gamma, err_const = _once("bdf", None, lambda: tuple(np.array(x, dtype=np.float64) for x in bdf_coefficients(1.0)))
     newton_tol = _newton_tol(s)
 
     def unpack(out: tuple) -> tuple:
