@@ -426,6 +426,56 @@ def run_compiled_o4(settings, names=COMPILED) -> None:
     compile_table()
 
 
+def kernel_share_table(settings, names=COMPILED, tols=(1e-4, 1e-6, 1e-8)) -> None:
+    """Where a compiled solve's time goes, against numbalsoda lsoda in the same rounds and with no
+    scipy row between them (a sub-millisecond call right after a 50 ms scipy solve reads up to 2x
+    slower on this loaded machine): ROBER on [0, 1e5] (FD Jacobian, atol = rtol * 1e-4), the whole
+    ``solve`` call and the kernel call inside it (timed by wrapping the kernel
+    :func:`solvers.ode.compiled_stiff._loop` returns), min and median over interleaved rounds:
+    ``python -c "import bench_stiff as b; b.kernel_share_table(b.parse_args('', []))"``."""
+    from solvers.ode import compiled_stiff
+
+    inner: list = []
+    original = compiled_stiff._loop
+
+    def timed(*args):
+        loop, bound = original(*args)
+
+        def run(*a):
+            t = time.perf_counter()
+            out = loop(*a)
+            inner.append(time.perf_counter() - t)
+            return out
+        return run, bound
+
+    rows: dict = {}
+    for rtol in tols:
+        rows.update(compiled_rows("rober", U0, 1e5, rtol, rtol * 1e-4, names, jacs=(False,)))
+        rows.update(numbalsoda_rows(1e5, rtol, rtol * 1e-4))
+    fns = {k: v for k, v in rows.items() if not isinstance(v, str)}
+    kernel: dict = {k: [] for k in fns}
+    total: dict = {k: [] for k in fns}
+    compiled_stiff._loop = timed
+    try:
+        for _ in range(5 * settings.repeat):
+            for k, fn in fns.items():
+                inner.clear()
+                t = time.perf_counter()
+                fn()
+                total[k].append(time.perf_counter() - t)
+                kernel[k].append(sum(inner))
+    finally:
+        compiled_stiff._loop = original
+    body = []
+    for k in fns:
+        tot, ker = statistics.median(total[k]), statistics.median(kernel[k])
+        body.append([k, format_time(min(total[k])), format_time(tot), format_time(max(total[k])),
+                     format_time(ker) if ker else "-", format_time(tot - ker) if ker else "-"])
+    print_table(f"where the time goes: ROBER on [0, 1e5], compiled rows and numbalsoda only ({5 * settings.repeat} "
+                "interleaved rounds)", ["row", "solve min", "solve median", "solve max", "kernel median",
+                                        "outside the kernel (median)"], body)
+
+
 def run_o6(settings) -> None:
     """The O6 rows alone: ``python -c "import bench_stiff as b; b.run_o6(b.parse_args('', []))"``."""
     ref = np.load(ROOT / "tests" / "data" / "brusselator_ref.npz")

@@ -199,3 +199,21 @@ def test_a_nonsingular_mass_matrix_is_the_ode_it_scales():
                 rtol=1e-9, atol=1e-12)
     assert sol.compiled
     np.testing.assert_allclose(sol.u[-1], np.exp([-1.0, -0.5]), rtol=1e-7)
+
+
+def test_fbdf_bad_input_is_refused_as_on_the_generic_path():
+    """Checks that run before either path: a non-finite u0 ends InitialFailure, a wrong-shaped f
+    or a negative tolerance raises; a jac of the wrong shape cannot run in the kernel and says so."""
+    nan0 = np.array([1.0, np.nan, 0.0])
+    fast = solve(ODEProblem(rober, nan0, ROBER40.tspan), solvers.FBDF(), verbose=False)
+    slow = solve(ODEProblem(rober.py_func, nan0, ROBER40.tspan), solvers.FBDF(), compile=False, verbose=False)
+    assert fast.retcode is slow.retcode is ReturnCode.InitialFailure
+    short = numba.njit(lambda u, p, t: -u[:1])
+    for compile_ in (None, False):
+        with pytest.raises(ValueError, match="shape"):
+            solve(ODEProblem(short, ROBER40.u0, ROBER40.tspan), solvers.FBDF(), compile=compile_)
+    with pytest.raises(ValueError, match="rtol"):
+        solve(ODEProblem(rober, ROBER40.u0, ROBER40.tspan), solvers.FBDF(), rtol=-1.0)
+    bad_jac = numba.njit(lambda u, p, t: np.eye(2))
+    with pytest.raises(ValueError, match=r"compile=True: the compiled jac does not return a float64 array of shape \(3, 3\)"):
+        solve(ODEProblem(rober, ROBER40.u0, ROBER40.tspan, jac=bad_jac), solvers.FBDF(), compile=True)
