@@ -453,6 +453,8 @@ def kernel_share_table(settings, names=COMPILED, tols=(1e-4, 1e-6, 1e-8)) -> Non
         rows.update(compiled_rows("rober", U0, 1e5, rtol, rtol * 1e-4, names, jacs=(False,)))
         rows.update(numbalsoda_rows(1e5, rtol, rtol * 1e-4))
     fns = {k: v for k, v in rows.items() if not isinstance(v, str)}
+    for fn in fns.values():  # warm: numbalsoda's lsoda is compiled at its first call
+        fn()
     kernel: dict = {k: [] for k in fns}
     total: dict = {k: [] for k in fns}
     compiled_stiff._loop = timed
