@@ -217,3 +217,18 @@ def test_fbdf_bad_input_is_refused_as_on_the_generic_path():
     bad_jac = numba.njit(lambda u, p, t: np.eye(2))
     with pytest.raises(ValueError, match=r"compile=True: the compiled jac does not return a float64 array of shape \(3, 3\)"):
         solve(ODEProblem(rober, ROBER40.u0, ROBER40.tspan, jac=bad_jac), solvers.FBDF(), compile=True)
+
+
+def test_fbdf_max_order_and_tstops_take_the_generic_paths_steps():
+    """``max_order`` (a run-time argument of the one kernel) and tstops the steps must land on: the
+    same steps, Jacobians and Newton iterations as the generic FBDF, the stops in the saved times."""
+    for alg, kw in ((lambda: solvers.FBDF(max_order=2), {}), (solvers.FBDF, {"tstops": [0.5, 7.0]})):
+        fast = solve(ODEProblem(rober, ROBER40.u0, ROBER40.tspan, jac=rober_jac), alg(), rtol=1e-6, atol=1e-10, **kw)
+        slow = solve(ODEProblem(rober.py_func, ROBER40.u0, ROBER40.tspan, jac=rober_jac.py_func), alg(), rtol=1e-6,
+                     atol=1e-10, compile=False, **kw)
+        assert fast.compiled and fast.retcode is ReturnCode.Success
+        assert (fast.stats.naccept, fast.stats.nreject, fast.stats.njac, fast.stats.nnewton) == (
+            slow.stats.naccept, slow.stats.nreject, slow.stats.njac, slow.stats.nnewton)
+        np.testing.assert_allclose(fast.u[-1], slow.u[-1], rtol=1e-9, atol=1e-14)
+        assert relative_error(fast.u[-1], ROBER40.ref) < 1e-4
+        assert set(kw.get("tstops", [])) <= set(fast.t)
