@@ -229,20 +229,20 @@ _FRESH = """
 import time
 t0 = time.perf_counter()
 import numba, numpy as np
-from solvers import ODEProblem, Rodas5P, solve
+from solvers import ODEProblem, METHOD, solve
 @numba.njit
 def rober(u, p, t):
     return np.array([-0.04 * u[0] + 1e4 * u[1] * u[2], 0.04 * u[0] - 1e4 * u[1] * u[2] - 3e7 * u[1] * u[1],
                      3e7 * u[1] * u[1]])
 t1 = time.perf_counter()
-sol = solve(ODEProblem(rober, np.array([1.0, 0.0, 0.0]), (0.0, 40.0)), Rodas5P(), rtol=1e-6, atol=1e-10)
+sol = solve(ODEProblem(rober, np.array([1.0, 0.0, 0.0]), (0.0, 40.0)), METHOD(), rtol=1e-6, atol=1e-10)
 assert sol.compiled, sol.compile_message
 print(time.perf_counter() - t1, t1 - t0)
 """
 
 
-def fresh_process_table(repeat):
-    """The first compiled Rodas5P solve (FD Jacobian) of ROBER in a new process, with an empty disk
+def fresh_process_table(repeat, method="Rodas5P"):
+    """The first compiled *method* solve (FD Jacobian) of ROBER in a new process, with an empty disk
     cache (what every process paid before the kernel was cached) and with the cache the previous
     process left (solvers/ode/kernel_cache.py); rounds interleaved, each in its own cache folder."""
     import os
@@ -254,11 +254,11 @@ def fresh_process_table(repeat):
         with tempfile.TemporaryDirectory() as d:
             env = dict(os.environ, METANUM_CACHE_DIR=d, PYTHONPATH=str(ROOT))
             for label in times:
-                out = subprocess.run([sys.executable, "-c", _FRESH], env=env, capture_output=True, text=True,
+                out = subprocess.run([sys.executable, "-c", _FRESH.replace("METHOD", method)], env=env, capture_output=True, text=True,
                                      check=True).stdout.split()
                 times[label].append(float(out[0]))
     body = [[k, *(format_time(f(v)) for f in (min, statistics.median, max))] for k, v in times.items()]
-    print_table(f"first call in a fresh process: compiled Rodas5P (FD J) on ROBER [0, 40], {repeat} rounds "
+    print_table(f"first call in a fresh process: compiled {method} (FD J) on ROBER [0, 40], {repeat} rounds "
                 "(the solve call only; imports excluded)", ["disk cache", "min", "median", "max"], body)
 
 
