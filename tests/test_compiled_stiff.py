@@ -232,3 +232,15 @@ def test_fbdf_max_order_and_tstops_take_the_generic_paths_steps():
         np.testing.assert_allclose(fast.u[-1], slow.u[-1], rtol=1e-9, atol=1e-14)
         assert relative_error(fast.u[-1], ROBER40.ref) < 1e-4
         assert set(kw.get("tstops", [])) <= set(fast.t)
+
+
+def test_fbdf_backwards_in_time_takes_the_generic_paths_steps():
+    """From Hairer & Wanner's ROBER value at t = 40 back to t = 30 (tdir = -1; the same kernel)."""
+    u40 = np.array(ROBER40.ref)
+    fast = solve(ODEProblem(rober, u40, (40.0, 30.0), jac=rober_jac), solvers.FBDF(), rtol=1e-6, atol=1e-10)
+    slow = solve(ODEProblem(rober.py_func, u40, (40.0, 30.0), jac=rober_jac.py_func), solvers.FBDF(), rtol=1e-6,
+                 atol=1e-10, compile=False)
+    assert fast.compiled and fast.retcode is slow.retcode is ReturnCode.Success
+    assert (fast.stats.naccept, fast.stats.nnewton) == (slow.stats.naccept, slow.stats.nnewton)
+    np.testing.assert_allclose(fast.u[-1], slow.u[-1], rtol=1e-9, atol=1e-14)
+    np.testing.assert_allclose(fast(35.0), slow(35.0), rtol=1e-8, atol=1e-14)
