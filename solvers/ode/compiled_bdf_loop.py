@@ -234,7 +234,7 @@ def bdf_loop(f, jacfn, p, u0, f0, t0, stops, dt0, tdir, gamma, err_const, max_or
     ts[0] = t0
     us[0] = u0
     nsave, nf, njac, nfac, nnewt, nacc, nrej, code = 1, 0, 0, 0, 0, 0, 0, 0
-    t, u = t0, u0.copy()
+    t, u, u1 = t0, u0.copy(), np.empty(n)  # the state and the try's new state (swapped on acceptance)
     have_J, J_current, W_ok, c_W = False, False, False, 1.0
     order, n_equal, hD, started = 1, 0, 1.0, False
     dtr = dt0
@@ -267,7 +267,8 @@ def bdf_loop(f, jacfn, p, u0, f0, t0, stops, dt0, tdir, gamma, err_const, max_or
             nrej += 1
             dtr = h_real * 0.5
             continue
-        u1 = y_pred + d
+        for m in range(n):
+            u1[m] = y_pred[m] + d[m]
         E = _norm_of(d, err_const[k], u, u1, rtol, atol) if all_finite(u1) else np.inf
         _update(D, Dn, d, k)
         safety = 0.9 * (2 * NEWTON_MAXITER + 1) / (2 * NEWTON_MAXITER + nit)
@@ -289,5 +290,5 @@ def bdf_loop(f, jacfn, p, u0, f0, t0, stops, dt0, tdir, gamma, err_const, max_or
             Kd[: k + 1] = D[: k + 1]
         ts, us, Ks, nsave = store(ts, us, Ks, nsave, t_new, u1, Kd, keep)
         t = t_new
-        u = u1
+        u, u1 = u1, u
     return ts[:nsave], us[:nsave], Ks[: nsave - 1 if keep == 2 else 0], nf, njac, nfac, nnewt, nacc, nrej, code, t
