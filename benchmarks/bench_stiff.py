@@ -17,10 +17,11 @@ later appear automatically. Peers: scipy ``solve_ivp`` BDF, Radau, LSODA
 (analytic Jacobian on ROBER, ``jac_sparsity`` on the Brusselator), diffrax
 Kvaerno5 (jit-compiled; "warm" rows time a compiled solve, the "with compile"
 row times a first call including tracing and XLA compilation), numbalsoda
-lsoda (a numba cfunc right-hand side, ``data=`` unused); a peer that cannot
-be imported gives a "not installed" row.
+lsoda (a numba cfunc right-hand side, called with ``data=`` as its README
+advises; ROBER and Van der Pol; numbalsoda takes no Jacobian, so LSODA forms
+its own by differences); a peer that cannot be imported gives a "not installed" row.
 
-Compiled rows ("compiled"): Rodas4, Rodas5P and RadauIIA5 on the numba kernels of
+Compiled rows ("compiled"): Rodas4, Rodas5P, RadauIIA5 and FBDF on the numba kernels of
 solvers/ode/compiled_stiff.py, with the right-hand side given as a
 ``numba.njit`` function, with ``jac=`` (a numba analytic Jacobian, as scipy gets
 one) and without (finite differences inside the kernel). Their timings are
@@ -49,7 +50,7 @@ from solvers import ODEProblem, solve  # noqa: E402
 from solvers.ode.stiff.problems import brusselator_2d, rober, rober_jac  # noqa: E402
 from solvers.ode.stiff.testset import VDP, vdp_scaled  # noqa: E402
 
-COMPILED = ["Rodas4", "Rodas5P", "RadauIIA5"]  # the methods with a compiled kernel (solvers/ode/compiled_stiff.py)
+COMPILED = ["Rodas4", "Rodas5P", "RadauIIA5", "FBDF"]  # the methods with a compiled kernel (solvers/ode/compiled_stiff.py)
 METHODS = ["Rodas4", "Rosenbrock23", "Rodas5", "Rodas5P", "TRBDF2", "KenCarp4", "Kvaerno5", "ESDIRK", "FBDF",
            "RadauIIA5", "AutoTsit5Rosenbrock23"]
 BRUSS_METHODS = ["FBDF", "Rodas5P", "KenCarp4", "Rodas4"]  # the 2,048-state rows (each costs seconds)
@@ -228,20 +229,20 @@ _FRESH = """
 import time
 t0 = time.perf_counter()
 import numba, numpy as np
-from solvers import ODEProblem, Rodas5P, solve
+from solvers import ODEProblem, METHOD, solve
 @numba.njit
 def rober(u, p, t):
     return np.array([-0.04 * u[0] + 1e4 * u[1] * u[2], 0.04 * u[0] - 1e4 * u[1] * u[2] - 3e7 * u[1] * u[1],
                      3e7 * u[1] * u[1]])
 t1 = time.perf_counter()
-sol = solve(ODEProblem(rober, np.array([1.0, 0.0, 0.0]), (0.0, 40.0)), Rodas5P(), rtol=1e-6, atol=1e-10)
+sol = solve(ODEProblem(rober, np.array([1.0, 0.0, 0.0]), (0.0, 40.0)), METHOD(), rtol=1e-6, atol=1e-10)
 assert sol.compiled, sol.compile_message
 print(time.perf_counter() - t1, t1 - t0)
 """
 
 
-def fresh_process_table(repeat):
-    """The first compiled Rodas5P solve (FD Jacobian) of ROBER in a new process, with an empty disk
+def fresh_process_table(repeat, method="Rodas5P"):
+    """The first compiled *method* solve (FD Jacobian) of ROBER in a new process, with an empty disk
     cache (what every process paid before the kernel was cached) and with the cache the previous
     process left (solvers/ode/kernel_cache.py); rounds interleaved, each in its own cache folder."""
     import os
@@ -253,11 +254,11 @@ def fresh_process_table(repeat):
         with tempfile.TemporaryDirectory() as d:
             env = dict(os.environ, METANUM_CACHE_DIR=d, PYTHONPATH=str(ROOT))
             for label in times:
-                out = subprocess.run([sys.executable, "-c", _FRESH], env=env, capture_output=True, text=True,
+                out = subprocess.run([sys.executable, "-c", _FRESH.replace("METHOD", method)], env=env, capture_output=True, text=True,
                                      check=True).stdout.split()
                 times[label].append(float(out[0]))
     body = [[k, *(format_time(f(v)) for f in (min, statistics.median, max))] for k, v in times.items()]
-    print_table(f"first call in a fresh process: compiled Rodas5P (FD J) on ROBER [0, 40], {repeat} rounds "
+    print_table(f"first call in a fresh process: compiled {method} (FD J) on ROBER [0, 40], {repeat} rounds "
                 "(the solve call only; imports excluded)", ["disk cache", "min", "median", "max"], body)
 
 
@@ -297,23 +298,40 @@ def diffrax_rows(T, rtol, atol):
             f"diffrax Kvaerno5 with compile @ {rtol:g}": with_compile}
 
 
-def numbalsoda_rows(T, rtol, atol):
+def _numbalsoda_rhs(key):
+    """numbalsoda's cfunc right-hand side of ROBER or Van der Pol (eps = 1e-6), the same formulas."""
+    import numba as nb
+    from numbalsoda import lsoda_sig
+
+    if key == "rober":
+        @nb.cfunc(lsoda_sig)
+        def rhs(t, u, du, p):
+            du[0] = -0.04 * u[0] + 1e4 * u[1] * u[2]
+            du[1] = 0.04 * u[0] - 1e4 * u[1] * u[2] - 3e7 * u[1] * u[1]
+            du[2] = 3e7 * u[1] * u[1]
+    else:
+        @nb.cfunc(lsoda_sig)
+        def rhs(t, u, du, p):
+            du[0] = u[1]
+            du[1] = ((1 - u[0] * u[0]) * u[1] - u[0]) / 1e-6
+    return rhs
+
+
+def numbalsoda_rows(T, rtol, atol, key="rober", u0=U0):
     peer = load_peer("numbalsoda")
     if not peer.available:
-        return {f"numbalsoda lsoda @ {rtol:g}": "not installable on this machine (its wheel builds LSODA "
-                                               f"from Fortran: no gfortran here); {peer.error}"}
-    import numba as nb
-    from numbalsoda import lsoda, lsoda_sig
+        return {f"numbalsoda lsoda @ {rtol:g}": f"not installed: {peer.error}"}
+    from numbalsoda import lsoda
 
-    @nb.cfunc(lsoda_sig)
-    def rhs(t, u, du, p):
-        du[0] = -0.04 * u[0] + 1e4 * u[1] * u[2]
-        du[1] = 0.04 * u[0] - 1e4 * u[1] * u[2] - 3e7 * u[1] * u[1]
-        du[2] = 3e7 * u[1] * u[1]
+    addr, data = _numbalsoda_rhs(key).address, np.zeros(1)
 
-    addr, data = rhs.address, np.zeros(1)
-    return {f"numbalsoda lsoda @ {rtol:g}": lambda: lsoda(addr, U0.copy(), np.array([0.0, T]), data=data,
-                                                          rtol=rtol, atol=atol)[0][-1]}
+    def run(r=rtol, a=atol):
+        usol, ok = lsoda(addr, np.array(u0, dtype=np.float64), np.array([0.0, T]), data=data, rtol=r, atol=a,
+                         mxstep=500000)
+        assert ok, "numbalsoda lsoda failed"
+        return usol[-1]
+
+    return {f"numbalsoda lsoda @ {rtol:g}": run}
 
 
 # ---------------------------------------------------------- Brusselator
@@ -393,18 +411,71 @@ def scipy_rows(key, T, u0, rtol, atol):
         jac=lambda t, y: jac(y, None, t)).y[:, -1]) for m in ("BDF", "Radau", "LSODA")}
 
 
-def run_compiled_o4(settings) -> None:
-    """The O4 compiled rows against scipy only (no generic methods, diffrax or numbalsoda):
-    ``python -c "import bench_stiff as b; b.run_compiled_o4(b.parse_args('', []))"``."""
+def run_compiled_o4(settings, names=COMPILED) -> None:
+    """The O4 compiled rows (*names*) against scipy BDF/Radau/LSODA and numbalsoda lsoda (no generic
+    methods or diffrax): ``python -c "import bench_stiff as b; b.run_compiled_o4(b.parse_args('', []))"``."""
     for key, u0, T, ref, tols, ratio in (("rober", U0, 1e5, rober_reference(1e5), (1e-4, 1e-6, 1e-8), 1e-4),
                                          ("vdp", VDP.u0, VDP.tspan[1], VDP.ref, (1e-4, 1e-6, 1e-8), 1.0)):
         rows = {}
         for rtol in tols:
-            rows.update(compiled_rows(key, u0, T, rtol, rtol * ratio))
+            rows.update(compiled_rows(key, u0, T, rtol, rtol * ratio, names))
             rows.update(scipy_rows(key, T, u0, rtol, rtol * ratio))
-        run_rows(f"O4 compiled kernels vs scipy: {key} on [0, {T:g}], atol = rtol * {ratio:g}", rows, ref,
-                 settings, settings.repeat)
+            rows.update(numbalsoda_rows(T, rtol, rtol * ratio, key, u0))
+        run_rows(f"O4 compiled kernels vs scipy and numbalsoda: {key} on [0, {T:g}], atol = rtol * {ratio:g}", rows,
+                 ref, settings, settings.repeat)
     compile_table()
+
+
+def kernel_share_table(settings, names=COMPILED, tols=(1e-4, 1e-6, 1e-8)) -> None:
+    """Where a compiled solve's time goes, against numbalsoda lsoda in the same rounds and with no
+    scipy row between them (a sub-millisecond call right after a 50 ms scipy solve reads up to 2x
+    slower on this loaded machine): ROBER on [0, 1e5] (FD Jacobian, atol = rtol * 1e-4), the whole
+    ``solve`` call and the kernel call inside it (timed by wrapping the kernel
+    :func:`solvers.ode.compiled_stiff._loop` returns), min and median over interleaved rounds:
+    ``python -c "import bench_stiff as b; b.kernel_share_table(b.parse_args('', []))"``."""
+    from solvers.ode import compiled_stiff
+
+    inner: list = []
+    original = compiled_stiff._loop
+
+    def timed(*args):
+        loop, bound = original(*args)
+
+        def run(*a):
+            t = time.perf_counter()
+            out = loop(*a)
+            inner.append(time.perf_counter() - t)
+            return out
+        return run, bound
+
+    rows: dict = {}
+    for rtol in tols:
+        rows.update(compiled_rows("rober", U0, 1e5, rtol, rtol * 1e-4, names, jacs=(False,)))
+        rows.update(numbalsoda_rows(1e5, rtol, rtol * 1e-4))
+    fns = {k: v for k, v in rows.items() if not isinstance(v, str)}
+    for fn in fns.values():  # warm: numbalsoda's lsoda is compiled at its first call
+        fn()
+    kernel: dict = {k: [] for k in fns}
+    total: dict = {k: [] for k in fns}
+    compiled_stiff._loop = timed
+    try:
+        for _ in range(5 * settings.repeat):
+            for k, fn in fns.items():
+                inner.clear()
+                t = time.perf_counter()
+                fn()
+                total[k].append(time.perf_counter() - t)
+                kernel[k].append(sum(inner))
+    finally:
+        compiled_stiff._loop = original
+    body = []
+    for k in fns:
+        tot, ker = statistics.median(total[k]), statistics.median(kernel[k])
+        body.append([k, format_time(min(total[k])), format_time(tot), format_time(max(total[k])),
+                     format_time(ker) if ker else "-", format_time(tot - ker) if ker else "-"])
+    print_table(f"where the time goes: ROBER on [0, 1e5], compiled rows and numbalsoda only ({5 * settings.repeat} "
+                "interleaved rounds)", ["row", "solve min", "solve median", "solve max", "kernel median",
+                                        "outside the kernel (median)"], body)
 
 
 def run_o6(settings) -> None:

@@ -56,7 +56,7 @@ def solve(problem: Any, algorithm: Any = None, **options: Any) -> Any:
         ``compile``
             The numba fast path for float64 states (:mod:`solvers.ode.compiled` for the
             explicit Runge–Kutta methods, :mod:`solvers.ode.compiled_stiff` for Rodas4,
-            Rodas5 and Rodas5P, where ``jac=`` is compiled alongside ``f``):
+            Rodas5, Rodas5P, RadauIIA5 and FBDF, where ``jac=`` is compiled alongside ``f``):
             True compiles ``f`` with ``numba.njit``, None (default) uses it when
             ``f`` already is a numba function, False never. ``sol.compiled``
             says which path ran and ``sol.compile_message`` why.

@@ -1,4 +1,5 @@
-"""The compiled Rosenbrock path (solvers/ode/compiled_stiff.py) gives the generic path's answers.
+"""The compiled stiff paths (solvers/ode/compiled_stiff.py: Rosenbrock, RadauIIA5, FBDF) give the
+generic path's answers.
 
 References: ROBER at t = 40 (Hairer & Wanner II, section IV.10) and t = 1e5, Van der Pol with
 eps = 1e-6 (mu = 1e3; IVP Test Set ``vdpol``), all from solvers/ode/stiff/testset.py. The
@@ -60,7 +61,8 @@ def _pair(f, jac, pr, method, rtol, atol, **kw):
     return fast, slow
 
 
-KERNELS = [solvers.Rodas4, solvers.Rodas5P, solvers.RadauIIA5]
+KERNELS = [solvers.Rodas4, solvers.Rodas5P, solvers.RadauIIA5, solvers.FBDF]
+REUSING = (solvers.RadauIIA5, solvers.FBDF)  # Jacobian/factorisation reuse and Newton: the generic decisions
 
 
 @pytest.mark.parametrize("method", KERNELS, ids=lambda m: m.__name__)
@@ -69,9 +71,9 @@ def test_rober_with_jac_takes_the_generic_paths_steps(method, pr):
     fast, slow = _pair(rober, rober_jac, pr, method, 1e-6, 1e-10)
     assert fast.retcode is ReturnCode.Success
     # the same Jacobian and tableau: the same steps, states equal to rounding (RadauIIA5: also the
-    # same Jacobian refreshes, factorisations and Newton iterations)
+    # same Jacobian refreshes, factorisations and Newton iterations; FBDF: also the same orders)
     assert (fast.stats.naccept, fast.stats.nreject) == (slow.stats.naccept, slow.stats.nreject)
-    if method is solvers.RadauIIA5:
+    if method in REUSING:
         assert (fast.stats.njac, fast.stats.nfactor, fast.stats.nnewton) == (
             slow.stats.njac, slow.stats.nfactor, slow.stats.nnewton)
     np.testing.assert_allclose(fast.u[-1], slow.u[-1], rtol=1e-9, atol=1e-14)
@@ -90,7 +92,7 @@ def test_finite_difference_jacobian_reaches_the_references(method):
         assert abs(fast.stats.naccept - slow.stats.naccept) <= 0.15 * slow.stats.naccept + 5
 
 
-@pytest.mark.parametrize("method", [solvers.Rodas5P, solvers.RadauIIA5], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("method", [solvers.Rodas5P, solvers.RadauIIA5, solvers.FBDF], ids=lambda m: m.__name__)
 def test_dense_output_and_saveat_match_the_generic_interpolant(method):
     fast, slow = _pair(rober, rober_jac, ROBER40, method, 1e-7, 1e-11)
     ts = np.array([1e-4, 0.3, 2.0, 17.0, 39.9])
@@ -101,7 +103,7 @@ def test_dense_output_and_saveat_match_the_generic_interpolant(method):
     np.testing.assert_allclose(np.array(a.u), np.array(b.u), rtol=1e-8, atol=1e-14)
 
 
-@pytest.mark.parametrize("method", [solvers.Rodas5P, solvers.RadauIIA5], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("method", [solvers.Rodas5P, solvers.RadauIIA5, solvers.FBDF], ids=lambda m: m.__name__)
 def test_return_codes_and_messages_match_the_generic_path(method):
     pr = ROBER1E5
     fast, slow = _pair(rober, rober_jac, pr, method, 1e-6, 1e-10, maxiters=20, verbose=False)
@@ -134,7 +136,11 @@ def test_the_path_is_chosen_by_capability_and_says_why():
         solve(ODEProblem(rober, ROBER40.u0, ROBER40.tspan, mass_matrix=scipy.sparse.eye(3)), solvers.Rodas5P(),
               compile=True)
     with pytest.raises(ValueError, match="no compiled loop"):
-        solve(pr, solvers.FBDF(), compile=True)
+        solve(pr, solvers.TRBDF2(), compile=True)
+    s = solve(pr, solvers.FBDF(compile=True))  # the method's own compile= option, as for Rodas5P
+    assert s.compiled and s.retcode is ReturnCode.Success
+    with pytest.raises(ValueError, match="compile=True: fixed steps"):
+        solve(pr, solvers.FBDF(compile=True), adaptive=False, dt=0.1)
 
 
 def test_kernel_linear_algebra_against_numpy():
@@ -173,7 +179,13 @@ def test_rober_as_an_index_1_dae_with_a_mass_matrix(method):
         np.testing.assert_allclose(fast.u[0], slow.u[0], atol=1e-15)
         assert relative_error(fast.u[-1], ROBER40.ref) < 1e-4
         assert abs(fast.u[-1].sum() - 1.0) < 1e-12  # the algebraic equation holds at the end
-        if jac is not None:  # the same Jacobian: the same steps, states equal to rounding
+        if jac is not None and method is solvers.FBDF:
+            # FBDF's error estimate d = u_new - u_pred is a small difference: on the DAE a rounding
+            # difference of 1e-12 in the states (LU, M (psi + d)) moves the step sizes by 1e-6
+            # relative from step 16 on (measured), so the steps are close, not the same
+            assert abs(fast.stats.naccept - slow.stats.naccept) <= 3
+            np.testing.assert_allclose(fast.u[-1], slow.u[-1], rtol=1e-7, atol=1e-13)
+        elif jac is not None:  # the same Jacobian: the same steps, states equal to rounding
             assert (fast.stats.naccept, fast.stats.nreject) == (slow.stats.naccept, slow.stats.nreject)
             np.testing.assert_allclose(fast.u[-1], slow.u[-1], rtol=1e-9, atol=1e-14)
         else:  # forward differences against the generic path's forward-mode Jacobian
@@ -187,3 +199,48 @@ def test_a_nonsingular_mass_matrix_is_the_ode_it_scales():
                 rtol=1e-9, atol=1e-12)
     assert sol.compiled
     np.testing.assert_allclose(sol.u[-1], np.exp([-1.0, -0.5]), rtol=1e-7)
+
+
+def test_fbdf_bad_input_is_refused_as_on_the_generic_path():
+    """Checks that run before either path: a non-finite u0 ends InitialFailure, a wrong-shaped f
+    or a negative tolerance raises; a jac of the wrong shape cannot run in the kernel and says so."""
+    nan0 = np.array([1.0, np.nan, 0.0])
+    fast = solve(ODEProblem(rober, nan0, ROBER40.tspan), solvers.FBDF(), verbose=False)
+    slow = solve(ODEProblem(rober.py_func, nan0, ROBER40.tspan), solvers.FBDF(), compile=False, verbose=False)
+    assert fast.retcode is slow.retcode is ReturnCode.InitialFailure
+    short = numba.njit(lambda u, p, t: -u[:1])
+    for compile_ in (None, False):
+        with pytest.raises(ValueError, match="shape"):
+            solve(ODEProblem(short, ROBER40.u0, ROBER40.tspan), solvers.FBDF(), compile=compile_)
+    with pytest.raises(ValueError, match="rtol"):
+        solve(ODEProblem(rober, ROBER40.u0, ROBER40.tspan), solvers.FBDF(), rtol=-1.0)
+    bad_jac = numba.njit(lambda u, p, t: np.eye(2))
+    with pytest.raises(ValueError, match=r"compile=True: the compiled jac does not return a float64 array of shape \(3, 3\)"):
+        solve(ODEProblem(rober, ROBER40.u0, ROBER40.tspan, jac=bad_jac), solvers.FBDF(), compile=True)
+
+
+def test_fbdf_max_order_and_tstops_take_the_generic_paths_steps():
+    """``max_order`` (a run-time argument of the one kernel) and tstops the steps must land on: the
+    same steps, Jacobians and Newton iterations as the generic FBDF, the stops in the saved times."""
+    for alg, kw in ((lambda: solvers.FBDF(max_order=2), {}), (solvers.FBDF, {"tstops": [0.5, 7.0]})):
+        fast = solve(ODEProblem(rober, ROBER40.u0, ROBER40.tspan, jac=rober_jac), alg(), rtol=1e-6, atol=1e-10, **kw)
+        slow = solve(ODEProblem(rober.py_func, ROBER40.u0, ROBER40.tspan, jac=rober_jac.py_func), alg(), rtol=1e-6,
+                     atol=1e-10, compile=False, **kw)
+        assert fast.compiled and fast.retcode is ReturnCode.Success
+        assert (fast.stats.naccept, fast.stats.nreject, fast.stats.njac, fast.stats.nnewton) == (
+            slow.stats.naccept, slow.stats.nreject, slow.stats.njac, slow.stats.nnewton)
+        np.testing.assert_allclose(fast.u[-1], slow.u[-1], rtol=1e-9, atol=1e-14)
+        assert relative_error(fast.u[-1], ROBER40.ref) < 1e-4
+        assert set(kw.get("tstops", [])) <= set(fast.t)
+
+
+def test_fbdf_backwards_in_time_takes_the_generic_paths_steps():
+    """From Hairer & Wanner's ROBER value at t = 40 back to t = 30 (tdir = -1; the same kernel)."""
+    u40 = np.array(ROBER40.ref)
+    fast = solve(ODEProblem(rober, u40, (40.0, 30.0), jac=rober_jac), solvers.FBDF(), rtol=1e-6, atol=1e-10)
+    slow = solve(ODEProblem(rober.py_func, u40, (40.0, 30.0), jac=rober_jac.py_func), solvers.FBDF(), rtol=1e-6,
+                 atol=1e-10, compile=False)
+    assert fast.compiled and fast.retcode is slow.retcode is ReturnCode.Success
+    assert (fast.stats.naccept, fast.stats.nnewton) == (slow.stats.naccept, slow.stats.nnewton)
+    np.testing.assert_allclose(fast.u[-1], slow.u[-1], rtol=1e-9, atol=1e-14)
+    np.testing.assert_allclose(fast(35.0), slow(35.0), rtol=1e-8, atol=1e-14)

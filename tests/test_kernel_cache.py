@@ -135,8 +135,8 @@ def f(u, p, t):
 
 _STIFF_DRIVER = '''
 import numpy as np, model
-from solvers import ODEProblem, Rodas5P, solve
-sol = solve(ODEProblem(model.f, np.array([0.0]), (0.0, 1.0)), Rodas5P(), rtol=1e-8, atol=1e-10)
+from solvers import ODEProblem, {method}, solve
+sol = solve(ODEProblem(model.f, np.array([0.0]), (0.0, 1.0)), {method}(), rtol=1e-8, atol=1e-10)
 from solvers.ode.kernel_cache import _KERNELS
 (run,) = _KERNELS.values()
 assert sol.compiled, sol.compile_message
@@ -149,14 +149,16 @@ def _exact(k: float) -> float:  # u' = -k (u - cos t), u(0) = 0, at t = 1
 
 
 @pytest.mark.slow
-def test_the_compiled_rosenbrock_kernel_across_processes(tmp_path):
-    """The real kernel (compiles twice: about 10 s each on a loaded machine)."""
+@pytest.mark.parametrize("method", ["Rodas5P", "FBDF"])
+def test_the_compiled_stiff_kernel_across_processes(tmp_path, method):
+    """The real kernels (each compiles twice: 10 s (Rodas5P) to 30 s (FBDF) on a loaded machine)."""
     model = tmp_path / "model.py"
     model.write_text(_STIFF.format(k=50.0))
-    a = _run_fresh(tmp_path, _STIFF_DRIVER)
+    driver = _STIFF_DRIVER.format(method=method)
+    a = _run_fresh(tmp_path, driver)
     assert a[1:] == ["0", "1"] and abs(float(a[0]) - _exact(50.0)) < 1e-7
-    b = _run_fresh(tmp_path, _STIFF_DRIVER)
+    b = _run_fresh(tmp_path, driver)
     assert b == [a[0], "1", "0"]  # loaded from disk: the same answer to the bit
     model.write_text(_STIFF.format(k=200.0))
-    c = _run_fresh(tmp_path, _STIFF_DRIVER)
+    c = _run_fresh(tmp_path, driver)
     assert c[1:] == ["0", "1"] and abs(float(c[0]) - _exact(200.0)) < 1e-7

@@ -1,13 +1,14 @@
-"""The numba fast paths of the stiff methods: Rosenbrock (Rodas4, Rodas5, Rodas5P) and RadauIIA5, the whole solve compiled.
+"""The numba fast paths of the stiff methods: Rosenbrock (Rodas4, Rodas5, Rodas5P), RadauIIA5 and FBDF, the whole solve compiled.
 
 The same mechanism as the explicit kernel (:mod:`solvers.ode.compiled`): chosen by capability
 (a 1-D float64 NumPy state, float times, an ``f`` that numba compiles), with the same opt-in
 (``solve(..., compile=...)`` or ``Rodas5P(compile=...)``: ``None`` runs it when ``f`` already is a
 numba function, ``True`` compiles ``f``, ``False`` never), the same return codes and messages, the
 same :class:`~solvers.ode.solution.ODESolution` with dense output (the method's own interpolant:
-:class:`~solvers.ode.stiff.rodas.RosenbrockSegment`, :class:`~solvers.ode.stiff.radau.RadauSegment`)
-and ``saveat``. Coefficients are the generic method's, converted to floats once
-(:mod:`solvers.ode.compiled_stiff_loop`, :mod:`solvers.ode.compiled_radau_loop` document the steps).
+:class:`~solvers.ode.stiff.rodas.RosenbrockSegment`, :class:`~solvers.ode.stiff.radau.RadauSegment`,
+FBDF's interpolating polynomial) and ``saveat``. Coefficients are the generic method's, converted to
+floats once (:mod:`solvers.ode.compiled_stiff_loop`, :mod:`solvers.ode.compiled_radau_loop`,
+:mod:`solvers.ode.compiled_bdf_loop` document the steps).
 
 The Jacobian is the user's ``jac(u, p, t)`` (compiled with numba whenever ``f`` is) or forward
 differences in the kernel; the linear algebra is a dense LU with partial pivoting written in numba.
@@ -93,7 +94,7 @@ def _kernel_jacobian(jac: Any, s: Any, force: bool) -> tuple:
 
 def try_compiled_rosenbrock(s: Any, want: Any, dtr: Any, finish: Any, integ: Any, kind: str = "rosenbrock") -> Any:
     """The solution from the compiled *kind* kernel (``"rosenbrock"``: Rodas4/5/5P; ``"radau"``:
-    RadauIIA5), or None (``s.compiled[1]`` says why)."""
+    RadauIIA5; ``"bdf"``: FBDF), or None (``s.compiled[1]`` says why)."""
     why = _refusal(s)
     if why is None:
         fj, why = compile_rhs(s.f, s.u, s.p, s.t0, force=bool(want))
@@ -121,6 +122,10 @@ def _loop(kind: str, fj: Any, jac: Any, jacfn: Any) -> tuple:
         from solvers.ode import compiled_radau_loop as r
 
         functions = {"run": r.radau_loop, "_newton": r._newton, "_residual": r._residual, "_error": r._error}
+    elif kind == "bdf":
+        from solvers.ode import compiled_bdf_loop as b
+
+        functions = {"run": b.bdf_loop, "_corrector": b._corrector, "_newton": b._newton}
     else:
         functions = {"run": k.rosenbrock_loop, "_stages": k._stages}
     functions["jacfn"] = k.fd_jacobian if jac is None else k.jacobian_by_user
@@ -144,8 +149,21 @@ def _initial_state(fj: Any, jacfn: Any, s: Any, M: np.ndarray) -> None:
 
 
 def _tolerance(x: Any, n: int) -> np.ndarray:
-    return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=np.float64).reshape(-1) if np.ndim(x)
-                                                else float(x), (n,)))
+    if not np.ndim(x):
+        return np.full(n, float(x))
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=np.float64).reshape(-1), (n,)))
+
+
+_COEFFS: dict = {}  # (kind, id of the tableau) -> (tableau, float coefficients): converted once per process
+
+
+def _once(kind: str, key: Any, make: Any) -> Any:
+    """The float coefficients ``make()`` of *key* (a tableau, or None), converted once per process
+    (the conversion, Radau's eigen-decomposition included, cost 0.1-0.25 ms per solve)."""
+    hit = _COEFFS.get((kind, id(key)))
+    if hit is None or hit[0] is not key:
+        hit = _COEFFS[(kind, id(key))] = (key, make())
+    return hit[1]
 
 
 def _rosenbrock(s: Any) -> tuple:
@@ -159,31 +177,64 @@ def _rosenbrock(s: Any) -> tuple:
         nf, njac, nfac, nacc, nrej, code = out[3:9]
         return nf, njac, nfac, nfac * len(s.alg.tableau.c), 0, nacc, nrej, code
 
-    return (rosenbrock_arrays(s.alg.tableau), controls,
+    return (_once("rosenbrock", s.alg.tableau, lambda: rosenbrock_arrays(s.alg.tableau)), controls,
             lambda t, h, u, u_new, K: RosenbrockSegment(t, h, u, u_new, *K), unpack)
+
+
+def _newton_tol(s: Any) -> float:
+    """The generic Radau/FBDF steppers' Newton tolerance ``max(10 eps / rtol, min(0.03, sqrt(rtol)))``
+    (``rtol``: its largest entry)."""
+    rt = float(s.rtol) if not np.ndim(s.rtol) else float(np.max(np.asarray(s.rtol, dtype=np.float64)))
+    return max(10 * float(np.finfo(float).eps) / rt, min(0.03, rt ** 0.5))
+
+
+def _radau_coefficients() -> tuple:
+    """RadauIIA5's ``(c, A, dd, gamma, lambda, T, LTi)`` in floats, from the generic method's."""
+    from solvers.ode.stiff.radau import radau_coefficients, radau_eigen
+
+    co = radau_coefficients(1.0)
+    A = np.array(co["A"], dtype=np.float64)
+    (gam, lam), T, LTi = radau_eigen(A)
+    return (np.array([float(x) for x in co["c"]]), A, np.array(co["dd"], dtype=np.float64), float(co["gamma"]),
+            complex(lam), np.ascontiguousarray(T), np.ascontiguousarray(LTi))
 
 
 def _radau(s: Any) -> tuple:
     """The RadauIIA5 kernel's ``(coefficients, controls, segment, unpack)``: the generic
     stepper's coefficients (:func:`~solvers.ode.stiff.radau.radau_coefficients`, in floats) and
     Newton tolerance."""
-    from solvers.ode.stiff.radau import RadauSegment, radau_coefficients, radau_eigen
+    from solvers.ode.stiff.radau import RadauSegment
 
-    co = radau_coefficients(1.0)
-    A = np.array(co["A"], dtype=np.float64)
-    (gam, lam), T, LTi = radau_eigen(A)
-    c = [float(x) for x in co["c"]]
-    rt = float(np.max(np.asarray(s.rtol, dtype=np.float64)))
-    newton_tol = max(10 * float(np.finfo(float).eps) / rt, min(0.03, rt ** 0.5))
+    coeffs = _once("radau", None, _radau_coefficients)
+    c = coeffs[0].tolist()
+    newton_tol = _newton_tol(s)
 
     def unpack(out: tuple) -> tuple:
         nf, njac, nfac, nnewt, nacc, nrej, code = out[3:10]
         return nf, njac, nfac, 2 * nnewt, nnewt, nacc, nrej, code
 
-    coeffs = (np.array(c), A, np.array(co["dd"], dtype=np.float64), float(co["gamma"]), complex(lam),
-              np.ascontiguousarray(T), np.ascontiguousarray(LTi))
     return (coeffs, (newton_tol,), lambda t, h, u, u_new, K: RadauSegment.from_stages(t, h, u_new, list(K), c),
             unpack)
+
+
+def _bdf(s: Any) -> tuple:
+    """The FBDF kernel's ``(coefficients, controls, segment, unpack)``: the generic stepper's
+    ``gamma_k``, error constants and Newton tolerance (:class:`~solvers.ode.stiff.bdf.FBDFStepper`),
+    in floats."""
+    from solvers.ode.stiff.bdf import MAX_ORDER, _Segment, bdf_coefficients
+
+    gamma, err_const = _once("bdf", None, lambda: tuple(np.array(x, dtype=np.float64) for x in bdf_coefficients(1.0)))
+    newton_tol = _newton_tol(s)
+
+    def unpack(out: tuple) -> tuple:
+        nf, njac, nfac, nnewt, nacc, nrej, code = out[3:10]
+        return nf, njac, nfac, nnewt, nnewt, nacc, nrej, code
+
+    return ((gamma, err_const, int(s.alg.max_order)), (newton_tol,),
+            lambda t, h, u, u_new, K: _Segment(t, h, list(K), MAX_ORDER), unpack)
+
+
+_KINDS = {"rosenbrock": _rosenbrock, "radau": _radau, "bdf": _bdf}
 
 
 def _run(kind: str, fj: Any, jacs: tuple, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
@@ -196,7 +247,7 @@ def _run(kind: str, fj: Any, jacs: tuple, s: Any, dtr: Any, finish: Any, integ: 
         _initial_state(fj, jacfn, s, M)
     keep = 2 if s.dense or s.save_times else 1 if s.save_everystep else 0
     loop, bound = _loop(kind, fj, jac, jacfn)
-    coeffs, controls, segment, unpack = (_radau if kind == "radau" else _rosenbrock)(s)
+    coeffs, controls, segment, unpack = _KINDS[kind](s)
     out = loop(*bound, s.p, np.ascontiguousarray(s.u, dtype=np.float64), np.asarray(s.k1, dtype=np.float64),
                float(s.t0), np.array([float(x) for x in s.stops]), float(dt0), float(s.tdir), *coeffs, M,
                _tolerance(s.rtol, n), _tolerance(s.atol, n), float(s.dtmin), float(s.dtmax), int(s.maxiters),

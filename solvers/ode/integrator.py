@@ -237,7 +237,7 @@ def _try_compiled(s: Any, alg: Any, compile: Any, dtr: Any, finish: Any, integ: 
 
     want = getattr(alg, "compile", None) if compile is None else compile
     kernel = compiled_kernel(alg)
-    if kernel in ("rosenbrock", "radau") and want is not False:
+    if kernel in ("rosenbrock", "radau", "bdf") and want is not False:
         if not _float_solve(s):
             return None
         if s.cont or s.disc or s.custom_controller or s.unstable_check:
@@ -280,9 +280,10 @@ def _try_compiled(s: Any, alg: Any, compile: Any, dtr: Any, finish: Any, integ: 
 
 def compiled_kernel(alg: Any) -> str | None:
     """Which compiled kernel can run *alg*: ``"explicit"`` (a Butcher tableau), ``"rosenbrock"`` (a
-    W-transformed Rosenbrock tableau), ``"radau"`` (RadauIIA5; both :mod:`solvers.ode.compiled_stiff`)
-    or None."""
+    W-transformed Rosenbrock tableau), ``"radau"`` (RadauIIA5), ``"bdf"`` (FBDF; the stiff ones
+    :mod:`solvers.ode.compiled_stiff`) or None."""
     from solvers.ode.algorithms import ExplicitRK
+    from solvers.ode.stiff.bdf import FBDF
     from solvers.ode.stiff.radau import RadauIIA5
     from solvers.ode.stiff.rodas import RosenbrockTableau
 
@@ -290,6 +291,8 @@ def compiled_kernel(alg: Any) -> str | None:
         return "explicit"
     if type(alg) is RadauIIA5:
         return "radau"
+    if type(alg) is FBDF:
+        return "bdf"
     return "rosenbrock" if isinstance(getattr(alg, "tableau", None), RosenbrockTableau) else None
 
 

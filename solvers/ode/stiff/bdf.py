@@ -37,7 +37,7 @@ from solvers.ode.stiff.linsolve import iteration_matrix
 from solvers.ode.stiff.method import ReusingStepper, StiffMethod
 from solvers.ode.stiff.newton import NewtonRate, newton
 
-__all__ = ["FBDF", "FBDFStepper"]
+__all__ = ["FBDF", "FBDFStepper", "bdf_coefficients"]
 
 MAX_ORDER = 5
 NEWTON_MAXITER = 4
@@ -76,6 +76,22 @@ class FBDF(StiffMethod):
     def make_stepper(self, ctx: Any) -> "FBDFStepper":
         self.check_state(ctx.u0)
         return FBDFStepper(self, ctx)
+
+
+def bdf_coefficients(one: Any) -> tuple:
+    """``(gamma, err_const)`` in *one*'s type: ``gamma_k = sum_{j<=k} 1/j`` (``k = 0..MAX_ORDER + 1``)
+    and the error constants ``1 / (k + 1)``.
+
+    Examples
+    --------
+    >>> gamma, err = bdf_coefficients(1.0)
+    >>> gamma[:3], err[:3]
+    ([0.0, 1.0, 1.5], [1.0, 0.5, 0.3333333333333333])
+    """
+    gamma = [0 * one]
+    for k in range(1, MAX_ORDER + 2):
+        gamma.append(gamma[-1] + one / k)
+    return gamma, [one / (k + 1) for k in range(MAX_ORDER + 2)]
 
 
 def _r_matrix(order: int, factor: Any, one: Any) -> list:
@@ -168,10 +184,7 @@ class FBDFStepper(ReusingStepper):
         super().__init__(alg, ctx)
         one = self.one_real
         self.max_order = alg.max_order
-        self.gamma = [0 * one]
-        for k in range(1, MAX_ORDER + 2):
-            self.gamma.append(self.gamma[-1] + one / k)
-        self.err_const = [one / (k + 1) for k in range(MAX_ORDER + 2)]
+        self.gamma, self.err_const = bdf_coefficients(one)
         v = nm.value(ctx.u0)
         # plain: a float array state of any namespace (NumPy, CuPy, array_api_strict); its norms
         # are one expression in that namespace and no extra Newton sweep is needed

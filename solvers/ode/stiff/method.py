@@ -25,7 +25,7 @@ __all__ = ["StiffMethod", "StiffStepper", "ReusingStepper"]
 class StiffMethod:
     """Shared attributes of the stiff methods; ``autodiff`` is ``"forward"`` or ``"finite"``;
     ``compile`` (keyword only) chooses the compiled float path where the method has one (the
-    Rosenbrock tableaus: :mod:`solvers.ode.compiled_stiff`), as ``solve(..., compile=...)`` does."""
+    Rosenbrock tableaus, RadauIIA5, FBDF: :mod:`solvers.ode.compiled_stiff`), as ``solve(..., compile=...)`` does."""
 
     autodiff: str = "forward"
     compile: bool | None = field(default=None, kw_only=True)
