@@ -229,3 +229,21 @@ def test_check_derivatives_needs_mpf_capable_functions():
     with pytest.raises(TypeError, match=r"on mpf input, f returned an element of type str"):
         check_derivatives(lambda v: "s" if isinstance(v, mpmath.mpf) else v * 1.0, 1.0,
                           complex_step=False)
+
+
+def test_rtol_below_the_state_precision_warns():
+    # a float32 solve at rtol 1e-10 ended Success, about 1e-7 off, with no word that the tolerance
+    # cannot be met (scipy's solve_ivp warns below 100 eps)
+    import warnings
+
+    import solvers
+    from solvers.ode.solution import SolverWarning
+    prob = solvers.ODEProblem(lambda u, p, t: -u, np.array([1.0], dtype=np.float32), (0.0, 1.0))
+    with pytest.warns(SolverWarning, match=r"rtol = 1e-10 is below 10 eps of the state's type \(1.19e-06\)"):
+        solvers.solve(prob, solvers.Tsit5(), rtol=1e-10, atol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        solvers.solve(prob, solvers.Tsit5(), rtol=1e-10, atol=1e-12, verbose=False)
+        solvers.solve(prob, solvers.Tsit5(), rtol=1e-5, atol=1e-7)
+        solvers.solve(solvers.ODEProblem(lambda u, p, t: -u, np.array([1.0]), (0.0, 1.0)), solvers.Vern9(),
+                      rtol=1e-14, atol=1e-16)

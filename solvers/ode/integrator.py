@@ -29,7 +29,8 @@ from solvers.ode.solution import ODESolution, ReturnCode, SolverWarning, Stats
 from solvers.ode.state import elevate_time, harmonize, initial_dt, promote_state, treal
 from solvers.ode.steppers import ScaledNorm, error_norm
 from solvers.ode.tstops import plan_stops
-from solvers.ode.validate import check_mass_matrix, check_rhs_output, check_tolerances, check_tspan
+from solvers.ode.validate import check_mass_matrix, check_rhs_output, check_tolerances, check_tspan, \
+    tolerance_below_precision
 
 __all__ = ["solve_ode", "ODEIntegrator", "method_options", "treal"]
 
@@ -113,6 +114,10 @@ def solve_ode(
     if verbose and not sol.retcode:
         warnings.warn(f"solve ended with retcode {sol.retcode.value}: {sol.message} "
                       "(pass verbose=False to silence this warning)", SolverWarning, stacklevel=4)
+    elif verbose and len(sol.u) and (alg is None or adaptive or (adaptive is None and alg.adaptive)):
+        below = tolerance_below_precision(rtol, sol.u[0])
+        if below:
+            warnings.warn(below + " (pass verbose=False to silence this warning)", SolverWarning, stacklevel=4)
     return sol
 
 

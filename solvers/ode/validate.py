@@ -22,7 +22,8 @@ import numpy as np
 
 from solvers._nm import is_finite_real, nm, real_eps
 
-__all__ = ["check_tspan", "check_tolerances", "check_rhs_output", "check_mass_matrix", "check_saveat"]
+__all__ = ["check_tspan", "check_tolerances", "check_rhs_output", "check_mass_matrix", "check_saveat",
+           "tolerance_below_precision"]
 
 
 def check_tspan(tv0: Any, tvf: Any) -> None:
@@ -53,6 +54,22 @@ def check_tolerances(rtol: Any, atol: Any, u: Any) -> None:
             if not ok:
                 need = "positive and finite" if positive else "non-negative and finite"
                 raise ValueError(f"{name} must be {need}, got {v}")
+
+
+def tolerance_below_precision(rtol: Any, u: Any) -> str | None:
+    """A message when *rtol* is below 10 eps of the state's real type (the solve cannot be that
+    accurate: rounding in every step is larger), else None. scipy's solve_ivp warns below 100 eps
+    and raises rtol; here the solve keeps the user's rtol and says so."""
+    try:
+        e = real_eps(nm.value(u))
+        smallest = min(_tol_values(rtol))
+    except Exception:  # a state type without a real type, or no values
+        return None
+    if smallest >= 10 * e:
+        return None
+    return (f"rtol = {float(smallest):.3g} is below 10 eps of the state's type ({float(10 * e):.3g}): the "
+            "solution cannot be that accurate, rounding in each step is larger; raise rtol or carry "
+            "the state in a wider type (float64, or mpf at more digits)")
 
 
 def check_rhs_output(u: Any, k: Any) -> Any:
