@@ -25,6 +25,8 @@ which path ran and ``sol.compile_message`` why.
 
 from __future__ import annotations
 
+import functools
+import weakref
 from typing import Any
 
 import numpy as np
@@ -40,9 +42,11 @@ def _is_dispatcher(f: Any) -> bool:
 
 
 def compile_rhs(f: Any, u: np.ndarray, p: Any, t: float, force: bool, name: str = "f",
-                shape: tuple | None = None) -> tuple:
+                shape: tuple | None = None, k: Any = None) -> tuple:
     """A numba version of *f* checked on ``(u, p, t)``, or ``(None, reason)``; *name* is what the
-    reason calls it, *shape* the output shape it must have (default: the state's)."""
+    reason calls it, *shape* the output shape it must have (default: the state's). *k*: ``f(u, p, t)``
+    when the caller has evaluated it already; it is checked instead of a new call when *f* itself is
+    the numba function."""
     if _is_dispatcher(f):
         fj = f
     elif not force:  # decided without importing numba (a plain solve does not pay for its import)
@@ -56,7 +60,8 @@ def compile_rhs(f: Any, u: np.ndarray, p: Any, t: float, force: bool, name: str 
                 return None, f"numba is not importable: {e}"
             fj = numba.njit(f)
     try:
-        k = fj(u, p, t)
+        if k is None or fj is not f:
+            k = fj(u, p, t)
     except Exception as e:  # numba typing errors come in many classes
         return None, f"numba could not compile {name}: {type(e).__name__}: {str(e).splitlines()[0][:200]}"
     want = u.shape if shape is None else shape
@@ -84,27 +89,47 @@ def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, 
     """
     tab = co.tableau
     s = tab.stages
-    rows = [np.concatenate([r, np.zeros(s - len(r))]) for r in co.a_np]
-    rows.append(co.b_np)
-    if adaptive:
-        rows.append(co.btilde_np)
-    M = np.array(rows, dtype=np.float64)
-    c = np.array([float(x) for x in tab.c])
+    M, c = kernel_tableau(co, adaptive)
     n = u0.size
     nnorm, counted = (n, n) if errornorm is None else errornorm.layout(n)
-    rt = np.broadcast_to(np.asarray(rtol, dtype=np.float64).reshape(-1) if np.ndim(rtol) else float(rtol), (n,))
-    at = np.broadcast_to(np.asarray(atol, dtype=np.float64).reshape(-1) if np.ndim(atol) else float(atol), (n,))
+    rt, at = _tolerance_vector(rtol, n), _tolerance_vector(atol, n)
     if fj in POINTER_RHS:
         from solvers.ode.compiled_loop import function_pointer, pointer_loop
 
-        loop, fj = pointer_loop(), function_pointer(fj)
+        loop = functools.partial(pointer_loop(), function_pointer(fj))
     else:
-        loop = shared_loop()
-    return loop(fj, p, np.ascontiguousarray(u0, dtype=np.float64), np.ascontiguousarray(k1, dtype=np.float64),
+        loop = bound_loop(fj)
+    return loop(p, np.ascontiguousarray(u0, dtype=np.float64), np.ascontiguousarray(k1, dtype=np.float64),
                  float(t0), np.asarray(stops, dtype=np.float64), float(dt0), float(tdir), M, c, s, bool(tab.fsal),
-                 bool(adaptive), np.ascontiguousarray(rt), np.ascontiguousarray(at), float(dtmin), float(dtmax),
+                 bool(adaptive), rt, at, float(dtmin), float(dtmax),
                  int(maxiters), float(alg.beta1), float(alg.beta2), float(alg.safety), float(alg.qmin),
                  float(alg.qmax), float(eps_t), int(keep), int(nnorm), int(counted))  # fmt: skip
+
+
+_TABLEAUS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def kernel_tableau(co: Any, adaptive: bool) -> tuple:
+    """``(M, c)`` for the kernel, built once per coefficient set: the rows of a (padded to the
+    stage count), then b, then (adaptive) btilde, as one float64 matrix; and the nodes c."""
+    cached = _TABLEAUS.setdefault(co, {})
+    out = cached.get(adaptive)
+    if out is None:
+        tab = co.tableau
+        s = tab.stages
+        rows = [np.concatenate([r, np.zeros(s - len(r))]) for r in co.a_np]
+        rows.append(co.b_np)
+        if adaptive:
+            rows.append(co.btilde_np)
+        out = cached[adaptive] = (np.array(rows, dtype=np.float64), np.array([float(x) for x in tab.c]))
+    return out
+
+
+def _tolerance_vector(tol: Any, n: int) -> np.ndarray:
+    """A scalar or per-component tolerance as a contiguous float64 vector of length *n*."""
+    if np.ndim(tol):
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(tol, dtype=np.float64).reshape(-1), (n,)))
+    return np.full(n, float(tol))
 
 
 def shared_loop():
@@ -113,6 +138,19 @@ def shared_loop():
     if _LOOP is None:
         _LOOP = _build_loop()
     return _LOOP
+
+
+def bound_loop(fj: Any) -> Any:
+    """The compiled loop for *fj* without *fj* among its arguments, ``loop(p, u0, ...)``: the loop
+    with *fj* a global of a module cached on disk (:func:`~solvers.ode.kernel_cache.cached_kernel`,
+    as the stiff kernels), so a new process loads it instead of compiling it, and no call passes
+    numba a dispatcher to type (about 20 us a call, more than the steps of a small solve). An *fj*
+    without a stable key (it reads an arbitrary object) runs the loop with *fj* as its argument."""
+    from solvers.ode.kernel_cache import cached_kernel
+
+    loop = shared_loop()
+    run = cached_kernel({"run": loop}, {"f": fj}, "run")
+    return functools.partial(loop, fj) if run is None else run
 
 
 POINTER_RHS: set = set()  # numba rhs compiled with compiled_loop.RHS_SIGNATURE: run by pointer_loop()

@@ -1,8 +1,14 @@
 """The numba pieces of the compiled explicit Runge–Kutta loop (:mod:`solvers.ode.compiled`).
 
-Only ``loop`` depends on ``f``: it is compiled per ``f`` (specialised on it), or once for every
-``f`` of one signature taken as a function pointer (:func:`pointer_loop`, cached on disk). The
-helpers are cached (``cache=True``).
+Only ``loop`` depends on ``f``: it is compiled per ``f`` (specialised on it; run through
+:func:`solvers.ode.kernel_cache.cached_kernel`, which binds ``f`` as a global and caches it on
+disk), or once for every ``f`` of one signature taken as a function pointer
+(:func:`pointer_loop`, cached on disk). The
+helpers are cached (``cache=True``) and inlined into the kernels that call them
+(``inline="always"``, numba's IR inlining): a call of a separately compiled helper with array
+arguments pays reference counting on every argument, about a fifth of the explicit loop's time at
+two states; inlined, numba prunes those counts. Inlining changes no arithmetic (no fast-math), so
+results stay the same to the bit.
 """
 
 import math
@@ -18,7 +24,7 @@ RHS_SIGNATURE = _F1(_F1, _F1, numba.types.float64)
 _POINTER_LOOP = None
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def combine(out, u, hM, r, K, m):
     """out = u + sum_{l<m} hM[r, l] K[l] (zero coefficients skipped), in place; returns out."""
     for j in range(u.size):
@@ -31,13 +37,13 @@ def combine(out, u, hM, r, K, m):
     return out
 
 
-@numba.njit(cache=True)
-def error_norm(u, u_new, hM, K, rtol, atol, n, counted):
+@numba.njit(cache=True, inline="always")
+def error_norm(u, u_new, hM, K, rtol, atol, n, counted, sc):
     """RMS over the primal block u[:n] of the scaled error; components n.. (the blocks of an
-    augmented state, solvers.ode.errornorm) use their primal's scale; the first *counted* count."""
+    augmented state, solvers.ode.errornorm) use their primal's scale; the first *counted* count.
+    *sc* (length >= n) receives the primal block's scales, shared by the blocks after it."""
     r = hM.shape[0] - 1
     acc = 0.0
-    sc = np.empty(n)  # the primal block's scales, shared by the blocks after it
     for i in range(n):
         sc[i] = atol[i] + rtol[i] * max(abs(u[i]), abs(u_new[i]))
     for b in range(counted // n if n > 0 else 0):
@@ -51,7 +57,7 @@ def error_norm(u, u_new, hM, K, rtol, atol, n, counted):
     return math.sqrt(acc / n) if n > 0 else 0.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def control(E, h_real, dtr, qold, last_rejected, beta1, beta2, safety, qmin, qmax):
     """PI controller: (accepted, next dt, qold, last_rejected); as in the generic loop."""
     if not (E < np.inf):
@@ -66,7 +72,7 @@ def control(E, h_real, dtr, qold, last_rejected, beta1, beta2, safety, qmin, qma
     return True, dt_next, (E if E > 1e-4 else 1e-4), False
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def all_finite(u):
     for j in range(u.size):
         if not np.isfinite(u[j]):
@@ -74,7 +80,7 @@ def all_finite(u):
     return True
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def next_try(stops, stop_i, t, dtr, tdir, landing_factor, tries, maxiters, check_dtmin, dtmin, eps_t):
     """The kernels' step planning: ``(stop_i, code, t_new, h, h_real)`` for a try of size
     *dtr* from *t*. *stop_i* moves to the first stop still ahead; ``code`` is -1 to take the try,
@@ -96,7 +102,7 @@ def next_try(stops, stop_i, t, dtr, tdir, landing_factor, tries, maxiters, check
     return stop_i, -1, t_new, h, h_real
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def store(ts, us, Ks, nsave, t_new, u_new, K, keep):
     """Record an accepted step; keep = 0: the end only, 1: t and u of every step, 2: also K."""
     if keep == 0:
@@ -121,7 +127,7 @@ def store(ts, us, Ks, nsave, t_new, u_new, K, keep):
     return ts, us, Ks, nsave + 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def scale(M, h, hM):
     for r in range(M.shape[0]):
         for j in range(M.shape[1]):
@@ -130,7 +136,9 @@ def scale(M, h, hM):
 # not cache=True: the loop is specialised on f's dispatcher type, and numba's cache index
 # pickles that type by f's module, so a cache entry from one process breaks another
 # (ModuleNotFoundError while loading the index); the f-free helpers above are cached, and
-# pointer_loop() compiles it once, cached, for right-hand sides of one fixed signature
+# solvers.ode.compiled runs a copy with f as a global of a generated module
+# (solvers.ode.kernel_cache), which is cached; pointer_loop() compiles it once, cached, for
+# right-hand sides of one fixed signature
 @numba.njit
 def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol,
          dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t, keep, nnorm, counted):  # fmt: skip
@@ -139,8 +147,16 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
     ts = np.empty(cap)
     us = np.empty((cap, n))
     Ks = np.empty((cap if keep == 2 else 0, s, n))
-    K = np.empty((s, n))  # the stages of the step being tried (store copies what it keeps)
-    buf = np.empty(n)  # the stage arguments before the last
+    # every buffer of the solve, allocated once: the stages of the step being tried (store copies
+    # what it keeps; K[0] is the first stage, set when a step is accepted), the stage arguments
+    # before the last, the error scales, and two rows for the state (the step's start and its end)
+    K = np.empty((s, n))
+    buf = np.empty(n)
+    sc = np.empty(nnorm)
+    U = np.empty((2, n))
+    K[0] = k1
+    U[0] = u0
+    cur = 0
     ts[0] = t0
     us[0] = u0
     nsave = 1
@@ -149,8 +165,6 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
     nrej = 0
     code = 0  # 0 Success, 1 MaxIters, 2 DtLessThanMin, 3 Unstable
     t = t0
-    u = u0.copy()
-    k = k1.copy()
     dtr = dt0
     qold = 1e-4
     last_rejected = False
@@ -166,16 +180,18 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
             break
         iters += 1
         scale(M, h, hM)
-        K[0] = k
-        ui = u
+        u = U[cur]
+        u_new = U[1 - cur]  # the FSAL last stage's argument is the new state
         for i in range(1, s):
-            ui = combine(buf if i < s - 1 or not fsal else np.empty(n), u, hM, i, K, i)
+            ui = combine(buf if i < s - 1 or not fsal else u_new, u, hM, i, K, i)
             K[i] = f(ui, p, t_new if c[i] == 1.0 else t + c[i] * h)
         nf += s - 1
-        u_new = ui if fsal else combine(np.empty(n), u, hM, s, K, s)
+        if not fsal:
+            combine(u_new, u, hM, s, K, s)
         if adaptive:
-            ok, dtr, qold, last_rejected = control(error_norm(u, u_new, hM, K, rtol, atol, nnorm, counted), h_real, dtr,
-                                                   qold, last_rejected, beta1, beta2, safety, qmin, qmax)
+            ok, dtr, qold, last_rejected = control(error_norm(u, u_new, hM, K, rtol, atol, nnorm, counted, sc),
+                                                   h_real, dtr, qold, last_rejected, beta1, beta2, safety, qmin,
+                                                   qmax)  # fmt: skip
             if not ok:
                 nrej += 1
                 continue
@@ -186,11 +202,11 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
         nacc += 1
         ts, us, Ks, nsave = store(ts, us, Ks, nsave, t_new, u_new, K, keep)
         t = t_new
-        u = u_new
+        cur = 1 - cur
         if fsal:
-            k = K[s - 1].copy()
+            K[0] = K[s - 1]
         else:
-            k = f(u, p, t)
+            K[0] = f(u_new, p, t)
             nf += 1
     return ts[:nsave], us[:nsave], Ks[: nsave - 1 if keep == 2 else 0], nf, nacc, nrej, code, t
 

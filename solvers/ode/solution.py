@@ -378,6 +378,13 @@ def _short(x: Any) -> str:
 
 
 def _time_array(ts: list) -> np.ndarray:
+    if ts and type(ts[0]) is float:  # the common case in one NumPy call (a compiled solve saves 1000s)
+        try:
+            arr = np.array(ts)
+        except (TypeError, ValueError):
+            arr = None
+        if arr is not None and arr.dtype == np.float64 and arr.ndim == 1:
+            return arr
     if all(isinstance(x, (float, int, np.floating)) for x in ts):
         return np.array(ts, dtype=float)
     out = np.empty(len(ts), dtype=object)
