@@ -80,11 +80,13 @@ def _build_loop():
 
 
 def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, dtmin, dtmax,
-                 maxiters, alg, eps_t, keep=2, errornorm=None) -> tuple:  # fmt: skip
-    """Run the compiled loop; returns ``(ts, us, Ks, nf, naccept, nreject, code, t_end)``.
+                 maxiters, alg, eps_t, keep=2, errornorm=None, saves=()) -> tuple:  # fmt: skip
+    """Run the compiled loop; returns ``(ts, us, Ks, nf, naccept, nreject, code, t_end, kstep)``.
 
     *keep*: 0 keeps the ends only, 1 every step's t and u, 2 also every step's stages (dense
-    output, saveat); only what is kept is allocated. *errornorm*: the
+    output), 3 every step's t and u and the stages of the steps that hold one of the save times
+    *saves* (after t0, in the direction of integration) strictly inside, ``kstep`` naming those
+    steps (empty otherwise); only what is kept is allocated. *errornorm*: the
     :class:`~solvers.ode.errornorm.ErrorNorm` of the solve (None: the default).
     """
     tab = co.tableau
@@ -103,7 +105,8 @@ def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, 
                  float(t0), np.asarray(stops, dtype=np.float64), float(dt0), float(tdir), M, c, s, bool(tab.fsal),
                  bool(adaptive), rt, at, float(dtmin), float(dtmax),
                  int(maxiters), float(alg.beta1), float(alg.beta2), float(alg.safety), float(alg.qmin),
-                 float(alg.qmax), float(eps_t), int(keep), int(nnorm), int(counted))  # fmt: skip
+                 float(alg.qmax), float(eps_t), int(keep), int(nnorm), int(counted),
+                 np.asarray(saves, dtype=np.float64))  # fmt: skip
 
 
 _TABLEAUS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -164,17 +167,21 @@ def solve_compiled(fj: Any, s: Any, co: Any, dtr: Any, finish: Any, integ: Any) 
     and turn its arrays into the usual solution (saving through :mod:`solvers.ode.saving`)."""
     from solvers.ode.solution import LazySegments, Segment
 
-    tt, uu, KK, nf, nacc, nrej, code, t_end = run_compiled(
+    # dense output keeps every step's stages; saveat alone only those of the steps holding a save
+    # time strictly inside (keep = 3: one record per save time at most, none for a save that is a
+    # step's end, e.g. tf); otherwise none
+    keep = 2 if s.dense else 3 if s.save_times else 1 if s.save_everystep else 0
+    saves = [float(x) for x in s.save_times[s.si:]] if keep == 3 else []
+    tt, uu, KK, nf, nacc, nrej, code, t_end, kstep = run_compiled(
         fj, s.p, s.u, np.asarray(s.k1, dtype=np.float64), s.t0, [float(x) for x in s.stops], dtr, s.tdir, co,
-        s.adaptive, s.rtol, s.atol, s.dtmin, s.dtmax, s.maxiters, s.alg, s.eps_t,
-        2 if s.dense or s.save_times else 1 if s.save_everystep else 0, s.norm.spec,
+        s.adaptive, s.rtol, s.atol, s.dtmin, s.dtmax, s.maxiters, s.alg, s.eps_t, keep, s.norm.spec, saves,
     )  # fmt: skip
     stats = s.stats
     stats.nf += nf
     stats.naccept += nacc
     stats.nreject += nrej
     steps = LazySegments(tt, uu, KK, lambda t, h, u, u_new, K: Segment(  # built only where used
-        t, h, u, u_new, None, K, co, s.f, s.p, stats))
+        t, h, u, u_new, None, K, co, s.f, s.p, stats), kstep if keep == 3 else None)
     return finish_compiled(s, tt, uu, KK, steps, code, finish, integ)
 
 
@@ -189,10 +196,13 @@ def finish_compiled(s: Any, tt: np.ndarray, uu: np.ndarray, KK: np.ndarray, step
         si = s.si  # the save times at t0 are already saved (the kernel used to save them twice)
         ends = s.tdir * tt[1:]
         while si < len(s.save_times):
-            j = int(np.searchsorted(ends, s.tdir * float(s.save_times[si])))  # the step holding it
-            if j >= len(KK):
+            key = s.tdir * float(s.save_times[si])
+            j = int(np.searchsorted(ends, key))  # the step holding it
+            if j >= len(steps):
                 break
-            si = s.save_until(s.save_times, si, float(tt[j + 1]), s.tdir, steps[j][2], s.ts, s.us,
+            # a save at the step's end is its end state: no interpolant needed (nor kept, keep = 3)
+            seg = steps[j][2] if key < ends[j] else None
+            si = s.save_until(s.save_times, si, float(tt[j + 1]), s.tdir, seg, s.ts, s.us,
                               inclusive=True, u_end=uu[j + 1])
     if s.save_everystep:
         s.ts.extend(tt[1:].tolist())

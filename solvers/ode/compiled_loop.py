@@ -104,7 +104,8 @@ def next_try(stops, stop_i, t, dtr, tdir, landing_factor, tries, maxiters, check
 
 @numba.njit(cache=True, inline="always")
 def store(ts, us, Ks, nsave, t_new, u_new, K, keep):
-    """Record an accepted step; keep = 0: the end only, 1: t and u of every step, 2: also K."""
+    """Record an accepted step; keep = 0: the end only, 1: t and u of every step, 2: also K
+    (3: as 1; the explicit loop keeps the stages of the steps holding a save time itself)."""
     if keep == 0:
         ts[1] = t_new
         us[1] = u_new
@@ -128,6 +129,35 @@ def store(ts, us, Ks, nsave, t_new, u_new, K, keep):
 
 
 @numba.njit(cache=True, inline="always")
+def store_held(Ks, kstep, nk, K, j):
+    """Record the stages *K* of accepted step *j* (keep = 3: only the steps that hold a save time
+    strictly inside); ``(Ks, kstep, nk)``, the arrays grown by doubling when full."""
+    if nk == kstep.size:
+        cap = max(4, 2 * kstep.size)
+        Ks2 = np.empty((cap, Ks.shape[1], Ks.shape[2]))
+        k2 = np.empty(cap, dtype=np.int64)
+        Ks2[:nk] = Ks[:nk]
+        k2[:nk] = kstep[:nk]
+        Ks, kstep = Ks2, k2
+    Ks[nk] = K
+    kstep[nk] = j
+    return Ks, kstep, nk + 1
+
+
+@numba.njit(cache=True, inline="always")
+def holds_save(saves, save_i, t_new, tdir):
+    """``(save_i, held)``: moves *save_i* past the save times up to *t_new*; *held* is True when one
+    of them lies strictly before *t_new* (inside the step: its value needs the step's interpolant;
+    one at *t_new* is the step's end state)."""
+    held = False
+    while save_i < saves.size and tdir * (saves[save_i] - t_new) <= 0.0:
+        if tdir * (saves[save_i] - t_new) < 0.0:
+            held = True
+        save_i += 1
+    return save_i, held
+
+
+@numba.njit(cache=True, inline="always")
 def scale(M, h, hM):
     for r in range(M.shape[0]):
         for j in range(M.shape[1]):
@@ -141,12 +171,15 @@ def scale(M, h, hM):
 # right-hand sides of one fixed signature
 @numba.njit
 def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol,
-         dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t, keep, nnorm, counted):  # fmt: skip
+         dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t, keep, nnorm, counted, saves):  # fmt: skip
     n = u0.size
     cap = 2 if keep == 0 else 64
     ts = np.empty(cap)
     us = np.empty((cap, n))
     Ks = np.empty((cap if keep == 2 else 0, s, n))
+    kstep = np.empty(0, dtype=np.int64)  # keep = 3: the step of each kept stage record
+    nk = 0
+    save_i = 0
     # every buffer of the solve, allocated once: the stages of the step being tried (store copies
     # what it keeps; K[0] is the first stage, set when a step is accepted), the stage arguments
     # before the last, the error scales, and two rows for the state (the step's start and its end)
@@ -200,6 +233,10 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
             nacc += 1
             break
         nacc += 1
+        if keep == 3:
+            save_i, held = holds_save(saves, save_i, t_new, tdir)
+            if held:
+                Ks, kstep, nk = store_held(Ks, kstep, nk, K, nsave - 1)
         ts, us, Ks, nsave = store(ts, us, Ks, nsave, t_new, u_new, K, keep)
         t = t_new
         cur = 1 - cur
@@ -208,7 +245,8 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
         else:
             K[0] = f(u_new, p, t)
             nf += 1
-    return ts[:nsave], us[:nsave], Ks[: nsave - 1 if keep == 2 else 0], nf, nacc, nrej, code, t
+    nkept = nsave - 1 if keep == 2 else nk
+    return ts[:nsave], us[:nsave], Ks[:nkept], nf, nacc, nrej, code, t, kstep[:nk]
 
 
 class _Address(numba.core.types.function_type.WrapperAddressProtocol):
@@ -252,6 +290,6 @@ def pointer_loop():
         t = numba.types
         f64, i64, b1, F1 = t.float64, t.int64, t.boolean, _F1
         sig = (t.FunctionType(RHS_SIGNATURE), F1, F1, F1, f64, F1, f64, f64, t.float64[:, ::1], F1, i64, b1, b1,
-               F1, F1, f64, f64, i64, f64, f64, f64, f64, f64, f64, i64, i64, i64)
+               F1, F1, f64, f64, i64, f64, f64, f64, f64, f64, f64, i64, i64, i64, F1)
         _POINTER_LOOP = numba.njit(sig, cache=True)(loop.py_func)
     return _POINTER_LOOP

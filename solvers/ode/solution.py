@@ -76,22 +76,29 @@ class LazySegments:
     ``sol(t)`` touches only the steps it evaluates, so building thousands of
     segment objects up front would cost more than the loop itself.
     ``build(t, h, u, u_new, K)`` makes one step's segment (the method's interpolant).
+    *held*: when given, ``Ks[i]`` are the stages of step ``held[i]`` only (a sorted index array:
+    a saveat solve without dense output keeps the steps that hold a save time); the other steps
+    have no segment.
     """
 
-    def __init__(self, ts, us, Ks, build):
+    def __init__(self, ts, us, Ks, build, held=None):
         self.ts, self.us, self.Ks, self.build = ts, us, Ks, build
+        self.held = held
         self._built: dict = {}
 
     def __len__(self) -> int:
-        return len(self.Ks)
+        return len(self.Ks) if self.held is None else max(len(self.ts) - 1, 0)
 
     def __getitem__(self, j: int) -> tuple:
         j = range(len(self))[j]
         seg = self._built.get(j)
         if seg is None:
+            row = j if self.held is None else int(np.searchsorted(self.held, j))
+            if self.held is not None and (row == len(self.held) or self.held[row] != j):
+                raise IndexError(f"step {j} kept no stages (only the steps holding a save time did)")
             t, t_new = float(self.ts[j]), float(self.ts[j + 1])
             seg = self._built[j] = (t, t_new, self.build(t, t_new - t, self.us[j], self.us[j + 1],
-                                                         self.Ks[j]))
+                                                         self.Ks[row]))
         return seg
 
     def keys(self, tdir: float) -> list:
