@@ -123,6 +123,9 @@ class Segment:
     def _ensure_extra(self) -> None:
         if self._extra:
             return
+        if self.K is not None and getattr(self.co, "extra_np", None) and self.K.dtype == self.co.float_dtype:
+            self._extra_from_record()
+            return
         co, h, u0 = self.co, self.h, self.u0
         ks = list(self.ks) if self.K is None else [self.K[i].reshape(u0.shape) for i in range(len(self.K))]
         for i, row in enumerate(co.extra_a):
@@ -133,6 +136,23 @@ class Segment:
             self.ks = ks
         else:
             self.K = np.stack([np.asarray(k, dtype=self.K.dtype).reshape(-1) for k in ks])
+        self._extra = True
+
+    def _extra_from_record(self) -> None:
+        """The extra stages on a float stage record ``K`` (rows: stages): each stage argument is
+        ``u0 + h (c_0 k_j0 + c_1 k_j1 + ...)`` summed left to right, as :func:`lincomb` sums it
+        (a cumulative sum along the stages is sequential), in four NumPy calls instead of two per
+        term (a Verner 9 extra stage has up to 25 terms)."""
+        co, h, u0, K = self.co, self.h, self.u0, self.K
+        s = len(K)
+        full = np.empty((s + len(co.extra_np), K.shape[1]), dtype=K.dtype)
+        full[:s] = K
+        for i, (idx, coef) in enumerate(co.extra_np):
+            acc = np.cumsum(full[idx] * coef[:, None], axis=0)[-1]
+            ui = u0 + h * acc.reshape(u0.shape)
+            full[s + i] = np.reshape(self.f(ui, self.p, self.t0 + co.extra_c[i] * h), -1)
+            self.stats.nf += 1
+        self.K = full
         self._extra = True
 
     def theta(self, t: Any) -> Any:
