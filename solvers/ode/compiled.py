@@ -85,8 +85,9 @@ def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, 
 
     *keep*: 0 keeps the ends only, 1 every step's t and u, 2 also every step's stages (dense
     output), 3 every step's t and u and the stages of the steps that hold one of the save times
-    *saves* (after t0, in the direction of integration) strictly inside, ``kstep`` naming those
-    steps (empty otherwise); only what is kept is allocated. *errornorm*: the
+    *saves* (after t0, in the direction of integration) strictly inside, with their extra
+    interpolation stages (Verner's, evaluated in the kernel), ``kstep`` naming those steps (empty
+    otherwise); only what is kept is allocated. *errornorm*: the
     :class:`~solvers.ode.errornorm.ErrorNorm` of the solve (None: the default).
     """
     tab = co.tableau
@@ -106,7 +107,7 @@ def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, 
                  bool(adaptive), rt, at, float(dtmin), float(dtmax),
                  int(maxiters), float(alg.beta1), float(alg.beta2), float(alg.safety), float(alg.qmin),
                  float(alg.qmax), float(eps_t), int(keep), int(nnorm), int(counted),
-                 np.asarray(saves, dtype=np.float64))  # fmt: skip
+                 np.asarray(saves, dtype=np.float64), *kernel_extra(co))  # fmt: skip
 
 
 _TABLEAUS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -125,6 +126,22 @@ def kernel_tableau(co: Any, adaptive: bool) -> tuple:
         if adaptive:
             rows.append(co.btilde_np)
         out = cached[adaptive] = (np.array(rows, dtype=np.float64), np.array([float(x) for x in tab.c]))
+    return out
+
+
+def kernel_extra(co: Any) -> tuple:
+    """``(E, ce)`` for the kernel, built once per coefficient set: the extra interpolation stages'
+    rows (Verner's; each padded to the stage count plus the extra stages) and their nodes."""
+    cached = _TABLEAUS.setdefault(co, {})
+    out = cached.get("extra")
+    if out is None:
+        tab = co.tableau
+        m = tab.stages + len(tab.extra_a)
+        E = np.zeros((len(tab.extra_a), m))
+        for e, row in enumerate(co.extra_a):
+            for j, q in row:
+                E[e, j] = float(q)
+        out = cached["extra"] = (E, np.array([float(x) for x in co.extra_c], dtype=np.float64))
     return out
 
 

@@ -139,9 +139,27 @@ def store_held(Ks, kstep, nk, K, j):
         Ks2[:nk] = Ks[:nk]
         k2[:nk] = kstep[:nk]
         Ks, kstep = Ks2, k2
-    Ks[nk] = K
+    Ks[nk, : K.shape[0]] = K
     kstep[nk] = j
     return Ks, kstep, nk + 1
+
+
+@numba.njit(cache=True, inline="always")
+def extra_argument(out, u, h, E, e, R, m):
+    """out = u + h (E[e, j0] R[j0] + E[e, j1] R[j1] + ...) over the nonzero E[e, :m], summed left
+    to right from the first term (as :func:`solvers.ode.solution.lincomb` sums an extra stage's
+    argument, so the record's extra stages are the Python segment's to the bit); returns out."""
+    for i in range(u.size):
+        acc = 0.0
+        first = True
+        for j in range(m):
+            a = E[e, j]
+            if a != 0.0:
+                term = R[j, i] * a
+                acc = term if first else acc + term
+                first = False
+        out[i] = u[i] + h * acc
+    return out
 
 
 @numba.njit(cache=True, inline="always")
@@ -171,12 +189,13 @@ def scale(M, h, hM):
 # right-hand sides of one fixed signature
 @numba.njit
 def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol,
-         dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t, keep, nnorm, counted, saves):  # fmt: skip
+         dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t, keep, nnorm, counted, saves, E, ce):  # fmt: skip
     n = u0.size
     cap = 2 if keep == 0 else 64
     ts = np.empty(cap)
     us = np.empty((cap, n))
-    Ks = np.empty((cap if keep == 2 else 0, s, n))
+    ne = E.shape[0] if keep == 3 else 0  # keep = 3: the extra interpolation stages (rows E, nodes ce)
+    Ks = np.empty((cap if keep == 2 else 0, s + ne, n))
     kstep = np.empty(0, dtype=np.int64)  # keep = 3: the step of each kept stage record
     nk = 0
     save_i = 0
@@ -235,8 +254,13 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
         nacc += 1
         if keep == 3:
             save_i, held = holds_save(saves, save_i, t_new, tdir)
-            if held:
+            if held:  # its stages, and its extra interpolation stages (Verner's), as its segment would
                 Ks, kstep, nk = store_held(Ks, kstep, nk, K, nsave - 1)
+                hs = t_new - t  # the segment's step (LazySegments: t_new - t)
+                for e in range(ne):
+                    R = Ks[nk - 1]
+                    R[s + e] = f(extra_argument(buf, u, hs, E, e, R, s + e), p, t + ce[e] * hs)
+                nf += ne
         ts, us, Ks, nsave = store(ts, us, Ks, nsave, t_new, u_new, K, keep)
         t = t_new
         cur = 1 - cur
@@ -290,6 +314,6 @@ def pointer_loop():
         t = numba.types
         f64, i64, b1, F1 = t.float64, t.int64, t.boolean, _F1
         sig = (t.FunctionType(RHS_SIGNATURE), F1, F1, F1, f64, F1, f64, f64, t.float64[:, ::1], F1, i64, b1, b1,
-               F1, F1, f64, f64, i64, f64, f64, f64, f64, f64, f64, i64, i64, i64, F1)
+               F1, F1, f64, f64, i64, f64, f64, f64, f64, f64, f64, i64, i64, i64, F1, t.float64[:, ::1], F1)
         _POINTER_LOOP = numba.njit(sig, cache=True)(loop.py_func)
     return _POINTER_LOOP

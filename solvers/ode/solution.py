@@ -118,7 +118,8 @@ class Segment:
         self.t0, self.h, self.u0, self.u1 = t0, h, u0, u1
         self.ks, self.K, self.co = ks, K, co
         self.f, self.p, self.stats = f, p, stats
-        self._extra = not co.extra_a
+        # a stage record that already holds the extra stages (a compiled saveat solve's) is complete
+        self._extra = not co.extra_a or (K is not None and co.dense is not None and len(K) == len(co.dense))
 
     def _ensure_extra(self) -> None:
         if self._extra:
