@@ -3,10 +3,18 @@
 When the state is a float64 NumPy array and the right-hand side compiles with
 numba, :func:`run_compiled` runs the same method (same tableau, same PI
 controller, same stops) as the generic loop of :mod:`solvers.ode.integrator`
-inside one ``numba.njit`` function, and returns every step's time, state and
-stages, from which the Python side builds the usual :class:`ODESolution`
-(dense output included). Answers agree with the generic float path to
-rounding (a sum may be ordered differently).
+inside one ``numba.njit`` function, and returns the steps' times and states
+and only the stages something will read: every step's for dense output; with
+``saveat`` alone those of the steps holding a save time strictly inside (and
+their extra interpolation stages, Verner's, evaluated in the kernel); none
+otherwise. The Python side builds the usual :class:`ODESolution` from them
+(segments built lazily, where evaluated). Answers agree with the generic float
+path to rounding (a sum may be ordered differently).
+
+The loop is bound to ``f`` through :mod:`solvers.ode.kernel_cache` (``f`` a
+global of a generated module, cached on disk): no call passes numba a
+dispatcher argument to type, and a new process loads the compiled loop
+instead of compiling it again.
 
 When it is used (``solve(..., compile=...)`` or ``Tsit5(compile=...)``):
 
