@@ -152,3 +152,15 @@ def test_the_explicit_kernel_is_bound_once_and_cached(lotka_jit):
     exec("def g(u, p, t):\n    _box\n    return -u\n", ns)
     assert function_key(ns["g"]) is None
     assert isinstance(bound_loop(numba.njit(ns["g"])), functools.partial)
+
+
+@pytest.mark.parametrize("times", [[0.0, 0.5, 1.0], np.array([0.0, 0.5, 1.0]), [0.0, 1, np.float32(0.5)], []],
+                         ids=["floats", "array", "mixed", "empty"])
+def test_solution_times_become_a_float_array(times):
+    # the saved times reach ODESolution as a list of floats (one NumPy call) or, from the
+    # sensitivity wrappers, as an array: both give a new float64 array
+    from solvers.ode.solution import ODESolution, ReturnCode, Stats
+
+    sol = ODESolution(None, None, times, [None] * len(times), ReturnCode.Success, "", Stats(), [], False, 1)
+    assert sol.t.dtype == np.float64 and sol.t.tolist() == [float(x) for x in times]
+    assert sol.t is not times

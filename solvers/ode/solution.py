@@ -406,7 +406,7 @@ def _short(x: Any) -> str:
 
 
 def _time_array(ts: list) -> np.ndarray:
-    if ts and type(ts[0]) is float:  # the common case in one NumPy call (a compiled solve saves 1000s)
+    if len(ts) and type(ts[0]) is float:  # the common case in one NumPy call (a compiled solve saves 1000s)
         try:
             arr = np.array(ts)
         except (TypeError, ValueError):
