@@ -15,6 +15,13 @@ O1 Lotka–Volterra
     loosest tolerance whose error is no larger than our Tsit5's; scipy
     ``odeint`` (LSODA); numbalsoda and diffrax when installed (rows say why
     not otherwise).
+O1 numba path against numbalsoda
+    The same problem, our compiled path (``f`` a ``numba.njit`` function) against numbalsoda's
+    lsoda and dop853 (C callbacks, parameters passed with ``data=``), measured interleaved
+    (min / median / max). numbalsoda returns the states at ``t_eval = [0, 10]`` only, so ours
+    runs with ``saveat=[0, 10], dense=False`` for like saving; our default (every step saved,
+    dense output) beside it, and each peer at the loosest tolerance whose error is no larger than
+    our Vern9's. ``--quick`` runs our rows only; ``--o1-compiled`` prints this table alone.
 O2 sensitivities
     Gradient of L = sum over t = 0, 1, ..., 10 of u1(t) + u2(t) with respect
     to (a, b, c, d). Ours: ``nm.gradient`` pushes a DualArray parameter
@@ -168,7 +175,7 @@ def bench_o1(settings, kw) -> list:
     nb = load_peer("numbalsoda")
     if not nb.available:
         rows.append(["numbalsoda lsoda / dop853", nb.error + " (needs gfortran to build)", "-", "-", ""])
-    else:  # pragma: no cover - not installable here
+    else:
         rows.extend(_numbalsoda_rows(nb.module, ref, kw, base))
     dfx = load_peer("diffrax")
     if not dfx.available:
@@ -178,23 +185,78 @@ def bench_o1(settings, kw) -> list:
     return rows
 
 
-def _numbalsoda_rows(numbalsoda, ref, kw, base):  # pragma: no cover - peer not installed here
-    import numba
+def numbalsoda_rhs(numbalsoda):
+    """Lotka-Volterra as numbalsoda's C callback ``rhs(t, u, du, p)``, parameters from ``data=``."""
     from numba import cfunc
 
     @cfunc(numbalsoda.lsoda_sig)
     def rhs(t, u, du, p):
-        du[0] = 1.5 * u[0] - u[0] * u[1]
-        du[1] = -3.0 * u[1] + u[0] * u[1]
+        du[0] = p[0] * u[0] - p[1] * u[0] * u[1]
+        du[1] = -p[2] * u[1] + p[3] * u[0] * u[1]
 
-    addr = rhs.address
+    return rhs
+
+
+def _numbalsoda_rows(numbalsoda, ref, kw, base):
+    addr = numbalsoda_rhs(numbalsoda).address
+    data = np.array(P0)
     rows = []
     teval = np.array([0.0, T_END])
     for name, fn in (("lsoda", numbalsoda.lsoda), ("dop853", numbalsoda.dop853)):
-        usol, ok = fn(addr, U0, teval, rtol=RTOL, atol=ATOL)
-        t = measure(lambda f=fn: f(addr, U0, teval, rtol=RTOL, atol=ATOL), **kw)
-        rows.append(_row(f"numbalsoda {name}", t, _err(usol[-1], ref), "", base))
-    del numba
+        usol, ok = fn(addr, U0, teval, data=data, rtol=RTOL, atol=ATOL)
+        assert ok, name
+        t = measure(lambda f=fn: f(addr, U0, teval, data=data, rtol=RTOL, atol=ATOL), **kw)
+        rows.append(_row(f"numbalsoda {name}", t, _err(usol[-1], ref), "data=, t_eval [0, 10]", base))
+    return rows
+
+
+def bench_o1_compiled(settings, kw) -> list:
+    """Our numba path against numbalsoda, interleaved (min / median / max), with like saving:
+    numbalsoda returns the states at t_eval only, ours with ``saveat`` and ``dense=False``; our
+    default (every step saved, dense output) beside it."""
+    import numba
+
+    ref = reference_end()
+    prob = ODEProblem(numba.njit(lotka), U0, (0.0, T_END), P0)
+    ends = np.array([0.0, T_END])
+    fns, errs, notes = {}, {}, {}
+    for alg in (Tsit5, Vern9):
+        for label, opts in (("saveat [0, 10], dense=False", dict(saveat=ends, dense=False)),
+                            ("default: every step, dense", {})):
+            name = f"ours {alg.__name__} compiled, {label}"
+            sol = solve(prob, alg(), rtol=RTOL, atol=ATOL, **opts)
+            assert sol.compiled and sol.retcode.value == "Success", sol.compile_message
+            errs[name], notes[name] = _err(sol.u[-1], ref), f"{sol.stats.naccept} steps"
+            fns[name] = lambda a=alg, o=opts: solve(prob, a(), rtol=RTOL, atol=ATOL, **o)
+    nb = load_peer("numbalsoda")
+    peers = []
+    if settings.quick or not nb.available:
+        reason = "quick mode" if settings.quick else nb.error
+    else:
+        addr, data = numbalsoda_rhs(nb.module).address, np.array(P0)
+        target = errs["ours Vern9 compiled, saveat [0, 10], dense=False"]
+        for pname, fn in (("lsoda", nb.module.lsoda), ("dop853", nb.module.dop853)):
+            name = f"numbalsoda {pname}, t_eval [0, 10], data="
+            usol, ok = fn(addr, U0, ends, data=data, rtol=RTOL, atol=ATOL)
+            assert ok, pname
+            errs[name], notes[name] = _err(usol[-1], ref), ""
+            fns[name] = lambda f=fn: f(addr, U0, ends, data=data, rtol=RTOL, atol=ATOL)
+            peers.append(name)
+            for rt in (5e-9, 2e-9, 1e-9, 5e-10, 2e-10, 1e-10, 5e-11, 2e-11, 1e-11):  # matched error
+                usol, ok = fn(addr, U0, ends, data=data, rtol=rt, atol=rt * 1e-2)
+                if ok and _err(usol[-1], ref) <= target:
+                    name = f"numbalsoda {pname} at ours Vern9's error (rtol {rt:g})"
+                    errs[name], notes[name] = _err(usol[-1], ref), "error <= ours Vern9"
+                    fns[name] = lambda f=fn, r=rt: f(addr, U0, ends, data=data, rtol=r, atol=r * 1e-2)
+                    break
+    timings = measure_interleaved(fns, **kw)
+    rows = []
+    for name, t in timings.items():
+        vs = [format_ratio(t.best / timings[p].best) for p in peers] or ["-", "-"]
+        rows.append([name, format_time(t.best), format_time(t.median), format_time(t.worst), f"{errs[name]:.1e}",
+                     *vs, notes[name]])
+    if not peers:
+        rows.append(["numbalsoda lsoda / dop853", reason, "-", "-", "-", "-", "-", ""])
     return rows
 
 
@@ -301,12 +363,21 @@ def bench_o3(settings, kw) -> list:
 
 
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    only_compiled = "--o1-compiled" in argv  # the numba-vs-numbalsoda table alone
+    if only_compiled:
+        argv.remove("--o1-compiled")
     settings = parse_args(__doc__.splitlines()[0], argv)
     kw = dict(min_time=settings.min_time, repeat=settings.repeat, budget=settings.budget)
     print(header(PACKAGES))
     print()
     cols = ["method", "time", "error", "vs first row", "note"]
-    print_table("O1 Lotka-Volterra, rtol 1e-8, atol 1e-10, error of u(10)", cols, bench_o1(settings, kw))
+    if not only_compiled:
+        print_table("O1 Lotka-Volterra, rtol 1e-8, atol 1e-10, error of u(10)", cols, bench_o1(settings, kw))
+    print_table("O1 numba path against numbalsoda, like saving, interleaved", ["method", "min", "median", "max",
+                "error", "vs lsoda", "vs dop853", "note"], bench_o1_compiled(settings, kw))  # fmt: skip
+    if only_compiled:
+        return 0
     print_table("O2 gradient of sum u(t), t = 0..10, wrt (a, b, c, d); error vs central differences at rtol 1e-13",
                 cols, bench_o2(settings, kw))  # fmt: skip
     print_table("O3 u' = -u to t = 1 at 40 digits", cols, bench_o3(settings, kw))

@@ -233,8 +233,9 @@ def value(x: Any) -> Any:
     >>> nm.value(nm.Dual(2.0, 1.0))
     2.0
     """
-    if type(x) is float:
-        return x
+    kind = type(x)
+    if kind is float or kind is np.float64 or (kind is np.ndarray and x.dtype.kind != "O"):
+        return x  # no layers (a solve asks a few dozen times; the general path costs ~1 us)
     if isinstance(x, (list, tuple)):
         x = np.asarray(x, dtype=object) if any(_has_layers(e) for e in x) else np.asarray(x)
     if _is_object_array(x):

@@ -82,3 +82,85 @@ def test_compiled_keeps_stages_only_for_dense_output_or_saveat(lotka_jit, opts):
     assert (fast.stage_bytes > 0) == needs_stages
     if opts == {}:
         assert np.abs(fast(3.3) - generic(3.3)).max() < 1e-11
+
+
+@pytest.mark.parametrize("alg", [Tsit5, Vern9], ids=lambda a: a.__name__)
+@pytest.mark.parametrize("saveat", [[0.0, 10.0], np.arange(0.0, 11.0), [2.5, 2.5, 7.25]],
+                         ids=["ends", "every unit", "inside+duplicate"])
+def test_saveat_keeps_stages_of_holding_steps_only(lotka_jit, alg, saveat):
+    # saveat without dense output: the kernel keeps the stages only of the steps that hold a save
+    # time strictly inside (a save at a step's end is its end state); the saved values must be
+    # those of the dense solve (every step's stages kept) to the bit
+    prob = ODEProblem(lotka_jit, np.array([1.0, 1.0]), (0.0, 10.0), P)
+    sparse = solve(prob, alg(), rtol=1e-8, atol=1e-10, saveat=saveat, dense=False)
+    full = solve(prob, alg(), rtol=1e-8, atol=1e-10, saveat=saveat, dense=True)
+    assert sparse.compiled and full.compiled
+    assert np.array_equal(sparse.t, full.t) and np.array_equal(np.array(sparse.u), np.array(full.u))
+    assert sparse.stats.nf == full.stats.nf  # Vern9: the kernel evaluates the extra stages Python would
+    inside = {float(x) for x in saveat if 0.0 < x < 10.0}
+    tab = alg().tableau
+    record = 2 * 8 * (tab.stages + len(tab.extra_a))  # one step's stages and extra stages, 2 float64 each
+    assert sparse.stage_bytes <= len(inside) * record < full.stage_bytes
+    if not inside:  # saves at t0 and tf only: no stage record at all
+        assert sparse.stage_bytes == 0
+    with pytest.raises(ValueError, match="no dense output"):
+        sparse(3.3)
+
+
+def test_lazy_segments_refuse_a_step_without_stages():
+    from solvers.ode.solution import LazySegments
+
+    ts, us = np.array([0.0, 1.0, 2.0]), np.zeros((3, 1))
+    steps = LazySegments(ts, us, np.ones((1, 2, 1)), lambda t, h, u, u1, K: (t, h, K.sum()),
+                         np.array([1]))  # fmt: skip
+    assert len(steps) == 2 and steps[1] == (1.0, 2.0, (1.0, 1.0, 2.0))
+    with pytest.raises(IndexError, match="step 0 kept no stages"):
+        steps[0]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_extra_stages_from_the_record_match_the_term_by_term_sum(dtype):
+    # Verner's extra interpolation stages from a float stage record (product + sequential
+    # cumsum) against the term-by-term lincomb of the list-of-stages segment: same bits
+    from solvers.ode.solution import Segment, Stats
+
+    prob = ODEProblem(lotka, np.array([1.0, 1.0], dtype=dtype), (0.0, 10.0), P)
+    sol = solve(prob, Vern9(), rtol=1e-6, atol=1e-8, compile=False)
+    seg = sol._segments[len(sol._segments) // 2][2]
+    assert seg.K is not None and seg.K.dtype == dtype and not seg._extra
+    K = seg.K.copy()
+    listed = Segment(seg.t0, seg.h, seg.u0, seg.u1, [k for k in K], None, seg.co, lotka, P, Stats())
+    seg(0.5), listed(0.5)  # each computes its extra stages on first evaluation
+    stages = np.stack([np.asarray(k).reshape(-1) for k in listed.ks])
+    assert seg.K.shape == stages.shape and len(stages) == len(seg.co.dense) > len(K)
+    assert seg.K.dtype == stages.dtype == dtype and np.array_equal(seg.K, stages)
+    assert np.array_equal(seg.K[: len(K)], K)
+
+
+def test_the_explicit_kernel_is_bound_once_and_cached(lotka_jit):
+    import functools
+
+    from solvers.ode.compiled import bound_loop
+    from solvers.ode.kernel_cache import function_key
+
+    prob = ODEProblem(lotka_jit, np.array([1.0, 1.0]), (0.0, 10.0), P)
+    assert solve(prob, Tsit5(), rtol=1e-8, atol=1e-10).compiled
+    run = bound_loop(lotka_jit)  # the loop with f a global of a disk-cached module (kernel_cache)
+    assert run is bound_loop(lotka_jit) and not isinstance(run, functools.partial)
+    # a right-hand side that names an object without a stable key gets the loop with f as argument
+    ns = {"_box": type("Box", (), {})()}
+    exec("def g(u, p, t):\n    _box\n    return -u\n", ns)
+    assert function_key(ns["g"]) is None
+    assert isinstance(bound_loop(numba.njit(ns["g"])), functools.partial)
+
+
+@pytest.mark.parametrize("times", [[0.0, 0.5, 1.0], np.array([0.0, 0.5, 1.0]), [0.0, 1, np.float32(0.5)], []],
+                         ids=["floats", "array", "mixed", "empty"])
+def test_solution_times_become_a_float_array(times):
+    # the saved times reach ODESolution as a list of floats (one NumPy call) or, from the
+    # sensitivity wrappers, as an array: both give a new float64 array
+    from solvers.ode.solution import ODESolution, ReturnCode, Stats
+
+    sol = ODESolution(None, None, times, [None] * len(times), ReturnCode.Success, "", Stats(), [], False, 1)
+    assert sol.t.dtype == np.float64 and sol.t.tolist() == [float(x) for x in times]
+    assert sol.t is not times

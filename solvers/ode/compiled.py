@@ -3,10 +3,18 @@
 When the state is a float64 NumPy array and the right-hand side compiles with
 numba, :func:`run_compiled` runs the same method (same tableau, same PI
 controller, same stops) as the generic loop of :mod:`solvers.ode.integrator`
-inside one ``numba.njit`` function, and returns every step's time, state and
-stages, from which the Python side builds the usual :class:`ODESolution`
-(dense output included). Answers agree with the generic float path to
-rounding (a sum may be ordered differently).
+inside one ``numba.njit`` function, and returns the steps' times and states
+and only the stages something will read: every step's for dense output; with
+``saveat`` alone those of the steps holding a save time strictly inside (and
+their extra interpolation stages, Verner's, evaluated in the kernel); none
+otherwise. The Python side builds the usual :class:`ODESolution` from them
+(segments built lazily, where evaluated). Answers agree with the generic float
+path to rounding (a sum may be ordered differently).
+
+The loop is bound to ``f`` through :mod:`solvers.ode.kernel_cache` (``f`` a
+global of a generated module, cached on disk): no call passes numba a
+dispatcher argument to type, and a new process loads the compiled loop
+instead of compiling it again.
 
 When it is used (``solve(..., compile=...)`` or ``Tsit5(compile=...)``):
 
@@ -25,6 +33,8 @@ which path ran and ``sol.compile_message`` why.
 
 from __future__ import annotations
 
+import functools
+import weakref
 from typing import Any
 
 import numpy as np
@@ -40,9 +50,11 @@ def _is_dispatcher(f: Any) -> bool:
 
 
 def compile_rhs(f: Any, u: np.ndarray, p: Any, t: float, force: bool, name: str = "f",
-                shape: tuple | None = None) -> tuple:
+                shape: tuple | None = None, k: Any = None) -> tuple:
     """A numba version of *f* checked on ``(u, p, t)``, or ``(None, reason)``; *name* is what the
-    reason calls it, *shape* the output shape it must have (default: the state's)."""
+    reason calls it, *shape* the output shape it must have (default: the state's). *k*: ``f(u, p, t)``
+    when the caller has evaluated it already; it is checked instead of a new call when *f* itself is
+    the numba function."""
     if _is_dispatcher(f):
         fj = f
     elif not force:  # decided without importing numba (a plain solve does not pay for its import)
@@ -56,7 +68,8 @@ def compile_rhs(f: Any, u: np.ndarray, p: Any, t: float, force: bool, name: str 
                 return None, f"numba is not importable: {e}"
             fj = numba.njit(f)
     try:
-        k = fj(u, p, t)
+        if k is None or fj is not f:
+            k = fj(u, p, t)
     except Exception as e:  # numba typing errors come in many classes
         return None, f"numba could not compile {name}: {type(e).__name__}: {str(e).splitlines()[0][:200]}"
     want = u.shape if shape is None else shape
@@ -75,36 +88,76 @@ def _build_loop():
 
 
 def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, dtmin, dtmax,
-                 maxiters, alg, eps_t, keep=2, errornorm=None) -> tuple:  # fmt: skip
-    """Run the compiled loop; returns ``(ts, us, Ks, nf, naccept, nreject, code, t_end)``.
+                 maxiters, alg, eps_t, keep=2, errornorm=None, saves=()) -> tuple:  # fmt: skip
+    """Run the compiled loop; returns ``(ts, us, Ks, nf, naccept, nreject, code, t_end, kstep)``.
 
     *keep*: 0 keeps the ends only, 1 every step's t and u, 2 also every step's stages (dense
-    output, saveat); only what is kept is allocated. *errornorm*: the
+    output), 3 every step's t and u and the stages of the steps that hold one of the save times
+    *saves* (after t0, in the direction of integration) strictly inside, with their extra
+    interpolation stages (Verner's, evaluated in the kernel), ``kstep`` naming those steps (empty
+    otherwise); only what is kept is allocated. *errornorm*: the
     :class:`~solvers.ode.errornorm.ErrorNorm` of the solve (None: the default).
     """
     tab = co.tableau
     s = tab.stages
-    rows = [np.concatenate([r, np.zeros(s - len(r))]) for r in co.a_np]
-    rows.append(co.b_np)
-    if adaptive:
-        rows.append(co.btilde_np)
-    M = np.array(rows, dtype=np.float64)
-    c = np.array([float(x) for x in tab.c])
+    M, c = kernel_tableau(co, adaptive)
     n = u0.size
     nnorm, counted, ndiv = (n, n, n) if errornorm is None else errornorm.layout(n)
-    rt = np.broadcast_to(np.asarray(rtol, dtype=np.float64).reshape(-1) if np.ndim(rtol) else float(rtol), (n,))
-    at = np.broadcast_to(np.asarray(atol, dtype=np.float64).reshape(-1) if np.ndim(atol) else float(atol), (n,))
+    rt, at = _tolerance_vector(rtol, n), _tolerance_vector(atol, n)
     if fj in POINTER_RHS:
         from solvers.ode.compiled_loop import function_pointer, pointer_loop
 
-        loop, fj = pointer_loop(), function_pointer(fj)
+        loop = functools.partial(pointer_loop(), function_pointer(fj))
     else:
-        loop = shared_loop()
-    return loop(fj, p, np.ascontiguousarray(u0, dtype=np.float64), np.ascontiguousarray(k1, dtype=np.float64),
+        loop = bound_loop(fj)
+    return loop(p, np.ascontiguousarray(u0, dtype=np.float64), np.ascontiguousarray(k1, dtype=np.float64),
                  float(t0), np.asarray(stops, dtype=np.float64), float(dt0), float(tdir), M, c, s, bool(tab.fsal),
-                 bool(adaptive), np.ascontiguousarray(rt), np.ascontiguousarray(at), float(dtmin), float(dtmax),
+                 bool(adaptive), rt, at, float(dtmin), float(dtmax),
                  int(maxiters), float(alg.beta1), float(alg.beta2), float(alg.safety), float(alg.qmin),
-                 float(alg.qmax), float(eps_t), int(keep), int(nnorm), int(counted), int(ndiv))  # fmt: skip
+                 float(alg.qmax), float(eps_t), int(keep), int(nnorm), int(counted), int(ndiv),
+                 np.asarray(saves, dtype=np.float64), *kernel_extra(co))  # fmt: skip
+
+
+_TABLEAUS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def kernel_tableau(co: Any, adaptive: bool) -> tuple:
+    """``(M, c)`` for the kernel, built once per coefficient set: the rows of a (padded to the
+    stage count), then b, then (adaptive) btilde, as one float64 matrix; and the nodes c."""
+    cached = _TABLEAUS.setdefault(co, {})
+    out = cached.get(adaptive)
+    if out is None:
+        tab = co.tableau
+        s = tab.stages
+        rows = [np.concatenate([r, np.zeros(s - len(r))]) for r in co.a_np]
+        rows.append(co.b_np)
+        if adaptive:
+            rows.append(co.btilde_np)
+        out = cached[adaptive] = (np.array(rows, dtype=np.float64), np.array([float(x) for x in tab.c]))
+    return out
+
+
+def kernel_extra(co: Any) -> tuple:
+    """``(E, ce)`` for the kernel, built once per coefficient set: the extra interpolation stages'
+    rows (Verner's; each padded to the stage count plus the extra stages) and their nodes."""
+    cached = _TABLEAUS.setdefault(co, {})
+    out = cached.get("extra")
+    if out is None:
+        tab = co.tableau
+        m = tab.stages + len(tab.extra_a)
+        E = np.zeros((len(tab.extra_a), m))
+        for e, row in enumerate(co.extra_a):
+            for j, q in row:
+                E[e, j] = float(q)
+        out = cached["extra"] = (E, np.array([float(x) for x in co.extra_c], dtype=np.float64))
+    return out
+
+
+def _tolerance_vector(tol: Any, n: int) -> np.ndarray:
+    """A scalar or per-component tolerance as a contiguous float64 vector of length *n*."""
+    if np.ndim(tol):
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(tol, dtype=np.float64).reshape(-1), (n,)))
+    return np.full(n, float(tol))
 
 
 def shared_loop():
@@ -113,6 +166,19 @@ def shared_loop():
     if _LOOP is None:
         _LOOP = _build_loop()
     return _LOOP
+
+
+def bound_loop(fj: Any) -> Any:
+    """The compiled loop for *fj* without *fj* among its arguments, ``loop(p, u0, ...)``: the loop
+    with *fj* a global of a module cached on disk (:func:`~solvers.ode.kernel_cache.cached_kernel`,
+    as the stiff kernels), so a new process loads it instead of compiling it, and no call passes
+    numba a dispatcher to type (about 20 us a call, more than the steps of a small solve). An *fj*
+    without a stable key (it reads an arbitrary object) runs the loop with *fj* as its argument."""
+    from solvers.ode.kernel_cache import cached_kernel
+
+    loop = shared_loop()
+    run = cached_kernel({"run": loop}, {"f": fj}, "run")
+    return functools.partial(loop, fj) if run is None else run
 
 
 POINTER_RHS: set = set()  # numba rhs compiled with compiled_loop.RHS_SIGNATURE: run by pointer_loop()
@@ -126,17 +192,21 @@ def solve_compiled(fj: Any, s: Any, co: Any, dtr: Any, finish: Any, integ: Any) 
     and turn its arrays into the usual solution (saving through :mod:`solvers.ode.saving`)."""
     from solvers.ode.solution import LazySegments, Segment
 
-    tt, uu, KK, nf, nacc, nrej, code, t_end = run_compiled(
+    # dense output keeps every step's stages; saveat alone only those of the steps holding a save
+    # time strictly inside (keep = 3: one record per save time at most, none for a save that is a
+    # step's end, e.g. tf); otherwise none
+    keep = 2 if s.dense else 3 if s.save_times else 1 if s.save_everystep else 0
+    saves = [float(x) for x in s.save_times[s.si:]] if keep == 3 else []
+    tt, uu, KK, nf, nacc, nrej, code, t_end, kstep = run_compiled(
         fj, s.p, s.u, np.asarray(s.k1, dtype=np.float64), s.t0, [float(x) for x in s.stops], dtr, s.tdir, co,
-        s.adaptive, s.rtol, s.atol, s.dtmin, s.dtmax, s.maxiters, s.alg, s.eps_t,
-        2 if s.dense or s.save_times else 1 if s.save_everystep else 0, s.norm.spec,
+        s.adaptive, s.rtol, s.atol, s.dtmin, s.dtmax, s.maxiters, s.alg, s.eps_t, keep, s.norm.spec, saves,
     )  # fmt: skip
     stats = s.stats
     stats.nf += nf
     stats.naccept += nacc
     stats.nreject += nrej
     steps = LazySegments(tt, uu, KK, lambda t, h, u, u_new, K: Segment(  # built only where used
-        t, h, u, u_new, None, K, co, s.f, s.p, stats))
+        t, h, u, u_new, None, K, co, s.f, s.p, stats), kstep if keep == 3 else None)
     return finish_compiled(s, tt, uu, KK, steps, code, finish, integ)
 
 
@@ -151,10 +221,13 @@ def finish_compiled(s: Any, tt: np.ndarray, uu: np.ndarray, KK: np.ndarray, step
         si = s.si  # the save times at t0 are already saved (the kernel used to save them twice)
         ends = s.tdir * tt[1:]
         while si < len(s.save_times):
-            j = int(np.searchsorted(ends, s.tdir * float(s.save_times[si])))  # the step holding it
-            if j >= len(KK):
+            key = s.tdir * float(s.save_times[si])
+            j = int(np.searchsorted(ends, key))  # the step holding it
+            if j >= len(steps):
                 break
-            si = s.save_until(s.save_times, si, float(tt[j + 1]), s.tdir, steps[j][2], s.ts, s.us,
+            # a save at the step's end is its end state: no interpolant needed (nor kept, keep = 3)
+            seg = steps[j][2] if key < ends[j] else None
+            si = s.save_until(s.save_times, si, float(tt[j + 1]), s.tdir, seg, s.ts, s.us,
                               inclusive=True, u_end=uu[j + 1])
     if s.save_everystep:
         s.ts.extend(tt[1:].tolist())

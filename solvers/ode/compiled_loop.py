@@ -1,8 +1,14 @@
 """The numba pieces of the compiled explicit Runge–Kutta loop (:mod:`solvers.ode.compiled`).
 
-Only ``loop`` depends on ``f``: it is compiled per ``f`` (specialised on it), or once for every
-``f`` of one signature taken as a function pointer (:func:`pointer_loop`, cached on disk). The
-helpers are cached (``cache=True``).
+Only ``loop`` depends on ``f``: it is compiled per ``f`` (specialised on it; run through
+:func:`solvers.ode.kernel_cache.cached_kernel`, which binds ``f`` as a global and caches it on
+disk), or once for every ``f`` of one signature taken as a function pointer
+(:func:`pointer_loop`, cached on disk). The
+helpers are cached (``cache=True``) and inlined into the kernels that call them
+(``inline="always"``, numba's IR inlining): a call of a separately compiled helper with array
+arguments pays reference counting on every argument, about a fifth of the explicit loop's time at
+two states; inlined, numba prunes those counts. Inlining changes no arithmetic (no fast-math), so
+results stay the same to the bit.
 """
 
 import math
@@ -18,7 +24,7 @@ RHS_SIGNATURE = _F1(_F1, _F1, numba.types.float64)
 _POINTER_LOOP = None
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def combine(out, u, hM, r, K, m):
     """out = u + sum_{l<m} hM[r, l] K[l] (zero coefficients skipped), in place; returns out."""
     for j in range(u.size):
@@ -31,14 +37,14 @@ def combine(out, u, hM, r, K, m):
     return out
 
 
-@numba.njit(cache=True)
-def error_norm(u, u_new, hM, K, rtol, atol, n, counted, ndiv):
+@numba.njit(cache=True, inline="always")
+def error_norm(u, u_new, hM, K, rtol, atol, n, counted, ndiv, sc):
     """The scaled error's sum of squares over the first *counted* components, divided by *ndiv*,
     square-rooted; components n.. (the blocks of an augmented state, solvers.ode.errornorm) use
-    their primal's scale."""
+    their primal's scale. *sc* (length >= n) receives the primal block's scales, shared by the
+    blocks after it."""
     r = hM.shape[0] - 1
     acc = 0.0
-    sc = np.empty(n)  # the primal block's scales, shared by the blocks after it
     for i in range(n):
         sc[i] = atol[i] + rtol[i] * max(abs(u[i]), abs(u_new[i]))
     for b in range(counted // n if n > 0 else 0):
@@ -52,7 +58,7 @@ def error_norm(u, u_new, hM, K, rtol, atol, n, counted, ndiv):
     return math.sqrt(acc / ndiv) if n > 0 else 0.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def control(E, h_real, dtr, qold, last_rejected, beta1, beta2, safety, qmin, qmax):
     """PI controller: (accepted, next dt, qold, last_rejected); as in the generic loop."""
     if not (E < np.inf):
@@ -67,7 +73,7 @@ def control(E, h_real, dtr, qold, last_rejected, beta1, beta2, safety, qmin, qma
     return True, dt_next, (E if E > 1e-4 else 1e-4), False
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def all_finite(u):
     for j in range(u.size):
         if not np.isfinite(u[j]):
@@ -75,7 +81,7 @@ def all_finite(u):
     return True
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def next_try(stops, stop_i, t, dtr, tdir, landing_factor, tries, maxiters, check_dtmin, dtmin, eps_t):
     """The kernels' step planning: ``(stop_i, code, t_new, h, h_real)`` for a try of size
     *dtr* from *t*. *stop_i* moves to the first stop still ahead; ``code`` is -1 to take the try,
@@ -97,9 +103,10 @@ def next_try(stops, stop_i, t, dtr, tdir, landing_factor, tries, maxiters, check
     return stop_i, -1, t_new, h, h_real
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def store(ts, us, Ks, nsave, t_new, u_new, K, keep):
-    """Record an accepted step; keep = 0: the end only, 1: t and u of every step, 2: also K."""
+    """Record an accepted step; keep = 0: the end only, 1: t and u of every step, 2: also K
+    (3: as 1; the explicit loop keeps the stages of the steps holding a save time itself)."""
     if keep == 0:
         ts[1] = t_new
         us[1] = u_new
@@ -122,7 +129,54 @@ def store(ts, us, Ks, nsave, t_new, u_new, K, keep):
     return ts, us, Ks, nsave + 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
+def store_held(Ks, kstep, nk, K, j):
+    """Record the stages *K* of accepted step *j* (keep = 3: only the steps that hold a save time
+    strictly inside); ``(Ks, kstep, nk)``, the arrays grown by doubling when full."""
+    if nk == kstep.size:
+        cap = max(4, 2 * kstep.size)
+        Ks2 = np.empty((cap, Ks.shape[1], Ks.shape[2]))
+        k2 = np.empty(cap, dtype=np.int64)
+        Ks2[:nk] = Ks[:nk]
+        k2[:nk] = kstep[:nk]
+        Ks, kstep = Ks2, k2
+    Ks[nk, : K.shape[0]] = K
+    kstep[nk] = j
+    return Ks, kstep, nk + 1
+
+
+@numba.njit(cache=True, inline="always")
+def extra_argument(out, u, h, E, e, R, m):
+    """out = u + h (E[e, j0] R[j0] + E[e, j1] R[j1] + ...) over the nonzero E[e, :m], summed left
+    to right from the first term (as :func:`solvers.ode.solution.lincomb` sums an extra stage's
+    argument, so the record's extra stages are the Python segment's to the bit); returns out."""
+    for i in range(u.size):
+        acc = 0.0
+        first = True
+        for j in range(m):
+            a = E[e, j]
+            if a != 0.0:
+                term = R[j, i] * a
+                acc = term if first else acc + term
+                first = False
+        out[i] = u[i] + h * acc
+    return out
+
+
+@numba.njit(cache=True, inline="always")
+def holds_save(saves, save_i, t_new, tdir):
+    """``(save_i, held)``: moves *save_i* past the save times up to *t_new*; *held* is True when one
+    of them lies strictly before *t_new* (inside the step: its value needs the step's interpolant;
+    one at *t_new* is the step's end state)."""
+    held = False
+    while save_i < saves.size and tdir * (saves[save_i] - t_new) <= 0.0:
+        if tdir * (saves[save_i] - t_new) < 0.0:
+            held = True
+        save_i += 1
+    return save_i, held
+
+
+@numba.njit(cache=True, inline="always")
 def scale(M, h, hM):
     for r in range(M.shape[0]):
         for j in range(M.shape[1]):
@@ -131,17 +185,32 @@ def scale(M, h, hM):
 # not cache=True: the loop is specialised on f's dispatcher type, and numba's cache index
 # pickles that type by f's module, so a cache entry from one process breaks another
 # (ModuleNotFoundError while loading the index); the f-free helpers above are cached, and
-# pointer_loop() compiles it once, cached, for right-hand sides of one fixed signature
+# solvers.ode.compiled runs a copy with f as a global of a generated module
+# (solvers.ode.kernel_cache), which is cached; pointer_loop() compiles it once, cached, for
+# right-hand sides of one fixed signature
 @numba.njit
 def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol,
-         dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t, keep, nnorm, counted, ndiv):  # fmt: skip
+         dtmin, dtmax, maxiters, beta1, beta2, safety, qmin, qmax, eps_t, keep, nnorm, counted, ndiv, saves, E,
+         ce):  # fmt: skip
     n = u0.size
     cap = 2 if keep == 0 else 64
     ts = np.empty(cap)
     us = np.empty((cap, n))
-    Ks = np.empty((cap if keep == 2 else 0, s, n))
-    K = np.empty((s, n))  # the stages of the step being tried (store copies what it keeps)
-    buf = np.empty(n)  # the stage arguments before the last
+    ne = E.shape[0] if keep == 3 else 0  # keep = 3: the extra interpolation stages (rows E, nodes ce)
+    Ks = np.empty((cap if keep == 2 else 0, s + ne, n))
+    kstep = np.empty(0, dtype=np.int64)  # keep = 3: the step of each kept stage record
+    nk = 0
+    save_i = 0
+    # every buffer of the solve, allocated once: the stages of the step being tried (store copies
+    # what it keeps; K[0] is the first stage, set when a step is accepted), the stage arguments
+    # before the last, the error scales, and two rows for the state (the step's start and its end)
+    K = np.empty((s, n))
+    buf = np.empty(n)
+    sc = np.empty(nnorm)
+    U = np.empty((2, n))
+    K[0] = k1
+    U[0] = u0
+    cur = 0
     ts[0] = t0
     us[0] = u0
     nsave = 1
@@ -150,8 +219,6 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
     nrej = 0
     code = 0  # 0 Success, 1 MaxIters, 2 DtLessThanMin, 3 Unstable
     t = t0
-    u = u0.copy()
-    k = k1.copy()
     dtr = dt0
     qold = 1e-4
     last_rejected = False
@@ -167,17 +234,18 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
             break
         iters += 1
         scale(M, h, hM)
-        K[0] = k
-        ui = u
+        u = U[cur]
+        u_new = U[1 - cur]  # the FSAL last stage's argument is the new state
         for i in range(1, s):
-            ui = combine(buf if i < s - 1 or not fsal else np.empty(n), u, hM, i, K, i)
+            ui = combine(buf if i < s - 1 or not fsal else u_new, u, hM, i, K, i)
             K[i] = f(ui, p, t_new if c[i] == 1.0 else t + c[i] * h)
         nf += s - 1
-        u_new = ui if fsal else combine(np.empty(n), u, hM, s, K, s)
+        if not fsal:
+            combine(u_new, u, hM, s, K, s)
         if adaptive:
-            E = error_norm(u, u_new, hM, K, rtol, atol, nnorm, counted, ndiv)
-            ok, dtr, qold, last_rejected = control(E, h_real, dtr, qold, last_rejected, beta1, beta2, safety,
-                                                   qmin, qmax)
+            ok, dtr, qold, last_rejected = control(error_norm(u, u_new, hM, K, rtol, atol, nnorm, counted, ndiv, sc),
+                                                   h_real, dtr, qold, last_rejected, beta1, beta2, safety, qmin,
+                                                   qmax)  # fmt: skip
             if not ok:
                 nrej += 1
                 continue
@@ -186,15 +254,25 @@ def loop(f, p, u0, k1, t0, stops, dt0, tdir, M, c, s, fsal, adaptive, rtol, atol
             nacc += 1
             break
         nacc += 1
+        if keep == 3:
+            save_i, held = holds_save(saves, save_i, t_new, tdir)
+            if held:  # its stages, and its extra interpolation stages (Verner's), as its segment would
+                Ks, kstep, nk = store_held(Ks, kstep, nk, K, nsave - 1)
+                hs = t_new - t  # the segment's step (LazySegments: t_new - t)
+                for e in range(ne):
+                    R = Ks[nk - 1]
+                    R[s + e] = f(extra_argument(buf, u, hs, E, e, R, s + e), p, t + ce[e] * hs)
+                nf += ne
         ts, us, Ks, nsave = store(ts, us, Ks, nsave, t_new, u_new, K, keep)
         t = t_new
-        u = u_new
+        cur = 1 - cur
         if fsal:
-            k = K[s - 1].copy()
+            K[0] = K[s - 1]
         else:
-            k = f(u, p, t)
+            K[0] = f(u_new, p, t)
             nf += 1
-    return ts[:nsave], us[:nsave], Ks[: nsave - 1 if keep == 2 else 0], nf, nacc, nrej, code, t
+    nkept = nsave - 1 if keep == 2 else nk
+    return ts[:nsave], us[:nsave], Ks[:nkept], nf, nacc, nrej, code, t, kstep[:nk]
 
 
 class _Address(numba.core.types.function_type.WrapperAddressProtocol):
@@ -238,6 +316,6 @@ def pointer_loop():
         t = numba.types
         f64, i64, b1, F1 = t.float64, t.int64, t.boolean, _F1
         sig = (t.FunctionType(RHS_SIGNATURE), F1, F1, F1, f64, F1, f64, f64, t.float64[:, ::1], F1, i64, b1, b1,
-               F1, F1, f64, f64, i64, f64, f64, f64, f64, f64, f64, i64, i64, i64, i64)
+               F1, F1, f64, f64, i64, f64, f64, f64, f64, f64, f64, i64, i64, i64, i64, F1, t.float64[:, ::1], F1)
         _POINTER_LOOP = numba.njit(sig, cache=True)(loop.py_func)
     return _POINTER_LOOP

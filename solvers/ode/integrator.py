@@ -273,7 +273,7 @@ def _try_compiled(s: Any, alg: Any, compile: Any, dtr: Any, finish: Any, integ: 
         return None
     from solvers.ode.compiled import compile_rhs, solve_compiled
 
-    fj, why = compile_rhs(s.f, u, s.p, s.t0, force=bool(want))
+    fj, why = compile_rhs(s.f, u, s.p, s.t0, force=bool(want), k=s.k1)
     if fj is None and want:
         raise ValueError(f"compile=True: {why}")
     s.compiled[1] = why

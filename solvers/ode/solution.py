@@ -76,22 +76,29 @@ class LazySegments:
     ``sol(t)`` touches only the steps it evaluates, so building thousands of
     segment objects up front would cost more than the loop itself.
     ``build(t, h, u, u_new, K)`` makes one step's segment (the method's interpolant).
+    *held*: when given, ``Ks[i]`` are the stages of step ``held[i]`` only (a sorted index array:
+    a saveat solve without dense output keeps the steps that hold a save time); the other steps
+    have no segment.
     """
 
-    def __init__(self, ts, us, Ks, build):
+    def __init__(self, ts, us, Ks, build, held=None):
         self.ts, self.us, self.Ks, self.build = ts, us, Ks, build
+        self.held = held
         self._built: dict = {}
 
     def __len__(self) -> int:
-        return len(self.Ks)
+        return len(self.Ks) if self.held is None else max(len(self.ts) - 1, 0)
 
     def __getitem__(self, j: int) -> tuple:
         j = range(len(self))[j]
         seg = self._built.get(j)
         if seg is None:
+            row = j if self.held is None else int(np.searchsorted(self.held, j))
+            if self.held is not None and (row == len(self.held) or self.held[row] != j):
+                raise IndexError(f"step {j} kept no stages (only the steps holding a save time did)")
             t, t_new = float(self.ts[j]), float(self.ts[j + 1])
             seg = self._built[j] = (t, t_new, self.build(t, t_new - t, self.us[j], self.us[j + 1],
-                                                         self.Ks[j]))
+                                                         self.Ks[row]))
         return seg
 
     def keys(self, tdir: float) -> list:
@@ -111,10 +118,14 @@ class Segment:
         self.t0, self.h, self.u0, self.u1 = t0, h, u0, u1
         self.ks, self.K, self.co = ks, K, co
         self.f, self.p, self.stats = f, p, stats
-        self._extra = not co.extra_a
+        # a stage record that already holds the extra stages (a compiled saveat solve's) is complete
+        self._extra = not co.extra_a or (K is not None and co.dense is not None and len(K) == len(co.dense))
 
     def _ensure_extra(self) -> None:
         if self._extra:
+            return
+        if self.K is not None and getattr(self.co, "extra_np", None) and self.K.dtype == self.co.float_dtype:
+            self._extra_from_record()
             return
         co, h, u0 = self.co, self.h, self.u0
         ks = list(self.ks) if self.K is None else [self.K[i].reshape(u0.shape) for i in range(len(self.K))]
@@ -126,6 +137,23 @@ class Segment:
             self.ks = ks
         else:
             self.K = np.stack([np.asarray(k, dtype=self.K.dtype).reshape(-1) for k in ks])
+        self._extra = True
+
+    def _extra_from_record(self) -> None:
+        """The extra stages on a float stage record ``K`` (rows: stages): each stage argument is
+        ``u0 + h (c_0 k_j0 + c_1 k_j1 + ...)`` summed left to right, as :func:`lincomb` sums it
+        (a cumulative sum along the stages is sequential), in four NumPy calls instead of two per
+        term (a Verner 9 extra stage has up to 25 terms)."""
+        co, h, u0, K = self.co, self.h, self.u0, self.K
+        s = len(K)
+        full = np.empty((s + len(co.extra_np), K.shape[1]), dtype=K.dtype)
+        full[:s] = K
+        for i, (idx, coef) in enumerate(co.extra_np):
+            acc = np.cumsum(full[idx] * coef[:, None], axis=0)[-1]
+            ui = u0 + h * acc.reshape(u0.shape)
+            full[s + i] = np.reshape(self.f(ui, self.p, self.t0 + co.extra_c[i] * h), -1)
+            self.stats.nf += 1
+        self.K = full
         self._extra = True
 
     def theta(self, t: Any) -> Any:
@@ -378,6 +406,13 @@ def _short(x: Any) -> str:
 
 
 def _time_array(ts: list) -> np.ndarray:
+    if len(ts) and type(ts[0]) is float:  # the common case in one NumPy call (a compiled solve saves 1000s)
+        try:
+            arr = np.array(ts)
+        except (TypeError, ValueError):
+            arr = None
+        if arr is not None and arr.dtype == np.float64 and arr.ndim == 1:
+            return arr
     if all(isinstance(x, (float, int, np.floating)) for x in ts):
         return np.array(ts, dtype=float)
     out = np.empty(len(ts), dtype=object)

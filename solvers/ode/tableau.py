@@ -221,6 +221,10 @@ class Coefficients:
             self.btilde_np = (
                 None if tab.btilde is None else np.array([float(q) for q in tab.btilde], dtype=dt)
             )
+            # the extra stages' rows as (stage indices, coefficients): Segment forms an extra stage
+            # argument from a float stage record with one product and one sequential cumsum
+            self.extra_np = [(np.array([j for j, _ in row], dtype=np.intp), np.array([c for _, c in row], dtype=dt))
+                             for row in self.extra_a]
             if tab.dense is not None:
                 deg = max(len(p) for p in tab.dense)
                 self.dense_np = np.zeros((len(tab.dense), deg), dtype=dt)
