@@ -124,6 +124,20 @@ def test_a_new_process_loads_the_kernel_and_an_edit_invalidates_it(tmp_path):
     assert _run_fresh(tmp_path, _DRIVER) == ["10.0", "0", "1"]
 
 
+def test_the_same_code_in_another_module_gets_its_own_entry(tmp_path):
+    # before the origins were keyed, a process with only other.py importable loaded model.py's
+    # cache entry (the same code) and failed with ModuleNotFoundError: No module named 'model'
+    (tmp_path / "model.py").write_text(_MODEL.format(k=2.0, c=1.0))
+    assert _run_fresh(tmp_path, _DRIVER) == ["6.0", "0", "1"]
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "other.py").write_text(_MODEL.format(k=2.0, c=1.0))
+    (tmp_path / "model.py").unlink()
+    driver = _DRIVER.replace("import numpy as np, model", "import sys; sys.path.insert(0, 'elsewhere')\n"
+                             "import numpy as np, other as model")
+    assert _run_fresh(tmp_path, driver) == ["6.0", "0", "1"]  # compiled anew, not model.py's entry
+
+
 _STIFF = '''
 import numba, numpy as np
 K = {k}

@@ -13,7 +13,9 @@ Invalidation. The cache file is named by a digest of its source, and the source 
 everything the compiled code depends on: :func:`function_key` of each user function (its bytecode,
 constants, defaults, closure values and the globals it names, recursively through the functions it
 calls: edit ``f``, a helper it calls or a module-level constant it reads and the key changes), and
-the text of the loop's own modules (a new metanum recompiles). A function whose globals hold
+the text of the loop's own modules (a new metanum recompiles), and each user function's module and
+qualified name (numba's cache refers to a global function by them: the same code defined in another
+module gets its own entry, not one that imports the first module). A function whose globals hold
 something without a stable key (an arbitrary object) gets ``None``: its kernel is compiled in the
 process, uncached, as before. Attributes of imported modules (``mymodule.K``) are keyed by the
 module's name only, as numba's own cache does for every global.
@@ -213,8 +215,13 @@ def _load(functions: dict, bound: dict, entry: str, deps: tuple) -> Callable | N
     from numeric.reverse.compile import load_source
 
     mods = tuple(dict.fromkeys([fn.py_func.__module__ for fn in functions.values()] + list(deps)))
+    # where each bound function lives is part of the key: numba's cache entry refers to a global
+    # dispatcher by its module and name, so a process loading another module's entry (the same
+    # code defined elsewhere) would import that module, and fail where it is not importable
+    origins = " ".join(f"{v.py_func.__module__}.{v.py_func.__qualname__}" for v in bound.values())
     source = (f"# metanum kernel bound to {', '.join(bound)} (solvers/ode/kernel_cache.py)\n"
-              f"# keys: {' '.join(keys)}\n# modules: {_module_text_key(mods)}\nimport numba\n\n\n"
+              f"# keys: {' '.join(keys)}\n# origins: {origins}\n# modules: {_module_text_key(mods)}\n"
+              "import numba\n\n\n"
               + bound_source(functions, set(bound) | set(functions)))
     digest = hashlib.sha1(source.encode()).hexdigest()
     run = _KERNELS.get(digest)
