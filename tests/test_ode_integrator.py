@@ -106,6 +106,17 @@ def test_reinit_restarts_and_calls_the_hook():
     assert abs(integ.u[0] - 3.0 * math.exp(-(2.0 - t1))) < 1e-6
 
 
+def test_reinit_to_an_earlier_time_is_refused():
+    # it was accepted, and the solution's saved times then ran backwards (sol.t not monotonic)
+    integ = init(prob(), Heun(), **OPTS)
+    while integ.t < 1.0:
+        integ.step()
+    with pytest.raises(ValueError, match="lies before the current t.*solvers.init"):
+        integ.reinit(np.array([3.0]), t0=0.0)
+    integ.reinit(np.array([3.0]), t0=integ.t + 0.1)      # forward: a jump in t and u
+    assert np.all(np.diff(integ.solve().t) > 0)
+
+
 def test_dual_parameter_through_init_and_step():
     k = Dual(0.7, 1.0)
     integ = init(ODEProblem(decay, np.array([1.0]), (0.0, 1.0), k), Heun(), **OPTS)

@@ -251,8 +251,17 @@ class ProtocolIntegrator:
         self._terminate = True
 
     def reinit(self, u0: Any, t0: Any = None) -> None:
-        """Restart from state *u0* at *t0* (default: the current t); calls the stepper's ``reinit`` hook."""
+        """Restart from state *u0* at *t0* (default: the current t); calls the stepper's ``reinit`` hook.
+
+        The solution saved so far is kept (the restart is a jump in u, as a callback's), so *t0*
+        may not lie before the current t: the saved times would run backwards. For a new start
+        from the beginning, make a new integrator (``solvers.init``).
+        """
         if t0 is not None:
+            if self.s.tdir * (nm.value(t0) - nm.value(self.t)) < 0:
+                raise ValueError(f"reinit: t0 = {nm.value(t0)} lies before the current t = {nm.value(self.t)}; the "
+                                 "solution saved so far would run backwards in time: make a new integrator with "
+                                 "solvers.init(prob, alg, ...) to start again from an earlier time")
             self.t = t0
         self.u, self.uprev, self.tprev, self.segment = u0, u0, self.t, None
         self.k1 = None
