@@ -3,7 +3,6 @@ exposure, gradients through the universal ODE, and (slow) the full case study.""
 
 import importlib.util
 import pathlib
-import re
 
 import numpy as np
 import pytest
@@ -75,20 +74,3 @@ def test_full_case_study_universal_ode_and_sindy_extrapolate_the_neural_ode_does
     # extrapolation is not asserted: its tanh network saturates beyond the training range of I
     assert out["sindy_error"] < 1.5 * out["floor_error"]
 
-
-@pytest.mark.slow
-def test_notebook_full_setting(tmp_path, monkeypatch):
-    # notebooks/11_covid_seir.ipynb in its full setting (the default suite runs it quick)
-    import nbformat
-    from nbclient import NotebookClient
-
-    monkeypatch.setenv("METANUM_QUICK", "0")
-    nb = nbformat.read(PATH.parents[1] / "notebooks" / "11_covid_seir.ipynb", as_version=4)
-    NotebookClient(nb, timeout=7200, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                   for o in c.get("outputs", []))
-    assert "full setting" in text
-    found = re.search(r"identified: beta S I / N = \+(\d\.\d{4}) I\n", text)   # one term, c I
-    assert found, text[-3000:]
-    assert float(found.group(1)) == pytest.approx(cv.BETA_EFF, rel=0.05)
