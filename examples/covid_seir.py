@@ -36,7 +36,9 @@ through the solver; both are extrapolated to 60 days against the truth. Two
 differences from the script: the networks see their inputs divided by fixed scales (the data's
 range) and their outputs multiplied by fixed scales (the script feeds the raw
 ``N ~ 1e7`` and ``I ~ 1e2`` to tanh, which saturates), a reparametrisation of the same
-networks that changes their initialisation and conditioning, not the model; and our
+networks that changes their initialisation and conditioning, not the model (trained on
+the raw inputs, the universal ODE extrapolates no better and its SINDy step keeps five
+terms: benchmarks/RESULTS.md); and our
 BFGS's first trial step is ``1 / max |g|`` times the gradient, not Optim.jl's
 ``initial_stepnorm = 0.01``.
 
