@@ -70,3 +70,7 @@ def test_full_case_study_universal_ode_and_sindy_extrapolate_the_neural_ode_does
     assert out["universal"]["fit_error"] < 0.05
     assert out["c"] is not None and out["c"] == pytest.approx(cv.BETA_EFF, rel=0.05)
     assert out["sindy_error"] < 0.5 * out["neural"]["error"]
+    # as good as the best the 21 days identify (0.3082 I exactly); the universal ODE's own
+    # extrapolation is not asserted: its tanh network saturates beyond the training range of I
+    assert out["sindy_error"] < 1.5 * out["floor_error"]
+
