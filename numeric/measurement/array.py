@@ -185,10 +185,11 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
         if self.diag:
             return _abs_masked(self.J, self.src, self.val)
         J = self.J
-        if J.dtype.kind == "f":
+        if dtype_kind(J.dtype) == "f":
             xp = namespace(J)
-            return xp.sqrt(xp.einsum("...k,...k->...", J, J)) if J.shape[-1] else \
-                xp.zeros(self.shape, dtype=J.dtype)
+            if not J.shape[-1]:
+                return xp.zeros(self.shape, dtype=J.dtype, device=device_of(J))
+            return xp.sqrt(xp.einsum("...k,...k->...", J, J) if xp is np else xp.vecdot(J, J))
         out = np.empty(self.shape, dtype=object)
         flatJ = J.reshape(-1, J.shape[-1])
         out.reshape(-1)[:] = [root_sum_squares(row.tolist(), v)
@@ -334,7 +335,7 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
                     return MeasurementArray._joint((cv @ vjs.reshape(len(live), -1)).reshape(shape),
                                                    src)
         shape, dtype = first.val.shape, first.val.dtype
-        if dtype.kind != "f":
+        if dtype_kind(dtype) != "f":
             return NotImplemented
         for x in items:
             if (type(x) is not MeasurementArray or x.diag or type(x.val) is not np.ndarray
@@ -857,24 +858,30 @@ def _classify(a: Any) -> tuple:
 
 
 def _diag_to_dense(val, J, src):
+    """The dense Jacobian (shape S + (K,)) and the sorted ids of the one-source form.
+
+    The source ids are host bookkeeping (NumPy int64 on every backend); the components
+    stay in *J*'s namespace. NumPy scatters them into zeros; another namespace (the array
+    API has no scatter) selects them with a comparison against the column numbers, the
+    only host-to-device transfer being the column of each element.
+    """
     shape = tuple(np.shape(val))
-    xp = namespace(val) if is_array(val) else np
-    srcf = xp.broadcast_to(src, shape).reshape(-1)
-    Jf = xp.broadcast_to(J, shape).reshape(-1)
+    srcf = np.broadcast_to(np.asarray(src), shape).reshape(-1)
     mask = srcf >= 0
-    if bool(mask.all()):
-        rows = xp.arange(srcf.size)
-        s = srcf
-        Jm = Jf
-    else:
-        rows = xp.flatnonzero(mask)
-        s = srcf[mask]
-        Jm = Jf[mask]
-    ids, cols = xp.unique(s, return_inverse=True)
-    like = Jf if Jf.size else np.zeros(0)
-    Jd = _zeros((srcf.size, ids.size), like)
-    Jd[rows, cols.reshape(-1)] = Jm
-    return Jd.reshape(shape + (ids.size,)), ids
+    ids, cols = np.unique(srcf[mask], return_inverse=True)
+    xp = namespace(J)
+    if xp is np or not is_array(J):
+        Jf = np.broadcast_to(J, shape).reshape(-1)
+        Jd = _zeros((srcf.size, ids.size), Jf if Jf.size else np.zeros(0))
+        Jd[np.flatnonzero(mask), cols.reshape(-1)] = Jf[mask]
+        return Jd.reshape(shape + (ids.size,)), ids
+    col = np.full(srcf.size, -1, dtype=np.int64)     # -1: an exact element, no component
+    col[mask] = cols.reshape(-1)
+    where = device_of(J)
+    hit = xp.asarray(col, device=where)[:, None] == xp.arange(ids.size, dtype=xp.int64, device=where)
+    Jf = xp.reshape(xp.broadcast_to(J, shape), (-1, 1))
+    Jd = xp.where(hit, Jf, xp.zeros((), dtype=J.dtype, device=where))
+    return xp.reshape(Jd, shape + (ids.size,)), ids
 
 
 def dense_parts(x: MeasurementArray) -> tuple:
