@@ -306,6 +306,60 @@ def test_measurement_state_solve_on_the_device_matches_numpy_and_the_exact_law(a
     np.testing.assert_allclose(host(nm.uncertainty(a.u[-1])), s0 * decay, rtol=1e-6)
 
 
+@pytest.mark.parametrize("alg_name", ["Tsit5", "FBDF"])
+def test_measurement_solve_with_an_uncertain_parameter_has_the_exact_covariance(alg_name):
+    # u' = -p u, p = 1.5 +- 0.1 (a host scalar measurement), u0 independent: u(T) = u0 exp(-p T), so
+    # cov = diag(s0^2) e^{-2pT} + T^2 u0 u0^T e^{-2pT} 0.01 (first order, exact for the linearised map);
+    # the right-hand side indexes (u[0:1]) and scales by a scalar measurement, written p * u (the
+    # measurement on the left: a device array's operator refuses it on its right)
+    import solvers
+
+    u0, s0, T = np.array([1.0, 2.0]), np.array([0.1, 0.2]), 1.0
+    p = nm.Measurement(1.5, 0.1)
+
+    def run(put):
+        f = lambda u, p, t: -(p * u) + (u[0:1] - u[0:1])  # noqa: E731  (a slice, exactly zero)
+        prob = ODEProblem(f, nm.measurements(put(u0), put(s0)), (0.0, T), p)
+        return solve(prob, getattr(solvers, alg_name)(), rtol=1e-8, atol=1e-10)
+
+    a, b = run(dev), run(_put_np)
+    assert len(a.t) == len(b.t)
+    C = nm.cov(a.u[-1])
+    assert_on_device(C)
+    np.testing.assert_allclose(host(C), nm.cov(b.u[-1]), rtol=1e-11, atol=1e-17)
+    e = math.exp(-2 * 1.5 * T)
+    exact = np.diag(s0**2) * e + T**2 * np.outer(u0, u0) * e * 0.01
+    np.testing.assert_allclose(host(C), exact, rtol=1e-5)
+
+
+def test_measurement_array_joins_sums_and_scalars_on_the_device():
+    # np.concatenate / np.stack / sum / an element of a device MeasurementArray: values and
+    # components stay on the device, the source ids are host bookkeeping; against NumPy's results
+    def parts(put):
+        x = nm.measurements(put([1.0, 2.0, 3.0]), put([0.1, 0.2, 0.3]))
+        y = x[::-1] * x[0]                  # dense, correlated with x
+        return {"concat-diag": np.concatenate([x, x[0:2] * 2.0]), "concat-dense": np.concatenate([y, x]),
+                "stack": np.stack([x, y], axis=1), "sum": x.sum() + y.sum(), "element": x[1] * y[2],
+                "sum-axis": np.stack([x, y]).sum(axis=0)}
+
+    got, ref = parts(dev), parts(_put_np)
+    for name in ref:
+        g, r = got[name], ref[name]
+        assert isinstance(g, nm.MeasurementArray), name       # a device scalar is a 0-d array
+        assert_on_device(nm.value(g))
+        np.testing.assert_allclose(host(nm.value(g)), nm.value(r), rtol=1e-14, err_msg=name)
+        np.testing.assert_allclose(host(nm.uncertainty(g)), nm.uncertainty(r), rtol=1e-14, err_msg=name)
+        np.testing.assert_allclose(host(nm.cov(g)), nm.cov(r), rtol=1e-13, atol=1e-18, err_msg=name)
+
+
+def test_measurement_solve_pulls_one_scalar_to_the_host_per_step(host_syncs):
+    prob = ODEProblem(lambda u, p, t: -(u * p), nm.measurements(dev([1.0, 2.0]), 0.1), (0.0, 1.5), dev(RATES[:2]))
+    sol = solve(prob, Tsit5(), rtol=1e-9, atol=1e-12)
+    steps = sol.stats.naccept + sol.stats.nreject
+    assert sol.retcode.name == "Success" and steps > 20
+    assert sum(host_syncs.values()) <= steps + 16, (host_syncs, steps)
+
+
 # ------------------------------------------------------------------ explicit Runge-Kutta
 
 RATES = np.array([1.0, 2.0, 0.5])
