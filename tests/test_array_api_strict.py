@@ -201,6 +201,62 @@ def test_a_metanum_array_right_of_a_device_operator_is_explained(mode):
     np.testing.assert_array_equal(host(J), STIFF)
 
 
+# ------------------------------------------------------------------ linear algebra on a device DualArray
+
+LA_A = np.array([[4.0, 1.0, 0.5], [0.3, 3.0, 0.2], [0.1, 0.4, 2.0]])
+
+
+def _shifted(put, u):
+    return u[:, None] * put(LA_A) + put(np.eye(3)) * 3.0      # a matrix that depends on u
+
+
+LINALG = {
+    "solve": lambda put: lambda u: np.linalg.solve(put(LA_A), u),
+    "solve-matrix": lambda put: lambda u: np.linalg.solve(_shifted(put, u), u * u),
+    "inv": lambda put: lambda u: np.linalg.inv(_shifted(put, u)) @ u,
+    "det": lambda put: lambda u: np.linalg.det(_shifted(put, u)) * u,
+    "slogdet": lambda put: lambda u: np.linalg.slogdet(_shifted(put, u))[1] * u,
+    "norm": lambda put: lambda u: np.linalg.norm(u) * u,
+    "norm-fro": lambda put: lambda u: np.linalg.norm(_shifted(put, u)) * u,
+    "norm-axis": lambda put: lambda u: np.linalg.norm(_shifted(put, u), axis=0) * u,
+    "matmul": lambda put: lambda u: (u @ put(LA_A)) @ _shifted(put, u) + nm.matmul(put(LA_A), u)
+                                    + _shifted(put, u) @ u,
+}
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+@pytest.mark.parametrize("name", sorted(LINALG))
+def test_numpy_linalg_on_a_device_dualarray_matches_numpy(name, mode):
+    # NumPy's linear algebra in user code reaches the table through DualArray's (or the tape's)
+    # __array_function__; on a device its function and linearisation run in xp.linalg. Against
+    # forward mode on NumPy (the other mode, for the reverse runs)
+    v = np.array([0.5, -1.0, 2.0])
+    J = nm.jacobian(LINALG[name](dev), dev(v), mode=mode)
+    assert_on_device(J)
+    np.testing.assert_allclose(host(J), nm.jacobian(LINALG[name](_put_np), v), rtol=1e-12, atol=1e-13)
+
+
+def test_det_gradient_on_the_device_is_the_cofactor_matrix():
+    # d det(A) / dA = det(A) A^{-T} (Jacobi's formula), computed on the host independently
+    A = LA_A + np.eye(3)
+    g = nm.gradient(lambda a: np.linalg.det(a), dev(A))
+    assert_on_device(g)
+    np.testing.assert_allclose(host(g), np.linalg.det(A) * np.linalg.inv(A).T, rtol=1e-13)
+    gr = nm.gradient(lambda a: np.linalg.det(a), dev(A), mode="reverse")
+    np.testing.assert_allclose(host(gr), host(g), rtol=1e-13)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda a: np.linalg.eigh(a)[0], "not been ported"),
+    (lambda a: np.linalg.norm(a, ord=1), r"ord=1"),
+    (lambda a: np.linalg.norm(a, ord="nuc"), r"ord='nuc'"),
+])
+def test_linalg_without_a_device_rule_is_refused_with_the_reason(call, match):
+    A = LA_A + LA_A.T
+    with pytest.raises(TypeError, match=match):
+        nm.jacobian(call, dev(A))
+
+
 # ------------------------------------------------------------------ adjoints (continuous sensitivities)
 
 @pytest.mark.parametrize("name", ["InterpolatingAdjoint", "BacksolveAdjoint", "GaussAdjoint"])
