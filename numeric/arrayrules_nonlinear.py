@@ -729,7 +729,7 @@ def dual_nonlinear_impl(rule: NonlinearRule, wrap: Callable, parts: Callable, ta
 
 def _check_device(rule: NonlinearRule, vals: tuple) -> None:
     if rule.func not in ON_DEVICE and any(is_foreign(v) for v in vals):
-        name = getattr(rule.func, "__module__", "numpy").replace("numpy.linalg", "numpy.linalg") + "." + rule.func.__name__
+        name = f"{getattr(rule.func, '__module__', None) or 'numpy'}.{rule.func.__name__}"
         raise TypeError(f"{name}: its derivative rule is written with NumPy and has not been ported to device "
                         f"arrays ({namespace(*vals).__name__}); the linear algebra of "
                         f"{', '.join('numpy.linalg.' + f.__name__ for f in ON_DEVICE)} runs there")

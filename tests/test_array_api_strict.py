@@ -625,6 +625,23 @@ def test_implicit_stiff_methods_on_the_device_match_numpy(alg_name):
     np.testing.assert_allclose(host(sol.u[-1]), scipy.linalg.expm(STIFF) @ u0, rtol=1e-4)
 
 
+def test_auto_switching_on_the_device_takes_the_numpy_steps():
+    # AutoTsit5(Rodas4): Tsit5's stiffness estimate, Rodas4's, and the switch back, whose bound
+    # ||J||_inf is reduced on the device (it was np.asarray of the Jacobian: a host copy)
+    from solvers.ode.stiff.auto import AutoTsit5
+
+    S = np.array([[-1000.0, 1.0], [1.0, -2.0]])
+    At = xs.asarray(S.T.tolist(), dtype=xs.float64, device=DEV)
+    a = solve(ODEProblem(lambda u, p, t: u @ At, dev([1.0, 1.0]), (0.0, 2.0)), AutoTsit5(Rodas4()), rtol=1e-6)
+    b = solve(ODEProblem(lambda u, p, t: u @ S.T, np.array([1.0, 1.0]), (0.0, 2.0)), AutoTsit5(Rodas4()), rtol=1e-6)
+    assert a.retcode.name == "Success"
+    assert (a.stats.naccept, a.stats.nreject, a.stats.nf) == (b.stats.naccept, b.stats.nreject, b.stats.nf)
+    np.testing.assert_allclose(host(a.u[-1]), b.u[-1], rtol=1e-10)
+    import scipy.linalg
+
+    np.testing.assert_allclose(host(a.u[-1]), scipy.linalg.expm(2.0 * S) @ [1.0, 1.0], rtol=1e-4)
+
+
 MASS = np.array([[2.0, 0.0], [0.5, 1.0]])
 
 
