@@ -522,6 +522,27 @@ def test_sde_methods_on_the_device_match_numpy(name, interpretation, kw):
     np.testing.assert_allclose(host(a.u[-1]), b.u[-1], rtol=1e-12)
 
 
+def test_milstein_general_noise_on_the_device_matches_numpy_and_checks_commutativity():
+    # noise_dim=2, g = u[:, None] * M: commutative (L^j g_k = M_ik M_ij u_i is symmetric in j, k), so
+    # Milstein runs, its check and the iterated-integral term on the device; g = diag(u[::-1]) does
+    # not commute (L^1 g_2 = (0, u1), L^2 g_1 = (u0, 0)) and is refused on the device as on NumPy
+    import solvers.sde as sde
+
+    def prob(put, M, flip=False):
+        E = put(M)
+        g = (lambda u, p, t: u[::-1][:, None] * E) if flip else (lambda u, p, t: u[:, None] * E)
+        return SDEProblem(lambda u, p, t: -(u * 2.0), g, put([1.0, 0.5]), (0.0, 1.0), noise_dim=2)
+
+    M = np.array([[0.3, 0.1], [0.2, 0.4]])
+    a = sde.solve(prob(dev, M), sde.Milstein(), dt=0.05, seed=1)
+    b = sde.solve(prob(_put_np, M), sde.Milstein(), dt=0.05, seed=1)
+    assert a.retcode == "Success"
+    np.testing.assert_allclose(host(a.u[-1]), b.u[-1], rtol=1e-12)
+    for put in (dev, _put_np):
+        with pytest.raises(ValueError, match="needs commutative noise"):
+            sde.solve(prob(put, np.eye(2), flip=True), sde.Milstein(), dt=0.05, seed=1)
+
+
 # ------------------------------------------------------------------ Fun, ensembles
 
 def test_fun_chebyshev_coefficients_of_exp_on_the_device():
