@@ -408,6 +408,18 @@ def test_measurement_array_joins_sums_and_scalars_on_the_device():
         np.testing.assert_allclose(host(nm.cov(g)), nm.cov(r), rtol=1e-13, atol=1e-18, err_msg=name)
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero", "ignore:invalid value")   # 1/(2 sqrt 0), then masked
+def test_measurement_degenerate_points_and_item_assignment_on_the_device():
+    # sqrt(x - x) is 0 +- 0 (a singular local derivative times exactly zero components), as on NumPy
+    x = nm.measurements(dev([1.0, 4.0]), 0.1)
+    z = nm.sqrt(x - x)
+    np.testing.assert_array_equal(host(nm.uncertainty(z)), [0.0, 0.0])
+    y = nm.sqrt(x * 0.0 + 4.0 + x)              # regular point: d sqrt(u) = du / (2 sqrt u)
+    np.testing.assert_allclose(host(nm.uncertainty(y)), 0.1 / (2 * np.sqrt([5.0, 8.0])), rtol=1e-14)
+    with pytest.raises(TypeError, match="item assignment"):
+        x[0] = 2.0
+
+
 def test_measurement_solve_pulls_one_scalar_to_the_host_per_step(host_syncs):
     prob = ODEProblem(lambda u, p, t: -(u * p), nm.measurements(dev([1.0, 2.0]), 0.1), (0.0, 1.5), dev(RATES[:2]))
     sol = solve(prob, Tsit5(), rtol=1e-9, atol=1e-12)

@@ -426,6 +426,10 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
                            self.src)                  # the table's entry (arrayrules.GETITEM)
 
     def __setitem__(self, idx, value):
+        if is_foreign(self.val):
+            raise TypeError("item assignment into a MeasurementArray on a device is not supported (the array "
+                            "API has no scatter for the components): build it with np.concatenate / np.stack, "
+                            "or use NumPy arrays")
         kind, v, Jv, sv = _classify(value)
         self._vj = None          # J may be replaced below: the joint array would be stale
         if not self.val.flags.writeable:
@@ -1017,7 +1021,19 @@ def _times(g: Any, J: Any) -> Any:
         # (sqrt(x - x) is 0 ± 0), as for scalars
         with np.errstate(invalid="ignore"):
             return np.where(J == 0, 0.0, g * J)
+    if is_foreign(g) and is_foreign(J):
+        # the same convention on a device, decided there (no host test of isfinite: no transfer)
+        xp = namespace(J)
+        return xp.where(J == 0, xp.zeros((), dtype=J.dtype, device=device_of(J)), g * J)
     return g * J
+
+
+def _zero_where_exact(src: np.ndarray, J: Any) -> Any:
+    """*J* with 0 where the (host) source id is -1, an exact element; on *J*'s device."""
+    if not is_foreign(J):
+        return np.where(src < 0, 0, J)
+    xp, where = namespace(J), device_of(J)
+    return xp.where(xp.asarray(src < 0, device=where), xp.zeros((), dtype=J.dtype, device=where), J)
 
 
 def apply_rule(rule, args: tuple) -> Any:
@@ -1044,7 +1060,7 @@ def apply_rule(rule, args: tuple) -> Any:
                 t = _times(_partial(rule, i)(ans, *vals), parts[i][2])
                 J = t if J is None else J + t
             if len(live) > 1 and np.ndim(src) and bool((src < 0).any()):
-                J = np.where(src < 0, 0, J)      # exact elements keep a zero component
+                J = _zero_where_exact(src, J)    # exact elements keep a zero component
             return _wrap_diag(ans, J, src)
     if len(live) == 1 and parts[live[0]][0] == _DENSE:
         i = live[0]
