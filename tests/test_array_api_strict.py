@@ -420,6 +420,25 @@ def test_measurement_degenerate_points_and_item_assignment_on_the_device():
         x[0] = 2.0
 
 
+def test_measurement_array_linalg_on_the_device_matches_numpy():
+    # the same table entries as DualArray's (xp.linalg on the device), applied to the components
+    A = np.array([[4.0, 1.0], [0.3, 3.0]])
+    cases = {"solve": lambda put, m: np.linalg.solve(put(A), m), "matmul": lambda put, m: m @ put(A),
+             "nm.matmul": lambda put, m: nm.matmul(put(A), m), "norm": lambda put, m: np.linalg.norm(m) * m,
+             "det": lambda put, m: np.linalg.det(m[:, None] * put(A))}
+    for name, f in cases.items():
+        got = f(dev, nm.measurements(dev([1.0, 2.0]), dev([0.1, 0.3])))
+        ref = f(_put_np, nm.measurements(np.array([1.0, 2.0]), np.array([0.1, 0.3])))
+        assert_on_device(nm.value(got))
+        np.testing.assert_allclose(host(nm.value(got)), nm.value(ref), rtol=1e-14, err_msg=name)
+        np.testing.assert_allclose(host(nm.cov(got)), nm.cov(ref), rtol=1e-13, atol=1e-18, err_msg=name)
+    # ||0 +- 0.1||: a zero norm with live components has no first-order spread: nan, never 0 +- 0
+    # (docs/decisions.md, "Degenerate points"), as on NumPy
+    for put in (dev, _put_np):
+        cusp = np.linalg.norm(nm.measurements(put([0.0, 0.0]), 0.1))
+        assert math.isnan(float(nm.uncertainty(cusp)))
+
+
 def test_measurement_solve_pulls_one_scalar_to_the_host_per_step(host_syncs):
     prob = ODEProblem(lambda u, p, t: -(u * p), nm.measurements(dev([1.0, 2.0]), 0.1), (0.0, 1.5), dev(RATES[:2]))
     sol = solve(prob, Tsit5(), rtol=1e-9, atol=1e-12)

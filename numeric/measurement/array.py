@@ -1137,9 +1137,13 @@ def _nonlinear_impl(rule):
             return _const(r) if isinstance(r, (np.ndarray, numbers.Number, np.generic)) and \
                 np.asarray(r).dtype.kind in "fO" else r
         cusp = rule.func in _CUSP_AT_ZERO and any(
-            type(h) is _Parts and np.any(h.partials != 0) for h in holders.values())
+            type(h) is _Parts and bool(namespace(h.partials).any(h.partials != 0)) for h in holders.values())
 
         def wrap(v, p, tag):
+            if cusp and is_foreign(v):        # decided on the device (no host copy of v)
+                xp = namespace(v)
+                return _wrap_dense(v, xp.where((v == 0)[..., None], xp.asarray(math.nan, dtype=p.dtype,
+                                                                              device=device_of(p)), p), union)
             if cusp and np.any(np.asarray(v) == 0):
                 p = np.where((np.asarray(v) == 0)[..., None], np.nan, p)
             return _wrap_dense(v, p, union)
