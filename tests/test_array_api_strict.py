@@ -221,7 +221,18 @@ LINALG = {
     "norm-axis": lambda put: lambda u: np.linalg.norm(_shifted(put, u), axis=0) * u,
     "matmul": lambda put: lambda u: (u @ put(LA_A)) @ _shifted(put, u) + nm.matmul(put(LA_A), u)
                                     + _shifted(put, u) @ u,
+    "batched": lambda put: lambda u: _batched(put, u),
 }
+
+LA_B = np.random.default_rng(5).standard_normal((2, 3, 3)) + 3 * np.eye(3)
+
+
+def _batched(put, u):
+    # a stack of two matrices depending on u: batched inv, det, solve and matmul
+    M = u[0] * put(LA_B) + u[1] * put(np.eye(3))
+    x = u[None, :] * put(np.ones((2, 1)))
+    return ((np.linalg.inv(M) @ x[..., None])[..., 0].sum(axis=0) + np.linalg.det(M).sum() * u
+            + (M @ M)[0, 0, :] + np.linalg.solve(M, x[..., None])[..., 0].sum(axis=0))
 
 
 @pytest.mark.parametrize("mode", ["forward", "reverse"])
