@@ -87,7 +87,8 @@ NONLINEAR: dict = {}
 BILINEAR: dict = {}
 # the entries whose function and linearisation run on arrays of any namespace (xp.linalg):
 # a device array (CuPy, array API) meets the others with a TypeError saying so
-ON_DEVICE = (np.linalg.inv, np.linalg.det, np.linalg.slogdet, np.linalg.solve, np.linalg.norm)
+ON_DEVICE = (np.linalg.inv, np.linalg.det, np.linalg.slogdet, np.linalg.solve, np.linalg.norm, np.linalg.cholesky,
+             np.linalg.eigh)
 
 
 def namespace_call(func: Callable, ops: tuple, kw: dict) -> Any:
@@ -111,8 +112,8 @@ def namespace_call(func: Callable, ops: tuple, kw: dict) -> Any:
             return lin.vector_norm(x, ord=2 if ordv is None else ordv, axis=axis, keepdims=keep)
         if lin is not None and axis is None and x.ndim == 2 and ordv in ("fro", "nuc", 2, -2, 1, -1):
             return lin.matrix_norm(x, ord=ordv, keepdims=keep)
-    elif lin is not None and hasattr(lin, name) and not (set(kw) - {"upper"}):
-        return getattr(lin, name)(*ops, **kw)
+    elif lin is not None and hasattr(lin, name) and not (set(kw) - {"upper", "UPLO"}) and kw.get("UPLO", "L") == "L":
+        return getattr(lin, name)(*ops, **{k: v for k, v in kw.items() if k != "UPLO"})   # eigh reads the lower part
     raise TypeError(f"numpy.linalg.{name}{' with ' + repr(kw) if kw else ''} has no implementation for arrays "
                     f"of {xp.__name__} (its linalg lacks it); use NumPy or CuPy arrays for it")
 
@@ -265,27 +266,35 @@ def _solve(out, a, b):
     return lin
 
 
-def _lower_part(da, upper=False):
+def _const(like: Any, c: np.ndarray) -> Any:
+    """The host constant *c* (a mask, an identity) next to *like*: on its device when it has one."""
+    if is_foreign(like):
+        return namespace(like).asarray(c, dtype=like.dtype, device=device_of(like))
+    return c
+
+
+def _lower_part(da, upper=False, like=None):
     """The symmetric matrix LAPACK sees when it reads only one triangle of *da*."""
     n = np.shape(da)[-1]
     strict = np.tril(np.ones((n, n)), -1)
     if upper:
         strict = strict.T
-    return da * (strict + np.eye(n)) + _T(da * strict)
+    ref = da if like is None else like
+    return da * _const(ref, strict + np.eye(n)) + _T(da * _const(ref, strict))
 
 
 @_nonlinear(np.linalg.cholesky, samples=[(((3, 3),), {})], make=_spd)
 def _cholesky(out, a, upper=False):
     n = np.shape(out)[-1]
-    phi = np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n)
+    phi = _const(out, np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n))
     if upper:                       # A = U^T U with U = L^T
         lin_l = _cholesky(_T(out), a)
         return lambda da: _T(lin_l(_T(da)))
-    linv = np.linalg.inv(out)
+    linv = _xp(out).linalg.inv(out)
 
-    def lin(da):
-        s = _lower_part(da)
-        return out @ (phi * (linv @ s @ _T(linv)))
+    def lin(da):                    # the tangent on the left or through nm.matmul (device operators)
+        s = _lower_part(da, like=out)
+        return matmul(out, matmul(matmul(linv, s), _T(linv)) * phi)
     return lin
 
 
@@ -301,6 +310,10 @@ def _inverse_gaps(gap, n):
     for one eigenvalue of a cluster, an element of its generalized gradient in LAPACK's basis
     (as JAX and PyTorch). docs/decisions.md, "Degenerate points".
     """
+    if is_foreign(gap):             # the same on the device
+        xp, eye = namespace(gap), _const(gap, np.eye(n))
+        f = (1.0 - eye) / (gap + eye)
+        return xp.where((gap == 0) & (eye == 0), xp.asarray(np.nan, dtype=gap.dtype, device=device_of(gap)), f)
     eye = np.eye(n)
     with np.errstate(divide="ignore", invalid="ignore"):
         f = (1.0 - eye) / (gap + eye)
@@ -314,9 +327,11 @@ def _eigh(out, a, UPLO="L"):
     n = np.shape(w)[-1]
     f = _inverse_gaps(w[..., None, :] - w[..., :, None], n)   # 1 / (w_j - w_i) off the diagonal
 
-    def lin(da):
-        p = _T(v) @ _lower_part(da, UPLO == "U") @ v
-        return np.sum(p * np.eye(n), axis=-1), v @ (f * p)
+    eye = _const(v, np.eye(n))
+
+    def lin(da):                    # the tangent on the left or through nm.matmul (device operators)
+        p = matmul(matmul(_T(v), _lower_part(da, UPLO == "U", like=v)), v)
+        return _sum(p * eye, -1), matmul(v, p * f)
     return lin
 
 

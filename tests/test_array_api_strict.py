@@ -222,7 +222,15 @@ LINALG = {
     "matmul": lambda put: lambda u: (u @ put(LA_A)) @ _shifted(put, u) + nm.matmul(put(LA_A), u)
                                     + _shifted(put, u) @ u,
     "batched": lambda put: lambda u: _batched(put, u),
+    "cholesky": lambda put: lambda u: (np.linalg.cholesky(_spd(put, u)) @ u) * 1.0,
+    "eigh": lambda put: lambda u: np.linalg.eigh(_spd(put, u))[0] * u + np.linalg.eigh(_spd(put, u))[1][:, 0] ** 2,
 }
+
+
+def _spd(put, u):
+    # symmetric positive definite, depending on u; distinct eigenvalues (eigh's vectors are differentiable)
+    S = u[:, None] * put(LA_A)
+    return S + S.T + put(np.diag([10.0, 20.0, 30.0]))
 
 LA_B = np.random.default_rng(5).standard_normal((2, 3, 3)) + 3 * np.eye(3)
 
@@ -258,7 +266,8 @@ def test_det_gradient_on_the_device_is_the_cofactor_matrix():
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda a: np.linalg.eigh(a)[0], "not been ported"),
+    (lambda a: np.linalg.qr(a)[1], "not been ported"),
+    (lambda a: np.linalg.eigh(a, UPLO="U")[0], "UPLO"),
     (lambda a: np.linalg.norm(a, ord=1), r"ord=1"),
     (lambda a: np.linalg.norm(a, ord="nuc"), r"ord='nuc'"),
 ])
