@@ -201,8 +201,10 @@ def test_numpy_linalg_on_a_cupy_dualarray_matches_numpy(mode):
     def f(put):
         def g(u):
             M = u[:, None] * put(A) + put(np.eye(3)) * 3.0
+            S = M + M.T + put(np.diag([10.0, 20.0, 30.0]))
             return (np.linalg.solve(M, u * u) + np.linalg.inv(M) @ u + np.linalg.det(M) * u
-                    + np.linalg.norm(u) * u + np.linalg.slogdet(M)[1] * u)
+                    + np.linalg.norm(u) * u + np.linalg.slogdet(M)[1] * u + np.linalg.cholesky(S) @ u
+                    + np.linalg.eigh(S)[0] * u)
         return g
 
     v = np.array([0.5, -1.0, 2.0])
