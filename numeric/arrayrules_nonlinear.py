@@ -39,6 +39,7 @@ from typing import Any, Callable
 import numpy as np
 
 from numeric.arrayrules import UnsupportedArrayFunction
+from numeric.backend import device_of, is_foreign, matmul, namespace, reshape
 
 __all__ = ["NonlinearRule", "NONLINEAR", "BILINEAR", "INDEX", "dual_nonlinear_impl",
            "tape_nonlinear_ops", "index_impl", "einsum_transpose", "einsum_explicit"]
@@ -71,6 +72,8 @@ class NonlinearRule:
         return ops, b
 
     def call(self, ops: tuple, kw: dict) -> Any:
+        if any(is_foreign(o) for o in ops):       # a device array: its namespace's function
+            return namespace_call(self.func, ops, kw)
         named = {**dict(zip(self.operands, ops)), **kw}
         pos = []                      # positionally while possible: types' own rules differ in names
         for p in inspect.signature(self.func).parameters.values():
@@ -82,6 +85,47 @@ class NonlinearRule:
 
 NONLINEAR: dict = {}
 BILINEAR: dict = {}
+# the entries whose function and linearisation run on arrays of any namespace (xp.linalg):
+# a device array (CuPy, array API) meets the others with a TypeError saying so
+ON_DEVICE = (np.linalg.inv, np.linalg.det, np.linalg.slogdet, np.linalg.solve, np.linalg.norm, np.linalg.cholesky,
+             np.linalg.eigh)
+
+
+def namespace_call(func: Callable, ops: tuple, kw: dict) -> Any:
+    """``func(*ops, **kw)`` (a ``numpy.linalg`` function) in the namespace of the device arrays
+    among *ops*: ``xp.linalg.inv``, ``det``, ``slogdet``, ``solve``; ``norm`` as the array API's
+    ``vector_norm`` (vectors, ``axis=None`` of any array: the Frobenius norm) or ``matrix_norm``.
+
+    Raises
+    ------
+    TypeError
+        Where the namespace lacks the function (or the variant asked for).
+    """
+    xp = namespace(*ops)
+    name = func.__name__
+    lin = getattr(xp, "linalg", None)
+    if func is np.linalg.norm:
+        x, (ordv, axis, keep) = ops[0], (kw.get("ord"), kw.get("axis"), bool(kw.get("keepdims", False)))
+        if lin is not None and axis is None and (ordv is None or (x.ndim == 1 and not isinstance(ordv, str))):
+            return lin.vector_norm(x, ord=2 if ordv is None else ordv, keepdims=keep)
+        if lin is not None and isinstance(axis, int):
+            return lin.vector_norm(x, ord=2 if ordv is None else ordv, axis=axis, keepdims=keep)
+        if lin is not None and axis is None and x.ndim == 2 and ordv in ("fro", "nuc", 2, -2, 1, -1):
+            return lin.matrix_norm(x, ord=ordv, keepdims=keep)
+    elif lin is not None and hasattr(lin, name) and not (set(kw) - {"upper", "UPLO"}) and kw.get("UPLO", "L") == "L":
+        return getattr(lin, name)(*ops, **{k: v for k, v in kw.items() if k != "UPLO"})   # eigh reads the lower part
+    raise TypeError(f"numpy.linalg.{name}{' with ' + repr(kw) if kw else ''} has no implementation for arrays "
+                    f"of {xp.__name__} (its linalg lacks it); use NumPy or CuPy arrays for it")
+
+
+def _sum(x: Any, axis: Any) -> Any:
+    """``x.sum(axis)`` for a tangent of any type (array-API functions do not dispatch on a tracked one)."""
+    return x.sum(axis=axis) if hasattr(x, "sum") else namespace(x).sum(x, axis=axis)
+
+
+def _xp(*xs: Any) -> Any:
+    """The namespace of the device arrays among *xs*, NumPy otherwise (and for metanum types)."""
+    return namespace(*xs) if any(is_foreign(x) for x in xs) else np
 INDEX = (np.argsort, np.argmax, np.argmin, np.argpartition)
 # entries that replace a type's own, narrower rule (DualArray's norm had the 2-norm only)
 REPLACES = (np.linalg.norm, np.linalg.solve)
@@ -116,7 +160,7 @@ def _no_extras(name: str, rest: dict) -> None:
 
 
 def _T(x):
-    return np.swapaxes(x, -1, -2)
+    return namespace(x).matrix_transpose(x) if is_foreign(x) else np.swapaxes(x, -1, -2)
 
 
 # ------------------------------------------------------------------ statistics
@@ -192,55 +236,65 @@ def _well(xs):
 
 @_nonlinear(np.linalg.inv, samples=[(((3, 3),), {}), (((2, 2, 2),), {})], make=_well)
 def _inv(out, a):
-    return lambda da: -(out @ da @ out)
+    return lambda da: -matmul(matmul(out, da), out)     # nm.matmul: da may be tracked, out a device array
 
 
 @_nonlinear(np.linalg.det, samples=[(((3, 3),), {}), (((2, 2, 2),), {})], make=_well)
 def _det(out, a):
-    w = _T(np.linalg.inv(a)) * np.reshape(out, np.shape(out) + (1, 1))
-    return lambda da: np.sum(w * da, axis=(-2, -1))
+    xp = _xp(a)
+    w = _T(xp.linalg.inv(a)) * xp.reshape(out, tuple(np.shape(out)) + (1, 1))
+    return lambda da: _sum(da * w, (-2, -1))      # the tangent on the left (device operators)
 
 
 @_nonlinear(np.linalg.slogdet, samples=[(((3, 3),), {}), (((2, 2, 2),), {})], nout=2, make=_well)
 def _slogdet(out, a):
-    w = _T(np.linalg.inv(a))
-    return lambda da: (None, np.sum(w * da, axis=(-2, -1)))
+    xp = _xp(a)
+    w = _T(xp.linalg.inv(a))
+    return lambda da: (None, _sum(da * w, (-2, -1)))
 
 
 @_nonlinear(np.linalg.solve, operands=("a", "b"), make=_well,
             samples=[(((3, 3), (3,)), {}), (((3, 3), (3, 2)), {})])
 def _solve(out, a, b):
-    ainv = np.linalg.inv(a)          # not solve(a, .): the transpose would recurse into this entry
+    ainv = _xp(a).linalg.inv(a)      # not solve(a, .): the transpose would recurse into this entry
 
     def lin(da, db):
         r = 0.0 if db is None else db
         if da is not None:
             r = r - (da @ out)
-        return ainv @ r
+        return matmul(ainv, r)
     return lin
 
 
-def _lower_part(da, upper=False):
+def _const(like: Any, c: np.ndarray) -> Any:
+    """The host constant *c* (a mask, an identity) next to *like*: on its device when it has one."""
+    if is_foreign(like):
+        return namespace(like).asarray(c, dtype=like.dtype, device=device_of(like))
+    return c
+
+
+def _lower_part(da, upper=False, like=None):
     """The symmetric matrix LAPACK sees when it reads only one triangle of *da*."""
     n = np.shape(da)[-1]
     strict = np.tril(np.ones((n, n)), -1)
     if upper:
         strict = strict.T
-    return da * (strict + np.eye(n)) + _T(da * strict)
+    ref = da if like is None else like
+    return da * _const(ref, strict + np.eye(n)) + _T(da * _const(ref, strict))
 
 
 @_nonlinear(np.linalg.cholesky, samples=[(((3, 3),), {})], make=_spd)
 def _cholesky(out, a, upper=False):
     n = np.shape(out)[-1]
-    phi = np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n)
+    phi = _const(out, np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n))
     if upper:                       # A = U^T U with U = L^T
         lin_l = _cholesky(_T(out), a)
         return lambda da: _T(lin_l(_T(da)))
-    linv = np.linalg.inv(out)
+    linv = _xp(out).linalg.inv(out)
 
-    def lin(da):
-        s = _lower_part(da)
-        return out @ (phi * (linv @ s @ _T(linv)))
+    def lin(da):                    # the tangent on the left or through nm.matmul (device operators)
+        s = _lower_part(da, like=out)
+        return matmul(out, matmul(matmul(linv, s), _T(linv)) * phi)
     return lin
 
 
@@ -256,6 +310,10 @@ def _inverse_gaps(gap, n):
     for one eigenvalue of a cluster, an element of its generalized gradient in LAPACK's basis
     (as JAX and PyTorch). docs/decisions.md, "Degenerate points".
     """
+    if is_foreign(gap):             # the same on the device
+        xp, eye = namespace(gap), _const(gap, np.eye(n))
+        f = (1.0 - eye) / (gap + eye)
+        return xp.where((gap == 0) & (eye == 0), xp.asarray(np.nan, dtype=gap.dtype, device=device_of(gap)), f)
     eye = np.eye(n)
     with np.errstate(divide="ignore", invalid="ignore"):
         f = (1.0 - eye) / (gap + eye)
@@ -269,9 +327,11 @@ def _eigh(out, a, UPLO="L"):
     n = np.shape(w)[-1]
     f = _inverse_gaps(w[..., None, :] - w[..., :, None], n)   # 1 / (w_j - w_i) off the diagonal
 
-    def lin(da):
-        p = _T(v) @ _lower_part(da, UPLO == "U") @ v
-        return np.sum(p * np.eye(n), axis=-1), v @ (f * p)
+    eye = _const(v, np.eye(n))
+
+    def lin(da):                    # the tangent on the left or through nm.matmul (device operators)
+        p = matmul(matmul(_T(v), _lower_part(da, UPLO == "U", like=v)), v)
+        return _sum(p * eye, -1), matmul(v, p * f)
     return lin
 
 
@@ -411,6 +471,8 @@ def _subgradient_at_zero(w, ob):
 def _norm(out, x, ord=None, axis=None, keepdims=False):
     xv = x
     nd = np.ndim(x)
+    if is_foreign(x):
+        return _device_norm(out, x, ord, axis)
     if axis is None and (nd == 1 or (ord is None and nd != 2)):
         flat = np.reshape(xv, (-1,))
         w = np.reshape(_vector_norm_weights(flat, ord, 0, np.reshape(out, ())), np.shape(x))
@@ -429,6 +491,22 @@ def _norm(out, x, ord=None, axis=None, keepdims=False):
     w = _matrix_norm_weights(xm, ord, om)
     return lambda dx: np.reshape(np.sum(w * np.transpose(dx, perm), axis=(-2, -1)),
                                  np.shape(out))
+
+
+def _device_norm(out, x, ordv, axis):
+    """The linearisation of a 2-norm (a vector's, or the Frobenius norm) of a device array: the
+    weights x / ||x|| (0 where the norm is 0, decided on the device), in x's namespace."""
+    if not (ordv in (None, 2, "fro") and (axis is None or isinstance(axis, int))) or (ordv == 2 and x.ndim != 1
+                                                                                  and axis is None):
+        raise TypeError(f"the derivative of numpy.linalg.norm(ord={ordv!r}, axis={axis!r}) on a device array is not "
+                        "implemented (the 2-norm of a vector and the Frobenius norm are); use NumPy arrays for it")
+    xp = namespace(x)
+    ob = out if axis is None else xp.expand_dims(out if out.ndim < x.ndim else xp.squeeze(out, axis=axis), axis=axis)
+    zero = ob == 0
+    w = xp.where(zero, xp.zeros_like(x), x / xp.where(zero, xp.ones_like(ob), ob))
+    if axis is None:
+        return lambda dx: _sum(dx * w, None) if not out.ndim else reshape(_sum(dx * w, None), tuple(out.shape))
+    return lambda dx: reshape(_sum(dx * w, axis), tuple(out.shape))
 
 
 # --------------------------------------------------------------------- interp
@@ -651,6 +729,7 @@ def dual_nonlinear_impl(rule: NonlinearRule, wrap: Callable, parts: Callable, ta
             return rule.call(ops, kw)
         vp = [parts(o, tag) for o in ops]
         vals = tuple(np.asarray(v) if isinstance(v, (list, tuple)) else v for v, _ in vp)
+        _check_device(rule, vals)
         out = rule.call(vals, kw)
         lin = rule.linearize(out, *vals, **kw)
         k = next(p.shape[-1] for _, p in vp if p is not None)
@@ -663,8 +742,22 @@ def dual_nonlinear_impl(rule: NonlinearRule, wrap: Callable, parts: Callable, ta
     return impl
 
 
+def _check_device(rule: NonlinearRule, vals: tuple) -> None:
+    if rule.func not in ON_DEVICE and any(is_foreign(v) for v in vals):
+        name = f"{getattr(rule.func, '__module__', None) or 'numpy'}.{rule.func.__name__}"
+        raise TypeError(f"{name}: its derivative rule is written with NumPy and has not been ported to device "
+                        f"arrays ({namespace(*vals).__name__}); the linear algebra of "
+                        f"{', '.join('numpy.linalg.' + f.__name__ for f in ON_DEVICE)} runs there")
+
+
 def _wrap_one(wrap, out, cols, tag):
-    shape = np.shape(out)
+    from numeric.arrayrules_structural import join_any
+
+    shape = tuple(np.shape(out))
+    if is_foreign(out):
+        xp = namespace(out)
+        cols = [c if tuple(c.shape) == shape else xp.broadcast_to(c, shape) for c in cols]
+        return wrap(out, join_any(np.stack, cols, axis=-1), tag)
     cols = [np.broadcast_to(c, shape) if isinstance(c, (np.ndarray, float, int)) else c
             for c in cols]
     return wrap(out, np.stack(cols, axis=-1), tag)
@@ -682,7 +775,14 @@ def _transpose_of(rule: NonlinearRule, comp: int, i: int, g: Any, vals: tuple, k
         ts[i] = t
         r = lin(*ts)
         return r if single else r[comp]
-    return vjp(f, np.zeros(np.shape(vals[i])), g)
+    return vjp(f, _zeros_like(vals[i]), g)
+
+
+def _zeros_like(v: Any) -> Any:
+    """Zeros of *v*'s shape, on *v*'s device (NumPy float zeros for host values)."""
+    if is_foreign(v):
+        return namespace(v).zeros(tuple(v.shape), dtype=v.dtype, device=device_of(v))
+    return np.zeros(np.shape(v))
 
 
 def tape_nonlinear_ops(apply_op: Callable) -> list:
@@ -711,7 +811,7 @@ def tape_nonlinear_ops(apply_op: Callable) -> list:
             if n == 1:
                 return apply_op(_b + ".0", vals, kw)
             lin0 = _r.linearize(probe, *[_primal(v) for v in vals], **kw)
-            zero = lin0(*[np.zeros(np.shape(v)) for v in vals])
+            zero = lin0(*[_zeros_like(_primal(v)) for v in vals])
             res_ = [probe[c] if zero[c] is None else apply_op(f"{_b}.{c}", vals, kw)
                     for c in range(n)]
             return type(probe)(*res_) if hasattr(probe, "_fields") else tuple(res_)

@@ -149,7 +149,8 @@ def _sum_t(ct, shape, axis=None, dtype=None, keepdims=False, **kw):
         return spread(ct, shape)
     if keepdims is not True:
         axes = _axes(axis, len(shape))
-        ct = np.reshape(ct, tuple(1 if d in axes else s for d, s in enumerate(shape)))
+        kept = tuple(1 if d in axes else s for d, s in enumerate(shape))
+        ct = namespace(ct).reshape(ct, kept) if is_foreign(ct) else np.reshape(ct, kept)
     return spread(ct, shape)
 
 

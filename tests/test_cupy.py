@@ -172,3 +172,63 @@ def test_implicit_em_batch_on_cupy_matches_numpy():
     sol = solve(SDEProblem(f, g, cp.asarray([1.0, 0.5]), (0.0, 1.0)), ImplicitEM(), **kw)
     ref = solve(SDEProblem(f, g, np.array([1.0, 0.5]), (0.0, 1.0)), ImplicitEM(), **kw)
     np.testing.assert_allclose(on_gpu(sol.u[-1]), ref.u[-1], rtol=1e-10)
+
+
+# ------------------------------------------------------------- h/xp5: measurements, linalg, Milstein, auto
+
+@pytest.mark.parametrize("alg_name", ["Tsit5", "FBDF", "KenCarp4"])
+def test_measurement_state_solve_on_cupy_matches_numpy(alg_name):
+    import solvers
+
+    u0, s0, k = np.array([1.0, 2.0]), np.array([0.1, 0.2]), np.array([3.0, 0.5])
+    p = nm.Measurement(1.5, 0.1)
+
+    def run(put):
+        prob = ODEProblem(lambda u, q, t: -(q[0] * u) * put(k), nm.measurements(put(u0), put(s0)), (0.0, 1.0), (p,))
+        return solve(prob, getattr(solvers, alg_name)(), rtol=1e-8, atol=1e-10)
+
+    a, b = run(cp.asarray), run(np.asarray)
+    assert len(a.t) == len(b.t)
+    np.testing.assert_allclose(on_gpu(nm.value(a.u[-1])), nm.value(b.u[-1]), rtol=1e-12)
+    np.testing.assert_allclose(on_gpu(nm.uncertainty(a.u[-1])), nm.uncertainty(b.u[-1]), rtol=1e-12)
+    np.testing.assert_allclose(on_gpu(nm.cov(a.u[-1])), nm.cov(b.u[-1]), rtol=1e-11, atol=1e-17)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_numpy_linalg_on_a_cupy_dualarray_matches_numpy(mode):
+    A = np.array([[4.0, 1.0, 0.5], [0.3, 3.0, 0.2], [0.1, 0.4, 2.0]])
+
+    def f(put):
+        def g(u):
+            M = u[:, None] * put(A) + put(np.eye(3)) * 3.0
+            S = M + M.T + put(np.diag([10.0, 20.0, 30.0]))
+            return (np.linalg.solve(M, u * u) + np.linalg.inv(M) @ u + np.linalg.det(M) * u
+                    + np.linalg.norm(u) * u + np.linalg.slogdet(M)[1] * u + np.linalg.cholesky(S) @ u
+                    + np.linalg.eigh(S)[0] * u)
+        return g
+
+    v = np.array([0.5, -1.0, 2.0])
+    J = nm.jacobian(f(cp.asarray), cp.asarray(v), mode=mode)
+    np.testing.assert_allclose(on_gpu(J), nm.jacobian(f(np.asarray), v), rtol=1e-12, atol=1e-13)
+
+
+def test_milstein_general_noise_and_auto_switching_on_cupy_match_numpy():
+    import solvers.sde as sde
+    from solvers.ode.stiff.auto import AutoTsit5
+
+    M = np.array([[0.3, 0.1], [0.2, 0.4]])
+
+    def sprob(put):
+        E = put(M)
+        return SDEProblem(lambda u, p, t: -(u * 2.0), lambda u, p, t: u[:, None] * E, put([1.0, 0.5]), (0.0, 1.0),
+                          noise_dim=2)
+
+    a = sde.solve(sprob(cp.asarray), sde.Milstein(), dt=0.05, seed=1)
+    b = sde.solve(sprob(np.asarray), sde.Milstein(), dt=0.05, seed=1)
+    np.testing.assert_allclose(on_gpu(a.u[-1]), b.u[-1], rtol=1e-12)
+    S = np.array([[-1000.0, 1.0], [1.0, -2.0]])
+    St = cp.asarray(S.T)
+    x = solve(ODEProblem(lambda u, p, t: u @ St, cp.asarray([1.0, 1.0]), (0.0, 2.0)), AutoTsit5(Rodas4()), rtol=1e-6)
+    y = solve(ODEProblem(lambda u, p, t: u @ S.T, np.array([1.0, 1.0]), (0.0, 2.0)), AutoTsit5(Rodas4()), rtol=1e-6)
+    assert x.stats.naccept == y.stats.naccept
+    np.testing.assert_allclose(on_gpu(x.u[-1]), y.u[-1], rtol=1e-10)

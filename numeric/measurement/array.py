@@ -54,7 +54,7 @@ import numpy as np
 
 from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions
 from numeric.arraybase import ArrayAttributes
-from numeric.backend import astype, copy, device_of, dtype_kind, float_dtype, is_array, namespace
+from numeric.backend import astype, copy, device_of, dtype_kind, float_dtype, is_array, is_foreign, namespace
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
 from numeric.measurement.scalar import LOSS, Measurement, _fresh, measurement_rule, root_sum_squares
@@ -88,7 +88,9 @@ def _zeros(shape: tuple, like: np.ndarray) -> np.ndarray:
     if isinstance(like, np.ndarray) and like.dtype == object:
         z = like.flat[0] * 0 if like.size else mpmath.mpf(0)
         return np.full(shape, z, dtype=object)
-    return namespace(like).zeros(shape, dtype=like.dtype)
+    if isinstance(like, np.ndarray):
+        return np.zeros(shape, dtype=like.dtype)
+    return namespace(like).zeros(shape, dtype=like.dtype, device=device_of(like))
 
 
 class MeasurementArray(UncertaintiesNames, ArrayAttributes):
@@ -185,10 +187,11 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
         if self.diag:
             return _abs_masked(self.J, self.src, self.val)
         J = self.J
-        if J.dtype.kind == "f":
+        if dtype_kind(J.dtype) == "f":
             xp = namespace(J)
-            return xp.sqrt(xp.einsum("...k,...k->...", J, J)) if J.shape[-1] else \
-                xp.zeros(self.shape, dtype=J.dtype)
+            if not J.shape[-1]:
+                return xp.zeros(self.shape, dtype=J.dtype, device=device_of(J))
+            return xp.sqrt(xp.einsum("...k,...k->...", J, J) if xp is np else xp.vecdot(J, J))
         out = np.empty(self.shape, dtype=object)
         flatJ = J.reshape(-1, J.shape[-1])
         out.reshape(-1)[:] = [root_sum_squares(row.tolist(), v)
@@ -268,6 +271,9 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
         return _const(self.val * 0 + 1)
 
     def _nm_scalar_zero(self):
+        if is_foreign(self.val):              # a device array: a 0-d exact array on its device
+            z = namespace(self.val).zeros((), dtype=self.val.dtype, device=device_of(self.val))
+            return MeasurementArray._dense(z, _zeros((0,), z), _EMPTY)
         return Measurement._new(_scalar(self.val.sum() * 0), {})
 
     def _nm_norm(self):
@@ -289,6 +295,10 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
         if self.diag:
             J = _abs_masked(J, self.src, self.val)
         k = J.size // n if J.size else 0
+        if k and is_foreign(self.val):          # one norm, decided on the device: one transfer
+            xp = namespace(self.val)
+            both = xp.concat([xp.reshape(self.val, (-1,)), xp.reshape(J, (-1,))])
+            return norm(both) * math.sqrt((n + J.size) / n)
         v = norm(self.val)
         p = norm(J) * math.sqrt(k) if k else 0.0
         if type(v) is float and type(p) is float:
@@ -334,7 +344,7 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
                     return MeasurementArray._joint((cv @ vjs.reshape(len(live), -1)).reshape(shape),
                                                    src)
         shape, dtype = first.val.shape, first.val.dtype
-        if dtype.kind != "f":
+        if dtype_kind(dtype) != "f":
             return NotImplemented
         for x in items:
             if (type(x) is not MeasurementArray or x.diag or type(x.val) is not np.ndarray
@@ -416,6 +426,10 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
                            self.src)                  # the table's entry (arrayrules.GETITEM)
 
     def __setitem__(self, idx, value):
+        if is_foreign(self.val):
+            raise TypeError("item assignment into a MeasurementArray on a device is not supported (the array "
+                            "API has no scatter for the components): build it with np.concatenate / np.stack, "
+                            "or use NumPy arrays")
         kind, v, Jv, sv = _classify(value)
         self._vj = None          # J may be replaced below: the joint array would be stale
         if not self.val.flags.writeable:
@@ -856,25 +870,43 @@ def _classify(a: Any) -> tuple:
     return _CONST, a, None, None
 
 
+def _classify_all(args: Any) -> list:
+    """:func:`_classify` of each argument; where one lives on a device (CuPy, array API), the
+    host components of the others (a scalar measurement's) are moved there, once."""
+    parts = [_classify(a) for a in args]
+    ref = next((p[1] for p in parts if is_foreign(p[1])), None)
+    if ref is None:
+        return parts
+    xp, where = namespace(ref), device_of(ref)
+    return [(k, v, xp.asarray(J, device=where) if isinstance(J, np.ndarray) and J.dtype != object else J, s)
+            for k, v, J, s in parts]
+
+
 def _diag_to_dense(val, J, src):
+    """The dense Jacobian (shape S + (K,)) and the sorted ids of the one-source form.
+
+    The source ids are host bookkeeping (NumPy int64 on every backend); the components
+    stay in *J*'s namespace. NumPy scatters them into zeros; another namespace (the array
+    API has no scatter) selects them with a comparison against the column numbers, the
+    only host-to-device transfer being the column of each element.
+    """
     shape = tuple(np.shape(val))
-    xp = namespace(val) if is_array(val) else np
-    srcf = xp.broadcast_to(src, shape).reshape(-1)
-    Jf = xp.broadcast_to(J, shape).reshape(-1)
+    srcf = np.broadcast_to(np.asarray(src), shape).reshape(-1)
     mask = srcf >= 0
-    if bool(mask.all()):
-        rows = xp.arange(srcf.size)
-        s = srcf
-        Jm = Jf
-    else:
-        rows = xp.flatnonzero(mask)
-        s = srcf[mask]
-        Jm = Jf[mask]
-    ids, cols = xp.unique(s, return_inverse=True)
-    like = Jf if Jf.size else np.zeros(0)
-    Jd = _zeros((srcf.size, ids.size), like)
-    Jd[rows, cols.reshape(-1)] = Jm
-    return Jd.reshape(shape + (ids.size,)), ids
+    ids, cols = np.unique(srcf[mask], return_inverse=True)
+    xp = namespace(J)
+    if xp is np or not is_array(J):
+        Jf = np.broadcast_to(J, shape).reshape(-1)
+        Jd = _zeros((srcf.size, ids.size), Jf if Jf.size else np.zeros(0))
+        Jd[np.flatnonzero(mask), cols.reshape(-1)] = Jf[mask]
+        return Jd.reshape(shape + (ids.size,)), ids
+    col = np.full(srcf.size, -1, dtype=np.int64)     # -1: an exact element, no component
+    col[mask] = cols.reshape(-1)
+    where = device_of(J)
+    hit = xp.asarray(col, device=where)[:, None] == xp.arange(ids.size, dtype=xp.int64, device=where)
+    Jf = xp.reshape(xp.broadcast_to(J, shape), (-1, 1))
+    Jd = xp.where(hit, Jf, xp.zeros((), dtype=J.dtype, device=where))
+    return xp.reshape(Jd, shape + (ids.size,)), ids
 
 
 def dense_parts(x: MeasurementArray) -> tuple:
@@ -907,10 +939,27 @@ def _align(triples: list) -> tuple[list, np.ndarray]:
         if s.size == union.size:
             out.append(J)
             continue
-        Jn = _zeros(tuple(J.shape[:-1]) + (union.size,), J if J.size else np.zeros(0))
-        Jn[..., np.searchsorted(union, s)] = J
-        out.append(Jn)
+        out.append(_widen(J, np.searchsorted(union, s), union.size))
     return out, union
+
+
+def _widen(J: Any, cols: np.ndarray, K: int) -> Any:
+    """*J*'s last axis placed at the columns *cols* (host indices) of *K*, zeros elsewhere.
+
+    NumPy scatters; another namespace (the array API has no scatter) gathers from *J* with a
+    zero column appended (``xp.take``: exact, no arithmetic on the components), the gather
+    indices being the only host-to-device transfer.
+    """
+    xp = namespace(J)
+    if xp is np or not is_array(J):
+        Jn = _zeros(tuple(J.shape[:-1]) + (K,), J if J.size else np.zeros(0))
+        Jn[..., cols] = J
+        return Jn
+    where = device_of(J)
+    pick = np.full(K, J.shape[-1], dtype=np.int64)        # J.shape[-1]: the appended zero column
+    pick[cols] = np.arange(cols.size)
+    zero = xp.zeros(tuple(J.shape[:-1]) + (1,), dtype=J.dtype, device=where)
+    return xp.take(xp.concat([J, zero], axis=-1), xp.asarray(pick, device=where), axis=J.ndim - 1)
 
 
 def _merge_diag_sources(srcs: list) -> Any:
@@ -932,7 +981,7 @@ def _col(g: Any) -> Any:
 
 def _wrap_diag(val, J, src):
     shape = tuple(np.shape(val))
-    if not shape:
+    if not shape and not is_foreign(val):       # a device scalar stays a 0-d array there
         s = int(src)
         return Measurement._new(_scalar(val), {s: _scalar(J)} if s >= 0 else {})
     xp = namespace(val)
@@ -947,7 +996,7 @@ def _wrap_dense(val, J, src):
     shape = val.shape if type(val) is np.ndarray else tuple(np.shape(val))
     if J.shape != shape + (src.size,):
         J = namespace(J).broadcast_to(J, shape + (src.size,))
-    if not shape:
+    if not shape and not is_foreign(val):       # a device scalar stays a 0-d array there
         return Measurement._from_arrays(_scalar(val), src, J)
     return MeasurementArray._dense(val, J, src)
 
@@ -972,7 +1021,19 @@ def _times(g: Any, J: Any) -> Any:
         # (sqrt(x - x) is 0 ± 0), as for scalars
         with np.errstate(invalid="ignore"):
             return np.where(J == 0, 0.0, g * J)
+    if is_foreign(g) and is_foreign(J):
+        # the same convention on a device, decided there (no host test of isfinite: no transfer)
+        xp = namespace(J)
+        return xp.where(J == 0, xp.zeros((), dtype=J.dtype, device=device_of(J)), g * J)
     return g * J
+
+
+def _zero_where_exact(src: np.ndarray, J: Any) -> Any:
+    """*J* with 0 where the (host) source id is -1, an exact element; on *J*'s device."""
+    if not is_foreign(J):
+        return np.where(src < 0, 0, J)
+    xp, where = namespace(J), device_of(J)
+    return xp.where(xp.asarray(src < 0, device=where), xp.zeros((), dtype=J.dtype, device=where), J)
 
 
 def apply_rule(rule, args: tuple) -> Any:
@@ -985,7 +1046,7 @@ def apply_rule(rule, args: tuple) -> Any:
         if x.diag:
             return _wrap_diag(ans, _times(g, x.J), x.src)
         return _wrap_dense(ans, _times(_col(g), x.J), x.src)
-    parts = [_classify(a) for a in args]
+    parts = _classify_all(args)
     vals = [p[1] for p in parts]
     ans = rule.function(*vals)
     live = [i for i, p in enumerate(parts) if p[0] != _CONST]
@@ -999,7 +1060,7 @@ def apply_rule(rule, args: tuple) -> Any:
                 t = _times(_partial(rule, i)(ans, *vals), parts[i][2])
                 J = t if J is None else J + t
             if len(live) > 1 and np.ndim(src) and bool((src < 0).any()):
-                J = np.where(src < 0, 0, J)      # exact elements keep a zero component
+                J = _zero_where_exact(src, J)    # exact elements keep a zero component
             return _wrap_diag(ans, J, src)
     if len(live) == 1 and parts[live[0]][0] == _DENSE:
         i = live[0]
@@ -1076,9 +1137,13 @@ def _nonlinear_impl(rule):
             return _const(r) if isinstance(r, (np.ndarray, numbers.Number, np.generic)) and \
                 np.asarray(r).dtype.kind in "fO" else r
         cusp = rule.func in _CUSP_AT_ZERO and any(
-            type(h) is _Parts and np.any(h.partials != 0) for h in holders.values())
+            type(h) is _Parts and bool(namespace(h.partials).any(h.partials != 0)) for h in holders.values())
 
         def wrap(v, p, tag):
+            if cusp and is_foreign(v):        # decided on the device (no host copy of v)
+                xp = namespace(v)
+                return _wrap_dense(v, xp.where((v == 0)[..., None], xp.asarray(math.nan, dtype=p.dtype,
+                                                                              device=device_of(p)), p), union)
             if cusp and np.any(np.asarray(v) == 0):
                 p = np.where((np.asarray(v) == 0)[..., None], np.nan, p)
             return _wrap_dense(v, p, union)
@@ -1099,7 +1164,7 @@ def _holders(args, kwargs):
 
 def _full(a, shape):
     """*a* broadcast to *shape* (no call when it already has it)."""
-    return a if a.shape == shape else np.broadcast_to(a, shape)
+    return a if tuple(a.shape) == tuple(shape) else namespace(a).broadcast_to(a, shape)
 
 
 def _structural(func):
@@ -1147,22 +1212,22 @@ def _join(rule):
         if func is np.stack and kw.get("axis", 0) in (0, -1) and all(
                 type(a) is Measurement or isinstance(a, (float, int)) for a in arrays):
             return pack(arrays)            # np.stack([x, y]) of scalars: the common case
-        parts = [_classify(a) for a in arrays]
-        vals = [np.asarray(p[1]) for p in parts]
+        parts = _classify_all(arrays)
+        vals = [p[1] if is_array(p[1]) else np.asarray(p[1]) for p in parts]
         if all(p[0] != _DENSE for p in parts) and any(p[0] == _DIAG for p in parts):
-            Js = [np.broadcast_to(p[2], v.shape) if p[0] == _DIAG else np.zeros(v.shape)
+            Js = [_full(p[2], v.shape) if p[0] == _DIAG else _zeros(v.shape, v)
                   for p, v in zip(parts, vals)]
-            ss = [np.broadcast_to(p[3], v.shape) if p[0] == _DIAG else
+            ss = [np.broadcast_to(p[3], v.shape) if p[0] == _DIAG else      # source ids: host
                   np.full(v.shape, -1, dtype=np.int64) for p, v in zip(parts, vals)]
-            return _wrap_diag(func(vals, **kw), func(Js, **kw), func(ss, **kw))
+            return _wrap_diag(rule.apply(vals, **kw), rule.apply(Js, **kw), func(ss, **kw))
         live = [i for i, p in enumerate(parts) if p[0] != _CONST]
         if not live:
-            return _const(func(vals, **kw))
+            return _const(rule.apply(vals, **kw))
         Js, union = _align([_dense_triple(*parts[i]) for i in live])
         full = [_zeros(v.shape + (union.size,), v) for v in vals]
         for i, J in zip(live, Js):
             full[i] = J
-        return _wrap_dense(func(vals, **kw), rule.batched(full, vals[0].ndim, **kw), union)
+        return _wrap_dense(rule.apply(vals, **kw), rule.batched(full, vals[0].ndim, **kw), union)
 
     return impl
 
@@ -1185,12 +1250,13 @@ def _sum(x, axis=None, keepdims=False, **kw):
     if not isinstance(x, MeasurementArray):
         return _SUM_TABLE(x, axis=axis, keepdims=keepdims)
     axes = _axes(axis, x.ndim)
-    val = x.val.sum(axis=axes, keepdims=keepdims)
+    rule = arrayrules.LINEAR[np.sum]        # its fast and batched forms: the input's namespace
+    val = rule.apply(x.val, axis=axes, keepdims=keepdims)
     if not x.diag:
-        return _wrap_dense(val, x.J.sum(axis=axes, keepdims=keepdims), x.src)
-    if x.J.dtype.kind != "f" or namespace(x.val) is not np:
+        return _wrap_dense(val, rule.batched(x.J, x.ndim, axis=axes, keepdims=keepdims), x.src)
+    if dtype_kind(x.J.dtype) != "f" or namespace(x.val) is not np:
         _, J, src = dense_parts(x)
-        return _wrap_dense(val, J.sum(axis=axes, keepdims=keepdims), src)
+        return _wrap_dense(val, rule.batched(J, x.ndim, axis=axes, keepdims=keepdims), src)
     # one-source form: add the components of each output element by source (bincount)
     shape = x.shape
     if len(axes) == x.ndim and x.src.shape == shape and x.J.shape == shape:
@@ -1225,7 +1291,7 @@ def _components(ops: tuple) -> tuple:
     The components of every measurement operand on the union of their sources (the
     trailing axis): what a table entry's JVP takes as batched tangents.
     """
-    kinds = [_classify(o) for o in ops]
+    kinds = _classify_all(ops)
     live = [i for i, k in enumerate(kinds) if k[0] != _CONST]
     vals = [k[1] for k in kinds]
     if not live:

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from numeric import functions as F
-from numeric.backend import is_array
+from numeric.backend import is_array, reshape
 from numeric.dual import Dual
 from numeric.measurement.array import (MeasurementArray, _zeros, dense_parts, pack,
                                        _wrap_dense)
@@ -141,7 +141,7 @@ def _flat_dense(xs: Any) -> tuple:
     if not isinstance(xs, MeasurementArray):
         xs = pack(xs)
     val, J, src = dense_parts(xs)
-    return val.reshape(-1), J.reshape(-1, src.size), src
+    return reshape(val, (-1,)), reshape(J, (-1, src.size)), src
 
 
 def _has_duals(xs: Any) -> bool:

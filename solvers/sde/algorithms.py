@@ -90,9 +90,10 @@ class Milstein:
         drift = u + prob.f(u, p, t) * h + _noise(gval, dw, general)
         if general:
             m = int(prob.noise_dim)
-            eye = np.eye(m)
+            xp = namespace(dw)
+            eye = np.eye(m) if is_numpy(xp) else xp.eye(m, dtype=dw.dtype, device=device_of(dw))
             for j, dj in enumerate(_directional(prob, u, t, gval)):
-                drift = drift + _noise(dj, dw[..., j:j + 1] * dw - h * eye[j], True) * 0.5
+                drift = drift + _noise(dj, dw[..., j:j + 1] * dw - h * eye[j, ...], True) * 0.5
             return drift
         # (the dual on the left: a device array's operators refuse it on their right)
         dg = nm.derivative(lambda s: prob.g(s + u, p, t), 0.0)
@@ -102,15 +103,19 @@ class Milstein:
         """Refuse general noise that does not commute (``L^j g_k != L^k g_j`` at *u*)."""
         if not general:
             return
-        ds = [np.asarray(nm.value(d), dtype=float) for d in _directional(prob, u, t, prob.g(u, prob.p, t))]
+        ds = [nm.value(d) for d in _directional(prob, u, t, prob.g(u, prob.p, t))]
+        xp = namespace(*ds)
+        if is_numpy(xp):
+            ds = [np.asarray(d, dtype=float) for d in ds]
         m = len(ds)
         for j in range(m):
             for k in range(j + 1, m):
                 a, b = ds[j][..., :, k], ds[k][..., :, j]
-                if not np.allclose(a, b, rtol=1e-8, atol=1e-10 * (1 + np.abs(a).max())):
+                gap = xp.abs(a - b)     # np.allclose's test, in the namespace of the state (device)
+                if not bool(xp.all(gap <= 1e-10 * (1 + xp.max(xp.abs(a))) + 1e-8 * xp.abs(b))):
                     raise ValueError(f"Milstein() needs commutative noise, L^j g_k = L^k g_j, but "
                                      f"for j={j}, k={k} they differ at the initial state by "
-                                     f"{float(np.abs(a - b).max()):.3g}; non-commuting noise needs "
+                                     f"{float(xp.max(gap)):.3g}; non-commuting noise needs "
                                      "Lévy areas: use EulerMaruyama()")
 
 

@@ -25,12 +25,23 @@ from typing import Any
 
 import numpy as np
 
+from numeric.backend import is_foreign, namespace, to_host_float
 from solvers._nm import nm
 from solvers.ode.stiff.jacobian import make_jacobian
 
 __all__ = ["AutoSwitch", "AutoTsit5", "AutoVern7", "STABILITY_SIZE"]
 
 STABILITY_SIZE = {"Tsit5": 3.5068, "DP5": 3.3066, "Vern7": 4.6400, "Vern9": 4.4762}
+
+
+def _max_row_sum(J: Any) -> float:
+    """``||J||_inf`` (the spectral-radius bound of the switch back), in J's namespace: a device
+    Jacobian stays there and one number comes to the host."""
+    if is_foreign(J):
+        xp = namespace(J)
+        return to_host_float(xp.max(xp.sum(xp.abs(J), axis=1)))
+    J = np.asarray(J, dtype=float)
+    return float(np.max(np.sum(np.abs(J), axis=1)))
 
 
 @dataclass
@@ -161,9 +172,9 @@ class AutoSwitchStepper:
                 self.switch_to, self.count = 1, 0
                 return dt * alg.dtfac
         else:
-            J = np.asarray(nm.value(self.jac(nm.value(u), self._p, t)), dtype=float)
+            J = nm.value(self.jac(nm.value(u), self._p, t))
             self.stats.njac += 1
-            rho = float(np.max(np.sum(np.abs(J), axis=1)))
+            rho = _max_row_sum(J)
             nonstiff_now = rho * hv < alg.nonstifftol * alg.stability_size
             self.count = self.count + 1 if nonstiff_now else 0
             if self.count >= alg.maxnonstiffstep:
