@@ -129,15 +129,20 @@ def test_short_training_moves_y0_towards_the_reference():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", ["hjb", "allen_cahn"])
-def test_full_setting_reaches_published_accuracy(key):
-    case = db.CASES[key]
-    r = db.train(case, EulerMaruyama(), seed=0, **db.FULL_SETTINGS[key])
-    assert r.rel_error < LIMITS[key], (r.y0, r.rel_error)
+def test_full_setting_reaches_published_accuracy_allen_cahn():
+    r = db.train(db.ALLEN_CAHN, EulerMaruyama(), seed=0, **db.FULL_SETTINGS["allen_cahn"])
+    assert r.rel_error < 0.0030, (r.y0, r.rel_error)        # published 0.30%; here 0.237%
 
 
-LIMITS = {"hjb": 0.003, "allen_cahn": 0.0030}   # HJB here: 0.21% (seed 0), 3-seed mean 0.18%;
-# the paper 0.17% (benchmarks/RESULTS.md, fidelity table, h/cases3)
+@pytest.mark.slow
+def test_paper_setup_hjb_mean_error_over_independent_runs():
+    # The published 0.17% is a mean over independent runs, so the claim tested is a mean, not one
+    # seed. The DeepBSDE code's HJB configuration, 10 seeds here: mean 0.189% (standard error
+    # 0.005%), each seed 0.163-0.216%, Y0 above the reference in all; seeds 0-2: 0.192, 0.195,
+    # 0.216% (benchmarks/RESULTS.md, "Deep BSDE HJB (d = 100) against the published 0.17%").
+    runs = [db.train(db.HJB, EulerMaruyama(), seed=s, **db.PAPER_HJB_SETTINGS) for s in (0, 1, 2)]
+    errs = np.array([r.rel_error for r in runs])
+    assert errs.mean() < 0.0025 and errs.max() < 0.0030, [(r.y0, r.rel_error) for r in runs]
 
 
 @pytest.mark.slow
