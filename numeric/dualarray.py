@@ -563,8 +563,21 @@ def _dispatching_unary(rule):
 
 
 install_operators(DualArray, _dispatching_unary, lambda rule, reflected: _make_op(rule.name, reflected))
-DualArray.__matmul__ = lambda self, o: _matmul(self, o)
-DualArray.__rmatmul__ = lambda self, o: _matmul(o, self)
+
+
+def _matmul_op(reflected: bool):
+    def op(self, o):
+        # a number of a newer differentiation (a tracked array of a reverse tape inside this
+        # dual's computation) is the outer one: its own matmul handles this dual as a value
+        # (before, _matmul treated self as its constant and called @ again, without end)
+        if not isinstance(o, DualArray) and getattr(o, "_nm_order", -1) > self._nm_order:
+            return NotImplemented
+        return _matmul(o, self) if reflected else _matmul(self, o)
+    return op
+
+
+DualArray.__matmul__ = _matmul_op(False)
+DualArray.__rmatmul__ = _matmul_op(True)
 
 
 # ---------------------------------------------------------------------------------
