@@ -348,7 +348,7 @@ class Fun:
             return x
         return r
 
-    def _extremum(self, which: str) -> tuple:
+    def _extremum(self, which: str, locate: bool = False) -> tuple:
         prim = self.primal()
         cheb_fun = prim if not self.space.periodic else prim._as_chebyshev()
         crit = cheb_fun.diff().roots()
@@ -359,10 +359,10 @@ class Fun:
         x = cand[i]
         if is_mp(self.coeffs) and not is_linear(self.coeffs):
             x = mpmath.mpf(x) if i < 2 else self.diff()._refine_points(np.array([x]), True)[0]
-        elif i >= 2 and is_linear(self.coeffs):
+        elif i >= 2 and is_linear(self.coeffs) and (locate or layers(self.coeffs) > 1):
             # an interior maximiser moves with the coefficients: a root of f' with its implicit
-            # derivatives (argmax needs them; the value's first derivative would not, by the
-            # envelope theorem, but its second does)
+            # derivatives. argmax needs them; the value's first derivative does not (envelope
+            # theorem: f_p at the primal maximiser), its second does
             x = self.diff()._refine_points(np.array([x]), True)[0]
         return x, self(x)
 
@@ -376,11 +376,11 @@ class Fun:
 
     def argmax(self) -> Any:
         """Where the maximum is attained."""
-        return self._extremum("max")[0]
+        return self._extremum("max", locate=True)[0]
 
     def argmin(self) -> Any:
         """Where the minimum is attained."""
-        return self._extremum("min")[0]
+        return self._extremum("min", locate=True)[0]
 
     # -- restriction, conversion, plotting ------------------------------------------------
     def restrict(self, a: Any, b: Any) -> "Fun":

@@ -110,6 +110,13 @@ def loaded(source: str) -> Callable:
     return rhs
 
 
+def object_leaves(leaves: list) -> np.ndarray:
+    """The recorded parameter scalars as a 1-D object array: the default ``p`` of a recording."""
+    out = np.empty(len(leaves), dtype=object)
+    out[:] = leaves
+    return out
+
+
 def _record(f: Callable, u0: np.ndarray, p_struct: Callable, p0: np.ndarray, t0: float, scalar_u: bool):
     n, m = u0.size, p0.size
 
@@ -220,13 +227,8 @@ def jvp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, m_tangent: np.ndarr
         raise ValueError(f"jvp_rhs: method must be 'auto', 'straight' or 'loop', got {method!r}")
     scalar_u = np.ndim(u0) == 0
     u = np.atleast_1d(np.asarray(u0, dtype=np.float64))
-    if p_struct is None:
-        def p_struct(leaves):
-            out = np.empty(len(leaves), dtype=object)
-            out[:] = leaves
-            return out
     start = time.perf_counter()
-    rec = _record(f, u, p_struct, np.asarray(p0, dtype=np.float64), t0, scalar_u)
+    rec = _record(f, u, p_struct or object_leaves, np.asarray(p0, dtype=np.float64), t0, scalar_u)
     if rec.unguarded is not None:
         raise NotImplementedError(f"f read a value without a guard while recording ({rec.unguarded})")
     if len(rec) > MAX_LOOP_NODES:

@@ -51,7 +51,7 @@ import numpy as np
 
 from numeric.reverse.compile import ScalarProgram, SlotRef, const_code, rule_code, \
     COMPARE_OPS
-from numeric.reverse.compile_jvp import MAX_NODES, _FINITE_PARTIALS, _record, kernel_module, loaded, \
+from numeric.reverse.compile_jvp import MAX_NODES, _FINITE_PARTIALS, _record, object_leaves, kernel_module, loaded, \
     program_key
 from numeric.reverse.vjp_loop import vjp_loop_source
 
@@ -174,13 +174,8 @@ def vjp_rhs(f: Callable, u0: Any, p0: np.ndarray, t0: float, p_struct: Callable 
     scalar_u = np.ndim(u0) == 0
     u = np.atleast_1d(np.asarray(u0, dtype=np.float64))
     p0 = np.atleast_1d(np.asarray(p0, dtype=np.float64)).reshape(-1)
-    if p_struct is None:
-        def p_struct(leaves):
-            out = np.empty(len(leaves), dtype=object)
-            out[:] = leaves
-            return out
     start = time.perf_counter()
-    rec = _record(f, u, p_struct, p0, t0, scalar_u)
+    rec = _record(f, u, p_struct or object_leaves, p0, t0, scalar_u)
     if rec.unguarded is not None:
         raise NotImplementedError(f"f read a value without a guard while recording ({rec.unguarded})")
     if len(rec) > MAX_LOOP_NODES:

@@ -23,12 +23,8 @@ Examples
 --------
 >>> import numpy as np
 >>> from numeric.reverse.compile import ScalarProgram, load_source
->>> from numeric.reverse.compile_jvp import _record
->>> def leaf(v):
-...     out = np.empty(len(v), dtype=object)
-...     out[:] = v
-...     return out
->>> rec = _record(lambda u, p, t: np.array([-p[0] * u[0] * u[0]]), np.array([2.0]), leaf,
+>>> from numeric.reverse.compile_jvp import _record, object_leaves
+>>> rec = _record(lambda u, p, t: np.array([-p[0] * u[0] * u[0]]), np.array([2.0]), object_leaves,
 ...               np.array([0.5]), 0.0, False)
 >>> prog = ScalarProgram(rec, vector_output=True)
 >>> rhs = load_source(jvp_loop_source(prog, 1, 1, 1, np.array([True])), cache=True)

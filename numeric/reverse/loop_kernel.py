@@ -17,12 +17,8 @@ Examples
 --------
 >>> import numpy as np
 >>> from numeric.reverse.compile import ScalarProgram
->>> from numeric.reverse.compile_jvp import _record
->>> def leaf(v):
-...     out = np.empty(len(v), dtype=object)
-...     out[:] = v
-...     return out
->>> rec = _record(lambda u, p, t: np.array([-p[0] * u[0]]), np.array([2.0]), leaf, np.array([0.5]), 0.0, False)
+>>> from numeric.reverse.compile_jvp import _record, object_leaves
+>>> rec = _record(lambda u, p, t: np.array([-p[0] * u[0]]), np.array([2.0]), object_leaves, np.array([0.5]), 0.0, False)
 >>> tables = frozen_tables(ScalarProgram(rec, vector_output=True))
 >>> [r[0] for r in tables.rows], tables.out_rows.tolist()   # inputs u, p, t; rules neg, mul
 ([1, 1, 1, 0, 0], [4])

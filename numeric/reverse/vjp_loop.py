@@ -24,12 +24,8 @@ Examples
 --------
 >>> import numpy as np
 >>> from numeric.reverse.compile import ScalarProgram, load_source
->>> from numeric.reverse.compile_jvp import _record
->>> def leaf(v):
-...     out = np.empty(len(v), dtype=object)
-...     out[:] = v
-...     return out
->>> rec = _record(lambda u, p, t: np.array([-p[0] * u[0] * u[0]]), np.array([2.0]), leaf,
+>>> from numeric.reverse.compile_jvp import _record, object_leaves
+>>> rec = _record(lambda u, p, t: np.array([-p[0] * u[0] * u[0]]), np.array([2.0]), object_leaves,
 ...               np.array([0.5]), 0.0, False)
 >>> rhs = load_source(vjp_loop_source(ScalarProgram(rec, vector_output=True), 1, 1), cache=True)
 >>> rhs(np.array([2.0, 3.0, 0.0]), np.array([0.5, 0.0]), 0.0)   # [-p u^2, 2 p u lam, u^2 lam]
