@@ -275,7 +275,7 @@ def _weighted_sum(w: np.ndarray, a: np.ndarray) -> Any:
     """``sum_k w[k] a[k, ...]``; for float64, summed with ``math.fsum`` (one rounding per
     product, none in the sum), so an integral is as accurate as its coefficients allow:
     the weights alternate in sign and a plain sum loses a few ulps to cancellation."""
-    if a.dtype != np.float64:
+    if type(a) is not np.ndarray or a.dtype != np.float64:   # mpf, float32, a tape's array
         return np.tensordot(w, a, axes=([0], [0]))
     terms = (w.reshape((-1,) + (1,) * (a.ndim - 1)) * a).reshape(a.shape[0], -1)
     return np.array([math.fsum(col) for col in terms.T]).reshape(a.shape[1:])
