@@ -31,6 +31,9 @@ class StiffMethod:
     compile: bool | None = field(default=None, kw_only=True)
     adaptive: bool = field(default=True, init=False)
     needs_jacobian: bool = field(default=True, init=False)
+    # the order needs J itself (not a W-method): a measurement state's Jacobian then carries the
+    # components (per element, solvers.ode.stiff.jacobian._at_primal) instead of the primal J
+    exact_jacobian: bool = field(default=False, init=False)
     own_controller: bool = field(default=False, init=False)
     supports_mass_matrix: bool = field(default=True, init=False)
 
@@ -70,6 +73,7 @@ class StiffStepper:
         self.f, self.p, self.norm, self.stats = ctx.f, ctx.p, ctx.norm, ctx.stats
         opts = dict(getattr(ctx, "options", None) or {})
         opts.setdefault("autodiff", alg.autodiff)
+        opts.setdefault("exact_jacobian", alg.exact_jacobian)
         opts.setdefault("rtol", getattr(ctx, "rtol", None))  # ties a Krylov tolerance to the step's
         M = opts.get("mass_matrix")
         # a mass matrix on a device (CuPy, array API) stays there, next to the state

@@ -93,6 +93,7 @@ class Rodas4(StiffMethod):
     name: str = field(default="Rodas4", init=False)
     order: int = field(default=4, init=False)
     error_order: int = field(default=4, init=False)
+    exact_jacobian: bool = field(default=True, init=False)
     tableau = RODAS4
 
     def make_stepper(self, ctx: Any) -> "RosenbrockStepper":

@@ -120,6 +120,7 @@ class Rodas5P(StiffMethod):
     name: str = field(default="Rodas5P", init=False)
     order: int = field(default=5, init=False)
     error_order: int = field(default=4, init=False)
+    exact_jacobian: bool = field(default=True, init=False)
     tableau = RODAS5P
 
     def make_stepper(self, ctx: Any) -> RosenbrockStepper:
