@@ -58,7 +58,7 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from numeric.backend import is_array
+from numeric.backend import is_array, is_foreign, like as like_array, namespace, to_host, to_host_float
 from numeric.fun import chebyshev as cheb
 from numeric.fun.coeffs import (all_finite, as_coefficient_array, innermost_array, is_linear, is_mp,
                                 tolerance)
@@ -129,6 +129,11 @@ class Fun:
         When *f* is not resolved at *maxlength*: raise
         :class:`~numeric.fun.construct.FunConstructionError` (default) or
         warn and return the unchopped series.
+    like : array, optional
+        An array of another namespace (a CuPy array): *f* is sampled at points
+        created in its namespace, on its device, in its dtype, and the
+        coefficients stay there (Chebyshev spaces). The chop decision reads one
+        vector of coefficient magnitudes on the host per grid.
 
     Examples
     --------
@@ -144,7 +149,7 @@ class Fun:
 
     def __init__(self, f: Any, space: Space, n: int | None = None, *, dtype: Any = None,
                  tol: float | None = None, maxlength: int | None = None,
-                 on_unresolved: str = "error"):
+                 on_unresolved: str = "error", like: Any = None):
         if not isinstance(space, Space):
             raise TypeError(f"space must be nm.Chebyshev(a, b) or nm.Fourier(a, b), "
                             f"got {type(space).__name__}")
@@ -158,9 +163,10 @@ class Fun:
         if callable(f):
             kind = _dtype_of(dtype, space)
             name = getattr(f, "__name__", "the function")
+            device = like if like is not None and is_foreign(like) else None
 
             def sample(m: int) -> Any:
-                x = space.points(m, kind)
+                x = space.points(m, kind, like=device)
                 return _broadcast_values(f(x), x)
 
             if n is not None:
@@ -176,7 +182,7 @@ class Fun:
             else:
                 self.coeffs = adaptive_coefficients(
                     sample, space, tol=tol, maxlength=maxlength, on_unresolved=on_unresolved,
-                    what=f"f = {name}", sample_test=_sample_test(f, space, kind, tol))
+                    what=f"f = {name}", sample_test=_sample_test(f, space, kind, tol, device))
             return
         c = as_coefficient_array(f)
         if space.periodic and c.shape[0] % 2 == 0:
@@ -233,6 +239,8 @@ class Fun:
     def vscale(self) -> float:
         """The largest absolute value at the sample points (of the primal)."""
         v = innermost_array(self.values)
+        if is_foreign(v):
+            return to_host_float(namespace(v).max(namespace(v).abs(v)))
         return float(max(abs(e) for e in v.flat)) if v.dtype == object else float(np.max(np.abs(v)))
 
     def __repr__(self) -> str:
@@ -246,6 +254,9 @@ class Fun:
             x = np.asarray(x, dtype=float)
         if isinstance(x, (int, np.integer)):
             x = float(x)
+        plain = innermost_array(self.coeffs)
+        if is_foreign(plain) and isinstance(x, (np.ndarray, np.generic)):   # host points: constants
+            x = like_array(x, plain) if isinstance(x, np.ndarray) else float(x)  # of the device
         if not self.space.periodic:
             _check_inside(x, self.space)
         out = self.space.evaluate(self.coeffs, x)
@@ -311,6 +322,10 @@ class Fun:
         """
         prim = self.primal()
         cheb_fun = prim if not self.space.periodic else prim._as_chebyshev()
+        if is_foreign(prim.coeffs):          # host work on the coefficient vector (cheb.roots)
+            a, b = (float(cheb_fun.space.a), float(cheb_fun.space.b))
+            r = to_host(cheb.roots(prim.coeffs))
+            return self._refine_points(like_array((a + b) / 2 + (b - a) / 2 * r, prim.coeffs), newton=True)
         c = np.asarray([float(e) for e in cheb_fun.coeffs.real], dtype=float) if (
             cheb_fun.coeffs.dtype == object) else np.real(cheb_fun.coeffs).astype(np.float64)
         a, b = (float(cheb_fun.space.a), float(cheb_fun.space.b))
@@ -339,22 +354,23 @@ class Fun:
             # partials or measurement components), r' = -f_p(r) / f'(r) after the first; each
             # further step makes one more derivative order exact (solvers.roots.chord_polish),
             # so one step per layer of the coefficients (two for duals of duals)
-            if not r.size:
-                return np.zeros(0)
-            slopes = np.asarray(self.primal().diff()(r), dtype=float)
+            if not r.shape[0]:
+                return r[:0] if is_foreign(r) else np.zeros(0)
+            slopes = self.primal().diff()(r)
+            slopes = slopes if is_foreign(slopes) else np.asarray(slopes, dtype=float)
             x = r
             for _ in range(max(1, layers(self.coeffs))):
-                x = x - self(x) / slopes
+                x = -(self(x) / slopes) + x     # the metanum array on the left (array-API operators)
             return x
         return r
 
     def _extremum(self, which: str, locate: bool = False) -> tuple:
         prim = self.primal()
         cheb_fun = prim if not self.space.periodic else prim._as_chebyshev()
-        crit = cheb_fun.diff().roots()
+        crit = to_host(cheb_fun.diff().roots())
         cand = np.concatenate([[float(cheb_fun.space.a), float(cheb_fun.space.b)],
                                np.asarray(crit, dtype=float)])
-        vals = np.real(np.asarray([_primal_float(prim(x)) for x in cand]))
+        vals = np.real(np.asarray([_primal_float(prim(float(x))) for x in cand]))
         i = int(np.argmax(vals) if which == "max" else np.argmin(vals))
         x = cand[i]
         if is_mp(self.coeffs) and not is_linear(self.coeffs):
@@ -487,6 +503,8 @@ class Fun:
 
     def _nm_norm(self) -> Any:
         ms = self.space.mean_square(self.coeffs)
+        if is_foreign(ms):
+            return to_host_float(namespace(ms).sqrt(ms))
         return mpmath.sqrt(ms) if isinstance(ms, mpmath.mpf) else float(np.sqrt(ms))
 
     def _nm_apply(self, name: str, args: tuple) -> Any:
@@ -565,8 +583,11 @@ def _small_int(y: Any) -> int | None:
 
 def _unit0(c: Any, s: Any) -> Any:
     """A coefficient vector like *c* holding *s* at index 0 and zeros elsewhere."""
-    e0 = np.zeros(c.shape[0], dtype=innermost_array(c).dtype if innermost_array(
-        c).dtype != object else float)
+    plain = innermost_array(c)
+    if is_foreign(plain):
+        e0 = namespace(plain).arange(c.shape[0], dtype=plain.dtype, device=plain.device) == 0
+        return s * namespace(plain).astype(e0, plain.dtype)
+    e0 = np.zeros(c.shape[0], dtype=plain.dtype if plain.dtype != object else float)
     e0[0] = 1
     return e0 * s
 
@@ -708,10 +729,13 @@ _install()
 _SAMPLE_POINTS = (-0.357998918959666, 0.036785641195074)
 
 
-def _sample_test(f: Callable, space: Space, kind: Any, tol: float | None) -> Callable:
+def _sample_test(f: Callable, space: Space, kind: Any, tol: float | None,
+                 device: Any = None) -> Callable:
     """A check that the chopped series matches *f* off the grid (catches aliasing)."""
 
     def check(c: Any) -> bool:
+        if device is not None:
+            return _sample_test_xp(f, space, c, tol, device)
         y = np.asarray(_SAMPLE_POINTS)
         if kind is object:
             y = np.array([mpmath.mpf(e) for e in y], dtype=object)
@@ -731,8 +755,22 @@ def _sample_test(f: Callable, space: Space, kind: Any, tol: float | None) -> Cal
 
 
 
+def _sample_test_xp(f: Callable, space: Space, c: Any, tol: float | None, device: Any) -> bool:
+    """:func:`_sample_test`'s check on a device: two device points, two scalars to the host."""
+    xp = namespace(device)
+    y = like_array(np.asarray(_SAMPLE_POINTS), device)
+    x = (space.a + space.b) / 2 + (space.b - space.a) / 2 * y
+    diff = innermost_array(_broadcast_values(f(x), x) - space.evaluate(c, x))
+    err = to_host_float(xp.max(xp.abs(diff)))
+    vscale = max(to_host_float(xp.max(xp.abs(innermost_array(space.coeffs2vals(c))))), 1e-300)
+    t = tolerance(c) if tol is None else tol
+    return err <= math.sqrt(t) * vscale
+
+
 def _point_dtype(f: Fun) -> Any:
     a = innermost_array(f.coeffs)
+    if is_foreign(a):
+        return None
     if a.dtype == object:
         return object
     return np.finfo(a.dtype).dtype if a.dtype.kind in "fc" else np.float64
@@ -751,15 +789,25 @@ def _check_inside(x: Any, space: Space) -> None:
     from numeric.protocol import value
 
     v = value(x)
+    if is_foreign(v):
+        if v.shape and v.shape[0] == 0:
+            return
+        xp = namespace(v)
+        lo, hi = to_host_float(xp.min(v)), to_host_float(xp.max(v))
+        _check_range(lo, hi, space)
+        return
     try:
         arr = np.asarray(v, dtype=float)
     except (TypeError, ValueError):
         return
     if arr.size == 0:
         return
+    _check_range(np.nanmin(arr), np.nanmax(arr), space)
+
+
+def _check_range(lo: float, hi: float, space: Space) -> None:
     a, b = float(space.a), float(space.b)
     slack = 1e-12 * (b - a)
-    lo, hi = np.nanmin(arr), np.nanmax(arr)
     if lo < a - slack or hi > b + slack:
         raise ValueError(f"points outside the Fun's interval [{a}, {b}] (got values in "
                          f"[{lo}, {hi}]); a Chebyshev Fun is not extrapolated")

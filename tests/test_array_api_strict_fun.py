@@ -1,0 +1,117 @@
+"""The CPU guard (as tests/test_array_api_strict.py) for Fun, correlated values, measurement
+printing, SINDy and the qr/svd/eigh/matrix-norm derivative rules on a simulated non-CPU device.
+
+``array_api_strict`` arrays on ``Device("device1")`` refuse ``np.asarray`` and refuse to meet
+CPU arrays, so a hidden NumPy call or host round trip in these paths fails here. References
+are independent of the code under test: closed forms (integrals, roots and their implicit
+derivatives), NumPy on the host for the same computation, and the other AD mode.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+xs = pytest.importorskip("array_api_strict", reason="needs array-api-strict (the test extra)")
+
+import numeric as nm  # noqa: E402
+from numeric.fun import FunConstructionError  # noqa: E402
+
+DEV = xs.Device("device1")
+CPU = xs.Device("CPU_DEVICE")
+ArrayType = type(xs.asarray(0.0))
+LIKE = xs.asarray([0.0], dtype=xs.float64, device=DEV)
+
+
+def dev(values):
+    """A float64 array of *values* on the guard's non-CPU device."""
+    return xs.asarray(np.asarray(values, dtype=float), dtype=xs.float64, device=DEV)
+
+
+def host(a):
+    """*a* as a NumPy array, by the deliberate route (``to_device`` the CPU first)."""
+    assert type(a) is ArrayType, f"expected an array_api_strict array, got {type(a).__name__}"
+    assert a.device == DEV
+    return np.asarray(a.to_device(CPU))
+
+
+# ------------------------------------------------------------------ Fun beyond from_values
+
+SPACE = nm.Chebyshev(-1.0, 2.0)
+
+
+def _pair():
+    f = nm.Fun(lambda x: xs.exp(xs.sin(3 * x)) + x, SPACE, like=LIKE)
+    g = nm.Fun(lambda x: np.exp(np.sin(3 * x)) + x, SPACE)
+    return f, g
+
+
+def test_adaptive_construction_on_the_device_matches_numpy():
+    f, g = _pair()
+    assert len(f) == len(g) > 17
+    np.testing.assert_allclose(host(f.coeffs), g.coeffs, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "cube", "diff", "cumsum", "exp", "div", "shift",
+                                "restrict"])
+def test_fun_arithmetic_and_calculus_on_the_device_match_numpy(op):
+    ops = {"add": lambda f: f + f, "sub": lambda f: f - 2 * f, "mul": lambda f: f * f,
+           "cube": lambda f: f * f * f, "diff": lambda f: f.diff(2), "cumsum": lambda f: f.cumsum(),
+           "exp": nm.exp, "div": lambda f: f / (f + 3.0), "shift": lambda f: f + 2.0,
+           "restrict": lambda f: f.restrict(0.0, 1.0)}
+    f, g = _pair()
+    F, G = ops[op](f), ops[op](g)
+    assert len(F) == len(G)
+    scale = np.max(np.abs(G.coeffs))
+    np.testing.assert_allclose(host(F.coeffs), G.coeffs, rtol=0, atol=1e-14 * scale)
+
+
+def test_fun_integral_evaluation_and_norm_on_the_device():
+    # int_0^1 e^x dx = e - 1; the RMS of e^x on [0, 1] is sqrt((e^2 - 1) / 2)
+    f = nm.Fun(xs.exp, nm.Chebyshev(0.0, 1.0), like=LIKE)
+    total = f.sum()
+    assert float(host(total)) == pytest.approx(math.e - 1, rel=1e-15)
+    assert nm.norm(f) == pytest.approx(math.sqrt((math.e**2 - 1) / 2), rel=1e-14)
+    x = dev([0.1, 0.5, 0.9])
+    np.testing.assert_allclose(host(f(x)), np.exp([0.1, 0.5, 0.9]), rtol=1e-15)
+    np.testing.assert_allclose(host(f(np.array([0.25]))), [math.exp(0.25)], rtol=1e-15)  # host points
+    with pytest.raises(ValueError, match="outside the Fun's interval"):
+        f(dev([1.5]))
+
+
+def test_fun_roots_and_extrema_on_the_device():
+    # sin(7 x) on [-1, 2]: roots k pi / 7 for k = -2 .. 4
+    f = nm.Fun(lambda x: xs.sin(7 * x), SPACE, like=LIKE)
+    r = f.roots()
+    np.testing.assert_allclose(host(r), np.arange(-2, 5) * math.pi / 7, atol=1e-14)
+    f2, g = _pair()
+    assert float(f2.max()) == pytest.approx(float(g.max()), rel=1e-15)
+    assert float(f2.argmin()) == pytest.approx(float(g.argmin()), rel=1e-13)
+
+
+def test_derivatives_through_a_device_fun_match_the_closed_form():
+    # d/da int_0^1 e^(a x) dx at a = 1 is int_0^1 x e^x dx = 1; the roots pi / a, 2 pi / a of
+    # sin(a x) on [0.5, 4] move as -x / a (implicit function theorem)
+    def integral(a):
+        return nm.Fun(lambda x: nm.exp(a * x), nm.Chebyshev(0.0, 1.0), like=LIKE).sum()
+
+    assert float(host(nm.derivative(integral, 1.0))) == pytest.approx(1.0, rel=1e-14)
+
+    def roots(a):
+        return nm.Fun(lambda x: nm.sin(a * x), nm.Chebyshev(0.5, 4.0), like=LIKE).roots()
+
+    np.testing.assert_allclose(host(nm.derivative(roots, 2.0)), [-math.pi / 4, -math.pi / 2], rtol=1e-12)
+
+
+def test_unresolved_and_fourier_funs_on_the_device_are_refused_with_the_reason():
+    with pytest.raises(FunConstructionError, match="not resolved"):
+        nm.Fun(xs.abs, nm.Chebyshev(-1.0, 1.0), like=LIKE, maxlength=257)
+    with pytest.raises(TypeError, match="Fourier Funs on arrays of array_api_strict"):
+        nm.Fun(xs.sin, nm.Fourier(0.0, 2 * math.pi), like=LIKE)
+
+
+def test_chop_reads_device_magnitudes_once():
+    from numeric.fun.chop import standard_chop
+
+    c = 10.0 ** -np.arange(40.0)
+    assert standard_chop(dev(c), 2.0**-52) == standard_chop(c, 2.0**-52) == 18
