@@ -115,3 +115,67 @@ def test_chop_reads_device_magnitudes_once():
 
     c = 10.0 ** -np.arange(40.0)
     assert standard_chop(dev(c), 2.0**-52) == standard_chop(c, 2.0**-52) == 18
+
+
+# ------------------------------------------------------------------ correlated values, printing
+
+_SYNCS = ("__float__", "__bool__", "__int__", "__index__", "__complex__", "to_device", "__array__",
+          "__dlpack__")
+
+
+@pytest.fixture
+def host_syncs(monkeypatch):
+    """Counts every way a device array's data reaches the host (as tests/test_array_api_strict.py)."""
+    counts = {}
+    for name in _SYNCS:
+        original = getattr(ArrayType, name)
+
+        def counted(self, *args, _original=original, _name=name, **kwargs):
+            counts[_name] = counts.get(_name, 0) + 1
+            return _original(self, *args, **kwargs)
+        monkeypatch.setattr(ArrayType, name, counted)
+    return counts
+
+
+COV = np.array([[0.04, 0.01, 0.0, 0.0], [0.01, 0.09, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 1e-60]])
+
+
+@pytest.mark.parametrize("host_cov", [False, True], ids=["device-cov", "numpy-cov"])
+def test_correlated_values_on_the_device_have_the_covariance(host_cov):
+    mean = dev([1.0, 2.0, 3.0, 4.0])
+    x = nm.correlated_values(mean, COV if host_cov else dev(COV))
+    assert type(x.val) is ArrayType and type(x.J) is ArrayType
+    assert x.J.shape == (4, 3)                         # the rank: variance 0 adds no source
+    got = host(nm.cov(x))
+    np.testing.assert_allclose(got[:3, :3], COV[:3, :3], rtol=1e-14, atol=1e-17)
+    assert got[3, 3] == pytest.approx(1e-60, rel=1e-14)  # scaled first: the tiny variance is exact
+    assert got[2, 2] == 0.0 and not np.any(got[2])
+    ref = nm.correlated_values(np.array([1.0, 2.0, 3.0, 4.0]), COV)
+    s = x[0] + x[1]
+    assert float(host(nm.uncertainty(s))) == pytest.approx(nm.uncertainty(ref[0] + ref[1]), rel=1e-14)
+    np.testing.assert_array_equal(host(x.val), [1.0, 2.0, 3.0, 4.0])
+
+
+@pytest.mark.parametrize("C, match", [
+    ([[1.0, 0.0], [0.0, -1.0]], "negative variance"),
+    ([[1.0, 2.0], [2.0, 1.0]], "not positive semi-definite"),
+    ([[1.0, 0.5], [0.0, 1.0]], "symmetric"),
+    ([[0.0, 0.5], [0.5, 1.0]], "variance 0 has non-zero covariances"),
+])
+def test_correlated_values_on_the_device_refuse_a_bad_covariance(C, match):
+    with pytest.raises(ValueError, match=match):
+        nm.correlated_values(dev([0.0, 0.0]), dev(C))
+
+
+def test_measurement_array_printing_on_the_device_is_one_transfer(host_syncs):
+    x = nm.correlated_values(dev([1.0, 2.0]), dev([[0.04, 0.0], [0.0, 0.09]]))
+    ref = nm.correlated_values(np.array([1.0, 2.0]), np.array([[0.04, 0.0], [0.0, 0.09]]))
+    host_syncs.clear()
+    text = repr(x)
+    # values and errors stacked: one copy (to_device the CPU, then NumPy reads that CPU array)
+    assert host_syncs == {"to_device": 1, "__array__": 1}, host_syncs
+    assert text == repr(ref) == "MeasurementArray([1.00 ± 0.20, 2.00 ± 0.30])"
+    assert str(x) == text and x._repr_html_() == ref._repr_html_()
+    assert x._repr_latex_() == ref._repr_latex_()
+    assert repr(x[1]) == "MeasurementArray(2.00 ± 0.30)"
