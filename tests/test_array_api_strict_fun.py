@@ -179,3 +179,89 @@ def test_measurement_array_printing_on_the_device_is_one_transfer(host_syncs):
     assert str(x) == text and x._repr_html_() == ref._repr_html_()
     assert x._repr_latex_() == ref._repr_latex_()
     assert repr(x[1]) == "MeasurementArray(2.00 ± 0.30)"
+
+
+# ------------------------------------------------------------------ SINDy
+
+@pytest.fixture(scope="module")
+def lorenz_samples():
+    from solvers import ODEProblem, Vern9, solve
+
+    def lorenz(u, p=None, t=None):
+        s, r, b = 10.0, 28.0, 8.0 / 3.0
+        return np.stack([s * (u[1] - u[0]), u[0] * (r - u[2]) - u[1], u[0] * u[1] - b * u[2]])
+
+    t = 0.002 * np.arange(2500)
+    sol = solve(ODEProblem(lorenz, np.array([-8.0, 8.0, 27.0]), (0.0, t[-1])), Vern9(), rtol=1e-12,
+                atol=1e-12, saveat=t)
+    x = np.array(sol.u)
+    return t, x, lorenz(x.T).T
+
+
+def _lorenz_truth(names):
+    xi = np.zeros((3, len(names)))
+    for i, name, c in ((0, "x", -10.0), (0, "y", 10.0), (1, "x", 28.0), (1, "y", -1.0),
+                       (1, "x z", -1.0), (2, "z", -8.0 / 3.0), (2, "x y", 1.0)):
+        xi[i, names.index(name)] = c
+    return xi
+
+
+def test_sindy_library_matrix_on_the_device_is_numpy_s():
+    from solvers.sindy import FourierLibrary, PolynomialLibrary
+
+    x = np.random.default_rng(1).standard_normal((30, 3))
+    for lib in (PolynomialLibrary(3), PolynomialLibrary(2, include_bias=False) + FourierLibrary(2)):
+        np.testing.assert_array_equal(host(lib.matrix(dev(x))), lib.matrix(x))
+
+
+@pytest.mark.parametrize("derivatives, optimizer", [("exact", "paper"), ("finite differences", "paper"),
+                                                     ("finite differences", "pysindy")])
+def test_sindy_lorenz_on_the_device_matches_numpy(lorenz_samples, derivatives, optimizer):
+    # Brunton, Proctor & Kutz (2016): the degree-5 library, threshold 0.025; the device path solves
+    # the least squares by QR (xp.linalg.qr), NumPy's by SciPy's gelsd: same support, same numbers
+    # to rounding (the degree-5 library's condition number times eps)
+    from solvers.sindy import PolynomialLibrary, STLSQ, fit
+
+    t, x, dx = lorenz_samples
+    opt = STLSQ(0.025) if optimizer == "paper" else STLSQ.pysindy_defaults(0.025)
+    kw = {"x_dot": dx} if derivatives == "exact" else {}
+    ref = fit(x, t, PolynomialLibrary(5), opt, **kw)
+    got = fit(dev(x), t, PolynomialLibrary(5), opt, **{k: dev(v) for k, v in kw.items()})
+    assert isinstance(got.coefficients, np.ndarray)             # the model lives on the host
+    np.testing.assert_array_equal(got.support, ref.support)
+    np.testing.assert_allclose(got.coefficients, ref.coefficients, rtol=0, atol=1e-9)
+    truth = _lorenz_truth(got.feature_names)
+    np.testing.assert_array_equal(got.support, truth != 0)
+    tol = 1e-8 if derivatives == "exact" else 0.02             # second-order differences, dt = 0.002
+    np.testing.assert_allclose(got.coefficients, truth, rtol=tol, atol=tol)
+    assert str(got) == str(ref)
+    u = dev(x[7])
+    assert host(got(u)) == pytest.approx(ref(x[7]), rel=1e-12)
+    assert host(got.predict(dev(x[:4]))) == pytest.approx(ref.predict(x[:4]), rel=1e-10)
+
+
+def test_sindy_threshold_sweep_on_the_device_picks_numpy_s_threshold():
+    from solvers.sindy.optimizers import threshold_sweep
+
+    rng = np.random.default_rng(0)
+    z = np.linspace(-1, 1, 200)
+    theta = np.column_stack([z**k for k in range(6)])
+    y = 1.5 * z - 2.0 * z**3 + 1e-3 * rng.standard_normal(200)
+    ref = threshold_sweep(theta, y, [1e-6, 1e-3, 0.1, 1.0, 1.8])
+    got = threshold_sweep(dev(theta), dev(y), [1e-6, 1e-3, 0.1, 1.0, 1.8])
+    assert got.threshold == ref.threshold == 0.1
+    np.testing.assert_allclose(got.coefficients, ref.coefficients, atol=1e-12)
+    np.testing.assert_allclose([s for _, s, _ in got.sweep], [s for _, s, _ in ref.sweep], rtol=1e-9)
+
+
+def test_sindy_on_the_device_refuses_what_it_cannot_do_with_the_reason():
+    from solvers.sindy.optimizers import sr3, stlsq
+
+    z = np.linspace(0, 1, 20)
+    theta = np.column_stack([np.ones_like(z), z, z])               # two equal columns
+    with pytest.raises(ValueError, match="rank-deficient"):
+        stlsq(dev(theta), dev(3 * z), threshold=0.5)
+    with pytest.raises(TypeError, match="SR3 on arrays of another namespace"):
+        sr3(dev(theta), dev(3 * z), threshold=0.5)
+    with pytest.raises(ValueError, match="non-finite"):
+        stlsq(dev(theta), dev(np.where(z > 0.5, np.nan, z)), threshold=0.5)
