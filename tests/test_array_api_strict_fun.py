@@ -265,3 +265,80 @@ def test_sindy_on_the_device_refuses_what_it_cannot_do_with_the_reason():
         sr3(dev(theta), dev(3 * z), threshold=0.5)
     with pytest.raises(ValueError, match="non-finite"):
         stlsq(dev(theta), dev(np.where(z > 0.5, np.nan, z)), threshold=0.5)
+
+
+# ------------------------------------------------------------------ qr, svd, eigh(UPLO="U"), matrix norms
+
+A43 = np.random.default_rng(3).standard_normal((4, 3))
+
+
+def _sym_upper_read(a):
+    # a non-symmetric matrix depending on a: eigh(UPLO=...) reads only one triangle of it
+    m = a[:3, :]
+    return m @ np.transpose(m) + 0.3 * m
+
+
+LINALG = {
+    "qr_q": lambda a: np.linalg.qr(a)[0], "qr_r": lambda a: np.linalg.qr(a)[1],
+    "svd_u": lambda a: np.linalg.svd(a, full_matrices=False)[0],
+    "svd_s": lambda a: np.linalg.svd(a, full_matrices=False)[1],
+    "svd_vh": lambda a: np.linalg.svd(a, full_matrices=False)[2],
+    "svdvals": lambda a: np.linalg.svd(a, compute_uv=False),
+    "svd_wide": lambda a: np.linalg.svd(np.transpose(a), full_matrices=False)[2],
+    "eigh_U_values": lambda a: np.linalg.eigh(_sym_upper_read(a), UPLO="U")[0],
+    "norm_axes_keepdims": lambda a: np.linalg.norm(np.reshape(a, (2, 2, 3)), ord=1, axis=(2, 1), keepdims=True),
+    "vector_norms_axis0": lambda a: np.stack([np.linalg.norm(a, ord=o, axis=0) for o in (1, np.inf, -np.inf, 3, 0.5)]),
+    "vector_norms_flat": lambda a: sum(np.linalg.norm(np.reshape(a, (-1,)), ord=o) * c
+                                       for o, c in ((1, 1.0), (np.inf, 2.0), (3, 3.0), (-np.inf, 5.0))),
+}
+for _o in (1, -1, 2, -2, "nuc", np.inf, -np.inf):
+    LINALG[f"matrix_norm_{_o}"] = (lambda o: lambda a: np.linalg.norm(a, ord=o))(_o)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+@pytest.mark.parametrize("name", sorted(LINALG))
+def test_qr_svd_eigh_and_norm_rules_on_the_device_match_numpy(name, mode):
+    # the table's rules in the value's namespace (xp.linalg.qr / svd / svdvals / eigh / matrix_norm),
+    # forward and reverse on the device against forward mode on NumPy (the other mode for reverse)
+    f = LINALG[name]
+    J = nm.jacobian(f, dev(A43), mode=mode)
+    np.testing.assert_allclose(host(J), nm.jacobian(f, A43), rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", ["qr_q", "qr_r", "svd_u", "svd_s", "matrix_norm_nuc", "matrix_norm_1"])
+def test_qr_svd_and_norm_derivatives_on_the_device_match_finite_differences(name):
+    # central differences of the primal on the host (NumPy), h = 1e-6: an independent check
+    f, h = LINALG[name], 1e-6
+    J = host(nm.jacobian(f, dev(A43)))
+    fd = np.stack([(f(A43 + h * e) - f(A43 - h * e)) / (2 * h)
+                   for e in np.eye(A43.size).reshape((A43.size,) + A43.shape)], axis=-1)
+    np.testing.assert_allclose(J, fd.reshape(J.shape), rtol=1e-6, atol=1e-7)
+
+
+def test_nuclear_and_spectral_norm_gradients_on_the_device_are_the_singular_vectors():
+    # d||A||_* / dA = U V^T and d||A||_2 / dA = u_1 v_1^T (distinct, nonzero singular values)
+    u, s, vh = np.linalg.svd(A43, full_matrices=False)
+    for ordv, want in (("nuc", u @ vh), (2, np.outer(u[:, 0], vh[0]))):
+        for mode in ("forward", "reverse"):
+            g = nm.gradient(lambda a, o=ordv: np.linalg.norm(a, ord=o), dev(A43), mode=mode)
+            np.testing.assert_allclose(host(g), want, rtol=1e-12, atol=1e-14)
+
+
+def test_eigh_upper_on_the_device_reads_the_upper_triangle():
+    # the array API's eigh has no UPLO: the device path writes out the symmetric matrix of the upper
+    # triangle and solves that. Its eigenvectors are those of the same matrix (up to the sign LAPACK's
+    # lower-triangle reduction picks), so the derivative is that of eigh of the written-out matrix
+    def written_out(a):
+        m = _sym_upper_read(a)
+        up = np.triu(np.ones((3, 3)))
+        return np.linalg.eigh(m * up + np.transpose(m * (up - np.eye(3))))[1]
+
+    f = lambda a: np.linalg.eigh(_sym_upper_read(a), UPLO="U")[1]  # noqa: E731
+    from numeric.arrayrules_nonlinear import namespace_call   # the primal a device DualArray's rule calls
+
+    v_dev = host(namespace_call(np.linalg.eigh, (dev(_sym_upper_read(A43)),), {"UPLO": "U"})[1])
+    v_np = f(A43)
+    np.testing.assert_allclose(np.abs(v_dev), np.abs(v_np), rtol=1e-12)  # same eigenvectors up to sign
+    for mode in ("forward", "reverse"):
+        np.testing.assert_allclose(host(nm.jacobian(f, dev(A43), mode=mode)), nm.jacobian(written_out, A43),
+                                   rtol=1e-12, atol=1e-13)
