@@ -342,3 +342,17 @@ def test_eigh_upper_on_the_device_reads_the_upper_triangle():
     for mode in ("forward", "reverse"):
         np.testing.assert_allclose(host(nm.jacobian(f, dev(A43), mode=mode)), nm.jacobian(written_out, A43),
                                    rtol=1e-12, atol=1e-13)
+
+
+def test_device_measurements_through_svd_qr_and_the_nuclear_norm_match_numpy():
+    # MeasurementArray reads the same table: its components go through the device linearisations
+    cov = np.diag(np.linspace(1e-4, 4e-4, 12))
+    x = nm.correlated_values(dev(A43.ravel()), dev(cov))
+    ref = nm.correlated_values(A43.ravel(), cov)
+    for g in (lambda a: np.linalg.svd(np.reshape(a, (4, 3)), compute_uv=False),
+              lambda a: np.linalg.norm(np.reshape(a, (4, 3)), ord="nuc"),
+              lambda a: np.linalg.qr(np.reshape(a, (4, 3)))[1]):
+        got, want = g(x), g(ref)
+        np.testing.assert_allclose(host(nm.value(got)), nm.value(want), rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(host(nm.cov(np.reshape(got, (-1,)))), nm.cov(np.reshape(want, (-1,))),
+                                   rtol=1e-11, atol=1e-18)
