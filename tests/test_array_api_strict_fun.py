@@ -356,3 +356,35 @@ def test_device_measurements_through_svd_qr_and_the_nuclear_norm_match_numpy():
         np.testing.assert_allclose(host(nm.value(got)), nm.value(want), rtol=1e-13, atol=1e-15)
         np.testing.assert_allclose(host(nm.cov(np.reshape(got, (-1,)))), nm.cov(np.reshape(want, (-1,))),
                                    rtol=1e-11, atol=1e-18)
+
+
+def test_more_of_fun_on_the_device_float32_abs_points_measurements_and_an_ode_state():
+    from solvers import ODEProblem, Tsit5, solve
+
+    space = nm.Chebyshev(0.0, 1.0)
+    f32 = nm.Fun(xs.exp, space, like=xs.asarray([0.0], dtype=xs.float32, device=DEV))
+    g32 = nm.Fun(np.exp, space, dtype=np.float32)
+    assert f32.coeffs.dtype == xs.float32 and len(f32) == len(g32)
+    np.testing.assert_allclose(np.asarray(f32.coeffs.to_device(CPU)), g32.coeffs, atol=1e-7)
+    f = nm.Fun(lambda x: xs.cos(x) + 0.5, space, like=LIKE)
+    host(f.points)
+    assert host(nm.abs(-f).coeffs) == pytest.approx(host(f.coeffs), abs=0)  # no sign change on [0, 1]
+    with pytest.raises(FunConstructionError, match="changes sign"):
+        nm.abs(nm.Fun(lambda x: x - 0.5, space, like=LIKE))
+    m = nm.Measurement(2.0, 0.1)                      # int_0^1 m x dx = m / 2: 1.0 +- 0.05
+    s = nm.Fun(lambda x: m * x, space, like=LIKE).sum()
+    assert float(host(nm.value(s))) == pytest.approx(1.0, rel=1e-15)
+    assert float(host(nm.uncertainty(s))) == pytest.approx(0.05, rel=1e-14)
+    sol = solve(ODEProblem(lambda u, p, t: -u, nm.Fun(xs.exp, space, like=LIKE), (0.0, 1.0)), Tsit5(),
+                rtol=1e-10, atol=1e-12)                # u(t, x) = e^(x - t)
+    assert float(host(sol.u[-1](0.5))) == pytest.approx(math.exp(-0.5), rel=1e-8)
+    assert "<svg" in f._repr_html_()
+
+
+def test_fun_construction_on_the_device_syncs_a_few_scalars_per_grid(host_syncs):
+    # per grid: the finiteness check (one bool) and the magnitudes (one vector: to_device, then NumPy
+    # reads the CPU copy); on the grid that resolves: the sample test (two scalars). Nothing else
+    for fn, grids in ((xs.exp, 2), (lambda x: xs.sin(40 * x), 4)):     # grids of 17, 33 (, 65, 129)
+        host_syncs.clear()
+        nm.Fun(fn, nm.Chebyshev(-1.0, 1.0), like=LIKE)
+        assert host_syncs == {"__bool__": grids, "to_device": grids, "__array__": grids, "__float__": 2}

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from numeric.backend import astype, copy, device_of, namespace, reshape
+from numeric.backend import astype, copy, device_of, float_dtype, namespace, reshape
 
 __all__ = ["points", "vals2coeffs", "coeffs2vals", "diff", "cumsum", "integral_weights",
            "weighted_sum"]
@@ -45,7 +45,8 @@ def _arange(n: int, like: Any, start: int = 0) -> Any:
 def points(n: int, like: Any) -> Any:
     """n Chebyshev points of the second kind in the namespace, device and dtype of *like*.
 
-    ``sin(pi (2j - m) / (2m))``, ``m = n - 1``: exactly symmetric, as the NumPy points.
+    ``sin(pi (2j - m) / (2m))``, ``m = n - 1``: exactly symmetric, as the NumPy points, and
+    computed as those are: in float64 (where the namespace has it), then cast to *like*'s dtype.
     """
     if n < 1:
         raise ValueError(f"need at least one point, got n = {n}")
@@ -53,7 +54,8 @@ def points(n: int, like: Any) -> Any:
     if n == 1:
         return xp.zeros(1, dtype=like.dtype, device=device_of(like))
     m = n - 1
-    return xp.sin(math.pi * (2.0 * _arange(n, like) - m) / (2.0 * m))
+    j = xp.arange(n, dtype=float_dtype(like), device=device_of(like))
+    return astype(xp.sin(math.pi * (2.0 * j - m) / (2.0 * m)), like.dtype)
 
 
 def vals2coeffs(v: Any) -> Any:

@@ -229,7 +229,7 @@ class Fun:
     @property
     def points(self) -> np.ndarray:
         """The len(f) sample points whose values determine the Fun."""
-        return self.space.points(len(self), _point_dtype(self))
+        return self.space.points(len(self), _point_dtype(self), like=innermost_array(self.coeffs))
 
     @property
     def values(self) -> Any:
@@ -435,7 +435,7 @@ class Fun:
 
     def _samples(self, n: int) -> tuple:
         x = np.linspace(float(self.space.a), float(self.space.b), n)
-        y = np.asarray(self.primal()(x), dtype=float) if self.dtype != object else np.array(
+        y = np.asarray(to_host(self.primal()(x)), dtype=float) if self.dtype != object else np.array(
             [float(e) for e in self.primal()(x)])
         return x, np.real(y)
 
@@ -662,7 +662,7 @@ def _abs_or_sign(name: str, f: Fun) -> Fun:
     """|f| and sign(f) are smooth only where f keeps one sign."""
     r = f.primal().roots()
     a, b = f.space.a, f.space.b
-    inner = [round(float(x), 12) for x in np.asarray(nm_value(r), dtype=float)
+    inner = [round(float(x), 12) for x in np.asarray(to_host(nm_value(r)), dtype=float)
              if f.space.periodic or float(a) < x < float(b)]
     if inner:
         raise FunConstructionError(
