@@ -252,6 +252,11 @@ def test_fun_construction_arithmetic_and_roots_on_cupy_match_numpy():
     assert float(on_gpu(f.sum())) == pytest.approx(float(g.sum()), rel=1e-14)
     r = nm.Fun(lambda x: cp.sin(7 * x), space, like=like).roots()
     np.testing.assert_allclose(on_gpu(r), np.arange(-2, 5) * math.pi / 7, atol=1e-14)
+    periodic = nm.Fourier(0.0, 2 * math.pi)
+    fp = nm.Fun(lambda x: cp.exp(cp.sin(x)), periodic, like=like)
+    gp = nm.Fun(lambda x: np.exp(np.sin(x)), periodic)
+    assert len(fp) == len(gp)
+    np.testing.assert_allclose(on_gpu(fp.diff(2).coeffs), gp.diff(2).coeffs, atol=1e-13)
 
 
 def test_correlated_values_and_printing_on_cupy():

@@ -85,10 +85,15 @@ def _dtype_of(dtype: Any, space: Space) -> Any:
 
 
 def _is_scalar(x: Any) -> bool:
-    if isinstance(x, _SCALARS):
+    if isinstance(x, _SCALARS) or _device_scalar(x):
         return True
     return hasattr(type(x), "_nm_apply") and not is_array(x) and not is_linear(x) and not \
         isinstance(x, Fun) and getattr(x, "shape", ()) == ()
+
+
+def _device_scalar(x: Any) -> bool:
+    """A 0-d array of another namespace (a device Fun's ``sum()``): a scalar of its coefficients."""
+    return is_foreign(x) and tuple(x.shape) == ()
 
 
 def _broadcast_values(v: Any, x: np.ndarray) -> Any:
@@ -156,6 +161,8 @@ class Fun:
         self.space = space
         if isinstance(f, Fun):
             src = f
+            if like is None and is_foreign(innermost_array(src.coeffs)):   # re-approximated on its device
+                like = innermost_array(src.coeffs)
             f = src.__call__ if not src.space == space else None
             if f is None:
                 self.coeffs = src.coeffs
@@ -322,18 +329,18 @@ class Fun:
         """
         prim = self.primal()
         cheb_fun = prim if not self.space.periodic else prim._as_chebyshev()
-        if is_foreign(prim.coeffs):          # host work on the coefficient vector (cheb.roots)
-            a, b = (float(cheb_fun.space.a), float(cheb_fun.space.b))
-            r = to_host(cheb.roots(prim.coeffs))
-            return self._refine_points(like_array((a + b) / 2 + (b - a) / 2 * r, prim.coeffs), newton=True)
-        c = np.asarray([float(e) for e in cheb_fun.coeffs.real], dtype=float) if (
-            cheb_fun.coeffs.dtype == object) else np.real(cheb_fun.coeffs).astype(np.float64)
+        device = is_foreign(prim.coeffs)     # host work on the coefficient vector: one copy
+        c = to_host(cheb_fun.coeffs) if device else cheb_fun.coeffs
+        c = np.asarray([float(e) for e in c.real], dtype=float) if (
+            c.dtype == object) else np.real(c).astype(np.float64)
         a, b = (float(cheb_fun.space.a), float(cheb_fun.space.b))
         r = cheb.roots(c)
         r = (a + b) / 2 + (b - a) / 2 * r
         if self.space.periodic:  # a root at both ends of a period is one root
             if r.size > 1 and abs(r[-1] - b) < 1e-12 * (b - a) and abs(r[0] - a) < 1e-12 * (b - a):
                 r = r[:-1]
+        if device:                           # the roots go back to the coefficients' device
+            r = like_array(r, prim.coeffs)
         return self._refine_points(r, newton=True)
 
     def _refine_points(self, r: np.ndarray, newton: bool) -> Any:
@@ -420,7 +427,9 @@ class Fun:
         return Fun._new(target.simplify(c), target)
 
     def _as_chebyshev(self) -> "Fun":
-        return Fun(self, Chebyshev(self.space.a, self.space.b), dtype=_point_dtype(self))
+        plain = innermost_array(self.coeffs)
+        return Fun(self, Chebyshev(self.space.a, self.space.b), dtype=_point_dtype(self),
+                   like=plain if is_foreign(plain) else None)
 
     def primal(self) -> "Fun":
         """The Fun of the primal coefficients (drops dual layers on purpose)."""
@@ -705,7 +714,8 @@ def compose(func: Callable, args: tuple, what: str = "the function") -> Fun:
 def _install() -> None:
     def binary(name: str, reflected: bool):
         def op(self, other):
-            if isinstance(other, (list, tuple)) or (is_array(other) and not isinstance(other, Fun)):
+            if isinstance(other, (list, tuple)) or (is_array(other) and not isinstance(other, Fun)
+                                                    and not _device_scalar(other)):
                 return NotImplemented
             if not (isinstance(other, Fun) or _is_scalar(other)):
                 return NotImplemented

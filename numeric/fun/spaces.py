@@ -248,6 +248,9 @@ class Fourier(Space):
     def _reference_points(self, n, dtype):
         return four.points(n, dtype)
 
+    def _device_reference_points(self, n, like):
+        return four.points(n, like=like)
+
     def _omega(self):
         two_pi = 2 * mpmath.pi if self.is_mp else 2 * np.pi
         return two_pi / (self.b - self.a)
@@ -285,7 +288,8 @@ class Fourier(Space):
 
     def _mean_square_plain(self, a):
         sq = _squares_exact(a)
-        return sq[0] + np.sum(sq[1:]) / 2 if sq.shape[0] > 1 else sq[0]
+        total = namespace(sq).sum if is_foreign(sq) else np.sum
+        return sq[0] + total(sq[1:]) / 2 if sq.shape[0] > 1 else sq[0]
 
 
 def _weighted_sum(w: np.ndarray, a: np.ndarray) -> Any:
