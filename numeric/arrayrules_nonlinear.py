@@ -18,8 +18,9 @@ matmul, indexing), so its JVP and VJP both come from those.  ``np.einsum``
 (multilinear) is an entry of :mod:`numeric.arrayrules_multilinear`; its
 transpose per operand is another einsum (:func:`einsum_transpose`, here).
 
-``INDEX`` functions (argsort, argmax, argmin, argpartition) return integers: they act on the
-primal value, so ``x[np.argsort(x)]`` differentiates through the indexing.
+``INDEX`` functions (argsort, argmax, ..., nonzero, searchsorted, iscomplexobj) return integers
+or booleans, which carry no derivative: they act on the primal values, so ``x[np.argsort(x)]``
+differentiates through the indexing.
 
 Examples
 --------
@@ -151,7 +152,8 @@ def _sum(x: Any, axis: Any) -> Any:
 def _xp(*xs: Any) -> Any:
     """The namespace of the device arrays among *xs*, NumPy otherwise (and for metanum types)."""
     return namespace(*xs) if any(is_foreign(x) for x in xs) else np
-INDEX = (np.argsort, np.argmax, np.argmin, np.argpartition)
+INDEX = (np.argsort, np.argmax, np.argmin, np.argpartition, np.nonzero, np.flatnonzero, np.argwhere,
+         np.count_nonzero, np.searchsorted, np.iscomplexobj, np.isrealobj, np.iscomplex, np.isreal)
 # entries that replace a type's own, narrower rule (DualArray's norm had the 2-norm only)
 REPLACES = (np.linalg.norm, np.linalg.solve)
 # (DualArray's solve refused nested duals, so no Hessian through solve)
@@ -166,9 +168,9 @@ def _nonlinear(func, operands=("a",), samples=(), nout=1, make=None):
 
 def index_impl(func: Callable) -> Callable:
     """An ``INDEX`` function for any number type: applied to the primal values."""
-    def impl(a, *args, **kwargs):
+    def impl(*args, **kwargs):
         from numeric.protocol import value
-        return func(value(a), *args, **kwargs)
+        return func(*(value(a) for a in args), **kwargs)
     impl.__name__ = getattr(func, "__name__", "index")
     return impl
 

@@ -366,7 +366,9 @@ def norm(x: Any) -> Any:
     ``ODE_DEFAULT_NORM`` for arrays of ForwardDiff duals, ``sse / totallength``;
     :func:`norm_length`). A ``Measurement`` counts ``sqrt(value**2 + err**2)``
     per element. The result is a float (or ``mpf`` for mpmath numbers), never
-    a metanum type.
+    a metanum type: it is a step controller's measure, not a differentiable
+    norm (its derivative is zero); for the norm of a value in a differentiated
+    or uncertain computation use ``np.linalg.norm`` or ``nm.sqrt(np.sum(x * x))``.
     """
     hook = getattr(type(x), "_nm_norm", None)
     if hook is not None:

@@ -41,7 +41,7 @@ from typing import Any, Callable
 
 from solvers._nm import is_finite_real, nm, real_eps
 
-__all__ = ["find_root", "newton", "RootError", "chord_polish"]
+__all__ = ["find_root", "newton", "RootError", "chord_polish", "primal_slope"]
 
 
 class RootError(ValueError):
@@ -55,8 +55,9 @@ def _pv(f: Callable, x: Any) -> Any:
     return y
 
 
-def _slope(f: Callable, x: Any, h_hint: Any) -> Any:
-    """Primal f'(x): forward mode when f accepts duals, else a central difference."""
+def primal_slope(f: Callable, x: Any, h_hint: Any) -> Any:
+    """Primal f'(x): forward mode when f accepts duals (exact), else a central difference (about
+    eps^(2/3) relative: a root's derivatives would be no more accurate than that)."""
     try:
         d = nm.value(nm.derivative(f, x))
         if is_finite_real(d):
@@ -90,7 +91,7 @@ def chord_polish(g: Callable, x: Any, slope: Any, limit: Any = None) -> Any:
 
 def _polish(f: Callable, x: Any, h_hint: Any) -> Any:
     """Chord steps on the full f at the primal root: carry the implicit derivatives."""
-    slope = _slope(f, x, h_hint)
+    slope = primal_slope(f, x, h_hint)
     if not slope or not is_finite_real(slope):
         return x
     return chord_polish(f, x, slope)

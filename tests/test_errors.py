@@ -247,3 +247,13 @@ def test_rtol_below_the_state_precision_warns():
         solvers.solve(prob, solvers.Tsit5(), rtol=1e-5, atol=1e-7)
         solvers.solve(solvers.ODEProblem(lambda u, p, t: -u, np.array([1.0]), (0.0, 1.0)), solvers.Vern9(),
                       rtol=1e-14, atol=1e-16)
+
+
+@pytest.mark.parametrize("alg", ["Tsit5", "Rodas5P", "FBDF"])
+def test_rhs_of_the_wrong_shape_is_named_before_numpy_broadcasts(alg):
+    # f returning 3 components for a 2-component state ended in NumPy's anonymous "operands could
+    # not be broadcast together" from inside the state set-up
+    import solvers
+    prob = solvers.ODEProblem(lambda u, p, t: np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0]), (0.0, 1.0))
+    with pytest.raises(ValueError, match=r"f\(u, p, t\) returned shape \(3,\) but the state has shape \(2,\)"):
+        solvers.solve(prob, getattr(solvers, alg)())

@@ -171,7 +171,7 @@ def clenshaw(c: np.ndarray, x: Any) -> Any:
     """
     n = c.shape[0]
     xa = x if isinstance(x, np.ndarray) else None
-    if (xa is not None and c.ndim == 1 and c.dtype.kind == "f" and xa.dtype.kind == "f"):
+    if (xa is not None and type(c) is np.ndarray and c.ndim == 1 and c.dtype.kind == "f" and xa.dtype.kind == "f"):
         from numeric.fun._fast import clenshaw_float
 
         return clenshaw_float(c, xa)

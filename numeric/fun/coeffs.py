@@ -37,7 +37,7 @@ import numpy as np
 from numeric.backend import (astype, device_of, dtype_kind, finfo, float_dtype, is_array, is_foreign,
                              namespace, to_host)
 
-from numeric.protocol import innermost, linear_parts
+from numeric.protocol import innermost, linear_parts, value
 
 __all__ = [
     "linear_map", "magnitudes", "tolerance", "is_mp", "all_finite", "pad", "innermost_array",
@@ -51,10 +51,15 @@ def is_linear(c: Any) -> bool:
 
 
 def innermost_array(c: Any) -> np.ndarray:
-    """The plain array under every "value + linear part" layer of *c*."""
+    """The plain array under every "value + linear part" layer of *c* (a tape's primal values)."""
     while is_linear(c):
         c = linear_parts(c)[0]
-    return c
+    return _untaped(c)
+
+
+def _untaped(c: Any) -> Any:
+    """A reverse-mode tape's array by its values (as ``nm.norm`` counts it); arrays as they are."""
+    return c if isinstance(c, np.ndarray) else value(c)
 
 
 def is_mp(c: Any) -> bool:
@@ -81,7 +86,7 @@ def component_arrays(c: Any) -> list:
     """The plain arrays that make up *c* (value, then partials, recursively)."""
     split = linear_parts(c)
     if split is None:
-        return [c]
+        return [_untaped(c)]
     return component_arrays(split[0]) + component_arrays(split[1])
 
 

@@ -88,7 +88,11 @@ def _object_matrix(n: int, forward: bool) -> np.ndarray:
 
 
 def _interleave(first: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``[first, a0, b0, a1, b1, ...]`` along axis 0."""
     m = a.shape[0]
+    if not all(type(x) is np.ndarray for x in (first, a, b)):   # array numbers: no item assignment
+        pairs = np.stack([a, b], axis=1).reshape((2 * m,) + tuple(a.shape[1:]))
+        return np.concatenate([first, pairs], axis=0)
     out = np.empty((2 * m + 1,) + first.shape[1:], dtype=np.result_type(first, a, b))
     out[:1] = first
     out[1::2] = a
@@ -137,7 +141,7 @@ def coeffs2vals(c: np.ndarray) -> np.ndarray:
 def evaluate(c: np.ndarray, theta: Any) -> Any:
     """The series at angles *theta*; result shape ``shape(theta) + c.shape[1:]``."""
     n = c.shape[0]
-    if (isinstance(theta, np.ndarray) and c.ndim == 1 and c.dtype.kind == "f"
+    if (isinstance(theta, np.ndarray) and type(c) is np.ndarray and c.ndim == 1 and c.dtype.kind == "f"
             and theta.dtype.kind == "f"):
         from numeric.fun._fast import trig_horner_float
 

@@ -344,7 +344,7 @@ class Fun:
         return self._refine_points(r, newton=True)
 
     def _refine_points(self, r: np.ndarray, newton: bool) -> Any:
-        if is_mp(self.coeffs) and not is_linear(self.coeffs):
+        if is_mp(self.coeffs) and not layers(self.coeffs):
             out = np.empty(r.shape, dtype=object)
             d = self.diff()
             for i, x in enumerate(r):
@@ -356,7 +356,7 @@ class Fun:
                     x = min(max(x - self(x) / slope, self.space.a), self.space.b)
                 out[i] = x
             return out
-        if is_linear(self.coeffs) and newton:
+        if layers(self.coeffs) and newton:   # dual, measurement or tape coefficients
             # implicit function theorem: chord steps in the coefficients' arithmetic (dual
             # partials or measurement components), r' = -f_p(r) / f'(r) after the first; each
             # further step makes one more derivative order exact (solvers.roots.chord_polish),
@@ -380,9 +380,9 @@ class Fun:
         vals = np.real(np.asarray([_primal_float(prim(float(x))) for x in cand]))
         i = int(np.argmax(vals) if which == "max" else np.argmin(vals))
         x = cand[i]
-        if is_mp(self.coeffs) and not is_linear(self.coeffs):
+        if is_mp(self.coeffs) and not layers(self.coeffs):
             x = mpmath.mpf(x) if i < 2 else self.diff()._refine_points(np.array([x]), True)[0]
-        elif i >= 2 and is_linear(self.coeffs) and (locate or layers(self.coeffs) > 1):
+        elif i >= 2 and layers(self.coeffs) and (locate or layers(self.coeffs) > 1):
             # an interior maximiser moves with the coefficients: a root of f' with its implicit
             # derivatives. argmax needs them; the value's first derivative does not (envelope
             # theorem: f_p at the primal maximiser), its second does
@@ -432,9 +432,9 @@ class Fun:
                    like=plain if is_foreign(plain) else None)
 
     def primal(self) -> "Fun":
-        """The Fun of the primal coefficients (drops dual layers on purpose)."""
+        """The Fun of the primal coefficients (drops dual, measurement and tape layers on purpose)."""
         c = self.coeffs
-        if not is_linear(c):
+        if not layers(c):
             return self
         return Fun._new(innermost_array(c), self.space)
 

@@ -299,7 +299,7 @@ def _weighted_sum(w: np.ndarray, a: np.ndarray) -> Any:
     A device array is summed in its namespace (a plain sum)."""
     if is_foreign(a):
         return cheb_xp.weighted_sum(w, a)
-    if a.dtype != np.float64:
+    if type(a) is not np.ndarray or a.dtype != np.float64:   # mpf, float32, a tape's array
         return np.tensordot(w, a, axes=([0], [0]))
     terms = (w.reshape((-1,) + (1,) * (a.ndim - 1)) * a).reshape(a.shape[0], -1)
     return np.array([math.fsum(col) for col in terms.T]).reshape(a.shape[1:])

@@ -25,6 +25,7 @@ import numpy as np
 
 from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.solution import Stats
+from solvers.ode.validate import check_rhs_shape
 
 __all__ = ["promote_state", "harmonize", "elevate_time", "initial_dt", "treal"]
 
@@ -106,6 +107,7 @@ def harmonize(u: Any, f: Any, p: Any, t0: Any, stats: Stats) -> tuple:
         if isinstance(k1, (list, tuple)):
             raise TypeError(f"f(u, p, t) returned a {type(k1).__name__}: return an array "
                             "(e.g. np.array([...])) or the state's own kind, so that u + h*f(u) is defined")
+        check_rhs_shape(u, k1)  # before u + h k broadcasts a wrong shape into NumPy's message
         try:
             if _needs_lift(u, k1):
                 lifted = u + k1 * 0

@@ -22,7 +22,7 @@ import numpy as np
 
 from solvers._nm import is_finite_real, nm, real_eps
 
-__all__ = ["check_tspan", "check_tolerances", "check_rhs_output", "check_mass_matrix", "check_saveat",
+__all__ = ["check_tspan", "check_tolerances", "check_rhs_shape", "check_rhs_output", "check_mass_matrix", "check_saveat",
            "tolerance_below_precision"]
 
 
@@ -72,14 +72,19 @@ def tolerance_below_precision(rtol: Any, u: Any) -> str | None:
             "the state in a wider type (float64, or mpf at more digits)")
 
 
-def check_rhs_output(u: Any, k: Any) -> Any:
-    """Check ``k = f(u0, p, t0)`` against the state: shape, complexity and precision. Returns *k*."""
+def check_rhs_shape(u: Any, k: Any) -> None:
+    """Refuse ``k = f(u0, p, t0)`` whose shape is not the state's (before ``u + h k`` broadcasts)."""
     us, ks = getattr(u, "shape", None), getattr(k, "shape", None)
     if us is not None and ks is not None and tuple(ks) != tuple(us):
         raise ValueError(f"f(u, p, t) returned shape {tuple(ks)} but the state has shape {tuple(us)}: "
                          "f must return the derivative of every state component")
     if us is None and ks not in (None, ()) and isinstance(k, np.ndarray) and k.size != 1:
         raise ValueError(f"f(u, p, t) returned an array of shape {tuple(ks)} for a scalar state")
+
+
+def check_rhs_output(u: Any, k: Any) -> Any:
+    """Check ``k = f(u0, p, t0)`` against the state: shape, complexity and precision. Returns *k*."""
+    check_rhs_shape(u, k)
     uv, kv = nm.value(u), nm.value(k)
     if _is_complex(kv) and not _is_complex(uv):
         raise TypeError("f(u, p, t) returned complex values for a real state: the imaginary part would be "
