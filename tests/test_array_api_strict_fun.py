@@ -408,3 +408,17 @@ def test_fun_construction_on_the_device_syncs_a_few_scalars_per_grid(host_syncs)
         host_syncs.clear()
         nm.Fun(fn, nm.Chebyshev(-1.0, 1.0), like=LIKE)
         assert host_syncs == {"__bool__": grids, "to_device": grids, "__array__": grids, "__float__": 2}
+
+
+def test_sindy_spectral_derivatives_on_the_device_and_savgol_refused():
+    # d/dt of sin 3t, cos t sampled on one period (15 points): exact for the trigonometric interpolant
+    from solvers.sindy.derivatives import savgol_difference, spectral_difference
+
+    t = 2 * np.pi * np.arange(15) / 15
+    x = np.column_stack([np.sin(3 * t), np.cos(t)])
+    got = host(spectral_difference(dev(x), t))
+    np.testing.assert_allclose(got, spectral_difference(x, t), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(got, np.column_stack([3 * np.cos(3 * t), -np.sin(t)]), atol=1e-13)
+    assert spectral_difference(dev(x[:, 0]), t).shape == (15,)
+    with pytest.raises(TypeError, match="savgol_filter, a host function"):
+        savgol_difference(dev(x), t)

@@ -118,6 +118,10 @@ def savgol_difference(x: np.ndarray, t: Any, window: int = 11, polyorder: int = 
     """
     from scipy.signal import savgol_filter
 
+    if is_foreign(x):
+        raise TypeError("savgol_difference filters with scipy.signal.savgol_filter, a host function: it "
+                        f"does not take arrays of {namespace(x).__name__}. Use finite_difference or "
+                        "spectral_difference on the device, or pass x_dot")
     tt = _times(x, t)
     if len(tt) > 2 and not np.allclose(np.diff(tt), tt[1] - tt[0], rtol=1e-9, atol=0):
         raise ValueError("savgol_difference needs uniform samples; use finite_difference for "
@@ -153,7 +157,7 @@ def spectral_difference(x: Any, t: Any) -> Any:
                          f"resample, or drop one sample and mind that the period is then "
                          f"(n - 1) dt")
     space = nm.Fourier(tt[0], tt[0] + n * dt)
-    columns = x if np.ndim(x) > 1 else x[:, None]
-    out = np.stack([nm.Fun.from_values(columns[:, j], space).diff().values
-                    for j in range(columns.shape[1])], axis=1)
-    return out if np.ndim(x) > 1 else out[:, 0]
+    columns = x if len(x.shape) > 1 else x[:, None]
+    out = [nm.Fun.from_values(columns[:, j], space).diff().values for j in range(columns.shape[1])]
+    out = namespace(x).stack(out, axis=1) if is_foreign(x) else np.stack(out, axis=1)
+    return out if len(x.shape) > 1 else out[:, 0]
