@@ -146,6 +146,14 @@ class Fun:
     >>> f = nm.Fun(lambda x: np.sin(20 * x), nm.Chebyshev(-1, 1))
     >>> len(f), len(f.roots())
     (50, 13)
+
+    On a device (here ``array_api_strict``'s simulated one; a CuPy array for the GPU):
+
+    >>> import array_api_strict as xs
+    >>> like = xs.asarray([0.0], device=xs.Device("device1"))
+    >>> g = nm.Fun(xs.exp, nm.Chebyshev(0, 1), like=like)
+    >>> g.coeffs.device == like.device, round(float(g.sum()), 14)
+    (True, 1.71828182845905)
     """
 
     __slots__ = ("coeffs", "space")
