@@ -166,6 +166,8 @@ def _extract(y: Any, tag: int, k: int, like: Any):
 def _vector(items):
     if all(isinstance(e, (float, int, np.floating)) for e in items):
         return np.asarray(items)
+    if all(is_array(e) and not isinstance(e, np.ndarray) for e in items):   # 0-d device partials
+        return namespace(*items).stack(items)
     if any(isinstance(e, (Dual, DualArray)) for e in items):
         return DualArray.stack(items)
     out = np.empty(len(items), dtype=object)

@@ -41,6 +41,7 @@ import numpy as np
 
 from numeric.arrayrules import UnsupportedArrayFunction
 from numeric.backend import device_of, is_foreign, matmul, namespace, reshape
+from numeric.backend import reshape as _reshape
 
 __all__ = ["NonlinearRule", "NONLINEAR", "BILINEAR", "INDEX", "dual_nonlinear_impl",
            "tape_nonlinear_ops", "index_impl", "einsum_transpose", "einsum_explicit"]
@@ -89,7 +90,7 @@ BILINEAR: dict = {}
 # the entries whose function and linearisation run on arrays of any namespace (xp.linalg):
 # a device array (CuPy, array API) meets the others with a TypeError saying so
 ON_DEVICE = (np.linalg.inv, np.linalg.det, np.linalg.slogdet, np.linalg.solve, np.linalg.norm, np.linalg.cholesky,
-             np.linalg.eigh)
+             np.linalg.eigh, np.linalg.qr, np.linalg.svd)
 
 
 def namespace_call(func: Callable, ops: tuple, kw: dict) -> Any:
@@ -105,18 +106,42 @@ def namespace_call(func: Callable, ops: tuple, kw: dict) -> Any:
     xp = namespace(*ops)
     name = func.__name__
     lin = getattr(xp, "linalg", None)
-    if func is np.linalg.norm:
+    if func is np.linalg.norm and lin is not None:
         x, (ordv, axis, keep) = ops[0], (kw.get("ord"), kw.get("axis"), bool(kw.get("keepdims", False)))
-        if lin is not None and axis is None and (ordv is None or (x.ndim == 1 and not isinstance(ordv, str))):
+        if axis is None and (ordv is None or (x.ndim == 1 and not isinstance(ordv, str))):
             return lin.vector_norm(x, ord=2 if ordv is None else ordv, keepdims=keep)
-        if lin is not None and isinstance(axis, int):
+        if isinstance(axis, int) or (isinstance(axis, tuple) and len(axis) == 1):
             return lin.vector_norm(x, ord=2 if ordv is None else ordv, axis=axis, keepdims=keep)
-        if lin is not None and axis is None and x.ndim == 2 and ordv in ("fro", "nuc", 2, -2, 1, -1):
-            return lin.matrix_norm(x, ord=ordv, keepdims=keep)
-    elif lin is not None and hasattr(lin, name) and not (set(kw) - {"upper", "UPLO"}) and kw.get("UPLO", "L") == "L":
-        return getattr(lin, name)(*ops, **{k: v for k, v in kw.items() if k != "UPLO"})   # eigh reads the lower part
+        if ordv in (None, "fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf) and (x.ndim == 2 or axis is not None):
+            return _matrix_norm_over(lin, x, "fro" if ordv is None else ordv, axis, keep)
+    elif func is np.linalg.eigh and lin is not None and not (set(kw) - {"UPLO"}):
+        # the matrix LAPACK sees when it reads one triangle, written out: the array API's eigh
+        # has no UPLO (and need not read one triangle only)
+        return lin.eigh(_lower_part(ops[0], kw.get("UPLO", "L") == "U"))
+    elif func is np.linalg.svd and lin is not None and not kw.get("hermitian", False):
+        if not kw.get("compute_uv", True):
+            return lin.svdvals(ops[0])
+        return lin.svd(ops[0], full_matrices=kw.get("full_matrices", True))
+    elif lin is not None and hasattr(lin, name) and not (set(kw) - {"upper", "mode"}):
+        return getattr(lin, name)(*ops, **kw)
     raise TypeError(f"numpy.linalg.{name}{' with ' + repr(kw) if kw else ''} has no implementation for arrays "
                     f"of {xp.__name__} (its linalg lacks it); use NumPy or CuPy arrays for it")
+
+
+def _matrix_norm_over(lin: Any, x: Any, ordv: Any, axis: Any, keep: bool) -> Any:
+    """``xp.linalg.matrix_norm`` over the two *axis* (the last two when None), NumPy's ``keepdims``."""
+    nd = x.ndim
+    src = (nd - 2, nd - 1) if axis is None else tuple(int(i) % nd for i in axis)
+    perm = tuple(i for i in range(nd) if i not in src) + src
+    out = lin.matrix_norm(namespace(x).permute_dims(x, perm), ord=ordv)
+    if keep:
+        out = reshape(out, tuple(1 if i in src else x.shape[i] for i in range(nd)))
+    return out
+
+
+def _permute(x: Any, perm: Any) -> Any:
+    """``np.transpose(x, perm)`` for a tangent of any type (a device array: ``xp.permute_dims``)."""
+    return namespace(x).permute_dims(x, tuple(perm)) if is_foreign(x) else np.transpose(x, perm)
 
 
 def _sum(x: Any, axis: Any) -> Any:
@@ -344,15 +369,15 @@ def _qr(out, a, mode="reduced"):
     q, r = out
     if np.shape(a)[-2] < np.shape(a)[-1]:
         _refuse("numpy.linalg.qr", "a wide matrix (more columns than rows)")
-    rinv = np.linalg.inv(r)
+    rinv = _xp(r).linalg.inv(r)
     n = np.shape(r)[-1]
-    low = np.tril(np.ones((n, n)), -1)
+    low = _const(r, np.tril(np.ones((n, n)), -1))
 
-    def lin(da):
+    def lin(da):                    # the tangent on the left or through nm.matmul (device operators)
         dar = da @ rinv
-        x = _T(q) @ dar
+        x = matmul(_T(q), dar)
         om = x * low - _T(x * low)
-        return dar - q @ (x - om), (x - om) @ r
+        return dar - matmul(q, x - om), (x - om) @ r
     return lin
 
 
@@ -372,22 +397,24 @@ def _svd(out, a, full_matrices=True, compute_uv=True, hermitian=False):
     if hermitian or m < n or (compute_uv and full_matrices and m != n):
         _refuse("numpy.linalg.svd", "hermitian=True, a wide matrix or full_matrices=True for a "
                 "non-square one (use full_matrices=False)")
+    xp = _xp(a)
+    eye = _const(a, np.eye(n))
     if not compute_uv:
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
-        return lambda da: np.sum((_T(u) @ da @ _T(vh)) * np.eye(n), axis=-1)
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        return lambda da: _sum(matmul(matmul(_T(u), da), _T(vh)) * eye, -1)
     u, s, vh = out
     v = _T(vh)
     s2 = s * s
     f = _inverse_gaps(s2[..., None, :] - s2[..., :, None], n)
     with np.errstate(divide="ignore"):   # a zero singular value: its u column has no derivative
-        inv_s = np.where(s == 0, np.nan, 1.0 / s)
-    sm, si = s[..., None, :] * np.eye(n), inv_s[..., None, :] * np.eye(n)
+        inv_s = xp.where(s == 0, _const(s, np.nan), 1.0 / s)
+    sm, si = s[..., None, :] * eye, inv_s[..., None, :] * eye
 
-    def lin(da):
-        p = _T(u) @ da @ v
-        du = u @ (f * (p @ sm + sm @ _T(p))) + (da @ v - u @ p) @ si
-        dv = v @ (f * (sm @ p + _T(p) @ sm))
-        return du, np.sum(p * np.eye(n), axis=-1), _T(dv)
+    def lin(da):                    # the tangent on the left or through nm.matmul (device operators)
+        p = matmul(matmul(_T(u), da), v)
+        du = matmul(u, (p @ sm + matmul(sm, _T(p))) * f) + (da @ v - matmul(u, p)) @ si
+        dv = matmul(v, (matmul(sm, p) + _T(p) @ sm) * f)
+        return du, _sum(p * eye, -1), _T(dv)
     return lin
 
 
@@ -398,50 +425,57 @@ def _svd_nout(out):
 # ----------------------------------------------------------------------- norms
 
 def _onehot(score, axis):
-    """1 at the first maximum of *score* along *axis*, 0 elsewhere."""
+    """1 at the first maximum of *score* along *axis*, 0 elsewhere (in *score*'s namespace)."""
+    if is_foreign(score):           # no put_along_axis in the array API: compare with the positions
+        xp, axis = namespace(score), axis % score.ndim
+        at = tuple(score.shape[i] if i == axis else 1 for i in range(score.ndim))
+        pos = xp.reshape(xp.arange(score.shape[axis], device=device_of(score)), at)
+        return xp.astype(pos == xp.argmax(score, axis=axis, keepdims=True), score.dtype)
     m = np.zeros(score.shape)
     np.put_along_axis(m, np.expand_dims(np.argmax(score, axis=axis), axis), 1.0, axis)
     return m
 
 
 def _vector_norm_weights(x, ordv, axis, out):
-    """w with d||x|| = sum(w * dx, axis) for a vector norm along *axis*."""
-    ob = np.expand_dims(out, axis)
-    ax = np.abs(x)
+    """w with d||x|| = sum(w * dx, axis) for a vector norm along *axis* (in *x*'s namespace)."""
+    xp = _xp(x)
+    ob = xp.expand_dims(out, axis=axis)
+    ax = xp.abs(x)
     with np.errstate(divide="ignore", invalid="ignore"):   # a zero norm: masked below
         if ordv is None or ordv == 2:
             w = x / ob
         elif ordv == 1:
-            w = np.sign(x)
+            w = xp.sign(x)
         elif ordv == np.inf:
-            w = np.sign(x) * _onehot(ax, axis)
+            w = xp.sign(x) * _onehot(ax, axis)
         elif ordv == -np.inf:
-            w = np.sign(x) * _onehot(-ax, axis)
+            w = xp.sign(x) * _onehot(-ax, axis)
         elif ordv == 0:
-            w = np.zeros(x.shape)
+            w = xp.zeros_like(x) if xp is not np else np.zeros(x.shape)
         else:
-            w = np.sign(x) * (ax / ob) ** (ordv - 1)
+            w = xp.sign(x) * (ax / ob) ** (ordv - 1)
     return _subgradient_at_zero(w, ob)
 
 
 def _matrix_norm_weights(x, ordv, out):
-    """w with d||x|| = sum(w * dx, (-2, -1)) for a matrix norm of the last two axes."""
-    ax = np.abs(x)
-    ob = np.reshape(out, np.shape(out) + (1, 1))
+    """w with d||x|| = sum(w * dx, (-2, -1)) for a matrix norm of the last two axes (in *x*'s namespace)."""
+    xp = _xp(x)
+    ax = xp.abs(x)
+    ob = xp.reshape(out, tuple(np.shape(out)) + (1, 1))
     if ordv in (None, "fro"):
         with np.errstate(divide="ignore", invalid="ignore"):
             w = x / ob
     elif ordv in (2, -2, "nuc"):
-        u, s, vh = np.linalg.svd(x, full_matrices=False)
+        u, s, vh = xp.linalg.svd(x, full_matrices=False)
         k = 0 if ordv == 2 else -1
         w = u @ vh if ordv == "nuc" else \
             u[..., :, k:k + 1 if k == 0 else None] @ vh[..., k:k + 1 if k == 0 else None, :]
     elif ordv in (1, -1):             # max/min column sum
-        cols = np.sum(ax, axis=-2, keepdims=True)
-        w = np.sign(x) * _onehot(cols if ordv == 1 else -cols, -1)
+        cols = xp.sum(ax, axis=-2, keepdims=True)
+        w = xp.sign(x) * _onehot(cols if ordv == 1 else -cols, -1)
     elif ordv in (np.inf, -np.inf):   # max/min row sum
-        rows = np.sum(ax, axis=-1, keepdims=True)
-        w = np.sign(x) * _onehot(rows if ordv == np.inf else -rows, -2)
+        rows = xp.sum(ax, axis=-1, keepdims=True)
+        w = xp.sign(x) * _onehot(rows if ordv == np.inf else -rows, -2)
     else:
         _refuse("numpy.linalg.norm", f"matrix ord={ordv!r}")
     return _subgradient_at_zero(w, ob)
@@ -458,6 +492,8 @@ def _subgradient_at_zero(w, ob):
     numeric/measurement/array.py), since 0 ± 0 would hide a real spread.
     """
     zero = ob == 0
+    if is_foreign(w):               # decided on the device (no transfer)
+        return namespace(w).where(zero, namespace(w).zeros_like(w), w)
     return w if not np.any(zero) else np.where(zero, 0.0, w)
 
 
@@ -496,12 +532,14 @@ def _norm(out, x, ord=None, axis=None, keepdims=False):
 
 
 def _device_norm(out, x, ordv, axis):
-    """The linearisation of a 2-norm (a vector's, or the Frobenius norm) of a device array: the
-    weights x / ||x|| (0 where the norm is 0, decided on the device), in x's namespace."""
+    """The linearisation of a norm of a device array, in x's namespace: the 2-norm (a vector's,
+    or the Frobenius norm) by the weights x / ||x||, every other vector or matrix norm by the
+    same weights as on NumPy (:func:`_vector_norm_weights`, :func:`_matrix_norm_weights`: signs,
+    one-hot maxima by comparison with the positions, the SVD's singular vectors); 0 where the
+    norm is 0, decided on the device."""
     if not (ordv in (None, 2, "fro") and (axis is None or isinstance(axis, int))) or (ordv == 2 and x.ndim != 1
                                                                                   and axis is None):
-        raise TypeError(f"the derivative of numpy.linalg.norm(ord={ordv!r}, axis={axis!r}) on a device array is not "
-                        "implemented (the 2-norm of a vector and the Frobenius norm are); use NumPy arrays for it")
+        return _device_general_norm(out, x, ordv, axis)
     xp = namespace(x)
     ob = out if axis is None else xp.expand_dims(out if out.ndim < x.ndim else xp.squeeze(out, axis=axis), axis=axis)
     zero = ob == 0
@@ -509,6 +547,29 @@ def _device_norm(out, x, ordv, axis):
     if axis is None:
         return lambda dx: _sum(dx * w, None) if not out.ndim else reshape(_sum(dx * w, None), tuple(out.shape))
     return lambda dx: reshape(_sum(dx * w, axis), tuple(out.shape))
+
+
+def _device_general_norm(out, x, ordv, axis):
+    xp, nd = namespace(x), x.ndim
+    shape = tuple(out.shape)
+
+    def reshape(v, shape):          # a scalar (a tracked one has no reshape) stays a scalar
+        return v if not shape else _reshape(v, shape)
+    if isinstance(axis, tuple) and len(axis) == 1:
+        axis = axis[0]
+    if axis is None and nd == 1:
+        w = _vector_norm_weights(x, ordv, 0, xp.reshape(out, ()))
+        return lambda dx: reshape(_sum(dx * w, None), shape)
+    if isinstance(axis, (int, np.integer)):
+        a = int(axis) % nd
+        o = out if out.ndim < nd else xp.squeeze(out, axis=a)
+        w = _vector_norm_weights(x, ordv, a, o)
+        return lambda dx: reshape(_sum(dx * w, a), shape)
+    src = (nd - 2, nd - 1) if axis is None else tuple(int(i) % nd for i in axis)
+    perm = [i for i in range(nd) if i not in src] + list(src)
+    xm = xp.permute_dims(x, tuple(perm))
+    w = _matrix_norm_weights(xm, ordv, xp.linalg.matrix_norm(xm, ord="fro" if ordv is None else ordv))
+    return lambda dx: reshape(_sum(_permute(dx, perm) * w, (-2, -1)), shape)
 
 
 # --------------------------------------------------------------------- interp

@@ -38,7 +38,8 @@ import numpy as np
 
 __all__ = ["namespace", "is_array", "special", "is_numpy", "has_numba", "has_lapack",
            "has_object_arrays", "elementwise", "to_host_float", "device_of", "dtype_kind", "finfo",
-           "reshape", "copy", "astype", "is_float_array", "is_foreign", "matmul", "explain_operands"]
+           "reshape", "copy", "astype", "is_float_array", "is_foreign", "matmul", "explain_operands",
+           "to_host", "like"]
 
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, bool, complex)
 
@@ -149,6 +150,50 @@ def to_host_float(x: Any) -> float:
     solvers call this once per step (one synchronisation per step).
     """
     return float(x)
+
+
+def _cpu_device(xp: ModuleType) -> Any:
+    """The CPU device of namespace *xp* (array_api_strict's ``CPU_DEVICE``), from its inspection API."""
+    info = getattr(xp, "__array_namespace_info__", None)
+    if info is not None:
+        for d in info().devices():
+            if "cpu" in str(d).lower():
+                return d
+    return "cpu"
+
+
+def to_host(x: Any) -> np.ndarray:
+    """Array *x* of any namespace as a NumPy array: one device-to-host transfer (none for NumPy).
+
+    For host work on metadata-sized data (the magnitudes a chop decision reads, the small
+    eigenvalue problems of root finding, the text of a printed array), done deliberately and
+    once, never inside a per-element loop.
+
+    >>> import numpy as np
+    >>> to_host(np.ones(2)).tolist()
+    [1.0, 1.0]
+    """
+    if isinstance(x, (np.ndarray, np.generic)) or not is_array(x):
+        return np.asarray(x)
+    if hasattr(x, "get") and "cupy" in type(x).__module__:
+        return x.get()
+    return np.asarray(x.to_device(_cpu_device(namespace(x))))
+
+
+def like(values: Any, ref: Any, dtype: Any = None) -> Any:
+    """Host data *values* (a NumPy array, a list, a number) as an array next to *ref*: in
+    *ref*'s namespace, on its device, with *dtype* (default: *ref*'s real float dtype).
+    A NumPy *ref* gets a NumPy array (no copy when the dtype matches).
+
+    >>> import numpy as np
+    >>> like([1, 2], np.zeros(3)).dtype
+    dtype('float64')
+    """
+    xp = namespace(ref)
+    if is_numpy(xp):
+        return np.asarray(values, dtype=dtype if dtype is not None else np.float64)
+    dt = dtype if dtype is not None else float_dtype(ref)
+    return xp.asarray(np.asarray(values), dtype=dt, device=device_of(ref))
 
 
 def _has_methods(x: Any) -> bool:

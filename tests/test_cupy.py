@@ -232,3 +232,64 @@ def test_milstein_general_noise_and_auto_switching_on_cupy_match_numpy():
     y = solve(ODEProblem(lambda u, p, t: u @ S.T, np.array([1.0, 1.0]), (0.0, 2.0)), AutoTsit5(Rodas4()), rtol=1e-6)
     assert x.stats.naccept == y.stats.naccept
     np.testing.assert_allclose(on_gpu(x.u[-1]), y.u[-1], rtol=1e-10)
+
+
+# ------------------------------------------------------------- h/xp6b: Fun, correlated values, printing, SINDy, qr/svd/norms
+# Counterparts of tests/test_array_api_strict_fun.py. cuSOLVER may choose other signs for
+# eigen/singular vectors and QR factors than LAPACK: the linalg test compares sign-invariant
+# quantities (singular values, norms, |R|).
+
+def test_fun_construction_arithmetic_and_roots_on_cupy_match_numpy():
+    like = cp.zeros(1)
+    space = nm.Chebyshev(-1.0, 2.0)
+    f = nm.Fun(lambda x: cp.exp(cp.sin(3 * x)) + x, space, like=like)
+    g = nm.Fun(lambda x: np.exp(np.sin(3 * x)) + x, space)
+    assert len(f) == len(g)
+    np.testing.assert_allclose(on_gpu(f.coeffs), g.coeffs, atol=1e-14)
+    for F, G in ((f * f, g * g), (f.diff(), g.diff()), (f.cumsum(), g.cumsum()), (nm.exp(f), nm.exp(g))):
+        assert len(F) == len(G)
+        np.testing.assert_allclose(on_gpu(F.coeffs), G.coeffs, atol=1e-13 * np.max(np.abs(G.coeffs)))
+    assert float(on_gpu(f.sum())) == pytest.approx(float(g.sum()), rel=1e-14)
+    r = nm.Fun(lambda x: cp.sin(7 * x), space, like=like).roots()
+    np.testing.assert_allclose(on_gpu(r), np.arange(-2, 5) * math.pi / 7, atol=1e-14)
+    periodic = nm.Fourier(0.0, 2 * math.pi)
+    fp = nm.Fun(lambda x: cp.exp(cp.sin(x)), periodic, like=like)
+    gp = nm.Fun(lambda x: np.exp(np.sin(x)), periodic)
+    assert len(fp) == len(gp)
+    np.testing.assert_allclose(on_gpu(fp.diff(2).coeffs), gp.diff(2).coeffs, atol=1e-13)
+
+
+def test_correlated_values_and_printing_on_cupy():
+    C = np.array([[0.04, 0.01], [0.01, 0.09]])
+    x = nm.correlated_values(cp.asarray([1.0, 2.0]), cp.asarray(C))
+    np.testing.assert_allclose(on_gpu(nm.cov(x)), C, rtol=1e-14, atol=1e-17)
+    assert repr(x) == repr(nm.correlated_values(np.array([1.0, 2.0]), C))
+
+
+def test_sindy_on_cupy_matches_numpy():
+    from solvers.sindy import PolynomialLibrary, STLSQ, fit
+
+    t = 0.002 * np.arange(2000)
+    lorenz = lambda u, p=None, t=None: np.stack([10.0 * (u[1] - u[0]), u[0] * (28.0 - u[2]) - u[1],  # noqa: E731
+                                                 u[0] * u[1] - 8.0 / 3.0 * u[2]])
+    from solvers import Vern9
+    x = np.array(solve(ODEProblem(lorenz, np.array([-8.0, 8.0, 27.0]), (0.0, t[-1])), Vern9(), rtol=1e-12,
+                       atol=1e-12, saveat=t).u)
+    dx = lorenz(x.T).T
+    ref = fit(x, t, PolynomialLibrary(5), STLSQ(0.025), x_dot=dx)
+    got = fit(cp.asarray(x), t, PolynomialLibrary(5), STLSQ(0.025), x_dot=cp.asarray(dx))
+    np.testing.assert_array_equal(got.support, ref.support)
+    np.testing.assert_allclose(got.coefficients, ref.coefficients, atol=1e-8)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_qr_svd_and_norms_on_a_cupy_dualarray_match_numpy(mode):
+    A = np.random.default_rng(3).standard_normal((4, 3))
+
+    def f(a):
+        return (np.linalg.svd(a, compute_uv=False) + np.linalg.svd(a, full_matrices=False)[1]
+                + np.abs(np.linalg.qr(a)[1])[0, :] + np.linalg.norm(a, ord="nuc") + np.linalg.norm(a, ord=2)
+                + np.linalg.norm(a, ord=1) + np.linalg.norm(a, ord=np.inf) + np.linalg.norm(a, ord=np.inf, axis=0))
+
+    J = nm.jacobian(f, cp.asarray(A), mode=mode)
+    np.testing.assert_allclose(on_gpu(J), nm.jacobian(f, A), rtol=1e-11, atol=1e-12)

@@ -22,6 +22,9 @@ object arrays of ``mpmath.mpf`` all work.
 * :func:`cumsum`: ``b_k = (c_{k-1} - c_{k+1}) / (2k)`` (Mason & Handscomb
   eq. 2.43), with ``b_0`` fixed by ``F(-1) = 0``.
 * :func:`integral_weights`: ``int_{-1}^{1} T_k = 2 / (1 - k^2)`` for even k.
+* Arrays of another namespace (CuPy, ``array_api_strict``) take the same formulas in
+  array-API names (:mod:`numeric.fun.chebyshev_xp`) and stay on their device; root finding
+  is host work on the coefficient vector (below).
 * :func:`roots`: eigenvalues of the colleague matrix (Good 1961) for short
   series; longer ones are split at x = -0.004849834917525 (Chebfun's
   deliberately off-centre point) and restricted recursively (Boyd,
@@ -47,7 +50,8 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from numeric.backend import astype, copy, dtype_kind, is_array, namespace
+from numeric.backend import is_foreign, like as like_array, reshape, to_host
+from numeric.fun import chebyshev_xp as _xp
 from numeric.fun.chop import simplify_length, standard_chop
 
 __all__ = [
@@ -63,12 +67,15 @@ def _is_object(a: np.ndarray) -> bool:
     return a.dtype == object
 
 
-def points(n: int, dtype: Any = np.float64) -> np.ndarray:
+def points(n: int, dtype: Any = np.float64, like: Any = None) -> np.ndarray:
     """n Chebyshev points of the second kind on [-1, 1], increasing.
 
     *dtype* is a NumPy float dtype or ``object`` for mpmath points at the
-    current precision.
+    current precision. A foreign array *like* (CuPy, array API) puts the points in its
+    namespace, on its device, in its dtype.
     """
+    if like is not None and is_foreign(like):
+        return _xp.points(n, like)
     if n < 1:
         raise ValueError(f"need at least one point, got n = {n}")
     if n == 1:
@@ -98,24 +105,10 @@ def _dct1_object(v: np.ndarray) -> np.ndarray:
     return mat.dot(v)
 
 
-def _vals2coeffs_xp(v: Any) -> Any:
-    """:func:`vals2coeffs` for a real array of a non-NumPy namespace, with its ``fft`` (stays on its device)."""
-    xp = namespace(v)
-    n = v.shape[0]
-    if n == 1:
-        return copy(v)
-    m = n - 1
-    u = xp.flip(v, axis=0)
-    ext = xp.concat([u, xp.flip(u[1:m, ...], axis=0)], axis=0)
-    c = xp.real(xp.fft.rfft(ext, axis=0))[:n, ...] / m
-    c = astype(c, v.dtype)
-    return xp.concat([c[:1, ...] / 2, c[1:m, ...], c[m:, ...] / 2], axis=0)
-
-
 def vals2coeffs(v: np.ndarray) -> np.ndarray:
     """Chebyshev coefficients of the polynomial through values at :func:`points`."""
-    if is_array(v) and not isinstance(v, np.ndarray) and dtype_kind(v.dtype) == "f":
-        return _vals2coeffs_xp(v)
+    if is_foreign(v):
+        return _xp.vals2coeffs(v)
     n = v.shape[0]
     if n == 1:
         return v.copy()
@@ -137,6 +130,8 @@ def vals2coeffs(v: np.ndarray) -> np.ndarray:
 
 def coeffs2vals(c: np.ndarray) -> np.ndarray:
     """Values at :func:`points` of the Chebyshev series with coefficients *c*."""
+    if is_foreign(c):
+        return _xp.coeffs2vals(c)
     n = c.shape[0]
     if n == 1:
         return c.copy()
@@ -180,20 +175,22 @@ def clenshaw(c: np.ndarray, x: Any) -> Any:
         from numeric.fun._fast import clenshaw_float
 
         return clenshaw_float(c, xa)
-    if c.ndim > 1 and isinstance(x, np.ndarray):
-        x = x.reshape(x.shape + (1,) * (c.ndim - 1))
+    if c.ndim > 1 and (isinstance(x, np.ndarray) or is_foreign(x)):
+        x = reshape(x, tuple(x.shape) + (1,) * (c.ndim - 1))
     if n == 1:
-        return c[0] + x * 0
+        return c[0, ...] + x * 0
     two_x = 2 * x
-    b1 = c[n - 1] + x * 0
+    b1 = c[n - 1, ...] + x * 0
     b2 = 0 * b1
     for k in range(n - 2, 0, -1):
-        b1, b2 = c[k] + two_x * b1 - b2, b1
-    return c[0] + x * b1 - b2
+        b1, b2 = c[k, ...] + two_x * b1 - b2, b1
+    return c[0, ...] + x * b1 - b2
 
 
 def diff(c: np.ndarray) -> np.ndarray:
     """Coefficients of the derivative on [-1, 1] (length n - 1, at least 1)."""
+    if is_foreign(c):
+        return _xp.diff(c)
     n = c.shape[0]
     if n == 1:
         return c * 0
@@ -219,6 +216,8 @@ def diff(c: np.ndarray) -> np.ndarray:
 
 def cumsum(c: np.ndarray) -> np.ndarray:
     """Coefficients (length n + 1) of the indefinite integral vanishing at -1."""
+    if is_foreign(c):
+        return _xp.cumsum(c)
     n = c.shape[0]
     zeros = c[:1] * 0
     cp = np.concatenate([c, zeros, zeros], axis=0)  # c_n = c_{n+1} = 0
@@ -234,6 +233,8 @@ def cumsum(c: np.ndarray) -> np.ndarray:
 
 def integral_weights(n: int, like: np.ndarray) -> np.ndarray:
     """int_{-1}^{1} T_k(x) dx for k < n: 2 / (1 - k^2) for even k, else 0."""
+    if is_foreign(like):
+        return _xp.integral_weights(n, like)
     k = np.arange(n, dtype=np.float64)
     if like.dtype == object:
         out = np.empty(n, dtype=object)
@@ -250,6 +251,8 @@ def restrict(c: np.ndarray, s: Any, t: Any) -> np.ndarray:
     sampling it at n Chebyshev points of [s, t] determines it.
     """
     n = c.shape[0]
+    if is_foreign(c):
+        return vals2coeffs(clenshaw(c, (s + t) / 2 + (t - s) / 2 * points(n, like=c)))
     dtype = object if c.dtype == object else (np.finfo(c.dtype).dtype if c.dtype.kind in "fc"
                                                else np.float64)
     y = points(n, dtype)
@@ -284,7 +287,14 @@ def roots(c: np.ndarray, tol: float | None = None) -> np.ndarray:
     Series longer than 50 coefficients are split at :data:`SPLIT_POINT` and
     restricted (then chopped) recursively, so each eigenvalue problem stays
     small: O(n^2) work overall instead of O(n^3).
+
+    Coefficients of another namespace (CuPy, ``array_api_strict``) are copied to the host
+    once (one transfer of the n-vector; the array API has no nonsymmetric eigenvalue
+    solver everywhere, and the recursion's many eigenvalue problems of order <= 50 are
+    metadata-sized work), and the sorted roots come back to the coefficients' device.
     """
+    if is_foreign(c):
+        return like_array(roots(to_host(c), tol), c)
     c = np.asarray(c, dtype=np.float64 if not np.iscomplexobj(c) else complex)
     eps = np.finfo(np.float64).eps if tol is None else tol
     scale = np.max(np.abs(c)) if c.size else 0.0

@@ -33,6 +33,8 @@ import math
 
 import numpy as np
 
+from numeric.backend import to_host
+
 __all__ = ["standard_chop", "simplify_length"]
 
 
@@ -51,11 +53,17 @@ def standard_chop(magnitudes: np.ndarray, tol: float) -> int:
     int
         The cutoff: keep ``c[:cutoff]``. Equal to ``len(magnitudes)`` when no
         plateau is found (the series is not resolved), and always >= 1.
+
+    Notes
+    -----
+    The scan is sequential (a plateau search, then a minimum), so it runs on the host:
+    *magnitudes* of another namespace (a CuPy array) are copied there once, one vector of
+    ``len(magnitudes)`` floats per chop decision (:func:`numeric.backend.to_host`).
     """
     tol = float(tol)
     if not 0.0 < tol < 1.0:
         raise ValueError(f"standard_chop needs 0 < tol < 1, got {tol}")
-    b = np.ascontiguousarray(np.abs(np.asarray(magnitudes, dtype=np.float64)))
+    b = np.ascontiguousarray(np.abs(to_host(magnitudes).astype(np.float64)))
     if b.size < 17:
         return int(b.size)
     return int(_compiled_kernel()(b, tol))

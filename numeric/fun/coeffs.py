@@ -34,7 +34,8 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from numeric.backend import astype, dtype_kind, float_dtype, is_array
+from numeric.backend import (astype, device_of, dtype_kind, finfo, float_dtype, is_array, is_foreign,
+                             namespace, to_host)
 
 from numeric.protocol import innermost, linear_parts, value
 
@@ -102,6 +103,18 @@ def _squares(m: np.ndarray) -> np.ndarray:
     return m.reshape(m.shape[0], -1).sum(axis=1) if m.ndim > 1 else m
 
 
+def _magnitudes_xp(parts: list) -> np.ndarray:
+    """:func:`magnitudes` of device component arrays: computed on the device, then one
+    transfer of the n-vector to the host (where the chop decision reads it)."""
+    xp = namespace(parts[0])
+    absolute = [xp.abs(a) for a in parts]
+    sq = [xp.reshape(a, (a.shape[0], -1)) for a in absolute]
+    scale = xp.max(xp.stack([xp.max(a) for a in absolute]))
+    safe = xp.where((scale > 0) & (scale < xp.inf), scale, 1.0)
+    total = sum(xp.sum((a / safe) ** 2, axis=1) for a in sq)
+    return to_host(xp.sqrt(total) * safe)
+
+
 def magnitudes(c: Any) -> np.ndarray:
     """The size of each coefficient as a float64 array: ``sqrt(|value|^2 + sum |partials|^2)``.
 
@@ -111,6 +124,8 @@ def magnitudes(c: Any) -> np.ndarray:
     vscale-relative sizes), so a series of size 1e200 does not overflow and
     one of size 1e-155 or 1e-310 does not underflow to subnormals or zero.
     """
+    if is_foreign(innermost_array(c)):
+        return _magnitudes_xp(component_arrays(c))
     parts = [_abs_float(a) for a in component_arrays(c)]
     scale = max((float(np.max(p)) if p.size else 0.0) for p in parts)
     if not (0.0 < scale < np.inf):
@@ -121,6 +136,8 @@ def magnitudes(c: Any) -> np.ndarray:
 def tolerance(c: Any) -> float:
     """Machine epsilon of the real type of the coefficients, as a float."""
     a = innermost_array(c)
+    if is_foreign(a):
+        return float(finfo(a).eps) if dtype_kind(a.dtype) in "fc" else float(np.finfo(np.float64).eps)
     if a.dtype == object:
         return float(mpmath.eps)
     if np.issubdtype(a.dtype, np.inexact):
@@ -142,7 +159,11 @@ def _check_object_entries(a: np.ndarray) -> None:
 def all_finite(c: Any) -> bool:
     """True when every value and partial is finite."""
     for a in component_arrays(c):
-        if a.dtype == object:
+        if is_foreign(a):
+            xp = namespace(a)
+            if not bool(xp.all(xp.isfinite(a))):      # one transfer (a bool) per component
+                return False
+        elif a.dtype == object:
             _check_object_entries(a)
             if not all(mpmath.isfinite(e) for e in a.flat):
                 return False
@@ -152,6 +173,8 @@ def all_finite(c: Any) -> bool:
 
 
 def _zeros(shape: tuple, like: np.ndarray) -> np.ndarray:
+    if is_foreign(like):
+        return namespace(like).zeros(shape, dtype=like.dtype, device=device_of(like))
     if like.dtype == object:
         out = np.empty(shape, dtype=object)
         zero = like.flat[0] * 0 if like.size else mpmath.mpf(0)
@@ -165,8 +188,9 @@ def pad(c: Any, n: int) -> Any:
     def fn(a):
         m = a.shape[0]
         if m >= n:
-            return a[:n]
-        return np.concatenate([a, _zeros((n - m,) + a.shape[1:], a)], axis=0)
+            return a[:n, ...]
+        z = _zeros((n - m,) + tuple(a.shape[1:]), a)
+        return namespace(a).concat([a, z], axis=0) if is_foreign(a) else np.concatenate([a, z], axis=0)
 
     return linear_map(fn, c)
 

@@ -35,6 +35,9 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from numeric.backend import is_foreign, reshape
+from numeric.fun import fourier_xp as _xp
+
 __all__ = ["points", "vals2coeffs", "coeffs2vals", "evaluate", "diff", "cumsum",
            "mode_magnitudes", "check_length"]
 
@@ -45,9 +48,11 @@ def check_length(n: int) -> None:
                          f"[a0, a1, b1, ..., am, bm]; got {n}. Use n = 2m + 1")
 
 
-def points(n: int, dtype: Any = np.float64) -> np.ndarray:
-    """n equispaced points theta_j = 2 pi j / n on [0, 2 pi)."""
+def points(n: int, dtype: Any = np.float64, like: Any = None) -> np.ndarray:
+    """n equispaced points theta_j = 2 pi j / n on [0, 2 pi) (on *like*'s device when it has one)."""
     check_length(n)
+    if like is not None and is_foreign(like):
+        return _xp.points(n, like)
     if dtype is object:
         out = np.empty(n, dtype=object)
         out[:] = [2 * mpmath.pi * j / n for j in range(n)]
@@ -99,6 +104,8 @@ def vals2coeffs(v: np.ndarray) -> np.ndarray:
     """Coefficients ``[a0, a1, b1, ...]`` of the trigonometric interpolant of *v*."""
     n = v.shape[0]
     check_length(n)
+    if is_foreign(v):
+        return _xp.vals2coeffs(v)
     if v.dtype == object:
         return _object_matrix(n, True).dot(v)
     if np.iscomplexobj(v):
@@ -114,6 +121,8 @@ def coeffs2vals(c: np.ndarray) -> np.ndarray:
     """Values at :func:`points` of the series with coefficients *c*."""
     n = c.shape[0]
     check_length(n)
+    if is_foreign(c):
+        return _xp.coeffs2vals(c)
     if c.dtype == object:
         return _object_matrix(n, False).dot(c)
     if np.iscomplexobj(c):
@@ -139,12 +148,12 @@ def evaluate(c: np.ndarray, theta: Any) -> Any:
         return trig_horner_float(c, theta)
     from numeric import functions as F
 
-    if c.ndim > 1 and isinstance(theta, np.ndarray):
-        theta = theta.reshape(theta.shape + (1,) * (c.ndim - 1))
-    out = c[0] + theta * 0
+    if c.ndim > 1 and (isinstance(theta, np.ndarray) or is_foreign(theta)):
+        theta = reshape(theta, tuple(theta.shape) + (1,) * (c.ndim - 1))
+    out = c[0, ...] + theta * 0
     for k in range(1, (n - 1) // 2 + 1):
         kt = k * theta
-        out = out + c[2 * k - 1] * F.cos(kt) + c[2 * k] * F.sin(kt)
+        out = out + c[2 * k - 1, ...] * F.cos(kt) + c[2 * k, ...] * F.sin(kt)
     return out
 
 
@@ -162,12 +171,16 @@ def _wavenumbers(c: np.ndarray) -> np.ndarray:
 
 def diff(c: np.ndarray) -> np.ndarray:
     """d/dtheta of the series (same length)."""
+    if is_foreign(c):
+        return _xp.diff(c)
     k = _wavenumbers(c)
     return _interleave(c[:1] * 0, k * c[2::2], -k * c[1::2])
 
 
 def cumsum(c: np.ndarray) -> np.ndarray:
     """The integral from 0 of a zero-mean series (the caller checks the mean)."""
+    if is_foreign(c):
+        return _xp.cumsum(c)
     k = _wavenumbers(c)
     a, b = c[1::2], c[2::2]
     const = np.sum(b / k, axis=0, keepdims=True)

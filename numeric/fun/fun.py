@@ -58,7 +58,7 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from numeric.backend import is_array
+from numeric.backend import is_array, is_foreign, like as like_array, namespace, to_host, to_host_float
 from numeric.fun import chebyshev as cheb
 from numeric.fun.coeffs import (all_finite, as_coefficient_array, innermost_array, is_linear, is_mp,
                                 tolerance)
@@ -85,10 +85,15 @@ def _dtype_of(dtype: Any, space: Space) -> Any:
 
 
 def _is_scalar(x: Any) -> bool:
-    if isinstance(x, _SCALARS):
+    if isinstance(x, _SCALARS) or _device_scalar(x):
         return True
     return hasattr(type(x), "_nm_apply") and not is_array(x) and not is_linear(x) and not \
         isinstance(x, Fun) and getattr(x, "shape", ()) == ()
+
+
+def _device_scalar(x: Any) -> bool:
+    """A 0-d array of another namespace (a device Fun's ``sum()``): a scalar of its coefficients."""
+    return is_foreign(x) and tuple(x.shape) == ()
 
 
 def _broadcast_values(v: Any, x: np.ndarray) -> Any:
@@ -129,6 +134,11 @@ class Fun:
         When *f* is not resolved at *maxlength*: raise
         :class:`~numeric.fun.construct.FunConstructionError` (default) or
         warn and return the unchopped series.
+    like : array, optional
+        An array of another namespace (a CuPy array): *f* is sampled at points
+        created in its namespace, on its device, in its dtype, and the
+        coefficients stay there (Chebyshev spaces). The chop decision reads one
+        vector of coefficient magnitudes on the host per grid.
 
     Examples
     --------
@@ -136,6 +146,14 @@ class Fun:
     >>> f = nm.Fun(lambda x: np.sin(20 * x), nm.Chebyshev(-1, 1))
     >>> len(f), len(f.roots())
     (50, 13)
+
+    On a device (here ``array_api_strict``'s simulated one; a CuPy array for the GPU):
+
+    >>> import array_api_strict as xs
+    >>> like = xs.asarray([0.0], device=xs.Device("device1"))
+    >>> g = nm.Fun(xs.exp, nm.Chebyshev(0, 1), like=like)
+    >>> g.coeffs.device == like.device, round(float(g.sum()), 14)
+    (True, 1.71828182845905)
     """
 
     __slots__ = ("coeffs", "space")
@@ -144,13 +162,15 @@ class Fun:
 
     def __init__(self, f: Any, space: Space, n: int | None = None, *, dtype: Any = None,
                  tol: float | None = None, maxlength: int | None = None,
-                 on_unresolved: str = "error"):
+                 on_unresolved: str = "error", like: Any = None):
         if not isinstance(space, Space):
             raise TypeError(f"space must be nm.Chebyshev(a, b) or nm.Fourier(a, b), "
                             f"got {type(space).__name__}")
         self.space = space
         if isinstance(f, Fun):
             src = f
+            if like is None and is_foreign(innermost_array(src.coeffs)):   # re-approximated on its device
+                like = innermost_array(src.coeffs)
             f = src.__call__ if not src.space == space else None
             if f is None:
                 self.coeffs = src.coeffs
@@ -158,9 +178,10 @@ class Fun:
         if callable(f):
             kind = _dtype_of(dtype, space)
             name = getattr(f, "__name__", "the function")
+            device = like if like is not None and is_foreign(like) else None
 
             def sample(m: int) -> Any:
-                x = space.points(m, kind)
+                x = space.points(m, kind, like=device)
                 return _broadcast_values(f(x), x)
 
             if n is not None:
@@ -176,7 +197,7 @@ class Fun:
             else:
                 self.coeffs = adaptive_coefficients(
                     sample, space, tol=tol, maxlength=maxlength, on_unresolved=on_unresolved,
-                    what=f"f = {name}", sample_test=_sample_test(f, space, kind, tol))
+                    what=f"f = {name}", sample_test=_sample_test(f, space, kind, tol, device))
             return
         c = as_coefficient_array(f)
         if space.periodic and c.shape[0] % 2 == 0:
@@ -223,7 +244,7 @@ class Fun:
     @property
     def points(self) -> np.ndarray:
         """The len(f) sample points whose values determine the Fun."""
-        return self.space.points(len(self), _point_dtype(self))
+        return self.space.points(len(self), _point_dtype(self), like=innermost_array(self.coeffs))
 
     @property
     def values(self) -> Any:
@@ -233,6 +254,8 @@ class Fun:
     def vscale(self) -> float:
         """The largest absolute value at the sample points (of the primal)."""
         v = innermost_array(self.values)
+        if is_foreign(v):
+            return to_host_float(namespace(v).max(namespace(v).abs(v)))
         return float(max(abs(e) for e in v.flat)) if v.dtype == object else float(np.max(np.abs(v)))
 
     def __repr__(self) -> str:
@@ -246,6 +269,9 @@ class Fun:
             x = np.asarray(x, dtype=float)
         if isinstance(x, (int, np.integer)):
             x = float(x)
+        plain = innermost_array(self.coeffs)
+        if is_foreign(plain) and isinstance(x, (np.ndarray, np.generic)):   # host points: constants
+            x = like_array(x, plain) if isinstance(x, np.ndarray) else float(x)  # of the device
         if not self.space.periodic:
             _check_inside(x, self.space)
         out = self.space.evaluate(self.coeffs, x)
@@ -311,14 +337,18 @@ class Fun:
         """
         prim = self.primal()
         cheb_fun = prim if not self.space.periodic else prim._as_chebyshev()
-        c = np.asarray([float(e) for e in cheb_fun.coeffs.real], dtype=float) if (
-            cheb_fun.coeffs.dtype == object) else np.real(cheb_fun.coeffs).astype(np.float64)
+        device = is_foreign(prim.coeffs)     # host work on the coefficient vector: one copy
+        c = to_host(cheb_fun.coeffs) if device else cheb_fun.coeffs
+        c = np.asarray([float(e) for e in c.real], dtype=float) if (
+            c.dtype == object) else np.real(c).astype(np.float64)
         a, b = (float(cheb_fun.space.a), float(cheb_fun.space.b))
         r = cheb.roots(c)
         r = (a + b) / 2 + (b - a) / 2 * r
         if self.space.periodic:  # a root at both ends of a period is one root
             if r.size > 1 and abs(r[-1] - b) < 1e-12 * (b - a) and abs(r[0] - a) < 1e-12 * (b - a):
                 r = r[:-1]
+        if device:                           # the roots go back to the coefficients' device
+            r = like_array(r, prim.coeffs)
         return self._refine_points(r, newton=True)
 
     def _refine_points(self, r: np.ndarray, newton: bool) -> Any:
@@ -339,22 +369,23 @@ class Fun:
             # partials or measurement components), r' = -f_p(r) / f'(r) after the first; each
             # further step makes one more derivative order exact (solvers.roots.chord_polish),
             # so one step per layer of the coefficients (two for duals of duals)
-            if not r.size:
-                return np.zeros(0)
-            slopes = np.asarray(self.primal().diff()(r), dtype=float)
+            if not r.shape[0]:
+                return r[:0] if is_foreign(r) else np.zeros(0)
+            slopes = self.primal().diff()(r)
+            slopes = slopes if is_foreign(slopes) else np.asarray(slopes, dtype=float)
             x = r
             for _ in range(max(1, layers(self.coeffs))):
-                x = x - self(x) / slopes
+                x = -(self(x) / slopes) + x     # the metanum array on the left (array-API operators)
             return x
         return r
 
     def _extremum(self, which: str, locate: bool = False) -> tuple:
         prim = self.primal()
         cheb_fun = prim if not self.space.periodic else prim._as_chebyshev()
-        crit = cheb_fun.diff().roots()
+        crit = to_host(cheb_fun.diff().roots())
         cand = np.concatenate([[float(cheb_fun.space.a), float(cheb_fun.space.b)],
                                np.asarray(crit, dtype=float)])
-        vals = np.real(np.asarray([_primal_float(prim(x)) for x in cand]))
+        vals = np.real(np.asarray([_primal_float(prim(float(x))) for x in cand]))
         i = int(np.argmax(vals) if which == "max" else np.argmin(vals))
         x = cand[i]
         if is_mp(self.coeffs) and not layers(self.coeffs):
@@ -404,7 +435,9 @@ class Fun:
         return Fun._new(target.simplify(c), target)
 
     def _as_chebyshev(self) -> "Fun":
-        return Fun(self, Chebyshev(self.space.a, self.space.b), dtype=_point_dtype(self))
+        plain = innermost_array(self.coeffs)
+        return Fun(self, Chebyshev(self.space.a, self.space.b), dtype=_point_dtype(self),
+                   like=plain if is_foreign(plain) else None)
 
     def primal(self) -> "Fun":
         """The Fun of the primal coefficients (drops dual, measurement and tape layers on purpose)."""
@@ -419,7 +452,7 @@ class Fun:
 
     def _samples(self, n: int) -> tuple:
         x = np.linspace(float(self.space.a), float(self.space.b), n)
-        y = np.asarray(self.primal()(x), dtype=float) if self.dtype != object else np.array(
+        y = np.asarray(to_host(self.primal()(x)), dtype=float) if self.dtype != object else np.array(
             [float(e) for e in self.primal()(x)])
         return x, np.real(y)
 
@@ -487,6 +520,8 @@ class Fun:
 
     def _nm_norm(self) -> Any:
         ms = self.space.mean_square(self.coeffs)
+        if is_foreign(ms):
+            return to_host_float(namespace(ms).sqrt(ms))
         return mpmath.sqrt(ms) if isinstance(ms, mpmath.mpf) else float(np.sqrt(ms))
 
     def _nm_apply(self, name: str, args: tuple) -> Any:
@@ -565,8 +600,11 @@ def _small_int(y: Any) -> int | None:
 
 def _unit0(c: Any, s: Any) -> Any:
     """A coefficient vector like *c* holding *s* at index 0 and zeros elsewhere."""
-    e0 = np.zeros(c.shape[0], dtype=innermost_array(c).dtype if innermost_array(
-        c).dtype != object else float)
+    plain = innermost_array(c)
+    if is_foreign(plain):
+        e0 = namespace(plain).arange(c.shape[0], dtype=plain.dtype, device=plain.device) == 0
+        return s * namespace(plain).astype(e0, plain.dtype)
+    e0 = np.zeros(c.shape[0], dtype=plain.dtype if plain.dtype != object else float)
     e0[0] = 1
     return e0 * s
 
@@ -641,7 +679,7 @@ def _abs_or_sign(name: str, f: Fun) -> Fun:
     """|f| and sign(f) are smooth only where f keeps one sign."""
     r = f.primal().roots()
     a, b = f.space.a, f.space.b
-    inner = [round(float(x), 12) for x in np.asarray(nm_value(r), dtype=float)
+    inner = [round(float(x), 12) for x in np.asarray(to_host(nm_value(r)), dtype=float)
              if f.space.periodic or float(a) < x < float(b)]
     if inner:
         raise FunConstructionError(
@@ -684,7 +722,8 @@ def compose(func: Callable, args: tuple, what: str = "the function") -> Fun:
 def _install() -> None:
     def binary(name: str, reflected: bool):
         def op(self, other):
-            if isinstance(other, (list, tuple)) or (is_array(other) and not isinstance(other, Fun)):
+            if isinstance(other, (list, tuple)) or (is_array(other) and not isinstance(other, Fun)
+                                                    and not _device_scalar(other)):
                 return NotImplemented
             if not (isinstance(other, Fun) or _is_scalar(other)):
                 return NotImplemented
@@ -708,10 +747,13 @@ _install()
 _SAMPLE_POINTS = (-0.357998918959666, 0.036785641195074)
 
 
-def _sample_test(f: Callable, space: Space, kind: Any, tol: float | None) -> Callable:
+def _sample_test(f: Callable, space: Space, kind: Any, tol: float | None,
+                 device: Any = None) -> Callable:
     """A check that the chopped series matches *f* off the grid (catches aliasing)."""
 
     def check(c: Any) -> bool:
+        if device is not None:
+            return _sample_test_xp(f, space, c, tol, device)
         y = np.asarray(_SAMPLE_POINTS)
         if kind is object:
             y = np.array([mpmath.mpf(e) for e in y], dtype=object)
@@ -731,8 +773,22 @@ def _sample_test(f: Callable, space: Space, kind: Any, tol: float | None) -> Cal
 
 
 
+def _sample_test_xp(f: Callable, space: Space, c: Any, tol: float | None, device: Any) -> bool:
+    """:func:`_sample_test`'s check on a device: two device points, two scalars to the host."""
+    xp = namespace(device)
+    y = like_array(np.asarray(_SAMPLE_POINTS), device)
+    x = (space.a + space.b) / 2 + (space.b - space.a) / 2 * y
+    diff = innermost_array(_broadcast_values(f(x), x) - space.evaluate(c, x))
+    err = to_host_float(xp.max(xp.abs(diff)))
+    vscale = max(to_host_float(xp.max(xp.abs(innermost_array(space.coeffs2vals(c))))), 1e-300)
+    t = tolerance(c) if tol is None else tol
+    return err <= math.sqrt(t) * vscale
+
+
 def _point_dtype(f: Fun) -> Any:
     a = innermost_array(f.coeffs)
+    if is_foreign(a):
+        return None
     if a.dtype == object:
         return object
     return np.finfo(a.dtype).dtype if a.dtype.kind in "fc" else np.float64
@@ -751,15 +807,25 @@ def _check_inside(x: Any, space: Space) -> None:
     from numeric.protocol import value
 
     v = value(x)
+    if is_foreign(v):
+        if v.shape and v.shape[0] == 0:
+            return
+        xp = namespace(v)
+        lo, hi = to_host_float(xp.min(v)), to_host_float(xp.max(v))
+        _check_range(lo, hi, space)
+        return
     try:
         arr = np.asarray(v, dtype=float)
     except (TypeError, ValueError):
         return
     if arr.size == 0:
         return
+    _check_range(np.nanmin(arr), np.nanmax(arr), space)
+
+
+def _check_range(lo: float, hi: float, space: Space) -> None:
     a, b = float(space.a), float(space.b)
     slack = 1e-12 * (b - a)
-    lo, hi = np.nanmin(arr), np.nanmax(arr)
     if lo < a - slack or hi > b + slack:
         raise ValueError(f"points outside the Fun's interval [{a}, {b}] (got values in "
                          f"[{lo}, {hi}]); a Chebyshev Fun is not extrapolated")

@@ -25,7 +25,9 @@ import mpmath
 
 import numpy as np
 
+from numeric.backend import is_foreign, namespace
 from numeric.fun import chebyshev as cheb
+from numeric.fun import chebyshev_xp as cheb_xp
 from numeric.fun import fourier as four
 from numeric.fun.chop import simplify_length, standard_chop
 from numeric.fun.coeffs import component_arrays, linear_map, magnitudes, pad, tolerance
@@ -84,10 +86,20 @@ class Space:
             n = 2 * n - 1
         yield maxlength
 
-    def points(self, n: int, dtype: Any = np.float64) -> np.ndarray:
-        """The n sample points in [a, b] in *dtype* (``object``: mpf)."""
+    def points(self, n: int, dtype: Any = np.float64, like: Any = None) -> np.ndarray:
+        """The n sample points in [a, b] in *dtype* (``object``: mpf).
+
+        A foreign array *like* (CuPy, array API) puts them in its namespace, device and dtype.
+        """
+        if like is not None and is_foreign(like):
+            return self._from_reference(self._device_reference_points(n, like))
         y = self._reference_points(n, dtype)
         return self._from_reference(y)
+
+    def _device_reference_points(self, n: int, like: Any) -> Any:
+        raise TypeError(f"{type(self).__name__} Funs on arrays of {namespace(like).__name__} are not "
+                        "supported (their transforms are written with NumPy); use nm.Chebyshev(a, b) "
+                        "on a device, or NumPy arrays")
 
     # -- chopping -----------------------------------------------------------------------
     def cutoff(self, mags: np.ndarray, tol: float) -> int:
@@ -121,7 +133,7 @@ class Space:
         if n >= c.shape[0]:
             return self.coeffs2vals(self.pad(c, n))
         kind = _points_dtype(c)
-        return self.evaluate(c, self.points(n, kind))
+        return self.evaluate(c, self.points(n, kind, like=_plain_like(c)))
 
     def evaluate(self, c: Any, x: Any) -> Any:
         y = self._to_reference(x)
@@ -142,8 +154,8 @@ def _points_dtype(c: Any) -> Any:
     from numeric.fun.coeffs import innermost_array
 
     a = innermost_array(c)
-    if a.dtype == object:
-        return object
+    if is_foreign(a) or a.dtype == object:
+        return None if is_foreign(a) else object
     return np.finfo(a.dtype).dtype if a.dtype.kind in "fc" else np.float64
 
 
@@ -163,6 +175,9 @@ class Chebyshev(Space):
 
     def _reference_points(self, n, dtype):
         return cheb.points(n, dtype)
+
+    def _device_reference_points(self, n, like):
+        return cheb.points(n, like=like)
 
     def _from_reference(self, y):
         return (self.b + self.a) / 2 + (self.b - self.a) / 2 * y if not (
@@ -201,6 +216,8 @@ class Chebyshev(Space):
         vals = cheb.coeffs2vals(pad(a, m))
         sq = _squares_exact(vals)
         w = cheb.integral_weights(m, sq)
+        if is_foreign(sq):
+            return cheb_xp.weighted_sum(w, cheb.vals2coeffs(sq)) / 2
         return np.dot(w, cheb.vals2coeffs(sq)) / 2
 
 
@@ -230,6 +247,9 @@ class Fourier(Space):
 
     def _reference_points(self, n, dtype):
         return four.points(n, dtype)
+
+    def _device_reference_points(self, n, like):
+        return four.points(n, like=like)
 
     def _omega(self):
         two_pi = 2 * mpmath.pi if self.is_mp else 2 * np.pi
@@ -268,13 +288,17 @@ class Fourier(Space):
 
     def _mean_square_plain(self, a):
         sq = _squares_exact(a)
-        return sq[0] + np.sum(sq[1:]) / 2 if sq.shape[0] > 1 else sq[0]
+        total = namespace(sq).sum if is_foreign(sq) else np.sum
+        return sq[0] + total(sq[1:]) / 2 if sq.shape[0] > 1 else sq[0]
 
 
 def _weighted_sum(w: np.ndarray, a: np.ndarray) -> Any:
     """``sum_k w[k] a[k, ...]``; for float64, summed with ``math.fsum`` (one rounding per
     product, none in the sum), so an integral is as accurate as its coefficients allow:
-    the weights alternate in sign and a plain sum loses a few ulps to cancellation."""
+    the weights alternate in sign and a plain sum loses a few ulps to cancellation.
+    A device array is summed in its namespace (a plain sum)."""
+    if is_foreign(a):
+        return cheb_xp.weighted_sum(w, a)
     if type(a) is not np.ndarray or a.dtype != np.float64:   # mpf, float32, a tape's array
         return np.tensordot(w, a, axes=([0], [0]))
     terms = (w.reshape((-1,) + (1,) * (a.ndim - 1)) * a).reshape(a.shape[0], -1)
@@ -289,6 +313,10 @@ def _plain_like(c: Any) -> np.ndarray:
 
 def _squares_exact(a: np.ndarray) -> np.ndarray:
     """|a|^2 summed over trailing axes, in the array's own precision (mpf stays mpf)."""
+    if is_foreign(a):
+        xp = namespace(a)
+        sq = xp.abs(a) ** 2
+        return xp.sum(xp.reshape(sq, (sq.shape[0], -1)), axis=1) if sq.ndim > 1 else sq
     if a.dtype == object:
         sq = np.array([abs(e) ** 2 for e in a.flat], dtype=object).reshape(a.shape)
         return sq.reshape(sq.shape[0], -1).sum(axis=1) if sq.ndim > 1 else sq

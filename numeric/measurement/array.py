@@ -213,14 +213,24 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
 
         if self.size > 20:
             return f"MeasurementArray(shape={self.shape}, dtype={self.dtype})"
-        err = self.err
+        val, err = self._host_val_err()
         cells = np.empty(self.shape, dtype=object)
         for i in np.ndindex(*self.shape):
-            cells[i] = format_spec(self.val[i], err[i], "")
+            cells[i] = format_spec(val[i], err[i], "")
         return "MeasurementArray(" + np.array2string(cells, separator=", ",
                                                      formatter={"all": str}) + ")"
 
     __str__ = __repr__
+
+    def _host_val_err(self) -> tuple:
+        """Values and standard deviations for formatting, which is host work: a device array
+        sends both to the host in one transfer (stacked), NumPy ones are used as they are."""
+        if not is_foreign(self.val):
+            return self.val, self.err
+        from numeric.backend import to_host
+
+        both = to_host(namespace(self.val).stack([self.val, self.err]))
+        return both[0], both[1]
 
     def _cells(self, spec: str) -> np.ndarray | None:
         """Each element formatted by *spec* (``None`` above 400 elements or 2 axes)."""
@@ -228,10 +238,10 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
 
         if self.size > 400 or self.ndim > 2:
             return None
-        err = self.err
+        val, err = self._host_val_err()
         cells = np.empty(self.shape, dtype=object)
         for i in np.ndindex(*self.shape):
-            cells[i] = format_spec(self.val[i], err[i], spec)
+            cells[i] = format_spec(val[i], err[i], spec)
         return cells.reshape((1, -1) if self.ndim < 2 else self.shape)
 
     def _repr_html_(self) -> str:

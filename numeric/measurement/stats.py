@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from numeric import functions as F
-from numeric.backend import is_array, reshape
+from numeric.backend import float_dtype, is_array, is_numpy, like, namespace, reshape
 from numeric.dual import Dual
 from numeric.measurement.array import (MeasurementArray, _zeros, dense_parts, pack,
                                        _wrap_dense)
@@ -307,7 +307,14 @@ def correlated_values(mean: Any, covariance: Any) -> MeasurementArray:
     >>> x = nm.correlated_values([1.0, 2.0], C)
     >>> np.allclose(nm.cov(x), C), round(float(nm.uncertainty(x[0] + x[1])), 4)
     (True, 0.3873)
+
+    A mean or covariance of another namespace (CuPy, array API) gives a device
+    ``MeasurementArray``: the factorisation runs there
+    (:mod:`numeric.measurement.correlated_xp`), the new source ids are host metadata.
     """
+    xp = namespace(mean, covariance) if is_array(mean) or is_array(covariance) else np
+    if not is_numpy(xp):
+        return _correlated_values_xp(mean, covariance, xp)
     mean = np.asarray(mean, dtype=float)
     C = np.asarray(covariance, dtype=float)
     n = mean.size
@@ -319,6 +326,22 @@ def correlated_values(mean: Any, covariance: Any) -> MeasurementArray:
     J = _covariance_factor(C)
     src = new_sources(J.shape[1])
     return MeasurementArray._dense(mean.copy(), J, src)
+
+
+def _correlated_values_xp(mean: Any, covariance: Any, xp: Any) -> MeasurementArray:
+    """:func:`correlated_values` in namespace *xp*, on the device of its device input."""
+    from numeric.measurement.correlated_xp import check_symmetric, covariance_factor
+
+    ref = mean if namespace(mean) is xp else covariance
+    to_dev = lambda a: xp.astype(a, float_dtype(ref)) if namespace(a) is xp else like(a, ref)  # noqa: E731
+    mean, C = to_dev(mean), to_dev(covariance)
+    n = mean.shape[0] if mean.ndim == 1 else -1
+    if mean.ndim != 1 or tuple(C.shape) != (n, n):
+        raise ValueError(f"correlated_values: mean must be 1-D (n,) and covariance (n, n); got "
+                         f"{tuple(mean.shape)} and {tuple(C.shape)}")
+    check_symmetric(C)
+    J = covariance_factor(C)
+    return MeasurementArray._dense(xp.asarray(mean, copy=True), J, new_sources(J.shape[1]))
 
 
 def weighted_mean(xs: Any) -> Measurement:

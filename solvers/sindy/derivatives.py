@@ -33,12 +33,18 @@ from typing import Any
 import numpy as np
 
 import numeric as nm
+from numeric.backend import is_foreign, like, namespace, reshape
 
 __all__ = ["finite_difference", "savgol_difference", "spectral_difference"]
 
 
+def _length(x: Any) -> int:
+    """The number of samples (array-API arrays have no ``len``)."""
+    return x.shape[0] if hasattr(x, "shape") and len(x.shape) else len(x)
+
+
 def _times(x: Any, t: Any) -> np.ndarray:
-    n = len(x)
+    n = _length(x)
     if np.ndim(t) == 0:
         dt = float(t)
         if not (np.isfinite(dt) and dt > 0):
@@ -53,7 +59,9 @@ def _times(x: Any, t: Any) -> np.ndarray:
 
 
 def _expand(w: np.ndarray, x: Any) -> np.ndarray:
-    """Weights of shape (m,) broadcast against x[...] of shape (m, ...)."""
+    """Weights of shape (m,) broadcast against x[...] of shape (m, ...) (next to x on its device)."""
+    if is_foreign(x):
+        return reshape(like(w, x), tuple(w.shape) + (1,) * (x.ndim - 1))
     return w.reshape(w.shape + (1,) * (np.ndim(x) - 1))
 
 
@@ -77,22 +85,23 @@ def finite_difference(x: Any, t: Any) -> Any:
            [0.6, 3. ],
            [1.2, 3. ]])
     """
-    if len(x) < 3:
-        raise ValueError(f"finite_difference needs at least 3 samples, got {len(x)}")
+    if _length(x) < 3:
+        raise ValueError(f"finite_difference needs at least 3 samples, got {_length(x)}")
     t = _times(x, t)
     h = np.diff(t)
     h1, h2 = h[:-1], h[1:]                  # spacing before and after each interior point
-    lo, mid, hi = x[:-2], x[1:-1], x[2:]
+    at = (lambda s: x[s, ...]) if is_foreign(x) else x.__getitem__   # array API: explicit trailing axes
+    lo, mid, hi = at(slice(None, -2)), at(slice(1, -1)), at(slice(2, None))
     inner = (_expand(-h2 / (h1 * (h1 + h2)), x) * lo + _expand((h2 - h1) / (h1 * h2), x) * mid
              + _expand(h1 / (h2 * (h1 + h2)), x) * hi)
     # three-point one-sided stencils at both ends; slices (not elements) keep x's array type
-    a, b = h[0], h[1]
-    first = (-(2 * a + b) / (a * (a + b)) * x[0:1] + (a + b) / (a * b) * x[1:2]
-             - a / (b * (a + b)) * x[2:3])
-    a, b = h[-1], h[-2]
-    last = ((2 * a + b) / (a * (a + b)) * x[-1:] - (a + b) / (a * b) * x[-2:-1]
-            + a / (b * (a + b)) * x[-3:-2])
-    return np.concatenate([first, inner, last])
+    a, b = float(h[0]), float(h[1])
+    first = (-(2 * a + b) / (a * (a + b)) * at(slice(0, 1)) + (a + b) / (a * b) * at(slice(1, 2))
+             - a / (b * (a + b)) * at(slice(2, 3)))
+    a, b = float(h[-1]), float(h[-2])
+    last = ((2 * a + b) / (a * (a + b)) * at(slice(-1, None)) - (a + b) / (a * b) * at(slice(-2, -1))
+            + a / (b * (a + b)) * at(slice(-3, -2)))
+    return (namespace(x).concat if is_foreign(x) else np.concatenate)([first, inner, last])
 
 
 def savgol_difference(x: np.ndarray, t: Any, window: int = 11, polyorder: int = 3) -> np.ndarray:
@@ -109,6 +118,10 @@ def savgol_difference(x: np.ndarray, t: Any, window: int = 11, polyorder: int = 
     """
     from scipy.signal import savgol_filter
 
+    if is_foreign(x):
+        raise TypeError("savgol_difference filters with scipy.signal.savgol_filter, a host function: it "
+                        f"does not take arrays of {namespace(x).__name__}. Use finite_difference or "
+                        "spectral_difference on the device, or pass x_dot")
     tt = _times(x, t)
     if len(tt) > 2 and not np.allclose(np.diff(tt), tt[1] - tt[0], rtol=1e-9, atol=0):
         raise ValueError("savgol_difference needs uniform samples; use finite_difference for "
@@ -144,7 +157,7 @@ def spectral_difference(x: Any, t: Any) -> Any:
                          f"resample, or drop one sample and mind that the period is then "
                          f"(n - 1) dt")
     space = nm.Fourier(tt[0], tt[0] + n * dt)
-    columns = x if np.ndim(x) > 1 else x[:, None]
-    out = np.stack([nm.Fun.from_values(columns[:, j], space).diff().values
-                    for j in range(columns.shape[1])], axis=1)
-    return out if np.ndim(x) > 1 else out[:, 0]
+    columns = x if len(x.shape) > 1 else x[:, None]
+    out = [nm.Fun.from_values(columns[:, j], space).diff().values for j in range(columns.shape[1])]
+    out = namespace(x).stack(out, axis=1) if is_foreign(x) else np.stack(out, axis=1)
+    return out if len(x.shape) > 1 else out[:, 0]

@@ -42,6 +42,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 import numeric as nm
+from numeric.backend import is_foreign, namespace
 
 __all__ = ["Term", "Library", "PolynomialLibrary", "FourierLibrary", "CustomLibrary"]
 
@@ -84,13 +85,26 @@ class Library:
         return [t.name(variables) for t in self.terms(len(variables))]
 
     def matrix(self, x: np.ndarray) -> np.ndarray:
-        """Theta(X): shape (n_samples, n_features) from data of shape (n_samples, n_vars)."""
+        """Theta(X): shape (n_samples, n_features) from data of shape (n_samples, n_vars).
+
+        Data of another namespace (a CuPy array) gives Theta in that namespace, on its device.
+        """
+        if is_foreign(x):
+            return self._device_matrix(x)
         x = np.asarray(x)
         if x.ndim != 2:
             raise ValueError(f"library data must be 2-D (n_samples, n_vars), got shape {x.shape}")
         columns = [x[:, i] for i in range(x.shape[1])]
         return np.column_stack([np.broadcast_to(t.evaluate(columns), x.shape[:1])
                                 for t in self.terms(x.shape[1])])
+
+    def _device_matrix(self, x: Any) -> Any:
+        xp = namespace(x)
+        if x.ndim != 2:
+            raise ValueError(f"library data must be 2-D (n_samples, n_vars), got shape {tuple(x.shape)}")
+        columns = [x[:, i] for i in range(x.shape[1])]
+        return xp.stack([xp.broadcast_to(t.evaluate(columns), tuple(x.shape[:1]))
+                         for t in self.terms(x.shape[1])], axis=1)
 
     def __add__(self, other: "Library") -> "Library":
         return _Concat((self, other))

@@ -35,6 +35,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 import numeric as nm
+from numeric.backend import is_foreign, like, namespace, reshape
 from solvers.sindy.derivatives import finite_difference
 from solvers.sindy.libraries import Library, Term
 from solvers.sindy.optimizers import STLSQ, SparseFit
@@ -84,7 +85,10 @@ class SINDyModel:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The model's dx/dt at data x (n_samples, n_vars)."""
-        return self.library.matrix(x) @ self.coefficients.T
+        theta = self.library.matrix(x)
+        if is_foreign(theta):          # the coefficients (host) join Theta on its device
+            return namespace(theta).matmul(theta, like(self.coefficients.T, theta))
+        return theta @ self.coefficients.T
 
     def __call__(self, u: Any, p: Any = None, t: Any = None) -> Any:
         """The right-hand side ``f(u, p, t)``: p is None or a coefficient array."""
@@ -92,9 +96,10 @@ class SINDyModel:
         if np.shape(coefficients) != self.coefficients.shape:
             raise ValueError(f"p must be None (the identified coefficients) or an array of "
                              f"shape {self.coefficients.shape}; got shape {np.shape(coefficients)}")
-        if len(u) != len(self.variables):
+        n = u.shape[0] if is_foreign(u) else len(u)
+        if n != len(self.variables):
             raise ValueError(f"the model has {len(self.variables)} state variables "
-                             f"{self.variables}; u has {len(u)}")
+                             f"{self.variables}; u has {n}")
         if isinstance(coefficients, np.ndarray) and coefficients.dtype.kind == "f":
             coefficients = coefficients.tolist()   # Python floats meet any number type cleanly
         components = [u[i] for i in range(len(self.variables))]
@@ -107,7 +112,7 @@ class SINDyModel:
             for j in np.flatnonzero(self.support[i]):
                 total = total + coefficients[i][j] * values[j]
             out.append(total)
-        return np.stack(out)
+        return namespace(u).stack(out) if is_foreign(u) else np.stack(out)
 
     def simulate(self, u0: Any, tspan: tuple, alg: Any = None, **options: Any) -> Any:
         """Solve the identified equations from *u0* (``solvers.solve``; Tsit5 by default)."""
@@ -160,18 +165,19 @@ def fit(x: np.ndarray, t: Any, library: Library, optimizer: Any = None, *,
         Warns (RuntimeWarning) when the optimiser did not converge; the
         model's ``result`` keeps the optimiser's report.
     """
-    x = np.asarray(x, dtype=float)
+    x = x if is_foreign(x) else np.asarray(x, dtype=float)    # device data stays on its device
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2:
-        raise ValueError(f"x must be (n_samples, n_vars), got shape {x.shape}")
+        raise ValueError(f"x must be (n_samples, n_vars), got shape {tuple(x.shape)}")
     variables = tuple(variables) if variables is not None else _default_variables(x.shape[1])
     if len(variables) != x.shape[1]:
         raise ValueError(f"{len(variables)} variable names for {x.shape[1]} state variables")
-    dxdt = derivative(x, t) if x_dot is None else np.asarray(x_dot, dtype=float)
-    dxdt = dxdt.reshape(x.shape[0], -1)
-    if dxdt.shape != x.shape:
-        raise ValueError(f"x_dot must have the shape of x {x.shape}, got {dxdt.shape}")
+    dxdt = derivative(x, t) if x_dot is None else x_dot if is_foreign(x_dot) else np.asarray(
+        x_dot, dtype=float)
+    dxdt = reshape(dxdt, (x.shape[0], -1))
+    if tuple(dxdt.shape) != tuple(x.shape):
+        raise ValueError(f"x_dot must have the shape of x {tuple(x.shape)}, got {tuple(dxdt.shape)}")
     result = (optimizer or STLSQ()).fit(library.matrix(x), dxdt)
     if not result.converged:
         warnings.warn(result.message, RuntimeWarning, stacklevel=2)

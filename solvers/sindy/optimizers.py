@@ -77,6 +77,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg as sla
 
+from numeric.backend import is_foreign, like, namespace, reshape, to_host_float
+from solvers.sindy import device
+
 __all__ = ["SparseFit", "stlsq", "sr3", "threshold_sweep", "information_criterion",
            "criterion_from_rss", "STLSQ", "SR3"]
 
@@ -94,6 +97,8 @@ class SparseFit:
 
 
 def _check_data(theta: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if is_foreign(theta) or is_foreign(y):
+        return _check_device_data(theta, y)
     theta = np.asarray(theta, dtype=float)
     y = np.asarray(y, dtype=float)
     if y.ndim == 1:
@@ -105,6 +110,21 @@ def _check_data(theta: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarra
         if not np.all(np.isfinite(a)):
             raise ValueError(f"{name} has non-finite entries (NaN or inf); remove those samples "
                              f"or estimate the derivatives differently")
+    return theta, y
+
+
+def _check_device_data(theta, y):
+    """:func:`_check_data` for arrays of another namespace: both moved next to the device one,
+    kept there (a NumPy one is a constant of the device computation)."""
+    ref = theta if is_foreign(theta) else y
+    theta, y = (a if is_foreign(a) else like(a, ref) for a in (theta, y))
+    if y.ndim == 1:
+        y = reshape(y, (y.shape[0], 1))
+    if theta.ndim != 2 or y.ndim != 2 or theta.shape[0] != y.shape[0]:
+        raise ValueError(f"Theta must be (n_samples, n_features) and dX/dt (n_samples, n_vars) "
+                         f"with the same n_samples; got {tuple(theta.shape)} and {tuple(y.shape)}")
+    device.check_finite("Theta (the library matrix)", theta)
+    device.check_finite("dX/dt", y)
     return theta, y
 
 
@@ -201,14 +221,20 @@ def stlsq(theta: np.ndarray, dxdt: np.ndarray, threshold: float, *, alpha: float
         raise ValueError(f"alpha (the ridge weight) must be >= 0, got {alpha!r}")
     if int(max_iter) < 1:
         raise ValueError(f"max_iter must be at least 1, got {max_iter!r}")
+    on_device = is_foreign(theta)
+    if on_device:       # Theta's QR (or its Gram matrix) on the device: solvers/sindy/device.py
+        def least_squares(support, rows):
+            return device.lstsq_qr(theta, y, support, rows)
+    else:
+        def least_squares(support, rows):
+            return _lstsq(theta[:, support], y[:, rows])
     if alpha > 0:
-        gram, rhs = theta.T @ theta, theta.T @ y
+        gram, rhs = device.gram_on_host(theta, y) if on_device else (theta.T @ theta, theta.T @ y)
 
         def regress(support, rows):
             return _ridge(gram, rhs[:, rows], support, alpha)
     else:
-        def regress(support, rows):
-            return _lstsq(theta[:, support], y[:, rows])
+        regress = least_squares
     supports = np.ones((y.shape[1], theta.shape[1]), dtype=bool)
     coef, supports, sweeps, unconverged = _sweeps(regress, supports, threshold, int(max_iter))
     if unbias:
@@ -216,7 +242,7 @@ def stlsq(theta: np.ndarray, dxdt: np.ndarray, threshold: float, *, alpha: float
         stale = supports.any(axis=1) & (alpha > 0 or np.isin(np.arange(len(supports)),
                                                             unconverged))
         for support, rows in _groups(supports, np.flatnonzero(stale)):
-            coef[np.ix_(rows, support)] = _lstsq(theta[:, support], y[:, rows]).T
+            coef[np.ix_(rows, support)] = least_squares(support, rows).T
     message = ("" if not unconverged else
                f"STLSQ: the support of equation(s) {unconverged} still changed after "
                f"{max_iter} sweeps; raise max_iter or the threshold")
@@ -262,6 +288,10 @@ def sr3(theta: np.ndarray, dxdt: np.ndarray, threshold: float, *, nu: float = 1.
     (array([[0., 0., 3.]]), True)
     """
     theta, y = _check_data(theta, dxdt)
+    if is_foreign(theta):
+        raise TypeError("SR3 on arrays of another namespace (CuPy, array API) is not ported (its "
+                        "initial guess is a rank-revealing lstsq, which the array API lacks); use "
+                        "STLSQ, or NumPy arrays for SR3")
     threshold = _check_threshold(threshold)
     if not (nu > 0 and np.isfinite(nu)):
         raise ValueError(f"SR3: nu (the relaxation) must be > 0, got {nu!r}")
@@ -300,6 +330,13 @@ def information_criterion(theta: np.ndarray, dxdt: np.ndarray, coefficients: np.
     >>> round(information_criterion(theta, y, np.array([[1.0, 2.0, 3.0, 4.0]])), 4)
     -15.9659
     """
+    if is_foreign(theta):       # the residual on the device, its sum of squares to the host
+        xp = namespace(theta)
+        y = reshape(dxdt if is_foreign(dxdt) else like(dxdt, theta), (theta.shape[0], -1))
+        r = y - xp.matmul(theta, like(np.asarray(coefficients, dtype=float).T, theta))
+        rss = to_host_float(xp.sum(r * r))
+        return criterion_from_rss(rss, int(np.prod(y.shape)), int(np.count_nonzero(coefficients)),
+                                  criterion)
     y = np.asarray(dxdt, dtype=float).reshape(len(theta), -1)
     rss = float(np.sum((y - theta @ np.asarray(coefficients).T) ** 2))
     return criterion_from_rss(rss, y.size, int(np.count_nonzero(coefficients)), criterion)
