@@ -39,7 +39,7 @@ import numpy as np
 __all__ = ["namespace", "is_array", "special", "is_numpy", "has_numba", "has_lapack",
            "has_object_arrays", "elementwise", "to_host_float", "device_of", "dtype_kind", "finfo",
            "reshape", "copy", "astype", "is_float_array", "is_foreign", "matmul", "explain_operands",
-           "concat", "block", "add"]
+           "add"]
 
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, bool, complex)
 
@@ -171,30 +171,6 @@ def copy(x: Any) -> Any:
 def astype(x: Any, dtype: Any) -> Any:
     """*x* as *dtype* (``xp.astype`` where there is no method); no copy when the dtype is the same."""
     return x.astype(dtype, copy=False) if _has_methods(x) else namespace(x).astype(x, dtype, copy=False)
-
-
-def concat(parts: list, axis: int = 0) -> Any:
-    """Arrays joined along *axis*: ``xp.concat`` for plain arrays of a non-NumPy namespace,
-    ``np.concatenate`` otherwise (NumPy, object arrays, and metanum's array types on any device,
-    through their ``__array_function__``; CuPy arrays implement it too).
-
-    >>> import numpy as np
-    >>> concat([np.ones(1), np.zeros(2)]).tolist()
-    [1.0, 0.0, 0.0]
-    """
-    if all(is_foreign(x) for x in parts):
-        return namespace(*parts).concat(list(parts), axis=axis)
-    return np.concatenate(parts, axis=axis)
-
-
-def block(rows: list) -> Any:
-    """The block matrix of a list of rows of equally sized blocks (``np.block`` in any namespace).
-
-    >>> import numpy as np
-    >>> block([[np.eye(1), 2 * np.eye(1)], [3 * np.eye(1), np.zeros((1, 1))]]).tolist()
-    [[1.0, 2.0], [3.0, 0.0]]
-    """
-    return concat([concat(list(r), axis=1) for r in rows], axis=0)
 
 
 def float_dtype(x: Any) -> Any:

@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from numeric.backend import block, concat, is_foreign, matmul
+from numeric.arrayrules_structural import join_any
+from numeric.backend import is_foreign, matmul
 from solvers._nm import is_finite_real, nm
 from solvers.dae.jacobians import residual_jacobians
 from solvers.ode.stiff.linsolve import factorize
@@ -136,12 +137,12 @@ class DRadauStepper(StiffStepper):
             Z = [z[i * n:(i + 1) * n] for i in range(3)]
             K = self._stage_derivatives(Z, h)
             self._count("nf", 3)
-            return -concat([F(K[i], u + Z[i], p, t + c[i] * h) for i in range(3)])
+            return -_concat([F(K[i], u + Z[i], p, t + c[i] * h) for i in range(3)])
 
         def norm(dz):
             return max(float(nm.value(self.norm(dz[i * n:(i + 1) * n], u, u))) for i in range(3))
 
-        z0 = concat([self._start(t, u, h, i) for i in range(3)])
+        z0 = _concat([self._start(t, u, h, i) for i in range(3)])
         z, ok, _ = newton(residual, z0, lu.solve, norm, self.newton_tol, maxiter=7, rate=self.rate,
                           stats=None, extra_sweep=not isinstance(nm.value(u), type(u)))
         if not ok:
@@ -181,7 +182,13 @@ def _stage_matrix(B: np.ndarray, Jd: Any, Ju: Any) -> Any:
     device (the array API has no ``kron``)."""
     if not is_foreign(Jd):
         return np.kron(B, Jd) + np.kron(np.eye(3), Ju)
-    return block([[Jd * float(B[i, j]) + (Ju if i == j else Ju * 0.0) for j in range(3)] for i in range(3)])
+    rows = [_concat([Jd * float(B[i, j]) + (Ju if i == j else Ju * 0.0) for j in range(3)], axis=1) for i in range(3)]
+    return _concat(rows)
+
+
+def _concat(parts: list, axis: int = 0) -> Any:
+    """``np.concatenate`` in the namespace of the parts (``xp.concat`` on a device)."""
+    return join_any(np.concatenate, parts, axis=axis)
 
 
 def _inverse3(A: list) -> list:

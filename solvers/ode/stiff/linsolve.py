@@ -33,7 +33,7 @@ from typing import Any, Callable
 import numpy as np
 import scipy.linalg
 
-from numeric.backend import device_of, has_lapack, is_array, is_foreign, namespace
+from numeric.backend import add, device_of, has_lapack, is_array, is_foreign, matmul, namespace
 from solvers import linalg
 from solvers._nm import nm
 
@@ -173,7 +173,7 @@ class KrylovSolver:
         _count(stats, "nfactor")
 
     def apply(self, v: Any) -> Any:
-        Mv = v if self.M is None else self.M @ v
+        Mv = v if self.M is None else matmul(self.M, v)
         return Mv * self.a - self.op @ v * self.b
 
     def solve(self, rhs: Any) -> Any:
@@ -230,4 +230,5 @@ def iteration_matrix(M: Any, J: Any, a: Any, b: Any, stats: Any = None) -> Any:
     n = np.shape(J)[0]
     if M is None and is_array(J) and not has_lapack(namespace(J)):  # the identity on J's device
         M = namespace(J).eye(n, dtype=J.dtype, device=device_of(J))
-    return factorize((np.eye(n) if M is None else M) * a - J * b, stats)
+    # add: a device M with a derivative-carrying J on its right (J * b is the metanum operand)
+    return factorize(add((np.eye(n) if M is None else M) * a, -(J * b)), stats)
