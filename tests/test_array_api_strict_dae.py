@@ -300,3 +300,35 @@ def test_dde_on_the_device_syncs_once_per_step(syncs):
     steps = sol.stats.naccept + sol.stats.nreject
     assert set(syncs) == {"__float__"}, syncs
     assert sum(syncs.values()) <= steps + 8, (syncs, steps)
+
+
+# ------------------------------------------------------------------ the LU kept across solves, by capability
+
+def test_linear_solver_keeps_an_lu_where_the_namespace_has_one(monkeypatch):
+    # NumPy (scipy.linalg) factorises once and solves many times; array_api_strict has no LU in the
+    # standard: xp.linalg.solve per call. CuPy takes the NumPy branch's code with cupyx.scipy.linalg
+    # (tests/test_cupy.py, not run on hardware here)
+    import scipy.linalg
+
+    from numeric.backend import linear_solver, lu_module
+    from solvers.ode.stiff.linsolve import iteration_matrix
+
+    A = np.array([[4.0, 1.0, 0.5], [0.3, 3.0, 0.2], [0.1, 0.4, 2.0]])
+    B = np.random.default_rng(2).standard_normal((3, 4))
+    calls = []
+    real = scipy.linalg.lu_factor
+    monkeypatch.setattr(scipy.linalg, "lu_factor", lambda *a, **k: calls.append(1) or real(*a, **k))
+    s = linear_solver(A)
+    assert s.factored and lu_module(np) is scipy.linalg
+    for b in (B[:, 0], B):
+        np.testing.assert_allclose(s(b), np.linalg.solve(A, b), rtol=1e-14)
+    assert len(calls) == 1
+    assert lu_module(xs) is None
+    sd = linear_solver(dev(A))
+    assert not sd.factored
+    x = sd(dev(B[:, 0]))
+    assert_on_device(x)
+    np.testing.assert_allclose(host(x), np.linalg.solve(A, B[:, 0]), rtol=1e-14)
+    W = iteration_matrix(None, dev(A), 1.0, 0.5)                  # the stiff methods' helper on a device
+    assert W.kind == "namespace" and not W._solve.factored
+    np.testing.assert_allclose(host(W.solve(dev(B[:, 1]))), np.linalg.solve(np.eye(3) - 0.5 * A, B[:, 1]), rtol=1e-14)
