@@ -332,3 +332,24 @@ def test_linear_solver_keeps_an_lu_where_the_namespace_has_one(monkeypatch):
     W = iteration_matrix(None, dev(A), 1.0, 0.5)                  # the stiff methods' helper on a device
     assert W.kind == "namespace" and not W._solve.factored
     np.testing.assert_allclose(host(W.solve(dev(B[:, 1]))), np.linalg.solve(np.eye(3) - 0.5 * A, B[:, 1]), rtol=1e-14)
+
+
+def test_neutral_lookup_at_a_dual_time_on_the_device_is_refused_with_the_reason():
+    # Rodas5P's df/dt asks h(p, t - 1, deriv=1) at a dual time: that needs the interpolant's second
+    # derivative, which the segments do not give; an explicit inner method runs the same problem
+    def neutral(put):
+        h0 = put(C)
+
+        def history(p, t, deriv=0):
+            return h0 if deriv == 0 else h0 * 0.0
+
+        return DDEProblem(lambda u, h, p, t: u * -1.0 + h(p, t - 1.0, deriv=1) * 0.5, put(C), history, (0.0, 2.0),
+                          constant_lags=[1.0], neutral=True)
+
+    prob = neutral(dev)
+    a = solve(prob, MethodOfSteps(solvers.Tsit5()), rtol=1e-6)
+    b = solve(neutral(put_np), MethodOfSteps(solvers.Tsit5()), rtol=1e-6)
+    assert a.retcode.name == "Success" and len(a.t) == len(b.t)
+    np.testing.assert_allclose(host(a.u[-1]), b.u[-1], rtol=1e-12)
+    with pytest.raises(TypeError, match="deriv=1"):
+        solve(prob, MethodOfSteps(solvers.Rodas5P()), rtol=1e-6)

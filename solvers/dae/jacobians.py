@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric.backend import is_numpy, namespace
+from numeric.arrayrules_structural import join_any
 from solvers._nm import nm
 from solvers.ode.stiff.jacobian import make_jacobian
 
@@ -39,7 +39,6 @@ def residual_jacobians(F: Callable, du: Any, u: Any, p: Any, t: Any) -> tuple:
     """
     dv, uv = nm.value(du), nm.value(u)
     n = uv.shape[0]
-    xp = namespace(uv, dv)
-    z = np.concatenate([dv, uv]) if is_numpy(xp) else xp.concat([dv, uv])
+    z = join_any(np.concatenate, [dv, uv])
     J = nm.value(make_jacobian(lambda y, q, s: F(y[:n], y[n:], q, s), _DENSE)(z, p, t))
     return J[:, n:], J[:, :n]

@@ -12,8 +12,9 @@ A mass matrix on a device (CuPy, ``array_api_strict``) keeps the iteration there
 ``xp.nonzero``, the algebraic equations and the Jacobian block are gathered with ``xp.take``
 (a derivative-carrying residual by a 0/1 selection matrix), the correction is scattered back
 as ``u - S du`` (the array API has no item assignment by index arrays) and solved by
-``xp.linalg.solve`` (:func:`~solvers.ode.stiff.linsolve.factorize`). The values are those of the
-host iteration: the same gathered system, the same LAPACK-free arithmetic on the same numbers.
+the namespace's solver (:func:`~solvers.ode.stiff.linsolve.factorize`). It is the host
+iteration's system, gathered and updated exactly, so the two agree to the solver's rounding
+(to the bit on ``array_api_strict``, whose solve is NumPy's).
 """
 
 from __future__ import annotations
