@@ -600,13 +600,15 @@ class JoinRule:
 
 def join_any(func: Callable, arrays: list, **kw: Any) -> Any:
     """``np.concatenate`` / ``np.stack`` of *arrays*; ``xp.concat`` / ``xp.stack`` when one is an
-    array of another namespace (CuPy, array_api_strict).
+    array of another namespace (CuPy, array_api_strict) and none is a metanum array (the values of
+    a nested ``DualArray`` are ``DualArray`` s: NumPy's function dispatches to their
+    ``__array_function__``, on any device).
 
     >>> join_any(np.stack, [np.zeros(2), np.ones(2)], axis=1).tolist()
     [[0.0, 1.0], [0.0, 1.0]]
     """
     first = next((a for a in arrays if is_foreign(a)), None)
-    if first is None:
+    if first is None or any(hasattr(type(a), "_nm_apply") for a in arrays):
         return func(arrays, **kw)
     xp = namespace(first)
     return getattr(xp, "concat" if func is np.concatenate else func.__name__)(list(arrays), **kw)

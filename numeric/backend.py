@@ -18,7 +18,9 @@ Code that must run on every namespace uses array-API names only
 (``xp.concat``, ``xp.reshape(x, s)``, ``xp.linalg.solve``). NumPy-only fast
 paths (numba kernels, LAPACK ``getrf``/``getrs``, object arrays of ``mpf``)
 are chosen by *capability* (:func:`is_numpy`, :func:`has_numba`,
-:func:`has_lapack`, :func:`has_object_arrays`), never by default.
+:func:`has_lapack`, :func:`has_object_arrays`), never by default; so is the LU kept across
+solves (:func:`lu_module`, :func:`linear_solver`: SciPy's, CuPy's ``cupyx.scipy.linalg``, or
+``xp.linalg.solve`` per solve where the namespace has none).
 
 Examples
 --------
@@ -39,7 +41,7 @@ import numpy as np
 __all__ = ["namespace", "is_array", "special", "is_numpy", "has_numba", "has_lapack",
            "has_object_arrays", "elementwise", "to_host_float", "device_of", "dtype_kind", "finfo",
            "reshape", "copy", "astype", "is_float_array", "is_foreign", "matmul", "explain_operands",
-           "to_host", "like"]
+           "to_host", "like", "add", "lu_module", "linear_solver", "is_cupy"]
 
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, bool, complex)
 
@@ -97,6 +99,11 @@ def is_numpy(xp: ModuleType) -> bool:
     return xp is np or getattr(xp, "__name__", "") == "array_api_compat.numpy"
 
 
+def is_cupy(xp: ModuleType) -> bool:
+    """Whether *xp* is CuPy (itself or array_api_compat's wrapper): ``cupyx.scipy`` applies."""
+    return "cupy" in getattr(xp, "__name__", "")
+
+
 def has_numba(xp: ModuleType) -> bool:
     """Whether numba-compiled kernels may take arrays of *xp* (host NumPy arrays only)."""
     return is_numpy(xp)
@@ -110,6 +117,56 @@ def has_lapack(xp: ModuleType) -> bool:
 def has_object_arrays(xp: ModuleType) -> bool:
     """Whether *xp* has ``dtype=object`` arrays (arrays of ``mpf``, of ``Dual``): NumPy only."""
     return is_numpy(xp)
+
+
+def lu_module(xp: ModuleType) -> ModuleType | None:
+    """The module with ``lu_factor`` / ``lu_solve`` for dense arrays of *xp*, or ``None``.
+
+    ``scipy.linalg`` for NumPy, ``cupyx.scipy.linalg`` for CuPy (the same signatures, the factors
+    kept on the GPU); ``None`` for a namespace without an LU factorisation to keep (the array API
+    standard has only ``linalg.solve``: ``array_api_strict``).
+
+    >>> import numpy as np, scipy.linalg
+    >>> lu_module(np) is scipy.linalg
+    True
+    """
+    import importlib
+
+    if is_numpy(xp):
+        return importlib.import_module("scipy.linalg")
+    if is_cupy(xp):
+        return importlib.import_module("cupyx.scipy.linalg")
+    return None
+
+
+def linear_solver(A: Any) -> Any:
+    """``b -> A^-1 b`` for a square float array *A* of any namespace, to apply many times.
+
+    Where the namespace has an LU factorisation (:func:`lu_module`: SciPy, CuPy's ``cupyx``),
+    *A* is factorised once here and each call is a pair of triangular solves (no finiteness
+    check: it would synchronise with the device; a singular *A* gives non-finite solutions,
+    which a stiff step rejects). Otherwise each call is ``xp.linalg.solve(A, b)`` (a fresh
+    factorisation: the array API's fallback). *b* may be a vector or a matrix of columns.
+    The solver's ``factored`` attribute says which.
+
+    >>> import numpy as np
+    >>> s = linear_solver(np.array([[2.0, 0.0], [1.0, 1.0]]))
+    >>> s.factored, s(np.array([2.0, 3.0])).tolist()
+    (True, [1.0, 2.0])
+    """
+    xp = namespace(A)
+    mod = lu_module(xp)
+    if mod is None:
+        def solve(b: Any) -> Any:
+            return xp.linalg.solve(A, b)
+        solve.factored = False
+        return solve
+    factors = mod.lu_factor(A, check_finite=False)
+
+    def solve_lu(b: Any) -> Any:
+        return mod.lu_solve(factors, b, check_finite=False)
+    solve_lu.factored = True
+    return solve_lu
 
 
 def is_float_array(x: Any) -> bool:
@@ -324,7 +381,7 @@ def special(xp: ModuleType, name: str):
         from numeric import _special
 
         return getattr(_special, name)
-    if "cupy" in getattr(xp, "__name__", ""):
+    if is_cupy(xp):
         import importlib
 
         return getattr(importlib.import_module("cupyx.scipy.special"), name)
@@ -350,6 +407,20 @@ def matmul(a: Any, b: Any) -> Any:
     if is_foreign(a) and hasattr(type(b), "_nm_apply") and hasattr(type(b), "__rmatmul__"):
         return b.__rmatmul__(a)
     return a @ b
+
+
+def add(a: Any, b: Any) -> Any:
+    """``a + b`` for every pair of operands, a metanum array on the right of a device array included
+    (``b.__radd__(a)``, as :func:`matmul`): what promotes a device array to a derivative-carrying
+    state's type (``add(du0, u0 * 0)``).
+
+    >>> import numpy as np, numeric as nm
+    >>> add(np.ones(2), nm.DualArray(np.zeros(2), np.eye(2))).partials.tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    if is_foreign(a) and hasattr(type(b), "_nm_apply") and hasattr(type(b), "__radd__"):
+        return b.__radd__(a)
+    return a + b
 
 
 _FOREIGN_OPERAND = "Expected Array or Python scalar; got <class 'numeric."

@@ -770,14 +770,6 @@ def test_radau_refuses_a_derivative_carrying_state_on_the_device():
                                       solvers.RadauIIA5()).u[-1], 3.0)
 
 
-def test_singular_mass_matrix_on_the_device_is_refused_with_the_reason():
-    import solvers
-
-    with pytest.raises(NotImplementedError, match="consistent initialisation"):
-        solve(ODEProblem(lambda u, p, t: -u, dev([1.0, 1.0]), (0.0, 1.0)), solvers.FBDF(),
-              mass_matrix=dev([[1.0, 0.0], [0.0, 0.0]]))
-
-
 def test_neural_ode_forward_on_the_device_matches_numpy():
     # the MLP right-hand side of the GPU benchmark (2-50-2 on u^3), batched over 8 initial points
     rng = np.random.default_rng(0)

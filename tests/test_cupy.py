@@ -293,3 +293,92 @@ def test_qr_svd_and_norms_on_a_cupy_dualarray_match_numpy(mode):
 
     J = nm.jacobian(f, cp.asarray(A), mode=mode)
     np.testing.assert_allclose(on_gpu(J), nm.jacobian(f, A), rtol=1e-11, atol=1e-12)
+
+# ------------------------------------------------------------- DAEs, DDEs and the kept LU on CuPy
+# The counterparts of tests/test_array_api_strict_dae.py. Written without a GPU: not yet run on hardware.
+
+def _cat(parts):
+    from numeric.arrayrules_structural import join_any
+
+    return join_any(np.concatenate, parts)
+
+
+def _rober_F(du, u, p, t):
+    y1, y2, y3 = u[0:1], u[1:2], u[2:3]
+    return _cat([du[0:1] + 0.04 * y1 - 1e4 * y2 * y3, du[1:2] - 0.04 * y1 + 1e4 * y2 * y3 + 3e7 * y2 * y2,
+                 y1 + y2 + y3 - 1.0])
+
+
+def _rober_mass(u, p, t):
+    y1, y2, y3 = u[0:1], u[1:2], u[2:3]
+    return _cat([-0.04 * y1 + 1e4 * y2 * y3, 0.04 * y1 - 1e4 * y2 * y3 - 3e7 * y2 * y2, y1 + y2 + y3 - 1.0])
+
+
+@pytest.mark.parametrize("name", ["DFBDF", "DRadauIIA5"])
+def test_rober_dae_on_cupy_takes_the_numpy_steps(name):
+    import solvers
+    from solvers import DAEProblem
+
+    def run(put):
+        return solve(DAEProblem(_rober_F, put([0.0, 0.0, 0.0]), put([1.0, 0.0, 0.2]), (0.0, 1.0)),
+                     getattr(solvers, name)(), rtol=1e-6, atol=1e-8)
+
+    a, b = run(cp.asarray), run(np.asarray)
+    assert len(a.t) == len(b.t)
+    np.testing.assert_allclose(on_gpu(a.u[-1]), b.u[-1], rtol=1e-10)
+    assert abs(on_gpu(a.u[0])[2]) < 1e-15
+
+
+@pytest.mark.parametrize("name", ["FBDF", "RadauIIA5", "Rodas4", "KenCarp4"])
+def test_singular_mass_matrix_on_cupy_takes_the_numpy_steps(name):
+    import solvers
+
+    M = np.diag([1.0, 1.0, 0.0])
+
+    def run(put, **kw):
+        return solve(ODEProblem(_rober_mass, put([1.0, 0.0, 0.3]), (0.0, 1.0)), getattr(solvers, name)(**kw),
+                     rtol=1e-6, atol=1e-8, mass_matrix=put(M))
+
+    a, b = run(cp.asarray), run(np.asarray, compile=False)
+    assert len(a.t) == len(b.t)
+    np.testing.assert_allclose(on_gpu(a.u[0]), b.u[0], rtol=0, atol=1e-16)
+    np.testing.assert_allclose(on_gpu(a.u[-1]), b.u[-1], rtol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["Tsit5", "Rodas5P"])
+def test_constant_lag_dde_on_cupy_matches_the_exact_solution(name):
+    import solvers
+    from solvers import DDEProblem, MethodOfSteps
+
+    c = np.array([1.0, 2.0])
+    h0 = cp.asarray(c)
+    prob = DDEProblem(lambda u, h, p, t: h(p, t - 1.0) * -1.0, cp.asarray(c), lambda p, t: h0, (0.0, 2.0),
+                      constant_lags=[1.0])
+    sol = solve(prob, MethodOfSteps(getattr(solvers, name)()), rtol=1e-8, atol=1e-10)
+    # u' = -u(t - 1), u = c before 0: u(2) = c (1 - 2 + 1/2)
+    np.testing.assert_allclose(on_gpu(sol.u[-1]), -0.5 * c, rtol=1e-6)
+
+
+def test_the_stiff_methods_keep_cupys_lu():
+    # capability: cupyx.scipy.linalg.lu_factor once per iteration matrix, lu_solve per Newton iteration
+    import cupyx.scipy.linalg
+
+    from numeric.backend import linear_solver, lu_module, namespace
+    from solvers import FBDF
+    from solvers.ode.stiff.linsolve import iteration_matrix
+
+    A = np.array([[4.0, 1.0, 0.5], [0.3, 3.0, 0.2], [0.1, 0.4, 2.0]])
+    assert lu_module(namespace(cp.asarray(A))) is cupyx.scipy.linalg
+    s = linear_solver(cp.asarray(A))
+    assert s.factored
+    b = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(on_gpu(s(cp.asarray(b))), np.linalg.solve(A, b), rtol=1e-13)
+    W = iteration_matrix(None, cp.asarray(A), 1.0, 0.5)
+    assert W._solve.factored
+    S = np.array([[-100.0, 1.0], [1.0, -2.0]])
+    St = cp.asarray(S.T)
+    x = solve(ODEProblem(lambda u, p, t: u @ St, cp.asarray([1.0, 1.0]), (0.0, 1.0)), FBDF(), rtol=1e-6, atol=1e-8)
+    y = solve(ODEProblem(lambda u, p, t: u @ S.T, np.array([1.0, 1.0]), (0.0, 1.0)), FBDF(compile=False),
+              rtol=1e-6, atol=1e-8)
+    assert len(x.t) == len(y.t)
+    np.testing.assert_allclose(on_gpu(x.u[-1]), y.u[-1], rtol=1e-11)

@@ -10,6 +10,13 @@ nearby guess. The derivatives of the algebraic components do not enter ``F`` and
 given. Newton runs on the caller's number type with the primal Jacobian, so a dual parameter's
 derivative of the consistent values converges with them (one more correction is taken after
 the values converged, as in :mod:`solvers.ode.stiff.newton`).
+
+The iteration runs in the namespace of the state (NumPy, CuPy, ``array_api_strict``): the
+unknowns are updated through 0/1 masks of the differential components (``du + dz * d``,
+``u + dz * (1 - d)``, exact, no item assignment, which the array API lacks), the Newton
+matrix is chosen column by column with the namespace's ``where`` and solved by
+:func:`solvers.ode.stiff.linsolve.factorize` (``xp.linalg.solve`` on a device); the two norms of
+each iteration's convergence test are the only host transfers.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from numeric.backend import add, device_of, float_dtype, is_foreign, namespace
 from solvers import linalg
 from solvers._nm import is_finite_real, nm
 from solvers.dae.jacobians import residual_jacobians
@@ -25,10 +33,48 @@ from solvers.dae.jacobians import residual_jacobians
 __all__ = ["differential_components", "consistent_initial_values"]
 
 
-def differential_components(F: Callable, du0: Any, u0: Any, p: Any, t0: Any) -> np.ndarray:
-    """Booleans: ``True`` where ``du[i]`` enters ``F`` at ``(du0, u0)`` (a non-zero column of dF/d(du))."""
+def differential_components(F: Callable, du0: Any, u0: Any, p: Any, t0: Any) -> Any:
+    """Booleans: ``True`` where ``du[i]`` enters ``F`` at ``(du0, u0)`` (a non-zero column of dF/d(du)),
+    in the namespace of the Jacobian (on the state's device)."""
     _, Jd = residual_jacobians(F, du0, u0, p, t0)
+    if is_foreign(Jd):
+        return namespace(Jd).any(Jd != 0, axis=0)
     return np.asarray(Jd, dtype=float).any(axis=0)
+
+
+def component_mask(diff: Any, like: Any) -> Any:
+    """*diff* (booleans, host or device) as a 0/1 float array next to *like* (the Jacobian).
+
+    >>> component_mask(np.array([True, False]), np.zeros((2, 2))).tolist()
+    [1.0, 0.0]
+    """
+    if is_foreign(like):
+        xp = namespace(like)
+        if not is_foreign(diff):
+            diff = xp.asarray(np.asarray(diff, dtype=bool), device=device_of(like))
+        return xp.astype(diff, float_dtype(like))
+    return np.asarray(diff, dtype=float)
+
+
+def _newton_matrix(d: Any, Jd: Any, Ju: Any) -> Any:
+    """``[dF/d(du)[:, diff] | dF/du[:, alg]]`` column by column (*d* the 0/1 mask)."""
+    if is_foreign(Jd):
+        return namespace(Jd).where(d[None, :] != 0, Jd, Ju)
+    return np.where(d[None, :] != 0, Jd, Ju)
+
+
+def _solve(A: Any, b: Any) -> Any:
+    """``A^-1 b``: the generic LU on the host (a singular matrix raises), ``xp.linalg.solve`` by
+    :func:`~solvers.ode.stiff.linsolve.factorize` on a device (a derivative-carrying *b* too)."""
+    if is_foreign(A):
+        from solvers.ode.stiff.linsolve import factorize
+
+        return factorize(A).solve(b)
+    return linalg.solve(np.asarray(A, dtype=float), b)
+
+
+_SINGULAR = ("consistent initialisation: the Jacobian in (du of the differential, u of the algebraic "
+             "components) is singular{}; the DAE may have index > 1, or differential_vars is wrong")
 
 
 def consistent_initial_values(F: Callable, du0: Any, u0: Any, p: Any, t0: Any, diff: Any, *,
@@ -50,28 +96,25 @@ def consistent_initial_values(F: Callable, du0: Any, u0: Any, p: Any, t0: Any, d
     >>> du.tolist(), u.tolist()
     ([-0.25, 0.0], [0.25, 0.75])
     """
-    diff = np.asarray(diff, dtype=bool)
-    di, ai = np.flatnonzero(diff), np.flatnonzero(~diff)
-    du, u = du0 + u0 * 0, u0 + du0 * 0  # one common type for both
+    du, u = add(du0, u0 * 0), add(u0, du0 * 0)  # one common type for both
     r0 = F(du, u, p, t0) * 0  # and the residual's (a dual parameter makes the unknowns duals)
-    du, u = du + r0, u + r0
+    du, u = add(du, r0), add(u, r0)
+    d = None
     sweeps = 0
     for _ in range(maxiter):
         r = F(du, u, p, t0)
         Ju, Jd = residual_jacobians(F, du, u, p, t0)
-        A = np.where(diff[None, :], Jd, Ju)
+        d = component_mask(diff, Jd) if d is None else d
         try:
-            dz = linalg.solve(np.asarray(A, dtype=float), -r)
+            dz = _solve(_newton_matrix(d, Jd, Ju), -r)
         except (np.linalg.LinAlgError, ZeroDivisionError) as exc:
-            raise ValueError(f"consistent initialisation: the Jacobian in (du of the differential, u of the "
-                             f"algebraic components) is singular ({exc}); the DAE may have index > 1, or "
-                             "differential_vars is wrong") from None
-        du, u = du.copy(), u.copy()
-        du[di] = du[di] + dz[di]
-        u[ai] = u[ai] + dz[ai]
+            raise ValueError(_SINGULAR.format(f" ({exc})")) from None
+        du, u = du + dz * d, u + dz * (1 - d)  # the differential derivatives, the algebraic values
         size = float(nm.value(nm.norm(nm.value(dz))))
         scale = 1.0 + float(nm.value(nm.norm(nm.value(u))))
         if not is_finite_real(size):
+            if is_foreign(d):  # xp.linalg.solve need not raise for a singular matrix (CuPy does not)
+                raise ValueError(_SINGULAR.format(" (or Newton diverged: a non-finite correction)"))
             break
         if size <= tol * scale:
             sweeps += 1

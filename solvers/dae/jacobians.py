@@ -3,12 +3,21 @@
 Built on :func:`solvers.ode.stiff.jacobian.make_jacobian` (dense forward mode; a number type
 that cannot be seeded through, a Measurement parameter, is differentiated at its primal value),
 so a Dual state or parameter gives the plain float matrices a Newton iteration needs.
+
+Both matrices come from one forward-mode Jacobian of ``z -> F(z[:n], z[n:])`` at
+``z = (du, u)``: both arguments are then seeded arrays of one type, so a residual mixing them
+(``du[0] + 0.04 * u[0]``) never meets an array-API operator with a metanum array on its right
+(which ``array_api_strict`` and CuPy arrays refuse); the same ``2n`` seed directions as two
+Jacobians.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
+from numeric.arrayrules_structural import join_any
 from solvers._nm import nm
 from solvers.ode.stiff.jacobian import make_jacobian
 
@@ -29,6 +38,7 @@ def residual_jacobians(F: Callable, du: Any, u: Any, p: Any, t: Any) -> tuple:
     ([[0.0, -1.0], [3.0, 2.0]], [[1.0, 0.0], [0.0, 0.0]])
     """
     dv, uv = nm.value(du), nm.value(u)
-    Ju = make_jacobian(lambda y, q, s: F(dv, y, q, s), _DENSE)(uv, p, t)
-    Jd = make_jacobian(lambda y, q, s: F(y, uv, q, s), _DENSE)(dv, p, t)
-    return nm.value(Ju), nm.value(Jd)
+    n = uv.shape[0]
+    z = join_any(np.concatenate, [dv, uv])
+    J = nm.value(make_jacobian(lambda y, q, s: F(y[:n], y[n:], q, s), _DENSE)(z, p, t))
+    return J[:, n:], J[:, :n]

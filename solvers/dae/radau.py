@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from numeric.arrayrules_structural import join_any
+from numeric.backend import is_foreign, matmul
 from solvers._nm import is_finite_real, nm
 from solvers.dae.jacobians import residual_jacobians
 from solvers.ode.stiff.linsolve import factorize
@@ -118,13 +120,13 @@ class DRadauStepper(StiffStepper):
         hv = float(nm.value(h))
         if self.lu is None or hv != self.h_lu:
             Ju, Jd = self.J
-            self.lu = factorize(np.kron(self.Ainv / hv, Jd) + np.kron(np.eye(3), Ju), self.stats)
+            self.lu = factorize(_stage_matrix(self.Ainv / hv, Jd, Ju), self.stats)
             self.E1 = factorize(Jd * (self.gamma / hv) + Ju, self.stats)
             self.h_lu = hv
         return self.lu
 
     def _attempt(self, t: Any, u: Any, du0: Any, h: Any) -> tuple | None:
-        n = len(nm.value(u))
+        n = nm.value(u).shape[0]
         try:
             lu = self._matrix(t, u, du0, h)
         except (np.linalg.LinAlgError, ZeroDivisionError):
@@ -135,12 +137,12 @@ class DRadauStepper(StiffStepper):
             Z = [z[i * n:(i + 1) * n] for i in range(3)]
             K = self._stage_derivatives(Z, h)
             self._count("nf", 3)
-            return -np.concatenate([F(K[i], u + Z[i], p, t + c[i] * h) for i in range(3)])
+            return -_concat([F(K[i], u + Z[i], p, t + c[i] * h) for i in range(3)])
 
         def norm(dz):
             return max(float(nm.value(self.norm(dz[i * n:(i + 1) * n], u, u))) for i in range(3))
 
-        z0 = np.concatenate([self._start(t, u, h, i) for i in range(3)])
+        z0 = _concat([self._start(t, u, h, i) for i in range(3)])
         z, ok, _ = newton(residual, z0, lu.solve, norm, self.newton_tol, maxiter=7, rate=self.rate,
                           stats=None, extra_sweep=not isinstance(nm.value(u), type(u)))
         if not ok:
@@ -161,7 +163,7 @@ class DRadauStepper(StiffStepper):
 
     def _error(self, u, u1, du0, Z, h) -> float:
         hz = sum((Z[j] * (self.dd[j] / h) for j in range(1, 3)), Z[0] * (self.dd[0] / h))
-        err = self.E1.solve(self.J[1] @ (hz + du0))
+        err = self.E1.solve(matmul(self.J[1], hz + du0))
         E = float(nm.value(self.norm(err, u, u1)))
         return E if is_finite_real(E) else float("inf")
 
@@ -172,6 +174,21 @@ class DRadauStepper(StiffStepper):
 
     def reject(self, h: Any, E: Any) -> None:
         self.pending = None
+
+
+def _stage_matrix(B: np.ndarray, Jd: Any, Ju: Any) -> Any:
+    """``B (x) dF/d(du) + I (x) dF/du`` for the 3 x 3 host matrix *B*: ``np.kron`` on the host, the
+    same blocks (``B_ij Jd``, plus ``Ju`` on the diagonal) assembled in the Jacobians' namespace on a
+    device (the array API has no ``kron``)."""
+    if not is_foreign(Jd):
+        return np.kron(B, Jd) + np.kron(np.eye(3), Ju)
+    rows = [_concat([Jd * float(B[i, j]) + (Ju if i == j else Ju * 0.0) for j in range(3)], axis=1) for i in range(3)]
+    return _concat(rows)
+
+
+def _concat(parts: list, axis: int = 0) -> Any:
+    """``np.concatenate`` in the namespace of the parts (``xp.concat`` on a device)."""
+    return join_any(np.concatenate, parts, axis=axis)
 
 
 def _inverse3(A: list) -> list:

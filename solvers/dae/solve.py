@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from numeric.backend import add, device_of, is_foreign, namespace, to_host_float
 from solvers._nm import nm
 from solvers.dae.initialization import consistent_initial_values, differential_components
 
@@ -27,7 +28,7 @@ class DAEData:
 
     def reinitialize(self, p: Any, t: Any, u: Any) -> None:
         """A callback changed ``u``: new consistent ``du`` (and algebraic components) at ``t``."""
-        self.du0, _ = consistent_initial_values(self.F, self.du0 + u * 0, u, p, t, self.diff)
+        self.du0, _ = consistent_initial_values(self.F, add(self.du0, u * 0), u, p, t, self.diff)
 
 
 class BoundDAEMethod:
@@ -43,17 +44,26 @@ class BoundDAEMethod:
 
     def make_stepper(self, ctx: Any) -> Any:
         data = self.data
-        data.du0 = data.du0 + ctx.u0 * 0  # the promoted state's type
+        data.du0 = add(data.du0, ctx.u0 * 0)  # the promoted state's type
         stepper = self.alg.make_dae_stepper(ctx, data)
         data.started = True
         return stepper
 
 
 def _first_step(du0: Any, u0: Any, span: float, rtol: Any, atol: Any) -> float:
-    """IDA's initial step: ``0.001 * span``, reduced so that ``||h du0||_wrms <= 1/2``."""
-    scale = np.asarray(atol, dtype=float) + np.asarray(rtol, dtype=float) * np.abs(np.asarray(nm.value(u0), dtype=float))
-    r = np.asarray(nm.value(du0), dtype=float) / scale
-    nrm = float(np.sqrt(np.mean(r * r)))
+    """IDA's initial step: ``0.001 * span``, reduced so that ``||h du0||_wrms <= 1/2`` (the norm
+    in the state's namespace, one transfer)."""
+    uv, dv = nm.value(u0), nm.value(du0)
+    if is_foreign(uv):
+        xp = namespace(uv)
+        put = lambda a: a if not isinstance(a, np.ndarray) else xp.asarray(  # noqa: E731
+            np.asarray(a, dtype=float), dtype=uv.dtype, device=device_of(uv))
+        r = dv / (put(atol) + put(rtol) * xp.abs(uv))
+        nrm = to_host_float(xp.sqrt(xp.mean(r * r)))
+    else:
+        scale = np.asarray(atol, dtype=float) + np.asarray(rtol, dtype=float) * np.abs(np.asarray(uv, dtype=float))
+        r = np.asarray(dv, dtype=float) / scale
+        nrm = float(np.sqrt(np.mean(r * r)))
     h = 1e-3 * span
     return min(h, 0.5 / nrm) if nrm > 0 else h
 
@@ -87,7 +97,7 @@ def solve_dae(prob: Any, alg: Any = None, *, dt: Any = None, rtol: Any = 1e-3, a
     t0, tf = prob.tspan
     du0, u0 = _real_array(prob.du0), _real_array(prob.u0)
     u0 = promote_state(u0, t0, tf, p)  # the state type the loop will use (a DualArray for dual p)
-    du0 = du0 + u0 * 0
+    du0 = add(du0, u0 * 0)
     diff = prob.differential_vars
     if diff is None:
         diff = differential_components(F, du0, u0, p, t0)
@@ -98,7 +108,7 @@ def solve_dae(prob: Any, alg: Any = None, *, dt: Any = None, rtol: Any = 1e-3, a
         dt = _first_step(du0, u0, abs(float(nm.value(tf)) - float(nm.value(t0))), rtol, atol)
 
     def rhs(u: Any, p: Any, t: Any) -> Any:  # the loop's one look at "f": the consistent du0
-        return data.du0 + u * 0
+        return add(data.du0, u * 0)
 
     ode = ODEProblem(rhs, u0, prob.tspan, p, callback=prob.callback)
     sol = solve(ode, BoundDAEMethod(alg, data), dt=dt, rtol=rtol, atol=atol, **options)

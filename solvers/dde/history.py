@@ -11,6 +11,13 @@
   An iterate's lazily built interpolation stages (Verner's methods) are built with the
   previous iterate as the history inside the step (:meth:`History.set_trial`). Such a lookup sets ``beyond``, which tells the stepper to iterate the step
   (:mod:`solvers.dde.method_of_steps`).
+
+The state path runs in the state's namespace (NumPy, CuPy, ``array_api_strict``): the segments
+are the ODE methods' own dense outputs; only the step ends searched by bisection are host
+numbers (bookkeeping of times). A lookup at a time carrying a derivative (a Rosenbrock
+method's ``df/dt``) on a device state is evaluated by the chain rule, ``u(s) + u'(s) ds``
+(:func:`_evaluate_at_dual_time`): the segments' ``array * theta`` cannot take a ``Dual`` on the
+right of a device array.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import bisect
 from typing import Any, Callable
 
+from numeric.backend import add, is_foreign
 from solvers._nm import nm
 
 __all__ = ["History"]
@@ -35,6 +43,7 @@ class History:
 
     def __init__(self, history: Callable, t0: Any, u0: Any):
         self.history, self.t0, self.u0 = history, t0, u0
+        self.device = is_foreign(nm.value(u0))  # a state on a device (CuPy, array API)
         self.tv0 = nm.value(t0)
         self.starts: list = []  # primal start and end times of the accepted steps
         self.ends: list = []
@@ -56,13 +65,13 @@ class History:
         if not self.ends:
             return self.u0 if deriv == 0 else self._constant_derivative(s)
         i = min(bisect.bisect_left(self.ends, sv), len(self.ends) - 1)
-        return _evaluate(self.segments[i], s, deriv)
+        return _evaluate(self.segments[i], s, deriv, self.device)
 
     def _ahead(self, s: Any, deriv: int) -> Any:
         if self.trial is not None:
-            return _evaluate(self.trial, s, deriv)
+            return _evaluate(self.trial, s, deriv, self.device)
         if self.segments:  # extrapolate the last accepted step (first pass of the iteration)
-            return _evaluate(self.segments[-1], s, deriv)
+            return _evaluate(self.segments[-1], s, deriv, self.device)
         return self.u0 if deriv == 0 else self._constant_derivative(s)
 
     def _constant_derivative(self, s: Any) -> Any:
@@ -97,7 +106,9 @@ class History:
         segment(segment.theta(self.t_now) * 0 + 0.5)
 
 
-def _evaluate(segment: Any, s: Any, deriv: int) -> Any:
+def _evaluate(segment: Any, s: Any, deriv: int, device: bool = False) -> Any:
+    if device and not isinstance(nm.value(s), type(s)):
+        return _evaluate_at_dual_time(segment, s, deriv)
     theta = segment.theta(s)
     if deriv == 0:
         return segment(theta)
@@ -105,3 +116,18 @@ def _evaluate(segment: Any, s: Any, deriv: int) -> Any:
         return segment.derivative(theta)
     raise ValueError(f"h(p, t, deriv={deriv}): only deriv=0 (the solution) and deriv=1 (its "
                      "derivative) are available from the continuous extension")
+
+
+def _evaluate_at_dual_time(segment: Any, s: Any, deriv: int) -> Any:
+    """``u(s)`` for a time *s* with a first-order derivative part on a device state:
+    ``u(sv) + (s - sv) u'(sv)``, exact for one level of forward mode (the time's tangent times
+    the interpolant's slope). Nested derivatives and ``deriv=1`` would need the interpolant's
+    second derivative: refused."""
+    sv = nm.value(s)
+    if deriv != 0 or not isinstance(sv, (int, float)):
+        raise TypeError("a history lookup h(p, t) at a time carrying nested derivatives (or h(p, t, deriv=1) "
+                        "at a time carrying a derivative) on a device state: the continuous extension gives "
+                        "only its first derivative there; use NumPy arrays, or a method that needs no df/dt "
+                        "(FBDF, KenCarp4, an explicit method) in place of a Rosenbrock method")
+    theta = segment.theta(sv)
+    return add(segment(theta), (s - sv) * segment.derivative(theta))

@@ -139,6 +139,16 @@ def treal(x: Any, one: Any) -> Any:
     return float(x) if isinstance(one, float) else one * x
 
 
+def _primal_on_device(p: Any, u: Any) -> Any:
+    """*p* at its primal values where the primal state *u* is on a device: only the value of
+    ``f`` is used, and ``u * c - p * g`` with a dual *p* would put a ``DualArray`` on the right of a
+    device array (which ``array_api_strict`` refuses). On the host *p* as it is."""
+    from numeric.backend import is_foreign
+    from solvers.ode.stiff.jacobian import _primal_parameters
+
+    return _primal_parameters(p) if is_foreign(u) else p
+
+
 def initial_dt(f, u0, p, t0, f0, order, norm, tdir, span, dtmax, stats) -> Any:
     """Hairer's starting step (HNW I, §II.4, p. 169), on primal values (and, for an augmented
     sensitivity state, on its primal block: ``norm.primal()``)."""
@@ -154,7 +164,7 @@ def initial_dt(f, u0, p, t0, f0, order, norm, tdir, span, dtmax, stats) -> Any:
         h0 = 0.01 * d0 / d1
     h0 = min(h0, span)
     u1 = pu0 + pf0 * (h0 * tdir)
-    f1 = nm.value(f(u1, p, tv0 + h0 * tdir))
+    f1 = nm.value(f(u1, _primal_on_device(p, pu0), tv0 + h0 * tdir))
     stats.nf += 1
     d2 = treal(norm(f1 - pf0, pu0, pu0), one) / h0
     m = d1 if d1 >= d2 else d2

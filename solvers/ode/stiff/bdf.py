@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from numeric.backend import device_of, is_float_array, is_numpy, namespace, reshape, to_host_float
+from numeric.backend import device_of, is_float_array, is_numpy, matmul, namespace, reshape, to_host_float
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.linsolve import iteration_matrix
 from solvers.ode.stiff.method import ReusingStepper, StiffMethod
@@ -327,5 +327,5 @@ class FBDFStepper(ReusingStepper):
         fy = self.f(y_pred + d, self.p, t_new)
         self._count("nf")
         r = psi + d
-        return fy * c - (r if self.M is None else self.M @ r)
+        return fy * c - (r if self.M is None else matmul(self.M, r))
 

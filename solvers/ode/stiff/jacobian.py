@@ -321,7 +321,16 @@ def dense_jacobian(jac: Callable) -> Callable:
 
 def time_derivative(f: Callable, u: Any, p: Any, t: Any) -> Any:
     """``d f(u, p, t) / dt`` by forward mode on the time (at the primal state and parameters
-    when the state's type cannot carry the time's dual, as for the Jacobian)."""
+    when the state's type cannot carry the time's dual, as for the Jacobian).
+
+    A state on a device (CuPy, array API) is handed to *f* carrying the time's perturbation with
+    zero partials (``u + 0 (s - t)``): every array in *f* that meets the time's dual is then a
+    ``DualArray`` (``u * c - g(t)`` would put one on the right of a device array, which
+    ``array_api_strict`` refuses); the values and the derivative are unchanged."""
+    from numeric.backend import add, is_foreign
+
+    if is_foreign(u):
+        return _at_primal(lambda x, q: nm.derivative(lambda s: f(add(x, (s - t) * (x * 0)), q, s), t), u, p)
     return _at_primal(lambda x, q: nm.derivative(lambda s: f(x, q, s), t), u, p)
 
 

@@ -15,13 +15,15 @@ identity). The path follows the type of the Jacobian:
   with ``J v`` a forward-mode directional derivative, an optional preconditioner, and a
   tolerance tied to the step's tolerance;
 * object arrays (``mpf``, ...): the generic LU of :mod:`solvers.linalg`;
-* a float array of another namespace (CuPy, array_api_strict): ``xp.linalg.solve`` of that
-  namespace per solve, on its device. The array API has no LU factorisation to keep, so each
-  solve factorises again (the capability fallback; LAPACK getrf/getrs reuse stays the NumPy fast
-  path, ``has_lapack``); complex matrices (Radau's second system) likewise;
+* a float array of another namespace (CuPy, array_api_strict): on its device, by
+  :func:`numeric.backend.linear_solver`, chosen by capability: CuPy's LU
+  (``cupyx.scipy.linalg.lu_factor`` once, ``lu_solve`` per solve: the factors stay on the GPU);
+  a namespace without one (the array API standard, ``array_api_strict``) re-solves with
+  ``xp.linalg.solve`` at each solve; complex matrices (Radau's second system) likewise;
 * any other array type (a ``DualArray`` Jacobian): ``np.linalg.solve``, which the array
   type implements (it factorises once per call); on a device, the same rule written with
-  ``xp.linalg.solve`` (:func:`_linear_solve`: value and all partial columns).
+  the namespace's solver (:func:`_linear_solve`: value and all partial columns, one factorisation
+  where the namespace keeps one).
 
 ``factorize(W)`` factorises an already formed matrix by the same rules.
 """
@@ -33,7 +35,7 @@ from typing import Any, Callable
 import numpy as np
 import scipy.linalg
 
-from numeric.backend import device_of, has_lapack, is_array, is_foreign, namespace
+from numeric.backend import add, device_of, has_lapack, is_array, is_foreign, linear_solver, matmul, namespace
 from solvers import linalg
 from solvers._nm import nm
 
@@ -73,6 +75,7 @@ class Factorization:
         elif is_array(W) and not has_lapack(namespace(W)):
             self.kind = "namespace"
             self.lu = W
+            self._solve = linear_solver(W)  # CuPy: its LU kept; the array API: xp.linalg.solve
         elif hasattr(type(W), "_nm_linear") and is_foreign(nm.value(W)):
             self.kind = "namespace-linear"  # a DualArray matrix on a device (a Jacobian carrying dJ/dp)
             self.lu = W
@@ -103,7 +106,7 @@ class Factorization:
             return _linear_solve(self.lu, b)
         if self.kind == "namespace":
             if is_array(b):
-                return namespace(self.lu).linalg.solve(self.lu, b)
+                return self._solve(b)
             if hasattr(type(b), "_nm_linear"):
                 # a DualArray (MeasurementArray) right-hand side on a device: W^-1 is linear, so it
                 # applies to the value and to the partials (an (n, k) right-hand side) alike
@@ -127,9 +130,10 @@ def _linear_solve(W: Any, b: Any) -> Any:
     if not (is_array(A) and is_array(dA) and is_array(bv)):
         raise TypeError("nested derivatives in an iteration matrix on a device are not supported; use NumPy arrays")
     xp = namespace(A)
-    x = xp.linalg.solve(A, bv)
+    solve = linear_solver(A)
+    x = solve(bv)
     dAx = xp.permute_dims(xp.permute_dims(dA, (2, 0, 1)) @ x, (1, 0))      # (n, k)
-    return rebuild(x, xp.linalg.solve(A, -dAx if db is None else db - dAx))
+    return rebuild(x, solve(-dAx if db is None else db - dAx))
 
 
 def _splu(W: Any) -> Any:
@@ -173,7 +177,7 @@ class KrylovSolver:
         _count(stats, "nfactor")
 
     def apply(self, v: Any) -> Any:
-        Mv = v if self.M is None else self.M @ v
+        Mv = v if self.M is None else matmul(self.M, v)
         return Mv * self.a - self.op @ v * self.b
 
     def solve(self, rhs: Any) -> Any:
@@ -230,4 +234,5 @@ def iteration_matrix(M: Any, J: Any, a: Any, b: Any, stats: Any = None) -> Any:
     n = np.shape(J)[0]
     if M is None and is_array(J) and not has_lapack(namespace(J)):  # the identity on J's device
         M = namespace(J).eye(n, dtype=J.dtype, device=device_of(J))
-    return factorize((np.eye(n) if M is None else M) * a - J * b, stats)
+    # add: a device M with a derivative-carrying J on its right (J * b is the metanum operand)
+    return factorize(add((np.eye(n) if M is None else M) * a, -(J * b)), stats)

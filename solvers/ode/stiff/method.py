@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from numeric.backend import is_array, is_foreign, namespace
+from numeric.backend import is_array, is_foreign
 from solvers._nm import nm
 from solvers.ode.stiff.dae import consistent_initial_state
 from solvers.ode.stiff.jacobian import dense_jacobian, make_jacobian
@@ -57,14 +57,6 @@ class StiffMethod:
                             f"u0 as np.array([u0]) and index the solution with [0]")
 
 
-def _full_rows_and_columns(M: Any) -> bool:
-    """Whether device matrix *M* has no all-zero row or column (no algebraic equation): decided on
-    the device, one transfer at setup."""
-    xp = namespace(M)
-    nz = M != 0
-    return bool(xp.all(xp.any(nz, axis=1)) & xp.all(xp.any(nz, axis=0)))
-
-
 class StiffStepper:
     """What every stiff stepper sets up from the context: f, p, norm, stats, the mass matrix
     (``None`` for the identity), the Jacobian provider and ``one`` in the state's real type."""
@@ -78,10 +70,6 @@ class StiffStepper:
         M = opts.get("mass_matrix")
         # a mass matrix on a device (CuPy, array API) stays there, next to the state
         self.M = None if M is None else M if is_foreign(M) else np.asarray(M)
-        if is_foreign(M) and not _full_rows_and_columns(M):
-            raise NotImplementedError(
-                "a singular mass matrix (a DAE) on a device: the consistent initialisation of the algebraic "
-                "variables runs on the host; pass mass_matrix and u0 as NumPy arrays")
         self.jac = make_jacobian(self.f, opts)
         v = nm.value(ctx.u0)
         # the real one of the state's type; a float array of another namespace (CuPy, array API)
@@ -90,8 +78,9 @@ class StiffStepper:
             v.flat[0] if isinstance(v, np.ndarray) else nm.scalar_zero(v) if nm.is_vector_state(v) else v)
 
     def initialize(self, t0: Any, u0: Any) -> Any:
-        """A consistent initial state for a singular mass matrix (algebraic variables by Newton)."""
-        if self.M is None or is_foreign(self.M):     # (a device M has no zero rows: checked above)
+        """A consistent initial state for a singular mass matrix (algebraic variables by Newton, in
+        the mass matrix's namespace)."""
+        if self.M is None:
             return u0
         return consistent_initial_state(self.f, dense_jacobian(self.jac), u0, self.p, t0, self.M)
 

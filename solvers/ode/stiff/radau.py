@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from numeric.backend import device_of, dtype_kind, is_float_array, is_foreign, is_numpy, namespace, to_host_float
+from numeric.backend import device_of, dtype_kind, is_float_array, is_foreign, is_numpy, matmul, namespace, to_host_float
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.linsolve import factorize, is_sparse, iteration_matrix
 from solvers.ode.stiff.method import ReusingStepper, StiffMethod
@@ -302,7 +302,7 @@ class RadauStepper(ReusingStepper):
         F = [self.f(u + Z[j], self.p, t + self.c[j] * h) for j in range(3)]
         self._count("nf", 3)
         return [sum((F[j] * (self.A[i][j] * h) for j in range(1, 3)), F[0] * (self.A[i][0] * h))
-                - (Z[i] if self.M is None else self.M @ Z[i]) for i in range(3)]
+                - (Z[i] if self.M is None else matmul(self.M, Z[i])) for i in range(3)]
 
     def _solve(self, G: list) -> "_Stages":
         """The stage correction from the residuals: eigen-split float systems or the 3n system."""
@@ -339,7 +339,7 @@ class RadauStepper(ReusingStepper):
 
     def _error(self, t: Any, u: Any, u1: Any, f0: Any, Z: list, h: Any) -> Any:
         hz = sum((Z[j] * (self.dd[j] / h) for j in range(1, 3)), Z[0] * (self.dd[0] / h))
-        F2 = hz if self.M is None else self.M @ hz
+        F2 = hz if self.M is None else matmul(self.M, hz)
         err = self.E1.solve(F2 + f0) * (self.hW / h)
         E = float(nm.value(self.norm(err, u, u1)))
         if E >= 1 and self.first:

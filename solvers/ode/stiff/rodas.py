@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from numeric.backend import matmul
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.method import StiffMethod, StiffStepper
 from solvers.ode.stiff.jacobian import time_derivative
@@ -168,7 +169,7 @@ class RosenbrockStepper(StiffStepper):
                 acc = ks[0] * (self.C[i][0] / h)
                 for j in range(1, i):
                     acc = acc + ks[j] * (self.C[i][j] / h)
-                rhs = rhs + (acc if M is None else M @ acc)
+                rhs = rhs + (acc if M is None else matmul(M, acc))
             ks.append(W.solve(rhs))
         u1 = u
         for j, aij in enumerate(self.a[-1]):

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from numeric.backend import matmul
 from solvers._nm import is_finite_real, nm
 from solvers.ode.stiff.method import StiffMethod, StiffStepper
 from solvers.ode.stiff.jacobian import time_derivative
@@ -48,7 +49,7 @@ def _coefficients(one: Any) -> tuple:
 
 
 def _times(M: Any, x: Any) -> Any:
-    return x if M is None else M @ x
+    return x if M is None else matmul(M, x)
 
 
 @dataclass

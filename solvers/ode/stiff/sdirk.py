@@ -51,11 +51,9 @@ from typing import Any
 
 import numpy as np
 
-from numeric.backend import is_foreign, namespace
-from solvers import linalg
+from numeric.backend import add, matmul, namespace
 from solvers._nm import is_finite_real, nm
-from solvers.ode.stiff.dae import algebraic_indices
-from solvers.ode.stiff.linsolve import is_sparse, iteration_matrix
+from solvers.ode.stiff.linsolve import factorize, is_sparse, iteration_matrix
 from solvers.ode.stiff.method import ReusingStepper, StiffMethod
 from solvers.ode.stiff.newton import NewtonRate, newton
 
@@ -190,18 +188,21 @@ class Kvaerno5(ESDIRKMethod):
 
 def initial_slope(M: Any, J: Any, f0: Any) -> Any:
     """``u'`` at a point where ``M u' = f0``: the all-zero rows of ``M`` (algebraic equations) are
-    replaced by the corresponding rows of ``J`` with a zero right-hand side (``d/dt g = 0``)."""
-    if is_foreign(M):           # a device M has no zero rows (the stepper checked): M u' = f0 there
-        return namespace(M).linalg.solve(M, f0)
-    rows, _ = algebraic_indices(M)
-    A = np.array(M, dtype=np.result_type(M, np.float64) if np.asarray(M).dtype != object else object)
-    b = f0 * 1
-    if len(rows):
-        Jd = J.toarray() if is_sparse(J) else np.asarray(J)
-        A = A.astype(np.result_type(A, Jd)) if A.dtype != object and Jd.dtype != object else A.astype(object)
-        A[rows] = Jd[rows]
-        b[rows] = b[rows] * 0
-    return linalg.solve(A, b)
+    replaced by the corresponding rows of ``J`` with a zero right-hand side (``d/dt g = 0``).
+
+    The rows are chosen by 0/1 masks in ``M``'s namespace (``J a + M (1 - a)``, exact), so the same
+    lines run on the host and on a device, and a derivative-carrying ``J`` (a ``DualArray``) keeps
+    its partials.
+
+    >>> import numpy as np
+    >>> initial_slope(np.diag([1.0, 0.0]), np.array([[-1.0, 0.0], [1.0, 1.0]]), np.array([-1.0, 0.0])).tolist()
+    [-1.0, 1.0]
+    """
+    xp = namespace(M)
+    J = J.toarray() if is_sparse(J) else J
+    alg = xp.astype(~xp.any(M != 0, axis=1), M.dtype)                 # 1 on the algebraic rows
+    A = add(M * (1 - alg)[:, None], J * alg[:, None])
+    return factorize(A).solve(f0 * (1 - alg))
 
 
 class ESDIRKStepper(ReusingStepper):
@@ -259,7 +260,7 @@ class ESDIRKStepper(ReusingStepper):
         u1 = self._u1
         err = sum((ks[j] * (self.btilde[j] * h) for j in range(1, len(ks))), ks[0] * (self.btilde[0] * h))
         if self.smooth:
-            err = self.W.solve(err if self.M is None else self.M @ err)
+            err = self.W.solve(err if self.M is None else matmul(self.M, err))
         E = self.norm(err, u, u1)
         if not is_finite_real(nm.value(E)):
             E = float("inf")
@@ -276,7 +277,7 @@ class ESDIRKStepper(ReusingStepper):
 
             def residual(y: Any, base=base, ti=ti) -> Any:
                 self._count("nf")
-                return f(base + y, p, ti) * hg - (y if M is None else M @ y)
+                return f(base + y, p, ti) * hg - (y if M is None else matmul(M, y))
 
             y, ok, _ = newton(residual, ks[-1] * hg, self.W.solve, norm, self.kappa, maxiter=self.maxiter,
                               rate=self.rate, stats=self.stats, extra_sweep=self.tangent,
