@@ -96,14 +96,38 @@ def test_quick_run_of_two_forms_without_the_neural_ode_reports_each():
     assert "universal ODE (rate)" in text and "neural ODE" not in text
 
 
-@pytest.mark.slow
-def test_full_case_study_universal_ode_and_sindy_extrapolate_the_neural_ode_does_not():
+@pytest.fixture(scope="module")
+def full_run():
+    """The full setting (the script's schedule), trained once for the slow tests below."""
     out = cv.run()
     print(cv.summary(out))
-    assert out["universal"]["fit_error"] < 0.05
+    return out
+
+
+# What the paper's repository shows (SEIR_exposure/seir_exposure.jl: three figures over days
+# 0-60 of E, I, R, training data ending on day 21): (1) the neural ODE does not extrapolate,
+# (2) the trained universal ODE itself does, (3) the SINDy-recovered model does. The claims
+# are qualitative; "extrapolates" is read here as a max relative error of (E, I, R) on days
+# 22-60 under half the neural ODE's.
+
+@pytest.mark.slow
+def test_full_neural_ode_fits_but_does_not_extrapolate_and_the_sindy_model_does(full_run):
+    out = full_run
+    assert out["neural"]["fit_error"] < 0.05 and out["universal"]["fit_error"] < 0.05
+    assert out["neural"]["error"] > 0.2                          # claim (1): reproduces
     assert out["c"] is not None and out["c"] == pytest.approx(cv.BETA_EFF, rel=0.05)
-    assert out["sindy_error"] < 0.5 * out["neural"]["error"]
-    # as good as the best the 21 days identify (0.3082 I exactly); the universal ODE's own
-    # extrapolation is not asserted: its tanh network saturates beyond the training range of I
+    assert out["sindy_error"] < 0.5 * out["neural"]["error"]     # claim (3): reproduces
+    # as good as the best the 21 days identify (the exposure 0.3082 I exactly)
     assert out["sindy_error"] < 1.5 * out["floor_error"]
 
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "claim (2) does not reproduce: the trained universal ODE itself extrapolates with 76.2% "
+    "max relative error of (E, I, R) on days 22-60 against the neural ODE's 46.2% (full "
+    "setting, 2026-12-08; benchmarks/RESULTS.md); its network fits the exposure on the "
+    "training days but is unconstrained once I and D/N leave their training range. The "
+    "mass-action forms I * net(S/N, I, D/N) and I * net(S/N, D/N) give 426.8% and 92.4%."))
+def test_full_universal_ode_itself_extrapolates(full_run):
+    out = full_run
+    assert out["universal"]["error"] < 0.5 * out["neural"]["error"]
