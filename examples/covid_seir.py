@@ -42,11 +42,16 @@ terms: benchmarks/RESULTS.md); and our
 BFGS's first trial step is ``1 / max |g|`` times the gradient, not Optim.jl's
 ``initial_stepnorm = 0.01``.
 
-What to expect (benchmarks/RESULTS.md has the run): both fit the 21 days; the neural
-ODE does not extrapolate; the universal ODE's network reproduces the exposure on the
-training days but, as a tanh network, it saturates once ``I`` leaves the training range
-(day 21: ``I = 86``; day 60: ``I = 637``), so the universal ODE itself does not
-extrapolate either; the equation SINDy reads from the network does.
+What to expect (benchmarks/RESULTS.md has the runs). The script draws three figures of
+(E, I, R) over days 0-60: the neural ODE, the trained universal ODE itself, and the
+SINDy-recovered model. Here both fit the 21 days; the neural ODE does not extrapolate
+(reproduced); the universal ODE's network reproduces the exposure on the training days but
+is unconstrained once its inputs leave their training range (day 21: ``I = 86``; day 60:
+``I = 637``, ``D / N`` 23 times its day-21 value), so the universal ODE itself does not
+extrapolate (not reproduced), neither as the script's exposure network (it saturates in
+``I``) nor in the two mass-action forms of :data:`UNIVERSAL_FORMS` (``I`` times a rate
+network, which drifts); the equation SINDy reads from any of the three networks does
+extrapolate (reproduced).
 
 Then sparse identification (``solvers.sindy``: STLSQ) of the learned
 exposure over the training days. The truth there is
@@ -59,7 +64,7 @@ the data can identify is ``L = c I`` with
 ``c = beta0 (1 - alpha) S / N = 0.3082``; the identified term, put back into
 the model, is extrapolated to 60 days.
 
-Run: ``python examples/covid_seir.py [--quick]``
+Run: ``python examples/covid_seir.py [--quick] [--no-neural] [--forms script rate rate_S_D]``
 """
 
 from __future__ import annotations
