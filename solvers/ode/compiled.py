@@ -33,13 +33,15 @@ which path ran and ``sol.compile_message`` why.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import weakref
 from typing import Any
 
 import numpy as np
 
-__all__ = ["compile_rhs", "run_compiled", "solve_compiled", "finish_compiled"]
+__all__ = ["compile_rhs", "run_compiled", "solve_compiled", "finish_compiled", "ExplicitKernel", "launch",
+           "capture_plan", "KernelPlan"]
 
 _LOOP = None
 _JITTED: dict = {}
@@ -98,10 +100,19 @@ def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, 
     otherwise); only what is kept is allocated. *errornorm*: the
     :class:`~solvers.ode.errornorm.ErrorNorm` of the solve (None: the default).
     """
+    loop, rest = _bind(fj, tdir, co, adaptive, rtol, atol, dtmin, dtmax, maxiters, alg, eps_t, keep, errornorm,
+                       saves, u0.size)  # fmt: skip
+    return loop(p, np.ascontiguousarray(u0, dtype=np.float64), np.ascontiguousarray(k1, dtype=np.float64),
+                float(t0), np.asarray(stops, dtype=np.float64), float(dt0), *rest)
+
+
+def _bind(fj, tdir, co, adaptive, rtol, atol, dtmin, dtmax, maxiters, alg, eps_t, keep, errornorm, saves,
+          n) -> tuple:  # fmt: skip
+    """``(loop, rest)``: the loop for *fj* and its arguments after ``(p, u0, k1, t0, stops, dt0)``,
+    converted once (what a prepared solve reuses)."""
     tab = co.tableau
     s = tab.stages
     M, c = kernel_tableau(co, adaptive)
-    n = u0.size
     nnorm, counted, ndiv = (n, n, n) if errornorm is None else errornorm.layout(n)
     rt, at = _tolerance_vector(rtol, n), _tolerance_vector(atol, n)
     if fj in POINTER_RHS:
@@ -110,12 +121,10 @@ def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, 
         loop = functools.partial(pointer_loop(), function_pointer(fj))
     else:
         loop = bound_loop(fj)
-    return loop(p, np.ascontiguousarray(u0, dtype=np.float64), np.ascontiguousarray(k1, dtype=np.float64),
-                 float(t0), np.asarray(stops, dtype=np.float64), float(dt0), float(tdir), M, c, s, bool(tab.fsal),
-                 bool(adaptive), rt, at, float(dtmin), float(dtmax),
-                 int(maxiters), float(alg.beta1), float(alg.beta2), float(alg.safety), float(alg.qmin),
-                 float(alg.qmax), float(eps_t), int(keep), int(nnorm), int(counted), int(ndiv),
-                 np.asarray(saves, dtype=np.float64), *kernel_extra(co))  # fmt: skip
+    return loop, (float(tdir), M, c, s, bool(tab.fsal), bool(adaptive), rt, at, float(dtmin), float(dtmax),
+                  int(maxiters), float(alg.beta1), float(alg.beta2), float(alg.safety), float(alg.qmin),
+                  float(alg.qmax), float(eps_t), int(keep), int(nnorm), int(counted), int(ndiv),
+                  np.asarray(saves, dtype=np.float64), *kernel_extra(co))  # fmt: skip
 
 
 _TABLEAUS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -187,27 +196,77 @@ POINTER_RHS: set = set()  # numba rhs compiled with compiled_loop.RHS_SIGNATURE:
 _CODES = {0: "Success", 1: "MaxIters", 2: "DtLessThanMin", 3: "Unstable"}
 
 
+class KernelPlan(Exception):
+    """Raised by :func:`launch` inside :func:`capture_plan`: carries the bound kernel (None: the
+    generic loop) and the solve state, unsolved, back to :func:`solvers.ode.prepared.prepare`."""
+
+    def __init__(self, kernel: Any, s: Any) -> None:
+        super().__init__("internal: a solve's plan captured by prepare()")
+        self.kernel, self.s = kernel, s
+
+
+_CAPTURE = contextvars.ContextVar("_kernel_plan_capture", default=False)
+
+
+def launch(kernel: Any, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
+    """Run the bound *kernel* on the solve state *s* from first step *dtr*, or, inside
+    :func:`capture_plan`, raise :class:`KernelPlan` with both (*kernel* None: the generic loop's turn,
+    which the caller runs when this returns)."""
+    if _CAPTURE.get():
+        raise KernelPlan(kernel, s)
+    return None if kernel is None else kernel(s, dtr, finish, integ)
+
+
+def capture_plan(run: Any) -> Any:
+    """``run()`` with :func:`launch` raising the plan instead of solving: the :class:`KernelPlan`,
+    or ``run()``'s own result when the solve ended before a launch (e.g. a non-finite ``u0``)."""
+    token = _CAPTURE.set(True)
+    try:
+        return run()
+    except KernelPlan as plan:
+        return plan
+    finally:
+        _CAPTURE.reset(token)
+
+
 def solve_compiled(fj: Any, s: Any, co: Any, dtr: Any, finish: Any, integ: Any) -> Any:
     """Run the whole solve *s* (prepared by :mod:`solvers.ode.integrator`) in the compiled kernel
     and turn its arrays into the usual solution (saving through :mod:`solvers.ode.saving`)."""
-    from solvers.ode.solution import LazySegments, Segment
+    return ExplicitKernel(fj, s, co)(s, dtr, finish, integ)
 
-    # dense output keeps every step's stages; saveat alone only those of the steps holding a save
-    # time strictly inside (keep = 3: one record per save time at most, none for a save that is a
-    # step's end, e.g. tf); otherwise none
-    keep = 2 if s.dense else 3 if s.save_times else 1 if s.save_everystep else 0
-    saves = [float(x) for x in s.save_times[s.si:]] if keep == 3 else []
-    tt, uu, KK, nf, nacc, nrej, code, t_end, kstep = run_compiled(
-        fj, s.p, s.u, np.asarray(s.k1, dtype=np.float64), s.t0, [float(x) for x in s.stops], dtr, s.tdir, co,
-        s.adaptive, s.rtol, s.atol, s.dtmin, s.dtmax, s.maxiters, s.alg, s.eps_t, keep, s.norm.spec, saves,
-    )  # fmt: skip
-    stats = s.stats
-    stats.nf += nf
-    stats.naccept += nacc
-    stats.nreject += nrej
-    steps = LazySegments(tt, uu, KK, lambda t, h, u, u_new, K: Segment(  # built only where used
-        t, h, u, u_new, None, K, co, s.f, s.p, stats), kstep if keep == 3 else None)
-    return finish_compiled(s, tt, uu, KK, steps, code, finish, integ)
+
+class ExplicitKernel:
+    """The explicit kernel bound to the options of the solve *s* (method, tolerances, stops,
+    saves): the loop for *fj* and its arguments converted once; calling it runs the solve state
+    *s* (its ``u``, ``p``, ``k1``) from first step *dtr*. A prepared solve
+    (:mod:`solvers.ode.prepared`) calls one many times."""
+
+    def __init__(self, fj: Any, s: Any, co: Any) -> None:
+        # dense output keeps every step's stages; saveat alone only those of the steps holding a save
+        # time strictly inside (keep = 3: one record per save time at most, none for a save that is a
+        # step's end, e.g. tf); otherwise none
+        keep = 2 if s.dense else 3 if s.save_times else 1 if s.save_everystep else 0
+        saves = [float(x) for x in s.save_times[s.si:]] if keep == 3 else []
+        self.keep, self.co, self.t0 = keep, co, float(s.t0)
+        self.stops = np.asarray([float(x) for x in s.stops], dtype=np.float64)
+        self.loop, self.rest = _bind(fj, s.tdir, co, s.adaptive, s.rtol, s.atol, s.dtmin, s.dtmax, s.maxiters,
+                                     s.alg, s.eps_t, keep, s.norm.spec, saves, s.u.size)  # fmt: skip
+
+    def __call__(self, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
+        from solvers.ode.solution import LazySegments, Segment
+
+        dtr = dtr(None) if callable(dtr) else dtr  # the automatic first step, from the given state
+        tt, uu, KK, nf, nacc, nrej, code, t_end, kstep = self.loop(
+            s.p, np.ascontiguousarray(s.u, dtype=np.float64), np.ascontiguousarray(s.k1, dtype=np.float64),
+            self.t0, self.stops, float(dtr), *self.rest)  # fmt: skip
+        stats = s.stats
+        stats.nf += nf
+        stats.naccept += nacc
+        stats.nreject += nrej
+        co, f, p = self.co, s.f, s.p
+        steps = LazySegments(tt, uu, KK, lambda t, h, u, u_new, K: Segment(  # built only where used
+            t, h, u, u_new, None, K, co, f, p, stats), kstep if self.keep == 3 else None)
+        return finish_compiled(s, tt, uu, KK, steps, code, finish, integ)
 
 
 def finish_compiled(s: Any, tt: np.ndarray, uu: np.ndarray, KK: np.ndarray, steps: Any, code: int,
