@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from solvers.ode.solution import ReturnCode
+
 __all__ = ["compile_rhs", "run_compiled", "solve_compiled", "finish_compiled", "ExplicitKernel", "launch",
            "capture_plan", "KernelPlan"]
 
@@ -193,7 +195,7 @@ def bound_loop(fj: Any) -> Any:
 POINTER_RHS: set = set()  # numba rhs compiled with compiled_loop.RHS_SIGNATURE: run by pointer_loop()
 
 
-_CODES = {0: "Success", 1: "MaxIters", 2: "DtLessThanMin", 3: "Unstable"}
+_CODES = {0: ReturnCode.Success, 1: ReturnCode.MaxIters, 2: ReturnCode.DtLessThanMin, 3: ReturnCode.Unstable}
 
 
 class KernelPlan(Exception):
@@ -273,9 +275,6 @@ def finish_compiled(s: Any, tt: np.ndarray, uu: np.ndarray, KK: np.ndarray, step
                     finish: Any, integ: Any) -> Any:
     """The solution of a compiled kernel's run (every kernel: explicit and Rosenbrock): the saves
     from its step arrays and lazy *steps* (``(t, t_new, segment)``), the return code and message."""
-    from solvers.ode.rk_stepper import STIFF_HINT
-    from solvers.ode.solution import ReturnCode
-
     if s.save_times:
         si = s.si  # the save times at t0 are already saved (the kernel used to save them twice)
         ends = s.tdir * tt[1:]
@@ -293,9 +292,11 @@ def finish_compiled(s: Any, tt: np.ndarray, uu: np.ndarray, KK: np.ndarray, step
         s.us.extend(uu[1:])
     integ.__dict__["t"] = float(tt[-1])
     integ.__dict__["u"] = uu[-1]
-    rc = ReturnCode[_CODES[code]]
+    rc = _CODES[code]
     msg = ""
     if rc is ReturnCode.MaxIters:
+        from solvers.ode.rk_stepper import STIFF_HINT
+
         msg = f"maxiters = {s.maxiters} steps taken at t = {integ.t} before reaching t = {s.stops[-1]}" + (
             STIFF_HINT if s.adaptive and not getattr(s.alg, "needs_jacobian", False) else "")
     elif rc is ReturnCode.DtLessThanMin:

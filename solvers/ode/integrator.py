@@ -12,6 +12,7 @@ problem qualifies. The state's and the time's number types are settled in
 
 from __future__ import annotations
 
+import math
 import warnings
 from types import SimpleNamespace
 from typing import Any, Sequence
@@ -183,7 +184,16 @@ def start_run(prob: Any, alg: Any, s: Any) -> tuple:
 
 def initial_failure(s: Any) -> bool:
     """True when ``u0`` or ``f(u0, p, t0)`` of the solve state *s* is not finite."""
-    return not is_finite_real(nm.norm(nm.value(s.k1))) or not is_finite_real(nm.norm(nm.value(s.u)))
+    return not _finite(s.k1) or not _finite(s.u)
+
+
+def _finite(x: Any) -> bool:
+    """Is ``nm.norm(nm.value(x))`` finite? For a float NumPy array that is: are its elements (the norm
+    is finite exactly when they are: an overflowing sum of squares takes the scaled formula)."""
+    v = nm.value(x)
+    if type(v) is np.ndarray and v.dtype.kind == "f":  # a few elements: in Python (NumPy calls cost more)
+        return all(map(math.isfinite, v.tolist())) if v.size <= 64 else bool(np.isfinite(v).all())
+    return is_finite_real(nm.norm(v))
 
 
 def _check_method(alg: Any, adaptive: Any, dt: Any, controller: Any, compile: Any) -> tuple:
@@ -225,13 +235,9 @@ def _prepare(prob: Any, rtol: Any, atol: Any, adaptive: bool, errornorm: Any = N
 
 
 def _callback_view(prob: Any, alg: Any, s: Any) -> ODEIntegrator:
-    integ = ODEIntegrator()
-    integ.prob, integ.alg, integ.stats = prob, alg, s.stats
-    integ.p = s.p
-    integ.t = s.t0
-    integ.u = s.u
-    integ.u_modified = False
-    integ.options = s.options
+    integ = ODEIntegrator()  # one update, not eight calls of its __setattr__ (which watches u and p)
+    integ.__dict__.update(prob=prob, alg=alg, stats=s.stats, p=s.p, t=s.t0, u=s.u, u_modified=False,
+                          options=s.options)
     return integ
 
 
