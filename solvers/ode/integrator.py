@@ -318,12 +318,13 @@ def compiled_kernel(alg: Any) -> str | None:
     W-transformed Rosenbrock tableau), ``"radau"`` (RadauIIA5), ``"bdf"`` (FBDF; the stiff ones
     :mod:`solvers.ode.compiled_stiff`) or None."""
     from solvers.ode.algorithms import ExplicitRK
+
+    if isinstance(alg, ExplicitRK):
+        return "explicit"
     from solvers.ode.stiff.bdf import FBDF
     from solvers.ode.stiff.radau import RadauIIA5
     from solvers.ode.stiff.rodas import RosenbrockTableau
 
-    if isinstance(alg, ExplicitRK):
-        return "explicit"
     if type(alg) is RadauIIA5:
         return "radau"
     if type(alg) is FBDF:

@@ -32,6 +32,8 @@ __all__ = ["promote_state", "harmonize", "elevate_time", "initial_dt", "treal"]
 
 def _numeric_leaves(p: Any, depth: int = 0) -> list:
     """Numbers (scalars, arrays, number types) inside parameters *p*."""
+    if type(p) is float:  # the common leaf, before the abstract number checks below
+        return [p]
     if depth > 20 or p is None or isinstance(p, (str, bytes, bool)):
         return []
     if isinstance(p, (tuple, list)):
