@@ -280,7 +280,7 @@ def finish_compiled(s: Any, tt: np.ndarray, uu: np.ndarray, KK: np.ndarray, step
         ends = s.tdir * tt[1:]
         while si < len(s.save_times):
             key = s.tdir * float(s.save_times[si])
-            j = int(np.searchsorted(ends, key))  # the step holding it
+            j = int(ends.searchsorted(key))  # the step holding it
             if j >= len(steps):
                 break
             # a save at the step's end is its end state: no interpolant needed (nor kept, keep = 3)

@@ -90,7 +90,7 @@ class ScaledNorm:
         v = nm.value(u)
         if not (self.spec.plain and isinstance(v, np.ndarray)):
             return lambda e: self(e, u, u)
-        sc = self.atol + self.rtol * np.maximum(np.abs(v), np.abs(v))
+        sc = self.atol + self.rtol * np.abs(v)  # = np.maximum(np.abs(v), np.abs(v)), as __call__ has it
         float_state = v.dtype.kind == "f"
         return lambda e: _scaled_array_norm(e, sc, float_state)
 
