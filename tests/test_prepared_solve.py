@@ -240,3 +240,27 @@ def test_an_ensemble_of_an_ode_runs_its_members_through_one_prepared_solve(monke
 
 def test_docstring_examples_run():
     assert doctest.testmod(prepared_module, raise_on_error=False).failed == 0
+
+
+@pytest.mark.parametrize("shape", [(0,), (2,), (3, 2), (70,), (9, 9)])
+def test_the_initial_finiteness_check_is_the_norms(shape):
+    """integrator._finite answers what ``is_finite_real(nm.norm(x))`` does, without the norm, for
+    float arrays of any shape: huge (the sum of squares overflows), tiny, zero, inf and nan."""
+    from solvers._nm import is_finite_real
+    from solvers.ode.integrator import _finite
+
+    rng = np.random.default_rng(3)
+    with np.errstate(over="ignore", invalid="ignore"):  # the norm's scaled formula squares an inf
+        _check_finiteness(rng, shape, _finite, is_finite_real)
+    assert solve(ODEProblem(lambda u, p, t: -u, np.ones((2, 2)), (0.0, 1.0)), Tsit5()).retcode is ReturnCode.Success
+
+
+def _check_finiteness(rng, shape, _finite, is_finite_real):
+    for scale in (1.0, 1e200, 1e-200, 0.0):
+        x = rng.standard_normal(shape) * scale
+        assert _finite(x) == is_finite_real(nm.norm(x)) is True
+        if x.size:
+            for bad in (np.inf, -np.inf, np.nan):
+                y = x.copy()
+                y.flat[-1] = bad
+                assert _finite(y) == is_finite_real(nm.norm(y)) is False

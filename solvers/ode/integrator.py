@@ -192,7 +192,7 @@ def _finite(x: Any) -> bool:
     is finite exactly when they are: an overflowing sum of squares takes the scaled formula)."""
     v = nm.value(x)
     if type(v) is np.ndarray and v.dtype.kind == "f":  # a few elements: in Python (NumPy calls cost more)
-        return all(map(math.isfinite, v.tolist())) if v.size <= 64 else bool(np.isfinite(v).all())
+        return all(map(math.isfinite, v.ravel().tolist())) if v.size <= 64 else bool(np.isfinite(v).all())
     return is_finite_real(nm.norm(v))
 
 
