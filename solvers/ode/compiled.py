@@ -40,7 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from solvers.ode.solution import ReturnCode
+from solvers.ode.kernel_cache import cached_kernel
+from solvers.ode.solution import LazySegments, ReturnCode, Segment
 
 __all__ = ["compile_rhs", "run_compiled", "solve_compiled", "finish_compiled", "ExplicitKernel", "launch",
            "capture_plan", "KernelPlan"]
@@ -185,8 +186,6 @@ def bound_loop(fj: Any) -> Any:
     as the stiff kernels), so a new process loads it instead of compiling it, and no call passes
     numba a dispatcher to type (about 20 us a call, more than the steps of a small solve). An *fj*
     without a stable key (it reads an arbitrary object) runs the loop with *fj* as its argument."""
-    from solvers.ode.kernel_cache import cached_kernel
-
     loop = shared_loop()
     run = cached_kernel({"run": loop}, {"f": fj}, "run")
     return functools.partial(loop, fj) if run is None else run
@@ -255,8 +254,6 @@ class ExplicitKernel:
                                      s.alg, s.eps_t, keep, s.norm.spec, saves, s.u.size)  # fmt: skip
 
     def __call__(self, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
-        from solvers.ode.solution import LazySegments, Segment
-
         dtr = dtr(None) if callable(dtr) else dtr  # the automatic first step, from the given state
         tt, uu, KK, nf, nacc, nrej, code, t_end, kstep = self.loop(
             s.p, np.ascontiguousarray(s.u, dtype=np.float64), np.ascontiguousarray(s.k1, dtype=np.float64),

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from solvers.ode.compiled import compile_rhs, finish_compiled, launch
+from solvers.ode.solution import LazySegments
 
 __all__ = ["rosenbrock_arrays", "try_compiled_rosenbrock", "StiffKernel"]
 
@@ -258,8 +259,6 @@ class StiffKernel:
                        float(s.dtmin), float(s.dtmax), int(s.maxiters), *controls, float(s.eps_t), self.keep, 1.0001)
 
     def __call__(self, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
-        from solvers.ode.solution import LazySegments
-
         dt0 = dtr(None) if callable(dtr) else dtr  # from the given state, as the generic path does
         if self.M.size:
             _initial_state(self.fj, self.jacfn, s, self.M)

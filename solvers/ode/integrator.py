@@ -21,7 +21,8 @@ import numpy as np
 
 from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.callbacks import split_callbacks
-from solvers.ode.compiled import launch
+from solvers.ode.algorithms import ExplicitRK, Tsit5
+from solvers.ode.compiled import ExplicitKernel, compile_rhs, launch
 from solvers.ode.controllers import default_controller
 from solvers.ode.errornorm import check_errornorm
 from solvers.unstable import check_unstable_check
@@ -144,8 +145,6 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
                save_everystep, save_start, save_end, dense, callback, compile, controller,
                options, errornorm=None, unstable_check=None) -> ODESolution:
     if alg is None:
-        from solvers.ode.algorithms import Tsit5
-
         alg = Tsit5()
     adaptive, controller, custom = _check_method(alg, adaptive, dt, controller, compile)
     check_mass_matrix(prob, alg)
@@ -268,8 +267,6 @@ def first_step(s: Any) -> Any:
 
 def _try_compiled(s: Any, alg: Any, compile: Any, dtr: Any, finish: Any, integ: Any) -> Any:
     """The solution from the compiled whole-solve kernel when the problem qualifies, else None."""
-    from solvers.ode.algorithms import ExplicitRK
-
     want = getattr(alg, "compile", None) if compile is None else compile
     kernel = compiled_kernel(alg)
     if kernel in ("rosenbrock", "radau", "bdf") and want is not False:
@@ -301,8 +298,6 @@ def _try_compiled(s: Any, alg: Any, compile: Any, dtr: Any, finish: Any, integ: 
             raise ValueError("compile=True: the compiled loop has no callbacks; use compile=None or False")
         s.compiled[1] = "callbacks need the generic loop"
         return None
-    from solvers.ode.compiled import ExplicitKernel, compile_rhs
-
     fj, why = compile_rhs(s.f, u, s.p, s.t0, force=bool(want), k=s.k1)
     if fj is None and want:
         raise ValueError(f"compile=True: {why}")
@@ -317,8 +312,6 @@ def compiled_kernel(alg: Any) -> str | None:
     """Which compiled kernel can run *alg*: ``"explicit"`` (a Butcher tableau), ``"rosenbrock"`` (a
     W-transformed Rosenbrock tableau), ``"radau"`` (RadauIIA5), ``"bdf"`` (FBDF; the stiff ones
     :mod:`solvers.ode.compiled_stiff`) or None."""
-    from solvers.ode.algorithms import ExplicitRK
-
     if isinstance(alg, ExplicitRK):
         return "explicit"
     from solvers.ode.stiff.bdf import FBDF
