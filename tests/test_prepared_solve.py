@@ -162,11 +162,11 @@ def test_wrong_shapes_are_refused_with_a_message():
     prepared = prepare(LV, Vern9(), rtol=1e-8)
     with pytest.raises(ValueError, match=r"u0 has shape \(3,\) but the solve was prepared for a state of shape"):
         prepared.solve(u0=np.ones(3))
-    with pytest.raises(ValueError, match="p is a tuple of 3"):
+    with pytest.raises(ValueError, match="p is a tuple of length 3"):
         prepared.solve(p=(1.0, 2.0, 3.0))
     arr = prepare(ODEProblem(decay, np.array([1.0]), (0.0, 1.0), np.array([1.0])), Vern9())
-    with pytest.raises(ValueError, match=r"p is a array of shape \(2,\) but the solve was prepared for a array "
-                                         r"of shape \(1,\)"):
+    with pytest.raises(ValueError, match=r"p is an array of shape \(2,\) but the solve was prepared for an "
+                                         r"array of shape \(1,\)"):
         arr.solve(p=np.array([1.0, 2.0]))
     assert not arr.fits(p=np.array([1.0, 2.0])) and arr.fits(u0=np.array([2.0]), p=np.array([3.0]))
     with pytest.raises(TypeError, match="prepare: takes an ODEProblem"):

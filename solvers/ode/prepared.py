@@ -115,10 +115,10 @@ def _describe(sig: Any) -> str:
     if sig is None:
         return "?"
     if isinstance(sig, tuple) and sig[0] is np.ndarray:
-        return f"array of shape {sig[2]}"
+        return f"an array of shape {sig[2]}"
     if isinstance(sig, tuple):
-        return f"{sig[0].__name__} of {sig[1]} [{', '.join(_describe(e) for e in sig[2])}]"
-    return sig.__name__
+        return f"a {sig[0].__name__} of length {sig[1]} ({', '.join(_describe(e) for e in sig[2])})"
+    return f"a {sig.__name__}"
 
 
 class PreparedSolve:
@@ -158,8 +158,8 @@ class PreparedSolve:
         if p is not None and p is not self.prob.p and self._psig is not None:
             sig = _signature(p)
             if sig != self._psig and _signature(p, shapes=False) == self._pkind:
-                raise ValueError(f"prepared solve: p is a {_describe(sig)} but the solve was prepared for "
-                                 f"a {_describe(self._psig)}; give p of the same shapes, or "
+                raise ValueError(f"prepared solve: p is {_describe(sig)} but the solve was prepared for "
+                                 f"{_describe(self._psig)}; give p of the same shapes, or "
                                  "prepare(prob.remake(p=...), ...) for others")
 
     def fits(self, u0: Any = None, p: Any = None) -> bool:
