@@ -26,6 +26,11 @@ When it is used (``solve(..., compile=...)`` or ``Tsit5(compile=...)``):
   ``f`` and specialising the loop on it takes about a second).
 * ``compile=False``: never.
 
+A solve's kernel is an :class:`ExplicitKernel`: the loop and every argument that depends only on
+the options (tableau matrix, tolerance vectors, stops, save times), converted once; the plain solve
+builds one and calls it once, :func:`solvers.prepare` keeps it for many solves (:func:`launch` /
+:func:`capture_plan` hand it over).
+
 The compiled loop has no callbacks; a solve with callbacks takes the generic
 path (``compile=True`` with callbacks is an error). ``sol.compiled`` says
 which path ran and ``sol.compile_message`` why.
