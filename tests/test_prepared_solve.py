@@ -264,3 +264,17 @@ def _check_finiteness(rng, shape, _finite, is_finite_real):
                 y = x.copy()
                 y.flat[-1] = bad
                 assert _finite(y) == is_finite_real(nm.norm(y)) is False
+
+
+def test_a_threaded_ensemble_gives_the_serial_answers():
+    """Threads share nothing mutable of a prepared solve: each member's state is its own."""
+    def member(prob, i):
+        return prob.remake(u0=np.array([1.0 + 0.05 * i, 1.0]), p=np.array([1.0 + 0.1 * i]))
+
+    ens = EnsembleProblem(ODEProblem(decay, np.array([1.0, 1.0]), (0.0, 1.0), np.array([1.0])), prob_func=member,
+                          output_func=lambda sol, i: sol.u[-1])
+    kw = dict(rtol=1e-9, atol=1e-11, saveat=[0.0, 0.5, 1.0])
+    serial = solve_ensemble(ens, Vern9(), trajectories=16, seed=2, **kw)
+    threads = solve_ensemble(ens, Vern9(), trajectories=16, seed=2, backend="threads", workers=2, batch_size=2, **kw)
+    assert all(np.array_equal(a, b) for a, b in zip(serial.u, threads.u))
+    assert np.allclose(serial.u[3], np.array([1.15, 1.0]) * np.exp(-1.3), rtol=1e-8)
