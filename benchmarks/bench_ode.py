@@ -20,8 +20,9 @@ O1 numba path against numbalsoda
     lsoda and dop853 (C callbacks, parameters passed with ``data=``), measured interleaved
     (min / median / max). numbalsoda returns the states at ``t_eval = [0, 10]`` only, so ours
     runs with ``saveat=[0, 10], dense=False`` for like saving; our default (every step saved,
-    dense output) beside it, and each peer at the loosest tolerance whose error is no larger than
-    our Vern9's. ``--quick`` runs our rows only; ``--o1-compiled`` prints this table alone.
+    dense output) beside it, the prepared solve (``solvers.prepare``: validated and bound once,
+    ``prepared.solve(u0=..., p=...)`` per call, the same solution to the bit), and each peer at the
+    loosest tolerance whose error is no larger than our Vern9's. ``--quick`` runs our rows only; ``--o1-compiled`` prints this table alone.
 O2 sensitivities
     Gradient of L = sum over t = 0, 1, ..., 10 of u1(t) + u2(t) with respect
     to (a, b, c, d). Ours: ``nm.gradient`` pushes a DualArray parameter
@@ -54,7 +55,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from _harness import (Failed, format_ratio, format_time, header, load_peer,  # noqa: E402
                       measure, measure_interleaved, parse_args, print_table, run_main)
 import numeric as nm  # noqa: E402
-from solvers import DP5, GBS, ODEProblem, Tsit5, Vern7, Vern9, solve  # noqa: E402
+from solvers import DP5, GBS, ODEProblem, Tsit5, Vern7, Vern9, prepare, solve  # noqa: E402
 
 PACKAGES = ["numpy", "scipy", "numba", "mpmath", "jax", "diffrax", "numbalsoda"]
 P0 = (1.5, 1.0, 3.0, 1.0)
@@ -228,6 +229,16 @@ def bench_o1_compiled(settings, kw) -> list:
             assert sol.compiled and sol.retcode.value == "Success", sol.compile_message
             errs[name], notes[name] = _err(sol.u[-1], ref), f"{sol.stats.naccept} steps"
             fns[name] = lambda a=alg, o=opts: solve(prob, a(), rtol=RTOL, atol=ATOL, **o)
+        # the prepared solve (solvers.prepare): validated and bound once, each call a new u0 and p
+        opts = dict(saveat=ends, dense=False)
+        prepared = prepare(prob, alg(), rtol=RTOL, atol=ATOL, **opts)
+        u0, p = U0.copy(), tuple(P0)
+        sol = prepared.solve(u0=u0, p=p)
+        plain = solve(prob, alg(), rtol=RTOL, atol=ATOL, **opts)
+        assert prepared.compiled and np.array_equal(sol.u[-1], plain.u[-1]), prepared.compile_message
+        name = f"ours {alg.__name__} prepared, saveat [0, 10], dense=False"
+        errs[name], notes[name] = _err(sol.u[-1], ref), "prepared.solve(u0=, p=), = solve to the bit"
+        fns[name] = lambda pr=prepared, u=u0, q=p: pr.solve(u0=u, p=q)
     nb = load_peer("numbalsoda")
     peers = []
     if settings.quick or not nb.available:

@@ -26,6 +26,7 @@ from solvers.ode import (
     Vern7,
     Vern9,
     init,
+    prepare,
 )
 
 from solvers.ssa import Direct, JumpProblem, JumpSolution, SortingDirect, TauLeaping
@@ -58,4 +59,4 @@ __all__ += ["DDEProblem", "MethodOfSteps"]
 __all__ += ["DAEProblem", "DFBDF", "DRadauIIA5"]
 __all__ += ["SOSRA", "SOSRA2", "SRIW1", "StochasticHeun", "ImplicitEM", "LambaEM", "LambaEulerHeun"]
 __all__ += ["JumpODEProblem", "JumpSDEProblem", "ConstantRateJump", "VariableRateJump", "ReactionJumps"]
-__all__ += ["norm_exceeds"]
+__all__ += ["norm_exceeds", "prepare"]

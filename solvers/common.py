@@ -59,7 +59,8 @@ def solve(problem: Any, algorithm: Any = None, **options: Any) -> Any:
             Rodas5, Rodas5P, RadauIIA5 and FBDF, where ``jac=`` is compiled alongside ``f``):
             True compiles ``f`` with ``numba.njit``, None (default) uses it when
             ``f`` already is a numba function, False never. ``sol.compiled``
-            says which path ran and ``sol.compile_message`` why.
+            says which path ran and ``sol.compile_message`` why. For many solves of one
+            problem with new ``u0``/``p``, :func:`solvers.prepare` validates and binds the kernel once.
         ``controller``
             A step-size controller (:mod:`solvers.ode.controllers`):
             ``IController()``, ``PIController()`` (the default, with the

@@ -86,9 +86,11 @@ def _run_range(ens: EnsembleProblem, alg: Any, start: int, stop: int, seed: Any,
                options: dict) -> list:
     """Solve trajectories ``start .. stop-1``; the unit of work of every backend."""
     out = []
+    hook = getattr(ens.prob, "_ensemble_solver", None)  # e.g. an ODE's members share one prepared solve
+    member = hook(alg, **options) if hook is not None else lambda prob, sd: prob._solve(alg, seed=sd, **options)
     for i in range(start, stop):
         prob = ens.prob if ens.prob_func is None else ens.prob_func(ens.prob, i)
-        sol = prob._solve(alg, seed=trajectory_seed(seed, i), **options)
+        sol = member(prob, trajectory_seed(seed, i))
         out.append(sol if ens.output_func is None else ens.output_func(sol, i))
     return out
 

@@ -9,6 +9,7 @@ from solvers.ode.callbacks import CallbackSet, ContinuousCallback, DiscreteCallb
 from solvers.ode.extrapolation import GBS
 from solvers.ode.integrator import ODEIntegrator
 from solvers.ode.loop import init
+from solvers.ode.prepared import PreparedSolve, prepare
 from solvers.ode.problem import ODEProblem
 from solvers.ode.solution import ODESolution, ReturnCode, Stats
 from solvers.ode.stiff import Rodas4, Rosenbrock23
@@ -25,4 +26,4 @@ __all__ += ["Rodas5P", "Rodas5"]
 __all__ += ["TRBDF2", "KenCarp4", "Kvaerno5"]
 from solvers.ode.errornorm import ErrorNorm  # noqa: E402
 
-__all__ += ["ErrorNorm"]
+__all__ += ["ErrorNorm", "prepare", "PreparedSolve"]

@@ -26,6 +26,11 @@ When it is used (``solve(..., compile=...)`` or ``Tsit5(compile=...)``):
   ``f`` and specialising the loop on it takes about a second).
 * ``compile=False``: never.
 
+A solve's kernel is an :class:`ExplicitKernel`: the loop and every argument that depends only on
+the options (tableau matrix, tolerance vectors, stops, save times), converted once; the plain solve
+builds one and calls it once, :func:`solvers.prepare` keeps it for many solves (:func:`launch` /
+:func:`capture_plan` hand it over).
+
 The compiled loop has no callbacks; a solve with callbacks takes the generic
 path (``compile=True`` with callbacks is an error). ``sol.compiled`` says
 which path ran and ``sol.compile_message`` why.
@@ -33,13 +38,18 @@ which path ran and ``sol.compile_message`` why.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import weakref
 from typing import Any
 
 import numpy as np
 
-__all__ = ["compile_rhs", "run_compiled", "solve_compiled", "finish_compiled"]
+from solvers.ode.kernel_cache import cached_kernel
+from solvers.ode.solution import LazySegments, ReturnCode, Segment
+
+__all__ = ["compile_rhs", "run_compiled", "solve_compiled", "finish_compiled", "ExplicitKernel", "launch",
+           "capture_plan", "KernelPlan"]
 
 _LOOP = None
 _JITTED: dict = {}
@@ -98,10 +108,19 @@ def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, 
     otherwise); only what is kept is allocated. *errornorm*: the
     :class:`~solvers.ode.errornorm.ErrorNorm` of the solve (None: the default).
     """
+    loop, rest = _bind(fj, tdir, co, adaptive, rtol, atol, dtmin, dtmax, maxiters, alg, eps_t, keep, errornorm,
+                       saves, u0.size)  # fmt: skip
+    return loop(p, np.ascontiguousarray(u0, dtype=np.float64), np.ascontiguousarray(k1, dtype=np.float64),
+                float(t0), np.asarray(stops, dtype=np.float64), float(dt0), *rest)
+
+
+def _bind(fj, tdir, co, adaptive, rtol, atol, dtmin, dtmax, maxiters, alg, eps_t, keep, errornorm, saves,
+          n) -> tuple:  # fmt: skip
+    """``(loop, rest)``: the loop for *fj* and its arguments after ``(p, u0, k1, t0, stops, dt0)``,
+    converted once (what a prepared solve reuses)."""
     tab = co.tableau
     s = tab.stages
     M, c = kernel_tableau(co, adaptive)
-    n = u0.size
     nnorm, counted, ndiv = (n, n, n) if errornorm is None else errornorm.layout(n)
     rt, at = _tolerance_vector(rtol, n), _tolerance_vector(atol, n)
     if fj in POINTER_RHS:
@@ -110,12 +129,10 @@ def run_compiled(fj, p, u0, k1, t0, stops, dt0, tdir, co, adaptive, rtol, atol, 
         loop = functools.partial(pointer_loop(), function_pointer(fj))
     else:
         loop = bound_loop(fj)
-    return loop(p, np.ascontiguousarray(u0, dtype=np.float64), np.ascontiguousarray(k1, dtype=np.float64),
-                 float(t0), np.asarray(stops, dtype=np.float64), float(dt0), float(tdir), M, c, s, bool(tab.fsal),
-                 bool(adaptive), rt, at, float(dtmin), float(dtmax),
-                 int(maxiters), float(alg.beta1), float(alg.beta2), float(alg.safety), float(alg.qmin),
-                 float(alg.qmax), float(eps_t), int(keep), int(nnorm), int(counted), int(ndiv),
-                 np.asarray(saves, dtype=np.float64), *kernel_extra(co))  # fmt: skip
+    return loop, (float(tdir), M, c, s, bool(tab.fsal), bool(adaptive), rt, at, float(dtmin), float(dtmax),
+                  int(maxiters), float(alg.beta1), float(alg.beta2), float(alg.safety), float(alg.qmin),
+                  float(alg.qmax), float(eps_t), int(keep), int(nnorm), int(counted), int(ndiv),
+                  np.asarray(saves, dtype=np.float64), *kernel_extra(co))  # fmt: skip
 
 
 _TABLEAUS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -174,8 +191,6 @@ def bound_loop(fj: Any) -> Any:
     as the stiff kernels), so a new process loads it instead of compiling it, and no call passes
     numba a dispatcher to type (about 20 us a call, more than the steps of a small solve). An *fj*
     without a stable key (it reads an arbitrary object) runs the loop with *fj* as its argument."""
-    from solvers.ode.kernel_cache import cached_kernel
-
     loop = shared_loop()
     run = cached_kernel({"run": loop}, {"f": fj}, "run")
     return functools.partial(loop, fj) if run is None else run
@@ -184,45 +199,90 @@ def bound_loop(fj: Any) -> Any:
 POINTER_RHS: set = set()  # numba rhs compiled with compiled_loop.RHS_SIGNATURE: run by pointer_loop()
 
 
-_CODES = {0: "Success", 1: "MaxIters", 2: "DtLessThanMin", 3: "Unstable"}
+_CODES = {0: ReturnCode.Success, 1: ReturnCode.MaxIters, 2: ReturnCode.DtLessThanMin, 3: ReturnCode.Unstable}
+
+
+class KernelPlan(Exception):
+    """Raised by :func:`launch` inside :func:`capture_plan`: carries the bound kernel (None: the
+    generic loop) and the solve state, unsolved, back to :func:`solvers.ode.prepared.prepare`."""
+
+    def __init__(self, kernel: Any, s: Any) -> None:
+        super().__init__("internal: a solve's plan captured by prepare()")
+        self.kernel, self.s = kernel, s
+
+
+_CAPTURE = contextvars.ContextVar("_kernel_plan_capture", default=False)
+
+
+def launch(kernel: Any, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
+    """Run the bound *kernel* on the solve state *s* from first step *dtr*, or, inside
+    :func:`capture_plan`, raise :class:`KernelPlan` with both (*kernel* None: the generic loop's turn,
+    which the caller runs when this returns)."""
+    if _CAPTURE.get():
+        raise KernelPlan(kernel, s)
+    return None if kernel is None else kernel(s, dtr, finish, integ)
+
+
+def capture_plan(run: Any) -> Any:
+    """``run()`` with :func:`launch` raising the plan instead of solving: the :class:`KernelPlan`,
+    or ``run()``'s own result when the solve ended before a launch (e.g. a non-finite ``u0``)."""
+    token = _CAPTURE.set(True)
+    try:
+        return run()
+    except KernelPlan as plan:
+        return plan
+    finally:
+        _CAPTURE.reset(token)
 
 
 def solve_compiled(fj: Any, s: Any, co: Any, dtr: Any, finish: Any, integ: Any) -> Any:
     """Run the whole solve *s* (prepared by :mod:`solvers.ode.integrator`) in the compiled kernel
     and turn its arrays into the usual solution (saving through :mod:`solvers.ode.saving`)."""
-    from solvers.ode.solution import LazySegments, Segment
+    return ExplicitKernel(fj, s, co)(s, dtr, finish, integ)
 
-    # dense output keeps every step's stages; saveat alone only those of the steps holding a save
-    # time strictly inside (keep = 3: one record per save time at most, none for a save that is a
-    # step's end, e.g. tf); otherwise none
-    keep = 2 if s.dense else 3 if s.save_times else 1 if s.save_everystep else 0
-    saves = [float(x) for x in s.save_times[s.si:]] if keep == 3 else []
-    tt, uu, KK, nf, nacc, nrej, code, t_end, kstep = run_compiled(
-        fj, s.p, s.u, np.asarray(s.k1, dtype=np.float64), s.t0, [float(x) for x in s.stops], dtr, s.tdir, co,
-        s.adaptive, s.rtol, s.atol, s.dtmin, s.dtmax, s.maxiters, s.alg, s.eps_t, keep, s.norm.spec, saves,
-    )  # fmt: skip
-    stats = s.stats
-    stats.nf += nf
-    stats.naccept += nacc
-    stats.nreject += nrej
-    steps = LazySegments(tt, uu, KK, lambda t, h, u, u_new, K: Segment(  # built only where used
-        t, h, u, u_new, None, K, co, s.f, s.p, stats), kstep if keep == 3 else None)
-    return finish_compiled(s, tt, uu, KK, steps, code, finish, integ)
+
+class ExplicitKernel:
+    """The explicit kernel bound to the options of the solve *s* (method, tolerances, stops,
+    saves): the loop for *fj* and its arguments converted once; calling it runs the solve state
+    *s* (its ``u``, ``p``, ``k1``) from first step *dtr*. A prepared solve
+    (:mod:`solvers.ode.prepared`) calls one many times."""
+
+    def __init__(self, fj: Any, s: Any, co: Any) -> None:
+        # dense output keeps every step's stages; saveat alone only those of the steps holding a save
+        # time strictly inside (keep = 3: one record per save time at most, none for a save that is a
+        # step's end, e.g. tf); otherwise none
+        keep = 2 if s.dense else 3 if s.save_times else 1 if s.save_everystep else 0
+        saves = [float(x) for x in s.save_times[s.si:]] if keep == 3 else []
+        self.keep, self.co, self.t0 = keep, co, float(s.t0)
+        self.stops = np.asarray([float(x) for x in s.stops], dtype=np.float64)
+        self.loop, self.rest = _bind(fj, s.tdir, co, s.adaptive, s.rtol, s.atol, s.dtmin, s.dtmax, s.maxiters,
+                                     s.alg, s.eps_t, keep, s.norm.spec, saves, s.u.size)  # fmt: skip
+
+    def __call__(self, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
+        dtr = dtr(None) if callable(dtr) else dtr  # the automatic first step, from the given state
+        tt, uu, KK, nf, nacc, nrej, code, t_end, kstep = self.loop(
+            s.p, np.ascontiguousarray(s.u, dtype=np.float64), np.ascontiguousarray(s.k1, dtype=np.float64),
+            self.t0, self.stops, float(dtr), *self.rest)  # fmt: skip
+        stats = s.stats
+        stats.nf += nf
+        stats.naccept += nacc
+        stats.nreject += nrej
+        co, f, p = self.co, s.f, s.p
+        steps = LazySegments(tt, uu, KK, lambda t, h, u, u_new, K: Segment(  # built only where used
+            t, h, u, u_new, None, K, co, f, p, stats), kstep if self.keep == 3 else None)
+        return finish_compiled(s, tt, uu, KK, steps, code, finish, integ)
 
 
 def finish_compiled(s: Any, tt: np.ndarray, uu: np.ndarray, KK: np.ndarray, steps: Any, code: int,
                     finish: Any, integ: Any) -> Any:
     """The solution of a compiled kernel's run (every kernel: explicit and Rosenbrock): the saves
     from its step arrays and lazy *steps* (``(t, t_new, segment)``), the return code and message."""
-    from solvers.ode.rk_stepper import STIFF_HINT
-    from solvers.ode.solution import ReturnCode
-
     if s.save_times:
         si = s.si  # the save times at t0 are already saved (the kernel used to save them twice)
         ends = s.tdir * tt[1:]
         while si < len(s.save_times):
             key = s.tdir * float(s.save_times[si])
-            j = int(np.searchsorted(ends, key))  # the step holding it
+            j = int(ends.searchsorted(key))  # the step holding it
             if j >= len(steps):
                 break
             # a save at the step's end is its end state: no interpolant needed (nor kept, keep = 3)
@@ -234,9 +294,11 @@ def finish_compiled(s: Any, tt: np.ndarray, uu: np.ndarray, KK: np.ndarray, step
         s.us.extend(uu[1:])
     integ.__dict__["t"] = float(tt[-1])
     integ.__dict__["u"] = uu[-1]
-    rc = ReturnCode[_CODES[code]]
+    rc = _CODES[code]
     msg = ""
     if rc is ReturnCode.MaxIters:
+        from solvers.ode.rk_stepper import STIFF_HINT
+
         msg = f"maxiters = {s.maxiters} steps taken at t = {integ.t} before reaching t = {s.stops[-1]}" + (
             STIFF_HINT if s.adaptive and not getattr(s.alg, "needs_jacobian", False) else "")
     elif rc is ReturnCode.DtLessThanMin:

@@ -35,9 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from solvers.ode.compiled import compile_rhs, finish_compiled
+from solvers.ode.compiled import compile_rhs, finish_compiled, launch
+from solvers.ode.solution import LazySegments
 
-__all__ = ["rosenbrock_arrays", "try_compiled_rosenbrock"]
+__all__ = ["rosenbrock_arrays", "try_compiled_rosenbrock", "StiffKernel"]
 
 _JACS: dict = {}  # user jac -> kernel Jacobian (compiled once per process)
 _GENERIC_ONLY = ("jac_prototype", "sparse", "linsolve", "precond", "krylov_rtol", "error_norm")
@@ -108,7 +109,7 @@ def try_compiled_rosenbrock(s: Any, want: Any, dtr: Any, finish: Any, integ: Any
         s.compiled[1] = why
         return None
     s.compiled[:] = [True, "compiled"]
-    return _run(kind, fj, jacs, s, dtr, finish, integ)
+    return launch(StiffKernel(kind, fj, jacs, s), s, dtr, finish, integ)
 
 
 def _loop(kind: str, fj: Any, jac: Any, jacfn: Any) -> tuple:
@@ -237,29 +238,38 @@ def _bdf(s: Any) -> tuple:
 _KINDS = {"rosenbrock": _rosenbrock, "radau": _radau, "bdf": _bdf}
 
 
-def _run(kind: str, fj: Any, jacs: tuple, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
-    jac, jacfn = jacs
-    n = s.u.size
-    dt0 = dtr(None) if callable(dtr) else dtr  # from the given state, as the generic path does
-    M = s.options.get("mass_matrix")
-    M = np.zeros((0, 0)) if M is None else np.ascontiguousarray(M, dtype=np.float64)
-    if M.size:
-        _initial_state(fj, jacfn, s, M)
-    keep = 2 if s.dense or s.save_times else 1 if s.save_everystep else 0
-    loop, bound = _loop(kind, fj, jac, jacfn)
-    coeffs, controls, segment, unpack = _KINDS[kind](s)
-    out = loop(*bound, s.p, np.ascontiguousarray(s.u, dtype=np.float64), np.asarray(s.k1, dtype=np.float64),
-               float(s.t0), np.array([float(x) for x in s.stops]), float(dt0), float(s.tdir), *coeffs, M,
-               _tolerance(s.rtol, n), _tolerance(s.atol, n), float(s.dtmin), float(s.dtmax), int(s.maxiters),
-               *controls, float(s.eps_t), keep, 1.0001)  # fmt: skip
-    tt, uu, KK = out[:3]
-    nf, njac, nfac, nsolve, nnewt, nacc, nrej, code = unpack(out)
-    st = s.stats
-    st.nf, st.njac, st.nfactor, st.nsolve = st.nf + nf, st.njac + njac, st.nfactor + nfac, st.nsolve + nsolve
-    if nnewt:
-        st.nnewton = getattr(st, "nnewton", 0) + nnewt
-    st.naccept, st.nreject = st.naccept + nacc, st.nreject + nrej
-    from solvers.ode.solution import LazySegments
+class StiffKernel:
+    """The *kind* kernel bound to the options of the solve *s* (coefficients, tolerances, stops,
+    controls, mass matrix): converted once; calling it runs the solve state *s* (its ``u``, ``p``,
+    ``k1``) from first step *dtr*. A prepared solve (:mod:`solvers.ode.prepared`) calls one many
+    times."""
 
-    steps = LazySegments(tt, uu, KK, segment)
-    return finish_compiled(s, tt, uu, KK, steps, code, finish, integ)
+    def __init__(self, kind: str, fj: Any, jacs: tuple, s: Any) -> None:
+        jac, jacfn = jacs
+        n = s.u.size
+        M = s.options.get("mass_matrix")
+        self.M = np.zeros((0, 0)) if M is None else np.ascontiguousarray(M, dtype=np.float64)
+        self.fj, self.jacfn = fj, jacfn
+        self.keep = 2 if s.dense or s.save_times else 1 if s.save_everystep else 0
+        self.loop, self.bound = _loop(kind, fj, jac, jacfn)
+        coeffs, controls, self.segment, self.unpack = _KINDS[kind](s)
+        self.t0 = float(s.t0)
+        self.stops = np.array([float(x) for x in s.stops])
+        self.middle = (float(s.tdir), *coeffs, self.M, _tolerance(s.rtol, n), _tolerance(s.atol, n),
+                       float(s.dtmin), float(s.dtmax), int(s.maxiters), *controls, float(s.eps_t), self.keep, 1.0001)
+
+    def __call__(self, s: Any, dtr: Any, finish: Any, integ: Any) -> Any:
+        dt0 = dtr(None) if callable(dtr) else dtr  # from the given state, as the generic path does
+        if self.M.size:
+            _initial_state(self.fj, self.jacfn, s, self.M)
+        out = self.loop(*self.bound, s.p, np.ascontiguousarray(s.u, dtype=np.float64),
+                        np.asarray(s.k1, dtype=np.float64), self.t0, self.stops, float(dt0), *self.middle)
+        tt, uu, KK = out[:3]
+        nf, njac, nfac, nsolve, nnewt, nacc, nrej, code = self.unpack(out)
+        st = s.stats
+        st.nf, st.njac, st.nfactor, st.nsolve = st.nf + nf, st.njac + njac, st.nfactor + nfac, st.nsolve + nsolve
+        if nnewt:
+            st.nnewton = getattr(st, "nnewton", 0) + nnewt
+        st.naccept, st.nreject = st.naccept + nacc, st.nreject + nrej
+        steps = LazySegments(tt, uu, KK, self.segment)
+        return finish_compiled(s, tt, uu, KK, steps, code, finish, integ)

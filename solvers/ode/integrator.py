@@ -12,6 +12,7 @@ problem qualifies. The state's and the time's number types are settled in
 
 from __future__ import annotations
 
+import math
 import warnings
 from types import SimpleNamespace
 from typing import Any, Sequence
@@ -20,6 +21,8 @@ import numpy as np
 
 from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.callbacks import split_callbacks
+from solvers.ode.algorithms import ExplicitRK, Tsit5
+from solvers.ode.compiled import ExplicitKernel, compile_rhs, launch
 from solvers.ode.controllers import default_controller
 from solvers.ode.errornorm import check_errornorm
 from solvers.unstable import check_unstable_check
@@ -32,7 +35,8 @@ from solvers.ode.tstops import plan_stops
 from solvers.ode.validate import check_mass_matrix, check_rhs_output, check_tolerances, check_tspan, \
     tolerance_below_precision
 
-__all__ = ["solve_ode", "ODEIntegrator", "method_options", "treal"]
+__all__ = ["solve_ode", "ODEIntegrator", "method_options", "treal", "start_run", "initial_failure",
+           "first_step", "warn_outcome"]
 
 # options solve() passes on to the method (ctx.options); explicit methods ignore them
 METHOD_OPTIONS = frozenset({"jac", "jac_prototype", "sparse", "linsolve", "autodiff", "mass_matrix",
@@ -111,14 +115,22 @@ def solve_ode(
                      save_start=save_start, save_end=save_end, dense=dense, callback=callback,
                      compile=compile, controller=controller, errornorm=errornorm, options=method_options,
                      unstable_check=unstable_check)
-    if verbose and not sol.retcode:
+    if verbose:
+        warn_outcome(sol, alg, adaptive, rtol, stacklevel=5)
+    return sol
+
+
+def warn_outcome(sol: ODESolution, alg: Any, adaptive: Any, rtol: Any, stacklevel: int = 4) -> None:
+    """The warnings of a ``verbose`` solve: it ended without success, or *rtol* is below the state's
+    precision (:func:`~solvers.ode.validate.tolerance_below_precision`)."""
+    if not sol.retcode:
         warnings.warn(f"solve ended with retcode {sol.retcode.value}: {sol.message} "
-                      "(pass verbose=False to silence this warning)", SolverWarning, stacklevel=4)
-    elif verbose and len(sol.u) and (alg is None or adaptive or (adaptive is None and alg.adaptive)):
+                      "(pass verbose=False to silence this warning)", SolverWarning, stacklevel=stacklevel)
+    elif len(sol.u) and (alg is None or adaptive or (adaptive is None and alg.adaptive)):
         below = tolerance_below_precision(rtol, sol.u[0])
         if below:
-            warnings.warn(below + " (pass verbose=False to silence this warning)", SolverWarning, stacklevel=4)
-    return sol
+            warnings.warn(below + " (pass verbose=False to silence this warning)", SolverWarning,
+                          stacklevel=stacklevel)
 
 
 def method_options(prob: Any, options: dict) -> dict:
@@ -133,8 +145,6 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
                save_everystep, save_start, save_end, dense, callback, compile, controller,
                options, errornorm=None, unstable_check=None) -> ODESolution:
     if alg is None:
-        from solvers.ode.algorithms import Tsit5
-
         alg = Tsit5()
     adaptive, controller, custom = _check_method(alg, adaptive, dt, controller, compile)
     check_mass_matrix(prob, alg)
@@ -149,11 +159,11 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
     s.cont, s.disc = split_callbacks(prob.callback, callback)
     plan_saves(s, saveat, save_everystep, save_start, save_end, dense)
     s.stops = plan_stops(tstops, s.tv0, s.span, s.tdir, s.tf)
-    integ = _callback_view(prob, alg, s)
-    finish = _finisher(prob, alg, s, integ)
-    if not is_finite_real(nm.norm(nm.value(s.k1))) or not is_finite_real(nm.norm(nm.value(s.u))):
+    integ, finish = start_run(prob, alg, s)
+    if initial_failure(s):
         return finish(ReturnCode.InitialFailure, "u0 or f(u0, p, t0) is not finite")
-    dtr = _first_step(s, dt, dtmax)
+    s.dt_given, s.dtmax_given = dt, dtmax
+    dtr = first_step(s)
     if not callable(dtr) and not dtr > 0:
         return finish(ReturnCode.Failure, f"the step size must be positive, got {dtr}")
     s.dtmax = s.span if dtmax is None else abs(nm.value(dtmax))
@@ -161,7 +171,28 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
     sol = _try_compiled(s, alg, compile, dtr, finish, integ)
     if sol is not None:
         return sol
+    launch(None, s, dtr, finish, integ)  # inside prepare(): hands the plan back (the generic loop)
     return _run_loop(s, integ, finish, dtr)
+
+
+def start_run(prob: Any, alg: Any, s: Any) -> tuple:
+    """``(integ, finish)`` of the solve state *s*: the callbacks' view and the solution's builder."""
+    integ = _callback_view(prob, alg, s)
+    return integ, _finisher(prob, alg, s, integ)
+
+
+def initial_failure(s: Any) -> bool:
+    """True when ``u0`` or ``f(u0, p, t0)`` of the solve state *s* is not finite."""
+    return not _finite(s.k1) or not _finite(s.u)
+
+
+def _finite(x: Any) -> bool:
+    """Is ``nm.norm(nm.value(x))`` finite? For a float NumPy array that is: are its elements (the norm
+    is finite exactly when they are: an overflowing sum of squares takes the scaled formula)."""
+    v = nm.value(x)
+    if type(v) is np.ndarray and v.dtype.kind == "f":  # a few elements: in Python (NumPy calls cost more)
+        return all(map(math.isfinite, v.ravel().tolist())) if v.size <= 64 else bool(np.isfinite(v).all())
+    return is_finite_real(nm.norm(v))
 
 
 def _check_method(alg: Any, adaptive: Any, dt: Any, controller: Any, compile: Any) -> tuple:
@@ -203,13 +234,9 @@ def _prepare(prob: Any, rtol: Any, atol: Any, adaptive: bool, errornorm: Any = N
 
 
 def _callback_view(prob: Any, alg: Any, s: Any) -> ODEIntegrator:
-    integ = ODEIntegrator()
-    integ.prob, integ.alg, integ.stats = prob, alg, s.stats
-    integ.p = s.p
-    integ.t = s.t0
-    integ.u = s.u
-    integ.u_modified = False
-    integ.options = s.options
+    integ = ODEIntegrator()  # one update, not eight calls of its __setattr__ (which watches u and p)
+    integ.__dict__.update(prob=prob, alg=alg, stats=s.stats, p=s.p, t=s.t0, u=s.u, u_modified=False,
+                          options=s.options)
     return integ
 
 
@@ -224,8 +251,10 @@ def _finisher(prob: Any, alg: Any, s: Any, integ: ODEIntegrator):
     return finish
 
 
-def _first_step(s: Any, dt: Any, dtmax: Any) -> Any:
-    """The first step size; when chosen automatically a function of the stepper (its starting order)."""
+def first_step(s: Any) -> Any:
+    """The first step size (``dt`` given) of the solve state *s*; when chosen automatically a function
+    of the stepper (its starting order)."""
+    dt, dtmax = s.dt_given, s.dtmax_given
     if dt is not None:
         return abs(nm.value(dt)) * (real_eps(s.tv0) * 0 + 1)
 
@@ -238,8 +267,6 @@ def _first_step(s: Any, dt: Any, dtmax: Any) -> Any:
 
 def _try_compiled(s: Any, alg: Any, compile: Any, dtr: Any, finish: Any, integ: Any) -> Any:
     """The solution from the compiled whole-solve kernel when the problem qualifies, else None."""
-    from solvers.ode.algorithms import ExplicitRK
-
     want = getattr(alg, "compile", None) if compile is None else compile
     kernel = compiled_kernel(alg)
     if kernel in ("rosenbrock", "radau", "bdf") and want is not False:
@@ -271,8 +298,6 @@ def _try_compiled(s: Any, alg: Any, compile: Any, dtr: Any, finish: Any, integ: 
             raise ValueError("compile=True: the compiled loop has no callbacks; use compile=None or False")
         s.compiled[1] = "callbacks need the generic loop"
         return None
-    from solvers.ode.compiled import compile_rhs, solve_compiled
-
     fj, why = compile_rhs(s.f, u, s.p, s.t0, force=bool(want), k=s.k1)
     if fj is None and want:
         raise ValueError(f"compile=True: {why}")
@@ -280,20 +305,19 @@ def _try_compiled(s: Any, alg: Any, compile: Any, dtr: Any, finish: Any, integ: 
     if fj is None:
         return None
     s.compiled[0] = True
-    return solve_compiled(fj, s, co, dtr(None) if callable(dtr) else dtr, finish, integ)
+    return launch(ExplicitKernel(fj, s, co), s, dtr, finish, integ)
 
 
 def compiled_kernel(alg: Any) -> str | None:
     """Which compiled kernel can run *alg*: ``"explicit"`` (a Butcher tableau), ``"rosenbrock"`` (a
     W-transformed Rosenbrock tableau), ``"radau"`` (RadauIIA5), ``"bdf"`` (FBDF; the stiff ones
     :mod:`solvers.ode.compiled_stiff`) or None."""
-    from solvers.ode.algorithms import ExplicitRK
+    if isinstance(alg, ExplicitRK):
+        return "explicit"
     from solvers.ode.stiff.bdf import FBDF
     from solvers.ode.stiff.radau import RadauIIA5
     from solvers.ode.stiff.rodas import RosenbrockTableau
 
-    if isinstance(alg, ExplicitRK):
-        return "explicit"
     if type(alg) is RadauIIA5:
         return "radau"
     if type(alg) is FBDF:

@@ -58,7 +58,8 @@ def init(prob: Any, alg: Any = None, **options: Any) -> Any:
 
     Takes the same options as :func:`solvers.solve` and works for every method (explicit
     Runge-Kutta, GBS, the stiff methods, callbacks). ``compile=True`` is refused: the compiled
-    kernel runs a whole solve at once, not step by step.
+    kernel runs a whole solve at once, not step by step; :func:`solvers.prepare` is the compiled
+    kernel's counterpart of ``init`` + ``reinit`` + ``solve`` (validated once, many solves).
 
     Examples
     --------
@@ -72,7 +73,8 @@ def init(prob: Any, alg: Any = None, **options: Any) -> Any:
 
     if options.get("compile"):
         raise ValueError("init: compile=True runs the whole solve in the compiled kernel, not step by step; "
-                         "use solve(prob, alg, compile=True), or init without compile")
+                         "use solve(prob, alg, compile=True), prepare(prob, alg, compile=True) for many "
+                         "solves of one problem (solvers.ode.prepared), or init without compile")
     options["compile"] = False
     token = _CAPTURE.set(True)
     try:

@@ -80,6 +80,13 @@ class ODEProblem:
         options.pop("seed", None)  # ensembles pass a seed to every problem; an ODE has no noise
         return solve_ode(self, algorithm, **options)
 
+    def _ensemble_solver(self, algorithm: Any, **options: Any) -> Callable:
+        """``solve_member(member, seed)`` for an ensemble of this problem: members that differ in
+        ``u0`` and ``p`` only share one prepared solve (:mod:`solvers.ode.prepared`)."""
+        from solvers.ode.prepared import member_solver
+
+        return member_solver(self, algorithm, options)
+
     def __repr__(self) -> str:
         name = getattr(self.f, "__name__", type(self.f).__name__)
         return f"ODEProblem(f={name}, u0={self.u0!r}, tspan={self.tspan!r}, p={self.p!r})"

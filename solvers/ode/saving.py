@@ -16,7 +16,7 @@ import numpy as np
 from solvers._nm import nm
 from solvers.ode.validate import check_saveat
 
-__all__ = ["plan_saves", "save_until", "save_final"]
+__all__ = ["plan_saves", "start_saves", "save_until", "save_final"]
 
 
 def _save_times(saveat: Any, s: Any) -> list:
@@ -51,8 +51,15 @@ def plan_saves(s: Any, saveat: Any, save_everystep: Any, save_start: bool, save_
     s.save_everystep = saveat is None if save_everystep is None else save_everystep
     s.dense = s.save_everystep and saveat is None if dense is None else dense
     s.save_end = saveat is None and save_end and not s.save_everystep
+    s.save_first = saveat is None and save_start
+    start_saves(s)
+
+
+def start_saves(s: Any) -> None:
+    """Set ``ts, us, segments, si`` on the solve state *s* (saves planned by :func:`plan_saves`):
+    the points saved at ``t0``, before the first step."""
     s.ts, s.us, s.segments, s.si = [], [], [], 0
-    if saveat is None and save_start:
+    if s.save_first:
         s.ts.append(s.t0)
         s.us.append(s.u)
     times = s.save_times

@@ -33,6 +33,8 @@ __all__ = ["promote_state", "harmonize", "elevate_time", "initial_dt", "treal"]
 
 def _numeric_leaves(p: Any, depth: int = 0) -> list:
     """Numbers (scalars, arrays, number types) inside parameters *p*."""
+    if type(p) is float:  # the common leaf, before the abstract number checks below
+        return [p]
     if depth > 20 or p is None or isinstance(p, (str, bytes, bool)):
         return []
     if isinstance(p, (tuple, list)):
@@ -154,10 +156,11 @@ def initial_dt(f, u0, p, t0, f0, order, norm, tdir, span, dtmax, stats) -> Any:
     sensitivity state, on its primal block: ``norm.primal()``)."""
     norm = norm.primal() if hasattr(norm, "primal") else norm
     pu0, pf0 = nm.value(u0), nm.value(f0)
+    at_u0 = norm.at(pu0) if hasattr(norm, "at") else lambda e: norm(e, pu0, pu0)  # every norm here scales by u0
     tv0 = nm.value(t0)
     one = real_eps(tv0) * 0 + 1
-    d0 = treal(norm(pu0, pu0, pu0), one)
-    d1 = treal(norm(pf0, pu0, pu0), one)
+    d0 = treal(at_u0(pu0), one)
+    d1 = treal(at_u0(pf0), one)
     if not (d0 >= 1e-5 and d1 >= 1e-5):
         h0 = one * 1e-6
     else:
@@ -166,7 +169,7 @@ def initial_dt(f, u0, p, t0, f0, order, norm, tdir, span, dtmax, stats) -> Any:
     u1 = pu0 + pf0 * (h0 * tdir)
     f1 = nm.value(f(u1, _primal_on_device(p, pu0), tv0 + h0 * tdir))
     stats.nf += 1
-    d2 = treal(norm(f1 - pf0, pu0, pu0), one) / h0
+    d2 = treal(at_u0(f1 - pf0), one) / h0
     m = d1 if d1 >= d2 else d2
     if not is_finite_real(m):
         return h0 * 1e-3
