@@ -44,6 +44,7 @@ from typing import Any, Callable
 import numpy as np
 
 import numeric as nm
+from numeric.backend import copy, float_dtype, is_foreign, namespace, to_host_float
 
 __all__ = ["OptimizeResult", "Iterate", "GradientDescent", "Adam", "AdamW", "adam", "adamw",
            "gradient_descent", "bfgs", "lbfgs", "minimize_first_order", "wolfe_line_search"]
@@ -86,6 +87,22 @@ def _objective(fun: Callable, jac: Any, mode: str) -> Callable:
                     f"or a function of x, got {jac!r}")
 
 
+def _float_array(x: Any, copy: bool = False) -> Any:
+    """*x* as a float array of its own namespace (a device array stays there), copied on request."""
+    if is_foreign(x):
+        return namespace(x).asarray(x, dtype=float_dtype(x), copy=copy or None)
+    return np.array(x, dtype=float) if copy else np.asarray(x, dtype=float)
+
+
+def _max_abs(g: Any) -> float:
+    """``max |g|`` as a host float (nan when an entry is nan): one transfer for a device *g*."""
+    if is_foreign(g):
+        xp = namespace(g)
+        return to_host_float(xp.max(xp.abs(g))) if g.size else 0.0
+    a = np.abs(np.asarray(g, dtype=float))
+    return float(np.max(a)) if a.size else 0.0
+
+
 class _Monitor:
     """The shared bookkeeping: history, best point, stopping tests, callback, progress bar."""
 
@@ -103,16 +120,17 @@ class _Monitor:
         if self.bar is not None:
             self.bar.update(1)
             self.bar.set_postfix(loss=f"{fv:.4g}")
-        if not (np.isfinite(fv) and np.all(np.isfinite(np.asarray(nm.value(g), dtype=float)))):
+        gmax = _max_abs(nm.value(g))    # nan or inf when an entry is: one host read per iteration
+        if not (np.isfinite(fv) and np.isfinite(gmax)):
             return "the loss or its gradient is not finite"
         prev = self.history[-2] if len(self.history) > 1 else None
         if fv < self.best[0]:
-            self.best, self.since_best = (fv, np.array(x, copy=True), g), 0
+            self.best, self.since_best = (fv, copy(x), g), 0
         else:
             self.since_best += 1
         if self.callback is not None and self.callback(Iterate(k, x, f, g)):
             return "stopped by the callback"
-        if self.gtol is not None and np.max(np.abs(nm.value(g))) <= self.gtol:
+        if self.gtol is not None and gmax <= self.gtol:
             return f"converged: gradient norm <= gtol = {self.gtol}"
         if self.ftol is not None and prev is not None and \
                 abs(prev - fv) <= self.ftol * max(abs(prev), abs(fv), 1e-300):
@@ -151,7 +169,7 @@ class GradientDescent:
     momentum: float = 0.0
 
     def init(self, x):
-        return np.zeros_like(np.asarray(x, dtype=float))
+        return namespace(x).zeros_like(x)
 
     def step(self, x, g, state, k):
         v = self.momentum * state + g
@@ -169,8 +187,8 @@ class Adam:
     weight_decay: float = 0.0
 
     def init(self, x):
-        z = np.zeros_like(np.asarray(x, dtype=float))
-        return z, z.copy()
+        xp = namespace(x)
+        return xp.zeros_like(x), xp.zeros_like(x)
 
     def step(self, x, g, state, k):
         m, v = state
@@ -178,7 +196,7 @@ class Adam:
         v = self.beta2 * v + (1 - self.beta2) * (g * g)
         mhat = m / (1 - self.beta1 ** (k + 1))
         vhat = v / (1 - self.beta2 ** (k + 1))
-        return x - self.lr * (mhat / (np.sqrt(vhat) + self.eps) + self.weight_decay * x), (m, v)
+        return x - self.lr * (mhat / (namespace(vhat).sqrt(vhat) + self.eps) + self.weight_decay * x), (m, v)
 
 
 def AdamW(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
@@ -212,7 +230,7 @@ def minimize_first_order(rule: Any, fun: Callable, x0: Any, *, jac: Any = None,
     """
     vg = _objective(fun, jac, mode)
     mon = _Monitor(maxiter, gtol, ftol, patience, callback, progress, type(rule).__name__)
-    x = np.array(x0, dtype=float)
+    x = _float_array(x0, copy=True)
     state = rule.init(x)
     message, k = None, 0
     for k in range(maxiter):
@@ -221,7 +239,7 @@ def minimize_first_order(rule: Any, fun: Callable, x0: Any, *, jac: Any = None,
         message = mon.record(k, x, f, g)
         if message is not None:
             break
-        x, state = rule.step(x, np.asarray(g, dtype=float), state, k)
+        x, state = rule.step(x, _float_array(g), state, k)
     return mon.result(message, k + 1 if maxiter else 0)
 
 
@@ -359,6 +377,9 @@ class _LimitedInverse:
 
 
 def _quasi_newton(inverse, name, fun, x0, jac, mode, maxiter, gtol, ftol, callback, progress):
+    if is_foreign(x0):
+        raise TypeError(f"{name} runs on the host (its line search reads scalars at every trial step): give a "
+                        "NumPy x0 (numeric.backend.to_host) or use adam / gradient_descent, which keep a device x0 there")
     vg = _objective(fun, jac, mode)
     mon = _Monitor(maxiter, gtol, ftol, None, callback, progress, name)
     x = np.array(x0, dtype=float)

@@ -52,7 +52,7 @@ import numpy as np
 from numeric import arrayrules, complex_forms
 from numeric.arraybase import ArrayAttributes
 from numeric import functions as F
-from numeric.backend import is_array, is_foreign, namespace
+from numeric.backend import device_of, is_array, is_foreign, namespace
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
 from numeric.protocol import norm, norm_length, one, zero
@@ -772,6 +772,8 @@ class TrackedArray(_Common, ArrayAttributes):
     def _nm_scalar_zero(self):
         """A scalar zero on this tape (``nm.promote`` lifts a state of another shape by it)."""
         v = self.value
+        if is_foreign(v):   # a 0-d zero on the value's device (array-API arrays have no .reshape)
+            return self._constant(namespace(v).zeros((), dtype=v.dtype, device=device_of(v)))
         return self._constant(zero(v.reshape(-1)[0]) if v.size else v.dtype.type(0))
 
     def __repr__(self):

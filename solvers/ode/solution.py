@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 
+from numeric.backend import is_foreign, namespace
 from solvers._nm import nm
 
 __all__ = ["ReturnCode", "Stats", "ODESolution", "SolverWarning"]
@@ -272,6 +273,8 @@ class ODESolution:
                 for v in vals
             ):
                 return np.stack([np.asarray(v) for v in vals])
+            if vals and all(is_foreign(v) for v in vals):    # device states: stacked on their device
+                return namespace(vals[0]).stack(vals)
             return vals
         return self._eval(t)
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from numeric.backend import is_foreign, to_host
 from solvers._nm import is_finite_real, nm, real_eps
 
 __all__ = ["check_tspan", "check_tolerances", "check_rhs_shape", "check_rhs_output", "check_mass_matrix", "check_saveat",
@@ -34,6 +35,8 @@ def check_tspan(tv0: Any, tvf: Any) -> None:
 
 
 def _tol_values(tol: Any) -> list:
+    if is_foreign(tol):     # a device tolerance array: read on the host once, at setup
+        return to_host(tol).ravel().tolist()
     if isinstance(tol, np.ndarray):
         return [nm.value(x) for x in tol.ravel()]
     if isinstance(tol, (list, tuple)):
@@ -45,7 +48,7 @@ def check_tolerances(rtol: Any, atol: Any, u: Any) -> None:
     """rtol > 0, atol >= 0, both finite, scalars or of the state's shape."""
     shape = getattr(u, "shape", ())
     for name, tol, positive in (("rtol", rtol, True), ("atol", atol, False)):
-        tshape = np.shape(tol) if isinstance(tol, (np.ndarray, list, tuple)) else ()
+        tshape = np.shape(tol) if isinstance(tol, (np.ndarray, list, tuple)) else tuple(getattr(tol, "shape", ()))
         if tshape != () and tshape != tuple(shape):
             raise ValueError(f"{name} has shape {tshape} but the state has shape {tuple(shape)}: "
                              "give a scalar or an array of the state's shape")

@@ -42,6 +42,8 @@ class SDESolution:
         if len(self.t) == 1:
             return self.u[0]
         theta = (s - self.t[k]) / (self.t[k + 1] - self.t[k])
+        if isinstance(theta, np.generic):   # a NumPy scalar would convert a device state to NumPy
+            theta = theta.item()
         return self.u[k] + theta * (self.u[k + 1] - self.u[k])
 
     def __len__(self) -> int:

@@ -39,6 +39,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from numeric.backend import device_of, dtype_kind, finfo, is_array, namespace, reshape
 from solvers._nm import nm
 
 __all__ = ["make_jacobian", "time_derivative", "JacobianOperator", "SparseForward", "dense_jacobian",
@@ -96,21 +97,26 @@ def _forward(f: Callable, elementwise: bool = False) -> Callable:
 
 
 def _finite(f: Callable) -> Callable:
+    """Forward differences, one column per evaluation of *f*, in the state's namespace (a device
+    state's Jacobian is built on its device: the steps, the shifted states and the columns)."""
     def jac(u: Any, p: Any, t: Any) -> Any:
-        u = np.asarray(u)
-        if u.dtype.kind != "f":
+        u = u if is_array(u) else np.asarray(u)
+        if dtype_kind(u.dtype) != "f":
             raise TypeError("autodiff='finite' needs a float array state; use autodiff='forward' for other numbers")
-        f0 = np.asarray(f(u, p, t))
-        J = np.empty((f0.size, u.size), dtype=np.result_type(f0, u))
-        sq = np.sqrt(np.finfo(u.dtype).eps)
-        for j in range(u.size):
-            du = sq * max(1.0, abs(float(u.flat[j])))
-            x = u.copy()
-            x.flat[j] += du
-            J[:, j] = (np.asarray(f(x, p, t)) - f0).ravel() / du
-        return J
+        xp = namespace(u)
+        f0 = _flat(f(u, p, t))
+        du = finfo(u).eps ** 0.5 * xp.maximum(xp.abs(_flat(u)), 1.0)  # sqrt(eps) max(1, |u_j|)
+        steps = xp.eye(du.shape[0], dtype=u.dtype, device=device_of(u)) * du
+        cols = [_flat(f(u + reshape(steps[j, :], u.shape), p, t)) - f0 for j in range(du.shape[0])]
+        return xp.stack(cols, axis=1) / du
 
     return jac
+
+
+def _flat(y: Any) -> Any:
+    """*y* as a flat array of its namespace (a derivative-carrying *y* is refused by ``np.asarray``)."""
+    y = y if is_array(y) else np.asarray(y)
+    return reshape(y, (-1,))
 
 
 def _sparse_request(options: dict) -> bool | None:

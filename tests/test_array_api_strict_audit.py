@@ -1,0 +1,138 @@
+"""Guards for the array-namespace audit (docs/array_namespace_audit.md): each test here failed on
+``array_api_strict`` arrays on a non-CPU device before its fix, because a NumPy call (or a NumPy-only
+method) touched device data on a path a user reaches with a device state.
+
+References are independent of the code under test: closed-form solutions of ``u' = -k u`` and
+their derivatives, and the same computation on NumPy arrays (the namespace must not change the
+arithmetic, so the NumPy run is the reference for step sequences).
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+xs = pytest.importorskip("array_api_strict", reason="needs array-api-strict (the test extra)")
+
+import numeric as nm  # noqa: E402
+from solvers import FBDF, ODEProblem, Rodas4, Tsit5, solve  # noqa: E402
+from solvers.sde import EulerMaruyama, SDEProblem  # noqa: E402
+
+DEV = xs.Device("device1")
+CPU = xs.Device("CPU_DEVICE")
+ArrayType = type(xs.asarray(0.0))
+
+U0, K, T = np.array([1.0, 2.0, -1.0]), np.array([1.0, 2.0, 0.5]), 1.0
+
+
+def dev(values):
+    """A float64 array of *values* on the guard's non-CPU device."""
+    return xs.asarray(np.asarray(values, dtype=float).tolist(), dtype=xs.float64, device=DEV)
+
+
+def host(a):
+    """*a* as a NumPy array, after checking it stayed on the device."""
+    assert type(a) is ArrayType, f"expected an array_api_strict array, got {type(a).__name__}"
+    assert a.device == DEV
+    return np.asarray(a.to_device(CPU))
+
+
+def decay(u, p, t):
+    return u * (-p)          # the metanum array (a DualArray, a TrackedArray) on the left
+
+
+# ------------------------------------------------------------------ reverse mode through a solve
+
+def test_reverse_gradient_through_a_device_solve_matches_the_closed_form():
+    # promoting the device state to the tape's type made a zero by v.reshape (a NumPy method)
+    def loss(k):
+        return solve(ODEProblem(decay, dev(U0), (0.0, T), k), Tsit5(), rtol=1e-10, atol=1e-12).u[-1].sum()
+
+    g = nm.gradient(loss, dev(K), mode="reverse")
+    np.testing.assert_allclose(host(g), -T * U0 * np.exp(-K * T), rtol=1e-7)
+
+
+# ------------------------------------------------------------------ finite-difference Jacobians
+
+@pytest.mark.parametrize("alg", [Rodas4, FBDF])
+def test_finite_difference_jacobian_on_the_device_matches_numpy(alg):
+    # autodiff="finite" built its Jacobian with np.asarray / np.empty of the state
+    A = np.array([[-50.0, 1.0, 0.0], [1.0, -2.0, 0.5], [0.0, 0.3, -1.0]])
+    Ad = xs.asarray(A.T.tolist(), dtype=xs.float64, device=DEV)
+    a = solve(ODEProblem(lambda u, p, t: u @ Ad, dev(U0), (0.0, T)), alg(autodiff="finite"), rtol=1e-8, atol=1e-10)
+    b = solve(ODEProblem(lambda u, p, t: A @ u, U0, (0.0, T)), alg(autodiff="finite"), rtol=1e-8, atol=1e-10)
+    assert a.retcode.name == "Success" and len(a.t) == len(b.t)
+    np.testing.assert_allclose(host(a.u[-1]), b.u[-1], rtol=1e-10, atol=1e-13)
+    import scipy.linalg
+
+    np.testing.assert_allclose(host(a.u[-1]), scipy.linalg.expm(A * T) @ U0, rtol=2e-5, atol=1e-8)
+
+
+def test_finite_difference_jacobian_is_the_matrix_on_the_device():
+    from solvers.ode.stiff.jacobian import _finite
+
+    J = _finite(lambda u, p, t: xs.stack([u[0] * u[1], xs.sin(u[2]), u[0] ** 2]))(dev([1.5, -2.0, 0.3]), None, 0.0)
+    ref = np.array([[-2.0, 1.5, 0.0], [0.0, 0.0, math.cos(0.3)], [3.0, 0.0, 0.0]])
+    np.testing.assert_allclose(host(J), ref, rtol=1e-7, atol=1e-7)
+
+
+# ------------------------------------------------------------------ tolerances as device arrays
+
+def test_vector_atol_on_the_device_takes_the_numpy_steps():
+    # check_tolerances read a device atol with bool() of a vector
+    atol = np.array([1e-6, 1e-9, 1e-12])
+    a = solve(ODEProblem(decay, dev(U0), (0.0, T), dev(K)), Tsit5(), rtol=1e-6, atol=dev(atol))
+    b = solve(ODEProblem(decay, U0, (0.0, T), K), Tsit5(), rtol=1e-6, atol=atol)
+    assert len(a.t) == len(b.t)
+    np.testing.assert_allclose(host(a.u[-1]), b.u[-1], rtol=1e-13)
+
+
+def test_a_bad_device_tolerance_is_refused_with_the_reason():
+    prob = ODEProblem(decay, dev(U0), (0.0, T), dev(K))
+    with pytest.raises(ValueError, match="atol must be non-negative"):
+        solve(prob, Tsit5(), atol=dev([1e-8, -1e-8, 1e-8]))
+    with pytest.raises(ValueError, match="atol has shape"):
+        solve(prob, Tsit5(), atol=dev([1e-8, 1e-8]))
+
+
+# ------------------------------------------------------------------ solutions evaluated at times
+
+def test_sde_solution_interpolates_on_the_device():
+    # theta was a NumPy float64, and NumPy scalar * device array converts the array to NumPy
+    prob = SDEProblem(decay, lambda u, p, t: u * 0.0, dev(U0), (0.0, T), dev(K))   # no noise: exact
+    sol = solve(prob, EulerMaruyama(), dt=1 / 256, seed=1)
+    ref = solve(SDEProblem(decay, lambda u, p, t: u * 0.0, U0, (0.0, T), K), EulerMaruyama(), dt=1 / 256, seed=1)
+    np.testing.assert_allclose(host(sol(0.3)), ref(0.3), rtol=1e-14)
+    np.testing.assert_allclose(host(sol(0.3)), U0 * np.exp(-K * 0.3), rtol=3e-3)
+
+
+def test_ode_solution_at_many_times_is_one_device_array():
+    sol = solve(ODEProblem(decay, dev(U0), (0.0, T), dev(K)), Tsit5(), rtol=1e-10, atol=1e-12)
+    ts = [0.2, 0.5, 0.9]
+    Y = sol(ts)
+    assert Y.shape == (3, 3)       # stacked as on NumPy, not a list
+    np.testing.assert_allclose(host(Y), U0 * np.exp(-np.outer(ts, K)), rtol=1e-8)
+
+
+# ------------------------------------------------------------------ first-order optimisers
+
+@pytest.mark.parametrize("name", ["adam", "gradient_descent"])
+def test_first_order_optimisers_keep_a_device_x0_on_the_device(name):
+    # minimize_first_order made x0, the gradient and the optimiser state NumPy arrays
+    from solvers import optimize
+
+    target = np.array([1.0, -2.0, 0.5])
+    kw = {"lr": 0.1, "maxiter": 60} if name == "adam" else {"lr": 0.2, "maxiter": 60}
+    a = getattr(optimize, name)(lambda x: ((x - dev(target)) ** 2).sum(), dev(np.zeros(3)), **kw)
+    b = getattr(optimize, name)(lambda x: ((x - target) ** 2).sum(), np.zeros(3), **kw)
+    assert a.nit == b.nit and a.message == b.message
+    np.testing.assert_allclose(host(a.x), b.x, rtol=1e-13, atol=1e-15)
+    assert abs(a.fun - b.fun) <= 1e-12 * max(1.0, b.fun)
+
+
+def test_quasi_newton_refuses_a_device_x0_with_the_reason():
+    from solvers.optimize import bfgs, lbfgs
+
+    for method in (bfgs, lbfgs):
+        with pytest.raises(TypeError, match="runs on the host"):
+            method(lambda x: (x * x).sum(), dev([1.0, 2.0]))
