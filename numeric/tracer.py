@@ -40,6 +40,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from numeric.backend import is_foreign
 from numeric.rules import ARITHMETIC, RULES, install_operators, lookup
 
 __all__ = ["Tracer", "TracerArray", "STRUCTURAL", "trace_pattern"]
@@ -662,6 +663,9 @@ def trace_pattern(f: Callable, x: Any, *, mode: str = "local"):
     """Boolean CSR pattern of ``f`` at ``x`` (rows: flattened outputs, columns: inputs)."""
     if mode not in ("local", "global"):
         raise ValueError(f"mode must be 'local' (trace at x) or 'global' (no primal), got {mode!r}")
+    if is_foreign(x):
+        raise TypeError("jacobian_sparsity traces on the host (its tracers are NumPy object arrays, and the pattern is "
+                        "SciPy CSR): trace at numeric.backend.to_host(x) with f written for NumPy arrays")
     x = np.asarray(x)
     if x.dtype.kind not in "fiub":
         raise TypeError(f"jacobian_sparsity needs a real float array input, got dtype {x.dtype}")

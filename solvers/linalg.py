@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from numeric.backend import is_foreign, like, namespace
 from solvers._nm import nm
 
 __all__ = ["solve", "lu_factor", "lu_solve", "LinAlgError"]
@@ -131,6 +132,8 @@ def solve(A: Any, b: Any) -> Any:
     """
     if _is_plain(A) and _is_plain(b):
         return np.linalg.solve(A, b)
+    if is_foreign(A) and (is_foreign(b) or _is_plain(b)):   # device arrays: their namespace's LAPACK
+        return namespace(A).linalg.solve(A, like(b, A) if _is_plain(b) else b)
     if isinstance(A, np.ndarray) and isinstance(b, np.ndarray):
         return lu_solve(lu_factor(A), b)
     if isinstance(A, (list, tuple)):

@@ -452,8 +452,13 @@ def hessian(f: Callable, x: Any) -> Any:
     tag = new_order()
     shape = tuple(np.shape(xt.value))
     n = int(np.prod(shape))
-    dtype = np.result_type(float, getattr(xt.value, "dtype", float))
-    seeds = np.eye(n, dtype=dtype).reshape(shape + (n,))
+    if is_foreign(xt.value):    # the seeds on the input's device (the identity's columns there)
+        v = xt.value
+        dtype = v.dtype
+        seeds = reshape(namespace(v).eye(n, dtype=dtype, device=device_of(v)), shape + (n,))
+    else:
+        dtype = np.result_type(float, getattr(xt.value, "dtype", float))
+        seeds = np.eye(n, dtype=dtype).reshape(shape + (n,))
     y = f(DualArray.from_parts(argument(xt), seeds, tag))
     if isinstance(y, Dual) and y.tag == tag:
         grad = y.raw_partials
@@ -468,4 +473,4 @@ def hessian(f: Callable, x: Any) -> Any:
     else:
         H = _rows(np.asarray(list(grad.flat) if is_array(grad) else grad, dtype=object),
                   tape, xt, x)
-    return np.asarray(H).reshape(shape + shape)
+    return reshape(H, shape + shape) if is_foreign(H) else np.asarray(H).reshape(shape + shape)
