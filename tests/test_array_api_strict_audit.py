@@ -169,3 +169,25 @@ def test_generic_linear_solve_takes_the_device_namespace():
 def test_sparsity_tracing_refuses_a_device_input_with_the_reason():
     with pytest.raises(TypeError, match="traces on the host"):
         nm.jacobian_sparsity(lambda u: u * u, dev([1.0, 2.0]))
+
+
+# ------------------------------------------------------------------ mass matrices, prepared solves
+
+def test_an_identity_mass_matrix_on_the_device_is_recognised_by_explicit_methods():
+    # np.asarray of the device matrix raised inside a try, so the identity read as "not identity"
+    eye = xs.eye(3, dtype=xs.float64, device=DEV)
+    sol = solve(ODEProblem(decay, dev(U0), (0.0, T), dev(K), mass_matrix=eye), Tsit5(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(host(sol.u[-1]), U0 * np.exp(-K * T), rtol=1e-8)
+    with pytest.raises(ValueError, match="non-identity mass_matrix"):
+        solve(ODEProblem(decay, dev(U0), (0.0, T), dev(K), mass_matrix=eye * 2.0), Tsit5())
+
+
+def test_a_compiled_prepared_solve_refuses_a_device_state_with_the_reason():
+    numba = pytest.importorskip("numba", reason="needs numba (a compiled right-hand side)")
+    from solvers import prepare
+
+    prepared = prepare(ODEProblem(numba.njit(lambda u, p, t: -u), U0, (0.0, T)), Tsit5())
+    with pytest.raises(TypeError, match="compiled \\(numba\\) kernel"):
+        prepared.solve(u0=dev(U0))
+    plain = prepare(ODEProblem(decay, U0, (0.0, T), K), Tsit5(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(host(plain.solve(u0=dev(U0), p=dev(K)).u[-1]), U0 * np.exp(-K * T), rtol=1e-8)

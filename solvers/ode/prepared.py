@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from numeric.backend import is_foreign
 from solvers.ode.compiled import KernelPlan, capture_plan
 from solvers.ode.problem import ODEProblem
 from solvers.ode.saving import start_saves
@@ -173,6 +174,10 @@ class PreparedSolve:
     def _values(self, u0: Any, p: Any) -> tuple | None:
         """``(u, p)`` for the compiled kernel, or None when these values need the ordinary solve."""
         u = self._u0
+        if is_foreign(u0) or is_foreign(p):
+            raise TypeError("this prepared solve runs a compiled (numba) kernel, which takes host NumPy arrays only; "
+                            "give NumPy u0 / p, or prepare a problem whose right-hand side is not compiled (it then "
+                            "solves a device state on its device)")
         if u0 is not None:
             u = u0 if type(u0) is np.ndarray else np.asarray(u0)
             if u.dtype.kind in "iub":  # as solve promotes an integer state

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from numeric.backend import is_foreign, to_host
+from numeric.backend import device_of, is_foreign, namespace, to_host
 from solvers._nm import is_finite_real, nm, real_eps
 
 __all__ = ["check_tspan", "check_tolerances", "check_rhs_shape", "check_rhs_output", "check_mass_matrix", "check_saveat",
@@ -141,6 +141,10 @@ def _is_identity(M: Any) -> bool:
     try:
         if hasattr(M, "toarray"):
             M = M.toarray()
+        if is_foreign(M):   # decided on the device: one boolean to the host, at setup
+            xp = namespace(M)
+            return M.ndim == 2 and M.shape[0] == M.shape[1] and bool(
+                xp.all(M == xp.eye(M.shape[0], dtype=M.dtype, device=device_of(M))))
         A = np.asarray(M)
         return A.ndim == 2 and A.shape[0] == A.shape[1] and bool(np.all(A == np.eye(A.shape[0])))
     except Exception:
