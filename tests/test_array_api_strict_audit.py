@@ -191,3 +191,16 @@ def test_a_compiled_prepared_solve_refuses_a_device_state_with_the_reason():
         prepared.solve(u0=dev(U0))
     plain = prepare(ODEProblem(decay, U0, (0.0, T), K), Tsit5(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(host(plain.solve(u0=dev(U0), p=dev(K)).u[-1]), U0 * np.exp(-K * T), rtol=1e-8)
+
+
+@pytest.mark.parametrize("on_device", [True, False], ids=["device-v", "host-v"])
+def test_hessian_vector_product_on_the_device_matches_the_closed_form(on_device):
+    # hvp made the direction v a NumPy array (np.asarray) and sliced v[..., None]
+    v = np.array([1.0, 2.0, 0.3])
+    w = np.array([1.0, -1.0, 0.5])
+    Hv = nm.hvp(_cubic, dev(v), dev(w) if on_device else w)
+    H = np.diag(6 * v)
+    H[0, 1] = H[1, 0] = 1.0
+    H[0, 2] = H[2, 0] = math.cos(v[2])
+    H[2, 2] += -math.sin(v[2]) * v[0]
+    np.testing.assert_allclose(host(Hv), H @ w, rtol=1e-14, atol=1e-15)

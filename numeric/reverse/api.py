@@ -33,7 +33,7 @@ import mpmath
 import numpy as np
 
 from numeric.backend import (astype, copy, device_of, dtype_kind, explain_operands, float_dtype, is_array, is_foreign,
-                             namespace, reshape)
+                             like, namespace, reshape)
 from numeric.dual import Dual
 from numeric.dualarray import DualArray
 from numeric.protocol import innermost, new_order, zero
@@ -417,17 +417,20 @@ def hvp(f: Callable, x: Any, v: Any) -> Any:
     xt = lift(x, tape)
     tag = new_order()
     if _is_array_input(x):
-        v = np.asarray(v, dtype=np.result_type(float, getattr(xt.value, "dtype", float)))
-        if v.shape != tuple(np.shape(xt.value)):
+        if is_foreign(xt.value):    # the direction on the input's device (a host v is sent there once)
+            v = v if is_foreign(v) else like(v, xt.value, dtype=xt.value.dtype)
+        else:
+            v = np.asarray(v, dtype=np.result_type(float, getattr(xt.value, "dtype", float)))
+        if tuple(v.shape) != tuple(np.shape(xt.value)):
             raise ValueError(f"hvp: v must have the shape of x {np.shape(xt.value)}, got {v.shape}")
-        xd = DualArray.from_parts(argument(xt), v[..., None], tag)
+        xd = DualArray.from_parts(argument(xt), reshape(v, tuple(v.shape) + (1,)), tag)
     else:
         xd = Dual.from_parts(xt, v, tag)
     d = _directional(f(xd), tag)
     if isinstance(d, DualArray) or (is_array(d) and d.size != 1):
         raise TypeError("hvp needs a scalar-valued function")
     if is_array(d) or (isinstance(d, TrackedArray)):
-        d = d.reshape(-1)[0] if is_array(d) else d[(0,) * d.ndim]
+        d = reshape(d, (-1,))[0] if is_array(d) else d[(0,) * d.ndim]
     if d is None:
         return _leaf_adjoint([None] * len(tape), xt, x)
     return _backward_scalar(d, tape, xt, x, "hvp")
