@@ -204,3 +204,24 @@ def test_hessian_vector_product_on_the_device_matches_the_closed_form(on_device)
     H[0, 2] = H[2, 0] = math.cos(v[2])
     H[2, 2] += -math.sin(v[2]) * v[0]
     np.testing.assert_allclose(host(Hv), H @ w, rtol=1e-14, atol=1e-15)
+
+
+# ------------------------------------------------------------------ LambaEM with general noise
+
+def test_lamba_em_with_general_noise_on_the_device_takes_the_numpy_steps():
+    # the general-noise error estimate summed with np.sum and np.sqrt of the device state
+    from solvers.sde import LambaEM
+
+    def g_dev(u, p, t):
+        return xs.stack([u * 0.1, u * 0.2], axis=-1)
+
+    def g_np(u, p, t):
+        return np.stack([u * 0.1, u * 0.2], axis=-1)
+
+    def f(u, p, t):
+        return u * (-1.0)
+
+    a = solve(SDEProblem(f, g_dev, dev([1.0, 2.0]), (0.0, T), noise_dim=2), LambaEM(), seed=1)
+    b = solve(SDEProblem(f, g_np, np.array([1.0, 2.0]), (0.0, T), noise_dim=2), LambaEM(), seed=1)
+    assert len(a.t) == len(b.t) and a.retcode == b.retcode
+    np.testing.assert_allclose(host(a.u[-1]), b.u[-1], rtol=1e-13)

@@ -48,8 +48,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
+from numeric.backend import namespace
+from solvers._nm import nm
 from solvers.sde.algorithms import EulerMaruyama, _noise
 from solvers.sde.stratonovich import StochasticHeun
 
@@ -70,8 +70,9 @@ def _adapted_error(prob, u, t, h, f0, gval, general):
     total = 0 * u
     for j in range(int(prob.noise_dim)):
         lj = g(u + gval[..., :, j] * sq, p, t) - gval
-        total = total + np.sum(lj * lj, axis=-1)
-    return drift + np.sqrt(total) * (sq / math.sqrt(2))
+        sq_j = lj * lj
+        total = total + (sq_j.sum(axis=-1) if hasattr(sq_j, "sum") else namespace(sq_j).sum(sq_j, axis=-1))
+    return drift + nm.sqrt(total) * (sq / math.sqrt(2))   # in the state's namespace (a device state stays there)
 
 
 @dataclass(frozen=True)
