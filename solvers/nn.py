@@ -41,6 +41,7 @@ from typing import Any, Callable
 import numpy as np
 
 import numeric as nm
+from numeric.backend import matmul, namespace, reshape
 
 __all__ = ["ACTIVATIONS", "Dense", "Conv1D", "BatchNorm", "Chain", "identity", "relu", "rbf"]
 
@@ -64,6 +65,11 @@ ACTIVATIONS: dict[str, Callable] = {
     "identity": identity, "tanh": nm.tanh, "relu": relu, "softplus": nm.softplus,
     "sigmoid": nm.expit, "rbf": rbf,
 }
+
+
+def _sum0(x: Any) -> Any:
+    """The sum over the batch axis in *x*'s own namespace (array-API arrays have no ``.sum``)."""
+    return x.sum(axis=0) if hasattr(x, "sum") else namespace(x).sum(x, axis=0)
 
 
 def _shape(x: Any) -> tuple:
@@ -106,7 +112,7 @@ class _Network:
         if _shape(theta) != (self.nparams,):
             raise ValueError(f"{self!r} takes a flat parameter vector of length {self.nparams}, "
                              f"got shape {_shape(theta)}; make one with net.init(seed)")
-        return {name: np.reshape(theta[s], shape) for name, (s, shape) in self.slices.items()}
+        return {name: reshape(theta[s], shape) for name, (s, shape) in self.slices.items()}   # in theta's namespace
 
     def init(self, seed: Any = 0) -> np.ndarray:
         """Flat float parameters drawn by ``np.random.default_rng(seed)``."""
@@ -192,7 +198,7 @@ class Dense(_Network):
         if _shape(x)[-1:] != (self.n_in,):
             raise ValueError(f"{self!r}: input has shape {_shape(x)}, expected {self.n_in} features "
                              "in the last axis")
-        return self.activation(x @ params["W"] + params["b"])
+        return self.activation(matmul(x, params["W"]) + params["b"])   # a device x before tracked W too
 
 
 class Conv1D(_Network):
@@ -298,8 +304,8 @@ class BatchNorm(_Network):
             raise ValueError(f"{self!r}: input must have shape (batch, {self.n}) with batch >= 2 "
                              f"(the statistics are over the batch), got {shape}")
         m = shape[0]
-        centred = x - np.sum(x, axis=0) / m
-        var = np.sum(centred * centred, axis=0) / m
+        centred = x - _sum0(x) / m
+        var = _sum0(centred * centred) / m
         return self.activation(params["gamma"] * (centred / nm.sqrt(var + self.eps))
                                + params["beta"])
 

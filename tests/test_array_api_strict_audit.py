@@ -225,3 +225,22 @@ def test_lamba_em_with_general_noise_on_the_device_takes_the_numpy_steps():
     b = solve(SDEProblem(f, g_np, np.array([1.0, 2.0]), (0.0, T), noise_dim=2), LambaEM(), seed=1)
     assert len(a.t) == len(b.t) and a.retcode == b.retcode
     np.testing.assert_allclose(host(a.u[-1]), b.u[-1], rtol=1e-13)
+
+
+# ------------------------------------------------------------------ solvers.nn networks
+
+def test_network_with_device_parameters_matches_numpy_and_the_other_ad_mode():
+    # unflatten reshaped theta with np.reshape, BatchNorm summed with np.sum, Dense wrote x @ W
+    from solvers import nn
+
+    net = nn.Chain(nn.Dense(2, 8, "tanh"), nn.BatchNorm(8), nn.Dense(8, 2))
+    th, x = net.init(0), np.random.default_rng(1).standard_normal((5, 2))
+    np.testing.assert_allclose(host(net(dev(x), dev(th))), net(x, th), rtol=1e-14, atol=1e-15)
+
+    def loss(put):
+        return lambda t: (net(put(x), t) ** 2).sum()
+
+    ref = nm.gradient(loss(np.asarray), th, mode="reverse")    # NumPy: the hand-written VJP (solvers.nn_vjp)
+    for mode in ("reverse", "forward"):                        # device: the tape, and forward mode
+        g = nm.gradient(loss(dev), dev(th), mode=mode)
+        np.testing.assert_allclose(host(g), ref, rtol=1e-11, atol=1e-12 * np.abs(ref).max())
