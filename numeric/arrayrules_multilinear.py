@@ -40,6 +40,7 @@ import numpy as np
 
 from numeric import arrayrules_matmul
 from numeric.arrayrules import UnsupportedArrayFunction
+from numeric.backend import is_foreign, like, namespace
 from numeric.arrayrules_nonlinear import _primal, einsum_explicit, einsum_transpose
 from numeric.arrayrules_structural import unbroadcast
 
@@ -80,7 +81,9 @@ def _tracked(v: Any) -> bool:
 def _batched_to(t: Any, shape: tuple) -> Any:
     """A batched tangent (operand shape + (k,)) broadcast to *shape* + (k,)."""
     full = tuple(shape) + (np.shape(t)[-1],)
-    return t if tuple(np.shape(t)) == full else np.broadcast_to(t, full)
+    if tuple(np.shape(t)) == full:
+        return t
+    return namespace(t).broadcast_to(t, full) if is_foreign(t) else np.broadcast_to(t, full)
 
 
 # --------------------------------------------------------------------------------- where
@@ -91,23 +94,36 @@ def _where_split(args, kwargs):
                                        "has no derivative rule; call np.where(condition, x, y)")
     cond, x, y = args
     if _tracked(cond):
-        cond = np.asarray(_primal(cond)) != 0    # a mask of numbers: only its values matter
+        c = _primal(cond)                          # a mask of numbers: only its values matter
+        cond = (c != 0) if is_foreign(c) else np.asarray(c) != 0
     return (cond, x, y), {}
+
+
+def _where_values(cond, x, y):
+    """``where`` in the operands' namespace (a device mask or branch: its namespace's ``where``)."""
+    if any(is_foreign(o) for o in (cond, x, y)):
+        xp = namespace(cond, x, y)
+        return xp.where(cond if is_foreign(cond) else like(cond, _first_foreign(x, y), dtype=xp.bool), x, y)
+    return np.where(cond, x, y)
+
+
+def _first_foreign(*ops):
+    return next(o for o in ops if is_foreign(o))
 
 
 def _where_jvp(ops, ts):
     cond, x, y = ops
     tx, ty = ts[1], ts[2]
     shape = np.broadcast_shapes(np.shape(cond), np.shape(x), np.shape(y))
-    c = np.asarray(cond)[..., None]
+    c = cond[..., None] if is_foreign(cond) else np.asarray(cond)[..., None]
     tx = 0.0 if tx is None else _batched_to(tx, shape)
     ty = 0.0 if ty is None else _batched_to(ty, shape)
-    return np.where(c, tx, ty)
+    return _where_values(c, tx, ty)
 
 
 def _where_transpose(g, ops, i):
     cond, x, y = ops
-    r = np.where(cond, g, 0.0) if i == 1 else np.where(cond, 0.0, g)
+    r = _where_values(cond, g, 0.0) if i == 1 else _where_values(cond, 0.0, g)
     return unbroadcast(r, np.shape(x if i == 1 else y))
 
 
@@ -117,7 +133,7 @@ def _where_make(xs):
 
 
 MULTILINEAR[np.where] = MultilinearRule(
-    np.where, "where", _where_split, np.where, (1, 2), _where_jvp, _where_transpose,
+    np.where, "where", _where_split, _where_values, (1, 2), _where_jvp, _where_transpose,
     samples=((((4,), (4,)), {}), (((2, 3), (3,)), {}), (((3,), ()), {})), make=_where_make)
 
 

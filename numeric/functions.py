@@ -42,7 +42,7 @@ from typing import Any, Callable
 import mpmath
 import numpy as np
 
-from numeric.backend import elementwise, matmul, namespace, special  # noqa: F401  (matmul: nm.matmul)
+from numeric.backend import elementwise, is_foreign, matmul, namespace, special  # noqa: F401  (matmul: nm.matmul)
 from numeric.protocol import outermost
 
 __all__ = [
@@ -516,6 +516,8 @@ def where(cond: Any, x: Any, y: Any) -> Any:
     """
     if isinstance(cond, (bool, np.bool_)):
         return x if cond else y
+    if is_foreign(cond) and not any(hasattr(type(a), "_nm_apply") for a in (x, y)):
+        return namespace(cond, x, y).where(cond, x, y)     # plain device arrays: their namespace's where
     return np.where(cond, x, y)
 
 

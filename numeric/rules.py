@@ -42,6 +42,7 @@ import numpy as np
 
 from numeric import complex_forms
 from numeric import functions as F
+from numeric.backend import astype, dtype_kind, float_dtype, is_foreign
 from numeric.protocol import NON_HOLOMORPHIC, innermost, one, zero
 
 __all__ = ["Rule", "RULES", "ARITHMETIC", "ZERO_DERIVATIVE", "indicator", "register",
@@ -75,9 +76,12 @@ def indicator(cond: Any, like: Any) -> Any:
         return 1.0 if cond else 0.0
     inner = innermost(like)
     dtype = getattr(inner, "dtype", None)
-    if dtype is None or dtype == object or not np.issubdtype(dtype, np.floating):
-        return cond.astype(float) if dtype != object else cond.astype(object) * 1.0
-    return cond.astype(dtype)
+    kind = None if dtype is None else dtype_kind(dtype)
+    if kind == "f":
+        return astype(cond, dtype)
+    if kind == "O":
+        return cond.astype(object) * 1.0
+    return astype(cond, float_dtype(cond)) if is_foreign(cond) else cond.astype(float)
 
 
 def _and(a, b):

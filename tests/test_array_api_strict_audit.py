@@ -244,3 +244,28 @@ def test_network_with_device_parameters_matches_numpy_and_the_other_ad_mode():
     for mode in ("reverse", "forward"):                        # device: the tape, and forward mode
         g = nm.gradient(loss(dev), dev(th), mode=mode)
         np.testing.assert_allclose(host(g), ref, rtol=1e-11, atol=1e-12 * np.abs(ref).max())
+
+
+# ------------------------------------------------------------------ derivative rules with masks
+
+V = np.array([0.5, 1.5, 2.0])
+MASK = V > 1.0
+RULE_CASES = {   # f(u) elementwise on the device, and its derivative in closed form
+    "2 ** u": (lambda u: 2.0 ** u, lambda v: np.log(2.0) * 2.0 ** v),
+    "u ** u": (lambda u: u ** u, lambda v: v ** v * (np.log(v) + 1)),
+    "maximum(u, 1)": (lambda u: nm.maximum(u, 1.0), lambda v: (v > 1.0) * 1.0),
+    "minimum(u, 1)": (lambda u: nm.minimum(u, 1.0), lambda v: (v < 1.0) * 1.0),
+    "clip": (lambda u: np.clip(u, 0.6, 1.8), lambda v: ((v > 0.6) & (v < 1.8)) * 1.0),
+    "nm.where": (lambda u: nm.where(dev(V) > 1.0, u, u * 2.0), lambda v: np.where(MASK, 1.0, 2.0)),
+    "np.where": (lambda u: np.where(dev(V) > 1.0, u * u, 3.0), lambda v: np.where(MASK, 2 * v, 0.0)),
+}
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+@pytest.mark.parametrize("name", sorted(RULE_CASES))
+def test_rules_with_masks_and_powers_on_the_device_match_the_closed_form(name, mode):
+    # the indicator of maximum/minimum/clip read the dtype with np.issubdtype, nm.where and the
+    # where rule called np.where / np.asarray on the device mask, 2 ** u reached nm.where
+    f, df = RULE_CASES[name]
+    J = nm.jacobian(f, dev(V), mode=mode)
+    np.testing.assert_allclose(host(J), np.diag(df(V)), rtol=1e-14, atol=1e-15)
