@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["dot", "inner", "exclusive_products", "extreme_indicator", "swapaxes_args", "LINEAR", "LinearRule", "bind", "apply_to_columns",
+__all__ = ["dot", "inner", "exclusive_products", "extreme_indicator", "NOT_ON_DEVICE", "refuse_on_device", "swapaxes_args", "LINEAR", "LinearRule", "bind", "apply_to_columns",
            "dual_impl", "tape_key", "tape_impl", "supported_table", "GETITEM"]
 
 
@@ -209,6 +209,46 @@ def refuse(func: Any, cls: type, types: Any) -> Any:
         f"{name} has no derivative rule for {cls.__name__}: metanum will not guess one. "
         f"Write the computation with supported NumPy functions, call it on nm.value(x) if no "
         f"derivative or uncertainty is needed, or declare its derivative with nm.custom_rule.")
+
+
+# NumPy functions whose DualArray / TrackedArray rules are written with NumPy and fail on device
+# values (measured on array_api_strict arrays on a non-CPU device: docs/array_namespace_audit.md,
+# "Open"). A call with device operands is refused by name instead of failing inside NumPy; remove an
+# entry when its rule is ported to the array namespace (tests/test_array_api_strict_audit.py lists them).
+NOT_ON_DEVICE: dict = {
+    "forward and reverse": (np.flipud, np.fliplr, np.rot90, np.triu, np.tril, np.roll, np.diff, np.cumsum,
+                            np.trace, np.pad, np.trapezoid, np.prod, np.max, np.min, np.amax, np.amin,
+                            np.hstack, np.vstack, np.atleast_2d, np.atleast_3d, np.take, np.real_if_close,
+                            np.angle, np.zeros_like, np.ones_like, np.real, np.diagonal, np.tile,
+                            np.repeat),
+    "reverse": (np.flip,),
+}
+
+
+def refuse_on_device(func: Any, args: tuple, reverse: bool) -> None:
+    """Raise :class:`UnsupportedArrayFunction` for a :data:`NOT_ON_DEVICE` function whose operands
+    (metanum arrays included, through their value's namespace) live in a non-NumPy namespace.
+
+    >>> import numpy as np, numeric as nm
+    >>> refuse_on_device(np.roll, (nm.DualArray(np.ones(2), np.eye(2)), 1), False)   # NumPy: no refusal
+    """
+    if func not in NOT_ON_DEVICE["forward and reverse"] and not (reverse and func in NOT_ON_DEVICE["reverse"]):
+        return
+    from numeric.backend import is_numpy, namespace
+
+    flat = [a for x in args for a in (x if isinstance(x, (list, tuple)) else (x,))]
+    try:
+        xp = namespace(*flat)
+    except TypeError:
+        return              # two device libraries: namespace() itself explains that at the rule
+    if is_numpy(xp):
+        return
+    mode = "reverse mode's" if reverse else "the"
+    raise UnsupportedArrayFunction(
+        f"numpy.{func.__name__} on arrays of {xp.__name__}: {mode} derivative rule is written with NumPy and "
+        "has not been ported to the array namespace, so it cannot run on the device. Run it on NumPy arrays, "
+        "write it with the functions that run there (reshape, transpose, concatenate, stack, sum, mean, "
+        "indexing, @: README, 'Running on a GPU'), or declare its derivative with nm.custom_rule")
 
 
 # ---------------------------------------------------------------------------------

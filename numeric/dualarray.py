@@ -425,6 +425,7 @@ class DualArray(ArrayAttributes):
         impl = _HANDLED.get(func)
         if impl is None:
             return arrayrules.refuse(func, DualArray, types)
+        arrayrules.refuse_on_device(func, args, reverse=False)
         return impl(*args, **kwargs)
 
 

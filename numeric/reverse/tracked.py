@@ -608,6 +608,7 @@ class _Common:
         impl = HANDLED.get(func)
         if impl is None:
             return arrayrules.refuse(func, _Common, types)
+        arrayrules.refuse_on_device(func, args, reverse=True)
         return impl(*args, **kwargs)
 
 
