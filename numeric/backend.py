@@ -41,7 +41,7 @@ import numpy as np
 __all__ = ["namespace", "is_array", "special", "is_numpy", "has_numba", "has_lapack",
            "has_object_arrays", "elementwise", "to_host_float", "device_of", "dtype_kind", "finfo",
            "reshape", "copy", "astype", "is_float_array", "is_foreign", "matmul", "explain_operands",
-           "to_host", "like", "add", "lu_module", "linear_solver", "is_cupy"]
+           "to_host", "like", "add", "lu_module", "linear_solver", "is_cupy", "primal_ufunc"]
 
 _NUMPY_TYPES = (np.ndarray, np.generic, float, int, bool, complex)
 
@@ -367,6 +367,19 @@ def elementwise(xp: ModuleType, name: str, numpy_impl: Any):
         raise TypeError(f"nm.{name} has no implementation for arrays of {xp.__name__}: the array API "
                         "standard lacks it; use NumPy or CuPy arrays for it")
     return f
+
+
+def primal_ufunc(ufunc: Any, values: list) -> Any:
+    """NumPy *ufunc* (``isfinite``, ``floor``, ...) on primal *values*, by their namespace's function
+    of that name where one is a device array (NumPy's ufunc would convert it to the host).
+
+    >>> import numpy as np
+    >>> primal_ufunc(np.isfinite, [np.array([1.0, np.inf])]).tolist()
+    [True, False]
+    """
+    if any(is_foreign(v) for v in values):
+        return elementwise(namespace(*values), ufunc.__name__, ufunc)(*values)
+    return ufunc(*values)
 
 
 def special(xp: ModuleType, name: str):

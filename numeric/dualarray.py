@@ -40,7 +40,7 @@ from numeric import complex_forms
 from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import copy as _copy_array
-from numeric.backend import device_of, dtype_kind, is_array, is_foreign, namespace
+from numeric.backend import device_of, dtype_kind, is_array, is_foreign, namespace, primal_ufunc
 from numeric.dual import _LOSS, Dual
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
@@ -400,9 +400,9 @@ class DualArray(ArrayAttributes):
             return NotImplemented
         name = ufunc.__name__
         if name in _PRIMAL_UFUNCS:
-            return ufunc(*[_primal(a) for a in inputs])
+            return primal_ufunc(ufunc, [_primal(a) for a in inputs])
         if name in _ZERO_DERIVATIVE_UFUNCS:
-            return _constant_like(self, ufunc(*[_primal(a) for a in inputs]))
+            return _constant_like(self, primal_ufunc(ufunc, [_primal(a) for a in inputs]))
         if name == "square":
             return inputs[0] * inputs[0]
         if name == "reciprocal":
@@ -774,7 +774,8 @@ def _size(x, axis=None):
 
 @implements(np.isfinite)
 def _isfinite(x):
-    return np.isfinite(x.value)
+    v = x.value     # a mask of the primal values, in their namespace (a device value stays there)
+    return namespace(v).isfinite(v) if is_foreign(v) else np.isfinite(v)
 
 
 @implements(np.allclose)

@@ -300,3 +300,18 @@ def test_an_unported_rule_is_refused_by_name_on_the_device_and_runs_on_numpy(fun
         nm.jacobian(lambda u: f(u) * 1.0, dev(v), mode=mode)
     J = nm.jacobian(lambda u: f(u) * 1.0, v, mode=mode)
     assert np.all(np.isfinite(np.asarray(J, dtype=float)))
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_mask_and_step_ufuncs_of_a_device_array_stay_on_the_device(mode):
+    # np.isfinite / np.floor of a DualArray or TrackedArray applied NumPy's ufunc to the device primal
+    v = np.array([1.0, np.inf, 2.6])
+    masks = []
+
+    def f(u):
+        masks.append(np.isfinite(u))
+        return nm.where(masks[-1], u * 2.0, u * 3.0) + np.floor(u)
+
+    J = nm.jacobian(f, dev(v), mode=mode)
+    assert host(masks[-1]).tolist() == [True, False, True]
+    np.testing.assert_array_equal(host(J), np.diag([2.0, 3.0, 2.0]))   # where's branches; floor is flat

@@ -280,7 +280,8 @@ def _np_copy(x, **kw):
 
 @_implements(np.isfinite)
 def _np_isfinite(x):
-    return np.isfinite(x.value)
+    v = x.value     # a mask of the primal values, in their namespace (a device value stays there)
+    return namespace(v).isfinite(v) if is_foreign(v) else np.isfinite(v)
 
 
 @_implements(np.allclose, np.isclose, np.array_equal)

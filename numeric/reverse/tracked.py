@@ -52,7 +52,7 @@ import numpy as np
 from numeric import arrayrules, complex_forms
 from numeric.arraybase import ArrayAttributes
 from numeric import functions as F
-from numeric.backend import device_of, is_array, is_foreign, namespace
+from numeric.backend import device_of, is_array, is_foreign, namespace, primal_ufunc
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
 from numeric.protocol import dispatch as _dispatch
 from numeric.protocol import norm, norm_length, one, zero
@@ -957,7 +957,7 @@ def _ufunc(ufunc, inputs):
             return getattr(a, f"__{_COMPARE_UFUNCS[name]}__")(b)
         return getattr(b, f"__{_REFLECT[_COMPARE_UFUNCS[name]]}__")(a)
     if name in _PRIMAL_UFUNCS:
-        return ufunc(*[_primal(a) for a in inputs])
+        return primal_ufunc(ufunc, [_primal(a) for a in inputs])
     if name == "square":
         return inputs[0] * inputs[0]
     if name == "reciprocal":
