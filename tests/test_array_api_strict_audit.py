@@ -315,3 +315,33 @@ def test_mask_and_step_ufuncs_of_a_device_array_stay_on_the_device(mode):
     J = nm.jacobian(f, dev(v), mode=mode)
     assert host(masks[-1]).tolist() == [True, False, True]
     np.testing.assert_array_equal(host(J), np.diag([2.0, 3.0, 2.0]))   # where's branches; floor is flat
+
+
+# ------------------------------------------------------------------ SDEs with a Dual parameter
+
+def _sde_dual(put, alg, batch, noise=0.1):
+    k = nm.Dual(2.0, 1.0)
+    g = (lambda u, p, t: u * noise) if alg != "SRA1" else (lambda u, p, t: 0.1 + 0 * u)
+    from solvers import sde
+
+    prob = SDEProblem(lambda u, p, t: (-p) * u, g, put([1.0, 2.0]), (0.0, T), k)
+    return solve(prob, getattr(sde, alg)(), dt=1 / 100, seed=1, batch=batch, save="final").u[-1]
+
+
+@pytest.mark.parametrize("batch", [None, 4], ids=["path", "batch"])
+@pytest.mark.parametrize("alg", ["EulerMaruyama", "SRA1", "ImplicitEM"])
+def test_sde_with_a_dual_parameter_on_the_device_matches_numpy(alg, batch):
+    # the device state was not lifted by the Dual parameter (u + DualArray is refused by array-API
+    # operators), and ImplicitEM's Newton norm and batched blocks read the DualArray with NumPy
+    a, b = _sde_dual(dev, alg, batch), _sde_dual(lambda v: np.asarray(v, dtype=float), alg, batch)
+    assert isinstance(a, nm.DualArray)
+    np.testing.assert_allclose(host(a.value), b.value, rtol=1e-12)
+    np.testing.assert_allclose(host(a.partials), b.partials, rtol=1e-12, atol=1e-15)
+
+
+def test_sde_dual_parameter_gives_the_exact_derivative_of_the_euler_recursion():
+    # no noise: Euler-Maruyama is u_N = u0 (1 - k h)^N, so du_N/dk = -N h u0 (1 - k h)^(N - 1)
+    a = _sde_dual(dev, "EulerMaruyama", None, noise=0.0)
+    N, h, k, u0 = 100, 1 / 100, 2.0, np.array([1.0, 2.0])
+    np.testing.assert_allclose(host(a.value), u0 * (1 - k * h) ** N, rtol=1e-13)
+    np.testing.assert_allclose(host(a.partials)[:, 0], -N * h * u0 * (1 - k * h) ** (N - 1), rtol=1e-12)

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from numeric.backend import device_of, dtype_kind, is_array, is_numpy, namespace
+from numeric.backend import add, device_of, dtype_kind, is_array, is_foreign, is_numpy, namespace
 from solvers._nm import nm
 from solvers.sde.brownian import BrownianPath
 from solvers.sde.solution import SDESolution
@@ -210,7 +210,7 @@ def _initial_state(u0: Any, batch: int | None) -> Any:
     inner = nm.value(u0)
     if is_array(inner) and not is_numpy(namespace(inner)):  # CuPy, array API: the batch on its device
         xp = namespace(inner)
-        return xp.zeros((int(batch),) + tuple(inner.shape), dtype=inner.dtype, device=device_of(inner)) + u0
+        return add(xp.zeros((int(batch),) + tuple(inner.shape), dtype=inner.dtype, device=device_of(inner)), u0)
     primal = np.asarray(inner)
     dtype = primal.dtype if primal.dtype.kind == "f" else (float if primal.dtype.kind in "iub"
                                                            else object)
@@ -399,7 +399,12 @@ def _path_increments(prob, path: BrownianPath, n: int, batch: int | None) -> tup
 
 def start_state(prob, alg, batch: int | None, general: bool) -> Any:
     """The initial state (batched), its shapes checked, the method's own check run."""
-    u = _initial_state(prob.u0, batch)
+    u0 = prob.u0
+    if is_foreign(u0):      # a device state meets a Dual parameter: lift it first, as an ODE solve does
+        from solvers.ode.state import promote_state      # (array-API operators refuse u + DualArray)
+
+        u0 = promote_state(u0, prob.tspan[0], prob.tspan[1], prob.p)
+    u = _initial_state(u0, batch)
     _check_shapes(prob, alg, u, general)
     check = getattr(alg, "check", None)
     if check is not None:

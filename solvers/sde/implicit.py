@@ -104,8 +104,8 @@ class ImplicitEM:
         flat = lambda y: reshape(f(reshape(y, shape), p, t1), lead + (n,))  # noqa: E731
         z0 = reshape(guess, lead + (n,))
         r = reshape(rest, lead + (n,))
-        if is_foreign(z0):
-            solve = _block_solver_on_device(flat, z0, c)
+        if is_foreign(nm.value(z0)):     # the Newton matrix at the primal value (as the NumPy branch)
+            solve = _block_solver_on_device(flat, nm.value(z0), c)
             return reshape(self._newton(lambda z: r + flat(z) * c - z, z0, solve, t1), shape)
         base = np.asarray(nm.value(z0), dtype=float)
         cols = []
@@ -126,10 +126,11 @@ class ImplicitEM:
             err = np.abs(np.asarray(nm.value(dz), dtype=float)) / scale
             return float(np.sqrt(np.mean(err * err)))
 
-        if is_foreign(z0):          # on the device: one transfer per Newton iteration
-            xp = namespace(z0)
-            scale = self.atol + self.rtol * xp.abs(z0)
-            norm = lambda dz: math.sqrt(to_host_float(xp.mean((dz / scale) ** 2)))  # noqa: E731
+        zv = nm.value(z0)
+        if is_foreign(zv):          # on the device: one transfer per Newton iteration
+            xp = namespace(zv)
+            scale = self.atol + self.rtol * xp.abs(zv)
+            norm = lambda dz: math.sqrt(to_host_float(xp.mean((nm.value(dz) / scale) ** 2)))  # noqa: E731
 
         z, ok, _ = newton(residual, z0, solve, norm, 1.0, maxiter=int(self.maxiter),
                           extra_sweep=nm.value(z0) is not z0)
@@ -147,6 +148,11 @@ def _block_solver_on_device(flat, z0, c):
 
     xp, n = namespace(z0), z0.shape[-1]
     E = xp.eye(n, dtype=z0.dtype, device=device_of(z0))
-    J = xp.stack([numeric.jvp(flat, z0, xp.broadcast_to(E[j, :], tuple(z0.shape))) for j in range(n)], axis=-1)
+    J = xp.stack([numeric.value(numeric.jvp(flat, z0, xp.broadcast_to(E[j, :], tuple(z0.shape))))
+                  for j in range(n)], axis=-1)     # primal blocks (a Dual parameter's layer dropped, as on NumPy)
     winv = xp.linalg.inv(E - J * c)
-    return lambda v: xp.sum(winv * v[..., None, :], axis=-1)
+
+    def apply(v):
+        prod = v[..., None, :] * winv       # v (a DualArray with a Dual parameter) on the left
+        return prod.sum(axis=-1) if hasattr(prod, "sum") else xp.sum(prod, axis=-1)
+    return apply
