@@ -211,7 +211,7 @@ def refuse(func: Any, cls: type, types: Any) -> Any:
         f"derivative or uncertainty is needed, or declare its derivative with nm.custom_rule.")
 
 
-# NumPy functions whose DualArray / TrackedArray rules are written with NumPy and fail on device
+# NumPy functions whose DualArray / TrackedArray / MeasurementArray rules are written with NumPy and fail on device
 # values (measured on array_api_strict arrays on a non-CPU device: docs/array_namespace_audit.md,
 # "Open"). A call with device operands is refused by name instead of failing inside NumPy; remove an
 # entry when its rule is ported to the array namespace (tests/test_array_api_strict_audit.py lists them).
@@ -243,9 +243,9 @@ def refuse_on_device(func: Any, args: tuple, reverse: bool) -> None:
         return              # two device libraries: namespace() itself explains that at the rule
     if is_numpy(xp):
         return
-    mode = "reverse mode's" if reverse else "the"
+    mode = "reverse mode's" if reverse else "the table's"
     raise UnsupportedArrayFunction(
-        f"numpy.{func.__name__} on arrays of {xp.__name__}: {mode} derivative rule is written with NumPy and "
+        f"numpy.{func.__name__} on arrays of {xp.__name__}: {mode} rule (derivative / propagation) is written with NumPy and "
         "has not been ported to the array namespace, so it cannot run on the device. Run it on NumPy arrays, "
         "write it with the functions that run there (reshape, transpose, concatenate, stack, sum, mean, "
         "indexing, @: README, 'Running on a GPU'), or declare its derivative with nm.custom_rule")

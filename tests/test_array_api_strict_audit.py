@@ -345,3 +345,14 @@ def test_sde_dual_parameter_gives_the_exact_derivative_of_the_euler_recursion():
     N, h, k, u0 = 100, 1 / 100, 2.0, np.array([1.0, 2.0])
     np.testing.assert_allclose(host(a.value), u0 * (1 - k * h) ** N, rtol=1e-13)
     np.testing.assert_allclose(host(a.partials)[:, 0], -N * h * u0 * (1 - k * h) ** (N - 1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("func", [f for f, mode in _unported() if mode == "forward"], ids=lambda f: f.__name__)
+def test_an_unported_rule_is_refused_by_name_for_device_measurements(func):
+    # the same NumPy-written rules propagate MeasurementArrays: refused on a device, run on NumPy
+    from numeric.arrayrules import UnsupportedArrayFunction
+
+    v, e = np.array([[1.0, 2.0], [3.0, 4.0]]), np.full((2, 2), 0.1)
+    with pytest.raises(UnsupportedArrayFunction, match=f"numpy.{func.__name__} on arrays of array_api_strict"):
+        _sample_call(func)(nm.measurements(dev(v), dev(e)))
+    assert np.all(np.isfinite(nm.uncertainty(_sample_call(func)(nm.measurements(v, e)))))

@@ -532,6 +532,7 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
     def __array_function__(self, func, types, args, kwargs):
         impl = _HANDLED.get(func)
         if impl is not None:
+            arrayrules.refuse_on_device(func, args, reverse=False)
             return impl(*args, **kwargs)
         return arrayrules.refuse(func, MeasurementArray, types)
 
