@@ -34,6 +34,20 @@ def test_derivative_of_an_mpf_solve(name, mp30):
     assert abs(d + mpmath.exp(-0.5)) < tol * mpmath.exp(-0.5)
 
 
+@pytest.mark.parametrize("name", ["Rodas5P", "KenCarp4"])
+def test_second_derivative_of_an_mpf_solve(name, mp30):
+    # a dual of a dual of mpf: the iteration matrix's value is factorised innermost, layer by layer
+    def end(k):
+        prob = solvers.ODEProblem(lambda u, p, t: -p * u, np.array([mpmath.mpf(1)], dtype=object),
+                                  (mpmath.mpf(0), mpmath.mpf(1)), k)
+        return solvers.solve(prob, getattr(solvers, name)(), rtol=mpmath.mpf("1e-12"),
+                             atol=mpmath.mpf("1e-14")).u[-1][0]
+
+    d2 = nm.derivative(lambda q: nm.derivative(end, q), mpmath.mpf("0.5"))
+    assert isinstance(d2, mpmath.mpf)
+    assert abs(d2 - mpmath.exp(-0.5)) < 1e-9 * mpmath.exp(-0.5)
+
+
 @pytest.mark.parametrize("name", STIFF)
 def test_reverse_over_forward_hessian_through_a_stiff_solve(name):
     # u(T) = exp(-a b T): the Hessian in (a, b) in closed form

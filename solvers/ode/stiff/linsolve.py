@@ -84,12 +84,12 @@ class Factorization:
         elif hasattr(type(W), "_nm_linear") and is_foreign(nm.value(W)):
             self.kind = "namespace-linear"  # a DualArray matrix on a device (a Jacobian carrying dJ/dp)
             self.lu = W
-        elif hasattr(type(W), "_nm_linear") and _is_object_array(W._nm_linear()[0]):
-            # a DualArray of mpf (or of a tape's numbers): NumPy's solve takes no object array, so
-            # its value is factorised once by the generic LU and the rule applied by _linear_solve
+        elif hasattr(type(W), "_nm_linear") and _is_object_array(nm.innermost(W)):
+            # a DualArray of mpf (or of a tape's numbers; or of such duals, nested): NumPy's solve
+            # takes no object array, so the value is factorised once (by the generic LU, innermost)
+            # and np.linalg.solve's rule applied on top of it by _linear_solve, layer by layer
             self.kind = "object-linear"
-            lu = linalg.lu_factor(W._nm_linear()[0])
-            self.lu, self._solve = W, lambda r: linalg.lu_solve(lu, r)
+            self.lu, self._solve = W, Factorization(W._nm_linear()[0]).solve
         else:
             self.kind = "array"
             self.lu = W
@@ -111,6 +111,9 @@ class Factorization:
             # np.linalg.solve (through __array_function__) keeps its derivative/uncertainty part
             W = self.W.toarray() if self.kind == "sparse" else self.W
             return np.linalg.solve(W, b)
+        if self.kind in ("generic", "object-linear") and getattr(b, "ndim", 1) > 2:
+            # the partial columns of a nested dual: solve them as (n, m) columns
+            return self.solve(b.reshape(b.shape[0], -1)).reshape(b.shape)
         if self.kind == "generic":
             if not isinstance(b, np.ndarray) and hasattr(type(b), "_nm_linear"):
                 b = as_object_array(b)   # an array number meets an object matrix: element by element
@@ -147,12 +150,15 @@ def _linear_solve(W: Any, b: Any, solve: Any = None) -> Any:
         bv, db, _ = b._nm_linear()
     else:
         bv, db = b, None
-    if not (is_array(A) and is_array(dA) and is_array(bv)):
-        raise TypeError("nested derivatives in an iteration matrix on a device are not supported; use NumPy arrays")
+    if solve is None:
+        if not (is_array(A) and is_array(dA) and is_array(bv)):
+            raise TypeError("nested derivatives in an iteration matrix on a device are not supported; "
+                            "use NumPy arrays")
+        solve = linear_solver(A)
     xp = namespace(A)
-    solve = linear_solver(A) if solve is None else solve
     x = solve(bv)
-    dAx = xp.permute_dims(xp.permute_dims(dA, (2, 0, 1)) @ x, (1, 0))      # (n, k)
+    dAx = xp.permute_dims(dA, (2, 0, 1)) @ x                  # (k, n), or (k, n, m) for columns x
+    dAx = xp.permute_dims(dAx, tuple(range(1, dAx.ndim)) + (0,))    # (n, k) / (n, m, k)
     return rebuild(x, solve(-dAx if db is None else db - dAx))
 
 
