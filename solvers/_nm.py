@@ -37,6 +37,7 @@ def _lazy(name: str):
 nm = SimpleNamespace(
     value=_protocol.value,
     layers=_protocol.layers,
+    innermost=_protocol.innermost,
     zero=_protocol.zero,
     one=_protocol.one,
     eps=_protocol.eps,

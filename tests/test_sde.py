@@ -193,3 +193,24 @@ def test_docstring_examples_run(module):
     mod = importlib.import_module(name)
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_failed_sde_solve_warns_as_an_ode_solve_does():
+    # an SDE solve that blew up returned retcode "Unstable" without a word (ODE, DDE and DAE solves
+    # warn); and an adaptive float32 solve at rtol 1e-10 ran into MaxIters silently
+    import warnings
+
+    from solvers import SRIW1, solve
+    from solvers.ode.solution import SolverWarning
+    blow = SDEProblem(lambda u, p, t: u * u, lambda u, p, t: 0.1 * u, 1.0, (0.0, 2.0))
+    with np.errstate(over="ignore", invalid="ignore"):
+        with pytest.warns(SolverWarning, match=r"SDE solve ended with retcode Unstable at t = 1\.1"):
+            assert solve(blow, EulerMaruyama(), dt=1e-3, seed=1).retcode == "Unstable"
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            solve(blow, EulerMaruyama(), dt=1e-3, seed=1, verbose=False)
+    f32 = SDEProblem(lambda u, p, t: -u, lambda u, p, t: 0.1 * u, np.array([1.0], dtype=np.float32), (0.0, 1.0))
+    with pytest.warns(SolverWarning, match="retcode MaxIters"):
+        solve(f32, SRIW1(), seed=1, rtol=1e-10, atol=1e-12, maxiters=2000)
+    with pytest.warns(SolverWarning, match=r"rtol = 1e-10 is below 10 eps of the state's type"):
+        solve(f32.remake(u0=np.array([1.0], dtype=np.float32)), SRIW1(), seed=1, rtol=1e-10, atol=1.0)

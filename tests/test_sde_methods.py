@@ -18,6 +18,7 @@ import numeric as nm
 from solvers.sde import (SOSRA, SOSRA2, SRA1, SRIW1, BrownianPath, EulerMaruyama, ImplicitEM, Milstein,
                          SDEProblem, StochasticHeun, solve)
 from solvers.sde.rswm import BrownianMemory, join
+from solvers.ode.solution import SolverWarning
 
 MU, SIGMA = 1.0, 0.5
 
@@ -140,7 +141,7 @@ def test_implicit_em_moments_on_a_stiff_linear_sde_and_em_instability():
     m1, m2 = (1 - lam * h) ** -n, ((1 + mu**2 * h) / (1 - lam * h) ** 2) ** n
     assert abs(x.mean() - m1) < 5 * x.std(ddof=1) / math.sqrt(paths)
     assert abs(np.mean(x * x) - m2) < 5 * np.std(x * x, ddof=1) / math.sqrt(paths)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"), pytest.warns(SolverWarning, match="retcode Unstable"):
         em = solve(prob.remake(tspan=(0.0, 60.0)), EulerMaruyama(), dt=h, seed=5, batch=10)
     assert em.retcode == "Unstable"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import doctest
 import itertools
 import math
+import warnings
 from functools import partial
 
 import numpy as np
@@ -373,3 +374,18 @@ def test_doctests(module):
     mod = importlib.import_module(module)
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_threshold_that_removes_every_term_warns():
+    # STLSQ(100) on x'' = -4 x returned dx/dt = 0, dy/dt = 0 without a word (pysindy warns)
+    t = np.linspace(0, 5, 501)
+    x = np.column_stack([np.cos(2 * t), -2 * np.sin(2 * t)])
+    with pytest.warns(RuntimeWarning, match=r"removed every term of dx/dt, dy/dt .* lower the threshold"):
+        model = fit(x, t, PolynomialLibrary(2), STLSQ(100))
+    assert not np.any(model.coefficients)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit(x, t, PolynomialLibrary(2), STLSQ(0.2))                              # terms kept: silent
+        const = fit(np.column_stack([x, np.ones_like(t)]), t, PolynomialLibrary(1), STLSQ(0.2),
+                    x_dot=np.column_stack([x[:, 1], -4 * x[:, 0], np.zeros_like(t)]))  # dz/dt = 0: true
+    assert not np.any(const.coefficients[2]) and np.any(const.coefficients[0]) and np.any(const.coefficients[1])

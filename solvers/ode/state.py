@@ -88,7 +88,8 @@ def _needs_lift(u: Any, k: Any) -> bool:
     return bool(real_eps(k) < real_eps(u))
 
 
-def _as_object_array(u: Any) -> np.ndarray:
+def as_object_array(u: Any) -> np.ndarray:
+    """An array number as a NumPy object array of its scalar elements (same shape)."""
     out = np.empty(u.shape, dtype=object)
     for idx in np.ndindex(*u.shape):
         out[idx] = u[idx]
@@ -124,7 +125,7 @@ def harmonize(u: Any, f: Any, p: Any, t0: Any, stats: Stats) -> tuple:
                     f"the state ({type(u).__name__}) and f(u, p, t) ({type(k1).__name__}) cannot be "
                     "added: return the same kind of object from f as u0"
                 ) from None
-            u = _as_object_array(u)
+            u = as_object_array(u)
     return u, k1
 
 

@@ -22,6 +22,7 @@ and halving ``dt`` solves again on the same Brownian motion.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction as Fr
 from typing import Any
@@ -269,7 +270,7 @@ def check_method(prob, alg: Any) -> None:
 def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = None,
               batch: int | None = None, path: BrownianPath | None = None, save: str = "steps",
               saveat: Any = None, adaptive: bool | None = None, unstable_check: Any = None,
-              **adaptive_options: Any) -> SDESolution:
+              verbose: bool = True, **adaptive_options: Any) -> SDESolution:
     """Integrate ``prob`` with a fixed step, or adaptively (``adaptive=True``).
 
     Parameters
@@ -298,6 +299,9 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
         state is ``Unstable``: fixed steps too large for a stiff drift can grow
         the state to huge finite values and end ``Success``
         (``unstable_check=solvers.norm_exceeds(limit)`` catches that).
+    verbose : bool
+        Warn (``SolverWarning``) when the solve ends without success or an adaptive ``rtol`` is
+        below the state's precision, as ODE solves do; False silences it.
 
     Examples
     --------
@@ -316,8 +320,9 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
         if path is not None:
             raise ValueError("adaptive steps draw their own Brownian path (with memory of rejected "
                              "steps); a BrownianPath fixes a grid: pass adaptive=False with it")
-        return integrate_adaptive(prob, alg, dt=dt, seed=seed, batch=batch, save=save,
-                                  saveat=saveat, unstable_check=unstable_check, **adaptive_options)
+        sol = integrate_adaptive(prob, alg, dt=dt, seed=seed, batch=batch, save=save,
+                                 saveat=saveat, unstable_check=unstable_check, **adaptive_options)
+        return _reported(sol, verbose, adaptive_options.get("rtol", 1e-2))
     if adaptive_options:
         raise TypeError(f"options {sorted(adaptive_options)} apply to adaptive solves only "
                         "(adaptive=True with SRIW1(), SRA1(), LambaEM() or LambaEulerHeun())")
@@ -334,7 +339,27 @@ def integrate(prob, alg: Any = None, *, dt: float | None = None, seed: Any = Non
     u = start_state(prob, alg, batch, general)
     noise = _noise_source(prob, alg, path, n, h, batch, seed, noise_dtype_of(u))
     noise = on_device_of(u, noise)
-    return _fixed_steps(prob, alg, u, n, h, noise, save_idx, general, check_unstable_check(unstable_check))
+    sol = _fixed_steps(prob, alg, u, n, h, noise, save_idx, general, check_unstable_check(unstable_check))
+    return _reported(sol, verbose)
+
+
+def _reported(sol: SDESolution, verbose: bool, rtol: Any = None) -> SDESolution:
+    """*sol*, after the warnings of a verbose solve (those of ODE solves:
+    :func:`solvers.ode.integrator.warn_outcome`)."""
+    if not verbose:
+        return sol
+    from solvers.ode.solution import SolverWarning
+    from solvers.ode.validate import tolerance_below_precision
+    if not sol.success:
+        why = sol.stats.get("message", "")
+        warnings.warn(f"SDE solve ended with retcode {sol.retcode} at t = {sol.t[-1]}"
+                      f"{': ' + why if why else ''} (pass verbose=False to silence this warning)",
+                      SolverWarning, stacklevel=5)
+    elif rtol is not None and len(sol.u):
+        below = tolerance_below_precision(rtol, sol.u[0])
+        if below:
+            warnings.warn(below + " (pass verbose=False to silence this warning)", SolverWarning, stacklevel=5)
+    return sol
 
 
 def _noise_source(prob, alg, path, n: int, h: float, batch, seed, dtype):

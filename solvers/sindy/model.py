@@ -162,7 +162,8 @@ def fit(x: np.ndarray, t: Any, library: Library, optimizer: Any = None, *,
     Returns
     -------
     SINDyModel
-        Warns (RuntimeWarning) when the optimiser did not converge; the
+        Warns (RuntimeWarning) when the optimiser did not converge or left an equation
+        without a term while its data's derivative is not zero (a threshold too large); the
         model's ``result`` keeps the optimiser's report.
     """
     x = x if is_foreign(x) else np.asarray(x, dtype=float)    # device data stays on its device
@@ -181,4 +182,15 @@ def fit(x: np.ndarray, t: Any, library: Library, optimizer: Any = None, *,
     result = (optimizer or STLSQ()).fit(library.matrix(x), dxdt)
     if not result.converged:
         warnings.warn(result.message, RuntimeWarning, stacklevel=2)
+    emptied = _emptied_equations(result.coefficients, dxdt, variables)
+    if emptied:
+        warnings.warn(f"the optimiser removed every term of {', '.join(emptied)} (its model is 0) though "
+                      "the data's derivative is not zero: lower the threshold", RuntimeWarning, stacklevel=2)
     return SINDyModel(library, variables, result.coefficients, result)
+
+
+def _emptied_equations(coefficients: Any, dxdt: Any, variables: Sequence[str]) -> list:
+    """The equations ``d<v>/dt`` left without a term while their data are not zero (as pysindy warns)."""
+    xp = namespace(dxdt)
+    nonzero = [bool(xp.any(dxdt[:, i] != 0)) for i in range(len(variables))]
+    return [f"d{v}/dt" for i, v in enumerate(variables) if nonzero[i] and not np.any(coefficients[i])]

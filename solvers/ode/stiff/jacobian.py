@@ -81,10 +81,9 @@ def _elementwise_ok(u: Any) -> bool:
 
 def _per_element(diff: Callable, u: Any, p: Any) -> Any:
     """*diff* at an object array of u's scalar elements, joined back into u's array type."""
-    x = np.empty(u.shape, dtype=object)
-    for i in range(u.shape[0]):
-        x[i] = u[i]
-    return diff(x, p) + u[:, None] * 0   # the sum with u's type makes the matrix u's type
+    from solvers.ode.state import as_object_array
+
+    return diff(as_object_array(u), p) + u[:, None] * 0   # the sum with u's type makes it u's type
 
 
 def _forward(f: Callable, elementwise: bool = False) -> Callable:

@@ -38,6 +38,7 @@ import scipy.linalg
 from numeric.backend import add, device_of, has_lapack, is_array, is_foreign, linear_solver, matmul, namespace
 from solvers import linalg
 from solvers._nm import nm
+from solvers.ode.state import as_object_array
 
 __all__ = ["Factorization", "factorize", "is_sparse", "iteration_matrix", "KrylovSolver", "PERMC_SPEC"]
 
@@ -49,6 +50,10 @@ def is_sparse(A: Any) -> bool:
     import scipy.sparse as sp
 
     return sp.issparse(A)
+
+
+def _is_object_array(x: Any) -> bool:
+    return isinstance(x, np.ndarray) and x.dtype == object
 
 
 class Factorization:
@@ -79,6 +84,12 @@ class Factorization:
         elif hasattr(type(W), "_nm_linear") and is_foreign(nm.value(W)):
             self.kind = "namespace-linear"  # a DualArray matrix on a device (a Jacobian carrying dJ/dp)
             self.lu = W
+        elif hasattr(type(W), "_nm_linear") and _is_object_array(nm.innermost(W)):
+            # a DualArray of mpf (or of a tape's numbers; or of such duals, nested): NumPy's solve
+            # takes no object array, so the value is factorised once (by the generic LU, innermost)
+            # and np.linalg.solve's rule applied on top of it by _linear_solve, layer by layer
+            self.kind = "object-linear"
+            self.lu, self._solve = W, Factorization(W._nm_linear()[0]).solve
         else:
             self.kind = "array"
             self.lu = W
@@ -100,10 +111,21 @@ class Factorization:
             # np.linalg.solve (through __array_function__) keeps its derivative/uncertainty part
             W = self.W.toarray() if self.kind == "sparse" else self.W
             return np.linalg.solve(W, b)
+        if self.kind in ("generic", "object-linear") and getattr(b, "ndim", 1) > 2:
+            # the partial columns of a nested dual: solve them as (n, m) columns
+            return self.solve(b.reshape(b.shape[0], -1)).reshape(b.shape)
         if self.kind == "generic":
+            if not isinstance(b, np.ndarray) and hasattr(type(b), "_nm_linear"):
+                b = as_object_array(b)   # an array number meets an object matrix: element by element
             return linalg.lu_solve(self.lu, b)
         if self.kind == "namespace-linear":
             return _linear_solve(self.lu, b)
+        if self.kind == "object-linear":
+            if _is_object_array(b):   # scalars that may carry W's perturbation: W's array type splits them
+                b = self.lu[:, 0] * 0 + b
+            if getattr(b, "_nm_order", None) not in (None, getattr(self.lu, "_nm_order", None)):
+                return np.linalg.solve(self.lu, b)    # another perturbation (nesting): the type's rule
+            return _linear_solve(self.lu, b, self._solve)
         if self.kind == "namespace":
             if is_array(b):
                 return self._solve(b)
@@ -115,10 +137,11 @@ class Factorization:
         return np.linalg.solve(self.lu, b)
 
 
-def _linear_solve(W: Any, b: Any) -> Any:
+def _linear_solve(W: Any, b: Any, solve: Any = None) -> Any:
     """``W^-1 b`` for a matrix *W* with a linear part on a device (a DualArray: value ``A``, partials
     ``dA``): ``x = A^-1 b``, ``dx = A^-1 (db - dA x)`` for all partial columns at once
-    (``np.linalg.solve``'s rule written in the array API; NumPy's rule table does not take device arrays)."""
+    (``np.linalg.solve``'s rule written in the array API; NumPy's rule table does not take device arrays).
+    *solve* applies ``A^-1`` (default: the namespace's, :func:`numeric.backend.linear_solver`)."""
     A, dA, rebuild = W._nm_linear()
     if hasattr(type(b), "_nm_linear"):
         if getattr(b, "_nm_order", None) != getattr(W, "_nm_order", None):
@@ -127,12 +150,15 @@ def _linear_solve(W: Any, b: Any) -> Any:
         bv, db, _ = b._nm_linear()
     else:
         bv, db = b, None
-    if not (is_array(A) and is_array(dA) and is_array(bv)):
-        raise TypeError("nested derivatives in an iteration matrix on a device are not supported; use NumPy arrays")
+    if solve is None:
+        if not (is_array(A) and is_array(dA) and is_array(bv)):
+            raise TypeError("nested derivatives in an iteration matrix on a device are not supported; "
+                            "use NumPy arrays")
+        solve = linear_solver(A)
     xp = namespace(A)
-    solve = linear_solver(A)
     x = solve(bv)
-    dAx = xp.permute_dims(xp.permute_dims(dA, (2, 0, 1)) @ x, (1, 0))      # (n, k)
+    dAx = xp.permute_dims(dA, (2, 0, 1)) @ x                  # (k, n), or (k, n, m) for columns x
+    dAx = xp.permute_dims(dAx, tuple(range(1, dAx.ndim)) + (0,))    # (n, k) / (n, m, k)
     return rebuild(x, solve(-dAx if db is None else db - dAx))
 
 
