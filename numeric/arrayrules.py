@@ -223,6 +223,8 @@ NOT_ON_DEVICE: dict = {
                             np.repeat),
     "reverse": (np.flip,),
 }
+_NOT_ON_DEVICE_ALL = frozenset(NOT_ON_DEVICE["forward and reverse"])     # membership per call: a set
+_NOT_ON_DEVICE_REVERSE = _NOT_ON_DEVICE_ALL | frozenset(NOT_ON_DEVICE["reverse"])
 
 
 def refuse_on_device(func: Any, args: tuple, reverse: bool) -> None:
@@ -232,7 +234,7 @@ def refuse_on_device(func: Any, args: tuple, reverse: bool) -> None:
     >>> import numpy as np, numeric as nm
     >>> refuse_on_device(np.roll, (nm.DualArray(np.ones(2), np.eye(2)), 1), False)   # NumPy: no refusal
     """
-    if func not in NOT_ON_DEVICE["forward and reverse"] and not (reverse and func in NOT_ON_DEVICE["reverse"]):
+    if func not in (_NOT_ON_DEVICE_REVERSE if reverse else _NOT_ON_DEVICE_ALL):
         return
     from numeric.backend import is_numpy, namespace
 
