@@ -19,16 +19,18 @@ import solvers
 STIFF = ["Rodas5P", "Rosenbrock23", "KenCarp4", "FBDF", "RadauIIA5"]
 
 
+def mpf_decay_end(k, name):
+    """u(1) of u' = -k u, u(0) = 1 in 30-digit numbers: exp(-k)."""
+    prob = solvers.ODEProblem(lambda u, p, t: -p * u, np.array([mpmath.mpf(1)], dtype=object),
+                              (mpmath.mpf(0), mpmath.mpf(1)), k)
+    return solvers.solve(prob, getattr(solvers, name)(), rtol=mpmath.mpf("1e-12"),
+                         atol=mpmath.mpf("1e-14")).u[-1][0]
+
+
 @pytest.mark.parametrize("name", STIFF)
 def test_derivative_of_an_mpf_solve(name, mp30):
-    # u' = -k u, u(1) = exp(-k): d/dk = -exp(-k); the result is an mpf, no perturbation left in it
-    def end(k):
-        prob = solvers.ODEProblem(lambda u, p, t: -p * u, np.array([mpmath.mpf(1)], dtype=object),
-                                  (mpmath.mpf(0), mpmath.mpf(1)), k)
-        return solvers.solve(prob, getattr(solvers, name)(), rtol=mpmath.mpf("1e-12"),
-                             atol=mpmath.mpf("1e-14")).u[-1][0]
-
-    d = nm.derivative(end, mpmath.mpf("0.5"))
+    # d/dk exp(-k) = -exp(-k); the result is an mpf, no perturbation left in it
+    d = nm.derivative(lambda k: mpf_decay_end(k, name), mpmath.mpf("0.5"))
     assert isinstance(d, mpmath.mpf)
     tol = 1e-6 if name == "Rosenbrock23" else 1e-9      # a third-order method at rtol 1e-12
     assert abs(d + mpmath.exp(-0.5)) < tol * mpmath.exp(-0.5)
@@ -37,13 +39,7 @@ def test_derivative_of_an_mpf_solve(name, mp30):
 @pytest.mark.parametrize("name", ["Rodas5P", "KenCarp4"])
 def test_second_derivative_of_an_mpf_solve(name, mp30):
     # a dual of a dual of mpf: the iteration matrix's value is factorised innermost, layer by layer
-    def end(k):
-        prob = solvers.ODEProblem(lambda u, p, t: -p * u, np.array([mpmath.mpf(1)], dtype=object),
-                                  (mpmath.mpf(0), mpmath.mpf(1)), k)
-        return solvers.solve(prob, getattr(solvers, name)(), rtol=mpmath.mpf("1e-12"),
-                             atol=mpmath.mpf("1e-14")).u[-1][0]
-
-    d2 = nm.derivative(lambda q: nm.derivative(end, q), mpmath.mpf("0.5"))
+    d2 = nm.derivative(lambda q: nm.derivative(lambda k: mpf_decay_end(k, name), q), mpmath.mpf("0.5"))
     assert isinstance(d2, mpmath.mpf)
     assert abs(d2 - mpmath.exp(-0.5)) < 1e-9 * mpmath.exp(-0.5)
 
