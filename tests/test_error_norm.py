@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import numeric as nm
-from solvers import ODEProblem, ReturnCode, solve
+from solvers import ODEProblem, ReturnCode, Vern9, solve
 from solvers.ode.stiff import KenCarp4, Rodas4, Rodas5P
 
 MU, SIGMA, T = 10.0, 0.1, 6.0
@@ -76,3 +76,15 @@ def test_primal_norm_on_a_float_problem_changes_nothing():
 def test_error_norm_bad_value():
     with pytest.raises(ValueError, match="'full' or 'primal'"):
         solve(problem(MU), Rodas5P(), error_norm="values")
+
+
+def test_a_rhs_that_refuses_object_arrays_falls_back_to_the_primal_jacobian():
+    # np.linalg.solve takes no object array of measurements: the per-element Jacobian raised
+    # NumPy's UFuncTypeError; the solve now takes the primal Jacobian (the penalty above) instead
+    A = np.array([[-4.0, 0.5], [0.2, -5.0]])
+    prob = ODEProblem(lambda u, p, t: np.linalg.solve(A, u) * p, np.array([1.0, 0.5]), (0.0, 1.0),
+                      nm.Measurement(1.5, 0.1))
+    rodas = solve(prob, Rodas5P(), rtol=1e-8, atol=1e-10)
+    ref = solve(prob, Vern9(), rtol=1e-10, atol=1e-12)
+    assert rodas.retcode == ReturnCode.Success
+    np.testing.assert_allclose(nm.uncertainty(rodas.u[-1]), nm.uncertainty(ref.u[-1]), rtol=1e-5)

@@ -66,7 +66,10 @@ def _at_primal(diff: Callable, u: Any, p: Any, elementwise: bool = False) -> Any
         return diff(u, p)
     except TypeError:
         if elementwise and _elementwise_ok(u):
-            return _per_element(diff, u, p)
+            try:
+                return _per_element(diff, u, p)
+            except TypeError:   # f refuses an object array of scalars (np.linalg.solve): the primal J
+                pass
         v, q = nm.value(u), _primal_parameters(p)
         if v is u and q is p:
             raise
