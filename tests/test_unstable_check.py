@@ -83,17 +83,19 @@ OU = SDEProblem(lambda u, p, t: -50.0 * u, lambda u, p, t: 0.1 + 0 * u, 1.0, (0.
 def test_fixed_step_sde_blow_up_is_caught():
     plain = solve(OU, EulerMaruyama(), dt=0.05, seed=3)
     assert plain.retcode == "Success" and abs(plain.u[-1]) > 1e15  # the drift's factor is -1.5 per step
-    sol = solve(OU, EulerMaruyama(), dt=0.05, seed=3, unstable_check=norm_exceeds(1e3))
+    sol = solve(OU, EulerMaruyama(), dt=0.05, seed=3, unstable_check=norm_exceeds(1e3), verbose=False)
     assert sol.retcode == "Unstable"
     assert abs(sol.u[-1]) > 1e3 and abs(sol.u[-2]) <= 1e3
     assert sol.stats["message"].startswith("unstable_check returned True")
-    batch = solve(OU, EulerMaruyama(), dt=0.05, seed=3, batch=8, unstable_check=norm_exceeds(1e3))
+    batch = solve(OU, EulerMaruyama(), dt=0.05, seed=3, batch=8, unstable_check=norm_exceeds(1e3),
+                  verbose=False)
     assert batch.retcode == "Unstable"
 
 
 def test_adaptive_sde_stops_at_the_first_accepted_step_where_it_holds():
     gbm = SDEProblem(lambda u, p, t: u, lambda u, p, t: 0.5 * u, 1.0, (0.0, 10.0))
-    sol = solve(gbm, SRIW1(), rtol=1e-3, atol=1e-3, seed=4, unstable_check=lambda dt, u, p, t: u > 3.0)
+    sol = solve(gbm, SRIW1(), rtol=1e-3, atol=1e-3, seed=4, unstable_check=lambda dt, u, p, t: u > 3.0,
+                verbose=False)
     assert sol.retcode == "Unstable"
     assert sol.u[-1] > 3.0 and all(u <= 3.0 for u in sol.u[:-1])
     assert sol.t[-1] < 10.0
