@@ -655,24 +655,34 @@ def _cat(put, parts):
 STIFF = np.array([[-100.0, 1.0], [1.0, -2.0]])
 
 
+U0_STIFF = np.array([1.0, 1.0])
+
+
+def _stiff_on_device_and_numpy(alg_name, rtol, atol):
+    """The STIFF linear system solved on the device and on NumPy (LAPACK) by *alg_name*.
+
+    ``u @ A^T``, not ``A @ u``: the Jacobian evaluates f on a DualArray, and array_api_strict's
+    operators raise TypeError (instead of returning NotImplemented) for a foreign right operand.
+    """
+    import solvers
+
+    At = xs.asarray(STIFF.T.tolist(), dtype=xs.float64, device=DEV)
+    sol = solve(ODEProblem(lambda u, p, t: u @ At, dev(U0_STIFF), (0.0, 1.0)), getattr(solvers, alg_name)(),
+                rtol=rtol, atol=atol)
+    ref = solve(ODEProblem(lambda u, p, t: u @ STIFF.T, U0_STIFF, (0.0, 1.0)),
+                getattr(solvers, alg_name)(compile=False), rtol=rtol, atol=atol)
+    return sol, ref
+
+
 @pytest.mark.parametrize("alg_name, tol", [("Rodas4", 1e-6), ("Rosenbrock23", 1e-5)])
 def test_rosenbrock_on_the_device_matches_the_matrix_exponential(alg_name, tol):
     import scipy.linalg
 
-    import solvers
-
-    At = xs.asarray(STIFF.T.tolist(), dtype=xs.float64, device=DEV)
-    u0 = np.array([1.0, 1.0])
-    # u @ A^T, not A @ u: the Jacobian evaluates f on a DualArray, and array_api_strict's operators
-    # raise TypeError (instead of returning NotImplemented) for a foreign right operand
-    sol = solve(ODEProblem(lambda u, p, t: u @ At, dev(u0), (0.0, 1.0)), getattr(solvers, alg_name)(),
-                rtol=1e-8, atol=1e-10)
+    sol, ref = _stiff_on_device_and_numpy(alg_name, 1e-8, 1e-10)
     assert sol.retcode.name == "Success"
     assert_on_device(sol.u[-1])
-    np.testing.assert_allclose(host(sol.u[-1]), scipy.linalg.expm(STIFF) @ u0, rtol=tol)
-    ref = solve(ODEProblem(lambda u, p, t: u @ STIFF.T, u0, (0.0, 1.0)), getattr(solvers, alg_name)(),
-                rtol=1e-8, atol=1e-10)                # the NumPy run (LAPACK): the same steps
-    assert len(ref.t) == len(sol.t)
+    np.testing.assert_allclose(host(sol.u[-1]), scipy.linalg.expm(STIFF) @ U0_STIFF, rtol=tol)
+    assert len(ref.t) == len(sol.t)                  # the NumPy run (LAPACK): the same steps
     np.testing.assert_allclose(host(sol.u[-1]), ref.u[-1], rtol=1e-10)
 
 
@@ -682,21 +692,14 @@ def test_implicit_stiff_methods_on_the_device_match_numpy(alg_name):
     # xp.linalg.solve of the iteration matrix, the same steps as the NumPy (LAPACK) run
     import scipy.linalg
 
-    import solvers
-
-    At = xs.asarray(STIFF.T.tolist(), dtype=xs.float64, device=DEV)
-    u0 = np.array([1.0, 1.0])
-    sol = solve(ODEProblem(lambda u, p, t: u @ At, dev(u0), (0.0, 1.0)), getattr(solvers, alg_name)(),
-                rtol=1e-6, atol=1e-8)
+    sol, ref = _stiff_on_device_and_numpy(alg_name, 1e-6, 1e-8)
     assert sol.retcode.name == "Success"
     assert_on_device(sol.u[-1])
     assert_on_device(sol(0.37))
-    ref = solve(ODEProblem(lambda u, p, t: u @ STIFF.T, u0, (0.0, 1.0)), getattr(solvers, alg_name)(compile=False),
-                rtol=1e-6, atol=1e-8)
     assert len(ref.t) == len(sol.t)
     np.testing.assert_allclose(host(sol.u[-1]), ref.u[-1], rtol=1e-12)
     np.testing.assert_allclose(host(sol(0.37)), ref(0.37), rtol=1e-12)
-    np.testing.assert_allclose(host(sol.u[-1]), scipy.linalg.expm(STIFF) @ u0, rtol=1e-4)
+    np.testing.assert_allclose(host(sol.u[-1]), scipy.linalg.expm(STIFF) @ U0_STIFF, rtol=1e-4)
 
 
 def test_auto_switching_on_the_device_takes_the_numpy_steps():
