@@ -27,12 +27,13 @@ import numpy as np
 from numeric.backend import is_foreign, like, namespace
 from solvers._nm import nm
 
-__all__ = ["solve", "lu_factor", "lu_solve", "LinAlgError"]
+__all__ = ["solve", "lu_factor", "lu_solve", "is_object_array", "LinAlgError"]
 
 LinAlgError = np.linalg.LinAlgError
 
 
-def _is_object(x: Any) -> bool:
+def is_object_array(x: Any) -> bool:
+    """A NumPy object array (of mpf, duals, measurements ...): the generic LU's input."""
     return isinstance(x, np.ndarray) and x.dtype == object
 
 
@@ -140,7 +141,7 @@ def solve(A: Any, b: Any) -> Any:
         A = np.asarray(A, dtype=object)
     if isinstance(b, (list, tuple)):
         b = np.asarray(b, dtype=object)
-    if _is_object(A) and isinstance(b, np.ndarray):
+    if is_object_array(A) and isinstance(b, np.ndarray):
         return lu_solve(lu_factor(A), b)
     # A number type's own array (DualArray, CuPy ...): it provides np.linalg.solve.
     return np.linalg.solve(A, b)

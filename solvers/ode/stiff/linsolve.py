@@ -52,10 +52,6 @@ def is_sparse(A: Any) -> bool:
     return sp.issparse(A)
 
 
-def _is_object_array(x: Any) -> bool:
-    return isinstance(x, np.ndarray) and x.dtype == object
-
-
 class Factorization:
     """A factorised square matrix: ``fac.solve(b)`` returns ``W^-1 b``."""
 
@@ -84,7 +80,7 @@ class Factorization:
         elif hasattr(type(W), "_nm_linear") and is_foreign(nm.value(W)):
             self.kind = "namespace-linear"  # a DualArray matrix on a device (a Jacobian carrying dJ/dp)
             self.lu = W
-        elif hasattr(type(W), "_nm_linear") and _is_object_array(nm.innermost(W)):
+        elif hasattr(type(W), "_nm_linear") and linalg.is_object_array(nm.innermost(W)):
             # a DualArray of mpf (or of a tape's numbers; or of such duals, nested): NumPy's solve
             # takes no object array, so the value is factorised once (by the generic LU, innermost)
             # and np.linalg.solve's rule applied on top of it by _linear_solve, layer by layer
@@ -121,7 +117,7 @@ class Factorization:
         if self.kind == "namespace-linear":
             return _linear_solve(self.lu, b)
         if self.kind == "object-linear":
-            if _is_object_array(b):   # scalars that may carry W's perturbation: W's array type splits them
+            if linalg.is_object_array(b):   # scalars that may carry W's perturbation: W's array type splits them
                 b = self.lu[:, 0] * 0 + b
             if getattr(b, "_nm_order", None) not in (None, getattr(self.lu, "_nm_order", None)):
                 return np.linalg.solve(self.lu, b)    # another perturbation (nesting): the type's rule
