@@ -39,6 +39,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from numeric import xpcompat
 from numeric.arrayrules import UnsupportedArrayFunction
 from numeric.backend import device_of, is_foreign, matmul, namespace, reshape
 from numeric.backend import reshape as _reshape
@@ -748,7 +749,7 @@ def einsum_transpose(subscripts: str, g: Any, operands: tuple, i: int, shape: tu
     kept = "".join(c for c in mine if c in have)
     others = [(s, o) for j, (s, o) in enumerate(zip(ins, operands)) if j != i]
     subs = ",".join([out] + [s for s, _ in others]) + "->" + kept
-    r = np.einsum(subs, g, *[o for _, o in others])
+    r = xpcompat.einsum(subs, g, *[o for _, o in others])
     if kept != mine:                         # indices summed inside operand i only: broadcast
         r = _expand_to(r, kept, mine, shape)
     return r
