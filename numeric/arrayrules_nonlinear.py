@@ -91,13 +91,15 @@ BILINEAR: dict = {}
 # the entries whose function and linearisation run on arrays of any namespace (xp.linalg):
 # a device array (CuPy, array API) meets the others with a TypeError saying so
 ON_DEVICE = (np.linalg.inv, np.linalg.det, np.linalg.slogdet, np.linalg.solve, np.linalg.norm, np.linalg.cholesky,
-             np.linalg.eigh, np.linalg.qr, np.linalg.svd)
+             np.linalg.eigh, np.linalg.qr, np.linalg.svd, np.sort, np.var, np.std, np.interp)
 
 
 def namespace_call(func: Callable, ops: tuple, kw: dict) -> Any:
-    """``func(*ops, **kw)`` (a ``numpy.linalg`` function) in the namespace of the device arrays
-    among *ops*: ``xp.linalg.inv``, ``det``, ``slogdet``, ``solve``; ``norm`` as the array API's
-    ``vector_norm`` (vectors, ``axis=None`` of any array: the Frobenius norm) or ``matrix_norm``.
+    """``func(*ops, **kw)`` in the namespace of the device arrays among *ops*: a function of
+    :data:`numeric.xpcompat.XP` by its array-API form (``sort``: ``xp.sort(..., stable=True)``,
+    ``var`` / ``std`` with ``correction=ddof``); ``xp.linalg.inv``, ``det``, ``slogdet``, ``solve``;
+    ``norm`` as the array API's ``vector_norm`` (vectors, ``axis=None`` of any array: the Frobenius
+    norm) or ``matrix_norm``.
 
     Raises
     ------
@@ -105,6 +107,8 @@ def namespace_call(func: Callable, ops: tuple, kw: dict) -> Any:
         Where the namespace lacks the function (or the variant asked for).
     """
     xp = namespace(*ops)
+    if func in xpcompat.XP:
+        return xpcompat.XP[func](xp, *ops, **kw)
     name = func.__name__
     lin = getattr(xp, "linalg", None)
     if func is np.linalg.norm and lin is not None:
@@ -145,9 +149,11 @@ def _permute(x: Any, perm: Any) -> Any:
     return namespace(x).permute_dims(x, tuple(perm)) if is_foreign(x) else np.transpose(x, perm)
 
 
-def _sum(x: Any, axis: Any) -> Any:
+def _sum(x: Any, axis: Any, keepdims: bool = False) -> Any:
     """``x.sum(axis)`` for a tangent of any type (array-API functions do not dispatch on a tracked one)."""
-    return x.sum(axis=axis) if hasattr(x, "sum") else namespace(x).sum(x, axis=axis)
+    if hasattr(x, "sum"):
+        return x.sum(axis=axis, keepdims=keepdims) if keepdims else x.sum(axis=axis)
+    return namespace(x).sum(x, axis=tuple(axis) if isinstance(axis, list) else axis, keepdims=keepdims)
 
 
 def _xp(*xs: Any) -> Any:
@@ -196,6 +202,10 @@ def _T(x):
 def _var_lin(a, axis, ddof, keepdims):
     a = np.asarray(a) if not hasattr(a, "shape") else a
     n = a.size if axis is None else int(np.prod([a.shape[i] for i in np.atleast_1d(axis)]))
+    if is_foreign(a):               # the tangent on the left: a tracked one meets device operators
+        axes = tuple(int(i) for i in np.atleast_1d(axis)) if axis is not None else None
+        c = a - namespace(a).mean(a, axis=axes, keepdims=True)
+        return lambda da: 2.0 * _sum(da * c, axes, bool(keepdims)) / (n - ddof)
     c = a - np.mean(a, axis=axis, keepdims=True)
     return lambda da: 2.0 * np.sum(c * da, axis=axis, keepdims=keepdims) / (n - ddof)
 
@@ -220,6 +230,9 @@ def _inverse_or_zero(d):
     """``1 / d``, and 0 where ``d == 0``: a zero standard deviation (the 2-norm of the
     deviations) takes the norms' cusp convention, see :func:`_subgradient_at_zero`."""
     zero = d == 0
+    if is_foreign(d):               # decided on the device (no host read)
+        xp = namespace(d)
+        return xp.where(zero, xp.zeros_like(d), 1 / xp.where(zero, xp.ones_like(d), d))
     if not np.any(zero):
         return 1 / d
     return np.where(zero, 0.0, 1 / np.where(zero, 1.0, d))   # (ones: no 1/0 computed)
@@ -229,6 +242,8 @@ def _inverse_or_zero(d):
 def _sort(out, a, axis=-1, kind=None, order=None):
     if order is not None:
         _refuse("numpy.sort", "order= (structured arrays)")
+    if is_foreign(_primal(a)):
+        return _device_sort_lin(_primal(a), axis)
     av = np.asarray(_primal(a))
     if axis is None:
         perm = np.argsort(av, axis=None, kind="stable")
@@ -237,6 +252,19 @@ def _sort(out, a, axis=-1, kind=None, order=None):
     idx = list(np.indices(av.shape, sparse=True))
     idx[axis % av.ndim] = perm
     return lambda da: da[tuple(idx)]
+
+
+def _device_sort_lin(a, axis):
+    """The tangent gathered by the primal's stable ``argsort`` on the device (ties: NumPy's order);
+    a tracked tangent records ``np.take_along_axis``, whose transpose adds back along the same map."""
+    xp = namespace(a)
+    take = xpcompat.on_any(np.take_along_axis)
+    if axis is None:
+        perm = xp.argsort(xp.reshape(a, (-1,)), stable=True)
+        return lambda da: take(_reshape(da, (-1,)), perm, axis=0)
+    axis = int(axis) % a.ndim
+    perm = xp.argsort(a, axis=axis, stable=True)
+    return lambda da: take(da, perm, axis=axis)
 
 
 def _primal(x):
@@ -587,6 +615,8 @@ def _interp(out, x, fp, xp, left=None, right=None, period=None):
         _refuse("numpy.interp", "period=")
     if hasattr(xp, "partials") or hasattr(xp, "tape") or hasattr(xp, "_nm_order"):
         _refuse("numpy.interp", "a derivative with respect to xp (the grid)")
+    if is_foreign(_primal(x)) or is_foreign(_primal(fp)):
+        return _device_interp_lin(_primal(x), _primal(fp), xp, left, right)
     xv = np.asarray(_primal(x))
     xpv = np.asarray(xp, dtype=float)
     n = xpv.shape[0]
@@ -604,6 +634,35 @@ def _interp(out, x, fp, xp, left=None, right=None, period=None):
             r = w @ dfp
         if dx is not None:
             r = r + slope * dx
+        return r
+    return lin
+
+
+def _device_interp_lin(x, fp, grid, left, right):
+    """The linearisation of ``np.interp`` on a device, the NumPy rule's: in fp the weights
+    ``1 - t`` and ``t`` of the interval's two grid values (``fp[0]`` / ``fp[-1]`` outside, or 0 where
+    *left* / *right* replace them); in x the interval's slope inside the grid, 0 outside. The fp
+    tangent is gathered along axis 0 by the interval indices (``np.take_along_axis``: a tracked
+    tangent records it, and reverse mode adds back along the same indices)."""
+    like = fp if is_foreign(fp) else x
+    ns = namespace(like)
+    x, fp, grid = (xpcompat.on_device_of(ns, v, like) for v in (x, fp, grid))
+    n, shape = grid.shape[0], tuple(x.shape)
+    j, t, slope = xpcompat.interp_bracket(ns, x, grid, fp)
+    below, above = x < grid[0], x > grid[n - 1]
+    zero, one = ns.zeros_like(t), ns.ones_like(t)          # (one grid point: t = 0, j = j1 = 0)
+    w0 = ns.where(below, one if left is None else zero, ns.where(above, zero, 1.0 - t))
+    w1 = ns.where(above, one if right is None else zero, ns.where(below, zero, t))
+    slope = ns.where(below | above, zero, slope)
+    take = xpcompat.on_any(np.take_along_axis)
+    j1 = ns.minimum(j + 1, ns.asarray(n - 1, dtype=j.dtype, device=device_of(j)))
+
+    def lin(dx, dfp):
+        r = 0.0
+        if dfp is not None:
+            r = _reshape(take(dfp, j, axis=0), shape) * w0 + _reshape(take(dfp, j1, axis=0), shape) * w1
+        if dx is not None:
+            r = r + dx * slope
         return r
     return lin
 
@@ -810,8 +869,12 @@ def _check_device(rule: NonlinearRule, vals: tuple) -> None:
     if rule.func not in ON_DEVICE and any(is_foreign(v) for v in vals):
         name = f"{getattr(rule.func, '__module__', None) or 'numpy'}.{rule.func.__name__}"
         raise TypeError(f"{name}: its derivative rule is written with NumPy and has not been ported to device "
-                        f"arrays ({namespace(*vals).__name__}); the linear algebra of "
-                        f"{', '.join('numpy.linalg.' + f.__name__ for f in ON_DEVICE)} runs there")
+                        f"arrays ({namespace(*vals).__name__}); the nonlinear table's "
+                        f"{', '.join(_public(f) for f in ON_DEVICE)} run there")
+
+
+def _public(func: Callable) -> str:
+    return ("numpy.linalg." if "linalg" in (getattr(func, "__module__", None) or "") else "numpy.") + func.__name__
 
 
 def _wrap_one(wrap, out, cols, tag):

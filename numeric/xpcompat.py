@@ -37,7 +37,8 @@ import numpy as np
 
 from numeric.backend import device_of, is_foreign, namespace, to_host
 
-__all__ = ["either", "on_any", "index_map", "gather", "gather_rows", "scatter_add", "as_complex", "XP"]
+__all__ = ["either", "on_any", "index_map", "gather", "gather_rows", "scatter_add", "scatter_add_along",
+           "as_complex", "XP"]
 
 
 def either(np_impl: Callable, xp_impl: Callable) -> Callable:
@@ -154,6 +155,84 @@ def scatter_add(ct: Any, idx: np.ndarray, shape: tuple) -> Any:
 @functools.lru_cache(maxsize=256)
 def _cached_plan(data: bytes, shape: tuple, n: int) -> tuple:
     return _scatter_plan(np.frombuffer(data, dtype=np.int64).reshape(shape), n)
+
+
+# ------------------------------------------------------------------------- device indices
+
+def device_indices(x: Any, indices: Any) -> Any:
+    """Integer *indices* (host or device) as an int64 array on foreign array *x*'s device."""
+    xp = namespace(x)
+    if is_foreign(indices):
+        return indices
+    return xp.asarray(np.asarray(indices, dtype=np.int64), device=device_of(x))
+
+
+def _wrapped(xp: Any, idx: Any, n: int) -> Any:
+    """NumPy's negative indices (``-1`` is the last) counted from the front."""
+    return xp.where(idx < 0, idx + n, idx)
+
+
+def _take_along_axis(xp, x, indices, axis=-1):
+    """``np.take_along_axis`` on a foreign array: ``xp.take_along_axis`` (no host read of the indices)."""
+    idx = device_indices(x, indices)
+    if axis is None:
+        x, idx, axis = xp.reshape(x, (-1,)), xp.reshape(idx, (-1,)), 0
+    axis = int(axis) % x.ndim
+    return xp.take_along_axis(x, _wrapped(xp, idx, x.shape[axis]), axis=axis)
+
+
+def scatter_add_along(ct: Any, indices: Any, shape: tuple, axis: Any = -1) -> Any:
+    """The transpose of ``np.take_along_axis(a, indices, axis)`` (*a* of *shape*) on a foreign
+    cotangent *ct*: ``ct[..., j, ...]`` added at ``indices[..., j, ...]`` along *axis*, the indices
+    on the device (the array API has no scatter-add).
+
+    A segmented sum: the cotangents ordered by target (a stable ``argsort``, so each target's
+    copies keep their order of appearance), then one gather per multiplicity, added in that order:
+    the sums are ``bincount``'s, bitwise. The largest multiplicity is read to the host (one scalar;
+    1 for a permutation, such as a sort's). Axes along which *a* was broadcast are summed at the end
+    (there the order of the additions is the array API's ``sum``).
+    """
+    xp, dev = namespace(ct), device_of(ct)
+    shape = tuple(int(s) for s in shape)
+    if axis is None:
+        flat = scatter_add_along(xp.reshape(ct, (-1,)), xp.reshape(device_indices(ct, indices), (-1,)),
+                                 (int(np.prod(shape)),), 0)
+        return xp.reshape(flat, shape)
+    ax = int(axis) % len(shape)
+    n = shape[ax]
+    idx = xp.broadcast_to(_wrapped(xp, device_indices(ct, indices), n), tuple(ct.shape))
+    ctm, idxm = xp.moveaxis(ct, ax, -1), xp.moveaxis(idx, ax, -1)
+    lead = tuple(ctm.shape[:-1])
+    rows = int(np.prod(lead))
+    base = xp.reshape(xp.arange(rows, dtype=xp.int64, device=dev) * n, (rows, 1))
+    target = xp.reshape(xp.reshape(idxm, (rows, -1)) + base, (-1,))
+    sums = _segment_sums(xp, xp.reshape(ctm, (-1,)), target, rows * n)
+    out = xp.moveaxis(xp.reshape(sums, lead + (n,)), -1, ax)
+    return _unbroadcast_to(xp, out, shape)
+
+
+def _segment_sums(xp: Any, values: Any, target: Any, nbins: int) -> Any:
+    """``out[b] = sum of values[j] over target[j] == b``, in order of appearance (bincount's)."""
+    dev = device_of(values)
+    order = xp.argsort(target, stable=True)
+    ts, vs = xp.take(target, order), xp.take(values, order)
+    bins = xp.arange(nbins, dtype=target.dtype, device=dev)
+    first = xp.searchsorted(ts, bins, side="left")
+    count = xp.searchsorted(ts, bins, side="right") - first
+    zero = xp.zeros((nbins,), dtype=values.dtype, device=dev)
+    out = zero
+    most = int(xp.max(count)) if nbins and values.shape[0] else 0      # one host read
+    for r in range(most):
+        at = xp.minimum(first + r, xp.asarray(values.shape[0] - 1, dtype=first.dtype, device=dev))
+        term = xp.where(count > r, xp.take(vs, at), zero)
+        out = term if r == 0 else out + term
+    return out
+
+
+def _unbroadcast_to(xp: Any, x: Any, shape: tuple) -> Any:
+    """*x* summed over the axes where *shape* has 1 and *x* does not (a broadcast operand)."""
+    axes = tuple(i for i, (s, t) in enumerate(zip(shape, x.shape)) if s == 1 and t != 1)
+    return xp.sum(x, axis=axes, keepdims=True) if axes else x
 
 
 def by_index(func: Callable) -> Callable:
@@ -287,6 +366,66 @@ def _filled(name):
     return xp_impl
 
 
+def _sort(xp, a, axis=-1, kind=None, order=None, stable=None):
+    """``np.sort``: ``xp.sort(stable=True)`` (the values are the same for every ``kind``)."""
+    if axis is None:
+        a, axis = xp.reshape(a, (-1,)), 0
+    return xp.sort(a, axis=int(axis), stable=True)
+
+
+def _moment(name):
+    def xp_impl(xp, a, axis=None, dtype=None, ddof=0, keepdims=False):
+        if dtype is not None:
+            a = xp.astype(a, getattr(xp, np.dtype(dtype).name))
+        return getattr(xp, name)(a, axis=_axis_tuple(axis), correction=ddof, keepdims=bool(keepdims))
+    return xp_impl
+
+
+def interp_bracket(ns: Any, x: Any, grid: Any, fp: Any) -> tuple:
+    """``(j, t, slope)`` of ``np.interp(x, grid, fp)`` in namespace *ns*: the interval
+    ``grid[j] <= x < grid[j + 1]`` (the last one for ``x == grid[-1]`` and to the right, the first
+    to the left), the fraction ``t = (x - grid[j]) / (grid[j + 1] - grid[j])`` and the slope of *fp*
+    there. *j* is flat (``x``'s elements in C order), *t* and *slope* have ``x``'s shape."""
+    n = grid.shape[0]
+    flat = ns.reshape(x, (-1,))
+    j = ns.clip(ns.searchsorted(grid, flat, side="right") - 1, 0, max(n - 2, 0))
+    if n < 2:                           # one grid point: no interval, no slope
+        zero = ns.zeros_like(x)
+        return j, zero, zero
+    x0, x1 = ns.take(grid, j), ns.take(grid, j + 1)
+    f0, f1 = ns.take(fp, j), ns.take(fp, j + 1)
+    shape = tuple(x.shape)
+    return j, ns.reshape((flat - x0) / (x1 - x0), shape), ns.reshape((f1 - f0) / (x1 - x0), shape)
+
+
+def on_device_of(ns: Any, v: Any, like: Any) -> Any:
+    """*v* (a host array or number) as an array on foreign array *like*'s device (integers as
+    floats of *like*'s precision); a device array as it is."""
+    if is_foreign(v):
+        return v
+    a = np.asarray(v)
+    if a.dtype.kind in "biu":
+        a = a.astype(np.float32 if like.dtype in (ns.float32, ns.complex64) else np.float64)
+    return ns.asarray(a, device=device_of(like))
+
+
+def _interp(ns, x, fp, /, xp=None, left=None, right=None, period=None):
+    """``np.interp`` on foreign arrays: NumPy's formula ``slope * (x - xp[j]) + fp[j]`` on the
+    interval :func:`interp_bracket` finds, ``fp[-1]`` at ``x == xp[-1]``, *left* / *right* outside."""
+    if period is not None:
+        raise TypeError(f"numpy.interp with period= has no implementation for arrays of {ns.__name__}; "
+                        "unwrap x first (x % period) or use NumPy arrays")
+    like = fp if is_foreign(fp) else x
+    x, fp, grid = (on_device_of(ns, v, like) for v in (x, fp, xp))
+    n = grid.shape[0]
+    j, t, slope = interp_bracket(ns, x, grid, fp)
+    f0 = ns.reshape(ns.take(fp, j), tuple(x.shape))
+    last, first = fp[n - 1], fp[0]
+    out = ns.where(x == grid[n - 1], last, slope * (x - ns.reshape(ns.take(grid, j), tuple(x.shape))) + f0)
+    out = ns.where(x < grid[0], first if left is None else on_device_of(ns, left, like), out)
+    return ns.where(x > grid[n - 1], last if right is None else on_device_of(ns, right, like), out)
+
+
 # NumPy function -> its form on a foreign array (namespace xp), NumPy's signature and semantics
 XP: dict = {
     np.flipud: lambda xp, x: xp.flip(x, axis=0),
@@ -316,9 +455,11 @@ XP: dict = {
     np.fft.fft: _fft("fft"), np.fft.ifft: _fft("ifft"), np.fft.rfft: _fft("rfft"), np.fft.irfft: _fft("irfft"),
     np.fft.fftn: _fftn("fftn"), np.fft.ifftn: _fftn("ifftn"),
     np.fft.fft2: _fftn("fftn", two=True), np.fft.ifft2: _fftn("ifftn", two=True),
+    np.sort: _sort, np.var: _moment("var"), np.std: _moment("std"), np.interp: _interp,
 }
 for _f in (np.rot90, np.repeat, np.diagonal, np.diag, np.take, np.pad):
     XP[_f] = by_index(_f)
+XP[np.take_along_axis] = _take_along_axis
 
 
 def einsum(subscripts: str, *operands: Any) -> Any:
