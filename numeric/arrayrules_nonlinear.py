@@ -815,6 +815,9 @@ def einsum_transpose(subscripts: str, g: Any, operands: tuple, i: int, shape: tu
 
 
 def _expand_to(r, kept, mine, shape):
+    if is_foreign(r):               # the same on the device
+        r = _reshape(r, tuple(shape[k] if c in kept else 1 for k, c in enumerate(mine)))
+        return r + namespace(r).zeros(tuple(shape), dtype=r.dtype, device=device_of(r))
     r = np.reshape(r, tuple(shape[k] if c in kept else 1 for k, c in enumerate(mine)))
     return r + np.zeros(shape)
 

@@ -38,7 +38,7 @@ import numpy as np
 from numeric.backend import device_of, is_foreign, namespace, to_host
 
 __all__ = ["either", "on_any", "index_map", "gather", "gather_rows", "scatter_add", "scatter_add_along",
-           "as_complex", "XP"]
+           "as_complex", "einsum", "einsum_xp", "XP"]
 
 
 def either(np_impl: Callable, xp_impl: Callable) -> Callable:
@@ -463,8 +463,8 @@ XP[np.take_along_axis] = _take_along_axis
 
 
 def einsum(subscripts: str, *operands: Any) -> Any:
-    """``np.einsum`` for every namespace: NumPy's, or the foreign operands' namespace's ``einsum``
-    (CuPy has one; the array API has none, and an array of such a namespace is refused with the reason).
+    """``np.einsum`` for every namespace: NumPy's, the foreign operands' namespace's ``einsum``
+    (CuPy has one), or, where the namespace has none (the array API), :func:`einsum_xp`.
 
     >>> einsum("i,i->", np.ones(3), np.ones(3)).item()
     3.0
@@ -473,10 +473,82 @@ def einsum(subscripts: str, *operands: Any) -> Any:
     if not foreign:
         return np.einsum(subscripts, *operands)
     xp = namespace(*foreign)
-    if not hasattr(xp, "einsum"):
-        raise TypeError(f"numpy.einsum on arrays of {xp.__name__}: the array API has no einsum; write it "
-                        "with matmul, tensordot, vecdot and sum, or use NumPy or CuPy arrays")
-    return xp.einsum(subscripts, *operands)
+    if hasattr(xp, "einsum"):
+        return xp.einsum(subscripts, *operands)
+    return einsum_xp(xp, subscripts, *operands)
+
+
+def einsum_xp(xp: Any, subscripts: str, *operands: Any) -> Any:
+    """``np.einsum`` written with the array API: a letter repeated within one operand is its
+    diagonal (a product with the identity, summed), letters no later operand or the output needs
+    are summed first, and the operands are contracted left to right, two at a time, by
+    ``xp.matmul`` (common letters the result keeps are its batch axes, broadcast as NumPy does).
+    Host operands go to the device of the first foreign one.
+
+    >>> einsum_xp(np, "ij,jk->ik", np.eye(2), np.arange(4.0).reshape(2, 2)).tolist()
+    [[0.0, 1.0], [2.0, 3.0]]
+    """
+    from numeric.arrayrules_nonlinear import einsum_explicit
+
+    ins, out = einsum_explicit(subscripts, operands).split("->")
+    like = next((o for o in operands if is_foreign(o)), None)
+    ops = [o if like is None else on_device_of(xp, o, like) for o in operands]
+    terms = [_distinct_letters(xp, o, s) for o, s in zip(ops, ins.split(","))]
+    while len(terms) > 1:
+        later = out + "".join(s for _, s in terms[2:])
+        (a, sa), (b, sb) = terms[0], terms[1]
+        a, sa = _sum_letters(xp, a, sa, set(sb + later))
+        b, sb = _sum_letters(xp, b, sb, set(sa + later))
+        terms = [_contract(xp, a, sa, b, sb, set(later))] + terms[2:]
+    t, st = _sum_letters(xp, *terms[0], set(out))
+    return xp.permute_dims(t, tuple(st.index(c) for c in out)) if st != out else t
+
+
+def _distinct_letters(xp: Any, x: Any, s: str) -> tuple:
+    """``(x, s)`` with each letter once: ``x[..., i, ..., i, ...]`` becomes its diagonal."""
+    for c in dict.fromkeys(s):
+        while s.count(c) > 1:
+            p, q = s.index(c), s.index(c, s.index(c) + 1)
+            n = x.shape[p]
+            eye = xp.reshape(xp.eye(n, dtype=x.dtype, device=device_of(x)),
+                             tuple(n if k in (p, q) else 1 for k in range(x.ndim)))
+            x, s = xp.sum(x * eye, axis=q), s[:q] + s[q + 1:]
+    return x, s
+
+
+def _sum_letters(xp: Any, x: Any, s: str, keep: set) -> tuple:
+    """``(x, s)`` summed over the letters not in *keep*."""
+    axes = tuple(k for k, c in enumerate(s) if c not in keep)
+    if not axes:
+        return x, s
+    return xp.sum(x, axis=axes), "".join(c for c in s if c in keep)
+
+
+def _contract(xp: Any, a: Any, sa: str, b: Any, sb: str, keep: set) -> tuple:
+    """``(a b, letters)``: the common letters in *keep* are batch axes, the others contracted."""
+    common = [c for c in sa if c in sb]
+    batch = [c for c in common if c in keep]
+    red = [c for c in common if c not in keep]
+    fa, fb = [c for c in sa if c not in sb], [c for c in sb if c not in sa]
+    size = {c: max(a.shape[sa.index(c)], b.shape[sb.index(c)]) for c in red}
+    am = _grouped(xp, a, sa, batch, fa, red, size)
+    bm = _grouped(xp, b, sb, batch, red, fb, size)
+    r = xp.matmul(am, bm)
+    lead = tuple(r.shape[:-2])
+    shape = lead + tuple(a.shape[sa.index(c)] for c in fa) + tuple(b.shape[sb.index(c)] for c in fb)
+    return xp.reshape(r, shape), "".join(batch + fa + fb)
+
+
+def _grouped(xp: Any, x: Any, s: str, batch: list, rows: list, cols: list, size: dict) -> Any:
+    """*x* as ``batch + (prod rows, prod cols)``, the contracted letters broadcast to *size*."""
+    x = xp.permute_dims(x, tuple(s.index(c) for c in batch + rows + cols))
+    order = batch + rows + cols
+    full = tuple(size.get(c, x.shape[k]) for k, c in enumerate(order))
+    if full != tuple(x.shape):
+        x = xp.broadcast_to(x, full)
+    nb = len(batch)
+    m = int(np.prod(full[nb:nb + len(rows)]))
+    return xp.reshape(x, full[:nb] + (m, int(np.prod(full[nb + len(rows):]))))
 
 
 @functools.lru_cache(maxsize=None)

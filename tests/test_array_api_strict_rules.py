@@ -17,6 +17,7 @@ xs = pytest.importorskip("array_api_strict", reason="needs array-api-strict (the
 import numeric as nm  # noqa: E402
 from numeric import arrayrules, xpcompat  # noqa: E402
 from numeric.arrayrules import LINEAR  # noqa: E402
+from numeric.arrayrules_multilinear import MULTILINEAR  # noqa: E402
 from numeric.arrayrules_nonlinear import NONLINEAR  # noqa: E402
 
 DEV = xs.Device("device1")
@@ -329,12 +330,80 @@ def test_index_maps_are_computed_once_per_call_signature():
     np.testing.assert_array_equal(a, np.rot90(np.arange(1, 13).reshape(3, 4)))
 
 
-def test_einsum_on_a_namespace_without_einsum_is_refused_with_the_reason():
-    # the array API has no einsum (CuPy has): before, NumPy's einsum failed on the conversion
-    with pytest.raises(TypeError, match="numpy.einsum on arrays of array_api_strict: the array API has no einsum"):
-        nm.jacobian(lambda u: np.einsum("i,i->", u, u), dev([1.0, 2.0]))
-    g = nm.gradient(lambda u: np.einsum("i,i->", u, u), np.array([1.0, 2.0]))
-    np.testing.assert_array_equal(np.asarray(g), [2.0, 4.0])
+MULTILINEAR_SAMPLES = [(func, k) for func, rule in MULTILINEAR.items() for k in range(len(rule.samples))]
+
+
+@pytest.mark.parametrize("func, k", MULTILINEAR_SAMPLES, ids=[f"{f.__name__}-{k}" for f, k in MULTILINEAR_SAMPLES])
+@pytest.mark.parametrize("kind", ["forward", "reverse", "measurement"])
+def test_every_multilinear_table_entry_on_the_device_matches_numpy(func, k, kind):
+    # einsum (array_api_strict has none: xpcompat.einsum_xp), matmul, where: each float operand in turn
+    rule = MULTILINEAR[func]
+    shapes, kw = rule.samples[k]
+    rng = np.random.default_rng(30 + k)
+    ops = tuple(rng.standard_normal(sh) for sh in shapes)
+    ops = rule.make(ops) if rule.make is not None else ops
+    for i, x in enumerate(ops):
+        if np.asarray(x).dtype.kind != "f":
+            continue
+
+        def f(u, put, i=i):
+            args = [u if j == i else (put(o) if np.asarray(o).dtype.kind == "f" else _device_mask(o, put))
+                    for j, o in enumerate(ops)]
+            return func(kw["subscripts"], *args) if func is np.einsum else func(*args)
+        if kind == "forward":
+            P = rng.standard_normal(np.shape(x) + (2,))
+            a, b = f(nm.DualArray(dev(x), dev(P)), dev), f(nm.DualArray(x, P), np.asarray)
+            _close(host(a.value), b.value, rtol=1e-12)
+            _close(host(a.partials), b.partials, rtol=1e-12)
+        elif kind == "reverse":
+            w = rng.standard_normal(np.shape(f(x, np.asarray)))
+            _close(host(nm.vjp(lambda u: f(u, dev), dev(x), dev(w))),
+                   np.asarray(nm.vjp(lambda u: f(u, np.asarray), x, w)), rtol=1e-12)
+        else:
+            e = 0.1 * np.abs(rng.standard_normal(np.shape(x)))
+            a, b = f(nm.measurements(dev(x), dev(e)), dev), f(nm.measurements(x, e), np.asarray)
+            _close(host(nm.value(a)), np.asarray(nm.value(b)), rtol=1e-12)
+            _close(host(nm.uncertainty(a)), np.asarray(nm.uncertainty(b)), rtol=1e-12)
+
+
+def _device_mask(o, put):
+    if put is np.asarray:
+        return np.asarray(o)
+    return xs.asarray(np.asarray(o).tolist(), device=DEV)
+
+
+@pytest.mark.parametrize("subscripts, shapes", [
+    ("ij,jk->ik", [(2, 3), (3, 4)]), ("ii->i", [(3, 3)]), ("ii", [(3, 3)]), ("iij->ji", [(2, 2, 3)]),
+    ("bij,bjk->bik", [(5, 2, 3), (5, 3, 4)]), ("...ij,...jk", [(2, 1, 2, 3), (4, 3, 2)]),
+    ("i,j->ij", [(3,), (4,)]), ("ijk,kji->", [(2, 3, 4), (4, 3, 2)]), ("abc,cd,de->abe", [(2, 3, 4), (4, 5), (5, 2)]),
+    ("ij,ij->ij", [(2, 3), (2, 3)]), (",i->i", [(), (3,)]), ("ij,jk->ik", [(2, 1), (3, 4)])])
+def test_einsum_without_a_namespace_einsum_matches_numpy(subscripts, shapes):
+    # the array API has no einsum: diagonals, sums, then pairwise matmuls, as NumPy's einsum
+    rng = np.random.default_rng(len(subscripts))
+    ops = [rng.standard_normal(sh) for sh in shapes]
+    got = host(xpcompat.einsum(subscripts, *[dev(o) for o in ops]))
+    ref = np.einsum(subscripts, *ops)
+    assert got.shape == ref.shape
+    _close(got, ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_einsum_derivatives_on_the_device_with_a_repeated_and_a_summed_index(mode):
+    # the transposes of a summed-out index (broadcast back) and a trace (forward; reverse mode of a
+    # repeated index is refused on NumPy too, with the same message), against NumPy
+    from numeric.arrayrules import UnsupportedArrayFunction
+
+    b = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]])
+    x = np.array([[0.5, 1.5, -1.0], [2.0, -0.5, 0.3]])
+    summed = lambda u, put: np.einsum("ij,kj->i", u, put(b)) * 1.0                       # noqa: E731
+    trace = lambda u, put: np.einsum("ii,jk->jk", nm.matmul(u, put(b.T)), put(b)) * 1.0  # noqa: E731
+    for f in (summed, trace) if mode == "forward" else (summed,):
+        J = host(nm.jacobian(lambda u: f(u, dev), dev(x), mode=mode))
+        _close(J, np.asarray(nm.jacobian(lambda u: f(u, np.asarray), x, mode=mode)))
+    if mode == "reverse":
+        for put, u in ((dev, dev(x)), (np.asarray, x)):
+            with pytest.raises(UnsupportedArrayFunction, match="repeated index"):
+                nm.jacobian(lambda v: trace(v, put), u, mode=mode)
 
 
 @pytest.mark.parametrize("shape, indices, axis", [
