@@ -160,7 +160,11 @@ def _cached_plan(data: bytes, shape: tuple, n: int) -> tuple:
 # ------------------------------------------------------------------------- device indices
 
 def device_indices(x: Any, indices: Any) -> Any:
-    """Integer *indices* (host or device) as an int64 array on foreign array *x*'s device."""
+    """Integer *indices* (host or device) as an int64 array on foreign array *x*'s device.
+
+    >>> device_indices(np.zeros(3), [2, 0]).tolist()
+    [2, 0]
+    """
     xp = namespace(x)
     if is_foreign(indices):
         return indices
@@ -191,6 +195,9 @@ def scatter_add_along(ct: Any, indices: Any, shape: tuple, axis: Any = -1) -> An
     the sums are ``bincount``'s, bitwise. The largest multiplicity is read to the host (one scalar;
     1 for a permutation, such as a sort's). Axes along which *a* was broadcast are summed at the end
     (there the order of the additions is the array API's ``sum``).
+
+    >>> scatter_add_along(np.array([1.0, 2.0, 4.0]), np.array([2, 0, 2]), (3,), 0).tolist()
+    [2.0, 0.0, 5.0]
     """
     xp, dev = namespace(ct), device_of(ct)
     shape = tuple(int(s) for s in shape)
@@ -385,7 +392,12 @@ def interp_bracket(ns: Any, x: Any, grid: Any, fp: Any) -> tuple:
     """``(j, t, slope)`` of ``np.interp(x, grid, fp)`` in namespace *ns*: the interval
     ``grid[j] <= x < grid[j + 1]`` (the last one for ``x == grid[-1]`` and to the right, the first
     to the left), the fraction ``t = (x - grid[j]) / (grid[j + 1] - grid[j])`` and the slope of *fp*
-    there. *j* is flat (``x``'s elements in C order), *t* and *slope* have ``x``'s shape."""
+    there. *j* is flat (``x``'s elements in C order), *t* and *slope* have ``x``'s shape.
+
+    >>> j, t, slope = interp_bracket(np, np.array([0.5, 2.0]), np.array([0.0, 1.0, 2.0]), np.array([0.0, 2.0, 3.0]))
+    >>> j.tolist(), t.tolist(), slope.tolist()
+    ([0, 1], [0.5, 1.0], [2.0, 1.0])
+    """
     n = grid.shape[0]
     flat = ns.reshape(x, (-1,))
     j = ns.clip(ns.searchsorted(grid, flat, side="right") - 1, 0, max(n - 2, 0))
@@ -400,7 +412,11 @@ def interp_bracket(ns: Any, x: Any, grid: Any, fp: Any) -> tuple:
 
 def on_device_of(ns: Any, v: Any, like: Any) -> Any:
     """*v* (a host array or number) as an array on foreign array *like*'s device (integers as
-    floats of *like*'s precision); a device array as it is."""
+    floats of *like*'s precision); a device array as it is.
+
+    >>> on_device_of(np, [1, 2], np.zeros(2)).dtype
+    dtype('float64')
+    """
     if is_foreign(v):
         return v
     a = np.asarray(v)

@@ -420,3 +420,10 @@ def test_scatter_add_along_device_indices_equals_numpy_bincount_to_the_last_bit(
     ref = arrayrules.LINEAR[np.take_along_axis].transpose(ct, shape, indices=idx, axis=axis)
     dev_idx = xs.asarray(idx.tolist(), dtype=xs.int64, device=DEV)
     np.testing.assert_array_equal(host(xpcompat.scatter_add_along(dev(ct), dev_idx, shape, axis)), ref)
+
+
+def test_xpcompat_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(xpcompat, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 15 and result.failed == 0
