@@ -239,7 +239,7 @@ def _inverse_or_zero(d):
 
 
 @_nonlinear(np.sort, samples=[((6,), {}), ((3, 4), {"axis": 0}), ((2, 3), {"axis": None})])
-def _sort(out, a, axis=-1, kind=None, order=None):
+def _sort(out, a, axis=-1, kind=None, order=None, stable=None):
     if order is not None:
         _refuse("numpy.sort", "order= (structured arrays)")
     if is_foreign(_primal(a)):

@@ -433,6 +433,12 @@ def _interp(ns, x, fp, /, xp=None, left=None, right=None, period=None):
                         "unwrap x first (x % period) or use NumPy arrays")
     like = fp if is_foreign(fp) else x
     x, fp, grid = (on_device_of(ns, v, like) for v in (x, fp, xp))
+    if fp.ndim != 1 or grid.ndim != 1:
+        raise ValueError("object too deep for desired array: np.interp takes 1-D xp and fp")
+    if fp.shape[0] != grid.shape[0]:
+        raise ValueError("fp and xp are not of the same length.")
+    if grid.shape[0] == 0:
+        raise ValueError("array of sample points is empty")
     n = grid.shape[0]
     j, t, slope = interp_bracket(ns, x, grid, fp)
     f0 = ns.reshape(ns.take(fp, j), tuple(x.shape))

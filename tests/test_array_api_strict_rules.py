@@ -262,6 +262,22 @@ def test_interp_on_the_device_matches_numpy_outside_at_nodes_and_inside(kw, grid
     _close(host(nm.uncertainty(a)), np.asarray(nm.uncertainty(b)))
 
 
+@pytest.mark.parametrize("grid, fp", [(GRID, FP[:-1]), (GRID[None, :], FP), ([], [])],
+                         ids=["lengths", "2-D grid", "empty"])
+def test_interp_with_bad_grids_raises_valueerror_on_the_device_as_on_numpy(grid, fp):
+    # an fp longer or shorter than the grid would index past one of them: refused as NumPy does
+    for put in (np.asarray, dev):
+        with pytest.raises(ValueError):
+            nm.jacobian(lambda u: np.interp(u, np.asarray(grid), put(fp)), put([0.1, 0.2]))
+
+
+@pytest.mark.parametrize("put", [np.asarray, dev], ids=["numpy", "device"])
+def test_sort_takes_numpys_stable_keyword(put):
+    for stable in (True, False):
+        J = nm.jacobian(lambda u: np.sort(u, stable=stable) * 1.0, put(TIES[0]))
+        _close(np.asarray(J) if put is np.asarray else host(J), nm.jacobian(lambda u: np.sort(u) * 1.0, TIES[0]))
+
+
 def test_interp_with_period_is_refused_on_the_device_with_the_reason():
     with pytest.raises(TypeError, match="period="):
         nm.jacobian(lambda u: np.interp(u, GRID, dev(FP), period=2.0), dev([0.1, 0.2]))
