@@ -30,7 +30,7 @@ import numpy as np
 
 from numeric.arrayrules import LinearRule, UnsupportedArrayFunction, _linear, _scatter_back, _size
 from numeric import xpcompat
-from numeric.backend import is_array, is_foreign, is_numpy, like, namespace
+from numeric.backend import device_of, is_array, is_foreign, is_numpy, like, namespace
 from numeric.xpcompat import either
 
 __all__ = ["unbroadcast", "spread", "either", "JoinRule", "JOIN", "COMPOSED"]
@@ -700,8 +700,20 @@ def getitem(x: Any, index: Any) -> Any:
 
 
 def _getitem_batched(P, ndim, index):
-    """``x[index]`` on every column ``P[..., j]``: the index, then the trailing axis whole."""
-    return P[(index if isinstance(index, tuple) else (index,)) + (slice(None),)]
+    """``x[index]`` on every column ``P[..., j]``: the index, then the trailing axis whole.
+
+    On a device an array index may not meet a slice (the array API's integer-array indexing):
+    the index picks element positions from ``arange(n)`` of the value's shape, and the partials'
+    rows are gathered by those (``xp.take``)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if is_foreign(P) and not all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
+                                 for p in parts):
+        xp, shape = namespace(P), tuple(P.shape[:-1])
+        n, k = int(np.prod(shape)), P.shape[-1]
+        pos = xp.reshape(xp.arange(n, dtype=xp.int64, device=device_of(P)), shape)[index]
+        rows = xp.take(xp.reshape(P, (n, k)), xp.reshape(pos, (-1,)), axis=0)
+        return xp.reshape(rows, tuple(pos.shape) + (k,))
+    return P[parts + (slice(None),)]
 
 
 def _getitem_t(ct, shape, index):

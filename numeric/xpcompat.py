@@ -37,7 +37,7 @@ import numpy as np
 
 from numeric.backend import device_of, is_foreign, namespace, to_host
 
-__all__ = ["either", "on_any", "index_map", "gather", "gather_rows", "scatter_add", "scatter_add_along",
+__all__ = ["either", "on_any", "index_map", "gather", "gather_rows", "scatter_add", "scatter_add_along", "segment_sums",
            "as_complex", "einsum", "einsum_xp", "XP"]
 
 
@@ -213,13 +213,19 @@ def scatter_add_along(ct: Any, indices: Any, shape: tuple, axis: Any = -1) -> An
     rows = int(np.prod(lead))
     base = xp.reshape(xp.arange(rows, dtype=xp.int64, device=dev) * n, (rows, 1))
     target = xp.reshape(xp.reshape(idxm, (rows, -1)) + base, (-1,))
-    sums = _segment_sums(xp, xp.reshape(ctm, (-1,)), target, rows * n)
+    sums = segment_sums(xp, xp.reshape(ctm, (-1,)), target, rows * n)
     out = xp.moveaxis(xp.reshape(sums, lead + (n,)), -1, ax)
     return _unbroadcast_to(xp, out, shape)
 
 
-def _segment_sums(xp: Any, values: Any, target: Any, nbins: int) -> Any:
-    """``out[b] = sum of values[j] over target[j] == b``, in order of appearance (bincount's)."""
+def segment_sums(xp: Any, values: Any, target: Any, nbins: int) -> Any:
+    """``out[b] = sum of values[j] over target[j] == b`` (1-D, in namespace *xp*), each sum in order
+    of appearance (bincount's): a stable ``argsort`` of the targets, then one gather per
+    multiplicity; the largest multiplicity is read to the host (one scalar).
+
+    >>> segment_sums(np, np.array([1.0, 2.0, 4.0]), np.array([2, 0, 2]), 3).tolist()
+    [2.0, 0.0, 5.0]
+    """
     dev = device_of(values)
     order = xp.argsort(target, stable=True)
     ts, vs = xp.take(target, order), xp.take(values, order)
