@@ -700,20 +700,24 @@ def getitem(x: Any, index: Any) -> Any:
 
 
 def _getitem_batched(P, ndim, index):
-    """``x[index]`` on every column ``P[..., j]``: the index, then the trailing axis whole.
+    """``x[index]`` on every column ``P[..., j]``: the index, then the trailing axis whole."""
+    if type(P) is not np.ndarray and is_foreign(P):
+        return _getitem_rows_on_device(P, index)
+    return P[(index if isinstance(index, tuple) else (index,)) + (slice(None),)]
 
-    On a device an array index may not meet a slice (the array API's integer-array indexing):
-    the index picks element positions from ``arange(n)`` of the value's shape, and the partials'
-    rows are gathered by those (``xp.take``)."""
+
+def _getitem_rows_on_device(P, index):
+    """:func:`_getitem_batched` of device partials. An array index may not meet a slice there (the
+    array API's integer-array indexing): the index picks element positions from ``arange(n)`` of
+    the value's shape, and the partials' rows are gathered by those (``xp.take``)."""
     parts = index if isinstance(index, tuple) else (index,)
-    if is_foreign(P) and not all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
-                                 for p in parts):
-        xp, shape = namespace(P), tuple(P.shape[:-1])
-        n, k = int(np.prod(shape)), P.shape[-1]
-        pos = xp.reshape(xp.arange(n, dtype=xp.int64, device=device_of(P)), shape)[index]
-        rows = xp.take(xp.reshape(P, (n, k)), xp.reshape(pos, (-1,)), axis=0)
-        return xp.reshape(rows, tuple(pos.shape) + (k,))
-    return P[parts + (slice(None),)]
+    if all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts):
+        return P[parts + (slice(None),)]
+    xp, shape = namespace(P), tuple(P.shape[:-1])
+    n, k = int(np.prod(shape)), P.shape[-1]
+    pos = xp.reshape(xp.arange(n, dtype=xp.int64, device=device_of(P)), shape)[index]
+    rows = xp.take(xp.reshape(P, (n, k)), xp.reshape(pos, (-1,)), axis=0)
+    return xp.reshape(rows, tuple(pos.shape) + (k,))
 
 
 def _getitem_t(ct, shape, index):
