@@ -88,8 +88,8 @@ class NonlinearRule:
 
 NONLINEAR: dict = {}
 BILINEAR: dict = {}
-# the entries whose function and linearisation run on arrays of any namespace (xp.linalg):
-# a device array (CuPy, array API) meets the others with a TypeError saying so
+# the entries whose function and linearisation run on arrays of any namespace (xp.linalg, xpcompat.XP):
+# every entry today; a future entry written with NumPy only meets a device array with a TypeError saying so
 ON_DEVICE = (np.linalg.inv, np.linalg.det, np.linalg.slogdet, np.linalg.solve, np.linalg.norm, np.linalg.cholesky,
              np.linalg.eigh, np.linalg.qr, np.linalg.svd, np.sort, np.var, np.std, np.interp)
 

@@ -177,12 +177,24 @@ def _wrapped(xp: Any, idx: Any, n: int) -> Any:
 
 
 def _take_along_axis(xp, x, indices, axis=-1):
-    """``np.take_along_axis`` on a foreign array: ``xp.take_along_axis`` (no host read of the indices)."""
-    idx = device_indices(x, indices)
+    """``np.take_along_axis`` on a foreign array: ``xp.take_along_axis`` (no host read of the indices).
+
+    Host indices are bounds-checked as NumPy does; device indices (a sort's permutation, metanum's
+    own) are not read back, and out-of-range ones behave as the namespace's ``take_along_axis``."""
     if axis is None:
-        x, idx, axis = xp.reshape(x, (-1,)), xp.reshape(idx, (-1,)), 0
+        x, axis = xp.reshape(x, (-1,)), 0
+        indices = xp.reshape(indices, (-1,)) if is_foreign(indices) else np.ravel(indices)
     axis = int(axis) % x.ndim
+    if not is_foreign(indices):
+        _check_bounds(np.asarray(indices), x.shape[axis], axis)
+    idx = device_indices(x, indices)
     return xp.take_along_axis(x, _wrapped(xp, idx, x.shape[axis]), axis=axis)
+
+
+def _check_bounds(idx: np.ndarray, n: int, axis: int) -> None:
+    if idx.size and (int(idx.max()) >= n or int(idx.min()) < -n):
+        bad = int(idx.max()) if int(idx.max()) >= n else int(idx.min())
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
 
 
 def scatter_add_along(ct: Any, indices: Any, shape: tuple, axis: Any = -1) -> Any:

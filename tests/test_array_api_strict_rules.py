@@ -443,3 +443,9 @@ def test_xpcompat_docstring_examples_run():
 
     result = doctest.testmod(xpcompat, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 15 and result.failed == 0
+
+
+def test_take_along_axis_with_host_indices_out_of_range_raises_on_the_device_as_on_numpy():
+    for put in (np.asarray, dev):
+        with pytest.raises(IndexError, match="out of bounds"):
+            nm.jacobian(lambda u: np.take_along_axis(u, np.array([0, 3]), axis=0), put([1.0, 2.0, 3.0]))
