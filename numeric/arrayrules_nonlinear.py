@@ -233,6 +233,8 @@ def _inverse_or_zero(d):
     if is_foreign(d):               # decided on the device (no host read)
         xp = namespace(d)
         return xp.where(zero, xp.zeros_like(d), 1 / xp.where(zero, xp.ones_like(d), d))
+    if is_foreign(_primal(d)):      # nested derivatives on a device: np.where dispatches to d's type
+        return np.where(zero, 0.0 * d, 1 / np.where(zero, 1.0 + 0.0 * d, d))
     if not np.any(zero):
         return 1 / d
     return np.where(zero, 0.0, 1 / np.where(zero, 1.0, d))   # (ones: no 1/0 computed)
