@@ -617,8 +617,10 @@ def _interp(out, x, fp, xp, left=None, right=None, period=None):
         _refuse("numpy.interp", "period=")
     if hasattr(xp, "partials") or hasattr(xp, "tape") or hasattr(xp, "_nm_order"):
         _refuse("numpy.interp", "a derivative with respect to xp (the grid)")
-    if is_foreign(_primal(x)) or is_foreign(_primal(fp)):
-        return _device_interp_lin(_primal(x), _primal(fp), xp, left, right)
+    if _tracked_arg(x) or _tracked_arg(fp):     # nested derivatives (a Hessian), host or device
+        return _interp_lin_traced(x, fp, xp, left, right)
+    if is_foreign(x) or is_foreign(fp):
+        return _device_interp_lin(x, fp, xp, left, right)
     xv = np.asarray(_primal(x))
     xpv = np.asarray(xp, dtype=float)
     n = xpv.shape[0]
@@ -638,6 +640,48 @@ def _interp(out, x, fp, xp, left=None, right=None, period=None):
             r = r + slope * dx
         return r
     return lin
+
+
+def _interp_lin_traced(x, fp, grid, left, right):
+    """The linearisation of ``np.interp`` where *x* or *fp* carry derivatives themselves (nested
+    types, host or device): the weights ``1 - t``, ``t`` are computed from *x* and the slope from *fp*
+    through NumPy's dispatch, so both keep their derivatives (the weights of the first-order rule
+    are constants of the primal, which would drop the x-derivative of the fp-tangent's weight)."""
+    xv = _primal(x)
+    dev = is_foreign(xv) or is_foreign(_primal(fp))
+    ns = namespace(xv if is_foreign(xv) else _primal(fp)) if dev else np
+    like = xv if is_foreign(xv) else _primal(fp)
+    grid = xpcompat.on_device_of(ns, grid, like) if dev else np.asarray(grid, dtype=float)
+    if dev and not is_foreign(xv):
+        x = xv = xpcompat.on_device_of(ns, xv, like)
+    if dev and not _tracked_arg(fp) and not is_foreign(fp):
+        fp = xpcompat.on_device_of(ns, fp, like)
+    n, shape = grid.shape[0], tuple(np.shape(xv))
+    j = ns.reshape(ns.clip(ns.searchsorted(grid, ns.reshape(xv, (-1,)), side="right") - 1, 0, max(n - 2, 0)), shape)
+    j1 = ns.reshape(ns.clip(ns.reshape(j, (-1,)) + 1, 0, n - 1), shape)
+    x0, x1 = grid[j], grid[j1]
+    width = ns.where(x1 == x0, ns.ones_like(x1), x1 - x0)       # one grid point: t = 0 below
+    below, above = xv < grid[0], xv > grid[n - 1]
+    t = (x - x0) * (1.0 / width) if n > 1 else 0.0 * x
+    def where(mask, a, b):          # NumPy's dispatch for a derivative-carrying branch, else ns's
+        return np.where(mask, a, b) if ns is np or _tracked_arg(a) or _tracked_arg(b) else ns.where(mask, a, b)
+    w0 = where(below, 1.0 if left is None else 0.0, where(above, 0.0, 1.0 - t))
+    w1 = where(above, 1.0 if right is None else 0.0, where(below, 0.0, t))
+    slope = where(below | above, 0.0, (fp[j1] - fp[j]) * (1.0 / width))
+
+    def lin(dx, dfp):
+        terms = ([] if dfp is None else [_mul(dfp[j], w0), _mul(dfp[j1], w1)]) + \
+            ([] if dx is None else [_mul(dx, slope)])
+        r = terms[0] if terms else 0.0
+        for term in terms[1:]:
+            r = term + r if is_foreign(r) else r + term
+        return r
+    return lin
+
+
+def _mul(a, b):
+    """``a * b`` with a metanum array on the left (a device array's operators refuse it on the right)."""
+    return b * a if is_foreign(a) else a * b
 
 
 def _device_interp_lin(x, fp, grid, left, right):
@@ -889,6 +933,10 @@ def _wrap_one(wrap, out, cols, tag):
     if is_foreign(out):
         xp = namespace(out)
         cols = [c if tuple(c.shape) == shape else xp.broadcast_to(c, shape) for c in cols]
+        return wrap(out, join_any(np.stack, cols, axis=-1), tag)
+    if any(is_foreign(c) for c in cols):       # nested: plain device columns next to derivative-carrying ones
+        cols = [namespace(c).broadcast_to(c, shape) if is_foreign(c) and tuple(c.shape) != shape else c
+                for c in cols]
         return wrap(out, join_any(np.stack, cols, axis=-1), tag)
     cols = [np.broadcast_to(c, shape) if isinstance(c, (np.ndarray, float, int)) else c
             for c in cols]

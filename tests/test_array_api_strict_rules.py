@@ -464,3 +464,23 @@ def test_second_derivatives_through_sort_var_std_partition_on_the_device_match_n
     # may order each side differently, a different valid answer)
     H = nm.hessian(lambda u: np.sum(np.partition(u * u, 2) * u), dev(x), mode=mode)
     _close(host(H), np.asarray(nm.hessian(lambda u: np.sum(np.sort(u * u) * u), x, mode=mode)))
+
+
+@pytest.mark.parametrize("kw", [{}, {"left": -3.0, "right": 5.0}], ids=["default", "left-right"])
+def test_interp_mixed_second_derivatives_match_finite_differences_and_the_device(kw):
+    # d2/dx dfp of interp: the fp-tangent's weights depend on x. A first-order rule with constant
+    # weights gave an asymmetric, wrong Hessian on NumPy (off by 1.1 here); against central
+    # differences of the (first-order, FD-checked) gradient, and the device against NumPy
+    grid = np.linspace(-2.0, 3.0, 6)
+
+    def f(z, put):
+        x, fp = z[:3], z[3:]
+        return np.sum(np.interp(x, put(grid), fp, **kw) * x)
+    z0 = np.concatenate([[0.3, 1.1, -2.5], np.sin(grid)])
+    grad = lambda z: np.asarray(nm.gradient(lambda u: f(u, np.asarray), z))          # noqa: E731
+    h = 1e-6
+    ref = np.stack([(grad(z0 + h * e) - grad(z0 - h * e)) / (2 * h) for e in np.eye(z0.size)], axis=1)
+    for mode in ("forward", "reverse"):
+        H = np.asarray(nm.hessian(lambda u: f(u, np.asarray), z0, mode=mode))
+        np.testing.assert_allclose(H, ref, atol=1e-8)
+        _close(host(nm.hessian(lambda u: f(u, dev), dev(z0), mode=mode)), H)
