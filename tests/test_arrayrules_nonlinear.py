@@ -199,3 +199,18 @@ def test_constants_with_derivatives_are_refused():
     with pytest.raises(UnsupportedArrayFunction, match="xp"):
         nm.gradient(lambda t: np.sum(np.interp(np.array([0.5]), t, np.arange(3.0))),
                     np.array([0.0, 1.0, 2.0]))
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_interp_mixed_hessian_in_x_and_fp_matches_central_differences(mode):
+    # regression: the fp tangent's weights were constants of the primal x, so d2/dx dfp was dropped
+    # (an asymmetric Hessian, off by 1.1 here); against central differences of the gradient
+    grid = np.linspace(-2.0, 3.0, 6)
+
+    def f(z):
+        return np.sum(np.interp(z[:2], grid, z[2:]) * z[:2])
+    z0 = np.concatenate([[0.3, 1.1], np.sin(grid)])
+    h = 1e-6
+    ref = np.stack([(np.asarray(nm.gradient(f, z0 + h * e)) - np.asarray(nm.gradient(f, z0 - h * e))) / (2 * h)
+                    for e in np.eye(z0.size)], axis=1)
+    np.testing.assert_allclose(np.asarray(nm.hessian(f, z0, mode=mode)), ref, atol=1e-8)
