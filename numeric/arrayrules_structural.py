@@ -701,18 +701,19 @@ def getitem(x: Any, index: Any) -> Any:
 
 def _getitem_batched(P, ndim, index):
     """``x[index]`` on every column ``P[..., j]``: the index, then the trailing axis whole."""
-    if type(P) is not np.ndarray and is_foreign(P):
+    try:
+        return P[(index if isinstance(index, tuple) else (index,)) + (slice(None),)]
+    except IndexError:              # the array API refuses an array index next to a slice
+        if not is_foreign(P):
+            raise
         return _getitem_rows_on_device(P, index)
-    return P[(index if isinstance(index, tuple) else (index,)) + (slice(None),)]
 
 
 def _getitem_rows_on_device(P, index):
-    """:func:`_getitem_batched` of device partials. An array index may not meet a slice there (the
-    array API's integer-array indexing): the index picks element positions from ``arange(n)`` of
-    the value's shape, and the partials' rows are gathered by those (``xp.take``)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    if all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts):
-        return P[parts + (slice(None),)]
+    """:func:`_getitem_batched` of device partials where the namespace refuses an array index next
+    to the trailing slice (the array API's integer-array indexing): the index picks element
+    positions from ``arange(n)`` of the value's shape, and the partials' rows are gathered by those
+    (``xp.take``)."""
     xp, shape = namespace(P), tuple(P.shape[:-1])
     n, k = int(np.prod(shape)), P.shape[-1]
     pos = xp.reshape(xp.arange(n, dtype=xp.int64, device=device_of(P)), shape)[index]
