@@ -818,6 +818,9 @@ def _wrap_one(wrap, out, cols, tag):
     from numeric.arrayrules_structural import join_any
 
     shape = tuple(np.shape(out))
+    if not cols:                          # no directions (a measurement without sources yet)
+        xp = namespace(out) if is_foreign(out) else np
+        return wrap(out, xp.zeros(shape + (0,), dtype=out.dtype), tag)
     if is_foreign(out):
         xp = namespace(out)
         cols = [c if tuple(c.shape) == shape else xp.broadcast_to(c, shape) for c in cols]
