@@ -23,7 +23,8 @@ coloured once (``nm.color_columns``), and each Jacobian is one compressed forwar
 factorises by sparse LU. The threshold: below ~500 states a dense LAPACK LU of the
 iteration matrix costs less than the tracing and the sparse assembly. States that are not
 float arrays (``mpf``, Dual, Measurement) and parameters that carry derivatives take the dense
-path (sparse LU needs float entries); ``sparse=False`` or ``linsolve="dense"`` forces it.
+path (sparse LU needs float entries; an explicit sparse request is then reported once with a
+``SolverWarning``); ``sparse=False`` or ``linsolve="dense"`` forces it.
 
 Jacobian-free (``linsolve="gmres"``): the provider returns a :class:`JacobianOperator` whose
 ``J @ v`` is one forward-mode directional derivative (``nm.jvp``); the methods then solve
@@ -203,12 +204,30 @@ class SparseForward:
 
     def __call__(self, u: Any, p: Any, t: Any) -> Any:
         if not self.eligible(u, p):
+            if self.forced:
+                self._report_dense(u)
             return self.dense(u, p, t)
         if not self.decided:
             self._decide(u, p, t)
         if self.pattern is None:
             return self.dense(u, p, t)
         return self._compressed(u, p, t)
+
+    def _report_dense(self, u: Any) -> None:
+        """Say once that a sparse Jacobian was asked for but the state takes the dense path."""
+        if getattr(self, "_reported", False):
+            return
+        self._reported = True
+        import warnings
+
+        from solvers.ode.solution import SolverWarning
+
+        kind = type(u).__name__ if not isinstance(u, np.ndarray) else f"an array of {u.dtype}"
+        warnings.warn(f"a sparse Jacobian was asked for (sparse=True, linsolve='sparse' or jac_prototype), "
+                      f"but the state is {kind}, not a NumPy float array, or the parameters carry "
+                      "derivatives or uncertainty: sparse LU needs float entries, so the dense Jacobian "
+                      "and LU are used (the result is the same; pass linsolve='dense' to silence this)",
+                      SolverWarning, stacklevel=2)
 
     def sparse(self, u: Any, p: Any, t: Any) -> Any:
         """The CSR Jacobian whatever the size (for an ILU preconditioner)."""
