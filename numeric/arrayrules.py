@@ -41,6 +41,13 @@ def _shape(x: Any) -> tuple:
     return tuple(np.shape(x)) if not hasattr(x, "shape") else tuple(x.shape)
 
 
+def _rows(P: Any) -> tuple:
+    """``(rows, k)``: partials *P* (trailing axis of k directions) as a matrix, one row per element.
+    Spelled out, not ``(-1, k)``: with no directions (k = 0: a measurement without sources yet)
+    NumPy cannot infer the -1."""
+    return (_size(tuple(P.shape[:-1])), int(P.shape[-1]))
+
+
 def _size(shape: tuple) -> int:
     n = 1
     for s in shape:
@@ -300,6 +307,8 @@ def _linear(func, samples, check=None, batched=None, op=None, fast=None, moves=F
 
 def _columns(func, P, kw):
     """*func* on every column ``P[..., j]`` of a NumPy (or metanum) partials array."""
+    if P.shape[-1] == 0:                         # no directions: the result's shape, no columns
+        return np.empty(np.shape(func(np.zeros(P.shape[:-1]), **kw)) + (0,))
     return np.stack([func(P[..., j], **kw) for j in range(P.shape[-1])], axis=-1)
 
 
@@ -415,7 +424,7 @@ def _flip_t(ct, shape, axis=None):
 def _roll_batched(P, ndim, shift, axis=None):
     roll = xpcompat.on_any(np.roll)
     if axis is None:                               # roll the flattened primal axes
-        flat = backend.reshape(P, (-1, P.shape[-1]))
+        flat = backend.reshape(P, _rows(P))
         return backend.reshape(roll(flat, shift, 0), P.shape)
     ax = tuple(a % ndim for a in axis) if isinstance(axis, tuple) else axis % ndim
     return roll(P, shift, ax)
@@ -471,7 +480,7 @@ def _out_check(kwargs):
 def _cumsum_batched(P, ndim, axis=None, dtype=None, out=None):
     cumsum = xpcompat.on_any(np.cumsum)
     if axis is None:                               # cumulate over the flattened primal axes
-        return cumsum(backend.reshape(P, (-1, P.shape[-1])), axis=0)
+        return cumsum(backend.reshape(P, _rows(P)), axis=0)
     return cumsum(P, axis=axis % ndim)
 
 
@@ -612,8 +621,7 @@ def apply_to_columns(rule: LinearRule, P: Any, kw: dict) -> Any:
     """*rule*'s function on every column ``P[..., j]`` (trailing axis kept): the JVP."""
     if rule.batched is not None:                 # all columns in one call (fast path)
         return rule.batched(P, P.ndim - 1, **kw)
-    cols = [rule.apply(P[..., j], **kw) for j in range(P.shape[-1])]
-    return np.stack(cols, axis=-1)
+    return _columns(rule.apply, P, kw)
 
 
 def dual_impl(rule: LinearRule, wrap: Callable, to_array: Callable) -> Callable:

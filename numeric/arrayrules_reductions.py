@@ -87,14 +87,17 @@ def reduced_layout(shape: tuple, axis: Any) -> tuple:
 def _moved(x: Any, perm: list, kept: tuple, batched: bool) -> Any:
     """*x* (or a batched tangent, one trailing axis more) as ``kept + (n,)`` (+ ``(k,)``)."""
     nd = len(perm)
+    n = 1
+    for a in perm[len(kept):]:                   # the reduced length, spelled out (no -1: a size-0
+        n *= int(_shape(x)[a])                   # array, or no partial directions, leaves it open)
     if batched:
         k = _shape(x)[-1]
         if perm != list(range(nd)):
             x = _transpose_any(x, perm + [nd])
-        return _reshape(x, kept + (-1, k))
+        return _reshape(x, kept + (n, k))
     if perm != list(range(nd)):
         x = _transpose_any(x, perm)
-    return _reshape(x, kept + (-1,))
+    return _reshape(x, kept + (n,))
 
 
 def _finish(r: Any, kept: tuple, out_shape: tuple, keepdims: bool, batched: bool) -> Any:
@@ -225,7 +228,7 @@ def _extreme(which: str):
         xm, tm = _moved(x, perm, kept, False), _moved(t, perm, kept, True)
         rows, idx = pick(xm)
         n, k = _shape(tm)[-2:]
-        return _finish(np.reshape(tm, (-1, n, k))[rows, idx], kept, out_shape, keepdims, True)
+        return _finish(np.reshape(tm, (len(rows), n, k))[rows, idx], kept, out_shape, keepdims, True)
 
     def transpose(g, ops, i, axis=None, keepdims=False):
         x = ops[0]

@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric.arrayrules import LinearRule, UnsupportedArrayFunction, _linear, _scatter_back, _size
+from numeric.arrayrules import LinearRule, UnsupportedArrayFunction, _linear, _rows, _scatter_back, _size
 from numeric import xpcompat
 from numeric.backend import device_of, is_array, is_foreign, is_numpy, like, namespace
 from numeric.xpcompat import either
@@ -182,7 +182,7 @@ def _reshape_t(ct, in_shape, /, shape=None, order="C", **kw):
 
 
 def _ravel_batched(P, ndim, order="C"):
-    return _reshape_any(P, (-1, P.shape[-1]), order=order)
+    return _reshape_any(P, _rows(P), order=order)
 
 
 @_linear(np.ravel, [((2, 3), {}), ((2, 3), {"order": "F"})], check=_reshape_check,
@@ -318,7 +318,7 @@ def _take_check(kw):
 
 def _take_batched(P, ndim, indices, axis=None, out=None, mode="raise"):
     if axis is None:
-        return np.take(np.reshape(P, (-1, P.shape[-1])), indices, axis=0, mode=mode)
+        return np.take(np.reshape(P, _rows(P)), indices, axis=0, mode=mode)
     return np.take(P, indices, axis=int(axis) % ndim, mode=mode)
 
 

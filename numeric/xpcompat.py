@@ -106,7 +106,7 @@ def gather(x: Any, idx: np.ndarray, trailing: int = 0) -> Any:
     """
     xp = namespace(x)
     tail = tuple(x.shape[len(x.shape) - trailing:]) if trailing else ()
-    flat = xp.reshape(x, (-1,) + tail)
+    flat = xp.reshape(x, (int(np.prod(x.shape[:len(x.shape) - trailing])),) + tail)
     flat = xp.concat([_zero_row(xp, x, tail), flat], axis=0)
     out = xp.take(flat, xp.asarray(np.ravel(idx), device=device_of(x)), axis=0)
     return xp.reshape(out, tuple(idx.shape) + tail)
