@@ -345,7 +345,8 @@ def _flat(x):
 
 
 def _flat_rows(P):
-    return namespace(P).reshape(P, (-1, P.shape[-1])) if is_foreign(P) else np.reshape(P, (-1, P.shape[-1]))
+    rows = (_size(tuple(P.shape[:-1])), P.shape[-1])       # (no -1: zero directions are a valid shape)
+    return namespace(P).reshape(P, rows) if is_foreign(P) else np.reshape(P, rows)
 
 
 @_linear(np.take_along_axis, [((5,), {"indices": np.array([4, 0, 0, 2])}),

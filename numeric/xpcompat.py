@@ -224,7 +224,7 @@ def scatter_add_along(ct: Any, indices: Any, shape: tuple, axis: Any = -1) -> An
     lead = tuple(ctm.shape[:-1])
     rows = int(np.prod(lead))
     base = xp.reshape(xp.arange(rows, dtype=xp.int64, device=dev) * n, (rows, 1))
-    target = xp.reshape(xp.reshape(idxm, (rows, -1)) + base, (-1,))
+    target = xp.reshape(xp.reshape(idxm, (rows, idxm.shape[-1])) + base, (rows * idxm.shape[-1],))
     sums = segment_sums(xp, xp.reshape(ctm, (-1,)), target, rows * n)
     out = xp.moveaxis(xp.reshape(sums, lead + (n,)), -1, ax)
     return _unbroadcast_to(xp, out, shape)
