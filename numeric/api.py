@@ -325,8 +325,10 @@ def _at_uncertain_point(op: Callable, x: Any) -> Any:
     v, C, rebuild = linear_parts(x)
     if C.shape[-1] == 0:                         # no sources yet: the derivative at the value
         R = op(v)
-        shape = tuple(np.shape(R))
-        return rebuild(np.zeros(shape), np.zeros(shape + (0,))) + R
+        w = value(R)
+        xp, shape = namespace(w), tuple(np.shape(w))
+        zero = xp.zeros(shape, dtype=w.dtype, device=device_of(w))
+        return rebuild(zero, xp.zeros(shape + (0,), dtype=w.dtype, device=device_of(w))) + R
     D = op(DualArray(v, C))
     if isinstance(D, DualArray) and not _holds_objects(D):
         dD = value(D.partials)
