@@ -1,0 +1,51 @@
+"""float32 states through the stiff methods stay float32 (values and dual parameters).
+
+The problem: u0' = -p u0 + u1, u1' = -p u1 / 2, u(0) = (1, 1/2), whose solution is
+u0(t) = (1 - 1/p) e^{-p t} + e^{-p t / 2} / p (variation of constants); its p-derivative is
+taken by a central difference of the closed form (step 1e-6, truncation ~1e-12).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import numeric as nm
+import solvers
+from solvers import ODEProblem, ReturnCode, solve
+
+STIFF = ["Rosenbrock23", "Rodas4", "Rodas5P", "FBDF", "RadauIIA5", "KenCarp4", "Kvaerno5", "TRBDF2"]
+T, P = 1.5, 1.3
+
+
+def rhs(u, p, t):
+    return np.stack([-p * u[0] + u[1], -u[1] * p * 0.5])
+
+
+def exact(p: float) -> float:
+    return (1 - 1 / p) * math.exp(-p * T) + math.exp(-p * T / 2) / p
+
+
+def final(p, name):
+    u0 = np.array([1.0, 0.5], dtype=np.float32)
+    sol = solve(ODEProblem(rhs, u0, (0.0, T), p), getattr(solvers, name)(), rtol=1e-5, atol=1e-6)
+    assert sol.retcode == ReturnCode.Success, sol.message
+    return sol
+
+
+@pytest.mark.parametrize("name", STIFF)
+def test_float32_state_stays_float32(name):
+    sol = final(np.float32(P), name)
+    assert all(u.dtype == np.float32 for u in sol.u), [u.dtype for u in sol.u]
+    assert sol(0.7).dtype == np.float32
+    assert abs(float(sol.u[-1][0]) - exact(P)) < 1e-4
+
+
+@pytest.mark.parametrize("name", STIFF)
+def test_dual_parameter_with_a_float32_state(name):
+    d = nm.derivative(lambda p: final(p, name).u[-1][0], np.float32(P))
+    ref = (exact(P + 1e-6) - exact(P - 1e-6)) / 2e-6
+    assert np.asarray(d).dtype == np.float32, type(d)
+    assert abs(float(d) - ref) < 1e-4 * abs(ref) + 1e-4, (d, ref)
