@@ -148,7 +148,7 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
         alg = Tsit5()
     adaptive, controller, custom = _check_method(alg, adaptive, dt, controller, compile)
     check_mass_matrix(prob, alg)
-    s = _prepare(prob, rtol, atol, adaptive, check_errornorm(errornorm))
+    s = _prepare(prob, rtol, atol, adaptive, check_errornorm(errornorm), tstops)
     s.custom_controller = custom
     s.unstable_check = check_unstable_check(unstable_check)
     if s.span == 0:
@@ -213,12 +213,13 @@ def _check_method(alg: Any, adaptive: Any, dt: Any, controller: Any, compile: An
     return adaptive, ctrl.bind(getattr(alg, "error_order", alg.order)), controller is not None
 
 
-def _prepare(prob: Any, rtol: Any, atol: Any, adaptive: bool, errornorm: Any = None) -> SimpleNamespace:
+def _prepare(prob: Any, rtol: Any, atol: Any, adaptive: bool, errornorm: Any = None,
+             tstops: Any = None) -> SimpleNamespace:
     """The solve state: promoted ``u``, times in the right type, ``k1 = f(u0)``, norm, counters."""
     f, p = prob.f, prob.p
     t0, tf = prob.tspan
     check_tspan(nm.value(t0), nm.value(tf))
-    u = promote_state(prob.u0, t0, tf, p)
+    u = promote_state(prob.u0, t0, tf, p, tstops)
     check_tolerances(rtol, atol, u)
     e_state = real_eps(u)
     t0, tf = elevate_time(t0, e_state), elevate_time(tf, e_state)
