@@ -1,13 +1,16 @@
-"""float32 states through the stiff methods stay float32 (values and dual parameters).
+"""float32 and complex states through the stiff methods: the dtype is kept, values and derivatives
+are right.
 
-The problem: u0' = -p u0 + u1, u1' = -p u1 / 2, u(0) = (1, 1/2), whose solution is
+float32: the problem u0' = -p u0 + u1, u1' = -p u1 / 2, u(0) = (1, 1/2), whose solution is
 u0(t) = (1 - 1/p) e^{-p t} + e^{-p t / 2} / p (variation of constants); its p-derivative is
 taken by a central difference of the closed form (step 1e-6, truncation ~1e-12).
+complex: u' = i w u, u(0) = 1, so u(T) = e^{i w T} and d u(T)/dw = i T e^{i w T}.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -49,3 +52,25 @@ def test_dual_parameter_with_a_float32_state(name):
     ref = (exact(P + 1e-6) - exact(P - 1e-6)) / 2e-6
     assert np.asarray(d).dtype == np.float32, type(d)
     assert abs(float(d) - ref) < 1e-4 * abs(ref) + 1e-4, (d, ref)
+
+
+W = 2.3
+COMPLEX_TOL = {"Rosenbrock23": 1e-5, "TRBDF2": 1e-5, "FBDF": 1e-6}   # 2nd order; variable order; the others 1e-7
+
+
+@pytest.mark.parametrize("name", STIFF)
+def test_complex_state_without_complex_warnings(name):
+    def end(w):
+        sol = solve(ODEProblem(lambda u, p, t: 1j * p * u, np.array([1.0 + 0j]), (0.0, T), w),
+                    getattr(solvers, name)(), rtol=1e-8, atol=1e-10)
+        assert sol.retcode == ReturnCode.Success, sol.message
+        return sol.u[-1]
+
+    with warnings.catch_warnings():
+        # a complex "one" made the real step-size ratios complex: float() of them warned every step
+        warnings.simplefilter("error", np.exceptions.ComplexWarning)
+        u = end(W)
+        d = nm.derivative(lambda w: end(w)[0], W)
+    tol = COMPLEX_TOL.get(name, 1e-7)
+    assert u.dtype == np.complex128 and abs(u[0] - np.exp(1j * W * T)) < tol
+    assert abs(complex(d) - 1j * T * np.exp(1j * W * T)) < 10 * tol
