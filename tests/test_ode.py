@@ -268,3 +268,29 @@ def test_solvers_never_name_a_number_type():
     bad = re.compile(r"isinstance\([^)]*\b(Dual|DualArray|Measurement|Fun)\b|numeric\.(dual|dualarray|measurement)|from numeric\.(dual|dualarray)")
     offenders = [str(p) for p in root.rglob("*.py") if bad.search(p.read_text())]
     assert not offenders, offenders
+
+
+def test_time_derivatives_of_the_solution_through_dense_output_saveat_and_tspan():
+    # u' = -u + sin t: d u/dt must be f(u(t), t) whatever way the time carries the dual; the reference
+    # is f at a Vern9 solution (rtol 1e-12)
+    f = lambda u, p, t: -u + nm.sin(t)  # noqa: E731
+    prob = ODEProblem(f, np.array([1.0]), (0.0, 2.0))
+    ref = solve(prob, Vern9(), rtol=1e-12, atol=1e-14)
+    ts = 1.234
+    dense = solve(prob, Tsit5(), rtol=1e-10, atol=1e-12)
+    assert abs(nm.derivative(lambda t: dense(t), ts)[0] - f(ref(ts), None, ts)[0]) < 1e-8
+    assert abs(dense.derivative(ts)[0] - f(ref(ts), None, ts)[0]) < 1e-8
+    at = lambda t: solve(prob, Tsit5(), rtol=1e-10, atol=1e-12, saveat=[0.5, t]).u[1]  # noqa: E731
+    assert abs(nm.derivative(at, ts)[0] - f(ref(ts), None, ts)[0]) < 1e-8
+    end = lambda T: solve(prob.remake(tspan=(0.0, T)), Tsit5(), rtol=1e-10, atol=1e-12).u[-1]  # noqa: E731
+    assert abs(nm.derivative(end, 2.0)[0] - f(ref.u[-1], None, 2.0)[0]) < 1e-8
+    # no dense output: a dual time used to return the saved point, d u/dt = 0 silently
+    saved = solve(prob, Tsit5(), saveat=[0.5, 1.0])
+    with pytest.raises(ValueError, match="needs the dense output.*saveat="):
+        nm.derivative(lambda t: saved(t), 1.0)
+    assert saved(1.0) is saved.u[1]
+    dual_saved = solve(prob, Tsit5(), saveat=[0.5, nm.Dual(1.0, 1.0)])
+    assert dual_saved(dual_saved.t[1]) is dual_saved.u[1]
+    # the dense derivative outside the interval used to extrapolate silently
+    with pytest.raises(ValueError, match="outside the solved interval"):
+        dense.derivative(5.0)
