@@ -179,3 +179,19 @@ def test_dual_stop_without_callback_lifts_the_state():
     assert abs(nm.value(sol.u[-1][0]) - math.exp(-P * T_END)) < 1e-10
     assert abs(float(nm.derivative(lambda s: solve(ODEProblem(decay, np.array([1.0]), (0.0, T_END), P), Tsit5(),
                                                    tstops=[s], rtol=1e-10, atol=1e-12).u[-1][0], TAU))) < 1e-9
+
+
+@pytest.mark.parametrize("method", DOSE_METHODS, ids=lambda m: m.__name__)
+def test_derivative_in_a_parameter_the_callback_switches_to(method):
+    # p switches from P to k at TAU: u(T) = e^{-P TAU} e^{-k (T - TAU)}, d u(T)/dk = -(T - TAU) u(T)
+    def end(k):
+        def switch(i):
+            i.p = k
+
+        cb = DiscreteCallback(lambda u, t, i: t == TAU, switch)
+        return solve(ODEProblem(decay, np.array([1.0]), (0.0, T_END), P), method(), callback=cb, tstops=[TAU],
+                     rtol=1e-10, atol=1e-12).u[-1][0]
+
+    k = 0.5
+    ref = -(T_END - TAU) * math.exp(-P * TAU - k * (T_END - TAU))
+    assert abs(nm.derivative(end, k) - ref) < 1e-7 * abs(ref)
