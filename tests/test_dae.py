@@ -137,3 +137,33 @@ def test_bad_dae_input_is_refused_clearly():
     F2 = lambda du, u, p, t: np.array([du[0] - u[1], u[0] - np.sin(t)])
     with pytest.raises(ValueError, match="index"):
         solve(DAEProblem(F2, np.zeros(2), np.zeros(2), (0.0, 1.0)), DFBDF())
+
+
+def _dosed_dae(alg, dose, p=1.3, q=0.4, tau=0.8, T=1.5, rtol=1e-10):
+    # u0' = -p u0 + u1, 0 = u1 - q u0, dosed u0 += dose at tau: the callback leaves u1 inconsistent, the
+    # solve re-solves it (u1 = q u0); u(T) = (e^{(q-p) T} + dose e^{(q-p)(T - tau)}) (1, q)
+    from solvers import DiscreteCallback
+
+    def F(du, u, pp, t):
+        return np.stack([du[0] + p * u[0] - u[1], u[1] - q * u[0]])
+
+    def give(i):
+        i.u = i.u + np.array([1.0, 0.0]) * dose
+
+    cb = DiscreteCallback(lambda u, t, i: t == tau, give)
+    return solve(DAEProblem(F, np.zeros(2), np.array([1.0, 0.0]), (0.0, T)), alg, callback=cb, tstops=[tau],
+                 rtol=rtol, atol=rtol * 1e-2, verbose=False)
+
+
+@pytest.mark.parametrize("alg", [DFBDF, DRadauIIA5], ids=lambda a: a.__name__)
+def test_callback_jump_reinitializes_the_algebraic_variables(alg):
+    p, q, tau, T, dose = 1.3, 0.4, 0.8, 1.5, 0.5
+    sol = _dosed_dae(alg(), dose)
+    assert sol.retcode.name == "Success", sol.message   # DFBDF stopped at tau (DtLessThanMin) before
+    g = np.exp((q - p) * (T - tau))
+    exact = (np.exp((q - p) * T) + dose * g) * np.array([1.0, q])
+    assert np.allclose(sol.u[-1], exact, rtol=1e-7, atol=0)
+    i = max(k for k, t in enumerate(sol.t) if t == tau)         # the point saved after the jump
+    assert abs(sol.u[i][1] - q * sol.u[i][0]) < 1e-12          # consistent there too
+    d = nm.derivative(lambda x: _dosed_dae(alg(), x).u[-1], dose)  # the dose as a dual (a new number type)
+    assert np.allclose(np.asarray(d, dtype=float), g * np.array([1.0, q]), rtol=1e-6, atol=0)

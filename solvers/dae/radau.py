@@ -85,9 +85,10 @@ class DRadauStepper(StiffStepper):
         self.rate, self.prev, self.pending = NewtonRate(), None, None
         self.du, self.J, self.lu, self.E1, self.h_lu, self.fresh = None, None, None, None, None, True
 
-    def reinit(self, t: Any, u: Any) -> None:
+    def reinit(self, t: Any, u: Any) -> Any:
+        """Restart at a consistent state: returns it (the algebraic components re-solved)."""
         self.prev, self.du, self.J, self.lu = None, None, None, None
-        self.dae.reinitialize(self.p, t, u)
+        return self.dae.reinitialize(self.p, t, u)
 
     @property
     def p(self) -> Any:

@@ -26,9 +26,11 @@ class DAEData:
     def __init__(self, F: Any, du0: Any, diff: np.ndarray):
         self.F, self.du0, self.diff, self.started = F, du0, diff, False
 
-    def reinitialize(self, p: Any, t: Any, u: Any) -> None:
-        """A callback changed ``u``: new consistent ``du`` (and algebraic components) at ``t``."""
-        self.du0, _ = consistent_initial_values(self.F, add(self.du0, u * 0), u, p, t, self.diff)
+    def reinitialize(self, p: Any, t: Any, u: Any) -> Any:
+        """A callback changed ``u``: new consistent ``du`` and algebraic components at ``t``; returns
+        the consistent state (the differential components of *u* kept)."""
+        self.du0, u = consistent_initial_values(self.F, add(self.du0, u * 0), u, p, t, self.diff)
+        return u
 
 
 class BoundDAEMethod:

@@ -83,11 +83,16 @@ class ProtocolIntegrator:
         if _number_kind(u) != self._kind:
             u, k1 = harmonize(u, self.s.f, p, t, self.s.stats)
             self._make_stepper(t, u, k1, p)
-            return u
-        self.stepper.p = p
+        else:
+            self.stepper.p = p
         hook = getattr(self.stepper, "reinit", None)
-        if hook is not None:
-            hook(t, u)
+        new = hook(t, u) if hook is not None else None
+        if new is not None and new is not u:  # a DAE's consistent state: also the point saved after the jump
+            us = self.s.us
+            for i in range(len(us) - 1, max(len(us) - 3, -1), -1):
+                if us[i] is u:
+                    us[i] = new
+            u = new
         return u
 
     # -- driving -------------------------------------------------------------------------------
