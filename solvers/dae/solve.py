@@ -15,7 +15,7 @@ import numpy as np
 
 from numeric.backend import add, device_of, is_foreign, namespace, to_host_float
 from solvers._nm import nm
-from solvers.dae.initialization import consistent_initial_values, differential_components
+from solvers.dae.initialization import consistent_initial_values, differential_components, host_numbers
 
 __all__ = ["solve_dae"]
 
@@ -63,8 +63,8 @@ def _first_step(du0: Any, u0: Any, span: float, rtol: Any, atol: Any) -> float:
         r = dv / (put(atol) + put(rtol) * xp.abs(uv))
         nrm = to_host_float(xp.sqrt(xp.mean(r * r)))
     else:
-        scale = np.asarray(atol, dtype=float) + np.asarray(rtol, dtype=float) * np.abs(np.asarray(uv, dtype=float))
-        r = np.asarray(dv, dtype=float) / scale
+        scale = np.asarray(atol, dtype=float) + np.asarray(rtol, dtype=float) * np.abs(host_numbers(uv))
+        r = np.abs(host_numbers(dv)) / scale   # moduli: a complex state's imaginary parts count
         nrm = float(np.sqrt(np.mean(r * r)))
     h = 1e-3 * span
     return min(h, 0.5 / nrm) if nrm > 0 else h
