@@ -22,7 +22,7 @@ import numpy as np
 from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.callbacks import split_callbacks
 from solvers.ode.algorithms import ExplicitRK, Tsit5
-from solvers.ode.compiled import ExplicitKernel, compile_rhs, launch
+from solvers.ode.compiled import ExplicitKernel, compile_rhs, launch, python_fallback
 from solvers.ode.controllers import default_controller
 from solvers.ode.errornorm import check_errornorm
 from solvers.unstable import check_unstable_check
@@ -225,10 +225,11 @@ def _prepare(prob: Any, rtol: Any, atol: Any, adaptive: bool, errornorm: Any = N
     t0, tf = elevate_time(t0, e_state), elevate_time(tf, e_state)
     tv0, tvf = nm.value(t0), nm.value(tf)
     stats = Stats()
-    u, k1 = harmonize(u, f, p, t0, stats)
+    f_generic = python_fallback(f)  # a numba f meets duals in the generic loop as its Python original
+    u, k1 = harmonize(u, f_generic, p, t0, stats)
     k1 = check_rhs_output(u, k1)
     return SimpleNamespace(
-        f=f, p=p, t0=t0, tf=tf, tv0=tv0, tvf=tvf, tdir=1 if tvf >= tv0 else -1, span=abs(tvf - tv0),
+        f=f, f_generic=f_generic, p=p, t0=t0, tf=tf, tv0=tv0, tvf=tvf, tdir=1 if tvf >= tv0 else -1, span=abs(tvf - tv0),
         u=u, k1=k1, norm=ScaledNorm(atol, rtol, errornorm), atol=atol, rtol=rtol, stats=stats, adaptive=adaptive,
         eps_t=real_eps(tv0), plain_time=tv0 is t0 and tvf is tf and isinstance(tv0, float),
         compiled=[False, "the state is not a 1-D float64 array"], save_until=save_until)
@@ -261,7 +262,7 @@ def first_step(s: Any) -> Any:
 
     def auto(stepper: Any) -> Any:
         order = getattr(stepper, "initial_order", None) or s.alg.order
-        return initial_dt(s.f, s.u, s.p, s.t0, s.k1, order, s.norm, s.tdir, s.span, dtmax, s.stats)
+        return initial_dt(s.f_generic, s.u, s.p, s.t0, s.k1, order, s.norm, s.tdir, s.span, dtmax, s.stats)
 
     return auto
 

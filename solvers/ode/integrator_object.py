@@ -49,7 +49,7 @@ class ProtocolIntegrator:
         if init_hook is not None:
             u0 = init_hook(s.t0, u)
             if u0 is not None and u0 is not u:
-                u, k1 = u0, s.f(u0, s.p, s.t0)
+                u, k1 = u0, s.f_generic(u0, s.p, s.t0)
                 s.stats.nf += 1
                 for i, x in enumerate(s.us):  # the saved initial point is the consistent state
                     if x is s.u:
@@ -67,7 +67,7 @@ class ProtocolIntegrator:
     def _make_stepper(self, t: Any, u: Any, k1: Any, p: Any) -> None:
         """Build the method's stepper for the state *u* at *t* (``k1 = f(u, p, t)``)."""
         s = self.s
-        ctx = StepperContext(f=s.f, p=p, t0=t, u0=u, f0=k1, norm=s.norm, atol=s.atol,
+        ctx = StepperContext(f=s.f_generic, p=p, t0=t, u0=u, f0=k1, norm=s.norm, atol=s.atol,
                              rtol=s.rtol, stats=s.stats, adaptive=s.adaptive,
                              dense=bool(s.dense or s.save_times or s.cont), options=s.options)
         self.stepper = s.alg.make_stepper(ctx)
@@ -81,7 +81,7 @@ class ProtocolIntegrator:
         or a dual event time/stop brought derivative layers the start did not have: the stepper's buffers
         are of the old type), else its ``reinit`` hook. Returns the state to go on with."""
         if _number_kind(u) != self._kind:
-            u, k1 = harmonize(u, self.s.f, p, t, self.s.stats)
+            u, k1 = harmonize(u, self.s.f_generic, p, t, self.s.stats)
             self._make_stepper(t, u, k1, p)
         else:
             self.stepper.p = p

@@ -27,20 +27,20 @@ from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.solution import Stats
 from solvers.ode.validate import check_rhs_shape
 
-__all__ = ["promote_state", "harmonize", "elevate_time", "initial_dt", "treal"]
+__all__ = ["numeric_leaves", "promote_state", "harmonize", "elevate_time", "initial_dt", "treal"]
 
 
 
-def _numeric_leaves(p: Any, depth: int = 0) -> list:
+def numeric_leaves(p: Any, depth: int = 0) -> list:
     """Numbers (scalars, arrays, number types) inside parameters *p*."""
     if type(p) is float:  # the common leaf, before the abstract number checks below
         return [p]
     if depth > 20 or p is None or isinstance(p, (str, bytes, bool)):
         return []
     if isinstance(p, (tuple, list)):
-        return [x for e in p for x in _numeric_leaves(e, depth + 1)]
+        return [x for e in p for x in numeric_leaves(e, depth + 1)]
     if isinstance(p, dict):
-        return [x for e in p.values() for x in _numeric_leaves(e, depth + 1)]
+        return [x for e in p.values() for x in numeric_leaves(e, depth + 1)]
     if isinstance(p, np.ndarray):
         return [p] if p.dtype.kind in "fcO" else []
     if isinstance(p, numbers.Number) and not isinstance(p, numbers.Integral):
@@ -53,7 +53,7 @@ def _numeric_leaves(p: Any, depth: int = 0) -> list:
 def promote_state(u0: Any, t0: Any, tf: Any, p: Any, stops: Any = ()) -> Any:
     """*u0* in the number type of the solve: lifted by ``t0``, ``tf``, the *stops* (``tstops``) and the
     numbers in *p* that carry layers or more digits (a dual stop: the steps ending there carry it)."""
-    others = [x for x in (t0, tf, *(stops or ())) if nm.value(x) is not x] + _numeric_leaves(p)
+    others = [x for x in (t0, tf, *(stops or ())) if nm.value(x) is not x] + numeric_leaves(p)
     # only number types with layers (duals, measurements) and higher-precision
     # reals lift the state; a float64 parameter does not turn float32 into float64
     e_u = real_eps(u0)
