@@ -294,3 +294,18 @@ def test_time_derivatives_of_the_solution_through_dense_output_saveat_and_tspan(
     # the dense derivative outside the interval used to extrapolate silently
     with pytest.raises(ValueError, match="outside the solved interval"):
         dense.derivative(5.0)
+
+
+def test_dual_save_times_with_a_numba_f_and_a_dual_saveat_spacing():
+    # a numba f took the compiled kernel, which converted the save times with float(): a dual save
+    # time raised; now such a solve takes the generic loop (d u/dt = f at the save time)
+    numba = pytest.importorskip("numba")
+    fj = numba.njit(lambda u, p, t: -p[0] * u + np.sin(t))
+    prob = ODEProblem(fj, np.array([1.0]), (0.0, 2.0), np.array([1.3]))
+    at = lambda t: solve(prob, Tsit5(), rtol=1e-10, atol=1e-12, saveat=[0.5, t]).u[1][0]  # noqa: E731
+    ts = 1.234
+    u = solve(prob, Vern9(), rtol=1e-12, atol=1e-14, saveat=[ts], compile=False).u[0][0]
+    assert abs(nm.derivative(at, ts) - (-1.3 * u + np.sin(ts))) < 1e-8
+    # a dual spacing saveat=dt would give times k * value(dt): refused instead of dropping d/d(dt)
+    with pytest.raises(ValueError, match="saveat: a spacing carrying derivatives"):
+        nm.derivative(lambda dt: solve(prob, Tsit5(), saveat=dt).u[-1][0], 0.5)

@@ -328,9 +328,11 @@ def compiled_kernel(alg: Any) -> str | None:
 
 
 def _float_solve(s: Any) -> bool:
-    """The capability both kernels need: a 1-D float64 NumPy state and float times."""
+    """The capability both kernels need: a 1-D float64 NumPy state and float times (tspan and the
+    saveat times: a dual save time is saved through the generic loop's interpolant)."""
     u = s.u
-    return bool(s.plain_time and isinstance(u, np.ndarray) and u.dtype == np.float64 and u.ndim == 1)
+    return bool(s.plain_time and isinstance(u, np.ndarray) and u.dtype == np.float64 and u.ndim == 1
+                and all(nm.value(x) is x for x in (getattr(s, "save_times", None) or ())))
 
 
 def _refuse(s: Any, want: Any, why: str) -> None:

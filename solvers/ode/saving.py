@@ -24,6 +24,10 @@ def _save_times(saveat: Any, s: Any) -> list:
         return []
     if isinstance(saveat, (list, tuple, np.ndarray)):
         return sorted((x for x in saveat), key=lambda x: s.tdir * nm.value(x))
+    if nm.value(saveat) is not saveat:   # the times k * saveat would be taken at its value: d/d saveat lost
+        raise ValueError("saveat: a spacing carrying derivatives or uncertainties is not supported (the save "
+                         "times would drop them); pass the save times as a sequence, e.g. "
+                         "[t0 + k * dt for k in range(n)], to differentiate with respect to them")
     step = abs(nm.value(saveat))
     n = int(math.floor(float(s.span / step) * (1 + 1e-12))) if step > 0 else 0
     times = [s.tv0 + s.tdir * step * k for k in range(n + 1)]
