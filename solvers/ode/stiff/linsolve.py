@@ -111,8 +111,10 @@ class Factorization:
             # the partial columns of a nested dual: solve them as (n, m) columns
             return self.solve(b.reshape(b.shape[0], -1)).reshape(b.shape)
         if self.kind == "generic":
-            if not isinstance(b, np.ndarray) and hasattr(type(b), "_nm_linear"):
-                b = as_object_array(b)   # an array number meets an object matrix: element by element
+            if not isinstance(b, np.ndarray) and (hasattr(type(b), "_nm_linear") or nm.value(b) is not b):
+                # an array number (a DualArray; a reverse-mode TrackedArray) meets an object matrix:
+                # element by element
+                b = as_object_array(b)
             return linalg.lu_solve(self.lu, b)
         if self.kind == "namespace-linear":
             return _linear_solve(self.lu, b)
