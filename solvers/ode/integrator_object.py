@@ -14,7 +14,7 @@ from typing import Any
 
 from solvers._nm import is_finite_real, nm
 from solvers.ode.solution import ReturnCode
-from solvers.ode.state import harmonize
+from solvers.ode.state import harmonize, promote_state
 from solvers.ode.stepper import StepperContext
 from solvers.unstable import unstable_at
 
@@ -265,9 +265,17 @@ class ProtocolIntegrator:
             raise ValueError(f"add_tstop: t = {nm.value(t)} must lie after the current t = {nm.value(self.t)} "
                              f"and not beyond the end of the span ({ahead[-1]})")
         keys = [s.tdir * a for a in ahead]
+        i = self.stop_i + bisect.bisect_left(keys, tv)
         if tv in keys:
-            return
-        self.stops.insert(self.stop_i + bisect.bisect_left(keys, tv), t)
+            if nm.value(t) is t:
+                return
+            del self.stops[i]           # the same time carrying derivatives replaces the plain one
+        self.stops.insert(i, t)
+        if nm.value(t) is not t:        # a dual stop: the step landing there carries it, so must the state
+            u = promote_state(self.u, t, s.tf, self.stepper.p)
+            if u is not self.u:
+                self.k1 = None
+                self.u = self._restart(self.t, u, self.stepper.p)
 
     def set_dt(self, dt: Any) -> None:
         """Use step size *dt* (> 0) for the next try."""
