@@ -309,3 +309,21 @@ def test_dual_save_times_with_a_numba_f_and_a_dual_saveat_spacing():
     # a dual spacing saveat=dt would give times k * value(dt): refused instead of dropping d/d(dt)
     with pytest.raises(ValueError, match="saveat: a spacing carrying derivatives"):
         nm.derivative(lambda dt: solve(prob, Tsit5(), saveat=dt).u[-1][0], 0.5)
+
+
+@pytest.mark.parametrize("method", ["Tsit5", "Rodas5P", "FBDF", "RadauIIA5"])
+def test_dual_save_time_on_t0_tf_or_a_stop_carries_du_dt(method):
+    # a save time equal to t0, tf or a tstop took the step's end point (or u0) as it was: d u/dt
+    # came out 0 silently; the reference is f at a Vern9 solution. d u/dt is the interpolant's: FBDF's
+    # first step is implicit Euler, whose slope at t0 is f(u0) + O(h) (1e-6 here)
+    import solvers
+
+    tol = 1e-5 if method == "FBDF" else 1e-7
+
+    f = lambda u, p, t: -u + nm.sin(t)  # noqa: E731
+    prob = ODEProblem(f, np.array([1.0]), (0.0, 2.0))
+    ref = solve(prob, Vern9(), rtol=1e-12, atol=1e-14)
+    for ts in (0.0, 1.0, 2.0):
+        g = lambda t: solve(prob, getattr(solvers, method)(), rtol=1e-10, atol=1e-12, saveat=[t],  # noqa: E731
+                            tstops=[1.0]).u[0][0]
+        assert abs(nm.derivative(g, ts) - f(ref(ts), None, ts)[0]) < tol, ts

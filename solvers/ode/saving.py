@@ -69,6 +69,8 @@ def start_saves(s: Any) -> None:
     times = s.save_times
     while s.si < len(times) and s.tdir * (nm.value(times[s.si]) - s.tv0) <= 0:
         if s.tdir * (nm.value(times[s.si]) - s.tv0) == 0:
+            if nm.value(times[s.si]) is not times[s.si]:
+                break   # a dual time at t0: saved from the first step's interpolant, which carries d u/dt
             s.ts.append(times[s.si])
             s.us.append(s.u)
         s.si += 1
@@ -82,7 +84,7 @@ def save_until(save_times, si, t_end, tdir, seg, ts, us, inclusive=True, u_end=N
         k = tdir * nm.value(ts_i)
         if k > te:
             break
-        if k == te and u_end is not None:
+        if k == te and u_end is not None and nm.value(ts_i) is ts_i:   # a dual time: the interpolant's d u/dt
             val = u_end
         else:
             val = seg(seg.theta(ts_i))
