@@ -46,6 +46,19 @@ def test_float32_state_stays_float32(name):
     assert abs(float(sol.u[-1][0]) - exact(P)) < 1e-4
 
 
+@pytest.mark.parametrize("name", ["Rodas5P", "FBDF", "RadauIIA5", "KenCarp4"])
+def test_float32_state_with_a_sparse_jacobian(name):
+    # nm.sparse_jacobian built float64 entries: the state became float64, and RadauIIA5 took its
+    # float64 eigen-split path for a float32 state ("'str' object has no attribute 'solve'")
+    u0 = np.array([1.0, 0.5], dtype=np.float32)
+    sol = solve(ODEProblem(rhs, u0, (0.0, T), np.float32(P)), getattr(solvers, name)(), rtol=1e-5, atol=1e-6,
+                sparse=True)
+    assert sol.retcode == ReturnCode.Success, sol.message
+    assert all(u.dtype == np.float32 for u in sol.u)
+    assert abs(float(sol.u[-1][0]) - exact(P)) < 1e-4
+    assert nm.sparse_jacobian(lambda x: x * 2, u0).dtype == np.float32
+
+
 @pytest.mark.parametrize("name", STIFF)
 def test_dual_parameter_with_a_float32_state(name):
     d = nm.derivative(lambda p: final(p, name).u[-1][0], np.float32(P))
