@@ -60,6 +60,18 @@ def test_float32_state_with_a_sparse_jacobian(name):
 
 
 @pytest.mark.parametrize("name", STIFF)
+def test_float32_state_with_a_float64_user_jacobian(name):
+    # RadauIIA5 chose its eigen-split solve from the float64 Jacobian, then refused the float32 stage
+    # residuals in it ("'str' object has no attribute 'solve'"). (A float64 Jacobian may lift the
+    # state to float64, as a float64 f does: only the value is checked.)
+    jac = lambda u, p, t: np.array([[-p, 1.0], [0.0, -p / 2]])  # noqa: E731
+    sol = solve(ODEProblem(rhs, np.array([1.0, 0.5], dtype=np.float32), (0.0, T), P, jac=jac),
+                getattr(solvers, name)(), rtol=1e-5, atol=1e-6)
+    assert sol.retcode == ReturnCode.Success, sol.message
+    assert abs(float(sol.u[-1][0]) - exact(P)) < 1e-4
+
+
+@pytest.mark.parametrize("name", STIFF)
 def test_dual_parameter_with_a_float32_state(name):
     d = nm.derivative(lambda p: final(p, name).u[-1][0], np.float32(P))
     ref = (exact(P + 1e-6) - exact(P - 1e-6)) / 2e-6

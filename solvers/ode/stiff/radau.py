@@ -307,7 +307,7 @@ class RadauStepper(ReusingStepper):
 
     def _solve(self, G: list) -> "_Stages":
         """The stage correction from the residuals: eigen-split float systems or the 3n system."""
-        if self.eig and _is_float(G[0]):
+        if self.eig and is_float_array(G[0]):   # a float32 state with a float64 (user) Jacobian too
             return _Stages(self._eig_solve(G))
         n = np.shape(G[0])[0]
         dZ = self.W.solve(np.concatenate(G))
