@@ -260,8 +260,13 @@ def refuse_complex(sol: Any, who: str) -> None:
     are written with real transposes (the backward pass cast the complex adjoint to real, silently
     wrong gradients)."""
     import numeric as nm
+    from numeric.backend import dtype_kind
 
-    if any(np.iscomplexobj(nm.value(u)) for u in sol.u[:1] + sol.u[-1:]):
+    def is_complex(v: Any) -> bool:   # any namespace (array_api_strict has no np.iscomplexobj)
+        dt = getattr(v, "dtype", None)
+        return isinstance(v, complex) or (dt is not None and dtype_kind(dt) == "c")
+
+    if any(is_complex(nm.value(u)) for u in sol.u[:1] + sol.u[-1:]):
         raise NotImplementedError(
             f"{who}: complex states are not supported by the continuous adjoints; use "
             "sensealg=ReverseDiffAdjoint() or forward mode (ForwardDiffSensitivity(), nm.gradient's "
