@@ -46,7 +46,11 @@ def differential_components(F: Callable, du0: Any, u0: Any, p: Any, t0: Any) -> 
 def host_numbers(a: Any) -> np.ndarray:
     """*a* as a NumPy float or complex array: a float or complex array as it is (float32 stays
     float32), other numbers as float, or complex when there are complex ones (a float conversion
-    would drop the imaginary parts: a purely imaginary coefficient of ``du`` would read as zero)."""
+    would drop the imaginary parts: a purely imaginary coefficient of ``du`` would read as zero).
+
+    >>> host_numbers(np.array([[1j, 0.0]])).dtype, host_numbers(np.ones(2, dtype=np.float32)).dtype
+    (dtype('complex128'), dtype('float32'))
+    """
     arr = np.asarray(a)
     if arr.dtype.kind in "fc":
         return arr
