@@ -17,7 +17,7 @@ from numeric.functions import (  # noqa: F401
     logaddexp2, nextafter, positive, rad2deg, radians, reciprocal, remainder, rint, sinc, square,
     trunc, expit, softplus, matmul,
 )
-from numeric.protocol import (eps, inner, is_vector_state, lincomb, norm, norm_length, one, promote,  # noqa: F401
+from numeric.protocol import (eps, inner, is_uncertain, is_vector_state, lincomb, norm, norm_length, one, promote,  # noqa: F401
                               scalar_zero, value, zero)
 from numeric.dual import Dual  # noqa: F401
 from numeric.dualarray import DualArray  # noqa: F401

@@ -307,6 +307,49 @@ def _array_number(x: Any) -> bool:
                     "or with respect to the parameters it came from")
 
 
+def _uncertain_point(x: Any) -> bool:
+    """An array number at the innermost level (order 0: a MeasurementArray): its linear parts are
+    uncertainty components, not the directions of an outer differentiation."""
+    return hasattr(type(x), "_nm_array") and getattr(x, "_nm_order", None) == 0 and getattr(x, "ndim", 0) > 0
+
+
+def _at_uncertain_point(op: Callable, x: Any) -> Any:
+    """``op(x)`` (a derivative of f at the array *x*) evaluated at the uncertain point *x*: the result
+    carries x's uncertainty to first order, as ``nm.derivative`` at a ``Measurement`` does.
+
+    The components of *x* (its ``linear_parts``) ride as the directions of an outer dual,
+    ``DualArray(value, components)``; the derivative's own derivative along them (``D.partials``,
+    their first-order part) becomes the result's components over x's sources, added to the
+    derivative at the value (which carries the uncertainty of any measurement *f* closes over).
+    One mechanism for every size and namespace.
+    """
+    from numeric.protocol import linear_parts, value
+
+    v, C, rebuild = linear_parts(x)
+    if C.shape[-1] == 0:                         # no sources yet: the derivative at the value
+        R = op(v)
+        shape = tuple(np.shape(R))
+        return rebuild(np.zeros(shape), np.zeros(shape + (0,))) + R
+    D = op(DualArray(v, C))
+    if isinstance(D, DualArray) and not _holds_objects(D):
+        dD = value(D.partials)
+        zero = namespace(dD).zeros(tuple(dD.shape[:-1]), dtype=dD.dtype, device=device_of(dD))
+        return rebuild(zero, dD) + D.value          # (array-API operators refuse it on the right)
+    if not (isinstance(D, np.ndarray) and D.dtype == object) and not isinstance(D, DualArray):
+        return D                                 # f's derivative does not depend on x
+    # f built its result from scalar elements (np.stack([u[1], p * u[0]])), so the outer dual's
+    # values mixed with the numbers it closes over in an object array: over x's scalar elements
+    elements = np.empty(tuple(x.shape), dtype=object)
+    elements.reshape(-1)[:] = list(x.reshape(-1))
+    R = op(elements)
+    shape = tuple(np.shape(R))
+    return rebuild(np.zeros(shape), np.zeros(shape + (C.shape[-1],))) + R   # x's array type
+
+
+def _holds_objects(d: DualArray) -> bool:
+    return any(getattr(a, "dtype", None) == object for a in (d.value, d.partials))
+
+
 def gradient(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forward") -> Any:
     """Gradient of a scalar function of an array, shaped like *x*.
 
@@ -334,6 +377,8 @@ def gradient(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forw
     f = explain_operands(f)
     if mode != "forward":
         return _routed("gradient", mode, f, x)
+    if _uncertain_point(x):
+        return _at_uncertain_point(lambda z: gradient(f, z, chunk=chunk), x)
     if not (is_array(x) or isinstance(x, (list, tuple, DualArray)) or _array_number(x)):
         return derivative(f, x)
     x = _as_input_array(x)
@@ -375,6 +420,8 @@ def jacobian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forw
     f = explain_operands(f)
     if mode != "forward":
         return _routed("jacobian", mode, f, x)
+    if _uncertain_point(x):
+        return _at_uncertain_point(lambda z: jacobian(f, z, chunk=chunk), x)
     if not (is_array(x) or isinstance(x, (list, tuple, DualArray)) or _array_number(x)):
         return derivative(f, x)
     x = _as_input_array(x)
@@ -412,6 +459,8 @@ def hessian(f: Callable, x: Any, *, chunk: int | None = None, mode: str = "forwa
     """
     if mode != "forward":
         return _routed("hessian", mode, f, x)
+    if _uncertain_point(x):
+        return _at_uncertain_point(lambda z: hessian(f, z, chunk=chunk), x)
     if not (is_array(x) or isinstance(x, (list, tuple, DualArray)) or _array_number(x)):
         return derivative(lambda z: derivative(f, z), x)
     return jacobian(lambda z: gradient(f, z, chunk=chunk), x, chunk=chunk)

@@ -30,12 +30,22 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["dot", "inner", "exclusive_products", "extreme_indicator", "NOT_ON_DEVICE", "refuse_on_device", "swapaxes_args", "LINEAR", "LinearRule", "bind", "apply_to_columns",
+from numeric import backend, xpcompat
+from numeric.backend import is_foreign
+
+__all__ = ["dot", "inner", "exclusive_products", "extreme_indicator", "swapaxes_args", "LINEAR", "LinearRule", "bind", "apply_to_columns",
            "dual_impl", "tape_key", "tape_impl", "supported_table", "GETITEM"]
 
 
 def _shape(x: Any) -> tuple:
     return tuple(np.shape(x)) if not hasattr(x, "shape") else tuple(x.shape)
+
+
+def _rows(P: Any) -> tuple:
+    """``(rows, k)``: partials *P* (trailing axis of k directions) as a matrix, one row per element.
+    Spelled out, not ``(-1, k)``: with no directions (k = 0: a measurement without sources yet)
+    NumPy cannot infer the -1."""
+    return (_size(tuple(P.shape[:-1])), int(P.shape[-1]))
 
 
 def _size(shape: tuple) -> int:
@@ -108,14 +118,21 @@ def exclusive_products(v: Any, axis: int = -1) -> Any:
     >>> exclusive_products(np.array([2.0, 0.0, 5.0])).tolist()
     [0.0, 10.0, 0.0]
     """
-    v = np.moveaxis(v, axis, -1)
+    move = xpcompat.on_any(np.moveaxis)
+    v = move(v, axis, -1)
     n = _shape(v)[-1]
     if n == 0:
-        return np.moveaxis(v, -1, axis)
+        return move(v, -1, axis)
+    if is_foreign(v):
+        xp = backend.namespace(v)
+        ones = xp.ones(tuple(v.shape[:-1]) + (1,), dtype=v.dtype, device=backend.device_of(v))
+        cumprod = getattr(xp, "cumulative_prod", None) or xp.cumprod
+        left = xp.concat([ones, cumprod(v[..., :-1], axis=-1)], axis=-1)
+        right = xp.flip(xp.concat([ones, cumprod(xp.flip(v[..., 1:], axis=-1), axis=-1)], axis=-1), axis=-1)
+        return move(left * right, -1, axis)
     plain = hasattr(v, "dtype") and not hasattr(type(v), "_nm_array") and v.dtype != object
     if plain:
-        from numeric.backend import namespace
-        xp = namespace(v)
+        xp = backend.namespace(v)
         ones = xp.ones(v.shape[:-1] + (1,), dtype=v.dtype)
         left = xp.concatenate([ones, xp.cumprod(v[..., :-1], axis=-1)], axis=-1)
         right = xp.concatenate([ones, xp.cumprod(v[..., :0:-1], axis=-1)], axis=-1)[..., ::-1]
@@ -142,17 +159,31 @@ def extreme_indicator(v: Any, axis: Any, which: str) -> np.ndarray:
     >>> extreme_indicator(np.array([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]]), 1, "argmax").tolist()
     [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
     """
-    v = np.asarray(v)
+    v = _host_or_device(v)
     nd = v.ndim
     axes = tuple(range(nd)) if axis is None else tuple(sorted(   # C order: first as NumPy reads
         int(a) % nd for a in (axis if isinstance(axis, (tuple, list)) else (axis,))))
     rest = [a for a in range(nd) if a not in axes]
     perm = rest + list(axes)
     kept = [v.shape[a] for a in rest]
+    if is_foreign(v):
+        xp = backend.namespace(v)
+        moved = xp.reshape(xp.permute_dims(v, tuple(perm)), tuple(kept) + (-1,))
+        mask = xp.astype(first_extreme(moved, which), backend.float_dtype(v))
+        mask = xp.reshape(mask, tuple(kept) + tuple(v.shape[a] for a in axes))
+        return xp.permute_dims(mask, tuple(int(i) for i in np.argsort(perm)))
     moved = np.transpose(v, perm).reshape(kept + [-1])
     mask = np.zeros(moved.shape)
     np.put_along_axis(mask, getattr(np, which)(moved, axis=-1)[..., None], 1.0, axis=-1)
     return np.transpose(mask.reshape(kept + [v.shape[a] for a in axes]), np.argsort(perm))
+
+
+def first_extreme(v: Any, which: str) -> Any:
+    """Boolean mask of the element ``argmax`` (``which="argmax"``) or ``argmin`` picks along the last
+    axis of the foreign array *v* (the first among ties), computed where *v* lives (no host read)."""
+    xp = backend.namespace(v)
+    idx = getattr(xp, which)(v, axis=-1, keepdims=True)
+    return xp.arange(v.shape[-1], device=backend.device_of(v)) == idx
 
 
 def swapaxes_args(ndim: int, axis1: int, axis2: int) -> tuple:
@@ -211,48 +242,6 @@ def refuse(func: Any, cls: type, types: Any) -> Any:
         f"derivative or uncertainty is needed, or declare its derivative with nm.custom_rule.")
 
 
-# NumPy functions whose DualArray / TrackedArray / MeasurementArray rules are written with NumPy and fail on device
-# values (measured on array_api_strict arrays on a non-CPU device: docs/array_namespace_audit.md,
-# "Open"). A call with device operands is refused by name instead of failing inside NumPy; remove an
-# entry when its rule is ported to the array namespace (tests/test_array_api_strict_audit.py lists them).
-NOT_ON_DEVICE: dict = {
-    "forward and reverse": (np.flipud, np.fliplr, np.rot90, np.triu, np.tril, np.roll, np.diff, np.cumsum,
-                            np.trace, np.pad, np.trapezoid, np.prod, np.max, np.min, np.amax, np.amin,
-                            np.hstack, np.vstack, np.atleast_2d, np.atleast_3d, np.take, np.real_if_close,
-                            np.angle, np.zeros_like, np.ones_like, np.real, np.diagonal, np.tile,
-                            np.repeat),
-    "reverse": (np.flip,),
-}
-_NOT_ON_DEVICE_ALL = frozenset(NOT_ON_DEVICE["forward and reverse"])     # membership per call: a set
-_NOT_ON_DEVICE_REVERSE = _NOT_ON_DEVICE_ALL | frozenset(NOT_ON_DEVICE["reverse"])
-
-
-def refuse_on_device(func: Any, args: tuple, reverse: bool) -> None:
-    """Raise :class:`UnsupportedArrayFunction` for a :data:`NOT_ON_DEVICE` function whose operands
-    (metanum arrays included, through their value's namespace) live in a non-NumPy namespace.
-
-    >>> import numpy as np, numeric as nm
-    >>> refuse_on_device(np.roll, (nm.DualArray(np.ones(2), np.eye(2)), 1), False)   # NumPy: no refusal
-    """
-    if func not in (_NOT_ON_DEVICE_REVERSE if reverse else _NOT_ON_DEVICE_ALL):
-        return
-    from numeric.backend import is_numpy, namespace
-
-    flat = [a for x in args for a in (x if isinstance(x, (list, tuple)) else (x,))]
-    try:
-        xp = namespace(*flat)
-    except TypeError:
-        return              # two device libraries: namespace() itself explains that at the rule
-    if is_numpy(xp):
-        return
-    mode = "reverse mode's" if reverse else "the table's"
-    raise UnsupportedArrayFunction(
-        f"numpy.{func.__name__} on arrays of {xp.__name__}: {mode} rule (derivative / propagation) is written with NumPy and "
-        "has not been ported to the array namespace, so it cannot run on the device. Run it on NumPy arrays, "
-        "write it with the functions that run there (reshape, transpose, concatenate, stack, sum, mean, "
-        "indexing, @: README, 'Running on a GPU'), or declare its derivative with nm.custom_rule")
-
-
 # ---------------------------------------------------------------------------------
 # The table of linear primitives (issue 10, "One table for array functions").
 # Each entry: the NumPy function (also its application to a plain array) and its
@@ -285,6 +274,8 @@ class LinearRule:
     fast: Callable | None = None      # the function on a plain array, if quicker than func
     moves: bool = False               # only selects/moves elements (no sums, no new zeros)
     complex_valued: bool = False      # may map real operands to complex results
+    indexed: bool = False             # copies elements or inserts zeros: func of an index array
+    #                                   is its index map (a foreign array's JVP is one gather)
 
     def apply(self, operand: Any, /, **kw: Any) -> Any:
         """The function on a plain *operand* with the bound keyword arguments *kw*."""
@@ -300,12 +291,30 @@ LINEAR: dict = {}
 
 
 def _linear(func, samples, check=None, batched=None, op=None, fast=None, moves=False,
-            complex_valued=False):
+            complex_valued=False, indexed=False):
+    if fast is None and func in xpcompat.XP:   # a foreign operand: the function's array-API form
+        fast = xpcompat.on_any(func)
+    if indexed:                      # ... and its partials one gather by the index map
+        batched = xpcompat.either(batched or (lambda P, ndim, **kw: _columns(func, P, kw)),
+                                  lambda xp, P, ndim, **kw: xpcompat.gather_rows(func)(P, ndim, **kw))
+
     def deco(transpose):
         LINEAR[func] = LinearRule(func, transpose, tuple(samples), check, batched, op, fast,
-                                  moves, complex_valued)
+                                  moves, complex_valued, indexed)
         return transpose
     return deco
+
+
+def _columns(func, P, kw):
+    """*func* on every column ``P[..., j]`` of a NumPy (or metanum) partials array."""
+    if P.shape[-1] == 0:                         # no directions: the result's shape, no columns
+        return np.empty(np.shape(func(np.zeros(P.shape[:-1]), **kw)) + (0,))
+    return np.stack([func(P[..., j], **kw) for j in range(P.shape[-1])], axis=-1)
+
+
+def _host_or_device(ct):
+    """A transpose's plain cotangent as an array: a device array stays where it is."""
+    return ct if is_foreign(ct) else np.asarray(ct)
 
 
 def _leading_axes(func):
@@ -315,11 +324,14 @@ def _leading_axes(func):
 
 def _on_front(func):
     """``batched`` for a function acting on the last axes: the batch axis moves to the front."""
-    return lambda P, ndim, **kw: np.moveaxis(func(np.moveaxis(P, -1, 0), **kw), 0, -1)
+    move = xpcompat.on_any(np.moveaxis)
+    return lambda P, ndim, **kw: move(func(move(P, -1, 0), **kw), 0, -1)
 
 
 def _scatter_back(func, ct, shape, kwargs):
     """Transpose of a function that only copies elements: apply it to an index array."""
+    if is_foreign(ct):                                         # a device cotangent: gathers
+        return xpcompat.scatter_add(ct, xpcompat.index_map(func, shape, kwargs), shape)
     n = _size(shape)
     idx = func(np.arange(1, n + 1).reshape(shape), **kwargs)   # 0 marks inserted constants
     flat = np.ravel(idx)
@@ -337,36 +349,38 @@ def _scatter_back(func, ct, shape, kwargs):
     return out.reshape(shape)
 
 
-@_linear(np.tile, [((3,), {"reps": 2}), ((2, 3), {"reps": (2, 1, 2)})], moves=True)
+@_linear(np.tile, [((3,), {"reps": 2}), ((2, 3), {"reps": (2, 1, 2)})], moves=True, indexed=True)
 def _tile_t(ct, shape, reps):
     return _scatter_back(np.tile, ct, shape, {"reps": reps})
 
 
 @_linear(np.repeat, [((3,), {"repeats": 2}), ((2, 3), {"repeats": 3, "axis": 1}),
-                     ((2, 2), {"repeats": [1, 2], "axis": 0})], moves=True)
+                     ((2, 2), {"repeats": [1, 2], "axis": 0})], moves=True, indexed=True)
 def _repeat_t(ct, shape, repeats, axis=None):
     return _scatter_back(np.repeat, ct, shape, {"repeats": repeats, "axis": axis})
 
 
 @_linear(np.diagonal, [((3, 3), {}), ((2, 4, 3), {"offset": 1, "axis1": 2, "axis2": 0})],
-         moves=True)
+         moves=True, indexed=True)
 def _diagonal_t(ct, shape, offset=0, axis1=0, axis2=1):
     return _scatter_back(np.diagonal, ct, shape, {"offset": offset, "axis1": axis1, "axis2": axis2})
 
 
-@_linear(np.diag, [((3,), {}), ((3,), {"k": -1}), ((3, 4), {"k": 1})])
+@_linear(np.diag, [((3,), {}), ((3,), {"k": -1}), ((3, 4), {"k": 1})], indexed=True)
 def _diag_t(ct, shape, k=0):
     return _scatter_back(np.diag, ct, shape, {"k": k})
 
 
-@_linear(np.flipud, [((3,), {}), ((3, 2), {})], batched=_leading_axes(np.flipud), moves=True)
+@_linear(np.flipud, [((3,), {}), ((3, 2), {})], batched=_leading_axes(xpcompat.on_any(np.flipud)),
+         moves=True)
 def _flipud_t(ct, shape):
-    return np.flipud(np.asarray(ct))
+    return xpcompat.on_any(np.flipud)(_host_or_device(ct))
 
 
-@_linear(np.fliplr, [((2, 3), {}), ((2, 3, 2), {})], batched=_leading_axes(np.fliplr), moves=True)
+@_linear(np.fliplr, [((2, 3), {}), ((2, 3, 2), {})], batched=_leading_axes(xpcompat.on_any(np.fliplr)),
+         moves=True)
 def _fliplr_t(ct, shape):
-    return np.fliplr(np.asarray(ct))
+    return xpcompat.on_any(np.fliplr)(_host_or_device(ct))
 
 
 def _rot90_batched(P, ndim, k=1, axes=(0, 1)):
@@ -374,21 +388,21 @@ def _rot90_batched(P, ndim, k=1, axes=(0, 1)):
 
 
 @_linear(np.rot90, [((2, 3), {}), ((2, 3), {"k": 3}), ((2, 3, 4), {"k": 2, "axes": (2, 0)})],
-         batched=_rot90_batched, moves=True)
+         batched=_rot90_batched, moves=True, indexed=True)
 def _rot90_t(ct, shape, k=1, axes=(0, 1)):
-    return np.rot90(np.asarray(ct), -k, axes)      # a rotation's transpose is its inverse
+    return xpcompat.on_any(np.rot90)(_host_or_device(ct), -k, axes)   # a rotation's transpose: its inverse
 
 
 @_linear(np.triu, [((3, 3), {}), ((3, 4), {"k": -1}), ((2, 3, 3), {"k": 1})],
-         batched=_on_front(np.triu))
+         batched=_on_front(xpcompat.on_any(np.triu)))
 def _triu_t(ct, shape, k=0):
-    return np.triu(np.asarray(ct), k)              # a mask: self-transpose
+    return xpcompat.on_any(np.triu)(_host_or_device(ct), k)         # a mask: self-transpose
 
 
 @_linear(np.tril, [((3, 3), {}), ((4, 3), {"k": 1}), ((2, 3, 3), {"k": -1})],
-         batched=_on_front(np.tril))
+         batched=_on_front(xpcompat.on_any(np.tril)))
 def _tril_t(ct, shape, k=0):
-    return np.tril(np.asarray(ct), k)
+    return xpcompat.on_any(np.tril)(_host_or_device(ct), k)
 
 
 def _norm_axes(axis, ndim):
@@ -398,29 +412,30 @@ def _norm_axes(axis, ndim):
 
 
 def _flip_batched(P, ndim, axis=None):
-    return np.flip(P, _norm_axes(axis, ndim))
+    return xpcompat.on_any(np.flip)(P, _norm_axes(axis, ndim))
 
 
 @_linear(np.flip, [((3,), {}), ((2, 3), {"axis": 1}), ((2, 3, 2), {"axis": (0, -1)})],
          batched=_flip_batched, moves=True)
 def _flip_t(ct, shape, axis=None):
-    return np.flip(np.asarray(ct), axis)           # a permutation that is its own inverse
+    return xpcompat.on_any(np.flip)(_host_or_device(ct), axis)    # a permutation that is its own inverse
 
 
 def _roll_batched(P, ndim, shift, axis=None):
+    roll = xpcompat.on_any(np.roll)
     if axis is None:                               # roll the flattened primal axes
-        flat = np.reshape(P, (-1, P.shape[-1]))
-        return np.reshape(np.roll(flat, shift, 0), P.shape)
+        flat = backend.reshape(P, _rows(P))
+        return backend.reshape(roll(flat, shift, 0), P.shape)
     ax = tuple(a % ndim for a in axis) if isinstance(axis, tuple) else axis % ndim
-    return np.roll(P, shift, ax)
+    return roll(P, shift, ax)
 
 
 @_linear(np.roll, [((5,), {"shift": 2}), ((2, 3), {"shift": -1}), ((2, 3), {"shift": 1, "axis": -1}),
                    ((2, 3, 2), {"shift": (1, 2), "axis": (0, 1)})], batched=_roll_batched,
          moves=True)
 def _roll_t(ct, shape, shift, axis=None):
-    return np.roll(np.asarray(ct), tuple(-np.asarray(shift).ravel()) if np.ndim(shift) else -shift,
-                   axis)                           # the inverse rotation
+    return xpcompat.on_any(np.roll)(_host_or_device(ct), tuple(-np.asarray(shift).ravel()) if np.ndim(shift)
+                                    else -shift, axis)    # the inverse rotation
 
 
 def _diff_check(kwargs):
@@ -432,14 +447,20 @@ def _diff_check(kwargs):
 
 
 def _diff_batched(P, ndim, n=1, axis=-1, **kw):
-    return np.diff(P, n=n, axis=axis % ndim)
+    return xpcompat.on_any(np.diff)(P, n=n, axis=axis % ndim)
 
 
 @_linear(np.diff, [((5,), {}), ((4, 3), {"n": 2, "axis": 0}), ((2, 5), {"n": 3}),
                    ((3, 4), {"n": 0})], check=_diff_check, batched=_diff_batched)
 def _diff_t(ct, shape, n=1, axis=-1, **kw):
-    g = np.asarray(ct)
+    g = _host_or_device(ct)
     ax = axis % len(shape)
+    if is_foreign(g):                              # g_in[i] = g[i-1] - g[i] = -diff([0, g, 0])[i]
+        xp = backend.namespace(g)
+        for _ in range(n):
+            z = xp.zeros(g.shape[:ax] + (1,) + g.shape[ax + 1:], dtype=g.dtype, device=backend.device_of(g))
+            g = -xp.diff(xp.concat([z, g, z], axis=ax), axis=ax)
+        return g
     lo, hi = (slice(None),) * ax + (slice(None, -1),), (slice(None),) * ax + (slice(1, None),)
     for _ in range(n):                             # one difference: g_in[i] = g[i-1] - g[i]
         s = list(g.shape)
@@ -457,22 +478,23 @@ def _out_check(kwargs):
 
 
 def _cumsum_batched(P, ndim, axis=None, dtype=None, out=None):
+    cumsum = xpcompat.on_any(np.cumsum)
     if axis is None:                               # cumulate over the flattened primal axes
-        return np.cumsum(np.reshape(P, (-1, P.shape[-1])), axis=0)
-    return np.cumsum(P, axis=axis % ndim)
+        return cumsum(backend.reshape(P, _rows(P)), axis=0)
+    return cumsum(P, axis=axis % ndim)
 
 
 @_linear(np.cumsum, [((5,), {}), ((2, 3), {}), ((3, 4), {"axis": -2})], check=_out_check,
          batched=_cumsum_batched)
 def _cumsum_t(ct, shape, axis=None, dtype=None, out=None):
-    g = np.asarray(ct)
+    g, flip, cumsum = _host_or_device(ct), xpcompat.on_any(np.flip), xpcompat.on_any(np.cumsum)
     if axis is None:                               # reversed cumulative sum, on the flat array
-        return np.cumsum(g.ravel()[::-1])[::-1].reshape(shape)
-    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+        return backend.reshape(flip(cumsum(flip(backend.reshape(g, (-1,))))), shape)
+    return flip(cumsum(flip(g, axis), axis=axis), axis)
 
 
 def _trace_batched(P, ndim, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    return np.trace(P, offset, axis1 % ndim, axis2 % ndim)
+    return xpcompat.on_any(np.trace)(P, offset, axis1 % ndim, axis2 % ndim)
 
 
 def _trace_check(kwargs):
@@ -487,8 +509,13 @@ def _trace_check(kwargs):
 def _trace_t(ct, shape, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     # trace = sum of the diagonal: its transpose spreads ct along the diagonal
     m = np.diagonal(np.empty(shape), offset, axis1, axis2).shape[-1]
-    g = np.asarray(ct)
-    return _diagonal_t(np.broadcast_to(g[..., None], g.shape + (m,)), shape, offset, axis1, axis2)
+    g = _host_or_device(ct)
+    if is_foreign(g):
+        xp = backend.namespace(g)
+        spread = xp.broadcast_to(xp.expand_dims(g, axis=-1), tuple(g.shape) + (m,))
+    else:
+        spread = np.broadcast_to(g[..., None], g.shape + (m,))
+    return _diagonal_t(spread, shape, offset, axis1, axis2)
 
 
 def _pad_check(kwargs):
@@ -500,23 +527,28 @@ def _pad_check(kwargs):
 
 
 @_linear(np.pad, [((3,), {"pad_width": 2}), ((2, 3), {"pad_width": ((1, 0), (0, 2))})],
-         check=_pad_check)
+         check=_pad_check, indexed=True)
 def _pad_t(ct, shape, pad_width, mode="constant", **kwargs):
     return _scatter_back(np.pad, ct, shape, {"pad_width": pad_width})
 
 
+def _trapezoid_batched(P, ndim, x=None, dx=1.0, axis=-1):
+    return xpcompat.on_any(np.trapezoid)(P, x=x, dx=dx, axis=axis % ndim)
+
+
 @_linear(np.trapezoid, [((5,), {}), ((3, 4), {"dx": 0.5, "axis": 0}),
-                        ((4,), {"x": np.array([0.0, 0.3, 1.0, 1.1])})])
+                        ((4,), {"x": np.array([0.0, 0.3, 1.0, 1.1])})], batched=_trapezoid_batched)
 def _trapezoid_t(ct, shape, x=None, dx=1.0, axis=-1):
     n = shape[axis]
-    steps = np.diff(np.asarray(x, dtype=float)) if x is not None else np.full(max(n - 1, 0), dx)
-    w = np.zeros(n)
-    w[:-1] += steps / 2
-    w[1:] += steps / 2
-    g = np.expand_dims(np.asarray(ct), axis % len(shape))
+    w = xpcompat.trapezoid_weights(n, x, dx)
     wshape = [1] * len(shape)
     wshape[axis] = n
-    return np.broadcast_to(g * w.reshape(wshape), shape)
+    g = _host_or_device(ct)
+    if is_foreign(g):
+        xp = backend.namespace(g)
+        w = xp.reshape(xp.asarray(w, dtype=g.dtype, device=backend.device_of(g)), tuple(wshape))
+        return xp.broadcast_to(xp.expand_dims(g, axis=axis % len(shape)) * w, tuple(shape))
+    return np.broadcast_to(np.expand_dims(g, axis % len(shape)) * w.reshape(wshape), shape)
 
 
 @functools.lru_cache(maxsize=None)
@@ -589,8 +621,7 @@ def apply_to_columns(rule: LinearRule, P: Any, kw: dict) -> Any:
     """*rule*'s function on every column ``P[..., j]`` (trailing axis kept): the JVP."""
     if rule.batched is not None:                 # all columns in one call (fast path)
         return rule.batched(P, P.ndim - 1, **kw)
-    cols = [rule.apply(P[..., j], **kw) for j in range(P.shape[-1])]
-    return np.stack(cols, axis=-1)
+    return _columns(rule.apply, P, kw)
 
 
 def dual_impl(rule: LinearRule, wrap: Callable, to_array: Callable) -> Callable:

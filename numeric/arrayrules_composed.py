@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 from numeric.arrayrules_structural import COMPOSED
+from numeric.backend import finfo, is_foreign, namespace
+from numeric.complex_forms import is_complex, real_of
 from numeric.protocol import innermost
 
 __all__ = ["mean", "average", "clip", "array_split", "split", "hsplit", "vsplit", "dsplit", "partition", "angle",
@@ -176,6 +178,11 @@ def partition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect",
         from numeric.arrayrules import UnsupportedArrayFunction
         raise UnsupportedArrayFunction("numpy.partition with order= (structured arrays) has "
                                        "no derivative rule")
+    if is_foreign(innermost(a)):
+        raise TypeError(f"numpy.partition of arrays of {namespace(innermost(a)).__name__}: its derivative "
+                        "indexes by NumPy's argpartition of the values, which has no array-API form "
+                        "(numpy.sort's rule is not ported to device arrays either); partition NumPy arrays, "
+                        "or select with a mask (np.where) on the device")
     if axis is None:
         a, axis = np.reshape(a, (-1,)), 0
     axis = int(axis) % np.ndim(a)
@@ -193,10 +200,11 @@ def angle(z: Any, deg: bool = False) -> Any:
     >>> float(angle(np.array([-2.0]))[0]) == float(np.pi)
     True
     """
-    if np.iscomplexobj(np.asarray(innermost(z))):
+    if is_complex(innermost(z)):
         out = np.arctan2(np.imag(z), np.real(z))
     else:       # the comparison is on z itself, so a recording tape guards it
-        out = 0.0 * z + np.where(z < 0, np.pi, 0.0)
+        zero = 0.0 * z
+        out = np.where(z < 0, zero + np.pi, zero)
     return out * (180.0 / np.pi) if deg else out
 
 
@@ -224,9 +232,10 @@ def real_if_close(a: Any, tol: float = 100) -> Any:
     >>> real_if_close(np.array([1.0 + 1e-17j])).dtype
     dtype('float64')
     """
-    v = np.asarray(innermost(a))
-    if not np.iscomplexobj(v):
+    v = innermost(a)
+    if not is_complex(v):
         return a
     if tol > 1:
-        tol = np.finfo(v.dtype).eps * tol
-    return np.real(a) if bool(np.all(np.abs(np.imag(a)) < tol)) else a
+        tol = float(finfo(real_of(v)).eps) * tol
+    small = np.abs(np.imag(a)) < tol
+    return np.real(a) if bool(namespace(small).all(small) if is_foreign(small) else np.all(small)) else a

@@ -38,7 +38,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric import arrayrules_matmul
+from numeric import arrayrules_matmul, xpcompat
 from numeric.arrayrules import UnsupportedArrayFunction
 from numeric.backend import is_foreign, like, namespace
 from numeric.arrayrules_nonlinear import _primal, einsum_explicit, einsum_transpose
@@ -151,7 +151,7 @@ def _einsum_split(args, kwargs):
 
 
 def _einsum_apply(*ops, subscripts):
-    return np.einsum(subscripts, *ops)
+    return xpcompat.einsum(subscripts, *ops)
 
 
 def _einsum_jvp(ops, ts, subscripts):
@@ -163,7 +163,7 @@ def _einsum_jvp(ops, ts, subscripts):
         if t is None:
             continue
         subs = ",".join(s + (k if j == i else "") for j, s in enumerate(ins)) + "->" + out + k
-        term = np.einsum(subs, *[t if j == i else v for j, v in enumerate(ops)])
+        term = xpcompat.einsum(subs, *[t if j == i else v for j, v in enumerate(ops)])
         p = term if p is None else p + term
     return p
 

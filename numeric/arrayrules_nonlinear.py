@@ -39,6 +39,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from numeric import xpcompat
 from numeric.arrayrules import UnsupportedArrayFunction
 from numeric.backend import device_of, is_foreign, matmul, namespace, reshape
 from numeric.backend import reshape as _reshape
@@ -655,6 +656,44 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return np.moveaxis(c, -1, axisc)
 
 
+_MODES = ("full", "same", "valid")
+
+
+def _check_1d(name, a, v, mode):
+    if mode not in _MODES:
+        raise ValueError(f"numpy.{name}: mode must be one of {_MODES}, got {mode!r}")
+    if np.ndim(a) != 1 or np.ndim(v) != 1:
+        raise ValueError(f"numpy.{name} takes 1-D arrays, got shapes {np.shape(a)} and {np.shape(v)}")
+    if not (np.shape(a)[0] and np.shape(v)[0]):
+        raise ValueError(f"numpy.{name}: the arrays must not be empty")
+
+
+@_bilinear(np.convolve, [(((5,), (3,)), {}), (((3,), (5,)), {"mode": "same"}), (((6,), (2,)), {"mode": "valid"}),
+                         (((4,), (4,)), {"mode": "same"})])
+def convolve(a, v, mode="full"):
+    """``np.convolve``: the longer array, shifted by ``np.pad``, times each tap of the shorter one,
+    summed; then NumPy's slice of the full result for *mode* (``same`` centred, as NumPy)."""
+    _check_1d("convolve", a, v, mode)
+    n, m = np.shape(a)[0], np.shape(v)[0]
+    big, small = (a, v) if n >= m else (v, a)
+    L, S = max(n, m), min(n, m)
+    full = small[0] * np.pad(big, (0, S - 1))
+    for i in range(1, S):
+        full = full + small[i] * np.pad(big, (i, S - 1 - i))
+    start, length = {"full": (0, L + S - 1), "same": ((S - 1) // 2, L), "valid": (S - 1, L - S + 1)}[mode]
+    return full[start:start + length]
+
+
+@_bilinear(np.correlate, [(((5,), (3,)), {}), (((3,), (5,)), {"mode": "same"}), (((4,), (6,)), {"mode": "full"})])
+def correlate(a, v, mode="valid"):
+    """``np.correlate``: ``convolve(a, conj(v[::-1]))``; for a shorter *a*, NumPy's swap (the result
+    of the swapped call, reversed and conjugated)."""
+    _check_1d("correlate", a, v, mode)
+    if np.shape(a)[0] < np.shape(v)[0]:
+        return np.conj(correlate(v, a, mode)[::-1])
+    return convolve(a, np.conj(v[::-1]), mode)
+
+
 @_bilinear(np.tensordot, [(((2, 3, 4), (3, 4, 2)), {"axes": 2}),
                           (((2, 3), (3, 4)), {"axes": 1}), (((2, 3), (4, 2)), {"axes": ([0], [1])}),
                           (((2,), (3,)), {"axes": 0})])
@@ -748,7 +787,7 @@ def einsum_transpose(subscripts: str, g: Any, operands: tuple, i: int, shape: tu
     kept = "".join(c for c in mine if c in have)
     others = [(s, o) for j, (s, o) in enumerate(zip(ins, operands)) if j != i]
     subs = ",".join([out] + [s for s, _ in others]) + "->" + kept
-    r = np.einsum(subs, g, *[o for _, o in others])
+    r = xpcompat.einsum(subs, g, *[o for _, o in others])
     if kept != mine:                         # indices summed inside operand i only: broadcast
         r = _expand_to(r, kept, mine, shape)
     return r
@@ -817,6 +856,9 @@ def _wrap_one(wrap, out, cols, tag):
     from numeric.arrayrules_structural import join_any
 
     shape = tuple(np.shape(out))
+    if not cols:                          # no directions (a measurement without sources yet)
+        xp = namespace(out) if is_foreign(out) else np
+        return wrap(out, xp.zeros(shape + (0,), dtype=out.dtype), tag)
     if is_foreign(out):
         xp = namespace(out)
         cols = [c if tuple(c.shape) == shape else xp.broadcast_to(c, shape) for c in cols]

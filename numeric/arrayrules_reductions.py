@@ -35,15 +35,28 @@ from typing import Any
 
 import numpy as np
 
-from numeric.arrayrules import LINEAR, UnsupportedArrayFunction, exclusive_products, extreme_indicator
+from numeric.arrayrules import (LINEAR, UnsupportedArrayFunction, exclusive_products, extreme_indicator,
+                                first_extreme)
 from numeric.arrayrules_multilinear import MultilinearRule
+from numeric.arrayrules_structural import _reshape_any, _sum_fast as _sum, _transpose_any
+from numeric.backend import is_foreign, namespace
 from numeric.protocol import value
+from numeric.xpcompat import on_any
 
 __all__ = ["REDUCTIONS", "reduced_layout"]
 
 _NOVALUE = np._NoValue
 _SUM_T = LINEAR[np.sum].transpose
 REDUCTIONS: dict = {}
+
+
+def _reshape(x: Any, shape: tuple) -> Any:
+    return _reshape_any(x, shape)
+
+
+def where_rule(mask: Any, x: Any, other: float) -> Any:
+    """``np.where(mask, x, other)`` of a metanum array *x* (its where rule, in its value's namespace)."""
+    return np.where(mask, x, other)
 
 
 def _shape(x: Any) -> tuple:
@@ -74,20 +87,23 @@ def reduced_layout(shape: tuple, axis: Any) -> tuple:
 def _moved(x: Any, perm: list, kept: tuple, batched: bool) -> Any:
     """*x* (or a batched tangent, one trailing axis more) as ``kept + (n,)`` (+ ``(k,)``)."""
     nd = len(perm)
+    n = 1
+    for a in perm[len(kept):]:                   # the reduced length, spelled out (no -1: a size-0
+        n *= int(_shape(x)[a])                   # array, or no partial directions, leaves it open)
     if batched:
         k = _shape(x)[-1]
         if perm != list(range(nd)):
-            x = np.transpose(x, perm + [nd])
-        return np.reshape(x, kept + (-1, k))
+            x = _transpose_any(x, perm + [nd])
+        return _reshape(x, kept + (n, k))
     if perm != list(range(nd)):
-        x = np.transpose(x, perm)
-    return np.reshape(x, kept + (-1,))
+        x = _transpose_any(x, perm)
+    return _reshape(x, kept + (n,))
 
 
 def _finish(r: Any, kept: tuple, out_shape: tuple, keepdims: bool, batched: bool) -> Any:
     extra = (_shape(r)[-1],) if batched else ()
     target = (out_shape if keepdims else kept) + extra
-    return r if _shape(r) == target else np.reshape(r, target)
+    return r if _shape(r) == target else _reshape(r, target)
 
 
 def _params(axis, keepdims) -> dict:
@@ -126,7 +142,7 @@ def _split(name: str):
 def _prod_apply(x, axis=None, keepdims=False):
     if type(x) is np.ndarray:                      # the method: no dispatch
         return x.prod(axis=axis, keepdims=keepdims)
-    return np.prod(x, axis=axis, keepdims=keepdims)
+    return on_any(np.prod)(x, axis=axis, keepdims=keepdims)
 
 
 def _col(d: Any) -> Any:
@@ -142,11 +158,11 @@ def _prod_jvp(ops, ts, axis=None, keepdims=False):
         r = _col(d) * t
         if type(r) is np.ndarray:
             return r.sum(axis=ax, keepdims=keepdims)
-        return np.sum(r, axis=ax, keepdims=keepdims)
+        return _sum(r, axis=ax, keepdims=keepdims)
     perm, kept, out_shape = reduced_layout(shape, axis)
     xm, tm = _moved(x, perm, kept, False), _moved(t, perm, kept, True)
     d = exclusive_products(xm, -1)
-    return _finish(np.sum(_col(d) * tm, axis=-2), kept, out_shape, keepdims, True)
+    return _finish(_sum(_col(d) * tm, axis=-2), kept, out_shape, keepdims, True)
 
 
 def _prod_transpose(g, ops, i, axis=None, keepdims=False):
@@ -155,9 +171,9 @@ def _prod_transpose(g, ops, i, axis=None, keepdims=False):
     perm, kept, _ = reduced_layout(shape, axis)
     d = exclusive_products(_moved(x, perm, kept, False), -1)
     moved_shape = tuple(shape[a] for a in perm)
-    d = np.reshape(d, moved_shape)
+    d = _reshape(d, moved_shape)
     if perm != list(range(len(shape))):
-        d = np.transpose(d, np.argsort(perm))
+        d = _transpose_any(d, tuple(int(a) for a in np.argsort(perm)))
     return _SUM_T(g, shape, axis=axis, keepdims=keepdims) * d
 
 
@@ -180,18 +196,29 @@ def _extreme(which: str):
     def apply(x, axis=None, keepdims=False):
         if type(x) is np.ndarray:                  # plain values: NumPy's (the same element)
             return reduce(x, axis=axis, keepdims=keepdims)
+        if is_foreign(x):
+            return on_any(reduce)(x, axis=axis, keepdims=keepdims)
         shape = _shape(x)
         perm, kept, out_shape = reduced_layout(shape, axis)
         xm = _moved(x, perm, kept, False)
         if _shape(xm)[-1] == 0:
             raise ValueError(f"zero-size array to reduction operation {which[3:]}imum "
                              "which has no identity")
-        rows, idx = pick(xm)
-        r = np.reshape(xm, (-1, _shape(xm)[-1]))[rows, idx]
+        if is_foreign(_primal(xm)):               # on a device: select by a mask made there
+            r = np.sum(where_rule(first_extreme(_primal(xm), which), xm, 0.0), axis=-1)
+        else:
+            rows, idx = pick(xm)
+            r = np.reshape(xm, (-1, _shape(xm)[-1]))[rows, idx]
         return _finish(r, kept, out_shape, keepdims, False)
 
     def jvp(ops, ts, axis=None, keepdims=False):
         x, t = ops[0], ts[0]
+        if is_foreign(_primal(x)) and is_foreign(t):
+            perm, kept, out_shape = reduced_layout(_shape(x), axis)
+            xm, tm = _moved(_primal(x), perm, kept, False), _moved(t, perm, kept, True)
+            xp = namespace(tm)
+            r = xp.sum(xp.where(first_extreme(xm, which)[..., None], tm, xp.zeros_like(tm)), axis=-2)
+            return _finish(r, kept, out_shape, keepdims, True)
         if type(t) is np.ndarray and isinstance(axis, (int, np.integer)) and t.ndim > 1:
             ax = int(axis) % (t.ndim - 1)              # one axis of plain tangents: no moving
             idx = np.expand_dims(arg(np.asarray(_primal(x)), axis=ax), ax)[..., None]
@@ -201,7 +228,7 @@ def _extreme(which: str):
         xm, tm = _moved(x, perm, kept, False), _moved(t, perm, kept, True)
         rows, idx = pick(xm)
         n, k = _shape(tm)[-2:]
-        return _finish(np.reshape(tm, (-1, n, k))[rows, idx], kept, out_shape, keepdims, True)
+        return _finish(np.reshape(tm, (len(rows), n, k))[rows, idx], kept, out_shape, keepdims, True)
 
     def transpose(g, ops, i, axis=None, keepdims=False):
         x = ops[0]

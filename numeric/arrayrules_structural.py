@@ -28,8 +28,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric.arrayrules import LinearRule, UnsupportedArrayFunction, _linear, _scatter_back, _size
-from numeric.backend import is_array, is_foreign, is_numpy, namespace
+from numeric.arrayrules import LinearRule, UnsupportedArrayFunction, _linear, _rows, _scatter_back, _size
+from numeric import xpcompat
+from numeric.backend import is_array, is_foreign, is_numpy, like, namespace
+from numeric.xpcompat import either
 
 __all__ = ["unbroadcast", "spread", "either", "JoinRule", "JOIN", "COMPOSED"]
 
@@ -89,26 +91,17 @@ def unbroadcast(ct: Any, shape: tuple) -> Any:
     return ct
 
 
-def either(np_impl: Callable, xp_impl: Callable) -> Callable:
-    """*np_impl* for NumPy arrays and metanum's array types (NumPy's dispatch), ``xp_impl(xp, x,
-    ...)`` for an array *x* of another namespace (CuPy, array_api_strict): the shape functions'
-    value, partials and transpose for every namespace, with NumPy's path unchanged.
-
-    >>> flip = either(np.flip, lambda xp, x: xp.flip(x))
-    >>> flip(np.arange(3)).tolist()
-    [2, 1, 0]
-    """
-    def impl(x, *args, **kwargs):
-        return xp_impl(namespace(x), x, *args, **kwargs) if is_foreign(x) else np_impl(x, *args, **kwargs)
-    return impl
-
-
 def _xp_shape(xp, x, shape, order="C"):
-    """``reshape`` in namespace *xp* (C order only: the array API has no other)."""
+    """``reshape`` in namespace *xp*; order 'F' is the C-order reshape of the reversed axes."""
+    target = _resolve(tuple(x.shape), shape)
+    if order == "F":
+        rev = tuple(range(x.ndim))[::-1]
+        y = xp.reshape(xp.permute_dims(x, rev), target[::-1])
+        return xp.permute_dims(y, tuple(range(len(target)))[::-1])
     if order != "C":
         raise TypeError(f"reshape with order={order!r} has no array-API form ({xp.__name__} arrays); "
-                        "use order='C' or NumPy arrays")
-    return xp.reshape(x, _resolve(tuple(x.shape), shape))
+                        "use order='C' or 'F', or NumPy arrays")
+    return xp.reshape(x, target)
 
 
 def _np_shape_of(func):
@@ -189,7 +182,7 @@ def _reshape_t(ct, in_shape, /, shape=None, order="C", **kw):
 
 
 def _ravel_batched(P, ndim, order="C"):
-    return _reshape_any(P, (-1, P.shape[-1]), order=order)
+    return _reshape_any(P, _rows(P), order=order)
 
 
 @_linear(np.ravel, [((2, 3), {}), ((2, 3), {"order": "F"})], check=_reshape_check,
@@ -219,13 +212,7 @@ def _transpose_t(ct, shape, axes=None):
     return _transpose_any(ct, tuple(int(a) for a in np.argsort(_perm(axes, len(shape)))))
 
 
-def _xp_moveaxis(xp, x, source, destination):
-    src = tuple(int(a) % x.ndim for a in np.atleast_1d(source))
-    dst = tuple(int(a) % x.ndim for a in np.atleast_1d(destination))
-    return xp.moveaxis(x, src, dst)
-
-
-_moveaxis_any = either(np.moveaxis, _xp_moveaxis)
+_moveaxis_any = xpcompat.on_any(np.moveaxis)
 
 
 def _move_batched(P, ndim, source, destination):
@@ -291,11 +278,11 @@ def _expand_dims_t(ct, shape, axis):
 
 def _atleast(func, nd, samples):
     def batched(P, ndim):
-        return np.reshape(P, np.shape(func(np.empty(P.shape[:-1]))) + (P.shape[-1],))
+        return _reshape_any(P, np.shape(func(np.empty(P.shape[:-1]))) + (P.shape[-1],))
 
     @_linear(func, samples, batched=batched, moves=True)
     def transpose(ct, shape):
-        return np.reshape(ct, shape)
+        return _reshape_any(ct, shape)
     return transpose
 
 
@@ -331,13 +318,13 @@ def _take_check(kw):
 
 def _take_batched(P, ndim, indices, axis=None, out=None, mode="raise"):
     if axis is None:
-        return np.take(np.reshape(P, (-1, P.shape[-1])), indices, axis=0, mode=mode)
+        return np.take(np.reshape(P, _rows(P)), indices, axis=0, mode=mode)
     return np.take(P, indices, axis=int(axis) % ndim, mode=mode)
 
 
 @_linear(np.take, [((5,), {"indices": [4, 0, 0, 2]}), ((3, 4), {"indices": [[1, 0]], "axis": 1}),
                    ((2, 3), {"indices": 4}), ((4,), {"indices": [5, -1], "mode": "wrap"})],
-         check=_take_check, batched=_take_batched, moves=True)
+         check=_take_check, batched=_take_batched, moves=True, indexed=True)
 def _take_t(ct, shape, indices, axis=None, out=None, mode="raise"):
     return _scatter_back(np.take, ct, shape, {"indices": indices, "axis": axis, "mode": mode})
 
@@ -351,12 +338,13 @@ from numeric.complex_forms import imag_of as _imag, real_of as _real  # noqa: E4
 def _real_t(ct, shape):
     # Re(sum(u * real(t))) = Re(sum(Re(u) * t)): only the real part of the cotangent u
     # counts (it may carry an imaginary part from a real node that met complex numbers)
-    return np.real(ct)
+    return _real(ct)
 
 
 @_linear(np.imag, [((3,), {})], fast=_imag, batched=lambda P, ndim: _imag(P), complex_valued=True)
 def _imag_t(ct, shape):
-    return -1j * np.real(ct)            # Re(sum(u * imag(t))) = Re(sum(-1j Re(u) * t))
+    r = _real(ct)                       # Re(sum(u * imag(t))) = Re(sum(-1j Re(u) * t))
+    return -1j * (xpcompat.as_complex(r) if is_foreign(r) else r)
 
 
 def _astype_check(kw):
@@ -369,8 +357,8 @@ def _astype_check(kw):
 
 @_linear(np.astype, [((3,), {"dtype": np.float64}), ((2,), {"dtype": np.complex128})],
          check=_astype_check, op="astype",
-         fast=lambda x, dtype, copy=True, device=None: x.astype(dtype),
-         batched=lambda P, ndim, dtype, copy=True, device=None: P.astype(dtype))
+         fast=lambda x, dtype, copy=True, device=None: xpcompat.on_any(np.astype)(x, dtype),
+         batched=lambda P, ndim, dtype, copy=True, device=None: xpcompat.on_any(np.astype)(P, dtype))
 def _astype_t(ct, shape, dtype, copy=True, device=None):
     return ct                           # the caller's dtype: reverse mode casts it back
 
@@ -383,10 +371,10 @@ def _fit(a, n, axis):
     if m == n:
         return a
     if m > n:
-        return np.take(a, np.arange(n), axis=axis)
+        return xpcompat.on_any(np.take)(a, np.arange(n), axis=axis)
     pad = [(0, 0)] * np.ndim(a)
     pad[axis] = (0, n - m)
-    return np.pad(a, pad)
+    return xpcompat.on_any(np.pad)(a, pad)
 
 
 def _fft_check(kw):
@@ -395,14 +383,16 @@ def _fft_check(kw):
 
 
 def _fft1(func, samples):
+    f = xpcompat.on_any(func)
+
     def batched(P, ndim, n=None, axis=-1, norm=None, out=None):
-        return func(P, n=n, axis=int(axis) % ndim, norm=norm)
+        return f(P, n=n, axis=int(axis) % ndim, norm=norm)
 
     @_linear(func, samples, check=_fft_check, batched=batched, complex_valued=True)
     def transpose(ct, shape, n=None, axis=-1, norm=None, out=None):
         ax = int(axis) % len(shape)
         # the DFT matrix is symmetric: the transpose of fft (after padding) is fft again
-        return _fit(func(ct, axis=ax, norm=norm), shape[ax], ax)
+        return _fit(f(ct, axis=ax, norm=norm), shape[ax], ax)
     return transpose
 
 
@@ -415,7 +405,7 @@ def _ffts_batched(func):
     def batched(P, ndim, s=None, axes=None, norm=None, out=None):
         ax = tuple(range(ndim))[-(len(s) if s is not None else ndim):] if axes is None else \
             tuple(int(a) % ndim for a in axes)
-        return func(P, s=s, axes=ax, norm=norm)
+        return xpcompat.on_any(func)(P, s=s, axes=ax, norm=norm)
     return batched
 
 
@@ -427,7 +417,7 @@ def _fftn(func, samples):
             axes = tuple(range(nd))[-(len(s) if s is not None else (2 if func in (
                 np.fft.fft2, np.fft.ifft2) else nd)):]
         axes = tuple(int(a) % nd for a in axes)
-        g = func(ct, axes=axes, norm=norm)
+        g = xpcompat.on_any(func)(ct, axes=axes, norm=norm)
         for a in axes:
             g = _fit(g, shape[a], a)
         return g
@@ -441,7 +431,7 @@ _fftn(np.fft.ifftn, [((2, 3), {})])
 
 
 def _rfft_batched(P, ndim, n=None, axis=-1, norm=None, out=None):
-    return np.fft.rfft(P, n=n, axis=int(axis) % ndim, norm=norm)
+    return xpcompat.on_any(np.fft.rfft)(P, n=n, axis=int(axis) % ndim, norm=norm)
 
 
 @_linear(np.fft.rfft, [((5,), {}), ((4, 3), {"axis": 0}), ((6,), {"n": 4, "norm": "ortho"})],
@@ -450,11 +440,11 @@ def _rfft_t(ct, shape, n=None, axis=-1, norm=None, out=None):
     ax = int(axis) % len(shape)
     nn = shape[ax] if n is None else n
     full = _fit(ct, nn, ax)                                  # zero rows beyond n // 2 + 1
-    return _fit(np.fft.fft(full, axis=ax, norm=norm), shape[ax], ax)
+    return _fit(xpcompat.on_any(np.fft.fft)(full, axis=ax, norm=norm), shape[ax], ax)
 
 
 def _irfft_batched(P, ndim, n=None, axis=-1, norm=None, out=None):
-    return np.fft.irfft(P, n=n, axis=int(axis) % ndim, norm=norm)
+    return xpcompat.on_any(np.fft.irfft)(P, n=n, axis=int(axis) % ndim, norm=norm)
 
 
 @_linear(np.fft.irfft, [((4,), {}), ((3, 4), {"axis": 0, "n": 5}), ((3,), {"n": 6,
@@ -467,14 +457,15 @@ def _irfft_t(ct, shape, n=None, axis=-1, norm=None, out=None):
     m = shape[ax]
     nn = 2 * (m - 1) if n is None else n
     scale = {None: 1.0 / nn, "backward": 1.0 / nn, "ortho": nn ** -0.5, "forward": 1.0}[norm]
-    r = np.conj(np.fft.rfft(ct, n=nn, axis=ax)) * scale
+    r = xpcompat.on_any(np.conj)(xpcompat.on_any(np.fft.rfft)(ct, n=nn, axis=ax)) * scale
     c = np.full(nn // 2 + 1, 2.0)
     c[0] = 1.0
     if nn % 2 == 0:
         c[-1] = 1.0
     cshape = [1] * len(shape)
     cshape[ax] = c.size
-    return _fit(r * c.reshape(cshape), m, ax)
+    c = c.reshape(cshape)
+    return _fit(r * (like(c, r) if is_foreign(r) else c), m, ax)
 
 
 _ = _size
@@ -507,7 +498,7 @@ def sinc(x: Any) -> Any:
 
 
 def _slab(f, axis, start, stop):
-    return f[(slice(None),) * axis + (slice(start, stop),)]
+    return f[(slice(None),) * axis + (slice(start, stop), Ellipsis)]
 
 
 def _gradient_1(f, h, axis, edge_order):

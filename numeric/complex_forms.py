@@ -35,7 +35,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric.backend import dtype_kind, is_foreign
+from numeric.backend import dtype_kind, is_foreign, namespace
 from numeric.protocol import innermost
 
 __all__ = ["is_complex", "real_of", "imag_of", "real_part", "imag_part", "conjugate", "complex_abs", "complex_sign", "COMPLEX_FORMS", "guard_complex"]
@@ -66,6 +66,9 @@ def _part(name: str) -> Callable[[Any], Any]:
     def part(a: Any) -> Any:
         if isinstance(a, np.ndarray) and a.dtype == object:
             return get(a) if a.ndim else get(a[()])
+        if is_foreign(a):                   # a device array: its namespace's real / imag
+            from numeric.xpcompat import XP
+            return XP[np_part](namespace(a), a)
         return np_part(a)
     part.__name__ = f"{name}_of"
     part.__doc__ = (f"``np.{name}`` of a plain number or array, object arrays (mpc) element by "

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from numeric import complex_forms
+from numeric import complex_forms, xpcompat
 from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import copy as _copy_array
@@ -425,7 +425,6 @@ class DualArray(ArrayAttributes):
         impl = _HANDLED.get(func)
         if impl is None:
             return arrayrules.refuse(func, DualArray, types)
-        arrayrules.refuse_on_device(func, args, reverse=False)
         return impl(*args, **kwargs)
 
 
@@ -744,12 +743,12 @@ def _stack_any(items):
 
 @implements(np.zeros_like)
 def _zeros_like(x, dtype=None, **kw):
-    return np.zeros_like(x.value, dtype=dtype)
+    return xpcompat.on_any(np.zeros_like)(x.value, dtype=dtype)
 
 
 @implements(np.ones_like)
 def _ones_like(x, dtype=None, **kw):
-    return np.ones_like(x.value, dtype=dtype)
+    return xpcompat.on_any(np.ones_like)(x.value, dtype=dtype)
 
 
 @implements(np.copy)

@@ -431,6 +431,17 @@ def inner(a: Any, b: Any) -> Any:
                     "type with an _nm_inner(other) hook (as Fun has)")
 
 
+def is_uncertain(x: Any) -> bool:
+    """Whether *x* is a number (or array number) of the innermost metanum level, order 0: its linear
+    parts are uncertainty components (a ``Measurement``), not an outer derivative's directions.
+
+    >>> import numeric as nm
+    >>> nm.is_uncertain(nm.Measurement(1.0, 0.1)), nm.is_uncertain(nm.Dual(1.0, 1.0)), nm.is_uncertain(1.0)
+    (True, False, False)
+    """
+    return getattr(x, "_nm_order", None) == 0
+
+
 def is_vector_state(x: Any) -> bool:
     """Whether *x* is a non-array vector with an inner product (the ``_nm_inner`` hook), e.g. a Fun.
 

@@ -130,7 +130,7 @@ def _leaf(x: Any, carrier: _Carrier, what: str) -> tuple:
         else:
             carrier.join(id(x), P.shape[-1], rebuild, "linear", what)
         shape = v.shape
-        return v.reshape(-1), list(P.reshape(-1, P.shape[-1])), lambda leaves: _object_array(leaves, shape)
+        return v.reshape(-1), list(P.reshape(v.size, P.shape[-1])), lambda leaves: _object_array(leaves, shape)
     if isinstance(x, np.ndarray):
         v = _float64(x, what)
         shape = v.shape
@@ -184,7 +184,7 @@ def split_tangents(*inputs: Any, names: tuple = ()) -> TangentSplit:
 def _value_and_partials(y: Any, tag: int, k: int) -> tuple:
     """(values, partials (N, k)) of a function result *y* with respect to perturbation *tag*."""
     if isinstance(y, DualArray) and y.tag == tag:
-        return y.value.reshape(-1), y.partials.reshape(-1, k)
+        return y.value.reshape(-1), y.partials.reshape(y.value.size, k)
     if isinstance(y, Dual) and y.tag == tag:
         return [y.value], [y.partials]
     if isinstance(y, (np.ndarray, list, tuple)) and np.asarray(y, dtype=object).ndim > 0:

@@ -842,9 +842,15 @@ def test_reverse_mode_through_shape_functions_on_the_device():
     np.testing.assert_allclose(host(g), nm.gradient(f(_put_np), v), rtol=1e-14)   # forward mode on NumPy
 
 
-def test_reshape_in_fortran_order_is_refused_on_the_device():
-    with pytest.raises(TypeError, match="no array-API form"):
-        nm.DualArray(dev([1.0, 2.0, 3.0, 4.0]), dev(np.eye(4))).reshape((2, 2), order="F")
+def test_reshape_in_fortran_order_on_the_device_matches_numpy():
+    # refused before (the array API's reshape is C order only); now the C reshape of the reversed axes
+    v, P = np.arange(1.0, 7.0), np.arange(36.0).reshape(6, 6)
+    a = nm.DualArray(dev(v), dev(P)).reshape((2, 3), order="F")
+    b = nm.DualArray(v, P).reshape((2, 3), order="F")
+    np.testing.assert_array_equal(host(a.value), b.value)
+    np.testing.assert_array_equal(host(a.partials), b.partials)
+    with pytest.raises(ValueError, match="order='C' or 'F'"):
+        nm.DualArray(dev(v), dev(P)).reshape((2, 3), order="A")
 
 
 # ------------------------------------------------------------------ host synchronisations per step

@@ -271,36 +271,7 @@ def test_rules_with_masks_and_powers_on_the_device_match_the_closed_form(name, m
     np.testing.assert_allclose(host(J), np.diag(df(V)), rtol=1e-14, atol=1e-15)
 
 
-# ------------------------------------------------------------------ the linear table's unported rules
-
-def _sample_call(func):
-    """A call of *func* on a 2 x 2 operand (a DualArray, a TrackedArray or a plain array)."""
-    extra = {np.roll: (1,), np.take: ([0],), np.tile: (2,), np.repeat: (2,), np.pad: (1,)}
-    if func in (np.hstack, np.vstack):
-        return lambda u: func([u, u])
-    return lambda u: func(u, *extra.get(func, ()))
-
-
-def _unported():
-    from numeric.arrayrules import NOT_ON_DEVICE
-
-    return ([(f, "forward") for f in NOT_ON_DEVICE["forward and reverse"]]
-            + [(f, "reverse") for f in NOT_ON_DEVICE["forward and reverse"] + NOT_ON_DEVICE["reverse"]])
-
-
-@pytest.mark.parametrize("func, mode", _unported(), ids=lambda x: getattr(x, "__name__", x))
-def test_an_unported_rule_is_refused_by_name_on_the_device_and_runs_on_numpy(func, mode):
-    # these failed inside NumPy with "Can't convert array ... to a NumPy array"; the refusal names
-    # the function; on NumPy the same call differentiates (so every entry is a real rule)
-    from numeric.arrayrules import UnsupportedArrayFunction
-
-    v = np.array([[1.0, 2.0], [3.0, 4.0]])
-    f = _sample_call(func)
-    with pytest.raises(UnsupportedArrayFunction, match=f"numpy.{func.__name__} on arrays of array_api_strict"):
-        nm.jacobian(lambda u: f(u) * 1.0, dev(v), mode=mode)
-    J = nm.jacobian(lambda u: f(u) * 1.0, v, mode=mode)
-    assert np.all(np.isfinite(np.asarray(J, dtype=float)))
-
+# ------------------------------------------------------------------ mask and step ufuncs
 
 @pytest.mark.parametrize("mode", ["forward", "reverse"])
 def test_mask_and_step_ufuncs_of_a_device_array_stay_on_the_device(mode):
@@ -345,14 +316,3 @@ def test_sde_dual_parameter_gives_the_exact_derivative_of_the_euler_recursion():
     N, h, k, u0 = 100, 1 / 100, 2.0, np.array([1.0, 2.0])
     np.testing.assert_allclose(host(a.value), u0 * (1 - k * h) ** N, rtol=1e-13)
     np.testing.assert_allclose(host(a.partials)[:, 0], -N * h * u0 * (1 - k * h) ** (N - 1), rtol=1e-12)
-
-
-@pytest.mark.parametrize("func", [f for f, mode in _unported() if mode == "forward"], ids=lambda f: f.__name__)
-def test_an_unported_rule_is_refused_by_name_for_device_measurements(func):
-    # the same NumPy-written rules propagate MeasurementArrays: refused on a device, run on NumPy
-    from numeric.arrayrules import UnsupportedArrayFunction
-
-    v, e = np.array([[1.0, 2.0], [3.0, 4.0]]), np.full((2, 2), 0.1)
-    with pytest.raises(UnsupportedArrayFunction, match=f"numpy.{func.__name__} on arrays of array_api_strict"):
-        _sample_call(func)(nm.measurements(dev(v), dev(e)))
-    assert np.all(np.isfinite(nm.uncertainty(_sample_call(func)(nm.measurements(v, e)))))

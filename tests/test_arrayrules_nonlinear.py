@@ -199,3 +199,17 @@ def test_constants_with_derivatives_are_refused():
     with pytest.raises(UnsupportedArrayFunction, match="xp"):
         nm.gradient(lambda t: np.sum(np.interp(np.array([0.5]), t, np.arange(3.0))),
                     np.array([0.0, 1.0, 2.0]))
+
+
+@pytest.mark.parametrize("func", [np.convolve, np.correlate])
+def test_convolve_and_correlate_of_array_numbers_check_their_arguments_as_numpy_does(func):
+    # they were refused ("no derivative rule") before; a stencil right-hand side uses them
+    import numeric as nm
+
+    x = nm.DualArray(np.ones(3), np.eye(3))
+    with pytest.raises(ValueError, match="mode must be one of"):
+        func(x, np.ones(2), "middle")
+    with pytest.raises(ValueError, match="must not be empty"):
+        func(x, np.ones(0))
+    with pytest.raises(ValueError, match="1-D arrays"):
+        func(nm.DualArray(np.ones((2, 2)), np.ones((2, 2, 1))), np.ones(2))

@@ -4,7 +4,7 @@ The Rodas methods (not W-methods) took the Jacobian at the primal (a Measurement
 seeded by forward mode), so W lacked dJ/dp and dJ/du times the sensitivities; the propagated
 components were integrated at reduced order and the full error norm (which includes them) cut
 the steps: 3147 Rodas5P steps here against 400. Their Jacobian is now taken per element and
-carries the components (solvers.ode.stiff.jacobian._at_primal), so the full norm costs about the
+carries the components (solvers.ode.stiff.jacobian._forward), so the full norm costs about the
 float solve's steps. The option still leaves the components out of step control; the uncertainty
 is checked against finite-difference linear propagation of a tight float solve.
 """

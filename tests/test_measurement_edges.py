@@ -240,12 +240,22 @@ def test_sqrt_of_an_exact_zero_measurement():
     assert (nm.sqrt(x) - x ** 0.5).err == pytest.approx(0, abs=1e-15)   # rules agree
 
 
-def test_jacobian_with_respect_to_a_measurement_array_is_refused_not_a_scalar():
-    # regression: nm.jacobian treated a MeasurementArray input as one scalar and returned the
-    # directional derivative -0.7 (found by tests/test_solver_generic.py through the stiff methods)
+def test_derivatives_at_a_measurement_array_are_taken_at_the_uncertain_point():
+    # regression: nm.jacobian once treated a MeasurementArray input as one scalar and returned the
+    # directional derivative -0.7 (found by tests/test_solver_generic.py through the stiff methods);
+    # stop 26 refused it; now, as nm.derivative at a Measurement, the derivative is evaluated at the
+    # uncertain point and carries its uncertainty to first order (closed forms below)
     import numeric as nm
 
-    u = nm.measurements(np.array([1.3, 2.6]), np.array([0.01, 0.01]))
-    for fn in (nm.jacobian, nm.gradient, nm.hessian):
-        with pytest.raises(TypeError, match="nm.value"):
-            fn(lambda x: -0.7 * x, u)
+    v, s = np.array([1.3, 2.6]), np.array([0.01, 0.02])
+    u = nm.measurements(v, s)
+    J = nm.jacobian(lambda x: -0.7 * x, u)                       # linear: exact, no uncertainty
+    np.testing.assert_array_equal(np.asarray(nm.value(J)), -0.7 * np.eye(2))
+    np.testing.assert_array_equal(np.asarray(nm.uncertainty(J)), np.zeros((2, 2)))
+    g = nm.gradient(lambda x: np.sum(x ** 3) / 3, u)              # x**2: 2 v s
+    np.testing.assert_allclose(nm.value(g), v ** 2, rtol=1e-15)
+    np.testing.assert_allclose(nm.uncertainty(g), 2 * v * s, rtol=1e-14)
+    H = nm.hessian(lambda x: np.sum(x ** 3), u)                   # diag(6 x): 6 s
+    np.testing.assert_allclose(np.diag(nm.value(H)), 6 * v, rtol=1e-15)
+    np.testing.assert_allclose(np.diag(nm.uncertainty(H)), 6 * s, rtol=1e-14)
+    assert nm.cov([g[0], g[1]])[0][1] == 0.0                     # independent sources stay independent

@@ -60,3 +60,25 @@ def test_reverse_over_forward_hessian_through_a_stiff_solve(name):
     H = nm.hessian(end, x, mode="reverse")
     np.testing.assert_allclose(H, exact, rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(H, nm.hessian(end, x), rtol=1e-6, atol=1e-9)
+
+
+N12 = 12
+_X = np.linspace(0.0, 1.0, N12 + 2)[1:-1]
+_A = (np.diag(-2 * np.ones(N12)) + np.diag(np.ones(N12 - 1), 1) + np.diag(np.ones(N12 - 1), -1)) / (_X[1] - _X[0]) ** 2
+
+
+@pytest.mark.parametrize("name", ["Rodas5P", "Rodas4", "RadauIIA5"])
+@pytest.mark.parametrize("coupling", ["mean", "max"])
+def test_reverse_mode_through_a_tape_valued_iteration_matrix_equals_forward_mode(name, coupling):
+    # f couples the state through np.mean / np.max: the reverse tape's Jacobian is an object array of
+    # tracked scalars, and its solve met the tape's array right-hand side: "np.asarray() of a
+    # TrackedArray would drop its derivative" (Rodas5P, Rodas4). The modes take different steps (a
+    # dual's error norm includes its partials), so they agree to the solves' accuracy, not rounding.
+    g = {"mean": np.mean, "max": np.max}[coupling]
+
+    def loss(D):
+        prob = solvers.ODEProblem(lambda u, p, t: p * (_A @ u) - 0.1 * g(u) * u, np.sin(np.pi * _X), (0.0, 0.1), D[0])
+        return np.sum(solvers.solve(prob, getattr(solvers, name)(), rtol=1e-9, atol=1e-11).u[-1])
+
+    D = np.array([0.05])
+    np.testing.assert_allclose(nm.gradient(loss, D, mode="reverse"), nm.gradient(loss, D), rtol=1e-9)

@@ -52,7 +52,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions
+from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions, xpcompat
 from numeric.arraybase import ArrayAttributes
 from numeric.backend import astype, copy, device_of, dtype_kind, float_dtype, is_array, is_foreign, namespace
 from numeric.protocol import UFUNC_RULE_NAMES as _UFUNC_NAMES
@@ -192,6 +192,9 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
             if not J.shape[-1]:
                 return xp.zeros(self.shape, dtype=J.dtype, device=device_of(J))
             return xp.sqrt(xp.einsum("...k,...k->...", J, J) if xp is np else xp.vecdot(J, J))
+        if is_foreign(J):                  # complex components on a device: sqrt(sum c**2) there
+            xp = namespace(J)
+            return xp.sqrt(xp.sum(J * J, axis=-1))
         out = np.empty(self.shape, dtype=object)
         flatJ = J.reshape(-1, J.shape[-1])
         out.reshape(-1)[:] = [root_sum_squares(row.tolist(), v)
@@ -532,7 +535,6 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
     def __array_function__(self, func, types, args, kwargs):
         impl = _HANDLED.get(func)
         if impl is not None:
-            arrayrules.refuse_on_device(func, args, reverse=False)
             return impl(*args, **kwargs)
         return arrayrules.refuse(func, MeasurementArray, types)
 
@@ -1342,7 +1344,7 @@ def _where(*args, **kwargs):
         cond, x, y = args
         px, py = _classify(x), _classify(y)
         kinds = {px[0], py[0]}
-        if _DIAG in kinds and _DENSE not in kinds:
+        if _DIAG in kinds and _DENSE not in kinds and not is_foreign(_primal(cond)):
             cond = np.asarray(_primal(cond))
             val = np.where(cond, px[1], py[1])
             Jx = px[2] if px[0] == _DIAG else 0.0
@@ -1371,12 +1373,12 @@ def _size(x, axis=None):
 
 @implements(np.zeros_like)
 def _zeros_like(x, dtype=None, **kw):
-    return np.zeros_like(_primal(x), dtype=dtype)
+    return xpcompat.on_any(np.zeros_like)(_primal(x), dtype=dtype)
 
 
 @implements(np.ones_like)
 def _ones_like(x, dtype=None, **kw):
-    return np.ones_like(_primal(x), dtype=dtype)
+    return xpcompat.on_any(np.ones_like)(_primal(x), dtype=dtype)
 
 
 @implements(np.isfinite)

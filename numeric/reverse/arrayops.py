@@ -32,8 +32,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions
-from numeric.backend import device_of, is_array, is_foreign, namespace
+from numeric import arrayrules, arrayrules_multilinear, arrayrules_nonlinear, arrayrules_reductions, xpcompat
+from numeric.backend import astype as backend_astype, device_of, is_array, is_foreign, namespace
+from numeric.complex_forms import is_complex, real_of
 from numeric.protocol import value as primal_value
 from numeric.reverse.tape import _OwnedArray, _ScatterAdd
 from numeric.reverse.tracked import (HANDLED, OPS, Tracked, apply_op, is_tracked,
@@ -223,16 +224,16 @@ for _func, _rule in arrayrules.JOIN.items():
 
 
 def _flip(g, axis):
-    return _getitem(g, (slice(None),) * axis + (slice(None, None, -1),))
+    return _getitem(g, (slice(None),) * axis + (slice(None, None, -1), Ellipsis))
 
 
 def _cumsum_any(g, axis):
     if is_tracked(g):
         return apply_op("cumsum", (g,), {"axis": axis})
-    return np.cumsum(g, axis=axis)
+    return xpcompat.on_any(np.cumsum)(g, axis=axis)
 
 
-_def("cumsum", lambda x, axis: np.cumsum(x, axis=axis),
+_def("cumsum", lambda x, axis: xpcompat.on_any(np.cumsum)(x, axis=axis),
      lambda g, ans, i, x, axis: _flip(_cumsum_any(_flip(g, axis), axis), axis))
 
 
@@ -265,12 +266,12 @@ def _np_size(x, axis=None):
 
 @_implements(np.zeros_like)
 def _np_zeros_like(x, dtype=None, **kw):
-    return np.zeros_like(primal_value(x), dtype=dtype)
+    return xpcompat.on_any(np.zeros_like)(primal_value(x), dtype=dtype)
 
 
 @_implements(np.ones_like)
 def _np_ones_like(x, dtype=None, **kw):
-    return np.ones_like(primal_value(x), dtype=dtype)
+    return xpcompat.on_any(np.ones_like)(primal_value(x), dtype=dtype)
 
 
 @_implements(np.copy)
@@ -303,10 +304,10 @@ def register_array_function(func, impl) -> None:
 def _cotangent_like(r, x, rule):
     """The transposed cotangent *r* in operand *x*'s kind: real for a real operand, cast back
     by ``astype``."""
-    if np.iscomplexobj(r) and not np.iscomplexobj(primal_value(x)):
-        r = np.real(r)
+    if is_complex(r) and not is_complex(primal_value(x)):
+        r = real_of(r)
     if rule.func is np.astype and _plain(r) and _arrayish(r):
-        r = r.astype(primal_value(x).dtype)
+        r = backend_astype(r, primal_value(x).dtype)
     return r
 
 

@@ -608,7 +608,6 @@ class _Common:
         impl = HANDLED.get(func)
         if impl is None:
             return arrayrules.refuse(func, _Common, types)
-        arrayrules.refuse_on_device(func, args, reverse=True)
         return impl(*args, **kwargs)
 
 

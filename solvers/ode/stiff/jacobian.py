@@ -6,8 +6,8 @@
 * ``autodiff="forward"`` (default): ``nm.jacobian`` on the state, chunked
   forward mode; nested differentiation (a Dual parameter outside) works because
   ``nm.jacobian`` creates a fresh, ordered tag per call;
-  a state type forward mode cannot seed (a ``MeasurementArray``) is
-  differentiated at its primal value (see ``_forward``);
+  a ``MeasurementArray`` state at the uncertain point for the Rodas methods, at its primal
+  value for the others (see ``_forward``);
 * ``autodiff="finite"``: forward differences with step ``sqrt(eps) max(1, |u_j|)``
   (plain float states only).
 
@@ -23,7 +23,8 @@ coloured once (``nm.color_columns``), and each Jacobian is one compressed forwar
 factorises by sparse LU. The threshold: below ~500 states a dense LAPACK LU of the
 iteration matrix costs less than the tracing and the sparse assembly. States that are not
 float arrays (``mpf``, Dual, Measurement) and parameters that carry derivatives take the dense
-path (sparse LU needs float entries); ``sparse=False`` or ``linsolve="dense"`` forces it.
+path (sparse LU needs float entries; an explicit sparse request is then reported once with a
+``SolverWarning``); ``sparse=False`` or ``linsolve="dense"`` forces it.
 
 Jacobian-free (``linsolve="gmres"``): the provider returns a :class:`JacobianOperator` whose
 ``J @ v`` is one forward-mode directional derivative (``nm.jvp``); the methods then solve
@@ -50,50 +51,46 @@ SPARSE_MAX_DENSITY = 0.1  # the automatic path keeps a dense J when the pattern 
 LINSOLVES = (None, "lu", "dense", "sparse", "gmres")
 
 
-ELEMENTWISE_MAX = 64  # states up to which a Jacobian forward mode cannot seed is taken per element
+UNCERTAIN_JACOBIAN_MAX = 2 ** 22  # entries of an uncertain Jacobian's components (n * n * sources)
 
 
-def _at_primal(diff: Callable, u: Any, p: Any, elementwise: bool = False) -> Any:
-    """``diff(u, p)``; when forward mode cannot seed through *u* or *p* (a MeasurementArray
-    state, a Measurement parameter: ``TypeError``), the same over *u*'s elements as scalars
-    (*elementwise*, for host states up to ``ELEMENTWISE_MAX`` entries: the Jacobian keeps the
-    linear parts of u's and p's numbers, a measurement's components) or at their primal values.
-    At the primal the iteration matrix omits the dJ/du and dJ/dp terms of their own
-    perturbations -- exact for linear f; for nonlinear f an O(h^2)-per-step difference in the
-    propagated perturbation, which Rodas4/Rodas5P (not W-methods) answer with 10-300x the steps
-    (u' = -p u, p = 1.5 +- 0.1: Rodas4 9633 steps at the primal, 116 per element)."""
+def _components_size(u: Any) -> int:
+    """n * n * K: the entries of the components of a Jacobian at the uncertain state *u*."""
+    parts = nm.linear_parts(u)
+    if parts is None:
+        return 0
+    n = int(np.prod(u.shape))
+    return n * n * int(parts[1].shape[-1])
+
+
+def _at_primal(diff: Callable, u: Any, p: Any) -> Any:
+    """``diff(u, p)``, or at the primal values of *u* and *p* where forward mode cannot seed
+    through them (``TypeError``); at the primal the iteration matrix omits the dJ/du and dJ/dp
+    terms of their own perturbations (exact for linear f)."""
     try:
         return diff(u, p)
     except TypeError:
-        if elementwise and _elementwise_ok(u):
-            try:
-                return _per_element(diff, u, p)
-            except TypeError:   # f refuses an object array of scalars (np.linalg.solve): the primal J
-                pass
         v, q = nm.value(u), _primal_parameters(p)
         if v is u and q is p:
             raise
         return diff(v, q)
 
 
-def _elementwise_ok(u: Any) -> bool:
-    """A host array number of at most ``ELEMENTWISE_MAX`` entries, one axis."""
-    return (not isinstance(u, np.ndarray) and getattr(u, "ndim", 0) == 1
-            and isinstance(nm.value(u), np.ndarray) and u.shape[0] <= ELEMENTWISE_MAX)
-
-
-def _per_element(diff: Callable, u: Any, p: Any) -> Any:
-    """*diff* at an object array of u's scalar elements, joined back into u's array type."""
-    from solvers.ode.state import as_object_array
-
-    return diff(as_object_array(u), p) + u[:, None] * 0   # the sum with u's type makes it u's type
-
-
-def _forward(f: Callable, elementwise: bool = False) -> Callable:
+def _forward(f: Callable, exact: bool = False) -> Callable:
+    """Forward-mode ``jac(u, p, t)``. An uncertain state (a MeasurementArray) has its Jacobian taken
+    at the uncertain point when the method needs J itself (*exact*: the Rodas methods, not
+    W-methods), so the iteration matrix carries the components (``nm.jacobian`` at a measurement
+    array, any size); otherwise at its primal value, which the Newton methods' step counts do not
+    depend on. At the primal, a non-W method integrates the components at reduced order and the
+    error norm, which includes them, answers with 10-300x the steps (u' = -p u, p = 1.5 +- 0.1:
+    Rodas4 9633 steps at the primal, 116 at the uncertain point). A Jacobian whose components would
+    exceed ``UNCERTAIN_JACOBIAN_MAX`` entries (n * n * sources) is taken at the primal too."""
     import numeric
 
     def jac(u: Any, p: Any, t: Any) -> Any:
-        return _at_primal(lambda x, q: numeric.jacobian(lambda y: f(y, q, t), x), u, p, elementwise)
+        if nm.is_uncertain(u) and (not exact or _components_size(u) > UNCERTAIN_JACOBIAN_MAX):
+            u, p = nm.value(u), _primal_parameters(p)
+        return _at_primal(lambda x, q: numeric.jacobian(lambda y: f(y, q, t), x), u, p)
 
     return jac
 
@@ -207,12 +204,30 @@ class SparseForward:
 
     def __call__(self, u: Any, p: Any, t: Any) -> Any:
         if not self.eligible(u, p):
+            if self.forced:
+                self._report_dense(u)
             return self.dense(u, p, t)
         if not self.decided:
             self._decide(u, p, t)
         if self.pattern is None:
             return self.dense(u, p, t)
         return self._compressed(u, p, t)
+
+    def _report_dense(self, u: Any) -> None:
+        """Say once that a sparse Jacobian was asked for but the state takes the dense path."""
+        if getattr(self, "_reported", False):
+            return
+        self._reported = True
+        import warnings
+
+        from solvers.ode.solution import SolverWarning
+
+        kind = type(u).__name__ if not isinstance(u, np.ndarray) else f"an array of {u.dtype}"
+        warnings.warn(f"a sparse Jacobian was asked for (sparse=True, linsolve='sparse' or jac_prototype), "
+                      f"but the state is {kind}, not a NumPy float array, or the parameters carry "
+                      "derivatives or uncertainty: sparse LU needs float entries, so the dense Jacobian "
+                      "and LU are used (the result is the same; pass linsolve='dense' to silence this)",
+                      SolverWarning, stacklevel=2)
 
     def sparse(self, u: Any, p: Any, t: Any) -> Any:
         """The CSR Jacobian whatever the size (for an ILU preconditioner)."""

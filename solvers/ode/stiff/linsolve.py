@@ -111,10 +111,9 @@ class Factorization:
             # the partial columns of a nested dual: solve them as (n, m) columns
             return self.solve(b.reshape(b.shape[0], -1)).reshape(b.shape)
         if self.kind == "generic":
-            if not isinstance(b, np.ndarray) and (hasattr(type(b), "_nm_linear") or nm.value(b) is not b):
-                # an array number (a DualArray; a reverse-mode TrackedArray) meets an object matrix:
-                # element by element
-                b = as_object_array(b)
+            if not isinstance(b, np.ndarray) and hasattr(type(b), "_nm_array"):
+                b = as_object_array(b)   # an array number (a DualArray, a tape's array) meets an
+                #                          object matrix: element by element
             return linalg.lu_solve(self.lu, b)
         if self.kind == "namespace-linear":
             return _linear_solve(self.lu, b)

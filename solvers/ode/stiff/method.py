@@ -33,7 +33,7 @@ class StiffMethod:
     adaptive: bool = field(default=True, init=False)
     needs_jacobian: bool = field(default=True, init=False)
     # the order needs J itself (not a W-method): a measurement state's Jacobian then carries the
-    # components (per element, solvers.ode.stiff.jacobian._at_primal) instead of the primal J
+    # components (at the uncertain point, solvers.ode.stiff.jacobian._forward) instead of the primal J
     exact_jacobian: bool = field(default=False, init=False)
     own_controller: bool = field(default=False, init=False)
     supports_mass_matrix: bool = field(default=True, init=False)
