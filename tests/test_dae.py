@@ -209,3 +209,20 @@ def test_float32_dae_stays_float32(alg):
     d = nm.derivative(end, np.float32(p))
     assert np.asarray(d).dtype == np.float32
     assert np.allclose(d, -T * g * np.array([1.0, q]), rtol=1e-3, atol=0)
+
+
+@pytest.mark.parametrize("alg", [DFBDF, DRadauIIA5], ids=lambda a: a.__name__)
+def test_numba_residual(alg):
+    # the DAE Jacobians seed duals into F: a numba F raised numba's TypingError even for float inputs;
+    # it now runs as its Python original there (the same answers as the Python F)
+    numba = pytest.importorskip("numba")
+
+    def F(du, u, p, t):
+        return np.array([du[0] + p * u[0] - u[1], u[1] - 0.4 * u[0]])
+
+    Fj = numba.njit(F)
+    end = lambda G, p: solve(DAEProblem(G, np.zeros(2), np.array([1.0, 0.0]), (0.0, 1.0), p), alg(),  # noqa: E731
+                             rtol=1e-8, atol=1e-10).u[-1]
+    assert np.allclose(end(Fj, 1.3), end(F, 1.3), rtol=1e-12, atol=0)
+    assert np.allclose(nm.derivative(lambda p: end(Fj, p), 1.3), nm.derivative(lambda p: end(F, p), 1.3),
+                       rtol=1e-10, atol=0)

@@ -85,6 +85,7 @@ def solve_dae(prob: Any, alg: Any = None, *, dt: Any = None, rtol: Any = 1e-3, a
     ``initialize`` (``False``: trust ``du0, u0`` to be consistent)."""
     from solvers.common import solve
     from solvers.dae.bdf import DFBDF
+    from solvers.ode.compiled import python_fallback
     from solvers.ode.problem import ODEProblem
     from solvers.ode.state import promote_state
 
@@ -95,7 +96,7 @@ def solve_dae(prob: Any, alg: Any = None, *, dt: Any = None, rtol: Any = 1e-3, a
     if options.get("compile"):
         raise ValueError("solve(DAEProblem): compile=True is not available for DAEs")
     options["compile"] = False
-    F, p = prob.F, prob.p
+    F, p = python_fallback(prob.F), prob.p   # a numba F meets the Jacobians' duals as its Python original
     t0, tf = prob.tspan
     du0, u0 = _real_array(prob.du0), _real_array(prob.u0)
     u0 = promote_state(u0, t0, tf, p)  # the state type the loop will use (a DualArray for dual p)

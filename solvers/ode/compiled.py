@@ -61,9 +61,10 @@ def _is_dispatcher(f: Any) -> bool:
 
 
 def python_fallback(f: Any) -> Any:
-    """*f* for the generic loop: a numba function runs as itself on float arrays and reals, and as its
-    Python original (``f.py_func``) on the numbers numba cannot type (duals of a parameter or of a
-    stiff method's Jacobian seeds, measurements, mpf object arrays); any other *f* unchanged.
+    """*f* for generic code: a numba function runs as itself when every argument is made of float
+    arrays and reals, and as its Python original (``f.py_func``) on the numbers numba cannot type
+    (duals of a parameter or of a stiff method's Jacobian seeds, measurements, mpf object arrays);
+    any other *f* unchanged. Any signature (``f(u, p, t)``, a DAE's ``F(du, u, p, t)``).
 
     Examples
     --------
@@ -76,10 +77,10 @@ def python_fallback(f: Any) -> Any:
         return f
     py = f.py_func
 
-    def rhs(u: Any, p: Any, t: Any) -> Any:
-        if _numba_number(u) and _numba_number(t) and all(map(_numba_number, _numeric_leaves(p))):
-            return f(u, p, t)
-        return py(u, p, t)
+    def rhs(*args: Any) -> Any:
+        if all(map(_numba_number, _numeric_leaves(args))):
+            return f(*args)
+        return py(*args)
 
     return rhs
 
