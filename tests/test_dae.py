@@ -226,3 +226,30 @@ def test_numba_residual(alg):
     assert np.allclose(end(Fj, 1.3), end(F, 1.3), rtol=1e-12, atol=0)
     assert np.allclose(nm.derivative(lambda p: end(Fj, p), 1.3), nm.derivative(lambda p: end(F, p), 1.3),
                        rtol=1e-10, atol=0)
+
+
+def test_a_semi_discretised_residual_with_an_algebraic_sum_and_a_dual_parameter():
+    # np.roll stencil, an algebraic constraint z = sum(y); the derivative of the solve against
+    # central finite differences of a tight float solve. (A Dual scalar does not take z[None] as a
+    # NumPy scalar does: a __getitem__ would make NumPy treat it as a sequence; np.atleast_1d does it.)
+    import numeric as nm
+    from solvers.dae import DAEProblem, DFBDF
+
+    n = 6
+    x = np.linspace(0.0, 1.0, n + 2)[1:-1]
+    h = x[1] - x[0]
+
+    def F(du, u, p, t):
+        y, z = u[:-1], u[-1]
+        lap = (np.roll(y, 1) - 2 * y + np.roll(y, -1)) / h ** 2
+        return np.concatenate([du[:-1] - (p * lap - 0.1 * z * y), np.atleast_1d(z - np.sum(y))])
+
+    y0 = np.sin(np.pi * x)
+
+    def end(D, alg=DFBDF, rtol=1e-10):
+        prob = DAEProblem(F, np.zeros(n + 1), np.concatenate([y0, [np.sum(y0)]]), (0.0, 0.1), D)
+        return solve(prob, alg(), rtol=rtol, atol=rtol * 1e-2).u[-1]
+
+    e = 1e-4          # a tight Radau solve: step-choice noise ~ rtol / e = 1e-8, truncation e^2
+    fd = (end(0.05 + e, DRadauIIA5, 1e-12) - end(0.05 - e, DRadauIIA5, 1e-12)) / (2 * e)
+    np.testing.assert_allclose(end(nm.Dual(0.05, 1.0)).partials[:, 0], fd, rtol=1e-6, atol=1e-9)
