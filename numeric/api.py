@@ -182,11 +182,14 @@ def _obj(items, shape):
 
 
 def _numeric_if_possible(a):
-    if a.size and all(isinstance(e, (float, int, np.floating)) for e in a.flat):
+    if a.size and all(isinstance(e, (float, int, complex, np.floating, np.complexfloating)) for e in a.flat):
         # NumPy float scalars set the dtype (float32 stays float32); Python
-        # floats and ints among them are weak, as in NumPy arithmetic
-        typed = {e.dtype for e in a.flat if isinstance(e, np.floating)}
-        return np.asarray(a.tolist(), dtype=np.result_type(*typed) if typed else np.float64)
+        # floats, complexes and ints among them are weak, as in NumPy arithmetic
+        typed = {e.dtype for e in a.flat if isinstance(e, (np.floating, np.complexfloating))}
+        dtype = np.result_type(*typed) if typed else np.float64
+        if any(isinstance(e, complex) for e in a.flat):   # complex entries (a complex-valued f)
+            dtype = np.result_type(dtype, np.complex64)
+        return np.asarray(a.tolist(), dtype=dtype)
     return a
 
 
@@ -325,8 +328,10 @@ def _at_uncertain_point(op: Callable, x: Any) -> Any:
     v, C, rebuild = linear_parts(x)
     if C.shape[-1] == 0:                         # no sources yet: the derivative at the value
         R = op(v)
-        shape = tuple(np.shape(R))
-        return rebuild(np.zeros(shape), np.zeros(shape + (0,))) + R
+        w = value(R)
+        xp, shape = namespace(w), tuple(np.shape(w))
+        zero = xp.zeros(shape, dtype=w.dtype, device=device_of(w))
+        return rebuild(zero, xp.zeros(shape + (0,), dtype=w.dtype, device=device_of(w))) + R
     D = op(DualArray(v, C))
     if isinstance(D, DualArray) and not _holds_objects(D):
         dD = value(D.partials)

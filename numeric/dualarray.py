@@ -273,6 +273,12 @@ class DualArray(ArrayAttributes):
                 break
         if ref is not None:     # a host scalar dual meeting a device array: its parts go there
             vals = tuple(_onto(v, ref) for v in vals)
+            inner = next((v for v in vals if hasattr(type(v), "_nm_apply")), None)
+            if inner is not None:
+                # a number of an inner type (a Measurement) meets the device values: array-API
+                # operators refuse it on their right, so the device arrays join its type first
+                zero = inner * 0
+                vals = tuple(zero + v if is_foreign(v) else v for v in vals)
         ans = rule.function(*vals)
         p, fresh = None, False
         for i, a in enumerate(args):

@@ -135,11 +135,12 @@ def sparse_jacobian(f: Callable, x: Any, sparsity=None, colors=None, *, chunk: i
             raise ValueError("colors are not a valid column colouring of the sparsity pattern "
                              "(two columns of one colour share a row); use nm.color_columns")
     c = ncol if chunk is None else max(1, int(chunk))
-    data = np.zeros(len(rows))
+    real = x.dtype if x.dtype.kind == "f" else np.dtype(float)   # float32 in, float32 out
+    data = np.zeros(len(rows), dtype=real)
     m = None
     for start in range(0, max(ncol, 1), c):
         stop = min(start + c, ncol)
-        S = np.zeros((n, max(stop - start, 0)))
+        S = np.zeros((n, max(stop - start, 0)), dtype=real)
         sel = (colors >= start) & (colors < stop)
         S[np.nonzero(sel)[0], colors[sel] - start] = 1.0
         tag = new_order()
@@ -149,6 +150,8 @@ def sparse_jacobian(f: Callable, x: Any, sparsity=None, colors=None, *, chunk: i
         if m is None:
             m = B.shape[0]
             _check_pattern(P, m, n)
+            if B.dtype.kind in "fc":   # complex (or wider) entries: a float array would drop them
+                data = data.astype(np.result_type(data, B), copy=False)
         mask = (colors[cols] >= start) & (colors[cols] < stop)
         data[mask] = B[rows[mask], colors[cols[mask]] - start]
     if m is None:

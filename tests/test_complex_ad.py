@@ -139,3 +139,14 @@ def test_mpf_through_complex_intermediates_keeps_30_digits(mode):
         assert max(abs(g[0] - x[0] / r), abs(g[1] - x[1] / r)) < mpmath.mpf(10) ** -28
         g = nm.gradient(lambda v: np.imag((v[0] + 1j * v[1]) ** 2), x, mode=mode)
         assert max(abs(g[0] - 2 * x[1]), abs(g[1] - 2 * x[0])) < mpmath.mpf(10) ** -28
+
+
+def test_jacobian_of_a_complex_valued_function_is_a_complex_array():
+    # np.stack of complex dual scalars: the Jacobian came back as an object array (a DAE's Newton
+    # matrices then took the generic object LU and its state became an object array)
+    f = lambda y: np.stack([1j * y[0] + 2 * y[1], y[1] - (1 + 1j) * y[0]])  # noqa: E731
+    J = nm.jacobian(f, np.array([1.0 + 0j, 2.0]))
+    assert J.dtype == np.complex128
+    assert np.array_equal(J, np.array([[1j, 2], [-(1 + 1j), 1]]))
+    J32 = nm.jacobian(lambda y: np.stack([y[0] * 1j, y[1]]), np.array([1, 2], dtype=np.float32))
+    assert J32.dtype == np.complex64

@@ -137,3 +137,119 @@ def test_bad_dae_input_is_refused_clearly():
     F2 = lambda du, u, p, t: np.array([du[0] - u[1], u[0] - np.sin(t)])
     with pytest.raises(ValueError, match="index"):
         solve(DAEProblem(F2, np.zeros(2), np.zeros(2), (0.0, 1.0)), DFBDF())
+
+
+def _dosed_dae(alg, dose, p=1.3, q=0.4, tau=0.8, T=1.5, rtol=1e-10):
+    # u0' = -p u0 + u1, 0 = u1 - q u0, dosed u0 += dose at tau: the callback leaves u1 inconsistent, the
+    # solve re-solves it (u1 = q u0); u(T) = (e^{(q-p) T} + dose e^{(q-p)(T - tau)}) (1, q)
+    from solvers import DiscreteCallback
+
+    def F(du, u, pp, t):
+        return np.stack([du[0] + p * u[0] - u[1], u[1] - q * u[0]])
+
+    def give(i):
+        i.u = i.u + np.array([1.0, 0.0]) * dose
+
+    cb = DiscreteCallback(lambda u, t, i: t == tau, give)
+    return solve(DAEProblem(F, np.zeros(2), np.array([1.0, 0.0]), (0.0, T)), alg, callback=cb, tstops=[tau],
+                 rtol=rtol, atol=rtol * 1e-2, verbose=False)
+
+
+@pytest.mark.parametrize("alg", [DFBDF, DRadauIIA5], ids=lambda a: a.__name__)
+def test_callback_jump_reinitializes_the_algebraic_variables(alg):
+    p, q, tau, T, dose = 1.3, 0.4, 0.8, 1.5, 0.5
+    sol = _dosed_dae(alg(), dose)
+    assert sol.retcode.name == "Success", sol.message   # DFBDF stopped at tau (DtLessThanMin) before
+    g = np.exp((q - p) * (T - tau))
+    exact = (np.exp((q - p) * T) + dose * g) * np.array([1.0, q])
+    assert np.allclose(sol.u[-1], exact, rtol=1e-7, atol=0)
+    i = max(k for k, t in enumerate(sol.t) if t == tau)         # the point saved after the jump
+    assert abs(sol.u[i][1] - q * sol.u[i][0]) < 1e-12          # consistent there too
+    d = nm.derivative(lambda x: _dosed_dae(alg(), x).u[-1], dose)  # the dose as a dual (a new number type)
+    assert np.allclose(np.asarray(d, dtype=float), g * np.array([1.0, q]), rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("alg", [DFBDF, DRadauIIA5], ids=lambda a: a.__name__)
+def test_complex_dae_with_an_imaginary_derivative_coefficient(alg):
+    # i u0' + w u0 = 0, u1 = (1 + i) u0: u0 = e^{i w t}. The float view of dF/d(du) read the purely
+    # imaginary coefficient as 0: both components "algebraic", u = 0 and retcode Success, silently
+    import warnings
+
+    F = lambda du, u, w, t: np.stack([1j * du[0] + w * u[0] + 0 * du[1], u[1] - (1 + 1j) * u[0]])  # noqa: E731
+    end = lambda w: solve(DAEProblem(F, np.zeros(2, dtype=complex), np.array([1.0 + 0j, 0.0]), (0.0, 1.0), w),  # noqa: E731
+                          alg(), rtol=1e-9, atol=1e-11).u[-1]
+    w = 2.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", np.exceptions.ComplexWarning)
+        u = end(w)
+        d = nm.derivative(end, w)
+    v = np.array([1.0, 1.0 + 1j])
+    assert u.dtype == np.complex128
+    assert np.allclose(u, np.exp(1j * w) * v, rtol=0, atol=1e-7)
+    assert np.allclose(np.asarray(d), 1j * np.exp(1j * w) * v, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("alg", [DFBDF, DRadauIIA5], ids=lambda a: a.__name__)
+def test_float32_dae_stays_float32(alg):
+    # u0' = -p u0 + u1, 0 = u1 - q u0 from an inconsistent u1(0) = 0: u0 = e^{(q-p) t}, u1 = q u0. The
+    # initialisation computed in float64 (and its 1e-12 Newton tolerance is below float32's resolution)
+    def F(du, u, pq, t):
+        return np.stack([du[0] + pq[0] * u[0] - u[1], u[1] - pq[1] * u[0]])
+
+    def end(p):
+        u0, du0 = np.array([1.0, 0.0], dtype=np.float32), np.zeros(2, dtype=np.float32)
+        sol = solve(DAEProblem(F, du0, u0, (0.0, 1.5), (p, np.float32(0.4))), alg(), rtol=1e-5, atol=1e-7)
+        assert sol.retcode.name == "Success", sol.message
+        assert all(np.asarray(nm.value(u)).dtype == np.float32 for u in sol.u), [nm.value(u).dtype for u in sol.u]
+        return sol.u[-1]
+
+    p, q, T = 1.3, 0.4, 1.5
+    g = np.exp((q - p) * T)
+    assert np.allclose(end(np.float32(p)), g * np.array([1.0, q]), rtol=1e-4, atol=0)
+    d = nm.derivative(end, np.float32(p))
+    assert np.asarray(d).dtype == np.float32
+    assert np.allclose(d, -T * g * np.array([1.0, q]), rtol=1e-3, atol=0)
+
+
+@pytest.mark.parametrize("alg", [DFBDF, DRadauIIA5], ids=lambda a: a.__name__)
+def test_numba_residual(alg):
+    # the DAE Jacobians seed duals into F: a numba F raised numba's TypingError even for float inputs;
+    # it now runs as its Python original there (the same answers as the Python F)
+    numba = pytest.importorskip("numba")
+
+    def F(du, u, p, t):
+        return np.array([du[0] + p * u[0] - u[1], u[1] - 0.4 * u[0]])
+
+    Fj = numba.njit(F)
+    end = lambda G, p: solve(DAEProblem(G, np.zeros(2), np.array([1.0, 0.0]), (0.0, 1.0), p), alg(),  # noqa: E731
+                             rtol=1e-8, atol=1e-10).u[-1]
+    assert np.allclose(end(Fj, 1.3), end(F, 1.3), rtol=1e-12, atol=0)
+    assert np.allclose(nm.derivative(lambda p: end(Fj, p), 1.3), nm.derivative(lambda p: end(F, p), 1.3),
+                       rtol=1e-10, atol=0)
+
+
+def test_a_semi_discretised_residual_with_an_algebraic_sum_and_a_dual_parameter():
+    # np.roll stencil, an algebraic constraint z = sum(y); the derivative of the solve against
+    # central finite differences of a tight float solve. (A Dual scalar does not take z[None] as a
+    # NumPy scalar does: a __getitem__ would make NumPy treat it as a sequence; np.atleast_1d does it.)
+    import numeric as nm
+    from solvers.dae import DAEProblem, DFBDF
+
+    n = 6
+    x = np.linspace(0.0, 1.0, n + 2)[1:-1]
+    h = x[1] - x[0]
+
+    def F(du, u, p, t):
+        y, z = u[:-1], u[-1]
+        lap = (np.roll(y, 1) - 2 * y + np.roll(y, -1)) / h ** 2
+        return np.concatenate([du[:-1] - (p * lap - 0.1 * z * y), np.atleast_1d(z - np.sum(y))])
+
+    y0 = np.sin(np.pi * x)
+
+    def end(D, alg=DFBDF, rtol=1e-10):
+        prob = DAEProblem(F, np.zeros(n + 1), np.concatenate([y0, [np.sum(y0)]]), (0.0, 0.1), D)
+        return solve(prob, alg(), rtol=rtol, atol=rtol * 1e-2).u[-1]
+
+    e = 1e-4          # a tight Radau solve: step-choice noise ~ rtol / e = 1e-8, truncation e^2
+    fd = (end(0.05 + e, DRadauIIA5, 1e-12) - end(0.05 - e, DRadauIIA5, 1e-12)) / (2 * e)
+    np.testing.assert_allclose(end(nm.Dual(0.05, 1.0)).partials[:, 0], fd, rtol=1e-6, atol=1e-9)

@@ -268,3 +268,62 @@ def test_solvers_never_name_a_number_type():
     bad = re.compile(r"isinstance\([^)]*\b(Dual|DualArray|Measurement|Fun)\b|numeric\.(dual|dualarray|measurement)|from numeric\.(dual|dualarray)")
     offenders = [str(p) for p in root.rglob("*.py") if bad.search(p.read_text())]
     assert not offenders, offenders
+
+
+def test_time_derivatives_of_the_solution_through_dense_output_saveat_and_tspan():
+    # u' = -u + sin t: d u/dt must be f(u(t), t) whatever way the time carries the dual; the reference
+    # is f at a Vern9 solution (rtol 1e-12)
+    f = lambda u, p, t: -u + nm.sin(t)  # noqa: E731
+    prob = ODEProblem(f, np.array([1.0]), (0.0, 2.0))
+    ref = solve(prob, Vern9(), rtol=1e-12, atol=1e-14)
+    ts = 1.234
+    dense = solve(prob, Tsit5(), rtol=1e-10, atol=1e-12)
+    assert abs(nm.derivative(lambda t: dense(t), ts)[0] - f(ref(ts), None, ts)[0]) < 1e-8
+    assert abs(dense.derivative(ts)[0] - f(ref(ts), None, ts)[0]) < 1e-8
+    at = lambda t: solve(prob, Tsit5(), rtol=1e-10, atol=1e-12, saveat=[0.5, t]).u[1]  # noqa: E731
+    assert abs(nm.derivative(at, ts)[0] - f(ref(ts), None, ts)[0]) < 1e-8
+    end = lambda T: solve(prob.remake(tspan=(0.0, T)), Tsit5(), rtol=1e-10, atol=1e-12).u[-1]  # noqa: E731
+    assert abs(nm.derivative(end, 2.0)[0] - f(ref.u[-1], None, 2.0)[0]) < 1e-8
+    # no dense output: a dual time used to return the saved point, d u/dt = 0 silently
+    saved = solve(prob, Tsit5(), saveat=[0.5, 1.0])
+    with pytest.raises(ValueError, match="needs the dense output.*saveat="):
+        nm.derivative(lambda t: saved(t), 1.0)
+    assert saved(1.0) is saved.u[1]
+    dual_saved = solve(prob, Tsit5(), saveat=[0.5, nm.Dual(1.0, 1.0)])
+    assert dual_saved(dual_saved.t[1]) is dual_saved.u[1]
+    # the dense derivative outside the interval used to extrapolate silently
+    with pytest.raises(ValueError, match="outside the solved interval"):
+        dense.derivative(5.0)
+
+
+def test_dual_save_times_with_a_numba_f_and_a_dual_saveat_spacing():
+    # a numba f took the compiled kernel, which converted the save times with float(): a dual save
+    # time raised; now such a solve takes the generic loop (d u/dt = f at the save time)
+    numba = pytest.importorskip("numba")
+    fj = numba.njit(lambda u, p, t: -p[0] * u + np.sin(t))
+    prob = ODEProblem(fj, np.array([1.0]), (0.0, 2.0), np.array([1.3]))
+    at = lambda t: solve(prob, Tsit5(), rtol=1e-10, atol=1e-12, saveat=[0.5, t]).u[1][0]  # noqa: E731
+    ts = 1.234
+    u = solve(prob, Vern9(), rtol=1e-12, atol=1e-14, saveat=[ts], compile=False).u[0][0]
+    assert abs(nm.derivative(at, ts) - (-1.3 * u + np.sin(ts))) < 1e-8
+    # a dual spacing saveat=dt would give times k * value(dt): refused instead of dropping d/d(dt)
+    with pytest.raises(ValueError, match="saveat: a spacing carrying derivatives"):
+        nm.derivative(lambda dt: solve(prob, Tsit5(), saveat=dt).u[-1][0], 0.5)
+
+
+@pytest.mark.parametrize("method", ["Tsit5", "Rodas5P", "FBDF", "RadauIIA5"])
+def test_dual_save_time_on_t0_tf_or_a_stop_carries_du_dt(method):
+    # a save time equal to t0, tf or a tstop took the step's end point (or u0) as it was: d u/dt
+    # came out 0 silently; the reference is f at a Vern9 solution. d u/dt is the interpolant's: FBDF's
+    # first step is implicit Euler, whose slope at t0 is f(u0) + O(h) (1e-6 here)
+    import solvers
+
+    tol = 1e-5 if method == "FBDF" else 1e-7
+
+    f = lambda u, p, t: -u + nm.sin(t)  # noqa: E731
+    prob = ODEProblem(f, np.array([1.0]), (0.0, 2.0))
+    ref = solve(prob, Vern9(), rtol=1e-12, atol=1e-14)
+    for ts in (0.0, 1.0, 2.0):
+        g = lambda t: solve(prob, getattr(solvers, method)(), rtol=1e-10, atol=1e-12, saveat=[t],  # noqa: E731
+                            tstops=[1.0]).u[0][0]
+        assert abs(nm.derivative(g, ts) - f(ref(ts), None, ts)[0]) < tol, ts

@@ -165,3 +165,23 @@ def test_solution_times_become_a_float_array(times):
     assert sol.t.dtype == np.float64 and sol.t.tolist() == [float(x) for x in times]
     if isinstance(times, np.ndarray):    # (a list can never be the array: only an array input can be shared)
         assert not np.shares_memory(sol.t, times)
+
+
+@pytest.mark.parametrize("method", ["Tsit5", "Rodas5P", "FBDF", "KenCarp4"])
+def test_numba_f_in_the_generic_loop_with_duals(lotka_jit, method):
+    # the generic loop hands f duals (a dual parameter; a stiff method's Jacobian seeds even for float
+    # inputs): a numba f raised numba's TypingError ("non-precise type pyobject"); it now runs as its
+    # Python original there. Reference: the same solve with the Python f.
+    import numeric as nm
+    import solvers
+
+    p, u0 = np.array([1.5, 1.0, 3.0, 1.0]), np.array([1.0, 1.0])
+
+    def end(f, q, **kw):
+        sol = solve(ODEProblem(f, u0, (0.0, 2.0), q), getattr(solvers, method)(), rtol=1e-8, atol=1e-10, **kw)
+        assert sol.retcode == ReturnCode.Success, sol.message
+        return sol.u[-1]
+
+    assert np.allclose(end(lotka_jit, p, compile=False), end(lotka, p), rtol=1e-12, atol=0)
+    d = nm.jacobian(lambda q: end(lotka_jit, q), p)
+    assert np.allclose(d, nm.jacobian(lambda q: end(lotka, q), p), rtol=1e-10, atol=1e-12)

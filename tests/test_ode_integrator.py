@@ -151,3 +151,28 @@ def test_init_steps_explicit_and_extrapolation_methods_like_solve(method):
 def test_init_refuses_compile():
     with pytest.raises(ValueError, match="compile"):
         init(prob(), Tsit5(), compile=True)
+
+
+@pytest.mark.parametrize("method", ["Tsit5", "FBDF", "RadauIIA5"])
+def test_dual_tstop_added_and_a_dual_reinit_carry_their_derivatives(method):
+    # u' = -p u; dose d at a stop tau added on the way: u(T) = e^{-p T} + d e^{-p (T - tau)}.
+    # add_tstop(dual) used to leave a float state for the dual step (TypeError, or RadauIIA5's
+    # AttributeError "'str' object has no attribute 'solve'")
+    import numeric as nm
+    import solvers
+
+    p, T = 1.1, 2.0
+
+    def end(tau, d):
+        integ = solvers.init(ODEProblem(lambda u, q, t: -q * u, np.array([1.0]), (0.0, T), p),
+                             getattr(solvers, method)(), rtol=1e-10, atol=1e-12)
+        integ.add_tstop(tau)
+        while nm.value(integ.t) < nm.value(tau):
+            integ.step()
+        integ.reinit(integ.u + d)
+        return integ.solve().u[-1][0]
+
+    tau, d = 0.8, 0.7
+    g = math.exp(-p * (T - tau))
+    assert abs(nm.derivative(lambda x: end(x, d), tau) - d * p * g) < 1e-7
+    assert abs(nm.derivative(lambda x: end(tau, x), d) - g) < 1e-7

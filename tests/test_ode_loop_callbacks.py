@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import numeric as nm
-from solvers import (ContinuousCallback, DiscreteCallback, ODEProblem, ReturnCode, Rodas4, Rosenbrock23, Tsit5,
-                     init, solve)
+from solvers import (FBDF, ContinuousCallback, DiscreteCallback, KenCarp4, ODEProblem, RadauIIA5, ReturnCode, Rodas4,
+                     Rosenbrock23, Tsit5, init, solve)
 
 G = 9.81
 STIFF = [Rodas4, Rosenbrock23]
@@ -132,3 +132,66 @@ def test_event_time_carries_derivative_through_stiff_methods(method):
 
     assert abs(nm.value(tau(2.0)) - math.log(2) / 2) < EVENT_TOL[method]
     assert abs(nm.derivative(tau, 2.0) + math.log(2) / 4) < 1e-6
+
+
+# A dose d at t = tau into u' = -p u, u(0) = 1: u(T) = e^{-p T} + d e^{-p (T - tau)}, so
+# d u(T) / d tau = d p e^{-p (T - tau)} and d u(T) / d d = e^{-p (T - tau)}. The dual enters through the
+# stop, the event time or the assigned state only (not p, u0 or tspan): the state changes number type
+# mid-solve, and the method's stepper (float buffers) has to follow.
+P, D, TAU, T_END = 1.1, 0.7, 0.8, 2.0
+DOSE_METHODS = [Tsit5, Rodas4, FBDF, RadauIIA5, KenCarp4]
+
+
+def _dosed(method, tau=TAU, d=D, kind="discrete"):
+    def dose(i):
+        i.u = i.u + d
+
+    if kind == "discrete":
+        cb, stops = DiscreteCallback(lambda u, t, i: t == tau, dose), [tau]
+    else:
+        cb, stops = ContinuousCallback(lambda u, t, i: t - tau, dose), None
+    sol = solve(ODEProblem(decay, np.array([1.0]), (0.0, T_END), P), method(), callback=cb, tstops=stops,
+                rtol=1e-10, atol=1e-12)
+    assert sol.retcode is ReturnCode.Success, sol.message
+    return sol.u[-1][0]
+
+
+@pytest.mark.parametrize("kind", ["discrete", "continuous"])
+@pytest.mark.parametrize("method", DOSE_METHODS, ids=lambda m: m.__name__)
+def test_derivative_in_the_dosing_time(method, kind):
+    d = nm.derivative(lambda tau: _dosed(method, tau=tau, kind=kind), TAU)
+    ref = D * P * math.exp(-P * (T_END - TAU))
+    assert abs(d - ref) < 1e-7 * ref, (d, ref)
+
+
+@pytest.mark.parametrize("method", DOSE_METHODS, ids=lambda m: m.__name__)
+def test_derivative_in_a_dose_the_callback_brings(method):
+    d = nm.derivative(lambda dose: _dosed(method, d=dose), D)
+    ref = math.exp(-P * (T_END - TAU))
+    assert abs(d - ref) < 1e-7 * ref, (d, ref)
+
+
+def test_dual_stop_without_callback_lifts_the_state():
+    # the step ending on a dual stop carries its perturbation; u(T) does not depend on the stop
+    sol = solve(ODEProblem(decay, np.array([1.0]), (0.0, T_END), P), Tsit5(), tstops=[nm.Dual(TAU, 1.0)],
+                rtol=1e-10, atol=1e-12)
+    assert sol.retcode is ReturnCode.Success
+    assert abs(nm.value(sol.u[-1][0]) - math.exp(-P * T_END)) < 1e-10
+    assert abs(float(nm.derivative(lambda s: solve(ODEProblem(decay, np.array([1.0]), (0.0, T_END), P), Tsit5(),
+                                                   tstops=[s], rtol=1e-10, atol=1e-12).u[-1][0], TAU))) < 1e-9
+
+
+@pytest.mark.parametrize("method", DOSE_METHODS, ids=lambda m: m.__name__)
+def test_derivative_in_a_parameter_the_callback_switches_to(method):
+    # p switches from P to k at TAU: u(T) = e^{-P TAU} e^{-k (T - TAU)}, d u(T)/dk = -(T - TAU) u(T)
+    def end(k):
+        def switch(i):
+            i.p = k
+
+        cb = DiscreteCallback(lambda u, t, i: t == TAU, switch)
+        return solve(ODEProblem(decay, np.array([1.0]), (0.0, T_END), P), method(), callback=cb, tstops=[TAU],
+                     rtol=1e-10, atol=1e-12).u[-1][0]
+
+    k = 0.5
+    ref = -(T_END - TAU) * math.exp(-P * TAU - k * (T_END - TAU))
+    assert abs(nm.derivative(end, k) - ref) < 1e-7 * abs(ref)

@@ -236,6 +236,24 @@ def test_callbacks_and_mass_matrices_are_refused_naming_reverse_diff_adjoint(sen
                                     sensealg=sensealg)[-1][0], P_LV, mode="reverse")
 
 
+@pytest.mark.parametrize("sensealg", ADJOINTS, ids=IDS)
+def test_complex_states_are_refused_by_the_continuous_adjoints(sensealg):
+    # u' = (i w - k) u: the backward pass cast the complex adjoint to real (a ComplexWarning) and
+    # returned dL/dw = 0 for L = Re u(T), silently; ReverseDiffAdjoint differentiates it correctly
+    f = lambda u, p, t: (1j * p[0] - p[1]) * u  # noqa: E731
+    T, P = 1.5, np.array([2.3, 0.4])
+
+    def loss(p, sa):
+        u0 = np.array([1.0 + 0.5j])
+        return np.real(solve(ODEProblem(f, u0, (0.0, T), p), Tsit5(), rtol=1e-10, atol=1e-12, sensealg=sa).u[-1][0])
+
+    with pytest.raises(NotImplementedError, match="complex states .*ReverseDiffAdjoint"):
+        nm.gradient(lambda p: loss(p, sensealg), P, mode="reverse")
+    g = nm.gradient(lambda p: loss(p, ReverseDiffAdjoint()), P, mode="reverse")
+    z = (1.0 + 0.5j) * np.exp((1j * P[0] - P[1]) * T)      # u(T); d/dw = i T u(T), d/dk = -T u(T)
+    assert np.allclose(g, [np.real(1j * T * z), np.real(-T * z)], rtol=1e-8, atol=0)
+
+
 def test_tracked_numbers_inside_a_tuple_parameter_are_refused():
     prob = ODEProblem(lambda u, p, t: -p[0] * u, np.array([1.0]), (0.0, 1.0), None)
     with pytest.raises(TypeError, match="container"):

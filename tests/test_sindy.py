@@ -389,3 +389,23 @@ def test_a_threshold_that_removes_every_term_warns():
         const = fit(np.column_stack([x, np.ones_like(t)]), t, PolynomialLibrary(1), STLSQ(0.2),
                     x_dot=np.column_stack([x[:, 1], -4 * x[:, 0], np.zeros_like(t)]))  # dz/dt = 0: true
     assert not np.any(const.coefficients[2]) and np.any(const.coefficients[0]) and np.any(const.coefficients[1])
+
+
+def test_data_carrying_derivatives_or_uncertainties_is_refused_with_a_sindy_message():
+    # the thresholded regression cannot carry a dual or a measurement through its term selection:
+    # refused, and the message says what to pass instead (the nominal data, on purpose)
+    t = np.linspace(0, 5, 501)
+    x = np.column_stack([np.cos(2 * t), -2 * np.sin(2 * t)])
+    meas = np.array([[nm.Measurement(v, 0.01) for v in row] for row in x], dtype=object)
+    duals = np.array([[nm.Dual(v, 1.0) for v in row] for row in x], dtype=object)
+    for kw in (dict(x=meas), dict(x=duals), dict(x=x, t=nm.Dual(t[1], 1.0)),
+               dict(x=x, x_dot=np.array([[nm.Measurement(v, 0.01) for v in row] for row in x], dtype=object))):
+        kw = {"t": t, **kw}
+        name = "x_dot" if "x_dot" in kw else "t" if np.ndim(kw["t"]) == 0 else "x"
+        with pytest.raises(TypeError, match=rf"sindy.fit: {name} carries derivatives .* nm.value\({name}\)"):
+            sindy.fit(library=PolynomialLibrary(2), optimizer=STLSQ(0.2), **kw)
+    with pytest.raises(TypeError, match="sindy.fit: x carries"):
+        nm.derivative(lambda s: sindy.fit(x * s, t, PolynomialLibrary(2), STLSQ(0.2)).coefficients, 1.0)
+    # the nominal data fit as before
+    model = sindy.fit(nm.value(meas), t, PolynomialLibrary(2), STLSQ(0.2))
+    assert str(model) == "dx/dt = 1.000 y\ndy/dt = -4.000 x"

@@ -66,10 +66,12 @@ class DFBDFStepper(FBDFStepper):
         super().__init__(alg, ctx)
         self.M = None
 
-    def reinit(self, t: Any, u: Any) -> None:
+    def reinit(self, t: Any, u: Any) -> Any:
+        """Restart (FBDF's) at a consistent state: returns it (the algebraic components re-solved)."""
         super().reinit(t, u)
         if getattr(self, "dae", None) is not None and getattr(self.dae, "started", False):
-            self.dae.reinitialize(self.p, t, u)
+            return self.dae.reinitialize(self.p, t, u)
+        return None
 
     def step(self, t: Any, u: Any, f0: Any, h: Any) -> tuple:
         return super().step(t, u, self.dae.du0 if self.D is None else None, h)

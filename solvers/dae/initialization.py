@@ -23,11 +23,12 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import mpmath
 import numpy as np
 
 from numeric.backend import add, device_of, float_dtype, is_foreign, namespace
 from solvers import linalg
-from solvers._nm import is_finite_real, nm
+from solvers._nm import is_finite_real, nm, real_eps
 from solvers.dae.jacobians import residual_jacobians
 
 __all__ = ["differential_components", "consistent_initial_values"]
@@ -39,7 +40,22 @@ def differential_components(F: Callable, du0: Any, u0: Any, p: Any, t0: Any) -> 
     _, Jd = residual_jacobians(F, du0, u0, p, t0)
     if is_foreign(Jd):
         return namespace(Jd).any(Jd != 0, axis=0)
-    return np.asarray(Jd, dtype=float).any(axis=0)
+    return (host_numbers(Jd) != 0).any(axis=0)
+
+
+def host_numbers(a: Any) -> np.ndarray:
+    """*a* as a NumPy float or complex array: a float or complex array as it is (float32 stays
+    float32), other numbers as float, or complex when there are complex ones (a float conversion
+    would drop the imaginary parts: a purely imaginary coefficient of ``du`` would read as zero).
+
+    >>> host_numbers(np.array([[1j, 0.0]])).dtype, host_numbers(np.ones(2, dtype=np.float32)).dtype
+    (dtype('complex128'), dtype('float32'))
+    """
+    arr = np.asarray(a)
+    if arr.dtype.kind in "fc":
+        return arr
+    complex_ = arr.dtype == object and any(isinstance(x, (complex, mpmath.mpc)) for x in arr.flat)
+    return np.asarray(a, dtype=complex if complex_ else float)
 
 
 def component_mask(diff: Any, like: Any) -> Any:
@@ -53,7 +69,8 @@ def component_mask(diff: Any, like: Any) -> Any:
         if not is_foreign(diff):
             diff = xp.asarray(np.asarray(diff, dtype=bool), device=device_of(like))
         return xp.astype(diff, float_dtype(like))
-    return np.asarray(diff, dtype=float)
+    kind = getattr(like, "dtype", np.dtype(object)).kind   # in the Jacobian's float type: float32 stays
+    return np.asarray(diff, dtype=like.real.dtype if kind in "fc" else float)
 
 
 def _newton_matrix(d: Any, Jd: Any, Ju: Any) -> Any:
@@ -70,7 +87,7 @@ def _solve(A: Any, b: Any) -> Any:
         from solvers.ode.stiff.linsolve import factorize
 
         return factorize(A).solve(b)
-    return linalg.solve(np.asarray(A, dtype=float), b)
+    return linalg.solve(host_numbers(A), b)
 
 
 _SINGULAR = ("consistent initialisation: the Jacobian in (du of the differential, u of the algebraic "
@@ -101,6 +118,7 @@ def consistent_initial_values(F: Callable, du0: Any, u0: Any, p: Any, t0: Any, d
     du, u = add(du, r0), add(u, r0)
     d = None
     sweeps = 0
+    tol = max(tol, 16 * float(real_eps(nm.value(u))))   # float32 cannot reach 1e-12
     for _ in range(maxiter):
         r = F(du, u, p, t0)
         Ju, Jd = residual_jacobians(F, du, u, p, t0)

@@ -85,9 +85,10 @@ class DRadauStepper(StiffStepper):
         self.rate, self.prev, self.pending = NewtonRate(), None, None
         self.du, self.J, self.lu, self.E1, self.h_lu, self.fresh = None, None, None, None, None, True
 
-    def reinit(self, t: Any, u: Any) -> None:
+    def reinit(self, t: Any, u: Any) -> Any:
+        """Restart at a consistent state: returns it (the algebraic components re-solved)."""
         self.prev, self.du, self.J, self.lu = None, None, None, None
-        self.dae.reinitialize(self.p, t, u)
+        return self.dae.reinitialize(self.p, t, u)
 
     @property
     def p(self) -> Any:
@@ -181,7 +182,9 @@ def _stage_matrix(B: np.ndarray, Jd: Any, Ju: Any) -> Any:
     same blocks (``B_ij Jd``, plus ``Ju`` on the diagonal) assembled in the Jacobians' namespace on a
     device (the array API has no ``kron``)."""
     if not is_foreign(Jd):
-        return np.kron(B, Jd) + np.kron(np.eye(3), Ju)
+        if all(isinstance(J, np.ndarray) and J.dtype.kind in "fc" for J in (Jd, Ju)):
+            B = B.astype(np.result_type(Jd.real.dtype, Ju.real.dtype), copy=False)  # float32 stays float32
+        return np.kron(B, Jd) + np.kron(np.eye(3, dtype=B.dtype), Ju)
     rows = [_concat([Jd * float(B[i, j]) + (Ju if i == j else Ju * 0.0) for j in range(3)], axis=1) for i in range(3)]
     return _concat(rows)
 

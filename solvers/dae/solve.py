@@ -15,7 +15,7 @@ import numpy as np
 
 from numeric.backend import add, device_of, is_foreign, namespace, to_host_float
 from solvers._nm import nm
-from solvers.dae.initialization import consistent_initial_values, differential_components
+from solvers.dae.initialization import consistent_initial_values, differential_components, host_numbers
 
 __all__ = ["solve_dae"]
 
@@ -26,9 +26,11 @@ class DAEData:
     def __init__(self, F: Any, du0: Any, diff: np.ndarray):
         self.F, self.du0, self.diff, self.started = F, du0, diff, False
 
-    def reinitialize(self, p: Any, t: Any, u: Any) -> None:
-        """A callback changed ``u``: new consistent ``du`` (and algebraic components) at ``t``."""
-        self.du0, _ = consistent_initial_values(self.F, add(self.du0, u * 0), u, p, t, self.diff)
+    def reinitialize(self, p: Any, t: Any, u: Any) -> Any:
+        """A callback changed ``u``: new consistent ``du`` and algebraic components at ``t``; returns
+        the consistent state (the differential components of *u* kept)."""
+        self.du0, u = consistent_initial_values(self.F, add(self.du0, u * 0), u, p, t, self.diff)
+        return u
 
 
 class BoundDAEMethod:
@@ -61,8 +63,8 @@ def _first_step(du0: Any, u0: Any, span: float, rtol: Any, atol: Any) -> float:
         r = dv / (put(atol) + put(rtol) * xp.abs(uv))
         nrm = to_host_float(xp.sqrt(xp.mean(r * r)))
     else:
-        scale = np.asarray(atol, dtype=float) + np.asarray(rtol, dtype=float) * np.abs(np.asarray(uv, dtype=float))
-        r = np.asarray(dv, dtype=float) / scale
+        scale = np.asarray(atol, dtype=float) + np.asarray(rtol, dtype=float) * np.abs(host_numbers(uv))
+        r = np.abs(host_numbers(dv)) / scale   # moduli: a complex state's imaginary parts count
         nrm = float(np.sqrt(np.mean(r * r)))
     h = 1e-3 * span
     return min(h, 0.5 / nrm) if nrm > 0 else h
@@ -83,6 +85,7 @@ def solve_dae(prob: Any, alg: Any = None, *, dt: Any = None, rtol: Any = 1e-3, a
     ``initialize`` (``False``: trust ``du0, u0`` to be consistent)."""
     from solvers.common import solve
     from solvers.dae.bdf import DFBDF
+    from solvers.ode.compiled import python_fallback
     from solvers.ode.problem import ODEProblem
     from solvers.ode.state import promote_state
 
@@ -93,7 +96,7 @@ def solve_dae(prob: Any, alg: Any = None, *, dt: Any = None, rtol: Any = 1e-3, a
     if options.get("compile"):
         raise ValueError("solve(DAEProblem): compile=True is not available for DAEs")
     options["compile"] = False
-    F, p = prob.F, prob.p
+    F, p = python_fallback(prob.F), prob.p   # a numba F meets the Jacobians' duals as its Python original
     t0, tf = prob.tspan
     du0, u0 = _real_array(prob.du0), _real_array(prob.u0)
     u0 = promote_state(u0, t0, tf, p)  # the state type the loop will use (a DualArray for dual p)

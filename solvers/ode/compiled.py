@@ -46,9 +46,10 @@ from typing import Any
 import numpy as np
 
 from solvers.ode.kernel_cache import cached_kernel
+from solvers.ode.state import numeric_leaves as _numeric_leaves
 from solvers.ode.solution import LazySegments, ReturnCode, Segment
 
-__all__ = ["compile_rhs", "run_compiled", "solve_compiled", "finish_compiled", "ExplicitKernel", "launch",
+__all__ = ["compile_rhs", "python_fallback", "run_compiled", "solve_compiled", "finish_compiled", "ExplicitKernel", "launch",
            "capture_plan", "KernelPlan"]
 
 _LOOP = None
@@ -57,6 +58,37 @@ _JITTED: dict = {}
 
 def _is_dispatcher(f: Any) -> bool:
     return type(f).__module__.startswith("numba") and hasattr(f, "py_func")
+
+
+def python_fallback(f: Any) -> Any:
+    """*f* for generic code: a numba function runs as itself when every argument is made of float
+    arrays and reals, and as its Python original (``f.py_func``) on the numbers numba cannot type
+    (duals of a parameter or of a stiff method's Jacobian seeds, measurements, mpf object arrays);
+    any other *f* unchanged. Any signature (``f(u, p, t)``, a DAE's ``F(du, u, p, t)``).
+
+    Examples
+    --------
+    >>> import numba, numpy as np, numeric as nm
+    >>> f = python_fallback(numba.njit(lambda u, p, t: -p * u))
+    >>> f(np.ones(2), 2.0, 0.0).tolist(), nm.derivative(lambda p: f(np.ones(2), p, 0.0), 2.0).tolist()
+    ([-2.0, -2.0], [-1.0, -1.0])
+    """
+    if not _is_dispatcher(f):
+        return f
+    py = f.py_func
+
+    def rhs(*args: Any) -> Any:
+        if all(map(_numba_number, _numeric_leaves(args))):
+            return f(*args)
+        return py(*args)
+
+    return rhs
+
+
+def _numba_number(x: Any) -> bool:
+    if type(x) is np.ndarray:
+        return x.dtype.kind in "fciub"
+    return type(x) in (float, int, complex) or isinstance(x, np.number)
 
 
 def compile_rhs(f: Any, u: np.ndarray, p: Any, t: float, force: bool, name: str = "f",

@@ -170,7 +170,7 @@ class CallbackRunner:
         if s.save_everystep and cb.save_positions[1]:
             s.ts.append(view.t)
             s.us.append(view.u)
-        return tau, self._settle(u_tau), True
+        return tau, self._settle(), True
 
     def after_step(self, s: Any, t: Any, u: Any) -> tuple:
         """Discrete callbacks after a step that had no event: ``(u_after, changed)``."""
@@ -190,10 +190,10 @@ class CallbackRunner:
                 if view.terminated:
                     break
         changed = bool(view.u_modified)
-        return (self._settle(u) if changed else u), changed
+        return (self._settle() if changed else u), changed
 
-    def _settle(self, u_before: Any) -> Any:
+    def _settle(self) -> Any:
         view = self.view
-        if view.u_modified and view.u is not u_before:
+        if view.u_modified:  # a new u, or a new p (a dual parameter lifts the state it meets)
             view.__dict__["u"] = self.promote(view.u, view.t, view.p)
         return view.u

@@ -22,7 +22,7 @@ import numpy as np
 from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.callbacks import split_callbacks
 from solvers.ode.algorithms import ExplicitRK, Tsit5
-from solvers.ode.compiled import ExplicitKernel, compile_rhs, launch
+from solvers.ode.compiled import ExplicitKernel, compile_rhs, launch, python_fallback
 from solvers.ode.controllers import default_controller
 from solvers.ode.errornorm import check_errornorm
 from solvers.unstable import check_unstable_check
@@ -148,7 +148,7 @@ def _solve_ode(prob, alg, *, dt, rtol, atol, adaptive, dtmin, dtmax, maxiters, t
         alg = Tsit5()
     adaptive, controller, custom = _check_method(alg, adaptive, dt, controller, compile)
     check_mass_matrix(prob, alg)
-    s = _prepare(prob, rtol, atol, adaptive, check_errornorm(errornorm))
+    s = _prepare(prob, rtol, atol, adaptive, check_errornorm(errornorm), tstops)
     s.custom_controller = custom
     s.unstable_check = check_unstable_check(unstable_check)
     if s.span == 0:
@@ -213,21 +213,23 @@ def _check_method(alg: Any, adaptive: Any, dt: Any, controller: Any, compile: An
     return adaptive, ctrl.bind(getattr(alg, "error_order", alg.order)), controller is not None
 
 
-def _prepare(prob: Any, rtol: Any, atol: Any, adaptive: bool, errornorm: Any = None) -> SimpleNamespace:
+def _prepare(prob: Any, rtol: Any, atol: Any, adaptive: bool, errornorm: Any = None,
+             tstops: Any = None) -> SimpleNamespace:
     """The solve state: promoted ``u``, times in the right type, ``k1 = f(u0)``, norm, counters."""
     f, p = prob.f, prob.p
     t0, tf = prob.tspan
     check_tspan(nm.value(t0), nm.value(tf))
-    u = promote_state(prob.u0, t0, tf, p)
+    u = promote_state(prob.u0, t0, tf, p, tstops)
     check_tolerances(rtol, atol, u)
     e_state = real_eps(u)
     t0, tf = elevate_time(t0, e_state), elevate_time(tf, e_state)
     tv0, tvf = nm.value(t0), nm.value(tf)
     stats = Stats()
-    u, k1 = harmonize(u, f, p, t0, stats)
+    f_generic = python_fallback(f)  # a numba f meets duals in the generic loop as its Python original
+    u, k1 = harmonize(u, f_generic, p, t0, stats)
     k1 = check_rhs_output(u, k1)
     return SimpleNamespace(
-        f=f, p=p, t0=t0, tf=tf, tv0=tv0, tvf=tvf, tdir=1 if tvf >= tv0 else -1, span=abs(tvf - tv0),
+        f=f, f_generic=f_generic, p=p, t0=t0, tf=tf, tv0=tv0, tvf=tvf, tdir=1 if tvf >= tv0 else -1, span=abs(tvf - tv0),
         u=u, k1=k1, norm=ScaledNorm(atol, rtol, errornorm), atol=atol, rtol=rtol, stats=stats, adaptive=adaptive,
         eps_t=real_eps(tv0), plain_time=tv0 is t0 and tvf is tf and isinstance(tv0, float),
         compiled=[False, "the state is not a 1-D float64 array"], save_until=save_until)
@@ -260,7 +262,7 @@ def first_step(s: Any) -> Any:
 
     def auto(stepper: Any) -> Any:
         order = getattr(stepper, "initial_order", None) or s.alg.order
-        return initial_dt(s.f, s.u, s.p, s.t0, s.k1, order, s.norm, s.tdir, s.span, dtmax, s.stats)
+        return initial_dt(s.f_generic, s.u, s.p, s.t0, s.k1, order, s.norm, s.tdir, s.span, dtmax, s.stats)
 
     return auto
 
@@ -326,9 +328,11 @@ def compiled_kernel(alg: Any) -> str | None:
 
 
 def _float_solve(s: Any) -> bool:
-    """The capability both kernels need: a 1-D float64 NumPy state and float times."""
+    """The capability both kernels need: a 1-D float64 NumPy state and float times (tspan and the
+    saveat times: a dual save time is saved through the generic loop's interpolant)."""
     u = s.u
-    return bool(s.plain_time and isinstance(u, np.ndarray) and u.dtype == np.float64 and u.ndim == 1)
+    return bool(s.plain_time and isinstance(u, np.ndarray) and u.dtype == np.float64 and u.ndim == 1
+                and all(nm.value(x) is x for x in (getattr(s, "save_times", None) or ())))
 
 
 def _refuse(s: Any, want: Any, why: str) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from solvers._nm import is_finite_real, nm
 from solvers.ode.solution import ReturnCode
+from solvers.ode.state import harmonize, promote_state
 from solvers.ode.stepper import StepperContext
 from solvers.unstable import unstable_at
 
@@ -30,26 +31,25 @@ class _NoCallbacks:
 _NO_CALLBACKS = _NoCallbacks()
 
 
+def _number_kind(u: Any) -> tuple:
+    """What a stepper's buffers are built for: the state's array type, object elements, derivative layers."""
+    return type(u), getattr(u, "dtype", None) == object, nm.layers(u), getattr(u, "_nm_order", None)
+
+
 class ProtocolIntegrator:
     """Step-by-step driver over a prepared solve state *s* (built by the integrator), first step *dtr*."""
 
     def __init__(self, s: Any, dtr: Any) -> None:
-        ctx = StepperContext(f=s.f, p=s.p, t0=s.t0, u0=s.u, f0=s.k1, norm=s.norm, atol=s.atol,
-                             rtol=s.rtol, stats=s.stats, adaptive=s.adaptive,
-                             dense=bool(s.dense or s.save_times or s.cont), options=s.options)
         self.s = s
-        self.stepper = s.alg.make_stepper(ctx)
+        self._make_stepper(s.t0, s.u, s.k1, s.p)
         if callable(dtr):  # the automatic first step, from the stepper's starting order
             dtr = dtr(self.stepper)
-        self._step_to = getattr(self.stepper, "step_to", None)
-        self._landing = getattr(self.stepper, "landing_factor", 1.0001)
-        self._hint = getattr(self.stepper, "maxiters_hint", "")
         u, k1 = s.u, s.k1
         init_hook = getattr(self.stepper, "initialize", None)  # e.g. consistent algebraic variables
         if init_hook is not None:
             u0 = init_hook(s.t0, u)
             if u0 is not None and u0 is not u:
-                u, k1 = u0, s.f(u0, s.p, s.t0)
+                u, k1 = u0, s.f_generic(u0, s.p, s.t0)
                 s.stats.nf += 1
                 for i, x in enumerate(s.us):  # the saved initial point is the consistent state
                     if x is s.u:
@@ -63,6 +63,37 @@ class ProtocolIntegrator:
         self.sol: Any = None
         self._terminate = False
         self.callbacks = getattr(s, "callbacks", None) or _NO_CALLBACKS
+
+    def _make_stepper(self, t: Any, u: Any, k1: Any, p: Any) -> None:
+        """Build the method's stepper for the state *u* at *t* (``k1 = f(u, p, t)``)."""
+        s = self.s
+        ctx = StepperContext(f=s.f_generic, p=p, t0=t, u0=u, f0=k1, norm=s.norm, atol=s.atol,
+                             rtol=s.rtol, stats=s.stats, adaptive=s.adaptive,
+                             dense=bool(s.dense or s.save_times or s.cont), options=s.options)
+        self.stepper = s.alg.make_stepper(ctx)
+        self._kind = _number_kind(u)
+        self._step_to = getattr(self.stepper, "step_to", None)
+        self._landing = getattr(self.stepper, "landing_factor", 1.0001)
+        self._hint = getattr(self.stepper, "maxiters_hint", "")
+
+    def _restart(self, t: Any, u: Any, p: Any) -> Any:
+        """After a jump in u or p: a new stepper when *u*'s number type is not the stepper's (a callback
+        or a dual event time/stop brought derivative layers the start did not have: the stepper's buffers
+        are of the old type), else its ``reinit`` hook. Returns the state to go on with."""
+        if _number_kind(u) != self._kind:
+            u, k1 = harmonize(u, self.s.f_generic, p, t, self.s.stats)
+            self._make_stepper(t, u, k1, p)
+        else:
+            self.stepper.p = p
+        hook = getattr(self.stepper, "reinit", None)
+        new = hook(t, u) if hook is not None else None
+        if new is not None and new is not u:  # a DAE's consistent state: also the point saved after the jump
+            us = self.s.us
+            for i in range(len(us) - 1, max(len(us) - 3, -1), -1):
+                if us[i] is u:
+                    us[i] = new
+            u = new
+        return u
 
     # -- driving -------------------------------------------------------------------------------
     def _end(self, code: ReturnCode, msg: str, t: Any, u: Any) -> "ProtocolIntegrator":
@@ -190,11 +221,9 @@ class ProtocolIntegrator:
         """After callbacks ran: restart the stepper on a changed u/p; True when one terminated."""
         view = self.callbacks.view
         if changed:
-            self.u, self.k1 = view.u, None
-            self.stepper.p = view.p
-            hook = getattr(self.stepper, "reinit", None)
-            if hook is not None:
-                hook(self.t, self.u)
+            self.k1 = None
+            self.u = self._restart(self.t, view.u, view.p)
+            view.__dict__["u"] = self.u
         if view.terminated:
             self._end(ReturnCode.Terminated, f"terminated by a callback at t = {nm.value(self.t)}", self.t, self.u)
             return True
@@ -236,9 +265,17 @@ class ProtocolIntegrator:
             raise ValueError(f"add_tstop: t = {nm.value(t)} must lie after the current t = {nm.value(self.t)} "
                              f"and not beyond the end of the span ({ahead[-1]})")
         keys = [s.tdir * a for a in ahead]
+        i = self.stop_i + bisect.bisect_left(keys, tv)
         if tv in keys:
-            return
-        self.stops.insert(self.stop_i + bisect.bisect_left(keys, tv), t)
+            if nm.value(t) is t:
+                return
+            del self.stops[i]           # the same time carrying derivatives replaces the plain one
+        self.stops.insert(i, t)
+        if nm.value(t) is not t:        # a dual stop: the step landing there carries it, so must the state
+            u = promote_state(self.u, t, s.tf, self.stepper.p)
+            if u is not self.u:
+                self.k1 = None
+                self.u = self._restart(self.t, u, self.stepper.p)
 
     def set_dt(self, dt: Any) -> None:
         """Use step size *dt* (> 0) for the next try."""
@@ -271,6 +308,4 @@ class ProtocolIntegrator:
             self.stop_i += 1
         if self.stop_i == len(self.stops):
             raise ValueError(f"reinit: t = {nm.value(self.t)} is at or past the end of the span")
-        hook = getattr(self.stepper, "reinit", None)
-        if hook is not None:
-            hook(self.t, u0)
+        self.u = self.uprev = self._restart(self.t, u0, self.stepper.p)

@@ -24,6 +24,10 @@ def _save_times(saveat: Any, s: Any) -> list:
         return []
     if isinstance(saveat, (list, tuple, np.ndarray)):
         return sorted((x for x in saveat), key=lambda x: s.tdir * nm.value(x))
+    if nm.value(saveat) is not saveat:   # the times k * saveat would be taken at its value: d/d saveat lost
+        raise ValueError("saveat: a spacing carrying derivatives or uncertainties is not supported (the save "
+                         "times would drop them); pass the save times as a sequence, e.g. "
+                         "[t0 + k * dt for k in range(n)], to differentiate with respect to them")
     step = abs(nm.value(saveat))
     n = int(math.floor(float(s.span / step) * (1 + 1e-12))) if step > 0 else 0
     times = [s.tv0 + s.tdir * step * k for k in range(n + 1)]
@@ -65,6 +69,8 @@ def start_saves(s: Any) -> None:
     times = s.save_times
     while s.si < len(times) and s.tdir * (nm.value(times[s.si]) - s.tv0) <= 0:
         if s.tdir * (nm.value(times[s.si]) - s.tv0) == 0:
+            if nm.value(times[s.si]) is not times[s.si]:
+                break   # a dual time at t0: saved from the first step's interpolant, which carries d u/dt
             s.ts.append(times[s.si])
             s.us.append(s.u)
         s.si += 1
@@ -78,7 +84,7 @@ def save_until(save_times, si, t_end, tdir, seg, ts, us, inclusive=True, u_end=N
         k = tdir * nm.value(ts_i)
         if k > te:
             break
-        if k == te and u_end is not None:
+        if k == te and u_end is not None and nm.value(ts_i) is ts_i:   # a dual time: the interpolant's d u/dt
             val = u_end
         else:
             val = seg(seg.theta(ts_i))

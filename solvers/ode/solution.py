@@ -282,12 +282,26 @@ class ODESolution:
         if not self.dense or not self._segments:
             tv = nm.value(t)
             for ti, ui in zip(self.t, self.u):
+                if ti is t:   # a saved time itself (a dual saveat time: its u carries the derivative)
+                    return ui
+            if tv is not t:   # the saved point would drop d u / d t (the time's derivative or uncertainty)
+                raise ValueError(
+                    f"sol(t) at a time carrying derivatives or uncertainties (t = {tv}) needs the dense "
+                    "output, which this solution has not (solved with saveat= or dense=False): put that "
+                    "time in saveat= (the solve carries it) or solve with dense=True"
+                )
+            for ti, ui in zip(self.t, self.u):
                 if nm.value(ti) == tv:
                     return ui
             raise ValueError(
                 "this solution has no dense output (it was solved with saveat= or dense=False); "
                 "solve with dense=True to evaluate sol(t) between saved points"
             )
+        seg = self._segment_at(t)
+        return seg(seg.theta(t))
+
+    def _segment_at(self, t: Any) -> Any:
+        """The dense-output segment holding *t* (a ValueError outside the solved interval)."""
         tv = nm.value(t)
         key = self._tdir * tv
         lo = self._keys[0]
@@ -300,16 +314,13 @@ class ODESolution:
             )
         i = bisect.bisect_right(self._keys, key) - 1
         i = min(max(i, 0), len(self._segments) - 1)
-        seg = self._segments[i][2]
-        return seg(seg.theta(t))
+        return self._segments[i][2]
 
     def derivative(self, t: Any) -> Any:
-        """du/dt of the dense output at time *t*."""
+        """du/dt of the dense output at time *t* (a ValueError outside the solved interval)."""
         if not self.dense or not self._segments:
             raise ValueError("this solution has no dense output")
-        key = self._tdir * nm.value(t)
-        i = min(max(bisect.bisect_right(self._keys, key) - 1, 0), len(self._segments) - 1)
-        seg = self._segments[i][2]
+        seg = self._segment_at(t)
         return seg.derivative(seg.theta(t))
 
     def _repr_html_(self) -> str:

@@ -4,8 +4,8 @@ Types
 -----
 The state ``u``, the time ``t`` and the parameters ``p`` keep the number
 types the user gave. Before anything is allocated, ``u0`` is promoted
-(``nm.promote``) with ``t0``, ``tf`` and every number found in ``p``, so a
-dual parameter or a dual final time makes the state dual. The time keeps its
+(``nm.promote``) with ``t0``, ``tf``, the ``tstops`` and every number found in ``p``,
+so a dual parameter, a dual final time or a dual stop makes the state dual. The time keeps its
 own type, except that it is raised to the state's real type when that is more
 precise (a float ``tspan`` with an mpf state becomes mpf).
 
@@ -27,20 +27,25 @@ from solvers._nm import is_finite_real, nm, real_eps
 from solvers.ode.solution import Stats
 from solvers.ode.validate import check_rhs_shape
 
-__all__ = ["promote_state", "harmonize", "elevate_time", "initial_dt", "treal"]
+__all__ = ["numeric_leaves", "promote_state", "harmonize", "elevate_time", "initial_dt", "treal"]
 
 
 
-def _numeric_leaves(p: Any, depth: int = 0) -> list:
-    """Numbers (scalars, arrays, number types) inside parameters *p*."""
+def numeric_leaves(p: Any, depth: int = 0) -> list:
+    """Numbers (scalars, arrays, number types) inside parameters *p*.
+
+    >>> import numeric as nm
+    >>> [type(x).__name__ for x in numeric_leaves((1.5, {"k": np.ones(2)}, "name", nm.Dual(2.0, 1.0)))]
+    ['float', 'ndarray', 'Dual']
+    """
     if type(p) is float:  # the common leaf, before the abstract number checks below
         return [p]
     if depth > 20 or p is None or isinstance(p, (str, bytes, bool)):
         return []
     if isinstance(p, (tuple, list)):
-        return [x for e in p for x in _numeric_leaves(e, depth + 1)]
+        return [x for e in p for x in numeric_leaves(e, depth + 1)]
     if isinstance(p, dict):
-        return [x for e in p.values() for x in _numeric_leaves(e, depth + 1)]
+        return [x for e in p.values() for x in numeric_leaves(e, depth + 1)]
     if isinstance(p, np.ndarray):
         return [p] if p.dtype.kind in "fcO" else []
     if isinstance(p, numbers.Number) and not isinstance(p, numbers.Integral):
@@ -50,8 +55,10 @@ def _numeric_leaves(p: Any, depth: int = 0) -> list:
     return []
 
 
-def promote_state(u0: Any, t0: Any, tf: Any, p: Any) -> Any:
-    others = [x for x in (t0, tf) if nm.value(x) is not x] + _numeric_leaves(p)
+def promote_state(u0: Any, t0: Any, tf: Any, p: Any, stops: Any = ()) -> Any:
+    """*u0* in the number type of the solve: lifted by ``t0``, ``tf``, the *stops* (``tstops``) and the
+    numbers in *p* that carry layers or more digits (a dual stop: the steps ending there carry it)."""
+    others = [x for x in (t0, tf, *(stops or ())) if nm.value(x) is not x] + numeric_leaves(p)
     # only number types with layers (duals, measurements) and higher-precision
     # reals lift the state; a float64 parameter does not turn float32 into float64
     e_u = real_eps(u0)

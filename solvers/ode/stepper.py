@@ -32,7 +32,8 @@ The integrator builds one :class:`StepperContext` per solve and calls
         def accept(self, t_new, u_new, h) -> None: ...    # history update (BDF), Jacobian reuse
         def reject(self, h, E) -> None: ...
         def propose_dt(self, h, E, accepted): ...        # own_controller only: the next step size
-        def reinit(self, t, u) -> None: ...               # a callback changed u or p: restart history
+        def reinit(self, t, u): ...   # a callback changed u or p: restart history; may return a new
+                                  # state to go on from (a DAE's consistent algebraic components)
         def step_to(self, t, u, f0, h, t_new) -> tuple: ...  # as step; t_new is the exact end time
                                   # (the stop itself when the step lands on tf or a tstop)
         def initialize(self, t0, u0): ...   # called once before the first step; may return a new

@@ -166,7 +166,8 @@ def fit(x: np.ndarray, t: Any, library: Library, optimizer: Any = None, *,
         without a term while its data's derivative is not zero (a threshold too large); the
         model's ``result`` keeps the optimiser's report.
     """
-    x = x if is_foreign(x) else np.asarray(x, dtype=float)    # device data stays on its device
+    x = x if is_foreign(x) else _floats(x, "x")    # device data stays on its device
+    t = t if is_foreign(t) or x_dot is not None else _floats(t, "t")
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2:
@@ -174,8 +175,7 @@ def fit(x: np.ndarray, t: Any, library: Library, optimizer: Any = None, *,
     variables = tuple(variables) if variables is not None else _default_variables(x.shape[1])
     if len(variables) != x.shape[1]:
         raise ValueError(f"{len(variables)} variable names for {x.shape[1]} state variables")
-    dxdt = derivative(x, t) if x_dot is None else x_dot if is_foreign(x_dot) else np.asarray(
-        x_dot, dtype=float)
+    dxdt = derivative(x, t) if x_dot is None else x_dot if is_foreign(x_dot) else _floats(x_dot, "x_dot")
     dxdt = reshape(dxdt, (x.shape[0], -1))
     if tuple(dxdt.shape) != tuple(x.shape):
         raise ValueError(f"x_dot must have the shape of x {tuple(x.shape)}, got {tuple(dxdt.shape)}")
@@ -187,6 +187,19 @@ def fit(x: np.ndarray, t: Any, library: Library, optimizer: Any = None, *,
         warnings.warn(f"the optimiser removed every term of {', '.join(emptied)} (its model is 0) though "
                       "the data's derivative is not zero: lower the threshold", RuntimeWarning, stacklevel=2)
     return SINDyModel(library, variables, result.coefficients, result)
+
+
+def _floats(a: Any, name: str) -> Any:
+    """*a* as a float array (a float scalar kept), or a TypeError that says why number types are refused."""
+    try:
+        return float(a) if np.ndim(a) == 0 and not isinstance(a, np.ndarray) else np.asarray(a, dtype=float)
+    except TypeError:
+        raise TypeError(
+            f"sindy.fit: {name} carries derivatives or uncertainties (duals, measurements). The "
+            "sparse regression (its thresholds select terms) is not differentiable and propagates no "
+            f"uncertainty: pass nm.value({name}) to fit the nominal data on purpose. The fitted model "
+            "propagates duals and measurements of its state and coefficients (SINDyModel as f(u, p, t))"
+        ) from None
 
 
 def _emptied_equations(coefficients: Any, dxdt: Any, variables: Sequence[str]) -> list:

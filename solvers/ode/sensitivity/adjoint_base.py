@@ -192,6 +192,7 @@ class AdjointSensitivity(SensitivityAlgorithm):
         if self.forward_dense:
             fwd_opts["dense"] = True
         sol = solve_ode(plain, alg, **fwd_opts)
+        refuse_complex(sol, type(self).__name__)
         adj = {k: v for k, v in options.items() if k not in _FORWARD_ONLY}
         adj["rtol"] = options["rtol"] if self.reltol is None else self.reltol
         adj["atol"] = options["atol"] if self.abstol is None else self.abstol
@@ -252,6 +253,24 @@ def refuse_unsupported(prob: Any, options: dict, who: str) -> None:
     if rv.carries_reverse(*prob.tspan):
         raise NotImplementedError(f"{who}: derivatives with respect to tspan are not supported; "
                                   "pass float end times")
+
+
+def refuse_complex(sol: Any, who: str) -> None:
+    """NotImplementedError for a complex state (from ``u0`` or from ``f``): the adjoint equations here
+    are written with real transposes (the backward pass cast the complex adjoint to real, silently
+    wrong gradients)."""
+    import numeric as nm
+    from numeric.backend import dtype_kind
+
+    def is_complex(v: Any) -> bool:   # any namespace (array_api_strict has no np.iscomplexobj)
+        dt = getattr(v, "dtype", None)
+        return isinstance(v, complex) or (dt is not None and dtype_kind(dt) == "c")
+
+    if any(is_complex(nm.value(u)) for u in sol.u[:1] + sol.u[-1:]):
+        raise NotImplementedError(
+            f"{who}: complex states are not supported by the continuous adjoints; use "
+            "sensealg=ReverseDiffAdjoint() or forward mode (ForwardDiffSensitivity(), nm.gradient's "
+            "default), or write the state as its real and imaginary parts")
 
 
 def _tracked_solution(prob: Any, sol: Any, states: list) -> Any:

@@ -113,7 +113,7 @@ def change_d(D: list, order: int, factor: Any, one: Any, plain: bool = False) ->
         RU = np.array(R, dtype=float) @ np.array(U, dtype=float)
         xp = namespace(D[0])
         if is_numpy(xp):
-            return list(RU.T @ np.array(D[:n])) + D[n:]
+            return list((RU.T @ np.array(D[:n])).astype(D[0].dtype, copy=False)) + D[n:]  # float32 stays
         # a float array of another namespace: one product on its device ((n, n) @ (n, size))
         X = xp.asarray(RU.T.tolist(), dtype=D[0].dtype, device=device_of(D[0]))
         Y = X @ xp.stack([reshape(d, (-1,)) for d in D[:n]])

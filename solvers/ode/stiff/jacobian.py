@@ -354,7 +354,17 @@ def time_derivative(f: Callable, u: Any, p: Any, t: Any) -> Any:
 
     if is_foreign(u):
         return _at_primal(lambda x, q: nm.derivative(lambda s: f(add(x, (s - t) * (x * 0)), q, s), t), u, p)
-    return _at_primal(lambda x, q: nm.derivative(lambda s: f(x, q, s), t), u, p)
+    T = _at_primal(lambda x, q: nm.derivative(lambda s: f(x, q, s), t), u, p)
+    return _in_state_precision(T, u)
+
+
+def _in_state_precision(T: Any, u: Any) -> Any:
+    """*T* in the float dtype of a float NumPy state *u*: a float64 time (the time keeps its own type)
+    gives float64 partials, which would lift a float32 solve to float64 at its first stage."""
+    if (isinstance(u, np.ndarray) and isinstance(T, np.ndarray) and u.dtype.kind in "fc"
+            and T.dtype.kind == u.dtype.kind and T.dtype.itemsize > u.dtype.itemsize):
+        return T.astype(u.dtype)
+    return T
 
 
 def _primal_parameters(p: Any) -> Any:

@@ -255,7 +255,11 @@ def iteration_matrix(M: Any, J: Any, a: Any, b: Any, stats: Any = None) -> Any:
         I = sp.identity(n, format="csc", dtype=J.dtype) if M is None else sp.csc_matrix(M)
         return factorize((I * a - J * b).tocsc(), stats)
     n = np.shape(J)[0]
-    if M is None and is_array(J) and not has_lapack(namespace(J)):  # the identity on J's device
-        M = namespace(J).eye(n, dtype=J.dtype, device=device_of(J))
+    ref = nm.innermost(J)            # J's plain values (a Jacobian carrying dJ/dp or uncertainty)
+    if M is None and is_array(ref) and not has_lapack(namespace(ref)):  # the identity on J's device
+        M = namespace(ref).eye(n, dtype=ref.dtype, device=device_of(ref))
+    if M is None:  # in J's float dtype: a float64 identity would lift a float32 solve to float64
+        real = isinstance(J, np.ndarray) and J.dtype.kind in "fc"
+        M = np.eye(n, dtype=J.dtype if real else float)
     # add: a device M with a derivative-carrying J on its right (J * b is the metanum operand)
-    return factorize(add((np.eye(n) if M is None else M) * a, -(J * b)), stats)
+    return factorize(add(M * a, -(J * b)), stats)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import mpmath
 import numpy as np
 
 from numeric.backend import is_array, is_foreign
@@ -74,8 +75,11 @@ class StiffStepper:
         v = nm.value(ctx.u0)
         # the real one of the state's type; a float array of another namespace (CuPy, array API)
         # takes Python floats, which its arithmetic treats as weak scalars (float32 stays float32)
-        self.one = 1.0 if is_array(v) and not isinstance(v, np.ndarray) else nm.one(
+        one = 1.0 if is_array(v) and not isinstance(v, np.ndarray) else nm.one(
             v.flat[0] if isinstance(v, np.ndarray) else nm.scalar_zero(v) if nm.is_vector_state(v) else v)
+        # a complex state's real one (complex128 -> float64, mpc -> mpf): the method's coefficients and
+        # step-size ratios are real (float() of a complex ratio warned ComplexWarning at every step)
+        self.one = one.real if isinstance(one, (complex, np.complexfloating, mpmath.mpc)) else one
 
     def initialize(self, t0: Any, u0: Any) -> Any:
         """A consistent initial state for a singular mass matrix (algebraic variables by Newton, in

@@ -245,10 +245,11 @@ class RadauStepper(ReusingStepper):
                                 "its 3n x 3n system is assembled by NumPy's kron on the host; use FBDF, Rodas4 or "
                                 "KenCarp4 there (or NumPy arrays)")
             J = J.toarray() if is_sparse(J) else J  # the 3n system of other number types is dense
-            M = np.eye(n) if self.M is None else self.M
+            M = np.eye(n, dtype=J.dtype if J.dtype.kind in "fc" else float) if self.M is None else self.M
             self.eig = None
             obj = J.dtype == object or M.dtype == object
-            Af = np.array(self.A, dtype=object) if obj else self.Af
+            # float32 stays float32: the coefficients in the matrices' precision
+            Af = np.array(self.A, dtype=object) if obj else self.Af.astype(np.result_type(J.dtype, M.dtype))
             hv = h if obj else float(nm.value(h))
             big = np.kron(np.eye(3, dtype=Af.dtype), M) - np.kron(Af * hv, J)
             self.W = factorize(big, self.stats)
@@ -273,7 +274,7 @@ class RadauStepper(ReusingStepper):
             return self._eig_solve_xp(xp, G)
         H = (self.eig_LTi @ np.array(G)) / float(nm.value(self.hW))
         w1, w2 = self.E1.solve(H[0].real), self.E2.solve(H[1])
-        dZ = (self.eig_T @ np.array([w1, w2, w2.conj()])).real
+        dZ = (self.eig_T @ np.array([w1, w2, w2.conj()])).real.astype(G[0].dtype, copy=False)  # float32 stays
         return [dZ[0], dZ[1], dZ[2]]
 
     def _eig_solve_xp(self, xp: Any, G: list) -> list:
@@ -306,7 +307,7 @@ class RadauStepper(ReusingStepper):
 
     def _solve(self, G: list) -> "_Stages":
         """The stage correction from the residuals: eigen-split float systems or the 3n system."""
-        if self.eig and _is_float(G[0]):
+        if self.eig and is_float_array(G[0]):   # a float32 state with a float64 (user) Jacobian too
             return _Stages(self._eig_solve(G))
         n = np.shape(G[0])[0]
         dZ = self.W.solve(np.concatenate(G))
