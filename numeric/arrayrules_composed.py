@@ -1,7 +1,7 @@
 """Array functions composed of primitives every array number type differentiates (issue 10).
 
 ``np.split`` and its variants are slices; ``np.partition`` is an indexing by
-the primal's ``argpartition`` (as ``sort`` is by ``argsort``); ``np.angle`` is
+the primal's ``argpartition`` (as ``sort`` is by ``argsort``; on a device the stable sort); ``np.angle`` is
 ``arctan2(imag, real)``; ``np.all`` / ``np.any`` act on the values (nonzero ones);
 ``np.real_if_close`` is ``np.real`` or the identity,
 decided by a comparison on the array itself (so a recording tape guards it).
@@ -169,7 +169,11 @@ def partition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect",
     """``np.partition``: *a* indexed by ``np.argpartition`` of its primal values.
 
     Piecewise linear, like ``sort``: the derivative follows the elements to where
-    NumPy's partition puts them.
+    NumPy's partition puts them. On a device (CuPy, array API) it is the stable sort
+    (``np.sort``'s rule there): a sorted array is a valid partition for every *kth*, since
+    NumPy leaves the order within each side unspecified, and the derivative follows the same
+    elements. Without ties the elements at the *kth* positions (and their derivatives) are
+    NumPy's; elsewhere the order may differ from NumPy's, as two valid partitions may.
 
     >>> partition(np.array([3.0, 1.0, 2.0]), 1).tolist()
     [1.0, 2.0, 3.0]
@@ -179,10 +183,8 @@ def partition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect",
         raise UnsupportedArrayFunction("numpy.partition with order= (structured arrays) has "
                                        "no derivative rule")
     if is_foreign(innermost(a)):
-        raise TypeError(f"numpy.partition of arrays of {namespace(innermost(a)).__name__}: its derivative "
-                        "indexes by NumPy's argpartition of the values, which has no array-API form "
-                        "(numpy.sort's rule is not ported to device arrays either); partition NumPy arrays, "
-                        "or select with a mask (np.where) on the device")
+        _check_kth(kth, _shape(a), axis)
+        return np.sort(a, axis=axis)
     if axis is None:
         a, axis = np.reshape(a, (-1,)), 0
     axis = int(axis) % np.ndim(a)
@@ -190,6 +192,14 @@ def partition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect",
     ix = list(np.ix_(*[np.arange(s) for s in idx.shape]))
     ix[axis] = idx
     return a[tuple(ix)]
+
+
+def _check_kth(kth: Any, shape: tuple, axis: Any) -> None:
+    """NumPy's bounds check of *kth* (the device path sorts, which would accept any)."""
+    n = int(np.prod(shape)) if axis is None else shape[int(axis) % len(shape)]
+    for k in np.atleast_1d(kth):
+        if not -n <= int(k) < n:
+            raise ValueError(f"kth(={int(k)}) out of bounds ({n})")
 
 
 @_composed(np.angle)

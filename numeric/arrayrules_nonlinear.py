@@ -88,16 +88,18 @@ class NonlinearRule:
 
 NONLINEAR: dict = {}
 BILINEAR: dict = {}
-# the entries whose function and linearisation run on arrays of any namespace (xp.linalg):
-# a device array (CuPy, array API) meets the others with a TypeError saying so
+# the entries whose function and linearisation run on arrays of any namespace (xp.linalg, xpcompat.XP):
+# every entry today; a future entry written with NumPy only meets a device array with a TypeError saying so
 ON_DEVICE = (np.linalg.inv, np.linalg.det, np.linalg.slogdet, np.linalg.solve, np.linalg.norm, np.linalg.cholesky,
-             np.linalg.eigh, np.linalg.qr, np.linalg.svd)
+             np.linalg.eigh, np.linalg.qr, np.linalg.svd, np.sort, np.var, np.std, np.interp)
 
 
 def namespace_call(func: Callable, ops: tuple, kw: dict) -> Any:
-    """``func(*ops, **kw)`` (a ``numpy.linalg`` function) in the namespace of the device arrays
-    among *ops*: ``xp.linalg.inv``, ``det``, ``slogdet``, ``solve``; ``norm`` as the array API's
-    ``vector_norm`` (vectors, ``axis=None`` of any array: the Frobenius norm) or ``matrix_norm``.
+    """``func(*ops, **kw)`` in the namespace of the device arrays among *ops*: a function of
+    :data:`numeric.xpcompat.XP` by its array-API form (``sort``: ``xp.sort(..., stable=True)``,
+    ``var`` / ``std`` with ``correction=ddof``); ``xp.linalg.inv``, ``det``, ``slogdet``, ``solve``;
+    ``norm`` as the array API's ``vector_norm`` (vectors, ``axis=None`` of any array: the Frobenius
+    norm) or ``matrix_norm``.
 
     Raises
     ------
@@ -105,6 +107,8 @@ def namespace_call(func: Callable, ops: tuple, kw: dict) -> Any:
         Where the namespace lacks the function (or the variant asked for).
     """
     xp = namespace(*ops)
+    if func in xpcompat.XP:
+        return xpcompat.XP[func](xp, *ops, **kw)
     name = func.__name__
     lin = getattr(xp, "linalg", None)
     if func is np.linalg.norm and lin is not None:
@@ -145,9 +149,11 @@ def _permute(x: Any, perm: Any) -> Any:
     return namespace(x).permute_dims(x, tuple(perm)) if is_foreign(x) else np.transpose(x, perm)
 
 
-def _sum(x: Any, axis: Any) -> Any:
+def _sum(x: Any, axis: Any, keepdims: bool = False) -> Any:
     """``x.sum(axis)`` for a tangent of any type (array-API functions do not dispatch on a tracked one)."""
-    return x.sum(axis=axis) if hasattr(x, "sum") else namespace(x).sum(x, axis=axis)
+    if hasattr(x, "sum"):
+        return x.sum(axis=axis, keepdims=keepdims) if keepdims else x.sum(axis=axis)
+    return namespace(x).sum(x, axis=tuple(axis) if isinstance(axis, list) else axis, keepdims=keepdims)
 
 
 def _xp(*xs: Any) -> Any:
@@ -196,6 +202,10 @@ def _T(x):
 def _var_lin(a, axis, ddof, keepdims):
     a = np.asarray(a) if not hasattr(a, "shape") else a
     n = a.size if axis is None else int(np.prod([a.shape[i] for i in np.atleast_1d(axis)]))
+    if is_foreign(a):               # the tangent on the left: a tracked one meets device operators
+        axes = tuple(int(i) for i in np.atleast_1d(axis)) if axis is not None else None
+        c = a - namespace(a).mean(a, axis=axes, keepdims=True)
+        return lambda da: 2.0 * _sum(da * c, axes, bool(keepdims)) / (n - ddof)
     c = a - np.mean(a, axis=axis, keepdims=True)
     return lambda da: 2.0 * np.sum(c * da, axis=axis, keepdims=keepdims) / (n - ddof)
 
@@ -220,15 +230,22 @@ def _inverse_or_zero(d):
     """``1 / d``, and 0 where ``d == 0``: a zero standard deviation (the 2-norm of the
     deviations) takes the norms' cusp convention, see :func:`_subgradient_at_zero`."""
     zero = d == 0
+    if is_foreign(d):               # decided on the device (no host read)
+        xp = namespace(d)
+        return xp.where(zero, xp.zeros_like(d), 1 / xp.where(zero, xp.ones_like(d), d))
+    if is_foreign(_primal(d)):      # nested derivatives on a device: np.where dispatches to d's type
+        return np.where(zero, 0.0 * d, 1 / np.where(zero, 1.0 + 0.0 * d, d))
     if not np.any(zero):
         return 1 / d
     return np.where(zero, 0.0, 1 / np.where(zero, 1.0, d))   # (ones: no 1/0 computed)
 
 
 @_nonlinear(np.sort, samples=[((6,), {}), ((3, 4), {"axis": 0}), ((2, 3), {"axis": None})])
-def _sort(out, a, axis=-1, kind=None, order=None):
+def _sort(out, a, axis=-1, kind=None, order=None, stable=None):
     if order is not None:
         _refuse("numpy.sort", "order= (structured arrays)")
+    if is_foreign(_primal(a)):
+        return _device_sort_lin(_primal(a), axis)
     av = np.asarray(_primal(a))
     if axis is None:
         perm = np.argsort(av, axis=None, kind="stable")
@@ -237,6 +254,19 @@ def _sort(out, a, axis=-1, kind=None, order=None):
     idx = list(np.indices(av.shape, sparse=True))
     idx[axis % av.ndim] = perm
     return lambda da: da[tuple(idx)]
+
+
+def _device_sort_lin(a, axis):
+    """The tangent gathered by the primal's stable ``argsort`` on the device (ties: NumPy's order);
+    a tracked tangent records ``np.take_along_axis``, whose transpose adds back along the same map."""
+    xp = namespace(a)
+    take = xpcompat.on_any(np.take_along_axis)
+    if axis is None:
+        perm = xp.argsort(xp.reshape(a, (-1,)), stable=True)
+        return lambda da: take(_reshape(da, (-1,)), perm, axis=0)
+    axis = int(axis) % a.ndim
+    perm = xp.argsort(a, axis=axis, stable=True)
+    return lambda da: take(da, perm, axis=axis)
 
 
 def _primal(x):
@@ -587,6 +617,10 @@ def _interp(out, x, fp, xp, left=None, right=None, period=None):
         _refuse("numpy.interp", "period=")
     if hasattr(xp, "partials") or hasattr(xp, "tape") or hasattr(xp, "_nm_order"):
         _refuse("numpy.interp", "a derivative with respect to xp (the grid)")
+    if _tracked_arg(x) or _tracked_arg(fp):     # nested derivatives (a Hessian), host or device
+        return _interp_lin_traced(x, fp, xp, left, right)
+    if is_foreign(x) or is_foreign(fp):
+        return _device_interp_lin(x, fp, xp, left, right)
     xv = np.asarray(_primal(x))
     xpv = np.asarray(xp, dtype=float)
     n = xpv.shape[0]
@@ -604,6 +638,77 @@ def _interp(out, x, fp, xp, left=None, right=None, period=None):
             r = w @ dfp
         if dx is not None:
             r = r + slope * dx
+        return r
+    return lin
+
+
+def _interp_lin_traced(x, fp, grid, left, right):
+    """The linearisation of ``np.interp`` where *x* or *fp* carry derivatives themselves (nested
+    types, host or device): the weights ``1 - t``, ``t`` are computed from *x* and the slope from *fp*
+    through NumPy's dispatch, so both keep their derivatives (the weights of the first-order rule
+    are constants of the primal, which would drop the x-derivative of the fp-tangent's weight)."""
+    xv = _primal(x)
+    dev = is_foreign(xv) or is_foreign(_primal(fp))
+    ns = namespace(xv if is_foreign(xv) else _primal(fp)) if dev else np
+    like = xv if is_foreign(xv) else _primal(fp)
+    grid = xpcompat.on_device_of(ns, grid, like) if dev else np.asarray(grid, dtype=float)
+    if dev and not is_foreign(xv):
+        x = xv = xpcompat.on_device_of(ns, xv, like)
+    if dev and not _tracked_arg(fp) and not is_foreign(fp):
+        fp = xpcompat.on_device_of(ns, fp, like)
+    n, shape = grid.shape[0], tuple(np.shape(xv))
+    j = ns.reshape(ns.clip(ns.searchsorted(grid, ns.reshape(xv, (-1,)), side="right") - 1, 0, max(n - 2, 0)), shape)
+    j1 = ns.reshape(ns.clip(ns.reshape(j, (-1,)) + 1, 0, n - 1), shape)
+    x0, x1 = grid[j], grid[j1]
+    width = ns.where(x1 == x0, ns.ones_like(x1), x1 - x0)       # one grid point: t = 0 below
+    below, above = xv < grid[0], xv > grid[n - 1]
+    t = (x - x0) * (1.0 / width) if n > 1 else 0.0 * x
+    def where(mask, a, b):          # NumPy's dispatch for a derivative-carrying branch, else ns's
+        return np.where(mask, a, b) if ns is np or _tracked_arg(a) or _tracked_arg(b) else ns.where(mask, a, b)
+    w0 = where(below, 1.0 if left is None else 0.0, where(above, 0.0, 1.0 - t))
+    w1 = where(above, 1.0 if right is None else 0.0, where(below, 0.0, t))
+    slope = where(below | above, 0.0, (fp[j1] - fp[j]) * (1.0 / width))
+
+    def lin(dx, dfp):
+        terms = ([] if dfp is None else [_mul(dfp[j], w0), _mul(dfp[j1], w1)]) + \
+            ([] if dx is None else [_mul(dx, slope)])
+        r = terms[0] if terms else 0.0
+        for term in terms[1:]:
+            r = term + r if is_foreign(r) else r + term
+        return r
+    return lin
+
+
+def _mul(a, b):
+    """``a * b`` with a metanum array on the left (a device array's operators refuse it on the right)."""
+    return b * a if is_foreign(a) else a * b
+
+
+def _device_interp_lin(x, fp, grid, left, right):
+    """The linearisation of ``np.interp`` on a device, the NumPy rule's: in fp the weights
+    ``1 - t`` and ``t`` of the interval's two grid values (``fp[0]`` / ``fp[-1]`` outside, or 0 where
+    *left* / *right* replace them); in x the interval's slope inside the grid, 0 outside. The fp
+    tangent is gathered along axis 0 by the interval indices (``np.take_along_axis``: a tracked
+    tangent records it, and reverse mode adds back along the same indices)."""
+    like = fp if is_foreign(fp) else x
+    ns = namespace(like)
+    x, fp, grid = (xpcompat.on_device_of(ns, v, like) for v in (x, fp, grid))
+    n, shape = grid.shape[0], tuple(x.shape)
+    j, t, slope = xpcompat.interp_bracket(ns, x, grid, fp)
+    below, above = x < grid[0], x > grid[n - 1]
+    zero, one = ns.zeros_like(t), ns.ones_like(t)          # (one grid point: t = 0, j = j1 = 0)
+    w0 = ns.where(below, one if left is None else zero, ns.where(above, zero, 1.0 - t))
+    w1 = ns.where(above, one if right is None else zero, ns.where(below, zero, t))
+    slope = ns.where(below | above, zero, slope)
+    take = xpcompat.on_any(np.take_along_axis)
+    j1 = ns.minimum(j + 1, ns.asarray(n - 1, dtype=j.dtype, device=device_of(j)))
+
+    def lin(dx, dfp):
+        r = 0.0
+        if dfp is not None:
+            r = _reshape(take(dfp, j, axis=0), shape) * w0 + _reshape(take(dfp, j1, axis=0), shape) * w1
+        if dx is not None:
+            r = r + dx * slope
         return r
     return lin
 
@@ -794,6 +899,9 @@ def einsum_transpose(subscripts: str, g: Any, operands: tuple, i: int, shape: tu
 
 
 def _expand_to(r, kept, mine, shape):
+    if is_foreign(r):               # the same on the device
+        r = _reshape(r, tuple(shape[k] if c in kept else 1 for k, c in enumerate(mine)))
+        return r + namespace(r).zeros(tuple(shape), dtype=r.dtype, device=device_of(r))
     r = np.reshape(r, tuple(shape[k] if c in kept else 1 for k, c in enumerate(mine)))
     return r + np.zeros(shape)
 
@@ -848,8 +956,12 @@ def _check_device(rule: NonlinearRule, vals: tuple) -> None:
     if rule.func not in ON_DEVICE and any(is_foreign(v) for v in vals):
         name = f"{getattr(rule.func, '__module__', None) or 'numpy'}.{rule.func.__name__}"
         raise TypeError(f"{name}: its derivative rule is written with NumPy and has not been ported to device "
-                        f"arrays ({namespace(*vals).__name__}); the linear algebra of "
-                        f"{', '.join('numpy.linalg.' + f.__name__ for f in ON_DEVICE)} runs there")
+                        f"arrays ({namespace(*vals).__name__}); the nonlinear table's "
+                        f"{', '.join(_public(f) for f in ON_DEVICE)} run there")
+
+
+def _public(func: Callable) -> str:
+    return ("numpy.linalg." if "linalg" in (getattr(func, "__module__", None) or "") else "numpy.") + func.__name__
 
 
 def _wrap_one(wrap, out, cols, tag):
@@ -862,6 +974,10 @@ def _wrap_one(wrap, out, cols, tag):
     if is_foreign(out):
         xp = namespace(out)
         cols = [c if tuple(c.shape) == shape else xp.broadcast_to(c, shape) for c in cols]
+        return wrap(out, join_any(np.stack, cols, axis=-1), tag)
+    if any(is_foreign(c) for c in cols):       # nested: plain device columns next to derivative-carrying ones
+        cols = [namespace(c).broadcast_to(c, shape) if is_foreign(c) and tuple(c.shape) != shape else c
+                for c in cols]
         return wrap(out, join_any(np.stack, cols, axis=-1), tag)
     cols = [np.broadcast_to(c, shape) if isinstance(c, (np.ndarray, float, int)) else c
             for c in cols]

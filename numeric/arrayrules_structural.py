@@ -2,7 +2,7 @@
 
 The second group of entries of :data:`numeric.arrayrules.LINEAR` (issue 10, "One table
 for array functions"): ``sum``, ``reshape``/``ravel``, ``transpose``/``moveaxis``/
-``swapaxes``, ``squeeze``/``expand_dims``/``atleast_*``, ``broadcast_to``, ``take``,
+``swapaxes``, ``squeeze``/``expand_dims``/``atleast_*``, ``broadcast_to``, ``take``, ``take_along_axis``,
 ``real``/``imag``, ``astype`` and the FFT family. Each declares its TRANSPOSE once;
 DualArray's JVP is the function itself (on the value and on the partials, ``batched``),
 reverse mode's VJP is generated from the transpose (numeric/reverse/arrayops.py) and
@@ -30,7 +30,7 @@ import numpy as np
 
 from numeric.arrayrules import LinearRule, UnsupportedArrayFunction, _linear, _rows, _scatter_back, _size
 from numeric import xpcompat
-from numeric.backend import is_array, is_foreign, is_numpy, like, namespace
+from numeric.backend import device_of, is_array, is_foreign, is_numpy, like, namespace
 from numeric.xpcompat import either
 
 __all__ = ["unbroadcast", "spread", "either", "JoinRule", "JOIN", "COMPOSED"]
@@ -327,6 +327,41 @@ def _take_batched(P, ndim, indices, axis=None, out=None, mode="raise"):
          check=_take_check, batched=_take_batched, moves=True, indexed=True)
 def _take_t(ct, shape, indices, axis=None, out=None, mode="raise"):
     return _scatter_back(np.take, ct, shape, {"indices": indices, "axis": axis, "mode": mode})
+
+
+def _take_along_batched(P, ndim, indices, axis=-1):
+    """``np.take_along_axis`` of every column ``P[..., j]`` at once: the indices get a trailing
+    axis of length 1, which broadcasts along the columns (host or device)."""
+    take = xpcompat.on_any(np.take_along_axis)
+    if axis is None:
+        P, indices, axis, ndim = _flat_rows(P), _flat(indices), 0, 1
+    ix = namespace(indices).expand_dims(indices, axis=-1) if is_foreign(indices) else \
+        np.expand_dims(np.asarray(indices), -1)
+    return take(P, ix, axis=int(axis) % ndim)
+
+
+def _flat(x):
+    return namespace(x).reshape(x, (-1,)) if is_foreign(x) else np.reshape(x, (-1,))
+
+
+def _flat_rows(P):
+    rows = (_size(tuple(P.shape[:-1])), P.shape[-1])       # (no -1: zero directions are a valid shape)
+    return namespace(P).reshape(P, rows) if is_foreign(P) else np.reshape(P, rows)
+
+
+@_linear(np.take_along_axis, [((5,), {"indices": np.array([4, 0, 0, 2])}),
+                              ((3, 4), {"indices": np.array([[2, 0, 1, 1], [0, 0, 2, 1]]), "axis": 0}),
+                              ((2, 3), {"indices": np.array([[2], [-1]]), "axis": 1}),
+                              ((1, 3), {"indices": np.array([[2, 0], [1, 1]]), "axis": 1}),
+                              ((2, 3), {"indices": np.array([5, 0, 3, 0]), "axis": None})],
+         batched=_take_along_batched)
+def _take_along_axis_t(ct, shape, indices, axis=-1):
+    """Gathers along *axis* (a sort's permutation, a selection): the transpose adds each cotangent
+    at its index (NumPy: ``bincount`` through the index map; a device: a segmented sum there, the
+    indices may be device arrays, :func:`numeric.xpcompat.scatter_add_along`)."""
+    if is_foreign(ct):
+        return xpcompat.scatter_add_along(ct, indices, shape, axis)
+    return _scatter_back(np.take_along_axis, ct, shape, {"indices": indices, "axis": axis})
 
 
 # ----------------------------------------------------------------------- complex and dtype
@@ -667,7 +702,24 @@ def getitem(x: Any, index: Any) -> Any:
 
 def _getitem_batched(P, ndim, index):
     """``x[index]`` on every column ``P[..., j]``: the index, then the trailing axis whole."""
-    return P[(index if isinstance(index, tuple) else (index,)) + (slice(None),)]
+    try:
+        return P[(index if isinstance(index, tuple) else (index,)) + (slice(None),)]
+    except IndexError:              # the array API refuses an array index next to a slice
+        if not is_foreign(P):
+            raise
+        return _getitem_rows_on_device(P, index)
+
+
+def _getitem_rows_on_device(P, index):
+    """:func:`_getitem_batched` of device partials where the namespace refuses an array index next
+    to the trailing slice (the array API's integer-array indexing): the index picks element
+    positions from ``arange(n)`` of the value's shape, and the partials' rows are gathered by those
+    (``xp.take``)."""
+    xp, shape = namespace(P), tuple(P.shape[:-1])
+    n, k = int(np.prod(shape)), P.shape[-1]
+    pos = xp.reshape(xp.arange(n, dtype=xp.int64, device=device_of(P)), shape)[index]
+    rows = xp.take(xp.reshape(P, (n, k)), xp.reshape(pos, (-1,)), axis=0)
+    return xp.reshape(rows, tuple(pos.shape) + (k,))
 
 
 def _getitem_t(ct, shape, index):

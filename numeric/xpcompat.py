@@ -37,7 +37,8 @@ import numpy as np
 
 from numeric.backend import device_of, is_foreign, namespace, to_host
 
-__all__ = ["either", "on_any", "index_map", "gather", "gather_rows", "scatter_add", "as_complex", "XP"]
+__all__ = ["either", "on_any", "index_map", "gather", "gather_rows", "scatter_add", "scatter_add_along", "segment_sums",
+           "as_complex", "einsum", "einsum_xp", "XP"]
 
 
 def either(np_impl: Callable, xp_impl: Callable) -> Callable:
@@ -154,6 +155,109 @@ def scatter_add(ct: Any, idx: np.ndarray, shape: tuple) -> Any:
 @functools.lru_cache(maxsize=256)
 def _cached_plan(data: bytes, shape: tuple, n: int) -> tuple:
     return _scatter_plan(np.frombuffer(data, dtype=np.int64).reshape(shape), n)
+
+
+# ------------------------------------------------------------------------- device indices
+
+def device_indices(x: Any, indices: Any) -> Any:
+    """Integer *indices* (host or device) as an int64 array on foreign array *x*'s device.
+
+    >>> device_indices(np.zeros(3), [2, 0]).tolist()
+    [2, 0]
+    """
+    xp = namespace(x)
+    if is_foreign(indices):
+        return indices
+    return xp.asarray(np.asarray(indices, dtype=np.int64), device=device_of(x))
+
+
+def _wrapped(xp: Any, idx: Any, n: int) -> Any:
+    """NumPy's negative indices (``-1`` is the last) counted from the front."""
+    return xp.where(idx < 0, idx + n, idx)
+
+
+def _take_along_axis(xp, x, indices, axis=-1):
+    """``np.take_along_axis`` on a foreign array: ``xp.take_along_axis`` (no host read of the indices).
+
+    Host indices are bounds-checked as NumPy does; device indices (a sort's permutation, metanum's
+    own) are not read back, and out-of-range ones behave as the namespace's ``take_along_axis``."""
+    if axis is None:
+        x, axis = xp.reshape(x, (-1,)), 0
+        indices = xp.reshape(indices, (-1,)) if is_foreign(indices) else np.ravel(indices)
+    axis = int(axis) % x.ndim
+    if not is_foreign(indices):
+        _check_bounds(np.asarray(indices), x.shape[axis], axis)
+    idx = device_indices(x, indices)
+    return xp.take_along_axis(x, _wrapped(xp, idx, x.shape[axis]), axis=axis)
+
+
+def _check_bounds(idx: np.ndarray, n: int, axis: int) -> None:
+    if idx.size and (int(idx.max()) >= n or int(idx.min()) < -n):
+        bad = int(idx.max()) if int(idx.max()) >= n else int(idx.min())
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
+
+
+def scatter_add_along(ct: Any, indices: Any, shape: tuple, axis: Any = -1) -> Any:
+    """The transpose of ``np.take_along_axis(a, indices, axis)`` (*a* of *shape*) on a foreign
+    cotangent *ct*: ``ct[..., j, ...]`` added at ``indices[..., j, ...]`` along *axis*, the indices
+    on the device (the array API has no scatter-add).
+
+    A segmented sum: the cotangents ordered by target (a stable ``argsort``, so each target's
+    copies keep their order of appearance), then one gather per multiplicity, added in that order:
+    the sums are ``bincount``'s, bitwise. The largest multiplicity is read to the host (one scalar;
+    1 for a permutation, such as a sort's). Axes along which *a* was broadcast are summed at the end
+    (there the order of the additions is the array API's ``sum``).
+
+    >>> scatter_add_along(np.array([1.0, 2.0, 4.0]), np.array([2, 0, 2]), (3,), 0).tolist()
+    [2.0, 0.0, 5.0]
+    """
+    xp, dev = namespace(ct), device_of(ct)
+    shape = tuple(int(s) for s in shape)
+    if axis is None:
+        flat = scatter_add_along(xp.reshape(ct, (-1,)), xp.reshape(device_indices(ct, indices), (-1,)),
+                                 (int(np.prod(shape)),), 0)
+        return xp.reshape(flat, shape)
+    ax = int(axis) % len(shape)
+    n = shape[ax]
+    idx = xp.broadcast_to(_wrapped(xp, device_indices(ct, indices), n), tuple(ct.shape))
+    ctm, idxm = xp.moveaxis(ct, ax, -1), xp.moveaxis(idx, ax, -1)
+    lead = tuple(ctm.shape[:-1])
+    rows = int(np.prod(lead))
+    base = xp.reshape(xp.arange(rows, dtype=xp.int64, device=dev) * n, (rows, 1))
+    target = xp.reshape(xp.reshape(idxm, (rows, idxm.shape[-1])) + base, (rows * idxm.shape[-1],))
+    sums = segment_sums(xp, xp.reshape(ctm, (-1,)), target, rows * n)
+    out = xp.moveaxis(xp.reshape(sums, lead + (n,)), -1, ax)
+    return _unbroadcast_to(xp, out, shape)
+
+
+def segment_sums(xp: Any, values: Any, target: Any, nbins: int) -> Any:
+    """``out[b] = sum of values[j] over target[j] == b`` (1-D, in namespace *xp*), each sum in order
+    of appearance (bincount's): a stable ``argsort`` of the targets, then one gather per
+    multiplicity; the largest multiplicity is read to the host (one scalar).
+
+    >>> segment_sums(np, np.array([1.0, 2.0, 4.0]), np.array([2, 0, 2]), 3).tolist()
+    [2.0, 0.0, 5.0]
+    """
+    dev = device_of(values)
+    order = xp.argsort(target, stable=True)
+    ts, vs = xp.take(target, order), xp.take(values, order)
+    bins = xp.arange(nbins, dtype=target.dtype, device=dev)
+    first = xp.searchsorted(ts, bins, side="left")
+    count = xp.searchsorted(ts, bins, side="right") - first
+    zero = xp.zeros((nbins,), dtype=values.dtype, device=dev)
+    out = zero
+    most = int(xp.max(count)) if nbins and values.shape[0] else 0      # one host read
+    for r in range(most):
+        at = xp.minimum(first + r, xp.asarray(values.shape[0] - 1, dtype=first.dtype, device=dev))
+        term = xp.where(count > r, xp.take(vs, at), zero)
+        out = term if r == 0 else out + term
+    return out
+
+
+def _unbroadcast_to(xp: Any, x: Any, shape: tuple) -> Any:
+    """*x* summed over the axes where *shape* has 1 and *x* does not (a broadcast operand)."""
+    axes = tuple(i for i, (s, t) in enumerate(zip(shape, x.shape)) if s == 1 and t != 1)
+    return xp.sum(x, axis=axes, keepdims=True) if axes else x
 
 
 def by_index(func: Callable) -> Callable:
@@ -287,6 +391,81 @@ def _filled(name):
     return xp_impl
 
 
+def _sort(xp, a, axis=-1, kind=None, order=None, stable=None):
+    """``np.sort``: ``xp.sort(stable=True)`` (the values are the same for every ``kind``)."""
+    if axis is None:
+        a, axis = xp.reshape(a, (-1,)), 0
+    return xp.sort(a, axis=int(axis), stable=True)
+
+
+def _moment(name):
+    def xp_impl(xp, a, axis=None, dtype=None, ddof=0, keepdims=False):
+        if dtype is not None:
+            a = xp.astype(a, getattr(xp, np.dtype(dtype).name))
+        return getattr(xp, name)(a, axis=_axis_tuple(axis), correction=ddof, keepdims=bool(keepdims))
+    return xp_impl
+
+
+def interp_bracket(ns: Any, x: Any, grid: Any, fp: Any) -> tuple:
+    """``(j, t, slope)`` of ``np.interp(x, grid, fp)`` in namespace *ns*: the interval
+    ``grid[j] <= x < grid[j + 1]`` (the last one for ``x == grid[-1]`` and to the right, the first
+    to the left), the fraction ``t = (x - grid[j]) / (grid[j + 1] - grid[j])`` and the slope of *fp*
+    there. *j* is flat (``x``'s elements in C order), *t* and *slope* have ``x``'s shape.
+
+    >>> j, t, slope = interp_bracket(np, np.array([0.5, 2.0]), np.array([0.0, 1.0, 2.0]), np.array([0.0, 2.0, 3.0]))
+    >>> j.tolist(), t.tolist(), slope.tolist()
+    ([0, 1], [0.5, 1.0], [2.0, 1.0])
+    """
+    n = grid.shape[0]
+    flat = ns.reshape(x, (-1,))
+    j = ns.clip(ns.searchsorted(grid, flat, side="right") - 1, 0, max(n - 2, 0))
+    if n < 2:                           # one grid point: no interval, no slope
+        zero = ns.zeros_like(x)
+        return j, zero, zero
+    x0, x1 = ns.take(grid, j), ns.take(grid, j + 1)
+    f0, f1 = ns.take(fp, j), ns.take(fp, j + 1)
+    shape = tuple(x.shape)
+    return j, ns.reshape((flat - x0) / (x1 - x0), shape), ns.reshape((f1 - f0) / (x1 - x0), shape)
+
+
+def on_device_of(ns: Any, v: Any, like: Any) -> Any:
+    """*v* (a host array or number) as an array on foreign array *like*'s device (integers as
+    floats of *like*'s precision); a device array as it is.
+
+    >>> on_device_of(np, [1, 2], np.zeros(2)).dtype
+    dtype('float64')
+    """
+    if is_foreign(v):
+        return v
+    a = np.asarray(v)
+    if a.dtype.kind in "biu":
+        a = a.astype(np.float32 if like.dtype in (ns.float32, ns.complex64) else np.float64)
+    return ns.asarray(a, device=device_of(like))
+
+
+def _interp(ns, x, fp, /, xp=None, left=None, right=None, period=None):
+    """``np.interp`` on foreign arrays: NumPy's formula ``slope * (x - xp[j]) + fp[j]`` on the
+    interval :func:`interp_bracket` finds, ``fp[-1]`` at ``x == xp[-1]``, *left* / *right* outside."""
+    if period is not None:
+        raise TypeError(f"numpy.interp with period= has no implementation for arrays of {ns.__name__}; "
+                        "unwrap x first (x % period) or use NumPy arrays")
+    like = fp if is_foreign(fp) else x
+    x, fp, grid = (on_device_of(ns, v, like) for v in (x, fp, xp))
+    if fp.ndim != 1 or grid.ndim != 1:
+        raise ValueError("object too deep for desired array: np.interp takes 1-D xp and fp")
+    if fp.shape[0] != grid.shape[0]:
+        raise ValueError("fp and xp are not of the same length.")
+    if grid.shape[0] == 0:
+        raise ValueError("array of sample points is empty")
+    n = grid.shape[0]
+    j, t, slope = interp_bracket(ns, x, grid, fp)
+    f0 = ns.reshape(ns.take(fp, j), tuple(x.shape))
+    last, first = fp[n - 1], fp[0]
+    out = ns.where(x == grid[n - 1], last, slope * (x - ns.reshape(ns.take(grid, j), tuple(x.shape))) + f0)
+    out = ns.where(x < grid[0], first if left is None else on_device_of(ns, left, like), out)
+    return ns.where(x > grid[n - 1], last if right is None else on_device_of(ns, right, like), out)
+
+
 # NumPy function -> its form on a foreign array (namespace xp), NumPy's signature and semantics
 XP: dict = {
     np.flipud: lambda xp, x: xp.flip(x, axis=0),
@@ -316,14 +495,16 @@ XP: dict = {
     np.fft.fft: _fft("fft"), np.fft.ifft: _fft("ifft"), np.fft.rfft: _fft("rfft"), np.fft.irfft: _fft("irfft"),
     np.fft.fftn: _fftn("fftn"), np.fft.ifftn: _fftn("ifftn"),
     np.fft.fft2: _fftn("fftn", two=True), np.fft.ifft2: _fftn("ifftn", two=True),
+    np.sort: _sort, np.var: _moment("var"), np.std: _moment("std"), np.interp: _interp,
 }
 for _f in (np.rot90, np.repeat, np.diagonal, np.diag, np.take, np.pad):
     XP[_f] = by_index(_f)
+XP[np.take_along_axis] = _take_along_axis
 
 
 def einsum(subscripts: str, *operands: Any) -> Any:
-    """``np.einsum`` for every namespace: NumPy's, or the foreign operands' namespace's ``einsum``
-    (CuPy has one; the array API has none, and an array of such a namespace is refused with the reason).
+    """``np.einsum`` for every namespace: NumPy's, the foreign operands' namespace's ``einsum``
+    (CuPy has one), or, where the namespace has none (the array API), :func:`einsum_xp`.
 
     >>> einsum("i,i->", np.ones(3), np.ones(3)).item()
     3.0
@@ -332,10 +513,82 @@ def einsum(subscripts: str, *operands: Any) -> Any:
     if not foreign:
         return np.einsum(subscripts, *operands)
     xp = namespace(*foreign)
-    if not hasattr(xp, "einsum"):
-        raise TypeError(f"numpy.einsum on arrays of {xp.__name__}: the array API has no einsum; write it "
-                        "with matmul, tensordot, vecdot and sum, or use NumPy or CuPy arrays")
-    return xp.einsum(subscripts, *operands)
+    if hasattr(xp, "einsum"):
+        return xp.einsum(subscripts, *operands)
+    return einsum_xp(xp, subscripts, *operands)
+
+
+def einsum_xp(xp: Any, subscripts: str, *operands: Any) -> Any:
+    """``np.einsum`` written with the array API: a letter repeated within one operand is its
+    diagonal (a product with the identity, summed), letters no later operand or the output needs
+    are summed first, and the operands are contracted left to right, two at a time, by
+    ``xp.matmul`` (common letters the result keeps are its batch axes, broadcast as NumPy does).
+    Host operands go to the device of the first foreign one.
+
+    >>> einsum_xp(np, "ij,jk->ik", np.eye(2), np.arange(4.0).reshape(2, 2)).tolist()
+    [[0.0, 1.0], [2.0, 3.0]]
+    """
+    from numeric.arrayrules_nonlinear import einsum_explicit
+
+    ins, out = einsum_explicit(subscripts, operands).split("->")
+    like = next((o for o in operands if is_foreign(o)), None)
+    ops = [o if like is None else on_device_of(xp, o, like) for o in operands]
+    terms = [_distinct_letters(xp, o, s) for o, s in zip(ops, ins.split(","))]
+    while len(terms) > 1:
+        later = out + "".join(s for _, s in terms[2:])
+        (a, sa), (b, sb) = terms[0], terms[1]
+        a, sa = _sum_letters(xp, a, sa, set(sb + later))
+        b, sb = _sum_letters(xp, b, sb, set(sa + later))
+        terms = [_contract(xp, a, sa, b, sb, set(later))] + terms[2:]
+    t, st = _sum_letters(xp, *terms[0], set(out))
+    return xp.permute_dims(t, tuple(st.index(c) for c in out)) if st != out else t
+
+
+def _distinct_letters(xp: Any, x: Any, s: str) -> tuple:
+    """``(x, s)`` with each letter once: ``x[..., i, ..., i, ...]`` becomes its diagonal."""
+    for c in dict.fromkeys(s):
+        while s.count(c) > 1:
+            p, q = s.index(c), s.index(c, s.index(c) + 1)
+            n = x.shape[p]
+            eye = xp.reshape(xp.eye(n, dtype=x.dtype, device=device_of(x)),
+                             tuple(n if k in (p, q) else 1 for k in range(x.ndim)))
+            x, s = xp.sum(x * eye, axis=q), s[:q] + s[q + 1:]
+    return x, s
+
+
+def _sum_letters(xp: Any, x: Any, s: str, keep: set) -> tuple:
+    """``(x, s)`` summed over the letters not in *keep*."""
+    axes = tuple(k for k, c in enumerate(s) if c not in keep)
+    if not axes:
+        return x, s
+    return xp.sum(x, axis=axes), "".join(c for c in s if c in keep)
+
+
+def _contract(xp: Any, a: Any, sa: str, b: Any, sb: str, keep: set) -> tuple:
+    """``(a b, letters)``: the common letters in *keep* are batch axes, the others contracted."""
+    common = [c for c in sa if c in sb]
+    batch = [c for c in common if c in keep]
+    red = [c for c in common if c not in keep]
+    fa, fb = [c for c in sa if c not in sb], [c for c in sb if c not in sa]
+    size = {c: max(a.shape[sa.index(c)], b.shape[sb.index(c)]) for c in red}
+    am = _grouped(xp, a, sa, batch, fa, red, size)
+    bm = _grouped(xp, b, sb, batch, red, fb, size)
+    r = xp.matmul(am, bm)
+    lead = tuple(r.shape[:-2])
+    shape = lead + tuple(a.shape[sa.index(c)] for c in fa) + tuple(b.shape[sb.index(c)] for c in fb)
+    return xp.reshape(r, shape), "".join(batch + fa + fb)
+
+
+def _grouped(xp: Any, x: Any, s: str, batch: list, rows: list, cols: list, size: dict) -> Any:
+    """*x* as ``batch + (prod rows, prod cols)``, the contracted letters broadcast to *size*."""
+    x = xp.permute_dims(x, tuple(s.index(c) for c in batch + rows + cols))
+    order = batch + rows + cols
+    full = tuple(size.get(c, x.shape[k]) for k, c in enumerate(order))
+    if full != tuple(x.shape):
+        x = xp.broadcast_to(x, full)
+    nb = len(batch)
+    m = int(np.prod(full[nb:nb + len(rows)]))
+    return xp.reshape(x, full[:nb] + (m, int(np.prod(full[nb + len(rows):]))))
 
 
 @functools.lru_cache(maxsize=None)

@@ -213,3 +213,18 @@ def test_convolve_and_correlate_of_array_numbers_check_their_arguments_as_numpy_
         func(x, np.ones(0))
     with pytest.raises(ValueError, match="1-D arrays"):
         func(nm.DualArray(np.ones((2, 2)), np.ones((2, 2, 1))), np.ones(2))
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_interp_mixed_hessian_in_x_and_fp_matches_central_differences(mode):
+    # regression: the fp tangent's weights were constants of the primal x, so d2/dx dfp was dropped
+    # (an asymmetric Hessian, off by 1.1 here); against central differences of the gradient
+    grid = np.linspace(-2.0, 3.0, 6)
+
+    def f(z):
+        return np.sum(np.interp(z[:2], grid, z[2:]) * z[:2])
+    z0 = np.concatenate([[0.3, 1.1], np.sin(grid)])
+    h = 1e-6
+    ref = np.stack([(np.asarray(nm.gradient(f, z0 + h * e)) - np.asarray(nm.gradient(f, z0 - h * e))) / (2 * h)
+                    for e in np.eye(z0.size)], axis=1)
+    np.testing.assert_allclose(np.asarray(nm.hessian(f, z0, mode=mode)), ref, atol=1e-8)

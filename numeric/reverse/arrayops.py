@@ -149,17 +149,21 @@ _GETITEM_T = arrayrules.GETITEM.transpose
 
 
 def _scatter_on_device(g, index, shape):
-    """*g* written at *index* of zeros in *g*'s namespace and device (CuPy, array API). The array
-    API has assignment but no scatter-add, so only indices that select each element once
-    (integers, slices, Ellipsis) are transposed there."""
+    """*g* added at *index* of zeros in *g*'s namespace and device (CuPy, array API). Integers,
+    slices and Ellipsis select each element once: an assignment. An array index (integers, a mask)
+    may select one several times, and the array API has no scatter-add: the same index applied to
+    the element positions ``arange(n)`` says where each selected element came from, and a
+    segmented sum on the device adds the cotangents there (:func:`numeric.xpcompat.segment_sums`,
+    in order of appearance, as NumPy's ``add.at``)."""
     xp = namespace(g)
-    if not _basic(index):
-        raise TypeError(f"reverse mode through x[index] with an array index on {xp.__name__} arrays: "
-                        "the array API has no scatter-add to transpose it; index with integers and slices "
-                        "(x[i, ...], x[a:b]), or differentiate NumPy arrays")
     out = xp.zeros(tuple(shape), dtype=g.dtype, device=device_of(g))
-    out[index] = g
-    return out
+    if _basic(index):
+        out[index] = g
+        return out
+    n = int(np.prod(shape))
+    pos = xp.reshape(xp.arange(n, dtype=xp.int64, device=device_of(g)), tuple(shape))[index]
+    flat = xpcompat.segment_sums(xp, xp.reshape(g, (-1,)), xp.reshape(pos, (-1,)), n)
+    return xp.reshape(flat, tuple(shape))
 
 
 def _basic(index) -> bool:
@@ -173,6 +177,8 @@ scatter_adjoint = _scatter   # (the name tape.BasicIndexVJP falls back to)
 
 
 def _scatter_forward(g, index, shape, dtype):
+    if is_foreign(g):                             # a device cotangent (reverse over reverse)
+        return _scatter_on_device(g, index, shape)
     if _plain(g):                                 # the transposed op: the table's transpose
         return np.asarray(_GETITEM_T(g, shape, index=index)).astype(
             np.result_type(dtype, np.asarray(g).dtype), copy=False)
