@@ -528,3 +528,15 @@ def test_a_device_dual_array_meets_a_measurement_on_either_side(op):
     for part in ("value", "partials"):
         _close(host(nm.value(getattr(a, part))), np.asarray(nm.value(getattr(b, part))))
         _close(host(nm.uncertainty(getattr(a, part))), np.asarray(nm.uncertainty(getattr(b, part))))
+
+
+@pytest.mark.parametrize("index", ["integers", "mask"])
+def test_a_device_measurement_array_takes_a_device_index_array(index):
+    # the one-source form indexed its host source ids with the device index: "Can't convert array"
+    v, e = np.array([1.0, 2.0, 3.0]), np.array([0.1, 0.2, 0.3])
+    idx = np.array([2, 0]) if index == "integers" else np.array([True, False, True])
+    d_idx = xs.asarray(idx.tolist(), device=DEV)
+    for make in (lambda m: m, lambda m: m * m):                       # one-source and dense forms
+        a, b = make(nm.measurements(dev(v), dev(e)))[d_idx], make(nm.measurements(v, e))[idx]
+        _close(host(nm.value(a)), np.asarray(nm.value(b)))
+        _close(host(nm.uncertainty(a)), np.asarray(nm.uncertainty(b)))

@@ -426,8 +426,11 @@ class MeasurementArray(UncertaintiesNames, ArrayAttributes):
     def __getitem__(self, idx):
         if isinstance(idx, (MeasurementArray, Measurement)):
             raise TypeError("cannot index with measurements; use nm.value(...) for indices")
-        if self.diag:
+        if self.diag and not _device_index(idx):
             return _wrap_diag(self.val[idx], self.J[idx], self.src[idx])
+        if self.diag:                    # a device index cannot pick the host source ids: dense form
+            val, J, src = dense_parts(self)
+            return _wrap_dense(val[idx], arrayrules.GETITEM.batched(J, self.ndim, index=idx), src)
         val = self.val
         if (type(idx) is int and val.ndim == 1 and type(val) is np.ndarray
                 and val.dtype == np.float64 and self.J.dtype == np.float64
@@ -544,6 +547,11 @@ _PRIMAL_UFUNCS = {
     "signbit", "logical_and", "logical_or", "logical_not",
 }  # fmt: skip
 _ZERO_DERIVATIVE_UFUNCS = {"floor", "ceil", "rint", "trunc"}
+
+
+def _device_index(idx: Any) -> bool:
+    """Whether the index *idx* holds an array of a non-NumPy namespace (a device index array)."""
+    return any(is_foreign(i) for i in (idx if isinstance(idx, tuple) else (idx,)))
 
 
 def _primal(o: Any) -> Any:
