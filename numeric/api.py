@@ -334,8 +334,8 @@ def _at_uncertain_point(op: Callable, x: Any) -> Any:
         return rebuild(zero, xp.zeros(shape + (0,), dtype=w.dtype, device=device_of(w))) + R
     D = op(DualArray(v, C))
     if isinstance(D, DualArray) and not _holds_objects(D):
-        dD = value(D.partials)
-        zero = namespace(dD).zeros(tuple(dD.shape[:-1]), dtype=dD.dtype, device=device_of(dD))
+        dD, w = value(D.partials), value(D.value)
+        zero = namespace(dD).zeros(tuple(dD.shape[:-1]), dtype=w.dtype, device=device_of(dD))  # the value's dtype
         return rebuild(zero, dD) + D.value          # (array-API operators refuse it on the right)
     if not (isinstance(D, np.ndarray) and D.dtype == object) and not isinstance(D, DualArray):
         return D                                 # f's derivative does not depend on x

@@ -99,3 +99,18 @@ def test_complex_state_without_complex_warnings(name):
     tol = COMPLEX_TOL.get(name, 1e-7)
     assert u.dtype == np.complex128 and abs(u[0] - np.exp(1j * W * T)) < tol
     assert abs(complex(d) - 1j * T * np.exp(1j * W * T)) < 10 * tol
+
+
+@pytest.mark.parametrize("name", ["Rodas5P", "Rodas4", "Rosenbrock23", "FBDF", "KenCarp4", "RadauIIA5"])
+def test_a_float32_state_with_a_measurement_parameter_stays_float32(name):
+    # the time derivative (float64 zeros of a float time) and the identity of W (float64 for a
+    # metanum Jacobian) lifted it to float64 at the first step; u(1) = u0 e^-p, sigma = u0 e^-p s_p
+    import numeric as nm
+    import solvers
+
+    u0 = np.array([1.0, 2.0], dtype=np.float32)
+    s = solvers.solve(solvers.ODEProblem(lambda u, p, t: -p * u, u0, (0.0, 1.0), nm.Measurement(1.5, 0.1)),
+                      getattr(solvers, name)(), rtol=1e-5, atol=1e-7)
+    assert nm.value(s.u[-1]).dtype == np.float32
+    np.testing.assert_allclose(nm.value(s.u[-1]), u0 * np.exp(-1.5), rtol=3e-4)
+    np.testing.assert_allclose(nm.uncertainty(s.u[-1]), u0 * np.exp(-1.5) * 0.1, rtol=3e-4)

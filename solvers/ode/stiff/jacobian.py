@@ -359,11 +359,13 @@ def time_derivative(f: Callable, u: Any, p: Any, t: Any) -> Any:
 
 
 def _in_state_precision(T: Any, u: Any) -> Any:
-    """*T* in the float dtype of a float NumPy state *u*: a float64 time (the time keeps its own type)
-    gives float64 partials, which would lift a float32 solve to float64 at its first stage."""
-    if (isinstance(u, np.ndarray) and isinstance(T, np.ndarray) and u.dtype.kind in "fc"
-            and T.dtype.kind == u.dtype.kind and T.dtype.itemsize > u.dtype.itemsize):
-        return T.astype(u.dtype)
+    """*T* in the float dtype of a float NumPy state *u* (or of its values: a dual or measurement
+    state): a float64 time (the time keeps its own type) gives float64 partials, which would lift a
+    float32 solve to float64 at its first stage."""
+    ref, Tv = nm.innermost(u), nm.innermost(T)
+    if (isinstance(ref, np.ndarray) and isinstance(Tv, np.ndarray) and ref.dtype.kind in "fc"
+            and Tv.dtype.kind == ref.dtype.kind and Tv.dtype.itemsize > ref.dtype.itemsize):
+        return np.astype(T, ref.dtype)      # a metanum T through its astype rule
     return T
 
 

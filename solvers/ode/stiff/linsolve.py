@@ -259,7 +259,7 @@ def iteration_matrix(M: Any, J: Any, a: Any, b: Any, stats: Any = None) -> Any:
     if M is None and is_array(ref) and not has_lapack(namespace(ref)):  # the identity on J's device
         M = namespace(ref).eye(n, dtype=ref.dtype, device=device_of(ref))
     if M is None:  # in J's float dtype: a float64 identity would lift a float32 solve to float64
-        real = isinstance(J, np.ndarray) and J.dtype.kind in "fc"
-        M = np.eye(n, dtype=J.dtype if real else float)
+        real = isinstance(ref, np.ndarray) and ref.dtype.kind in "fc"   # J's values (a metanum J too)
+        M = np.eye(n, dtype=ref.dtype if real else float)
     # add: a device M with a derivative-carrying J on its right (J * b is the metanum operand)
     return factorize(add(M * a, -(J * b)), stats)
