@@ -306,3 +306,19 @@ def test_counts_beyond_int64_stop_with_a_return_code_not_a_wrapped_count(alg, co
     assert sol.retcode == "Overflow" and not sol.success
     assert "int64" in sol.message and "'X'" in sol.message
     assert np.all(sol.u >= 0) and np.all(sol.u % 2**62 == 0)
+
+
+@pytest.mark.parametrize("where", ["rate", "p"])
+def test_a_dual_or_measurement_rate_is_refused_with_the_reason(where):
+    # it was refused only by the kernels' float(): "float() of a Dual would drop its derivative"
+    import numeric as nm
+    from solvers.ssa import JumpProblem
+
+    for number in (nm.Dual(10.0, 1.0), nm.Measurement(10.0, 1.0)):
+        with pytest.raises(TypeError, match="piecewise constant in the rates.*nm.value"):
+            if where == "rate":
+                JumpProblem.mass_action(x0=[0], reactions=[({}, {"X": 1}, number), ({"X": 1}, {}, 1.0)],
+                                        species=["X"], tspan=(0.0, 5.0))
+            else:
+                JumpProblem.from_propensity(lambda x, p, t: np.array([p[0], 1.0 * x[0]]), [[1], [-1]], [0],
+                                            (0.0, 5.0), p=(number,))

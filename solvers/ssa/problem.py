@@ -131,6 +131,7 @@ class JumpProblem:
 
     def __post_init__(self) -> None:
         self.x0 = _integer_counts(self.x0)
+        _refuse_number_types(self.p, "p")
         stoich = np.asarray(self.stoich)
         if stoich.ndim == 1 and self.x0.size == 1:
             stoich = stoich.reshape(-1, 1)
@@ -253,6 +254,7 @@ class JumpProblem:
                         raise ValueError(f"reaction {j}: multiplicity of {name!r} must be a "
                                          f"non-negative integer, got {count!r}")
                     table[j, index[name]] += int(count)
+            _refuse_number_types(rate, f"the rate of reaction {j}")
             rates[j] = rate
         _check_rates(rates)
         stoich = products - reactants
@@ -272,6 +274,31 @@ class JumpProblem:
         1
         """
         return cls(x0=x0, stoich=stoich, tspan=tspan, propensity=propensity, p=p, species=species)
+
+
+def _leaves(p: Any) -> list:
+    if isinstance(p, Mapping):
+        return [x for v in p.values() for x in _leaves(v)]
+    if isinstance(p, (tuple, list)) or (isinstance(p, np.ndarray) and p.dtype == object):
+        return [x for v in (p.ravel().tolist() if isinstance(p, np.ndarray) else p) for x in _leaves(v)]
+    return [p]
+
+
+def _refuse_number_types(p: Any, what: str) -> None:
+    """Refuse a Dual, Measurement or other number carrying derivatives or uncertainty in *p*: the
+    species counts of an SSA path are piecewise constant in the rates (their pathwise derivative is
+    zero almost everywhere), so there is nothing to carry, and the kernels' float() would refuse it
+    with a message that does not say why."""
+    from solvers._nm import nm
+
+    for leaf in _leaves(p):
+        if not callable(leaf) and nm.value(leaf) is not leaf:
+            raise TypeError(
+                f"{what} is a {type(leaf).__name__}: the Gillespie SSA's species counts are piecewise "
+                "constant in the rates (their pathwise derivative is zero almost everywhere, not the "
+                "derivative of their expectation), so it takes plain numbers. Pass nm.value(...); for "
+                "derivatives of expectations use finite differences of ensemble means with common "
+                "random numbers (the same seed), or a JumpProblem of solvers.jumps coupled to an ODE")
 
 
 def _check_rates(rates: np.ndarray) -> None:
