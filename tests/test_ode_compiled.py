@@ -185,3 +185,21 @@ def test_numba_f_in_the_generic_loop_with_duals(lotka_jit, method):
     assert np.allclose(end(lotka_jit, p, compile=False), end(lotka, p), rtol=1e-12, atol=0)
     d = nm.jacobian(lambda q: end(lotka_jit, q), p)
     assert np.allclose(d, nm.jacobian(lambda q: end(lotka, q), p), rtol=1e-10, atol=1e-12)
+
+
+def test_compile_true_with_a_state_the_kernel_cannot_take_says_so():
+    # the request was dropped without a word (probe8): sol.compile_message alone said why
+    import warnings
+
+    import numeric as nm
+    from solvers.ode.solution import SolverWarning
+
+    prob = ODEProblem(lambda u, p, t: -p * u, np.ones(2), (0.0, 1.0), nm.Dual(1.0, 1.0))
+    with pytest.warns(SolverWarning, match="compile=True was asked for, but the generic loop ran: the state"):
+        sol = solve(prob, Tsit5(), compile=True)
+    assert not sol.compiled
+    np.testing.assert_allclose(sol.u[-1].partials[:, 0], -np.exp(-1.0), rtol=1e-5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SolverWarning)
+        assert solve(prob.remake(p=1.0), Tsit5(), compile=True).compiled     # a float solve: silent
+        solve(prob, Tsit5(), compile=True, verbose=False)

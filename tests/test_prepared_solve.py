@@ -182,10 +182,12 @@ def test_values_of_another_type_take_the_ordinary_solve():
     prepared = prepare(prob, Vern9(), rtol=1e-10, atol=1e-12, compile=True)
     assert prepared.compiled
     # a dual rate through the prepared solve: the derivative is carried (the generic path), never dropped
-    d = nm.derivative(lambda k: prepared.solve(p=(k,)).u[-1][0], 1.5)
+    with pytest.warns(SolverWarning, match="compile=True was asked for, but the generic loop ran"):
+        d = nm.derivative(lambda k: prepared.solve(p=(k,)).u[-1][0], 1.5)
     assert abs(float(d) + np.exp(-1.5)) < 1e-8  # d/dk exp(-k) at t = 1
     k = nm.Dual(1.5, 1.0)
-    a, b = prepared.solve(p=(k,)), solve(prob.remake(p=(k,)), Vern9(), rtol=1e-10, atol=1e-12, compile=True)
+    with pytest.warns(SolverWarning, match="compile=True was asked for"):
+        a, b = prepared.solve(p=(k,)), solve(prob.remake(p=(k,)), Vern9(), rtol=1e-10, atol=1e-12, compile=True)
     assert not a.compiled and nm.value(a.u[-1][0]) == nm.value(b.u[-1][0])
     # a float32 state: the generic float32 solve, as solve gives it
     u32 = np.array([1.0], dtype=np.float32)

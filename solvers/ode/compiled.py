@@ -19,7 +19,8 @@ instead of compiling it again.
 When it is used (``solve(..., compile=...)`` or ``Tsit5(compile=...)``):
 
 * ``compile=True``: ``numba.njit(f)`` is tried; if it fails, the solve
-  raises an error that says why.
+  raises an error that says why. A state the kernel cannot take (a dual, a measurement, float32)
+  runs the generic loop with a ``SolverWarning`` that says so (the number type is the one swapped in).
 * ``compile=None`` (default): the compiled loop runs when ``f`` already is a
   numba-compiled function (``numba.njit``); a plain Python ``f`` takes the
   generic path, so no solve pays a compilation it did not ask for (compiling

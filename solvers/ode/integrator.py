@@ -117,6 +117,12 @@ def solve_ode(
                      unstable_check=unstable_check)
     if verbose:
         warn_outcome(sol, alg, adaptive, rtol, stacklevel=5)
+        want = getattr(alg, "compile", None) if compile is None else compile
+        if want is True and not getattr(sol, "compiled", True):
+            # the other reasons raise; a state the kernels cannot take (a dual, a float32 array) is the
+            # number type the user swapped in, so its solve runs, but the request is not dropped unsaid
+            warnings.warn(f"compile=True was asked for, but the generic loop ran: {sol.compile_message} "
+                          "(pass verbose=False to silence this warning)", SolverWarning, stacklevel=4)
     return sol
 
 
