@@ -87,3 +87,14 @@ def test_a_large_measurement_state_through_rodas_takes_the_float_steps_and_the_r
               for d in (e, -e))
     fd = np.abs(up - um) / (2 * e) * sD
     np.testing.assert_allclose(nm.uncertainty(s.u[-1]), fd, rtol=1e-5 if alg is Rodas5P else 1e-4)
+
+
+def test_a_jacobian_too_large_to_carry_its_components_is_taken_at_the_primal_with_a_warning(monkeypatch):
+    from solvers.ode.solution import SolverWarning
+    from solvers.ode.stiff import jacobian
+
+    monkeypatch.setattr(jacobian, "UNCERTAIN_JACOBIAN_MAX", 10)      # 70 * 70 * 1 sources > 10
+    u0 = np.sin(np.pi * X)
+    with pytest.warns(SolverWarning, match="taken at the primal"):
+        s = solve(ODEProblem(_heat, u0, (0.0, 0.05), nm.Measurement(0.5, 0.01)), Rodas5P(), rtol=1e-6, atol=1e-8)
+    assert s.retcode.name == "Success"

@@ -87,8 +87,21 @@ def _forward(f: Callable, exact: bool = False) -> Callable:
     exceed ``UNCERTAIN_JACOBIAN_MAX`` entries (n * n * sources) is taken at the primal too."""
     import numeric
 
+    said = []
+
     def jac(u: Any, p: Any, t: Any) -> Any:
         if nm.is_uncertain(u) and (not exact or _components_size(u) > UNCERTAIN_JACOBIAN_MAX):
+            if exact and not said:
+                said.append(True)
+                import warnings
+
+                from solvers.ode.solution import SolverWarning
+
+                warnings.warn(f"the Jacobian at this uncertain state would carry {_components_size(u)} "
+                              f"components (n * n * sources > UNCERTAIN_JACOBIAN_MAX = {UNCERTAIN_JACOBIAN_MAX}), "
+                              "so it is taken at the primal: a Rodas method then integrates the uncertainty at "
+                              "reduced order and may take many more steps; a Newton method (FBDF, KenCarp4, "
+                              "RadauIIA5) does not pay this", SolverWarning, stacklevel=2)
             u, p = nm.value(u), _primal_parameters(p)
         return _at_primal(lambda x, q: numeric.jacobian(lambda y: f(y, q, t), x), u, p)
 
