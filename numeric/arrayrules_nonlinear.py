@@ -74,6 +74,18 @@ class NonlinearRule:
         b.update(b.pop("kwargs", {}))
         return ops, b
 
+    def valid_operands(self, ops: tuple, kw: dict) -> tuple:
+        """``(ops, kw)`` made valid by ``make`` (random arrays as SPD matrices, sorted grids, ...);
+        ``make`` may return extra keyword arguments as its last item."""
+        kw = dict(kw)
+        if self.make is None:
+            return tuple(ops), kw
+        made = self.make(ops)
+        if isinstance(made[-1], dict):
+            kw.update(made[-1])
+            made = made[:-1]
+        return tuple(made), kw
+
     def call(self, ops: tuple, kw: dict) -> Any:
         if any(is_foreign(o) for o in ops):       # a device array: its namespace's function
             return namespace_call(self.func, ops, kw)

@@ -130,14 +130,7 @@ def _nonlinear_operands(rule, k):
     shapes, kw = rule.samples[k]
     shapes = shapes if isinstance(shapes[0], tuple) else (shapes,)
     rng = np.random.default_rng(100 + k + 7 * sum(map(sum, shapes)))
-    ops, kw = tuple(rng.standard_normal(sh) for sh in shapes), dict(kw)
-    if rule.make is not None:
-        made = rule.make(ops)
-        if isinstance(made[-1], dict):
-            kw.update(made[-1])
-            made = made[:-1]
-        ops = tuple(made)
-    return ops, kw
+    return rule.valid_operands(tuple(rng.standard_normal(sh) for sh in shapes), kw)
 
 
 def _components(r):

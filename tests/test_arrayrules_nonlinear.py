@@ -29,15 +29,7 @@ CASES = _cases(nl.NONLINEAR) + _cases(nl.BILINEAR)
 
 def _operands(rule, shapes, kw, seed=0):
     rng = np.random.default_rng(seed + 11 * sum(map(sum, shapes)))
-    xs = tuple(rng.normal(size=s) for s in shapes)
-    kw = dict(kw)
-    if rule.make is not None:
-        made = rule.make(xs)
-        if isinstance(made[-1], dict):
-            kw.update(made[-1])
-            made = made[:-1]
-        xs = tuple(made)
-    return xs, kw
+    return rule.valid_operands(tuple(rng.normal(size=s) for s in shapes), kw)
 
 
 def _flat_fn(rule, xs, kw):
