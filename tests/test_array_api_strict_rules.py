@@ -336,7 +336,10 @@ def test_index_maps_are_computed_once_per_call_signature():
     a = xpcompat.index_map(np.rot90, (3, 4), {"k": 1})
     assert xpcompat.index_map(np.rot90, (3, 4), {"k": 1}) is a
     assert not a.flags.writeable
-    np.testing.assert_array_equal(a, np.rot90(np.arange(1, 13).reshape(3, 4)))
+    # rot90 of a 3 x 4 array: out[i, j] = x[j, 3 - i], so the 1-based source of out[i, j] is
+    # 1 + 4 j + (3 - i), written from the definition (not by applying np.rot90 again)
+    expected = np.array([[1 + 4 * j + (3 - i) for j in range(3)] for i in range(4)])
+    np.testing.assert_array_equal(a, expected)
 
 
 MULTILINEAR_SAMPLES = [(func, k) for func, rule in MULTILINEAR.items() for k in range(len(rule.samples))]
