@@ -295,8 +295,9 @@ def _linear(func, samples, check=None, batched=None, op=None, fast=None, moves=F
     if fast is None and func in xpcompat.XP:   # a foreign operand: the function's array-API form
         fast = xpcompat.on_any(func)
     if indexed:                      # ... and its partials one gather by the index map
+        rows = xpcompat.gather_rows(func)
         batched = xpcompat.either(batched or (lambda P, ndim, **kw: _columns(func, P, kw)),
-                                  lambda xp, P, ndim, **kw: xpcompat.gather_rows(func)(P, ndim, **kw))
+                                  lambda xp, P, ndim, **kw: rows(P, ndim, **kw))
 
     def deco(transpose):
         LINEAR[func] = LinearRule(func, transpose, tuple(samples), check, batched, op, fast,

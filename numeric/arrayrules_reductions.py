@@ -38,7 +38,7 @@ import numpy as np
 from numeric.arrayrules import (LINEAR, UnsupportedArrayFunction, exclusive_products, extreme_indicator,
                                 first_extreme)
 from numeric.arrayrules_multilinear import MultilinearRule
-from numeric.arrayrules_structural import _reshape_any, _sum_fast as _sum, _transpose_any
+from numeric.arrayrules_structural import _reshape_any as _reshape, _sum_fast as _sum, _transpose_any
 from numeric.backend import is_foreign, namespace
 from numeric.protocol import value
 from numeric.xpcompat import on_any
@@ -48,15 +48,6 @@ __all__ = ["REDUCTIONS", "reduced_layout"]
 _NOVALUE = np._NoValue
 _SUM_T = LINEAR[np.sum].transpose
 REDUCTIONS: dict = {}
-
-
-def _reshape(x: Any, shape: tuple) -> Any:
-    return _reshape_any(x, shape)
-
-
-def where_rule(mask: Any, x: Any, other: float) -> Any:
-    """``np.where(mask, x, other)`` of a metanum array *x* (its where rule, in its value's namespace)."""
-    return np.where(mask, x, other)
 
 
 def _shape(x: Any) -> tuple:
@@ -205,7 +196,7 @@ def _extreme(which: str):
             raise ValueError(f"zero-size array to reduction operation {which[3:]}imum "
                              "which has no identity")
         if is_foreign(_primal(xm)):               # on a device: select by a mask made there
-            r = np.sum(where_rule(first_extreme(_primal(xm), which), xm, 0.0), axis=-1)
+            r = np.sum(np.where(first_extreme(_primal(xm), which), xm, 0.0), axis=-1)   # the where rule
         else:
             rows, idx = pick(xm)
             r = np.reshape(xm, (-1, _shape(xm)[-1]))[rows, idx]

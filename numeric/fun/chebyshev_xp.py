@@ -27,6 +27,7 @@ import math
 from typing import Any
 
 from numeric.backend import astype, copy, device_of, float_dtype, namespace, reshape
+from numeric.xpcompat import as_complex
 
 __all__ = ["points", "vals2coeffs", "coeffs2vals", "diff", "cumsum", "integral_weights",
            "weighted_sum"]
@@ -58,30 +59,33 @@ def points(n: int, like: Any) -> Any:
     return astype(xp.sin(math.pi * (2.0 * j - m) / (2.0 * m)), like.dtype)
 
 
-def vals2coeffs(v: Any) -> Any:
-    """Chebyshev coefficients of the values *v* at :func:`points` (axis 0), by ``xp.fft.rfft``."""
-    xp = namespace(v)
-    n = v.shape[0]
-    if n == 1:
-        return copy(v)
-    m = n - 1
+def _on_points(a: Any, transform: Any) -> Any:
+    """``transform(xp, a, n, m)`` for the n = m + 1 points along axis 0 (one point: a copy)."""
+    n = a.shape[0]
+    return copy(a) if n == 1 else transform(namespace(a), a, n, n - 1)
+
+
+def _vals2coeffs(xp: Any, v: Any, n: int, m: int) -> Any:
     u = xp.flip(v, axis=0)
     ext = xp.concat([u, xp.flip(u[1:m, ...], axis=0)], axis=0)
     c = astype(xp.real(xp.fft.rfft(ext, axis=0))[:n, ...] / m, v.dtype)
     return xp.concat([c[:1, ...] / 2, c[1:m, ...], c[m:, ...] / 2], axis=0)
 
 
+def _coeffs2vals(xp: Any, c: Any, n: int, m: int) -> Any:
+    half = xp.concat([c[:1, ...], c[1:m, ...] / 2, c[m:, ...]], axis=0)
+    u = xp.fft.irfft(as_complex(half), n=2 * m, axis=0)[:n, ...] * (2 * m)
+    return astype(xp.flip(u, axis=0), c.dtype)
+
+
+def vals2coeffs(v: Any) -> Any:
+    """Chebyshev coefficients of the values *v* at :func:`points` (axis 0), by ``xp.fft.rfft``."""
+    return _on_points(v, _vals2coeffs)
+
+
 def coeffs2vals(c: Any) -> Any:
     """Values at :func:`points` of the series *c* (axis 0), by ``xp.fft.irfft``."""
-    xp = namespace(c)
-    n = c.shape[0]
-    if n == 1:
-        return copy(c)
-    m = n - 1
-    half = xp.concat([c[:1, ...], c[1:m, ...] / 2, c[m:, ...]], axis=0)
-    complex_dtype = xp.complex64 if c.dtype == xp.float32 else xp.complex128
-    u = xp.fft.irfft(xp.astype(half, complex_dtype), n=2 * m, axis=0)[:n, ...] * (2 * m)
-    return astype(xp.flip(u, axis=0), c.dtype)
+    return _on_points(c, _coeffs2vals)
 
 
 def diff(c: Any) -> Any:
